@@ -1,0 +1,1 @@
+"""Lambda entrypoints: parse the event, call shared/, shape the response."""

@@ -1,0 +1,18 @@
+"""$connect: subprotocol negotiation and the connection record."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.config import get_settings
+from shared.observability import configure_logging, logger
+from shared.websocket import connect
+from shared.wiring import aws_dependencies
+
+configure_logging()
+deps = aws_dependencies(get_settings())
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return connect(event, deps)

@@ -1,0 +1,27 @@
+"""$default: every OCPP-J frame from a charger; the reply goes back as the route response."""
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.config import get_settings
+from shared.observability import configure_logging, metrics
+from shared.ocpp.router import Outcome
+from shared.websocket import message
+from shared.wiring import aws_dependencies, build_router
+
+configure_logging()
+deps = aws_dependencies(get_settings())
+router = build_router(deps)
+
+
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    outcome = Outcome()
+    response = message(event, deps, router, outcome)
+    metrics.add_dimension("Action", outcome.action or "Unreadable")
+    metrics.add_metric("OcppMessages", MetricUnit.Count, 1)
+    if outcome.error:
+        metrics.add_metric("OcppErrors", MetricUnit.Count, 1)
+    return response

@@ -1,0 +1,18 @@
+"""$disconnect: clears the charger's connection if this one is still current."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.config import get_settings
+from shared.observability import configure_logging, logger
+from shared.websocket import disconnect
+from shared.wiring import aws_dependencies
+
+configure_logging()
+deps = aws_dependencies(get_settings())
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return disconnect(event, deps)

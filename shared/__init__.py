@@ -1,0 +1,1 @@
+"""The platform's Lambda package: protocol, domain logic, ports and adapters."""

@@ -1,0 +1,1 @@
+"""Implementations of `shared.ports`: DynamoDB, EventBridge, and in-memory fakes."""

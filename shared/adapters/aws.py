@@ -1,0 +1,40 @@
+"""boto3 clients, created once per process with timeouts that fit inside API Gateway's 29 s.
+
+boto3 is imported here only, so logic modules stay free of it. Endpoints come from the
+standard AWS_ENDPOINT_URL variables (local mode points them at the embedded moto server).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from shared.config import get_settings
+
+
+@cache
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=2,
+        read_timeout=5,
+        retries={"mode": "standard", "max_attempts": 3},
+        tcp_keepalive=True,
+    )
+    return boto3.session.Session().client(
+        service,  # type: ignore[call-overload]  # the service name is a runtime value
+        region_name=get_settings().region,
+        config=config,
+        endpoint_url=endpoint_url,
+    )
+
+
+def error_code(exc: Exception) -> str | None:
+    """The AWS error code of a botocore ClientError, None for anything else."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        return str(code) if code is not None else None
+    return None

@@ -1,0 +1,69 @@
+"""Conversion between DynamoDB attribute values and plain Python values.
+
+The records hold strings, integers, booleans and string maps only, so this is smaller and faster
+than boto3's TypeSerializer (which also imports decimal machinery and returns Decimals).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def to_attr(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, dict):
+        return {"M": {k: to_attr(v) for k, v in value.items() if v is not None}}
+    raise TypeError(f"cannot store {type(value).__name__} in DynamoDB here")
+
+
+def from_attr(attr: dict[str, Any]) -> Any:
+    ((kind, value),) = attr.items()
+    if kind == "S":
+        return value
+    if kind == "N":
+        return int(value) if value.lstrip("-").isdigit() else float(value)
+    if kind == "BOOL":
+        return bool(value)
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {k: from_attr(v) for k, v in value.items()}
+    raise TypeError(f"unexpected DynamoDB attribute type {kind}")
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    """An item from a dict; None values are left out (absent, not NULL)."""
+    return {k: to_attr(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: from_attr(v) for k, v in item.items()}
+
+
+def update_expression(
+    set_values: dict[str, Any], remove_none: bool = True
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """SET for the non-None values and REMOVE for the None ones, with placeholder names."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    sets: list[str] = []
+    removes: list[str] = []
+    for index, (name, value) in enumerate(set_values.items()):
+        names[f"#a{index}"] = name
+        if value is None:
+            if remove_none:
+                removes.append(f"#a{index}")
+            continue
+        values[f":v{index}"] = to_attr(value)
+        sets.append(f"#a{index} = :v{index}")
+    expression = ""
+    if sets:
+        expression += "SET " + ", ".join(sets)
+    if removes:
+        expression += (" " if expression else "") + "REMOVE " + ", ".join(removes)
+    return expression, names, values

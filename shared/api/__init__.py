@@ -1,0 +1,1 @@
+"""HTTP APIs (Powertools event handler)."""

@@ -1,0 +1,99 @@
+"""Every setting the functions read, from environment variables, in one place.
+
+Local mode and AWS differ only in endpoints and names; both set the same variables
+(the CDK stack from `infra.catalog`, the local platform from `local.settings`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+UnknownChargerPolicy = Literal["accept", "pending", "reject"]
+UNKNOWN_CHARGER_POLICIES: tuple[UnknownChargerPolicy, ...] = ("accept", "pending", "reject")
+
+# API Gateway closes a WebSocket after 10 minutes without traffic; the heartbeat interval we
+# hand out must stay below that, with margin for clock drift and network delay.
+API_GATEWAY_IDLE_TIMEOUT_S = 600
+API_GATEWAY_MAX_CONNECTION_S = 7200
+DEFAULT_HEARTBEAT_INTERVAL_S = 540
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    chargers_table: str
+    connections_table: str
+    connectors_table: str
+    event_bus_name: str
+    event_source: str
+    unknown_chargers: UnknownChargerPolicy
+    heartbeat_interval_s: int
+    boot_retry_interval_s: int
+    ws_management_endpoint: str | None
+    operator_dev_token: str | None
+
+    @property
+    def connection_ttl_s(self) -> int:
+        """How long a connection record may live: API Gateway's hard limit plus slack."""
+        return API_GATEWAY_MAX_CONNECTION_S + 600
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name)
+    if not value:
+        raise ConfigError(f"environment variable {name} is not set")
+    return value
+
+
+def settings_from(env: Mapping[str, str]) -> Settings:
+    policy = env.get("UNKNOWN_CHARGERS", "reject")
+    if policy not in UNKNOWN_CHARGER_POLICIES:
+        raise ConfigError(
+            f"UNKNOWN_CHARGERS must be one of {', '.join(UNKNOWN_CHARGER_POLICIES)}, got {policy!r}"
+        )
+    return Settings(
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        chargers_table=_required(env, "CHARGERS_TABLE"),
+        connections_table=_required(env, "CONNECTIONS_TABLE"),
+        connectors_table=_required(env, "CONNECTORS_TABLE"),
+        event_bus_name=_required(env, "EVENT_BUS_NAME"),
+        event_source=env.get("EVENT_SOURCE", "csms.ocpp"),
+        unknown_chargers=policy,  # checked above
+        heartbeat_interval_s=_int(
+            env,
+            "HEARTBEAT_INTERVAL_S",
+            DEFAULT_HEARTBEAT_INTERVAL_S,
+            10,
+            API_GATEWAY_IDLE_TIMEOUT_S - 30,
+        ),
+        boot_retry_interval_s=_int(env, "BOOT_RETRY_INTERVAL_S", 60, 5, 3600),
+        ws_management_endpoint=env.get("WS_MANAGEMENT_ENDPOINT") or None,
+        operator_dev_token=env.get("OPERATOR_DEV_TOKEN") or None,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, read once (Lambda environments do not change)."""
+    return settings_from(os.environ)

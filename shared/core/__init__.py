@@ -1,0 +1,1 @@
+"""Core functional block: charger admission, connections, boot, heartbeat, status."""

@@ -1,0 +1,56 @@
+"""Charger registry records and what a charger tells about itself at boot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+RegistrationStatus = Literal["Accepted", "Pending", "Rejected"]
+REGISTRATION_STATUSES: tuple[RegistrationStatus, ...] = ("Accepted", "Pending", "Rejected")
+ValidationMode = Literal["strict", "lenient"]
+
+
+@dataclass
+class ChargerRecord:
+    charge_point_id: str
+    registration_status: RegistrationStatus = "Accepted"
+    validation_mode: ValidationMode = "strict"
+    password_hash: str | None = None
+    auto_registered: bool = False
+    created_at: str | None = None
+    # Reported at boot.
+    vendor: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    iccid: str | None = None
+    imsi: str | None = None
+    meter_type: str | None = None
+    meter_serial_number: str | None = None
+    last_boot_at: str | None = None
+    boot_reason: str | None = None
+    # Connection state: the newest connection wins.
+    protocol: str | None = None
+    connection_id: str | None = None
+    connected_at: str | None = None
+    connected_at_ms: int | None = None
+    disconnected_at: str | None = None
+
+    @property
+    def online(self) -> bool:
+        return self.connection_id is not None
+
+
+@dataclass(frozen=True)
+class BootInfo:
+    """The charger's self-description from a BootNotification (1.6 or 2.0.1)."""
+
+    vendor: str
+    model: str
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    iccid: str | None = None
+    imsi: str | None = None
+    meter_type: str | None = None
+    meter_serial_number: str | None = None
+    reason: str | None = None

@@ -1,0 +1,48 @@
+"""Live WebSocket connections and connector status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ConnectionRecord:
+    connection_id: str
+    charge_point_id: str
+    protocol: str
+    validation_mode: str
+    connected_at: str
+    connected_at_ms: int
+    expires_at: int  # epoch seconds; DynamoDB TTL. Treat as absent once past.
+
+
+@dataclass(frozen=True)
+class ConnectorStatus:
+    """Last status of one connector. 1.6 keys it by connectorId, 2.0.1 by EVSE and connector."""
+
+    charge_point_id: str
+    connector_id: int
+    status: str
+    timestamp: str
+    # Receipt time (API Gateway's clock) orders reports: a charger's clock can jump backwards.
+    received_at_ms: int
+    evse_id: int | None = None
+    error_code: str | None = None
+    info: str | None = None
+    vendor_id: str | None = None
+    vendor_error_code: str | None = None
+
+    @property
+    def connector_key(self) -> str:
+        if self.evse_id is None:
+            return str(self.connector_id)
+        return f"{self.evse_id}/{self.connector_id}"
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """Result of applying a status report: whether it was newer, and what it replaced."""
+
+    applied: bool
+    previous_status: str | None = None
+    previous_error_code: str | None = None

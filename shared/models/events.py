@@ -1,0 +1,32 @@
+"""Domain events published on the EventBridge bus.
+
+Every detail carries `version` so consumers can evolve; docs/events.md is the catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+EVENT_SCHEMA_VERSION = "1"
+
+CHARGER_CONNECTED = "ChargerConnected"
+CHARGER_DISCONNECTED = "ChargerDisconnected"
+CHARGER_BOOTED = "ChargerBooted"
+CONNECTOR_STATUS_CHANGED = "ConnectorStatusChanged"
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    detail_type: str
+    charge_point_id: str
+    time: datetime
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def full_detail(self) -> dict[str, Any]:
+        return {
+            "version": EVENT_SCHEMA_VERSION,
+            "chargePointId": self.charge_point_id,
+            **self.detail,
+        }

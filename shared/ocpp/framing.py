@@ -1,0 +1,157 @@
+"""OCPP-J RPC framing: CALL [2, id, action, payload], CALLRESULT [3, id, payload],
+CALLERROR [4, id, code, description, details]."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.ocpp.errors import ErrorKind
+
+CALL = 2
+CALL_RESULT = 3
+CALL_ERROR = 4
+
+MAX_MESSAGE_ID_LENGTH = 36
+# Used as the message id of a CALLERROR when the offending frame's id could not be read
+# (OCPP 2.0.1 part 4, RpcFrameworkError).
+UNKNOWN_MESSAGE_ID = "-1"
+
+
+@dataclass(frozen=True)
+class Call:
+    message_id: str
+    action: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallResult:
+    message_id: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallError:
+    message_id: str
+    code: str
+    description: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+Frame = Call | CallResult | CallError
+
+
+class FrameError(Exception):
+    """A frame that cannot be read as OCPP-J.
+
+    `message_id` is the frame's id when it could be read; `reply` says whether the sender should
+    get a CALLERROR (never for something that looked like a CALLRESULT or CALLERROR).
+    """
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        description: str,
+        message_id: str | None = None,
+        *,
+        reply: bool = True,
+    ) -> None:
+        super().__init__(description)
+        self.kind = kind
+        self.description = description
+        self.message_id = message_id
+        self.reply = reply
+
+
+def _read_message_id(frame: list[Any]) -> str | None:
+    if len(frame) < 2:
+        return None
+    message_id = frame[1]
+    if isinstance(message_id, str) and 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH:
+        return message_id
+    return None
+
+
+def parse_frame(raw: str | bytes) -> Frame:
+    """Read one OCPP-J frame; raise FrameError for anything that is not one."""
+    try:
+        frame = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FrameError(ErrorKind.RPC_FRAMEWORK_ERROR, "message is not valid JSON") from exc
+    if not isinstance(frame, list) or not frame:
+        raise FrameError(ErrorKind.RPC_FRAMEWORK_ERROR, "message is not a JSON array")
+
+    message_type = frame[0]
+    message_id = _read_message_id(frame)
+    if isinstance(message_type, bool) or message_type not in (CALL, CALL_RESULT, CALL_ERROR):
+        raise FrameError(
+            ErrorKind.MESSAGE_TYPE_NOT_SUPPORTED,
+            f"message type {message_type!r} is not supported",
+            message_id,
+        )
+    is_reply = message_type != CALL
+    if message_id is None:
+        raise FrameError(
+            ErrorKind.RPC_FRAMEWORK_ERROR,
+            f"message id must be a string of 1 to {MAX_MESSAGE_ID_LENGTH} characters",
+            reply=not is_reply,
+        )
+
+    if message_type == CALL:
+        if len(frame) != 4 or not isinstance(frame[2], str) or not frame[2]:
+            raise FrameError(
+                ErrorKind.RPC_FRAMEWORK_ERROR,
+                "a CALL must be [2, messageId, action, payload]",
+                message_id,
+            )
+        if not isinstance(frame[3], dict):
+            raise FrameError(
+                ErrorKind.FORMAT_VIOLATION,
+                "the payload of a CALL must be a JSON object",
+                message_id,
+            )
+        return Call(message_id, frame[2], frame[3])
+
+    if message_type == CALL_RESULT:
+        if len(frame) != 3 or not isinstance(frame[2], dict):
+            raise FrameError(
+                ErrorKind.RPC_FRAMEWORK_ERROR,
+                "a CALLRESULT must be [3, messageId, payload]",
+                message_id,
+                reply=False,
+            )
+        return CallResult(message_id, frame[2])
+
+    if (
+        len(frame) != 5
+        or not isinstance(frame[2], str)
+        or not isinstance(frame[3], str)
+        or not isinstance(frame[4], dict)
+    ):
+        raise FrameError(
+            ErrorKind.RPC_FRAMEWORK_ERROR,
+            "a CALLERROR must be [4, messageId, errorCode, errorDescription, errorDetails]",
+            message_id,
+            reply=False,
+        )
+    return CallError(message_id, frame[2], frame[3], frame[4])
+
+
+def _dumps(value: list[Any]) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_call(message_id: str, action: str, payload: dict[str, Any]) -> str:
+    return _dumps([CALL, message_id, action, payload])
+
+
+def encode_call_result(message_id: str, payload: dict[str, Any]) -> str:
+    return _dumps([CALL_RESULT, message_id, payload])
+
+
+def encode_call_error(
+    message_id: str, code: str, description: str, details: dict[str, Any] | None = None
+) -> str:
+    return _dumps([CALL_ERROR, message_id, code, description, details or {}])

@@ -1,0 +1,207 @@
+"""Routes OCPP-J frames from a charger to handler functions and turns every outcome into a reply.
+
+`Router.handle` is the whole inbound protocol: parse the frame, validate a CALL against its
+schema, call the handler for (version, action), validate what the handler answers, and write the
+CALLRESULT or CALLERROR. CALLRESULTs and CALLERRORs (answers to our own CALLs) go to the reply
+handler and are never answered. No input can make it raise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from shared.ocpp.errors import ErrorKind, OcppError, wire_code
+from shared.ocpp.framing import (
+    UNKNOWN_MESSAGE_ID,
+    Call,
+    CallError,
+    CallResult,
+    FrameError,
+    encode_call_error,
+    encode_call_result,
+    parse_frame,
+)
+from shared.ocpp.validation import LENIENT_TOLERATED, SchemaRegistry, default_registry
+from shared.ocpp.versions import OcppVersion
+
+logger = logging.getLogger("csms.ocpp.router")
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """Who sent a frame and when, as known from the connection."""
+
+    charge_point_id: str
+    connection_id: str
+    version: OcppVersion
+    received_at: datetime
+    lenient: bool = False
+    message_id: str = ""
+
+
+CallHandler = Callable[[MessageContext, dict[str, Any]], dict[str, Any]]
+ReplyHandler = Callable[[MessageContext, CallResult | CallError], None]
+
+
+def _drop_reply(ctx: MessageContext, reply: CallResult | CallError) -> None:
+    logger.warning(
+        "reply to an unknown CALL dropped",
+        extra={"chargePointId": ctx.charge_point_id, "messageId": reply.message_id},
+    )
+
+
+@dataclass
+class Outcome:
+    """What happened to one inbound frame: for metrics and logs."""
+
+    action: str | None = None
+    error: str | None = None
+    tolerated_violation: str | None = None
+
+
+@dataclass
+class Router:
+    registry: SchemaRegistry = field(default_factory=default_registry)
+    reply_handler: ReplyHandler = _drop_reply
+    _handlers: dict[tuple[OcppVersion, str], CallHandler] = field(default_factory=dict)
+
+    def route(self, version: OcppVersion, action: str, handler: CallHandler) -> None:
+        if not self.registry.has_schema(version, action):
+            raise ValueError(f"{action} is not an OCPP {version.value} action a charger sends")
+        self._handlers[(version, action)] = handler
+
+    def actions(self, version: OcppVersion) -> list[str]:
+        return sorted(action for (v, action) in self._handlers if v is version)
+
+    def handle(self, ctx: MessageContext, raw: str, outcome: Outcome | None = None) -> str | None:
+        """The reply frame for `raw` (None when nothing must be sent back)."""
+        outcome = outcome if outcome is not None else Outcome()
+        try:
+            return self._handle(ctx, raw, outcome)
+        except Exception:  # the last line of defence: a charger must always get an answer
+            logger.exception("unexpected failure handling a frame")
+            outcome.error = ErrorKind.INTERNAL_ERROR.value
+            return encode_call_error(
+                ctx.message_id or UNKNOWN_MESSAGE_ID,
+                wire_code(ErrorKind.INTERNAL_ERROR, ctx.version),
+                "internal error",
+            )
+
+    def _handle(self, ctx: MessageContext, raw: str, outcome: Outcome) -> str | None:
+        try:
+            frame = parse_frame(raw)
+        except FrameError as exc:
+            outcome.error = exc.kind.value
+            logger.warning(
+                "malformed frame",
+                extra={"chargePointId": ctx.charge_point_id, "reason": exc.description},
+            )
+            if not exc.reply:
+                return None
+            return self._error(ctx, exc.message_id or UNKNOWN_MESSAGE_ID, exc.kind, exc.description)
+
+        if isinstance(frame, CallResult | CallError):
+            outcome.action = "Reply"
+            self.reply_handler(_with_id(ctx, frame.message_id), frame)
+            return None
+        return self._handle_call(_with_id(ctx, frame.message_id), frame, outcome)
+
+    def _handle_call(self, ctx: MessageContext, call: Call, outcome: Outcome) -> str:
+        handler = self._handlers.get((ctx.version, call.action))
+        # Only routed action names become metric dimensions: a charger cannot invent new ones.
+        outcome.action = call.action if handler is not None else "Unrouted"
+        if handler is None:
+            outcome.error = "Unrouted"
+            if self.registry.has_schema(ctx.version, call.action):
+                return self._error(
+                    ctx,
+                    call.message_id,
+                    ErrorKind.NOT_SUPPORTED,
+                    f"{call.action} is not supported by this central system",
+                )
+            return self._error(
+                ctx,
+                call.message_id,
+                ErrorKind.NOT_IMPLEMENTED,
+                f"unknown action {call.action[:64]!r} for {ctx.version.value}",
+            )
+
+        violation = self.registry.check(ctx.version, call.action, call.payload, "request")
+        if violation is not None:
+            if ctx.lenient and violation.kind in LENIENT_TOLERATED:
+                outcome.tolerated_violation = violation.kind.value
+                logger.warning(
+                    "schema violation tolerated (lenient charger)",
+                    extra={
+                        "chargePointId": ctx.charge_point_id,
+                        "action": call.action,
+                        "violation": violation.message,
+                    },
+                )
+            else:
+                outcome.error = violation.kind.value
+                return self._ocpp_error(ctx, call.message_id, violation.to_error(call.action))
+
+        try:
+            response = handler(ctx, call.payload)
+        except OcppError as exc:
+            outcome.error = exc.kind.value
+            return self._ocpp_error(ctx, call.message_id, exc)
+        except Exception:
+            outcome.error = ErrorKind.INTERNAL_ERROR.value
+            logger.exception(
+                "handler failed",
+                extra={"chargePointId": ctx.charge_point_id, "action": call.action},
+            )
+            return self._error(
+                ctx,
+                call.message_id,
+                ErrorKind.INTERNAL_ERROR,
+                f"{call.action} could not be processed",
+            )
+
+        # Our own answers are checked too: a charger must never receive a non-conformant reply.
+        invalid = self.registry.check(ctx.version, call.action, response, "response")
+        if invalid is not None:
+            outcome.error = ErrorKind.INTERNAL_ERROR.value
+            logger.error(
+                "handler produced an invalid response",
+                extra={"action": call.action, "violation": invalid.message},
+            )
+            return self._error(
+                ctx,
+                call.message_id,
+                ErrorKind.INTERNAL_ERROR,
+                f"{call.action} could not be processed",
+            )
+        return encode_call_result(call.message_id, response)
+
+    def _ocpp_error(self, ctx: MessageContext, message_id: str, error: OcppError) -> str:
+        return self._error(ctx, message_id, error.kind, error.description, error.details)
+
+    @staticmethod
+    def _error(
+        ctx: MessageContext,
+        message_id: str,
+        kind: ErrorKind,
+        description: str,
+        details: dict[str, Any] | None = None,
+    ) -> str:
+        return encode_call_error(
+            message_id, wire_code(kind, ctx.version), description[:255], details
+        )
+
+
+def _with_id(ctx: MessageContext, message_id: str) -> MessageContext:
+    return MessageContext(
+        charge_point_id=ctx.charge_point_id,
+        connection_id=ctx.connection_id,
+        version=ctx.version,
+        received_at=ctx.received_at,
+        lenient=ctx.lenient,
+        message_id=message_id,
+    )

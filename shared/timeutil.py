@@ -1,0 +1,33 @@
+"""Timestamps as the platform writes them: RFC 3339, UTC, millisecond precision, 'Z'."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def iso_utc(moment: datetime) -> str:
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def from_epoch_ms(epoch_ms: int) -> datetime:
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+
+
+def to_epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """A charger-supplied timestamp, or None if it is not a readable date-time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,125 @@
+"""Builders shared by the tests: settings, in-memory dependencies, API Gateway events."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from shared.adapters.memory import (
+    MemoryChargerRepository,
+    MemoryConnectionRepository,
+    MemoryConnectorRepository,
+    MemoryEventPublisher,
+)
+from shared.config import Settings, settings_from
+from shared.wiring import Dependencies
+
+BASE_ENV = {
+    "CHARGERS_TABLE": "chargers",
+    "CONNECTIONS_TABLE": "connections",
+    "CONNECTORS_TABLE": "connectors",
+    "EVENT_BUS_NAME": "bus",
+    "AWS_REGION": "us-east-1",
+}
+
+
+def make_settings(**overrides: str) -> Settings:
+    return settings_from({**BASE_ENV, **overrides})
+
+
+class MemoryDeps(Dependencies):
+    chargers: MemoryChargerRepository
+    connections: MemoryConnectionRepository
+    connectors: MemoryConnectorRepository
+    publisher: MemoryEventPublisher
+
+
+def memory_deps(**settings: str) -> MemoryDeps:
+    return MemoryDeps(
+        settings=make_settings(**settings),
+        chargers=MemoryChargerRepository(),
+        connections=MemoryConnectionRepository(),
+        connectors=MemoryConnectorRepository(),
+        publisher=MemoryEventPublisher(),
+    )
+
+
+_ids = itertools.count(1)
+# Connection records expire (TTL) relative to the real clock, so events happen "now".
+NOW_MS = int(time.time() * 1000)
+
+
+def connect_event(
+    charge_point_id: str | None,
+    protocols: str | None = "ocpp1.6",
+    authorization: str | None = None,
+    connection_id: str | None = None,
+    at_ms: int = NOW_MS,
+    authorizer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    headers: dict[str, str] = {"Host": "example.execute-api.us-east-1.amazonaws.com"}
+    if protocols is not None:
+        headers["Sec-WebSocket-Protocol"] = protocols
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    context: dict[str, Any] = {
+        "routeKey": "$connect",
+        "eventType": "CONNECT",
+        "connectionId": connection_id or f"conn-{next(_ids)}=",
+        "requestTimeEpoch": at_ms,
+        "connectedAt": at_ms,
+        "identity": {"sourceIp": "192.0.2.10"},
+    }
+    if authorizer is not None:
+        context["authorizer"] = authorizer
+    return {
+        "headers": headers,
+        "queryStringParameters": {"chargePointId": charge_point_id} if charge_point_id else None,
+        "requestContext": context,
+        "isBase64Encoded": False,
+    }
+
+
+def authorizer_event(
+    charge_point_id: str | None, protocols: str | None = "ocpp1.6", authorization: str | None = None
+) -> dict[str, Any]:
+    event = connect_event(charge_point_id, protocols, authorization)
+    event["type"] = "REQUEST"
+    event["methodArn"] = "arn:aws:execute-api:us-east-1:123456789012:abc/prod/$connect"
+    return event
+
+
+def message_event(
+    connection_id: str,
+    body: str,
+    authorizer: dict[str, Any] | None = None,
+    at_ms: int = NOW_MS,
+) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "routeKey": "$default",
+        "eventType": "MESSAGE",
+        "messageDirection": "IN",
+        "connectionId": connection_id,
+        "requestTimeEpoch": at_ms,
+        "messageId": f"msg-{next(_ids)}",
+    }
+    if authorizer is not None:
+        context["authorizer"] = authorizer
+    return {"body": body, "isBase64Encoded": False, "requestContext": context}
+
+
+def disconnect_event(
+    connection_id: str, authorizer: dict[str, Any] | None = None, at_ms: int = NOW_MS
+) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "routeKey": "$disconnect",
+        "eventType": "DISCONNECT",
+        "connectionId": connection_id,
+        "requestTimeEpoch": at_ms,
+        "disconnectStatusCode": 1000,
+        "disconnectReason": "Client closed",
+    }
+    if authorizer is not None:
+        context["authorizer"] = authorizer
+    return {"requestContext": context, "isBase64Encoded": False}
