@@ -1,0 +1,514 @@
+"""One simulated charger: a WebSocket, a message loop, a pending-request table and handlers.
+
+`SimulatedCharger` is usable on its own (tests drive it step by step with `call`, `boot`,
+`send_raw`, ...) and runs the full charger lifecycle with `run(stop)`: connect, boot until
+accepted, report connector status, heartbeat, and reconnect with backoff when dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from simulator.errors import (
+    CallErrorReceived,
+    CallErrorReply,
+    ConnectionFailed,
+    ConnectionLost,
+    ConnectionRefused,
+    FrameError,
+    ResponseTimeout,
+    SimulatorError,
+    SubprotocolMismatch,
+)
+from simulator.frames import Call, CallError, CallResult, Frame, new_message_id, parse_frame
+from simulator.handlers import HandlerRegistry, default_handlers
+from simulator.protocols import ChargerIdentity, ConnectorRef, profile_for
+from simulator.stats import Stats
+
+log = logging.getLogger("simulator.charger")
+
+DEFAULT_RESPONSE_TIMEOUT_S = 30.0
+# Used when the CSMS answers with interval 0, which leaves the choice to the charger.
+FALLBACK_HEARTBEAT_INTERVAL_S = 300.0
+FALLBACK_BOOT_RETRY_INTERVAL_S = 30.0
+# Raw frames nobody asked for are kept for receive_raw(); bounded so long runs cannot grow.
+MAX_UNCLAIMED_FRAMES = 1000
+MAX_RECORDED_CSMS_CALLS = 100
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Reconnect delays: start at initial_s, double per failed attempt, cap at max_s, jittered."""
+
+    initial_s: float = 1.0
+    max_s: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        base: float = min(self.max_s, self.initial_s * 2.0 ** min(attempt, 30))
+        # Jitter spreads a fleet that lost its connections at once (API Gateway redeploys).
+        return base * random.uniform(0.5, 1.0)
+
+
+@dataclass
+class _PendingCall:
+    action: str
+    future: asyncio.Future[Frame]
+
+
+def endpoint_for(url: str, charge_point_id: str, *, query_id: bool = False) -> str:
+    """`{url}/{id}` (local gateway, CloudFront) or `{url}?chargePointId={id}` (raw API Gateway)."""
+    if query_id:
+        separator = "&" if "?" in url else "?"
+        return f"{url}{separator}chargePointId={quote(charge_point_id, safe='')}"
+    return f"{url.rstrip('/')}/{quote(charge_point_id, safe='')}"
+
+
+class SimulatedCharger:
+    def __init__(
+        self,
+        url: str,
+        charge_point_id: str,
+        *,
+        protocol: str = "ocpp1.6",
+        password: str | None = None,
+        query_id: bool = False,
+        connectors: int = 1,
+        heartbeat_interval_s: float | None = None,
+        boot_retry_interval_s: float | None = None,
+        response_timeout_s: float = DEFAULT_RESPONSE_TIMEOUT_S,
+        identity: ChargerIdentity | None = None,
+        handlers: HandlerRegistry | None = None,
+        stats: Stats | None = None,
+        session: aiohttp.ClientSession | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        """heartbeat_interval_s / boot_retry_interval_s override what the CSMS hands out
+        (accelerated runs); None honours the CSMS."""
+        self.profile = profile_for(protocol)
+        self.protocol = protocol
+        self.url = url
+        self.charge_point_id = charge_point_id
+        self.endpoint = endpoint_for(url, charge_point_id, query_id=query_id)
+        self.password = password
+        self.connectors = connectors
+        self.heartbeat_interval_override_s = heartbeat_interval_s
+        self.boot_retry_interval_override_s = boot_retry_interval_s
+        self.response_timeout_s = response_timeout_s
+        self.identity = identity or ChargerIdentity(serial_number=charge_point_id)
+        self.handlers = handlers or default_handlers()
+        self.stats = stats or Stats()
+        self.backoff = backoff or Backoff()
+        # The heartbeat interval in force: set from the accepted boot (or the override).
+        self.heartbeat_interval_s: float | None = None
+        self.csms_calls: deque[Call] = deque(maxlen=MAX_RECORDED_CSMS_CALLS)
+
+        self._shared_session = session
+        self._own_session: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._closed = asyncio.Event()
+        self._closed.set()
+        self._closing = False
+        self._pending: dict[str, _PendingCall] = {}
+        self._raw_ids: set[str] = set()
+        self._unclaimed: asyncio.Queue[str | None] = asyncio.Queue()
+        # OCPP allows one charger-initiated CALL in flight at a time.
+        self._call_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ----- connection -------------------------------------------------------------------
+
+    @property
+    def subprotocol(self) -> str | None:
+        """The subprotocol the server selected (None before connecting)."""
+        return self._ws.protocol if self._ws is not None else None
+
+    @property
+    def is_connected(self) -> bool:
+        return not self._closed.is_set()
+
+    async def __aenter__(self) -> SimulatedCharger:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def connect(self) -> None:
+        """Open the WebSocket offering exactly our protocol.
+
+        Raises ConnectionRefused(status) when the handshake gets an HTTP error,
+        SubprotocolMismatch when the server selects no or another subprotocol,
+        ConnectionFailed when the server cannot be reached in time.
+        """
+        if self.is_connected:
+            raise SimulatorError("already connected")
+        session = self._session()
+        # Security profile 1/2: HTTP Basic with the charge point id as the user name.
+        headers = (
+            {"Authorization": aiohttp.encode_basic_auth(self.charge_point_id, self.password)}
+            if self.password
+            else None
+        )
+        try:
+            ws = await asyncio.wait_for(
+                session.ws_connect(
+                    self.endpoint, protocols=(self.protocol,), headers=headers, autoping=True
+                ),
+                timeout=self.response_timeout_s,
+            )
+        except aiohttp.WSServerHandshakeError as exc:
+            raise ConnectionRefused(exc.status, exc.message) from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise ConnectionFailed(f"{self.endpoint}: {exc or type(exc).__name__}") from exc
+        if ws.protocol != self.protocol:
+            await ws.close()
+            raise SubprotocolMismatch(self.protocol, ws.protocol)
+
+        self._ws = ws
+        self._closing = False
+        self._closed.clear()
+        self._pending.clear()
+        self._raw_ids.clear()
+        self._unclaimed = asyncio.Queue()
+        self.stats.started.add(self.charge_point_id)
+        self.stats.connection_opened()
+        self._reader = asyncio.create_task(self._read_loop(ws), name=f"{self.charge_point_id}-rx")
+        log.info("%s connected to %s (%s)", self.charge_point_id, self.endpoint, ws.protocol)
+
+    async def close(self) -> None:
+        """Close the WebSocket (normal closure) and stop background work."""
+        self._closing = True
+        for task in list(self._tasks):
+            task.cancel()
+        if self._ws is not None and not self._ws.closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._ws.close(), timeout=5)
+        if self._reader is not None:
+            with contextlib.suppress(BaseException):
+                await self._reader
+            self._reader = None
+        if self._own_session is not None:
+            await self._own_session.close()
+            self._own_session = None
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._shared_session is not None:
+            return self._shared_session
+        if self._own_session is None:
+            # No connection-pool limit: each WebSocket holds its connection for good.
+            self._own_session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        return self._own_session
+
+    # ----- sending and receiving --------------------------------------------------------
+
+    async def call(
+        self, action: str, payload: dict[str, Any], timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        """Send a CALL and return the CALLRESULT payload.
+
+        Raises CallErrorReceived on a CALLERROR, ResponseTimeout when no answer comes in time
+        and ConnectionLost when the connection drops first. All three are counted as errors.
+        """
+        timeout_s = self.response_timeout_s if timeout_s is None else timeout_s
+        async with self._call_lock:
+            message_id = new_message_id()
+            future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+            self._pending[message_id] = _PendingCall(action, future)
+            started = time.perf_counter()
+            try:
+                await self._send(Call(message_id, action, payload).to_json())
+                frame = await asyncio.wait_for(future, timeout_s)
+            except TimeoutError:
+                self.stats.error("timeout", self.charge_point_id, action)
+                raise ResponseTimeout(action, message_id, timeout_s) from None
+            except ConnectionLost:
+                self.stats.error("connection_lost", self.charge_point_id, f"during {action}")
+                raise
+            finally:
+                self._pending.pop(message_id, None)
+            self.stats.round_trips_s.append(time.perf_counter() - started)
+        if isinstance(frame, CallError):
+            self.stats.error(f"CallError.{frame.code}", self.charge_point_id, action)
+            raise CallErrorReceived(frame.code, frame.description, frame.details)
+        assert isinstance(frame, CallResult)
+        return frame.payload
+
+    async def send_raw(self, text: str) -> None:
+        """Send any text as it is; answers to it are delivered by receive_raw()."""
+        with contextlib.suppress(FrameError):
+            frame = parse_frame(text)
+            if isinstance(frame, Call):
+                self._raw_ids.add(frame.message_id)
+        await self._send(text)
+
+    async def receive_raw(self, timeout: float = DEFAULT_RESPONSE_TIMEOUT_S) -> str:
+        """The next received frame the charger did not consume itself: answers to send_raw(),
+        unparseable frames, responses matching no pending CALL.
+
+        Raises TimeoutError when none arrives in time, ConnectionLost once closed.
+        """
+        item = await asyncio.wait_for(self._unclaimed.get(), timeout)
+        if item is None:
+            self._unclaimed.put_nowait(None)
+            raise ConnectionLost("connection closed")
+        return item
+
+    async def _send(self, text: str) -> None:
+        ws = self._ws
+        if ws is None or ws.closed or self._closed.is_set():
+            raise ConnectionLost("not connected")
+        try:
+            await ws.send_str(text)
+        except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
+            raise ConnectionLost(f"send failed: {exc}") from exc
+        self.stats.messages_sent += 1
+        log.debug("%s -> %s", self.charge_point_id, text)
+
+    async def _read_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        try:
+            async for message in ws:
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    self._on_text(message.data)
+                elif message.type == aiohttp.WSMsgType.BINARY:
+                    self.stats.messages_received += 1
+                    self.stats.error("binary_frame", self.charge_point_id)
+        finally:
+            self._on_closed(ws)
+
+    def _on_text(self, text: str) -> None:
+        self.stats.messages_received += 1
+        log.debug("%s <- %s", self.charge_point_id, text)
+        try:
+            frame = parse_frame(text)
+        except FrameError as exc:
+            self.stats.error("malformed_frame", self.charge_point_id, exc)
+            self._unclaim(text)
+            return
+        if isinstance(frame, Call):
+            self.csms_calls.append(frame)
+            self.stats.csms_calls[frame.action] += 1
+            self.spawn(self._answer(frame))
+            return
+        pending = self._pending.pop(frame.message_id, None)
+        if pending is not None:
+            if not pending.future.done():
+                pending.future.set_result(frame)
+            return
+        if frame.message_id in self._raw_ids:
+            self._raw_ids.discard(frame.message_id)
+        else:
+            self.stats.error("unexpected_response", self.charge_point_id, frame.message_id)
+        self._unclaim(text)
+
+    def _unclaim(self, text: str) -> None:
+        if self._unclaimed.qsize() >= MAX_UNCLAIMED_FRAMES:
+            self._unclaimed.get_nowait()
+        self._unclaimed.put_nowait(text)
+
+    def _on_closed(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self.stats.connection_closed()
+        for pending in self._pending.values():
+            if not pending.future.done():
+                pending.future.set_exception(ConnectionLost(f"closed during {pending.action}"))
+        self._pending.clear()
+        self._unclaimed.put_nowait(None)
+        if not self._closing:
+            log.info(
+                "%s connection closed by server (code %s)", self.charge_point_id, ws.close_code
+            )
+
+    async def _answer(self, call: Call) -> None:
+        handler = self.handlers.resolve(self.protocol, call.action)
+        reply: CallResult | CallError
+        if handler is None:
+            reply = CallError(call.message_id, "NotImplemented", f"{call.action} not supported")
+        else:
+            try:
+                reply = CallResult(call.message_id, await handler(self, call.payload))
+            except CallErrorReply as exc:
+                reply = CallError(call.message_id, exc.code, exc.description, exc.details)
+            except Exception:
+                log.exception("%s handler for %s failed", self.charge_point_id, call.action)
+                reply = CallError(call.message_id, "InternalError", f"{call.action} failed")
+        log.info("%s answered CSMS %s", self.charge_point_id, call.action)
+        with contextlib.suppress(ConnectionLost):
+            await self._send(reply.to_json())
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run background work tied to this connection (cancelled when it closes)."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # ----- OCPP messages ----------------------------------------------------------------
+
+    async def boot(self) -> dict[str, Any]:
+        """Send BootNotification; return the response payload (status, interval, currentTime)."""
+        response = await self.call(
+            "BootNotification", self.profile.boot_notification(self.identity)
+        )
+        self.stats.boot_responses[str(response.get("status"))] += 1
+        return response
+
+    async def heartbeat(self) -> dict[str, Any]:
+        return await self.call("Heartbeat", {})
+
+    async def status_notification(
+        self,
+        connector_id: int,
+        status: str,
+        evse_id: int | None = None,
+        error_code: str = "NoError",
+    ) -> dict[str, Any]:
+        """Report one connector's status.
+
+        1.6 sends connectorId/errorCode/status; 2.0.1 sends evseId (default 1), connectorId
+        and connectorStatus (error_code has no 2.0.1 counterpart and is ignored).
+        """
+        connector = ConnectorRef(connector_id=connector_id, evse_id=evse_id)
+        payload = self.profile.status_notification(connector, status, error_code)
+        return await self.call("StatusNotification", payload)
+
+    # ----- lifecycle --------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run the charger until `stop` is set: connect, boot, report, heartbeat, reconnect."""
+        attempt = 0
+        try:
+            while not stop.is_set():
+                try:
+                    await self.connect()
+                except SubprotocolMismatch as exc:
+                    # A configuration problem: retrying cannot help.
+                    self.stats.error("subprotocol_mismatch", self.charge_point_id, exc)
+                    return
+                except ConnectionRefused as exc:
+                    self.stats.error(f"handshake_refused.{exc.status}", self.charge_point_id, exc)
+                except ConnectionFailed as exc:
+                    self.stats.error("connect_failed", self.charge_point_id, exc)
+                else:
+                    if await self._serve(stop):
+                        attempt = 0
+                    await self.close()
+                    if stop.is_set():
+                        return
+                    self.stats.reconnects += 1
+                delay = self.backoff.delay(attempt)
+                attempt += 1
+                log.info("%s reconnecting in %.1f s", self.charge_point_id, delay)
+                if await _stopped_within(stop, delay):
+                    return
+        finally:
+            await self.close()
+
+    async def _serve(self, stop: asyncio.Event) -> bool:
+        """Run the connected flow until stop or disconnect; True if the boot got accepted."""
+        flow = asyncio.create_task(self._connected_flow(), name=f"{self.charge_point_id}-flow")
+        stopped = asyncio.create_task(stop.wait())
+        dropped = asyncio.create_task(self._closed.wait())
+        self.heartbeat_interval_s = None
+        try:
+            await asyncio.wait({flow, stopped, dropped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (flow, stopped, dropped):
+                task.cancel()
+            await asyncio.gather(flow, stopped, dropped, return_exceptions=True)
+        if flow.done() and not flow.cancelled():
+            error = flow.exception()
+            if error is not None and not isinstance(error, ConnectionLost):
+                raise error
+        return self.heartbeat_interval_s is not None
+
+    async def _connected_flow(self) -> None:
+        self.heartbeat_interval_s = await self._boot_until_accepted()
+        for connector in self.profile.startup_connectors(self.connectors):
+            payload = self.profile.status_notification(connector, "Available", "NoError")
+            with contextlib.suppress(ResponseTimeout, CallErrorReceived):
+                await self.call("StatusNotification", payload)
+                log.info(
+                    "%s StatusNotification %s Available",
+                    self.charge_point_id,
+                    _describe(connector),
+                )
+        while True:
+            await asyncio.sleep(self.heartbeat_interval_s)
+            with contextlib.suppress(ResponseTimeout, CallErrorReceived):
+                response = await self.heartbeat()
+                log.info(
+                    "%s Heartbeat (server time %s)",
+                    self.charge_point_id,
+                    response.get("currentTime"),
+                )
+
+    async def _boot_until_accepted(self) -> float:
+        while True:
+            retry_s: float
+            try:
+                response = await self.boot()
+            except (ResponseTimeout, CallErrorReceived) as exc:
+                log.info("%s BootNotification failed: %s", self.charge_point_id, exc)
+                retry_s = self.boot_retry_interval_override_s or FALLBACK_BOOT_RETRY_INTERVAL_S
+            else:
+                status, interval = response.get("status"), response.get("interval")
+                if not isinstance(interval, int | float) or status not in (
+                    "Accepted",
+                    "Pending",
+                    "Rejected",
+                ):
+                    self.stats.error("invalid_boot_response", self.charge_point_id, response)
+                    interval = 0
+                if status == "Accepted":
+                    self.stats.accepted.add(self.charge_point_id)
+                    chosen = self.heartbeat_interval_override_s or (
+                        interval if interval > 0 else FALLBACK_HEARTBEAT_INTERVAL_S
+                    )
+                    log.info(
+                        "%s BootNotification Accepted (heartbeat every %g s)",
+                        self.charge_point_id,
+                        chosen,
+                    )
+                    return float(chosen)
+                retry_s = self.boot_retry_interval_override_s or (
+                    interval if interval > 0 else FALLBACK_BOOT_RETRY_INTERVAL_S
+                )
+                log.info(
+                    "%s BootNotification %s (retry in %g s)", self.charge_point_id, status, retry_s
+                )
+            await asyncio.sleep(retry_s)
+
+
+def _describe(connector: ConnectorRef) -> str:
+    if connector.evse_id is None:
+        return f"connector {connector.connector_id}"
+    return f"EVSE {connector.evse_id} connector {connector.connector_id}"
+
+
+async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep up to `seconds`; True as soon as `stop` is set."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True

@@ -1,0 +1,145 @@
+"""Counters shared by the chargers of one run, and the summary computed from them."""
+
+from __future__ import annotations
+
+import logging
+import math
+from array import array
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+log = logging.getLogger("simulator")
+
+
+def percentile(sorted_values: Sequence[float], pct: float) -> float | None:
+    """Nearest-rank percentile of ascending values: the smallest value that at least
+    pct % of the samples do not exceed. None when there are no samples."""
+    if not 0 < pct <= 100:
+        raise ValueError(f"percentile must be in (0, 100], got {pct}")
+    if not sorted_values:
+        return None
+    rank = math.ceil(pct / 100 * len(sorted_values))
+    return sorted_values[max(rank, 1) - 1]
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    """Round-trip times of CALLs in milliseconds (None when no CALL got an answer)."""
+
+    count: int
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
+
+    @classmethod
+    def of(cls, samples_s: Sequence[float]) -> RoundTrip:
+        ordered = sorted(s * 1000 for s in samples_s)
+
+        def rounded(value: float | None) -> float | None:
+            return None if value is None else round(value, 3)
+
+        return cls(
+            count=len(ordered),
+            p50_ms=rounded(percentile(ordered, 50)),
+            p95_ms=rounded(percentile(ordered, 95)),
+            p99_ms=rounded(percentile(ordered, 99)),
+            max_ms=rounded(ordered[-1] if ordered else None),
+        )
+
+
+@dataclass(frozen=True)
+class Summary:
+    url: str
+    protocol: str
+    chargers: int
+    started: int
+    accepted: int
+    connected: int
+    peak_connected: int
+    duration_s: float
+    messages_sent: int
+    messages_received: int
+    messages_per_s: float
+    reconnects: int
+    boot_responses: dict[str, int]
+    csms_calls: dict[str, int]
+    errors: dict[str, int]
+    round_trip: RoundTrip
+    error_count: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "error_count", sum(self.errors.values()))
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Stats:
+    """Mutable counters; one instance per run, shared by its chargers (single event loop)."""
+
+    def __init__(self) -> None:
+        self.messages_sent = 0
+        self.messages_received = 0
+        self.reconnects = 0
+        self.connected = 0
+        self.peak_connected = 0
+        self.errors: Counter[str] = Counter()
+        self.boot_responses: Counter[str] = Counter()
+        self.csms_calls: Counter[str] = Counter()
+        self.started: set[str] = set()
+        self.accepted: set[str] = set()
+        # A compact array: long accelerated runs collect millions of samples.
+        self.round_trips_s: array[float] = array("d")
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    def error(self, kind: str, charge_point_id: str, detail: object = "") -> None:
+        """Count an error; the first of each kind is logged as a warning, later ones at debug."""
+        self.errors[kind] += 1
+        level = logging.WARNING if self.errors[kind] == 1 else logging.DEBUG
+        log.log(level, "%s: error %s %s", charge_point_id, kind, detail)
+
+    def connection_opened(self) -> None:
+        self.connected += 1
+        self.peak_connected = max(self.peak_connected, self.connected)
+
+    def connection_closed(self) -> None:
+        self.connected -= 1
+
+    def summary(
+        self,
+        *,
+        url: str,
+        protocol: str,
+        chargers: int,
+        duration_s: float,
+        connected: int | None = None,
+    ) -> Summary:
+        """connected: chargers connected when the run ended (default: right now)."""
+        return Summary(
+            url=url,
+            protocol=protocol,
+            chargers=chargers,
+            started=len(self.started),
+            accepted=len(self.accepted),
+            connected=self.connected if connected is None else connected,
+            peak_connected=self.peak_connected,
+            duration_s=round(duration_s, 3),
+            messages_sent=self.messages_sent,
+            messages_received=self.messages_received,
+            messages_per_s=round(self.messages_sent / duration_s, 2) if duration_s > 0 else 0.0,
+            reconnects=self.reconnects,
+            boot_responses=dict(sorted(self.boot_responses.items())),
+            csms_calls=dict(sorted(self.csms_calls.items())),
+            errors=dict(sorted(self.errors.items())),
+            round_trip=RoundTrip.of(self.round_trips_s),
+        )
