@@ -234,7 +234,7 @@ class DynamoConnectorRepository:
                 ),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
-                ReturnValues="UPDATED_OLD",
+                ReturnValues="ALL_OLD",  # UPDATED_OLD omits unchanged values in some engines
             )
         except Exception as exc:
             if _is_condition_failure(exc):
