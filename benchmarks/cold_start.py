@@ -45,7 +45,4 @@ def import_ms(module: str, runs: int = 10) -> dict[str, float]:
 
 
 def run(runs: int = 10) -> dict[str, dict[str, float]]:
-    return {
-        f.name: import_ms(f.handler.rsplit(".", 1)[0], runs)
-        for f in FUNCTIONS
-    }
+    return {f.name: import_ms(f.handler.rsplit(".", 1)[0], runs) for f in FUNCTIONS}

@@ -17,8 +17,11 @@ from tests.fakes import memory_deps, message_event
 
 RESPONSES: dict[str, dict[str, Any]] = {
     "Heartbeat": {"currentTime": "2026-11-25T10:00:00.000Z"},
-    "BootNotification": {"status": "Accepted", "currentTime": "2026-11-25T10:00:00.000Z",
-                         "interval": 540},
+    "BootNotification": {
+        "status": "Accepted",
+        "currentTime": "2026-11-25T10:00:00.000Z",
+        "interval": 540,
+    },
     "StatusNotification": {},
 }
 

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from simulator import SimulatedCharger
-from simulator.errors import CallErrorReceived, ConnectionRefused
+from simulator.errors import CallErrorReceived
 from tests.e2e.conftest import moto_client, run
 
 pytestmark = pytest.mark.e2e
@@ -23,9 +23,10 @@ def new_id(prefix: str = "E2E") -> str:
 
 
 async def get_charger(platform, charge_point_id, headers=TOKEN):
-    async with aiohttp.ClientSession() as session, session.get(
-        f"{platform.http_url}/chargers/{charge_point_id}", headers=headers
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{platform.http_url}/chargers/{charge_point_id}", headers=headers) as response,
+    ):
         return response.status, await response.json()
 
 
@@ -113,12 +114,17 @@ def test_unknown_action_gets_not_implemented(platform):
     ("protocol", "payload", "code"),
     [
         ("ocpp1.6", {"chargePointModel": "X1"}, "OccurenceConstraintViolation"),
-        ("ocpp2.0.1", {"reason": "PowerUp", "chargingStation": {"model": "X1"}},
-         "OccurrenceConstraintViolation"),
-        ("ocpp1.6", {"chargePointVendor": "V" * 21, "chargePointModel": "X1"},
-         "PropertyConstraintViolation"),
-        ("ocpp1.6", {"chargePointVendor": 42, "chargePointModel": "X1"},
-         "TypeConstraintViolation"),
+        (
+            "ocpp2.0.1",
+            {"reason": "PowerUp", "chargingStation": {"model": "X1"}},
+            "OccurrenceConstraintViolation",
+        ),
+        (
+            "ocpp1.6",
+            {"chargePointVendor": "V" * 21, "chargePointModel": "X1"},
+            "PropertyConstraintViolation",
+        ),
+        ("ocpp1.6", {"chargePointVendor": 42, "chargePointModel": "X1"}, "TypeConstraintViolation"),
     ],
 )
 def test_boot_notification_schema_violations(platform, protocol, payload, code):
@@ -139,8 +145,9 @@ def test_newest_connection_wins_and_the_old_ones_late_disconnect_is_ignored(plat
     connections_table = platform.environment["CONNECTIONS_TABLE"]
 
     def connection_recorded(connection_id):
-        item = dynamodb.get_item(TableName=connections_table,
-                                 Key={"connectionId": {"S": connection_id}})
+        item = dynamodb.get_item(
+            TableName=connections_table, Key={"connectionId": {"S": connection_id}}
+        )
         return "Item" in item
 
     async def wait_until(condition):
@@ -184,12 +191,17 @@ def test_status_change_is_published_on_the_event_bus(platform):
     events = moto_client(platform, "events")
     queue_url = sqs.create_queue(QueueName=f"q-{cp_id}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
+        "Attributes"
+    ]["QueueArn"]
     bus = platform.environment["EVENT_BUS_NAME"]
-    events.put_rule(Name=f"r-{cp_id}", EventBusName=bus, EventPattern=json.dumps(
-        {"detail-type": ["ConnectorStatusChanged"], "detail": {"chargePointId": [cp_id]}}))
-    events.put_targets(Rule=f"r-{cp_id}", EventBusName=bus,
-                       Targets=[{"Id": "q", "Arn": queue_arn}])
+    events.put_rule(
+        Name=f"r-{cp_id}",
+        EventBusName=bus,
+        EventPattern=json.dumps(
+            {"detail-type": ["ConnectorStatusChanged"], "detail": {"chargePointId": [cp_id]}}
+        ),
+    )
+    events.put_targets(Rule=f"r-{cp_id}", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
 
     async def scenario():
         async with SimulatedCharger(platform.ws_url, cp_id) as cp:
@@ -198,10 +210,14 @@ def test_status_change_is_published_on_the_event_bus(platform):
             await cp.status_notification(1, "Preparing")
 
     run(scenario())
-    bodies = [json.loads(m["Body"]) for m in sqs.receive_message(
-        QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])]
+    bodies = [
+        json.loads(m["Body"])
+        for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    ]
     assert [(b["detail"]["previousStatus"], b["detail"]["status"]) for b in bodies] == [
-        (None, "Available"), ("Available", "Preparing")]
+        (None, "Available"),
+        ("Available", "Preparing"),
+    ]
 
 
 def test_operator_api_requires_a_token_and_answers_404_for_unknown_chargers(platform):

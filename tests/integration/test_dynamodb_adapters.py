@@ -20,8 +20,13 @@ def chargers(aws_env, dynamodb):
 
 
 def test_create_is_conditional_and_get_round_trips(chargers):
-    record = ChargerRecord("CP1", registration_status="Pending", password_hash="scrypt$1",
-                           auto_registered=True, created_at="2026-05-01T08:00:00.000Z")
+    record = ChargerRecord(
+        "CP1",
+        registration_status="Pending",
+        password_hash="scrypt$1",
+        auto_registered=True,
+        created_at="2026-05-01T08:00:00.000Z",
+    )
     assert chargers.create(record)
     assert not chargers.create(ChargerRecord("CP1"))
     assert chargers.get("CP1") == record
@@ -30,12 +35,13 @@ def test_create_is_conditional_and_get_round_trips(chargers):
 
 def test_boot_replaces_the_self_description(chargers):
     chargers.create(ChargerRecord("CP1"))
-    chargers.record_boot("CP1", BootInfo("Acme", "X", firmware_version="1.0", iccid="99"),
-                         "ocpp1.6", T0)
-    updated = chargers.record_boot("CP1", BootInfo("Acme", "X", firmware_version="2.0"),
-                                   "ocpp2.0.1", T0)
-    assert (updated.firmware_version, updated.iccid, updated.protocol) == ("2.0", None,
-                                                                           "ocpp2.0.1")
+    chargers.record_boot(
+        "CP1", BootInfo("Acme", "X", firmware_version="1.0", iccid="99"), "ocpp1.6", T0
+    )
+    updated = chargers.record_boot(
+        "CP1", BootInfo("Acme", "X", firmware_version="2.0"), "ocpp2.0.1", T0
+    )
+    assert (updated.firmware_version, updated.iccid, updated.protocol) == ("2.0", None, "ocpp2.0.1")
     assert updated.last_boot_at == "2026-05-01T08:00:00.000Z"
     assert chargers.record_boot("GHOST", BootInfo("A", "B"), "ocpp1.6", T0) is None
     assert chargers.get("GHOST") is None  # boot never creates a charger
@@ -68,8 +74,16 @@ def test_connection_records_expire_on_read(aws_env, dynamodb):
 
 
 def status(value, at_ms, error="NoError", connector=1, evse=None):
-    return ConnectorStatus("CP1", connector, value, "2026-05-01T08:00:00.000Z", at_ms,
-                           evse_id=evse, error_code=error, info=None)
+    return ConnectorStatus(
+        "CP1",
+        connector,
+        value,
+        "2026-05-01T08:00:00.000Z",
+        at_ms,
+        evse_id=evse,
+        error_code=error,
+        info=None,
+    )
 
 
 def test_status_is_ordered_by_receipt_and_returns_the_previous_one(aws_env, dynamodb):
@@ -78,7 +92,10 @@ def test_status_is_ordered_by_receipt_and_returns_the_previous_one(aws_env, dyna
     assert (first.applied, first.previous_status) == (True, None)
     second = connectors.apply_status(status("Charging", 200))
     assert (second.applied, second.previous_status, second.previous_error_code) == (
-        True, "Available", "NoError")
+        True,
+        "Available",
+        "NoError",
+    )
     assert not connectors.apply_status(status("Available", 150)).applied
     connectors.apply_status(status("Occupied", 100, error=None, connector=1, evse=2))
     listed = {s.connector_key: s.status for s in connectors.list_for("CP1")}

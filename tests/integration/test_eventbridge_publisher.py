@@ -1,5 +1,6 @@
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import pytest
@@ -20,19 +21,26 @@ def test_events_reach_a_rule_target_in_batches(aws_env):
     sqs = boto3.client("sqs", region_name="us-east-1")
     queue_url = sqs.create_queue(QueueName="sink")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    events.put_rule(Name="all", EventBusName=aws_env.event_bus_name,
-                    EventPattern=json.dumps({"source": [aws_env.event_source]}))
-    events.put_targets(Rule="all", EventBusName=aws_env.event_bus_name,
-                       Targets=[{"Id": "q", "Arn": queue_arn}])
+        "Attributes"
+    ]["QueueArn"]
+    events.put_rule(
+        Name="all",
+        EventBusName=aws_env.event_bus_name,
+        EventPattern=json.dumps({"source": [aws_env.event_source]}),
+    )
+    events.put_targets(
+        Rule="all", EventBusName=aws_env.event_bus_name, Targets=[{"Id": "q", "Arn": queue_arn}]
+    )
 
     EventBridgePublisher(events, aws_env.event_bus_name, aws_env.event_source).publish(
-        [event(n) for n in range(13)])  # more than one PutEvents batch
+        [event(n) for n in range(13)]
+    )  # more than one PutEvents batch
 
-    received = []
+    received: list[dict[str, Any]] = []
     while len(received) < 13:
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
-            "Messages", [])
+            "Messages", []
+        )
         if not messages:
             break
         received += [json.loads(m["Body"]) for m in messages]
@@ -49,14 +57,15 @@ class FlakyEvents:
         self.calls = []
         self.always = always
 
-    def put_events(self, Entries):  # noqa: N803 - boto3's parameter name
+    def put_events(self, Entries):
         self.calls.append(len(Entries))
         if self.always:
             failure = {"ErrorCode": "InternalFailure", "ErrorMessage": "down"}
             return {"FailedEntryCount": len(Entries), "Entries": [failure] * len(Entries)}
         if len(self.calls) == 1:
             results = [{"EventId": "1"}] + [
-                {"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}] * (len(Entries) - 1)
+                {"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}
+            ] * (len(Entries) - 1)
             return {"FailedEntryCount": len(Entries) - 1, "Entries": results}
         return {"FailedEntryCount": 0, "Entries": [{"EventId": "x"}] * len(Entries)}
 

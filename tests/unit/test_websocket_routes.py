@@ -26,8 +26,12 @@ def deps():
 
 
 def ctx_for(cp, protocol="ocpp1.6"):
-    return {"chargePointId": cp, "protocol": protocol, "validationMode": "strict",
-            "principalId": cp}
+    return {
+        "chargePointId": cp,
+        "protocol": protocol,
+        "validationMode": "strict",
+        "principalId": cp,
+    }
 
 
 def test_authorizer_allows_with_context_and_denies_unknown(deps):
@@ -42,14 +46,16 @@ def test_authorizer_allows_with_context_and_denies_unknown(deps):
 
 def test_authorizer_raises_unauthorized_for_bad_credentials(deps):
     wrong = "Basic " + base64.b64encode(b"SECURE:not-the-password!").decode()
-    with pytest.raises(Unauthorized, match="^Unauthorized$"):
+    with pytest.raises(Unauthorized, match=r"^Unauthorized$"):
         authorize(authorizer_event("SECURE", authorization=wrong), deps)
 
 
 def test_connect_returns_the_chosen_subprotocol_and_records_the_connection(deps):
     event = connect_event("CP1", "ocpp1.6", connection_id="c1=", authorizer=ctx_for("CP1"))
-    assert connect(event, deps) == {"statusCode": 200,
-                                    "headers": {"Sec-WebSocket-Protocol": "ocpp1.6"}}
+    assert connect(event, deps) == {
+        "statusCode": 200,
+        "headers": {"Sec-WebSocket-Protocol": "ocpp1.6"},
+    }
     assert deps.chargers.get("CP1").connection_id == "c1="
     assert deps.connections.get("c1=").charge_point_id == "CP1"
     assert deps.publisher.of_type("ChargerConnected")[0].detail["protocol"] == "ocpp1.6"
@@ -57,7 +63,8 @@ def test_connect_returns_the_chosen_subprotocol_and_records_the_connection(deps)
 
 def test_connect_without_authorizer_admits_itself(deps):
     assert connect(connect_event("CP1", "ocpp2.0.1"), deps)["headers"] == {
-        "Sec-WebSocket-Protocol": "ocpp2.0.1"}
+        "Sec-WebSocket-Protocol": "ocpp2.0.1"
+    }
     assert connect(connect_event("NOBODY"), deps) == {"statusCode": 403}
     assert connect(connect_event("SECURE"), deps) == {"statusCode": 401}
 
@@ -104,8 +111,12 @@ def test_message_uses_authorizer_context_or_connection_record(deps):
     with_context = message(message_event("c1=", frame, authorizer=ctx_for("CP1")), deps, router)
     assert json.loads(with_context["body"])[0] == 3
 
-    connect(connect_event("CP1", "ocpp2.0.1", connection_id="c2=",
-                          authorizer=ctx_for("CP1", "ocpp2.0.1")), deps)
+    connect(
+        connect_event(
+            "CP1", "ocpp2.0.1", connection_id="c2=", authorizer=ctx_for("CP1", "ocpp2.0.1")
+        ),
+        deps,
+    )
     from_record = message(message_event("c2=", "nonsense"), deps, router)
     assert json.loads(from_record["body"])[2] == "RpcFrameworkError"  # 2.0.1 naming: from record
 
@@ -116,13 +127,15 @@ def test_message_on_unknown_connection_gets_security_error(deps):
 
 
 def test_reply_frames_get_no_route_response(deps):
-    answer = message(message_event("c1=", '[3,"x",{}]', authorizer=ctx_for("CP1")), deps,
-                     build_router(deps))
+    answer = message(
+        message_event("c1=", '[3,"x",{}]', authorizer=ctx_for("CP1")), deps, build_router(deps)
+    )
     assert answer == {"statusCode": 200}
 
 
 def test_binary_frame_is_decoded(deps):
-    event = message_event("c1=", base64.b64encode(b'[2,"m1","Heartbeat",{}]').decode(),
-                          authorizer=ctx_for("CP1"))
+    event = message_event(
+        "c1=", base64.b64encode(b'[2,"m1","Heartbeat",{}]').decode(), authorizer=ctx_for("CP1")
+    )
     event["isBase64Encoded"] = True
     assert json.loads(message(event, deps, build_router(deps))["body"])[0] == 3

@@ -21,8 +21,9 @@ def basic(user, password):
 def chargers():
     repo = MemoryChargerRepository()
     repo.create(ChargerRecord("OPEN-1"))
-    repo.create(ChargerRecord("LOCKED-1", password_hash=hash_password(PASSWORD),
-                              validation_mode="lenient"))
+    repo.create(
+        ChargerRecord("LOCKED-1", password_hash=hash_password(PASSWORD), validation_mode="lenient")
+    )
     return repo
 
 
@@ -30,8 +31,11 @@ def test_registered_charger_without_password_is_admitted(chargers):
     admission = admit("OPEN-1", None, "ocpp1.6", "reject", chargers, NOW)
     assert admission.allowed
     assert admission.protocol is OcppVersion.V16
-    assert admission.context() == {"chargePointId": "OPEN-1", "protocol": "ocpp1.6",
-                                   "validationMode": "strict"}
+    assert admission.context() == {
+        "chargePointId": "OPEN-1",
+        "protocol": "ocpp1.6",
+        "validationMode": "strict",
+    }
 
 
 def test_unknown_charger_follows_the_policy(chargers):
@@ -51,8 +55,13 @@ def test_password_protected_charger(chargers):
     ok = admit("LOCKED-1", basic("LOCKED-1", PASSWORD), "ocpp2.0.1", "reject", chargers, NOW)
     assert ok.allowed
     assert ok.validation_mode == "lenient"
-    for header in (None, basic("LOCKED-1", "wrong-password-123"), basic("OPEN-1", PASSWORD),
-                   "Bearer abc", "Basic !!!"):
+    for header in (
+        None,
+        basic("LOCKED-1", "wrong-password-123"),
+        basic("OPEN-1", PASSWORD),
+        "Bearer abc",
+        "Basic !!!",
+    ):
         refused = admit("LOCKED-1", header, "ocpp1.6", "accept", chargers, NOW)
         assert (refused.allowed, refused.status_code) == (False, 401), header
 

@@ -24,55 +24,102 @@ def deps():
 def send(deps, frame, cp="CP1", version=V16, at=T0):
     router = build_router(deps)
     ctx = MessageContext(cp, "conn-1", version, at)
-    return json.loads(router.handle(ctx, json.dumps(frame)))
+    answer = router.handle(ctx, json.dumps(frame))
+    assert answer is not None
+    return json.loads(answer)
 
 
 def test_boot_16_stores_the_self_description_and_accepts(deps):
-    answer = send(deps, [2, "b1", "BootNotification", {
-        "chargePointVendor": "Acme", "chargePointModel": "X1", "chargePointSerialNumber": "S-1",
-        "firmwareVersion": "1.2.3", "iccid": "8901", "meterType": "M"}])
-    assert answer == [3, "b1", {"status": "Accepted", "currentTime": "2026-03-01T12:00:00.000Z",
-                                "interval": 540}]
+    answer = send(
+        deps,
+        [
+            2,
+            "b1",
+            "BootNotification",
+            {
+                "chargePointVendor": "Acme",
+                "chargePointModel": "X1",
+                "chargePointSerialNumber": "S-1",
+                "firmwareVersion": "1.2.3",
+                "iccid": "8901",
+                "meterType": "M",
+            },
+        ],
+    )
+    assert answer == [
+        3,
+        "b1",
+        {"status": "Accepted", "currentTime": "2026-03-01T12:00:00.000Z", "interval": 540},
+    ]
     record = deps.chargers.get("CP1")
-    assert (record.vendor, record.model, record.serial_number, record.firmware_version,
-            record.iccid, record.protocol) == ("Acme", "X1", "S-1", "1.2.3", "8901", "ocpp1.6")
+    assert (
+        record.vendor,
+        record.model,
+        record.serial_number,
+        record.firmware_version,
+        record.iccid,
+        record.protocol,
+    ) == ("Acme", "X1", "S-1", "1.2.3", "8901", "ocpp1.6")
     booted = deps.publisher.of_type("ChargerBooted")
     assert booted[0].detail["registrationStatus"] == "Accepted"
 
 
 def test_boot_201(deps):
-    answer = send(deps, [2, "b2", "BootNotification", {
-        "reason": "PowerUp", "chargingStation": {"vendorName": "Acme", "model": "Z",
-                                                 "modem": {"iccid": "1"}}}], version=V201)
+    answer = send(
+        deps,
+        [
+            2,
+            "b2",
+            "BootNotification",
+            {
+                "reason": "PowerUp",
+                "chargingStation": {"vendorName": "Acme", "model": "Z", "modem": {"iccid": "1"}},
+            },
+        ],
+        version=V201,
+    )
     assert answer[2]["status"] == "Accepted"
     assert deps.chargers.get("CP1").boot_reason == "PowerUp"
     assert deps.chargers.get("CP1").iccid == "1"
 
 
 def test_pending_charger_is_told_to_retry_sooner(deps):
-    answer = send(deps, [2, "b3", "BootNotification", {"chargePointVendor": "A",
-                                                        "chargePointModel": "B"}], cp="CP-PENDING")
+    answer = send(
+        deps,
+        [2, "b3", "BootNotification", {"chargePointVendor": "A", "chargePointModel": "B"}],
+        cp="CP-PENDING",
+    )
     assert answer[2]["status"] == "Pending"
     assert answer[2]["interval"] == 60
 
 
 def test_boot_of_a_deleted_charger_is_rejected(deps):
-    answer = send(deps, [2, "b4", "BootNotification", {"chargePointVendor": "A",
-                                                        "chargePointModel": "B"}], cp="GONE")
+    answer = send(
+        deps,
+        [2, "b4", "BootNotification", {"chargePointVendor": "A", "chargePointModel": "B"}],
+        cp="GONE",
+    )
     assert answer[2]["status"] == "Rejected"
 
 
 def test_heartbeat_answers_time_and_writes_nothing(deps):
     before = deps.chargers.get("CP1")
-    assert send(deps, [2, "h1", "Heartbeat", {}]) == [3, "h1", {
-        "currentTime": "2026-03-01T12:00:00.000Z"}]
+    assert send(deps, [2, "h1", "Heartbeat", {}]) == [
+        3,
+        "h1",
+        {"currentTime": "2026-03-01T12:00:00.000Z"},
+    ]
     assert deps.chargers.get("CP1") == before
     assert deps.publisher.events == []
 
 
 def status16(status, connector=1, error="NoError", ts="2026-03-01T11:59:00Z"):
-    return [2, "s", "StatusNotification", {"connectorId": connector, "errorCode": error,
-                                           "status": status, "timestamp": ts}]
+    return [
+        2,
+        "s",
+        "StatusNotification",
+        {"connectorId": connector, "errorCode": error, "status": status, "timestamp": ts},
+    ]
 
 
 def test_status_change_is_stored_and_published_once(deps):
@@ -81,7 +128,9 @@ def test_status_change_is_stored_and_published_once(deps):
     send(deps, status16("Preparing"), at=T0 + timedelta(seconds=2))
     changes = deps.publisher.of_type("ConnectorStatusChanged")
     assert [(e.detail["previousStatus"], e.detail["status"]) for e in changes] == [
-        (None, "Available"), ("Available", "Preparing")]
+        (None, "Available"),
+        ("Available", "Preparing"),
+    ]
     assert [s.status for s in deps.connectors.list_for("CP1")] == ["Preparing"]
 
 
@@ -96,13 +145,22 @@ def test_error_code_change_is_a_change(deps):
     send(deps, status16("Available"))
     send(deps, status16("Faulted", error="GroundFailure"), at=T0 + timedelta(seconds=1))
     assert deps.publisher.of_type("ConnectorStatusChanged")[-1].detail["errorCode"] == (
-        "GroundFailure")
+        "GroundFailure"
+    )
 
 
 def test_status_201_is_keyed_by_evse_and_connector(deps):
-    frame = [2, "s2", "StatusNotification", {"timestamp": "2026-03-01T11:59:00Z",
-                                             "connectorStatus": "Occupied", "evseId": 2,
-                                             "connectorId": 1}]
+    frame = [
+        2,
+        "s2",
+        "StatusNotification",
+        {
+            "timestamp": "2026-03-01T11:59:00Z",
+            "connectorStatus": "Occupied",
+            "evseId": 2,
+            "connectorId": 1,
+        },
+    ]
     assert send(deps, frame, version=V201) == [3, "s2", {}]
     stored = deps.connectors.list_for("CP1")[0]
     assert (stored.connector_key, stored.status) == ("2/1", "Occupied")

@@ -52,7 +52,8 @@ def test_malformed_calls_are_rejected_with_the_id_when_readable(raw, kind, messa
 
 
 @pytest.mark.parametrize(
-    "raw", ['[3, "m1"]', '[3, "m1", "x"]', '[4, "m1", "X", "y"]', '[4, "m1", 1, "y", {}]', "[3, 5, {}]"]
+    "raw",
+    ['[3, "m1"]', '[3, "m1", "x"]', '[4, "m1", "X", "y"]', '[4, "m1", 1, "y", {}]', "[3, 5, {}]"],
 )
 def test_malformed_replies_are_never_answered(raw):
     with pytest.raises(FrameError) as caught:

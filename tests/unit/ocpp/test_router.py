@@ -26,8 +26,11 @@ def make_router():
     r = Router()
     r.route(V16, "Heartbeat", heartbeat)
     r.route(V201, "Heartbeat", heartbeat)
-    r.route(V16, "BootNotification", lambda c, p: {"status": "Accepted",
-            "currentTime": "2026-01-01T00:00:00Z", "interval": 300})
+    r.route(
+        V16,
+        "BootNotification",
+        lambda c, p: {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "interval": 300},
+    )
     return r
 
 
@@ -45,11 +48,15 @@ def reply(raw):
 
 def test_call_gets_call_result(router):
     assert reply(router.handle(ctx(), '[2,"m1","Heartbeat",{}]')) == [
-        3, "m1", {"currentTime": "2026-01-01T00:00:00.000Z"}]
+        3,
+        "m1",
+        {"currentTime": "2026-01-01T00:00:00.000Z"},
+    ]
 
 
-@pytest.mark.parametrize(("version", "code"), [(V16, "FormationViolation"),
-                                                (V201, "RpcFrameworkError")])
+@pytest.mark.parametrize(
+    ("version", "code"), [(V16, "FormationViolation"), (V201, "RpcFrameworkError")]
+)
 def test_not_json_gets_call_error_with_unknown_id(router, version, code):
     assert reply(router.handle(ctx(version), "not json"))[:3] == [4, "-1", code]
 
@@ -74,8 +81,9 @@ def test_schema_violation_gets_version_specific_code(router):
 
 
 def test_lenient_charger_is_forgiven_value_violations_but_not_missing_fields(router):
-    too_long = json.dumps([2, "m5", "BootNotification",
-                           {"chargePointVendor": "V" * 30, "chargePointModel": "X"}])
+    too_long = json.dumps(
+        [2, "m5", "BootNotification", {"chargePointVendor": "V" * 30, "chargePointModel": "X"}]
+    )
     outcome = Outcome()
     assert reply(router.handle(ctx(lenient=True), too_long, outcome))[0] == 3
     assert outcome.tolerated_violation == "PropertyConstraintViolation"
@@ -99,7 +107,9 @@ def test_handler_failure_gets_internal_error_and_ocpp_errors_pass_through():
     assert answer[:3] == [4, "m7", "InternalError"]
     assert "fire" not in answer[3]  # internals are not leaked to the charger
     assert reply(r.handle(ctx(), '[2,"m8","Authorize",{"idTag":"A"}]'))[2:4] == [
-        "SecurityError", "not allowed"]
+        "SecurityError",
+        "not allowed",
+    ]
 
 
 def test_invalid_handler_response_is_not_sent():
@@ -114,8 +124,10 @@ def test_replies_go_to_the_reply_handler_and_are_not_answered():
     assert r.handle(ctx(), '[3,"x1",{"status":"Accepted"}]') is None
     assert r.handle(ctx(), '[4,"x2","NotSupported","",{}]') is None
     assert r.handle(ctx(), '[3,"x3"]') is None  # malformed reply: dropped, not answered
-    assert seen == [("x1", CallResult("x1", {"status": "Accepted"})),
-                    ("x2", CallError("x2", "NotSupported", "", {}))]
+    assert seen == [
+        ("x1", CallResult("x1", {"status": "Accepted"})),
+        ("x2", CallError("x2", "NotSupported", "", {})),
+    ]
 
 
 def test_only_actions_with_a_request_schema_can_be_routed():
@@ -125,17 +137,26 @@ def test_only_actions_with_a_request_schema_can_be_routed():
 
 frames = st.one_of(
     st.text(max_size=200),
-    st.lists(st.one_of(st.integers(-3, 6), st.text(max_size=40), st.none(), st.booleans(),
-                       st.dictionaries(st.text(max_size=10), st.integers() | st.text(max_size=10),
-                                       max_size=3)),
-             max_size=6).map(json.dumps),
-    st.builds(lambda mid, action, payload: json.dumps([2, mid, action, payload]),
-              st.text(min_size=1, max_size=36),
-              st.sampled_from(["Heartbeat", "BootNotification", "Authorize", "X"]),
-              st.dictionaries(st.sampled_from(["chargePointVendor", "chargePointModel", "idTag",
-                                               "x"]),
-                              st.one_of(st.text(max_size=30), st.integers(), st.none()),
-                              max_size=3)),
+    st.lists(
+        st.one_of(
+            st.integers(-3, 6),
+            st.text(max_size=40),
+            st.none(),
+            st.booleans(),
+            st.dictionaries(st.text(max_size=10), st.integers() | st.text(max_size=10), max_size=3),
+        ),
+        max_size=6,
+    ).map(json.dumps),
+    st.builds(
+        lambda mid, action, payload: json.dumps([2, mid, action, payload]),
+        st.text(min_size=1, max_size=36),
+        st.sampled_from(["Heartbeat", "BootNotification", "Authorize", "X"]),
+        st.dictionaries(
+            st.sampled_from(["chargePointVendor", "chargePointModel", "idTag", "x"]),
+            st.one_of(st.text(max_size=30), st.integers(), st.none()),
+            max_size=3,
+        ),
+    ),
 )
 
 

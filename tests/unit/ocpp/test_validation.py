@@ -23,17 +23,35 @@ def test_valid_payloads_pass(registry):
         )
         is None
     )
-    assert registry.check(V16, "BootNotification", {"status": "Accepted", "currentTime":
-                          "2026-01-01T00:00:00Z", "interval": 300}, "response") is None
+    assert (
+        registry.check(
+            V16,
+            "BootNotification",
+            {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "interval": 300},
+            "response",
+        )
+        is None
+    )
 
 
 @pytest.mark.parametrize(
     ("payload", "kind", "path"),
     [
-        ({"chargePointModel": "X1"}, ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION, "chargePointVendor"),
-        ({**BOOT_16, "chargePointVendor": 5}, ErrorKind.TYPE_CONSTRAINT_VIOLATION, "chargePointVendor"),
-        ({**BOOT_16, "chargePointVendor": "x" * 21}, ErrorKind.PROPERTY_CONSTRAINT_VIOLATION,
-         "chargePointVendor"),
+        (
+            {"chargePointModel": "X1"},
+            ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION,
+            "chargePointVendor",
+        ),
+        (
+            {**BOOT_16, "chargePointVendor": 5},
+            ErrorKind.TYPE_CONSTRAINT_VIOLATION,
+            "chargePointVendor",
+        ),
+        (
+            {**BOOT_16, "chargePointVendor": "x" * 21},
+            ErrorKind.PROPERTY_CONSTRAINT_VIOLATION,
+            "chargePointVendor",
+        ),
         ({**BOOT_16, "colour": "red"}, ErrorKind.FORMAT_VIOLATION, ""),
     ],
 )
@@ -52,8 +70,12 @@ def test_enum_and_date_time_violations(registry):
     assert registry.check(V16, "StatusNotification", status).kind is (
         ErrorKind.PROPERTY_CONSTRAINT_VIOLATION
     )
-    status = {"connectorId": 1, "errorCode": "NoError", "status": "Available",
-              "timestamp": "yesterday"}
+    status = {
+        "connectorId": 1,
+        "errorCode": "NoError",
+        "status": "Available",
+        "timestamp": "yesterday",
+    }
     assert registry.check(V16, "StatusNotification", status).kind is (
         ErrorKind.TYPE_CONSTRAINT_VIOLATION
     )
