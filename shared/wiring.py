@@ -34,7 +34,7 @@ class Dependencies:
 
 
 def aws_dependencies(settings: Settings) -> Dependencies:
-    from shared.adapters.aws import client
+    from shared.adapters.aws import LazyClient
     from shared.adapters.dynamodb import (
         DynamoChargerRepository,
         DynamoConnectionRepository,
@@ -42,14 +42,14 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     )
     from shared.adapters.eventbridge import EventBridgePublisher
 
-    dynamodb = client("dynamodb")
+    dynamodb = LazyClient("dynamodb")
     return Dependencies(
         settings=settings,
         chargers=DynamoChargerRepository(dynamodb, settings.chargers_table),
         connections=DynamoConnectionRepository(dynamodb, settings.connections_table),
         connectors=DynamoConnectorRepository(dynamodb, settings.connectors_table),
         publisher=EventBridgePublisher(
-            client("events"), settings.event_bus_name, settings.event_source
+            LazyClient("events"), settings.event_bus_name, settings.event_source
         ),
     )
 

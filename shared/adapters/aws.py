@@ -38,3 +38,21 @@ def error_code(exc: Exception) -> str | None:
         code = response.get("Error", {}).get("Code")
         return str(code) if code is not None else None
     return None
+
+
+class LazyClient:
+    """A boto3 client created on first use.
+
+    Importing boto3 and loading a service model costs ~100-150 ms; a cold Lambda whose first
+    message is a Heartbeat (which touches no AWS service) should not pay for it.
+    """
+
+    def __init__(self, service: str, endpoint_url: str | None = None) -> None:
+        self._service = service
+        self._endpoint_url = endpoint_url
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = client(self._service, self._endpoint_url)
+        return getattr(self._client, name)

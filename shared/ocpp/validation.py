@@ -76,6 +76,11 @@ def _schema_file_name(version: OcppVersion, action: str, kind: PayloadKind) -> s
     return f"{action}.json" if version is OcppVersion.V16 else f"{action}Request.json"
 
 
+def _safe_action_name(action: str) -> bool:
+    """Action names come from the wire: only plain identifiers may become file names."""
+    return action.isidentifier() and action.isascii() and len(action) <= 64
+
+
 def _field_path(name: str) -> str:
     """fastjsonschema's 'data.a.b[0]' as 'a.b[0]'."""
     return name.removeprefix("data").removeprefix(".")
@@ -113,7 +118,11 @@ class SchemaRegistry:
         )
 
     def has_schema(self, version: OcppVersion, action: str, kind: PayloadKind = "request") -> bool:
-        return self._validator(version, action, kind) is not None
+        """Whether the action has a schema; answered from the file system, nothing compiled."""
+        key = (version, action, kind)
+        if key in self._validators:
+            return self._validators[key] is not None
+        return _safe_action_name(action) and self._path(version, action, kind).is_file()
 
     def _validator(self, version: OcppVersion, action: str, kind: PayloadKind) -> Validator | None:
         key = (version, action, kind)
@@ -127,8 +136,7 @@ class SchemaRegistry:
             return self._validators[key]
 
     def _compile(self, version: OcppVersion, action: str, kind: PayloadKind) -> Validator | None:
-        # Action names come from the wire: only plain identifiers may become file names.
-        if not action.isidentifier() or not action.isascii():
+        if not _safe_action_name(action):
             return None
         path = self._path(version, action, kind)
         if not path.is_file():
