@@ -1,4 +1,4 @@
-"""Powertools logger and metrics, configured from the environment (POWERTOOLS_* variables).
+"""Powertools logger, configured from the environment (POWERTOOLS_* variables).
 
 The logic modules log through standard `logging` loggers named "csms.*"; their records get the
 same structured JSON format as the handler's logger.
@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "csms")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Csms")
 
 logger = Logger()
-metrics = Metrics()
 
 
 def configure_logging() -> None:
@@ -24,3 +23,17 @@ def configure_logging() -> None:
 
     logging.getLogger("csms").setLevel(logger.log_level)
     copy_config_to_registered_loggers(source_logger=logger, include={"csms"})
+
+
+def count_metric(name: str, dimensions: dict[str, str]) -> None:
+    """One self-contained EMF count (no metric state shared between invocations or threads).
+
+    Honours POWERTOOLS_METRICS_DISABLED, which Powertools' single_metric does not check.
+    """
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+
+    if is_metrics_disabled():
+        return
+    with single_metric(name=name, unit=MetricUnit.Count, value=1, default_dimensions=dimensions):
+        pass

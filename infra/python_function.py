@@ -1,0 +1,206 @@
+"""A Lambda function built from a catalog `FunctionDef`, with exactly the access it declares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, Duration, Stack
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as eventbridge
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.bundling import (
+    CopyCodeBundler,
+    PipLayerBundler,
+    code_files,
+    code_hash,
+    dependencies_hash,
+)
+from infra.catalog import EVENT_BUS, TABLES_BY_ID, Access, FunctionDef, TableDef
+from infra.nag import acknowledge, wildcard_resource_finding
+from infra.stack_settings import PROJECT_ROOT
+
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+ARCHITECTURE = lambda_.Architecture.ARM_64
+REQUIREMENTS = PROJECT_ROOT / "requirements" / "lambda.txt"
+
+POWERTOOLS_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": "csms",
+    "POWERTOOLS_METRICS_NAMESPACE": "Csms",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+}
+
+# Docker is never started: the local bundlers always succeed, but CDK requires an image.
+_NO_DOCKER = DockerImage.from_registry("unused")
+
+_GRANTS: dict[Access, Callable[[dynamodb.ITable, iam.IGrantable], iam.Grant]] = {
+    "read": lambda table, grantee: table.grant_read_data(grantee),
+    "write": lambda table, grantee: table.grant_write_data(grantee),
+    "readwrite": lambda table, grantee: table.grant_read_write_data(grantee),
+}
+
+
+class LambdaPackage(Construct):
+    """The code asset and the dependencies layer, built once and shared by every function."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        root: Path = PROJECT_ROOT,
+        requirements: Path = REQUIREMENTS,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        files = code_files(root)
+        self.code = lambda_.Code.from_asset(
+            str(root),
+            asset_hash_type=AssetHashType.CUSTOM,
+            asset_hash=code_hash(root, files),
+            bundling=BundlingOptions(image=_NO_DOCKER, local=CopyCodeBundler(root, files)),
+        )
+        self.dependencies = lambda_.LayerVersion(
+            self,
+            "Dependencies",
+            description=f"Pinned Lambda dependencies ({requirements.name})",
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            code=lambda_.Code.from_asset(
+                str(requirements.parent),
+                asset_hash_type=AssetHashType.CUSTOM,
+                asset_hash=dependencies_hash(requirements),
+                bundling=BundlingOptions(image=_NO_DOCKER, local=PipLayerBundler(requirements)),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class FunctionResources:
+    """What functions may be wired to; each one only gets the parts its definition names."""
+
+    tables: Mapping[str, dynamodb.ITable]
+    event_bus: eventbridge.IEventBus
+    event_source: str
+    # Settings every function receives (UNKNOWN_CHARGERS, HEARTBEAT_INTERVAL_S, ...).
+    environment: Mapping[str, str]
+    log_retention: logs.RetentionDays
+    # The WebSocket stage whose @connections API `manages_connections` functions call.
+    connections: apigwv2.WebSocketStage | None = None
+    table_definitions: Mapping[str, TableDef] = field(default_factory=lambda: TABLES_BY_ID)
+
+
+class PythonFunction(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        definition: FunctionDef,
+        package: LambdaPackage,
+        resources: FunctionResources,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.definition = definition
+        self.log_group = logs.LogGroup(self, "Logs", retention=resources.log_retention)
+        # An own role instead of the default one: no AWS-managed policy granting logs on "*".
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {definition.name}",
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=definition.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=definition.handler,
+            code=package.code,
+            layers=[package.dependencies],
+            memory_size=definition.memory_mb,
+            timeout=Duration.seconds(definition.timeout_s),
+            environment=function_environment(definition, resources),
+            tracing=lambda_.Tracing.ACTIVE,
+            role=self.role,
+            log_group=self.log_group,
+        )
+        self.log_group.grant_write(self.role)
+        grant_access(definition, self.function, resources)
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Only the X-Ray statement (xray:PutTraceSegments, xray:PutTelemetryRecords) uses "
+            "Resource '*': these actions support no resource-level permissions.",
+        )
+        for table_id, _access in definition.tables:
+            if resources.table_definitions[table_id].indexes:
+                table_arn = resources.tables[table_id].table_arn
+                acknowledge(
+                    self.role,
+                    wildcard_resource_finding(self, f"{table_arn}/index/*"),
+                    f"The grants on table {table_id} include its own secondary indexes.",
+                )
+        if definition.manages_connections:
+            acknowledge(
+                self.role,
+                wildcard_resource_finding(
+                    self, connections_arn(_connections(definition, resources))
+                ),
+                "Any connection of this stage, any @connections method (POST send, GET info, "
+                "DELETE close): connection ids are only known at run time.",
+            )
+        acknowledge(
+            self.function,
+            "AwsSolutions-L1",
+            f"{RUNTIME.name} is pinned: the dependencies layer is built for this exact CPython "
+            "version, so functions and layer change runtime together, on purpose.",
+        )
+
+
+def function_environment(definition: FunctionDef, resources: FunctionResources) -> dict[str, str]:
+    environment = {
+        **POWERTOOLS_ENVIRONMENT,
+        **resources.environment,
+        EVENT_BUS.env_var: resources.event_bus.event_bus_name,
+        "EVENT_SOURCE": resources.event_source,
+    }
+    # Every table's name, as locally: shared.config loads them all. Access stays per grant.
+    for table_id, table in resources.tables.items():
+        environment[resources.table_definitions[table_id].env_var] = table.table_name
+    if definition.manages_connections:
+        environment["WS_MANAGEMENT_ENDPOINT"] = _connections(definition, resources).callback_url
+    return environment
+
+
+def grant_access(
+    definition: FunctionDef, grantee: iam.IGrantable, resources: FunctionResources
+) -> None:
+    for table_id, access in definition.tables:
+        _GRANTS[access](resources.tables[table_id], grantee)
+    if definition.publishes_events:
+        resources.event_bus.grant_put_events_to(grantee)
+    if definition.manages_connections:
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["execute-api:ManageConnections"],
+            resource_arns=[connections_arn(_connections(definition, resources))],
+        )
+
+
+def connections_arn(stage: apigwv2.WebSocketStage) -> str:
+    """Every @connections call on this stage (and no other stage of the API)."""
+    api_arn = Stack.of(stage).format_arn(service="execute-api", resource=stage.api.api_id)
+    return f"{api_arn}/{stage.stage_name}/*/@connections/*"
+
+
+def _connections(definition: FunctionDef, resources: FunctionResources) -> apigwv2.WebSocketStage:
+    if resources.connections is None:
+        raise ValueError(f"{definition.name} manages connections but no WebSocket stage is given")
+    return resources.connections

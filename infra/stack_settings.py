@@ -1,0 +1,167 @@
+"""Deployment settings of the stack, read from CDK context (cdk.json, `cdk -c key=value`).
+
+`python app.py` does not read cdk.json by itself (the CDK CLI does), so `cdk_json_context`
+loads its context block; the app passes it as defaults, which CLI values still override.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from shared.config import (
+    API_GATEWAY_IDLE_TIMEOUT_S,
+    DEFAULT_HEARTBEAT_INTERVAL_S,
+    UNKNOWN_CHARGER_POLICIES,
+    UnknownChargerPolicy,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CDK_JSON = PROJECT_ROOT / "cdk.json"
+
+# Context keys (documented in cdk.json).
+STAGE_NAME = "stageName"
+UNKNOWN_CHARGERS = "unknownChargers"
+HEARTBEAT_INTERVAL_S = "heartbeatIntervalS"
+LOG_RETENTION_DAYS = "logRetentionDays"
+EVENT_ARCHIVE_RETENTION_DAYS = "eventArchiveRetentionDays"
+WS_THROTTLE_BURST_LIMIT = "wsThrottleBurstLimit"
+WS_THROTTLE_RATE_LIMIT = "wsThrottleRateLimit"
+API_GATEWAY_ACCOUNT_LOGGING = "apiGatewayAccountLogging"
+
+
+# CloudWatch Logs accepts these retention periods only.
+RETENTION_DAYS: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+class SettingsError(ValueError):
+    """A context value is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    stage_name: str = "prod"
+    # Deployed stacks refuse chargers nobody registered.
+    unknown_chargers: UnknownChargerPolicy = "reject"
+    heartbeat_interval_s: int = DEFAULT_HEARTBEAT_INTERVAL_S
+    log_retention_days: int = 30
+    event_archive_retention_days: int = 30
+    ws_throttle_burst_limit: int = 500
+    ws_throttle_rate_limit: int = 1000
+    # API Gateway writes WebSocket access logs only once the account-level CloudWatch role is
+    # set (one per account and region). Turn off where another stack already manages it.
+    api_gateway_account_logging: bool = True
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return RETENTION_DAYS[self.log_retention_days]
+
+    @classmethod
+    def from_scope(cls, scope: Construct) -> StackSettings:
+        node = scope.node
+        defaults = cls()
+        policy = str(node.try_get_context(UNKNOWN_CHARGERS) or defaults.unknown_chargers)
+        if policy not in UNKNOWN_CHARGER_POLICIES:
+            raise SettingsError(
+                f"{UNKNOWN_CHARGERS} must be one of {', '.join(UNKNOWN_CHARGER_POLICIES)}, "
+                f"got {policy!r}"
+            )
+        settings = cls(
+            stage_name=str(node.try_get_context(STAGE_NAME) or defaults.stage_name),
+            unknown_chargers=policy,  # checked above
+            heartbeat_interval_s=_int(
+                node.try_get_context(HEARTBEAT_INTERVAL_S),
+                HEARTBEAT_INTERVAL_S,
+                defaults.heartbeat_interval_s,
+                # Below API Gateway's idle timeout, with margin for late heartbeats.
+                low=10,
+                high=API_GATEWAY_IDLE_TIMEOUT_S - 30,
+            ),
+            log_retention_days=_int(
+                node.try_get_context(LOG_RETENTION_DAYS),
+                LOG_RETENTION_DAYS,
+                defaults.log_retention_days,
+            ),
+            event_archive_retention_days=_int(
+                node.try_get_context(EVENT_ARCHIVE_RETENTION_DAYS),
+                EVENT_ARCHIVE_RETENTION_DAYS,
+                defaults.event_archive_retention_days,
+            ),
+            ws_throttle_burst_limit=_int(
+                node.try_get_context(WS_THROTTLE_BURST_LIMIT),
+                WS_THROTTLE_BURST_LIMIT,
+                defaults.ws_throttle_burst_limit,
+            ),
+            ws_throttle_rate_limit=_int(
+                node.try_get_context(WS_THROTTLE_RATE_LIMIT),
+                WS_THROTTLE_RATE_LIMIT,
+                defaults.ws_throttle_rate_limit,
+            ),
+            api_gateway_account_logging=_bool(
+                node.try_get_context(API_GATEWAY_ACCOUNT_LOGGING),
+                defaults.api_gateway_account_logging,
+            ),
+        )
+        if settings.log_retention_days not in RETENTION_DAYS:
+            raise SettingsError(
+                f"{LOG_RETENTION_DAYS} must be one of {sorted(RETENTION_DAYS)}, "
+                f"got {settings.log_retention_days}"
+            )
+        return settings
+
+
+def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
+    """The `context` block of cdk.json (feature flags and the defaults above)."""
+    context = json.loads(path.read_text(encoding="utf-8")).get("context", {})
+    if not isinstance(context, dict):
+        raise SettingsError(f"'context' in {path} must be an object")
+    return context
+
+
+def _int(raw: object, name: str, default: int, low: int = 1, high: int = 1_000_000) -> int:
+    # `cdk -c key=value` passes strings; cdk.json passes numbers.
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(str(raw))
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(raw: object, default: bool) -> bool:
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool):
+        return raw
+    return str(raw).strip().lower() in {"1", "true", "yes", "on"}

@@ -1,0 +1,151 @@
+"""The chargers' WebSocket API: routes from the catalog, a $connect authorizer, one stage."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import jsii
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk.aws_apigatewayv2_authorizers import WebSocketLambdaAuthorizer
+from aws_cdk.aws_apigatewayv2_integrations import WebSocketLambdaIntegration
+from constructs import Construct
+
+from infra.catalog import WEBSOCKET_AUTHORIZER, WEBSOCKET_IDENTITY_SOURCE, WEBSOCKET_ROUTES
+from infra.nag import acknowledge
+from infra.naming import construct_id_for
+
+CONNECT_ROUTE = "$connect"
+# $default answers every CALL with the Lambda's body: a route response makes API Gateway send
+# it back on the same connection, one @connections call less per message.
+ROUTES_WITH_RESPONSE = frozenset({"$default"})
+
+# One JSON line per WebSocket event, for CloudWatch Logs Insights.
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "requestTime": "$context.requestTime",
+        "eventType": "$context.eventType",
+        "routeKey": "$context.routeKey",
+        "connectionId": "$context.connectionId",
+        "status": "$context.status",
+        "sourceIp": "$context.identity.sourceIp",
+        "principalId": "$context.authorizer.principalId",
+        "authorizerError": "$context.authorizer.error",
+        "integrationStatus": "$context.integration.status",
+        "integrationLatency": "$context.integration.latency",
+        "integrationError": "$context.integration.error",
+        "errorMessage": "$context.error.message",
+    },
+    separators=(",", ":"),
+)
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class _AccessLogSettings:
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigwv2.LogGroupLogDestination(log_group)
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigw.AccessLogFormat:
+        return apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
+
+
+class WebSocketApi(Construct):
+    """API and stage first, routes later: functions that post to connections need the stage."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage_name: str,
+        throttle_burst_limit: int,
+        throttle_rate_limit: int,
+        log_retention: logs.RetentionDays,
+        account_logging: bool = True,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.api = apigwv2.WebSocketApi(
+            self, "Api", description="OCPP-J WebSocket endpoint for charge points"
+        )
+        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention)
+        self.stage = apigwv2.WebSocketStage(
+            self,
+            "Stage",
+            web_socket_api=self.api,
+            stage_name=stage_name,
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(
+                burst_limit=throttle_burst_limit, rate_limit=throttle_rate_limit
+            ),
+            access_log_settings=_AccessLogSettings(self.access_logs),
+        )
+        if account_logging:
+            self.stage.node.add_dependency(_account_logging_role(self))
+        self.routes: dict[str, apigwv2.WebSocketRoute] = {}
+
+    def add_routes(
+        self,
+        functions: Mapping[str, lambda_.IFunction],
+        *,
+        routes: Mapping[str, str] = WEBSOCKET_ROUTES,
+        authorizer: str = WEBSOCKET_AUTHORIZER,
+        identity_source: str = WEBSOCKET_IDENTITY_SOURCE,
+    ) -> None:
+        connect_authorizer = WebSocketLambdaAuthorizer(
+            "ChargerAuthorizer", functions[authorizer], identity_source=[identity_source]
+        )
+        for route_key, function_name in routes.items():
+            is_connect = route_key == CONNECT_ROUTE
+            self.routes[route_key] = self.api.add_route(
+                route_key,
+                integration=WebSocketLambdaIntegration(
+                    construct_id_for(function_name) + "Integration", functions[function_name]
+                ),
+                authorizer=connect_authorizer if is_connect else None,
+                return_response=route_key in ROUTES_WITH_RESPONSE,
+            )
+            if not is_connect:
+                acknowledge(
+                    self.routes[route_key],
+                    "AwsSolutions-APIG4",
+                    "WebSocket APIs authorize once, on $connect; API Gateway accepts no authorizer "
+                    f"on {route_key}, which only runs on already authorized connections.",
+                )
+        # The first automatic deployment of the stage then already has every route.
+        self.stage.node.add_dependency(*self.routes.values())
+
+
+_LOGGING_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+
+
+def _account_logging_role(scope: Construct) -> apigw.CfnAccount:
+    """The account-level role API Gateway needs before a WebSocket stage may log access."""
+    role = iam.Role(
+        scope,
+        "ApiGatewayLoggingRole",
+        assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(_LOGGING_POLICY)],
+    )
+    acknowledge(
+        role,
+        f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{_LOGGING_POLICY}]",
+        "The AWS-managed policy made for API Gateway's account-level logging role; it follows "
+        "API Gateway's logging needs without changes here.",
+    )
+    account = apigw.CfnAccount(scope, "ApiGatewayAccount", cloud_watch_role_arn=role.role_arn)
+    account.node.add_dependency(role)
+    # The setting is per account and region: other APIs may log through it after we are gone.
+    role.apply_removal_policy(RemovalPolicy.RETAIN)
+    account.apply_removal_policy(RemovalPolicy.RETAIN)
+    return account

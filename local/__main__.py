@@ -1,0 +1,156 @@
+"""`python -m local` (what `make run` runs): the whole platform plus one demo charger.
+
+Ctrl-C or SIGTERM closes the WebSockets with 1001, stops moto and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from local.platform import LocalPlatform
+from local.settings import LocalSettings
+from shared.config import UNKNOWN_CHARGER_POLICIES, ConfigError
+
+DEMO_CHARGER_ID = "DEMO-CP-1"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m local",
+        description="Run the CSMS locally: API Gateway stand-in, Lambda handlers, moto.",
+    )
+    parser.add_argument("--host", help="gateway address (default 127.0.0.1, env LOCAL_HOST)")
+    parser.add_argument("--port", type=int, help="gateway port (default 8080, env LOCAL_PORT)")
+    parser.add_argument(
+        "--moto-port", type=int, help="moto port (default 4566, env LOCAL_MOTO_PORT)"
+    )
+    parser.add_argument(
+        "--unknown-chargers",
+        choices=UNKNOWN_CHARGER_POLICIES,
+        help="what to do with chargers that are not provisioned (default accept)",
+    )
+    parser.add_argument(
+        "--heartbeat-interval",
+        type=int,
+        help="heartbeat interval handed to chargers, seconds (default 540)",
+    )
+    parser.add_argument("--no-demo", action="store_true", help="do not start the demo charger")
+    parser.add_argument(
+        "--log-level", default="INFO", help="log level of the platform (default INFO)"
+    )
+    return parser.parse_args(argv)
+
+
+def settings_from_args(args: argparse.Namespace) -> LocalSettings:
+    return LocalSettings.from_env().replace(
+        host=args.host,
+        port=args.port,
+        moto_port=args.moto_port,
+        unknown_chargers=args.unknown_chargers,
+        heartbeat_interval_s=args.heartbeat_interval,
+    )
+
+
+def banner(platform: LocalPlatform) -> str:
+    s = platform.settings
+    return "\n".join(
+        [
+            "",
+            "Local CSMS platform is up",
+            f"  Charger WebSocket : {platform.ws_url}/{{chargePointId}}",
+            f"  Operator HTTP API : {platform.http_url}",
+            f"    dev token       : Authorization: Bearer {s.operator_dev_token}",
+            f"  @connections API  : {platform.management_endpoint}",
+            f"  moto (AWS) API    : {platform.moto_endpoint}",
+            f"  unknown chargers  : {s.unknown_chargers}",
+            f"  heartbeat interval: {s.heartbeat_interval_s} s",
+            "Press Ctrl-C to stop.",
+            "",
+        ]
+    )
+
+
+DEMO_HEARTBEAT_S = 60
+
+
+def _demo_runner() -> Callable[..., Coroutine[Any, Any, None]] | None:
+    try:
+        from simulator import run_demo_charger
+    except ImportError as exc:
+        logging.getLogger("local").warning("no demo charger (simulator not available: %s)", exc)
+        return None
+    return run_demo_charger
+
+
+async def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def request_stop() -> None:
+        stop.set()
+        # A second Ctrl-C during shutdown interrupts it the hard way.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, request_stop)
+    async with LocalPlatform(settings) as platform:
+        print(banner(platform), flush=True)
+        demo_stop = asyncio.Event()
+        demo: asyncio.Task[None] | None = None
+        run_demo = None if args.no_demo else _demo_runner()
+        if run_demo is not None:
+            demo = asyncio.create_task(
+                # The demo heartbeats every minute so there is something to watch; real
+                # chargers follow the interval their BootNotification answer gives.
+                run_demo(
+                    platform.ws_url,
+                    DEMO_CHARGER_ID,
+                    "ocpp1.6",
+                    demo_stop,
+                    heartbeat_interval_s=DEMO_HEARTBEAT_S,
+                )
+            )
+        await stop.wait()
+        logging.getLogger("local").info("stopping")
+        if demo is not None:
+            demo_stop.set()
+            done, _ = await asyncio.wait({demo}, timeout=5.0)
+            if not done:
+                demo.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await demo
+            elif demo.exception() is not None:
+                logging.getLogger("local").warning("demo charger failed: %r", demo.exception())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    # botocore announces every client's credentials and endpoint at INFO.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    try:
+        return asyncio.run(run(args))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The whole local platform in one process: moto, the catalog's resources, the gateway.
+
+    async with LocalPlatform(LocalSettings(port=0, moto_port=0)) as platform:
+        ...  # platform.ws_url, platform.http_url, platform.management_endpoint
+
+Start order matters: moto and the gateway bind first (ports may be 0), then the handlers'
+environment is set, then resources are created, and only then are the handler modules
+imported, so their module-level set-up (settings, boto3 clients) sees the local endpoints.
+Each platform is a fresh "deployment": handler modules are imported anew (cold start) and
+process-wide caches of settings and clients are cleared, so platforms started one after
+the other in a test session never talk to a previous platform's ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Mapping
+
+from local.gateway import GatewayConfig, LocalGateway, RouteTable
+from local.invoke import load_handler
+from local.moto_server import MotoServer
+from local.settings import LocalSettings, handler_environment
+
+logger = logging.getLogger("local.platform")
+
+# Set by the user, these win over the platform's defaults (e.g. POWERTOOLS_LOG_LEVEL=DEBUG).
+USER_OVERRIDABLE = (
+    "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_METRICS_DISABLED",
+    "POWERTOOLS_TRACE_DISABLED",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+)
+
+
+class LocalPlatform:
+    """moto + resources + gateway, started and stopped together.
+
+    `routes`: handlers to serve instead of the catalog's (tests inject fakes);
+    `gateway_config`: overrides the gateway settings derived from `settings`;
+    `reset_moto`: empty moto's (process-global) state first.
+    """
+
+    def __init__(
+        self,
+        settings: LocalSettings | None = None,
+        *,
+        routes: RouteTable | None = None,
+        gateway_config: GatewayConfig | None = None,
+        reset_moto: bool = True,
+    ) -> None:
+        self.settings = settings or LocalSettings()
+        self._routes = routes
+        self._reset_moto = reset_moto
+        s = self.settings
+        self.gateway = LocalGateway(
+            None,
+            gateway_config
+            or GatewayConfig(
+                host=s.host,
+                port=s.port,
+                stage=s.stage,
+                region=s.region,
+                account_id=s.account_id,
+                idle_timeout_s=s.idle_timeout_s,
+                max_connection_s=s.max_connection_s,
+            ),
+        )
+        self.moto = MotoServer(s.host, s.moto_port)
+        self.environment: dict[str, str] = {}
+        self._saved_environment: dict[str, str | None] = {}
+        self._started = False
+
+    async def start(self) -> None:
+        try:
+            await asyncio.to_thread(self.moto.start)
+            if self._reset_moto:
+                await asyncio.to_thread(self.moto.reset)
+            await self.gateway.start()
+            self.environment = handler_environment(
+                self.settings,
+                moto_endpoint=self.moto.endpoint,
+                management_endpoint=self.gateway.management_endpoint,
+                moto_port=self.moto.port,
+            )
+            for name in USER_OVERRIDABLE:
+                if name in os.environ:
+                    self.environment[name] = os.environ[name]
+            self._apply_environment(self.environment)
+            await asyncio.to_thread(_create_resources, self.moto.endpoint)
+            routes = self._routes
+            if routes is None:
+                _forget_previous_deployment()
+                routes = await asyncio.to_thread(RouteTable.from_catalog)
+            self.gateway.routes = routes
+            self._started = True
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Close the WebSockets (1001, `$disconnect` runs), stop the gateway, then moto."""
+        try:
+            await self.gateway.stop()
+        finally:
+            await asyncio.to_thread(self.moto.stop)
+            self._restore_environment()
+            self._started = False
+
+    async def __aenter__(self) -> LocalPlatform:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def ws_url(self) -> str:
+        """Charger URL prefix: ws://host:port/ocpp (chargers append "/{chargePointId}")."""
+        return self.gateway.ws_url
+
+    @property
+    def http_url(self) -> str:
+        return f"{self.gateway.base_url}/api"
+
+    @property
+    def management_endpoint(self) -> str:
+        return self.gateway.management_endpoint
+
+    @property
+    def moto_endpoint(self) -> str:
+        return self.moto.endpoint
+
+    def _apply_environment(self, environment: Mapping[str, str]) -> None:
+        for name, value in environment.items():
+            self._saved_environment.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+        _clear_settings_cache()
+
+    def _restore_environment(self) -> None:
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_environment.clear()
+        _clear_settings_cache()
+
+
+def _create_resources(endpoint_url: str) -> None:
+    from local.resources import create_resources
+
+    create_resources(endpoint_url=endpoint_url)
+
+
+def _clear_settings_cache() -> None:
+    """`shared.config.get_settings()` is read once per process: make it read the new env."""
+    config = sys.modules.get("shared.config")
+    if config is not None:
+        config.get_settings.cache_clear()
+
+
+def _forget_previous_deployment() -> None:
+    """Make the next handler import a cold start: fresh modules, fresh boto3 clients."""
+    for name in [m for m in sys.modules if m == "functions" or m.startswith("functions.")]:
+        del sys.modules[name]
+    load_handler.cache_clear()
+    aws = sys.modules.get("shared.adapters.aws")
+    client_factory = getattr(aws, "client", None)
+    if client_factory is not None and hasattr(client_factory, "cache_clear"):
+        client_factory.cache_clear()

@@ -1,0 +1,143 @@
+"""Creates the catalog's tables and event bus in moto, under their local names.
+
+The CDK stack builds the same resources from the same `infra.catalog` entries;
+tests/infrastructure/test_local_matches_template.py checks that the two agree.
+boto3 is imported on first use only, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from infra.catalog import EVENT_BUS, TABLES, EventBusDef, Key, TableDef
+
+if TYPE_CHECKING:
+    import boto3
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeDefinitionTypeDef,
+        CreateTableInputTypeDef,
+        KeySchemaElementTypeDef,
+    )
+    from mypy_boto3_events import EventBridgeClient
+
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class LocalResources:
+    # Catalog table id -> local table name.
+    tables: Mapping[str, str]
+    event_bus_name: str
+    # Environment variables the functions need to find these resources.
+    environment: Mapping[str, str]
+    # Names of the resources this call created (the others already existed).
+    created: tuple[str, ...]
+
+
+def local_environment(
+    endpoint_url: str | None = None,
+    *,
+    tables: Sequence[TableDef] = TABLES,
+    event_bus: EventBusDef = EVENT_BUS,
+) -> dict[str, str]:
+    """Env var -> local resource name for every table and the bus (+ the endpoint, if given)."""
+    environment = {table.env_var: table.local_name for table in tables}
+    environment[event_bus.env_var] = event_bus.local_name
+    environment["EVENT_SOURCE"] = event_bus.source
+    if endpoint_url:
+        environment["AWS_ENDPOINT_URL"] = endpoint_url
+    return environment
+
+
+def create_resources(
+    session: boto3.session.Session | None = None,
+    endpoint_url: str | None = None,
+    *,
+    tables: Sequence[TableDef] = TABLES,
+    event_bus: EventBusDef = EVENT_BUS,
+) -> LocalResources:
+    """Creates whatever of the catalog's resources is missing; existing ones are left alone."""
+    import boto3  # deferred: ~135 ms, only needed when creating
+
+    session = session or boto3.session.Session()
+    region = session.region_name or DEFAULT_REGION
+    dynamodb: DynamoDBClient = session.client(
+        "dynamodb", region_name=region, endpoint_url=endpoint_url
+    )
+    events: EventBridgeClient = session.client(
+        "events", region_name=region, endpoint_url=endpoint_url
+    )
+    created = [table.local_name for table in tables if _ensure_table(dynamodb, table)]
+    if _ensure_event_bus(events, event_bus.local_name):
+        created.append(event_bus.local_name)
+    return LocalResources(
+        tables={table.id: table.local_name for table in tables},
+        event_bus_name=event_bus.local_name,
+        environment=local_environment(endpoint_url, tables=tables, event_bus=event_bus),
+        created=tuple(created),
+    )
+
+
+def _ensure_table(client: DynamoDBClient, table: TableDef) -> bool:
+    try:
+        client.describe_table(TableName=table.local_name)
+        created = False
+    except client.exceptions.ResourceNotFoundException:
+        client.create_table(**_create_table_request(table))
+        created = True
+    # Also repairs a table whose creation was interrupted before its TTL was set.
+    if table.ttl_attribute:
+        ttl = client.describe_time_to_live(TableName=table.local_name)
+        if ttl["TimeToLiveDescription"].get("TimeToLiveStatus") in (None, "DISABLED"):
+            client.update_time_to_live(
+                TableName=table.local_name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+            )
+    return created
+
+
+def _create_table_request(table: TableDef) -> CreateTableInputTypeDef:
+    keys = [table.partition_key, table.sort_key]
+    for index in table.indexes:
+        keys += [index.partition_key, index.sort_key]
+    attributes: dict[str, AttributeDefinitionTypeDef] = {
+        key.name: {"AttributeName": key.name, "AttributeType": key.type} for key in keys if key
+    }
+    request: CreateTableInputTypeDef = {
+        "TableName": table.local_name,
+        "KeySchema": _key_schema(table.partition_key, table.sort_key),
+        "AttributeDefinitions": list(attributes.values()),
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if table.indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": _key_schema(index.partition_key, index.sort_key),
+                # The CDK default, which the stack keeps.
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in table.indexes
+        ]
+    return request
+
+
+def _key_schema(partition_key: Key, sort_key: Key | None) -> list[KeySchemaElementTypeDef]:
+    schema: list[KeySchemaElementTypeDef] = [
+        {"AttributeName": partition_key.name, "KeyType": "HASH"}
+    ]
+    if sort_key:
+        schema.append({"AttributeName": sort_key.name, "KeyType": "RANGE"})
+    return schema
+
+
+def _ensure_event_bus(client: EventBridgeClient, name: str) -> bool:
+    try:
+        client.describe_event_bus(Name=name)
+    except client.exceptions.ResourceNotFoundException:
+        client.create_event_bus(Name=name)
+        return True
+    return False

@@ -1,0 +1,146 @@
+"""Local-mode defaults and the environment the handlers get when run by the local platform.
+
+Every default can be overridden by an environment variable (and, for `python -m local`, by
+a command-line flag):
+
+| setting              | env var                 | default              |
+|----------------------|-------------------------|----------------------|
+| gateway host         | LOCAL_HOST              | 127.0.0.1            |
+| gateway port         | LOCAL_PORT              | 8080                 |
+| moto port            | LOCAL_MOTO_PORT         | 4566                 |
+| unknown chargers     | UNKNOWN_CHARGERS        | accept               |
+| heartbeat interval   | HEARTBEAT_INTERVAL_S    | 540                  |
+| operator dev token   | OPERATOR_DEV_TOKEN      | dev-operator-token   |
+| region               | AWS_REGION              | us-east-1            |
+| WebSocket idle close | LOCAL_IDLE_TIMEOUT_S    | 600 (API Gateway's)  |
+| connection max age   | LOCAL_MAX_CONNECTION_S  | 7200 (API Gateway's) |
+
+Locally unknown chargers are accepted (on AWS the default is "reject"), so any simulator
+connects without provisioning. The operator API accepts `Authorization: Bearer
+dev-operator-token` locally; this token never exists on AWS.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from shared.config import (
+    API_GATEWAY_IDLE_TIMEOUT_S,
+    API_GATEWAY_MAX_CONNECTION_S,
+    DEFAULT_HEARTBEAT_INTERVAL_S,
+    UNKNOWN_CHARGER_POLICIES,
+    ConfigError,
+    UnknownChargerPolicy,
+    settings_from,
+)
+
+# Local only, documented: stands in for the Cognito JWT the operator API gets on AWS.
+DEFAULT_OPERATOR_DEV_TOKEN = "dev-operator-token"  # noqa: S105
+DUMMY_CREDENTIAL = "testing"
+STAGE = "local"
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080  # 0: any free port
+    moto_port: int = 4566  # 0: any free port
+    unknown_chargers: UnknownChargerPolicy = "accept"
+    heartbeat_interval_s: int = DEFAULT_HEARTBEAT_INTERVAL_S
+    operator_dev_token: str = DEFAULT_OPERATOR_DEV_TOKEN
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    stage: str = STAGE
+    idle_timeout_s: float = API_GATEWAY_IDLE_TIMEOUT_S
+    max_connection_s: float = API_GATEWAY_MAX_CONNECTION_S
+
+    def __post_init__(self) -> None:
+        if self.unknown_chargers not in UNKNOWN_CHARGER_POLICIES:
+            raise ConfigError(
+                f"unknown chargers must be one of {', '.join(UNKNOWN_CHARGER_POLICIES)}, "
+                f"got {self.unknown_chargers!r}"
+            )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LocalSettings:
+        env = os.environ if env is None else env
+        defaults = cls()
+
+        def number(name: str, default: float) -> float:
+            raw = env.get(name)
+            if not raw:
+                return default
+            try:
+                return float(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+        return cls(
+            host=env.get("LOCAL_HOST") or defaults.host,
+            port=int(number("LOCAL_PORT", defaults.port)),
+            moto_port=int(number("LOCAL_MOTO_PORT", defaults.moto_port)),
+            unknown_chargers=env.get("UNKNOWN_CHARGERS") or defaults.unknown_chargers,  # type: ignore[arg-type]  # checked in __post_init__
+            heartbeat_interval_s=int(number("HEARTBEAT_INTERVAL_S", defaults.heartbeat_interval_s)),
+            operator_dev_token=env.get("OPERATOR_DEV_TOKEN") or defaults.operator_dev_token,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
+            idle_timeout_s=number("LOCAL_IDLE_TIMEOUT_S", defaults.idle_timeout_s),
+            max_connection_s=number("LOCAL_MAX_CONNECTION_S", defaults.max_connection_s),
+        )
+
+    def replace(self, **changes: object) -> LocalSettings:
+        """A copy with `changes` applied; None values are ignored (unset CLI flags)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+
+def resource_environment(endpoint_url: str) -> dict[str, str]:
+    """Env var -> local resource name for the catalog's tables and bus (local.resources)."""
+    from local.resources import local_environment
+
+    return local_environment(endpoint_url)
+
+
+def handler_environment(
+    settings: LocalSettings,
+    *,
+    moto_endpoint: str,
+    management_endpoint: str,
+    moto_port: int,
+) -> dict[str, str]:
+    """Everything the handlers read, pointing boto3 at moto and @connections at the gateway.
+
+    The result is validated with `shared.config.settings_from`, so a local setting the
+    functions would refuse fails here, at start-up.
+    """
+    environment = {
+        # Dummy credentials: never a real account, even with a profile configured.
+        "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIAL,
+        "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIAL,
+        "AWS_SESSION_TOKEN": DUMMY_CREDENTIAL,
+        "AWS_SECURITY_TOKEN": DUMMY_CREDENTIAL,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_REGION": settings.region,
+        "AWS_DEFAULT_REGION": settings.region,
+        # Every boto3 client goes to moto, except the management API which is the gateway's.
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": management_endpoint,
+        "WS_MANAGEMENT_ENDPOINT": management_endpoint,
+        "MOTO_PORT": str(moto_port),
+        "UNKNOWN_CHARGERS": settings.unknown_chargers,
+        "HEARTBEAT_INTERVAL_S": str(settings.heartbeat_interval_s),
+        "OPERATOR_DEV_TOKEN": settings.operator_dev_token,
+        "POWERTOOLS_SERVICE_NAME": "csms",
+        "POWERTOOLS_METRICS_NAMESPACE": "Csms",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        # No X-Ray daemon locally, and no CloudWatch to read EMF metric lines: they would only
+        # flood the console (set POWERTOOLS_METRICS_DISABLED=false to see them). The handlers
+        # emit self-contained single metrics, so disabling keeps no state behind.
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    environment.update(resource_environment(moto_endpoint))
+    environment["AWS_ENDPOINT_URL"] = moto_endpoint
+    settings_from(environment)  # raises ConfigError on anything the functions would reject
+    return environment

@@ -1,0 +1,166 @@
+"""The tables and bus the local platform creates in moto are the ones the stack deploys.
+
+Both sides are built from infra.catalog; this fails when either side adds, drops or reshapes a
+table, key, index or TTL on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from infra import catalog
+from local.resources import LocalResources, create_resources, local_environment
+from tests.infrastructure.template_queries import logical_id, resources
+
+pytestmark = pytest.mark.infrastructure
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def moto_session() -> Iterator[boto3.session.Session]:
+    with pytest.MonkeyPatch.context() as env:
+        # In-process moto; an endpoint from the caller's shell would bypass it.
+        env.delenv("AWS_ENDPOINT_URL", raising=False)
+        with mock_aws():
+            yield boto3.session.Session(region_name=REGION)
+
+
+@pytest.fixture(scope="module")
+def local(moto_session) -> LocalResources:
+    return create_resources(moto_session)
+
+
+@pytest.fixture(scope="module")
+def dynamodb(moto_session, local):
+    return moto_session.client("dynamodb")
+
+
+def _template_tables(template, stack) -> dict[str, dict[str, Any]]:
+    """Template table properties by catalog id; every table must come from the catalog."""
+    by_logical_id = {logical_id(table): table_id for table_id, table in stack.tables.by_id.items()}
+    tables = resources(template, "AWS::DynamoDB::Table")
+    assert set(tables) == set(by_logical_id), "a table in the template is not in the catalog"
+    return {by_logical_id[lid]: t["Properties"] for lid, t in tables.items()}
+
+
+def _by_name(items: list[dict[str, Any]], key: str = "AttributeName") -> list[dict[str, Any]]:
+    return sorted(items, key=lambda item: item[key])
+
+
+def _indexes(indexes: list[dict[str, Any]]) -> dict[str, tuple[Any, Any]]:
+    return {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in indexes}
+
+
+def test_local_creates_exactly_the_templates_tables(template, stack, local, dynamodb):
+    template_tables = _template_tables(template, stack)
+    local_names = {catalog.TABLES_BY_ID[table_id].local_name for table_id in template_tables}
+    assert set(dynamodb.list_tables()["TableNames"]) == local_names
+    assert dict(local.tables) == {t.id: t.local_name for t in catalog.TABLES}
+
+
+@pytest.mark.parametrize("definition", catalog.TABLES, ids=lambda t: t.id)
+def test_local_table_has_the_templates_shape(template, stack, dynamodb, definition):
+    expected = _template_tables(template, stack)[definition.id]
+    actual = dynamodb.describe_table(TableName=definition.local_name)["Table"]
+    assert actual["KeySchema"] == expected["KeySchema"]
+    assert _by_name(actual["AttributeDefinitions"]) == _by_name(expected["AttributeDefinitions"])
+    assert _indexes(actual.get("GlobalSecondaryIndexes", [])) == _indexes(
+        expected.get("GlobalSecondaryIndexes", [])
+    )
+    assert actual["BillingModeSummary"]["BillingMode"] == expected["BillingMode"]
+
+
+@pytest.mark.parametrize("definition", catalog.TABLES, ids=lambda t: t.id)
+def test_local_table_has_the_templates_ttl(template, stack, dynamodb, definition):
+    expected = _template_tables(template, stack)[definition.id].get("TimeToLiveSpecification")
+    ttl = dynamodb.describe_time_to_live(TableName=definition.local_name)["TimeToLiveDescription"]
+    if expected is None:
+        assert ttl["TimeToLiveStatus"] == "DISABLED"
+    else:
+        assert expected["Enabled"] is True
+        assert ttl["TimeToLiveStatus"] == "ENABLED"
+        assert ttl["AttributeName"] == expected["AttributeName"]
+
+
+def test_local_creates_the_event_bus(template, moto_session, local):
+    assert len(resources(template, "AWS::Events::EventBus")) == 1
+    bus = moto_session.client("events").describe_event_bus(Name=catalog.EVENT_BUS.local_name)
+    assert bus["Name"] == local.event_bus_name == catalog.EVENT_BUS.local_name
+
+
+def test_local_environment_names_what_the_functions_reference(template, stack, local):
+    """Every table/bus variable a deployed function reads points to the local resource."""
+    local_names = {logical_id(stack.events.bus): catalog.EVENT_BUS.local_name} | {
+        logical_id(table): catalog.TABLES_BY_ID[table_id].local_name
+        for table_id, table in stack.tables.by_id.items()
+    }
+    environment = local_environment()
+    for function in resources(template, "AWS::Lambda::Function").values():
+        for name, value in function["Properties"]["Environment"]["Variables"].items():
+            if isinstance(value, dict) and value.get("Ref") in local_names:
+                assert environment[name] == local_names[value["Ref"]], name
+            elif name == "EVENT_SOURCE":
+                assert environment[name] == value
+    assert dict(local.environment) == environment
+
+
+def test_local_environment_adds_the_endpoint_when_given():
+    assert local_environment("http://127.0.0.1:5000")["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
+    assert "AWS_ENDPOINT_URL" not in local_environment()
+
+
+def test_creating_again_leaves_existing_resources_alone(moto_session, local, dynamodb):
+    assert set(local.created) == {t.local_name for t in catalog.TABLES} | {
+        catalog.EVENT_BUS.local_name
+    }
+    item = {"connectionId": {"S": "abc"}, "expiresAt": {"N": "1"}}
+    dynamodb.put_item(TableName=catalog.CONNECTIONS.local_name, Item=item)
+    again = create_resources(moto_session)
+    assert again.created == ()
+    stored = dynamodb.get_item(
+        TableName=catalog.CONNECTIONS.local_name, Key={"connectionId": {"S": "abc"}}
+    )
+    assert stored["Item"] == item
+
+
+# The catalog has no secondary index and no numeric key yet; both sides must already agree on them.
+INDEXED = catalog.TableDef(
+    id="Indexed",
+    env_var="INDEXED_TABLE",
+    local_name="csms-indexed",
+    partition_key=catalog.Key("pk"),
+    sort_key=catalog.Key("at", "N"),
+    indexes=(
+        catalog.IndexDef("byStatus", catalog.Key("status"), catalog.Key("at", "N")),
+        catalog.IndexDef("byOwner", catalog.Key("owner")),
+    ),
+)
+
+
+def test_indexes_and_numeric_keys_match_too(moto_session):
+    from aws_cdk import App, Stack
+    from aws_cdk.assertions import Template
+
+    from infra.tables import Tables
+
+    stack = Stack(App())
+    Tables(stack, "Tables", definitions=(INDEXED,))
+    (expected,) = [
+        t["Properties"]
+        for t in resources(Template.from_stack(stack), "AWS::DynamoDB::Table").values()
+    ]
+    create_resources(moto_session, tables=(INDEXED,))
+    actual = moto_session.client("dynamodb").describe_table(TableName="csms-indexed")["Table"]
+    assert actual["KeySchema"] == expected["KeySchema"]
+    assert _by_name(actual["AttributeDefinitions"]) == _by_name(expected["AttributeDefinitions"])
+    assert len(actual["AttributeDefinitions"]) == 4
+    assert _indexes(actual["GlobalSecondaryIndexes"]) == _indexes(
+        expected["GlobalSecondaryIndexes"]
+    )
+    assert set(_indexes(actual["GlobalSecondaryIndexes"])) == {"byStatus", "byOwner"}

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from infra import catalog
+from infra.stack import CsmsStack
+from tests.infrastructure.template_queries import logical_id, referenced_ids, resource, resources
+
+pytestmark = pytest.mark.infrastructure
+
+
+def _route(template: Template, stack: CsmsStack, route_key: str) -> dict[str, Any]:
+    return resource(template, stack.websocket.routes[route_key])
+
+
+def test_the_api_has_exactly_the_catalog_routes(template):
+    keys = {
+        r["Properties"]["RouteKey"]
+        for r in resources(template, "AWS::ApiGatewayV2::Route").values()
+    }
+    assert keys == set(catalog.WEBSOCKET_ROUTES)
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::Api",
+        {"ProtocolType": "WEBSOCKET", "RouteSelectionExpression": Match.any_value()},
+    )
+
+
+@pytest.mark.parametrize(("route_key", "function_name"), catalog.WEBSOCKET_ROUTES.items())
+def test_each_route_invokes_its_catalog_function_through_a_proxy_integration(
+    template, stack, route_key, function_name
+):
+    target = _route(template, stack, route_key)["Properties"]["Target"]
+    (integration_id,) = referenced_ids(target)
+    integration = template.to_json()["Resources"][integration_id]["Properties"]
+    assert integration["IntegrationType"] == "AWS_PROXY"
+    assert referenced_ids(integration["IntegrationUri"]) == {
+        logical_id(stack.functions[function_name].function)
+    }
+
+
+def test_connect_is_guarded_by_the_request_authorizer_on_the_charge_point_id(template, stack):
+    connect = _route(template, stack, "$connect")["Properties"]
+    assert connect["AuthorizationType"] == "CUSTOM"
+    (authorizer_id,) = referenced_ids(connect["AuthorizerId"])
+    authorizer = template.to_json()["Resources"][authorizer_id]["Properties"]
+    assert authorizer["AuthorizerType"] == "REQUEST"
+    assert authorizer["IdentitySource"] == [catalog.WEBSOCKET_IDENTITY_SOURCE]
+    assert referenced_ids(authorizer["AuthorizerUri"]) == {
+        logical_id(stack.functions[catalog.WEBSOCKET_AUTHORIZER].function)
+    }
+
+
+@pytest.mark.parametrize("route_key", ["$default", "$disconnect"])
+def test_other_routes_have_no_authorizer(template, stack, route_key):
+    assert _route(template, stack, route_key)["Properties"]["AuthorizationType"] == "NONE"
+
+
+def test_only_default_sends_the_lambda_body_back_as_route_response(template, stack):
+    default_route_id = logical_id(stack.websocket.routes["$default"])
+    route_responses = resources(template, "AWS::ApiGatewayV2::RouteResponse")
+    assert [r["Properties"]["RouteId"] for r in route_responses.values()] == [
+        {"Ref": default_route_id}
+    ]
+    assert next(iter(route_responses.values()))["Properties"]["RouteResponseKey"] == "$default"
+    assert (
+        _route(template, stack, "$default")["Properties"]["RouteResponseSelectionExpression"]
+        == "$default"
+    )
+    for route_key in ("$connect", "$disconnect"):
+        assert (
+            "RouteResponseSelectionExpression"
+            not in _route(template, stack, route_key)["Properties"]
+        )
+
+
+def test_api_gateway_may_invoke_every_websocket_function(template, stack):
+    invoked = {
+        next(iter(referenced_ids(p["Properties"]["FunctionName"])))
+        for p in resources(template, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    }
+    assert invoked == {logical_id(f.function) for f in stack.functions.values()}
+
+
+def test_stage_deploys_automatically_with_throttling_and_json_access_logs(template, stack):
+    stage = resource(template, stack.websocket.stage)
+    properties = stage["Properties"]
+    assert properties["StageName"] == "prod"
+    assert properties["AutoDeploy"] is True
+    assert properties["DefaultRouteSettings"] == {
+        "ThrottlingBurstLimit": 500,
+        "ThrottlingRateLimit": 1000,
+    }
+    access_logs = properties["AccessLogSettings"]
+    assert access_logs["DestinationArn"] == {
+        "Fn::GetAtt": [logical_id(stack.websocket.access_logs), "Arn"]
+    }
+    fields = json.loads(access_logs["Format"])
+    assert fields["requestId"] == "$context.requestId"
+    assert fields["connectionId"] == "$context.connectionId"
+    assert fields["routeKey"] == "$context.routeKey"
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 30})
+    # First deployment only after the routes exist.
+    for route in stack.websocket.routes.values():
+        assert logical_id(route) in stage["DependsOn"]
+
+
+def test_access_logging_sets_the_account_cloudwatch_role_first(template, stack):
+    (account_id,) = resources(template, "AWS::ApiGateway::Account")
+    assert account_id in resource(template, stack.websocket.stage)["DependsOn"]
+    account = template.to_json()["Resources"][account_id]
+    (role_id,) = referenced_ids(account["Properties"]["CloudWatchRoleArn"])
+    role = template.to_json()["Resources"][role_id]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "apigateway.amazonaws.com"
+    }
+    # Shared by every API of the account and region: never deleted with this stack.
+    assert account["DeletionPolicy"] == "Retain"
+
+
+def test_outputs_give_the_websocket_url_and_the_connections_endpoint(template, stack):
+    api = logical_id(stack.websocket.api)
+    outputs = template.to_json()["Outputs"]
+    url = outputs["WebSocketUrl"]["Value"]["Fn::Join"][1]
+    endpoint = outputs["ConnectionsEndpoint"]["Value"]["Fn::Join"][1]
+    assert (url[0], url[-1]) == ("wss://", "/prod")
+    assert {"Ref": api} in url
+    assert (endpoint[0], endpoint[-1]) == ("https://", "/prod")
+    assert {"Ref": api} in endpoint
