@@ -17,6 +17,11 @@ ENV = {
     "CHARGERS_TABLE": "chargers",
     "CONNECTIONS_TABLE": "connections",
     "CONNECTORS_TABLE": "connectors",
+    "ID_TAGS_TABLE": "id-tags",
+    "TRANSACTIONS_TABLE": "transactions",
+    "TRANSACTION_EVENTS_TABLE": "transaction-events",
+    "ENERGY_DAILY_TABLE": "energy-daily",
+    "TELEMETRY_STREAM_NAME": "telemetry",
     "EVENT_BUS_NAME": "bus",
 }
 

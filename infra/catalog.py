@@ -50,6 +50,39 @@ class EventBusDef:
 
 
 @dataclass(frozen=True)
+class StreamDef:
+    """A Kinesis data stream (provisioned: one shard carries ~1,000 records/s, enough for the
+    meter values of 10,000+ chargers; see docs/adr/0006-transactions-and-telemetry.md)."""
+
+    id: str
+    env_var: str
+    local_name: str
+    shards: int = 1
+    retention_hours: int = 24
+
+
+@dataclass(frozen=True)
+class StreamConsumerDef:
+    """A function fed by a stream (Lambda event source mapping / local poller)."""
+
+    function: str
+    stream: str  # StreamDef.id
+    batch_size: int = 100
+    max_batching_window_s: int = 5
+    parallelization_factor: int = 1
+
+
+@dataclass(frozen=True)
+class EventRuleDef:
+    """An EventBridge rule on the platform's bus delivering matching events to a function."""
+
+    id: str
+    function: str
+    detail_types: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class FunctionDef:
     """A Lambda function: its handler, sizing and the resources it may touch."""
 
@@ -61,6 +94,8 @@ class FunctionDef:
     tables: tuple[tuple[str, Access], ...] = ()
     publishes_events: bool = False
     manages_connections: bool = False
+    # Stream ids this function writes records to.
+    writes_streams: tuple[str, ...] = ()
 
 
 CHARGERS = TableDef(
@@ -90,7 +125,63 @@ CONNECTORS = TableDef(
     sort_key=Key("connectorKey"),
 )
 
-TABLES: tuple[TableDef, ...] = (CHARGERS, CONNECTIONS, CONNECTORS)
+# Id tags (RFID cards, app tokens): status, expiry, parent, owner.
+ID_TAGS = TableDef(
+    id="IdTags",
+    env_var="ID_TAGS_TABLE",
+    local_name="csms-id-tags",
+    partition_key=Key("idTag"),
+)
+
+# Charging sessions, keyed per charger (1.6 integer ids as decimal strings; 2.0.1 ids as sent).
+TRANSACTIONS = TableDef(
+    id="Transactions",
+    env_var="TRANSACTIONS_TABLE",
+    local_name="csms-transactions",
+    partition_key=Key("chargePointId"),
+    sort_key=Key("transactionId"),
+    indexes=(IndexDef("ByIdTag", Key("idTag"), Key("startedAt")),),
+)
+
+# OCPP 2.0.1 TransactionEvent de-duplication: one item per (station, transaction, seqNo).
+TRANSACTION_EVENTS = TableDef(
+    id="TransactionEvents",
+    env_var="TRANSACTION_EVENTS_TABLE",
+    local_name="csms-transaction-events",
+    partition_key=Key("transactionKey"),
+    sort_key=Key("seqNo", "N"),
+    ttl_attribute="expiresAt",
+    retain=False,
+)
+
+# Energy roll-up: energy delivered and sessions per charger and UTC day.
+ENERGY_DAILY = TableDef(
+    id="EnergyDaily",
+    env_var="ENERGY_DAILY_TABLE",
+    local_name="csms-energy-daily",
+    partition_key=Key("chargePointId"),
+    sort_key=Key("day"),
+)
+
+TABLES: tuple[TableDef, ...] = (
+    CHARGERS,
+    CONNECTIONS,
+    CONNECTORS,
+    ID_TAGS,
+    TRANSACTIONS,
+    TRANSACTION_EVENTS,
+    ENERGY_DAILY,
+)
+
+# Meter values and other telemetry, one record per OCPP message, partition key = charger id.
+TELEMETRY_STREAM = StreamDef(
+    id="TelemetryStream",
+    env_var="TELEMETRY_STREAM_NAME",
+    local_name="csms-telemetry",
+)
+
+STREAMS: tuple[StreamDef, ...] = (TELEMETRY_STREAM,)
+STREAMS_BY_ID = {s.id: s for s in STREAMS}
 
 EVENT_BUS = EventBusDef(
     id="EventBus",
@@ -123,8 +214,12 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (CHARGERS.id, "readwrite"),
             (CONNECTIONS.id, "read"),
             (CONNECTORS.id, "readwrite"),
+            (ID_TAGS.id, "read"),
+            (TRANSACTIONS.id, "readwrite"),
+            (TRANSACTION_EVENTS.id, "readwrite"),
         ),
         publishes_events=True,
+        writes_streams=(TELEMETRY_STREAM.id,),
     ),
     FunctionDef(
         name="ws_disconnect",
@@ -144,6 +239,34 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (CONNECTORS.id, "read"),
         ),
         manages_connections=True,
+    ),
+    FunctionDef(
+        name="telemetry_consumer",
+        handler="functions.telemetry_consumer.handler.handler",
+        description="Kinesis telemetry -> live session energy and MeterValuesReceived summaries",
+        timeout_s=60,
+        tables=((TRANSACTIONS.id, "readwrite"),),
+        publishes_events=True,
+    ),
+    FunctionDef(
+        name="energy_rollup",
+        handler="functions.energy_rollup.handler.handler",
+        description="TransactionStopped events -> energy per charger and day",
+        timeout_s=30,
+        tables=((TRANSACTIONS.id, "readwrite"), (ENERGY_DAILY.id, "readwrite")),
+    ),
+)
+
+STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (
+    StreamConsumerDef(function="telemetry_consumer", stream=TELEMETRY_STREAM.id),
+)
+
+EVENT_RULES: tuple[EventRuleDef, ...] = (
+    EventRuleDef(
+        id="EnergyRollup",
+        function="energy_rollup",
+        detail_types=("TransactionStopped",),
+        description="Roll the energy of every finished session up per charger and day",
     ),
 )
 

@@ -32,6 +32,11 @@ class Settings:
     chargers_table: str
     connections_table: str
     connectors_table: str
+    id_tags_table: str
+    transactions_table: str
+    transaction_events_table: str
+    energy_daily_table: str
+    telemetry_stream_name: str
     event_bus_name: str
     event_source: str
     unknown_chargers: UnknownChargerPolicy
@@ -77,6 +82,11 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         chargers_table=_required(env, "CHARGERS_TABLE"),
         connections_table=_required(env, "CONNECTIONS_TABLE"),
         connectors_table=_required(env, "CONNECTORS_TABLE"),
+        id_tags_table=_required(env, "ID_TAGS_TABLE"),
+        transactions_table=_required(env, "TRANSACTIONS_TABLE"),
+        transaction_events_table=_required(env, "TRANSACTION_EVENTS_TABLE"),
+        energy_daily_table=_required(env, "ENERGY_DAILY_TABLE"),
+        telemetry_stream_name=_required(env, "TELEMETRY_STREAM_NAME"),
         event_bus_name=_required(env, "EVENT_BUS_NAME"),
         event_source=env.get("EVENT_SOURCE", "csms.ocpp"),
         unknown_chargers=policy,  # checked above

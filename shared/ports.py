@@ -10,6 +10,8 @@ from typing import Protocol
 from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.connection import ConnectionRecord, ConnectorStatus, StatusChange
 from shared.models.events import DomainEvent
+from shared.models.telemetry import TelemetryRecord
+from shared.models.transaction import IdTagRecord, TransactionRecord
 
 
 class ChargerRepository(Protocol):
@@ -35,6 +37,10 @@ class ChargerRepository(Protocol):
         """Mark the charger offline, only if `connection_id` is still its current connection."""
         ...
 
+    def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
+        """Remember the latest firmware / diagnostics status of a charger."""
+        ...
+
 
 class ConnectionRepository(Protocol):
     def put(self, record: ConnectionRecord) -> None: ...
@@ -52,6 +58,84 @@ class ConnectorRepository(Protocol):
         ...
 
     def list_for(self, charge_point_id: str) -> list[ConnectorStatus]: ...
+
+
+class IdTagRepository(Protocol):
+    def get(self, id_tag: str) -> IdTagRecord | None: ...
+
+    def put(self, record: IdTagRecord) -> None: ...
+
+
+class TransactionRepository(Protocol):
+    """Charging sessions. Fields written at start are never changed afterwards, so reading them
+    and then writing conditionally on the stop fields is race-free."""
+
+    def get(self, charge_point_id: str, transaction_id: str) -> TransactionRecord | None:
+        """Strongly consistent read."""
+        ...
+
+    def create(self, record: TransactionRecord) -> bool:
+        """Store a new session; False (nothing written) if the id is taken."""
+        ...
+
+    def record_start(self, record: TransactionRecord) -> TransactionRecord | None:
+        """Add start fields to a session that may already exist (2.0.1 events can arrive out
+        of order); the stored session, or None if it already had a start."""
+        ...
+
+    def complete_orphan(self, record: TransactionRecord) -> bool:
+        """Store the outcome of a session whose stop arrived before its start."""
+        ...
+
+    def claim_connector(
+        self, charge_point_id: str, connector_key: str, transaction_id: str, started_at_ms: int
+    ) -> str | None:
+        """Make `transaction_id` the connector's active session unless a later-started one
+        holds it; return the session it displaced (None if none or if not claimed)."""
+        ...
+
+    def mark_replaced(
+        self, charge_point_id: str, transaction_id: str, replaced_by: str, at: str
+    ) -> bool:
+        """Flag an active, unstopped session as replaced by a newer start."""
+        ...
+
+    def finish(self, record: TransactionRecord) -> bool:
+        """Store the stop fields of `record`; False if the session already has a stop."""
+        ...
+
+    def record_meter_progress(
+        self, charge_point_id: str, transaction_id: str, energy_wh: int, at: str
+    ) -> TransactionRecord | None:
+        """Keep the latest energy register reading (newest `at` wins); the updated session,
+        or None if the session is unknown or a newer reading is stored."""
+        ...
+
+
+class TransactionEventLog(Protocol):
+    def first_time(
+        self, charge_point_id: str, transaction_id: str, seq_no: int, expires_at: int
+    ) -> bool:
+        """Record (station, transaction, seqNo); False if it was seen before."""
+        ...
+
+
+class EnergyLedger(Protocol):
+    def add_session_once(
+        self, charge_point_id: str, transaction_id: str, day: str, energy_wh: int
+    ) -> bool:
+        """Add a finished session's energy to its charger's day, exactly once per session."""
+        ...
+
+
+class TelemetrySink(Protocol):
+    def put(self, record: TelemetryRecord) -> None: ...
+
+
+class ChargerStatusReports(Protocol):
+    def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
+        """Remember the latest firmware / diagnostics / log upload status of a charger."""
+        ...
 
 
 class EventPublisher(Protocol):

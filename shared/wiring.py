@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.config import Settings
 from shared.core.connections import ConnectionService
+from shared.core.data_transfer import DataTransferHandlers, VendorRegistry
+from shared.core.reports import ReportHandlers
 from shared.core.station import StationHandlers
 from shared.ocpp.router import ReplyHandler, Router
 from shared.ports import (
     ChargerRepository,
     ConnectionRepository,
     ConnectorRepository,
+    EnergyLedger,
     EventPublisher,
+    IdTagRepository,
+    TelemetrySink,
+    TransactionEventLog,
+    TransactionRepository,
 )
+from shared.transactions.authorization import Authorizer
+from shared.transactions.handlers import TransactionHandlers
+from shared.transactions.sessions import SessionService
 
 
 @dataclass
@@ -23,6 +33,16 @@ class Dependencies:
     connections: ConnectionRepository
     connectors: ConnectorRepository
     publisher: EventPublisher
+    id_tags: IdTagRepository
+    transactions: TransactionRepository
+    transaction_events: TransactionEventLog
+    telemetry: TelemetrySink
+    vendors: VendorRegistry = field(default_factory=VendorRegistry)
+
+    def session_service(self) -> SessionService:
+        return SessionService(
+            transactions=self.transactions, publisher=self.publisher, telemetry=self.telemetry
+        )
 
     def connection_service(self) -> ConnectionService:
         return ConnectionService(
@@ -40,6 +60,12 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         DynamoConnectionRepository,
         DynamoConnectorRepository,
     )
+    from shared.adapters.dynamodb_transactions import (
+        DynamoIdTagRepository,
+        DynamoTransactionEventLog,
+        DynamoTransactionRepository,
+        KinesisTelemetrySink,
+    )
     from shared.adapters.eventbridge import EventBridgePublisher
 
     dynamodb = LazyClient("dynamodb")
@@ -51,6 +77,12 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         publisher=EventBridgePublisher(
             LazyClient("events"), settings.event_bus_name, settings.event_source
         ),
+        id_tags=DynamoIdTagRepository(dynamodb, settings.id_tags_table),
+        transactions=DynamoTransactionRepository(
+            dynamodb, settings.transactions_table, settings.connectors_table
+        ),
+        transaction_events=DynamoTransactionEventLog(dynamodb, settings.transaction_events_table),
+        telemetry=KinesisTelemetrySink(LazyClient("kinesis"), settings.telemetry_stream_name),
     )
 
 
@@ -64,4 +96,20 @@ def build_router(deps: Dependencies, reply_handler: ReplyHandler | None = None) 
         heartbeat_interval_s=deps.settings.heartbeat_interval_s,
         boot_retry_interval_s=deps.settings.boot_retry_interval_s,
     ).register(router)
+    TransactionHandlers(
+        authorizer=Authorizer(deps.id_tags),
+        sessions=deps.session_service(),
+        event_log=deps.transaction_events,
+    ).register(router)
+    ReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
+    DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
     return router
+
+
+def aws_energy_ledger(settings: Settings) -> EnergyLedger:
+    from shared.adapters.aws import LazyClient
+    from shared.adapters.dynamodb_transactions import DynamoEnergyLedger
+
+    return DynamoEnergyLedger(
+        LazyClient("dynamodb"), settings.transactions_table, settings.energy_daily_table
+    )

@@ -12,6 +12,12 @@ from shared.adapters.memory import (
     MemoryConnectorRepository,
     MemoryEventPublisher,
 )
+from shared.adapters.memory_transactions import (
+    MemoryIdTagRepository,
+    MemoryTelemetrySink,
+    MemoryTransactionEventLog,
+    MemoryTransactionRepository,
+)
 from shared.config import Settings, settings_from
 from shared.wiring import Dependencies
 
@@ -19,6 +25,11 @@ BASE_ENV = {
     "CHARGERS_TABLE": "chargers",
     "CONNECTIONS_TABLE": "connections",
     "CONNECTORS_TABLE": "connectors",
+    "ID_TAGS_TABLE": "id-tags",
+    "TRANSACTIONS_TABLE": "transactions",
+    "TRANSACTION_EVENTS_TABLE": "transaction-events",
+    "ENERGY_DAILY_TABLE": "energy-daily",
+    "TELEMETRY_STREAM_NAME": "telemetry",
     "EVENT_BUS_NAME": "bus",
     "AWS_REGION": "us-east-1",
 }
@@ -33,6 +44,10 @@ class MemoryDeps(Dependencies):
     connections: MemoryConnectionRepository
     connectors: MemoryConnectorRepository
     publisher: MemoryEventPublisher
+    id_tags: MemoryIdTagRepository
+    transactions: MemoryTransactionRepository
+    transaction_events: MemoryTransactionEventLog
+    telemetry: MemoryTelemetrySink
 
 
 def memory_deps(**settings: str) -> MemoryDeps:
@@ -42,6 +57,10 @@ def memory_deps(**settings: str) -> MemoryDeps:
         connections=MemoryConnectionRepository(),
         connectors=MemoryConnectorRepository(),
         publisher=MemoryEventPublisher(),
+        id_tags=MemoryIdTagRepository(),
+        transactions=MemoryTransactionRepository(),
+        transaction_events=MemoryTransactionEventLog(),
+        telemetry=MemoryTelemetrySink(),
     )
 
 

@@ -54,11 +54,12 @@ def update_expression(
     sets: list[str] = []
     removes: list[str] = []
     for index, (name, value) in enumerate(set_values.items()):
-        names[f"#a{index}"] = name
         if value is None:
             if remove_none:
+                names[f"#a{index}"] = name
                 removes.append(f"#a{index}")
             continue
+        names[f"#a{index}"] = name
         values[f":v{index}"] = to_attr(value)
         sets.append(f"#a{index} = :v{index}")
     expression = ""

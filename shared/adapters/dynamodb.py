@@ -135,6 +135,20 @@ class DynamoChargerRepository:
             raise
         return True
 
+    def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(charge_point_id),
+                UpdateExpression="SET #s = :s, #at = :at",
+                ConditionExpression="attribute_exists(chargePointId)",
+                ExpressionAttributeNames={"#s": f"{kind}Status", "#at": f"{kind}StatusAt"},
+                ExpressionAttributeValues={":s": to_attr(status), ":at": to_attr(at)},
+            )
+        except Exception as exc:
+            if not _is_condition_failure(exc):
+                raise
+
     def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
         try:
             self._client.update_item(
@@ -258,6 +272,8 @@ class DynamoConnectorRepository:
             response = self._client.query(**kwargs)
             for item in response.get("Items", []):
                 values = from_item(item)
+                if "status" not in values:
+                    continue  # only an active-transaction pointer so far, no status report
                 statuses.append(
                     ConnectorStatus(
                         charge_point_id=charge_point_id,

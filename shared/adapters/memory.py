@@ -76,6 +76,15 @@ class MemoryChargerRepository:
             )
             return True
 
+    def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is not None:
+                updated = replace(record)
+                setattr(updated, f"{kind}_status", status)
+                setattr(updated, f"{kind}_status_at", at)
+                self.records[charge_point_id] = updated
+
     def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
         with self._lock:
             record = self.records.get(charge_point_id)

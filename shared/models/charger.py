@@ -29,6 +29,11 @@ class ChargerRecord:
     meter_serial_number: str | None = None
     last_boot_at: str | None = None
     boot_reason: str | None = None
+    # Latest reports on long-running jobs.
+    firmware_status: str | None = None
+    firmware_status_at: str | None = None
+    diagnostics_status: str | None = None
+    diagnostics_status_at: str | None = None
     # Connection state: the newest connection wins.
     protocol: str | None = None
     connection_id: str | None = None

@@ -15,6 +15,14 @@ CHARGER_CONNECTED = "ChargerConnected"
 CHARGER_DISCONNECTED = "ChargerDisconnected"
 CHARGER_BOOTED = "ChargerBooted"
 CONNECTOR_STATUS_CHANGED = "ConnectorStatusChanged"
+TRANSACTION_STARTED = "TransactionStarted"
+TRANSACTION_STOPPED = "TransactionStopped"
+TRANSACTION_REPLACED = "TransactionReplaced"
+TRANSACTION_ORPHAN_STOP = "TransactionOrphanStop"
+METER_VALUES_RECEIVED = "MeterValuesReceived"
+FIRMWARE_STATUS_CHANGED = "FirmwareStatusChanged"
+DIAGNOSTICS_STATUS_CHANGED = "DiagnosticsStatusChanged"
+DATA_TRANSFER_RECEIVED = "DataTransferReceived"
 
 
 @dataclass(frozen=True)

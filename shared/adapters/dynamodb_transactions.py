@@ -1,0 +1,358 @@
+"""DynamoDB implementations of the id-tag, session, event-log and energy ports."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from shared.adapters.aws import error_code
+from shared.adapters.dynamo_items import from_item, to_attr, to_item, update_expression
+from shared.adapters.dynamodb import CONDITION_FAILED
+from shared.models.transaction import IdTagRecord, TransactionRecord
+from shared.timeutil import iso_utc, utc_now
+
+TRANSACTION_CANCELED = "TransactionCanceledException"
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+_TX_FIELDS = {f.name: _camel(f.name) for f in fields(TransactionRecord)}
+_TX_FIELDS_BY_ATTR = {v: k for k, v in _TX_FIELDS.items()}
+_START_FIELDS = (
+    "protocol",
+    "connector_id",
+    "evse_id",
+    "id_tag",
+    "meter_start_wh",
+    "started_at",
+    "started_at_ms",
+    "reservation_id",
+    "fingerprint",
+    "authorization_status",
+    "remote_start_id",
+    "received_at",
+)
+_STOP_FIELDS = (
+    "status",
+    "meter_stop_wh",
+    "stopped_at",
+    "stopped_at_ms",
+    "stop_reason",
+    "stop_id_tag",
+    "energy_wh",
+    "duration_s",
+    "anomaly",
+)
+
+
+def transaction_to_item(record: TransactionRecord) -> dict[str, Any]:
+    return to_item({_TX_FIELDS[k]: getattr(record, k) for k in _TX_FIELDS})
+
+
+def transaction_from_item(item: dict[str, Any]) -> TransactionRecord:
+    values = from_item(item)
+    return TransactionRecord(
+        **{_TX_FIELDS_BY_ATTR[k]: v for k, v in values.items() if k in _TX_FIELDS_BY_ATTR}
+    )
+
+
+def _condition_failed(exc: Exception) -> bool:
+    return error_code(exc) in (CONDITION_FAILED, TRANSACTION_CANCELED)
+
+
+class DynamoIdTagRepository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def get(self, id_tag: str) -> IdTagRecord | None:
+        item = self._client.get_item(TableName=self._table, Key={"idTag": {"S": id_tag}}).get(
+            "Item"
+        )
+        if not item:
+            return None
+        values = from_item(item)
+        return IdTagRecord(
+            id_tag=values["idTag"],
+            status=values.get("status", "Invalid"),
+            expiry_date=values.get("expiryDate"),
+            parent_id_tag=values.get("parentIdTag"),
+            owner_id=values.get("ownerId"),
+            token_type=values.get("tokenType"),
+        )
+
+    def put(self, record: IdTagRecord) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "idTag": record.id_tag,
+                    "status": record.status,
+                    "expiryDate": record.expiry_date,
+                    "parentIdTag": record.parent_id_tag,
+                    "ownerId": record.owner_id,
+                    "tokenType": record.token_type,
+                }
+            ),
+        )
+
+
+class DynamoTransactionRepository:
+    def __init__(self, client: Any, table_name: str, connectors_table: str) -> None:
+        self._client = client
+        self._table = table_name
+        self._connectors = connectors_table
+
+    def _key(self, charge_point_id: str, transaction_id: str) -> dict[str, Any]:
+        return {"chargePointId": {"S": charge_point_id}, "transactionId": {"S": transaction_id}}
+
+    def _update(self, **kwargs: Any) -> dict[str, Any] | None:
+        try:
+            response: dict[str, Any] = self._client.update_item(TableName=self._table, **kwargs)
+        except Exception as exc:
+            if _condition_failed(exc):
+                return None
+            raise
+        return response
+
+    def get(self, charge_point_id: str, transaction_id: str) -> TransactionRecord | None:
+        item = self._client.get_item(
+            TableName=self._table,
+            Key=self._key(charge_point_id, transaction_id),
+            ConsistentRead=True,
+        ).get("Item")
+        return transaction_from_item(item) if item else None
+
+    def create(self, record: TransactionRecord) -> bool:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=transaction_to_item(record),
+                ConditionExpression="attribute_not_exists(transactionId)",
+            )
+        except Exception as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def record_start(self, record: TransactionRecord) -> TransactionRecord | None:
+        values = {_TX_FIELDS[f]: getattr(record, f) for f in _START_FIELDS}
+        expression, names, attr_values = update_expression(values, remove_none=False)
+        names["#status"] = "status"
+        names["#startedAt"] = "startedAt"
+        attr_values[":active"] = to_attr("active")
+        expression += ", #status = if_not_exists(#status, :active)"
+        response = self._update(
+            Key=self._key(record.charge_point_id, record.transaction_id),
+            UpdateExpression=expression,
+            ConditionExpression="attribute_not_exists(#startedAt)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=attr_values,
+            ReturnValues="ALL_NEW",
+        )
+        return transaction_from_item(response["Attributes"]) if response else None
+
+    def claim_connector(
+        self, charge_point_id: str, connector_key: str, transaction_id: str, started_at_ms: int
+    ) -> str | None:
+        try:
+            response = self._client.update_item(
+                TableName=self._connectors,
+                Key={
+                    "chargePointId": {"S": charge_point_id},
+                    "connectorKey": {"S": connector_key},
+                },
+                UpdateExpression="SET activeTransactionId = :tx, activeSinceMs = :ms",
+                ConditionExpression="attribute_not_exists(activeSinceMs) OR activeSinceMs <= :ms",
+                ExpressionAttributeValues={
+                    ":tx": to_attr(transaction_id),
+                    ":ms": to_attr(started_at_ms),
+                },
+                ReturnValues="ALL_OLD",
+            )
+        except Exception as exc:
+            if _condition_failed(exc):
+                return None
+            raise
+        previous = from_item(response.get("Attributes", {})).get("activeTransactionId")
+        return str(previous) if previous is not None else None
+
+    def mark_replaced(
+        self, charge_point_id: str, transaction_id: str, replaced_by: str, at: str
+    ) -> bool:
+        return (
+            self._update(
+                Key=self._key(charge_point_id, transaction_id),
+                UpdateExpression="SET #status = :replaced, replacedBy = :by, replacedAt = :at",
+                ConditionExpression="#status = :active AND attribute_not_exists(stoppedAt)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":replaced": to_attr("replaced"),
+                    ":active": to_attr("active"),
+                    ":by": to_attr(replaced_by),
+                    ":at": to_attr(at),
+                },
+            )
+            is not None
+        )
+
+    def finish(self, record: TransactionRecord) -> bool:
+        values = {_TX_FIELDS[f]: getattr(record, f) for f in _STOP_FIELDS}
+        expression, names, attr_values = update_expression(values)
+        names["#stoppedAtGuard"] = "stoppedAt"
+        return (
+            self._update(
+                Key=self._key(record.charge_point_id, record.transaction_id),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_not_exists(#stoppedAtGuard)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=attr_values,
+            )
+            is not None
+        )
+
+    def complete_orphan(self, record: TransactionRecord) -> bool:
+        """A session whose stop arrived before its start: store the computed outcome."""
+        values = {
+            "status": record.status,
+            "energyWh": record.energy_wh,
+            "durationS": record.duration_s,
+            "anomaly": record.anomaly,
+        }
+        expression, names, attr_values = update_expression(values)
+        attr_values[":orphan"] = to_attr("orphan")
+        status_name = next(k for k, v in names.items() if v == "status")
+        return (
+            self._update(
+                Key=self._key(record.charge_point_id, record.transaction_id),
+                UpdateExpression=expression,
+                ConditionExpression=f"{status_name} = :orphan",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=attr_values,
+            )
+            is not None
+        )
+
+    def record_meter_progress(
+        self, charge_point_id: str, transaction_id: str, energy_wh: int, at: str
+    ) -> TransactionRecord | None:
+        response = self._update(
+            Key=self._key(charge_point_id, transaction_id),
+            UpdateExpression="SET lastMeterWh = :wh, lastMeterAt = :at",
+            ConditionExpression=(
+                "attribute_exists(transactionId) AND "
+                "(attribute_not_exists(lastMeterAt) OR lastMeterAt < :at)"
+            ),
+            ExpressionAttributeValues={":wh": to_attr(energy_wh), ":at": to_attr(at)},
+            ReturnValues="ALL_NEW",
+        )
+        if response is None:
+            return None
+        return transaction_from_item(response["Attributes"])
+
+
+class DynamoTransactionEventLog:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def first_time(
+        self, charge_point_id: str, transaction_id: str, seq_no: int, expires_at: int
+    ) -> bool:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        "transactionKey": f"{charge_point_id}#{transaction_id}",
+                        "seqNo": seq_no,
+                        "expiresAt": expires_at,
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(seqNo)",
+            )
+        except Exception as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
+
+
+class DynamoEnergyLedger:
+    def __init__(self, client: Any, transactions_table: str, energy_table: str) -> None:
+        self._client = client
+        self._transactions = transactions_table
+        self._energy = energy_table
+
+    def add_session_once(
+        self, charge_point_id: str, transaction_id: str, day: str, energy_wh: int
+    ) -> bool:
+        now = iso_utc(utc_now())
+        try:
+            # One transaction: the session's "rolled up" marker and the day's sums move together,
+            # so a redelivered event cannot count the energy twice.
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._transactions,
+                            "Key": {
+                                "chargePointId": {"S": charge_point_id},
+                                "transactionId": {"S": transaction_id},
+                            },
+                            "UpdateExpression": "SET rolledUpAt = :now",
+                            "ConditionExpression": (
+                                "attribute_exists(transactionId) "
+                                "AND attribute_not_exists(rolledUpAt)"
+                            ),
+                            "ExpressionAttributeValues": {":now": to_attr(now)},
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._energy,
+                            "Key": {"chargePointId": {"S": charge_point_id}, "day": {"S": day}},
+                            "UpdateExpression": (
+                                "ADD energyWh :e, sessions :one SET updatedAt = :now"
+                            ),
+                            "ExpressionAttributeValues": {
+                                ":e": to_attr(energy_wh),
+                                ":one": to_attr(1),
+                                ":now": to_attr(now),
+                            },
+                        }
+                    },
+                ]
+            )
+        except Exception as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def day_total(self, charge_point_id: str, day: str) -> tuple[int, int]:
+        """(energy Wh, sessions) of a charger's day."""
+        item = self._client.get_item(
+            TableName=self._energy,
+            Key={"chargePointId": {"S": charge_point_id}, "day": {"S": day}},
+            ConsistentRead=True,
+        ).get("Item")
+        values = from_item(item) if item else {}
+        return int(values.get("energyWh", 0)), int(values.get("sessions", 0))
+
+
+class KinesisTelemetrySink:
+    def __init__(self, client: Any, stream_name: str) -> None:
+        self._client = client
+        self._stream = stream_name
+
+    def put(self, record: Any) -> None:
+        self._client.put_record(
+            StreamName=self._stream,
+            Data=record.to_json().encode("utf-8"),
+            PartitionKey=record.charge_point_id,
+        )

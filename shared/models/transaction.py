@@ -1,0 +1,102 @@
+"""Id tags and charging sessions (transactions), shared by OCPP 1.6 and 2.0.1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+IdTagStatus = Literal["Accepted", "Blocked", "Expired", "Invalid"]
+ID_TAG_STATUSES: tuple[IdTagStatus, ...] = ("Accepted", "Blocked", "Expired", "Invalid")
+
+# active: started, not stopped. completed: stopped by the charger. replaced: a newer start on
+# the same connector arrived while this one was still active (its stop may still come and
+# complete it). orphan: a stop for a transaction we never saw start.
+TransactionStatus = Literal["active", "completed", "replaced", "orphan"]
+
+# Flags on a session whose meter readings cannot give a trustworthy energy figure.
+ANOMALY_METER_DECREASED = "MeterDecreased"  # meter reset or roll-over between start and stop
+ANOMALY_NO_METER_START = "NoMeterStart"  # 2.0.1 session ended without a start reading
+
+
+@dataclass(frozen=True)
+class IdTagRecord:
+    id_tag: str
+    status: IdTagStatus = "Accepted"
+    expiry_date: str | None = None  # RFC 3339 UTC
+    parent_id_tag: str | None = None
+    owner_id: str | None = None
+    token_type: str | None = None  # 2.0.1 IdTokenEnumType, e.g. ISO14443
+
+
+@dataclass(frozen=True)
+class IdTagInfo:
+    """The answer about an id tag, in 1.6 terms (2.0.1 maps it to idTokenInfo)."""
+
+    status: IdTagStatus
+    expiry_date: str | None = None
+    parent_id_tag: str | None = None
+    known: bool = True
+
+
+@dataclass(frozen=True)
+class TransactionStart:
+    charge_point_id: str
+    transaction_id: str
+    protocol: str
+    connector_id: int | None
+    id_tag: str | None
+    meter_start_wh: int | None
+    started_at: str  # the charger's timestamp, normalised
+    started_at_ms: int
+    received_at: str
+    evse_id: int | None = None
+    reservation_id: int | None = None
+    fingerprint: str | None = None
+    authorization_status: str | None = None
+    remote_start_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TransactionStop:
+    charge_point_id: str
+    transaction_id: str
+    meter_stop_wh: int | None
+    stopped_at: str
+    stopped_at_ms: int
+    reason: str
+    received_at: str
+    id_tag: str | None = None
+
+
+@dataclass
+class TransactionRecord:
+    charge_point_id: str
+    transaction_id: str
+    status: TransactionStatus
+    protocol: str | None = None
+    connector_id: int | None = None
+    evse_id: int | None = None
+    id_tag: str | None = None
+    meter_start_wh: int | None = None
+    started_at: str | None = None
+    started_at_ms: int | None = None
+    reservation_id: int | None = None
+    fingerprint: str | None = None
+    authorization_status: str | None = None
+    meter_stop_wh: int | None = None
+    stopped_at: str | None = None
+    stopped_at_ms: int | None = None
+    stop_reason: str | None = None
+    stop_id_tag: str | None = None
+    energy_wh: int | None = None
+    duration_s: int | None = None
+    anomaly: str | None = None
+    replaced_by: str | None = None
+    last_meter_wh: int | None = None
+    last_meter_at: str | None = None
+    received_at: str | None = None
+    remote_start_id: int | None = None
+
+    @property
+    def stopped(self) -> bool:
+        return self.meter_stop_wh is not None or self.stopped_at is not None

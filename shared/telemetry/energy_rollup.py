@@ -1,0 +1,45 @@
+"""Energy per charger and UTC day, from TransactionStopped events, exactly once per session.
+
+EventBridge delivers at least once; the ledger's marker on the session makes a redelivery a
+no-op. Sessions without a trustworthy energy figure (meter anomalies) are not added: they are
+flagged on the session for the operator instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from shared.ports import EnergyLedger
+
+logger = logging.getLogger("csms.telemetry.energy_rollup")
+
+
+@dataclass
+class EnergyRollup:
+    ledger: EnergyLedger
+
+    def on_transaction_stopped(self, charge_point_id: str, detail: dict[str, Any]) -> bool:
+        """Add the session's energy to its day; False if there was nothing (more) to add."""
+        energy = detail.get("energyWh")
+        stopped_at = detail.get("stoppedAt")
+        transaction_id = detail.get("transactionId")
+        if energy is None or not stopped_at or not transaction_id:
+            logger.info(
+                "session without energy figure not rolled up",
+                extra={
+                    "chargePointId": charge_point_id,
+                    "transactionId": transaction_id,
+                    "anomaly": detail.get("anomaly"),
+                },
+            )
+            return False
+        day = str(stopped_at)[:10]
+        added = self.ledger.add_session_once(charge_point_id, str(transaction_id), day, int(energy))
+        if not added:
+            logger.info(
+                "session already rolled up",
+                extra={"chargePointId": charge_point_id, "transactionId": transaction_id},
+            )
+        return added

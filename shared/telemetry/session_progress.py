@@ -1,0 +1,115 @@
+"""Live session energy from the telemetry stream, one write per session per batch.
+
+The hot path puts every MeterValues on Kinesis and writes nothing; this consumer keeps each
+session's latest energy register reading (newest reading wins, so redelivered or reordered
+batches are harmless) and publishes one MeterValuesReceived summary per session per batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.core.events import publish_safely
+from shared.models.events import METER_VALUES_RECEIVED, DomainEvent
+from shared.models.telemetry import TelemetryRecord
+from shared.ports import EventPublisher, TransactionRepository
+from shared.timeutil import iso_utc, parse_timestamp, utc_now
+from shared.transactions.meter import register_readings
+
+logger = logging.getLogger("csms.telemetry.session_progress")
+
+
+@dataclass
+class SessionReading:
+    charge_point_id: str
+    transaction_id: str
+    energy_wh: int
+    at: str
+    samples: int = 0
+    record_ids: list[str] = field(default_factory=list)
+    connector_id: int | None = None
+    evse_id: int | None = None
+
+
+def latest_readings(records: list[tuple[str, TelemetryRecord]]) -> list[SessionReading]:
+    """Per session, the newest energy register reading in the batch (by reading timestamp)."""
+    sessions: dict[tuple[str, str], SessionReading] = {}
+    for record_id, record in records:
+        if record.transaction_id is None:
+            continue
+        for reading in register_readings(record.meter_value):
+            moment = parse_timestamp(reading.timestamp) or parse_timestamp(record.received_at)
+            at = iso_utc(moment or utc_now())
+            key = (record.charge_point_id, record.transaction_id)
+            current = sessions.get(key)
+            if current is None:
+                current = sessions[key] = SessionReading(
+                    record.charge_point_id,
+                    record.transaction_id,
+                    reading.energy_wh,
+                    at,
+                    connector_id=record.connector_id,
+                    evse_id=record.evse_id,
+                )
+            elif at >= current.at:
+                current.energy_wh, current.at = reading.energy_wh, at
+            current.samples += 1
+            if record_id not in current.record_ids:
+                current.record_ids.append(record_id)
+    return list(sessions.values())
+
+
+@dataclass
+class SessionProgress:
+    transactions: TransactionRepository
+    publisher: EventPublisher
+
+    def apply(self, records: list[tuple[str, TelemetryRecord]], now: datetime) -> list[str]:
+        """Apply a batch; the ids of records whose session update failed (to be retried)."""
+        failed: list[str] = []
+        events: list[DomainEvent] = []
+        for reading in latest_readings(records):
+            try:
+                session = self.transactions.record_meter_progress(
+                    reading.charge_point_id, reading.transaction_id, reading.energy_wh, reading.at
+                )
+            except Exception:
+                logger.exception(
+                    "session progress not stored; the batch will be retried",
+                    extra={"transactionId": reading.transaction_id},
+                )
+                failed.extend(reading.record_ids)
+                continue
+            session_energy = None
+            if session is not None and session.meter_start_wh is not None:
+                delta = reading.energy_wh - session.meter_start_wh
+                session_energy = delta if delta >= 0 else None
+                if delta < 0:
+                    logger.warning(
+                        "meter reading below the session's start: reset or roll-over",
+                        extra={
+                            "chargePointId": reading.charge_point_id,
+                            "transactionId": reading.transaction_id,
+                        },
+                    )
+            events.append(
+                DomainEvent(
+                    METER_VALUES_RECEIVED,
+                    reading.charge_point_id,
+                    now,
+                    {
+                        "transactionId": reading.transaction_id,
+                        "connectorId": reading.connector_id,
+                        "evseId": reading.evse_id,
+                        "samples": reading.samples,
+                        "latestEnergyWh": reading.energy_wh,
+                        "latestReadingAt": reading.at,
+                        "sessionEnergyWh": session_energy,
+                    },
+                )
+            )
+        if events:
+            publish_safely(self.publisher, *events)
+        return failed

@@ -1,0 +1,1 @@
+"""Charging sessions from the charger's side: authorization, transactions, meter values."""

@@ -1,0 +1,377 @@
+"""Charging sessions: start, stop, replacement and orphans, for OCPP 1.6 and 2.0.1.
+
+Replays are normal (chargers empty an offline queue; a lost response makes them resend), and
+the same message may be processed by two Lambdas at once. Every rule here is therefore a
+conditional write whose condition makes the second copy a no-op:
+
+- 1.6 transaction ids are derived from the start's fingerprint (charger, connector, idTag,
+  meterStart, timestamp), so both copies of a replayed start compute the same id and only one
+  conditional create succeeds; the other finds its own fingerprint there and answers the same
+  id. A different fingerprint under the same id (a 31-bit collision within one charger) moves
+  on to the next candidate id. No counter, no global hot key: ids are unique per charger.
+- A stop writes only if the session has no stop yet; fields written at start never change, so
+  reading them first is safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from shared.core.events import publish_safely
+from shared.models.events import (
+    TRANSACTION_ORPHAN_STOP,
+    TRANSACTION_REPLACED,
+    TRANSACTION_STARTED,
+    TRANSACTION_STOPPED,
+    DomainEvent,
+)
+from shared.models.telemetry import TelemetryRecord, TelemetrySource
+from shared.models.transaction import ANOMALY_METER_DECREASED, TransactionRecord
+from shared.ocpp.router import MessageContext
+from shared.ports import EventPublisher, TelemetrySink, TransactionRepository
+from shared.timeutil import iso_utc, parse_timestamp, to_epoch_ms, utc_now
+
+logger = logging.getLogger("csms.transactions.sessions")
+
+MAX_TRANSACTION_ID = 2**31 - 1  # a signed 32-bit integer: what 1.6 chargers can store
+
+
+def candidate_transaction_ids(fingerprint: str) -> Iterator[int]:
+    """Deterministic candidates from the fingerprint, then random ones (collisions only)."""
+    digest = hashlib.sha256(fingerprint.encode()).digest()
+    for offset in range(0, len(digest), 4):
+        candidate = int.from_bytes(digest[offset : offset + 4], "big") & MAX_TRANSACTION_ID
+        if candidate:
+            yield candidate
+    for _ in range(8):
+        yield 1 + secrets.randbelow(MAX_TRANSACTION_ID)
+
+
+def start_fingerprint(
+    charge_point_id: str, connector_id: int, id_tag: str, meter_start: int, started_at: str
+) -> str:
+    return f"{charge_point_id}|{connector_id}|{id_tag}|{meter_start}|{started_at}"
+
+
+def connector_key(connector_id: int | None, evse_id: int | None) -> str:
+    """The same key the connector's status uses (1.6 "2"; 2.0.1 "evse/connector")."""
+    if evse_id is None:
+        return str(connector_id)
+    return f"{evse_id}/{connector_id or 1}"
+
+
+class TransactionIdExhausted(RuntimeError):
+    pass
+
+
+@dataclass
+class SessionService:
+    transactions: TransactionRepository
+    publisher: EventPublisher
+    telemetry: TelemetrySink
+
+    # Start
+
+    def start_v16(
+        self,
+        ctx: MessageContext,
+        connector_id: int,
+        id_tag: str,
+        meter_start: int,
+        started: datetime,
+        reservation_id: int | None,
+        authorization_status: str,
+    ) -> int:
+        started_at = iso_utc(started)
+        fingerprint = start_fingerprint(
+            ctx.charge_point_id, connector_id, id_tag, meter_start, started_at
+        )
+        for candidate in candidate_transaction_ids(fingerprint):
+            record = TransactionRecord(
+                charge_point_id=ctx.charge_point_id,
+                transaction_id=str(candidate),
+                status="active",
+                protocol=ctx.version.value,
+                connector_id=connector_id,
+                id_tag=id_tag,
+                meter_start_wh=meter_start,
+                started_at=started_at,
+                started_at_ms=to_epoch_ms(started),
+                reservation_id=reservation_id,
+                fingerprint=fingerprint,
+                authorization_status=authorization_status,
+                received_at=iso_utc(ctx.received_at),
+            )
+            if self.transactions.create(record):
+                self._started(record)
+                return candidate
+            existing = self.transactions.get(ctx.charge_point_id, str(candidate))
+            if existing is not None and existing.fingerprint == fingerprint:
+                logger.info(
+                    "replayed StartTransaction answered with its transaction id",
+                    extra={"chargePointId": ctx.charge_point_id, "transactionId": candidate},
+                )
+                return candidate
+        raise TransactionIdExhausted(f"no free transaction id for {ctx.charge_point_id}")
+
+    def start_v201(self, record: TransactionRecord) -> bool:
+        """Record a 2.0.1 start; False if the session already had one (a replay)."""
+        stored = self.transactions.record_start(record)
+        if stored is None:
+            return False
+        self._started(record)
+        if stored.status == "orphan" and stored.stopped_at and stored.stopped_at_ms is not None:
+            # Its end was processed first (parallel invocations): complete it now.
+            finished = finish_record(
+                stored,
+                stored.meter_stop_wh,
+                stored.stopped_at,
+                stored.stopped_at_ms,
+                stored.stop_reason or "Local",
+                stored.stop_id_tag,
+            )
+            if self.transactions.complete_orphan(finished):
+                publish_safely(
+                    self.publisher,
+                    DomainEvent(
+                        TRANSACTION_STOPPED,
+                        record.charge_point_id,
+                        _event_time(record.received_at),
+                        stopped_detail(finished),
+                    ),
+                )
+        return True
+
+    def _started(self, record: TransactionRecord) -> None:
+        events = [
+            DomainEvent(
+                TRANSACTION_STARTED,
+                record.charge_point_id,
+                _event_time(record.received_at),
+                started_detail(record),
+            )
+        ]
+        displaced = self.transactions.claim_connector(
+            record.charge_point_id,
+            connector_key(record.connector_id, record.evse_id),
+            record.transaction_id,
+            record.started_at_ms or 0,
+        )
+        if displaced and displaced != record.transaction_id:
+            at = record.started_at or iso_utc(_event_time(record.received_at))
+            if self.transactions.mark_replaced(
+                record.charge_point_id, displaced, record.transaction_id, at
+            ):
+                logger.warning(
+                    "active transaction replaced by a new start on the same connector",
+                    extra={
+                        "chargePointId": record.charge_point_id,
+                        "transactionId": displaced,
+                        "replacedBy": record.transaction_id,
+                    },
+                )
+                events.append(
+                    DomainEvent(
+                        TRANSACTION_REPLACED,
+                        record.charge_point_id,
+                        _event_time(record.received_at),
+                        {
+                            "transactionId": displaced,
+                            "replacedBy": record.transaction_id,
+                            "reason": "a new transaction started on the same connector",
+                        },
+                    )
+                )
+        publish_safely(self.publisher, *events)
+
+    # Stop
+
+    def stop(
+        self,
+        ctx: MessageContext,
+        transaction_id: str,
+        meter_stop: int | None,
+        stopped: datetime,
+        reason: str,
+        id_tag: str | None,
+    ) -> TransactionRecord | None:
+        """Close a session; a replayed stop changes nothing; an unknown one is an orphan."""
+        existing = self.transactions.get(ctx.charge_point_id, transaction_id)
+        stopped_at, stopped_at_ms = iso_utc(stopped), to_epoch_ms(stopped)
+        if existing is None:
+            self._orphan(ctx, transaction_id, meter_stop, stopped_at, stopped_at_ms, reason, id_tag)
+            return None
+        if existing.stopped:
+            return existing  # a replay: same answer, no change
+        finished = finish_record(existing, meter_stop, stopped_at, stopped_at_ms, reason, id_tag)
+        if not self.transactions.finish(finished):
+            return existing  # a parallel copy of this stop got there first
+        if finished.anomaly:
+            logger.warning(
+                "session energy not computable from its meter readings",
+                extra={
+                    "chargePointId": ctx.charge_point_id,
+                    "transactionId": transaction_id,
+                    "anomaly": finished.anomaly,
+                    "meterStartWh": finished.meter_start_wh,
+                    "meterStopWh": meter_stop,
+                },
+            )
+        publish_safely(
+            self.publisher,
+            DomainEvent(
+                TRANSACTION_STOPPED,
+                ctx.charge_point_id,
+                ctx.received_at,
+                stopped_detail(finished),
+            ),
+        )
+        return finished
+
+    def _orphan(
+        self,
+        ctx: MessageContext,
+        transaction_id: str,
+        meter_stop: int | None,
+        stopped_at: str,
+        stopped_at_ms: int,
+        reason: str,
+        id_tag: str | None,
+    ) -> None:
+        orphan = TransactionRecord(
+            charge_point_id=ctx.charge_point_id,
+            transaction_id=transaction_id,
+            status="orphan",
+            protocol=ctx.version.value,
+            meter_stop_wh=meter_stop,
+            stopped_at=stopped_at,
+            stopped_at_ms=stopped_at_ms,
+            stop_reason=reason,
+            stop_id_tag=id_tag,
+            received_at=iso_utc(ctx.received_at),
+        )
+        if not self.transactions.create(orphan):
+            return  # replayed orphan stop, or the start arrived in the meantime
+        logger.warning(
+            "stop for an unknown transaction accepted and recorded as orphan",
+            extra={"chargePointId": ctx.charge_point_id, "transactionId": transaction_id},
+        )
+        publish_safely(
+            self.publisher,
+            DomainEvent(
+                TRANSACTION_ORPHAN_STOP,
+                ctx.charge_point_id,
+                ctx.received_at,
+                {
+                    "transactionId": transaction_id,
+                    "meterStopWh": meter_stop,
+                    "stoppedAt": stopped_at,
+                    "stopReason": reason,
+                    "idTag": id_tag,
+                },
+            ),
+        )
+
+    # Telemetry
+
+    def meter_values(
+        self,
+        ctx: MessageContext,
+        source: TelemetrySource,
+        meter_value: list[dict[str, Any]],
+        connector_id: int | None = None,
+        evse_id: int | None = None,
+        transaction_id: str | None = None,
+    ) -> None:
+        """One Kinesis record per message: the only AWS call a MeterValues costs."""
+        self.telemetry.put(
+            TelemetryRecord(
+                charge_point_id=ctx.charge_point_id,
+                protocol=ctx.version.value,
+                source=source,
+                received_at=iso_utc(ctx.received_at),
+                meter_value=meter_value,
+                connector_id=connector_id,
+                evse_id=evse_id,
+                transaction_id=transaction_id,
+            )
+        )
+
+
+def finish_record(
+    existing: TransactionRecord,
+    meter_stop: int | None,
+    stopped_at: str,
+    stopped_at_ms: int,
+    reason: str,
+    id_tag: str | None,
+) -> TransactionRecord:
+    """The session with its stop: energy only from trustworthy readings, never negative."""
+    energy: int | None = None
+    anomaly = existing.anomaly
+    start = existing.meter_start_wh
+    if start is not None and meter_stop is not None:
+        if meter_stop >= start:
+            energy = meter_stop - start
+        else:
+            anomaly = ANOMALY_METER_DECREASED
+    duration = None
+    if existing.started_at_ms is not None:
+        duration = max(0, (stopped_at_ms - existing.started_at_ms) // 1000)
+    return replace(
+        existing,
+        status="completed",
+        meter_stop_wh=meter_stop,
+        stopped_at=stopped_at,
+        stopped_at_ms=stopped_at_ms,
+        stop_reason=reason,
+        stop_id_tag=id_tag,
+        energy_wh=energy,
+        duration_s=duration,
+        anomaly=anomaly,
+    )
+
+
+def _event_time(received_at: str | None) -> datetime:
+    return parse_timestamp(received_at) or utc_now()
+
+
+def started_detail(record: TransactionRecord) -> dict[str, Any]:
+    return {
+        "transactionId": record.transaction_id,
+        "protocol": record.protocol,
+        "evseId": record.evse_id,
+        "connectorId": record.connector_id,
+        "idTag": record.id_tag,
+        "meterStartWh": record.meter_start_wh,
+        "startedAt": record.started_at,
+        "reservationId": record.reservation_id,
+        "remoteStartId": record.remote_start_id,
+        "authorizationStatus": record.authorization_status,
+    }
+
+
+def stopped_detail(record: TransactionRecord) -> dict[str, Any]:
+    return {
+        "transactionId": record.transaction_id,
+        "protocol": record.protocol,
+        "evseId": record.evse_id,
+        "connectorId": record.connector_id,
+        "idTag": record.id_tag,
+        "stopIdTag": record.stop_id_tag,
+        "meterStartWh": record.meter_start_wh,
+        "meterStopWh": record.meter_stop_wh,
+        "energyWh": record.energy_wh,
+        "durationS": record.duration_s,
+        "startedAt": record.started_at,
+        "stoppedAt": record.stopped_at,
+        "stopReason": record.stop_reason,
+        "anomaly": record.anomaly,
+        "replacedBy": record.replaced_by,
+    }

@@ -1,0 +1,176 @@
+"""Sessions against DynamoDB (moto): conditional writes under parallel duplicates."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from shared.adapters.dynamodb import DynamoChargerRepository, DynamoConnectorRepository
+from shared.adapters.dynamodb_transactions import (
+    DynamoEnergyLedger,
+    DynamoIdTagRepository,
+    DynamoTransactionEventLog,
+    DynamoTransactionRepository,
+    KinesisTelemetrySink,
+)
+from shared.adapters.memory import MemoryConnectionRepository, MemoryEventPublisher
+from shared.models.charger import ChargerRecord
+from shared.models.telemetry import TelemetryRecord
+from shared.models.transaction import IdTagRecord, TransactionRecord
+from shared.ocpp.router import MessageContext
+from shared.ocpp.versions import OcppVersion
+from shared.wiring import Dependencies, build_router
+
+T0 = datetime(2026, 6, 1, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def deps(aws_env, dynamodb):
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+    streams = kinesis.list_streams()["StreamNames"]
+    if aws_env.telemetry_stream_name not in streams:
+        kinesis.create_stream(StreamName=aws_env.telemetry_stream_name, ShardCount=1)
+    d = Dependencies(
+        settings=aws_env,
+        chargers=DynamoChargerRepository(dynamodb, aws_env.chargers_table),
+        connections=MemoryConnectionRepository(),
+        connectors=DynamoConnectorRepository(dynamodb, aws_env.connectors_table),
+        publisher=MemoryEventPublisher(),
+        id_tags=DynamoIdTagRepository(dynamodb, aws_env.id_tags_table),
+        transactions=DynamoTransactionRepository(
+            dynamodb, aws_env.transactions_table, aws_env.connectors_table
+        ),
+        transaction_events=DynamoTransactionEventLog(dynamodb, aws_env.transaction_events_table),
+        telemetry=KinesisTelemetrySink(kinesis, aws_env.telemetry_stream_name),
+    )
+    d.chargers.create(ChargerRecord("CP1"))
+    d.id_tags.put(IdTagRecord("GOOD", "Accepted", expiry_date="2099-01-01T00:00:00.000Z"))
+    return d
+
+
+def send(deps, action, payload, version=OcppVersion.V16, at=T0):
+    router = build_router(deps)
+    answer = router.handle(
+        MessageContext("CP1", "c1", version, at), json.dumps([2, "m", action, payload])
+    )
+    frame = json.loads(answer)
+    assert frame[0] == 3, frame
+    return frame[2]
+
+
+START = {"connectorId": 1, "idTag": "GOOD", "meterStart": 100, "timestamp": "2026-06-01T10:00:00Z"}
+
+
+def test_id_tags_round_trip(deps):
+    assert deps.id_tags.get("GOOD").expiry_date == "2099-01-01T00:00:00.000Z"
+    assert deps.id_tags.get("NOPE") is None
+    assert send(deps, "Authorize", {"idTag": "GOOD"})["idTagInfo"]["status"] == "Accepted"
+
+
+def test_two_parallel_duplicate_starts_create_one_session(deps):
+    answers: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def deliver():
+        barrier.wait()
+        answers.append(send(deps, "StartTransaction", START)["transactionId"])
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 2
+    assert answers[0] == answers[1]
+    items = deps.transactions._client.scan(TableName=deps.settings.transactions_table)["Items"]
+    assert len(items) == 1
+    assert len(deps.publisher.of_type("TransactionStarted")) == 1
+
+
+def test_parallel_duplicate_stops_close_once(deps):
+    tx = send(deps, "StartTransaction", START)["transactionId"]
+    stop = {"transactionId": tx, "meterStop": 5100, "timestamp": "2026-06-01T11:00:00Z"}
+    barrier = threading.Barrier(3)
+
+    def deliver():
+        barrier.wait()
+        send(deps, "StopTransaction", stop)
+
+    threads = [threading.Thread(target=deliver) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    record = deps.transactions.get("CP1", str(tx))
+    assert (record.status, record.energy_wh, record.duration_s) == ("completed", 5000, 3600)
+    assert len(deps.publisher.of_type("TransactionStopped")) == 1
+
+
+def test_replacement_orphans_and_the_connector_pointer(deps):
+    old = send(deps, "StartTransaction", START)["transactionId"]
+    new = send(deps, "StartTransaction", {**START, "meterStart": 900,
+                                          "timestamp": "2026-06-01T12:00:00Z"})["transactionId"]
+    assert deps.transactions.get("CP1", str(old)).status == "replaced"
+    assert deps.transactions.get("CP1", str(new)).status == "active"
+    # The pointer item does not appear as a connector status.
+    assert deps.connectors.list_for("CP1") == []
+    send(deps, "StopTransaction", {"transactionId": 31337, "meterStop": 1,
+                                   "timestamp": "2026-06-01T12:00:00Z"})
+    assert deps.transactions.get("CP1", "31337").status == "orphan"
+
+
+def test_v201_events_deduplicated_in_dynamodb(deps):
+    base = {"timestamp": "2026-06-01T10:00:00Z", "triggerReason": "Authorized",
+            "transactionInfo": {"transactionId": "T-1"}, "evse": {"id": 1, "connectorId": 1}}
+    begin = [{"timestamp": "2026-06-01T10:00:00Z", "sampledValue": [
+        {"value": 10.0, "context": "Transaction.Begin", "unitOfMeasure": {"unit": "kWh"}}]}]
+    end = [{"timestamp": "2026-06-01T10:30:00Z", "sampledValue": [
+        {"value": 12.5, "context": "Transaction.End", "unitOfMeasure": {"unit": "kWh"}}]}]
+    started = {**base, "eventType": "Started", "seqNo": 0, "meterValue": begin}
+    ended = {**base, "eventType": "Ended", "seqNo": 1, "triggerReason": "EVDeparted",
+             "timestamp": "2026-06-01T10:30:00Z", "meterValue": end}
+    for payload in (started, started, ended, ended):
+        send(deps, "TransactionEvent", payload, OcppVersion.V201)
+    record = deps.transactions.get("CP1", "T-1")
+    assert (record.status, record.energy_wh) == ("completed", 2500)
+    assert len(deps.publisher.of_type("TransactionStopped")) == 1
+
+
+def test_meter_values_are_one_kinesis_record_each(deps):
+    send(deps, "MeterValues", {"connectorId": 1, "transactionId": 5, "meterValue": [
+        {"timestamp": "2026-06-01T10:00:00Z", "sampledValue": [{"value": "100"}]}]})
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+    shard = kinesis.list_shards(StreamName=deps.settings.telemetry_stream_name)["Shards"][0]
+    iterator = kinesis.get_shard_iterator(
+        StreamName=deps.settings.telemetry_stream_name, ShardId=shard["ShardId"],
+        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = kinesis.get_records(ShardIterator=iterator)["Records"]
+    assert len(records) == 1
+    assert records[0]["PartitionKey"] == "CP1"
+    decoded = TelemetryRecord.from_json(records[0]["Data"])
+    assert (decoded.transaction_id, decoded.source) == ("5", "MeterValues")
+
+
+def test_meter_progress_and_energy_ledger(deps, aws_env, dynamodb):
+    tx = str(send(deps, "StartTransaction", START)["transactionId"])
+    later = (T0 + timedelta(minutes=5)).isoformat()
+    assert deps.transactions.record_meter_progress("CP1", tx, 900, later).last_meter_wh == 900
+    assert deps.transactions.record_meter_progress("CP1", tx, 800, T0.isoformat()) is None
+    assert deps.transactions.record_meter_progress("CP1", "nope", 1, later) is None
+    send(deps, "StopTransaction", {"transactionId": int(tx), "meterStop": 1100,
+                                   "timestamp": "2026-06-01T11:00:00Z"})
+    ledger = DynamoEnergyLedger(dynamodb, aws_env.transactions_table, aws_env.energy_daily_table)
+    assert ledger.add_session_once("CP1", tx, "2026-06-01", 1000)
+    assert not ledger.add_session_once("CP1", tx, "2026-06-01", 1000)
+    assert not ledger.add_session_once("CP1", "unknown", "2026-06-01", 1000)
+    assert ledger.day_total("CP1", "2026-06-01") == (1000, 1)
+
+
+def test_record_start_is_conditional(deps):
+    record = TransactionRecord("CP1", "X", "active", started_at="a", started_at_ms=1)
+    assert deps.transactions.record_start(record) is not None
+    assert deps.transactions.record_start(record) is None
