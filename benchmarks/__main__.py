@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, cpu
+from benchmarks import aws_calls, cold_start, cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +39,16 @@ def markdown(results: dict[str, Any]) -> str:
         "The ocpp package's path is unpack + schema validation of the CALL + CallResult +",
         "validation of the response, synchronously (its async thread-pool hop excluded).",
         "",
+        "## AWS API calls per OCPP message (real handlers and adapters against moto)",
+        "",
+        "| Message | calls | by operation |",
+        "|---|---:|---|",
+    ]
+    for name, row in results["aws_calls"].items():
+        detail = ", ".join(f"{op} {n}" for op, n in row["calls"].items()) or "none"
+        lines.append(f"| {name} | {row['total']} | {detail} |")
+    lines += [
+        "",
         "## Cold import of each handler module (fresh interpreter, median of 10)",
         "",
         "| Function | median ms | max ms |",
@@ -54,6 +64,7 @@ def main() -> None:
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": machine(),
         "cpu_per_message": cpu.run(),
+        "aws_calls": aws_calls.run(),
         "cold_import": cold_start.run(),
     }
     out = ROOT / "benchmarks" / "results" / "latest.json"

@@ -11,6 +11,7 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as eventbridge
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -22,9 +23,18 @@ from infra.bundling import (
     code_hash,
     dependencies_hash,
 )
-from infra.catalog import EVENT_BUS, TABLES_BY_ID, Access, FunctionDef, TableDef
+from infra.catalog import (
+    EVENT_BUS,
+    STREAMS_BY_ID,
+    TABLES_BY_ID,
+    Access,
+    FunctionDef,
+    StreamDef,
+    TableDef,
+)
 from infra.nag import acknowledge, wildcard_resource_finding
 from infra.stack_settings import PROJECT_ROOT
+from infra.telemetry import grant_put_records
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -93,6 +103,9 @@ class FunctionResources:
     # The WebSocket stage whose @connections API `manages_connections` functions call.
     connections: apigwv2.WebSocketStage | None = None
     table_definitions: Mapping[str, TableDef] = field(default_factory=lambda: TABLES_BY_ID)
+    # Stream id -> stream; every function gets every stream's name, writers a put grant.
+    streams: Mapping[str, kinesis.IStream] = field(default_factory=dict)
+    stream_definitions: Mapping[str, StreamDef] = field(default_factory=lambda: STREAMS_BY_ID)
 
 
 class PythonFunction(Construct):
@@ -174,6 +187,8 @@ def function_environment(definition: FunctionDef, resources: FunctionResources) 
     # Every table's name, as locally: shared.config loads them all. Access stays per grant.
     for table_id, table in resources.tables.items():
         environment[resources.table_definitions[table_id].env_var] = table.table_name
+    for stream_id, stream in resources.streams.items():
+        environment[resources.stream_definitions[stream_id].env_var] = stream.stream_name
     if definition.manages_connections:
         environment["WS_MANAGEMENT_ENDPOINT"] = _connections(definition, resources).callback_url
     return environment
@@ -184,6 +199,8 @@ def grant_access(
 ) -> None:
     for table_id, access in definition.tables:
         _GRANTS[access](resources.tables[table_id], grantee)
+    for stream_id in definition.writes_streams:
+        grant_put_records(resources.streams[stream_id], grantee)
     if definition.publishes_events:
         resources.event_bus.grant_put_events_to(grantee)
     if definition.manages_connections:

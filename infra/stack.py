@@ -1,4 +1,5 @@
-"""The CSMS stack: tables, event bus, the chargers' WebSocket API and its functions."""
+"""The CSMS stack: tables, event bus, telemetry stream, the chargers' WebSocket API, the
+functions behind it and the consumers fed by the stream and the bus."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from infra.catalog import (
     WEBSOCKET_AUTHORIZER,
     WEBSOCKET_ROUTES,
 )
+from infra.consumers import Consumers, consumer_function_names
 from infra.events import EventBus
 from infra.naming import construct_id_for
 from infra.python_function import FunctionResources, LambdaPackage, PythonFunction
 from infra.stack_settings import StackSettings
 from infra.tables import Tables
+from infra.telemetry import Streams
 from infra.websocket_api import WebSocketApi
 
 
@@ -42,6 +45,7 @@ class CsmsStack(Stack):
         self.events = EventBus(
             self, "Events", archive_retention_days=self.settings.event_archive_retention_days
         )
+        self.streams = Streams(self, "Telemetry")
         self.websocket = WebSocketApi(
             self,
             "WebSocket",
@@ -62,11 +66,22 @@ class CsmsStack(Stack):
             },
             log_retention=self.settings.log_retention,
             connections=self.websocket.stage,
+            streams=self.streams.by_id,
         )
         self.functions: dict[str, PythonFunction] = {}
         for name in websocket_function_names():
             self.add_function(name)
         self.websocket.add_routes({name: f.function for name, f in self.functions.items()})
+        for name in consumer_function_names():
+            self.add_function(name)
+        self.consumers = Consumers(
+            self,
+            "Consumers",
+            functions={name: f.function for name, f in self.functions.items()},
+            streams=self.streams.by_id,
+            event_bus=self.events.bus,
+            event_source=EVENT_BUS.source,
+        )
 
         CfnOutput(self, "WebSocketUrl", value=self.websocket.stage.url)
         CfnOutput(self, "ConnectionsEndpoint", value=self.websocket.stage.callback_url)

@@ -1,4 +1,4 @@
-"""Creates the catalog's tables and event bus in moto, under their local names.
+"""Creates the catalog's tables, streams and event bus in moto, under their local names.
 
 The CDK stack builds the same resources from the same `infra.catalog` entries;
 tests/infrastructure/test_local_matches_template.py checks that the two agree.
@@ -8,10 +8,10 @@ boto3 is imported on first use only, so importing this module stays cheap.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from infra.catalog import EVENT_BUS, TABLES, EventBusDef, Key, TableDef
+from infra.catalog import EVENT_BUS, STREAMS, TABLES, EventBusDef, Key, StreamDef, TableDef
 
 if TYPE_CHECKING:
     import boto3
@@ -22,8 +22,12 @@ if TYPE_CHECKING:
         KeySchemaElementTypeDef,
     )
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_kinesis import KinesisClient
 
 DEFAULT_REGION = "us-east-1"
+# moto creates a stream ACTIVE at once; on a real endpoint this allows about a minute.
+_STREAM_WAIT_DELAY_S = 1
+_STREAM_WAIT_ATTEMPTS = 60
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,10 @@ class LocalResources:
     environment: Mapping[str, str]
     # Names of the resources this call created (the others already existed).
     created: tuple[str, ...]
+    # Catalog stream id -> local stream name, and -> its ARN (the `eventSourceARN` of the
+    # Kinesis records a Lambda event source mapping delivers).
+    streams: Mapping[str, str] = field(default_factory=dict)
+    stream_arns: Mapping[str, str] = field(default_factory=dict)
 
 
 def local_environment(
@@ -42,9 +50,11 @@ def local_environment(
     *,
     tables: Sequence[TableDef] = TABLES,
     event_bus: EventBusDef = EVENT_BUS,
+    streams: Sequence[StreamDef] = STREAMS,
 ) -> dict[str, str]:
-    """Env var -> local resource name for every table and the bus (+ the endpoint, if given)."""
+    """Env var -> local resource name for every table, stream and the bus (+ the endpoint)."""
     environment = {table.env_var: table.local_name for table in tables}
+    environment.update({stream.env_var: stream.local_name for stream in streams})
     environment[event_bus.env_var] = event_bus.local_name
     environment["EVENT_SOURCE"] = event_bus.source
     if endpoint_url:
@@ -58,8 +68,10 @@ def create_resources(
     *,
     tables: Sequence[TableDef] = TABLES,
     event_bus: EventBusDef = EVENT_BUS,
+    streams: Sequence[StreamDef] = STREAMS,
 ) -> LocalResources:
-    """Creates whatever of the catalog's resources is missing; existing ones are left alone."""
+    """Creates whatever of the catalog's resources is missing; existing ones are kept (their
+    TTL and stream retention brought in line with the catalog)."""
     import boto3  # deferred: ~135 ms, only needed when creating
 
     session = session or boto3.session.Session()
@@ -70,14 +82,26 @@ def create_resources(
     events: EventBridgeClient = session.client(
         "events", region_name=region, endpoint_url=endpoint_url
     )
+    kinesis: KinesisClient = session.client(
+        "kinesis", region_name=region, endpoint_url=endpoint_url
+    )
     created = [table.local_name for table in tables if _ensure_table(dynamodb, table)]
+    stream_arns: dict[str, str] = {}
+    for stream in streams:
+        stream_arns[stream.id], stream_created = _ensure_stream(kinesis, stream)
+        if stream_created:
+            created.append(stream.local_name)
     if _ensure_event_bus(events, event_bus.local_name):
         created.append(event_bus.local_name)
     return LocalResources(
         tables={table.id: table.local_name for table in tables},
         event_bus_name=event_bus.local_name,
-        environment=local_environment(endpoint_url, tables=tables, event_bus=event_bus),
+        environment=local_environment(
+            endpoint_url, tables=tables, event_bus=event_bus, streams=streams
+        ),
         created=tuple(created),
+        streams={stream.id: stream.local_name for stream in streams},
+        stream_arns=stream_arns,
     )
 
 
@@ -132,6 +156,38 @@ def _key_schema(partition_key: Key, sort_key: Key | None) -> list[KeySchemaEleme
     if sort_key:
         schema.append({"AttributeName": sort_key.name, "KeyType": "RANGE"})
     return schema
+
+
+def _ensure_stream(client: KinesisClient, stream: StreamDef) -> tuple[str, bool]:
+    """The stream's ARN, and whether it had to be created; returns once it is ACTIVE."""
+    try:
+        client.describe_stream_summary(StreamName=stream.local_name)
+        created = False
+    except client.exceptions.ResourceNotFoundException:
+        client.create_stream(
+            StreamName=stream.local_name,
+            ShardCount=stream.shards,
+            StreamModeDetails={"StreamMode": "PROVISIONED"},
+        )
+        created = True
+    client.get_waiter("stream_exists").wait(
+        StreamName=stream.local_name,
+        WaiterConfig={"Delay": _STREAM_WAIT_DELAY_S, "MaxAttempts": _STREAM_WAIT_ATTEMPTS},
+    )
+    summary = client.describe_stream_summary(StreamName=stream.local_name)[
+        "StreamDescriptionSummary"
+    ]
+    # A new stream keeps records 24 h: set the catalog's retention (also on an older stream).
+    retention = summary["RetentionPeriodHours"]
+    if retention < stream.retention_hours:
+        client.increase_stream_retention_period(
+            StreamName=stream.local_name, RetentionPeriodHours=stream.retention_hours
+        )
+    elif retention > stream.retention_hours:
+        client.decrease_stream_retention_period(
+            StreamName=stream.local_name, RetentionPeriodHours=stream.retention_hours
+        )
+    return summary["StreamARN"], created
 
 
 def _ensure_event_bus(client: EventBridgeClient, name: str) -> bool:

@@ -3,21 +3,34 @@ from __future__ import annotations
 import pytest
 
 from infra import catalog
+from infra.consumers import consumer_function_names
 from infra.stack import websocket_function_names
 from tests.infrastructure.template_queries import logical_id, resource, resources
 
 pytestmark = pytest.mark.infrastructure
 
 WEBSOCKET_FUNCTIONS = ["ws_authorize", "ws_connect", "ws_default", "ws_disconnect"]
+CONSUMER_FUNCTIONS = ["telemetry_consumer", "energy_rollup"]
+STACK_FUNCTIONS = WEBSOCKET_FUNCTIONS + CONSUMER_FUNCTIONS
 
 
-def test_only_the_websocket_functions_exist_for_now(template, stack):
+def test_the_stack_has_the_websocket_and_the_consumer_functions(template, stack):
     assert sorted(websocket_function_names()) == WEBSOCKET_FUNCTIONS
-    assert sorted(stack.functions) == WEBSOCKET_FUNCTIONS
-    assert len(resources(template, "AWS::Lambda::Function")) == len(WEBSOCKET_FUNCTIONS)
+    assert consumer_function_names() == CONSUMER_FUNCTIONS
+    assert sorted(stack.functions) == sorted(STACK_FUNCTIONS)
+    assert len(resources(template, "AWS::Lambda::Function")) == len(STACK_FUNCTIONS)
 
 
-@pytest.mark.parametrize("name", WEBSOCKET_FUNCTIONS)
+def test_consumer_functions_are_listed_once_in_catalog_order():
+    consumer = catalog.StreamConsumerDef(function="b", stream="S")
+    rules = (
+        catalog.EventRuleDef(id="R1", function="a", detail_types=("X",)),
+        catalog.EventRuleDef(id="R2", function="b", detail_types=("Y",)),
+    )
+    assert consumer_function_names((consumer,), rules) == ["b", "a"]
+
+
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_function_runtime_sizing_and_tracing_follow_the_catalog(template, stack, name):
     definition = catalog.FUNCTIONS_BY_NAME[name]
     properties = resource(template, stack.functions[name].function)["Properties"]
@@ -30,7 +43,7 @@ def test_function_runtime_sizing_and_tracing_follow_the_catalog(template, stack,
     assert properties["Layers"] == [{"Ref": logical_id(stack.package.dependencies)}]
 
 
-@pytest.mark.parametrize("name", WEBSOCKET_FUNCTIONS)
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_function_logs_to_its_own_group_with_retention(template, stack, name):
     function = stack.functions[name]
     properties = resource(template, function.function)["Properties"]
@@ -38,7 +51,7 @@ def test_function_logs_to_its_own_group_with_retention(template, stack, name):
     assert resource(template, function.log_group)["Properties"]["RetentionInDays"] == 30
 
 
-@pytest.mark.parametrize("name", WEBSOCKET_FUNCTIONS)
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_function_environment(template, stack, name):
     environment = resource(template, stack.functions[name].function)["Properties"]["Environment"][
         "Variables"
@@ -46,6 +59,10 @@ def test_function_environment(template, stack, name):
     tables = {
         definition.env_var: {"Ref": logical_id(stack.tables.by_id[definition.id])}
         for definition in catalog.TABLES
+    }
+    streams = {
+        definition.env_var: {"Ref": logical_id(stack.streams.by_id[definition.id])}
+        for definition in catalog.STREAMS
     }
     assert environment == {
         "POWERTOOLS_SERVICE_NAME": "csms",
@@ -57,6 +74,7 @@ def test_function_environment(template, stack, name):
         "EVENT_BUS_NAME": {"Ref": logical_id(stack.events.bus)},
         "EVENT_SOURCE": catalog.EVENT_BUS.source,
         **tables,
+        **streams,
     }
 
 
@@ -68,7 +86,7 @@ def test_all_functions_share_one_code_asset_and_one_layer(template):
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
 
 
-@pytest.mark.parametrize("name", WEBSOCKET_FUNCTIONS)
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_every_function_environment_loads_the_shared_settings(template, stack, name):
     """The deployed environment satisfies shared.config, which every handler reads at import."""
     from shared.config import settings_from
@@ -76,10 +94,12 @@ def test_every_function_environment_loads_the_shared_settings(template, stack, n
     environment = resource(template, stack.functions[name].function)["Properties"]["Environment"][
         "Variables"
     ]
-    # Table and bus names are CloudFormation references here; any string stands in for them.
+    # Resource names are CloudFormation references here; a marker per variable stands in.
     resolved = {
-        key: value if isinstance(value, str) else "resolved" for key, value in environment.items()
+        key: value if isinstance(value, str) else f"<{key}>" for key, value in environment.items()
     }
     settings = settings_from(resolved)
     assert settings.unknown_chargers == "reject"
     assert settings.heartbeat_interval_s == 540
+    assert settings.telemetry_stream_name == "<TELEMETRY_STREAM_NAME>"
+    assert settings.energy_daily_table == "<ENERGY_DAILY_TABLE>"

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from infra import catalog
+from infra.consumers import consumer_function_names
+from infra.stack import websocket_function_names
 from tests.infrastructure.template_queries import (
     as_list,
     logical_id,
     referenced_ids,
+    resources,
     role_statements,
 )
 
@@ -32,7 +35,20 @@ WRITE = {
     "dynamodb:UpdateItem",
 }
 EXPECTED_ACTIONS = {"read": READ, "write": WRITE, "readwrite": READ | WRITE}
-WEBSOCKET_FUNCTIONS = ["ws_authorize", "ws_connect", "ws_default", "ws_disconnect"]
+STACK_FUNCTIONS = websocket_function_names() + consumer_function_names()
+PUT_RECORDS = {"kinesis:PutRecord", "kinesis:PutRecords"}
+# What the Kinesis event source grants the consumer (Stream.grant_read); no write among them.
+STREAM_READ = {
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamConsumer",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+    "kinesis:ListStreams",
+    "kinesis:SubscribeToShard",
+}
+SEND_TO_QUEUE = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
 
 
 def _actions_on(statements, resource_id: str, prefix: str) -> set[str]:
@@ -45,7 +61,7 @@ def _actions_on(statements, resource_id: str, prefix: str) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("name", WEBSOCKET_FUNCTIONS)
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_table_access_is_exactly_the_catalogs(template, stack, name):
     statements = role_statements(template, stack, name)
     declared = dict(catalog.FUNCTIONS_BY_NAME[name].tables)
@@ -62,7 +78,7 @@ def test_ws_default_reads_connections_but_cannot_write_them(template, stack):
     assert not granted & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 
 
-@pytest.mark.parametrize("name", WEBSOCKET_FUNCTIONS)
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_no_wildcards_except_xray(template, stack, name):
     for statement in role_statements(template, stack, name):
         actions = as_list(statement["Action"])
@@ -73,7 +89,7 @@ def test_no_wildcards_except_xray(template, stack, name):
             assert set(actions) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 
-@pytest.mark.parametrize("name", WEBSOCKET_FUNCTIONS)
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_put_events_only_on_the_bus_and_only_for_publishers(template, stack, name):
     statements = role_statements(template, stack, name)
     put_events = [s for s in statements if "events:PutEvents" in as_list(s["Action"])]
@@ -85,7 +101,7 @@ def test_put_events_only_on_the_bus_and_only_for_publishers(template, stack, nam
         assert put_events == []
 
 
-@pytest.mark.parametrize("name", WEBSOCKET_FUNCTIONS)
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_logs_only_to_its_own_log_group(template, stack, name):
     statements = role_statements(template, stack, name)
     logs = [s for s in statements if any(a.startswith("logs:") for a in as_list(s["Action"]))]
@@ -98,14 +114,98 @@ def test_logs_only_to_its_own_log_group(template, stack, name):
     ]
 
 
-@pytest.mark.parametrize("name", WEBSOCKET_FUNCTIONS)
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_no_managed_policies_on_function_roles(template, stack, name):
     role = template.to_json()["Resources"][logical_id(stack.functions[name].role)]
     assert "ManagedPolicyArns" not in role["Properties"]
 
 
-@pytest.mark.parametrize("name", WEBSOCKET_FUNCTIONS)
-def test_websocket_functions_cannot_post_to_connections(template, stack, name):
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
+def test_no_stack_function_can_post_to_connections_yet(template, stack, name):
     assert not catalog.FUNCTIONS_BY_NAME[name].manages_connections
     actions = {a for s in role_statements(template, stack, name) for a in as_list(s["Action"])}
     assert not any(a.startswith("execute-api:") for a in actions)
+
+
+def _stream_readers_and_writers() -> tuple[set[str], set[str]]:
+    readers = {c.function for c in catalog.STREAM_CONSUMERS}
+    writers = {f.name for f in catalog.FUNCTIONS if catalog.TELEMETRY_STREAM.id in f.writes_streams}
+    return readers, writers
+
+
+def test_the_catalog_has_one_telemetry_writer_and_one_reader():
+    assert _stream_readers_and_writers() == ({"telemetry_consumer"}, {"ws_default"})
+
+
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
+def test_stream_access_is_exactly_put_records_for_writers_and_read_for_consumers(
+    template, stack, name
+):
+    statements = role_statements(template, stack, name)
+    stream = logical_id(stack.streams.by_id[catalog.TELEMETRY_STREAM.id])
+    readers, writers = _stream_readers_and_writers()
+    expected = (PUT_RECORDS if name in writers else set()) | (
+        STREAM_READ if name in readers else set()
+    )
+    assert _actions_on(statements, stream, "kinesis:") == expected
+    # Nothing on any other resource (or on "*"); no KMS: the AWS-managed key needs no grant.
+    kinesis = [s for s in statements if any(a.startswith("kinesis:") for a in as_list(s["Action"]))]
+    assert all(referenced_ids(s["Resource"]) == {stream} for s in kinesis)
+    actions = {a for s in statements for a in as_list(s["Action"])}
+    assert not any(a.startswith("kms:") for a in actions)
+
+
+def test_no_other_role_in_the_template_touches_the_stream(template, stack):
+    stream = logical_id(stack.streams.by_id[catalog.TELEMETRY_STREAM.id])
+    readers, writers = _stream_readers_and_writers()
+    allowed = {logical_id(stack.functions[name].role) for name in readers | writers}
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        document = policy["Properties"]["PolicyDocument"]
+        if stream in referenced_ids(document) or any(
+            a.startswith("kinesis:") for s in document["Statement"] for a in as_list(s["Action"])
+        ):
+            assert referenced_ids(policy["Properties"]["Roles"]) <= allowed
+
+
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
+def test_consumers_may_only_send_to_their_own_dead_letter_queue(template, stack, name):
+    statements = role_statements(template, stack, name)
+    sqs = [s for s in statements if any(a.startswith("sqs:") for a in as_list(s["Action"]))]
+    if name in stack.consumers.dead_letters:
+        queue = logical_id(stack.consumers.dead_letters[name])
+        assert [referenced_ids(s["Resource"]) for s in sqs] == [{queue}]
+        assert {a for s in sqs for a in as_list(s["Action"])} == SEND_TO_QUEUE
+    else:
+        assert sqs == []
+
+
+def test_energy_rollup_writes_energy_daily_but_cannot_touch_chargers(template, stack):
+    statements = role_statements(template, stack, "energy_rollup")
+    energy_daily = logical_id(stack.tables.by_id[catalog.ENERGY_DAILY.id])
+    chargers = logical_id(stack.tables.by_id[catalog.CHARGERS.id])
+    assert {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= _actions_on(
+        statements, energy_daily, "dynamodb:"
+    )
+    assert _actions_on(statements, chargers, "dynamodb:") == set()
+    assert not any("events:PutEvents" in as_list(s["Action"]) for s in statements)
+
+
+def test_eventbridge_may_invoke_each_rule_target_from_its_rule_only(template, stack):
+    invocations = [
+        p["Properties"]
+        for p in resources(template, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "events.amazonaws.com"
+    ]
+    rules = {rule.id: logical_id(stack.consumers.rules[rule.id]) for rule in catalog.EVENT_RULES}
+    granted = {
+        (frozenset(referenced_ids(p["FunctionName"])), frozenset(referenced_ids(p["SourceArn"])))
+        for p in invocations
+    }
+    assert len(invocations) == len(catalog.EVENT_RULES)
+    assert granted == {
+        (
+            frozenset({logical_id(stack.functions[rule.function].function)}),
+            frozenset({rules[rule.id]}),
+        )
+        for rule in catalog.EVENT_RULES
+    }

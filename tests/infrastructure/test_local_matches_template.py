@@ -1,12 +1,13 @@
-"""The tables and bus the local platform creates in moto are the ones the stack deploys.
+"""The tables, streams and bus the local platform creates in moto are the ones the stack deploys.
 
 Both sides are built from infra.catalog; this fails when either side adds, drops or reshapes a
-table, key, index or TTL on its own.
+table, key, index, TTL or stream on its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -41,6 +42,11 @@ def dynamodb(moto_session, local):
     return moto_session.client("dynamodb")
 
 
+@pytest.fixture(scope="module")
+def kinesis(moto_session, local):
+    return moto_session.client("kinesis")
+
+
 def _template_tables(template, stack) -> dict[str, dict[str, Any]]:
     """Template table properties by catalog id; every table must come from the catalog."""
     by_logical_id = {logical_id(table): table_id for table_id, table in stack.tables.by_id.items()}
@@ -55,6 +61,13 @@ def _by_name(items: list[dict[str, Any]], key: str = "AttributeName") -> list[di
 
 def _indexes(indexes: list[dict[str, Any]]) -> dict[str, tuple[Any, Any]]:
     return {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in indexes}
+
+
+def test_the_catalog_has_indexes_numeric_keys_and_ttls():
+    # Otherwise the table comparisons below would not cover them.
+    assert any(t.indexes for t in catalog.TABLES)
+    assert any(t.sort_key and t.sort_key.type == "N" for t in catalog.TABLES)
+    assert any(t.ttl_attribute for t in catalog.TABLES)
 
 
 def test_local_creates_exactly_the_templates_tables(template, stack, local, dynamodb):
@@ -88,6 +101,56 @@ def test_local_table_has_the_templates_ttl(template, stack, dynamodb, definition
         assert ttl["AttributeName"] == expected["AttributeName"]
 
 
+def _template_streams(template, stack) -> dict[str, dict[str, Any]]:
+    by_logical_id = {
+        logical_id(stream): stream_id for stream_id, stream in stack.streams.by_id.items()
+    }
+    streams = resources(template, "AWS::Kinesis::Stream")
+    assert set(streams) == set(by_logical_id), "a stream in the template is not in the catalog"
+    return {by_logical_id[lid]: s["Properties"] for lid, s in streams.items()}
+
+
+def test_local_creates_exactly_the_templates_streams(template, stack, local, kinesis):
+    local_names = {catalog.STREAMS_BY_ID[s].local_name for s in _template_streams(template, stack)}
+    assert set(kinesis.list_streams()["StreamNames"]) == local_names
+    assert dict(local.streams) == {s.id: s.local_name for s in catalog.STREAMS}
+
+
+@pytest.mark.parametrize("definition", catalog.STREAMS, ids=lambda s: s.id)
+def test_local_stream_has_the_templates_shards_and_retention(
+    template, stack, local, kinesis, definition
+):
+    expected = _template_streams(template, stack)[definition.id]
+    summary = kinesis.describe_stream_summary(StreamName=definition.local_name)[
+        "StreamDescriptionSummary"
+    ]
+    assert summary["StreamStatus"] == "ACTIVE"
+    assert summary["OpenShardCount"] == expected["ShardCount"]
+    assert summary["RetentionPeriodHours"] == expected["RetentionPeriodHours"]
+    assert summary["StreamModeDetails"] == expected["StreamModeDetails"]
+    assert local.stream_arns[definition.id] == summary["StreamARN"]
+
+
+def test_local_stream_retention_follows_the_catalog(moto_session):
+    longer = catalog.StreamDef(
+        id="Longer", env_var="LONGER_STREAM", local_name="csms-longer", retention_hours=48
+    )
+    # Another region: the module's catalog streams stay exactly the template's.
+    session = boto3.session.Session(region_name="eu-central-1")
+    kinesis = session.client("kinesis")
+
+    def retention() -> int:
+        summary = kinesis.describe_stream_summary(StreamName="csms-longer")
+        return summary["StreamDescriptionSummary"]["RetentionPeriodHours"]
+
+    assert create_resources(session, tables=(), streams=(longer,)).created[0] == "csms-longer"
+    assert retention() == 48
+    # An existing stream is brought back to the catalog's value, not recreated.
+    again = create_resources(session, tables=(), streams=(replace(longer, retention_hours=24),))
+    assert "csms-longer" not in again.created
+    assert retention() == 24
+
+
 def test_local_creates_the_event_bus(template, moto_session, local):
     assert len(resources(template, "AWS::Events::EventBus")) == 1
     bus = moto_session.client("events").describe_event_bus(Name=catalog.EVENT_BUS.local_name)
@@ -96,17 +159,27 @@ def test_local_creates_the_event_bus(template, moto_session, local):
 
 def test_local_environment_names_what_the_functions_reference(template, stack, local):
     """Every table/bus variable a deployed function reads points to the local resource."""
-    local_names = {logical_id(stack.events.bus): catalog.EVENT_BUS.local_name} | {
-        logical_id(table): catalog.TABLES_BY_ID[table_id].local_name
-        for table_id, table in stack.tables.by_id.items()
-    }
+    local_names = (
+        {logical_id(stack.events.bus): catalog.EVENT_BUS.local_name}
+        | {
+            logical_id(table): catalog.TABLES_BY_ID[table_id].local_name
+            for table_id, table in stack.tables.by_id.items()
+        }
+        | {
+            logical_id(stream): catalog.STREAMS_BY_ID[stream_id].local_name
+            for stream_id, stream in stack.streams.by_id.items()
+        }
+    )
     environment = local_environment()
+    referenced: set[str] = set()
     for function in resources(template, "AWS::Lambda::Function").values():
         for name, value in function["Properties"]["Environment"]["Variables"].items():
             if isinstance(value, dict) and value.get("Ref") in local_names:
                 assert environment[name] == local_names[value["Ref"]], name
+                referenced.add(value["Ref"])
             elif name == "EVENT_SOURCE":
                 assert environment[name] == value
+    assert referenced == set(local_names), "a resource no function is told about"
     assert dict(local.environment) == environment
 
 
@@ -117,8 +190,8 @@ def test_local_environment_adds_the_endpoint_when_given():
 
 def test_creating_again_leaves_existing_resources_alone(moto_session, local, dynamodb):
     assert set(local.created) == {t.local_name for t in catalog.TABLES} | {
-        catalog.EVENT_BUS.local_name
-    }
+        s.local_name for s in catalog.STREAMS
+    } | {catalog.EVENT_BUS.local_name}
     item = {"connectionId": {"S": "abc"}, "expiresAt": {"N": "1"}}
     dynamodb.put_item(TableName=catalog.CONNECTIONS.local_name, Item=item)
     again = create_resources(moto_session)
@@ -129,7 +202,7 @@ def test_creating_again_leaves_existing_resources_alone(moto_session, local, dyn
     assert stored["Item"] == item
 
 
-# The catalog has no secondary index and no numeric key yet; both sides must already agree on them.
+# Beyond the catalog: several indexes on one table, one of them with a numeric sort key.
 INDEXED = catalog.TableDef(
     id="Indexed",
     env_var="INDEXED_TABLE",

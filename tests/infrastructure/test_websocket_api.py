@@ -7,7 +7,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from infra import catalog
-from infra.stack import CsmsStack
+from infra.stack import CsmsStack, websocket_function_names
 from tests.infrastructure.template_queries import logical_id, referenced_ids, resource, resources
 
 pytestmark = pytest.mark.infrastructure
@@ -83,7 +83,9 @@ def test_api_gateway_may_invoke_every_websocket_function(template, stack):
         for p in resources(template, "AWS::Lambda::Permission").values()
         if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
     }
-    assert invoked == {logical_id(f.function) for f in stack.functions.values()}
+    assert invoked == {
+        logical_id(stack.functions[name].function) for name in websocket_function_names()
+    }
 
 
 def test_stage_deploys_automatically_with_throttling_and_json_access_logs(template, stack):

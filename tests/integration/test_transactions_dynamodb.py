@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import boto3
 import pytest
@@ -26,6 +27,24 @@ from shared.ocpp.versions import OcppVersion
 from shared.wiring import Dependencies, build_router
 
 T0 = datetime(2026, 6, 1, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def atomic_calls():
+    """DynamoDB applies each request atomically; moto's in-process backend does not lock, so
+    two threads could interleave inside one conditional write. Serialise single API calls
+    (as the real service does) while the threads still interleave between calls."""
+    import botocore.client
+
+    lock = threading.Lock()
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def atomic(self, operation_name, api_params):
+        with lock:
+            return original(self, operation_name, api_params)
+
+    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", atomic):
+        yield
 
 
 @pytest.fixture
@@ -57,6 +76,7 @@ def send(deps, action, payload, version=OcppVersion.V16, at=T0):
     answer = router.handle(
         MessageContext("CP1", "c1", version, at), json.dumps([2, "m", action, payload])
     )
+    assert answer is not None
     frame = json.loads(answer)
     assert frame[0] == 3, frame
     return frame[2]
@@ -71,7 +91,7 @@ def test_id_tags_round_trip(deps):
     assert send(deps, "Authorize", {"idTag": "GOOD"})["idTagInfo"]["status"] == "Accepted"
 
 
-def test_two_parallel_duplicate_starts_create_one_session(deps):
+def test_two_parallel_duplicate_starts_create_one_session(deps, atomic_calls):
     answers: list[int] = []
     barrier = threading.Barrier(2)
 
@@ -91,7 +111,7 @@ def test_two_parallel_duplicate_starts_create_one_session(deps):
     assert len(deps.publisher.of_type("TransactionStarted")) == 1
 
 
-def test_parallel_duplicate_stops_close_once(deps):
+def test_parallel_duplicate_stops_close_once(deps, atomic_calls):
     tx = send(deps, "StartTransaction", START)["transactionId"]
     stop = {"transactionId": tx, "meterStop": 5100, "timestamp": "2026-06-01T11:00:00Z"}
     barrier = threading.Barrier(3)
@@ -112,27 +132,53 @@ def test_parallel_duplicate_stops_close_once(deps):
 
 def test_replacement_orphans_and_the_connector_pointer(deps):
     old = send(deps, "StartTransaction", START)["transactionId"]
-    new = send(deps, "StartTransaction", {**START, "meterStart": 900,
-                                          "timestamp": "2026-06-01T12:00:00Z"})["transactionId"]
+    new = send(
+        deps, "StartTransaction", {**START, "meterStart": 900, "timestamp": "2026-06-01T12:00:00Z"}
+    )["transactionId"]
     assert deps.transactions.get("CP1", str(old)).status == "replaced"
     assert deps.transactions.get("CP1", str(new)).status == "active"
     # The pointer item does not appear as a connector status.
     assert deps.connectors.list_for("CP1") == []
-    send(deps, "StopTransaction", {"transactionId": 31337, "meterStop": 1,
-                                   "timestamp": "2026-06-01T12:00:00Z"})
+    send(
+        deps,
+        "StopTransaction",
+        {"transactionId": 31337, "meterStop": 1, "timestamp": "2026-06-01T12:00:00Z"},
+    )
     assert deps.transactions.get("CP1", "31337").status == "orphan"
 
 
 def test_v201_events_deduplicated_in_dynamodb(deps):
-    base = {"timestamp": "2026-06-01T10:00:00Z", "triggerReason": "Authorized",
-            "transactionInfo": {"transactionId": "T-1"}, "evse": {"id": 1, "connectorId": 1}}
-    begin = [{"timestamp": "2026-06-01T10:00:00Z", "sampledValue": [
-        {"value": 10.0, "context": "Transaction.Begin", "unitOfMeasure": {"unit": "kWh"}}]}]
-    end = [{"timestamp": "2026-06-01T10:30:00Z", "sampledValue": [
-        {"value": 12.5, "context": "Transaction.End", "unitOfMeasure": {"unit": "kWh"}}]}]
+    base = {
+        "timestamp": "2026-06-01T10:00:00Z",
+        "triggerReason": "Authorized",
+        "transactionInfo": {"transactionId": "T-1"},
+        "evse": {"id": 1, "connectorId": 1},
+    }
+    begin = [
+        {
+            "timestamp": "2026-06-01T10:00:00Z",
+            "sampledValue": [
+                {"value": 10.0, "context": "Transaction.Begin", "unitOfMeasure": {"unit": "kWh"}}
+            ],
+        }
+    ]
+    end = [
+        {
+            "timestamp": "2026-06-01T10:30:00Z",
+            "sampledValue": [
+                {"value": 12.5, "context": "Transaction.End", "unitOfMeasure": {"unit": "kWh"}}
+            ],
+        }
+    ]
     started = {**base, "eventType": "Started", "seqNo": 0, "meterValue": begin}
-    ended = {**base, "eventType": "Ended", "seqNo": 1, "triggerReason": "EVDeparted",
-             "timestamp": "2026-06-01T10:30:00Z", "meterValue": end}
+    ended = {
+        **base,
+        "eventType": "Ended",
+        "seqNo": 1,
+        "triggerReason": "EVDeparted",
+        "timestamp": "2026-06-01T10:30:00Z",
+        "meterValue": end,
+    }
     for payload in (started, started, ended, ended):
         send(deps, "TransactionEvent", payload, OcppVersion.V201)
     record = deps.transactions.get("CP1", "T-1")
@@ -141,13 +187,24 @@ def test_v201_events_deduplicated_in_dynamodb(deps):
 
 
 def test_meter_values_are_one_kinesis_record_each(deps):
-    send(deps, "MeterValues", {"connectorId": 1, "transactionId": 5, "meterValue": [
-        {"timestamp": "2026-06-01T10:00:00Z", "sampledValue": [{"value": "100"}]}]})
+    send(
+        deps,
+        "MeterValues",
+        {
+            "connectorId": 1,
+            "transactionId": 5,
+            "meterValue": [
+                {"timestamp": "2026-06-01T10:00:00Z", "sampledValue": [{"value": "100"}]}
+            ],
+        },
+    )
     kinesis = boto3.client("kinesis", region_name="us-east-1")
     shard = kinesis.list_shards(StreamName=deps.settings.telemetry_stream_name)["Shards"][0]
     iterator = kinesis.get_shard_iterator(
-        StreamName=deps.settings.telemetry_stream_name, ShardId=shard["ShardId"],
-        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        StreamName=deps.settings.telemetry_stream_name,
+        ShardId=shard["ShardId"],
+        ShardIteratorType="TRIM_HORIZON",
+    )["ShardIterator"]
     records = kinesis.get_records(ShardIterator=iterator)["Records"]
     assert len(records) == 1
     assert records[0]["PartitionKey"] == "CP1"
@@ -161,8 +218,11 @@ def test_meter_progress_and_energy_ledger(deps, aws_env, dynamodb):
     assert deps.transactions.record_meter_progress("CP1", tx, 900, later).last_meter_wh == 900
     assert deps.transactions.record_meter_progress("CP1", tx, 800, T0.isoformat()) is None
     assert deps.transactions.record_meter_progress("CP1", "nope", 1, later) is None
-    send(deps, "StopTransaction", {"transactionId": int(tx), "meterStop": 1100,
-                                   "timestamp": "2026-06-01T11:00:00Z"})
+    send(
+        deps,
+        "StopTransaction",
+        {"transactionId": int(tx), "meterStop": 1100, "timestamp": "2026-06-01T11:00:00Z"},
+    )
     ledger = DynamoEnergyLedger(dynamodb, aws_env.transactions_table, aws_env.energy_daily_table)
     assert ledger.add_session_once("CP1", tx, "2026-06-01", 1000)
     assert not ledger.add_session_once("CP1", tx, "2026-06-01", 1000)

@@ -58,8 +58,12 @@ def energy_sample_v16(wh: int, minutes: float, context: str = "Sample.Periodic")
     return {
         "timestamp": ts(minutes),
         "sampledValue": [
-            {"value": str(wh), "context": context, "measurand": "Energy.Active.Import.Register",
-             "unit": "Wh"},
+            {
+                "value": str(wh),
+                "context": context,
+                "measurand": "Energy.Active.Import.Register",
+                "unit": "Wh",
+            },
             {"value": "7400", "context": context, "measurand": "Power.Active.Import", "unit": "W"},
         ],
     }
@@ -69,7 +73,11 @@ def energy_sample_v201(wh: int, minutes: float, context: str = "Sample.Periodic"
     return {
         "timestamp": ts(minutes),
         "sampledValue": [
-            {"value": wh / 1000, "context": context, "measurand": "Energy.Active.Import.Register",
-             "unitOfMeasure": {"unit": "kWh"}},
+            {
+                "value": wh / 1000,
+                "context": context,
+                "measurand": "Energy.Active.Import.Register",
+                "unitOfMeasure": {"unit": "kWh"},
+            },
         ],
     }

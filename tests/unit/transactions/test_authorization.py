@@ -1,6 +1,6 @@
 import pytest
 
-from tests.unit.transactions.helpers import V16, V201, Station, make_deps
+from tests.unit.transactions.helpers import V201, Station, make_deps
 
 
 @pytest.mark.parametrize(
@@ -18,19 +18,22 @@ def test_authorize_v16_answers_from_the_id_tag_store(tag, expected):
 
 
 @pytest.mark.parametrize(
-    ("tag", "status"), [("GOOD", "Accepted"), ("BLOCKED", "Blocked"), ("OLD", "Expired"),
-                        ("NOBODY", "Unknown")]
+    ("tag", "status"),
+    [("GOOD", "Accepted"), ("BLOCKED", "Blocked"), ("OLD", "Expired"), ("NOBODY", "Unknown")],
 )
 def test_authorize_v201_answers_id_token_info(tag, status):
     answer = Station(make_deps(), V201).call(
-        "Authorize", {"idToken": {"idToken": tag, "type": "ISO14443"}})
+        "Authorize", {"idToken": {"idToken": tag, "type": "ISO14443"}}
+    )
     assert answer["idTokenInfo"]["status"] == status
 
 
 def test_v201_expiry_becomes_the_cache_expiry_and_parent_the_group():
     info = Station(make_deps(), V201).call(
-        "Authorize", {"idToken": {"idToken": "LATER", "type": "ISO14443"}})["idTokenInfo"]
+        "Authorize", {"idToken": {"idToken": "LATER", "type": "ISO14443"}}
+    )["idTokenInfo"]
     assert info["cacheExpiryDateTime"] == "2099-01-01T00:00:00.000Z"
     info = Station(make_deps(), V201).call(
-        "Authorize", {"idToken": {"idToken": "GOOD", "type": "ISO14443"}})["idTokenInfo"]
+        "Authorize", {"idToken": {"idToken": "GOOD", "type": "ISO14443"}}
+    )["idTokenInfo"]
     assert info["groupIdToken"] == {"idToken": "FLEET-1", "type": "Central"}

@@ -10,23 +10,32 @@ NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
 
 def record(tx, wh, minute, cp="CP1"):
-    return TelemetryRecord(cp, "ocpp1.6", "MeterValues", ts(minute),
-                           [energy_sample_v16(wh, minute)], connector_id=1, transaction_id=tx)
+    return TelemetryRecord(
+        cp,
+        "ocpp1.6",
+        "MeterValues",
+        ts(minute),
+        [energy_sample_v16(wh, minute)],
+        connector_id=1,
+        transaction_id=tx,
+    )
 
 
 def started_session(deps):
     station = Station(deps)
-    return str(station.call("StartTransaction", {"connectorId": 1, "idTag": "GOOD",
-                                                 "meterStart": 1000, "timestamp": ts(0)})[
-        "transactionId"])
+    return str(
+        station.call(
+            "StartTransaction",
+            {"connectorId": 1, "idTag": "GOOD", "meterStart": 1000, "timestamp": ts(0)},
+        )["transactionId"]
+    )
 
 
 def test_one_write_per_session_per_batch_newest_reading_wins():
     deps = make_deps()
     tx = started_session(deps)
     progress = SessionProgress(deps.transactions, deps.publisher)
-    batch = [("s3", record(tx, 1900, 9)), ("s1", record(tx, 1500, 5)),
-             ("s2", record(None, 50, 6))]
+    batch = [("s3", record(tx, 1900, 9)), ("s1", record(tx, 1500, 5)), ("s2", record(None, 50, 6))]
     assert progress.apply(batch, NOW) == []
     session = deps.transactions.get("CP1", tx)
     assert (session.last_meter_wh, session.last_meter_at) == (1900, "2026-06-01T10:09:00.000Z")
@@ -39,8 +48,12 @@ def test_one_write_per_session_per_batch_newest_reading_wins():
 
 def test_readings_for_unknown_sessions_are_dropped_without_failure():
     deps = make_deps()
-    assert SessionProgress(deps.transactions, deps.publisher).apply(
-        [("s1", record("999", 10, 1))], NOW) == []
+    assert (
+        SessionProgress(deps.transactions, deps.publisher).apply(
+            [("s1", record("999", 10, 1))], NOW
+        )
+        == []
+    )
     assert deps.publisher.of_type("MeterValuesReceived")[0].detail["sessionEnergyWh"] is None
 
 
@@ -52,8 +65,9 @@ def test_a_failing_store_reports_the_sessions_records_for_retry():
         def record_meter_progress(self, *args):
             raise ConnectionError("dynamodb unavailable")
 
-    failed = SessionProgress(Broken(), deps.publisher).apply(
-        [("s1", record(tx, 1100, 1)), ("s2", record(tx, 1200, 2))], NOW)
+    failed = SessionProgress(Broken(), deps.publisher).apply(  # type: ignore[arg-type]
+        [("s1", record(tx, 1100, 1)), ("s2", record(tx, 1200, 2))], NOW
+    )
     assert failed == ["s1", "s2"]
 
 
@@ -61,8 +75,9 @@ def test_energy_is_rolled_up_once_per_session():
     deps = make_deps()
     station = Station(deps)
     tx = started_session(deps)
-    station.call("StopTransaction", {"transactionId": int(tx), "meterStop": 8000,
-                                     "timestamp": ts(50)})
+    station.call(
+        "StopTransaction", {"transactionId": int(tx), "meterStop": 8000, "timestamp": ts(50)}
+    )
     detail = deps.publisher.of_type("TransactionStopped")[0].full_detail()
     ledger = MemoryEnergyLedger(deps.transactions)
     rollup = EnergyRollup(ledger)
@@ -75,6 +90,12 @@ def test_sessions_without_energy_are_not_rolled_up():
     deps = make_deps()
     ledger = MemoryEnergyLedger(deps.transactions)
     assert not EnergyRollup(ledger).on_transaction_stopped(
-        "CP1", {"transactionId": "1", "energyWh": None, "stoppedAt": "2026-06-01T10:00:00Z",
-                "anomaly": "MeterDecreased"})
+        "CP1",
+        {
+            "transactionId": "1",
+            "energyWh": None,
+            "stoppedAt": "2026-06-01T10:00:00Z",
+            "anomaly": "MeterDecreased",
+        },
+    )
     assert ledger.days == {}

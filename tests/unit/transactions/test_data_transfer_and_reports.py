@@ -9,7 +9,8 @@ def test_unknown_vendor_and_unknown_message():
     station = Station(deps)
     assert station.call("DataTransfer", {"vendorId": "org.other"}) == {"status": "UnknownVendorId"}
     assert station.call("DataTransfer", {"vendorId": "com.acme", "messageId": "Nope"}) == {
-        "status": "UnknownMessageId"}
+        "status": "UnknownMessageId"
+    }
     assert deps.publisher.events == []
 
 
@@ -18,7 +19,8 @@ def test_registered_vendor_handler_answers_and_is_published(version, data):
     deps = make_deps()
     deps.vendors.register("com.acme", "Ping", lambda ctx, data: ("Accepted", {"pong": data}))
     answer = Station(deps, version).call(
-        "DataTransfer", {"vendorId": "com.acme", "messageId": "Ping", "data": "hi"})
+        "DataTransfer", {"vendorId": "com.acme", "messageId": "Ping", "data": "hi"}
+    )
     assert answer == {"status": "Accepted", "data": data}
     assert deps.publisher.of_type("DataTransferReceived")[0].detail["messageId"] == "Ping"
 
@@ -27,7 +29,8 @@ def test_wildcard_vendor_handler():
     deps = make_deps()
     deps.vendors.register("com.acme", "*", lambda ctx, data: ("Rejected", None))
     assert Station(deps).call("DataTransfer", {"vendorId": "com.acme", "messageId": "X"}) == {
-        "status": "Rejected"}
+        "status": "Rejected"
+    }
 
 
 def test_firmware_and_diagnostics_status_are_recorded_and_published():
@@ -39,7 +42,9 @@ def test_firmware_and_diagnostics_status_are_recorded_and_published():
     assert (record.firmware_status, record.diagnostics_status) == ("Downloading", "Uploaded")
     assert record.firmware_status_at
     assert [e.detail_type for e in deps.publisher.events] == [
-        "FirmwareStatusChanged", "DiagnosticsStatusChanged"]
+        "FirmwareStatusChanged",
+        "DiagnosticsStatusChanged",
+    ]
 
 
 def test_v201_firmware_and_log_status():

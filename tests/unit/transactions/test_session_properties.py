@@ -46,18 +46,28 @@ def test_v16_any_replay_order_gives_one_session_with_the_right_energy(delivery):
     tx = expected_tx_id(METER_START)
     for message in order:
         if message == "start":
-            answer = station.call("StartTransaction", {"connectorId": 1, "idTag": "GOOD",
-                                                       "meterStart": METER_START,
-                                                       "timestamp": ts(0)})
+            answer = station.call(
+                "StartTransaction",
+                {"connectorId": 1, "idTag": "GOOD", "meterStart": METER_START, "timestamp": ts(0)},
+            )
             assert answer["transactionId"] == tx
         elif message == "stop":
-            station.call("StopTransaction", {"transactionId": tx,
-                                             "meterStop": METER_START + energy,
-                                             "timestamp": ts(90)})
+            station.call(
+                "StopTransaction",
+                {"transactionId": tx, "meterStop": METER_START + energy, "timestamp": ts(90)},
+            )
         else:
             minute = 1 + int(message.removeprefix("meter"))
-            station.call("MeterValues", {"connectorId": 1, "transactionId": tx, "meterValue": [
-                energy_sample_v16(METER_START + energy * minute // (samples + 1), minute)]})
+            station.call(
+                "MeterValues",
+                {
+                    "connectorId": 1,
+                    "transactionId": tx,
+                    "meterValue": [
+                        energy_sample_v16(METER_START + energy * minute // (samples + 1), minute)
+                    ],
+                },
+            )
     assert list(deps.transactions.records) == [("CP1", str(tx))]
     record = deps.transactions.get("CP1", str(tx))
     assert (record.status, record.energy_wh) == ("completed", energy)
@@ -84,18 +94,23 @@ def test_v201_any_order_and_duplication_gives_one_session_with_the_right_energy(
     for seq in order:
         event_type = "Started" if seq == 0 else "Ended" if seq == last else "Updated"
         context = {"Started": "Transaction.Begin", "Ended": "Transaction.End"}.get(
-            event_type, "Sample.Periodic")
+            event_type, "Sample.Periodic"
+        )
         reading = METER_START + energy * seq // last
-        station.call("TransactionEvent", {
-            "eventType": event_type,
-            "timestamp": ts(seq),
-            "triggerReason": {"Started": "Authorized", "Ended": "EVDeparted"}.get(
-                event_type, "MeterValuePeriodic"),
-            "seqNo": seq,
-            "transactionInfo": {"transactionId": "TX-9"},
-            "evse": {"id": 1, "connectorId": 1},
-            "meterValue": [energy_sample_v201(reading, seq, context)],
-        })
+        station.call(
+            "TransactionEvent",
+            {
+                "eventType": event_type,
+                "timestamp": ts(seq),
+                "triggerReason": {"Started": "Authorized", "Ended": "EVDeparted"}.get(
+                    event_type, "MeterValuePeriodic"
+                ),
+                "seqNo": seq,
+                "transactionInfo": {"transactionId": "TX-9"},
+                "evse": {"id": 1, "connectorId": 1},
+                "meterValue": [energy_sample_v201(reading, seq, context)],
+            },
+        )
     assert list(deps.transactions.records) == [("CP1", "TX-9")]
     record = deps.transactions.get("CP1", "TX-9")
     assert (record.status, record.energy_wh) == ("completed", energy)

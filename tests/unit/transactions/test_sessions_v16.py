@@ -5,14 +5,23 @@ from tests.unit.transactions.helpers import Station, energy_sample_v16, make_dep
 
 
 def start(station, connector=1, tag="GOOD", meter=1000, minute=0, **extra):
-    return station.call("StartTransaction", {"connectorId": connector, "idTag": tag,
-                                             "meterStart": meter, "timestamp": ts(minute),
-                                             **extra})
+    return station.call(
+        "StartTransaction",
+        {
+            "connectorId": connector,
+            "idTag": tag,
+            "meterStart": meter,
+            "timestamp": ts(minute),
+            **extra,
+        },
+    )
 
 
 def stop(station, tx, meter=8400, minute=60, **extra):
-    return station.call("StopTransaction", {"transactionId": tx, "meterStop": meter,
-                                            "timestamp": ts(minute), **extra})
+    return station.call(
+        "StopTransaction",
+        {"transactionId": tx, "meterStop": meter, "timestamp": ts(minute), **extra},
+    )
 
 
 def test_start_records_the_session_and_answers_a_32_bit_safe_id():
@@ -22,9 +31,14 @@ def test_start_records_the_session_and_answers_a_32_bit_safe_id():
     assert 0 < tx < 2**31
     assert answer["idTagInfo"]["status"] == "Accepted"
     record = deps.transactions.get("CP1", str(tx))
-    assert (record.status, record.connector_id, record.id_tag, record.meter_start_wh,
-            record.started_at, record.reservation_id) == (
-        "active", 1, "GOOD", 1000, "2026-06-01T10:00:00.000Z", 7)
+    assert (
+        record.status,
+        record.connector_id,
+        record.id_tag,
+        record.meter_start_wh,
+        record.started_at,
+        record.reservation_id,
+    ) == ("active", 1, "GOOD", 1000, "2026-06-01T10:00:00.000Z", 7)
     assert deps.publisher.of_type("TransactionStarted")[0].detail["transactionId"] == str(tx)
 
 
@@ -40,8 +54,12 @@ def test_replayed_start_returns_the_same_id_and_creates_nothing():
 def test_a_start_differing_in_any_field_is_a_new_session():
     deps = make_deps()
     station = Station(deps)
-    ids = {start(station)["transactionId"], start(station, meter=1001)["transactionId"],
-           start(station, minute=1)["transactionId"], start(station, tag="BLOCKED")["transactionId"]}
+    ids = {
+        start(station)["transactionId"],
+        start(station, meter=1001)["transactionId"],
+        start(station, minute=1)["transactionId"],
+        start(station, tag="BLOCKED")["transactionId"],
+    }
     assert len(ids) == 4
 
 
@@ -50,7 +68,8 @@ def test_unauthorized_tag_still_gets_an_id_and_its_status():
     answer = start(Station(deps), tag="NOBODY")
     assert answer["idTagInfo"] == {"status": "Invalid"}
     assert deps.transactions.get("CP1", str(answer["transactionId"])).authorization_status == (
-        "Invalid")
+        "Invalid"
+    )
 
 
 def test_new_start_on_a_busy_connector_replaces_the_old_session_with_a_reason():
@@ -84,7 +103,11 @@ def test_stop_closes_with_energy_duration_and_reason():
     assert answer == {"idTagInfo": {"status": "Accepted", "parentIdTag": "FLEET-1"}}
     record = deps.transactions.get("CP1", str(tx))
     assert (record.status, record.energy_wh, record.duration_s, record.stop_reason) == (
-        "completed", 7400, 3600, "EVDisconnected")
+        "completed",
+        7400,
+        3600,
+        "EVDisconnected",
+    )
     stopped = deps.publisher.of_type("TransactionStopped")
     assert [e.detail["energyWh"] for e in stopped] == [7400]
 
@@ -105,8 +128,11 @@ def test_stop_for_an_unknown_transaction_is_accepted_and_kept_as_orphan():
     station = Station(deps)
     assert stop(station, 424242, reason="PowerLoss") == {}
     record = deps.transactions.get("CP1", "424242")
-    assert (record.status, record.meter_stop_wh, record.stop_reason) == ("orphan", 8400,
-                                                                        "PowerLoss")
+    assert (record.status, record.meter_stop_wh, record.stop_reason) == (
+        "orphan",
+        8400,
+        "PowerLoss",
+    )
     assert len(deps.publisher.of_type("TransactionOrphanStop")) == 1
     stop(station, 424242, reason="PowerLoss")
     assert len(deps.publisher.of_type("TransactionOrphanStop")) == 1
@@ -126,13 +152,18 @@ def test_transaction_data_and_meter_values_go_to_telemetry_once_per_message():
     deps = make_deps()
     station = Station(deps)
     tx = start(station)["transactionId"]
-    station.call("MeterValues", {"connectorId": 1, "transactionId": tx,
-                                 "meterValue": [energy_sample_v16(2000, 10)]})
+    station.call(
+        "MeterValues",
+        {"connectorId": 1, "transactionId": tx, "meterValue": [energy_sample_v16(2000, 10)]},
+    )
     station.call("MeterValues", {"connectorId": 0, "meterValue": [energy_sample_v16(5, 11)]})
     stop(station, tx, transactionData=[energy_sample_v16(8400, 60, "Transaction.End")])
     records = deps.telemetry.records
     assert [(r.source, r.transaction_id, r.connector_id) for r in records] == [
-        ("MeterValues", str(tx), 1), ("MeterValues", None, 0), ("StopTransaction", str(tx), None)]
+        ("MeterValues", str(tx), 1),
+        ("MeterValues", None, 0),
+        ("StopTransaction", str(tx), None),
+    ]
 
 
 def test_id_collisions_within_a_charger_move_to_the_next_candidate(monkeypatch):

@@ -7,15 +7,20 @@ def event(event_type, seq, minute, meter=None, trigger=None, tx="tx-1", **extra)
     payload = {
         "eventType": event_type,
         "timestamp": ts(minute),
-        "triggerReason": trigger or {"Started": "Authorized", "Updated": "MeterValuePeriodic",
-                                     "Ended": "StopAuthorized"}[event_type],
+        "triggerReason": trigger
+        or {"Started": "Authorized", "Updated": "MeterValuePeriodic", "Ended": "StopAuthorized"}[
+            event_type
+        ],
         "seqNo": seq,
         "transactionInfo": {"transactionId": tx},
         "evse": {"id": 1, "connectorId": 1},
     }
     if meter is not None:
-        context = {"Started": "Transaction.Begin", "Updated": "Sample.Periodic",
-                   "Ended": "Transaction.End"}[event_type]
+        context = {
+            "Started": "Transaction.Begin",
+            "Updated": "Sample.Periodic",
+            "Ended": "Transaction.End",
+        }[event_type]
         payload["meterValue"] = [energy_sample_v201(meter, minute, context)]
     payload.update(extra)
     return payload
@@ -25,17 +30,27 @@ def test_started_updated_ended_make_one_session_with_its_energy():
     deps = make_deps()
     station = Station(deps, V201)
     assert station.call("TransactionEvent", event("Started", 0, 0, 10_000, idToken=TOKEN)) == {
-        "idTokenInfo": {"status": "Accepted", "groupIdToken": {"idToken": "FLEET-1",
-                                                               "type": "Central"}}}
+        "idTokenInfo": {
+            "status": "Accepted",
+            "groupIdToken": {"idToken": "FLEET-1", "type": "Central"},
+        }
+    }
     station.call("TransactionEvent", event("Updated", 1, 10, 12_000))
     ended = event("Ended", 2, 30, 16_500)
     ended["transactionInfo"]["stoppedReason"] = "EVDisconnected"
     station.call("TransactionEvent", ended)
     record = deps.transactions.get("CP1", "tx-1")
-    assert (record.status, record.evse_id, record.connector_id, record.meter_start_wh,
-            record.meter_stop_wh, record.energy_wh, record.duration_s, record.stop_reason,
-            record.id_tag) == ("completed", 1, 1, 10_000, 16_500, 6_500, 1800, "EVDisconnected",
-                               "GOOD")
+    assert (
+        record.status,
+        record.evse_id,
+        record.connector_id,
+        record.meter_start_wh,
+        record.meter_stop_wh,
+        record.energy_wh,
+        record.duration_s,
+        record.stop_reason,
+        record.id_tag,
+    ) == ("completed", 1, 1, 10_000, 16_500, 6_500, 1800, "EVDisconnected", "GOOD")
     assert len(deps.telemetry.records) == 3
 
 
@@ -81,6 +96,5 @@ def test_same_transaction_id_on_another_station_is_another_session():
 
 def test_meter_values_v201_go_to_telemetry():
     deps = make_deps()
-    Station(deps, V201).call("MeterValues", {"evseId": 2,
-                                             "meterValue": [energy_sample_v201(5, 1)]})
+    Station(deps, V201).call("MeterValues", {"evseId": 2, "meterValue": [energy_sample_v201(5, 1)]})
     assert [(r.source, r.evse_id) for r in deps.telemetry.records] == [("MeterValues", 2)]

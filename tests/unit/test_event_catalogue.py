@@ -1,0 +1,77 @@
+"""Every event the platform publishes matches its catalogued, versioned model."""
+
+import json
+from pathlib import Path
+
+from shared.models import events
+from shared.models.event_details import CATALOGUE, json_schemas
+from shared.telemetry.session_progress import SessionProgress
+from shared.websocket import connect, disconnect
+from tests.fakes import connect_event, disconnect_event
+from tests.unit.transactions.helpers import V16, V201, Station, energy_sample_v16, make_deps, ts
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def everything_published():
+    deps = make_deps()
+    deps.vendors.register("com.acme", "Ping", lambda ctx, data: ("Accepted", None))
+    auth = {"chargePointId": "CP1", "protocol": "ocpp1.6", "validationMode": "strict"}
+    connect(connect_event("CP1", authorizer=auth, connection_id="c1="), deps)
+    station = Station(deps, V16)
+    station.call("BootNotification", {"chargePointVendor": "A", "chargePointModel": "B"})
+    station.call(
+        "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
+    )
+    tx = station.call(
+        "StartTransaction", {"connectorId": 1, "idTag": "GOOD", "meterStart": 0, "timestamp": ts(0)}
+    )["transactionId"]
+    station.call(
+        "StartTransaction",
+        {"connectorId": 1, "idTag": "GOOD", "meterStart": 10, "timestamp": ts(1)},
+    )
+    station.call("StopTransaction", {"transactionId": tx, "meterStop": 500, "timestamp": ts(2)})
+    station.call("StopTransaction", {"transactionId": 5, "meterStop": 1, "timestamp": ts(2)})
+    station.call("FirmwareStatusNotification", {"status": "Installed"})
+    station.call("DiagnosticsStatusNotification", {"status": "Uploaded"})
+    station.call("DataTransfer", {"vendorId": "com.acme", "messageId": "Ping"})
+    station.call(
+        "MeterValues",
+        {"connectorId": 1, "transactionId": tx, "meterValue": [energy_sample_v16(20, 3)]},
+    )
+    SessionProgress(deps.transactions, deps.publisher).apply(
+        [(str(i), r) for i, r in enumerate(deps.telemetry.records)], station.clock
+    )
+    Station(deps, V201).call(
+        "BootNotification",
+        {"reason": "PowerUp", "chargingStation": {"vendorName": "A", "model": "B"}},
+    )
+    disconnect(disconnect_event("c1=", authorizer=auth), deps)
+    return deps.publisher.events
+
+
+def test_every_published_event_validates_against_its_model():
+    published = everything_published()
+    seen = {e.detail_type for e in published}
+    assert seen == set(CATALOGUE), seen ^ set(CATALOGUE)
+    for event in published:
+        CATALOGUE[event.detail_type].model_validate(event.full_detail())
+
+
+def test_catalogue_covers_every_detail_type_constant_and_the_docs():
+    constants = {
+        v
+        for k, v in vars(events).items()
+        if k.isupper() and isinstance(v, str) and k != "EVENT_SCHEMA_VERSION"
+    }
+    assert constants == set(CATALOGUE)
+    doc = (ROOT / "docs" / "events.md").read_text()
+    for name in CATALOGUE:
+        assert f"`{name}`" in doc, f"{name} missing from docs/events.md"
+
+
+def test_committed_json_schemas_are_current():
+    committed = json.loads((ROOT / "docs" / "events.schema.json").read_text())
+    assert committed == json.loads(json.dumps(json_schemas())), (
+        "run: python -m shared.models.event_details > docs/events.schema.json"
+    )
