@@ -33,7 +33,7 @@ def test_v201_unit_of_measure_and_multiplier():
 
 
 def test_phases_other_measurands_ev_side_and_garbage_are_ignored():
-    values = [
+    values: list[Any] = [
         {
             "timestamp": "t",
             "sampledValue": [
