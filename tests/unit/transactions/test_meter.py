@@ -1,3 +1,5 @@
+from typing import Any
+
 from shared.transactions.meter import register_for, register_readings
 
 
