@@ -22,6 +22,8 @@ ENV = {
     "TRANSACTION_EVENTS_TABLE": "transaction-events",
     "ENERGY_DAILY_TABLE": "energy-daily",
     "TELEMETRY_STREAM_NAME": "telemetry",
+    "COMMANDS_TABLE": "commands",
+    "RESERVATIONS_TABLE": "reservations",
     "EVENT_BUS_NAME": "bus",
 }
 

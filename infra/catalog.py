@@ -96,6 +96,8 @@ class FunctionDef:
     manages_connections: bool = False
     # Stream ids this function writes records to.
     writes_streams: tuple[str, ...] = ()
+    # Reports command outcomes to Step Functions task tokens (states:SendTask*).
+    sends_task_results: bool = False
 
 
 CHARGERS = TableDef(
@@ -163,6 +165,27 @@ ENERGY_DAILY = TableDef(
     sort_key=Key("day"),
 )
 
+# CSMS-initiated calls (commands): one item per CALL sent, keyed by charger and message id.
+# Kept a week after creation so callers can poll outcomes (TTL), then gone.
+COMMANDS = TableDef(
+    id="Commands",
+    env_var="COMMANDS_TABLE",
+    local_name="csms-commands",
+    partition_key=Key("chargePointId"),
+    sort_key=Key("messageId"),
+    ttl_attribute="expiresAt",
+    retain=False,
+)
+
+# Reservations (ReserveNow), per charger; the reservation id is unique per charger.
+RESERVATIONS = TableDef(
+    id="Reservations",
+    env_var="RESERVATIONS_TABLE",
+    local_name="csms-reservations",
+    partition_key=Key("chargePointId"),
+    sort_key=Key("reservationId"),
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -171,6 +194,8 @@ TABLES: tuple[TableDef, ...] = (
     TRANSACTIONS,
     TRANSACTION_EVENTS,
     ENERGY_DAILY,
+    COMMANDS,
+    RESERVATIONS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -217,9 +242,12 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (ID_TAGS.id, "read"),
             (TRANSACTIONS.id, "readwrite"),
             (TRANSACTION_EVENTS.id, "readwrite"),
+            (COMMANDS.id, "readwrite"),
+            (RESERVATIONS.id, "readwrite"),
         ),
         publishes_events=True,
         writes_streams=(TELEMETRY_STREAM.id,),
+        sends_task_results=True,
     ),
     FunctionDef(
         name="ws_disconnect",
@@ -237,8 +265,15 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (CHARGERS.id, "readwrite"),
             (CONNECTIONS.id, "read"),
             (CONNECTORS.id, "read"),
+            (ID_TAGS.id, "readwrite"),
+            (TRANSACTIONS.id, "read"),
+            (COMMANDS.id, "readwrite"),
+            (RESERVATIONS.id, "readwrite"),
+            (ENERGY_DAILY.id, "read"),
         ),
+        publishes_events=True,
         manages_connections=True,
+        sends_task_results=True,
     ),
     FunctionDef(
         name="telemetry_consumer",

@@ -37,6 +37,8 @@ class Settings:
     transaction_events_table: str
     energy_daily_table: str
     telemetry_stream_name: str
+    commands_table: str
+    reservations_table: str
     event_bus_name: str
     event_source: str
     unknown_chargers: UnknownChargerPolicy
@@ -87,6 +89,8 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         transaction_events_table=_required(env, "TRANSACTION_EVENTS_TABLE"),
         energy_daily_table=_required(env, "ENERGY_DAILY_TABLE"),
         telemetry_stream_name=_required(env, "TELEMETRY_STREAM_NAME"),
+        commands_table=_required(env, "COMMANDS_TABLE"),
+        reservations_table=_required(env, "RESERVATIONS_TABLE"),
         event_bus_name=_required(env, "EVENT_BUS_NAME"),
         event_source=env.get("EVENT_SOURCE", "csms.ocpp"),
         unknown_chargers=policy,  # checked above

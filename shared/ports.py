@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from shared.commands.models import CommandRecord
 from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.connection import ConnectionRecord, ConnectorStatus, StatusChange
 from shared.models.events import DomainEvent
@@ -41,6 +42,8 @@ class ChargerRepository(Protocol):
         """Remember the latest firmware / diagnostics status of a charger."""
         ...
 
+    def set_local_list_version(self, charge_point_id: str, version: int) -> None: ...
+
 
 class ConnectionRepository(Protocol):
     def put(self, record: ConnectionRecord) -> None: ...
@@ -64,6 +67,16 @@ class IdTagRepository(Protocol):
     def get(self, id_tag: str) -> IdTagRecord | None: ...
 
     def put(self, record: IdTagRecord) -> None: ...
+
+    def list_page(
+        self, limit: int, cursor: str | None = None
+    ) -> tuple[list[IdTagRecord], str | None]:
+        """One page of id tags and the opaque cursor of the next page (None at the end)."""
+        ...
+
+    def delete(self, id_tag: str) -> bool:
+        """Remove a tag; False if it did not exist."""
+        ...
 
 
 class TransactionRepository(Protocol):
@@ -148,3 +161,51 @@ class EventPublishError(RuntimeError):
     def __init__(self, failed: Sequence[DomainEvent], reason: str) -> None:
         super().__init__(f"{len(failed)} event(s) not published: {reason}")
         self.failed = list(failed)
+
+
+class CommandStore(Protocol):
+    def create(self, record: CommandRecord) -> None: ...
+
+    def get(self, charge_point_id: str, message_id: str) -> CommandRecord | None: ...
+
+    def complete(
+        self,
+        charge_point_id: str,
+        message_id: str,
+        status: str,
+        at: str,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> CommandRecord | None:
+        """Record the outcome if the command is still pending; the updated record or None."""
+        ...
+
+    def acquire_slot(
+        self, charge_point_id: str, message_id: str, deadline_ms: int, now_ms: int
+    ) -> bool:
+        """Claim the charger's single in-flight slot (free, or held past its deadline)."""
+        ...
+
+    def slot_holder(self, charge_point_id: str) -> tuple[str, int] | None:
+        """(message id, deadline ms) of the command holding the slot, if any."""
+        ...
+
+    def release_slot(self, charge_point_id: str, message_id: str) -> None:
+        """Free the slot if `message_id` still holds it."""
+        ...
+
+
+class ConnectionGone(Exception):
+    """The WebSocket connection no longer exists."""
+
+
+class ChargerSender(Protocol):
+    def send(self, connection_id: str, text: str) -> None:
+        """Send a frame to a connected charger; raise ConnectionGone if it is not connected."""
+        ...
+
+
+class TaskNotifier(Protocol):
+    def succeed(self, task_token: str, output: dict[str, Any]) -> None: ...
+
+    def fail(self, task_token: str, error: str, cause: str) -> None: ...

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from shared.commands.engine import CommandEngine
+from shared.commands.local_list import LocalListService
+from shared.commands.reservations import ReservationService, ReservationStore
 from shared.config import Settings
 from shared.core.connections import ConnectionService
 from shared.core.data_transfer import DataTransferHandlers, VendorRegistry
@@ -12,11 +16,14 @@ from shared.core.station import StationHandlers
 from shared.ocpp.router import ReplyHandler, Router
 from shared.ports import (
     ChargerRepository,
+    ChargerSender,
+    CommandStore,
     ConnectionRepository,
     ConnectorRepository,
     EnergyLedger,
     EventPublisher,
     IdTagRepository,
+    TaskNotifier,
     TelemetrySink,
     TransactionEventLog,
     TransactionRepository,
@@ -37,7 +44,31 @@ class Dependencies:
     transactions: TransactionRepository
     transaction_events: TransactionEventLog
     telemetry: TelemetrySink
+    commands: CommandStore
+    sender: ChargerSender
+    tasks: TaskNotifier
+    reservations: ReservationStore
     vendors: VendorRegistry = field(default_factory=VendorRegistry)
+
+    @cached_property
+    def engine(self) -> CommandEngine:
+        """The command engine with the domain follow-ups of answered commands registered."""
+        engine = CommandEngine(
+            chargers=self.chargers,
+            commands=self.commands,
+            sender=self.sender,
+            publisher=self.publisher,
+            tasks=self.tasks,
+        )
+        ReservationService(self.reservations, engine).register_hooks()
+        LocalListService(self.chargers, self.id_tags, engine).register_hooks()
+        return engine
+
+    def reservation_service(self) -> ReservationService:
+        return ReservationService(self.reservations, self.engine)
+
+    def local_list_service(self) -> LocalListService:
+        return LocalListService(self.chargers, self.id_tags, self.engine)
 
     def session_service(self) -> SessionService:
         return SessionService(
@@ -55,6 +86,11 @@ class Dependencies:
 
 def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.aws import LazyClient
+    from shared.adapters.commands import (
+        ApiGatewaySender,
+        DynamoCommandStore,
+        StepFunctionsNotifier,
+    )
     from shared.adapters.dynamodb import (
         DynamoChargerRepository,
         DynamoConnectionRepository,
@@ -67,6 +103,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         KinesisTelemetrySink,
     )
     from shared.adapters.eventbridge import EventBridgePublisher
+    from shared.adapters.reservations import DynamoReservationStore
 
     dynamodb = LazyClient("dynamodb")
     return Dependencies(
@@ -83,12 +120,18 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         ),
         transaction_events=DynamoTransactionEventLog(dynamodb, settings.transaction_events_table),
         telemetry=KinesisTelemetrySink(LazyClient("kinesis"), settings.telemetry_stream_name),
+        commands=DynamoCommandStore(dynamodb, settings.commands_table, settings.chargers_table),
+        sender=ApiGatewaySender(
+            LazyClient("apigatewaymanagementapi", settings.ws_management_endpoint)
+        ),
+        tasks=StepFunctionsNotifier(LazyClient("stepfunctions")),
+        reservations=DynamoReservationStore(dynamodb, settings.reservations_table),
     )
 
 
 def build_router(deps: Dependencies, reply_handler: ReplyHandler | None = None) -> Router:
     """The OCPP router with every functional block's handlers registered."""
-    router = Router() if reply_handler is None else Router(reply_handler=reply_handler)
+    router = Router(reply_handler=reply_handler or deps.engine.on_reply)
     StationHandlers(
         chargers=deps.chargers,
         connectors=deps.connectors,
@@ -100,6 +143,7 @@ def build_router(deps: Dependencies, reply_handler: ReplyHandler | None = None) 
         authorizer=Authorizer(deps.id_tags),
         sessions=deps.session_service(),
         event_log=deps.transaction_events,
+        reservation_used=deps.reservation_service().use,
     ).register(router)
     ReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)

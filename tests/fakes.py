@@ -12,12 +12,14 @@ from shared.adapters.memory import (
     MemoryConnectorRepository,
     MemoryEventPublisher,
 )
+from shared.adapters.memory_commands import MemoryCommandStore, MemorySender, MemoryTaskNotifier
 from shared.adapters.memory_transactions import (
     MemoryIdTagRepository,
     MemoryTelemetrySink,
     MemoryTransactionEventLog,
     MemoryTransactionRepository,
 )
+from shared.adapters.reservations import MemoryReservationStore
 from shared.config import Settings, settings_from
 from shared.wiring import Dependencies
 
@@ -30,6 +32,8 @@ BASE_ENV = {
     "TRANSACTION_EVENTS_TABLE": "transaction-events",
     "ENERGY_DAILY_TABLE": "energy-daily",
     "TELEMETRY_STREAM_NAME": "telemetry",
+    "COMMANDS_TABLE": "commands",
+    "RESERVATIONS_TABLE": "reservations",
     "EVENT_BUS_NAME": "bus",
     "AWS_REGION": "us-east-1",
 }
@@ -48,6 +52,10 @@ class MemoryDeps(Dependencies):
     transactions: MemoryTransactionRepository
     transaction_events: MemoryTransactionEventLog
     telemetry: MemoryTelemetrySink
+    commands: MemoryCommandStore
+    sender: MemorySender
+    tasks: MemoryTaskNotifier
+    reservations: MemoryReservationStore
 
 
 def memory_deps(**settings: str) -> MemoryDeps:
@@ -61,6 +69,10 @@ def memory_deps(**settings: str) -> MemoryDeps:
         transactions=MemoryTransactionRepository(),
         transaction_events=MemoryTransactionEventLog(),
         telemetry=MemoryTelemetrySink(),
+        commands=MemoryCommandStore(),
+        sender=MemorySender(),
+        tasks=MemoryTaskNotifier(),
+        reservations=MemoryReservationStore(),
     )
 
 

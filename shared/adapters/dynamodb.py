@@ -149,6 +149,19 @@ class DynamoChargerRepository:
             if not _is_condition_failure(exc):
                 raise
 
+    def set_local_list_version(self, charge_point_id: str, version: int) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(charge_point_id),
+                UpdateExpression="SET localListVersion = :v",
+                ConditionExpression="attribute_exists(chargePointId)",
+                ExpressionAttributeValues={":v": to_attr(version)},
+            )
+        except Exception as exc:
+            if not _is_condition_failure(exc):
+                raise
+
     def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
         try:
             self._client.update_item(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from dataclasses import fields
 from typing import Any
 
@@ -72,9 +75,28 @@ class DynamoIdTagRepository:
         item = self._client.get_item(TableName=self._table, Key={"idTag": {"S": id_tag}}).get(
             "Item"
         )
-        if not item:
-            return None
-        values = from_item(item)
+        return self._record(from_item(item)) if item else None
+
+    def list_page(
+        self, limit: int, cursor: str | None = None
+    ) -> tuple[list[IdTagRecord], str | None]:
+        # A bounded page of a scan: an operator listing, never a hot path.
+        kwargs: dict[str, Any] = {"TableName": self._table, "Limit": limit}
+        start = decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        response = self._client.scan(**kwargs)
+        records = [self._record(from_item(item)) for item in response.get("Items", [])]
+        return records, encode_cursor(response.get("LastEvaluatedKey"))
+
+    def delete(self, id_tag: str) -> bool:
+        response = self._client.delete_item(
+            TableName=self._table, Key={"idTag": {"S": id_tag}}, ReturnValues="ALL_OLD"
+        )
+        return bool(response.get("Attributes"))
+
+    @staticmethod
+    def _record(values: dict[str, Any]) -> IdTagRecord:
         return IdTagRecord(
             id_tag=values["idTag"],
             status=values.get("status", "Invalid"),
@@ -98,6 +120,31 @@ class DynamoIdTagRepository:
                 }
             ),
         )
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    """DynamoDB's LastEvaluatedKey as an opaque, URL-safe cursor."""
+    if not key:
+        return None
+    raw = json.dumps(from_item(key), separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, dict):
+            raise TypeError("not an object")
+        return to_item(values)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise InvalidCursor("the cursor is not one this API issued") from exc
 
 
 class DynamoTransactionRepository:

@@ -85,6 +85,12 @@ class MemoryChargerRepository:
                 setattr(updated, f"{kind}_status_at", at)
                 self.records[charge_point_id] = updated
 
+    def set_local_list_version(self, charge_point_id: str, version: int) -> None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is not None:
+                self.records[charge_point_id] = replace(record, local_list_version=version)
+
     def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
         with self._lock:
             record = self.records.get(charge_point_id)

@@ -35,6 +35,18 @@ class MemoryIdTagRepository:
     def put(self, record: IdTagRecord) -> None:
         self.records[record.id_tag] = record
 
+    def list_page(
+        self, limit: int, cursor: str | None = None
+    ) -> tuple[list[IdTagRecord], str | None]:
+        tags = sorted(self.records)
+        start = tags.index(cursor) + 1 if cursor in self.records else 0
+        page = tags[start : start + limit]
+        next_cursor = page[-1] if start + limit < len(tags) and page else None
+        return [self.records[t] for t in page], next_cursor
+
+    def delete(self, id_tag: str) -> bool:
+        return self.records.pop(id_tag, None) is not None
+
 
 class MemoryTransactionRepository:
     def __init__(self) -> None:

@@ -34,6 +34,7 @@ class ChargerRecord:
     firmware_status_at: str | None = None
     diagnostics_status: str | None = None
     diagnostics_status_at: str | None = None
+    local_list_version: int | None = None
     # Connection state: the newest connection wins.
     protocol: str | None = None
     connection_id: str | None = None

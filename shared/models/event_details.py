@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -126,6 +126,19 @@ class DataTransferReceived(EventDetail):
     status: str
 
 
+class CommandCompleted(EventDetail):
+    commandId: str
+    action: str
+    protocol: str
+    status: Literal["answered", "error", "invalid_response", "timeout", "offline"]
+    request: dict[str, Any]
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    createdAt: str
+    completedAt: str | None
+    requestedBy: str | None
+
+
 CATALOGUE: dict[str, type[EventDetail]] = {
     model.__name__: model
     for model in (
@@ -141,6 +154,7 @@ CATALOGUE: dict[str, type[EventDetail]] = {
         FirmwareStatusChanged,
         DiagnosticsStatusChanged,
         DataTransferReceived,
+        CommandCompleted,
     )
 }
 

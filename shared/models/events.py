@@ -23,6 +23,7 @@ METER_VALUES_RECEIVED = "MeterValuesReceived"
 FIRMWARE_STATUS_CHANGED = "FirmwareStatusChanged"
 DIAGNOSTICS_STATUS_CHANGED = "DiagnosticsStatusChanged"
 DATA_TRANSFER_RECEIVED = "DataTransferReceived"
+COMMAND_COMPLETED = "CommandCompleted"
 
 
 @dataclass(frozen=True)

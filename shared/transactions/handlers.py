@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ class TransactionHandlers:
     authorizer: Authorizer
     sessions: SessionService
     event_log: TransactionEventLog
+    # (charger, reservation id, transaction id) -> consumed; None when reservations are off.
+    reservation_used: Callable[[str, int, str], bool] | None = None
 
     def register(self, router: Router) -> None:
         v16, v201 = OcppVersion.V16, OcppVersion.V201
@@ -57,6 +60,9 @@ class TransactionHandlers:
             reservation_id=payload.get("reservationId"),
             authorization_status=info.status,
         )
+        reservation_id = payload.get("reservationId")
+        if reservation_id is not None and self.reservation_used is not None:
+            self.reservation_used(ctx.charge_point_id, int(reservation_id), str(transaction_id))
         # The charger decides from idTagInfo whether to go on (StopTransactionOnInvalidId).
         return {"transactionId": transaction_id, "idTagInfo": id_tag_info_v16(info)}
 

@@ -19,6 +19,8 @@ from shared.adapters.dynamodb_transactions import (
     KinesisTelemetrySink,
 )
 from shared.adapters.memory import MemoryConnectionRepository, MemoryEventPublisher
+from shared.adapters.memory_commands import MemoryCommandStore, MemorySender, MemoryTaskNotifier
+from shared.adapters.reservations import MemoryReservationStore
 from shared.models.charger import ChargerRecord
 from shared.models.telemetry import TelemetryRecord
 from shared.models.transaction import IdTagRecord, TransactionRecord
@@ -65,6 +67,10 @@ def deps(aws_env, dynamodb):
         ),
         transaction_events=DynamoTransactionEventLog(dynamodb, aws_env.transaction_events_table),
         telemetry=KinesisTelemetrySink(kinesis, aws_env.telemetry_stream_name),
+        commands=MemoryCommandStore(),
+        sender=MemorySender(),
+        tasks=MemoryTaskNotifier(),
+        reservations=MemoryReservationStore(),
     )
     d.chargers.create(ChargerRecord("CP1"))
     d.id_tags.put(IdTagRecord("GOOD", "Accepted", expiry_date="2099-01-01T00:00:00.000Z"))

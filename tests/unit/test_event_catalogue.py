@@ -5,6 +5,7 @@ from pathlib import Path
 
 from shared.models import events
 from shared.models.event_details import CATALOGUE, json_schemas
+from shared.ocpp.router import MessageContext
 from shared.telemetry.session_progress import SessionProgress
 from shared.websocket import connect, disconnect
 from tests.fakes import connect_event, disconnect_event
@@ -35,6 +36,11 @@ def everything_published():
     station.call("FirmwareStatusNotification", {"status": "Installed"})
     station.call("DiagnosticsStatusNotification", {"status": "Uploaded"})
     station.call("DataTransfer", {"vendorId": "com.acme", "messageId": "Ping"})
+    command = deps.engine.send("CP1", "Reset", {"type": "Soft"})
+    station.router.handle(
+        MessageContext("CP1", "c1=", V16, station.clock),
+        json.dumps([3, command.message_id, {"status": "Accepted"}]),
+    )
     station.call(
         "MeterValues",
         {"connectorId": 1, "transactionId": tx, "meterValue": [energy_sample_v16(20, 3)]},

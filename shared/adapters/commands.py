@@ -1,0 +1,191 @@
+"""Command store (DynamoDB), the @connections sender and the Step Functions notifier."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.adapters.aws import error_code
+from shared.adapters.dynamo_items import from_item, to_attr, to_item
+from shared.adapters.dynamodb import CONDITION_FAILED
+from shared.commands.models import CommandRecord
+from shared.ports import ConnectionGone
+
+
+def _record(values: dict[str, Any]) -> CommandRecord:
+    def _json(name: str) -> Any:
+        raw = values.get(name)
+        return json.loads(raw) if raw else None
+
+    return CommandRecord(
+        charge_point_id=values["chargePointId"],
+        message_id=values["messageId"],
+        action=values["action"],
+        protocol=values["protocol"],
+        status=values["status"],
+        created_at=values["createdAt"],
+        deadline_ms=int(values["deadlineMs"]),
+        expires_at=int(values["expiresAt"]),
+        payload=_json("payload") or {},
+        result=_json("result"),
+        error=_json("error"),
+        completed_at=values.get("completedAt"),
+        task_token=values.get("taskToken"),
+        requested_by=values.get("requestedBy"),
+    )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class DynamoCommandStore:
+    """Payloads are stored as JSON text: OCPP payloads hold lists and decimals."""
+
+    def __init__(self, client: Any, commands_table: str, chargers_table: str) -> None:
+        self._client = client
+        self._table = commands_table
+        self._chargers = chargers_table
+
+    def _key(self, charge_point_id: str, message_id: str) -> dict[str, Any]:
+        return {"chargePointId": {"S": charge_point_id}, "messageId": {"S": message_id}}
+
+    def create(self, record: CommandRecord) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "chargePointId": record.charge_point_id,
+                    "messageId": record.message_id,
+                    "action": record.action,
+                    "protocol": record.protocol,
+                    "status": record.status,
+                    "createdAt": record.created_at,
+                    "deadlineMs": record.deadline_ms,
+                    "expiresAt": record.expires_at,
+                    "payload": _dumps(record.payload),
+                    "taskToken": record.task_token,
+                    "requestedBy": record.requested_by,
+                }
+            ),
+            ConditionExpression="attribute_not_exists(messageId)",
+        )
+
+    def get(self, charge_point_id: str, message_id: str) -> CommandRecord | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=self._key(charge_point_id, message_id), ConsistentRead=True
+        ).get("Item")
+        return _record(from_item(item)) if item else None
+
+    def complete(
+        self,
+        charge_point_id: str,
+        message_id: str,
+        status: str,
+        at: str,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> CommandRecord | None:
+        values = {":status": to_attr(status), ":at": to_attr(at), ":pending": to_attr("pending")}
+        sets = ["#status = :status", "completedAt = :at"]
+        if result is not None:
+            sets.append("#result = :result")
+            values[":result"] = to_attr(_dumps(result))
+        if error is not None:
+            sets.append("#error = :error")
+            values[":error"] = to_attr(_dumps(error))
+        names = {"#status": "status"}
+        if result is not None:
+            names["#result"] = "result"
+        if error is not None:
+            names["#error"] = "error"
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=self._key(charge_point_id, message_id),
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="#status = :pending",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                return None
+            raise
+        return _record(from_item(response["Attributes"]))
+
+    def acquire_slot(
+        self, charge_point_id: str, message_id: str, deadline_ms: int, now_ms: int
+    ) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._chargers,
+                Key={"chargePointId": {"S": charge_point_id}},
+                UpdateExpression="SET inflightMessageId = :m, inflightDeadlineMs = :d",
+                ConditionExpression=(
+                    "attribute_exists(chargePointId) AND "
+                    "(attribute_not_exists(inflightMessageId) OR inflightDeadlineMs < :now)"
+                ),
+                ExpressionAttributeValues={
+                    ":m": to_attr(message_id),
+                    ":d": to_attr(deadline_ms),
+                    ":now": to_attr(now_ms),
+                },
+            )
+        except Exception as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def slot_holder(self, charge_point_id: str) -> tuple[str, int] | None:
+        item = self._client.get_item(
+            TableName=self._chargers,
+            Key={"chargePointId": {"S": charge_point_id}},
+            ProjectionExpression="inflightMessageId, inflightDeadlineMs",
+            ConsistentRead=True,
+        ).get("Item")
+        values = from_item(item) if item else {}
+        if "inflightMessageId" not in values:
+            return None
+        return str(values["inflightMessageId"]), int(values["inflightDeadlineMs"])
+
+    def release_slot(self, charge_point_id: str, message_id: str) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._chargers,
+                Key={"chargePointId": {"S": charge_point_id}},
+                UpdateExpression="REMOVE inflightMessageId, inflightDeadlineMs",
+                ConditionExpression="inflightMessageId = :m",
+                ExpressionAttributeValues={":m": to_attr(message_id)},
+            )
+        except Exception as exc:
+            if error_code(exc) != CONDITION_FAILED:
+                raise
+
+
+class ApiGatewaySender:
+    """post_to_connection on the WebSocket API's @connections endpoint."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def send(self, connection_id: str, text: str) -> None:
+        try:
+            self._client.post_to_connection(ConnectionId=connection_id, Data=text.encode("utf-8"))
+        except Exception as exc:
+            if error_code(exc) == "GoneException":
+                raise ConnectionGone(connection_id) from exc
+            raise
+
+
+class StepFunctionsNotifier:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def succeed(self, task_token: str, output: dict[str, Any]) -> None:
+        self._client.send_task_success(taskToken=task_token, output=_dumps(output))
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        self._client.send_task_failure(taskToken=task_token, error=error[:256], cause=cause)

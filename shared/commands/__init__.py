@@ -1,0 +1,1 @@
+"""CSMS-initiated calls (commands): sending, correlating replies, timeouts, outcomes."""

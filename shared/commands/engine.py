@@ -1,0 +1,355 @@
+"""The command engine: CSMS-initiated CALLs over API Gateway's @connections.
+
+A command goes out with post_to_connection; its CALLRESULT/CALLERROR comes back later as a
+separate $default invocation, matched by message id against the pending-call record. One
+command per charger is in flight at a time (a slot on the charger record with a deadline); a
+second one is refused with 409 rather than queued — a queue would need a worker to drain it,
+and the caller (operator, workflow) is better placed to retry. Deadlines are explicit: a
+command without an answer by its deadline is marked `timeout` (lazily, by whoever looks first)
+and a late reply is logged and dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.commands.models import CommandRecord
+from shared.core.events import publish_safely
+from shared.models.events import COMMAND_COMPLETED, DomainEvent
+from shared.ocpp.framing import CallError, CallResult, encode_call
+from shared.ocpp.router import MessageContext
+from shared.ocpp.validation import SchemaRegistry, default_registry
+from shared.ocpp.versions import OcppVersion
+from shared.ports import (
+    ChargerRepository,
+    ChargerSender,
+    CommandStore,
+    ConnectionGone,
+    EventPublisher,
+    TaskNotifier,
+)
+from shared.timeutil import from_epoch_ms, iso_utc
+
+logger = logging.getLogger("csms.commands.engine")
+
+DEFAULT_TIMEOUT_S = 30
+MAX_TIMEOUT_S = 300
+# API Gateway's integration timeout is 29 s: a synchronous API call waits at most this long.
+MAX_SYNC_WAIT_S = 20
+OUTCOME_RETENTION_S = 7 * 24 * 3600
+
+# Actions the central system may send, per version (charger-initiated ones are excluded even
+# though they have schemas too).
+CSMS_ACTIONS: dict[OcppVersion, frozenset[str]] = {
+    OcppVersion.V16: frozenset(
+        {
+            "CancelReservation",
+            "ChangeAvailability",
+            "ChangeConfiguration",
+            "ClearCache",
+            "ClearChargingProfile",
+            "DataTransfer",
+            "GetCompositeSchedule",
+            "GetConfiguration",
+            "GetDiagnostics",
+            "GetLocalListVersion",
+            "RemoteStartTransaction",
+            "RemoteStopTransaction",
+            "ReserveNow",
+            "Reset",
+            "SendLocalList",
+            "SetChargingProfile",
+            "TriggerMessage",
+            "UnlockConnector",
+            "UpdateFirmware",
+        }
+    ),
+    OcppVersion.V201: frozenset(
+        {
+            "CancelReservation",
+            "ChangeAvailability",
+            "ClearCache",
+            "ClearChargingProfile",
+            "DataTransfer",
+            "GetBaseReport",
+            "GetCompositeSchedule",
+            "GetLocalListVersion",
+            "GetLog",
+            "GetVariables",
+            "RequestStartTransaction",
+            "RequestStopTransaction",
+            "ReserveNow",
+            "Reset",
+            "SendLocalList",
+            "SetChargingProfile",
+            "SetVariables",
+            "TriggerMessage",
+            "UnlockConnector",
+            "UpdateFirmware",
+        }
+    ),
+}
+
+AnswerHook = Callable[[CommandRecord], None]
+
+
+class CommandError(Exception):
+    """A command that could not be sent. `status` is the HTTP status the API answers."""
+
+    def __init__(
+        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class CommandEngine:
+    chargers: ChargerRepository
+    commands: CommandStore
+    sender: ChargerSender
+    publisher: EventPublisher
+    tasks: TaskNotifier
+    registry: SchemaRegistry = field(default_factory=default_registry)
+    clock_ms: Callable[[], int] = _now_ms
+    sleep: Callable[[float], None] = time.sleep
+    # Domain follow-ups when a command is finished (e.g. a reservation becomes active); hooks
+    # see every final status and decide for themselves.
+    answer_hooks: dict[str, list[AnswerHook]] = field(default_factory=dict)
+
+    def on_answer(self, action: str, hook: AnswerHook) -> None:
+        self.answer_hooks.setdefault(action, []).append(hook)
+
+    @staticmethod
+    def actions(version: OcppVersion) -> list[str]:
+        return sorted(CSMS_ACTIONS[version])
+
+    # Sending
+
+    def send(
+        self,
+        charge_point_id: str,
+        action: str,
+        payload: dict[str, Any],
+        *,
+        timeout_s: int = DEFAULT_TIMEOUT_S,
+        task_token: str | None = None,
+        requested_by: str | None = None,
+    ) -> CommandRecord:
+        charger = self.chargers.get(charge_point_id)
+        if charger is None:
+            raise CommandError(404, "NotFound", f"charger {charge_point_id!r} is not registered")
+        if charger.connection_id is None or charger.protocol is None:
+            raise CommandError(503, "ChargerOffline", f"charger {charge_point_id!r} is offline")
+        version = OcppVersion(charger.protocol)
+        if action not in CSMS_ACTIONS[version]:
+            raise CommandError(
+                400,
+                "UnsupportedCommand",
+                f"{action} is not a command of OCPP {version.value}",
+                {"supported": self.actions(version)},
+            )
+        violation = self.registry.check(version, action, payload, "request")
+        if violation is not None:
+            raise CommandError(
+                400,
+                "InvalidCommand",
+                f"{action}: {violation.message}",
+                {"path": violation.path, "constraint": violation.rule},
+            )
+        timeout_s = max(1, min(timeout_s, MAX_TIMEOUT_S))
+        now_ms = self.clock_ms()
+        message_id = str(uuid.uuid4())
+        deadline_ms = now_ms + timeout_s * 1000
+        if not self.commands.acquire_slot(charge_point_id, message_id, deadline_ms, now_ms):
+            holder = self.commands.slot_holder(charge_point_id)
+            raise CommandError(
+                409,
+                "CommandInFlight",
+                f"charger {charge_point_id!r} is still answering another command",
+                {
+                    "commandId": holder[0] if holder else None,
+                    "retryAfterMs": max(0, holder[1] - now_ms) if holder else 0,
+                },
+            )
+        record = CommandRecord(
+            charge_point_id=charge_point_id,
+            message_id=message_id,
+            action=action,
+            protocol=version.value,
+            status="pending",
+            created_at=iso_utc(from_epoch_ms(now_ms)),
+            deadline_ms=deadline_ms,
+            expires_at=now_ms // 1000 + OUTCOME_RETENTION_S,
+            payload=payload,
+            task_token=task_token,
+            requested_by=requested_by,
+        )
+        self.commands.create(record)
+        try:
+            self.sender.send(charger.connection_id, encode_call(message_id, action, payload))
+        except ConnectionGone:
+            # API Gateway no longer knows the connection: the charger is gone, whatever the
+            # registry said. Mark it offline so nobody else tries.
+            self.chargers.detach_connection(
+                charge_point_id, charger.connection_id, from_epoch_ms(now_ms)
+            )
+            self._finish(
+                record,
+                "offline",
+                error={"code": "ChargerOffline", "description": "connection is gone"},
+            )
+            raise CommandError(
+                503, "ChargerOffline", f"charger {charge_point_id!r} is offline"
+            ) from None
+        return record
+
+    # Outcomes
+
+    def get(self, charge_point_id: str, message_id: str) -> CommandRecord | None:
+        """The command, marked `timeout` first if its deadline passed without an answer."""
+        record = self.commands.get(charge_point_id, message_id)
+        if record is not None and not record.done and self.clock_ms() > record.deadline_ms:
+            return self._finish(
+                record,
+                "timeout",
+                error={"code": "Timeout", "description": "the charger did not answer in time"},
+            )
+        return record
+
+    def wait(self, charge_point_id: str, message_id: str, wait_s: float) -> CommandRecord | None:
+        """Poll the outcome until it is final or `wait_s` (at most 20 s) has passed."""
+        give_up = self.clock_ms() + int(min(wait_s, MAX_SYNC_WAIT_S) * 1000)
+        delay = 0.05
+        while True:
+            record = self.get(charge_point_id, message_id)
+            if record is None or record.done or self.clock_ms() >= give_up:
+                return record
+            self.sleep(delay)
+            delay = min(delay * 1.5, 0.5)
+
+    def on_reply(self, ctx: MessageContext, reply: CallResult | CallError) -> None:
+        """A CALLRESULT/CALLERROR from a charger ($default): match it to its command."""
+        record = self.commands.get(ctx.charge_point_id, reply.message_id)
+        if record is None:
+            logger.warning(
+                "reply for an unknown message id dropped",
+                extra={"chargePointId": ctx.charge_point_id, "messageId": reply.message_id},
+            )
+            return
+        if record.done:
+            logger.warning(
+                "reply for a finished command dropped",
+                extra={
+                    "chargePointId": ctx.charge_point_id,
+                    "messageId": reply.message_id,
+                    "status": record.status,
+                },
+            )
+            return
+        if self.clock_ms() > record.deadline_ms:
+            self._finish(
+                record,
+                "timeout",
+                error={"code": "Timeout", "description": "the charger answered after the deadline"},
+            )
+            logger.warning(
+                "late reply dropped; command timed out",
+                extra={"chargePointId": ctx.charge_point_id, "messageId": reply.message_id},
+            )
+            return
+        if isinstance(reply, CallError):
+            self._finish(
+                record,
+                "error",
+                error={
+                    "code": reply.code,
+                    "description": reply.description,
+                    "details": reply.details,
+                },
+            )
+            return
+        violation = self.registry.check(
+            OcppVersion(record.protocol), record.action, reply.payload, "response"
+        )
+        if violation is not None and not ctx.lenient:
+            self._finish(
+                record,
+                "invalid_response",
+                result=reply.payload,
+                error={
+                    "code": violation.kind.value,
+                    "description": violation.message,
+                    "details": {"path": violation.path, "constraint": violation.rule},
+                },
+            )
+            return
+        self._finish(record, "answered", result=reply.payload)
+
+    def _finish(
+        self,
+        record: CommandRecord,
+        status: str,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> CommandRecord:
+        at = iso_utc(from_epoch_ms(self.clock_ms()))
+        updated = self.commands.complete(
+            record.charge_point_id, record.message_id, status, at, result=result, error=error
+        )
+        if updated is None:  # someone else recorded the outcome first
+            return self.commands.get(record.charge_point_id, record.message_id) or record
+        self.commands.release_slot(record.charge_point_id, record.message_id)
+        publish_safely(
+            self.publisher,
+            DomainEvent(
+                COMMAND_COMPLETED,
+                record.charge_point_id,
+                from_epoch_ms(self.clock_ms()),
+                {k: v for k, v in updated.summary().items() if k != "chargePointId"},
+            ),
+        )
+        if status == "timeout":
+            from shared.observability import count_metric
+
+            count_metric("CommandTimeouts", {"Action": record.action})
+        if updated.task_token:
+            self._notify_task(updated)
+        if updated.done:
+            for hook in self.answer_hooks.get(record.action, []):
+                try:
+                    hook(updated)
+                except Exception:
+                    logger.exception(
+                        "follow-up of an answered command failed",
+                        extra={"action": record.action, "messageId": record.message_id},
+                    )
+        return updated
+
+    def _notify_task(self, record: CommandRecord) -> None:
+        assert record.task_token is not None
+        try:
+            if record.status == "answered":
+                self.tasks.succeed(record.task_token, record.summary())
+            else:
+                error = record.error or {}
+                self.tasks.fail(
+                    record.task_token,
+                    f"Command.{record.status}",
+                    f"{error.get('code', '')}: {error.get('description', '')}"[:256],
+                )
+        except Exception:
+            # The workflow's own task timeout catches what we could not report.
+            logger.exception("task token not notified", extra={"messageId": record.message_id})

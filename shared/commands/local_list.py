@@ -1,0 +1,103 @@
+"""Local authorization lists (SendLocalList / GetLocalListVersion), built from the id-tag store.
+
+A Full update sends every id tag the platform knows (up to MAX_LOCAL_LIST entries);
+a Differential update sends the given tags with their current status — a tag that no longer
+exists is sent without status, which removes it from the charger's list. The charger's list
+version is the platform's counter + 1 and is stored when the charger accepts the update (and
+refreshed by GetLocalListVersion answers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from shared.commands.engine import CommandEngine, CommandError
+from shared.commands.models import CommandRecord
+from shared.models.transaction import IdTagRecord
+from shared.ocpp.versions import OcppVersion
+from shared.ports import ChargerRepository, IdTagRepository
+from shared.transactions.authorization import Authorizer, id_tag_info_v16, id_token_info_v201
+
+MAX_LOCAL_LIST = 10_000
+UpdateType = Literal["Full", "Differential"]
+
+
+@dataclass
+class LocalListService:
+    chargers: ChargerRepository
+    id_tags: IdTagRepository
+    engine: CommandEngine
+
+    def register_hooks(self) -> None:
+        self.engine.on_answer("SendLocalList", self._sent)
+        self.engine.on_answer("GetLocalListVersion", self._version_read)
+
+    def _all_tags(self) -> list[IdTagRecord]:
+        records: list[IdTagRecord] = []
+        cursor: str | None = None
+        while True:
+            page, cursor = self.id_tags.list_page(1000, cursor)
+            records += page
+            if len(records) > MAX_LOCAL_LIST:
+                raise CommandError(
+                    400,
+                    "LocalListTooLarge",
+                    f"more than {MAX_LOCAL_LIST} id tags: send differential updates instead",
+                )
+            if cursor is None:
+                return records
+
+    def send(
+        self,
+        charge_point_id: str,
+        update_type: UpdateType,
+        now: datetime,
+        id_tags: list[str] | None = None,
+        requested_by: str | None = None,
+    ) -> CommandRecord:
+        charger = self.chargers.get(charge_point_id)
+        if charger is None:
+            raise CommandError(404, "NotFound", f"charger {charge_point_id!r} is not registered")
+        if update_type == "Differential" and not id_tags:
+            raise CommandError(400, "InvalidCommand", "a differential update names its id tags")
+        authorizer = Authorizer(self.id_tags)
+        if update_type == "Full":
+            tags = [record.id_tag for record in self._all_tags()]
+        else:
+            tags = list(dict.fromkeys(id_tags or []))
+        version = OcppVersion(charger.protocol or OcppVersion.V16.value)
+        list_version = (charger.local_list_version or 0) + 1
+        entries: list[dict[str, Any]] = []
+        for tag in tags:
+            info = authorizer.id_tag_info(tag, now)
+            if version is OcppVersion.V16:
+                entry: dict[str, Any] = {"idTag": tag}
+                if info.known:
+                    entry["idTagInfo"] = id_tag_info_v16(info)
+            else:
+                entry = {"idToken": {"idToken": tag, "type": "ISO14443"}}
+                if info.known:
+                    entry["idTokenInfo"] = id_token_info_v201(info)
+            entries.append(entry)
+        if version is OcppVersion.V16:
+            payload: dict[str, Any] = {"listVersion": list_version, "updateType": update_type}
+        else:
+            payload = {"versionNumber": list_version, "updateType": update_type}
+        if entries:
+            payload["localAuthorizationList"] = entries
+        return self.engine.send(
+            charge_point_id, "SendLocalList", payload, requested_by=requested_by
+        )
+
+    def _sent(self, command: CommandRecord) -> None:
+        if command.status == "answered" and (command.result or {}).get("status") == "Accepted":
+            version = command.payload.get("listVersion", command.payload.get("versionNumber", 0))
+            self.chargers.set_local_list_version(command.charge_point_id, int(version))
+
+    def _version_read(self, command: CommandRecord) -> None:
+        if command.status == "answered" and command.result:
+            version = command.result.get("listVersion", command.result.get("versionNumber"))
+            if isinstance(version, int) and version >= 0:
+                self.chargers.set_local_list_version(command.charge_point_id, version)

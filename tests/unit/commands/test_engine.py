@@ -1,0 +1,191 @@
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.commands.engine import CommandEngine, CommandError
+from shared.models.charger import ChargerRecord
+from shared.ocpp.framing import CallError, CallResult
+from shared.ocpp.router import MessageContext
+from shared.ocpp.versions import OcppVersion
+from tests.fakes import memory_deps
+
+NOW = datetime(2026, 7, 1, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.ms = int(NOW.timestamp() * 1000)
+
+    def __call__(self) -> int:
+        return self.ms
+
+    def sleep(self, seconds: float) -> None:
+        self.ms += int(seconds * 1000)
+
+
+@pytest.fixture
+def setup():
+    deps = memory_deps()
+    deps.chargers.create(ChargerRecord("CP1"))
+    deps.chargers.attach_connection("CP1", "conn-1=", "ocpp1.6", 1)
+    deps.chargers.create(ChargerRecord("CP2"))
+    deps.chargers.attach_connection("CP2", "conn-2=", "ocpp2.0.1", 1)
+    deps.chargers.create(ChargerRecord("OFF"))
+    clock = Clock()
+    engine = CommandEngine(
+        deps.chargers,
+        deps.commands,
+        deps.sender,
+        deps.publisher,
+        deps.tasks,
+        clock_ms=clock,
+        sleep=clock.sleep,
+    )
+    return deps, engine, clock
+
+
+def reply(engine, cp, message_id, payload=None, error=None, version=OcppVersion.V16):
+    ctx = MessageContext(cp, "conn", version, NOW)
+    frame = CallError(message_id, *error) if error else CallResult(message_id, payload or {})
+    engine.on_reply(ctx, frame)
+
+
+def test_send_posts_the_call_and_records_it_pending(setup):
+    deps, engine, _ = setup
+    record = engine.send("CP1", "Reset", {"type": "Hard"}, requested_by="op@x")
+    assert record.status == "pending"
+    connection, text = deps.sender.sent[0]
+    assert connection == "conn-1="
+    assert json.loads(text) == [2, record.message_id, "Reset", {"type": "Hard"}]
+    assert deps.commands.get("CP1", record.message_id).requested_by == "op@x"
+
+
+def test_answer_is_matched_validated_stored_and_published(setup):
+    deps, engine, _ = setup
+    record = engine.send("CP1", "Reset", {"type": "Soft"})
+    reply(engine, "CP1", record.message_id, {"status": "Accepted"})
+    done = engine.get("CP1", record.message_id)
+    assert (done.status, done.result) == ("answered", {"status": "Accepted"})
+    event = deps.publisher.of_type("CommandCompleted")[0]
+    assert (event.detail["commandId"], event.detail["status"]) == (record.message_id, "answered")
+    assert deps.commands.slot_holder("CP1") is None
+
+
+def test_call_error_and_invalid_response(setup):
+    deps, engine, _ = setup
+    first = engine.send("CP1", "Reset", {"type": "Soft"})
+    reply(engine, "CP1", first.message_id, error=("NotSupported", "no", {}))
+    assert engine.get("CP1", first.message_id).error["code"] == "NotSupported"
+    second = engine.send("CP1", "Reset", {"type": "Soft"})
+    reply(engine, "CP1", second.message_id, {"status": "Perhaps"})
+    invalid = engine.get("CP1", second.message_id)
+    assert invalid.status == "invalid_response"
+    assert invalid.error["code"] == "PropertyConstraintViolation"
+
+
+def test_one_command_in_flight_per_charger(setup):
+    _, engine, clock = setup
+    first = engine.send("CP1", "Reset", {"type": "Soft"}, timeout_s=10)
+    with pytest.raises(CommandError) as busy:
+        engine.send("CP1", "ClearCache", {})
+    assert busy.value.status == 409
+    assert busy.value.details["commandId"] == first.message_id
+    engine.send("CP2", "ClearCache", {})  # other chargers are independent
+    clock.ms += 11_000  # the first one's deadline passed: the slot is free again
+    engine.send("CP1", "ClearCache", {})
+
+
+def test_timeout_is_explicit_and_a_late_reply_is_dropped(setup):
+    deps, engine, clock = setup
+    record = engine.send("CP1", "Reset", {"type": "Soft"}, timeout_s=5)
+    clock.ms += 6_000
+    assert engine.get("CP1", record.message_id).status == "timeout"
+    reply(engine, "CP1", record.message_id, {"status": "Accepted"})
+    assert engine.get("CP1", record.message_id).status == "timeout"
+    assert [e.detail["status"] for e in deps.publisher.of_type("CommandCompleted")] == ["timeout"]
+
+
+def test_reply_arriving_after_the_deadline_before_anyone_looked(setup):
+    _, engine, clock = setup
+    record = engine.send("CP1", "Reset", {"type": "Soft"}, timeout_s=5)
+    clock.ms += 6_000
+    reply(engine, "CP1", record.message_id, {"status": "Accepted"})
+    assert engine.get("CP1", record.message_id).status == "timeout"
+
+
+def test_wait_returns_when_answered_or_gives_up(setup):
+    _, engine, clock = setup
+    record = engine.send("CP1", "Reset", {"type": "Soft"}, timeout_s=30)
+    start = clock.ms
+    assert engine.wait("CP1", record.message_id, 2).status == "pending"
+    assert 2000 <= clock.ms - start < 3000
+    reply(engine, "CP1", record.message_id, {"status": "Rejected"})
+    assert engine.wait("CP1", record.message_id, 2).result == {"status": "Rejected"}
+
+
+def test_unknown_or_unexpected_replies_are_dropped(setup, caplog):
+    deps, engine, _ = setup
+    reply(engine, "CP1", "never-sent", {"status": "Accepted"})
+    assert "unknown message id" in caplog.text
+    assert deps.publisher.events == []
+
+
+@pytest.mark.parametrize(
+    ("cp", "action", "payload", "status", "code"),
+    [
+        ("NOBODY", "Reset", {"type": "Soft"}, 404, "NotFound"),
+        ("OFF", "Reset", {"type": "Soft"}, 503, "ChargerOffline"),
+        ("CP1", "Heartbeat", {}, 400, "UnsupportedCommand"),
+        ("CP1", "RequestStartTransaction", {}, 400, "UnsupportedCommand"),  # a 2.0.1 action
+        ("CP1", "Reset", {"type": "Gentle"}, 400, "InvalidCommand"),
+        ("CP2", "Reset", {"type": "Soft"}, 400, "InvalidCommand"),  # 2.0.1 says Immediate/OnIdle
+    ],
+)
+def test_refusals(setup, cp, action, payload, status, code):
+    deps, engine, _ = setup
+    with pytest.raises(CommandError) as refused:
+        engine.send(cp, action, payload)
+    assert (refused.value.status, refused.value.code) == (status, code)
+    assert deps.sender.sent == []
+
+
+def test_gone_connection_marks_the_charger_offline(setup):
+    deps, engine, _ = setup
+    deps.sender.gone.add("conn-1=")
+    with pytest.raises(CommandError) as gone:
+        engine.send("CP1", "Reset", {"type": "Soft"})
+    assert (gone.value.status, gone.value.code) == (503, "ChargerOffline")
+    assert not deps.chargers.get("CP1").online
+    (record,) = deps.commands.records.values()
+    assert record.status == "offline"
+    assert deps.commands.slot_holder("CP1") is None
+
+
+def test_task_token_gets_the_outcome(setup):
+    deps, engine, clock = setup
+    ok = engine.send("CP1", "Reset", {"type": "Soft"}, task_token="token-1")
+    reply(engine, "CP1", ok.message_id, {"status": "Accepted"})
+    failed = engine.send("CP1", "Reset", {"type": "Soft"}, task_token="token-2", timeout_s=1)
+    clock.ms += 2_000
+    engine.get("CP1", failed.message_id)
+    assert deps.tasks.succeeded[0][0] == "token-1"
+    assert deps.tasks.succeeded[0][1]["result"] == {"status": "Accepted"}
+    assert deps.tasks.failed[0][:2] == ("token-2", "Command.timeout")
+
+
+def test_actions_lists_only_csms_initiated_ones():
+    assert "RemoteStartTransaction" in CommandEngine.actions(OcppVersion.V16)
+    assert "BootNotification" not in CommandEngine.actions(OcppVersion.V16)
+    assert "RequestStartTransaction" in CommandEngine.actions(OcppVersion.V201)
+
+
+def test_reply_path_through_the_router(setup):
+    deps, _, _ = setup
+    from shared.wiring import build_router
+
+    record = deps.engine.send("CP1", "ClearCache", {})
+    router = build_router(deps)
+    ctx = MessageContext("CP1", "conn-1=", OcppVersion.V16, NOW + timedelta(seconds=1))
+    assert router.handle(ctx, json.dumps([3, record.message_id, {"status": "Accepted"}])) is None
+    assert deps.engine.get("CP1", record.message_id).status == "answered"
