@@ -73,7 +73,7 @@ def test_answer_is_matched_validated_stored_and_published(setup):
 
 
 def test_call_error_and_invalid_response(setup):
-    deps, engine, _ = setup
+    _, engine, _ = setup
     first = engine.send("CP1", "Reset", {"type": "Soft"})
     reply(engine, "CP1", first.message_id, error=("NotSupported", "no", {}))
     assert engine.get("CP1", first.message_id).error["code"] == "NotSupported"
