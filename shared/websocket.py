@@ -140,11 +140,12 @@ def message(
                 "connection is not registered; reconnect",
             ),
         }
+    received_ms = request_time_ms(event)
     ctx = MessageContext(
         charge_point_id=identity.charge_point_id,
         connection_id=str(context.get("connectionId", "")),
         version=identity.version,
-        received_at=from_epoch_ms(request_time_ms(event)) if request_time_ms(event) else utc_now(),
+        received_at=from_epoch_ms(received_ms) if received_ms else utc_now(),
         lenient=identity.lenient,
     )
     reply = router.handle(ctx, message_body(event), outcome)

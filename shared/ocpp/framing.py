@@ -139,8 +139,8 @@ def parse_frame(raw: str | bytes) -> Frame:
     return CallError(message_id, frame[2], frame[3], frame[4])
 
 
-def _dumps(value: list[Any]) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+# One encoder for the process: json.dumps with non-default options builds a new one per call.
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def encode_call(message_id: str, action: str, payload: dict[str, Any]) -> str:
