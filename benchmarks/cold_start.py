@@ -9,23 +9,9 @@ import subprocess
 import sys
 
 from infra.catalog import FUNCTIONS
+from tests.fakes import BASE_ENV
 
-ENV = {
-    "AWS_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "CHARGERS_TABLE": "chargers",
-    "CONNECTIONS_TABLE": "connections",
-    "CONNECTORS_TABLE": "connectors",
-    "ID_TAGS_TABLE": "id-tags",
-    "TRANSACTIONS_TABLE": "transactions",
-    "TRANSACTION_EVENTS_TABLE": "transaction-events",
-    "ENERGY_DAILY_TABLE": "energy-daily",
-    "TELEMETRY_STREAM_NAME": "telemetry",
-    "COMMANDS_TABLE": "commands",
-    "RESERVATIONS_TABLE": "reservations",
-    "EVENT_BUS_NAME": "bus",
-}
+ENV = {**BASE_ENV, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 
 _PROBE = """
 import time, importlib, json

@@ -68,3 +68,20 @@ def update_expression(
     if removes:
         expression += (" " if expression else "") + "REMOVE " + ", ".join(removes)
     return expression, names, values
+
+
+def camel(name: str) -> str:
+    """A Python field name as the stored attribute name: meter_start_wh -> meterStartWh."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def query_all(client: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every item of a Query, following LastEvaluatedKey (one charger's items: a few pages)."""
+    items: list[dict[str, Any]] = []
+    while True:
+        response = client.query(**kwargs)
+        items += [from_item(item) for item in response.get("Items", [])]
+        if "LastEvaluatedKey" not in response:
+            return items
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -12,7 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from shared.adapters.aws import error_code
-from shared.adapters.dynamo_items import from_item, to_attr, to_item, update_expression
+from shared.adapters.dynamo_items import (
+    camel,
+    from_item,
+    query_all,
+    to_attr,
+    to_item,
+    update_expression,
+)
 from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.connection import ConnectionRecord, ConnectorStatus, StatusChange
 from shared.timeutil import from_epoch_ms, iso_utc
@@ -20,12 +27,7 @@ from shared.timeutil import from_epoch_ms, iso_utc
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-_CHARGER_FIELDS = {f.name: _camel(f.name) for f in fields(ChargerRecord)}
+_CHARGER_FIELDS = {f.name: camel(f.name) for f in fields(ChargerRecord)}
 _CHARGER_FIELDS_BY_ATTR = {v: k for k, v in _CHARGER_FIELDS.items()}
 
 
@@ -275,32 +277,26 @@ class DynamoConnectorRepository:
         )
 
     def list_for(self, charge_point_id: str) -> list[ConnectorStatus]:
-        statuses: list[ConnectorStatus] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "chargePointId = :c",
-            "ExpressionAttributeValues": {":c": {"S": charge_point_id}},
-        }
-        while True:
-            response = self._client.query(**kwargs)
-            for item in response.get("Items", []):
-                values = from_item(item)
-                if "status" not in values:
-                    continue  # only an active-transaction pointer so far, no status report
-                statuses.append(
-                    ConnectorStatus(
-                        charge_point_id=charge_point_id,
-                        evse_id=values.get("evseId"),
-                        connector_id=int(values["connectorId"]),
-                        status=values["status"],
-                        error_code=values.get("errorCode"),
-                        info=values.get("info"),
-                        vendor_id=values.get("vendorId"),
-                        vendor_error_code=values.get("vendorErrorCode"),
-                        timestamp=values["timestamp"],
-                        received_at_ms=int(values["receivedAtMs"]),
-                    )
-                )
-            if "LastEvaluatedKey" not in response:
-                return statuses
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = query_all(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="chargePointId = :c",
+            ExpressionAttributeValues={":c": {"S": charge_point_id}},
+        )
+        return [
+            ConnectorStatus(
+                charge_point_id=charge_point_id,
+                evse_id=values.get("evseId"),
+                connector_id=int(values["connectorId"]),
+                status=values["status"],
+                error_code=values.get("errorCode"),
+                info=values.get("info"),
+                vendor_id=values.get("vendorId"),
+                vendor_error_code=values.get("vendorErrorCode"),
+                timestamp=values["timestamp"],
+                received_at_ms=int(values["receivedAtMs"]),
+            )
+            for values in items
+            # Items holding only an active-transaction pointer have no status report yet.
+            if "status" in values
+        ]

@@ -9,46 +9,16 @@ from dataclasses import fields
 from typing import Any
 
 from shared.adapters.aws import error_code
-from shared.adapters.dynamo_items import from_item, to_attr, to_item, update_expression
+from shared.adapters.dynamo_items import camel, from_item, to_attr, to_item, update_expression
 from shared.adapters.dynamodb import CONDITION_FAILED
-from shared.models.transaction import IdTagRecord, TransactionRecord
+from shared.models.transaction import START_FIELDS, STOP_FIELDS, IdTagRecord, TransactionRecord
 from shared.timeutil import iso_utc, utc_now
 
 TRANSACTION_CANCELED = "TransactionCanceledException"
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-_TX_FIELDS = {f.name: _camel(f.name) for f in fields(TransactionRecord)}
+_TX_FIELDS = {f.name: camel(f.name) for f in fields(TransactionRecord)}
 _TX_FIELDS_BY_ATTR = {v: k for k, v in _TX_FIELDS.items()}
-_START_FIELDS = (
-    "protocol",
-    "connector_id",
-    "evse_id",
-    "id_tag",
-    "meter_start_wh",
-    "started_at",
-    "started_at_ms",
-    "reservation_id",
-    "fingerprint",
-    "authorization_status",
-    "remote_start_id",
-    "received_at",
-)
-_STOP_FIELDS = (
-    "status",
-    "meter_stop_wh",
-    "stopped_at",
-    "stopped_at_ms",
-    "stop_reason",
-    "stop_id_tag",
-    "energy_wh",
-    "duration_s",
-    "anomaly",
-)
 
 
 def transaction_to_item(record: TransactionRecord) -> dict[str, Any]:
@@ -187,7 +157,7 @@ class DynamoTransactionRepository:
         return True
 
     def record_start(self, record: TransactionRecord) -> TransactionRecord | None:
-        values = {_TX_FIELDS[f]: getattr(record, f) for f in _START_FIELDS}
+        values = {_TX_FIELDS[f]: getattr(record, f) for f in START_FIELDS}
         expression, names, attr_values = update_expression(values, remove_none=False)
         names["#status"] = "status"
         names["#startedAt"] = "startedAt"
@@ -248,7 +218,7 @@ class DynamoTransactionRepository:
         )
 
     def finish(self, record: TransactionRecord) -> bool:
-        values = {_TX_FIELDS[f]: getattr(record, f) for f in _STOP_FIELDS}
+        values = {_TX_FIELDS[f]: getattr(record, f) for f in STOP_FIELDS}
         expression, names, attr_values = update_expression(values)
         names["#stoppedAtGuard"] = "stoppedAt"
         return (

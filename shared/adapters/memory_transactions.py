@@ -4,25 +4,10 @@ the same conditional semantics as the DynamoDB/Kinesis adapters)."""
 from __future__ import annotations
 
 import threading
-from dataclasses import fields, replace
+from dataclasses import replace
 
 from shared.models.telemetry import TelemetryRecord
-from shared.models.transaction import IdTagRecord, TransactionRecord
-
-_START_FIELDS = (
-    "protocol",
-    "connector_id",
-    "evse_id",
-    "id_tag",
-    "meter_start_wh",
-    "started_at",
-    "started_at_ms",
-    "reservation_id",
-    "fingerprint",
-    "authorization_status",
-    "remote_start_id",
-    "received_at",
-)
+from shared.models.transaction import START_FIELDS, STOP_FIELDS, IdTagRecord, TransactionRecord
 
 
 class MemoryIdTagRepository:
@@ -75,7 +60,7 @@ class MemoryTransactionRepository:
                 return None
             base = stored or replace(record, status="active")
             updates = {
-                f: getattr(record, f) for f in _START_FIELDS if getattr(record, f) is not None
+                f: getattr(record, f) for f in START_FIELDS if getattr(record, f) is not None
             }
             self.records[key] = replace(base, **updates)
             return replace(self.records[key])
@@ -125,22 +110,7 @@ class MemoryTransactionRepository:
                 return False
             self.records[key] = replace(
                 stored,
-                **{
-                    f.name: getattr(record, f.name)
-                    for f in fields(TransactionRecord)
-                    if f.name
-                    in (
-                        "status",
-                        "meter_stop_wh",
-                        "stopped_at",
-                        "stopped_at_ms",
-                        "stop_reason",
-                        "stop_id_tag",
-                        "energy_wh",
-                        "duration_s",
-                        "anomaly",
-                    )
-                },
+                **{name: getattr(record, name) for name in STOP_FIELDS},
             )
             return True
 

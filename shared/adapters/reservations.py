@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from shared.adapters.aws import error_code
-from shared.adapters.dynamo_items import from_item, to_attr, to_item
+from shared.adapters.dynamo_items import from_item, query_all, to_attr, to_item
 from shared.adapters.dynamodb import CONDITION_FAILED
 from shared.commands.reservations import ReservationRecord
 
@@ -107,18 +107,13 @@ class DynamoReservationStore:
         return True
 
     def list_for(self, charge_point_id: str) -> list[ReservationRecord]:
-        records: list[ReservationRecord] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "chargePointId = :c",
-            "ExpressionAttributeValues": {":c": {"S": charge_point_id}},
-        }
-        while True:
-            response = self._client.query(**kwargs)
-            records += [_from(from_item(item)) for item in response.get("Items", [])]
-            if "LastEvaluatedKey" not in response:
-                return records
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = query_all(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="chargePointId = :c",
+            ExpressionAttributeValues={":c": {"S": charge_point_id}},
+        )
+        return [_from(values) for values in items]
 
 
 class MemoryReservationStore:

@@ -100,3 +100,31 @@ class TransactionRecord:
     @property
     def stopped(self) -> bool:
         return self.meter_stop_wh is not None or self.stopped_at is not None
+
+
+# Fields a session's start writes (never changed afterwards) and those its stop writes.
+START_FIELDS: tuple[str, ...] = (
+    "protocol",
+    "connector_id",
+    "evse_id",
+    "id_tag",
+    "meter_start_wh",
+    "started_at",
+    "started_at_ms",
+    "reservation_id",
+    "fingerprint",
+    "authorization_status",
+    "remote_start_id",
+    "received_at",
+)
+STOP_FIELDS: tuple[str, ...] = (
+    "status",
+    "meter_stop_wh",
+    "stopped_at",
+    "stopped_at_ms",
+    "stop_reason",
+    "stop_id_tag",
+    "energy_wh",
+    "duration_s",
+    "anomaly",
+)
