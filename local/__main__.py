@@ -71,10 +71,17 @@ def banner(platform: LocalPlatform) -> str:
             f"  moto (AWS) API    : {platform.moto_endpoint}",
             f"  unknown chargers  : {s.unknown_chargers}",
             f"  heartbeat interval: {s.heartbeat_interval_s} s",
+            *_delivery_lines(platform),
             "Press Ctrl-C to stop.",
             "",
         ]
     )
+
+
+def _delivery_lines(platform: LocalPlatform) -> list[str]:
+    """Which streams and event rules feed which functions (local/delivery)."""
+    described = platform.delivery.describe() or ["nothing"]
+    return [f"  {'Consumers' if i == 0 else '':<18}: {line}" for i, line in enumerate(described)]
 
 
 DEMO_HEARTBEAT_S = 60

@@ -19,6 +19,7 @@ import os
 import sys
 from collections.abc import Mapping
 
+from local.delivery import ConsumerTable, Delivery, DeliveryConfig
 from local.gateway import GatewayConfig, LocalGateway, RouteTable
 from local.invoke import load_handler
 from local.moto_server import MotoServer
@@ -40,6 +41,7 @@ class LocalPlatform:
     """moto + resources + gateway, started and stopped together.
 
     `routes`: handlers to serve instead of the catalog's (tests inject fakes);
+    `consumers`: stream and rule consumers instead of the catalog's (`self.delivery`);
     `gateway_config`: overrides the gateway settings derived from `settings`;
     `reset_moto`: empty moto's (process-global) state first.
     """
@@ -49,11 +51,13 @@ class LocalPlatform:
         settings: LocalSettings | None = None,
         *,
         routes: RouteTable | None = None,
+        consumers: ConsumerTable | None = None,
         gateway_config: GatewayConfig | None = None,
         reset_moto: bool = True,
     ) -> None:
         self.settings = settings or LocalSettings()
         self._routes = routes
+        self._consumers = consumers
         self._reset_moto = reset_moto
         s = self.settings
         self.gateway = LocalGateway(
@@ -70,6 +74,16 @@ class LocalPlatform:
             ),
         )
         self.moto = MotoServer(s.host, s.moto_port)
+        # Streams and event rules to their consumers; `await platform.delivery.drain()` waits
+        # until everything put or published so far has been delivered.
+        self.delivery = Delivery(
+            DeliveryConfig(
+                region=s.region,
+                account_id=s.account_id,
+                batching_window_s=s.batching_window_s,
+                retry_delay_s=s.delivery_retry_delay_s,
+            )
+        )
         self.environment: dict[str, str] = {}
         self._saved_environment: dict[str, str | None] = {}
         self._started = False
@@ -91,24 +105,33 @@ class LocalPlatform:
                     self.environment[name] = os.environ[name]
             self._apply_environment(self.environment)
             await asyncio.to_thread(_create_resources, self.moto.endpoint)
+            if self._routes is None or self._consumers is None:
+                _forget_previous_deployment()
             routes = self._routes
             if routes is None:
-                _forget_previous_deployment()
                 routes = await asyncio.to_thread(RouteTable.from_catalog)
             self.gateway.routes = routes
+            consumers = self._consumers
+            if consumers is None:
+                consumers = await asyncio.to_thread(ConsumerTable.from_catalog)
+            await self.delivery.start(self.moto.endpoint, consumers)
             self._started = True
         except BaseException:
             await self.stop()
             raise
 
     async def stop(self) -> None:
-        """Close the WebSockets (1001, `$disconnect` runs), stop the gateway, then moto."""
+        """Close the WebSockets (1001, `$disconnect` runs), stop the gateway, the stream and
+        rule delivery, then moto."""
         try:
             await self.gateway.stop()
         finally:
-            await asyncio.to_thread(self.moto.stop)
-            self._restore_environment()
-            self._started = False
+            try:
+                await self.delivery.stop()
+            finally:
+                await asyncio.to_thread(self.moto.stop)
+                self._restore_environment()
+                self._started = False
 
     async def __aenter__(self) -> LocalPlatform:
         await self.start()

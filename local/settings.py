@@ -14,6 +14,8 @@ a command-line flag):
 | region               | AWS_REGION              | us-east-1            |
 | WebSocket idle close | LOCAL_IDLE_TIMEOUT_S    | 600 (API Gateway's)  |
 | connection max age   | LOCAL_MAX_CONNECTION_S  | 7200 (API Gateway's) |
+| stream batch window  | LOCAL_BATCHING_WINDOW_S | each consumer's      |
+| delivery retry delay | LOCAL_DELIVERY_RETRY_DELAY_S | 0.5             |
 
 Locally unknown chargers are accepted (on AWS the default is "reject"), so any simulator
 connects without provisioning. The operator API accepts `Authorization: Bearer
@@ -56,6 +58,10 @@ class LocalSettings:
     stage: str = STAGE
     idle_timeout_s: float = API_GATEWAY_IDLE_TIMEOUT_S
     max_connection_s: float = API_GATEWAY_MAX_CONNECTION_S
+    # Stream and rule delivery (local/delivery): None keeps each stream consumer's
+    # max_batching_window_s; the delay separates retries of a failed batch or event.
+    batching_window_s: float | None = None
+    delivery_retry_delay_s: float = 0.5
 
     def __post_init__(self) -> None:
         if self.unknown_chargers not in UNKNOWN_CHARGER_POLICIES:
@@ -88,6 +94,14 @@ class LocalSettings:
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
             idle_timeout_s=number("LOCAL_IDLE_TIMEOUT_S", defaults.idle_timeout_s),
             max_connection_s=number("LOCAL_MAX_CONNECTION_S", defaults.max_connection_s),
+            batching_window_s=(
+                number("LOCAL_BATCHING_WINDOW_S", 0.0)
+                if env.get("LOCAL_BATCHING_WINDOW_S")
+                else defaults.batching_window_s
+            ),
+            delivery_retry_delay_s=number(
+                "LOCAL_DELIVERY_RETRY_DELAY_S", defaults.delivery_retry_delay_s
+            ),
         )
 
     def replace(self, **changes: object) -> LocalSettings:
