@@ -20,6 +20,21 @@ from local.settings import LocalSettings
 pytestmark = pytest.mark.e2e
 
 
+# The event loop each running platform lives on, for calls that must run there.
+_LOOPS: dict[int, asyncio.AbstractEventLoop] = {}
+
+
+def on_platform_loop(
+    platform: LocalPlatform, coro: Coroutine[Any, Any, Any], timeout: float = 30
+) -> Any:
+    return asyncio.run_coroutine_threadsafe(coro, _LOOPS[id(platform)]).result(timeout)
+
+
+def drain(platform: LocalPlatform, timeout: float = 10) -> None:
+    """Wait until every record and event published so far reached its consumer."""
+    on_platform_loop(platform, platform.delivery.drain(timeout), timeout + 5)
+
+
 class RunningPlatform:
     def __init__(self, settings: LocalSettings) -> None:
         self.loop = asyncio.new_event_loop()
@@ -29,9 +44,11 @@ class RunningPlatform:
     def __enter__(self) -> LocalPlatform:
         self.thread.start()
         asyncio.run_coroutine_threadsafe(self.platform.start(), self.loop).result(60)
+        _LOOPS[id(self.platform)] = self.loop
         return self.platform
 
     def __exit__(self, *exc: object) -> None:
+        _LOOPS.pop(id(self.platform), None)
         try:
             asyncio.run_coroutine_threadsafe(self.platform.stop(), self.loop).result(60)
         finally:
