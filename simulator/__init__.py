@@ -17,13 +17,20 @@ from simulator.errors import (
     SimulatorError,
     SubprotocolMismatch,
 )
-from simulator.fleet import FleetConfig, run_fleet
+from simulator.fleet import FleetConfig, run_charger, run_fleet
 from simulator.handlers import ActionHandler, HandlerRegistry
+from simulator.meter import ConnectorMeter, MeterSample
+from simulator.offline_queue import Acknowledged, OfflineQueue, QueuedMessage
 from simulator.protocols import ChargerIdentity
-from simulator.stats import RoundTrip, Stats, Summary
+from simulator.session_plan import SessionPlan, run_session_plan
+from simulator.sessions import ActiveTransaction, SessionMessage, SessionResult
+from simulator.stats import RoundTrip, SessionTotals, Stats, Summary
+from simulator.transaction_messages import TransactionEventResult
 
 __all__ = [
+    "Acknowledged",
     "ActionHandler",
+    "ActiveTransaction",
     "Backoff",
     "CallErrorReceived",
     "CallErrorReply",
@@ -31,17 +38,28 @@ __all__ = [
     "ConnectionFailed",
     "ConnectionLost",
     "ConnectionRefused",
+    "ConnectorMeter",
     "FleetConfig",
     "FrameError",
     "HandlerRegistry",
+    "MeterSample",
+    "OfflineQueue",
+    "QueuedMessage",
     "ResponseTimeout",
     "RoundTrip",
+    "SessionMessage",
+    "SessionPlan",
+    "SessionResult",
+    "SessionTotals",
     "SimulatedCharger",
     "SimulatorError",
     "Stats",
     "SubprotocolMismatch",
     "Summary",
+    "TransactionEventResult",
     "endpoint_for",
+    "run_charger",
     "run_demo_charger",
     "run_fleet",
+    "run_session_plan",
 ]

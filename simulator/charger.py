@@ -1,8 +1,10 @@
 """One simulated charger: a WebSocket, a message loop, a pending-request table and handlers.
 
 `SimulatedCharger` is usable on its own (tests drive it step by step with `call`, `boot`,
-`send_raw`, ...) and runs the full charger lifecycle with `run(stop)`: connect, boot until
-accepted, report connector status, heartbeat, and reconnect with backoff when dropped.
+`start_transaction`, `send_raw`, ...) and runs the full charger lifecycle with `run(stop)`:
+connect, boot until accepted, report connector status, deliver queued transaction messages,
+heartbeat, and reconnect with backoff when dropped. `run_session` drives a whole charging
+session on one connector (see simulator/sessions.py).
 """
 
 from __future__ import annotations
@@ -32,10 +34,29 @@ from simulator.errors import (
     SimulatorError,
     SubprotocolMismatch,
 )
-from simulator.frames import Call, CallError, CallResult, Frame, new_message_id, parse_frame
+from simulator.frames import (
+    Call,
+    CallError,
+    CallResult,
+    Frame,
+    new_message_id,
+    parse_frame,
+)
 from simulator.handlers import HandlerRegistry, default_handlers
-from simulator.protocols import ChargerIdentity, ConnectorRef, profile_for
+from simulator.meter import ConnectorMeter, is_dc
+from simulator.meter import initial_register_wh as default_register_wh
+from simulator.offline_queue import DEFAULT_MAX_ATTEMPTS, OfflineQueue
+from simulator.protocols import (
+    ChargerIdentity,
+    ConnectorRef,
+    profile_for,
+)
+from simulator.sessions import (
+    ActiveTransaction,
+    TransactionId,
+)
 from simulator.stats import Stats
+from simulator.transaction_messages import TransactionMessages
 
 log = logging.getLogger("simulator.charger")
 
@@ -46,6 +67,7 @@ FALLBACK_BOOT_RETRY_INTERVAL_S = 30.0
 # Raw frames nobody asked for are kept for receive_raw(); bounded so long runs cannot grow.
 MAX_UNCLAIMED_FRAMES = 1000
 MAX_RECORDED_CSMS_CALLS = 100
+DEFAULT_POWER_KW = 11.0
 
 
 @dataclass(frozen=True)
@@ -75,7 +97,7 @@ def endpoint_for(url: str, charge_point_id: str, *, query_id: bool = False) -> s
     return f"{url.rstrip('/')}/{quote(charge_point_id, safe='')}"
 
 
-class SimulatedCharger:
+class SimulatedCharger(TransactionMessages):
     def __init__(
         self,
         url: str,
@@ -93,9 +115,25 @@ class SimulatedCharger:
         stats: Stats | None = None,
         session: aiohttp.ClientSession | None = None,
         backoff: Backoff | None = None,
+        power_kw: float = DEFAULT_POWER_KW,
+        dc: bool | None = None,
+        time_scale: float = 1.0,
+        initial_register_wh: float | None = None,
+        replay_duplicates: int = 0,
+        transaction_message_attempts: int = DEFAULT_MAX_ATTEMPTS,
     ) -> None:
         """heartbeat_interval_s / boot_retry_interval_s override what the CSMS hands out
-        (accelerated runs); None honours the CSMS."""
+        (accelerated runs); None honours the CSMS.
+
+        Metering: every connector draws power_kw while charging (DC with SoC when dc is True;
+        None means DC above 22 kW); time_scale accelerates the energy integration (60: one
+        real second delivers a minute's energy). Registers start at initial_register_wh, or
+        at a stable per-connector value when None.
+
+        replay_duplicates: after every reconnect, send the last N acknowledged transaction
+        messages again, as chargers do when a response got lost (idempotency tests).
+        transaction_message_attempts: tries per transaction message that times out.
+        """
         self.profile = profile_for(protocol)
         self.protocol = protocol
         self.url = url
@@ -113,6 +151,35 @@ class SimulatedCharger:
         # The heartbeat interval in force: set from the accepted boot (or the override).
         self.heartbeat_interval_s: float | None = None
         self.csms_calls: deque[Call] = deque(maxlen=MAX_RECORDED_CSMS_CALLS)
+        self.power_kw = power_kw
+        self.meters = {
+            number: ConnectorMeter(
+                default_register_wh(charge_point_id, number)
+                if initial_register_wh is None
+                else initial_register_wh,
+                power_w=power_kw * 1000,
+                dc=is_dc(power_kw, dc),
+                time_scale=time_scale,
+            )
+            for number in range(1, connectors + 1)
+        }
+        self.connector_status: dict[int, str] = {}
+        self.transactions: dict[TransactionId, ActiveTransaction] = {}
+        self.replay_duplicates = replay_duplicates
+        self.offline_queue = OfflineQueue(
+            self.call,
+            is_online=lambda: self.is_online,
+            stats=self.stats,
+            charge_point_id=charge_point_id,
+            max_attempts=transaction_message_attempts,
+        )
+        # Set once the charger is online for the first time (session plans wait for it).
+        self.ever_online = asyncio.Event()
+        self._in_lifecycle = False
+        # Whether normal traffic may go out on this connection (see is_online).
+        self._ready = False
+        self._offline_until = 0.0
+        self._dropping = False
 
         self._shared_session = session
         self._own_session: aiohttp.ClientSession | None = None
@@ -138,6 +205,16 @@ class SimulatedCharger:
     @property
     def is_connected(self) -> bool:
         return not self._closed.is_set()
+
+    @property
+    def is_online(self) -> bool:
+        """Whether messages other than the boot go out now: transaction messages then skip the
+        offline queue, Authorize and status changes are sent.
+
+        Under run() only once the boot on this connection was accepted and the connectors
+        reported; when driven step by step, whenever connected.
+        """
+        return self.is_connected and self._ready
 
     async def __aenter__(self) -> SimulatedCharger:
         await self.connect()
@@ -184,6 +261,10 @@ class SimulatedCharger:
 
         self._ws = ws
         self._closing = False
+        self._dropping = False
+        self._ready = not self._in_lifecycle
+        if self._ready:
+            self.ever_online.set()
         self._closed.clear()
         self._pending.clear()
         self._raw_ids.clear()
@@ -240,7 +321,9 @@ class SimulatedCharger:
                 self.stats.error("timeout", self.charge_point_id, action)
                 raise ResponseTimeout(action, message_id, timeout_s) from None
             except ConnectionLost:
-                self.stats.error("connection_lost", self.charge_point_id, f"during {action}")
+                # A drop we caused on purpose is not the CSMS's fault.
+                if not self._dropping:
+                    self.stats.error("connection_lost", self.charge_point_id, f"during {action}")
                 raise
             finally:
                 self._pending.pop(message_id, None)
@@ -333,7 +416,9 @@ class SimulatedCharger:
                 pending.future.set_exception(ConnectionLost(f"closed during {pending.action}"))
         self._pending.clear()
         self._unclaimed.put_nowait(None)
-        if not self._closing:
+        if self._dropping:
+            log.info("%s connection dropped (simulated)", self.charge_point_id)
+        elif not self._closing:
             log.info(
                 "%s connection closed by server (code %s)", self.charge_point_id, ws.close_code
             )
@@ -391,11 +476,34 @@ class SimulatedCharger:
         payload = self.profile.status_notification(connector, status, error_code)
         return await self.call("StatusNotification", payload)
 
+    # ----- connection faults -----------------------------------------------------------
+
+    async def drop_connection(self, offline_s: float = 0.0) -> None:
+        """Cut the connection as a network failure would.
+
+        Calls in flight fail with ConnectionLost (not counted as errors) and transaction
+        messages queue up. Under run() the charger reconnects after offline_s at the earliest
+        (plus the usual backoff); driven step by step, call connect() again when you like.
+        """
+        self._offline_until = time.monotonic() + offline_s
+        ws = self._ws
+        if ws is None or self._closed.is_set():
+            return
+        self._dropping = True
+        self.stats.drops += 1
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                ws.close(code=aiohttp.WSCloseCode.GOING_AWAY, message=b"simulated drop"), 5
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closed.wait(), 5)
+
     # ----- lifecycle --------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run the charger until `stop` is set: connect, boot, report, heartbeat, reconnect."""
         attempt = 0
+        self._in_lifecycle = True
         try:
             while not stop.is_set():
                 try:
@@ -415,12 +523,13 @@ class SimulatedCharger:
                     if stop.is_set():
                         return
                     self.stats.reconnects += 1
-                delay = self.backoff.delay(attempt)
+                delay = max(self.backoff.delay(attempt), self._offline_until - time.monotonic())
                 attempt += 1
                 log.info("%s reconnecting in %.1f s", self.charge_point_id, delay)
                 if await _stopped_within(stop, delay):
                     return
         finally:
+            self._in_lifecycle = False
             await self.close()
 
     async def _serve(self, stop: asyncio.Event) -> bool:
@@ -443,15 +552,14 @@ class SimulatedCharger:
 
     async def _connected_flow(self) -> None:
         self.heartbeat_interval_s = await self._boot_until_accepted()
-        for connector in self.profile.startup_connectors(self.connectors):
-            payload = self.profile.status_notification(connector, "Available", "NoError")
-            with contextlib.suppress(ResponseTimeout, CallErrorReceived):
-                await self.call("StatusNotification", payload)
-                log.info(
-                    "%s StatusNotification %s Available",
-                    self.charge_point_id,
-                    _describe(connector),
-                )
+        await self._report_connector_statuses()
+        # From here on sessions send for themselves. Acquiring the queue's lock does not
+        # yield, so duplicates and queued messages go out before anything new.
+        self._ready = True
+        self.ever_online.set()
+        if self.replay_duplicates:
+            await self.offline_queue.replay_acknowledged(self.replay_duplicates)
+        await self.offline_queue.flush()
         while True:
             await asyncio.sleep(self.heartbeat_interval_s)
             with contextlib.suppress(ResponseTimeout, CallErrorReceived):
@@ -461,6 +569,39 @@ class SimulatedCharger:
                     self.charge_point_id,
                     response.get("currentTime"),
                 )
+            # Transaction messages that timed out are tried again here at the latest.
+            await self.offline_queue.flush()
+
+    async def _report_connector_statuses(self) -> None:
+        """Report every connector; after a reconnect one may be mid-session, so report what it
+        is doing. Sessions only remember status changes until we are online: repeat until
+        what was reported is current."""
+        reported: dict[ConnectorRef, str] = {}
+        while True:
+            stale = [
+                connector
+                for connector in self.profile.startup_connectors(self.connectors)
+                if reported.get(connector) != self._status_of(connector)
+            ]
+            if not stale:
+                return
+            for connector in stale:
+                status = reported[connector] = self._status_of(connector)
+                payload = self.profile.status_notification(connector, status, "NoError")
+                with contextlib.suppress(ResponseTimeout, CallErrorReceived):
+                    await self.call("StatusNotification", payload)
+                    log.info(
+                        "%s StatusNotification %s %s",
+                        self.charge_point_id,
+                        _describe(connector),
+                        status,
+                    )
+
+    def _status_of(self, connector: ConnectorRef) -> str:
+        number = connector.connector_id if connector.evse_id is None else connector.evse_id
+        if self.protocol == "ocpp1.6" and number == 0:
+            return "Available"
+        return self.connector_status.get(number, "Available")
 
     async def _boot_until_accepted(self) -> float:
         while True:

@@ -12,9 +12,10 @@ import sys
 import time
 from typing import TextIO
 
-from simulator.charger import DEFAULT_RESPONSE_TIMEOUT_S
+from simulator.charger import DEFAULT_POWER_KW, DEFAULT_RESPONSE_TIMEOUT_S
 from simulator.fleet import DEFAULT_URL, FleetConfig, run_fleet
 from simulator.protocols import PROTOCOLS
+from simulator.session_plan import DEFAULT_ID_TAG_TEMPLATE, SessionPlan
 from simulator.stats import Stats, Summary
 
 # When stderr is not a terminal (CI logs) the progress line is printed this often instead.
@@ -24,9 +25,14 @@ DESCRIPTION = """\
 Connect simulated OCPP chargers to a CSMS WebSocket endpoint. Each charger opens a
 WebSocket offering its protocol, sends BootNotification (retrying while Pending/Rejected),
 reports every connector Available with StatusNotification, then sends Heartbeats.
+With --sessions / --sessions-per-hour the chargers also charge: Authorize, StartTransaction,
+MeterValues, StopTransaction (2.0.1: TransactionEvent Started/Updated/Ended), with a meter
+register per connector that only grows. Transaction messages created while offline are
+queued and replayed in order on reconnect (--drop-every forces disconnects).
 CSMS-initiated requests are answered with CALLERROR NotImplemented. Dropped connections
 are reopened with backoff. A summary is printed at the end; the exit status is 1 when any
-error occurred (timeouts, CALLERRORs, refused or failed connects, chargers never accepted).
+error occurred (timeouts, CALLERRORs, refused or failed connects, chargers never accepted,
+transaction messages given up).
 """
 
 EPILOG = """\
@@ -35,6 +41,9 @@ examples:
   python -m simulator --protocol ocpp2.0.1 --chargers 200 --ramp-up 20 --heartbeat-interval 5
   python -m simulator --url wss://example.cloudfront.net/ocpp --password-template 'pw-{id}'
   python -m simulator --url wss://abc.execute-api.eu-west-1.amazonaws.com/prod --query-id --json
+  python -m simulator -n 50 --sessions 3 --session-duration 20 --meter-interval 5 --time-scale 60
+  python -m simulator -n 20 --sessions-per-hour 4 --power-kw 150 --duration 0 --id-tag TAG-A
+  python -m simulator --sessions 2 --drop-every 15 --offline-for 5 --replay-duplicates
 """
 
 
@@ -52,6 +61,36 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {text!r}")
     return value
 
 
@@ -161,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: %(default)g)",
     )
 
+    _add_session_arguments(parser)
+
     output = parser.add_argument_group("output")
     output.add_argument("-q", "--quiet", action="store_true", help="no progress line on stderr")
     output.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -172,6 +213,126 @@ def build_parser() -> argparse.ArgumentParser:
         help="-v logs each charger's steps, -vv every frame (stderr)",
     )
     return parser
+
+
+def _add_session_arguments(parser: argparse.ArgumentParser) -> None:
+    sessions = parser.add_argument_group(
+        "charging sessions (enabled by --sessions or --sessions-per-hour)"
+    )
+    sessions.add_argument(
+        "--sessions",
+        type=positive_int,
+        metavar="N",
+        help="sessions per charger, spread over its connectors; the run ends once every "
+        "charger is done and has delivered its queued messages (or at --duration)",
+    )
+    sessions.add_argument(
+        "--sessions-per-hour",
+        type=positive_float,
+        metavar="RATE",
+        help="mean session arrival rate per charger (random gaps); without it sessions run "
+        "back to back",
+    )
+    sessions.add_argument(
+        "--session-duration",
+        type=positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long each session charges (default: %(default)g)",
+    )
+    sessions.add_argument(
+        "--meter-interval",
+        type=positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="MeterValues (2.0.1: TransactionEvent Updated) interval (default: %(default)g)",
+    )
+    sessions.add_argument(
+        "--session-gap",
+        type=non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="pause between back-to-back sessions on a connector (default: 0)",
+    )
+    tags = sessions.add_mutually_exclusive_group()
+    tags.add_argument(
+        "--id-tag",
+        action="append",
+        metavar="TAG",
+        help="id tag to charge with; repeat for several, used in turn",
+    )
+    tags.add_argument(
+        "--id-tag-template",
+        default=DEFAULT_ID_TAG_TEMPLATE,
+        metavar="TEMPLATE",
+        help="per-session id tag, a format string with {id}, {index}, {connector} and "
+        "{session} (default: %(default)s)",
+    )
+    sessions.add_argument(
+        "--authorize-share",
+        type=share,
+        default=1.0,
+        metavar="FRACTION",
+        help="share of sessions that send Authorize before starting (RFID); the others "
+        "start right away (default: 1)",
+    )
+    sessions.add_argument(
+        "--power-kw",
+        type=positive_float,
+        default=DEFAULT_POWER_KW,
+        metavar="KW",
+        help="charging power; above 22 kW the meters report DC values with SoC "
+        "(default: %(default)g)",
+    )
+    sessions.add_argument(
+        "--time-scale",
+        type=positive_float,
+        default=1.0,
+        metavar="FACTOR",
+        help="accelerate energy: with 60 one real second delivers a minute's kWh (default: 1)",
+    )
+
+    offline = parser.add_argument_group("offline behaviour")
+    offline.add_argument(
+        "--drop-every",
+        type=positive_float,
+        metavar="SECONDS",
+        help="cut each charger's connection about this often (transaction messages queue up "
+        "and are replayed in order on reconnect)",
+    )
+    offline.add_argument(
+        "--offline-for",
+        type=non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long a charger stays offline after a forced drop (default: 0, reconnect "
+        "after the usual backoff)",
+    )
+    offline.add_argument(
+        "--replay-duplicates",
+        type=non_negative_int,
+        nargs="?",
+        const=1,
+        default=0,
+        metavar="N",
+        help="after each reconnect re-send the last N acknowledged transaction messages, as "
+        "chargers do when a response was lost, to test the CSMS's idempotency (default N: 1)",
+    )
+
+
+def session_plan_from_args(args: argparse.Namespace) -> SessionPlan | None:
+    if args.sessions is None and args.sessions_per_hour is None:
+        return None
+    return SessionPlan(
+        sessions=args.sessions,
+        sessions_per_hour=args.sessions_per_hour,
+        duration_s=args.session_duration,
+        meter_interval_s=args.meter_interval,
+        gap_s=args.session_gap,
+        id_tags=tuple(args.id_tag or ()),
+        id_tag_template=args.id_tag_template,
+        authorize_share=args.authorize_share,
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> FleetConfig:
@@ -190,6 +351,12 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
         password_template=args.password_template,
         boot_retry_interval_s=args.boot_retry_interval,
         first_index=args.first_index,
+        session_plan=session_plan_from_args(args),
+        power_kw=args.power_kw,
+        time_scale=args.time_scale,
+        drop_every_s=args.drop_every,
+        offline_s=args.offline_for,
+        replay_duplicates=args.replay_duplicates,
     )
 
 
@@ -234,12 +401,18 @@ async def _run(config: FleetConfig, *, progress: bool) -> Summary:
 
 
 def progress_line(stats: Stats, chargers: int, elapsed_s: float) -> str:
-    return (
+    line = (
         f"[{elapsed_s:7.1f}s] connected {stats.connected}/{chargers}"
         f"  accepted {len(stats.accepted)}"
         f"  sent {stats.messages_sent}  received {stats.messages_received}"
         f"  errors {stats.error_count}  reconnects {stats.reconnects}"
     )
+    if stats.sessions_started:
+        line += (
+            f"  sessions {stats.sessions_completed + stats.sessions_failed}"
+            f"/{stats.sessions_started}  {stats.energy_wh / 1000:.1f} kWh"
+        )
+    return line
 
 
 async def _report_progress(stats: Stats, chargers: int, out: TextIO) -> None:
@@ -280,9 +453,32 @@ def render_summary(summary: Summary) -> str:
         f"  boot         {counts(summary.boot_responses)}",
         f"  CSMS calls   {counts(summary.csms_calls)}",
         f"  reconnects   {summary.reconnects}",
+        *_session_lines(summary),
         f"  errors       {errors}",
     ]
     return "\n".join(lines)
+
+
+def _session_lines(summary: Summary) -> list[str]:
+    totals = summary.sessions
+    lines = []
+    if totals.sessions_started or totals.transactions_started:
+        lines += [
+            f"  sessions     started {totals.sessions_started},"
+            f" completed {totals.sessions_completed}, failed {totals.sessions_failed},"
+            f" energy {totals.energy_kwh:.3f} kWh",
+            f"  transactions started {totals.transactions_started},"
+            f" stopped {totals.transactions_stopped} (acknowledged);"
+            f" idTag rejections {totals.id_tag_rejections},"
+            f" deauthorized stops {totals.deauthorized_stops}",
+        ]
+    if totals.drops or totals.queued_offline or totals.duplicates_sent or totals.still_queued:
+        lines.append(
+            f"  offline      drops {totals.drops}, queued {totals.queued_offline},"
+            f" replayed {totals.replayed}, duplicates sent {totals.duplicates_sent},"
+            f" still queued at the end {totals.still_queued}"
+        )
+    return lines
 
 
 def _configure_logging(verbosity: int) -> None:

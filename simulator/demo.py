@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from simulator.charger import Backoff, SimulatedCharger
+from simulator.charger import DEFAULT_POWER_KW, Backoff, SimulatedCharger
+from simulator.fleet import run_charger
+from simulator.session_plan import SessionPlan
 
 log = logging.getLogger("simulator.demo")
 
@@ -19,8 +21,13 @@ async def run_demo_charger(
     password: str | None = None,
     heartbeat_interval_s: float | None = None,
     connectors: int = 1,
+    session_plan: SessionPlan | None = None,
+    power_kw: float = DEFAULT_POWER_KW,
+    time_scale: float = 1.0,
 ) -> None:
-    """Boot, report status and heartbeat until `stop` is set (forever when None).
+    """Boot, report status and heartbeat until `stop` is set (forever when None); with a
+    session_plan also charge (e.g. SessionPlan(sessions_per_hour=6, duration_s=120,
+    meter_interval_s=15, id_tags=("DEMO-TAG",)): the CSMS must know the tag).
 
     Logs each step at INFO on the "simulator" loggers; when the application has not
     configured logging, a plain stderr handler is added so the narration is visible.
@@ -36,9 +43,11 @@ async def run_demo_charger(
         heartbeat_interval_s=heartbeat_interval_s,
         # A demo waits for a gateway that may still be starting: retry quickly.
         backoff=Backoff(initial_s=0.5, max_s=5.0),
+        power_kw=power_kw,
+        time_scale=time_scale,
     )
     log.info("demo charger %s (%s) -> %s", charge_point_id, protocol, charger.endpoint)
-    await charger.run(stop)
+    await run_charger(charger, stop, session_plan=session_plan)
     log.info("demo charger %s stopped", charge_point_id)
 
 

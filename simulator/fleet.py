@@ -1,17 +1,22 @@
-"""A fleet of simulated chargers: configuration, ramp-up, duration and the run summary."""
+"""A fleet of simulated chargers: configuration, ramp-up, sessions, drops and the run summary."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
-from simulator.charger import DEFAULT_RESPONSE_TIMEOUT_S, SimulatedCharger
+from simulator.charger import DEFAULT_POWER_KW, DEFAULT_RESPONSE_TIMEOUT_S, SimulatedCharger
+from simulator.offline_queue import DEFAULT_MAX_ATTEMPTS
 from simulator.protocols import PROTOCOLS
+from simulator.session_plan import SessionPlan, run_session_plan
 from simulator.stats import Stats, Summary
 
 log = logging.getLogger("simulator.fleet")
@@ -19,6 +24,10 @@ log = logging.getLogger("simulator.fleet")
 DEFAULT_URL = "ws://127.0.0.1:8080/ocpp"
 # How long chargers get to close their sockets cleanly once the run is over.
 SHUTDOWN_GRACE_S = 10.0
+# How long sessions in progress get to send their stop messages once the run is over.
+SESSIONS_GRACE_S = 5.0
+# Forced drops happen every drop_every_s times a factor drawn from this range.
+DROP_JITTER = (0.75, 1.25)
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,21 @@ class FleetConfig:
     boot_retry_interval_s: float | None = None
     # Number of the first charger; disjoint ranges let several runs share one CSMS.
     first_index: int = 1
+    # Charging sessions; None: boot, status and heartbeats only. A plan with a fixed number of
+    # sessions ends the run once every charger is done and has emptied its offline queue.
+    session_plan: SessionPlan | None = None
+    # Meter of every connector: power while charging (DC with SoC above 22 kW unless dc is
+    # given); time_scale accelerates the energy (60: a real second delivers a minute's energy).
+    power_kw: float = DEFAULT_POWER_KW
+    dc: bool | None = None
+    time_scale: float = 1.0
+    # Cut each charger's connection about every drop_every_s seconds, keeping it offline for
+    # offline_s (transaction messages queue up meanwhile and are replayed on reconnect).
+    drop_every_s: float | None = None
+    offline_s: float = 0.0
+    # After each reconnect re-send the last N acknowledged transaction messages (idempotency).
+    replay_duplicates: int = 0
+    transaction_message_attempts: int = DEFAULT_MAX_ATTEMPTS
 
     def validate(self) -> None:
         problems = []
@@ -65,8 +89,27 @@ class FleetConfig:
             problems.append("ramp_up_s must be >= 0 and response_timeout_s > 0")
         if self.password is not None and self.password_template is not None:
             problems.append("give password or password_template, not both")
+        problems += self._charging_problems()
         if problems:
             raise ValueError("; ".join(problems))
+
+    def _charging_problems(self) -> list[str]:
+        problems = []
+        if self.power_kw <= 0 or self.time_scale <= 0:
+            problems.append("power_kw and time_scale must be positive")
+        if self.drop_every_s is not None and self.drop_every_s <= 0:
+            problems.append("drop_every_s must be positive (or None)")
+        if self.offline_s < 0 or self.replay_duplicates < 0:
+            problems.append("offline_s and replay_duplicates must be >= 0")
+        if self.transaction_message_attempts < 1:
+            problems.append("transaction_message_attempts must be at least 1")
+        if self.session_plan is not None:
+            problems += self.session_plan.problems()
+            last = self.first_index + max(self.chargers, 1) - 1
+            problems += self.session_plan.id_tag_problems(
+                self.protocol, self.charge_point_id(last), last
+            )
+        return problems
 
     def charge_point_id(self, index: int) -> str:
         return f"{self.id_prefix}{index:05d}"
@@ -92,6 +135,7 @@ async def run_fleet(
     stop = stop or asyncio.Event()
     stats = stats or Stats()
     chargers_stop = asyncio.Event()
+    plans = _Countdown(config.chargers)
     started = time.perf_counter()
     # One session, no pool limit: every WebSocket holds its own connection.
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
@@ -104,12 +148,16 @@ async def run_fleet(
                     session=session,
                     stats=stats,
                     stop=chargers_stop,
+                    plans=plans,
                 ),
                 name=config.charge_point_id(index),
             )
             for ordinal, index in enumerate(config.indexes)
         ]
-        await _until_over(config.duration_s, stop, tasks)
+        plan_can_finish = config.session_plan is not None and config.session_plan.sessions
+        await _until_over(
+            config.duration_s, stop, tasks, plans.finished if plan_can_finish else None
+        )
         connected_at_end = stats.connected
         chargers_stop.set()
         _, unfinished = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S)
@@ -141,6 +189,7 @@ async def _run_charger(
     session: aiohttp.ClientSession,
     stats: Stats,
     stop: asyncio.Event,
+    plans: _Countdown,
 ) -> None:
     # Spread the connects evenly over the ramp-up period.
     delay = config.ramp_up_s * ordinal / config.chargers
@@ -161,21 +210,127 @@ async def _run_charger(
         response_timeout_s=config.response_timeout_s,
         stats=stats,
         session=session,
+        power_kw=config.power_kw,
+        dc=config.dc,
+        time_scale=config.time_scale,
+        replay_duplicates=config.replay_duplicates,
+        transaction_message_attempts=config.transaction_message_attempts,
     )
-    await charger.run(stop)
+    await run_charger(
+        charger,
+        stop,
+        session_plan=config.session_plan,
+        index=index,
+        drop_every_s=config.drop_every_s,
+        offline_s=config.offline_s,
+        on_plan_done=plans.count_down,
+    )
+
+
+async def run_charger(
+    charger: SimulatedCharger,
+    stop: asyncio.Event,
+    *,
+    session_plan: SessionPlan | None = None,
+    index: int = 1,
+    drop_every_s: float | None = None,
+    offline_s: float = 0.0,
+    on_plan_done: Callable[[], None] | None = None,
+) -> None:
+    """Run one charger until `stop` is set, charging by `session_plan` and dropping its
+    connection about every drop_every_s seconds. Sessions in progress at the end get to send
+    their stop messages before the connection closes."""
+    if session_plan is None and drop_every_s is None:
+        await charger.run(stop)
+        return
+    charger_stop = asyncio.Event()
+    lifecycle = asyncio.create_task(charger.run(charger_stop))
+    helpers = []
+    if session_plan is not None:
+        helpers.append(
+            asyncio.create_task(_charge(charger, session_plan, stop, index, on_plan_done))
+        )
+    if drop_every_s is not None:
+        helpers.append(
+            asyncio.create_task(_drop_periodically(charger, drop_every_s, offline_s, stop))
+        )
+    try:
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({lifecycle, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if lifecycle.done():
+            # The charger gave up (e.g. subprotocol mismatch): nothing is left to charge.
+            unfinished = set(helpers)
+        else:
+            _, unfinished = await asyncio.wait(helpers, timeout=SESSIONS_GRACE_S)
+        for helper in unfinished:
+            helper.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
+    finally:
+        charger_stop.set()
+        await lifecycle
+        charger.stats.still_queued += len(charger.offline_queue)
+
+
+async def _charge(
+    charger: SimulatedCharger,
+    plan: SessionPlan,
+    stop: asyncio.Event,
+    index: int,
+    on_done: Callable[[], None] | None,
+) -> None:
+    try:
+        await run_session_plan(charger, plan, stop, index=index)
+    except Exception as exc:
+        charger.stats.error("session_plan_crashed", charger.charge_point_id, repr(exc))
+        log.exception("%s session plan failed", charger.charge_point_id)
+    finally:
+        if on_done is not None:
+            on_done()
+
+
+async def _drop_periodically(
+    charger: SimulatedCharger, every_s: float, offline_s: float, stop: asyncio.Event
+) -> None:
+    """Cut the connection about every `every_s` seconds (jittered so chargers spread out)."""
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s * random.uniform(*DROP_JITTER))
+        if stop.is_set():
+            return
+        await charger.drop_connection(offline_s)
+
+
+class _Countdown:
+    """Set `finished` once count_down() was called `count` times."""
+
+    def __init__(self, count: int) -> None:
+        self.remaining = count
+        self.finished = asyncio.Event()
+
+    def count_down(self) -> None:
+        self.remaining -= 1
+        if self.remaining <= 0:
+            self.finished.set()
 
 
 async def _until_over(
-    duration_s: float | None, stop: asyncio.Event, tasks: list[asyncio.Task[None]]
+    duration_s: float | None,
+    stop: asyncio.Event,
+    tasks: list[asyncio.Task[None]],
+    plans_finished: asyncio.Event | None = None,
 ) -> None:
-    """Return when the duration elapsed, `stop` was set, or every charger gave up."""
-    stopped = asyncio.create_task(stop.wait())
-    # asyncio.wait (unlike gather) leaves the chargers running when it is cancelled.
-    all_done = asyncio.create_task(asyncio.wait(tasks))
+    """Return when the duration elapsed, `stop` was set, every charger gave up, or (given
+    plans_finished) every charger ran its planned sessions."""
+    waiters: set[asyncio.Task[Any]] = {
+        asyncio.create_task(stop.wait()),
+        # asyncio.wait (unlike gather) leaves the chargers running when it is cancelled.
+        asyncio.create_task(asyncio.wait(tasks)),
+    }
+    if plans_finished is not None:
+        waiters.add(asyncio.create_task(plans_finished.wait()))
     try:
-        await asyncio.wait(
-            {stopped, all_done}, timeout=duration_s, return_when=asyncio.FIRST_COMPLETED
-        )
+        await asyncio.wait(waiters, timeout=duration_s, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        stopped.cancel()
-        all_done.cancel()
+        for waiter in waiters:
+            waiter.cancel()

@@ -51,6 +51,30 @@ class RoundTrip:
 
 
 @dataclass(frozen=True)
+class SessionTotals:
+    """Charging sessions and transaction messages of a run."""
+
+    sessions_started: int = 0
+    sessions_completed: int = 0
+    # Rejected idTag, start given up, or stopped right away because the CSMS deauthorized it.
+    sessions_failed: int = 0
+    energy_kwh: float = 0.0
+    # Starts and stops the CSMS acknowledged (1.6 Start/StopTransaction, 2.0.1 Started/Ended).
+    transactions_started: int = 0
+    transactions_stopped: int = 0
+    # Authorize, StartTransaction or TransactionEvent answers with a status other than Accepted.
+    id_tag_rejections: int = 0
+    deauthorized_stops: int = 0
+    # Forced disconnects; transaction messages created offline, and those delivered later.
+    drops: int = 0
+    queued_offline: int = 0
+    replayed: int = 0
+    duplicates_sent: int = 0
+    # Transaction messages still undelivered when the run ended.
+    still_queued: int = 0
+
+
+@dataclass(frozen=True)
 class Summary:
     url: str
     protocol: str
@@ -68,6 +92,7 @@ class Summary:
     csms_calls: dict[str, int]
     errors: dict[str, int]
     round_trip: RoundTrip
+    sessions: SessionTotals = field(default_factory=SessionTotals)
     error_count: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -97,6 +122,19 @@ class Stats:
         self.accepted: set[str] = set()
         # A compact array: long accelerated runs collect millions of samples.
         self.round_trips_s: array[float] = array("d")
+        self.sessions_started = 0
+        self.sessions_completed = 0
+        self.sessions_failed = 0
+        self.energy_wh = 0.0
+        self.transactions_started = 0
+        self.transactions_stopped = 0
+        self.id_tag_rejections = 0
+        self.deauthorized_stops = 0
+        self.drops = 0
+        self.queued_offline = 0
+        self.replayed = 0
+        self.duplicates_sent = 0
+        self.still_queued = 0
 
     @property
     def error_count(self) -> int:
@@ -142,4 +180,22 @@ class Stats:
             csms_calls=dict(sorted(self.csms_calls.items())),
             errors=dict(sorted(self.errors.items())),
             round_trip=RoundTrip.of(self.round_trips_s),
+            sessions=self.session_totals(),
+        )
+
+    def session_totals(self) -> SessionTotals:
+        return SessionTotals(
+            sessions_started=self.sessions_started,
+            sessions_completed=self.sessions_completed,
+            sessions_failed=self.sessions_failed,
+            energy_kwh=round(self.energy_wh / 1000, 3),
+            transactions_started=self.transactions_started,
+            transactions_stopped=self.transactions_stopped,
+            id_tag_rejections=self.id_tag_rejections,
+            deauthorized_stops=self.deauthorized_stops,
+            drops=self.drops,
+            queued_offline=self.queued_offline,
+            replayed=self.replayed,
+            duplicates_sent=self.duplicates_sent,
+            still_queued=self.still_queued,
         )

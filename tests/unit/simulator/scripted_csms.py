@@ -174,3 +174,45 @@ def async_test(
         asyncio.run(asyncio.wait_for(func(*args, **kwargs), 15))
 
     return wrapper
+
+
+@dataclass
+class TransactionResponder:
+    """A Responder that answers like a CSMS keeping transactions.
+
+    Authorize: Invalid for `invalid_tags`, else Accepted. StartTransaction: a new id from
+    `next_id` (the same id again for a replayed start with the same payload, unless
+    `idempotent` is off) and status Blocked for `blocked_tags`. TransactionEvent with an
+    idToken: idTokenInfo likewise. `script` holds answers (or Replies) used first, per action.
+    """
+
+    invalid_tags: set[str] = field(default_factory=set)
+    blocked_tags: set[str] = field(default_factory=set)
+    next_id: int = 1000
+    idempotent: bool = True
+    script: dict[str, list[dict[str, Any] | Reply]] = field(default_factory=dict)
+    _starts: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self, cp: str, action: str, payload: dict[str, Any]) -> dict[str, Any] | Reply:
+        if self.script.get(action):
+            return self.script[action].pop(0)
+        if action == "Heartbeat":
+            return {"currentTime": "2030-01-01T00:00:00Z"}
+        if action == "Authorize":
+            tag = payload.get("idTag") or payload["idToken"]["idToken"]
+            status = "Invalid" if tag in self.invalid_tags else "Accepted"
+            key = "idTagInfo" if "idTag" in payload else "idTokenInfo"
+            return {key: {"status": status}}
+        if action == "StartTransaction":
+            fingerprint = json.dumps([cp, payload], sort_keys=True)
+            if not self.idempotent or fingerprint not in self._starts:
+                self._starts[fingerprint] = self.next_id
+                self.next_id += 1
+            status = "Blocked" if payload["idTag"] in self.blocked_tags else "Accepted"
+            return {"transactionId": self._starts[fingerprint], "idTagInfo": {"status": status}}
+        if action == "StopTransaction":
+            return {"idTagInfo": {"status": "Accepted"}}
+        if action == "TransactionEvent" and "idToken" in payload:
+            blocked = payload["idToken"]["idToken"] in self.blocked_tags
+            return {"idTokenInfo": {"status": "Blocked" if blocked else "Accepted"}}
+        return {}

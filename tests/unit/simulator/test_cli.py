@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import build_parser, config_from_args, main
-from tests.unit.simulator.scripted_csms import ScriptedCsms, async_test
+from tests.unit.simulator.scripted_csms import ScriptedCsms, TransactionResponder, async_test
 
 
 def test_help_explains_the_flags(capsys):
@@ -27,6 +27,16 @@ def test_help_explains_the_flags(capsys):
         "--ramp-up",
         "--query-id",
         "--json",
+        "--sessions",
+        "--sessions-per-hour",
+        "--session-duration",
+        "--meter-interval",
+        "--id-tag",
+        "--id-tag-template",
+        "--power-kw",
+        "--drop-every",
+        "--offline-for",
+        "--replay-duplicates",
     ):
         assert flag in text
 
@@ -117,3 +127,84 @@ def test_the_simulator_never_imports_aws_libraries():
         "assert not {'boto3', 'botocore', 'moto'} & set(sys.modules), sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", check], check=True, cwd=Path(__file__).parents[3])
+
+
+def test_session_and_offline_flags_map_onto_the_fleet_config():
+    args = build_parser().parse_args(
+        [
+            "--sessions",
+            "3",
+            "--session-duration",
+            "20",
+            "--meter-interval",
+            "5",
+            "--id-tag",
+            "A",
+            "--id-tag",
+            "B",
+            "--authorize-share",
+            "0.5",
+            "--power-kw",
+            "150",
+            "--time-scale",
+            "60",
+            "--drop-every",
+            "30",
+            "--offline-for",
+            "4",
+            "--replay-duplicates",
+        ]
+    )
+    config = config_from_args(args)
+    plan = config.session_plan
+    assert plan is not None
+    assert (plan.sessions, plan.sessions_per_hour, plan.duration_s, plan.meter_interval_s) == (
+        3,
+        None,
+        20,
+        5,
+    )
+    assert (plan.id_tags, plan.authorize_share) == (("A", "B"), 0.5)
+    assert (config.power_kw, config.time_scale) == (150, 60)
+    assert (config.drop_every_s, config.offline_s, config.replay_duplicates) == (30, 4, 1)
+    no_sessions = config_from_args(build_parser().parse_args([]))
+    assert no_sessions.session_plan is None
+    assert no_sessions.replay_duplicates == 0
+    template = config_from_args(
+        build_parser().parse_args(["--sessions-per-hour", "2", "--id-tag-template", "T{index}"])
+    )
+    assert template.session_plan is not None
+    assert template.session_plan.id_tag_template == "T{index}"
+    assert template.session_plan.sessions is None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--sessions", "0"],
+        ["--authorize-share", "1.5"],
+        ["--replay-duplicates", "-1"],
+        ["--id-tag", "A", "--id-tag-template", "B"],
+        ["--sessions", "1", "--id-tag-template", "{unknown}"],
+    ],
+)
+def test_bad_session_arguments_exit_with_usage_error(argv):
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+
+
+@async_test
+async def test_a_run_with_sessions_reports_them(capsys):
+    async with ScriptedCsms(responder=TransactionResponder()) as csms:
+        base = ["--url", csms.url, "--quiet", "--sessions", "1", "--session-duration", "0.1"]
+        base += ["--meter-interval", "0.05", "--duration", "5"]
+        text_code = await asyncio.to_thread(main, base)
+        text = capsys.readouterr().out
+        json_code = await asyncio.to_thread(main, [*base, "--json"])
+        summary = json.loads(capsys.readouterr().out)
+    assert text_code == json_code == 0
+    assert "sessions     started 1, completed 1, failed 0" in text
+    assert "transactions started 1, stopped 1 (acknowledged)" in text
+    assert summary["sessions"]["sessions_completed"] == 1
+    assert summary["sessions"]["transactions_stopped"] == 1

@@ -1,11 +1,13 @@
 import asyncio
+import json
 import logging
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from simulator import FleetConfig, run_demo_charger, run_fleet
-from tests.unit.simulator.scripted_csms import ScriptedCsms, async_test
+from simulator import FleetConfig, SessionPlan, run_demo_charger, run_fleet
+from tests.unit.simulator.scripted_csms import ScriptedCsms, TransactionResponder, async_test
 
 
 def fleet(url: str, **overrides) -> FleetConfig:
@@ -115,3 +117,79 @@ async def test_demo_charger_narrates_and_stops_on_request(caplog):
         "stopped",
     ):
         assert step in text
+
+
+@pytest.mark.parametrize("protocol", ["ocpp1.6", "ocpp2.0.1"])
+@async_test
+async def test_a_fleet_runs_its_planned_sessions_and_ends_when_they_are_done(protocol):
+    plan = SessionPlan(sessions=3, duration_s=0.1, meter_interval_s=0.03)
+    config = fleet(
+        "",
+        chargers=2,
+        connectors=2,
+        protocol=protocol,
+        duration_s=10,
+        session_plan=plan,
+        time_scale=3600,
+    )
+    async with ScriptedCsms(responder=TransactionResponder()) as csms:
+        summary = await run_fleet(replace(config, url=csms.url))
+
+    assert summary.ok, summary.errors
+    assert summary.duration_s < 3  # over when the sessions were, not at the 10 s duration
+    totals = summary.sessions
+    assert (totals.sessions_started, totals.sessions_completed, totals.sessions_failed) == (6, 6, 0)
+    assert (totals.transactions_started, totals.transactions_stopped) == (6, 6)
+    assert totals.energy_kwh > 0
+    assert totals.still_queued == 0
+    # Concurrent sessions use their own id tags.
+    tags = {
+        (c.payload.get("idTag") or c.payload["idToken"]["idToken"]) for c in csms.calls("Authorize")
+    }
+    assert tags == {"TAG-00001-1", "TAG-00001-2", "TAG-00002-1", "TAG-00002-2"}
+
+
+@async_test
+async def test_forced_drops_queue_and_replay_without_losing_a_transaction():
+    plan = SessionPlan(sessions=2, duration_s=0.4, meter_interval_s=0.05)
+    config = fleet(
+        "",
+        chargers=2,
+        duration_s=10,
+        session_plan=plan,
+        drop_every_s=0.25,
+        offline_s=0.1,
+        replay_duplicates=1,
+        time_scale=3600,
+    )
+    async with ScriptedCsms(responder=TransactionResponder()) as csms:
+        summary = await run_fleet(replace(config, url=csms.url))
+
+    assert summary.ok, summary.errors
+    totals = summary.sessions
+    assert totals.drops >= 2
+    assert totals.queued_offline >= 1
+    assert totals.replayed == totals.queued_offline
+    assert totals.duplicates_sent >= 1
+    assert totals.sessions_completed == totals.transactions_stopped == 4
+    assert totals.still_queued == 0
+    stops = {json.dumps(c.payload, sort_keys=True) for c in csms.calls("StopTransaction")}
+    assert len(stops) == 4  # duplicates repeat a stop, never make a new one
+
+
+@async_test
+async def test_demo_charger_can_charge(caplog):
+    caplog.set_level(logging.INFO, logger="simulator")
+    async with ScriptedCsms(responder=TransactionResponder()) as csms:
+        stop = asyncio.Event()
+        demo = asyncio.create_task(
+            run_demo_charger(
+                csms.url,
+                stop=stop,
+                session_plan=SessionPlan(sessions=1, duration_s=0.1, meter_interval_s=0.05),
+            )
+        )
+        await csms.wait_until(lambda: len(csms.calls("StopTransaction")) == 1)
+        stop.set()
+        await asyncio.wait_for(demo, 5)
+    assert "session on connector 1 Completed: transaction 1000" in caplog.text
