@@ -46,6 +46,14 @@ POWERTOOLS_ENVIRONMENT = {
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }
 
+# Reporting a command's outcome to the Step Functions task that waits for it. Task tokens name
+# no resource, so these actions take no resource-level permission ("*" is the only choice).
+TASK_RESULT_ACTIONS = (
+    "states:SendTaskSuccess",
+    "states:SendTaskFailure",
+    "states:SendTaskHeartbeat",
+)
+
 # Docker is never started: the local bundlers always succeed, but CDK requires an image.
 _NO_DOCKER = DockerImage.from_registry("unused")
 
@@ -146,12 +154,7 @@ class PythonFunction(Construct):
         )
         self.log_group.grant_write(self.role)
         grant_access(definition, self.function, resources)
-        acknowledge(
-            self.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "Only the X-Ray statement (xray:PutTraceSegments, xray:PutTelemetryRecords) uses "
-            "Resource '*': these actions support no resource-level permissions.",
-        )
+        acknowledge(self.role, "AwsSolutions-IAM5[Resource::*]", _wildcard_reason(definition))
         for table_id, _access in definition.tables:
             if resources.table_definitions[table_id].indexes:
                 table_arn = resources.tables[table_id].table_arn
@@ -175,6 +178,21 @@ class PythonFunction(Construct):
             f"{RUNTIME.name} is pinned: the dependencies layer is built for this exact CPython "
             "version, so functions and layer change runtime together, on purpose.",
         )
+
+
+def _wildcard_reason(definition: FunctionDef) -> str:
+    reason = (
+        "Resource '*' is used by the X-Ray actions (xray:PutTraceSegments, "
+        "xray:PutTelemetryRecords) only, which support no resource-level permissions."
+    )
+    if definition.sends_task_results:
+        reason = (
+            "Resource '*' is used by the X-Ray actions (xray:PutTraceSegments, "
+            "xray:PutTelemetryRecords) and by states:SendTaskSuccess, SendTaskFailure and "
+            "SendTaskHeartbeat only: X-Ray supports no resource-level permissions, and a task "
+            "token, not an ARN, identifies the waiting task."
+        )
+    return reason
 
 
 def function_environment(definition: FunctionDef, resources: FunctionResources) -> dict[str, str]:
@@ -203,6 +221,10 @@ def grant_access(
         grant_put_records(resources.streams[stream_id], grantee)
     if definition.publishes_events:
         resources.event_bus.grant_put_events_to(grantee)
+    if definition.sends_task_results:
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(TASK_RESULT_ACTIONS), resource_arns=["*"]
+        )
     if definition.manages_connections:
         iam.Grant.add_to_principal(
             grantee=grantee,

@@ -1,5 +1,9 @@
-"""The CSMS stack: tables, event bus, telemetry stream, the chargers' WebSocket API, the
-functions behind it and the consumers fed by the stream and the bus."""
+"""The CSMS stack, composed of one construct per concern:
+
+tables, event bus, telemetry stream, functions (one code asset, one dependencies layer), the
+chargers' WebSocket API behind CloudFront, the operator HTTP API behind Cognito, the consumers
+fed by the stream and the bus, and monitoring (dashboard, alarms, alarm topic).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,19 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from infra.auth import UserDirectory
 from infra.catalog import (
     EVENT_BUS,
     FUNCTIONS_BY_NAME,
+    HTTP_ROUTES,
     WEBSOCKET_AUTHORIZER,
     WEBSOCKET_ROUTES,
 )
+from infra.charger_edge import ChargerEdge
 from infra.consumers import Consumers, consumer_function_names
 from infra.events import EventBus
+from infra.http_api import OperatorHttpApi
+from infra.monitoring import MonitoredResources, Monitoring
 from infra.naming import construct_id_for
 from infra.python_function import FunctionResources, LambdaPackage, PythonFunction
 from infra.stack_settings import StackSettings
@@ -29,6 +38,11 @@ def websocket_function_names() -> list[str]:
     return [WEBSOCKET_AUTHORIZER, *dict.fromkeys(WEBSOCKET_ROUTES.values())]
 
 
+def http_function_names() -> list[str]:
+    """The functions behind the HTTP API, each once."""
+    return list(dict.fromkeys(HTTP_ROUTES.values()))
+
+
 class CsmsStack(Stack):
     def __init__(
         self,
@@ -40,20 +54,21 @@ class CsmsStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings or StackSettings.from_scope(self)
+        settings = self.settings
 
         self.tables = Tables(self, "Tables")
         self.events = EventBus(
-            self, "Events", archive_retention_days=self.settings.event_archive_retention_days
+            self, "Events", archive_retention_days=settings.event_archive_retention_days
         )
         self.streams = Streams(self, "Telemetry")
         self.websocket = WebSocketApi(
             self,
             "WebSocket",
-            stage_name=self.settings.stage_name,
-            throttle_burst_limit=self.settings.ws_throttle_burst_limit,
-            throttle_rate_limit=self.settings.ws_throttle_rate_limit,
-            log_retention=self.settings.log_retention,
-            account_logging=self.settings.api_gateway_account_logging,
+            stage_name=settings.stage_name,
+            throttle_burst_limit=settings.ws_throttle_burst_limit,
+            throttle_rate_limit=settings.ws_throttle_rate_limit,
+            log_retention=settings.log_retention,
+            account_logging=settings.api_gateway_account_logging,
         )
         self.package = LambdaPackage(self, "Package")
         self.function_resources = FunctionResources(
@@ -61,17 +76,45 @@ class CsmsStack(Stack):
             event_bus=self.events.bus,
             event_source=EVENT_BUS.source,
             environment={
-                "UNKNOWN_CHARGERS": self.settings.unknown_chargers,
-                "HEARTBEAT_INTERVAL_S": str(self.settings.heartbeat_interval_s),
+                "UNKNOWN_CHARGERS": settings.unknown_chargers,
+                "HEARTBEAT_INTERVAL_S": str(settings.heartbeat_interval_s),
+                "STRIPE_SECRET_NAME": settings.stripe_secret_name,
             },
-            log_retention=self.settings.log_retention,
+            log_retention=settings.log_retention,
             connections=self.websocket.stage,
             streams=self.streams.by_id,
         )
         self.functions: dict[str, PythonFunction] = {}
+
         for name in websocket_function_names():
             self.add_function(name)
         self.websocket.add_routes({name: f.function for name, f in self.functions.items()})
+        self.edge = ChargerEdge(
+            self,
+            "ChargerEdge",
+            stage=self.websocket.stage,
+            domain_name=settings.custom_domain_name,
+            certificate_arn=settings.custom_domain_certificate_arn,
+        )
+
+        self.users = UserDirectory(self, "Users")
+        for name in http_function_names():
+            self.add_function(name)
+        ((prefix, http_function),) = HTTP_ROUTES.items()
+        self.http_api = OperatorHttpApi(
+            self,
+            "HttpApi",
+            prefix=prefix,
+            function_name=http_function,
+            function=self.functions[http_function].function,
+            user_pool=self.users.user_pool,
+            user_pool_client=self.users.operator_client,
+            allowed_origins=settings.http_allowed_origins,
+            throttle_burst_limit=settings.http_throttle_burst_limit,
+            throttle_rate_limit=settings.http_throttle_rate_limit,
+            log_retention=settings.log_retention,
+        )
+
         for name in consumer_function_names():
             self.add_function(name)
         self.consumers = Consumers(
@@ -83,8 +126,22 @@ class CsmsStack(Stack):
             event_source=EVENT_BUS.source,
         )
 
-        CfnOutput(self, "WebSocketUrl", value=self.websocket.stage.url)
-        CfnOutput(self, "ConnectionsEndpoint", value=self.websocket.stage.callback_url)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            resources=MonitoredResources(
+                websocket_stage=self.websocket.stage,
+                http_stage=self.http_api.stage,
+                functions={name: f.function for name, f in self.functions.items()},
+                websocket_functions=websocket_function_names(),
+                tables=self.tables.by_id,
+                streams=self.streams.by_id,
+                dead_letters=self.consumers.dead_letters,
+            ),
+            alarm_email=settings.alarm_email,
+            title=f"CSMS ({settings.stage_name})",
+        )
+        self._outputs()
 
     def add_function(self, name: str) -> PythonFunction:
         """Creates the catalog function `name`, wired to what its definition names."""
@@ -97,3 +154,29 @@ class CsmsStack(Stack):
         )
         self.functions[name] = function
         return function
+
+    def _outputs(self) -> None:
+        outputs = {
+            "ChargerUrl": (
+                self.edge.charger_url,
+                "Chargers connect to <ChargerUrl>/<chargePointId> (CloudFront)",
+            ),
+            "WebSocketUrl": (
+                self.websocket.stage.url,
+                "The API Gateway URL itself: <WebSocketUrl>?chargePointId=<chargePointId>",
+            ),
+            "ConnectionsEndpoint": (
+                self.websocket.stage.callback_url,
+                "@connections management endpoint (WS_MANAGEMENT_ENDPOINT)",
+            ),
+            "HttpApiUrl": (self.http_api.url, "Operator API base URL (append api/...)"),
+            "DashboardUrl": (self.monitoring.dashboard_url, "CloudWatch dashboard"),
+            "AlarmTopicArn": (self.monitoring.topic.topic_arn, "Alarm notifications"),
+            "UserPoolId": (self.users.user_pool.user_pool_id, "Cognito user pool"),
+            "UserPoolClientId": (
+                self.users.operator_client.user_pool_client_id,
+                "App client of the operators' tools",
+            ),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)

@@ -7,6 +7,7 @@ loads its context block; the app passes it as defaults, which CLI values still o
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,23 @@ EVENT_ARCHIVE_RETENTION_DAYS = "eventArchiveRetentionDays"
 WS_THROTTLE_BURST_LIMIT = "wsThrottleBurstLimit"
 WS_THROTTLE_RATE_LIMIT = "wsThrottleRateLimit"
 API_GATEWAY_ACCOUNT_LOGGING = "apiGatewayAccountLogging"
+HTTP_THROTTLE_BURST_LIMIT = "httpThrottleBurstLimit"
+HTTP_THROTTLE_RATE_LIMIT = "httpThrottleRateLimit"
+HTTP_ALLOWED_ORIGINS = "httpAllowedOrigins"
+CUSTOM_DOMAIN_NAME = "customDomainName"
+CUSTOM_DOMAIN_CERTIFICATE_ARN = "customDomainCertificateArn"
+ALARM_EMAIL = "alarmEmail"
+STRIPE_SECRET_NAME = "stripeSecretName"  # noqa: S105 - a context key, not a secret
+
+# API Gateway stage names; the name also ends up inside the CloudFront function's code.
+_STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+# CloudFront only takes certificates from ACM in us-east-1.
+_CLOUDFRONT_CERTIFICATE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[\w-]+$"
+)
+_DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_ORIGIN = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?$|^http://localhost(:\d{1,5})?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 # CloudWatch Logs accepts these retention periods only.
@@ -79,6 +97,18 @@ class StackSettings:
     # API Gateway writes WebSocket access logs only once the account-level CloudWatch role is
     # set (one per account and region). Turn off where another stack already manages it.
     api_gateway_account_logging: bool = True
+    # The operator HTTP API's default stage: requests per second and burst, across all callers.
+    http_throttle_burst_limit: int = 100
+    http_throttle_rate_limit: int = 50
+    # Browser origins allowed to call the HTTP API (CORS); none by default.
+    http_allowed_origins: tuple[str, ...] = ()
+    # Chargers' host name instead of the CloudFront one; needs an ACM certificate in us-east-1.
+    custom_domain_name: str | None = None
+    custom_domain_certificate_arn: str | None = None
+    # Where alarms are e-mailed (an SNS e-mail subscription, confirmed by the recipient).
+    alarm_email: str | None = None
+    # Secrets Manager name of the Stripe API key; only passed on to the functions.
+    stripe_secret_name: str = "csms/stripe"  # noqa: S105 - a name, not a secret
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -129,13 +159,65 @@ class StackSettings:
                 node.try_get_context(API_GATEWAY_ACCOUNT_LOGGING),
                 defaults.api_gateway_account_logging,
             ),
+            http_throttle_burst_limit=_int(
+                node.try_get_context(HTTP_THROTTLE_BURST_LIMIT),
+                HTTP_THROTTLE_BURST_LIMIT,
+                defaults.http_throttle_burst_limit,
+            ),
+            http_throttle_rate_limit=_int(
+                node.try_get_context(HTTP_THROTTLE_RATE_LIMIT),
+                HTTP_THROTTLE_RATE_LIMIT,
+                defaults.http_throttle_rate_limit,
+            ),
+            http_allowed_origins=_origins(node.try_get_context(HTTP_ALLOWED_ORIGINS)),
+            custom_domain_name=_optional(node.try_get_context(CUSTOM_DOMAIN_NAME)),
+            custom_domain_certificate_arn=_optional(
+                node.try_get_context(CUSTOM_DOMAIN_CERTIFICATE_ARN)
+            ),
+            alarm_email=_optional(node.try_get_context(ALARM_EMAIL)),
+            stripe_secret_name=_optional(node.try_get_context(STRIPE_SECRET_NAME))
+            or defaults.stripe_secret_name,
         )
-        if settings.log_retention_days not in RETENTION_DAYS:
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raises SettingsError for values AWS would only refuse at deployment."""
+        if not _STAGE_NAME.match(self.stage_name):
+            raise SettingsError(
+                f"{STAGE_NAME} may only hold letters, digits, '-' and '_', got {self.stage_name!r}"
+            )
+        if self.log_retention_days not in RETENTION_DAYS:
             raise SettingsError(
                 f"{LOG_RETENTION_DAYS} must be one of {sorted(RETENTION_DAYS)}, "
-                f"got {settings.log_retention_days}"
+                f"got {self.log_retention_days}"
             )
-        return settings
+        if (self.custom_domain_name is None) != (self.custom_domain_certificate_arn is None):
+            raise SettingsError(
+                f"{CUSTOM_DOMAIN_NAME} and {CUSTOM_DOMAIN_CERTIFICATE_ARN} go together"
+            )
+        if self.custom_domain_name and not _DOMAIN_NAME.match(self.custom_domain_name):
+            raise SettingsError(
+                f"{CUSTOM_DOMAIN_NAME} must be a lower-case host name, "
+                f"got {self.custom_domain_name!r}"
+            )
+        if self.custom_domain_certificate_arn and not _CLOUDFRONT_CERTIFICATE_ARN.match(
+            self.custom_domain_certificate_arn
+        ):
+            raise SettingsError(
+                f"{CUSTOM_DOMAIN_CERTIFICATE_ARN} must be an ACM certificate ARN in us-east-1 "
+                f"(CloudFront uses no other region), got {self.custom_domain_certificate_arn!r}"
+            )
+        if self.alarm_email and not _EMAIL.match(self.alarm_email):
+            raise SettingsError(
+                f"{ALARM_EMAIL} must be an e-mail address, got {self.alarm_email!r}"
+            )
+        for origin in self.http_allowed_origins:
+            if not _ORIGIN.match(origin):
+                raise SettingsError(
+                    f"{HTTP_ALLOWED_ORIGINS} takes https origins (scheme and host, no path) or "
+                    f"http://localhost, got {origin!r}"
+                )
 
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
@@ -157,6 +239,20 @@ def _int(raw: object, name: str, default: int, low: int = 1, high: int = 1_000_0
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _optional(raw: object) -> str | None:
+    """A string setting that may be absent (None, "" in cdk.json or on the command line)."""
+    value = "" if raw is None else str(raw).strip()
+    return value or None
+
+
+def _origins(raw: object) -> tuple[str, ...]:
+    """A list in cdk.json, a comma-separated string from `-c httpAllowedOrigins=a,b`."""
+    if raw is None or raw == "":
+        return ()
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    return tuple(str(item).strip().rstrip("/") for item in items if str(item).strip())
 
 
 def _bool(raw: object, default: bool) -> bool:

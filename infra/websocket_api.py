@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
-import jsii
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_iam as iam
@@ -16,6 +14,7 @@ from aws_cdk.aws_apigatewayv2_authorizers import WebSocketLambdaAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import WebSocketLambdaIntegration
 from constructs import Construct
 
+from infra.access_logs import JsonAccessLogs
 from infra.catalog import WEBSOCKET_AUTHORIZER, WEBSOCKET_IDENTITY_SOURCE, WEBSOCKET_ROUTES
 from infra.nag import acknowledge
 from infra.naming import construct_id_for
@@ -26,38 +25,21 @@ CONNECT_ROUTE = "$connect"
 ROUTES_WITH_RESPONSE = frozenset({"$default"})
 
 # One JSON line per WebSocket event, for CloudWatch Logs Insights.
-ACCESS_LOG_FORMAT = json.dumps(
-    {
-        "requestId": "$context.requestId",
-        "requestTime": "$context.requestTime",
-        "eventType": "$context.eventType",
-        "routeKey": "$context.routeKey",
-        "connectionId": "$context.connectionId",
-        "status": "$context.status",
-        "sourceIp": "$context.identity.sourceIp",
-        "principalId": "$context.authorizer.principalId",
-        "authorizerError": "$context.authorizer.error",
-        "integrationStatus": "$context.integration.status",
-        "integrationLatency": "$context.integration.latency",
-        "integrationError": "$context.integration.error",
-        "errorMessage": "$context.error.message",
-    },
-    separators=(",", ":"),
-)
-
-
-@jsii.implements(apigwv2.IAccessLogSettings)
-class _AccessLogSettings:
-    def __init__(self, log_group: logs.ILogGroup) -> None:
-        self._destination = apigwv2.LogGroupLogDestination(log_group)
-
-    @property
-    def destination(self) -> apigwv2.IAccessLogDestination:
-        return self._destination
-
-    @property
-    def format(self) -> apigw.AccessLogFormat:
-        return apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
+ACCESS_LOG_FIELDS: dict[str, str] = {
+    "requestId": "$context.requestId",
+    "requestTime": "$context.requestTime",
+    "eventType": "$context.eventType",
+    "routeKey": "$context.routeKey",
+    "connectionId": "$context.connectionId",
+    "status": "$context.status",
+    "sourceIp": "$context.identity.sourceIp",
+    "principalId": "$context.authorizer.principalId",
+    "authorizerError": "$context.authorizer.error",
+    "integrationStatus": "$context.integration.status",
+    "integrationLatency": "$context.integration.latency",
+    "integrationError": "$context.integration.error",
+    "errorMessage": "$context.error.message",
+}
 
 
 class WebSocketApi(Construct):
@@ -76,7 +58,10 @@ class WebSocketApi(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.api = apigwv2.WebSocketApi(
-            self, "Api", description="OCPP-J WebSocket endpoint for charge points"
+            self,
+            "Api",
+            api_name=f"{Stack.of(self).stack_name}-chargers",
+            description="OCPP-J WebSocket endpoint for charge points",
         )
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention)
         self.stage = apigwv2.WebSocketStage(
@@ -88,7 +73,7 @@ class WebSocketApi(Construct):
             throttle=apigwv2.ThrottleSettings(
                 burst_limit=throttle_burst_limit, rate_limit=throttle_rate_limit
             ),
-            access_log_settings=_AccessLogSettings(self.access_logs),
+            access_log_settings=JsonAccessLogs(self.access_logs, ACCESS_LOG_FIELDS),
         )
         if account_logging:
             self.stage.node.add_dependency(_account_logging_role(self))

@@ -4,12 +4,55 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import urllib.request
 from typing import Any
 
 logger = logging.getLogger("local.moto")
 
 DEFAULT_MOTO_PORT = 4566
+
+
+class _SerializedApp:
+    """Runs one DynamoDB request at a time through moto.
+
+    moto's DynamoDB backend is not thread-safe: concurrent handler threads corrupted its state
+    ("dictionary changed size during iteration" in TransactWriteItems) and could interleave
+    inside a conditional write. DynamoDB applies each request atomically; so does this. Other
+    services stay concurrent (an SQS long poll must not block the rest).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+            return list(self._app(environ, start_response))
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
+def _serialized_server(host: str, port: int) -> Any:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (  # ~1 s of imports: only when started
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class SerializedMotoServer(ThreadedMotoServer):
+        # ThreadedMotoServer's own entry point, with the application wrapped.
+        def _server_entry(self) -> None:
+            app = _SerializedApp(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return SerializedMotoServer(ip_address=host, port=port, verbose=False)
 
 
 class MotoServer:
@@ -27,11 +70,9 @@ class MotoServer:
         self._port: int | None = None
 
     def start(self) -> None:
-        from moto.server import ThreadedMotoServer  # ~1 s of imports: only when started
-
         # Per-request logs from werkzeug would drown everything else.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        server = ThreadedMotoServer(ip_address=self._host, port=self._requested_port, verbose=False)
+        server = _serialized_server(self._host, self._requested_port)
         server.start()
         self._server = server
         self._port = int(server.get_host_and_port()[1])

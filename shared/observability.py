@@ -26,7 +26,12 @@ def configure_logging() -> None:
 
 
 def count_metric(name: str, dimensions: dict[str, str]) -> None:
-    """One self-contained EMF count (no metric state shared between invocations or threads).
+    """One self-contained EMF count (no metric state shared between invocations or threads)."""
+    emit_metric(name, 1, dimensions)
+
+
+def emit_metric(name: str, value: float, dimensions: dict[str, str], unit: str = "Count") -> None:
+    """One self-contained EMF metric line; never raises (a metric must not fail the caller).
 
     Honours POWERTOOLS_METRICS_DISABLED, which Powertools' single_metric does not check.
     """
@@ -35,5 +40,14 @@ def count_metric(name: str, dimensions: dict[str, str]) -> None:
 
     if is_metrics_disabled():
         return
-    with single_metric(name=name, unit=MetricUnit.Count, value=1, default_dimensions=dimensions):
-        pass
+    try:
+        with single_metric(
+            name=name,
+            unit=MetricUnit(unit),
+            value=value,
+            namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "Csms",
+            default_dimensions=dimensions,
+        ):
+            pass
+    except Exception:
+        logger.exception("metric not emitted", extra={"metric": name})

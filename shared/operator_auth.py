@@ -21,12 +21,17 @@ class AccessDenied(Exception):
         self.message = message
 
 
-def _jwt_groups(event: Mapping[str, Any]) -> list[str] | None:
+LOCAL_OPERATOR = "local-operator"
+
+
+def _jwt_claims(event: Mapping[str, Any]) -> dict[str, Any] | None:
     claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get(
         "claims"
     )
-    if not isinstance(claims, dict):
-        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def _groups(claims: Mapping[str, Any]) -> list[str]:
     groups = claims.get("cognito:groups", "")
     if isinstance(groups, list):
         return [str(g) for g in groups]
@@ -34,13 +39,23 @@ def _jwt_groups(event: Mapping[str, Any]) -> list[str] | None:
     return str(groups).strip("[]").replace(",", " ").split()
 
 
+def _identity(claims: Mapping[str, Any]) -> str:
+    for name in ("username", "cognito:username", "email", "sub"):
+        if claims.get(name):
+            return str(claims[name])
+    return "operator"
+
+
 def require_operator(event: Mapping[str, Any], dev_token: str | None) -> str:
-    """The caller's identity, or AccessDenied(401/403)."""
-    groups = _jwt_groups(event)
-    if groups is not None:
-        if OPERATORS_GROUP not in groups:
+    """The caller's identity (JWT user name; "local-operator" with the development token).
+
+    Raises AccessDenied(401) without valid credentials, AccessDenied(403) outside the group.
+    """
+    claims = _jwt_claims(event)
+    if claims is not None:
+        if OPERATORS_GROUP not in _groups(claims):
             raise AccessDenied(403, "operator group membership required")
-        return "jwt"
+        return _identity(claims)
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     authorization = str(headers.get("authorization", ""))
     scheme, _, token = authorization.partition(" ")
@@ -48,4 +63,4 @@ def require_operator(event: Mapping[str, Any], dev_token: str | None) -> str:
         raise AccessDenied(401, "authentication required")
     if dev_token is None or not hmac.compare_digest(token.encode(), dev_token.encode()):
         raise AccessDenied(401, "invalid token")
-    return "dev-token"
+    return LOCAL_OPERATOR

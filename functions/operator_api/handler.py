@@ -10,9 +10,9 @@ from shared.observability import configure_logging, logger
 from shared.wiring import aws_dependencies
 
 configure_logging()
-app = build_app(aws_dependencies(get_settings()))
+api = build_app(aws_dependencies(get_settings()))
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return api.resolve(event, context)

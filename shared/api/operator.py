@@ -1,93 +1,132 @@
-"""The operator API's routes. Later changes add registry, commands and sessions."""
+"""The operator API: a Powertools HTTP API resolver with validation and OpenAPI, behind the
+operator check.
+
+The operator check runs before routing and validation: an anonymous caller learns nothing,
+not even whether a body would have been valid (on AWS the JWT authorizer has already
+refused anonymous callers; the group check and the local development token are ours).
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from shared.api.context import ApiContext, Routes
+from shared.api.errors import MethodTable, error_body, register_error_handlers
+from shared.api.openapi import openapi_document
+from shared.api.routes import chargers, commands, id_tags, meta, sessions
 from shared.operator_auth import AccessDenied, require_operator
-from shared.timeutil import iso_utc, utc_now
+from shared.registry.wiring import Registry, aws_registry, registry_services
+from shared.timeutil import utc_now
 from shared.wiring import Dependencies
 
-PUBLIC_PATHS = frozenset({"/api/health"})
+PUBLIC_PATHS = frozenset({"/api/health", "/api/openapi.json"})
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
-    """The one error shape of every HTTP API."""
-    return {"error": {"code": code, "message": message}}
-
-
-def build_app(deps: Dependencies) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver()
-
-    def authenticate(app: APIGatewayHttpResolver, next_middleware: Any) -> Response[Any]:
-        if app.current_event.path not in PUBLIC_PATHS:
-            require_operator(app.current_event.raw_event, deps.settings.operator_dev_token)
-        return next_middleware(app)  # type: ignore[no-any-return]
-
-    app.use(middlewares=[authenticate])
-
-    @app.exception_handler(AccessDenied)  # type: ignore[untyped-decorator]
-    def denied(exc: AccessDenied) -> Response[Any]:
-        code = "Unauthorized" if exc.status == 401 else "Forbidden"
-        return Response(
-            status_code=exc.status,
-            content_type="application/json",
-            body=error_body(code, exc.message),
+class OperatorApi:
+    def __init__(
+        self,
+        deps: Dependencies,
+        registry: Registry,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.deps = deps
+        self.app = APIGatewayHttpResolver(
+            enable_validation=True,
+            # A response that breaks its own model is our bug: 500, never a 4xx.
+            response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
         )
-
-    @app.not_found
-    def not_found(exc: NotFoundError) -> Response[Any]:
-        return Response(
-            status_code=404,
-            content_type="application/json",
-            body=error_body("NotFound", f"no route for {app.current_event.path}"),
+        methods = MethodTable()
+        register_error_handlers(self.app, methods, lambda: self.app.current_event.path)
+        ctx = ApiContext(
+            app=self.app,
+            routes=Routes(self.app, methods),
+            deps=deps,
+            services=registry_services(deps, registry, now),
+            now=now,
+            openapi=lambda: self.openapi,
         )
+        for module in (meta, chargers, id_tags, sessions, commands):
+            module.register(ctx)
 
-    @app.get("/api/health")
-    def health() -> dict[str, Any]:
-        return {"status": "ok", "time": iso_utc(utc_now())}
+    @cached_property
+    def openapi(self) -> dict[str, Any]:
+        return openapi_document(self.app, PUBLIC_PATHS)
 
-    @app.get("/api/chargers/<charge_point_id>")
-    def get_charger(charge_point_id: str) -> Response[Any] | dict[str, Any]:
-        record = deps.chargers.get(charge_point_id)
-        if record is None:
-            return Response(
-                status_code=404,
-                content_type="application/json",
-                body=error_body("NotFound", f"charger {charge_point_id!r} is not registered"),
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        path = APIGatewayProxyEventV2(event).path
+        operator: str | None = None
+        if path not in PUBLIC_PATHS:
+            try:
+                operator = require_operator(event, self.deps.settings.operator_dev_token)
+            except AccessDenied as exc:
+                return _denied(exc)
+        if not _json_or_no_body(event):
+            return _json_response(
+                415,
+                error_body("UnsupportedMediaType", "send the body as application/json"),
             )
-        return {
-            "chargePointId": record.charge_point_id,
-            "registrationStatus": record.registration_status,
-            "validationMode": record.validation_mode,
-            "autoRegistered": record.auto_registered,
-            "hasPassword": record.password_hash is not None,
-            "createdAt": record.created_at,
-            "vendor": record.vendor,
-            "model": record.model,
-            "serialNumber": record.serial_number,
-            "firmwareVersion": record.firmware_version,
-            "lastBootAt": record.last_boot_at,
-            "online": record.online,
-            "protocol": record.protocol,
-            "connectionId": record.connection_id,
-            "connectedAt": record.connected_at,
-            "disconnectedAt": record.disconnected_at,
-            "connectors": [
-                {
-                    "evseId": s.evse_id,
-                    "connectorId": s.connector_id,
-                    "status": s.status,
-                    "errorCode": s.error_code,
-                    "info": s.info,
-                    "vendorErrorCode": s.vendor_error_code,
-                    "timestamp": s.timestamp,
-                }
-                for s in deps.connectors.list_for(charge_point_id)
-            ],
-        }
+        text_event = _with_text_body(event)
+        if text_event is None:
+            message = "the body is not UTF-8 text"
+            details = [{"field": "body", "message": message}]
+            return _json_response(400, error_body("ValidationError", message, details))
+        event = text_event
+        self.app.append_context(operator=operator)  # type: ignore[no-untyped-call]
+        return self.app.resolve(event, context)
 
-    return app
+
+def _json_or_no_body(event: dict[str, Any]) -> bool:
+    """Bodies are JSON only (Powertools would also parse forms and multipart: not ours)."""
+    if not event.get("body"):
+        return True
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media_type in ("", "application/json") or media_type.endswith("+json")
+
+
+def _with_text_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The event with its body as text (API Gateway base64-encodes bodies it does not take
+    for text); None when the body is not UTF-8."""
+    body = event.get("body")
+    if not body or not event.get("isBase64Encoded"):
+        return event
+    try:
+        text = base64.b64decode(str(body), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return {**event, "body": text, "isBase64Encoded": False}
+
+
+def _json_response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def _denied(exc: AccessDenied) -> dict[str, Any]:
+    code = "Unauthorized" if exc.status == 401 else "Forbidden"
+    headers = {"WWW-Authenticate": 'Bearer realm="csms-operator"'} if exc.status == 401 else {}
+    return _json_response(exc.status, error_body(code, exc.message), headers)
+
+
+def build_app(
+    deps: Dependencies,
+    registry: Registry | None = None,
+    now: Callable[[], datetime] = utc_now,
+) -> OperatorApi:
+    return OperatorApi(deps, registry or aws_registry(deps.settings), now)

@@ -33,6 +33,7 @@ from shared.models.events import (
 )
 from shared.models.telemetry import TelemetryRecord, TelemetrySource
 from shared.models.transaction import ANOMALY_METER_DECREASED, TransactionRecord
+from shared.observability import count_metric, emit_metric
 from shared.ocpp.router import MessageContext
 from shared.ports import EventPublisher, TelemetrySink, TransactionRepository
 from shared.timeutil import iso_utc, parse_timestamp, to_epoch_ms, utc_now
@@ -137,6 +138,7 @@ class SessionService:
                 stored.stop_id_tag,
             )
             if self.transactions.complete_orphan(finished):
+                _count_stop(finished)
                 publish_safely(
                     self.publisher,
                     DomainEvent(
@@ -149,6 +151,7 @@ class SessionService:
         return True
 
     def _started(self, record: TransactionRecord) -> None:
+        count_metric("TransactionsStarted", {})
         events = [
             DomainEvent(
                 TRANSACTION_STARTED,
@@ -212,6 +215,7 @@ class SessionService:
         finished = finish_record(existing, meter_stop, stopped_at, stopped_at_ms, reason, id_tag)
         if not self.transactions.finish(finished):
             return existing  # a parallel copy of this stop got there first
+        _count_stop(finished)
         if finished.anomaly:
             logger.warning(
                 "session energy not computable from its meter readings",
@@ -336,6 +340,12 @@ def finish_record(
         duration_s=duration,
         anomaly=anomaly,
     )
+
+
+def _count_stop(record: TransactionRecord) -> None:
+    count_metric("TransactionsStopped", {})
+    if record.energy_wh:
+        emit_metric("EnergyDeliveredWh", record.energy_wh, {})
 
 
 def _event_time(received_at: str | None) -> datetime:

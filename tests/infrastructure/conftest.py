@@ -1,4 +1,8 @@
-"""Synthesizes the stack once per test session (assertion tests only read the template)."""
+"""Synthesizes the stack once per test session (assertion tests only read the template).
+
+The synthesis runs the AwsSolutions checks as app.py does: every test module that reads the
+template also proves the stack passes them (an unacknowledged finding fails the fixture).
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
-"""Builds the stack as app.py does (cdk.json context), without asset bundling."""
+"""Builds the stack as app.py does (cdk.json context, cdk-nag), without asset bundling."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from aws_cdk import App, Validations
@@ -15,13 +14,9 @@ from infra.stack_settings import cdk_json_context
 NO_BUNDLING: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
 
 
-def build_stack(
-    *, context: dict[str, Any] | None = None, extra_functions: Iterable[str] = (), nag: bool = False
-) -> CsmsStack:
+def build_stack(*, context: dict[str, Any] | None = None, nag: bool = True) -> CsmsStack:
     app = App(context={**cdk_json_context(), **NO_BUNDLING, **(context or {})})
     stack = CsmsStack(app, "Csms")
-    for name in extra_functions:
-        stack.add_function(name)
     if nag:
         # Checked when the template is synthesized; any unacknowledged finding fails it.
         Validations.of(app).add_plugins(AwsSolutionsChecks(app))

@@ -19,12 +19,27 @@ def logical_id(construct: IConstruct) -> str:
     return Stack.of(construct).get_logical_id(element)
 
 
+# Template.to_json() crosses into jsii each time (tens of ms); the session's template is fixed.
+# Each entry keeps its template alive, so its id cannot be reused by another template.
+_JSON: dict[int, tuple[Template, dict[str, Any]]] = {}
+
+
+def template_json(template: Template) -> dict[str, Any]:
+    if id(template) not in _JSON:
+        _JSON[id(template)] = (template, dict(template.to_json()))
+    return _JSON[id(template)][1]
+
+
 def resources(template: Template, resource_type: str) -> dict[str, Any]:
-    return dict(template.find_resources(resource_type))
+    return {
+        logical: body
+        for logical, body in template_json(template)["Resources"].items()
+        if body["Type"] == resource_type
+    }
 
 
 def resource(template: Template, construct: IConstruct) -> dict[str, Any]:
-    found: dict[str, Any] = template.to_json()["Resources"][logical_id(construct)]
+    found: dict[str, Any] = template_json(template)["Resources"][logical_id(construct)]
     return found
 
 

@@ -4,20 +4,23 @@ import pytest
 
 from infra import catalog
 from infra.consumers import consumer_function_names
-from infra.stack import websocket_function_names
+from infra.stack import http_function_names, websocket_function_names
 from tests.infrastructure.template_queries import logical_id, resource, resources
 
 pytestmark = pytest.mark.infrastructure
 
 WEBSOCKET_FUNCTIONS = ["ws_authorize", "ws_connect", "ws_default", "ws_disconnect"]
+HTTP_FUNCTIONS = ["operator_api"]
 CONSUMER_FUNCTIONS = ["telemetry_consumer", "energy_rollup"]
-STACK_FUNCTIONS = WEBSOCKET_FUNCTIONS + CONSUMER_FUNCTIONS
+STACK_FUNCTIONS = WEBSOCKET_FUNCTIONS + HTTP_FUNCTIONS + CONSUMER_FUNCTIONS
 
 
-def test_the_stack_has_the_websocket_and_the_consumer_functions(template, stack):
+def test_the_stack_has_every_catalog_function_wired_to_something(template, stack):
     assert sorted(websocket_function_names()) == WEBSOCKET_FUNCTIONS
+    assert http_function_names() == HTTP_FUNCTIONS
     assert consumer_function_names() == CONSUMER_FUNCTIONS
-    assert sorted(stack.functions) == sorted(STACK_FUNCTIONS)
+    # A catalog function nothing invokes would be dead code in the account.
+    assert sorted(stack.functions) == sorted(STACK_FUNCTIONS) == sorted(catalog.FUNCTIONS_BY_NAME)
     assert len(resources(template, "AWS::Lambda::Function")) == len(STACK_FUNCTIONS)
 
 
@@ -71,10 +74,36 @@ def test_function_environment(template, stack, name):
         # Deployed stacks refuse unknown chargers unless the context says otherwise.
         "UNKNOWN_CHARGERS": "reject",
         "HEARTBEAT_INTERVAL_S": "540",
+        # For the billing change to come; no secret exists yet and no function may read one.
+        "STRIPE_SECRET_NAME": "csms/stripe",
         "EVENT_BUS_NAME": {"Ref": logical_id(stack.events.bus)},
         "EVENT_SOURCE": catalog.EVENT_BUS.source,
         **tables,
         **streams,
+        **_management_endpoint(stack, name),
+    }
+
+
+def _management_endpoint(stack, name: str) -> dict[str, object]:
+    """Only functions that post to chargers learn the @connections endpoint."""
+    if not catalog.FUNCTIONS_BY_NAME[name].manages_connections:
+        return {}
+    api = logical_id(stack.websocket.api)
+    return {
+        "WS_MANAGEMENT_ENDPOINT": {
+            "Fn::Join": [
+                "",
+                [
+                    "https://",
+                    {"Ref": api},
+                    ".execute-api.",
+                    {"Ref": "AWS::Region"},
+                    ".",
+                    {"Ref": "AWS::URLSuffix"},
+                    "/prod",
+                ],
+            ]
+        }
     }
 
 

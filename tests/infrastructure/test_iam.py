@@ -6,13 +6,15 @@ import pytest
 
 from infra import catalog
 from infra.consumers import consumer_function_names
-from infra.stack import websocket_function_names
+from infra.python_function import TASK_RESULT_ACTIONS
+from infra.stack import http_function_names, websocket_function_names
 from tests.infrastructure.template_queries import (
     as_list,
     logical_id,
     referenced_ids,
     resources,
     role_statements,
+    template_json,
 )
 
 pytestmark = pytest.mark.infrastructure
@@ -35,7 +37,8 @@ WRITE = {
     "dynamodb:UpdateItem",
 }
 EXPECTED_ACTIONS = {"read": READ, "write": WRITE, "readwrite": READ | WRITE}
-STACK_FUNCTIONS = websocket_function_names() + consumer_function_names()
+STACK_FUNCTIONS = websocket_function_names() + http_function_names() + consumer_function_names()
+XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 PUT_RECORDS = {"kinesis:PutRecord", "kinesis:PutRecords"}
 # What the Kinesis event source grants the consumer (Stream.grant_read); no write among them.
 STREAM_READ = {
@@ -79,14 +82,34 @@ def test_ws_default_reads_connections_but_cannot_write_them(template, stack):
 
 
 @pytest.mark.parametrize("name", STACK_FUNCTIONS)
-def test_no_wildcards_except_xray(template, stack, name):
+def test_no_wildcards_except_xray_and_task_results(template, stack, name):
+    # Neither X-Ray nor task-token callbacks have resource-level permissions; nothing else
+    # may use "*".
+    allowed_on_anything = XRAY | (
+        set(TASK_RESULT_ACTIONS) if catalog.FUNCTIONS_BY_NAME[name].sends_task_results else set()
+    )
+    on_anything: set[str] = set()
     for statement in role_statements(template, stack, name):
         actions = as_list(statement["Action"])
         assert statement["Effect"] == "Allow"
         assert not any(a == "*" or a.endswith(":*") for a in actions), statement
         if statement["Resource"] == "*":
-            # X-Ray has no resource-level permissions; nothing else may use "*".
-            assert set(actions) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+            on_anything.update(actions)
+    assert on_anything == allowed_on_anything
+
+
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
+def test_task_results_only_for_functions_that_send_them(template, stack, name):
+    actions = {a for s in role_statements(template, stack, name) for a in as_list(s["Action"])}
+    granted = {a for a in actions if a.startswith("states:")}
+    if catalog.FUNCTIONS_BY_NAME[name].sends_task_results:
+        assert granted == {
+            "states:SendTaskSuccess",
+            "states:SendTaskFailure",
+            "states:SendTaskHeartbeat",
+        }
+    else:
+        assert granted == set()
 
 
 @pytest.mark.parametrize("name", STACK_FUNCTIONS)
@@ -116,15 +139,30 @@ def test_logs_only_to_its_own_log_group(template, stack, name):
 
 @pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_no_managed_policies_on_function_roles(template, stack, name):
-    role = template.to_json()["Resources"][logical_id(stack.functions[name].role)]
+    role = template_json(template)["Resources"][logical_id(stack.functions[name].role)]
     assert "ManagedPolicyArns" not in role["Properties"]
 
 
 @pytest.mark.parametrize("name", STACK_FUNCTIONS)
-def test_no_stack_function_can_post_to_connections_yet(template, stack, name):
-    assert not catalog.FUNCTIONS_BY_NAME[name].manages_connections
-    actions = {a for s in role_statements(template, stack, name) for a in as_list(s["Action"])}
-    assert not any(a.startswith("execute-api:") for a in actions)
+def test_only_connection_managers_reach_connections_and_only_on_this_stage(template, stack, name):
+    statements = role_statements(template, stack, name)
+    execute_api = [
+        s for s in statements if any(a.startswith("execute-api:") for a in as_list(s["Action"]))
+    ]
+    if not catalog.FUNCTIONS_BY_NAME[name].manages_connections:
+        assert execute_api == []
+        return
+    (manage,) = execute_api
+    assert as_list(manage["Action"]) == ["execute-api:ManageConnections"]
+    arn = manage["Resource"]["Fn::Join"][1]
+    assert {"Ref": logical_id(stack.websocket.api)} in arn
+    assert arn[-1] == "/prod/*/@connections/*"
+
+
+def test_the_catalog_has_connection_managers_and_task_result_senders():
+    # Otherwise the two tests above would check one branch only.
+    assert {f.manages_connections for f in catalog.FUNCTIONS} == {True, False}
+    assert {f.sends_task_results for f in catalog.FUNCTIONS} == {True, False}
 
 
 def _stream_readers_and_writers() -> tuple[set[str], set[str]]:

@@ -13,10 +13,30 @@ def _settings(**context: object) -> StackSettings:
     return StackSettings.from_scope(App(context={**cdk_json_context(), **context}))
 
 
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666"
+
+
 def test_cdk_json_defaults_are_the_documented_ones():
     assert _settings() == StackSettings()
-    assert StackSettings().unknown_chargers == "reject"
-    assert StackSettings().log_retention == logs.RetentionDays.ONE_MONTH
+    defaults = StackSettings()
+    assert defaults.unknown_chargers == "reject"
+    assert defaults.log_retention == logs.RetentionDays.ONE_MONTH
+    # Optional features are off unless configured: no custom domain, no e-mail, no CORS.
+    assert defaults.custom_domain_name is None
+    assert defaults.alarm_email is None
+    assert defaults.http_allowed_origins == ()
+    assert defaults.stripe_secret_name == "csms/stripe"
+
+
+def test_cdk_json_documents_every_setting():
+    """Every context key the stack reads has its default in cdk.json, to be found and edited."""
+    import dataclasses
+    import re
+
+    keys = set(cdk_json_context())
+    fields = {f.name for f in dataclasses.fields(StackSettings)}
+    camel = {re.sub(r"_(\w)", lambda m: m.group(1).upper(), name) for name in fields}
+    assert camel <= keys, camel - keys
 
 
 def test_cli_context_values_arrive_as_strings():
@@ -36,6 +56,31 @@ def test_cli_context_values_arrive_as_strings():
     assert settings.api_gateway_account_logging is False
 
 
+def test_optional_features_from_the_command_line():
+    settings = _settings(
+        customDomainName="ocpp.example.com",
+        customDomainCertificateArn=CERTIFICATE,
+        alarmEmail="ops@example.com",
+        stripeSecretName="prod/stripe",
+        httpAllowedOrigins="https://console.example.com, http://localhost:5173/",
+        httpThrottleRateLimit="20",
+    )
+    assert settings.custom_domain_name == "ocpp.example.com"
+    assert settings.custom_domain_certificate_arn == CERTIFICATE
+    assert settings.alarm_email == "ops@example.com"
+    assert settings.stripe_secret_name == "prod/stripe"
+    assert settings.http_allowed_origins == (
+        "https://console.example.com",
+        "http://localhost:5173",
+    )
+    assert settings.http_throttle_rate_limit == 20
+
+
+def test_origins_may_be_a_list_in_cdk_json():
+    origins = ["https://a.example.com", "https://b.example.com"]
+    assert _settings(httpAllowedOrigins=origins).http_allowed_origins == tuple(origins)
+
+
 @pytest.mark.parametrize(
     "context",
     [
@@ -44,6 +89,22 @@ def test_cli_context_values_arrive_as_strings():
         {"heartbeatIntervalS": 600},
         {"heartbeatIntervalS": "often"},
         {"logRetentionDays": 10},
+        # The stage name ends up in URLs and in the CloudFront function's code.
+        {"stageName": "prod/v1"},
+        {"stageName": 'x";alert(1)//'},
+        # A domain without its certificate, or a certificate CloudFront cannot use.
+        {"customDomainName": "ocpp.example.com"},
+        {"customDomainCertificateArn": CERTIFICATE},
+        {
+            "customDomainName": "ocpp.example.com",
+            "customDomainCertificateArn": CERTIFICATE.replace("us-east-1", "eu-west-1"),
+        },
+        {"customDomainName": "not a domain", "customDomainCertificateArn": CERTIFICATE},
+        {"alarmEmail": "ops"},
+        # CORS stays restrictive: no wildcard, no plain http except localhost, no paths.
+        {"httpAllowedOrigins": "*"},
+        {"httpAllowedOrigins": "http://console.example.com"},
+        {"httpAllowedOrigins": "https://console.example.com/app"},
     ],
 )
 def test_invalid_context_fails_the_synth(context):

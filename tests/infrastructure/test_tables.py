@@ -67,3 +67,25 @@ def test_data_tables_survive_the_stack_and_transient_ones_do_not(template, stack
 def test_the_catalog_has_both_kinds_of_tables():
     # Otherwise the retention test above would check one branch only.
     assert {t.retain for t in catalog.TABLES} == {True, False}
+
+
+def test_commands_are_kept_per_charger_and_message_and_expire(template, stack):
+    properties = resource(template, stack.tables.by_id["Commands"])["Properties"]
+    assert properties["KeySchema"] == [
+        {"AttributeName": "chargePointId", "KeyType": "HASH"},
+        {"AttributeName": "messageId", "KeyType": "RANGE"},
+    ]
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    # Outcomes expire anyway: the table goes with the stack.
+    assert resource(template, stack.tables.by_id["Commands"])["DeletionPolicy"] == "Delete"
+
+
+def test_reservations_are_kept_per_charger_and_reservation_and_retained(template, stack):
+    table = resource(template, stack.tables.by_id["Reservations"])
+    assert table["Properties"]["KeySchema"] == [
+        {"AttributeName": "chargePointId", "KeyType": "HASH"},
+        {"AttributeName": "reservationId", "KeyType": "RANGE"},
+    ]
+    assert "TimeToLiveSpecification" not in table["Properties"]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["Properties"]["DeletionProtectionEnabled"] is True

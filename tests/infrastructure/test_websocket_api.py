@@ -4,11 +4,17 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Template
 
 from infra import catalog
 from infra.stack import CsmsStack, websocket_function_names
-from tests.infrastructure.template_queries import logical_id, referenced_ids, resource, resources
+from tests.infrastructure.template_queries import (
+    logical_id,
+    referenced_ids,
+    resource,
+    resources,
+    template_json,
+)
 
 pytestmark = pytest.mark.infrastructure
 
@@ -17,16 +23,20 @@ def _route(template: Template, stack: CsmsStack, route_key: str) -> dict[str, An
     return resource(template, stack.websocket.routes[route_key])
 
 
-def test_the_api_has_exactly_the_catalog_routes(template):
+def _websocket_api_ref(stack: CsmsStack) -> dict[str, str]:
+    return {"Ref": logical_id(stack.websocket.api)}
+
+
+def test_the_api_has_exactly_the_catalog_routes(template, stack):
     keys = {
         r["Properties"]["RouteKey"]
         for r in resources(template, "AWS::ApiGatewayV2::Route").values()
+        if r["Properties"]["ApiId"] == _websocket_api_ref(stack)
     }
     assert keys == set(catalog.WEBSOCKET_ROUTES)
-    template.has_resource_properties(
-        "AWS::ApiGatewayV2::Api",
-        {"ProtocolType": "WEBSOCKET", "RouteSelectionExpression": Match.any_value()},
-    )
+    api = resource(template, stack.websocket.api)["Properties"]
+    assert api["ProtocolType"] == "WEBSOCKET"
+    assert api["RouteSelectionExpression"]
 
 
 @pytest.mark.parametrize(("route_key", "function_name"), catalog.WEBSOCKET_ROUTES.items())
@@ -35,7 +45,7 @@ def test_each_route_invokes_its_catalog_function_through_a_proxy_integration(
 ):
     target = _route(template, stack, route_key)["Properties"]["Target"]
     (integration_id,) = referenced_ids(target)
-    integration = template.to_json()["Resources"][integration_id]["Properties"]
+    integration = template_json(template)["Resources"][integration_id]["Properties"]
     assert integration["IntegrationType"] == "AWS_PROXY"
     assert referenced_ids(integration["IntegrationUri"]) == {
         logical_id(stack.functions[function_name].function)
@@ -46,7 +56,7 @@ def test_connect_is_guarded_by_the_request_authorizer_on_the_charge_point_id(tem
     connect = _route(template, stack, "$connect")["Properties"]
     assert connect["AuthorizationType"] == "CUSTOM"
     (authorizer_id,) = referenced_ids(connect["AuthorizerId"])
-    authorizer = template.to_json()["Resources"][authorizer_id]["Properties"]
+    authorizer = template_json(template)["Resources"][authorizer_id]["Properties"]
     assert authorizer["AuthorizerType"] == "REQUEST"
     assert authorizer["IdentitySource"] == [catalog.WEBSOCKET_IDENTITY_SOURCE]
     assert referenced_ids(authorizer["AuthorizerUri"]) == {
@@ -82,6 +92,7 @@ def test_api_gateway_may_invoke_every_websocket_function(template, stack):
         next(iter(referenced_ids(p["Properties"]["FunctionName"])))
         for p in resources(template, "AWS::Lambda::Permission").values()
         if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+        and logical_id(stack.websocket.api) in referenced_ids(p["Properties"]["SourceArn"])
     }
     assert invoked == {
         logical_id(stack.functions[name].function) for name in websocket_function_names()
@@ -114,9 +125,9 @@ def test_stage_deploys_automatically_with_throttling_and_json_access_logs(templa
 def test_access_logging_sets_the_account_cloudwatch_role_first(template, stack):
     (account_id,) = resources(template, "AWS::ApiGateway::Account")
     assert account_id in resource(template, stack.websocket.stage)["DependsOn"]
-    account = template.to_json()["Resources"][account_id]
+    account = template_json(template)["Resources"][account_id]
     (role_id,) = referenced_ids(account["Properties"]["CloudWatchRoleArn"])
-    role = template.to_json()["Resources"][role_id]["Properties"]
+    role = template_json(template)["Resources"][role_id]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "apigateway.amazonaws.com"
     }
@@ -126,7 +137,7 @@ def test_access_logging_sets_the_account_cloudwatch_role_first(template, stack):
 
 def test_outputs_give_the_websocket_url_and_the_connections_endpoint(template, stack):
     api = logical_id(stack.websocket.api)
-    outputs = template.to_json()["Outputs"]
+    outputs = template_json(template)["Outputs"]
     url = outputs["WebSocketUrl"]["Value"]["Fn::Join"][1]
     endpoint = outputs["ConnectionsEndpoint"]["Value"]["Fn::Join"][1]
     assert (url[0], url[-1]) == ("wss://", "/prod")

@@ -1,0 +1,1 @@
+"""Request and response bodies of the operator API (pydantic; camelCase on the wire)."""

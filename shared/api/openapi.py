@@ -1,0 +1,76 @@
+"""The OpenAPI document of the operator API, generated from the routes and their models.
+
+Powertools documents its own validation answers (422 HTTPValidationError, 500
+ResponseValidationError); the API answers 400/500 in its one error shape instead, so the
+document is adjusted to say what the API really does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from shared.api.models.common import ErrorResponse
+
+TITLE = "CSMS operator API"
+VERSION = "1.0"
+SECURITY_SCHEME = "operatorToken"
+DESCRIPTION = (
+    "Charger registry, id tags, sessions, energy and commands to chargers. Every route except "
+    "/api/health and /api/openapi.json needs `Authorization: Bearer <token>`: a Cognito JWT of "
+    "a user in the `operators` group on AWS, the development token locally. Errors always have "
+    'the shape {"error": {"code", "message", "details"?}}.'
+)
+_POWERTOOLS_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+def openapi_document(app: APIGatewayHttpResolver, public_paths: frozenset[str]) -> dict[str, Any]:
+    schema = app.get_openapi_schema(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        security_schemes={
+            SECURITY_SCHEME: HTTPBearer(
+                description="Cognito JWT (group operators) or the local development token"
+            )
+        },
+        security=[{SECURITY_SCHEME: []}],
+    )
+    document: dict[str, Any] = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for path, operations in document.get("paths", {}).items():
+        for operation in operations.values():
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            if responses.pop("422", None) is not None or "requestBody" in operation:
+                responses.setdefault("400", _error("Invalid request (details name the fields)"))
+            responses["500"] = _error("Internal error")
+            if path in public_paths:
+                operation["security"] = []
+            else:
+                responses.setdefault("401", _error("No or invalid token"))
+                responses.setdefault("403", _error("Not an operator"))
+            for status, response in responses.items():
+                if status == "204":
+                    response.pop("content", None)
+    schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in _POWERTOOLS_SCHEMAS:
+        schemas.pop(name, None)
+    schemas.update(
+        ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}").pop(
+            "$defs", {}
+        )
+    )
+    schemas["ErrorResponse"] = {
+        k: v
+        for k, v in ErrorResponse.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        ).items()
+        if k != "$defs"
+    }
+    return document

@@ -1,0 +1,1 @@
+"""Route modules of the operator API; each exposes `register(ctx)`."""

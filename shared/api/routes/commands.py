@@ -1,0 +1,205 @@
+"""Command routes: any OCPP command, local lists and reservations.
+
+wait=true (default): send, then wait (at most 20 s: API Gateway's integration timeout is
+29 s) for the charger's answer -> 200 with the outcome, 504 with the pending command when it
+did not answer in time. wait=false: 202 with the pending command and its Location.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from pydantic import BaseModel
+
+from shared.api.context import ApiContext, path_value
+from shared.api.errors import CommandNotAnswered, command_location
+from shared.api.models.commands import (
+    CommandNotAnsweredBody,
+    CommandView,
+    LocalListUpdate,
+    ReservationCommand,
+    ReservationList,
+    ReservationRequest,
+    ReservationView,
+)
+from shared.api.routes.responses import body, errors
+from shared.commands.engine import (
+    DEFAULT_TIMEOUT_S,
+    MAX_SYNC_WAIT_S,
+    MAX_TIMEOUT_S,
+    CommandEngine,
+)
+from shared.commands.models import CommandRecord
+from shared.registry.errors import NotFound
+
+TAGS = ["commands"]
+Wait = Annotated[bool, Query(description="Wait (at most 20 s) for the charger's answer")]
+OUTCOMES = {
+    202: body("Sent (wait=false); poll the Location", CommandView),
+    503: body("Charger offline", CommandNotAnsweredBody),
+    504: body("The charger did not answer while the API waited", CommandNotAnsweredBody),
+    **errors(404, 409),
+}
+
+
+def register(ctx: ApiContext) -> None:
+    routes = ctx.routes
+
+    def engine_of() -> CommandEngine:
+        return ctx.deps.engine  # built on first use, then cached
+
+    def outcome(
+        sent: CommandRecord,
+        wait: bool,
+        wait_s: float,
+        view: Callable[[CommandRecord], BaseModel],
+        extra: Callable[[CommandRecord], dict[str, Any]] | None = None,
+    ) -> Response[Any]:
+        if not wait:
+            return Response(
+                status_code=202,
+                content_type=content_types.APPLICATION_JSON,
+                body=view(sent),
+                headers={"Location": command_location(sent)},
+            )
+        final = engine_of().wait(sent.charge_point_id, sent.message_id, wait_s) or sent
+        if final.status in ("pending", "timeout", "offline"):
+            raise CommandNotAnswered(final, extra(final) if extra else None)
+        return Response(
+            status_code=200, content_type=content_types.APPLICATION_JSON, body=view(final)
+        )
+
+    @routes.post(
+        "/api/chargers/<chargePointId>/commands/<action>",
+        tags=TAGS,
+        summary="Send an OCPP command (the body is its request payload)",
+        description="The payload is checked against the OCPP schema of the charger's "
+        "protocol. `timeout` is the command's deadline in seconds.",
+        responses=OUTCOMES,
+    )
+    def send_command(
+        chargePointId: str,
+        action: str,
+        payload: Annotated[dict[str, Any] | None, Body(description="OCPP request payload")] = None,
+        wait: Wait = True,
+        timeout: Annotated[int, Query(ge=1, le=MAX_TIMEOUT_S)] = DEFAULT_TIMEOUT_S,
+    ) -> Response[CommandView]:
+        sent = engine_of().send(
+            path_value(chargePointId),
+            path_value(action),
+            payload or {},
+            timeout_s=timeout,
+            requested_by=ctx.operator(),
+        )
+        return outcome(sent, wait, min(timeout, MAX_SYNC_WAIT_S), CommandView.of)
+
+    @routes.get(
+        "/api/chargers/<chargePointId>/commands/<commandId>",
+        tags=TAGS,
+        summary="A command and its outcome",
+        responses=errors(404),
+    )
+    def get_command(chargePointId: str, commandId: str) -> CommandView:
+        record = engine_of().get(path_value(chargePointId), path_value(commandId))
+        if record is None:
+            raise NotFound(f"command {path_value(commandId)!r} not found")
+        return CommandView.of(record)
+
+    @routes.post(
+        "/api/chargers/<chargePointId>/local-list",
+        tags=TAGS,
+        summary="Send the local authorization list (SendLocalList) built from the id tags",
+        responses=OUTCOMES,
+    )
+    def send_local_list(
+        chargePointId: str, update: LocalListUpdate, wait: Wait = True
+    ) -> Response[CommandView]:
+        sent = ctx.deps.local_list_service().send(
+            path_value(chargePointId),
+            update.updateType,
+            ctx.now(),
+            id_tags=update.idTags,
+            requested_by=ctx.operator(),
+        )
+        return outcome(sent, wait, MAX_SYNC_WAIT_S, CommandView.of)
+
+    def reservation_view(charge_point_id: str, reservation_id: int) -> ReservationView:
+        record = ctx.deps.reservations.get(charge_point_id, reservation_id)
+        if record is None:
+            raise NotFound(f"reservation {reservation_id} not found")
+        return ReservationView.of(record.view(ctx.now()))
+
+    def with_reservation(
+        charge_point_id: str, reservation_id: int
+    ) -> tuple[Callable[[CommandRecord], BaseModel], Callable[[CommandRecord], dict[str, Any]]]:
+        def view(command: CommandRecord) -> ReservationCommand:
+            return ReservationCommand(
+                reservation=reservation_view(charge_point_id, reservation_id),
+                command=CommandView.of(command),
+            )
+
+        def extra(command: CommandRecord) -> dict[str, Any]:
+            reservation = reservation_view(charge_point_id, reservation_id)
+            return {"reservation": reservation.model_dump(mode="json")}
+
+        return view, extra
+
+    @routes.post(
+        "/api/chargers/<chargePointId>/reservations",
+        tags=TAGS,
+        summary="Reserve a connector (ReserveNow)",
+        responses={**OUTCOMES, 202: body("Sent (wait=false)", ReservationCommand)},
+    )
+    def reserve(
+        chargePointId: str, request: ReservationRequest, wait: Wait = True
+    ) -> Response[ReservationCommand]:
+        charge_point_id = path_value(chargePointId)
+        ctx.services.chargers.get(charge_point_id)  # 404 before a reservation is recorded
+        reservation, sent = ctx.deps.reservation_service().reserve(
+            charge_point_id,
+            request.connectorId,
+            request.idTag,
+            request.expiryDate,
+            ctx.now(),
+            parent_id_tag=request.parentIdTag,
+            requested_by=ctx.operator(),
+        )
+        view, extra = with_reservation(charge_point_id, reservation.reservation_id)
+        return outcome(sent, wait, MAX_SYNC_WAIT_S, view, extra)
+
+    @routes.get(
+        "/api/chargers/<chargePointId>/reservations",
+        tags=TAGS,
+        summary="A charger's reservations",
+        responses=errors(404),
+    )
+    def list_reservations(chargePointId: str) -> ReservationList:
+        charge_point_id = path_value(chargePointId)
+        ctx.services.chargers.get(charge_point_id)
+        now = ctx.now()
+        return ReservationList(
+            chargePointId=charge_point_id,
+            items=[
+                ReservationView.of(r.view(now))
+                for r in ctx.deps.reservations.list_for(charge_point_id)
+            ],
+        )
+
+    @routes.delete(
+        "/api/chargers/<chargePointId>/reservations/<reservationId>",
+        tags=TAGS,
+        summary="Cancel a reservation (CancelReservation)",
+        responses={**OUTCOMES, 202: body("Sent (wait=false)", ReservationCommand)},
+    )
+    def cancel_reservation(
+        chargePointId: str, reservationId: int, wait: Wait = True
+    ) -> Response[ReservationCommand]:
+        charge_point_id = path_value(chargePointId)
+        sent = ctx.deps.reservation_service().cancel(
+            charge_point_id, reservationId, requested_by=ctx.operator()
+        )
+        view, extra = with_reservation(charge_point_id, reservationId)
+        return outcome(sent, wait, MAX_SYNC_WAIT_S, view, extra)

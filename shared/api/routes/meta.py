@@ -1,0 +1,32 @@
+"""Health and the OpenAPI document (both public)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+
+from shared.api.context import ApiContext
+from shared.api.models.common import ApiModel
+from shared.timeutil import iso_utc
+
+
+class Health(ApiModel):
+    status: str
+    time: str
+
+
+def register(ctx: ApiContext) -> None:
+    routes = ctx.routes
+
+    @routes.get("/api/health", tags=["meta"], summary="Liveness (no authentication)")
+    def health() -> Health:
+        return Health(status="ok", time=iso_utc(ctx.now()))
+
+    @routes.get("/api/openapi.json", include_in_schema=False)
+    def openapi() -> Response[Any]:
+        return Response(
+            status_code=200,
+            content_type=content_types.APPLICATION_JSON,
+            body=ctx.openapi(),
+        )

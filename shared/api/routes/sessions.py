@@ -1,0 +1,79 @@
+"""Session and energy routes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import AwareDatetime
+
+from shared.api.context import ApiContext, path_value
+from shared.api.models.common import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shared.api.models.sessions import EnergyReportView, SessionPage, SessionView
+from shared.api.routes.responses import errors
+
+TAGS = ["sessions"]
+SessionStatus = Literal["active", "completed", "replaced", "orphan"]
+
+
+def register(ctx: ApiContext) -> None:
+    routes = ctx.routes
+    reports = ctx.services.sessions
+
+    @routes.get(
+        "/api/sessions",
+        tags=TAGS,
+        summary="Sessions of a charger or of an id tag (paged)",
+        description="One of chargePointId / idTag is required. By id tag: newest first, "
+        "`from`/`to` bound the start time. By charger: in transaction id order.",
+    )
+    def list_sessions(
+        charge_point_id: Annotated[
+            str | None, Query(alias="chargePointId", min_length=1, max_length=48)
+        ] = None,
+        id_tag: Annotated[str | None, Query(alias="idTag", min_length=1, max_length=36)] = None,
+        started_from: Annotated[
+            AwareDatetime | None, Query(alias="from", description="Started at or after")
+        ] = None,
+        started_to: Annotated[
+            AwareDatetime | None, Query(alias="to", description="Started at or before")
+        ] = None,
+        status: Annotated[SessionStatus | None, Query()] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+        cursor: Annotated[str | None, Query(max_length=4096)] = None,
+    ) -> SessionPage:
+        page = reports.page(
+            limit,
+            cursor,
+            charge_point_id=charge_point_id,
+            id_tag=id_tag,
+            started_from=started_from,
+            started_to=started_to,
+            status=status,
+        )
+        return SessionPage(
+            items=[SessionView.of(r) for r in page.items], nextCursor=page.next_cursor
+        )
+
+    @routes.get(
+        "/api/chargers/<chargePointId>/sessions/<transactionId>",
+        tags=TAGS,
+        summary="One session",
+        responses=errors(404),
+    )
+    def get_session(chargePointId: str, transactionId: str) -> SessionView:
+        return SessionView.of(reports.get(path_value(chargePointId), path_value(transactionId)))
+
+    @routes.get(
+        "/api/chargers/<chargePointId>/energy",
+        tags=TAGS,
+        summary="Energy per UTC day (default: the last 30 days)",
+        responses=errors(404),
+    )
+    def energy(
+        chargePointId: str,
+        first: Annotated[date | None, Query(alias="from", description="First day")] = None,
+        last: Annotated[date | None, Query(alias="to", description="Last day")] = None,
+    ) -> EnergyReportView:
+        return EnergyReportView.of(reports.energy(path_value(chargePointId), first, last))
