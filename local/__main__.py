@@ -87,6 +87,36 @@ def _delivery_lines(platform: LocalPlatform) -> list[str]:
 DEMO_HEARTBEAT_S = 60
 
 
+DEMO_ID_TAG = "DEMO-TAG"
+
+
+def _seed_demo_id_tag(platform: LocalPlatform) -> None:
+    """An Accepted id tag for the demo charger's sessions (unknown tags are Invalid)."""
+    import boto3
+
+    from shared.adapters.dynamodb_transactions import DynamoIdTagRepository
+    from shared.models.transaction import IdTagRecord
+
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=platform.moto_endpoint,
+        region_name=platform.settings.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
+    )
+    tags = DynamoIdTagRepository(client, platform.environment["ID_TAGS_TABLE"])
+    tags.put(IdTagRecord(DEMO_ID_TAG, "Accepted"))
+
+
+def _demo_session_plan() -> Any:
+    from simulator import SessionPlan
+
+    # A two-minute session right away, then one every five minutes, for as long as it runs.
+    return SessionPlan(
+        sessions=100_000, duration_s=120, meter_interval_s=15, gap_s=180, id_tags=(DEMO_ID_TAG,)
+    )
+
+
 def _demo_runner() -> Callable[..., Coroutine[Any, Any, None]] | None:
     try:
         from simulator import run_demo_charger
@@ -115,15 +145,18 @@ async def run(args: argparse.Namespace) -> int:
         demo: asyncio.Task[None] | None = None
         run_demo = None if args.no_demo else _demo_runner()
         if run_demo is not None:
+            await asyncio.to_thread(_seed_demo_id_tag, platform)
             demo = asyncio.create_task(
-                # The demo heartbeats every minute so there is something to watch; real
-                # chargers follow the interval their BootNotification answer gives.
+                # The demo heartbeats every minute and charges a short session every few
+                # minutes, so there is something to watch; real chargers follow the interval
+                # their BootNotification answer gives.
                 run_demo(
                     platform.ws_url,
                     DEMO_CHARGER_ID,
                     "ocpp1.6",
                     demo_stop,
                     heartbeat_interval_s=DEMO_HEARTBEAT_S,
+                    session_plan=_demo_session_plan(),
                 )
             )
         await stop.wait()
