@@ -232,7 +232,9 @@ class CommandEngine:
     def wait(self, charge_point_id: str, message_id: str, wait_s: float) -> CommandRecord | None:
         """Poll the outcome until it is final or `wait_s` (at most 20 s) has passed."""
         give_up = self.clock_ms() + int(min(wait_s, MAX_SYNC_WAIT_S) * 1000)
-        delay = 0.05
+        # Chargers answer in tens of milliseconds: poll fast first, then back off (each poll is
+        # one strongly consistent read).
+        delay = 0.02
         while True:
             record = self.get(charge_point_id, message_id)
             if record is None or record.done or self.clock_ms() >= give_up:
