@@ -1,77 +1,194 @@
-"""`make bench`: runs every benchmark, writes benchmarks/results/latest.json and BENCHMARKS.md."""
+"""`make bench`: every benchmark, then benchmarks/results/latest.json and BENCHMARKS.md.
+
+python -m benchmarks                 # full run, a few minutes
+python -m benchmarks --quick         # smoke run with tiny sizes -> benchmarks/results/quick/
+python -m benchmarks --skip-load     # everything but the local load runs
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import aws_calls, cold_start, cpu
-
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    cpu_iterations: int
+    import_runs: int
+    first_message_runs: int
+    load_chargers: tuple[int, ...]
+    load_measure_s: float
+    commands: int
+
+
+FULL = Sizes(
+    cpu_iterations=3000,
+    import_runs=10,
+    first_message_runs=10,
+    load_chargers=(100, 500, 1000),
+    load_measure_s=30.0,
+    commands=30,
+)
+QUICK = Sizes(
+    cpu_iterations=30,
+    import_runs=1,
+    first_message_runs=1,
+    load_chargers=(5,),
+    load_measure_s=3.0,
+    commands=2,
+)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return (
+        f"{cpu_model()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
 
 
-def markdown(results: dict[str, Any]) -> str:
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Measured {results['date']} on {results['machine']} by `make bench`.",
-        "",
-        "## CPU per inbound message ($default route, in-memory adapters)",
-        "",
-        "| Message | median µs | p95 µs | ocpp package median µs | ratio |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name, row in results["cpu_per_message"].items():
-        lines.append(
-            f"| {name} | {row['platform']['median_us']} | {row['platform']['p95_us']} | "
-            f"{row['ocpp_package']['median_us']} | {row['ratio_median']} |"
-        )
-    lines += [
-        "",
-        "The ocpp package's path is unpack + schema validation of the CALL + CallResult +",
-        "validation of the response, synchronously (its async thread-pool hop excluded).",
-        "",
-        "## AWS API calls per OCPP message (real handlers and adapters against moto)",
-        "",
-        "| Message | calls | by operation |",
-        "|---|---:|---|",
-    ]
-    for name, row in results["aws_calls"].items():
-        detail = ", ".join(f"{op} {n}" for op, n in row["calls"].items()) or "none"
-        lines.append(f"| {name} | {row['total']} | {detail} |")
-    lines += [
-        "",
-        "## Cold import of each handler module (fresh interpreter, median of 10)",
-        "",
-        "| Function | median ms | max ms |",
-        "|---|---:|---:|",
-    ]
-    for name, row in results["cold_import"].items():
-        lines.append(f"| {name} | {row['median_ms']} | {row['max_ms']} |")
-    return "\n".join(lines) + "\n"
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def main() -> None:
+def _timed(label: str, produce: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    started = time.perf_counter()
+    print(f"[bench] {label} ...", file=sys.stderr, flush=True)
+    section = produce()
+    section["measured_at"] = now()
+    section["elapsed_s"] = round(time.perf_counter() - started, 1)
+    return section
+
+
+def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
+    from benchmarks import (
+        aws_calls,
+        cold_start,
+        command_round_trip,
+        cost_model,
+        cpu,
+        local_load,
+        stack_facts,
+    )
+
+    started = time.perf_counter()
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": machine(),
-        "cpu_per_message": cpu.run(),
-        "aws_calls": aws_calls.run(),
-        "cold_import": cold_start.run(),
+        "quick": sizes is QUICK,
     }
-    out = ROOT / "benchmarks" / "results" / "latest.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    (ROOT / "BENCHMARKS.md").write_text(markdown(results))
-    print(markdown(results))
+    results["cpu"] = _timed(
+        "CPU per message",
+        lambda: {
+            "iterations": sizes.cpu_iterations,
+            "messages": cpu.run(sizes.cpu_iterations),
+            "routes": cpu.run_routes(sizes.cpu_iterations),
+        },
+    )
+    results["aws_calls"] = _timed("AWS calls", lambda: {"steps": aws_calls.run()})
+    results["cost_model"] = _timed(
+        "cost model",
+        lambda: cost_model.run(
+            results["aws_calls"]["steps"],
+            cost_model.cpu_by_step(results["cpu"]["messages"], results["cpu"]["routes"]),
+            stack_facts.load(),
+        ),
+    )
+    results["cold_start"] = _timed(
+        "cold start",
+        lambda: {
+            "runs": sizes.import_runs,
+            "import": cold_start.run(sizes.import_runs),
+            "first_message": cold_start.first_message(sizes.first_message_runs),
+            "packages": cold_start.package_sizes(),
+        },
+    )
+    if load:
+        results["command_round_trip"] = _timed(
+            "command round trip",
+            lambda: command_round_trip.run(sizes.commands, warmup=min(10, sizes.commands)),
+        )
+        results["local_load"] = _timed(
+            "local load",
+            lambda: local_load.run(sizes.load_chargers, sizes.load_measure_s),
+        )
+    results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def write(results: dict[str, Any], json_path: Path, markdown_path: Path) -> None:
+    from benchmarks.report import markdown
+
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(results, indent=2) + "\n")
+    markdown_path.parent.mkdir(parents=True, exist_ok=True)
+    markdown_path.write_text(markdown(results))
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
+    parser.add_argument(
+        "--skip-load",
+        action="store_true",
+        help="skip what runs the local platform (command round trip, local load)",
+    )
+    parser.add_argument(
+        "--report-only", action="store_true", help="only render BENCHMARKS.md from latest.json"
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        help="write latest.json and BENCHMARKS.md here (default: benchmarks/results/ and the "
+        "repository root; with --quick: benchmarks/results/quick/)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.output_dir is not None:
+        json_path, markdown_path = (
+            args.output_dir / "latest.json",
+            args.output_dir / "BENCHMARKS.md",
+        )
+    elif args.quick:
+        json_path, markdown_path = (
+            RESULTS / "quick" / "latest.json",
+            RESULTS / "quick" / "BENCHMARKS.md",
+        )
+    else:
+        json_path, markdown_path = RESULTS / "latest.json", ROOT / "BENCHMARKS.md"
+    if args.report_only:
+        results = json.loads(json_path.read_text())
+    else:
+        results = collect(sizes, load=not args.skip_load)
+    write(results, json_path, markdown_path)
+    print(markdown_path.read_text())
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

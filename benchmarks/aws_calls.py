@@ -1,21 +1,51 @@
-"""AWS API calls per OCPP message, through the real handlers and adapters against moto.
+"""AWS API calls per invocation, through the real Lambda handlers and adapters against moto.
 
-Counted at botocore's lowest level (every API call a client makes, retries excluded), per
-(service, operation), for one representative message of each action after the charger has
-connected and booted. Deterministic: the same code path makes the same calls.
+Every step runs the function's own `functions/<name>/handler.py` (imported fresh, configured
+as the CDK stack configures it: Powertools logging at INFO, metrics on) inside moto, and
+records per invocation: the API calls per "service:Operation" (retries excluded) with their
+billing units (`benchmarks.metering`), and the bytes and lines the handler wrote to
+stdout/stderr (what CloudWatch Logs ingests). Deterministic: the same code path makes the same
+calls. The steps follow one charger's life: the authorizer and $connect, the OCPP 1.6
+messages of a session, an operator command and a workflow's RemoteStartTransaction (sent
+with post_to_connection, answered on $default), the stream and event consumers downstream of
+a session, the OCPP 2.0.1 transaction messages, and $disconnect.
 """
 
 from __future__ import annotations
 
+import base64
+import importlib
 import json
 import os
-from collections import Counter
-from collections.abc import Iterator
+import sys
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from types import ModuleType
 from typing import Any
 from unittest import mock
 
 from benchmarks.frames import TIMESTAMP
+from benchmarks.metering import Meter, Output, captured_output, metering
+
+CHARGER = "BENCH-CP"
+ID_TAG = "BENCH-TAG"
+# OCPP 2.0.1 BasicAuthPassword length rules: 16 to 40 characters.
+PASSWORD = "bench-password-0001"  # noqa: S105  (a benchmark fixture, never a credential)
+MANAGEMENT_ENDPOINT = "https://bench.execute-api.us-east-1.amazonaws.com/prod"
+HANDLERS = (
+    "ws_authorize",
+    "ws_connect",
+    "ws_default",
+    "ws_disconnect",
+    "telemetry_consumer",
+    "energy_rollup",
+)
+# The operator API sends operator commands; a Step Functions task sends the session
+# workflow's RemoteStartTransaction (same engine, same calls; sized like operator_api).
+COMMAND_SENDER = "operator_api"
 
 SCENARIO_16: list[tuple[str, list[Any]]] = [
     (
@@ -155,87 +185,314 @@ SCENARIO_201: list[tuple[str, list[Any]]] = [
 ]
 
 
+@dataclass(frozen=True)
+class FakeContext:
+    """The LambdaContext attributes Powertools reads."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    aws_request_id: str
+
+
+def _context(function: str) -> FakeContext:
+    from infra.catalog import FUNCTIONS_BY_NAME
+
+    return FakeContext(
+        function_name=function,
+        memory_limit_in_mb=FUNCTIONS_BY_NAME[function].memory_mb,
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{function}",
+        aws_request_id=str(uuid.uuid4()),
+    )
+
+
 @contextmanager
-def counting() -> Iterator[Counter[str]]:
+def counting() -> Iterator[Any]:
     """Count every botocore API call made inside the block as 'service:Operation'."""
-    import botocore.client
-
-    calls: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
-
-    def counted(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
-        calls[f"{self.meta.service_model.service_name}:{operation_name}"] += 1
-        return original(self, operation_name, api_params)
-
-    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", counted):
-        yield calls
+    with metering() as meter:
+        yield meter.calls
 
 
 def _environment() -> dict[str, str]:
+    """What the CDK stack gives the functions, with the catalog's local resource names."""
     from local.resources import local_environment
 
-    env = {
+    return {
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         **local_environment(),
-        "TELEMETRY_STREAM_NAME": "csms-telemetry",
+        "WS_MANAGEMENT_ENDPOINT": MANAGEMENT_ENDPOINT,
+        "UNKNOWN_CHARGERS": "reject",
+        "POWERTOOLS_SERVICE_NAME": "csms",
+        "POWERTOOLS_METRICS_NAMESPACE": "Csms",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
     }
-    env.pop("AWS_ENDPOINT_URL", None)
-    return env
+
+
+# Set by the local platform or a developer; the stack sets none of them.
+_UNSET = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "POWERTOOLS_METRICS_DISABLED",
+    "POWERTOOLS_DEV",
+    "OPERATOR_DEV_TOKEN",
+)
+
+
+def _forget_handlers() -> None:
+    for name in [m for m in sys.modules if m == "functions" or m.startswith("functions.")]:
+        del sys.modules[name]
+
+
+def _fresh_handlers() -> dict[str, ModuleType]:
+    """Import the handler modules anew (a cold start) so they read this environment."""
+    _forget_handlers()
+    return {name: importlib.import_module(f"functions.{name}.handler") for name in HANDLERS}
+
+
+class Recorder:
+    """Runs invocations and keeps what each one cost under its step name."""
+
+    def __init__(self) -> None:
+        from infra.catalog import FUNCTIONS_BY_NAME
+
+        self._memory = {f.name: f.memory_mb for f in FUNCTIONS_BY_NAME.values()}
+        self.results: dict[str, dict[str, Any]] = {}
+        self.meters: dict[str, Meter] = {}
+
+    def step(self, name: str, function: str, call: Callable[[], Any]) -> Any:
+        output: Output
+        with metering() as meter, captured_output() as output:
+            response = call()
+        self.meters[name] = meter
+        self.results[name] = {
+            **meter.summary(),
+            "function": function,
+            "memory_mb": self._memory[function],
+            "log_bytes": output.bytes,
+            "log_lines": output.lines,
+        }
+        return response
+
+
+def _reply_of(response: dict[str, Any], what: str) -> list[Any]:
+    reply = json.loads(response["body"])
+    if reply[0] != 3:
+        raise RuntimeError(f"{what} failed: {reply}")
+    return list(reply)
+
+
+def _kinesis_event(records: list[dict[str, Any]]) -> dict[str, Any]:
+    entries = []
+    for sequence, record in enumerate(records, start=1):
+        data = record["Data"]
+        raw = data if isinstance(data, bytes) else str(data).encode("utf-8")
+        entries.append(
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": record["PartitionKey"],
+                    "sequenceNumber": str(sequence),
+                    "data": base64.b64encode(raw).decode("ascii"),
+                    "approximateArrivalTimestamp": 1795600000.0,
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": f"shardId-000000000000:{sequence}",
+                "eventName": "aws:kinesis:record",
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": entries}
+
+
+def _eventbridge_event(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": entry["DetailType"],
+        "source": entry["Source"],
+        "account": "123456789012",
+        "time": "2026-11-25T11:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": json.loads(entry["Detail"]),
+    }
+
+
+def _connect(recorder: Recorder, handlers: dict[str, ModuleType]) -> dict[str, Any]:
+    """Authorizer and $connect for a charger with a password; the route context."""
+    from tests.fakes import authorizer_event, connect_event
+
+    basic = base64.b64encode(f"{CHARGER}:{PASSWORD}".encode()).decode()
+    policy = recorder.step(
+        "ws_authorize $connect (HTTP Basic)",
+        "ws_authorize",
+        lambda: handlers["ws_authorize"].handler(
+            authorizer_event(CHARGER, "ocpp1.6", f"Basic {basic}"), _context("ws_authorize")
+        ),
+    )
+    context = {**policy["context"], "principalId": policy["principalId"]}
+    response = recorder.step(
+        "ws_connect $connect",
+        "ws_connect",
+        lambda: handlers["ws_connect"].handler(
+            connect_event(CHARGER, "ocpp1.6", connection_id="bench=", authorizer=context),
+            _context("ws_connect"),
+        ),
+    )
+    if response["statusCode"] != 200:
+        raise RuntimeError(f"$connect refused: {response}")
+    return context
+
+
+def _messages(
+    recorder: Recorder,
+    handlers: dict[str, ModuleType],
+    version: str,
+    scenario: list[tuple[str, list[Any]]],
+) -> None:
+    from tests.fakes import message_event
+
+    authorizer = {"chargePointId": CHARGER, "protocol": version, "validationMode": "strict"}
+    default = handlers["ws_default"].handler
+    transaction_id = ""
+    for name, frame in scenario:
+        text = json.dumps(frame).replace('"{tx}"', transaction_id or "0")
+        step = f"{version} {name}"
+        event = message_event("bench=", text, authorizer)
+        response = recorder.step(
+            step, "ws_default", partial(default, event, _context("ws_default"))
+        )
+        reply = _reply_of(response, step)
+        if name == "StartTransaction":
+            transaction_id = str(reply[2]["transactionId"])
+        if recorder.meters[step].records and version == "ocpp1.6" and name == "MeterValues":
+            _telemetry(recorder, handlers, recorder.meters[step].records)
+        if name == "StopTransaction":
+            _rollup(recorder, handlers, recorder.meters[step].published)
+
+
+def _telemetry(
+    recorder: Recorder, handlers: dict[str, ModuleType], records: list[dict[str, Any]]
+) -> None:
+    """The stream consumer on a batch holding this one record (one session in the batch)."""
+    event = _kinesis_event(records)
+    response = recorder.step(
+        "telemetry_consumer batch of 1 record",
+        "telemetry_consumer",
+        lambda: handlers["telemetry_consumer"].handler(event, _context("telemetry_consumer")),
+    )
+    if response["batchItemFailures"]:
+        raise RuntimeError(f"telemetry consumer failed: {response}")
+
+
+def _rollup(
+    recorder: Recorder, handlers: dict[str, ModuleType], published: list[dict[str, Any]]
+) -> None:
+    stopped = [e for e in published if e["DetailType"] == "TransactionStopped"]
+    if not stopped:
+        raise RuntimeError("StopTransaction published no TransactionStopped event")
+    event = _eventbridge_event(stopped[0])
+    response = recorder.step(
+        "energy_rollup TransactionStopped",
+        "energy_rollup",
+        lambda: handlers["energy_rollup"].handler(event, _context("energy_rollup")),
+    )
+    if not response["added"]:
+        raise RuntimeError("energy roll-up added nothing")
+
+
+def _commands(recorder: Recorder, handlers: dict[str, ModuleType]) -> None:
+    """A command out with post_to_connection and its CALLRESULT back on $default."""
+    from shared.config import get_settings
+    from shared.wiring import aws_dependencies
+    from tests.fakes import message_event
+
+    engine = aws_dependencies(get_settings()).engine
+    authorizer = {"chargePointId": CHARGER, "protocol": "ocpp1.6", "validationMode": "strict"}
+    default = handlers["ws_default"].handler
+    commands: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = [
+        ("Reset", {"type": "Soft"}, None, {"status": "Accepted"}),
+        (
+            "RemoteStartTransaction",
+            {"connectorId": 1, "idTag": ID_TAG},
+            "bench-task-token",
+            {"status": "Accepted"},
+        ),
+    ]
+    for action, payload, token, answer in commands:
+        record = recorder.step(
+            f"ocpp1.6 {action} send",
+            COMMAND_SENDER,
+            partial(engine.send, CHARGER, action, payload, task_token=token),
+        )
+        event = message_event("bench=", json.dumps([3, record.message_id, answer]), authorizer)
+        response = recorder.step(
+            f"ocpp1.6 {action} reply",
+            "ws_default",
+            partial(default, event, _context("ws_default")),
+        )
+        if "body" in response:
+            raise RuntimeError(f"{action} reply was answered: {response}")
+        outcome = engine.get(CHARGER, record.message_id)
+        if outcome is None or outcome.status != "answered":
+            raise RuntimeError(f"{action} not answered: {outcome}")
+
+
+def _disconnect(
+    recorder: Recorder, handlers: dict[str, ModuleType], context: dict[str, Any]
+) -> None:
+    from tests.fakes import disconnect_event
+
+    recorder.step(
+        "ws_disconnect $disconnect",
+        "ws_disconnect",
+        lambda: handlers["ws_disconnect"].handler(
+            disconnect_event("bench=", authorizer=context), _context("ws_disconnect")
+        ),
+    )
 
 
 def run() -> dict[str, dict[str, Any]]:
-    """{"ocpp1.6 Heartbeat": {"total": 0, "calls": {...}}, ...}"""
+    """{"ocpp1.6 Heartbeat": {"total": 0, "calls": {...}, "capacity": {...}, ...}, ...}"""
     import boto3
     from moto import mock_aws
 
     from shared import config
     from shared.adapters import aws
+    from shared.core.passwords import hash_password
     from shared.models.charger import ChargerRecord
     from shared.models.transaction import IdTagRecord
-    from shared.websocket import message
-    from shared.wiring import aws_dependencies, build_router
-    from tests.fakes import message_event
 
-    results: dict[str, dict[str, Any]] = {}
+    recorder = Recorder()
     with mock.patch.dict(os.environ, _environment()), mock_aws():
+        for name in _UNSET:
+            os.environ.pop(name, None)
         from local.resources import create_resources
 
         create_resources(boto3.session.Session(region_name="us-east-1"))
-        kinesis = boto3.client("kinesis", region_name="us-east-1")
-        if "csms-telemetry" not in kinesis.list_streams()["StreamNames"]:
-            kinesis.create_stream(StreamName="csms-telemetry", ShardCount=1)
         config.get_settings.cache_clear()
         aws.client.cache_clear()
-        deps = aws_dependencies(config.get_settings())
-        router = build_router(deps)
-        deps.chargers.create(ChargerRecord("BENCH-CP"))
-        deps.id_tags.put(IdTagRecord("BENCH-TAG", "Accepted"))
-        for version, scenario in (("ocpp1.6", SCENARIO_16), ("ocpp2.0.1", SCENARIO_201)):
-            authorizer = {
-                "chargePointId": "BENCH-CP",
-                "protocol": version,
-                "validationMode": "strict",
-            }
-            transaction_id = ""
-            for name, frame in scenario:
-                text = json.dumps(frame).replace('"{tx}"', transaction_id or "0")
-                with counting() as calls:
-                    response = message(message_event("bench=", text, authorizer), deps, router)
-                reply = json.loads(response["body"])
-                if reply[0] != 3:
-                    raise RuntimeError(f"{version} {name} failed: {reply}")
-                if name == "StartTransaction":
-                    transaction_id = str(reply[2]["transactionId"])
-                results[f"{version} {name}"] = {
-                    "total": sum(calls.values()),
-                    "calls": dict(sorted(calls.items())),
-                }
-        aws.client.cache_clear()
-        config.get_settings.cache_clear()
-    return results
+        try:
+            handlers = _fresh_handlers()
+            deps = handlers["ws_default"].deps
+            deps.chargers.create(ChargerRecord(CHARGER, password_hash=hash_password(PASSWORD)))
+            deps.id_tags.put(IdTagRecord(ID_TAG, "Accepted"))
+            context = _connect(recorder, handlers)
+            _messages(recorder, handlers, "ocpp1.6", SCENARIO_16)
+            _commands(recorder, handlers)
+            _messages(recorder, handlers, "ocpp2.0.1", SCENARIO_201)
+            _disconnect(recorder, handlers, context)
+        finally:
+            _forget_handlers()
+            aws.client.cache_clear()
+            config.get_settings.cache_clear()
+    return recorder.results
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def _in_this_thread(counted: dict[str, int], fn: Any, *args: Any) -> Any:
         return fn(*args)
 
 
-async def _run(commands: int) -> dict[str, Any]:
+async def _run(commands: int, warmup: int) -> dict[str, Any]:
     from local.platform import LocalPlatform
     from local.settings import LocalSettings
     from shared.config import get_settings
@@ -57,7 +57,7 @@ async def _run(commands: int) -> dict[str, Any]:
         calls: dict[str, int] = {}
         async with SimulatedCharger(platform.ws_url, "BENCH-CMD", handlers=handlers) as cp:
             await cp.boot()
-            for index in range(commands + 10):
+            for index in range(commands + warmup):
                 start = time.perf_counter()
                 sent: dict[str, int] = {}
                 record = await asyncio.to_thread(
@@ -67,9 +67,9 @@ async def _run(commands: int) -> dict[str, Any]:
                 elapsed = (time.perf_counter() - start) * 1000
                 if done is None or done.status != "answered":
                     raise RuntimeError(f"command failed: {done}")
-                if index >= 10:  # warm-up excluded
+                if index >= warmup:
                     samples.append(elapsed)
-                if index == 10:
+                if index == warmup:
                     calls = dict(sorted(sent.items()))
         ordered = sorted(samples)
         return {
@@ -87,8 +87,9 @@ async def _run(commands: int) -> dict[str, Any]:
         thread.join(10)
 
 
-def run(commands: int = 200) -> dict[str, Any]:
-    return asyncio.run(_run(commands))
+def run(commands: int = 200, warmup: int = 10) -> dict[str, Any]:
+    """p50/p95 of `commands` round trips after `warmup` untimed ones."""
+    return asyncio.run(_run(commands, warmup))
 
 
 if __name__ == "__main__":

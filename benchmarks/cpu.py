@@ -3,7 +3,10 @@ side with the `ocpp` package's own path (unpack, validate, build and validate th
 
 Each iteration is a fresh, realistic message: a StartTransaction starts a new session (on its
 own charger, so nothing is replaced), a StopTransaction stops a session started untimed
-before it, meter values carry a new reading.
+before it, meter values carry a new reading, a command's CALLRESULT answers a command sent
+untimed before it. `run_routes()` measures the other WebSocket routes ($connect authorizer
+with an HTTP Basic password, $connect, $disconnect) and a command's send the same way; the
+ocpp package has nothing comparable for them.
 """
 
 from __future__ import annotations
@@ -33,7 +36,11 @@ class Case:
     action: str
     payload: Callable[[int], dict[str, Any]]
     response: dict[str, Any]
-    setup: Callable[[Any, int], None] | None = None
+    # Untimed preparation of iteration n; a reply case's setup returns the command's id.
+    setup: Callable[[Any, int], str | None] | None = None
+    # A CALLRESULT to a command the central system sent (the setup sends it): the frame
+    # answers that command instead of being a CALL.
+    reply: bool = False
 
 
 def _fixed(version: OcppVersion, action: str) -> Callable[[int], dict[str, Any]]:
@@ -55,7 +62,7 @@ def _sample(wh: int) -> list[dict[str, Any]]:
     ]
 
 
-def _active_session(deps: Any, n: int) -> None:
+def _active_session(deps: Any, n: int) -> str | None:
     deps.transactions.create(
         TransactionRecord(
             f"CP{n}",
@@ -69,9 +76,21 @@ def _active_session(deps: Any, n: int) -> None:
             started_at_ms=1795510800000,
         )
     )
+    return None
+
+
+def _command_sent(action: str, payload: dict[str, Any]) -> Callable[[Any, int], str | None]:
+    def setup(deps: Any, n: int) -> str | None:
+        cp = f"CP{n}"
+        deps.chargers.records[cp] = ChargerRecord(cp, protocol="ocpp1.6", connection_id=f"c{n}=")
+        message_id: str = deps.engine.send(cp, action, payload).message_id
+        return message_id
+
+    return setup
 
 
 TIME_OK = {"currentTime": "2026-11-25T10:00:00.000Z"}
+ACCEPTED = {"status": "Accepted"}
 CASES = [
     Case("ocpp1.6 Heartbeat", V16, "Heartbeat", _fixed(V16, "Heartbeat"), TIME_OK),
     Case(
@@ -121,6 +140,24 @@ CASES = [
         },
         {},
         setup=_active_session,
+    ),
+    Case(
+        "ocpp1.6 Reset reply",
+        V16,
+        "Reset",
+        lambda n: ACCEPTED,
+        ACCEPTED,
+        setup=_command_sent("Reset", {"type": "Soft"}),
+        reply=True,
+    ),
+    Case(
+        "ocpp1.6 RemoteStartTransaction reply",
+        V16,
+        "RemoteStartTransaction",
+        lambda n: ACCEPTED,
+        ACCEPTED,
+        setup=_command_sent("RemoteStartTransaction", {"connectorId": 1, "idTag": "TAG"}),
+        reply=True,
     ),
     Case("ocpp2.0.1 Heartbeat", V201, "Heartbeat", _fixed(V201, "Heartbeat"), TIME_OK),
     Case(
@@ -193,19 +230,26 @@ def _platform(case: Case) -> tuple[Callable[[int], Any], Callable[[Any], object]
         cp = f"CP{n}"
         if case.action == "BootNotification":
             deps.chargers.records.setdefault(cp, ChargerRecord(cp))
-        if case.setup is not None:
-            case.setup(deps, n)
+        reply_to = case.setup(deps, n) if case.setup is not None else None
         authorizer = {
             "chargePointId": cp,
             "protocol": case.version.value,
             "validationMode": "strict",
         }
-        frame = json.dumps([2, f"m{n}", case.action, case.payload(n)])
-        return message_event("conn-1=", frame, authorizer=authorizer, at_ms=1_795_600_000_000 + n)
+        if case.reply:
+            frame = json.dumps([3, reply_to, case.payload(n)])
+        else:
+            frame = json.dumps([2, f"m{n}", case.action, case.payload(n)])
+        # Command deadlines run on the wall clock: replies must arrive "now".
+        at_ms = int(time.time() * 1000) if case.reply else 1_795_600_000_000 + n
+        return message_event("conn-1=", frame, authorizer=authorizer, at_ms=at_ms)
 
     def run(event: dict[str, Any]) -> object:
         response = message(event, deps, router)
-        if not response["body"].startswith("[3,"):
+        if case.reply:
+            if "body" in response:
+                raise RuntimeError(f"{case.name}: {response['body']}")
+        elif not response["body"].startswith("[3,"):
             raise RuntimeError(f"{case.name}: {response['body']}")
         return response
 
@@ -218,9 +262,17 @@ def _ocpp_package(case: Case) -> tuple[Callable[[int], Any], Callable[[Any], obj
     ocpp_version = "1.6" if case.version is V16 else "2.0.1"
 
     def prepare(n: int) -> str:
+        if case.reply:
+            return json.dumps([3, f"m{n}", case.payload(n)])
         return json.dumps([2, f"m{n}", case.action, case.payload(n)])
 
     def run(raw: str) -> object:
+        if case.reply:
+            # A CALLRESULT carries no action: the caller keeps it with the pending call.
+            reply = messages.unpack(raw)
+            reply.action = case.action
+            messages._validate_payload(reply, ocpp_version)
+            return reply
         call = messages.unpack(raw)
         messages._validate_payload(call, ocpp_version)
         result = messages.CallResult(call.unique_id, case.response, action=call.action)
@@ -231,6 +283,7 @@ def _ocpp_package(case: Case) -> tuple[Callable[[int], Any], Callable[[Any], obj
 
 
 def run(iterations: int = 3000) -> dict[str, Any]:
+    """{case: {"platform": {median_us, p95_us}, "ocpp_package": {...}, "ratio_median"}}"""
     results: dict[str, Any] = {}
     for case in CASES:
         ours = _measure(*_platform(case), iterations)
@@ -240,4 +293,105 @@ def run(iterations: int = 3000) -> dict[str, Any]:
             "ocpp_package": theirs,
             "ratio_median": round(ours["median_us"] / theirs["median_us"], 3),
         }
+    return results
+
+
+BENCH_PASSWORD = "bench-password-0001"  # noqa: S105  (a benchmark fixture)
+TASK_TOKEN = "bench-task-token"  # noqa: S105  (a Step Functions task token stand-in)
+
+
+def _route_cases() -> dict[str, tuple[Callable[[int], Any], Callable[[Any], object], int]]:
+    """Route name -> (prepare, run, share of the iterations)."""
+    from shared.core.passwords import hash_password
+    from shared.websocket import authorize, connect, disconnect
+    from tests.fakes import authorizer_event, connect_event, disconnect_event
+
+    deps = memory_deps(UNKNOWN_CHARGERS="reject")
+    password_hash = hash_password(BENCH_PASSWORD)
+    context = {"chargePointId": "", "protocol": "ocpp1.6", "validationMode": "strict"}
+
+    def charger(n: int, **fields: Any) -> str:
+        cp = f"CP{n}"
+        deps.chargers.records[cp] = ChargerRecord(cp, **fields)
+        return cp
+
+    def basic(cp: str) -> str:
+        import base64
+
+        return "Basic " + base64.b64encode(f"{cp}:{BENCH_PASSWORD}".encode()).decode()
+
+    def prepare_authorize(n: int) -> dict[str, Any]:
+        cp = charger(n, password_hash=password_hash)
+        return authorizer_event(cp, "ocpp1.6", basic(cp))
+
+    def prepare_connect(n: int) -> dict[str, Any]:
+        cp = charger(n)
+        return connect_event(
+            cp, "ocpp1.6", connection_id=f"c{n}=", authorizer={**context, "chargePointId": cp}
+        )
+
+    def prepare_disconnect(n: int) -> dict[str, Any]:
+        cp = charger(n)
+        connect(
+            connect_event(
+                cp, "ocpp1.6", connection_id=f"c{n}=", authorizer={**context, "chargePointId": cp}
+            ),
+            deps,
+        )
+        return disconnect_event(f"c{n}=", authorizer={**context, "chargePointId": cp})
+
+    def prepare_send(n: int) -> str:
+        return charger(n, protocol="ocpp1.6", connection_id=f"c{n}=")
+
+    def prepare_other_send(n: int) -> str:
+        # Other chargers than prepare_send's: their command slots are still taken.
+        return prepare_send(n + 1_000_000)
+
+    def check(response: dict[str, Any], key: str, expected: object) -> dict[str, Any]:
+        if response.get(key) != expected:
+            raise RuntimeError(f"unexpected route answer: {response}")
+        return response
+
+    return {
+        # scrypt dominates: a few iterations say enough.
+        "ws_authorize $connect (HTTP Basic)": (
+            prepare_authorize,
+            lambda e: check(
+                authorize(e, deps), "principalId", e["queryStringParameters"]["chargePointId"]
+            ),
+            150,
+        ),
+        "ws_connect $connect": (
+            prepare_connect,
+            lambda e: check(connect(e, deps), "statusCode", 200),
+            1,
+        ),
+        "ws_disconnect $disconnect": (
+            prepare_disconnect,
+            lambda e: check(disconnect(e, deps), "statusCode", 200),
+            1,
+        ),
+        "ocpp1.6 Reset send": (
+            prepare_send,
+            lambda cp: deps.engine.send(cp, "Reset", {"type": "Soft"}),
+            1,
+        ),
+        "ocpp1.6 RemoteStartTransaction send": (
+            prepare_other_send,
+            lambda cp: deps.engine.send(
+                cp,
+                "RemoteStartTransaction",
+                {"connectorId": 1, "idTag": "TAG"},
+                task_token=TASK_TOKEN,
+            ),
+            1,
+        ),
+    }
+
+
+def run_routes(iterations: int = 3000) -> dict[str, dict[str, float]]:
+    """{route: {median_us, p95_us}} for the non-$default routes and command sends."""
+    results = {}
+    for name, (prepare, call, divisor) in _route_cases().items():
+        results[name] = _measure(prepare, call, max(3, iterations // divisor))
     return results

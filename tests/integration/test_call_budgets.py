@@ -1,6 +1,7 @@
-"""Hot paths must not gain AWS calls: counted against moto, compared with the committed budgets.
+"""Hot paths must not gain AWS calls or request units: counted against moto, compared with the
+committed budgets.
 
-A count, not a timing: deterministic, so it belongs in the tests."""
+Counts, not timings: deterministic, so they belong in the tests."""
 
 import json
 from pathlib import Path
@@ -11,18 +12,9 @@ from benchmarks.aws_calls import run
 
 BUDGETS = json.loads(
     (Path(__file__).resolve().parents[2] / "benchmarks" / "budgets.json").read_text()
-)["calls_per_message"]
-HOT_PATHS = [
-    "ocpp1.6 Heartbeat",
-    "ocpp1.6 StatusNotification",
-    "ocpp1.6 MeterValues",
-    "ocpp1.6 Authorize",
-    "ocpp1.6 StartTransaction",
-    "ocpp1.6 StopTransaction",
-    "ocpp2.0.1 TransactionEvent Started",
-    "ocpp2.0.1 TransactionEvent Updated",
-    "ocpp2.0.1 TransactionEvent Ended",
-]
+)
+CALLS = BUDGETS["calls_per_message"]
+UNITS = BUDGETS["request_units_per_message"]
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +22,29 @@ def counted():
     return run()
 
 
-@pytest.mark.parametrize("action", HOT_PATHS)
-def test_hot_path_stays_within_its_call_budget(counted, action):
-    assert action in BUDGETS, f"no budget committed for {action}"
-    assert counted[action]["total"] <= BUDGETS[action], counted[action]["calls"]
+def test_every_measured_step_has_a_committed_budget(counted):
+    assert set(counted) == set(CALLS)
+
+
+@pytest.mark.parametrize("step", sorted(CALLS))
+def test_step_stays_within_its_call_budget(counted, step):
+    assert counted[step]["total"] <= CALLS[step], counted[step]["calls"]
+
+
+@pytest.mark.parametrize("step", sorted(UNITS))
+def test_step_stays_within_its_request_unit_budget(counted, step):
+    capacity = counted[step]["capacity"]
+    assert capacity["rru"] <= UNITS[step]["rru"], capacity
+    assert capacity["wru"] + capacity["index_wru"] <= UNITS[step]["wru"], capacity
 
 
 def test_the_cheapest_paths_are_what_the_cost_model_assumes(counted):
     assert counted["ocpp1.6 Heartbeat"]["total"] == 0
     assert counted["ocpp1.6 MeterValues"]["calls"] == {"kinesis:PutRecord": 1}
     assert counted["ocpp2.0.1 TransactionEvent Updated"]["calls"] == {"kinesis:PutRecord": 1}
+
+
+def test_a_command_goes_out_as_one_post_and_its_reply_reaches_the_waiting_task(counted):
+    reply = counted["ocpp1.6 RemoteStartTransaction reply"]
+    assert reply["calls"]["stepfunctions:SendTaskSuccess"] == 1
+    assert counted["ocpp1.6 Reset send"]["websocket_posts"] == 1

@@ -1,0 +1,610 @@
+"""Cost per charger-month at list prices, from measured AWS calls, CPU and log bytes.
+
+The model multiplies what one invocation was measured to cost (`benchmarks.aws_calls`: API
+calls and their billing units, log bytes; `benchmarks.cpu`: CPU per message) by how often a
+reference charger causes it in a month (`Profile`), prices the result (`Prices`, us-east-1
+list prices read on PRICES_READ_ON), and adds the stack's fixed monthly cost shared by the
+fleet. Everything it assumes is in `Assumptions` or `Profile`; docs/cost-model.md explains
+the choices and the levers. Pure arithmetic: no AWS, no I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from benchmarks.stack_facts import FunctionFacts, StackFacts
+from shared.config import API_GATEWAY_MAX_CONNECTION_S, DEFAULT_HEARTBEAT_INTERVAL_S
+
+MONTH_S = 30 * 24 * 3600
+MONTH_HOURS = MONTH_S / 3600
+PRICES_READ_ON = "2026-11-25"
+REGION = "us-east-1"
+# The AWS OCPP gateway sample (Fargate + NLB + IoT Core): ~$175/month for 500 chargers.
+SAMPLE_USD_PER_CHARGER_MONTH = 0.35
+GB = 1_000_000_000  # the larger of the two readings of "GB" gives the smaller bill: not this one
+
+SERVICES = (
+    "API Gateway",
+    "Lambda",
+    "DynamoDB",
+    "Kinesis",
+    "EventBridge",
+    "Step Functions",
+    "CloudWatch Logs",
+    "X-Ray",
+    "Fixed share",
+)
+
+
+@dataclass(frozen=True)
+class Prices:
+    """List prices, us-east-1, read on PRICES_READ_ON; free tiers ignored."""
+
+    websocket_message: float = 1.00 / 1e6  # per 32 KB unit, sent and received
+    websocket_connection_minute: float = 0.25 / 1e6
+    lambda_request: float = 0.20 / 1e6
+    lambda_gb_second_arm: float = 0.0000133334
+    dynamodb_write_unit: float = 0.625 / 1e6
+    dynamodb_read_unit: float = 0.125 / 1e6
+    dynamodb_storage_gb_month: float = 0.25
+    kinesis_shard_hour: float = 0.015
+    kinesis_put_unit: float = 0.014 / 1e6  # per 25 KB PUT payload unit
+    eventbridge_event: float = 1.00 / 1e6  # per 64 KB chunk
+    stepfunctions_transition: float = 0.025 / 1000
+    logs_ingested_gb: float = 0.50
+    logs_stored_gb_month: float = 0.03
+    cloudwatch_dashboard: float = 3.00
+    cloudwatch_alarm: float = 0.10
+    # Not in the project's price list (docs/cost-model.md names the pages they come from):
+    xray_trace: float = 5.00 / 1e6
+    eventbridge_archive_gb: float = 0.10
+    dynamodb_pitr_gb_month: float = 0.20
+    cloudwatch_custom_metric: float = 0.30
+    kms_key_month: float = 1.00
+
+
+# Per-call latency seen by the function (network + service + SDK work), a stated assumption.
+DEFAULT_CALL_LATENCY_MS = {
+    "dynamodb": 5.0,
+    "kinesis": 10.0,
+    "events": 15.0,
+    "apigatewaymanagementapi": 10.0,
+    "stepfunctions": 10.0,
+}
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    chargers: int = 10_000
+    call_latency_ms: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_CALL_LATENCY_MS)
+    )
+    # Lambda gives one full vCPU at 1,769 MB and a proportional share below: CPU measured
+    # on one core here takes 1769/memory times as long.
+    vcpu_memory_mb: int = 1769
+    # CloudWatch Logs counts 26 bytes of overhead per log event.
+    log_event_overhead_bytes: int = 26
+    # Text-format platform lines per invocation: START (~71 B), END (~51 B), REPORT (~135 B);
+    # with active tracing REPORT carries an X-Ray trace line (~95 B).
+    platform_log_bytes: int = 71 + 51 + 135
+    platform_log_lines: int = 3
+    xray_report_bytes: int = 95
+    # X-Ray's default sampling rule: the first request each second, then 5 % (per function).
+    xray_reservoir_per_s: float = 1.0
+    xray_sample_rate: float = 0.05
+    # Peak hour vs average, for sizing the Kinesis shards.
+    peak_to_average: float = 3.0
+    # Session records are kept (no TTL): storage is shown as it is after this many months.
+    storage_months: int = 12
+    # EMF metrics: OcppMessages per action, OcppErrors per action and error, the service
+    # metrics: about this many distinct custom metrics.
+    custom_metrics: int = 40
+    # A StatusNotification per connector after each reconnect (the charger re-announces).
+    status_per_reconnect: int = 1
+    # $connect and $disconnect are not metered as messages.
+    messages_per_connect: int = 0
+    # PutEvents takes up to 10 entries: the consumer batches its summaries in tens.
+    events_per_put: int = 10
+    # Share of ws_default's measured application log bytes that is kept (lever).
+    message_log_share: float = 1.0
+    # The ByIdTag index projects ALL attributes: every session update writes it too.
+    index_writes_on_updates: bool = True
+    eventbridge_archive: bool = True
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    sessions_per_day: float
+    session_minutes: float
+    meter_interval_s: float
+    target_usd: float | None = None
+    # Half of the sessions start from the driver app (workflow + RemoteStartTransaction),
+    # the other half with an RFID card (Authorize first).
+    app_share: float = 0.5
+    connectors: int = 1
+    heartbeat_interval_s: float = DEFAULT_HEARTBEAT_INTERVAL_S
+    # API Gateway closes every connection after 2 hours.
+    reconnects_per_month: float = MONTH_S / API_GATEWAY_MAX_CONNECTION_S
+    # Session workflow: pre-authorise, RemoteStart with task token, wait start, wait stop,
+    # price, capture; ~10 Standard state transitions.
+    workflow_transitions: int = 10
+    # OCPP lets a charger skip a Heartbeat when it sent something else within the interval.
+    heartbeats_while_charging: bool = True
+    # StatusNotification per session: Preparing, Charging, Finishing, Available.
+    status_per_session: int = 4
+
+    @property
+    def sessions(self) -> float:
+        return self.sessions_per_day * MONTH_S / 86400
+
+    @property
+    def meter_values_per_session(self) -> float:
+        return self.session_minutes * 60 / self.meter_interval_s
+
+    @property
+    def heartbeats(self) -> float:
+        awake_s: float = MONTH_S
+        if not self.heartbeats_while_charging:
+            awake_s -= self.sessions * self.session_minutes * 60
+        return awake_s / self.heartbeat_interval_s
+
+
+PROFILES: tuple[Profile, ...] = (
+    Profile(
+        "AC public", sessions_per_day=2, session_minutes=120, meter_interval_s=60, target_usd=0.050
+    ),
+    Profile(
+        "DC fast", sessions_per_day=6, session_minutes=40, meter_interval_s=30, target_usd=0.075
+    ),
+    Profile("DC stress", sessions_per_day=8, session_minutes=45, meter_interval_s=15),
+)
+
+
+@dataclass(frozen=True)
+class ActionCost:
+    """What one invocation was measured to cost."""
+
+    function: str
+    calls: Mapping[str, int] = field(default_factory=dict)
+    read_units: float = 0.0
+    write_units: float = 0.0
+    index_write_units: float = 0.0
+    events: int = 0
+    event_bytes: int = 0
+    kinesis_units: int = 0
+    kinesis_bytes: int = 0
+    posts: int = 0
+    log_bytes: int = 0
+    log_lines: int = 0
+    cpu_us: float = 0.0
+    item_bytes: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_measured(cls, row: Mapping[str, Any], cpu_us: float) -> ActionCost:
+        capacity = row.get("capacity", {})
+        return cls(
+            function=row["function"],
+            calls=dict(row.get("calls", {})),
+            read_units=float(capacity.get("rru", 0.0)),
+            write_units=float(capacity.get("wru", 0.0)),
+            index_write_units=float(capacity.get("index_wru", 0.0)),
+            events=int(row.get("events", 0)),
+            event_bytes=int(row.get("event_bytes", 0)),
+            kinesis_units=int(row.get("kinesis_payload_units", 0)),
+            kinesis_bytes=int(row.get("kinesis_bytes", 0)),
+            posts=int(row.get("websocket_posts", 0)),
+            log_bytes=int(row.get("log_bytes", 0)),
+            log_lines=int(row.get("log_lines", 0)),
+            cpu_us=cpu_us,
+            item_bytes=dict(row.get("item_bytes", {})),
+        )
+
+    def calls_to(self, service: str) -> int:
+        return sum(n for name, n in self.calls.items() if name.split(":")[0] == service)
+
+
+# Measured steps the model uses (benchmarks.aws_calls names).
+HEARTBEAT = "ocpp1.6 Heartbeat"
+STATUS = "ocpp1.6 StatusNotification"
+AUTHORIZE = "ocpp1.6 Authorize"
+START = "ocpp1.6 StartTransaction"
+METER_VALUES = "ocpp1.6 MeterValues"
+STOP = "ocpp1.6 StopTransaction"
+REMOTE_START_SEND = "ocpp1.6 RemoteStartTransaction send"
+REMOTE_START_REPLY = "ocpp1.6 RemoteStartTransaction reply"
+AUTHORIZER = "ws_authorize $connect (HTTP Basic)"
+CONNECT = "ws_connect $connect"
+DISCONNECT = "ws_disconnect $disconnect"
+CONSUMER = "telemetry_consumer batch of 1 record"
+ROLLUP = "energy_rollup TransactionStopped"
+TRANSACTIONS_TABLE = "csms-transactions"
+ENERGY_TABLE = "csms-energy-daily"
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How often a charger causes one measured invocation in a month."""
+
+    action: str
+    count: float
+    # API Gateway messages per occurrence: frames in, route responses and posts out.
+    messages_in: int = 0
+    messages_out: int = 0
+    # An API Gateway route request: one access log line.
+    routed: bool = False
+
+
+def monthly_usage(profile: Profile, assumptions: Assumptions) -> list[Usage]:
+    """One charger's invocations in a month (OCPP 1.6, every CALL answered on its route)."""
+    sessions = profile.sessions
+    app = sessions * profile.app_share
+    reconnects = profile.reconnects_per_month
+    status = (
+        sessions * profile.status_per_session
+        + reconnects * profile.connectors * assumptions.status_per_reconnect
+    )
+    connect_messages = assumptions.messages_per_connect
+    return [
+        Usage(HEARTBEAT, profile.heartbeats, 1, 1, routed=True),
+        Usage(STATUS, status, 1, 1, routed=True),
+        Usage(AUTHORIZE, sessions - app, 1, 1, routed=True),
+        Usage(START, sessions, 1, 1, routed=True),
+        Usage(METER_VALUES, sessions * profile.meter_values_per_session, 1, 1, routed=True),
+        Usage(STOP, sessions, 1, 1, routed=True),
+        Usage(REMOTE_START_SEND, app, 0, 0),  # its post counts as the message out
+        Usage(REMOTE_START_REPLY, app, 1, 0, routed=True),
+        Usage(AUTHORIZER, reconnects),
+        Usage(CONNECT, reconnects, connect_messages, 0, routed=True),
+        Usage(DISCONNECT, reconnects, connect_messages, 0, routed=True),
+        Usage(ROLLUP, sessions),
+    ]
+
+
+@dataclass(frozen=True)
+class ConsumerShape:
+    """How the telemetry consumer sees a fleet's meter values."""
+
+    records_per_s: float
+    records_per_batch: float
+    # Session updates (one write + one summary event each) per record.
+    updates_per_record: float
+
+
+def consumer_shape(profile: Profile, assumptions: Assumptions, facts: StackFacts) -> ConsumerShape:
+    meter_values = profile.sessions * profile.meter_values_per_session
+    rate = assumptions.chargers * meter_values / MONTH_S
+    per_batch = min(float(facts.consumer_batch_size), max(1.0, rate * facts.consumer_window_s))
+    span_s = per_batch / rate if rate else 0.0
+    # A session's records in one batch: those of the span the batch covers.
+    per_session = max(1.0, span_s / profile.meter_interval_s)
+    return ConsumerShape(rate, per_batch, 1.0 / per_session)
+
+
+def lambda_duration_ms(action: ActionCost, memory_mb: int, assumptions: Assumptions) -> int:
+    """Billed duration: CPU at the memory's vCPU share + the calls' latency, rounded up."""
+    cpu_ms = action.cpu_us / 1000 * max(1.0, assumptions.vcpu_memory_mb / memory_mb)
+    wait_ms = sum(
+        n * assumptions.call_latency_ms.get(name.split(":")[0], 10.0)
+        for name, n in action.calls.items()
+    )
+    return max(1, math.ceil(cpu_ms + wait_ms))
+
+
+def _gb_seconds(duration_ms: float, memory_mb: int) -> float:
+    return duration_ms / 1000 * memory_mb / 1024
+
+
+def _log_bytes_per_invocation(
+    app_bytes: float, app_lines: float, facts: FunctionFacts, assumptions: Assumptions
+) -> float:
+    overhead = assumptions.log_event_overhead_bytes
+    total = app_bytes + app_lines * overhead
+    if facts.platform_logs:
+        total += assumptions.platform_log_bytes + assumptions.platform_log_lines * overhead
+        if facts.tracing:
+            total += assumptions.xray_report_bytes
+    return total
+
+
+@dataclass
+class _Bill:
+    usd: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    log_bytes: float = 0.0
+    invocations: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    messages: float = 0.0
+    write_units: float = 0.0
+    read_units: float = 0.0
+    events: float = 0.0
+
+
+def _invoke(
+    bill: _Bill,
+    action: ActionCost,
+    count: float,
+    facts: FunctionFacts,
+    prices: Prices,
+    assumptions: Assumptions,
+    *,
+    index_writes: bool = True,
+) -> None:
+    """Add `count` invocations of `action` to the bill."""
+    duration = lambda_duration_ms(action, facts.memory_mb, assumptions)
+    bill.invocations[action.function] += count
+    bill.usd["Lambda"] += count * (
+        prices.lambda_request + _gb_seconds(duration, facts.memory_mb) * prices.lambda_gb_second_arm
+    )
+    writes = action.write_units + (action.index_write_units if index_writes else 0.0)
+    bill.write_units += count * writes
+    bill.read_units += count * action.read_units
+    bill.usd["DynamoDB"] += count * (
+        writes * prices.dynamodb_write_unit + action.read_units * prices.dynamodb_read_unit
+    )
+    _events(bill, action, count, prices, assumptions)
+    bill.usd["Kinesis"] += count * action.kinesis_units * prices.kinesis_put_unit
+    share = assumptions.message_log_share if action.function == "ws_default" else 1.0
+    bill.log_bytes += count * _log_bytes_per_invocation(
+        action.log_bytes * share, action.log_lines * share, facts, assumptions
+    )
+
+
+def _events(
+    bill: _Bill, action: ActionCost, count: float, prices: Prices, assumptions: Assumptions
+) -> None:
+    bill.events += count * action.events
+    bill.usd["EventBridge"] += count * action.events * prices.eventbridge_event
+    if assumptions.eventbridge_archive:
+        bill.usd["EventBridge"] += count * action.event_bytes / GB * prices.eventbridge_archive_gb
+
+
+def _consumer(
+    bill: _Bill,
+    action: ActionCost,
+    records: float,
+    shape: ConsumerShape,
+    facts: FunctionFacts,
+    prices: Prices,
+    assumptions: Assumptions,
+) -> None:
+    """The telemetry consumer's share per meter-values record, from a 1-record batch."""
+    updates = shape.updates_per_record
+    batch_updates = shape.records_per_batch * updates
+    per_batch = replace(
+        action,
+        calls={
+            "dynamodb:UpdateItem": math.ceil(batch_updates),
+            "events:PutEvents": math.ceil(batch_updates / assumptions.events_per_put),
+        },
+        cpu_us=action.cpu_us * shape.records_per_batch,
+    )
+    batches = records / shape.records_per_batch
+    duration = lambda_duration_ms(per_batch, facts.memory_mb, assumptions)
+    bill.invocations[action.function] += batches
+    bill.usd["Lambda"] += batches * (
+        prices.lambda_request + _gb_seconds(duration, facts.memory_mb) * prices.lambda_gb_second_arm
+    )
+    index = action.index_write_units if assumptions.index_writes_on_updates else 0.0
+    writes = records * updates * (action.write_units + index)
+    bill.write_units += writes
+    bill.usd["DynamoDB"] += writes * prices.dynamodb_write_unit
+    _events(bill, action, records * updates, prices, assumptions)
+    bill.log_bytes += batches * _log_bytes_per_invocation(
+        action.log_bytes, action.log_lines, facts, assumptions
+    )
+
+
+def _xray_traces(
+    invocations: Mapping[str, float], facts: StackFacts, assumptions: Assumptions
+) -> float:
+    """Traces a charger's share of the fleet records in a month (default sampling rule)."""
+    traces = 0.0
+    for function, per_charger in invocations.items():
+        function_facts = facts.functions.get(function)
+        if function_facts is None or not function_facts.tracing:
+            continue
+        rate = per_charger * assumptions.chargers / MONTH_S
+        reservoir = min(rate, assumptions.xray_reservoir_per_s)
+        sampled_per_s = reservoir + assumptions.xray_sample_rate * (rate - reservoir)
+        traces += sampled_per_s * MONTH_S / assumptions.chargers
+    return traces
+
+
+def kinesis_shards(
+    profile: Profile,
+    measured: Mapping[str, ActionCost],
+    assumptions: Assumptions,
+    facts: StackFacts,
+) -> int:
+    """Shards the fleet's peak meter values need (1,000 records/s and 1 MB/s in per shard)."""
+    shape = consumer_shape(profile, assumptions, facts)
+    peak_records = shape.records_per_s * assumptions.peak_to_average
+    record_bytes = measured[METER_VALUES].kinesis_bytes
+    return max(
+        facts.kinesis_shards,
+        math.ceil(peak_records / 1000),
+        math.ceil(peak_records * record_bytes / 1_000_000),
+    )
+
+
+def fixed_monthly(
+    facts: StackFacts, prices: Prices, assumptions: Assumptions, shards: int
+) -> dict[str, float]:
+    """The stack's monthly cost whatever the traffic."""
+    return {
+        "Kinesis shard-hours": shards * MONTH_HOURS * prices.kinesis_shard_hour,
+        "CloudWatch dashboard": facts.dashboards * prices.cloudwatch_dashboard,
+        "CloudWatch alarms": facts.alarms * prices.cloudwatch_alarm,
+        "CloudWatch custom metrics (EMF)": assumptions.custom_metrics
+        * prices.cloudwatch_custom_metric,
+        "KMS keys": facts.kms_keys * prices.kms_key_month,
+        "Cognito (no MAU)": 0.0,
+        "DynamoDB PITR of the small tables": 0.0,
+    }
+
+
+def storage_per_charger_month(
+    profile: Profile, measured: Mapping[str, ActionCost], prices: Prices, assumptions: Assumptions
+) -> float:
+    """Session records and daily energy items kept, as they stand after storage_months."""
+    session_bytes = measured[STOP].item_bytes.get(TRANSACTIONS_TABLE, 1024)
+    day_bytes = measured[ROLLUP].item_bytes.get(ENERGY_TABLE, 128)
+    # DynamoDB adds 100 bytes of overhead per item and per index entry; ByIdTag copies it all.
+    per_month = profile.sessions * 2 * (session_bytes + 100) + 30 * (day_bytes + 100)
+    stored = per_month * assumptions.storage_months
+    return stored / GB * (prices.dynamodb_storage_gb_month + prices.dynamodb_pitr_gb_month)
+
+
+def charger_month(
+    profile: Profile,
+    measured: Mapping[str, ActionCost],
+    facts: StackFacts,
+    prices: Prices | None = None,
+    assumptions: Assumptions | None = None,
+) -> dict[str, Any]:
+    """$ per charger-month of one profile, by service, at assumptions.chargers chargers."""
+    prices = prices or Prices()
+    assumptions = assumptions or Assumptions()
+    bill = _Bill()
+    usage = monthly_usage(profile, assumptions)
+    routed = 0.0
+    for use in usage:
+        action = measured[use.action]
+        _invoke(
+            bill,
+            action,
+            use.count,
+            facts.functions[action.function],
+            prices,
+            assumptions,
+            index_writes=assumptions.index_writes_on_updates or use.action == START,
+        )
+        bill.messages += use.count * (use.messages_in + use.messages_out + action.posts)
+        routed += use.count if use.routed else 0.0
+    meter_values = profile.sessions * profile.meter_values_per_session
+    shape = consumer_shape(profile, assumptions, facts)
+    consumer = measured[CONSUMER]
+    _consumer(
+        bill, consumer, meter_values, shape, facts.functions[consumer.function], prices, assumptions
+    )
+
+    minutes = MONTH_S / 60
+    bill.usd["API Gateway"] = (
+        bill.messages * prices.websocket_message + minutes * prices.websocket_connection_minute
+    )
+    bill.usd["Step Functions"] = (
+        profile.sessions * profile.app_share * profile.workflow_transitions
+    ) * prices.stepfunctions_transition
+    access_bytes = routed * (
+        (facts.access_log_line_bytes or 0)
+        + (assumptions.log_event_overhead_bytes if facts.access_log_line_bytes else 0)
+    )
+    log_bytes = bill.log_bytes + access_bytes
+    retention_months = facts.log_retention_days / 30
+    bill.usd["CloudWatch Logs"] = (
+        log_bytes / GB * (prices.logs_ingested_gb + prices.logs_stored_gb_month * retention_months)
+    )
+    traces = _xray_traces(bill.invocations, facts, assumptions)
+    bill.usd["X-Ray"] = traces * prices.xray_trace
+    storage = storage_per_charger_month(profile, measured, prices, assumptions)
+    bill.usd["DynamoDB"] += storage
+    shards = kinesis_shards(profile, measured, assumptions, facts)
+    fixed = fixed_monthly(facts, prices, assumptions, shards)
+    bill.usd["Kinesis"] += fixed["Kinesis shard-hours"] / assumptions.chargers
+    bill.usd["Fixed share"] = (
+        sum(v for k, v in fixed.items() if k != "Kinesis shard-hours") / assumptions.chargers
+    )
+
+    services = {name: bill.usd.get(name, 0.0) for name in SERVICES}
+    total = sum(services.values())
+    floor = bill.usd["API Gateway"]
+    return {
+        "profile": dataclasses.asdict(profile),
+        "usd_by_service": {k: round(v, 8) for k, v in services.items()},
+        "usd_total": round(total, 8),
+        "api_gateway_floor_usd": round(floor, 8),
+        "target_usd": profile.target_usd,
+        "meets_target": None if profile.target_usd is None else total <= profile.target_usd,
+        "share_of_sample": round(total / SAMPLE_USD_PER_CHARGER_MONTH, 4),
+        "volumes": {
+            "websocket_messages": round(bill.messages),
+            "connection_minutes": round(minutes),
+            "lambda_invocations": {k: round(v, 1) for k, v in sorted(bill.invocations.items())},
+            "dynamodb_write_units": round(bill.write_units, 1),
+            "dynamodb_read_units": round(bill.read_units, 1),
+            "eventbridge_events": round(bill.events, 1),
+            "log_bytes": round(log_bytes),
+            "xray_traces": round(traces, 1),
+            "workflow_transitions": profile.sessions
+            * profile.app_share
+            * profile.workflow_transitions,
+            "kinesis_shards": shards,
+            "consumer_records_per_batch": round(shape.records_per_batch, 1),
+            "consumer_updates_per_record": round(shape.updates_per_record, 3),
+            "storage_usd": round(storage, 8),
+        },
+    }
+
+
+def measured_actions(
+    aws_calls: Mapping[str, Mapping[str, Any]], cpu_us: Mapping[str, float]
+) -> dict[str, ActionCost]:
+    """The benchmarks' results as the model's inputs (CPU per step, 0 when not measured)."""
+    return {
+        name: ActionCost.from_measured(row, cpu_us.get(name, 0.0))
+        for name, row in aws_calls.items()
+    }
+
+
+def cpu_by_step(cpu: Mapping[str, Any], routes: Mapping[str, Any]) -> dict[str, float]:
+    """Median µs per step from benchmarks.cpu's run() and run_routes()."""
+    values = {name: float(row["platform"]["median_us"]) for name, row in cpu.items()}
+    values.update({name: float(row["median_us"]) for name, row in routes.items()})
+    return values
+
+
+def run(
+    aws_calls: Mapping[str, Mapping[str, Any]],
+    cpu_us: Mapping[str, float],
+    facts: StackFacts,
+    prices: Prices | None = None,
+    assumptions: Assumptions | None = None,
+    profiles: Iterable[Profile] = PROFILES,
+) -> dict[str, Any]:
+    from benchmarks.cost_levers import lever_savings
+
+    prices = prices or Prices()
+    assumptions = assumptions or Assumptions()
+    measured = measured_actions(aws_calls, cpu_us)
+    results = {
+        profile.name: {
+            **charger_month(profile, measured, facts, prices, assumptions),
+            "lever_savings_usd": lever_savings(profile, measured, facts, prices, assumptions),
+        }
+        for profile in profiles
+    }
+    shards = max(r["volumes"]["kinesis_shards"] for r in results.values())
+    fixed = fixed_monthly(facts, prices, assumptions, shards)
+    return {
+        "prices_read_on": PRICES_READ_ON,
+        "region": REGION,
+        "chargers": assumptions.chargers,
+        "sample_usd_per_charger_month": SAMPLE_USD_PER_CHARGER_MONTH,
+        "stack": {
+            "source": facts.source,
+            "alarms": facts.alarms,
+            "alarms_source": facts.alarms_source,
+            "notes": list(facts.notes),
+        },
+        "fixed_monthly_usd": {k: round(v, 2) for k, v in fixed.items()},
+        "fixed_monthly_total_usd": round(sum(fixed.values()), 2),
+        "assumptions": {
+            k: (dict(v) if isinstance(v, Mapping) else v)
+            for k, v in dataclasses.asdict(assumptions).items()
+        },
+        "profiles": results,
+    }

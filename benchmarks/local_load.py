@@ -1,0 +1,275 @@
+"""Load on the local platform: N simulated chargers, accelerated, for a bounded time.
+
+The platform runs as its own process (`python -m local --no-demo` on free ports), so its
+peak memory (VmHWM) and CPU time can be read from /proc; the simulator's fleet runs in this
+process. Chargers heartbeat every few seconds and charge in short sessions with meter values
+every few seconds (half of the sessions Authorize first). Round trips are CALL -> CALLRESULT
+times seen by the chargers, counted only after the ramp-up (steady state); errors are
+counted over the whole run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LOAD_TAG = "LOAD-TAG"
+TARGET_CHARGERS = 1000
+TARGET_P95_MS = 50.0
+# Printed by `python -m local` once it serves.
+READY_LINE = "Press Ctrl-C to stop."
+
+
+@dataclass(frozen=True)
+class LoadConfig:
+    chargers: int
+    # Steady-state measurement after the ramp-up and settle time.
+    measure_s: float = 30.0
+    ramp_up_s: float | None = None  # None: 1 s per 100 chargers, at least 2 s
+    settle_s: float = 3.0
+    heartbeat_interval_s: float = 5.0
+    session_s: float = 30.0
+    meter_interval_s: float = 5.0
+    sessions_per_hour: float = 30.0
+    start_timeout_s: float = 60.0
+
+    @property
+    def ramp_s(self) -> float:
+        return self.ramp_up_s if self.ramp_up_s is not None else max(2.0, self.chargers / 100)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _proc_status(pid: int) -> dict[str, int]:
+    """VmRSS / VmHWM in kB from /proc (Linux only; {} elsewhere)."""
+    values: dict[str, int] = {}
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0])
+    return values
+
+
+def _cpu_seconds(pid: int) -> float:
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+class PlatformProcess:
+    """`python -m local` on free ports; its output goes to a file (a full pipe would stall it)."""
+
+    def __init__(self, start_timeout_s: float) -> None:
+        self.port = _free_port()
+        self.moto_port = _free_port()
+        self._timeout = start_timeout_s
+        self._log = tempfile.NamedTemporaryFile("w+", prefix="local-load-", suffix=".log")  # noqa: SIM115
+        self.process: subprocess.Popen[str] | None = None
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ocpp"
+
+    @property
+    def moto_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.moto_port}"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "local",
+            "--port",
+            str(self.port),
+            "--moto-port",
+            str(self.moto_port),
+            "--no-demo",
+            "--log-level",
+            "WARNING",
+        ]
+
+    def __enter__(self) -> PlatformProcess:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env.pop("AWS_ENDPOINT_URL", None)
+        self.process = subprocess.Popen(
+            self.command(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.monotonic() + self._timeout
+        while not self._ready():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.__exit__()
+                raise RuntimeError(f"local platform did not start:\n{self.log_tail()}")
+            time.sleep(0.1)
+        return self
+
+    def _ready(self) -> bool:
+        # The banner comes once resources exist and the handlers are loaded.
+        self._log.flush()
+        return READY_LINE in Path(self._log.name).read_text(errors="replace")
+
+    def log_tail(self, lines: int = 20) -> str:
+        self._log.flush()
+        return "\n".join(Path(self._log.name).read_text(errors="replace").splitlines()[-lines:])
+
+    def __exit__(self, *exc: object) -> None:
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        self._log.close()
+
+
+def _provision(moto_endpoint: str) -> None:
+    """The id tag the simulated drivers use."""
+    import boto3
+
+    from infra.catalog import ID_TAGS
+
+    boto3.client(
+        "dynamodb",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="load",
+        aws_secret_access_key="load",  # noqa: S106  (moto accepts any credentials)
+    ).put_item(
+        TableName=ID_TAGS.local_name,
+        Item={"idTag": {"S": LOAD_TAG}, "status": {"S": "Accepted"}},
+    )
+
+
+async def _drive(config: LoadConfig, platform: PlatformProcess) -> dict[str, Any]:
+    from simulator.fleet import FleetConfig, run_fleet
+    from simulator.session_plan import SessionPlan
+    from simulator.stats import RoundTrip, Stats
+
+    assert platform.process is not None
+    pid = platform.process.pid
+    fleet = FleetConfig(
+        url=platform.ws_url,
+        chargers=config.chargers,
+        duration_s=config.ramp_s + config.settle_s + config.measure_s,
+        heartbeat_interval_s=config.heartbeat_interval_s,
+        ramp_up_s=config.ramp_s,
+        id_prefix="LOAD-",
+        session_plan=SessionPlan(
+            sessions_per_hour=config.sessions_per_hour,
+            duration_s=config.session_s,
+            meter_interval_s=config.meter_interval_s,
+            id_tags=(LOAD_TAG,),
+            authorize_share=0.5,
+        ),
+    )
+    stats = Stats()
+    marks: dict[str, float] = {}
+    peak_rss = [0]
+
+    async def measure() -> None:
+        await asyncio.sleep(config.ramp_s + config.settle_s)
+        marks.update(
+            samples=len(stats.round_trips_s),
+            sent=stats.messages_sent,
+            at=time.perf_counter(),
+            cpu=_cpu_seconds(pid),
+            own_cpu=time.process_time(),
+        )
+        while True:
+            peak_rss[0] = max(peak_rss[0], _proc_status(pid).get("VmRSS", 0))
+            await asyncio.sleep(1.0)
+
+    watcher = asyncio.create_task(measure())
+    summary = await run_fleet(fleet, stats=stats)
+    watcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watcher
+    ended = time.perf_counter()
+    if "at" not in marks:
+        raise RuntimeError("the run ended before the measurement window opened")
+    window_s = min(config.measure_s, ended - marks["at"])
+    steady = RoundTrip.of(stats.round_trips_s[int(marks["samples"]) :])
+    sent = stats.messages_sent - int(marks["sent"])
+    platform_cpu = _cpu_seconds(pid) - marks["cpu"]
+    status = _proc_status(pid)
+    return {
+        "chargers": config.chargers,
+        "accepted": summary.accepted,
+        "connected_at_end": summary.connected,
+        "measure_s": round(window_s, 1),
+        "messages_per_s": round(sent / window_s, 1) if window_s > 0 else 0.0,
+        "round_trip_ms": {
+            "count": steady.count,
+            "p50": steady.p50_ms,
+            "p95": steady.p95_ms,
+            "p99": steady.p99_ms,
+            "max": steady.max_ms,
+        },
+        "round_trip_whole_run_ms": asdict(summary.round_trip),
+        "errors": summary.error_count,
+        "error_kinds": summary.errors,
+        "sessions_completed": summary.sessions.sessions_completed,
+        "reconnects": summary.reconnects,
+        "platform_peak_rss_mb": round(max(status.get("VmHWM", 0), peak_rss[0]) / 1024, 1),
+        "platform_cpu_per_s": round(platform_cpu / window_s, 2) if window_s > 0 else None,
+        "simulator_cpu_per_s": round(
+            (time.process_time() - marks["own_cpu"]) / max(ended - marks["at"], 1e-9), 2
+        ),
+    }
+
+
+def run_one(
+    config: LoadConfig, platform_type: type[PlatformProcess] = PlatformProcess
+) -> dict[str, Any]:
+    with platform_type(config.start_timeout_s) as platform:
+        _provision(platform.moto_endpoint)
+        return asyncio.run(_drive(config, platform))
+
+
+def run(sizes: tuple[int, ...] = (100, 500, 1000), measure_s: float = 30.0) -> dict[str, Any]:
+    """{"runs": {N: figures}, "target": {...}}: one fresh platform per fleet size."""
+    runs = {str(n): run_one(LoadConfig(chargers=n, measure_s=measure_s)) for n in sizes}
+    at_target = runs.get(str(TARGET_CHARGERS))
+    met = None
+    if at_target is not None:
+        p95 = at_target["round_trip_ms"]["p95"]
+        met = at_target["errors"] == 0 and p95 is not None and p95 < TARGET_P95_MS
+    return {
+        "config": asdict(LoadConfig(chargers=0, measure_s=measure_s)),
+        "runs": runs,
+        "target": {
+            "chargers": TARGET_CHARGERS,
+            "p95_ms_below": TARGET_P95_MS,
+            "errors": 0,
+            "met": met,
+        },
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    sizes = tuple(int(n) for n in sys.argv[1:]) or (100, 500, 1000)
+    print(json.dumps(run(sizes), indent=2))

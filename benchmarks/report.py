@@ -1,0 +1,401 @@
+"""BENCHMARKS.md from benchmarks/results/latest.json."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from benchmarks.cost_levers import ALL_PLATFORM_LEVERS
+from benchmarks.cost_model import SERVICES
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]], align: str = "") -> list[str]:
+    align = align or "l" + "r" * (len(header) - 1)
+    marks = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(marks) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def _usd(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def _stamp(section: Mapping[str, Any], results: Mapping[str, Any]) -> str:
+    return f"_Measured {section.get('measured_at', results['date'])} on {results['machine']}._"
+
+
+def _costs(results: Mapping[str, Any]) -> list[str]:
+    cost = results["cost_model"]
+    profiles: Mapping[str, Any] = cost["profiles"]
+    lines = [
+        "## Cost per charger-month (list prices)",
+        "",
+        _stamp(cost, results) + f" Prices: {cost['region']}, read {cost['prices_read_on']}; "
+        f"{cost['chargers']:,} chargers; OCPP 1.6; see docs/cost-model.md.",
+        "",
+    ]
+    header = ["Service", *profiles]
+    rows: list[list[object]] = [
+        [service, *(_usd(p["usd_by_service"][service]) for p in profiles.values())]
+        for service in SERVICES
+    ]
+    rows.append(["**Total**", *(f"**{_usd(p['usd_total'])}**" for p in profiles.values())])
+    rows.append(
+        ["API Gateway floor", *(_usd(p["api_gateway_floor_usd"]) for p in profiles.values())]
+    )
+    rows.append(
+        [
+            "Target",
+            *("-" if p["target_usd"] is None else _usd(p["target_usd"]) for p in profiles.values()),
+        ]
+    )
+    rows.append(
+        [
+            "Target met",
+            *(
+                "-" if p["meets_target"] is None else ("yes" if p["meets_target"] else "**no**")
+                for p in profiles.values()
+            ),
+        ]
+    )
+    rows.append(
+        [
+            f"vs AWS OCPP gateway sample (${cost['sample_usd_per_charger_month']:.2f})",
+            *(f"{p['share_of_sample']:.0%}" for p in profiles.values()),
+        ]
+    )
+    rows.append(
+        [
+            f"With {ALL_PLATFORM_LEVERS.lower()}",
+            *(
+                _usd(p["usd_total"] - p["lever_savings_usd"][ALL_PLATFORM_LEVERS])
+                for p in profiles.values()
+            ),
+        ]
+    )
+    lines += _table(header, rows)
+    lines += _binding(profiles)
+    lines += ["", "Monthly volumes per charger:", ""]
+    volume_rows = [
+        [
+            "WebSocket messages",
+            *(f"{p['volumes']['websocket_messages']:,}" for p in profiles.values()),
+        ],
+        [
+            "Lambda invocations",
+            *(
+                f"{sum(p['volumes']['lambda_invocations'].values()):,.0f}"
+                for p in profiles.values()
+            ),
+        ],
+        [
+            "DynamoDB WRU / RRU",
+            *(
+                f"{p['volumes']['dynamodb_write_units']:,.0f} / "
+                f"{p['volumes']['dynamodb_read_units']:,.0f}"
+                for p in profiles.values()
+            ),
+        ],
+        [
+            "EventBridge events",
+            *(f"{p['volumes']['eventbridge_events']:,.0f}" for p in profiles.values()),
+        ],
+        [
+            "Log bytes",
+            *(f"{p['volumes']['log_bytes'] / 1e6:.1f} MB" for p in profiles.values()),
+        ],
+        ["X-Ray traces", *(f"{p['volumes']['xray_traces']:,.0f}" for p in profiles.values())],
+        [
+            "Workflow transitions",
+            *(f"{p['volumes']['workflow_transitions']:,.0f}" for p in profiles.values()),
+        ],
+    ]
+    lines += _table(["Volume", *profiles], volume_rows)
+    lines += ["", "Savings per charger-month, each lever alone:", ""]
+    levers = next(iter(profiles.values()))["lever_savings_usd"]
+    lever_rows = [
+        [name, *(_usd(p["lever_savings_usd"][name]) for p in profiles.values())] for name in levers
+    ]
+    lines += _table(["Lever", *profiles], lever_rows)
+    fixed = cost["fixed_monthly_usd"]
+    lines += [
+        "",
+        f"Fixed monthly cost of the stack: **${cost['fixed_monthly_total_usd']:.2f}** "
+        f"(alarms {cost['stack']['alarms_source']}; stack facts from {cost['stack']['source']}):",
+        "",
+    ]
+    lines += _table(["Item", "$ / month"], [[k, f"{v:.2f}"] for k, v in fixed.items()])
+    return lines
+
+
+def _binding(profiles: Mapping[str, Any]) -> list[str]:
+    """For each missed target: by how much, the largest items besides API Gateway, the levers."""
+    lines: list[str] = []
+    for name, p in profiles.items():
+        if p["meets_target"] is not False:
+            continue
+        others = sorted(
+            ((s, v) for s, v in p["usd_by_service"].items() if s != "API Gateway"),
+            key=lambda item: -item[1],
+        )[:3]
+        levers = sorted(
+            ((k, v) for k, v in p["lever_savings_usd"].items() if k != ALL_PLATFORM_LEVERS),
+            key=lambda item: -item[1],
+        )[:3]
+        with_levers = p["usd_total"] - p["lever_savings_usd"][ALL_PLATFORM_LEVERS]
+        missed_by = p["usd_total"] - p["target_usd"]
+        lines.append(
+            f"- **{name}** misses ${p['target_usd']:.3f} by ${missed_by:.4f}. "
+            f"Besides the API Gateway floor (${p['api_gateway_floor_usd']:.4f}) the largest "
+            "items are " + ", ".join(f"{s} ${v:.4f}" for s, v in others) + "; the biggest "
+            "levers: " + "; ".join(f"{k} (-${v:.4f})" for k, v in levers) + ". The platform "
+            f"levers together bring it to ${with_levers:.4f} "
+            f"({'within' if with_levers <= p['target_usd'] else 'still above'} the target)."
+        )
+    return ["", *lines] if lines else []
+
+
+def _aws_calls(results: Mapping[str, Any]) -> list[str]:
+    calls = results["aws_calls"]
+    lines = [
+        "",
+        "## AWS calls per invocation (real handlers against moto)",
+        "",
+        _stamp(calls, results)
+        + " DynamoDB units are computed from item sizes (1 WRU per started KB of the larger "
+        "image, x2 in transactions; 1 RRU per 4 KB strongly consistent, 0.5 eventually): "
+        "moto's ConsumedCapacity is a fixed number whatever the item. Index WRU: writes to "
+        "the ByIdTag index (projection ALL). Log: bytes/lines the handler wrote.",
+        "",
+    ]
+    rows = []
+    for name, row in calls["steps"].items():
+        capacity = row["capacity"]
+        detail = ", ".join(f"{op} {n}" for op, n in row["calls"].items()) or "none"
+        rows.append(
+            [
+                name,
+                row["function"],
+                row["total"],
+                detail,
+                f"{capacity['rru']:g}",
+                f"{capacity['wru']:g}",
+                f"{capacity['index_wru']:g}",
+                row["events"],
+                row["kinesis_payload_units"],
+                f"{row['log_bytes']} / {row['log_lines']}",
+            ]
+        )
+    lines += _table(
+        [
+            "Step",
+            "Function",
+            "Calls",
+            "By operation",
+            "RRU",
+            "WRU",
+            "Index WRU",
+            "Events",
+            "Kinesis units",
+            "Log B / lines",
+        ],
+        rows,
+        "llrlrrrrrr",
+    )
+    return lines
+
+
+def _cpu(results: Mapping[str, Any]) -> list[str]:
+    cpu = results["cpu"]
+    lines = [
+        "",
+        "## CPU per message (route function, in-memory adapters)",
+        "",
+        _stamp(cpu, results)
+        + " The ocpp package's path: unpack + validation of the CALL + CallResult + "
+        "validation of the response, synchronously (its thread-pool hop excluded); for a "
+        "command's CALLRESULT, unpack + validation against the command's response schema, "
+        "while ours also completes the command (outcome stored, slot released, "
+        "CommandCompleted published, the waiting task notified).",
+        "",
+    ]
+    rows = [
+        [
+            name,
+            row["platform"]["median_us"],
+            row["platform"]["p95_us"],
+            row["ocpp_package"]["median_us"],
+            row["ratio_median"],
+        ]
+        for name, row in cpu["messages"].items()
+    ]
+    lines += _table(["Message", "median µs", "p95 µs", "ocpp package median µs", "ratio"], rows)
+    lines += ["", "Other routes and command sends (no ocpp package equivalent):", ""]
+    lines += _table(
+        ["Route", "median µs", "p95 µs"],
+        [[name, r["median_us"], r["p95_us"]] for name, r in cpu["routes"].items()],
+    )
+    return lines
+
+
+def _cold(results: Mapping[str, Any]) -> list[str]:
+    cold = results["cold_start"]
+    lines = [
+        "",
+        "## Cold start",
+        "",
+        _stamp(cold, results)
+        + f" Fresh interpreter, median of {cold['runs']} (first run discarded); this "
+        "machine's CPU, not Lambda's.",
+        "",
+    ]
+    lines += _table(
+        ["Function", "import median ms", "import max ms"],
+        [[n, r["median_ms"], r["max_ms"]] for n, r in cold["import"].items()],
+    )
+    lines += [""]
+    lines += _table(
+        ["ws_default, fresh", "median ms", "max ms", "of which import ms", "boto3 imported"],
+        [
+            [n, r["median_ms"], r["max_ms"], r["import_median_ms"], r["boto3_imported"]]
+            for n, r in cold["first_message"].items()
+        ],
+    )
+    packages = cold["packages"]
+    lines += ["", f"Package sizes (source: {packages['source']}):", ""]
+    if "functions" in packages:
+        lines += _table(
+            ["Function", "code MB", "layer MB", "total MB", "zipped MB (code + layer)"],
+            [
+                [n, p["code_mb"], p["layer_mb"], p["total_mb"], p["total_zip_mb"]]
+                for n, p in packages["functions"].items()
+            ],
+        )
+    else:
+        lines.append(packages.get("note", "not available"))
+    return lines
+
+
+def _commands(results: Mapping[str, Any]) -> list[str]:
+    section = results["command_round_trip"]
+    calls = ", ".join(f"{op} {n}" for op, n in section["send_aws_calls"].items()) or "none"
+    lines = [
+        "",
+        "## Command round trip (local gateway)",
+        "",
+        _stamp(section, results)
+        + " The engine posts a CALL over @connections to a simulated charger, which answers; "
+        "the answer comes back on $default and the waiting caller sees the outcome "
+        "(`benchmarks/command_round_trip.py`, warm-up excluded).",
+        "",
+    ]
+    lines += _table(
+        ["Commands", "p50 ms", "p95 ms", "max ms", "AWS calls of the send"],
+        [[section["commands"], section["p50_ms"], section["p95_ms"], section["max_ms"], calls]],
+        "rrrrl",
+    )
+    return lines
+
+
+def _load(results: Mapping[str, Any]) -> list[str]:
+    load = results["local_load"]
+    config = load["config"]
+    lines = [
+        "",
+        "## Local load (simulator -> local platform)",
+        "",
+        _stamp(load, results) + f" Platform: `python -m local` in its own process; heartbeat every "
+        f"{config['heartbeat_interval_s']:g} s, sessions of {config['session_s']:g} s "
+        f"({config['sessions_per_hour']:g}/h per charger, half with Authorize) with meter "
+        f"values every {config['meter_interval_s']:g} s; round trips measured for "
+        f"{config['measure_s']:g} s after the ramp-up.",
+        "",
+    ]
+    rows = []
+    for n, run in load["runs"].items():
+        rt = run["round_trip_ms"]
+        rows.append(
+            [
+                n,
+                run["messages_per_s"],
+                _ms(rt["p50"]),
+                _ms(rt["p95"]),
+                _ms(rt["p99"]),
+                run["errors"],
+                ", ".join(f"{k} {v}" for k, v in run["error_kinds"].items()) or "-",
+                run["platform_peak_rss_mb"],
+                run["platform_cpu_per_s"],
+            ]
+        )
+    lines += _table(
+        [
+            "Chargers",
+            "msg/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "errors",
+            "error kinds",
+            "platform peak RSS MB",
+            "platform CPU s/s",
+        ],
+        rows,
+    )
+    target = load["target"]
+    if target["met"] is not None:
+        verdict = "met" if target["met"] else "**missed**"
+        lines += [
+            "",
+            f"Target ({target['chargers']:,} chargers, 0 errors, p95 < "
+            f"{target['p95_ms_below']:g} ms): {verdict}.",
+        ]
+        if not target["met"]:
+            lines += ["", LOCAL_LOAD_DIAGNOSIS]
+    return lines
+
+
+# What profiling the platform under load showed; kept next to the figures while the target is
+# missed (docs/scaling.md covers AWS, where none of this applies).
+LOCAL_LOAD_DIAGNOSIS = (
+    "What binds (profiled 2026-11-25 at 100 chargers): the embedded moto, not the handlers "
+    "(20-110 µs of CPU per message, table above). Every AWS call is an HTTP request to moto's "
+    "werkzeug server in the same process; its DynamoDB requests are serialized by one lock "
+    "whose holder competes for the GIL with the gateway, 32 handler threads and moto's "
+    "per-connection threads: DynamoDB calls took 150-340 ms at the median under load "
+    "(3-5 ms unloaded), so every message with a DynamoDB call waits, and at 500-1,000 "
+    "chargers the $connect chain (authorizer, auto-registration, connect: 4-6 DynamoDB calls) "
+    "exceeds its timeouts (handshake 500s). TransactWriteItems also deep-copies the whole "
+    "table (~40 ms at 1,000 items, ~160 ms at 5,000). Moving moto to its own process "
+    "brought the DynamoDB median to ~110 ms and the 100-charger p50 to ~10 ms, p95 still "
+    "~0.7 s; botocore's pool of 10 connections (< 32 invoker threads) adds connection churn. "
+    "For 1,000 chargers at p95 < 50 ms the handlers need a store that is not moto over HTTP "
+    "for load runs, e.g. a load mode of `python -m local` wired to the in-memory adapters, "
+    "or in-process `mock_aws` with a per-table lock; these are changes in local/."
+)
+
+
+def markdown(results: Mapping[str, Any]) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `make bench` on {results['date']} ({results['machine']}); "
+        f"{'quick smoke run, tiny sizes' if results.get('quick') else 'full run'} in "
+        f"{results['elapsed_s']:.0f} s. Machine-readable: benchmarks/results/latest.json.",
+        "",
+    ]
+    for section, render in (
+        ("cost_model", _costs),
+        ("aws_calls", _aws_calls),
+        ("cpu", _cpu),
+        ("cold_start", _cold),
+        ("command_round_trip", _commands),
+        ("local_load", _load),
+    ):
+        if section in results:
+            lines += render(results)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,172 @@
+"""What the cost model needs to know about the deployed stack, from the synthesized template.
+
+Read from cdk.out when `make synth` has produced it; otherwise (or for what the template does
+not say yet) from the catalog and stated defaults. `source` records which one it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.catalog import FUNCTIONS, STREAM_CONSUMERS, STREAMS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Without a synthesized monitoring construct, the brief's assumption: ten alarms.
+DEFAULT_ALARMS = 10
+DEFAULT_DASHBOARDS = 1
+# infra/monitoring.py encrypts the alarm topic with a customer-managed key.
+DEFAULT_KMS_KEYS = 1
+# An access log line of the stage's format with typical values, when no template says.
+DEFAULT_ACCESS_LOG_LINE_BYTES = 420
+
+# Typical values of the $context variables an access log format may use.
+ACCESS_LOG_SAMPLE_VALUES = {
+    "requestId": "Kx2fAGlIoAMFfXw=",
+    "requestTime": "25/Nov/2026:10:00:00 +0000",
+    "eventType": "MESSAGE",
+    "routeKey": "$default",
+    "connectionId": "Kx2e8dWYoAMCKdQ=",
+    "status": "200",
+    "identity.sourceIp": "203.0.113.17",
+    "authorizer.principalId": "CP-000123",
+    "authorizer.error": "-",
+    "integration.status": "200",
+    "integration.latency": "12",
+    "integration.error": "-",
+    "error.message": "-",
+}
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    memory_mb: int
+    # Lambda platform log lines (START/END/REPORT) are off only with the JSON log format and
+    # system log level WARN (or above).
+    platform_logs: bool = True
+    tracing: bool = True
+
+
+@dataclass(frozen=True)
+class StackFacts:
+    source: str
+    functions: Mapping[str, FunctionFacts]
+    alarms: int = DEFAULT_ALARMS
+    alarms_source: str = "assumed"
+    dashboards: int = DEFAULT_DASHBOARDS
+    kms_keys: int = DEFAULT_KMS_KEYS
+    kinesis_shards: int = 1
+    access_log_line_bytes: int | None = DEFAULT_ACCESS_LOG_LINE_BYTES
+    log_retention_days: int = 30
+    consumer_batch_size: int = 100
+    consumer_window_s: float = 5.0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def access_log_line_bytes(log_format: str) -> int:
+    """Size of one access log line: the format with each $context variable filled in."""
+
+    def value(match: re.Match[str]) -> str:
+        return ACCESS_LOG_SAMPLE_VALUES.get(match.group(1), "-")
+
+    return len(re.sub(r"\$context\.([A-Za-z.]+[A-Za-z])", value, log_format).encode("utf-8"))
+
+
+def from_catalog() -> StackFacts:
+    consumer = STREAM_CONSUMERS[0] if STREAM_CONSUMERS else None
+    return StackFacts(
+        source="infra/catalog.py (no cdk.out)",
+        functions={f.name: FunctionFacts(f.memory_mb) for f in FUNCTIONS},
+        kinesis_shards=sum(s.shards for s in STREAMS),
+        consumer_batch_size=consumer.batch_size if consumer else 100,
+        consumer_window_s=consumer.max_batching_window_s if consumer else 5.0,
+        notes=("no synthesized template: alarms, dashboard and KMS key assumed",),
+    )
+
+
+def _function_name(props: Mapping[str, Any]) -> str | None:
+    handler = str(props.get("Handler", ""))
+    parts = handler.split(".")
+    return parts[1] if len(parts) >= 3 and parts[0] == "functions" else None
+
+
+def from_template(template: Mapping[str, Any], source: str) -> StackFacts:
+    base = from_catalog()
+    resources: Mapping[str, Any] = template.get("Resources", {})
+    by_type: dict[str, list[Mapping[str, Any]]] = {}
+    for resource in resources.values():
+        by_type.setdefault(resource["Type"], []).append(resource.get("Properties", {}))
+
+    functions = dict(base.functions)
+    for props in by_type.get("AWS::Lambda::Function", []):
+        name = _function_name(props)
+        if name is None:
+            continue
+        logging_config = props.get("LoggingConfig", {})
+        quiet_platform = logging_config.get("LogFormat") == "JSON" and logging_config.get(
+            "SystemLogLevel"
+        ) in ("WARN", "ERROR")
+        functions[name] = FunctionFacts(
+            memory_mb=int(props.get("MemorySize", 128)),
+            platform_logs=not quiet_platform,
+            tracing=props.get("TracingConfig", {}).get("Mode") == "Active",
+        )
+
+    notes = []
+    alarms = len(by_type.get("AWS::CloudWatch::Alarm", []))
+    dashboards = len(by_type.get("AWS::CloudWatch::Dashboard", []))
+    kms_keys = len(by_type.get("AWS::KMS::Key", []))
+    alarms_source = "counted in the template"
+    if not alarms and not dashboards:
+        # The template predates the monitoring construct: keep the assumptions.
+        alarms, dashboards, kms_keys = DEFAULT_ALARMS, DEFAULT_DASHBOARDS, DEFAULT_KMS_KEYS
+        alarms_source = "assumed (the template has no alarms yet)"
+        notes.append("template without monitoring: 10 alarms, 1 dashboard, 1 KMS key assumed")
+
+    stage_formats = [
+        p.get("AccessLogSettings", {}).get("Format")
+        for p in by_type.get("AWS::ApiGatewayV2::Stage", [])
+        if p.get("AccessLogSettings")
+    ]
+    websocket_format = next((f for f in stage_formats if f and "eventType" in f), None)
+    shards = sum(
+        int(p.get("ShardCount", 1))
+        for p in by_type.get("AWS::Kinesis::Stream", [])
+        if p.get("StreamModeDetails", {}).get("StreamMode", "PROVISIONED") == "PROVISIONED"
+    )
+    mappings = [p for p in by_type.get("AWS::Lambda::EventSourceMapping", []) if "BatchSize" in p]
+    retention = [
+        int(p["RetentionInDays"])
+        for p in by_type.get("AWS::Logs::LogGroup", [])
+        if p.get("RetentionInDays")
+    ]
+    return StackFacts(
+        source=source,
+        functions=functions,
+        alarms=alarms,
+        alarms_source=alarms_source,
+        dashboards=dashboards,
+        kms_keys=kms_keys,
+        kinesis_shards=shards or base.kinesis_shards,
+        access_log_line_bytes=(
+            access_log_line_bytes(websocket_format) if websocket_format else None
+        ),
+        log_retention_days=max(retention) if retention else base.log_retention_days,
+        consumer_batch_size=int(mappings[0]["BatchSize"]) if mappings else base.consumer_batch_size,
+        consumer_window_s=float(mappings[0].get("MaximumBatchingWindowInSeconds", 0))
+        if mappings
+        else base.consumer_window_s,
+        notes=tuple(notes),
+    )
+
+
+def load(cdk_out: Path = ROOT / "cdk.out") -> StackFacts:
+    templates = sorted(cdk_out.glob("*.template.json")) if cdk_out.is_dir() else []
+    if not templates:
+        return from_catalog()
+    return from_template(json.loads(templates[0].read_text()), f"cdk.out/{templates[0].name}")

@@ -1,0 +1,177 @@
+"""The cost model's arithmetic on a profile small enough to work out by hand."""
+
+import pytest
+
+from benchmarks import cost_levers
+from benchmarks import cost_model as cm
+from benchmarks.stack_facts import FunctionFacts, StackFacts, access_log_line_bytes
+
+FUNCTIONS = (
+    "ws_authorize",
+    "ws_connect",
+    "ws_default",
+    "ws_disconnect",
+    "operator_api",
+    "telemetry_consumer",
+    "energy_rollup",
+)
+
+
+def quiet_stack(**changes):
+    """No platform logs, tracing, access log or fixed extras: only what the test sets."""
+    facts = StackFacts(
+        source="test",
+        functions={
+            name: FunctionFacts(256, platform_logs=False, tracing=False) for name in FUNCTIONS
+        },
+        alarms=0,
+        dashboards=0,
+        kms_keys=0,
+        kinesis_shards=1,
+        access_log_line_bytes=None,
+        log_retention_days=30,
+        consumer_batch_size=1,
+        consumer_window_s=5.0,
+    )
+    return StackFacts(**{**facts.__dict__, **changes})
+
+
+def measured(**overrides):
+    functions = {
+        cm.REMOTE_START_SEND: "operator_api",
+        cm.AUTHORIZER: "ws_authorize",
+        cm.CONNECT: "ws_connect",
+        cm.DISCONNECT: "ws_disconnect",
+        cm.ROLLUP: "energy_rollup",
+        cm.CONSUMER: "telemetry_consumer",
+    }
+    steps = [
+        cm.HEARTBEAT, cm.STATUS, cm.AUTHORIZE, cm.START, cm.METER_VALUES, cm.STOP,
+        cm.REMOTE_START_SEND, cm.REMOTE_START_REPLY, cm.AUTHORIZER, cm.CONNECT, cm.DISCONNECT,
+        cm.ROLLUP, cm.CONSUMER,
+    ]  # fmt: skip
+    actions = {name: cm.ActionCost(functions.get(name, "ws_default")) for name in steps}
+    actions.update(overrides)
+    return actions
+
+
+# 1 session a day of 60 min with meter values every 10 min, heartbeats every 10 min, RFID only,
+# no reconnects: 4,320 heartbeats, 120 status, 30 Authorize/Start/Stop, 180 meter values.
+HAND = cm.Profile(
+    "hand",
+    sessions_per_day=1,
+    session_minutes=60,
+    meter_interval_s=600,
+    app_share=0.0,
+    heartbeat_interval_s=600,
+    reconnects_per_month=0,
+)
+
+
+def hand_result():
+    actions = measured(
+        **{
+            cm.HEARTBEAT: cm.ActionCost("ws_default", log_bytes=100, log_lines=1),
+            cm.STATUS: cm.ActionCost("ws_default", events=1),
+            cm.START: cm.ActionCost("ws_default", write_units=2, index_write_units=1),
+            cm.METER_VALUES: cm.ActionCost("ws_default", kinesis_units=1),
+            cm.CONSUMER: cm.ActionCost("telemetry_consumer", write_units=1, events=1),
+        }
+    )
+    assumptions = cm.Assumptions(custom_metrics=0, eventbridge_archive=False)
+    return cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), assumptions)
+
+
+def test_api_gateway_bills_both_directions_and_every_connected_minute():
+    # (4,320 + 120 + 3 x 30 + 180) CALLs, each a frame in and a route response out.
+    messages = 2 * (4320 + 120 + 30 + 30 + 30 + 180)
+    assert hand_result()["volumes"]["websocket_messages"] == messages
+    assert hand_result()["usd_by_service"]["API Gateway"] == pytest.approx(
+        messages * 1e-6 + 43_200 * 0.25e-6, abs=1e-6
+    )
+
+
+def test_lambda_bills_requests_and_gb_seconds_rounded_up_to_the_millisecond():
+    # ws_default 4,710 and energy_rollup 30 invocations of 1 ms; 180 consumer batches of one
+    # record: one UpdateItem (5 ms) and one PutEvents (15 ms), 256 MB each.
+    requests = 4710 + 30 + 180
+    gb_s = (4710 + 30) * 0.001 * 0.25 + 180 * 0.020 * 0.25
+    assert hand_result()["usd_by_service"]["Lambda"] == pytest.approx(
+        requests * 0.2e-6 + gb_s * 0.0000133334, abs=1e-7
+    )
+
+
+def test_dynamodb_bills_request_units_and_the_sessions_kept_for_a_year():
+    # 30 starts x (2 + 1 index) WRU, 180 consumer updates x 1 WRU; storage: 30 sessions x
+    # 2 copies x (1,024 + 100) B + 30 days x (128 + 100) B a month, kept 12 months.
+    writes = 30 * 3 + 180
+    stored = 12 * (30 * 2 * 1124 + 30 * 228)
+    expected = writes * 0.625e-6 + stored / 1e9 * (0.25 + 0.20)
+    assert hand_result()["usd_by_service"]["DynamoDB"] == pytest.approx(expected, abs=1e-7)
+
+
+def test_the_other_services_of_the_hand_profile():
+    usd = hand_result()["usd_by_service"]
+    assert usd["EventBridge"] == pytest.approx((120 + 180) * 1e-6, abs=1e-8)
+    assert usd["Kinesis"] == pytest.approx(180 * 0.014e-6 + 720 * 0.015 / 10_000, abs=1e-8)
+    # 4,320 heartbeats x (100 bytes + 26 bytes of event overhead), ingested and kept a month.
+    assert usd["CloudWatch Logs"] == pytest.approx(4320 * 126 / 1e9 * 0.53, abs=1e-8)
+    assert usd["Step Functions"] == 0
+    assert usd["X-Ray"] == 0
+    assert usd["Fixed share"] == 0
+
+
+def test_the_reference_profiles_have_the_api_gateway_floor_of_the_brief():
+    floors = {
+        p.name: cm.charger_month(p, measured(), quiet_stack())["api_gateway_floor_usd"]
+        for p in cm.PROFILES
+    }
+    assert floors["AC public"] == pytest.approx(0.036, abs=0.0005)
+    assert floors["DC fast"] == pytest.approx(0.052, abs=0.0005)
+
+
+def test_reference_traffic_counts():
+    ac = {u.action: u.count for u in cm.monthly_usage(cm.PROFILES[0], cm.Assumptions())}
+    assert ac[cm.HEARTBEAT] == 4800  # 30 days / 540 s
+    assert ac[cm.METER_VALUES] == 60 * 120
+    assert ac[cm.STATUS] == 60 * 4 + 360
+    assert ac[cm.AUTHORIZE] == ac[cm.REMOTE_START_REPLY] == 30
+    assert ac[cm.CONNECT] == 360
+
+
+def test_workflow_transitions_are_billed_per_app_session():
+    profile = cm.Profile("wf", sessions_per_day=2, session_minutes=10, meter_interval_s=60)
+    result = cm.charger_month(profile, measured(), quiet_stack())
+    assert result["usd_by_service"]["Step Functions"] == pytest.approx(30 * 10 * 0.025 / 1000)
+
+
+def test_billed_duration_uses_the_memory_share_of_a_vcpu_and_the_call_latency():
+    action = cm.ActionCost("ws_default", calls={"dynamodb:GetItem": 1}, cpu_us=100)
+    # 0.1 ms x 1769/256 = 0.69 ms of CPU + 5 ms DynamoDB, rounded up.
+    assert cm.lambda_duration_ms(action, 256, cm.Assumptions()) == 6
+    assert cm.lambda_duration_ms(cm.ActionCost("ws_default"), 256, cm.Assumptions()) == 1
+
+
+def test_the_consumer_writes_once_per_session_per_batch():
+    facts = quiet_stack(consumer_batch_size=10_000, consumer_window_s=300.0)
+    shape = cm.consumer_shape(cm.PROFILES[0], cm.Assumptions(), facts)
+    # 10,000 AC chargers: 27.8 meter values/s; a 300 s batch holds 5 per session.
+    assert shape.records_per_s == pytest.approx(10_000 * 7200 / cm.MONTH_S)
+    assert shape.updates_per_record == pytest.approx(60 / 300)
+
+
+def test_each_lever_only_lowers_the_bill():
+    stack = quiet_stack(
+        functions={name: FunctionFacts(256) for name in FUNCTIONS}, access_log_line_bytes=300
+    )
+    savings = cost_levers.lever_savings(cm.PROFILES[1], measured(), stack)
+    assert all(saving >= 0 for saving in savings.values())
+    assert savings["X-Ray active tracing off"] > 0
+    assert savings[cost_levers.ALL_PLATFORM_LEVERS] >= max(
+        savings[name] for name in cost_levers.PLATFORM_LEVERS
+    )
+
+
+def test_access_log_lines_are_sized_from_the_stage_format():
+    line = '{"requestId":"$context.requestId","status":"$context.status"}'
+    assert access_log_line_bytes(line) == len('{"requestId":"Kx2fAGlIoAMFfXw=","status":"200"}')

@@ -1,0 +1,34 @@
+"""`python -m benchmarks --quick` runs every benchmark end to end with tiny sizes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_the_quick_run_writes_every_section(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--output-dir", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    results = json.loads((tmp_path / "latest.json").read_text())
+    assert results["quick"] is True
+    sections = ("cpu", "aws_calls", "cost_model", "cold_start", "command_round_trip", "local_load")
+    for section in sections:
+        assert results[section]["measured_at"], section
+    assert set(results["cost_model"]["profiles"]) == {"AC public", "DC fast", "DC stress"}
+    assert results["aws_calls"]["steps"]["ocpp1.6 Heartbeat"]["total"] == 0
+    assert "import + first BootNotification" in results["cold_start"]["first_message"]
+    (run,) = results["local_load"]["runs"].values()
+    assert run["accepted"] == run["chargers"]
+    assert run["round_trip_ms"]["count"] > 0
+
+    report = (tmp_path / "BENCHMARKS.md").read_text()
+    for heading in ("## Cost per charger-month", "## AWS calls", "## CPU", "## Cold start"):
+        assert heading in report
+    assert results["machine"] in report
