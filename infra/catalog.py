@@ -98,6 +98,9 @@ class FunctionDef:
     writes_streams: tuple[str, ...] = ()
     # Reports command outcomes to Step Functions task tokens (states:SendTask*).
     sends_task_results: bool = False
+    # X-Ray tracing. Off on the WebSocket path: every frame is an invocation, and traces cost
+    # more per charger than DynamoDB (docs/cost-model.md); logs and metrics cover it.
+    tracing: bool = True
 
 
 CHARGERS = TableDef(
@@ -218,6 +221,7 @@ EVENT_BUS = EventBusDef(
 FUNCTIONS: tuple[FunctionDef, ...] = (
     FunctionDef(
         name="ws_authorize",
+        tracing=False,
         handler="functions.ws_authorize.handler.handler",
         description="WebSocket $connect authorizer: charger identity and HTTP Basic auth",
         # scrypt password hashing is memory- and CPU-bound; more memory buys CPU.
@@ -226,6 +230,7 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         name="ws_connect",
+        tracing=False,
         handler="functions.ws_connect.handler.handler",
         description="WebSocket $connect: subprotocol and connection record",
         tables=((CHARGERS.id, "readwrite"), (CONNECTIONS.id, "write")),
@@ -233,6 +238,7 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         name="ws_default",
+        tracing=False,
         handler="functions.ws_default.handler.handler",
         description="WebSocket $default: every OCPP-J frame",
         tables=(
@@ -251,6 +257,7 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         name="ws_disconnect",
+        tracing=False,
         handler="functions.ws_disconnect.handler.handler",
         description="WebSocket $disconnect: clears the connection if it is still current",
         tables=((CHARGERS.id, "readwrite"), (CONNECTIONS.id, "readwrite")),
@@ -293,7 +300,14 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
 )
 
 STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (
-    StreamConsumerDef(function="telemetry_consumer", stream=TELEMETRY_STREAM.id),
+    # Up to 5 minutes of meter values per batch: one session-progress write and one summary
+    # event per session per batch instead of one per meter value (live energy lags <= 5 min).
+    StreamConsumerDef(
+        function="telemetry_consumer",
+        stream=TELEMETRY_STREAM.id,
+        batch_size=10_000,
+        max_batching_window_s=300,
+    ),
 )
 
 EVENT_RULES: tuple[EventRuleDef, ...] = (

@@ -148,13 +148,19 @@ class PythonFunction(Construct):
             memory_size=definition.memory_mb,
             timeout=Duration.seconds(definition.timeout_s),
             environment=function_environment(definition, resources),
-            tracing=lambda_.Tracing.ACTIVE,
+            tracing=lambda_.Tracing.ACTIVE if definition.tracing else lambda_.Tracing.DISABLED,
+            # JSON logs (Powertools writes JSON anyway) and no START/END/REPORT platform lines:
+            # at one invocation per OCPP frame they would be most of the log bytes we pay for.
+            logging_format=lambda_.LoggingFormat.JSON,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             role=self.role,
             log_group=self.log_group,
         )
         self.log_group.grant_write(self.role)
         grant_access(definition, self.function, resources)
-        acknowledge(self.role, "AwsSolutions-IAM5[Resource::*]", _wildcard_reason(definition))
+        if definition.tracing or definition.sends_task_results:
+            acknowledge(self.role, "AwsSolutions-IAM5[Resource::*]", _wildcard_reason(definition))
         for table_id, _access in definition.tables:
             if resources.table_definitions[table_id].indexes:
                 table_arn = resources.tables[table_id].table_arn
@@ -181,6 +187,11 @@ class PythonFunction(Construct):
 
 
 def _wildcard_reason(definition: FunctionDef) -> str:
+    if not definition.tracing:
+        return (
+            "Resource '*' is used by states:SendTaskSuccess, SendTaskFailure and "
+            "SendTaskHeartbeat only: a task token, not an ARN, identifies the waiting task."
+        )
     reason = (
         "Resource '*' is used by the X-Ray actions (xray:PutTraceSegments, "
         "xray:PutTelemetryRecords) only, which support no resource-level permissions."

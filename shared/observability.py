@@ -7,6 +7,8 @@ same structured JSON format as the handler's logger.
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
@@ -25,13 +27,55 @@ def configure_logging() -> None:
     copy_config_to_registered_loggers(source_logger=logger, include={"csms"})
 
 
+# Metric values are summed in memory and written as one EMF line per metric series at most
+# every METRICS_FLUSH_INTERVAL_S (60 s): one log line per message would cost more than the
+# DynamoDB writes of a charger (docs/cost-model.md). A container that ends loses at most its
+# last interval of counts; 0 writes every value at once (tests, local).
+_FLUSH_INTERVAL_ENV = "METRICS_FLUSH_INTERVAL_S"
+
+
+class _MetricBuffer:
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, str, tuple[tuple[str, str], ...]], float] = {}
+        self._last_flush = time.monotonic()
+        self._lock = threading.Lock()
+
+    def add(self, name: str, value: float, dimensions: dict[str, str], unit: str) -> None:
+        key = (name, unit, tuple(sorted(dimensions.items())))
+        with self._lock:
+            self._values[key] = self._values.get(key, 0) + value
+        interval = float(os.environ.get(_FLUSH_INTERVAL_ENV, "60") or 0)
+        if time.monotonic() - self._last_flush >= interval:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            values, self._values = self._values, {}
+            self._last_flush = time.monotonic()
+        for (name, unit, dimensions), value in values.items():
+            _write_metric(name, value, dict(dimensions), unit)
+
+
+_buffer = _MetricBuffer()
+
+
 def count_metric(name: str, dimensions: dict[str, str]) -> None:
-    """One self-contained EMF count (no metric state shared between invocations or threads)."""
-    emit_metric(name, 1, dimensions)
+    """Count one occurrence (summed, see METRICS_FLUSH_INTERVAL_S)."""
+    _buffer.add(name, 1, dimensions, "Count")
 
 
 def emit_metric(name: str, value: float, dimensions: dict[str, str], unit: str = "Count") -> None:
-    """One self-contained EMF metric line; never raises (a metric must not fail the caller).
+    """Add a value to a metric (summed, see METRICS_FLUSH_INTERVAL_S)."""
+    _buffer.add(name, value, dimensions, unit)
+
+
+def flush_metrics() -> None:
+    """Write every buffered metric now."""
+    _buffer.flush()
+
+
+def _write_metric(name: str, value: float, dimensions: dict[str, str], unit: str) -> None:
+    """One self-contained EMF line; never raises (a metric must not fail the caller).
 
     Honours POWERTOOLS_METRICS_DISABLED, which Powertools' single_metric does not check.
     """

@@ -42,7 +42,8 @@ def test_function_runtime_sizing_and_tracing_follow_the_catalog(template, stack,
     assert properties["Handler"] == definition.handler
     assert properties["MemorySize"] == definition.memory_mb
     assert properties["Timeout"] == definition.timeout_s
-    assert properties["TracingConfig"] == {"Mode": "Active"}
+    expected_tracing = {"Mode": "Active"} if definition.tracing else None
+    assert properties.get("TracingConfig") == expected_tracing
     assert properties["Layers"] == [{"Ref": logical_id(stack.package.dependencies)}]
 
 
@@ -50,7 +51,12 @@ def test_function_runtime_sizing_and_tracing_follow_the_catalog(template, stack,
 def test_function_logs_to_its_own_group_with_retention(template, stack, name):
     function = stack.functions[name]
     properties = resource(template, function.function)["Properties"]
-    assert properties["LoggingConfig"] == {"LogGroup": {"Ref": logical_id(function.log_group)}}
+    assert properties["LoggingConfig"] == {
+        "LogGroup": {"Ref": logical_id(function.log_group)},
+        "LogFormat": "JSON",
+        "SystemLogLevel": "WARN",
+        "ApplicationLogLevel": "INFO",
+    }
     assert resource(template, function.log_group)["Properties"]["RetentionInDays"] == 30
 
 

@@ -85,8 +85,9 @@ def test_ws_default_reads_connections_but_cannot_write_them(template, stack):
 def test_no_wildcards_except_xray_and_task_results(template, stack, name):
     # Neither X-Ray nor task-token callbacks have resource-level permissions; nothing else
     # may use "*".
-    allowed_on_anything = XRAY | (
-        set(TASK_RESULT_ACTIONS) if catalog.FUNCTIONS_BY_NAME[name].sends_task_results else set()
+    definition = catalog.FUNCTIONS_BY_NAME[name]
+    allowed_on_anything = (XRAY if definition.tracing else set()) | (
+        set(TASK_RESULT_ACTIONS) if definition.sends_task_results else set()
     )
     on_anything: set[str] = set()
     for statement in role_statements(template, stack, name):

@@ -70,13 +70,16 @@ def test_the_dashboard_shows_the_ocpp_traffic_per_action_and_error(dashboard):
 
 def test_the_search_schemas_are_the_dimensions_ws_default_emits(monkeypatch, capsys):
     """A SEARCH only finds series with exactly the listed dimensions."""
-    from shared.observability import count_metric
+    from shared.observability import count_metric, flush_metrics
 
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    flush_metrics()
+    capsys.readouterr()
     count_metric(monitoring.OCPP_MESSAGES, {"Action": "Heartbeat"})
     count_metric(monitoring.OCPP_ERRORS, {"Action": "Heartbeat", "Error": "FormatViolation"})
     # As shared/commands/engine.py reports a timeout.
     count_metric(monitoring.COMMAND_TIMEOUTS, {"Action": "Reset"})
+    flush_metrics()
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     schemas = {
         (

@@ -6,8 +6,9 @@ from local.platform import LocalPlatform
 from local.settings import LocalSettings
 
 
-def test_catalog_batching_windows_apply_unless_overridden():
-    assert LocalSettings.from_env({}).batching_window_s is None
+def test_local_batches_close_after_5_s_unless_overridden():
+    # On AWS the telemetry consumer waits up to 5 minutes; a developer should see it move.
+    assert LocalSettings.from_env({}).batching_window_s == 5.0
     settings = LocalSettings.from_env(
         {"LOCAL_BATCHING_WINDOW_S": "0", "LOCAL_DELIVERY_RETRY_DELAY_S": "0.01"}
     )
