@@ -22,6 +22,9 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
         read_timeout=5,
         retries={"mode": "standard", "max_attempts": 3},
         tcp_keepalive=True,
+        # One connection per concurrent caller: Lambda has one, the local platform runs the
+        # handlers in a pool of threads that share these clients.
+        max_pool_connections=64,
     )
     return boto3.session.Session().client(
         service,  # type: ignore[call-overload]  # the service name is a runtime value
