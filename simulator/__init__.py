@@ -5,6 +5,7 @@ Command line: `python -m simulator --help`.
 """
 
 from simulator.charger import Backoff, SimulatedCharger, endpoint_for
+from simulator.command_handlers import DeviceState
 from simulator.demo import run_demo_charger
 from simulator.errors import (
     CallErrorReceived,
@@ -18,7 +19,7 @@ from simulator.errors import (
     SubprotocolMismatch,
 )
 from simulator.fleet import FleetConfig, run_charger, run_fleet
-from simulator.handlers import ActionHandler, HandlerRegistry
+from simulator.handlers import ActionHandler, HandlerRegistry, default_handlers
 from simulator.meter import ConnectorMeter, MeterSample
 from simulator.offline_queue import Acknowledged, OfflineQueue, QueuedMessage
 from simulator.protocols import ChargerIdentity
@@ -39,6 +40,7 @@ __all__ = [
     "ConnectionLost",
     "ConnectionRefused",
     "ConnectorMeter",
+    "DeviceState",
     "FleetConfig",
     "FrameError",
     "HandlerRegistry",
@@ -57,6 +59,7 @@ __all__ = [
     "SubprotocolMismatch",
     "Summary",
     "TransactionEventResult",
+    "default_handlers",
     "endpoint_for",
     "run_charger",
     "run_demo_charger",

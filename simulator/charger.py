@@ -16,6 +16,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Coroutine
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -23,6 +24,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from simulator.command_handlers import DeviceState
 from simulator.errors import (
     CallErrorReceived,
     CallErrorReply,
@@ -81,6 +83,12 @@ class Backoff:
         base: float = min(self.max_s, self.initial_s * 2.0 ** min(attempt, 30))
         # Jitter spreads a fleet that lost its connections at once (API Gateway redeploys).
         return base * random.uniform(0.5, 1.0)
+
+
+# Work a command handler scheduled for after its answer went out (see after_answer).
+_after_answer: ContextVar[list[Coroutine[Any, Any, Any]] | None] = ContextVar(
+    "after_answer", default=None
+)
 
 
 @dataclass
@@ -166,6 +174,13 @@ class SimulatedCharger(TransactionMessages):
         self.connector_status: dict[int, str] = {}
         self.transactions: dict[TransactionId, ActiveTransaction] = {}
         self.replay_duplicates = replay_duplicates
+        # What the CSMS can change or ask about with commands: configuration, local list,
+        # reservations, charging profiles, availability (see simulator/command_handlers.py).
+        self.device = DeviceState.for_charger(
+            connectors,
+            heartbeat_interval_s=heartbeat_interval_s or FALLBACK_HEARTBEAT_INTERVAL_S,
+            power_kw=power_kw,
+        )
         self.offline_queue = OfflineQueue(
             self.call,
             is_online=lambda: self.is_online,
@@ -194,6 +209,8 @@ class SimulatedCharger(TransactionMessages):
         # OCPP allows one charger-initiated CALL in flight at a time.
         self._call_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Set when the CSMS changes the heartbeat interval, so the waiting heartbeat re-times.
+        self._heartbeat_changed = asyncio.Event()
 
     # ----- connection -------------------------------------------------------------------
 
@@ -215,6 +232,12 @@ class SimulatedCharger(TransactionMessages):
         reported; when driven step by step, whenever connected.
         """
         return self.is_connected and self._ready
+
+    @property
+    def is_quiet(self) -> bool:
+        """Nothing in flight: no CALL of ours awaits its answer and no CSMS command is being
+        answered or followed up (tests wait for this before closing)."""
+        return not self._pending and all(task.done() for task in self._tasks)
 
     async def __aenter__(self) -> SimulatedCharger:
         await self.connect()
@@ -279,6 +302,9 @@ class SimulatedCharger(TransactionMessages):
         self._closing = True
         for task in list(self._tasks):
             task.cancel()
+        if not self._in_lifecycle:
+            # The final close: also end what outlives reconnects (remote-started sessions).
+            self.device.cancel_background()
         if self._ws is not None and not self._ws.closed:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._ws.close(), timeout=5)
@@ -426,9 +452,12 @@ class SimulatedCharger(TransactionMessages):
     async def _answer(self, call: Call) -> None:
         handler = self.handlers.resolve(self.protocol, call.action)
         reply: CallResult | CallError
+        follow_ups: list[Coroutine[Any, Any, Any]] = []
         if handler is None:
             reply = CallError(call.message_id, "NotImplemented", f"{call.action} not supported")
         else:
+            # This runs in its own task, so the list is this call's alone.
+            _after_answer.set(follow_ups)
             try:
                 reply = CallResult(call.message_id, await handler(self, call.payload))
             except CallErrorReply as exc:
@@ -436,9 +465,25 @@ class SimulatedCharger(TransactionMessages):
             except Exception:
                 log.exception("%s handler for %s failed", self.charge_point_id, call.action)
                 reply = CallError(call.message_id, "InternalError", f"{call.action} failed")
+            # Follow-ups are spawned from here and must not inherit the list.
+            _after_answer.set(None)
         log.info("%s answered CSMS %s", self.charge_point_id, call.action)
         with contextlib.suppress(ConnectionLost):
             await self._send(reply.to_json())
+        for follow_up in follow_ups:
+            if isinstance(reply, CallResult):
+                self.spawn(follow_up)
+            else:
+                follow_up.close()  # the command failed: nothing follows it
+
+    def after_answer(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run `coro` once the answer to the CSMS call being handled has gone out (a reset
+        reboots after saying Accepted); outside a handler, right away in the background."""
+        follow_ups = _after_answer.get()
+        if follow_ups is None:
+            self.spawn(coro)
+        else:
+            follow_ups.append(coro)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work tied to this connection (cancelled when it closes)."""
@@ -459,6 +504,33 @@ class SimulatedCharger(TransactionMessages):
 
     async def heartbeat(self) -> dict[str, Any]:
         return await self.call("Heartbeat", {})
+
+    def set_heartbeat_interval(self, seconds: float) -> None:
+        """Heartbeat every `seconds` from now on (the CSMS changed the configuration).
+
+        Before a boot was accepted there is no heartbeat yet: the accepted boot sets it.
+        """
+        if self.heartbeat_interval_s is None:
+            return
+        self.heartbeat_interval_s = seconds
+        self._heartbeat_changed.set()
+
+    async def start_transaction(
+        self,
+        connector_id: int,
+        id_tag: str,
+        meter_start: int | None = None,
+        reservation_id: int | None = None,
+        *,
+        timestamp: str | None = None,
+    ) -> int:
+        """See TransactionMessages.start_transaction. Without a reservation_id, a reservation
+        this charger holds for the connector (or connector 0) and id tag is named and used up."""
+        if reservation_id is None:
+            reservation_id = self.device.claim_reservation(connector_id, id_tag)
+        return await super().start_transaction(
+            connector_id, id_tag, meter_start, reservation_id, timestamp=timestamp
+        )
 
     async def status_notification(
         self,
@@ -497,6 +569,19 @@ class SimulatedCharger(TransactionMessages):
             )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closed.wait(), 5)
+
+    async def reboot(self) -> None:
+        """Restart as after a power cycle: drop the connection, then reconnect and boot.
+
+        Under run() the lifecycle reconnects, boots and reports the connectors; driven step
+        by step, this does it.
+        """
+        await self.drop_connection()
+        if self._in_lifecycle:
+            return
+        await self.connect()
+        await self.boot()
+        await self._report_connector_statuses()
 
     # ----- lifecycle --------------------------------------------------------------------
 
@@ -561,7 +646,7 @@ class SimulatedCharger(TransactionMessages):
             await self.offline_queue.replay_acknowledged(self.replay_duplicates)
         await self.offline_queue.flush()
         while True:
-            await asyncio.sleep(self.heartbeat_interval_s)
+            await self._heartbeat_due()
             with contextlib.suppress(ResponseTimeout, CallErrorReceived):
                 response = await self.heartbeat()
                 log.info(
@@ -571,6 +656,16 @@ class SimulatedCharger(TransactionMessages):
                 )
             # Transaction messages that timed out are tried again here at the latest.
             await self.offline_queue.flush()
+
+    async def _heartbeat_due(self) -> None:
+        """Wait one heartbeat interval; a changed interval restarts the wait with the new one."""
+        while True:
+            self._heartbeat_changed.clear()
+            interval = self.heartbeat_interval_s or FALLBACK_HEARTBEAT_INTERVAL_S
+            try:
+                await asyncio.wait_for(self._heartbeat_changed.wait(), interval)
+            except TimeoutError:
+                return
 
     async def _report_connector_statuses(self) -> None:
         """Report every connector; after a reconnect one may be mid-session, so report what it

@@ -29,7 +29,8 @@ With --sessions / --sessions-per-hour the chargers also charge: Authorize, Start
 MeterValues, StopTransaction (2.0.1: TransactionEvent Started/Updated/Ended), with a meter
 register per connector that only grows. Transaction messages created while offline are
 queued and replayed in order on reconnect (--drop-every forces disconnects).
-CSMS-initiated requests are answered with CALLERROR NotImplemented. Dropped connections
+CSMS commands are answered like a real charger (remote start/stop, reset, configuration,
+triggers, local lists, reservations, firmware, diagnostics, charging profiles). Dropped connections
 are reopened with backoff. A summary is printed at the end; the exit status is 1 when any
 error occurred (timeouts, CALLERRORs, refused or failed connects, chargers never accepted,
 transaction messages given up).

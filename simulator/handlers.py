@@ -3,12 +3,19 @@
 A handler receives the charger and the CALL payload and returns the CALLRESULT payload, or
 raises CallErrorReply to answer with a CALLERROR. Actions without a handler are answered
 with NotImplemented (spelled the same in 1.6 and 2.0.1).
+
+`default_handlers()` answers every command of simulator/command_handlers.py as a working
+charger would; `default_handlers(accept=False)` refuses them all and
+`default_handlers(reject={"Reset"})` only those named. `HandlerRegistry()` is empty: every
+command gets NotImplemented.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, Any
+
+from simulator.command_handlers import COMMANDS
 
 if TYPE_CHECKING:
     from simulator.charger import SimulatedCharger
@@ -23,6 +30,11 @@ class HandlerRegistry:
         self._handlers: dict[tuple[str | None, str], ActionHandler] = {}
 
     def register(self, action: str, handler: ActionHandler, protocol: str | None = None) -> None:
+        """The latest registration wins: one without protocol replaces the action's
+        protocol-specific handlers too."""
+        if protocol is None:
+            for key in [key for key in self._handlers if key[1] == action]:
+                del self._handlers[key]
         self._handlers[(protocol, action)] = handler
 
     def handler(
@@ -40,6 +52,21 @@ class HandlerRegistry:
         return self._handlers.get((protocol, action)) or self._handlers.get((None, action))
 
 
-def default_handlers() -> HandlerRegistry:
-    """The handlers every simulated charger starts with (none yet: all NotImplemented)."""
-    return HandlerRegistry()
+def default_handlers(*, accept: bool = True, reject: Collection[str] = ()) -> HandlerRegistry:
+    """The command handlers of a charger that behaves like a real one (1.6 and 2.0.1).
+
+    accept=False makes it refuse every command; `reject` names the actions it refuses while
+    it answers the others (both versions). A refusal is the command's negative answer:
+    Rejected, UnlockFailed, Failed (SendLocalList), listVersion -1, no diagnostics file, a
+    firmware download that fails, every variable Rejected, ...
+    """
+    known = {action for commands in COMMANDS.values() for action in commands}
+    unknown = set(reject) - known
+    if unknown:
+        raise ValueError(f"no default handler for {', '.join(sorted(unknown))}")
+    registry = HandlerRegistry()
+    for protocol, commands in COMMANDS.items():
+        for action, command in commands.items():
+            refused = not accept or action in reject
+            registry.register(action, command.refuse if refused else command.answer, protocol)
+    return registry

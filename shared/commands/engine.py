@@ -15,7 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.commands.models import CommandRecord
@@ -308,6 +308,12 @@ class CommandEngine:
         error: dict[str, Any] | None = None,
     ) -> CommandRecord:
         at = iso_utc(from_epoch_ms(self.clock_ms()))
+        # Follow-ups first: whoever sees the command finished (an API call waiting on it) must
+        # also see their effect (a reservation accepted). They are conditional updates, so
+        # running them again for a competing outcome changes nothing.
+        self._run_hooks(
+            replace(record, status=status, result=result, error=error, completed_at=at)  # type: ignore[arg-type]
+        )
         updated = self.commands.complete(
             record.charge_point_id, record.message_id, status, at, result=result, error=error
         )
@@ -329,16 +335,17 @@ class CommandEngine:
             count_metric("CommandTimeouts", {"Action": record.action})
         if updated.task_token:
             self._notify_task(updated)
-        if updated.done:
-            for hook in self.answer_hooks.get(record.action, []):
-                try:
-                    hook(updated)
-                except Exception:
-                    logger.exception(
-                        "follow-up of an answered command failed",
-                        extra={"action": record.action, "messageId": record.message_id},
-                    )
         return updated
+
+    def _run_hooks(self, finished: CommandRecord) -> None:
+        for hook in self.answer_hooks.get(finished.action, []):
+            try:
+                hook(finished)
+            except Exception:
+                logger.exception(
+                    "follow-up of a finished command failed",
+                    extra={"action": finished.action, "messageId": finished.message_id},
+                )
 
     def _notify_task(self, record: CommandRecord) -> None:
         assert record.task_token is not None

@@ -186,7 +186,9 @@ async def test_connection_drop_fails_the_pending_call():
 async def test_csms_calls_without_handler_get_not_implemented(protocol):
     async with (
         ScriptedCsms() as csms,
-        SimulatedCharger(csms.url, "CP-1", protocol=protocol) as charger,
+        SimulatedCharger(
+            csms.url, "CP-1", protocol=protocol, handlers=HandlerRegistry()
+        ) as charger,
     ):
         answer = await csms.send_call("CP-1", "Reset", {"type": "Hard"})
     assert answer[0] == 4
