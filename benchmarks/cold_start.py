@@ -28,25 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from infra.catalog import FUNCTIONS
+from local.resources import local_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
 ENV = {
+    **local_environment(),
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
-    "CHARGERS_TABLE": "chargers",
-    "CONNECTIONS_TABLE": "connections",
-    "CONNECTORS_TABLE": "connectors",
-    "ID_TAGS_TABLE": "id-tags",
-    "TRANSACTIONS_TABLE": "transactions",
-    "TRANSACTION_EVENTS_TABLE": "transaction-events",
-    "ENERGY_DAILY_TABLE": "energy-daily",
-    "TELEMETRY_STREAM_NAME": "telemetry",
-    "COMMANDS_TABLE": "commands",
-    "RESERVATIONS_TABLE": "reservations",
-    "EVENT_BUS_NAME": "bus",
     "POWERTOOLS_SERVICE_NAME": "csms",
     "POWERTOOLS_METRICS_NAMESPACE": "Csms",
     "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -6,6 +6,7 @@ import itertools
 import time
 from typing import Any
 
+from local.resources import local_environment
 from shared.adapters.memory import (
     MemoryChargerRepository,
     MemoryConnectionRepository,
@@ -23,20 +24,8 @@ from shared.adapters.reservations import MemoryReservationStore
 from shared.config import Settings, settings_from
 from shared.wiring import Dependencies
 
-BASE_ENV = {
-    "CHARGERS_TABLE": "chargers",
-    "CONNECTIONS_TABLE": "connections",
-    "CONNECTORS_TABLE": "connectors",
-    "ID_TAGS_TABLE": "id-tags",
-    "TRANSACTIONS_TABLE": "transactions",
-    "TRANSACTION_EVENTS_TABLE": "transaction-events",
-    "ENERGY_DAILY_TABLE": "energy-daily",
-    "TELEMETRY_STREAM_NAME": "telemetry",
-    "COMMANDS_TABLE": "commands",
-    "RESERVATIONS_TABLE": "reservations",
-    "EVENT_BUS_NAME": "bus",
-    "AWS_REGION": "us-east-1",
-}
+# Every resource name the functions need, from the catalog (as the local platform sets them).
+BASE_ENV = {**local_environment(), "AWS_REGION": "us-east-1"}
 
 
 def make_settings(**overrides: str) -> Settings:
