@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 from shared.adapters.aws import error_code
-from shared.adapters.dynamo_items import from_item, to_attr, to_item
-from shared.adapters.dynamodb import CONDITION_FAILED
+from shared.adapters.dynamo_items import conditional, from_item, to_attr, to_item
 from shared.commands.models import CommandRecord
 from shared.ports import ConnectionGone
 
@@ -99,27 +98,26 @@ class DynamoCommandStore:
             names["#result"] = "result"
         if error is not None:
             names["#error"] = "error"
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key=self._key(charge_point_id, message_id),
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="#status = :pending",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
-        except Exception as exc:
-            if error_code(exc) == CONDITION_FAILED:
-                return None
-            raise
+        response = conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id, message_id),
+            UpdateExpression="SET " + ", ".join(sets),
+            ConditionExpression="#status = :pending",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+        if response is None:
+            return None
         return _record(from_item(response["Attributes"]))
 
     def acquire_slot(
         self, charge_point_id: str, message_id: str, deadline_ms: int, now_ms: int
     ) -> bool:
-        try:
-            self._client.update_item(
+        return (
+            conditional(
+                self._client.update_item,
                 TableName=self._chargers,
                 Key={"chargePointId": {"S": charge_point_id}},
                 UpdateExpression="SET inflightMessageId = :m, inflightDeadlineMs = :d",
@@ -133,11 +131,8 @@ class DynamoCommandStore:
                     ":now": to_attr(now_ms),
                 },
             )
-        except Exception as exc:
-            if error_code(exc) == CONDITION_FAILED:
-                return False
-            raise
-        return True
+            is not None
+        )
 
     def slot_holder(self, charge_point_id: str) -> tuple[str, int] | None:
         item = self._client.get_item(
@@ -152,17 +147,14 @@ class DynamoCommandStore:
         return str(values["inflightMessageId"]), int(values["inflightDeadlineMs"])
 
     def release_slot(self, charge_point_id: str, message_id: str) -> None:
-        try:
-            self._client.update_item(
-                TableName=self._chargers,
-                Key={"chargePointId": {"S": charge_point_id}},
-                UpdateExpression="REMOVE inflightMessageId, inflightDeadlineMs",
-                ConditionExpression="inflightMessageId = :m",
-                ExpressionAttributeValues={":m": to_attr(message_id)},
-            )
-        except Exception as exc:
-            if error_code(exc) != CONDITION_FAILED:
-                raise
+        conditional(
+            self._client.update_item,
+            TableName=self._chargers,
+            Key={"chargePointId": {"S": charge_point_id}},
+            UpdateExpression="REMOVE inflightMessageId, inflightDeadlineMs",
+            ConditionExpression="inflightMessageId = :m",
+            ExpressionAttributeValues={":m": to_attr(message_id)},
+        )
 
 
 class ApiGatewaySender:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.adapters.aws import error_code
+
 
 def to_attr(value: Any) -> dict[str, Any]:
     if isinstance(value, bool):
@@ -85,3 +87,23 @@ def query_all(client: Any, **kwargs: Any) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in response:
             return items
         kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+# A TransactWriteItems whose condition failed (or that lost a conflict) is cancelled as a whole.
+TRANSACTION_CANCELED = "TransactionCanceledException"
+
+
+def conditional(call: Any, **kwargs: Any) -> dict[str, Any] | None:
+    """Run a conditional DynamoDB write; None when its condition did not hold.
+
+    Every write that could race with another Lambda is conditional, and "the condition failed"
+    is an answer (a replay, a newer state), not an error; anything else is raised.
+    """
+    try:
+        response: dict[str, Any] = call(**kwargs)
+    except Exception as exc:
+        if error_code(exc) in (CONDITION_FAILED, TRANSACTION_CANCELED):
+            return None
+        raise
+    return response

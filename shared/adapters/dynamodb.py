@@ -11,9 +11,9 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from shared.adapters.aws import error_code
 from shared.adapters.dynamo_items import (
     camel,
+    conditional,
     from_item,
     query_all,
     to_attr,
@@ -23,9 +23,6 @@ from shared.adapters.dynamo_items import (
 from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.connection import ConnectionRecord, ConnectorStatus, StatusChange
 from shared.timeutil import from_epoch_ms, iso_utc
-
-CONDITION_FAILED = "ConditionalCheckFailedException"
-
 
 _CHARGER_FIELDS = {f.name: camel(f.name) for f in fields(ChargerRecord)}
 _CHARGER_FIELDS_BY_ATTR = {v: k for k, v in _CHARGER_FIELDS.items()}
@@ -40,10 +37,6 @@ def charger_from_item(item: dict[str, Any]) -> ChargerRecord:
     return ChargerRecord(
         **{_CHARGER_FIELDS_BY_ATTR[k]: v for k, v in values.items() if k in _CHARGER_FIELDS_BY_ATTR}
     )
-
-
-def _is_condition_failure(exc: Exception) -> bool:
-    return error_code(exc) == CONDITION_FAILED
 
 
 class DynamoChargerRepository:
@@ -62,17 +55,15 @@ class DynamoChargerRepository:
         return charger_from_item(item) if item else None
 
     def create(self, record: ChargerRecord) -> bool:
-        try:
-            self._client.put_item(
+        return (
+            conditional(
+                self._client.put_item,
                 TableName=self._table,
                 Item=charger_to_item(record),
                 ConditionExpression="attribute_not_exists(chargePointId)",
             )
-        except Exception as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
+            is not None
+        )
 
     def record_boot(
         self, charge_point_id: str, boot: BootInfo, protocol: str, at: datetime
@@ -94,27 +85,26 @@ class DynamoChargerRepository:
                 "lastBootAt": iso_utc(at),
             }
         )
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key=self._key(charge_point_id),
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(chargePointId)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
-        except Exception as exc:
-            if _is_condition_failure(exc):
-                return None
-            raise
+        response = conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(chargePointId)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+        if response is None:
+            return None
         return charger_from_item(response["Attributes"])
 
     def attach_connection(
         self, charge_point_id: str, connection_id: str, protocol: str, connected_at_ms: int
     ) -> bool:
-        try:
-            self._client.update_item(
+        return (
+            conditional(
+                self._client.update_item,
                 TableName=self._table,
                 Key=self._key(charge_point_id),
                 UpdateExpression=(
@@ -131,42 +121,34 @@ class DynamoChargerRepository:
                     ":ms": to_attr(connected_at_ms),
                 },
             )
-        except Exception as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
+            is not None
+        )
 
     def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=self._key(charge_point_id),
-                UpdateExpression="SET #s = :s, #at = :at",
-                ConditionExpression="attribute_exists(chargePointId)",
-                ExpressionAttributeNames={"#s": f"{kind}Status", "#at": f"{kind}StatusAt"},
-                ExpressionAttributeValues={":s": to_attr(status), ":at": to_attr(at)},
-            )
-        except Exception as exc:
-            if not _is_condition_failure(exc):
-                raise
+        conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression="SET #s = :s, #at = :at",
+            ConditionExpression="attribute_exists(chargePointId)",
+            ExpressionAttributeNames={"#s": f"{kind}Status", "#at": f"{kind}StatusAt"},
+            ExpressionAttributeValues={":s": to_attr(status), ":at": to_attr(at)},
+        )
 
     def set_local_list_version(self, charge_point_id: str, version: int) -> None:
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=self._key(charge_point_id),
-                UpdateExpression="SET localListVersion = :v",
-                ConditionExpression="attribute_exists(chargePointId)",
-                ExpressionAttributeValues={":v": to_attr(version)},
-            )
-        except Exception as exc:
-            if not _is_condition_failure(exc):
-                raise
+        conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression="SET localListVersion = :v",
+            ConditionExpression="attribute_exists(chargePointId)",
+            ExpressionAttributeValues={":v": to_attr(version)},
+        )
 
     def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
-        try:
-            self._client.update_item(
+        return (
+            conditional(
+                self._client.update_item,
                 TableName=self._table,
                 Key=self._key(charge_point_id),
                 UpdateExpression="REMOVE connectionId SET disconnectedAt = :at",
@@ -176,11 +158,8 @@ class DynamoChargerRepository:
                     ":at": to_attr(iso_utc(at)),
                 },
             )
-        except Exception as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
+            is not None
+        )
 
 
 class DynamoConnectionRepository:
@@ -250,25 +229,23 @@ class DynamoConnectorRepository:
         )
         received_name = next(k for k, v in names.items() if v == "receivedAtMs")
         received_value = received_name.replace("#a", ":v")
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key={
-                    "chargePointId": {"S": status.charge_point_id},
-                    "connectorKey": {"S": status.connector_key},
-                },
-                UpdateExpression=expression,
-                ConditionExpression=(
-                    f"attribute_not_exists({received_name}) OR {received_name} <= {received_value}"
-                ),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_OLD",  # UPDATED_OLD omits unchanged values in some engines
-            )
-        except Exception as exc:
-            if _is_condition_failure(exc):
-                return StatusChange(applied=False)
-            raise
+        response = conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key={
+                "chargePointId": {"S": status.charge_point_id},
+                "connectorKey": {"S": status.connector_key},
+            },
+            UpdateExpression=expression,
+            ConditionExpression=(
+                f"attribute_not_exists({received_name}) OR {received_name} <= {received_value}"
+            ),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_OLD",  # UPDATED_OLD omits unchanged values in some engines
+        )
+        if response is None:
+            return StatusChange(applied=False)
         old = from_item(response.get("Attributes", {}))
         return StatusChange(
             applied=True,

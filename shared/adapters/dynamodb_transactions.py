@@ -8,14 +8,16 @@ import json
 from dataclasses import fields
 from typing import Any
 
-from shared.adapters.aws import error_code
-from shared.adapters.dynamo_items import camel, from_item, to_attr, to_item, update_expression
-from shared.adapters.dynamodb import CONDITION_FAILED
+from shared.adapters.dynamo_items import (
+    camel,
+    conditional,
+    from_item,
+    to_attr,
+    to_item,
+    update_expression,
+)
 from shared.models.transaction import START_FIELDS, STOP_FIELDS, IdTagRecord, TransactionRecord
 from shared.timeutil import iso_utc, utc_now
-
-TRANSACTION_CANCELED = "TransactionCanceledException"
-
 
 _TX_FIELDS = {f.name: camel(f.name) for f in fields(TransactionRecord)}
 _TX_FIELDS_BY_ATTR = {v: k for k, v in _TX_FIELDS.items()}
@@ -30,10 +32,6 @@ def transaction_from_item(item: dict[str, Any]) -> TransactionRecord:
     return TransactionRecord(
         **{_TX_FIELDS_BY_ATTR[k]: v for k, v in values.items() if k in _TX_FIELDS_BY_ATTR}
     )
-
-
-def _condition_failed(exc: Exception) -> bool:
-    return error_code(exc) in (CONDITION_FAILED, TRANSACTION_CANCELED)
 
 
 class DynamoIdTagRepository:
@@ -127,13 +125,7 @@ class DynamoTransactionRepository:
         return {"chargePointId": {"S": charge_point_id}, "transactionId": {"S": transaction_id}}
 
     def _update(self, **kwargs: Any) -> dict[str, Any] | None:
-        try:
-            response: dict[str, Any] = self._client.update_item(TableName=self._table, **kwargs)
-        except Exception as exc:
-            if _condition_failed(exc):
-                return None
-            raise
-        return response
+        return conditional(self._client.update_item, TableName=self._table, **kwargs)
 
     def get(self, charge_point_id: str, transaction_id: str) -> TransactionRecord | None:
         item = self._client.get_item(
@@ -144,17 +136,15 @@ class DynamoTransactionRepository:
         return transaction_from_item(item) if item else None
 
     def create(self, record: TransactionRecord) -> bool:
-        try:
-            self._client.put_item(
+        return (
+            conditional(
+                self._client.put_item,
                 TableName=self._table,
                 Item=transaction_to_item(record),
                 ConditionExpression="attribute_not_exists(transactionId)",
             )
-        except Exception as exc:
-            if _condition_failed(exc):
-                return False
-            raise
-        return True
+            is not None
+        )
 
     def record_start(self, record: TransactionRecord) -> TransactionRecord | None:
         values = {_TX_FIELDS[f]: getattr(record, f) for f in START_FIELDS}
@@ -176,25 +166,23 @@ class DynamoTransactionRepository:
     def claim_connector(
         self, charge_point_id: str, connector_key: str, transaction_id: str, started_at_ms: int
     ) -> str | None:
-        try:
-            response = self._client.update_item(
-                TableName=self._connectors,
-                Key={
-                    "chargePointId": {"S": charge_point_id},
-                    "connectorKey": {"S": connector_key},
-                },
-                UpdateExpression="SET activeTransactionId = :tx, activeSinceMs = :ms",
-                ConditionExpression="attribute_not_exists(activeSinceMs) OR activeSinceMs <= :ms",
-                ExpressionAttributeValues={
-                    ":tx": to_attr(transaction_id),
-                    ":ms": to_attr(started_at_ms),
-                },
-                ReturnValues="ALL_OLD",
-            )
-        except Exception as exc:
-            if _condition_failed(exc):
-                return None
-            raise
+        response = conditional(
+            self._client.update_item,
+            TableName=self._connectors,
+            Key={
+                "chargePointId": {"S": charge_point_id},
+                "connectorKey": {"S": connector_key},
+            },
+            UpdateExpression="SET activeTransactionId = :tx, activeSinceMs = :ms",
+            ConditionExpression="attribute_not_exists(activeSinceMs) OR activeSinceMs <= :ms",
+            ExpressionAttributeValues={
+                ":tx": to_attr(transaction_id),
+                ":ms": to_attr(started_at_ms),
+            },
+            ReturnValues="ALL_OLD",
+        )
+        if response is None:
+            return None
         previous = from_item(response.get("Attributes", {})).get("activeTransactionId")
         return str(previous) if previous is not None else None
 
@@ -280,8 +268,9 @@ class DynamoTransactionEventLog:
     def first_time(
         self, charge_point_id: str, transaction_id: str, seq_no: int, expires_at: int
     ) -> bool:
-        try:
-            self._client.put_item(
+        return (
+            conditional(
+                self._client.put_item,
                 TableName=self._table,
                 Item=to_item(
                     {
@@ -292,11 +281,8 @@ class DynamoTransactionEventLog:
                 ),
                 ConditionExpression="attribute_not_exists(seqNo)",
             )
-        except Exception as exc:
-            if _condition_failed(exc):
-                return False
-            raise
-        return True
+            is not None
+        )
 
 
 class DynamoEnergyLedger:
@@ -309,47 +295,35 @@ class DynamoEnergyLedger:
         self, charge_point_id: str, transaction_id: str, day: str, energy_wh: int
     ) -> bool:
         now = iso_utc(utc_now())
-        try:
-            # One transaction: the session's "rolled up" marker and the day's sums move together,
-            # so a redelivered event cannot count the energy twice.
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._transactions,
-                            "Key": {
-                                "chargePointId": {"S": charge_point_id},
-                                "transactionId": {"S": transaction_id},
-                            },
-                            "UpdateExpression": "SET rolledUpAt = :now",
-                            "ConditionExpression": (
-                                "attribute_exists(transactionId) "
-                                "AND attribute_not_exists(rolledUpAt)"
-                            ),
-                            "ExpressionAttributeValues": {":now": to_attr(now)},
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._energy,
-                            "Key": {"chargePointId": {"S": charge_point_id}, "day": {"S": day}},
-                            "UpdateExpression": (
-                                "ADD energyWh :e, sessions :one SET updatedAt = :now"
-                            ),
-                            "ExpressionAttributeValues": {
-                                ":e": to_attr(energy_wh),
-                                ":one": to_attr(1),
-                                ":now": to_attr(now),
-                            },
-                        }
-                    },
-                ]
-            )
-        except Exception as exc:
-            if _condition_failed(exc):
-                return False
-            raise
-        return True
+        marker = {
+            "TableName": self._transactions,
+            "Key": {
+                "chargePointId": {"S": charge_point_id},
+                "transactionId": {"S": transaction_id},
+            },
+            "UpdateExpression": "SET rolledUpAt = :now",
+            "ConditionExpression": (
+                "attribute_exists(transactionId) AND attribute_not_exists(rolledUpAt)"
+            ),
+            "ExpressionAttributeValues": {":now": to_attr(now)},
+        }
+        sums = {
+            "TableName": self._energy,
+            "Key": {"chargePointId": {"S": charge_point_id}, "day": {"S": day}},
+            "UpdateExpression": "ADD energyWh :e, sessions :one SET updatedAt = :now",
+            "ExpressionAttributeValues": {
+                ":e": to_attr(energy_wh),
+                ":one": to_attr(1),
+                ":now": to_attr(now),
+            },
+        }
+        # One transaction: the session's "rolled up" marker and the day's sums move together,
+        # so a redelivered event cannot count the energy twice.
+        written = conditional(
+            self._client.transact_write_items,
+            TransactItems=[{"Update": marker}, {"Update": sums}],
+        )
+        return written is not None
 
     def day_total(self, charge_point_id: str, day: str) -> tuple[int, int]:
         """(energy Wh, sessions) of a charger's day."""

@@ -6,9 +6,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from shared.adapters.aws import error_code
-from shared.adapters.dynamo_items import from_item, query_all, to_attr, to_item
-from shared.adapters.dynamodb import CONDITION_FAILED
+from shared.adapters.dynamo_items import conditional, from_item, query_all, to_attr, to_item
 from shared.commands.reservations import ReservationRecord
 
 
@@ -39,8 +37,9 @@ class DynamoReservationStore:
         }
 
     def create(self, record: ReservationRecord) -> bool:
-        try:
-            self._client.put_item(
+        return (
+            conditional(
+                self._client.put_item,
                 TableName=self._table,
                 Item=to_item(
                     {
@@ -56,11 +55,8 @@ class DynamoReservationStore:
                 ),
                 ConditionExpression="attribute_not_exists(reservationId)",
             )
-        except Exception as exc:
-            if error_code(exc) == CONDITION_FAILED:
-                return False
-            raise
-        return True
+            is not None
+        )
 
     def get(self, charge_point_id: str, reservation_id: int) -> ReservationRecord | None:
         item = self._client.get_item(
@@ -91,8 +87,9 @@ class DynamoReservationStore:
         for index, name in enumerate(expected):
             values[f":e{index}"] = to_attr(name)
             allowed.append(f":e{index}")
-        try:
-            self._client.update_item(
+        return (
+            conditional(
+                self._client.update_item,
                 TableName=self._table,
                 Key=self._key(charge_point_id, reservation_id),
                 UpdateExpression="SET " + ", ".join(sets),
@@ -100,11 +97,8 @@ class DynamoReservationStore:
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
             )
-        except Exception as exc:
-            if error_code(exc) == CONDITION_FAILED:
-                return False
-            raise
-        return True
+            is not None
+        )
 
     def list_for(self, charge_point_id: str) -> list[ReservationRecord]:
         items = query_all(

@@ -11,9 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.adapters.aws import error_code
-from shared.adapters.dynamo_items import to_attr, to_item, update_expression
+from shared.adapters.dynamo_items import conditional, to_attr, to_item, update_expression
 from shared.adapters.dynamodb import (
-    CONDITION_FAILED,
     DynamoChargerRepository,
     charger_from_item,
 )
@@ -130,12 +129,9 @@ class DynamoChargerDirectory(DynamoChargerRepository):
         }
         if values:  # DynamoDB refuses an empty map (a REMOVE-only update has no values)
             request["ExpressionAttributeValues"] = values
-        try:
-            response = self._client.update_item(**request)
-        except Exception as exc:
-            if error_code(exc) == CONDITION_FAILED:
-                return None
-            raise
+        response = conditional(self._client.update_item, **request)
+        if response is None:
+            return None
         return charger_from_item(response["Attributes"])
 
     def delete(self, charge_point_id: str) -> ChargerRecord | None:
@@ -148,8 +144,9 @@ class DynamoChargerDirectory(DynamoChargerRepository):
 
 class DynamoIdTagCatalog(DynamoIdTagRepository):
     def create(self, record: IdTagRecord) -> bool:
-        try:
-            self._client.put_item(
+        return (
+            conditional(
+                self._client.put_item,
                 TableName=self._table,
                 Item=to_item(
                     {
@@ -163,11 +160,8 @@ class DynamoIdTagCatalog(DynamoIdTagRepository):
                 ),
                 ConditionExpression="attribute_not_exists(idTag)",
             )
-        except Exception as exc:
-            if error_code(exc) == CONDITION_FAILED:
-                return False
-            raise
-        return True
+            is not None
+        )
 
     def list_page(
         self, limit: int, cursor: str | None = None
