@@ -11,6 +11,8 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
+from shared.apigw import header
+
 OPERATORS_GROUP = "operators"
 
 
@@ -56,8 +58,7 @@ def require_operator(event: Mapping[str, Any], dev_token: str | None) -> str:
         if OPERATORS_GROUP not in _groups(claims):
             raise AccessDenied(403, "operator group membership required")
         return _identity(claims)
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    authorization = str(headers.get("authorization", ""))
+    authorization = header(event, "Authorization") or ""
     scheme, _, token = authorization.partition(" ")
     if not token or scheme.lower() != "bearer":
         raise AccessDenied(401, "authentication required")

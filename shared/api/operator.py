@@ -24,6 +24,7 @@ from shared.api.context import ApiContext, Routes
 from shared.api.errors import MethodTable, error_body, register_error_handlers
 from shared.api.openapi import openapi_document
 from shared.api.routes import chargers, commands, id_tags, meta, sessions
+from shared.apigw import header
 from shared.operator_auth import AccessDenied, require_operator
 from shared.registry.wiring import Registry, aws_registry, registry_services
 from shared.timeutil import utc_now
@@ -89,8 +90,7 @@ def _json_or_no_body(event: dict[str, Any]) -> bool:
     """Bodies are JSON only (Powertools would also parse forms and multipart: not ours)."""
     if not event.get("body"):
         return True
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    media_type = (header(event, "Content-Type") or "").split(";", 1)[0].strip().lower()
     return media_type in ("", "application/json") or media_type.endswith("+json")
 
 

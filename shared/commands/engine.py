@@ -21,6 +21,7 @@ from typing import Any
 from shared.commands.models import CommandRecord
 from shared.core.events import publish_safely
 from shared.models.events import COMMAND_COMPLETED, DomainEvent
+from shared.observability import count_metric
 from shared.ocpp.framing import CallError, CallResult, encode_call
 from shared.ocpp.router import MessageContext
 from shared.ocpp.validation import SchemaRegistry, default_registry
@@ -330,8 +331,6 @@ class CommandEngine:
             ),
         )
         if status == "timeout":
-            from shared.observability import count_metric
-
             count_metric("CommandTimeouts", {"Action": record.action})
         if updated.task_token:
             self._notify_task(updated)
