@@ -33,19 +33,23 @@ class _SerializedApp:
             return list(self._app(environ, start_response))
 
 
-def _serialized_server(host: str, port: int) -> Any:
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+def _serialized_app() -> _SerializedApp:
     from moto.moto_server.werkzeug_app import (  # ~1 s of imports: only when started
         DomainDispatcherApplication,
-        MotoRequestHandler,
         create_backend_app,
     )
+
+    return _SerializedApp(DomainDispatcherApplication(create_backend_app))
+
+
+def _serialized_server(host: str, port: int, app: _SerializedApp) -> Any:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
     class SerializedMotoServer(ThreadedMotoServer):
-        # ThreadedMotoServer's own entry point, with the application wrapped.
+        # ThreadedMotoServer's own entry point, serving the given (wrapped) application.
         def _server_entry(self) -> None:
-            app = _SerializedApp(DomainDispatcherApplication(create_backend_app))
             self._server = make_server(
                 self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
             )
@@ -68,11 +72,13 @@ class MotoServer:
         self._requested_port = port
         self._server: Any = None
         self._port: int | None = None
+        self.app: _SerializedApp | None = None
 
     def start(self) -> None:
         # Per-request logs from werkzeug would drown everything else.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        server = _serialized_server(self._host, self._requested_port)
+        self.app = _serialized_app()
+        server = _serialized_server(self._host, self._requested_port, self.app)
         server.start()
         self._server = server
         self._port = int(server.get_host_and_port()[1])

@@ -23,6 +23,7 @@ from local.delivery import ConsumerTable, Delivery, DeliveryConfig
 from local.gateway import GatewayConfig, LocalGateway, RouteTable
 from local.invoke import load_handler
 from local.moto_server import MotoServer
+from local.moto_transport import InProcessTransport, install, uninstall
 from local.settings import LocalSettings, handler_environment
 
 logger = logging.getLogger("local.platform")
@@ -84,6 +85,7 @@ class LocalPlatform:
                 retry_delay_s=s.delivery_retry_delay_s,
             )
         )
+        self._transport: InProcessTransport | None = None
         self.environment: dict[str, str] = {}
         self._saved_environment: dict[str, str | None] = {}
         self._started = False
@@ -91,6 +93,9 @@ class LocalPlatform:
     async def start(self) -> None:
         try:
             await asyncio.to_thread(self.moto.start)
+            assert self.moto.app is not None
+            self._transport = InProcessTransport(self.moto.endpoint, self.moto.app)
+            install(self._transport)
             if self._reset_moto:
                 await asyncio.to_thread(self.moto.reset)
             await self.gateway.start()
@@ -129,6 +134,9 @@ class LocalPlatform:
             try:
                 await self.delivery.stop()
             finally:
+                if self._transport is not None:
+                    uninstall(self._transport)
+                    self._transport = None
                 await asyncio.to_thread(self.moto.stop)
                 self._restore_environment()
                 self._started = False
