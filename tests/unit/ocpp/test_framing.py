@@ -76,3 +76,48 @@ def test_encoders_write_compact_ocpp_j():
 def test_non_ascii_survives_round_trip():
     raw = encode_call("1", "DataTransfer", {"vendorId": "Ünïcode"})
     assert parse_frame(raw) == Call("1", "DataTransfer", {"vendorId": "Ünïcode"})
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"a": [1, 2.5, -0.0, 1e300, True, False, None], "ü": 'é\u2028"\\/\n', "n": {"x": []}},
+        {"big": 2**70, "nan": float("nan"), "inf": float("-inf")},
+    ],
+)
+def test_encoders_write_what_json_dumps_writes(payload):
+    expected = json.dumps([3, "id", payload], separators=(",", ":"), ensure_ascii=False)
+    assert encode_call_result("id", payload) == expected
+
+
+def test_unserialisable_values_raise_and_leave_the_encoder_usable():
+    with pytest.raises(TypeError):
+        encode_call_result("1", {"when": object()})
+    shared = {"x": 1}
+    assert (
+        encode_call_result("1", {"a": shared, "b": shared}) == '[3,"1",{"a":{"x":1},"b":{"x":1}}]'
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ' [2,"m1","Heartbeat",{}]',
+        '[2,"m1","Heartbeat",{}]\n',
+        '\t[2, "m1", "Heartbeat", {}] ',
+        b'[2,"m1","Heartbeat",{}]',
+    ],
+)
+def test_frames_with_surrounding_whitespace_or_as_bytes_are_read(raw):
+    assert parse_frame(raw) == Call("m1", "Heartbeat", {})
+
+
+@pytest.mark.parametrize(
+    "raw", ['[2,"m1","Heartbeat",{}] x', '[2,"m1","Heartbeat",{}][]', "\ufeff[]"]
+)
+def test_trailing_data_is_not_json(raw):
+    with pytest.raises(FrameError) as caught:
+        parse_frame(raw)
+    assert caught.value.kind is ErrorKind.RPC_FRAMEWORK_ERROR
+    assert caught.value.description == "message is not valid JSON"
