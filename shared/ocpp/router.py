@@ -25,7 +25,13 @@ from shared.ocpp.framing import (
     encode_call_result,
     parse_frame,
 )
-from shared.ocpp.validation import LENIENT_TOLERATED, SchemaRegistry, default_registry
+from shared.ocpp.validation import (
+    LENIENT_TOLERATED,
+    SchemaRegistry,
+    Validator,
+    default_registry,
+    violation_of,
+)
 from shared.ocpp.versions import OcppVersion
 
 logger = logging.getLogger("csms.ocpp.router")
@@ -63,16 +69,43 @@ class Outcome:
     tolerated_violation: str | None = None
 
 
+@dataclass(frozen=True)
+class _Route:
+    """A routed action with its compiled request and response validators."""
+
+    handler: CallHandler
+    request: Validator
+    response: Validator
+
+
 @dataclass
 class Router:
     registry: SchemaRegistry = field(default_factory=default_registry)
     reply_handler: ReplyHandler = _drop_reply
     _handlers: dict[tuple[OcppVersion, str], CallHandler] = field(default_factory=dict)
+    # Filled on an action's first message (compiling every schema at registration would cost
+    # each cold start the actions it never sees).
+    _routes: dict[tuple[OcppVersion, str], _Route] = field(default_factory=dict)
 
     def route(self, version: OcppVersion, action: str, handler: CallHandler) -> None:
         if not self.registry.has_schema(version, action):
             raise ValueError(f"{action} is not an OCPP {version.value} action a charger sends")
         self._handlers[(version, action)] = handler
+        self._routes.pop((version, action), None)
+
+    def _route_for(self, version: OcppVersion, action: str) -> _Route | None:
+        route = self._routes.get((version, action))
+        if route is None:
+            handler = self._handlers.get((version, action))
+            if handler is None:
+                return None
+            route = _Route(
+                handler,
+                self.registry.validator(version, action, "request"),
+                self.registry.validator(version, action, "response"),
+            )
+            self._routes[(version, action)] = route
+        return route
 
     def actions(self, version: OcppVersion) -> list[str]:
         return sorted(action for (v, action) in self._handlers if v is version)
@@ -111,10 +144,10 @@ class Router:
         return self._handle_call(_with_id(ctx, frame.message_id), frame, outcome)
 
     def _handle_call(self, ctx: MessageContext, call: Call, outcome: Outcome) -> str:
-        handler = self._handlers.get((ctx.version, call.action))
+        route = self._route_for(ctx.version, call.action)
         # Only routed action names become metric dimensions: a charger cannot invent new ones.
-        outcome.action = call.action if handler is not None else "Unrouted"
-        if handler is None:
+        outcome.action = call.action if route is not None else "Unrouted"
+        if route is None:
             outcome.error = "Unrouted"
             if self.registry.has_schema(ctx.version, call.action):
                 return self._error(
@@ -130,7 +163,7 @@ class Router:
                 f"unknown action {call.action[:64]!r} for {ctx.version.value}",
             )
 
-        violation = self.registry.check(ctx.version, call.action, call.payload, "request")
+        violation = violation_of(route.request, call.payload)
         if violation is not None:
             if ctx.lenient and violation.kind in LENIENT_TOLERATED:
                 outcome.tolerated_violation = violation.kind.value
@@ -147,7 +180,7 @@ class Router:
                 return self._ocpp_error(ctx, call.message_id, violation.to_error(call.action))
 
         try:
-            response = handler(ctx, call.payload)
+            response = route.handler(ctx, call.payload)
         except OcppError as exc:
             outcome.error = exc.kind.value
             return self._ocpp_error(ctx, call.message_id, exc)
@@ -165,7 +198,7 @@ class Router:
             )
 
         # Our own answers are checked too: a charger must never receive a non-conformant reply.
-        invalid = self.registry.check(ctx.version, call.action, response, "response")
+        invalid = violation_of(route.response, response)
         if invalid is not None:
             outcome.error = ErrorKind.INTERNAL_ERROR.value
             logger.error(

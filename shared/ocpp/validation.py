@@ -154,20 +154,32 @@ class SchemaRegistry:
 
         Raises KeyError when there is no schema for the action.
         """
+        return violation_of(self.validator(version, action, kind), payload)
+
+    def validator(self, version: OcppVersion, action: str, kind: PayloadKind) -> Validator:
+        """The compiled validator (compiled on first use), for callers that keep it.
+
+        Raises KeyError when there is no schema for the action.
+        """
         validator = self._validator(version, action, kind)
         if validator is None:
             raise KeyError(f"no {kind} schema for {action} in {version.value}")
-        try:
-            validator(payload)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            return _violation(exc)
-        return None
+        return validator
 
     def preload(self, version: OcppVersion, actions: list[str]) -> None:
         """Compile the given actions' schemas now (e.g. at cold start, off the hot path)."""
         for action in actions:
             self._validator(version, action, "request")
             self._validator(version, action, "response")
+
+
+def violation_of(validator: Validator, payload: Any) -> SchemaViolation | None:
+    """The first schema violation of `payload` under `validator`, or None when it is valid."""
+    try:
+        validator(payload)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        return _violation(exc)
+    return None
 
 
 def _violation(exc: fastjsonschema.JsonSchemaValueException) -> SchemaViolation:
