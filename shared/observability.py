@@ -30,28 +30,32 @@ def configure_logging() -> None:
 # Metric values are summed in memory and written as one EMF line per metric series at most
 # every METRICS_FLUSH_INTERVAL_S (60 s): one log line per message would cost more than the
 # DynamoDB writes of a charger (docs/cost-model.md). A container that ends loses at most its
-# last interval of counts; 0 writes every value at once (tests, local).
+# last interval of counts; 0 writes every value at once (tests, local). The interval is read
+# at start and at each flush, not per value (the environment is read on every message otherwise).
 _FLUSH_INTERVAL_ENV = "METRICS_FLUSH_INTERVAL_S"
+
+
+def _flush_interval_s() -> float:
+    return float(os.environ.get(_FLUSH_INTERVAL_ENV, "60") or 0)
 
 
 class _MetricBuffer:
     def __init__(self) -> None:
         self._values: dict[tuple[str, str, tuple[tuple[str, str], ...]], float] = {}
-        self._last_flush = time.monotonic()
+        self._next_flush = time.monotonic() + _flush_interval_s()
         self._lock = threading.Lock()
 
     def add(self, name: str, value: float, dimensions: dict[str, str], unit: str) -> None:
-        key = (name, unit, tuple(sorted(dimensions.items())))
+        key = (name, unit, tuple(sorted(dimensions.items())) if dimensions else ())
         with self._lock:
             self._values[key] = self._values.get(key, 0) + value
-        interval = float(os.environ.get(_FLUSH_INTERVAL_ENV, "60") or 0)
-        if time.monotonic() - self._last_flush >= interval:
+        if time.monotonic() >= self._next_flush:
             self.flush()
 
     def flush(self) -> None:
         with self._lock:
             values, self._values = self._values, {}
-            self._last_flush = time.monotonic()
+            self._next_flush = time.monotonic() + _flush_interval_s()
         for (name, unit, dimensions), value in values.items():
             _write_metric(name, value, dict(dimensions), unit)
 
