@@ -308,13 +308,15 @@ class CommandEngine:
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
     ) -> CommandRecord:
-        at = iso_utc(from_epoch_ms(self.clock_ms()))
+        finished_at = from_epoch_ms(self.clock_ms())
+        at = iso_utc(finished_at)
         # Follow-ups first: whoever sees the command finished (an API call waiting on it) must
         # also see their effect (a reservation accepted). They are conditional updates, so
         # running them again for a competing outcome changes nothing.
-        self._run_hooks(
-            replace(record, status=status, result=result, error=error, completed_at=at)  # type: ignore[arg-type]
-        )
+        hooks = self.answer_hooks.get(record.action)
+        if hooks:
+            finished = replace(record, status=status, result=result, error=error, completed_at=at)  # type: ignore[arg-type]
+            self._run_hooks(hooks, finished)
         updated = self.commands.complete(
             record.charge_point_id, record.message_id, status, at, result=result, error=error
         )
@@ -326,7 +328,7 @@ class CommandEngine:
             DomainEvent(
                 COMMAND_COMPLETED,
                 record.charge_point_id,
-                from_epoch_ms(self.clock_ms()),
+                finished_at,
                 {k: v for k, v in updated.summary().items() if k != "chargePointId"},
             ),
         )
@@ -336,8 +338,9 @@ class CommandEngine:
             self._notify_task(updated)
         return updated
 
-    def _run_hooks(self, finished: CommandRecord) -> None:
-        for hook in self.answer_hooks.get(finished.action, []):
+    @staticmethod
+    def _run_hooks(hooks: list[AnswerHook], finished: CommandRecord) -> None:
+        for hook in hooks:
             try:
                 hook(finished)
             except Exception:
