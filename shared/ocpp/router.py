@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.ocpp.errors import ErrorKind, OcppError, wire_code
 from shared.ocpp.framing import (
@@ -37,9 +37,13 @@ from shared.ocpp.versions import OcppVersion
 logger = logging.getLogger("csms.ocpp.router")
 
 
-@dataclass(frozen=True)
-class MessageContext:
-    """Who sent a frame and when, as known from the connection."""
+class MessageContext(NamedTuple):
+    """Who sent a frame and when, as known from the connection.
+
+    Immutable; a NamedTuple rather than a frozen dataclass because it is built twice per
+    message (without, then with the frame's id) and a frozen dataclass costs three times as
+    much to build.
+    """
 
     charge_point_id: str
     connection_id: str
@@ -231,10 +235,10 @@ class Router:
 
 def _with_id(ctx: MessageContext, message_id: str) -> MessageContext:
     return MessageContext(
-        charge_point_id=ctx.charge_point_id,
-        connection_id=ctx.connection_id,
-        version=ctx.version,
-        received_at=ctx.received_at,
-        lenient=ctx.lenient,
-        message_id=message_id,
+        ctx.charge_point_id,
+        ctx.connection_id,
+        ctx.version,
+        ctx.received_at,
+        ctx.lenient,
+        message_id,
     )

@@ -118,6 +118,30 @@ def test_invalid_handler_response_is_not_sent():
     assert reply(r.handle(ctx(), '[2,"m9","Heartbeat",{}]'))[2] == "InternalError"
 
 
+def test_handler_sees_the_connection_context_with_the_frames_id():
+    seen = []
+    r = Router()
+    r.route(V16, "Heartbeat", lambda c, p: seen.append(c) or heartbeat(c, p))
+    r.handle(ctx(lenient=True), '[2,"m7","Heartbeat",{}]')
+    assert seen == [MessageContext("CP1", "conn1", V16, NOW, lenient=True, message_id="m7")]
+
+
+def test_response_is_validated_on_every_message_not_only_the_first():
+    answers = iter([{"currentTime": "2026-01-01T00:00:00.000Z"}, {"currentTime": 12}])
+    r = Router()
+    r.route(V16, "Heartbeat", lambda c, p: next(answers))
+    assert reply(r.handle(ctx(), '[2,"m1","Heartbeat",{}]'))[0] == 3
+    assert reply(r.handle(ctx(), '[2,"m2","Heartbeat",{}]'))[2] == "InternalError"
+
+
+def test_routing_an_action_again_replaces_its_handler_after_it_was_used(router):
+    router.handle(ctx(), '[2,"m1","Heartbeat",{}]')
+    router.route(V16, "Heartbeat", lambda c, p: {"currentTime": "2030-01-01T00:00:00.000Z"})
+    assert reply(router.handle(ctx(), '[2,"m2","Heartbeat",{}]'))[2] == {
+        "currentTime": "2030-01-01T00:00:00.000Z"
+    }
+
+
 def test_replies_go_to_the_reply_handler_and_are_not_answered():
     seen = []
     r = Router(reply_handler=lambda c, frame: seen.append((c.message_id, frame)))
