@@ -1,5 +1,7 @@
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -120,14 +122,21 @@ def test_invalid_handler_response_is_not_sent():
 
 def test_handler_sees_the_connection_context_with_the_frames_id():
     seen = []
+
+    def remembering(c, p):
+        seen.append(c)
+        return heartbeat(c, p)
+
     r = Router()
-    r.route(V16, "Heartbeat", lambda c, p: seen.append(c) or heartbeat(c, p))
+    r.route(V16, "Heartbeat", remembering)
     r.handle(ctx(lenient=True), '[2,"m7","Heartbeat",{}]')
     assert seen == [MessageContext("CP1", "conn1", V16, NOW, lenient=True, message_id="m7")]
 
 
 def test_response_is_validated_on_every_message_not_only_the_first():
-    answers = iter([{"currentTime": "2026-01-01T00:00:00.000Z"}, {"currentTime": 12}])
+    answers: Iterator[dict[str, Any]] = iter(
+        [{"currentTime": "2026-01-01T00:00:00.000Z"}, {"currentTime": 12}]
+    )
     r = Router()
     r.route(V16, "Heartbeat", lambda c, p: next(answers))
     assert reply(r.handle(ctx(), '[2,"m1","Heartbeat",{}]'))[0] == 3
