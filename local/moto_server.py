@@ -39,7 +39,29 @@ def _serialized_app() -> _SerializedApp:
         create_backend_app,
     )
 
-    return _SerializedApp(DomainDispatcherApplication(create_backend_app))
+    class CachingDispatcher(DomainDispatcherApplication):
+        """moto's dispatcher, remembering which service answers a host.
+
+        To find the service, moto lists its own package directory (one stat() per service
+        module, ~180) on every request, under a process-wide lock. Each of those system
+        calls gives up the interpreter lock, and under load getting it back waits for the
+        busy threads: PutEvents took up to a second with a few hundred chargers connected.
+        The answer for a host never changes.
+        """
+
+        def __init__(self, create_app: Any) -> None:
+            super().__init__(create_app)
+            self._backend_by_host: dict[str | None, Any] = {}
+
+        def get_backend_for_host(self, host: str | None) -> Any:
+            try:
+                return self._backend_by_host[host]
+            except KeyError:
+                backend = super().get_backend_for_host(host)
+                self._backend_by_host[host] = backend
+                return backend
+
+    return _SerializedApp(CachingDispatcher(create_backend_app))
 
 
 def _serialized_server(host: str, port: int, app: _SerializedApp) -> Any:
