@@ -41,6 +41,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         help="heartbeat interval handed to chargers, seconds (default 540)",
     )
+    parser.add_argument(
+        "--store",
+        choices=("moto", "memory"),
+        help="where the handlers keep their tables: moto (default) or this process's memory "
+        "(for load runs; env LOCAL_STORE)",
+    )
     parser.add_argument("--no-demo", action="store_true", help="do not start the demo charger")
     parser.add_argument(
         "--log-level", default="INFO", help="log level of the platform (default INFO)"
@@ -55,6 +61,7 @@ def settings_from_args(args: argparse.Namespace) -> LocalSettings:
         moto_port=args.moto_port,
         unknown_chargers=args.unknown_chargers,
         heartbeat_interval_s=args.heartbeat_interval,
+        store=args.store,
     )
 
 
@@ -69,6 +76,7 @@ def banner(platform: LocalPlatform) -> str:
             f"    dev token       : Authorization: Bearer {s.operator_dev_token}",
             f"  @connections API  : {platform.management_endpoint}",
             f"  moto (AWS) API    : {platform.moto_endpoint}",
+            f"  tables            : {_store_line(s.store)}",
             f"  unknown chargers  : {s.unknown_chargers}",
             f"  heartbeat interval: {s.heartbeat_interval_s} s",
             *_delivery_lines(platform),
@@ -76,6 +84,12 @@ def banner(platform: LocalPlatform) -> str:
             "",
         ]
     )
+
+
+def _store_line(store: str) -> str:
+    if store == "memory":
+        return "in this process's memory (--store memory); streams and events on moto"
+    return "moto"
 
 
 def _delivery_lines(platform: LocalPlatform) -> list[str]:
@@ -92,20 +106,9 @@ DEMO_ID_TAG = "DEMO-TAG"
 
 def _seed_demo_id_tag(platform: LocalPlatform) -> None:
     """An Accepted id tag for the demo charger's sessions (unknown tags are Invalid)."""
-    import boto3
-
-    from shared.adapters.dynamodb_transactions import DynamoIdTagRepository
     from shared.models.transaction import IdTagRecord
 
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=platform.moto_endpoint,
-        region_name=platform.settings.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
-    )
-    tags = DynamoIdTagRepository(client, platform.environment["ID_TAGS_TABLE"])
-    tags.put(IdTagRecord(DEMO_ID_TAG, "Accepted"))
+    platform.id_tags().put(IdTagRecord(DEMO_ID_TAG, "Accepted"))
 
 
 def _demo_session_plan() -> Any:

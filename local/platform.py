@@ -14,14 +14,17 @@ the other in a test session never talk to a previous platform's ports.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
 from collections.abc import Mapping
+from typing import Any
 
 from local.delivery import ConsumerTable, Delivery, DeliveryConfig
 from local.gateway import GatewayConfig, LocalGateway, RouteTable
 from local.invoke import load_handler
+from local.memory_store import MemoryStore, wired
 from local.moto_server import MotoServer
 from local.moto_transport import InProcessTransport, install, uninstall
 from local.settings import LocalSettings, handler_environment
@@ -86,6 +89,9 @@ class LocalPlatform:
             )
         )
         self._transport: InProcessTransport | None = None
+        # --store memory: the handlers' tables (None with moto).
+        self.memory_store: MemoryStore | None = None
+        self._wiring = contextlib.ExitStack()
         self.environment: dict[str, str] = {}
         self._saved_environment: dict[str, str | None] = {}
         self._started = False
@@ -110,6 +116,9 @@ class LocalPlatform:
                     self.environment[name] = os.environ[name]
             self._apply_environment(self.environment)
             await asyncio.to_thread(_create_resources, self.moto.endpoint)
+            if self.settings.store == "memory":
+                self.memory_store = MemoryStore()
+                self._wiring.enter_context(wired(self.memory_store))
             if self._routes is None or self._consumers is None:
                 _forget_previous_deployment()
             routes = self._routes
@@ -138,6 +147,8 @@ class LocalPlatform:
                     uninstall(self._transport)
                     self._transport = None
                 await asyncio.to_thread(self.moto.stop)
+                self._wiring.close()
+                self.memory_store = None
                 self._restore_environment()
                 self._started = False
 
@@ -164,6 +175,23 @@ class LocalPlatform:
     @property
     def moto_endpoint(self) -> str:
         return self.moto.endpoint
+
+    def id_tags(self) -> Any:
+        """The id tag table the handlers read (shared.ports.IdTagRepository), to seed tags."""
+        if self.memory_store is not None:
+            return self.memory_store.serialized(self.memory_store.id_tags)
+        import boto3
+
+        from shared.adapters.dynamodb_transactions import DynamoIdTagRepository
+
+        client = boto3.session.Session().client(
+            "dynamodb",
+            endpoint_url=self.moto.endpoint,
+            region_name=self.settings.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
+        )
+        return DynamoIdTagRepository(client, self.environment["ID_TAGS_TABLE"])
 
     def _apply_environment(self, environment: Mapping[str, str]) -> None:
         for name, value in environment.items():

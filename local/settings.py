@@ -16,6 +16,11 @@ a command-line flag):
 | connection max age   | LOCAL_MAX_CONNECTION_S  | 7200 (API Gateway's) |
 | stream batch window  | LOCAL_BATCHING_WINDOW_S | each consumer's      |
 | delivery retry delay | LOCAL_DELIVERY_RETRY_DELAY_S | 0.5             |
+| handlers' tables     | LOCAL_STORE             | moto (or memory)     |
+
+`LOCAL_STORE=memory` keeps the handlers' DynamoDB tables in the platform's memory instead of
+moto (local/memory_store.py): for load runs with hundreds of chargers; Kinesis, EventBridge
+and the consumers stay on moto either way.
 
 Locally unknown chargers are accepted (on AWS the default is "reject"), so any simulator
 connects without provisioning. The operator API accepts `Authorization: Bearer
@@ -29,6 +34,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from local.memory_store import STORES, Store
 from shared.config import (
     API_GATEWAY_IDLE_TIMEOUT_S,
     API_GATEWAY_MAX_CONNECTION_S,
@@ -64,8 +70,11 @@ class LocalSettings:
     # live session energy move.
     batching_window_s: float | None = 5.0
     delivery_retry_delay_s: float = 0.5
+    store: Store = "moto"
 
     def __post_init__(self) -> None:
+        if self.store not in STORES:
+            raise ConfigError(f"store must be one of {', '.join(STORES)}, got {self.store!r}")
         if self.unknown_chargers not in UNKNOWN_CHARGER_POLICIES:
             raise ConfigError(
                 f"unknown chargers must be one of {', '.join(UNKNOWN_CHARGER_POLICIES)}, "
@@ -104,6 +113,7 @@ class LocalSettings:
             delivery_retry_delay_s=number(
                 "LOCAL_DELIVERY_RETRY_DELAY_S", defaults.delivery_retry_delay_s
             ),
+            store=env.get("LOCAL_STORE") or defaults.store,  # type: ignore[arg-type]  # checked in __post_init__
         )
 
     def replace(self, **changes: object) -> LocalSettings:
