@@ -205,6 +205,9 @@ class SimulatedCharger(TransactionMessages):
         self._closing = False
         self._pending: dict[str, _PendingCall] = {}
         self._raw_ids: set[str] = set()
+        # Calls this charger stopped waiting for (timed out, already counted, or cancelled
+        # because it is stopping): a late answer to one is not another error.
+        self._abandoned: set[str] = set()
         self._unclaimed: asyncio.Queue[str | None] = asyncio.Queue()
         # OCPP allows one charger-initiated CALL in flight at a time.
         self._call_lock = asyncio.Lock()
@@ -291,6 +294,7 @@ class SimulatedCharger(TransactionMessages):
         self._closed.clear()
         self._pending.clear()
         self._raw_ids.clear()
+        self._abandoned.clear()
         self._unclaimed = asyncio.Queue()
         self.stats.started.add(self.charge_point_id)
         self.stats.connection_opened()
@@ -345,7 +349,11 @@ class SimulatedCharger(TransactionMessages):
                 frame = await asyncio.wait_for(future, timeout_s)
             except TimeoutError:
                 self.stats.error("timeout", self.charge_point_id, action)
+                self._abandoned.add(message_id)
                 raise ResponseTimeout(action, message_id, timeout_s) from None
+            except asyncio.CancelledError:
+                self._abandoned.add(message_id)
+                raise
             except ConnectionLost:
                 # A drop we caused on purpose is not the CSMS's fault.
                 if not self._dropping:
@@ -423,6 +431,10 @@ class SimulatedCharger(TransactionMessages):
             return
         if frame.message_id in self._raw_ids:
             self._raw_ids.discard(frame.message_id)
+        elif frame.message_id in self._abandoned:
+            self._abandoned.discard(frame.message_id)
+            log.debug("%s: late answer to %s ignored", self.charge_point_id, frame.message_id)
+            return
         else:
             self.stats.error("unexpected_response", self.charge_point_id, frame.message_id)
         self._unclaim(text)

@@ -168,6 +168,28 @@ async def test_unanswered_call_times_out_counts_and_leaves_the_charger_usable():
 
 
 @async_test
+async def test_a_late_answer_to_an_abandoned_call_is_not_another_error():
+    async with (
+        ScriptedCsms(responder=lambda cp, action, payload: NO_REPLY) as csms,
+        SimulatedCharger(csms.url, "CP-1", response_timeout_s=0.1) as charger,
+    ):
+        with pytest.raises(ResponseTimeout):
+            await charger.heartbeat()
+        cancelled = asyncio.create_task(charger.heartbeat())
+        await csms.wait_until(lambda: len(csms.calls("Heartbeat")) == 2)
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        server_side = csms.sockets["CP-1"]
+        for call in csms.calls("Heartbeat"):
+            await server_side.send_str(json.dumps([3, call.frame[1], {"currentTime": "x"}]))
+        await server_side.send_str(json.dumps([3, "never-sent", {}]))
+        await csms.wait_until(lambda: charger.stats.messages_received >= 3)
+    # The timeout counted once; the answer nobody asked for is still an error.
+    assert charger.stats.errors == {"timeout": 1, "unexpected_response": 1}
+
+
+@async_test
 async def test_connection_drop_fails_the_pending_call():
     async with (
         ScriptedCsms(responder=lambda cp, action, payload: NO_REPLY) as csms,
