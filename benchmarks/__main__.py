@@ -29,7 +29,9 @@ class Sizes:
     import_runs: int
     first_message_runs: int
     load_chargers: tuple[int, ...]
+    load_moto_chargers: tuple[int, ...]
     load_measure_s: float
+    load_settle_s: float
     commands: int
 
 
@@ -38,7 +40,9 @@ FULL = Sizes(
     import_runs=10,
     first_message_runs=10,
     load_chargers=(100, 500, 1000),
+    load_moto_chargers=(100, 500),
     load_measure_s=30.0,
+    load_settle_s=20.0,
     commands=30,
 )
 QUICK = Sizes(
@@ -46,7 +50,9 @@ QUICK = Sizes(
     import_runs=1,
     first_message_runs=1,
     load_chargers=(5,),
+    load_moto_chargers=(5,),
     load_measure_s=3.0,
+    load_settle_s=1.0,
     commands=2,
 )
 
@@ -131,7 +137,12 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
         )
         results["local_load"] = _timed(
             "local load",
-            lambda: local_load.run(sizes.load_chargers, sizes.load_measure_s),
+            lambda: local_load.run(
+                sizes.load_chargers,
+                sizes.load_measure_s,
+                moto_sizes=sizes.load_moto_chargers,
+                settle_s=sizes.load_settle_s,
+            ),
         )
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     return results
