@@ -8,9 +8,13 @@ agree. This module is plain data: importing it must never import aws-cdk-lib.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import ProjectionTypeDef
 
 Access = Literal["read", "write", "readwrite"]
+Projection = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,25 @@ class Key:
 
 @dataclass(frozen=True)
 class IndexDef:
+    """A global secondary index. Its entries hold the table's and the index's keys plus what
+    the projection adds: every attribute (ALL), nothing (KEYS_ONLY) or `non_key_attributes`
+    (INCLUDE). A base-table write writes the index only when a projected attribute changes."""
+
     name: str
     partition_key: Key
     sort_key: Key | None = None
+    projection: Projection = "ALL"
+    non_key_attributes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.projection == "INCLUDE") != bool(self.non_key_attributes):
+            raise ValueError(f"{self.name}: INCLUDE, and only INCLUDE, names non-key attributes")
+
+    def projection_request(self) -> ProjectionTypeDef:
+        """The index's `Projection` in DynamoDB's CreateTable shape."""
+        if self.projection == "INCLUDE":
+            return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(self.non_key_attributes)}
+        return {"ProjectionType": self.projection}
 
 
 @dataclass(frozen=True)

@@ -141,8 +141,7 @@ def _create_table_request(table: TableDef) -> CreateTableInputTypeDef:
             {
                 "IndexName": index.name,
                 "KeySchema": _key_schema(index.partition_key, index.sort_key),
-                # The CDK default, which the stack keeps.
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": index.projection_request(),
             }
             for index in table.indexes
         ]

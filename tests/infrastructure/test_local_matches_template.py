@@ -202,7 +202,8 @@ def test_creating_again_leaves_existing_resources_alone(moto_session, local, dyn
     assert stored["Item"] == item
 
 
-# Beyond the catalog: several indexes on one table, one of them with a numeric sort key.
+# Beyond the catalog: several indexes on one table, one with a numeric sort key, each with
+# another projection.
 INDEXED = catalog.TableDef(
     id="Indexed",
     env_var="INDEXED_TABLE",
@@ -211,7 +212,7 @@ INDEXED = catalog.TableDef(
     sort_key=catalog.Key("at", "N"),
     indexes=(
         catalog.IndexDef("byStatus", catalog.Key("status"), catalog.Key("at", "N")),
-        catalog.IndexDef("byOwner", catalog.Key("owner")),
+        catalog.IndexDef("byOwner", catalog.Key("owner"), projection="KEYS_ONLY"),
     ),
 )
 

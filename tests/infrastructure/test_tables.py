@@ -35,7 +35,7 @@ def test_table_keys_indexes_and_ttl_are_the_catalogs(template, stack, definition
     assert set(indexes) == {i.name for i in definition.indexes}
     for index in definition.indexes:
         assert indexes[index.name]["KeySchema"] == _key_schema(index)
-        assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
+        assert indexes[index.name]["Projection"] == index.projection_request()
     if definition.ttl_attribute:
         assert properties["TimeToLiveSpecification"] == {
             "AttributeName": definition.ttl_attribute,
@@ -89,3 +89,10 @@ def test_reservations_are_kept_per_charger_and_reservation_and_retained(template
     assert "TimeToLiveSpecification" not in table["Properties"]
     assert table["DeletionPolicy"] == "Retain"
     assert table["Properties"]["DeletionProtectionEnabled"] is True
+
+
+def test_an_include_projection_names_its_attributes_and_no_other_does():
+    with pytest.raises(ValueError, match="INCLUDE"):
+        catalog.IndexDef("byOwner", catalog.Key("owner"), projection="INCLUDE")
+    with pytest.raises(ValueError, match="INCLUDE"):
+        catalog.IndexDef("byOwner", catalog.Key("owner"), non_key_attributes=("status",))
