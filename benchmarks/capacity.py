@@ -8,16 +8,19 @@ the units from the items themselves:
   UpdateItem, DeleteItem; also when its condition fails), twice that inside a transaction;
 - a read costs 1 RRU per started 4 KB when strongly consistent, half when eventually
   consistent (an absent item still costs the minimum), twice that inside a transaction;
-- a write that changes an item present in a global secondary index also writes the index
-  (projection ALL: the whole item; a changed index key is a delete plus a put).
+- a write that changes an item present in a global secondary index also writes the index,
+  sized by the index entry (the keys plus what the index projects), but only when a projected
+  attribute changed; an item entering or leaving the index is a put or a delete, a changed
+  index key both.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 WRITE_UNIT_BYTES = 1024
 READ_UNIT_BYTES = 4096
@@ -84,28 +87,48 @@ def read_units(
     return float(units) if consistent else units * EVENTUALLY_CONSISTENT_FACTOR
 
 
-def index_write_units(before: Item | None, after: Item | None, index_keys: Sequence[str]) -> int:
-    """WRU an index with projection ALL spends on one base-table write.
+@dataclass(frozen=True)
+class IndexShape:
+    """What a global secondary index holds of an item (infra/catalog.py's IndexDef)."""
 
-    Nothing when neither image carries the index keys or the item did not change; a put or a
-    delete when it enters or leaves the index; both when its index key changes.
+    keys: tuple[str, ...]  # the index's own key attributes
+    table_keys: tuple[str, ...] = ()
+    projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
+    non_key_attributes: tuple[str, ...] = ()
+
+    def entry(self, image: Item | None) -> dict[str, Any] | None:
+        """The index entry of an item: None when the item lacks an index key."""
+        if image is None or not all(key in image for key in self.keys):
+            return None
+        if self.projection == "ALL":
+            return dict(image)
+        kept = {*self.keys, *self.table_keys}
+        if self.projection == "INCLUDE":
+            kept |= set(self.non_key_attributes)
+        return {name: value for name, value in image.items() if name in kept}
+
+
+def index_write_units(before: Item | None, after: Item | None, index: IndexShape) -> int:
+    """WRU an index spends on one base-table write, sized by its entries.
+
+    Nothing when neither image is in the index or the entry did not change (a write to
+    attributes the index does not project); a put or a delete when the item enters or leaves
+    the index; both when its index key changes.
     """
+    old, new = index.entry(before), index.entry(after)
 
-    def keyed(image: Item | None) -> bool:
-        return image is not None and all(key in image for key in index_keys)
+    def units(entry: Item) -> int:
+        return max(1, math.ceil(item_size(entry) / WRITE_UNIT_BYTES))
 
-    def units(image: Item | None) -> int:
-        return max(1, math.ceil(item_size(image) / WRITE_UNIT_BYTES))
-
-    old, new = keyed(before), keyed(after)
-    if not old and not new:
+    if old is None and new is None:
         return 0
-    if old and not new:
-        return units(before)
-    if new and not old:
-        return units(after)
-    if dict(before or {}) == dict(after or {}):
+    if new is None:
+        assert old is not None
+        return units(old)
+    if old is None:
+        return units(new)
+    if old == new:
         return 0
-    if any(dict(before or {})[key] != dict(after or {})[key] for key in index_keys):
-        return units(before) + units(after)
-    return max(units(before), units(after))
+    if any(old[key] != new[key] for key in index.keys):
+        return units(old) + units(new)
+    return max(units(old), units(new))

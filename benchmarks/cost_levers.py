@@ -56,9 +56,6 @@ LEVERS: dict[str, Lever] = {
     "Telemetry consumer batches of up to 10,000 records / 300 s": _with(
         facts={"consumer_batch_size": 10_000, "consumer_window_s": 300.0}
     ),
-    "ByIdTag index projecting keys only (session updates skip the index)": _with(
-        assumptions={"index_writes_on_updates": False}
-    ),
     "Session workflow of 5 Standard transitions instead of 10": _with(
         profile={"workflow_transitions": 5}
     ),
@@ -80,7 +77,6 @@ PLATFORM_LEVERS = (
     "No WebSocket stage access log",
     "X-Ray active tracing off",
     "Telemetry consumer batches of up to 10,000 records / 300 s",
-    "ByIdTag index projecting keys only (session updates skip the index)",
     "No Standard workflow (session steps driven by events and task tokens)",
 )
 ALL_PLATFORM_LEVERS = "All platform levers together"

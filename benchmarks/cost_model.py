@@ -112,8 +112,6 @@ class Assumptions:
     events_per_put: int = 10
     # Share of ws_default's measured application log bytes that is kept (lever).
     message_log_share: float = 1.0
-    # The ByIdTag index projects ALL attributes: every session update writes it too.
-    index_writes_on_updates: bool = True
     eventbridge_archive: bool = True
 
 
@@ -184,6 +182,7 @@ class ActionCost:
     log_lines: int = 0
     cpu_us: float = 0.0
     item_bytes: Mapping[str, int] = field(default_factory=dict)
+    index_bytes: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_measured(cls, row: Mapping[str, Any], cpu_us: float) -> ActionCost:
@@ -203,6 +202,7 @@ class ActionCost:
             log_lines=int(row.get("log_lines", 0)),
             cpu_us=cpu_us,
             item_bytes=dict(row.get("item_bytes", {})),
+            index_bytes=dict(row.get("index_bytes", {})),
         )
 
     def calls_to(self, service: str) -> int:
@@ -224,6 +224,7 @@ DISCONNECT = "ws_disconnect $disconnect"
 CONSUMER = "telemetry_consumer batch of 1 record"
 ROLLUP = "energy_rollup TransactionStopped"
 TRANSACTIONS_TABLE = "csms-transactions"
+BY_ID_TAG_INDEX = f"{TRANSACTIONS_TABLE}/ByIdTag"
 ENERGY_TABLE = "csms-energy-daily"
 
 
@@ -330,8 +331,6 @@ def _invoke(
     facts: FunctionFacts,
     prices: Prices,
     assumptions: Assumptions,
-    *,
-    index_writes: bool = True,
 ) -> None:
     """Add `count` invocations of `action` to the bill."""
     duration = lambda_duration_ms(action, facts.memory_mb, assumptions)
@@ -339,7 +338,7 @@ def _invoke(
     bill.usd["Lambda"] += count * (
         prices.lambda_request + _gb_seconds(duration, facts.memory_mb) * prices.lambda_gb_second_arm
     )
-    writes = action.write_units + (action.index_write_units if index_writes else 0.0)
+    writes = action.write_units + action.index_write_units
     bill.write_units += count * writes
     bill.read_units += count * action.read_units
     bill.usd["DynamoDB"] += count * (
@@ -388,8 +387,7 @@ def _consumer(
     bill.usd["Lambda"] += batches * (
         prices.lambda_request + _gb_seconds(duration, facts.memory_mb) * prices.lambda_gb_second_arm
     )
-    index = action.index_write_units if assumptions.index_writes_on_updates else 0.0
-    writes = records * updates * (action.write_units + index)
+    writes = records * updates * (action.write_units + action.index_write_units)
     bill.write_units += writes
     bill.usd["DynamoDB"] += writes * prices.dynamodb_write_unit
     _events(bill, action, records * updates, prices, assumptions)
@@ -452,9 +450,13 @@ def storage_per_charger_month(
 ) -> float:
     """Session records and daily energy items kept, as they stand after storage_months."""
     session_bytes = measured[STOP].item_bytes.get(TRANSACTIONS_TABLE, 1024)
+    # The ByIdTag entry holds what the index projects (measured; the whole item if unknown).
+    entry_bytes = measured[STOP].index_bytes.get(BY_ID_TAG_INDEX, session_bytes)
     day_bytes = measured[ROLLUP].item_bytes.get(ENERGY_TABLE, 128)
-    # DynamoDB adds 100 bytes of overhead per item and per index entry; ByIdTag copies it all.
-    per_month = profile.sessions * 2 * (session_bytes + 100) + 30 * (day_bytes + 100)
+    # DynamoDB adds 100 bytes of overhead per item and per index entry.
+    per_month = profile.sessions * (session_bytes + 100 + entry_bytes + 100) + 30 * (
+        day_bytes + 100
+    )
     stored = per_month * assumptions.storage_months
     return stored / GB * (prices.dynamodb_storage_gb_month + prices.dynamodb_pitr_gb_month)
 
@@ -481,7 +483,6 @@ def charger_month(
             facts.functions[action.function],
             prices,
             assumptions,
-            index_writes=assumptions.index_writes_on_updates or use.action == START,
         )
         bill.messages += use.count * (use.messages_in + use.messages_out + action.posts)
         routed += use.count if use.routed else 0.0

@@ -42,20 +42,25 @@ STUBBED: dict[str, dict[str, Any]] = {
 @dataclass(frozen=True)
 class TableShape:
     keys: tuple[str, ...]
-    # Index name -> its key attributes (projection ALL assumed, as in infra/tables.py).
-    indexes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Index name -> what it holds of an item (keys and projection, as in infra/catalog.py).
+    indexes: Mapping[str, capacity.IndexShape] = field(default_factory=dict)
 
 
 def catalog_tables() -> dict[str, TableShape]:
-    """Local table name -> key schema and indexes, from the catalog."""
+    """Local table name -> key schema and indexes with their projections, from the catalog."""
     from infra.catalog import TABLES
 
     shapes = {}
     for table in TABLES:
         keys = (table.partition_key.name,) + ((table.sort_key.name,) if table.sort_key else ())
         indexes = {
-            index.name: (index.partition_key.name,)
-            + ((index.sort_key.name,) if index.sort_key else ())
+            index.name: capacity.IndexShape(
+                keys=(index.partition_key.name,)
+                + ((index.sort_key.name,) if index.sort_key else ()),
+                table_keys=keys,
+                projection=index.projection,
+                non_key_attributes=index.non_key_attributes,
+            )
             for index in table.indexes
         }
         shapes[table.local_name] = TableShape(keys, indexes)
@@ -73,8 +78,10 @@ class Meter:
     kinesis_payload_units: int = 0
     kinesis_bytes: int = 0
     posts: int = 0
-    # Size of the newest image written per table (for the storage estimate).
+    # Size of the newest image written per table and of its entry per index ("table/index"),
+    # for the storage estimate.
     item_bytes: dict[str, int] = field(default_factory=dict)
+    index_bytes: dict[str, int] = field(default_factory=dict)
     # What was sent, to feed the consumers downstream (energy roll-up, telemetry).
     published: list[dict[str, Any]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
@@ -98,6 +105,7 @@ class Meter:
             "kinesis_bytes": self.kinesis_bytes,
             "websocket_posts": self.posts,
             "item_bytes": dict(sorted(self.item_bytes.items())),
+            "index_bytes": dict(sorted(self.index_bytes.items())),
         }
 
 
@@ -129,8 +137,12 @@ class _DynamoMeter:
         shape = self._tables.get(table)
         if shape is None:
             return 0
+        for name, index in shape.indexes.items():
+            entry = index.entry(after)
+            if entry is not None:
+                self._meter.index_bytes[f"{table}/{name}"] = capacity.item_size(entry)
         return sum(
-            capacity.index_write_units(before, after, keys) for keys in shape.indexes.values()
+            capacity.index_write_units(before, after, index) for index in shape.indexes.values()
         )
 
     def call(self, client: Any, operation: str, params: dict[str, Any]) -> Any:
@@ -145,6 +157,14 @@ class _DynamoMeter:
             self._meter.read_units += capacity.read_units(
                 capacity.item_size(image), consistent=bool(params.get("ConsistentRead"))
             )
+        elif operation == "BatchGetItem":
+            # Each item is rounded up to 4 KB on its own.
+            for table, items in response.get("Responses", {}).items():
+                consistent = bool(params["RequestItems"][table].get("ConsistentRead"))
+                for item in items:
+                    self._meter.read_units += capacity.read_units(
+                        capacity.item_size(item), consistent=consistent
+                    )
         elif operation in ("Query", "Scan"):
             sizes = [capacity.item_size(item) for item in response.get("Items", [])]
             consistent = bool(params.get("ConsistentRead")) and "IndexName" not in params

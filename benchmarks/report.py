@@ -170,7 +170,8 @@ def _aws_calls(results: Mapping[str, Any]) -> list[str]:
         + " DynamoDB units are computed from item sizes (1 WRU per started KB of the larger "
         "image, x2 in transactions; 1 RRU per 4 KB strongly consistent, 0.5 eventually): "
         "moto's ConsumedCapacity is a fixed number whatever the item. Index WRU: writes to "
-        "the ByIdTag index (projection ALL). Log: bytes/lines the handler wrote.",
+        "the ByIdTag index, sized by its projection in infra/catalog.py. Log: bytes/lines "
+        "the handler wrote.",
         "",
     ]
     rows = []

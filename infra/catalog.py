@@ -159,13 +159,25 @@ ID_TAGS = TableDef(
 )
 
 # Charging sessions, keyed per charger (1.6 integer ids as decimal strings; 2.0.1 ids as sent).
+# ByIdTag (sessions of an id tag, newest first) holds the keys and the status its listings
+# filter on, nothing that changes while a session runs: the live-energy updates of the
+# telemetry consumer then leave the index alone (docs/adr/0010-cost-levers.md);
+# the listing reads the sessions themselves from the table.
 TRANSACTIONS = TableDef(
     id="Transactions",
     env_var="TRANSACTIONS_TABLE",
     local_name="csms-transactions",
     partition_key=Key("chargePointId"),
     sort_key=Key("transactionId"),
-    indexes=(IndexDef("ByIdTag", Key("idTag"), Key("startedAt")),),
+    indexes=(
+        IndexDef(
+            "ByIdTag",
+            Key("idTag"),
+            Key("startedAt"),
+            projection="INCLUDE",
+            non_key_attributes=("status",),
+        ),
+    ),
 )
 
 # OCPP 2.0.1 TransactionEvent de-duplication: one item per (station, transaction, seqNo).

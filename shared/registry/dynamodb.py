@@ -1,12 +1,14 @@
 """DynamoDB adapters of the registry ports.
 
 The charger and id-tag adapters extend the repositories the WebSocket path uses (same item
-format); sessions are read from the Transactions table (by charger) and its ByIdTag index (by
-id tag, newest first); energy from EnergyDaily.
+format); sessions are read from the Transactions table (by charger) and through its ByIdTag
+index (by id tag, newest first: the index names the sessions, the table gives them whole);
+energy from EnergyDaily.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,6 +36,10 @@ from shared.registry.ports import (
 
 # Reads per page at most: a filtered page may come back short rather than read on and on.
 MAX_READS_PER_PAGE = 4
+# BatchGetItem takes up to 100 keys; what DynamoDB leaves unprocessed is asked for again.
+BATCH_GET_KEYS = 100
+BATCH_GET_ATTEMPTS = 5
+BATCH_GET_BACKOFF_S = 0.025
 BY_ID_TAG_INDEX = "ByIdTag"
 _CHARGER_KEY = ("chargePointId",)
 _SESSION_KEY = ("chargePointId", "transactionId")
@@ -70,6 +76,10 @@ def read_page(
         if not last or len(items) == limit:
             break
     return items, last
+
+
+def _session_key(item: dict[str, Any]) -> tuple[str, str]:
+    return item["chargePointId"]["S"], item["transactionId"]["S"]
 
 
 def _filters(clauses: list[str], names: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
@@ -229,8 +239,30 @@ class DynamoSessionQueries:
             **_filters(clauses, names, values),
         }
         start = start_key(cursor, _BY_ID_TAG_KEY, {"idTag": id_tag})
-        items, last = read_page(self._client.query, request, limit, start, _BY_ID_TAG_KEY)
-        return Page([transaction_from_item(item) for item in items], encode_cursor(last))
+        entries, last = read_page(self._client.query, request, limit, start, _BY_ID_TAG_KEY)
+        # The index holds keys and status only (infra/catalog.py): the sessions, with their
+        # live energy, come from the table, in the index's order.
+        sessions = self._sessions([{k: e[k] for k in _SESSION_KEY} for e in entries])
+        records = [sessions[key] for key in map(_session_key, entries) if key in sessions]
+        return Page(records, encode_cursor(last))
+
+    def _sessions(self, keys: list[dict[str, Any]]) -> dict[tuple[str, str], TransactionRecord]:
+        """The table's items for these keys (absent ones are left out)."""
+        found: dict[tuple[str, str], TransactionRecord] = {}
+        for first in range(0, len(keys), BATCH_GET_KEYS):
+            pending: dict[str, Any] = {self._table: {"Keys": keys[first : first + BATCH_GET_KEYS]}}
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                if attempt:
+                    time.sleep(BATCH_GET_BACKOFF_S * 2**attempt)
+                response = self._client.batch_get_item(RequestItems=pending)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    found[_session_key(item)] = transaction_from_item(item)
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+            else:
+                raise RuntimeError("DynamoDB left session reads unprocessed; try again")
+        return found
 
     @staticmethod
     def _status_filter(

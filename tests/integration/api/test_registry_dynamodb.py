@@ -3,6 +3,9 @@ the ByIdTag index, conditional writes, and cursors that do not belong to a listi
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from shared.adapters.dynamo_items import to_item
@@ -250,3 +253,61 @@ def test_energy_days_within_the_range(dynamodb, aws_env) -> None:
         ("2030-01-05", 2500, 2),
     ]
     assert reports.days("CP-2", "2030-01-01", "2030-12-31") == []
+
+
+def index_entry(dynamodb, aws_env, id_tag: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = dynamodb.query(
+        TableName=aws_env.transactions_table,
+        IndexName="ByIdTag",
+        KeyConditionExpression="idTag = :tag",
+        ExpressionAttributeValues={":tag": {"S": id_tag}},
+    )["Items"]
+    return items
+
+
+def test_live_energy_leaves_the_id_tag_index_alone_and_listings_still_show_it(
+    dynamodb, aws_env
+) -> None:
+    transactions = DynamoTransactionRepository(
+        dynamodb, aws_env.transactions_table, aws_env.connectors_table
+    )
+    queries = DynamoSessionQueries(dynamodb, aws_env.transactions_table)
+    transactions.create(start("CP-1", "7", "TAG-L", "2030-02-01T08:00:00.000Z", "active"))
+    (entry,) = index_entry(dynamodb, aws_env, "TAG-L")
+    # Keys and the status the listings filter on: nothing that moves while the session runs.
+    assert set(entry) == {"chargePointId", "transactionId", "idTag", "startedAt", "status"}
+
+    transactions.record_meter_progress("CP-1", "7", 4200, "2030-02-01T08:30:00.000Z")
+    assert index_entry(dynamodb, aws_env, "TAG-L") == [entry]
+    (live,) = queries.by_id_tag("TAG-L", SessionFilter(), 10, None).items
+    assert (live.status, live.last_meter_wh, live.last_meter_at) == (
+        "active",
+        4200,
+        "2030-02-01T08:30:00.000Z",
+    )
+    assert live == transactions.get("CP-1", "7")
+
+    stopped = replace(
+        live,
+        status="completed",
+        meter_stop_wh=5000,
+        stopped_at="2030-02-01T09:00:00.000Z",
+        stopped_at_ms=1,
+        stop_reason="Local",
+        energy_wh=5000,
+    )
+    assert transactions.finish(stopped)
+    (ended,) = index_entry(dynamodb, aws_env, "TAG-L")
+    assert ended["status"] == {"S": "completed"}
+    assert queries.by_id_tag("TAG-L", SessionFilter(status="active"), 10, None).items == []
+    (done,) = queries.by_id_tag("TAG-L", SessionFilter(status="completed"), 10, None).items
+    assert (done.energy_wh, done.last_meter_wh) == (5000, 4200)
+
+
+def test_an_id_tag_page_reads_its_sessions_in_one_batch(dynamodb, aws_env, sessions) -> None:
+    from benchmarks.metering import metering
+
+    with metering() as meter:
+        page = sessions.by_id_tag("TAG-A", SessionFilter(), 3, None)
+    assert keys(page.items) == [("CP-1", "4"), ("CP-2", "1"), ("CP-1", "3")]
+    assert dict(meter.calls) == {"dynamodb:Query": 1, "dynamodb:BatchGetItem": 1}

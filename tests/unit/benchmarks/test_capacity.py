@@ -45,21 +45,47 @@ def test_reads_cost_per_four_kilobytes_and_half_when_eventually_consistent():
     assert capacity.read_units(100, consistent=True, transactional=True) == 2.0
 
 
-KEYS = ("idTag", "startedAt")
+ALL = capacity.IndexShape(keys=("idTag", "startedAt"), table_keys=("pk",))
+INCLUDE = capacity.IndexShape(
+    keys=("idTag", "startedAt"),
+    table_keys=("pk",),
+    projection="INCLUDE",
+    non_key_attributes=("status",),
+)
 INDEXED = {"pk": {"S": "cp"}, "idTag": {"S": "T"}, "startedAt": {"S": "2026"}}
 
 
 def test_an_item_entering_the_index_writes_it_once():
-    assert capacity.index_write_units(None, INDEXED, KEYS) == 1
+    assert capacity.index_write_units(None, INDEXED, ALL) == 1
+    assert capacity.index_write_units(None, INDEXED, INCLUDE) == 1
 
 
 def test_an_item_outside_the_index_or_unchanged_costs_the_index_nothing():
     plain = {"pk": {"S": "cp"}}
-    assert capacity.index_write_units(plain, {**plain, "x": {"S": "y"}}, KEYS) == 0
-    assert capacity.index_write_units(INDEXED, dict(INDEXED), KEYS) == 0
+    assert capacity.index_write_units(plain, {**plain, "x": {"S": "y"}}, ALL) == 0
+    assert capacity.index_write_units(INDEXED, dict(INDEXED), ALL) == 0
 
 
 def test_a_changed_index_key_is_a_delete_and_a_put():
     moved = {**INDEXED, "idTag": {"S": "U"}}
-    assert capacity.index_write_units(INDEXED, moved, KEYS) == 2
-    assert capacity.index_write_units(INDEXED, {**INDEXED, "e": {"N": "5"}}, KEYS) == 1
+    assert capacity.index_write_units(INDEXED, moved, ALL) == 2
+    assert capacity.index_write_units(INDEXED, moved, INCLUDE) == 2
+    assert capacity.index_write_units(INDEXED, {**INDEXED, "e": {"N": "5"}}, ALL) == 1
+
+
+def test_an_include_index_is_written_only_when_a_projected_attribute_changes():
+    active = {**INDEXED, "status": {"S": "active"}, "lastMeterWh": {"N": "100"}}
+    progressed = {**active, "lastMeterWh": {"N": "900"}}
+    assert capacity.index_write_units(active, progressed, INCLUDE) == 0
+    assert capacity.index_write_units(active, progressed, ALL) == 1
+    stopped = {**progressed, "status": {"S": "completed"}}
+    assert capacity.index_write_units(progressed, stopped, INCLUDE) == 1
+
+
+def test_an_index_entry_is_sized_by_what_it_projects():
+    big = {**INDEXED, "status": {"S": "active"}, "blob": {"S": "x" * 3000}}
+    assert capacity.IndexShape(("idTag", "startedAt"), ("pk",), "KEYS_ONLY").entry(big) == INDEXED
+    assert INCLUDE.entry(big) == {**INDEXED, "status": {"S": "active"}}
+    assert capacity.index_write_units(None, big, INCLUDE) == 1
+    assert capacity.index_write_units(None, big, ALL) == 3
+    assert INCLUDE.entry({"pk": {"S": "cp"}, "idTag": {"S": "T"}}) is None
