@@ -1,8 +1,9 @@
 """Levers on the cost per charger-month: what changes in the platform (or in the chargers)
-would save, each alone and the platform's own levers together.
+would save, each alone and the platform's own levers together; and what the designs not
+taken (or the opt-ins left off) would add, so the bill shows why they are not the default.
 
-A lever is a change of the profile, the stack facts or the assumptions; its saving is the
-difference of two runs of `cost_model.charger_month`.
+A lever or an alternative is a change of the profile, the stack facts or the assumptions; its
+effect is the difference of two runs of `cost_model.charger_month`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from benchmarks.cost_model import ActionCost, Assumptions, Prices, Profile, charger_month
-from benchmarks.stack_facts import StackFacts
+from benchmarks.stack_facts import WEBSOCKET_ACCESS_LOG_LINE_BYTES, StackFacts
 
 Scenario = tuple[Profile, Mapping[str, ActionCost], StackFacts, Assumptions]
 Lever = Callable[[Scenario], Scenario]
@@ -51,7 +52,6 @@ LEVERS: dict[str, Lever] = {
     "No EMF line per message (API Gateway's and Lambda's own metrics instead)": _with(
         assumptions={"message_log_share": 0.0}
     ),
-    "No WebSocket stage access log": _with(facts={"access_log_line_bytes": None}),
     "X-Ray active tracing off": _with(functions={"tracing": False}),
     "Telemetry consumer batches of up to 10,000 records / 300 s": _with(
         facts={"consumer_batch_size": 10_000, "consumer_window_s": 300.0}
@@ -74,7 +74,6 @@ LEVERS: dict[str, Lever] = {
 PLATFORM_LEVERS = (
     "JSON logs with system log level WARN (no START/END/REPORT lines)",
     "No EMF line per message (API Gateway's and Lambda's own metrics instead)",
-    "No WebSocket stage access log",
     "X-Ray active tracing off",
     "Telemetry consumer batches of up to 10,000 records / 300 s",
     "No Standard workflow (session steps driven by events and task tokens)",
@@ -103,3 +102,30 @@ def lever_savings(
     savings = {name: round(base - total([name]), 8) for name in LEVERS}
     savings[ALL_PLATFORM_LEVERS] = round(base - total(PLATFORM_LEVERS), 8)
     return savings
+
+
+# Designs not taken and opt-ins that are off: what each would add to the bill.
+ALTERNATIVES: dict[str, Lever] = {
+    "WebSocket stage access log on (context websocketAccessLog)": lambda s: _with(
+        facts={
+            "access_log_line_bytes": s[2].access_log_line_bytes or WEBSOCKET_ACCESS_LOG_LINE_BYTES
+        }
+    )(s),
+}
+
+
+def alternative_costs(
+    profile: Profile,
+    measured: Mapping[str, ActionCost],
+    facts: StackFacts,
+    prices: Prices | None = None,
+    assumptions: Assumptions | None = None,
+) -> dict[str, float]:
+    """$ each alternative would add per charger-month (0 if the stack already has it)."""
+    assumptions = assumptions or Assumptions()
+    base = charger_month(profile, measured, facts, prices, assumptions)["usd_total"]
+    extra = {}
+    for name, alternative in ALTERNATIVES.items():
+        p, m, f, a = alternative((profile, measured, facts, assumptions))
+        extra[name] = round(float(charger_month(p, m, f, prices, a)["usd_total"]) - base, 8)
+    return extra

@@ -576,7 +576,7 @@ def run(
     assumptions: Assumptions | None = None,
     profiles: Iterable[Profile] = PROFILES,
 ) -> dict[str, Any]:
-    from benchmarks.cost_levers import lever_savings
+    from benchmarks.cost_levers import alternative_costs, lever_savings
 
     prices = prices or Prices()
     assumptions = assumptions or Assumptions()
@@ -585,6 +585,9 @@ def run(
         profile.name: {
             **charger_month(profile, measured, facts, prices, assumptions),
             "lever_savings_usd": lever_savings(profile, measured, facts, prices, assumptions),
+            "alternative_costs_usd": alternative_costs(
+                profile, measured, facts, prices, assumptions
+            ),
         }
         for profile in profiles
     }

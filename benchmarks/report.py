@@ -122,6 +122,14 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
         [name, *(_usd(p["lever_savings_usd"][name]) for p in profiles.values())] for name in levers
     ]
     lines += _table(["Lever", *profiles], lever_rows)
+    alternatives = next(iter(profiles.values())).get("alternative_costs_usd", {})
+    if alternatives:
+        lines += ["", "What the designs not taken (and the opt-ins left off) would add:", ""]
+        rows = [
+            [name, *("+" + _usd(p["alternative_costs_usd"][name]) for p in profiles.values())]
+            for name in alternatives
+        ]
+        lines += _table(["Alternative", *profiles], rows)
     fixed = cost["fixed_monthly_usd"]
     lines += [
         "",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.catalog import FUNCTIONS, STREAM_CONSUMERS, STREAMS
+from infra.catalog import FUNCTIONS, STREAM_CONSUMERS, STREAMS, WEBSOCKET_ACCESS_LOG_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,8 +22,8 @@ DEFAULT_ALARMS = 10
 DEFAULT_DASHBOARDS = 1
 # infra/monitoring.py encrypts the alarm topic with a customer-managed key.
 DEFAULT_KMS_KEYS = 1
-# An access log line of the stage's format with typical values, when no template says.
-DEFAULT_ACCESS_LOG_LINE_BYTES = 420
+# The CDK context key that turns the WebSocket stage's access log on (infra/stack_settings.py).
+WEBSOCKET_ACCESS_LOG = "websocketAccessLog"
 
 # Typical values of the $context variables an access log format may use.
 ACCESS_LOG_SAMPLE_VALUES = {
@@ -61,7 +61,8 @@ class StackFacts:
     dashboards: int = DEFAULT_DASHBOARDS
     kms_keys: int = DEFAULT_KMS_KEYS
     kinesis_shards: int = 1
-    access_log_line_bytes: int | None = DEFAULT_ACCESS_LOG_LINE_BYTES
+    # None: the WebSocket stage writes no access log.
+    access_log_line_bytes: int | None = None
     log_retention_days: int = 30
     consumer_batch_size: int = 100
     consumer_window_s: float = 5.0
@@ -77,11 +78,35 @@ def access_log_line_bytes(log_format: str) -> int:
     return len(re.sub(r"\$context\.([A-Za-z.]+[A-Za-z])", value, log_format).encode("utf-8"))
 
 
+# A line of the stage's access log format (the catalog's fields, as infra/access_logs.py
+# writes them) with typical values: when the access log is on and no template says otherwise.
+WEBSOCKET_ACCESS_LOG_LINE_BYTES = access_log_line_bytes(
+    json.dumps(WEBSOCKET_ACCESS_LOG_FIELDS, separators=(",", ":"))
+)
+
+
+def websocket_access_log_configured(cdk_json: Path = ROOT / "cdk.json") -> bool:
+    """Whether cdk.json turns the WebSocket access log on (the stack's default is off)."""
+    try:
+        context = json.loads(cdk_json.read_text(encoding="utf-8")).get("context", {})
+    except (OSError, ValueError):
+        return False
+    value = context.get(WEBSOCKET_ACCESS_LOG, False)
+    return value is True or str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
 def from_catalog() -> StackFacts:
     consumer = STREAM_CONSUMERS[0] if STREAM_CONSUMERS else None
     return StackFacts(
         source="infra/catalog.py (no cdk.out)",
-        functions={f.name: FunctionFacts(f.memory_mb) for f in FUNCTIONS},
+        # infra/python_function.py: JSON log format, system log level WARN, tracing per catalog.
+        functions={
+            f.name: FunctionFacts(f.memory_mb, platform_logs=False, tracing=f.tracing)
+            for f in FUNCTIONS
+        },
+        access_log_line_bytes=(
+            WEBSOCKET_ACCESS_LOG_LINE_BYTES if websocket_access_log_configured() else None
+        ),
         kinesis_shards=sum(s.shards for s in STREAMS),
         consumer_batch_size=consumer.batch_size if consumer else 100,
         consumer_window_s=consumer.max_batching_window_s if consumer else 5.0,

@@ -364,5 +364,23 @@ WEBSOCKET_AUTHORIZER = "ws_authorize"
 # The authorizer's identity source: API Gateway only calls it when this is present.
 WEBSOCKET_IDENTITY_SOURCE = "route.request.querystring.chargePointId"
 
+# The stage access log, when turned on (CDK context websocketAccessLog): one JSON line per
+# WebSocket event, for CloudWatch Logs Insights.
+WEBSOCKET_ACCESS_LOG_FIELDS: dict[str, str] = {
+    "requestId": "$context.requestId",
+    "requestTime": "$context.requestTime",
+    "eventType": "$context.eventType",
+    "routeKey": "$context.routeKey",
+    "connectionId": "$context.connectionId",
+    "status": "$context.status",
+    "sourceIp": "$context.identity.sourceIp",
+    "principalId": "$context.authorizer.principalId",
+    "authorizerError": "$context.authorizer.error",
+    "integrationStatus": "$context.integration.status",
+    "integrationLatency": "$context.integration.latency",
+    "integrationError": "$context.integration.error",
+    "errorMessage": "$context.error.message",
+}
+
 # HTTP API (payload format 2.0): route prefix -> function name.
 HTTP_ROUTES: dict[str, str] = {"/api": "operator_api"}

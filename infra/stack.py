@@ -68,6 +68,7 @@ class CsmsStack(Stack):
             throttle_burst_limit=settings.ws_throttle_burst_limit,
             throttle_rate_limit=settings.ws_throttle_rate_limit,
             log_retention=settings.log_retention,
+            access_log=settings.websocket_access_log,
             account_logging=settings.api_gateway_account_logging,
         )
         self.package = LambdaPackage(self, "Package")

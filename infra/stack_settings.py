@@ -34,6 +34,7 @@ EVENT_ARCHIVE_RETENTION_DAYS = "eventArchiveRetentionDays"
 WS_THROTTLE_BURST_LIMIT = "wsThrottleBurstLimit"
 WS_THROTTLE_RATE_LIMIT = "wsThrottleRateLimit"
 API_GATEWAY_ACCOUNT_LOGGING = "apiGatewayAccountLogging"
+WEBSOCKET_ACCESS_LOG = "websocketAccessLog"
 HTTP_THROTTLE_BURST_LIMIT = "httpThrottleBurstLimit"
 HTTP_THROTTLE_RATE_LIMIT = "httpThrottleRateLimit"
 HTTP_ALLOWED_ORIGINS = "httpAllowedOrigins"
@@ -94,8 +95,13 @@ class StackSettings:
     event_archive_retention_days: int = 30
     ws_throttle_burst_limit: int = 500
     ws_throttle_rate_limit: int = 1000
+    # One access log line per WebSocket message costs about 7 % of the per-charger bill
+    # (docs/adr/0010-cost-levers.md): off unless asked for. Errors and throttles are in API
+    # Gateway's metrics and alarms either way.
+    websocket_access_log: bool = False
     # API Gateway writes WebSocket access logs only once the account-level CloudWatch role is
-    # set (one per account and region). Turn off where another stack already manages it.
+    # set (one per account and region): created with the access log unless turned off here,
+    # where another stack already manages it.
     api_gateway_account_logging: bool = True
     # The operator HTTP API's default stage: requests per second and burst, across all callers.
     http_throttle_burst_limit: int = 100
@@ -154,6 +160,9 @@ class StackSettings:
                 node.try_get_context(WS_THROTTLE_RATE_LIMIT),
                 WS_THROTTLE_RATE_LIMIT,
                 defaults.ws_throttle_rate_limit,
+            ),
+            websocket_access_log=_bool(
+                node.try_get_context(WEBSOCKET_ACCESS_LOG), defaults.websocket_access_log
             ),
             api_gateway_account_logging=_bool(
                 node.try_get_context(API_GATEWAY_ACCOUNT_LOGGING),

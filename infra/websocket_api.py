@@ -15,7 +15,12 @@ from aws_cdk.aws_apigatewayv2_integrations import WebSocketLambdaIntegration
 from constructs import Construct
 
 from infra.access_logs import JsonAccessLogs
-from infra.catalog import WEBSOCKET_AUTHORIZER, WEBSOCKET_IDENTITY_SOURCE, WEBSOCKET_ROUTES
+from infra.catalog import (
+    WEBSOCKET_ACCESS_LOG_FIELDS,
+    WEBSOCKET_AUTHORIZER,
+    WEBSOCKET_IDENTITY_SOURCE,
+    WEBSOCKET_ROUTES,
+)
 from infra.nag import acknowledge
 from infra.naming import construct_id_for
 
@@ -23,23 +28,6 @@ CONNECT_ROUTE = "$connect"
 # $default answers every CALL with the Lambda's body: a route response makes API Gateway send
 # it back on the same connection, one @connections call less per message.
 ROUTES_WITH_RESPONSE = frozenset({"$default"})
-
-# One JSON line per WebSocket event, for CloudWatch Logs Insights.
-ACCESS_LOG_FIELDS: dict[str, str] = {
-    "requestId": "$context.requestId",
-    "requestTime": "$context.requestTime",
-    "eventType": "$context.eventType",
-    "routeKey": "$context.routeKey",
-    "connectionId": "$context.connectionId",
-    "status": "$context.status",
-    "sourceIp": "$context.identity.sourceIp",
-    "principalId": "$context.authorizer.principalId",
-    "authorizerError": "$context.authorizer.error",
-    "integrationStatus": "$context.integration.status",
-    "integrationLatency": "$context.integration.latency",
-    "integrationError": "$context.integration.error",
-    "errorMessage": "$context.error.message",
-}
 
 
 class WebSocketApi(Construct):
@@ -54,6 +42,7 @@ class WebSocketApi(Construct):
         throttle_burst_limit: int,
         throttle_rate_limit: int,
         log_retention: logs.RetentionDays,
+        access_log: bool = False,
         account_logging: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -63,7 +52,9 @@ class WebSocketApi(Construct):
             api_name=f"{Stack.of(self).stack_name}-chargers",
             description="OCPP-J WebSocket endpoint for charge points",
         )
-        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention)
+        self.access_logs: logs.LogGroup | None = (
+            logs.LogGroup(self, "AccessLogs", retention=log_retention) if access_log else None
+        )
         self.stage = apigwv2.WebSocketStage(
             self,
             "Stage",
@@ -73,9 +64,21 @@ class WebSocketApi(Construct):
             throttle=apigwv2.ThrottleSettings(
                 burst_limit=throttle_burst_limit, rate_limit=throttle_rate_limit
             ),
-            access_log_settings=JsonAccessLogs(self.access_logs, ACCESS_LOG_FIELDS),
+            access_log_settings=(
+                JsonAccessLogs(self.access_logs, WEBSOCKET_ACCESS_LOG_FIELDS)
+                if self.access_logs
+                else None
+            ),
         )
-        if account_logging:
+        if self.access_logs is None:
+            acknowledge(
+                self.stage,
+                "AwsSolutions-APIG1",
+                "Off by default (context websocketAccessLog): a line per OCPP message costs about "
+                "7 % of the bill per charger-month; errors and throttles are in API Gateway's "
+                "metrics and alarms, $connect outcomes in the functions' logs.",
+            )
+        elif account_logging:
             self.stage.node.add_dependency(_account_logging_role(self))
         self.routes: dict[str, apigwv2.WebSocketRoute] = {}
 

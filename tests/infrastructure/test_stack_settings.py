@@ -21,8 +21,10 @@ def test_cdk_json_defaults_are_the_documented_ones():
     defaults = StackSettings()
     assert defaults.unknown_chargers == "reject"
     assert defaults.log_retention == logs.RetentionDays.ONE_MONTH
-    # Optional features are off unless configured: no custom domain, no e-mail, no CORS.
+    # Optional features are off unless configured: no custom domain, no e-mail, no CORS, no
+    # WebSocket access log.
     assert defaults.custom_domain_name is None
+    assert defaults.websocket_access_log is False
     assert defaults.alarm_email is None
     assert defaults.http_allowed_origins == ()
     assert defaults.stripe_secret_name == "csms/stripe"
@@ -47,6 +49,7 @@ def test_cli_context_values_arrive_as_strings():
         logRetentionDays="7",
         wsThrottleBurstLimit="50",
         apiGatewayAccountLogging="false",
+        websocketAccessLog="true",
     )
     assert settings.stage_name == "dev"
     assert settings.unknown_chargers == "accept"
@@ -54,6 +57,7 @@ def test_cli_context_values_arrive_as_strings():
     assert settings.log_retention == logs.RetentionDays.ONE_WEEK
     assert settings.ws_throttle_burst_limit == 50
     assert settings.api_gateway_account_logging is False
+    assert settings.websocket_access_log is True
 
 
 def test_optional_features_from_the_command_line():

@@ -8,6 +8,8 @@ from aws_cdk.assertions import Template
 
 from infra import catalog
 from infra.stack import CsmsStack, websocket_function_names
+from infra.stack_settings import API_GATEWAY_ACCOUNT_LOGGING, WEBSOCKET_ACCESS_LOG, StackSettings
+from tests.infrastructure.synth import build_stack
 from tests.infrastructure.template_queries import (
     logical_id,
     referenced_ids,
@@ -99,7 +101,18 @@ def test_api_gateway_may_invoke_every_websocket_function(template, stack):
     }
 
 
-def test_stage_deploys_automatically_with_throttling_and_json_access_logs(template, stack):
+@pytest.fixture(scope="module")
+def logged_stack() -> CsmsStack:
+    """The stack with the WebSocket access log turned on (CDK context websocketAccessLog)."""
+    return build_stack(context={WEBSOCKET_ACCESS_LOG: True})
+
+
+@pytest.fixture(scope="module")
+def logged_template(logged_stack: CsmsStack) -> Template:
+    return Template.from_stack(logged_stack)
+
+
+def test_stage_deploys_automatically_with_throttling(template, stack):
     stage = resource(template, stack.websocket.stage)
     properties = stage["Properties"]
     assert properties["StageName"] == "prod"
@@ -108,31 +121,67 @@ def test_stage_deploys_automatically_with_throttling_and_json_access_logs(templa
         "ThrottlingBurstLimit": 500,
         "ThrottlingRateLimit": 1000,
     }
-    access_logs = properties["AccessLogSettings"]
-    assert access_logs["DestinationArn"] == {
-        "Fn::GetAtt": [logical_id(stack.websocket.access_logs), "Arn"]
-    }
-    fields = json.loads(access_logs["Format"])
-    assert fields["requestId"] == "$context.requestId"
-    assert fields["connectionId"] == "$context.connectionId"
-    assert fields["routeKey"] == "$context.routeKey"
-    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 30})
     # First deployment only after the routes exist.
     for route in stack.websocket.routes.values():
         assert logical_id(route) in stage["DependsOn"]
 
 
-def test_access_logging_sets_the_account_cloudwatch_role_first(template, stack):
-    (account_id,) = resources(template, "AWS::ApiGateway::Account")
-    assert account_id in resource(template, stack.websocket.stage)["DependsOn"]
-    account = template_json(template)["Resources"][account_id]
+def test_by_default_the_stage_writes_no_access_log_and_says_why(template, stack):
+    assert StackSettings().websocket_access_log is False
+    assert stack.settings.websocket_access_log is False
+    assert "AccessLogSettings" not in resource(template, stack.websocket.stage)["Properties"]
+    assert stack.websocket.access_logs is None
+    # Nothing to log: no account-wide logging role either.
+    assert resources(template, "AWS::ApiGateway::Account") == {}
+    reasons = [
+        reason
+        for entry in stack.websocket.stage.node.metadata
+        if entry.type == "aws:cdk:acknowledged-rules"
+        for rule, reason in entry.data.items()
+        if rule.endswith("AwsSolutions-APIG1")
+    ]
+    assert len(reasons) == 1
+    assert WEBSOCKET_ACCESS_LOG in reasons[0]
+    assert "metrics" in reasons[0]
+
+
+def test_the_access_log_context_key_writes_json_lines_to_its_log_group(
+    logged_template, logged_stack
+):
+    assert logged_stack.websocket.access_logs is not None
+    properties = resource(logged_template, logged_stack.websocket.stage)["Properties"]
+    access_logs = properties["AccessLogSettings"]
+    assert access_logs["DestinationArn"] == {
+        "Fn::GetAtt": [logical_id(logged_stack.websocket.access_logs), "Arn"]
+    }
+    fields = json.loads(access_logs["Format"])
+    assert fields["requestId"] == "$context.requestId"
+    assert fields["connectionId"] == "$context.connectionId"
+    assert fields["routeKey"] == "$context.routeKey"
+    retention = resource(logged_template, logged_stack.websocket.access_logs)["Properties"]
+    assert retention["RetentionInDays"] == 30
+
+
+def test_access_logging_sets_the_account_cloudwatch_role_first(logged_template, logged_stack):
+    (account_id,) = resources(logged_template, "AWS::ApiGateway::Account")
+    assert account_id in resource(logged_template, logged_stack.websocket.stage)["DependsOn"]
+    account = template_json(logged_template)["Resources"][account_id]
     (role_id,) = referenced_ids(account["Properties"]["CloudWatchRoleArn"])
-    role = template_json(template)["Resources"][role_id]["Properties"]
+    role = template_json(logged_template)["Resources"][role_id]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "apigateway.amazonaws.com"
     }
     # Shared by every API of the account and region: never deleted with this stack.
     assert account["DeletionPolicy"] == "Retain"
+
+
+def test_the_access_log_without_the_account_role_where_another_stack_owns_it():
+    stack = build_stack(
+        context={WEBSOCKET_ACCESS_LOG: True, API_GATEWAY_ACCOUNT_LOGGING: False}, nag=False
+    )
+    template = Template.from_stack(stack)
+    assert "AccessLogSettings" in resource(template, stack.websocket.stage)["Properties"]
+    assert resources(template, "AWS::ApiGateway::Account") == {}
 
 
 def test_outputs_give_the_websocket_url_and_the_connections_endpoint(template, stack):

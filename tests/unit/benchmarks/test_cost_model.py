@@ -175,3 +175,51 @@ def test_each_lever_only_lowers_the_bill():
 def test_access_log_lines_are_sized_from_the_stage_format():
     line = '{"requestId":"$context.requestId","status":"$context.status"}'
     assert access_log_line_bytes(line) == len('{"requestId":"Kx2fAGlIoAMFfXw=","status":"200"}')
+
+
+def test_without_a_template_the_access_log_follows_cdk_json(tmp_path, monkeypatch):
+    from benchmarks import stack_facts
+
+    off, on = tmp_path / "off.json", tmp_path / "on.json"
+    off.write_text('{"context": {"websocketAccessLog": false}}')
+    on.write_text('{"context": {"websocketAccessLog": "true"}}')
+    assert stack_facts.websocket_access_log_configured(off) is False
+    assert stack_facts.websocket_access_log_configured(on) is True
+    assert stack_facts.websocket_access_log_configured(tmp_path / "missing.json") is False
+    # The repository's cdk.json: off, so the model prices no access log line.
+    assert stack_facts.from_catalog().access_log_line_bytes is None
+    monkeypatch.setattr(stack_facts, "websocket_access_log_configured", lambda: True)
+    assert stack_facts.from_catalog().access_log_line_bytes == (
+        stack_facts.WEBSOCKET_ACCESS_LOG_LINE_BYTES
+    )
+
+
+def test_a_template_without_an_access_log_prices_no_access_log_line():
+    from benchmarks import stack_facts
+
+    stage = {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"StageName": "prod"}}
+    facts = stack_facts.from_template({"Resources": {"Stage": stage}}, "test")
+    assert facts.access_log_line_bytes is None
+    logged = {
+        **stage,
+        "Properties": {
+            "StageName": "prod",
+            "AccessLogSettings": {"Format": '{"eventType":"$context.eventType"}'},
+        },
+    }
+    facts = stack_facts.from_template({"Resources": {"Stage": logged}}, "test")
+    assert facts.access_log_line_bytes == len('{"eventType":"MESSAGE"}')
+    usd = cm.charger_month(cm.PROFILES[0], measured(), facts)["usd_by_service"]
+    quiet = cm.charger_month(cm.PROFILES[0], measured(), quiet_stack())["usd_by_service"]
+    assert usd["CloudWatch Logs"] > quiet["CloudWatch Logs"] == 0
+
+
+def test_an_opt_in_that_is_off_shows_what_it_would_add():
+    extra = cost_levers.alternative_costs(cm.PROFILES[1], measured(), quiet_stack())
+    name = "WebSocket stage access log on (context websocketAccessLog)"
+    # Every routed request of the month would write one line (+ 26 bytes of event overhead),
+    # ingested and kept for the 30-day retention.
+    routed = sum(u.count for u in cm.monthly_usage(cm.PROFILES[1], cm.Assumptions()) if u.routed)
+    assert extra[name] == pytest.approx(routed * (336 + 26) / 1e9 * 0.53, abs=1e-8)
+    logged = quiet_stack(access_log_line_bytes=336)
+    assert cost_levers.alternative_costs(cm.PROFILES[1], measured(), logged)[name] == 0
