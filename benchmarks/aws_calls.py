@@ -67,6 +67,21 @@ SCENARIO_16: list[tuple[str, list[Any]]] = [
             },
         ],
     ),
+    # After a reconnect the charger re-announces its connector: same status, later report.
+    (
+        "StatusNotification unchanged",
+        [
+            2,
+            "s-again",
+            "StatusNotification",
+            {
+                "connectorId": 1,
+                "errorCode": "NoError",
+                "status": "Preparing",
+                "timestamp": "2026-11-25T10:00:05Z",
+            },
+        ],
+    ),
     ("Authorize", [2, "a", "Authorize", {"idTag": "BENCH-TAG"}]),
     (
         "StartTransaction",

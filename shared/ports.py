@@ -57,7 +57,9 @@ class ConnectionRepository(Protocol):
 
 class ConnectorRepository(Protocol):
     def apply_status(self, status: ConnectorStatus) -> StatusChange:
-        """Store the status unless a report with a later timestamp is already stored."""
+        """Store the status unless a report received later is already stored; say what it
+        replaced (None for a connector without a status yet) so that only a change, not a
+        repeat, is published. One write, no read first."""
         ...
 
     def list_for(self, charge_point_id: str) -> list[ConnectorStatus]: ...

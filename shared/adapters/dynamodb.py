@@ -242,7 +242,11 @@ class DynamoConnectorRepository:
             ),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
-            ReturnValues="ALL_OLD",  # UPDATED_OLD omits unchanged values in some engines
+            # The previous status comes back with the write itself (no read first) and decides
+            # whether ConnectorStatusChanged is published. ALL_OLD rather than UPDATED_OLD: the
+            # same single write unit, but moto's UPDATED_OLD leaves out values that did not
+            # change, which would make a repeated status look like a new connector.
+            ReturnValues="ALL_OLD",
         )
         if response is None:
             return StatusChange(applied=False)

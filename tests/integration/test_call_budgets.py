@@ -44,6 +44,13 @@ def test_the_cheapest_paths_are_what_the_cost_model_assumes(counted):
     assert counted["ocpp2.0.1 TransactionEvent Updated"]["calls"] == {"kinesis:PutRecord": 1}
 
 
+def test_a_re_announced_status_is_stored_but_not_published_again(counted):
+    assert counted["ocpp1.6 StatusNotification"]["events"] == 1
+    unchanged = counted["ocpp1.6 StatusNotification unchanged"]
+    assert unchanged["calls"] == {"dynamodb:UpdateItem": 1}
+    assert unchanged["events"] == 0
+
+
 def test_a_command_goes_out_as_one_post_and_its_reply_reaches_the_waiting_task(counted):
     reply = counted["ocpp1.6 RemoteStartTransaction reply"]
     assert reply["calls"]["stepfunctions:SendTaskSuccess"] == 1

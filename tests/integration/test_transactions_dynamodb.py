@@ -240,3 +240,34 @@ def test_record_start_is_conditional(deps):
     record = TransactionRecord("CP1", "X", "active", started_at="a", started_at_ms=1)
     assert deps.transactions.record_start(record) is not None
     assert deps.transactions.record_start(record) is None
+
+
+def status(value, timestamp, error="NoError"):
+    return {"connectorId": 1, "errorCode": error, "status": value, "timestamp": timestamp}
+
+
+def test_a_re_announced_status_is_stored_but_published_only_when_it_changed(deps):
+    send(deps, "StatusNotification", status("Available", "2026-06-01T10:00:00Z"))
+    # A reconnect two hours later: the charger announces the same status again.
+    later = T0 + timedelta(hours=2)
+    send(deps, "StatusNotification", status("Available", "2026-06-01T12:00:00Z"), at=later)
+    (stored,) = deps.connectors.list_for("CP1")
+    assert stored.timestamp == "2026-06-01T12:00:00.000Z"
+    send(
+        deps,
+        "StatusNotification",
+        status("Faulted", "2026-06-01T12:01:00Z", error="GroundFailure"),
+        at=later + timedelta(minutes=1),
+    )
+    changes = deps.publisher.of_type("ConnectorStatusChanged")
+    assert [(e.detail["previousStatus"], e.detail["status"]) for e in changes] == [
+        (None, "Available"),
+        ("Available", "Faulted"),
+    ]
+
+
+def test_a_connector_known_only_from_a_session_publishes_its_first_status(deps):
+    send(deps, "StartTransaction", START)  # the connector item holds the session pointer only
+    send(deps, "StatusNotification", status("Charging", "2026-06-01T10:00:01Z"))
+    (change,) = deps.publisher.of_type("ConnectorStatusChanged")
+    assert (change.detail["previousStatus"], change.detail["status"]) == (None, "Charging")

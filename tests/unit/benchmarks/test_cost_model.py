@@ -46,9 +46,9 @@ def measured(**overrides):
         cm.CONSUMER: "telemetry_consumer",
     }
     steps = [
-        cm.HEARTBEAT, cm.STATUS, cm.AUTHORIZE, cm.START, cm.METER_VALUES, cm.STOP,
-        cm.REMOTE_START_SEND, cm.REMOTE_START_REPLY, cm.AUTHORIZER, cm.CONNECT, cm.DISCONNECT,
-        cm.ROLLUP, cm.CONSUMER,
+        cm.HEARTBEAT, cm.STATUS, cm.STATUS_UNCHANGED, cm.AUTHORIZE, cm.START, cm.METER_VALUES,
+        cm.STOP, cm.REMOTE_START_SEND, cm.REMOTE_START_REPLY, cm.AUTHORIZER, cm.CONNECT,
+        cm.DISCONNECT, cm.ROLLUP, cm.CONSUMER,
     ]  # fmt: skip
     actions = {name: cm.ActionCost(functions.get(name, "ws_default")) for name in steps}
     actions.update(overrides)
@@ -134,7 +134,8 @@ def test_reference_traffic_counts():
     ac = {u.action: u.count for u in cm.monthly_usage(cm.PROFILES[0], cm.Assumptions())}
     assert ac[cm.HEARTBEAT] == 4800  # 30 days / 540 s
     assert ac[cm.METER_VALUES] == 60 * 120
-    assert ac[cm.STATUS] == 60 * 4 + 360
+    assert ac[cm.STATUS] == 60 * 4
+    assert ac[cm.STATUS_UNCHANGED] == 360  # one per reconnect, every 2 hours
     assert ac[cm.AUTHORIZE] == ac[cm.REMOTE_START_REPLY] == 30
     assert ac[cm.CONNECT] == 360
 
@@ -223,3 +224,18 @@ def test_an_opt_in_that_is_off_shows_what_it_would_add():
     assert extra[name] == pytest.approx(routed * (336 + 26) / 1e9 * 0.53, abs=1e-8)
     logged = quiet_stack(access_log_line_bytes=336)
     assert cost_levers.alternative_costs(cm.PROFILES[1], measured(), logged)[name] == 0
+
+
+def test_re_announced_statuses_publish_nothing_and_take_the_status_cpu():
+    rows = {
+        cm.STATUS: {"function": "ws_default", "events": 1},
+        cm.STATUS_UNCHANGED: {"function": "ws_default", "events": 0},
+    }
+    actions = cm.measured_actions(rows, {cm.STATUS: 21.5})
+    assert actions[cm.STATUS_UNCHANGED].cpu_us == 21.5
+    profile = cm.Profile("idle", sessions_per_day=0, session_minutes=0, meter_interval_s=60)
+    everything = measured(**actions)
+    result = cm.charger_month(profile, everything, quiet_stack(), cm.Prices(), cm.Assumptions())
+    # No sessions: the 360 re-announced statuses are billed as messages, not as events.
+    assert result["volumes"]["eventbridge_events"] == 0
+    assert result["volumes"]["websocket_messages"] == 2 * (4800 + 360)
