@@ -6,9 +6,10 @@ records per invocation: the API calls per "service:Operation" (retries excluded)
 billing units (`benchmarks.metering`), and the bytes and lines the handler wrote to
 stdout/stderr (what CloudWatch Logs ingests). Deterministic: the same code path makes the same
 calls. The steps follow one charger's life: the authorizer and $connect, the OCPP 1.6
-messages of a session, an operator command and a workflow's RemoteStartTransaction (sent
-with post_to_connection, answered on $default), the stream and event consumers downstream of
-a session, the OCPP 2.0.1 transaction messages, and $disconnect.
+messages of a session, commands sent with post_to_connection and answered on $default (an
+operator's Reset, the StartSession workflow's RemoteStartTransaction, a firmware campaign's
+UpdateFirmware waiting on a Step Functions task token), the stream and event consumers
+downstream of a session, the OCPP 2.0.1 transaction messages, and $disconnect.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ HANDLERS = (
     "telemetry_consumer",
     "energy_rollup",
 )
-# The operator API sends operator commands; a Step Functions task sends the session
-# workflow's RemoteStartTransaction (same engine, same calls; sized like operator_api).
+# The operator API sends operator commands; Step Functions tasks send the StartSession
+# workflow's RemoteStartTransaction and a firmware campaign's UpdateFirmware (same engine,
+# same calls; sized like operator_api).
 COMMAND_SENDER = "operator_api"
 
 SCENARIO_16: list[tuple[str, list[Any]]] = [
@@ -433,11 +435,20 @@ def _commands(recorder: Recorder, handlers: dict[str, ModuleType]) -> None:
     default = handlers["ws_default"].handler
     commands: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = [
         ("Reset", {"type": "Soft"}, None, {"status": "Accepted"}),
+        # StartSession (Express) ends once the command is posted: no task token; the reply
+        # and the start come back as events and records (docs/adr/0011).
         (
             "RemoteStartTransaction",
             {"connectorId": 1, "idTag": ID_TAG},
-            "bench-task-token",
+            None,
             {"status": "Accepted"},
+        ),
+        # A firmware campaign (Standard) waits for each charger's answer on a task token.
+        (
+            "UpdateFirmware",
+            {"location": "https://firmware.example.com/ac22-2.1.bin", "retrieveDate": TIMESTAMP},
+            "bench-task-token",
+            {},
         ),
     ]
     for action, payload, token, answer in commands:

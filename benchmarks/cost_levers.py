@@ -56,12 +56,6 @@ LEVERS: dict[str, Lever] = {
     "Telemetry consumer batches of up to 10,000 records / 300 s": _with(
         facts={"consumer_batch_size": 10_000, "consumer_window_s": 300.0}
     ),
-    "Session workflow of 5 Standard transitions instead of 10": _with(
-        profile={"workflow_transitions": 5}
-    ),
-    "No Standard workflow (session steps driven by events and task tokens)": _with(
-        profile={"workflow_transitions": 0}
-    ),
     # What the chargers do, not the platform:
     "Chargers skip the Heartbeat while other messages flow (OCPP allows it)": _with(
         profile={"heartbeats_while_charging": False}
@@ -70,13 +64,12 @@ LEVERS: dict[str, Lever] = {
         profile={"meter_interval_s": s[0].meter_interval_s * 2}
     )(s),
 }
-# The platform's own levers, applied together (the workflow one that goes furthest).
+# The platform's own levers, applied together.
 PLATFORM_LEVERS = (
     "JSON logs with system log level WARN (no START/END/REPORT lines)",
     "No EMF line per message (API Gateway's and Lambda's own metrics instead)",
     "X-Ray active tracing off",
     "Telemetry consumer batches of up to 10,000 records / 300 s",
-    "No Standard workflow (session steps driven by events and task tokens)",
 )
 ALL_PLATFORM_LEVERS = "All platform levers together"
 
@@ -106,6 +99,17 @@ def lever_savings(
 
 # Designs not taken and opt-ins that are off: what each would add to the bill.
 ALTERNATIVES: dict[str, Lever] = {
+    "Standard session workflow of 10 transitions per app session (rejected, ADR 0011)": _with(
+        assumptions={"standard_session_workflow": True}
+    ),
+    "Session workflow executions and tasks twice as long as assumed": lambda s: _with(
+        assumptions={
+            "session_workflows": tuple(
+                replace(w, duration_s=w.duration_s * 2, task_ms=w.task_ms * 2)
+                for w in s[3].session_workflows
+            )
+        }
+    )(s),
     "WebSocket stage access log on (context websocketAccessLog)": lambda s: _with(
         facts={
             "access_log_line_bytes": s[2].access_log_line_bytes or WEBSOCKET_ACCESS_LOG_LINE_BYTES

@@ -55,7 +55,9 @@ class Prices:
     kinesis_shard_hour: float = 0.015
     kinesis_put_unit: float = 0.014 / 1e6  # per 25 KB PUT payload unit
     eventbridge_event: float = 1.00 / 1e6  # per 64 KB chunk
-    stepfunctions_transition: float = 0.025 / 1000
+    stepfunctions_transition: float = 0.025 / 1000  # Standard
+    stepfunctions_express_request: float = 1.00 / 1e6
+    stepfunctions_express_gb_second: float = 0.00001667  # billed in 64 MB and 100 ms steps
     logs_ingested_gb: float = 0.50
     logs_stored_gb_month: float = 0.03
     cloudwatch_dashboard: float = 3.00
@@ -76,6 +78,58 @@ DEFAULT_CALL_LATENCY_MS = {
     "apigatewaymanagementapi": 10.0,
     "stepfunctions": 10.0,
 }
+
+
+@dataclass(frozen=True)
+class ExpressWorkflow:
+    """A bounded chain of the charging-session workflow, as a Step Functions Express execution
+    (docs/adr/0011-charging-session-workflow.md). Not built yet: every figure is assumed."""
+
+    name: str
+    # Executions per app-started session and per card-started session.
+    per_app_session: float
+    per_card_session: float
+    # Billed execution: duration (rounded up to 100 ms) and memory (in 64 MB units).
+    duration_s: float
+    memory_mb: int = 64
+    # Lambda task invocations per execution besides the measured RemoteStartTransaction send,
+    # each of this billed duration and memory (payment-provider calls dominate).
+    lambda_tasks: int = 0
+    task_ms: float = 600.0
+    task_memory_mb: int = 256
+    # Application log bytes per task invocation (one INFO line).
+    task_log_bytes: int = 300
+    # DynamoDB request units per execution, over the life of the records it keeps.
+    write_units: float = 0.0
+    read_units: float = 0.0
+
+
+# App-started sessions: pre-authorise the payment (a Lambda task calling the provider), store
+# the start request, send RemoteStartTransaction (the measured send); ends once the command is
+# posted. ~2 s. The start request over its life: put with its entry in the sparse expiry index
+# (2 WRU), claimed once the sweep has seen the session start in ByIdTag (0.5 RRU; 2 WRU: the
+# entry leaves the index), marked captured by SettleSession (counted there).
+START_SESSION = ExpressWorkflow(
+    "StartSession",
+    per_app_session=1,
+    per_card_session=0,
+    duration_s=2.0,
+    lambda_tasks=1,
+    write_units=4.0,
+    read_units=0.5,
+)
+# Every session, on TransactionStopped: read the start request or the card's payment method
+# (0.5 RRU), price and capture (two Lambda tasks, the capture a provider call), then record the
+# charge on the session item (UpdateItem, 1 WRU; not projected into ByIdTag). ~2 s.
+SETTLE_SESSION = ExpressWorkflow(
+    "SettleSession",
+    per_app_session=1,
+    per_card_session=1,
+    duration_s=2.0,
+    lambda_tasks=2,
+    write_units=1.0,
+    read_units=0.5,
+)
 
 
 @dataclass(frozen=True)
@@ -114,6 +168,22 @@ class Assumptions:
     # Share of ws_default's measured application log bytes that is kept (lever).
     message_log_share: float = 1.0
     eventbridge_archive: bool = True
+    # The charging-session workflow (ADR 0011): Express executions for the bounded chains,
+    # the waits carried by events and records. Their tasks are not traced (like the WebSocket
+    # path) and the state machines log at level ERROR: nothing per successful execution.
+    session_workflows: tuple[ExpressWorkflow, ...] = (START_SESSION, SETTLE_SESSION)
+    express_log_bytes_per_execution: int = 0
+    # Start requests no session claimed (refused, timed out, never plugged in) are released by
+    # one scheduled sweep for the fleet: a Lambda run this often, of this billed duration.
+    start_request_sweep_interval_s: int = 60
+    start_request_sweep_ms: float = 100.0
+    start_request_sweep_memory_mb: int = 256
+    # The rejected design, kept for comparison: one Standard execution per app session
+    # (pre-authorise, RemoteStart with a task token, wait for the start, wait for the stop,
+    # price, capture: ~10 state transitions) instead of StartSession and that session's
+    # SettleSession; its RemoteStart reply reports to the task token (SendTaskSuccess).
+    standard_session_workflow: bool = False
+    standard_transitions_per_app_session: int = 10
 
 
 @dataclass(frozen=True)
@@ -123,16 +193,13 @@ class Profile:
     session_minutes: float
     meter_interval_s: float
     target_usd: float | None = None
-    # Half of the sessions start from the driver app (workflow + RemoteStartTransaction),
+    # Half of the sessions start from the driver app (StartSession + RemoteStartTransaction),
     # the other half with an RFID card (Authorize first).
     app_share: float = 0.5
     connectors: int = 1
     heartbeat_interval_s: float = DEFAULT_HEARTBEAT_INTERVAL_S
     # API Gateway closes every connection after 2 hours.
     reconnects_per_month: float = MONTH_S / API_GATEWAY_MAX_CONNECTION_S
-    # Session workflow: pre-authorise, RemoteStart with task token, wait start, wait stop,
-    # price, capture; ~10 Standard state transitions.
-    workflow_transitions: int = 10
     # OCPP lets a charger skip a Heartbeat when it sent something else within the interval.
     heartbeats_while_charging: bool = True
     # StatusNotification per session: Preparing, Charging, Finishing, Available.
@@ -226,6 +293,7 @@ DISCONNECT = "ws_disconnect $disconnect"
 CONSUMER = "telemetry_consumer batch of 1 record"
 ROLLUP = "energy_rollup TransactionStopped"
 TRANSACTIONS_TABLE = "csms-transactions"
+TASK_RESULT_CALL = "stepfunctions:SendTaskSuccess"
 BY_ID_TAG_INDEX = f"{TRANSACTIONS_TABLE}/ByIdTag"
 ENERGY_TABLE = "csms-energy-daily"
 
@@ -429,6 +497,17 @@ def kinesis_shards(
     )
 
 
+def start_request_sweep_monthly(prices: Prices, assumptions: Assumptions) -> float:
+    """The fleet's one scheduled sweep of unclaimed start requests (with a session workflow)."""
+    if not assumptions.session_workflows:
+        return 0.0
+    runs = MONTH_S / assumptions.start_request_sweep_interval_s
+    seconds = _gb_seconds(
+        assumptions.start_request_sweep_ms, assumptions.start_request_sweep_memory_mb
+    )
+    return runs * (prices.lambda_request + seconds * prices.lambda_gb_second_arm)
+
+
 def fixed_monthly(
     facts: StackFacts, prices: Prices, assumptions: Assumptions, shards: int
 ) -> dict[str, float]:
@@ -440,6 +519,7 @@ def fixed_monthly(
         "CloudWatch custom metrics (EMF)": assumptions.custom_metrics
         * prices.cloudwatch_custom_metric,
         "KMS keys": facts.kms_keys * prices.kms_key_month,
+        "Session workflow: start-request sweep": start_request_sweep_monthly(prices, assumptions),
         "Cognito (no MAU)": 0.0,
         "DynamoDB PITR of the small tables": 0.0,
     }
@@ -461,6 +541,72 @@ def storage_per_charger_month(
     return stored / GB * (prices.dynamodb_storage_gb_month + prices.dynamodb_pitr_gb_month)
 
 
+# The workflow's Lambda tasks, counted apart (not traced, not in the template yet).
+WORKFLOW_TASKS = "session workflow tasks"
+
+
+@dataclass(frozen=True)
+class WorkflowBill:
+    executions: float = 0.0  # Express
+    transitions: float = 0.0  # Standard
+    task_invocations: float = 0.0
+    write_units: float = 0.0
+    read_units: float = 0.0
+    log_bytes: float = 0.0
+    stepfunctions_usd: float = 0.0
+    lambda_usd: float = 0.0
+    dynamodb_usd: float = 0.0
+
+
+def express_execution_usd(workflow: ExpressWorkflow, prices: Prices) -> float:
+    """One Express execution: the request plus GB-seconds in 100 ms and 64 MB steps."""
+    billed_s = math.ceil(round(workflow.duration_s * 10, 6)) / 10
+    billed_gb = math.ceil(workflow.memory_mb / 64) * 64 / 1024
+    return prices.stepfunctions_express_request + (
+        billed_s * billed_gb * prices.stepfunctions_express_gb_second
+    )
+
+
+def session_workflows(profile: Profile, prices: Prices, assumptions: Assumptions) -> WorkflowBill:
+    """The charging-session workflow of one charger's month (its own executions and tasks;
+    the RemoteStartTransaction send and reply are measured steps in monthly_usage)."""
+    app = profile.sessions * profile.app_share
+    card = profile.sessions - app
+    executions = transitions = tasks = writes = reads = log_bytes = 0.0
+    stepfunctions = lambda_usd = 0.0
+    for workflow in assumptions.session_workflows:
+        count = app * workflow.per_app_session + card * workflow.per_card_session
+        task_count = count * workflow.lambda_tasks
+        tasks += task_count
+        writes += count * workflow.write_units
+        reads += count * workflow.read_units
+        log_bytes += task_count * (workflow.task_log_bytes + assumptions.log_event_overhead_bytes)
+        lambda_usd += task_count * (
+            prices.lambda_request
+            + _gb_seconds(workflow.task_ms, workflow.task_memory_mb) * prices.lambda_gb_second_arm
+        )
+        if assumptions.standard_session_workflow:
+            # App sessions run one Standard execution instead of their Express ones.
+            count -= app * workflow.per_app_session
+        executions += count
+        log_bytes += count * assumptions.express_log_bytes_per_execution
+        stepfunctions += count * express_execution_usd(workflow, prices)
+    if assumptions.standard_session_workflow:
+        transitions = app * assumptions.standard_transitions_per_app_session
+        stepfunctions += transitions * prices.stepfunctions_transition
+    return WorkflowBill(
+        executions=executions,
+        transitions=transitions,
+        task_invocations=tasks,
+        write_units=writes,
+        read_units=reads,
+        log_bytes=log_bytes,
+        stepfunctions_usd=stepfunctions,
+        lambda_usd=lambda_usd,
+        dynamodb_usd=writes * prices.dynamodb_write_unit + reads * prices.dynamodb_read_unit,
+    )
+
+
 def charger_month(
     profile: Profile,
     measured: Mapping[str, ActionCost],
@@ -476,6 +622,9 @@ def charger_month(
     routed = 0.0
     for use in usage:
         action = measured[use.action]
+        if use.action == REMOTE_START_REPLY and assumptions.standard_session_workflow:
+            # The Standard execution waits on a task token: the reply reports to it.
+            action = replace(action, calls={**action.calls, TASK_RESULT_CALL: 1})
         _invoke(
             bill,
             action,
@@ -497,9 +646,14 @@ def charger_month(
     bill.usd["API Gateway"] = (
         bill.messages * prices.websocket_message + minutes * prices.websocket_connection_minute
     )
-    bill.usd["Step Functions"] = (
-        profile.sessions * profile.app_share * profile.workflow_transitions
-    ) * prices.stepfunctions_transition
+    workflow = session_workflows(profile, prices, assumptions)
+    bill.usd["Step Functions"] = workflow.stepfunctions_usd
+    bill.usd["Lambda"] += workflow.lambda_usd
+    bill.usd["DynamoDB"] += workflow.dynamodb_usd
+    bill.invocations[WORKFLOW_TASKS] += workflow.task_invocations
+    bill.write_units += workflow.write_units
+    bill.read_units += workflow.read_units
+    bill.log_bytes += workflow.log_bytes
     access_bytes = routed * (
         (facts.access_log_line_bytes or 0)
         + (assumptions.log_event_overhead_bytes if facts.access_log_line_bytes else 0)
@@ -540,9 +694,8 @@ def charger_month(
             "eventbridge_events": round(bill.events, 1),
             "log_bytes": round(log_bytes),
             "xray_traces": round(traces, 1),
-            "workflow_transitions": profile.sessions
-            * profile.app_share
-            * profile.workflow_transitions,
+            "workflow_executions": round(workflow.executions, 1),
+            "workflow_transitions": round(workflow.transitions, 1),
             "kinesis_shards": shards,
             "consumer_records_per_batch": round(shape.records_per_batch, 1),
             "consumer_updates_per_record": round(shape.updates_per_record, 3),

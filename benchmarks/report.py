@@ -111,8 +111,8 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
         ],
         ["X-Ray traces", *(f"{p['volumes']['xray_traces']:,.0f}" for p in profiles.values())],
         [
-            "Workflow transitions",
-            *(f"{p['volumes']['workflow_transitions']:,.0f}" for p in profiles.values()),
+            "Session workflow executions (Express)",
+            *(f"{p['volumes']['workflow_executions']:,.0f}" for p in profiles.values()),
         ],
     ]
     lines += _table(["Volume", *profiles], volume_rows)

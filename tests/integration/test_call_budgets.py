@@ -52,6 +52,16 @@ def test_a_re_announced_status_is_stored_but_not_published_again(counted):
 
 
 def test_a_command_goes_out_as_one_post_and_its_reply_reaches_the_waiting_task(counted):
-    reply = counted["ocpp1.6 RemoteStartTransaction reply"]
+    # A firmware campaign waits on a task token; the command's answer reports to it.
+    reply = counted["ocpp1.6 UpdateFirmware reply"]
     assert reply["calls"]["stepfunctions:SendTaskSuccess"] == 1
     assert counted["ocpp1.6 Reset send"]["websocket_posts"] == 1
+
+
+def test_a_session_start_waits_on_no_task_token(counted):
+    # StartSession (Express) ends once RemoteStartTransaction is posted: its answer and the
+    # start that follows come back as events and records, not to a waiting execution.
+    assert counted["ocpp1.6 RemoteStartTransaction send"]["websocket_posts"] == 1
+    reply = counted["ocpp1.6 RemoteStartTransaction reply"]
+    assert not any(call.startswith("stepfunctions:") for call in reply["calls"])
+    assert reply["events"] == 1  # CommandCompleted

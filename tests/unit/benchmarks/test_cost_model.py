@@ -78,7 +78,8 @@ def hand_result():
             cm.CONSUMER: cm.ActionCost("telemetry_consumer", write_units=1, events=1),
         }
     )
-    assumptions = cm.Assumptions(custom_metrics=0, eventbridge_archive=False)
+    # No session workflow here: it has tests of its own.
+    assumptions = cm.Assumptions(custom_metrics=0, eventbridge_archive=False, session_workflows=())
     return cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), assumptions)
 
 
@@ -140,10 +141,61 @@ def test_reference_traffic_counts():
     assert ac[cm.CONNECT] == 360
 
 
-def test_workflow_transitions_are_billed_per_app_session():
-    profile = cm.Profile("wf", sessions_per_day=2, session_minutes=10, meter_interval_s=60)
-    result = cm.charger_month(profile, measured(), quiet_stack())
-    assert result["usd_by_service"]["Step Functions"] == pytest.approx(30 * 10 * 0.025 / 1000)
+# 60 sessions a month, 30 from the app: 30 StartSession and 60 SettleSession executions.
+WF = cm.Profile("wf", sessions_per_day=2, session_minutes=10, meter_interval_s=60)
+EXPRESS_2S_64MB = 1e-6 + 2.0 * (64 / 1024) * 0.00001667
+TASK_600MS_256MB = 0.2e-6 + 0.6 * 0.25 * 0.0000133334
+
+
+def test_the_session_workflow_is_two_express_chains_priced_per_execution_and_task():
+    result = cm.charger_month(WF, measured(), quiet_stack())
+    without = cm.charger_month(
+        WF, measured(), quiet_stack(), assumptions=cm.Assumptions(session_workflows=())
+    )
+    assert result["volumes"]["workflow_executions"] == 90
+    assert result["volumes"]["workflow_transitions"] == 0
+    assert result["usd_by_service"]["Step Functions"] == pytest.approx(
+        90 * EXPRESS_2S_64MB, abs=1e-8
+    )
+    # Pre-authorise per app session; price and capture per session.
+    tasks = 30 * 1 + 60 * 2
+    assert result["volumes"]["lambda_invocations"][cm.WORKFLOW_TASKS] == tasks
+    lambda_extra = result["usd_by_service"]["Lambda"] - without["usd_by_service"]["Lambda"]
+    assert lambda_extra == pytest.approx(tasks * TASK_600MS_256MB, abs=1e-8)
+    # The start request over its life (4 WRU, 0.5 RRU per app session); SettleSession reads
+    # the request or the card's payment method and records the charge (1 WRU, 0.5 RRU).
+    dynamodb_extra = result["usd_by_service"]["DynamoDB"] - without["usd_by_service"]["DynamoDB"]
+    assert dynamodb_extra == pytest.approx(
+        (30 * 4 + 60 * 1) * 0.625e-6 + (30 * 0.5 + 60 * 0.5) * 0.125e-6, abs=1e-8
+    )
+    # One sweep a minute for the whole fleet: 43,200 runs of 100 ms at 256 MB.
+    sweep = cm.start_request_sweep_monthly(cm.Prices(), cm.Assumptions())
+    assert sweep == pytest.approx(43_200 * (0.2e-6 + 0.1 * 0.25 * 0.0000133334))
+
+
+def test_express_bills_whole_100_ms_and_64_mb_steps():
+    workflow = cm.ExpressWorkflow("w", 1, 0, duration_s=1.01, memory_mb=65)
+    assert cm.express_execution_usd(workflow, cm.Prices()) == pytest.approx(
+        1e-6 + 1.1 * (128 / 1024) * 0.00001667
+    )
+
+
+def test_the_rejected_standard_workflow_shows_what_it_would_add():
+    standard = cm.Assumptions(standard_session_workflow=True)
+    result = cm.charger_month(WF, measured(), quiet_stack(), assumptions=standard)
+    # 30 app sessions x 10 transitions; the 30 card sessions still settle with Express.
+    assert result["volumes"]["workflow_transitions"] == 300
+    assert result["volumes"]["workflow_executions"] == 30
+    assert result["usd_by_service"]["Step Functions"] == pytest.approx(
+        300 * 0.025 / 1000 + 30 * EXPRESS_2S_64MB, abs=1e-8
+    )
+    name = "Standard session workflow of 10 transitions per app session (rejected, ADR 0011)"
+    extra = cost_levers.alternative_costs(WF, measured(), quiet_stack())[name]
+    # Minus the 60 Express executions of the app sessions, plus the reply's SendTaskSuccess
+    # (10 ms at 256 MB instead of the 1 ms minimum, on each of the 30 replies).
+    assert extra == pytest.approx(
+        300 * 0.025 / 1000 - 60 * EXPRESS_2S_64MB + 30 * 0.009 * 0.25 * 0.0000133334, abs=1e-8
+    )
 
 
 def test_billed_duration_uses_the_memory_share_of_a_vcpu_and_the_call_latency():
@@ -210,9 +262,11 @@ def test_a_template_without_an_access_log_prices_no_access_log_line():
     }
     facts = stack_facts.from_template({"Resources": {"Stage": logged}}, "test")
     assert facts.access_log_line_bytes == len('{"eventType":"MESSAGE"}')
-    usd = cm.charger_month(cm.PROFILES[0], measured(), facts)["usd_by_service"]
-    quiet = cm.charger_month(cm.PROFILES[0], measured(), quiet_stack())["usd_by_service"]
-    assert usd["CloudWatch Logs"] > quiet["CloudWatch Logs"] == 0
+    no_workflow = cm.Assumptions(session_workflows=())
+    usd = cm.charger_month(cm.PROFILES[0], measured(), facts, assumptions=no_workflow)
+    quiet = cm.charger_month(cm.PROFILES[0], measured(), quiet_stack(), assumptions=no_workflow)
+    assert usd["usd_by_service"]["CloudWatch Logs"] > 0
+    assert quiet["usd_by_service"]["CloudWatch Logs"] == 0
 
 
 def test_an_opt_in_that_is_off_shows_what_it_would_add():
