@@ -6,8 +6,11 @@ from datetime import UTC, datetime
 
 
 def iso_utc(moment: datetime) -> str:
-    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """A naive moment is taken as UTC. (isoformat: a third of strftime's cost, on every
+    Heartbeat and BootNotification reply.)"""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="milliseconds") + "Z"
 
 
 def from_epoch_ms(epoch_ms: int) -> datetime:
