@@ -282,16 +282,48 @@ def _ocpp_package(case: Case) -> tuple[Callable[[int], Any], Callable[[Any], obj
     return prepare, run
 
 
+def _floor(case: Case) -> tuple[Callable[[int], Any], Callable[[Any], object]] | None:
+    """The least any $default handler that validates both ways does for this CALL: read the
+    frame from the event body, validate the request with the platform's compiled schema,
+    validate a fixed answer, write the CALLRESULT. No routing, logic, storage or clock."""
+    if case.reply:
+        return None
+    from shared.ocpp.validation import default_registry
+
+    registry = default_registry()
+    request = registry.validator(case.version, case.action, "request")
+    response = registry.validator(case.version, case.action, "response")
+    answer = case.response
+
+    def prepare(n: int) -> dict[str, Any]:
+        return {"body": json.dumps([2, f"m{n}", case.action, case.payload(n)])}
+
+    def run(event: dict[str, Any]) -> object:
+        frame = json.loads(event["body"])
+        request(frame[3])
+        response(answer)
+        return {"statusCode": 200, "body": json.dumps([3, frame[1], answer])}
+
+    return prepare, run
+
+
 def run(iterations: int = 3000) -> dict[str, Any]:
-    """{case: {"platform": {median_us, p95_us}, "ocpp_package": {...}, "ratio_median"}}"""
+    """{case: {"platform": {median_us, p95_us}, "ocpp_package": {...}, "ratio_median",
+    "floor": {...} | None, "floor_ratio": float | None}}"""
     results: dict[str, Any] = {}
     for case in CASES:
         ours = _measure(*_platform(case), iterations)
         theirs = _measure(*_ocpp_package(case), iterations)
+        floor_path = _floor(case)
+        floor = _measure(*floor_path, iterations) if floor_path is not None else None
         results[case.name] = {
             "platform": ours,
             "ocpp_package": theirs,
             "ratio_median": round(ours["median_us"] / theirs["median_us"], 3),
+            "floor": floor,
+            "floor_ratio": (
+                round(floor["median_us"] / theirs["median_us"], 3) if floor is not None else None
+            ),
         }
     return results
 
