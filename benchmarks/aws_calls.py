@@ -503,7 +503,7 @@ def run() -> dict[str, dict[str, Any]]:
 
         create_resources(boto3.session.Session(region_name="us-east-1"))
         config.get_settings.cache_clear()
-        aws.client.cache_clear()
+        aws.forget_clients()
         try:
             handlers = _fresh_handlers()
             deps = handlers["ws_default"].deps
@@ -516,7 +516,7 @@ def run() -> dict[str, dict[str, Any]]:
             _disconnect(recorder, handlers, context)
         finally:
             _forget_handlers()
-            aws.client.cache_clear()
+            aws.forget_clients()
             config.get_settings.cache_clear()
     return recorder.results
 

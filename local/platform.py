@@ -228,6 +228,6 @@ def _forget_previous_deployment() -> None:
         del sys.modules[name]
     load_handler.cache_clear()
     aws = sys.modules.get("shared.adapters.aws")
-    client_factory = getattr(aws, "client", None)
-    if client_factory is not None and hasattr(client_factory, "cache_clear"):
-        client_factory.cache_clear()
+    forget_clients = getattr(aws, "forget_clients", None)
+    if forget_clients is not None:
+        forget_clients()

@@ -6,14 +6,34 @@ standard AWS_ENDPOINT_URL variables (local mode points them at the embedded moto
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
 from shared.config import get_settings
 
+_creating = threading.Lock()
+
+
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    """The process's client for `service`, created once.
+
+    Creating one reads the service's model files (~100 ms). `cache` alone lets concurrent
+    first callers each build their own; where invocations share a process (the local
+    platform's threads) a burst of cold invocations did that at once and ran past their
+    timeouts. On Lambda the lock is never contended.
+    """
+    with _creating:
+        return _client(service, endpoint_url)
+
+
+def forget_clients() -> None:
+    """Drop the created clients (a new local deployment, a benchmark run)."""
+    _client.cache_clear()
+
 
 @cache
-def client(service: str, endpoint_url: str | None = None) -> Any:
+def _client(service: str, endpoint_url: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
