@@ -49,7 +49,7 @@ class LoadConfig:
     ramp_up_s: float | None = None  # None: chargers / ramp_chargers_per_s
     # Connections opened per second during the ramp-up (API Gateway allows 500/s).
     ramp_chargers_per_s: float = 25.0
-    settle_s: float = 20.0
+    settle_s: float = 15.0
     heartbeat_interval_s: float = 30.0
     session_s: float = 60.0
     meter_interval_s: float = 10.0
@@ -269,37 +269,38 @@ def run_one(
 def run(
     sizes: tuple[int, ...] = (100, 500, 1000),
     measure_s: float = 30.0,
-    moto_sizes: tuple[int, ...] = (100, 500),
-    settle_s: float = 20.0,
+    moto_sizes: tuple[int, ...] = (100, 500, 1000),
+    settle_s: float = 15.0,
 ) -> dict[str, Any]:
     """{"runs": [figures, ...], "target": {...}}: one fresh platform per run.
 
-    `sizes` run with the tables in memory (`--store memory`, what a load run uses);
-    `moto_sizes` with the default store, to show where moto binds.
+    `sizes` run with the tables in memory (`--store memory`), `moto_sizes` with the default
+    store (moto, what `make run` uses).
     """
     plan = [("memory", n) for n in sizes] + [("moto", n) for n in moto_sizes]
     runs = [
         run_one(LoadConfig(chargers=n, measure_s=measure_s, settle_s=settle_s), store=store)
         for store, n in plan
     ]
-    at_target = next(
-        (r for r in runs if r["store"] == "memory" and r["chargers"] == TARGET_CHARGERS), None
-    )
-    met = None
-    if at_target is not None:
-        p95 = at_target["round_trip_ms"]["p95"]
-        met = at_target["errors"] == 0 and p95 is not None and p95 < TARGET_P95_MS
     return {
         "config": asdict(LoadConfig(chargers=0, measure_s=measure_s, settle_s=settle_s)),
         "runs": runs,
         "target": {
             "chargers": TARGET_CHARGERS,
-            "store": "memory",
             "p95_ms_below": TARGET_P95_MS,
             "errors": 0,
-            "met": met,
+            # Per store: None when that store did not run at the target's size.
+            "met": {store: _meets_target(runs, store) for store in ("memory", "moto")},
         },
     }
+
+
+def _meets_target(runs: list[dict[str, Any]], store: str) -> bool | None:
+    run = next((r for r in runs if r["store"] == store and r["chargers"] == TARGET_CHARGERS), None)
+    if run is None:
+        return None
+    p95 = run["round_trip_ms"]["p95"]
+    return bool(run["errors"] == 0 and p95 is not None and p95 < TARGET_P95_MS)
 
 
 if __name__ == "__main__":
