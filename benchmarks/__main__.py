@@ -40,8 +40,8 @@ FULL = Sizes(
     import_runs=10,
     first_message_runs=10,
     load_chargers=(100, 500, 1000),
-    load_moto_chargers=(100, 500, 1000),
-    load_measure_s=30.0,
+    load_moto_chargers=(100, 1000),
+    load_measure_s=20.0,
     load_settle_s=15.0,
     commands=30,
 )

@@ -269,7 +269,7 @@ def run_one(
 def run(
     sizes: tuple[int, ...] = (100, 500, 1000),
     measure_s: float = 30.0,
-    moto_sizes: tuple[int, ...] = (100, 500, 1000),
+    moto_sizes: tuple[int, ...] = (100, 1000),
     settle_s: float = 15.0,
 ) -> dict[str, Any]:
     """{"runs": [figures, ...], "target": {...}}: one fresh platform per run.
