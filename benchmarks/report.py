@@ -237,7 +237,7 @@ def _cpu(results: Mapping[str, Any]) -> list[str]:
         "validation of the response, synchronously (its thread-pool hop excluded); for a "
         "command's CALLRESULT, unpack + validation against the command's response schema, "
         "while ours also completes the command (outcome stored, slot released, "
-        "CommandCompleted published, the waiting task notified). Floor: the least any "
+        "CommandCompleted published). Floor: the least any "
         "$default handler validating both ways does (frame read from the event, request and "
         "a fixed answer validated with the same compiled schemas, CALLRESULT written; no "
         "routing, logic, storage or clock).",
