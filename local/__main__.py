@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from local.memory_store import STORES
 from local.platform import LocalPlatform
 from local.settings import LocalSettings
 from shared.config import UNKNOWN_CHARGER_POLICIES, ConfigError
@@ -43,7 +44,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--store",
-        choices=("moto", "memory"),
+        choices=STORES,
         help="where the handlers keep their tables: moto (default) or this process's memory "
         "(for load runs; env LOCAL_STORE)",
     )

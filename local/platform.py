@@ -177,21 +177,12 @@ class LocalPlatform:
         return self.moto.endpoint
 
     def id_tags(self) -> Any:
-        """The id tag table the handlers read (shared.ports.IdTagRepository), to seed tags."""
-        if self.memory_store is not None:
-            return self.memory_store.serialized(self.memory_store.id_tags)
-        import boto3
+        """The id tag table the handlers read (shared.ports.IdTagRepository), to seed tags:
+        built by the functions' own factory, so it follows the store (moto or memory)."""
+        from shared import wiring
+        from shared.config import get_settings
 
-        from shared.adapters.dynamodb_transactions import DynamoIdTagRepository
-
-        client = boto3.session.Session().client(
-            "dynamodb",
-            endpoint_url=self.moto.endpoint,
-            region_name=self.settings.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
-        )
-        return DynamoIdTagRepository(client, self.environment["ID_TAGS_TABLE"])
+        return wiring.aws_dependencies(get_settings()).id_tags
 
     def _apply_environment(self, environment: Mapping[str, str]) -> None:
         for name, value in environment.items():
