@@ -44,7 +44,10 @@ STORES: tuple[Store, ...] = ("moto", "memory")
 
 
 class Serialized:
-    """Proxy running every method of `target` under `lock` (one request at a time)."""
+    """Proxy running every method of `target` under `lock` (one request at a time).
+
+    Each method is wrapped on first use and kept (handlers call them on every message);
+    other attributes are read through, as they may change."""
 
     def __init__(self, target: Any, lock: threading.RLock) -> None:
         self._target = target
@@ -60,6 +63,7 @@ class Serialized:
             with self._lock:
                 return value(*args, **kwargs)
 
+        setattr(self, name, locked)
         return locked
 
 
