@@ -426,17 +426,17 @@ def _rollup(
 
 def _commands(recorder: Recorder, handlers: dict[str, ModuleType]) -> None:
     """A command out with post_to_connection and its CALLRESULT back on $default."""
+    from shared.bootstrap import aws_services
     from shared.config import get_settings
-    from shared.wiring import aws_dependencies
     from tests.fakes import message_event
 
-    engine = aws_dependencies(get_settings()).engine
+    engine = aws_services(get_settings()).engine
     authorizer = {"chargePointId": CHARGER, "protocol": "ocpp1.6", "validationMode": "strict"}
     default = handlers["ws_default"].handler
     commands: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = [
         ("Reset", {"type": "Soft"}, None, {"status": "Accepted"}),
         # StartSession (Express) ends once the command is posted: no task token; the reply
-        # and the start come back as events and records (docs/adr/0011).
+        # and the start come back as events and records (ADR 0011).
         (
             "RemoteStartTransaction",
             {"connectorId": 1, "idTag": ID_TAG},
@@ -490,8 +490,8 @@ def run() -> dict[str, dict[str, Any]]:
     from moto import mock_aws
 
     from shared import config
-    from shared.adapters import aws
-    from shared.core.passwords import hash_password
+    from shared.access.passwords import hash_password
+    from shared.adapters import aws_clients
     from shared.models.charger import ChargerRecord
     from shared.models.transaction import IdTagRecord
 
@@ -503,10 +503,10 @@ def run() -> dict[str, dict[str, Any]]:
 
         create_resources(boto3.session.Session(region_name="us-east-1"))
         config.get_settings.cache_clear()
-        aws.forget_clients()
+        aws_clients.forget_clients()
         try:
             handlers = _fresh_handlers()
-            deps = handlers["ws_default"].deps
+            deps = handlers["ws_default"].services.deps
             deps.chargers.create(ChargerRecord(CHARGER, password_hash=hash_password(PASSWORD)))
             deps.id_tags.put(IdTagRecord(ID_TAG, "Accepted"))
             context = _connect(recorder, handlers)
@@ -516,7 +516,7 @@ def run() -> dict[str, dict[str, Any]]:
             _disconnect(recorder, handlers, context)
         finally:
             _forget_handlers()
-            aws.forget_clients()
+            aws_clients.forget_clients()
             config.get_settings.cache_clear()
     return recorder.results
 

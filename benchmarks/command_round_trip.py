@@ -34,8 +34,8 @@ def _in_this_thread(counted: dict[str, int], fn: Any, *args: Any) -> Any:
 async def _run(commands: int, warmup: int) -> dict[str, Any]:
     from local.platform import LocalPlatform
     from local.settings import LocalSettings
+    from shared.bootstrap import aws_services
     from shared.config import get_settings
-    from shared.wiring import aws_dependencies
     from simulator import SimulatedCharger
     from simulator.handlers import HandlerRegistry
 
@@ -52,7 +52,7 @@ async def _run(commands: int, warmup: int) -> dict[str, Any]:
     asyncio.run_coroutine_threadsafe(platform.start(), loop).result(60)
     try:
         get_settings.cache_clear()
-        engine = aws_dependencies(get_settings()).engine
+        engine = aws_services(get_settings()).engine
         samples: list[float] = []
         calls: dict[str, int] = {}
         async with SimulatedCharger(platform.ws_url, "BENCH-CMD", handlers=handlers) as cp:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.frames import FRAMES, TIMESTAMP
+from shared.bootstrap import build_router
+from shared.gateway.websocket import message
 from shared.models.charger import ChargerRecord
 from shared.models.transaction import IdTagRecord, TransactionRecord
 from shared.ocpp.versions import OcppVersion
-from shared.websocket import message
-from shared.wiring import build_router
-from tests.fakes import memory_deps, message_event
+from tests.fakes import memory_services, message_event
 
 V16, V201 = OcppVersion.V16, OcppVersion.V201
 
@@ -62,8 +62,8 @@ def _sample(wh: int) -> list[dict[str, Any]]:
     ]
 
 
-def _active_session(deps: Any, n: int) -> str | None:
-    deps.transactions.create(
+def _active_session(services: Any, n: int) -> str | None:
+    services.deps.transactions.create(
         TransactionRecord(
             f"CP{n}",
             str(n),
@@ -80,10 +80,12 @@ def _active_session(deps: Any, n: int) -> str | None:
 
 
 def _command_sent(action: str, payload: dict[str, Any]) -> Callable[[Any, int], str | None]:
-    def setup(deps: Any, n: int) -> str | None:
+    def setup(services: Any, n: int) -> str | None:
         cp = f"CP{n}"
-        deps.chargers.records[cp] = ChargerRecord(cp, protocol="ocpp1.6", connection_id=f"c{n}=")
-        message_id: str = deps.engine.send(cp, action, payload).message_id
+        services.deps.chargers.records[cp] = ChargerRecord(
+            cp, protocol="ocpp1.6", connection_id=f"c{n}="
+        )
+        message_id: str = services.engine.send(cp, action, payload).message_id
         return message_id
 
     return setup
@@ -222,15 +224,16 @@ def _measure(
 
 
 def _platform(case: Case) -> tuple[Callable[[int], Any], Callable[[Any], object]]:
-    deps = memory_deps()
+    services = memory_services()
+    deps = services.deps
     deps.id_tags.put(IdTagRecord("TAG", "Accepted"))
-    router = build_router(deps)
+    router = build_router(services)
 
     def prepare(n: int) -> dict[str, Any]:
         cp = f"CP{n}"
         if case.action == "BootNotification":
             deps.chargers.records.setdefault(cp, ChargerRecord(cp))
-        reply_to = case.setup(deps, n) if case.setup is not None else None
+        reply_to = case.setup(services, n) if case.setup is not None else None
         authorizer = {
             "chargePointId": cp,
             "protocol": case.version.value,
@@ -245,7 +248,7 @@ def _platform(case: Case) -> tuple[Callable[[int], Any], Callable[[Any], object]
         return message_event("conn-1=", frame, authorizer=authorizer, at_ms=at_ms)
 
     def run(event: dict[str, Any]) -> object:
-        response = message(event, deps, router)
+        response = message(event, services, router)
         if case.reply:
             if "body" in response:
                 raise RuntimeError(f"{case.name}: {response['body']}")
@@ -288,9 +291,9 @@ def _floor(case: Case) -> tuple[Callable[[int], Any], Callable[[Any], object]] |
     validate a fixed answer, write the CALLRESULT. No routing, logic, storage or clock."""
     if case.reply:
         return None
-    from shared.ocpp.validation import default_registry
+    from shared.ocpp.validation import default_schemas
 
-    registry = default_registry()
+    registry = default_schemas()
     request = registry.validator(case.version, case.action, "request")
     response = registry.validator(case.version, case.action, "response")
     answer = case.response
@@ -334,11 +337,12 @@ TASK_TOKEN = "bench-task-token"  # noqa: S105  (a Step Functions task token stan
 
 def _route_cases() -> dict[str, tuple[Callable[[int], Any], Callable[[Any], object], int]]:
     """Route name -> (prepare, run, share of the iterations)."""
-    from shared.core.passwords import hash_password
-    from shared.websocket import authorize, connect, disconnect
+    from shared.access.passwords import hash_password
+    from shared.gateway.websocket import authorize, connect, disconnect
     from tests.fakes import authorizer_event, connect_event, disconnect_event
 
-    deps = memory_deps(UNKNOWN_CHARGERS="reject")
+    services = memory_services(UNKNOWN_CHARGERS="reject")
+    deps = services.deps
     password_hash = hash_password(BENCH_PASSWORD)
     context = {"chargePointId": "", "protocol": "ocpp1.6", "validationMode": "strict"}
 
@@ -368,7 +372,7 @@ def _route_cases() -> dict[str, tuple[Callable[[int], Any], Callable[[Any], obje
             connect_event(
                 cp, "ocpp1.6", connection_id=f"c{n}=", authorizer={**context, "chargePointId": cp}
             ),
-            deps,
+            services,
         )
         return disconnect_event(f"c{n}=", authorizer={**context, "chargePointId": cp})
 
@@ -389,28 +393,28 @@ def _route_cases() -> dict[str, tuple[Callable[[int], Any], Callable[[Any], obje
         "ws_authorize $connect (HTTP Basic)": (
             prepare_authorize,
             lambda e: check(
-                authorize(e, deps), "principalId", e["queryStringParameters"]["chargePointId"]
+                authorize(e, services), "principalId", e["queryStringParameters"]["chargePointId"]
             ),
             150,
         ),
         "ws_connect $connect": (
             prepare_connect,
-            lambda e: check(connect(e, deps), "statusCode", 200),
+            lambda e: check(connect(e, services), "statusCode", 200),
             1,
         ),
         "ws_disconnect $disconnect": (
             prepare_disconnect,
-            lambda e: check(disconnect(e, deps), "statusCode", 200),
+            lambda e: check(disconnect(e, services), "statusCode", 200),
             1,
         ),
         "ocpp1.6 Reset send": (
             prepare_send,
-            lambda cp: deps.engine.send(cp, "Reset", {"type": "Soft"}),
+            lambda cp: services.engine.send(cp, "Reset", {"type": "Soft"}),
             1,
         ),
         "ocpp1.6 RemoteStartTransaction send": (
             prepare_other_send,
-            lambda cp: deps.engine.send(
+            lambda cp: services.engine.send(
                 cp,
                 "RemoteStartTransaction",
                 {"connectorId": 1, "idTag": "TAG"},

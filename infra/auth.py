@@ -1,7 +1,7 @@
 """Who may call the HTTP APIs: a Cognito user pool with an "operators" and a "drivers" group.
 
 API Gateway's JWT authorizer checks the token (issuer = this pool, audience = its app client);
-the functions check the group (`cognito:groups` claim), e.g. shared/operator_auth.py.
+the functions check the group (`cognito:groups` claim), e.g. shared/api/operator_auth.py.
 """
 
 from __future__ import annotations

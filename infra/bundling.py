@@ -21,8 +21,11 @@ from aws_cdk import ILocalBundling
 LAMBDA_PYTHON_VERSION = "3.13"
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
 
-# Only these folders ship as function code.
+# Only these folders ship as function code,
 CODE_FOLDERS = ("shared", "functions")
+# less these: the in-memory adapters serve tests, benchmarks and the local memory store only
+# (an import-linter contract keeps shipped code from importing them).
+NOT_SHIPPED = (Path("shared/adapters/memory"),)
 _EXCLUDED_DIRS = frozenset({"__pycache__", "tests", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
 _EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 
@@ -64,6 +67,7 @@ def code_files(root: Path, folders: Iterable[str] = CODE_FOLDERS) -> list[Path]:
                 path.is_file()
                 and not _EXCLUDED_DIRS.intersection(relative.parts[:-1])
                 and not path.name.endswith(_EXCLUDED_SUFFIXES)
+                and not any(relative.is_relative_to(folder) for folder in NOT_SHIPPED)
             ):
                 files.append(relative)
     return sorted(files)

@@ -22,7 +22,7 @@ from infra.catalog import (
 )
 from infra.charger_edge import ChargerEdge
 from infra.consumers import Consumers, consumer_function_names
-from infra.events import EventBus
+from infra.event_bus import EventBus
 from infra.http_api import OperatorHttpApi
 from infra.monitoring import MonitoredResources, Monitoring
 from infra.naming import construct_id_for

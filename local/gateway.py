@@ -8,7 +8,7 @@ One aiohttp application serves
 - HTTP API routes (payload format 2.0) under the prefixes of `RouteTable.http`.
 
 It calls the same Lambda handlers as AWS, through `local.invoke`, with API Gateway's event
-shapes (`local.events`) and behaviour: REQUEST authorizer on `$connect`, handshake refused
+shapes (`local.apigw_wire`) and behaviour: REQUEST authorizer on `$connect`, handshake refused
 on a non-2xx `$connect`, subprotocol taken from the `$connect` answer, route responses,
 `{"message": "Internal server error", ...}` frames when a route fails, 1009 on frames over
 32 KB or messages over 128 KB, 1001 after the idle timeout and the maximum connection
@@ -34,7 +34,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from aiohttp.http_websocket import WebSocketError
 
-from local.events import (
+from local.apigw_wire import (
     ApiIdentity,
     ConnectionFacts,
     HandshakeRequest,

@@ -17,26 +17,24 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from shared.adapters.memory import (
+from shared.adapters.memory.chargers import (
     MemoryChargerRepository,
     MemoryConnectionRepository,
     MemoryConnectorRepository,
 )
-from shared.adapters.memory_commands import MemoryCommandStore
-from shared.adapters.memory_transactions import (
+from shared.adapters.memory.commands import MemoryCommandStore, MemoryReservationStore
+from shared.adapters.memory.sessions import (
     MemoryEnergyLedger,
     MemoryIdTagRepository,
     MemoryTransactionEventLog,
     MemoryTransactionRepository,
 )
-from shared.adapters.reservations import MemoryReservationStore
 from shared.config import Settings
 
 Store = Literal["moto", "memory"]
@@ -89,7 +87,7 @@ class MemoryStore:
         return Serialized(target, self.lock)
 
     def dependencies(self, aws: Any) -> Any:
-        """`aws` (shared.wiring.Dependencies) with its DynamoDB adapters replaced."""
+        """`aws` (shared.bootstrap.Dependencies) with its DynamoDB adapters replaced."""
         s = self.serialized
         return dataclasses.replace(
             aws,
@@ -99,71 +97,28 @@ class MemoryStore:
             id_tags=s(self.id_tags),
             transactions=s(self.transactions),
             transaction_events=s(self.transaction_events),
+            energy=s(self.ledger),
             commands=s(self.commands),
             reservations=s(self.reservations),
         )
-
-    def registry(self, aws: Any) -> Any:
-        """`aws` (shared.registry.wiring.Registry) reading these tables instead of DynamoDB."""
-        from shared.registry.memory import (
-            MemoryChargerDirectory,
-            MemoryEnergyReports,
-            MemoryIdTagCatalog,
-            MemorySessionQueries,
-        )
-
-        s = self.serialized
-        return dataclasses.replace(
-            aws,
-            chargers=s(MemoryChargerDirectory(self.chargers)),
-            id_tags=s(MemoryIdTagCatalog(self.id_tags)),
-            sessions=s(MemorySessionQueries(self.transactions)),
-            energy=s(MemoryEnergyReports(self.ledger)),
-        )
-
-
-# (module, attribute): the factories through which the functions reach DynamoDB.
-_FACTORIES = (
-    ("shared.wiring", "aws_dependencies"),
-    ("shared.wiring", "aws_energy_ledger"),
-    ("shared.registry.wiring", "aws_registry"),
-    ("shared.api.operator", "aws_registry"),
-)
 
 
 @contextmanager
 def wired(store: MemoryStore) -> Iterator[None]:
     """While active, functions imported (cold-started) use `store` for their tables.
 
-    The functions get their adapters from the factories in `_FACTORIES` at import time;
-    those are replaced by versions that build the AWS adapters and swap in the store's.
+    The functions get their adapters from `shared.bootstrap.aws_dependencies` at import time;
+    it is replaced by a version that builds the AWS adapters and swaps in the store's.
     """
-    import shared.api.operator
-    import shared.registry.wiring
-    import shared.wiring
+    import shared.bootstrap
 
-    aws_dependencies = shared.wiring.aws_dependencies
-    aws_registry = shared.registry.wiring.aws_registry
+    aws_dependencies = shared.bootstrap.aws_dependencies
 
     def dependencies(settings: Settings) -> Any:
         return store.dependencies(aws_dependencies(settings))
 
-    def energy_ledger(_: Settings) -> Any:
-        return store.serialized(store.ledger)
-
-    def registry(settings: Settings) -> Any:
-        return store.registry(aws_registry(settings))
-
-    replacements: dict[str, Callable[..., Any]] = {
-        "aws_dependencies": dependencies,
-        "aws_energy_ledger": energy_ledger,
-        "aws_registry": registry,
-    }
-    saved = [(module, name, getattr(sys.modules[module], name)) for module, name in _FACTORIES]
-    for module, name, _ in saved:
-        setattr(sys.modules[module], name, replacements[name])
+    shared.bootstrap.aws_dependencies = dependencies
     try:
         yield
     finally:
-        for module, name, original in saved:
-            setattr(sys.modules[module], name, original)
+        shared.bootstrap.aws_dependencies = aws_dependencies

@@ -179,10 +179,10 @@ class LocalPlatform:
     def id_tags(self) -> Any:
         """The id tag table the handlers read (shared.ports.IdTagRepository), to seed tags:
         built by the functions' own factory, so it follows the store (moto or memory)."""
-        from shared import wiring
+        from shared import bootstrap
         from shared.config import get_settings
 
-        return wiring.aws_dependencies(get_settings()).id_tags
+        return bootstrap.aws_dependencies(get_settings()).id_tags
 
     def _apply_environment(self, environment: Mapping[str, str]) -> None:
         for name, value in environment.items():
@@ -218,7 +218,7 @@ def _forget_previous_deployment() -> None:
     for name in [m for m in sys.modules if m == "functions" or m.startswith("functions.")]:
         del sys.modules[name]
     load_handler.cache_clear()
-    aws = sys.modules.get("shared.adapters.aws")
+    aws = sys.modules.get("shared.adapters.aws_clients")
     forget_clients = getattr(aws, "forget_clients", None)
     if forget_clients is not None:
         forget_clients()

@@ -4,25 +4,33 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, cast
 
 from local.resources import local_environment
-from shared.adapters.memory import (
+from shared.adapters.memory.chargers import (
     MemoryChargerRepository,
     MemoryConnectionRepository,
     MemoryConnectorRepository,
-    MemoryEventPublisher,
 )
-from shared.adapters.memory_commands import MemoryCommandStore, MemorySender, MemoryTaskNotifier
-from shared.adapters.memory_transactions import (
+from shared.adapters.memory.commands import (
+    MemoryCommandStore,
+    MemoryReservationStore,
+    MemoryTaskNotifier,
+)
+from shared.adapters.memory.publishing import MemoryEventPublisher
+from shared.adapters.memory.sessions import (
+    MemoryEnergyLedger,
     MemoryIdTagRepository,
     MemoryTelemetrySink,
     MemoryTransactionEventLog,
     MemoryTransactionRepository,
 )
-from shared.adapters.reservations import MemoryReservationStore
+from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
+from shared.bootstrap import Dependencies, Services, build_services
 from shared.config import Settings, settings_from
-from shared.wiring import Dependencies
+from shared.timeutil import utc_now
 
 # Every resource name the functions need, from the catalog (as the local platform sets them).
 BASE_ENV = {**local_environment(), "AWS_REGION": "us-east-1"}
@@ -40,14 +48,21 @@ class MemoryDeps(Dependencies):
     id_tags: MemoryIdTagRepository
     transactions: MemoryTransactionRepository
     transaction_events: MemoryTransactionEventLog
+    energy: MemoryEnergyLedger
     telemetry: MemoryTelemetrySink
     commands: MemoryCommandStore
-    sender: MemorySender
-    tasks: MemoryTaskNotifier
     reservations: MemoryReservationStore
+    sender: MemorySender
+    live_connections: MemoryLiveConnections
+    tasks: MemoryTaskNotifier
+
+
+class MemoryServices(Services):
+    deps: MemoryDeps
 
 
 def memory_deps(**settings: str) -> MemoryDeps:
+    transactions = MemoryTransactionRepository()
     return MemoryDeps(
         settings=make_settings(**settings),
         chargers=MemoryChargerRepository(),
@@ -55,14 +70,24 @@ def memory_deps(**settings: str) -> MemoryDeps:
         connectors=MemoryConnectorRepository(),
         publisher=MemoryEventPublisher(),
         id_tags=MemoryIdTagRepository(),
-        transactions=MemoryTransactionRepository(),
+        transactions=transactions,
         transaction_events=MemoryTransactionEventLog(),
+        energy=MemoryEnergyLedger(transactions),
         telemetry=MemoryTelemetrySink(),
         commands=MemoryCommandStore(),
-        sender=MemorySender(),
-        tasks=MemoryTaskNotifier(),
         reservations=MemoryReservationStore(),
+        sender=MemorySender(),
+        live_connections=MemoryLiveConnections(),
+        tasks=MemoryTaskNotifier(),
     )
+
+
+def memory_services(
+    deps: MemoryDeps | None = None, now: Callable[[], datetime] = utc_now, **settings: str
+) -> MemoryServices:
+    """Every service over in-memory adapters (`deps`, or new ones with these settings)."""
+    # The services' deps are the MemoryDeps given: the cast only tells the type checker.
+    return cast(MemoryServices, build_services(deps or memory_deps(**settings), now))
 
 
 _ids = itertools.count(1)

@@ -5,13 +5,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.bootstrap import aws_services
 from shared.config import get_settings
 from shared.observability import configure_logging, logger
-from shared.telemetry.energy_rollup import EnergyRollup
-from shared.wiring import aws_energy_ledger
 
 configure_logging()
-rollup = EnergyRollup(aws_energy_ledger(get_settings()))
+rollup = aws_services(get_settings()).energy_rollup
 
 
 @logger.inject_lambda_context

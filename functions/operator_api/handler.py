@@ -5,13 +5,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.api.operator import OperatorApi, build_app
+from shared.api.operator import OperatorApi
+from shared.bootstrap import aws_services
 from shared.config import get_settings
 from shared.observability import configure_logging, logger
-from shared.wiring import aws_dependencies
 
 configure_logging()
-deps = aws_dependencies(get_settings())
+services = aws_services(get_settings())
 # The resolver keeps the current request on itself. Lambda runs one request per instance at a
 # time; the local platform runs concurrent requests in threads, so each thread gets its own.
 _per_thread = threading.local()
@@ -20,7 +20,7 @@ _per_thread = threading.local()
 def _api() -> OperatorApi:
     api: OperatorApi | None = getattr(_per_thread, "api", None)
     if api is None:
-        api = _per_thread.api = build_app(deps)
+        api = _per_thread.api = OperatorApi(services)
     return api
 
 

@@ -5,16 +5,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import KinesisStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.bootstrap import aws_services
 from shared.config import get_settings
 from shared.models.telemetry import TelemetryRecord
 from shared.observability import configure_logging, count_metric, logger
-from shared.telemetry.session_progress import SessionProgress
 from shared.timeutil import utc_now
-from shared.wiring import aws_dependencies
 
 configure_logging()
-deps = aws_dependencies(get_settings())
-progress = SessionProgress(transactions=deps.transactions, publisher=deps.publisher)
+progress = aws_services(get_settings()).session_progress
 
 
 @logger.inject_lambda_context

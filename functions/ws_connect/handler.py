@@ -4,15 +4,15 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.bootstrap import aws_services
 from shared.config import get_settings
+from shared.gateway.websocket import connect
 from shared.observability import configure_logging, logger
-from shared.websocket import connect
-from shared.wiring import aws_dependencies
 
 configure_logging()
-deps = aws_dependencies(get_settings())
+services = aws_services(get_settings())
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return connect(event, deps)
+    return connect(event, services)

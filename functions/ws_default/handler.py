@@ -4,20 +4,20 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.bootstrap import aws_services, build_router
 from shared.config import get_settings
+from shared.gateway.websocket import message
 from shared.observability import configure_logging, count_metric
 from shared.ocpp.router import Outcome
-from shared.websocket import message
-from shared.wiring import aws_dependencies, build_router
 
 configure_logging()
-deps = aws_dependencies(get_settings())
-router = build_router(deps)
+services = aws_services(get_settings())
+router = build_router(services)
 
 
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcome = Outcome()
-    response = message(event, deps, router, outcome)
+    response = message(event, services, router, outcome)
     dimensions = {"Action": outcome.action or "Unreadable"}
     count_metric("OcppMessages", dimensions)
     if outcome.error:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from shared.models.events import DomainEvent
+from shared.models.domain_events import DomainEvent
 from shared.ports import EventPublishError
 
 logger = logging.getLogger("csms.adapters.eventbridge")

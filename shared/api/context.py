@@ -11,8 +11,7 @@ from urllib.parse import unquote
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from shared.api.errors import MethodTable
-from shared.registry.wiring import RegistryServices
-from shared.wiring import Dependencies
+from shared.bootstrap import Services
 
 
 class Routes:
@@ -51,8 +50,7 @@ class Routes:
 class ApiContext:
     app: APIGatewayHttpResolver
     routes: Routes
-    deps: Dependencies
-    services: RegistryServices
+    services: Services
     now: Callable[[], datetime]
     openapi: Callable[[], dict[str, Any]]
 

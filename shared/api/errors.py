@@ -22,14 +22,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     ResponseValidationError,
 )
 
+from shared.admin.errors import AdminError, Conflict, InvalidRequest, NotFound
 from shared.commands.engine import CommandError
-from shared.commands.models import CommandRecord
-from shared.registry.cursors import InvalidCursor
-from shared.registry.errors import Conflict, InvalidRequest, NotFound, RegistryError
+from shared.models.command import CommandRecord
+from shared.ports import InvalidCursor
 
 logger = logging.getLogger("csms.api")
 
-_REGISTRY_STATUS: dict[type[RegistryError], int] = {
+_ADMIN_STATUS: dict[type[AdminError], int] = {
     NotFound: 404,
     Conflict: 409,
     InvalidRequest: 400,
@@ -141,9 +141,9 @@ def register_error_handlers(
     def api_error(exc: ApiError) -> Response[Any]:
         return error_response(exc.status, exc.code, exc.message, exc.details)
 
-    @app.exception_handler(RegistryError)  # type: ignore[untyped-decorator]
-    def registry_error(exc: RegistryError) -> Response[Any]:
-        status = _REGISTRY_STATUS.get(type(exc), 400)
+    @app.exception_handler(AdminError)  # type: ignore[untyped-decorator]
+    def admin_error(exc: AdminError) -> Response[Any]:
+        status = _ADMIN_STATUS.get(type(exc), 400)
         return error_response(status, exc.code, exc.message, exc.details)
 
     @app.exception_handler(InvalidCursor)  # type: ignore[untyped-decorator]

@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
-from datetime import datetime
 from functools import cached_property
 from http import HTTPStatus
 from typing import Any
@@ -23,24 +21,17 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from shared.api.context import ApiContext, Routes
 from shared.api.errors import MethodTable, error_body, register_error_handlers
 from shared.api.openapi import openapi_document
+from shared.api.operator_auth import AccessDenied, require_operator
 from shared.api.routes import chargers, commands, id_tags, meta, sessions
-from shared.apigw import header
-from shared.operator_auth import AccessDenied, require_operator
-from shared.registry.wiring import Registry, aws_registry, registry_services
-from shared.timeutil import utc_now
-from shared.wiring import Dependencies
+from shared.bootstrap import Services
+from shared.gateway.requests import header
 
 PUBLIC_PATHS = frozenset({"/api/health", "/api/openapi.json"})
 
 
 class OperatorApi:
-    def __init__(
-        self,
-        deps: Dependencies,
-        registry: Registry,
-        now: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self.deps = deps
+    def __init__(self, services: Services) -> None:
+        self.services = services
         self.app = APIGatewayHttpResolver(
             enable_validation=True,
             # A response that breaks its own model is our bug: 500, never a 4xx.
@@ -51,9 +42,8 @@ class OperatorApi:
         ctx = ApiContext(
             app=self.app,
             routes=Routes(self.app, methods),
-            deps=deps,
-            services=registry_services(deps, registry, now),
-            now=now,
+            services=services,
+            now=services.now,
             openapi=lambda: self.openapi,
         )
         for module in (meta, chargers, id_tags, sessions, commands):
@@ -68,7 +58,7 @@ class OperatorApi:
         operator: str | None = None
         if path not in PUBLIC_PATHS:
             try:
-                operator = require_operator(event, self.deps.settings.operator_dev_token)
+                operator = require_operator(event, self.services.settings.operator_dev_token)
             except AccessDenied as exc:
                 return _denied(exc)
         if not _json_or_no_body(event):
@@ -122,11 +112,3 @@ def _denied(exc: AccessDenied) -> dict[str, Any]:
     code = "Unauthorized" if exc.status == 401 else "Forbidden"
     headers = {"WWW-Authenticate": 'Bearer realm="csms-operator"'} if exc.status == 401 else {}
     return _json_response(exc.status, error_body(code, exc.message), headers)
-
-
-def build_app(
-    deps: Dependencies,
-    registry: Registry | None = None,
-    now: Callable[[], datetime] = utc_now,
-) -> OperatorApi:
-    return OperatorApi(deps, registry or aws_registry(deps.settings), now)

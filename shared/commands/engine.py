@@ -18,13 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from shared.commands.models import CommandRecord
-from shared.core.events import publish_safely
-from shared.models.events import COMMAND_COMPLETED, DomainEvent
+from shared.models.command import CommandRecord
+from shared.models.domain_events import COMMAND_COMPLETED, DomainEvent
 from shared.observability import count_metric
 from shared.ocpp.framing import CallError, CallResult, encode_call
-from shared.ocpp.router import MessageContext
-from shared.ocpp.validation import SchemaRegistry, default_registry
+from shared.ocpp.validation import OcppSchemas, default_schemas
 from shared.ocpp.versions import OcppVersion
 from shared.ports import (
     ChargerRepository,
@@ -33,6 +31,7 @@ from shared.ports import (
     ConnectionGone,
     EventPublisher,
     TaskNotifier,
+    publish_safely,
 )
 from shared.timeutil import from_epoch_ms, iso_utc
 
@@ -123,7 +122,7 @@ class CommandEngine:
     sender: ChargerSender
     publisher: EventPublisher
     tasks: TaskNotifier
-    registry: SchemaRegistry = field(default_factory=default_registry)
+    schemas: OcppSchemas = field(default_factory=default_schemas)
     clock_ms: Callable[[], int] = _now_ms
     sleep: Callable[[float], None] = time.sleep
     # Domain follow-ups when a command is finished (e.g. a reservation becomes active); hooks
@@ -162,7 +161,7 @@ class CommandEngine:
                 f"{action} is not a command of OCPP {version.value}",
                 {"supported": self.actions(version)},
             )
-        violation = self.registry.check(version, action, payload, "request")
+        violation = self.schemas.check(version, action, payload, "request")
         if violation is not None:
             raise CommandError(
                 400,
@@ -203,7 +202,7 @@ class CommandEngine:
             self.sender.send(charger.connection_id, encode_call(message_id, action, payload))
         except ConnectionGone:
             # API Gateway no longer knows the connection: the charger is gone, whatever the
-            # registry said. Mark it offline so nobody else tries.
+            # charger record said. Mark it offline so nobody else tries.
             self.chargers.detach_connection(
                 charge_point_id, charger.connection_id, from_epoch_ms(now_ms)
             )
@@ -243,20 +242,23 @@ class CommandEngine:
             self.sleep(delay)
             delay = min(delay * 1.5, 0.5)
 
-    def on_reply(self, ctx: MessageContext, reply: CallResult | CallError) -> None:
-        """A CALLRESULT/CALLERROR from a charger ($default): match it to its command."""
-        record = self.commands.get(ctx.charge_point_id, reply.message_id)
+    def on_reply(
+        self, charge_point_id: str, reply: CallResult | CallError, lenient: bool = False
+    ) -> None:
+        """A CALLRESULT/CALLERROR from a charger ($default): match it to its command. A lenient
+        charger's answer that breaks its schema still counts as answered."""
+        record = self.commands.get(charge_point_id, reply.message_id)
         if record is None:
             logger.warning(
                 "reply for an unknown message id dropped",
-                extra={"chargePointId": ctx.charge_point_id, "messageId": reply.message_id},
+                extra={"chargePointId": charge_point_id, "messageId": reply.message_id},
             )
             return
         if record.done:
             logger.warning(
                 "reply for a finished command dropped",
                 extra={
-                    "chargePointId": ctx.charge_point_id,
+                    "chargePointId": charge_point_id,
                     "messageId": reply.message_id,
                     "status": record.status,
                 },
@@ -270,7 +272,7 @@ class CommandEngine:
             )
             logger.warning(
                 "late reply dropped; command timed out",
-                extra={"chargePointId": ctx.charge_point_id, "messageId": reply.message_id},
+                extra={"chargePointId": charge_point_id, "messageId": reply.message_id},
             )
             return
         if isinstance(reply, CallError):
@@ -284,10 +286,10 @@ class CommandEngine:
                 },
             )
             return
-        violation = self.registry.check(
+        violation = self.schemas.check(
             OcppVersion(record.protocol), record.action, reply.payload, "response"
         )
-        if violation is not None and not ctx.lenient:
+        if violation is not None and not lenient:
             self._finish(
                 record,
                 "invalid_response",

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.commands.engine import CommandEngine, CommandError
-from shared.commands.models import CommandRecord
+from shared.models.command import CommandRecord
 from shared.models.transaction import IdTagRecord
 from shared.ocpp.versions import OcppVersion
 from shared.ports import ChargerRepository, IdTagRepository
@@ -30,16 +30,13 @@ class LocalListService:
     id_tags: IdTagRepository
     engine: CommandEngine
 
-    def register_hooks(self) -> None:
-        self.engine.on_answer("SendLocalList", self._sent)
-        self.engine.on_answer("GetLocalListVersion", self._version_read)
-
     def _all_tags(self) -> list[IdTagRecord]:
         records: list[IdTagRecord] = []
         cursor: str | None = None
         while True:
-            page, cursor = self.id_tags.list_page(1000, cursor)
-            records += page
+            page = self.id_tags.list_page(1000, cursor)
+            records += page.items
+            cursor = page.next_cursor
             if len(records) > MAX_LOCAL_LIST:
                 raise CommandError(
                     400,
@@ -91,12 +88,14 @@ class LocalListService:
             charge_point_id, "SendLocalList", payload, requested_by=requested_by
         )
 
-    def _sent(self, command: CommandRecord) -> None:
+    def list_sent(self, command: CommandRecord) -> None:
+        """Follow-up of a finished SendLocalList (wired in shared.bootstrap)."""
         if command.status == "answered" and (command.result or {}).get("status") == "Accepted":
             version = command.payload.get("listVersion", command.payload.get("versionNumber", 0))
             self.chargers.set_local_list_version(command.charge_point_id, int(version))
 
-    def _version_read(self, command: CommandRecord) -> None:
+    def version_read(self, command: CommandRecord) -> None:
+        """Follow-up of a finished GetLocalListVersion (wired in shared.bootstrap)."""
         if command.status == "answered" and command.result:
             version = command.result.get("listVersion", command.result.get("versionNumber"))
             if isinstance(version, int) and version >= 0:

@@ -10,68 +10,21 @@ An accepted reservation past its expiry reads as `expired`.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from shared.commands.engine import CommandEngine, CommandError
-from shared.commands.models import CommandRecord
-from shared.timeutil import iso_utc, parse_timestamp
-
-ReservationStatus = Literal[
-    "requested", "accepted", "rejected", "failed", "cancelled", "used", "expired"
-]
-
-
-@dataclass(frozen=True)
-class ReservationRecord:
-    charge_point_id: str
-    reservation_id: int
-    connector_id: int
-    id_tag: str
-    expiry_date: str
-    status: ReservationStatus
-    created_at: str
-    parent_id_tag: str | None = None
-    charger_status: str | None = None  # the charger's answer (Accepted, Occupied, ...)
-    transaction_id: str | None = None
-
-    def view(self, now: datetime) -> ReservationRecord:
-        """As seen now: an accepted reservation past its expiry is expired."""
-        expiry = parse_timestamp(self.expiry_date)
-        if self.status == "accepted" and expiry is not None and expiry <= now:
-            return replace(self, status="expired")
-        return self
-
-
-class ReservationStore(Protocol):
-    def create(self, record: ReservationRecord) -> bool: ...
-
-    def get(self, charge_point_id: str, reservation_id: int) -> ReservationRecord | None: ...
-
-    def update(
-        self,
-        charge_point_id: str,
-        reservation_id: int,
-        status: str,
-        expected: tuple[str, ...],
-        charger_status: str | None = None,
-        transaction_id: str | None = None,
-    ) -> bool:
-        """Change the status if the current one is in `expected`."""
-        ...
-
-    def list_for(self, charge_point_id: str) -> list[ReservationRecord]: ...
+from shared.models.command import CommandRecord
+from shared.models.reservation import ReservationRecord
+from shared.ports import ReservationStore
+from shared.timeutil import iso_utc
 
 
 @dataclass
 class ReservationService:
     store: ReservationStore
     engine: CommandEngine
-
-    def register_hooks(self) -> None:
-        self.engine.on_answer("ReserveNow", self._reserve_answered)
-        self.engine.on_answer("CancelReservation", self._cancel_answered)
 
     def reserve(
         self,
@@ -140,7 +93,8 @@ class ReservationService:
             transaction_id=transaction_id,
         )
 
-    def _reserve_answered(self, command: CommandRecord) -> None:
+    def reserve_answered(self, command: CommandRecord) -> None:
+        """Follow-up of a finished ReserveNow (wired in shared.bootstrap)."""
         reservation_id = int(command.payload["reservationId"])
         if command.status == "answered" and command.result:
             answer = str(command.result.get("status"))
@@ -151,7 +105,8 @@ class ReservationService:
         else:
             self.store.update(command.charge_point_id, reservation_id, "failed", ("requested",))
 
-    def _cancel_answered(self, command: CommandRecord) -> None:
+    def cancel_answered(self, command: CommandRecord) -> None:
+        """Follow-up of a finished CancelReservation (wired in shared.bootstrap)."""
         if command.status == "answered" and (command.result or {}).get("status") == "Accepted":
             self.store.update(
                 command.charge_point_id,

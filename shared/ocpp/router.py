@@ -27,9 +27,9 @@ from shared.ocpp.framing import (
 )
 from shared.ocpp.validation import (
     LENIENT_TOLERATED,
-    SchemaRegistry,
+    OcppSchemas,
     Validator,
-    default_registry,
+    default_schemas,
     violation_of,
 )
 from shared.ocpp.versions import OcppVersion
@@ -84,7 +84,7 @@ class _Route:
 
 @dataclass
 class Router:
-    registry: SchemaRegistry = field(default_factory=default_registry)
+    schemas: OcppSchemas = field(default_factory=default_schemas)
     reply_handler: ReplyHandler = _drop_reply
     _handlers: dict[tuple[OcppVersion, str], CallHandler] = field(default_factory=dict)
     # Filled on an action's first message (compiling every schema at registration would cost
@@ -92,7 +92,7 @@ class Router:
     _routes: dict[tuple[OcppVersion, str], _Route] = field(default_factory=dict)
 
     def route(self, version: OcppVersion, action: str, handler: CallHandler) -> None:
-        if not self.registry.has_schema(version, action):
+        if not self.schemas.has_schema(version, action):
             raise ValueError(f"{action} is not an OCPP {version.value} action a charger sends")
         self._handlers[(version, action)] = handler
         self._routes.pop((version, action), None)
@@ -105,8 +105,8 @@ class Router:
                 return None
             route = _Route(
                 handler,
-                self.registry.validator(version, action, "request"),
-                self.registry.validator(version, action, "response"),
+                self.schemas.validator(version, action, "request"),
+                self.schemas.validator(version, action, "response"),
             )
             self._routes[(version, action)] = route
         return route
@@ -153,7 +153,7 @@ class Router:
         outcome.action = call.action if route is not None else "Unrouted"
         if route is None:
             outcome.error = "Unrouted"
-            if self.registry.has_schema(ctx.version, call.action):
+            if self.schemas.has_schema(ctx.version, call.action):
                 return self._error(
                     ctx,
                     call.message_id,

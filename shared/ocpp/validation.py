@@ -101,7 +101,7 @@ class SchemaViolation:
         )
 
 
-class SchemaRegistry:
+class OcppSchemas:
     """Compiled validators for every action of every supported version, built lazily."""
 
     def __init__(self, schema_root: Path | None = None) -> None:
@@ -199,12 +199,12 @@ def _violation(exc: fastjsonschema.JsonSchemaValueException) -> SchemaViolation:
     return SchemaViolation(kind=kind, path=path, rule=rule, message=message)
 
 
-_default_registry: SchemaRegistry | None = None
+_default_schemas: OcppSchemas | None = None
 
 
-def default_registry() -> SchemaRegistry:
-    """The process-wide registry (validators compiled once per process)."""
-    global _default_registry  # noqa: PLW0603 - a per-process cache is the point
-    if _default_registry is None:
-        _default_registry = SchemaRegistry()
-    return _default_registry
+def default_schemas() -> OcppSchemas:
+    """The process-wide schemas (validators compiled once per process)."""
+    global _default_schemas  # noqa: PLW0603 - a per-process cache is the point
+    if _default_schemas is None:
+        _default_schemas = OcppSchemas()
+    return _default_schemas

@@ -11,10 +11,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.core.events import publish_safely
-from shared.models.events import METER_VALUES_RECEIVED, DomainEvent
+from shared.models.domain_events import METER_VALUES_RECEIVED, DomainEvent
 from shared.models.telemetry import TelemetryRecord
 from shared.ports import EventPublisher, TransactionRepository
+from shared.ports.publishing import publish_safely
 from shared.timeutil import iso_utc, parse_timestamp, utc_now
 from shared.transactions.meter import register_readings
 

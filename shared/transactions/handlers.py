@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shared.models.transaction import IdTagInfo, TransactionRecord
@@ -21,6 +22,11 @@ Payload = dict[str, Any]
 # How long (station, transaction, seqNo) is remembered: longer than any charger's offline queue.
 TRANSACTION_EVENT_RETENTION_S = 35 * 24 * 3600
 DEFAULT_STOP_REASON = "Local"
+
+
+def _origin(ctx: MessageContext) -> tuple[str, str, datetime]:
+    """Who sent a message, in which protocol, when: what the session service is told."""
+    return ctx.charge_point_id, ctx.version.value, ctx.received_at
 
 
 @dataclass
@@ -52,7 +58,7 @@ class TransactionHandlers:
     def start_transaction(self, ctx: MessageContext, payload: Payload) -> Payload:
         info = self._info(ctx, payload.get("idTag"))
         transaction_id = self.sessions.start_v16(
-            ctx,
+            *_origin(ctx),
             connector_id=int(payload["connectorId"]),
             id_tag=str(payload["idTag"]),
             meter_start=int(payload["meterStart"]),
@@ -71,12 +77,12 @@ class TransactionHandlers:
         transaction_data = payload.get("transactionData")
         if transaction_data:
             self.sessions.meter_values(
-                ctx, "StopTransaction", transaction_data, transaction_id=transaction_id
+                *_origin(ctx), "StopTransaction", transaction_data, transaction_id=transaction_id
             )
         id_tag = payload.get("idTag")
         # Always acknowledged, also for unknown transactions: a rejected stop jams the queue.
         self.sessions.stop(
-            ctx,
+            *_origin(ctx),
             transaction_id,
             meter_stop=int(payload["meterStop"]),
             stopped=parse_timestamp(payload.get("timestamp")) or ctx.received_at,
@@ -90,7 +96,7 @@ class TransactionHandlers:
     def meter_values_v16(self, ctx: MessageContext, payload: Payload) -> Payload:
         transaction_id = payload.get("transactionId")
         self.sessions.meter_values(
-            ctx,
+            *_origin(ctx),
             "MeterValues",
             payload["meterValue"],
             connector_id=int(payload["connectorId"]),
@@ -106,7 +112,7 @@ class TransactionHandlers:
 
     def meter_values_v201(self, ctx: MessageContext, payload: Payload) -> Payload:
         self.sessions.meter_values(
-            ctx, "MeterValues", payload["meterValue"], evse_id=int(payload["evseId"])
+            *_origin(ctx), "MeterValues", payload["meterValue"], evse_id=int(payload["evseId"])
         )
         return {}
 
@@ -137,7 +143,7 @@ class TransactionHandlers:
         connector_id = evse.get("connectorId")
         if meter_values:
             self.sessions.meter_values(
-                ctx,
+                *_origin(ctx),
                 "TransactionEvent",
                 meter_values,
                 connector_id=connector_id,
@@ -166,7 +172,7 @@ class TransactionHandlers:
             )
         elif event_type == "Ended":
             self.sessions.stop(
-                ctx,
+                *_origin(ctx),
                 transaction_id,
                 meter_stop=register_for(meter_values, "Transaction.End", last=True),
                 stopped=at,

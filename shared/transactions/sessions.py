@@ -23,8 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from shared.core.events import publish_safely
-from shared.models.events import (
+from shared.models.domain_events import (
     TRANSACTION_ORPHAN_STOP,
     TRANSACTION_REPLACED,
     TRANSACTION_STARTED,
@@ -34,8 +33,7 @@ from shared.models.events import (
 from shared.models.telemetry import TelemetryRecord, TelemetrySource
 from shared.models.transaction import ANOMALY_METER_DECREASED, TransactionRecord
 from shared.observability import count_metric, emit_metric
-from shared.ocpp.router import MessageContext
-from shared.ports import EventPublisher, TelemetrySink, TransactionRepository
+from shared.ports import EventPublisher, TelemetrySink, TransactionRepository, publish_safely
 from shared.timeutil import iso_utc, parse_timestamp, to_epoch_ms, utc_now
 
 logger = logging.getLogger("csms.transactions.sessions")
@@ -81,7 +79,9 @@ class SessionService:
 
     def start_v16(
         self,
-        ctx: MessageContext,
+        charge_point_id: str,
+        protocol: str,
+        received_at: datetime,
         connector_id: int,
         id_tag: str,
         meter_start: int,
@@ -91,14 +91,14 @@ class SessionService:
     ) -> int:
         started_at = iso_utc(started)
         fingerprint = start_fingerprint(
-            ctx.charge_point_id, connector_id, id_tag, meter_start, started_at
+            charge_point_id, connector_id, id_tag, meter_start, started_at
         )
         for candidate in candidate_transaction_ids(fingerprint):
             record = TransactionRecord(
-                charge_point_id=ctx.charge_point_id,
+                charge_point_id=charge_point_id,
                 transaction_id=str(candidate),
                 status="active",
-                protocol=ctx.version.value,
+                protocol=protocol,
                 connector_id=connector_id,
                 id_tag=id_tag,
                 meter_start_wh=meter_start,
@@ -107,19 +107,19 @@ class SessionService:
                 reservation_id=reservation_id,
                 fingerprint=fingerprint,
                 authorization_status=authorization_status,
-                received_at=iso_utc(ctx.received_at),
+                received_at=iso_utc(received_at),
             )
             if self.transactions.create(record):
                 self._started(record)
                 return candidate
-            existing = self.transactions.get(ctx.charge_point_id, str(candidate))
+            existing = self.transactions.get(charge_point_id, str(candidate))
             if existing is not None and existing.fingerprint == fingerprint:
                 logger.info(
                     "replayed StartTransaction answered with its transaction id",
-                    extra={"chargePointId": ctx.charge_point_id, "transactionId": candidate},
+                    extra={"chargePointId": charge_point_id, "transactionId": candidate},
                 )
                 return candidate
-        raise TransactionIdExhausted(f"no free transaction id for {ctx.charge_point_id}")
+        raise TransactionIdExhausted(f"no free transaction id for {charge_point_id}")
 
     def start_v201(self, record: TransactionRecord) -> bool:
         """Record a 2.0.1 start; False if the session already had one (a replay)."""
@@ -197,7 +197,9 @@ class SessionService:
 
     def stop(
         self,
-        ctx: MessageContext,
+        charge_point_id: str,
+        protocol: str,
+        received_at: datetime,
         transaction_id: str,
         meter_stop: int | None,
         stopped: datetime,
@@ -205,10 +207,22 @@ class SessionService:
         id_tag: str | None,
     ) -> TransactionRecord | None:
         """Close a session; a replayed stop changes nothing; an unknown one is an orphan."""
-        existing = self.transactions.get(ctx.charge_point_id, transaction_id)
+        existing = self.transactions.get(charge_point_id, transaction_id)
         stopped_at, stopped_at_ms = iso_utc(stopped), to_epoch_ms(stopped)
         if existing is None:
-            self._orphan(ctx, transaction_id, meter_stop, stopped_at, stopped_at_ms, reason, id_tag)
+            orphan = TransactionRecord(
+                charge_point_id=charge_point_id,
+                transaction_id=transaction_id,
+                status="orphan",
+                protocol=protocol,
+                meter_stop_wh=meter_stop,
+                stopped_at=stopped_at,
+                stopped_at_ms=stopped_at_ms,
+                stop_reason=reason,
+                stop_id_tag=id_tag,
+                received_at=iso_utc(received_at),
+            )
+            self._orphan(orphan, received_at)
             return None
         if existing.stopped:
             return existing  # a replay: same answer, no change
@@ -220,7 +234,7 @@ class SessionService:
             logger.warning(
                 "session energy not computable from its meter readings",
                 extra={
-                    "chargePointId": ctx.charge_point_id,
+                    "chargePointId": charge_point_id,
                     "transactionId": transaction_id,
                     "anomaly": finished.anomaly,
                     "meterStartWh": finished.meter_start_wh,
@@ -230,54 +244,33 @@ class SessionService:
         publish_safely(
             self.publisher,
             DomainEvent(
-                TRANSACTION_STOPPED,
-                ctx.charge_point_id,
-                ctx.received_at,
-                stopped_detail(finished),
+                TRANSACTION_STOPPED, charge_point_id, received_at, stopped_detail(finished)
             ),
         )
         return finished
 
-    def _orphan(
-        self,
-        ctx: MessageContext,
-        transaction_id: str,
-        meter_stop: int | None,
-        stopped_at: str,
-        stopped_at_ms: int,
-        reason: str,
-        id_tag: str | None,
-    ) -> None:
-        orphan = TransactionRecord(
-            charge_point_id=ctx.charge_point_id,
-            transaction_id=transaction_id,
-            status="orphan",
-            protocol=ctx.version.value,
-            meter_stop_wh=meter_stop,
-            stopped_at=stopped_at,
-            stopped_at_ms=stopped_at_ms,
-            stop_reason=reason,
-            stop_id_tag=id_tag,
-            received_at=iso_utc(ctx.received_at),
-        )
+    def _orphan(self, orphan: TransactionRecord, received_at: datetime) -> None:
         if not self.transactions.create(orphan):
             return  # replayed orphan stop, or the start arrived in the meantime
         logger.warning(
             "stop for an unknown transaction accepted and recorded as orphan",
-            extra={"chargePointId": ctx.charge_point_id, "transactionId": transaction_id},
+            extra={
+                "chargePointId": orphan.charge_point_id,
+                "transactionId": orphan.transaction_id,
+            },
         )
         publish_safely(
             self.publisher,
             DomainEvent(
                 TRANSACTION_ORPHAN_STOP,
-                ctx.charge_point_id,
-                ctx.received_at,
+                orphan.charge_point_id,
+                received_at,
                 {
-                    "transactionId": transaction_id,
-                    "meterStopWh": meter_stop,
-                    "stoppedAt": stopped_at,
-                    "stopReason": reason,
-                    "idTag": id_tag,
+                    "transactionId": orphan.transaction_id,
+                    "meterStopWh": orphan.meter_stop_wh,
+                    "stoppedAt": orphan.stopped_at,
+                    "stopReason": orphan.stop_reason,
+                    "idTag": orphan.stop_id_tag,
                 },
             ),
         )
@@ -286,7 +279,9 @@ class SessionService:
 
     def meter_values(
         self,
-        ctx: MessageContext,
+        charge_point_id: str,
+        protocol: str,
+        received_at: datetime,
         source: TelemetrySource,
         meter_value: list[dict[str, Any]],
         connector_id: int | None = None,
@@ -296,10 +291,10 @@ class SessionService:
         """One Kinesis record per message: the only AWS call a MeterValues costs."""
         self.telemetry.put(
             TelemetryRecord(
-                charge_point_id=ctx.charge_point_id,
-                protocol=ctx.version.value,
+                charge_point_id=charge_point_id,
+                protocol=protocol,
                 source=source,
-                received_at=iso_utc(ctx.received_at),
+                received_at=iso_utc(received_at),
                 meter_value=meter_value,
                 connector_id=connector_id,
                 evse_id=evse_id,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.adapters.dynamodb import DynamoChargerRepository
-from shared.core.passwords import hash_password
+from shared.access.passwords import hash_password
+from shared.adapters.dynamodb.chargers import DynamoChargerRepository
 from shared.models.charger import ChargerRecord
 from simulator import SimulatedCharger
 from simulator.errors import ConnectionRefused

@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
+from shared.bootstrap import aws_services
 from shared.commands.engine import CommandError
 from shared.config import get_settings
-from shared.wiring import aws_dependencies
 from simulator import SimulatedCharger
 from simulator.errors import CallErrorReply
 from simulator.handlers import HandlerRegistry
@@ -49,7 +49,7 @@ def engine(platform):
     # Built inside the test process after the platform set the handlers' environment: the same
     # DynamoDB (moto) and @connections endpoint (the gateway) the Lambda handlers use.
     get_settings.cache_clear()
-    return aws_dependencies(get_settings()).engine
+    return aws_services(get_settings()).engine
 
 
 def with_charger(platform, scenario):

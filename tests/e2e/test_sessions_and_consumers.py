@@ -8,11 +8,9 @@ import uuid
 
 import pytest
 
-from shared.adapters.dynamodb_transactions import (
-    DynamoEnergyLedger,
-    DynamoIdTagRepository,
-    DynamoTransactionRepository,
-)
+from shared.adapters.dynamodb.energy import DynamoEnergyLedger
+from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
+from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
 from shared.models.transaction import IdTagRecord
 from simulator import SimulatedCharger
 from tests.e2e.conftest import drain, moto_client, run

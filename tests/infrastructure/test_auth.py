@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.operator_auth import OPERATORS_GROUP
+from shared.api.operator_auth import OPERATORS_GROUP
 from tests.infrastructure.template_queries import logical_id, resource, resources, template_json
 
 pytestmark = pytest.mark.infrastructure

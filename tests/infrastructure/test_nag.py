@@ -78,7 +78,7 @@ def test_grants_on_indexed_tables_pass_the_checks():
     from aws_cdk import aws_logs as logs
     from cdk_nag import AwsSolutionsChecks
 
-    from infra.events import EventBus
+    from infra.event_bus import EventBus
     from infra.python_function import FunctionResources, LambdaPackage, PythonFunction
     from infra.tables import Tables
 

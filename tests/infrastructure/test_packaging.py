@@ -9,6 +9,7 @@ import pytest
 
 from infra.bundling import (
     CODE_FOLDERS,
+    NOT_SHIPPED,
     CopyCodeBundler,
     code_files,
     code_hash,
@@ -38,6 +39,8 @@ def project(tmp_path: Path) -> Path:
         "shared/ocpp/framing.py",
         "shared/ocpp/__pycache__/framing.cpython-311.pyc",
         "shared/stale.pyc",
+        "shared/adapters/memory/chargers.py",
+        "shared/adapters/memory_notes.py",
         "functions/ws_default/handler.py",
         "functions/ws_default/tests/test_handler.py",
         "tests/unit/test_x.py",
@@ -53,6 +56,7 @@ def test_code_asset_holds_only_shared_and_functions_sources(project):
     assert [p.as_posix() for p in code_files(project)] == [
         "functions/ws_default/handler.py",
         "shared/__init__.py",
+        "shared/adapters/memory_notes.py",
         "shared/ocpp/framing.py",
     ]
 
@@ -76,6 +80,14 @@ def test_code_hash_changes_with_any_shipped_file_and_only_then(project):
 
 def test_the_real_code_asset_is_drawn_from_the_code_folders_only():
     assert all(path.parts[0] in CODE_FOLDERS for path in code_files(PROJECT_ROOT))
+
+
+def test_the_in_memory_adapters_stay_out_of_the_lambda_package():
+    shipped = {path.as_posix() for path in code_files(PROJECT_ROOT)}
+    assert "shared/adapters/dynamodb/chargers.py" in shipped
+    assert (PROJECT_ROOT / "shared/adapters/memory/chargers.py").is_file()
+    assert not [name for name in shipped if name.startswith("shared/adapters/memory/")]
+    assert all(Path(folder).parts[:2] == ("shared", "adapters") for folder in NOT_SHIPPED)
 
 
 def test_dependencies_are_arm64_cpython_313_wheels_without_bytecode():

@@ -6,12 +6,12 @@ import time
 
 import pytest
 
-from shared.adapters.commands import DynamoCommandStore
-from shared.adapters.dynamodb import DynamoChargerRepository
-from shared.adapters.reservations import DynamoReservationStore
-from shared.commands.models import CommandRecord
-from shared.commands.reservations import ReservationRecord
+from shared.adapters.dynamodb.chargers import DynamoChargerRepository
+from shared.adapters.dynamodb.commands import DynamoCommandStore
+from shared.adapters.dynamodb.reservations import DynamoReservationStore
 from shared.models.charger import ChargerRecord
+from shared.models.command import CommandRecord
+from shared.models.reservation import ReservationRecord
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.adapters.dynamodb import (
-    DynamoChargerRepository,
-    DynamoConnectionRepository,
-    DynamoConnectorRepository,
-)
+from shared.adapters.dynamodb.chargers import DynamoChargerRepository
+from shared.adapters.dynamodb.connections import DynamoConnectionRepository
+from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
 from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.connection import ConnectionRecord, ConnectorStatus
 

@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 from shared.adapters.eventbridge import EventBridgePublisher
-from shared.models.events import DomainEvent
+from shared.models.domain_events import DomainEvent
 from shared.ports import EventPublishError
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)

@@ -10,23 +10,27 @@ from unittest import mock
 import boto3
 import pytest
 
-from shared.adapters.dynamodb import DynamoChargerRepository, DynamoConnectorRepository
-from shared.adapters.dynamodb_transactions import (
-    DynamoEnergyLedger,
-    DynamoIdTagRepository,
-    DynamoTransactionEventLog,
-    DynamoTransactionRepository,
-    KinesisTelemetrySink,
+from shared.adapters.dynamodb.chargers import DynamoChargerRepository
+from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
+from shared.adapters.dynamodb.energy import DynamoEnergyLedger
+from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
+from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
+from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
+from shared.adapters.kinesis import KinesisTelemetrySink
+from shared.adapters.memory.chargers import MemoryConnectionRepository
+from shared.adapters.memory.commands import (
+    MemoryCommandStore,
+    MemoryReservationStore,
+    MemoryTaskNotifier,
 )
-from shared.adapters.memory import MemoryConnectionRepository, MemoryEventPublisher
-from shared.adapters.memory_commands import MemoryCommandStore, MemorySender, MemoryTaskNotifier
-from shared.adapters.reservations import MemoryReservationStore
+from shared.adapters.memory.publishing import MemoryEventPublisher
+from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
+from shared.bootstrap import Dependencies, build_router, build_services
 from shared.models.charger import ChargerRecord
 from shared.models.telemetry import TelemetryRecord
 from shared.models.transaction import IdTagRecord, TransactionRecord
 from shared.ocpp.router import MessageContext
 from shared.ocpp.versions import OcppVersion
-from shared.wiring import Dependencies, build_router
 
 T0 = datetime(2026, 6, 1, 10, tzinfo=UTC)
 
@@ -66,11 +70,13 @@ def deps(aws_env, dynamodb):
             dynamodb, aws_env.transactions_table, aws_env.connectors_table
         ),
         transaction_events=DynamoTransactionEventLog(dynamodb, aws_env.transaction_events_table),
+        energy=DynamoEnergyLedger(dynamodb, aws_env.transactions_table, aws_env.energy_daily_table),
         telemetry=KinesisTelemetrySink(kinesis, aws_env.telemetry_stream_name),
         commands=MemoryCommandStore(),
-        sender=MemorySender(),
-        tasks=MemoryTaskNotifier(),
         reservations=MemoryReservationStore(),
+        sender=MemorySender(),
+        live_connections=MemoryLiveConnections(),
+        tasks=MemoryTaskNotifier(),
     )
     d.chargers.create(ChargerRecord("CP1"))
     d.id_tags.put(IdTagRecord("GOOD", "Accepted", expiry_date="2099-01-01T00:00:00.000Z"))
@@ -78,7 +84,7 @@ def deps(aws_env, dynamodb):
 
 
 def send(deps, action, payload, version=OcppVersion.V16, at=T0):
-    router = build_router(deps)
+    router = build_router(build_services(deps))
     answer = router.handle(
         MessageContext("CP1", "c1", version, at), json.dumps([2, "m", action, payload])
     )

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from shared.adapters import aws
+from shared.adapters import aws_clients
 from tests.fakes import make_settings
 
 
 @pytest.fixture(autouse=True)
 def fresh_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(aws, "get_settings", make_settings)
-    aws.forget_clients()
+    monkeypatch.setattr(aws_clients, "get_settings", make_settings)
+    aws_clients.forget_clients()
     yield
-    aws.forget_clients()
+    aws_clients.forget_clients()
 
 
 def test_concurrent_first_callers_share_one_client() -> None:
@@ -26,7 +26,7 @@ def test_concurrent_first_callers_share_one_client() -> None:
 
     def first_use() -> None:
         start.wait()
-        clients.append(aws.client("sts", "http://127.0.0.1:9"))
+        clients.append(aws_clients.client("sts", "http://127.0.0.1:9"))
 
     threads = [threading.Thread(target=first_use) for _ in range(8)]
     for thread in threads:
@@ -38,7 +38,7 @@ def test_concurrent_first_callers_share_one_client() -> None:
 
 
 def test_forgetting_gives_a_new_client() -> None:
-    first = aws.client("sts", "http://127.0.0.1:9")
-    assert aws.client("sts", "http://127.0.0.1:9") is first
-    aws.forget_clients()
-    assert aws.client("sts", "http://127.0.0.1:9") is not first
+    first = aws_clients.client("sts", "http://127.0.0.1:9")
+    assert aws_clients.client("sts", "http://127.0.0.1:9") is first
+    aws_clients.forget_clients()
+    assert aws_clients.client("sts", "http://127.0.0.1:9") is not first

@@ -3,11 +3,10 @@
 import json
 from pathlib import Path
 
-from shared.models import events
-from shared.models.event_details import CATALOGUE, json_schemas
+from shared.gateway.websocket import connect, disconnect
+from shared.models import domain_events
+from shared.models.event_catalogue import CATALOGUE, json_schemas
 from shared.ocpp.router import MessageContext
-from shared.telemetry.session_progress import SessionProgress
-from shared.websocket import connect, disconnect
 from tests.fakes import connect_event, disconnect_event
 from tests.unit.transactions.helpers import V16, V201, Station, energy_sample_v16, make_deps, ts
 
@@ -18,8 +17,8 @@ def everything_published():
     deps = make_deps()
     deps.vendors.register("com.acme", "Ping", lambda ctx, data: ("Accepted", None))
     auth = {"chargePointId": "CP1", "protocol": "ocpp1.6", "validationMode": "strict"}
-    connect(connect_event("CP1", authorizer=auth, connection_id="c1="), deps)
     station = Station(deps, V16)
+    connect(connect_event("CP1", authorizer=auth, connection_id="c1="), station.services)
     station.call("BootNotification", {"chargePointVendor": "A", "chargePointModel": "B"})
     station.call(
         "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
@@ -36,7 +35,7 @@ def everything_published():
     station.call("FirmwareStatusNotification", {"status": "Installed"})
     station.call("DiagnosticsStatusNotification", {"status": "Uploaded"})
     station.call("DataTransfer", {"vendorId": "com.acme", "messageId": "Ping"})
-    command = deps.engine.send("CP1", "Reset", {"type": "Soft"})
+    command = station.services.engine.send("CP1", "Reset", {"type": "Soft"})
     station.router.handle(
         MessageContext("CP1", "c1=", V16, station.clock),
         json.dumps([3, command.message_id, {"status": "Accepted"}]),
@@ -45,14 +44,14 @@ def everything_published():
         "MeterValues",
         {"connectorId": 1, "transactionId": tx, "meterValue": [energy_sample_v16(20, 3)]},
     )
-    SessionProgress(deps.transactions, deps.publisher).apply(
+    station.services.session_progress.apply(
         [(str(i), r) for i, r in enumerate(deps.telemetry.records)], station.clock
     )
     Station(deps, V201).call(
         "BootNotification",
         {"reason": "PowerUp", "chargingStation": {"vendorName": "A", "model": "B"}},
     )
-    disconnect(disconnect_event("c1=", authorizer=auth), deps)
+    disconnect(disconnect_event("c1=", authorizer=auth), station.services)
     return deps.publisher.events
 
 
@@ -67,7 +66,7 @@ def test_every_published_event_validates_against_its_model():
 def test_catalogue_covers_every_detail_type_constant_and_the_docs():
     constants = {
         v
-        for k, v in vars(events).items()
+        for k, v in vars(domain_events).items()
         if k.isupper() and isinstance(v, str) and k != "EVENT_SCHEMA_VERSION"
     }
     assert constants == set(CATALOGUE)
@@ -79,5 +78,5 @@ def test_catalogue_covers_every_detail_type_constant_and_the_docs():
 def test_committed_json_schemas_are_current():
     committed = json.loads((ROOT / "docs" / "events.schema.json").read_text())
     assert committed == json.loads(json.dumps(json_schemas())), (
-        "run: python -m shared.models.event_details > docs/events.schema.json"
+        "run: python -m shared.models.event_catalogue > docs/events.schema.json"
     )

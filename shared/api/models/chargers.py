@@ -6,11 +6,11 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
+from shared.access.passwords import password_problem
+from shared.admin.chargers import ChargerDetails
 from shared.api.models.common import ApiModel, ChargePointId
-from shared.core.passwords import password_problem
 from shared.models.charger import ChargerRecord
 from shared.models.connection import ConnectorStatus
-from shared.registry.chargers import ChargerDetails
 
 RegistrationStatus = Literal["Accepted", "Pending", "Rejected"]
 ValidationMode = Literal["strict", "lenient"]

@@ -8,8 +8,8 @@ from pydantic import AwareDatetime, Field
 
 from shared.api.models.common import ApiModel, ErrorDetail, IdTag
 from shared.commands.local_list import MAX_LOCAL_LIST
-from shared.commands.models import CommandRecord
-from shared.commands.reservations import ReservationRecord
+from shared.models.command import CommandRecord
+from shared.models.reservation import ReservationRecord
 
 
 class CommandView(ApiModel):

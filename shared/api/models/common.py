@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# The identities chargers may connect with (see shared.core.admission): OCPP 2.0.1
+# The identities chargers may connect with (see shared.access.admission): OCPP 2.0.1
 # identifierString, at most 48 characters.
 CHARGE_POINT_ID_PATTERN = r"^[A-Za-z0-9*\-_=:+|@.]{1,48}$"
 # Id tags created through the API: 1.6 idTag is CiString20, 2.0.1 idToken up to 36; only

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from shared.admin.sessions import EnergyReport
 from shared.api.models.common import ApiModel
 from shared.models.transaction import TransactionRecord
-from shared.registry.sessions import EnergyReport
 
 
 class SessionView(ApiModel):

@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from shared.admin.chargers import PasswordChange
 from shared.api.context import ApiContext, path_value
 from shared.api.models.chargers import (
     ChargerPage,
@@ -21,8 +22,7 @@ from shared.api.models.chargers import (
 )
 from shared.api.models.common import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shared.api.routes.responses import errors
-from shared.registry.chargers import PasswordChange
-from shared.registry.ports import ChargerFilter
+from shared.ports import ChargerFilter
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
 Cursor = Annotated[
@@ -43,7 +43,7 @@ def _password(given: str | None, generate: bool, clear: bool) -> PasswordChange 
 
 def register(ctx: ApiContext) -> None:
     routes = ctx.routes
-    admin = ctx.services.chargers
+    admin = ctx.services.charger_admin
 
     @routes.post(
         "/api/chargers",

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel
 
+from shared.admin.errors import NotFound
 from shared.api.context import ApiContext, path_value
 from shared.api.errors import CommandNotAnswered, command_location
 from shared.api.models.commands import (
@@ -32,8 +33,7 @@ from shared.commands.engine import (
     MAX_TIMEOUT_S,
     CommandEngine,
 )
-from shared.commands.models import CommandRecord
-from shared.registry.errors import NotFound
+from shared.models.command import CommandRecord
 
 TAGS = ["commands"]
 Wait = Annotated[bool, Query(description="Wait (at most 20 s) for the charger's answer")]
@@ -49,7 +49,7 @@ def register(ctx: ApiContext) -> None:
     routes = ctx.routes
 
     def engine_of() -> CommandEngine:
-        return ctx.deps.engine  # built on first use, then cached
+        return ctx.services.engine
 
     def outcome(
         sent: CommandRecord,
@@ -117,7 +117,7 @@ def register(ctx: ApiContext) -> None:
     def send_local_list(
         chargePointId: str, update: LocalListUpdate, wait: Wait = True
     ) -> Response[CommandView]:
-        sent = ctx.deps.local_list_service().send(
+        sent = ctx.services.local_lists.send(
             path_value(chargePointId),
             update.updateType,
             ctx.now(),
@@ -127,7 +127,7 @@ def register(ctx: ApiContext) -> None:
         return outcome(sent, wait, MAX_SYNC_WAIT_S, CommandView.of)
 
     def reservation_view(charge_point_id: str, reservation_id: int) -> ReservationView:
-        record = ctx.deps.reservations.get(charge_point_id, reservation_id)
+        record = ctx.services.deps.reservations.get(charge_point_id, reservation_id)
         if record is None:
             raise NotFound(f"reservation {reservation_id} not found")
         return ReservationView.of(record.view(ctx.now()))
@@ -157,8 +157,8 @@ def register(ctx: ApiContext) -> None:
         chargePointId: str, request: ReservationRequest, wait: Wait = True
     ) -> Response[ReservationCommand]:
         charge_point_id = path_value(chargePointId)
-        ctx.services.chargers.get(charge_point_id)  # 404 before a reservation is recorded
-        reservation, sent = ctx.deps.reservation_service().reserve(
+        ctx.services.charger_admin.get(charge_point_id)  # 404 before a reservation is recorded
+        reservation, sent = ctx.services.reservations.reserve(
             charge_point_id,
             request.connectorId,
             request.idTag,
@@ -178,13 +178,13 @@ def register(ctx: ApiContext) -> None:
     )
     def list_reservations(chargePointId: str) -> ReservationList:
         charge_point_id = path_value(chargePointId)
-        ctx.services.chargers.get(charge_point_id)
+        ctx.services.charger_admin.get(charge_point_id)
         now = ctx.now()
         return ReservationList(
             chargePointId=charge_point_id,
             items=[
                 ReservationView.of(r.view(now))
-                for r in ctx.deps.reservations.list_for(charge_point_id)
+                for r in ctx.services.deps.reservations.list_for(charge_point_id)
             ],
         )
 
@@ -198,7 +198,7 @@ def register(ctx: ApiContext) -> None:
         chargePointId: str, reservationId: int, wait: Wait = True
     ) -> Response[ReservationCommand]:
         charge_point_id = path_value(chargePointId)
-        sent = ctx.deps.reservation_service().cancel(
+        sent = ctx.services.reservations.cancel(
             charge_point_id, reservationId, requested_by=ctx.operator()
         )
         view, extra = with_reservation(charge_point_id, reservationId)

@@ -17,7 +17,7 @@ TAGS = ["id tags"]
 
 def register(ctx: ApiContext) -> None:
     routes = ctx.routes
-    admin = ctx.services.id_tags
+    admin = ctx.services.id_tag_admin
 
     @routes.post(
         "/api/id-tags",

@@ -19,7 +19,7 @@ SessionStatus = Literal["active", "completed", "replaced", "orphan"]
 
 def register(ctx: ApiContext) -> None:
     routes = ctx.routes
-    reports = ctx.services.sessions
+    reports = ctx.services.session_reports
 
     @routes.get(
         "/api/sessions",

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 
 from infra.charger_edge import MAX_FUNCTION_CODE_BYTES, rewrite_function_code
-from shared.core.admission import valid_charge_point_id
+from shared.access.admission import valid_charge_point_id
 
 pytestmark = pytest.mark.infrastructure
 

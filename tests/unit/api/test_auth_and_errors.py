@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from shared.registry.memory import MemoryChargerDirectory
+from shared.adapters.memory.chargers import MemoryChargerRepository
 from tests.unit.api.apiclient import ApiClient, Reply, http_event
 
 OPERATOR_CLAIMS = {"username": "alice", "cognito:groups": "[operators admins]"}
@@ -139,5 +139,5 @@ def test_unexpected_failures_are_500_in_the_error_shape(world, monkeypatch) -> N
     def broken(*args: object) -> None:
         raise RuntimeError("table unavailable")
 
-    monkeypatch.setattr(MemoryChargerDirectory, "list_page", broken)
+    monkeypatch.setattr(MemoryChargerRepository, "list_page", broken)
     assert_error(world.client.get("/api/chargers"), 500, "InternalError")

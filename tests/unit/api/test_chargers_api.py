@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.core.passwords import verify_password
+from shared.access.passwords import verify_password
 from shared.models.connection import ConnectorStatus
 from tests.unit.api.test_auth_and_errors import assert_error
 

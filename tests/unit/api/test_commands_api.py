@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.ocpp.framing import CallResult
-from shared.ocpp.router import MessageContext
-from shared.ocpp.versions import OcppVersion
 from tests.unit.api.test_auth_and_errors import assert_error
 from tests.unit.api.world import START
 
@@ -45,10 +43,7 @@ def test_no_wait_answers_202_with_location_and_the_command_can_be_polled(world) 
     assert sent.body["status"] == "pending"
     polled = world.client.get(f"/api/chargers/CP-1/commands/{command_id}")
     assert polled.body["status"] == "pending"
-    world.deps.engine.on_reply(
-        MessageContext("CP-1", "conn-1", OcppVersion.V16, START),
-        CallResult(command_id, {"status": "Accepted"}),
-    )
+    world.services.engine.on_reply("CP-1", CallResult(command_id, {"status": "Accepted"}))
     assert (
         world.client.get(f"/api/chargers/CP-1/commands/{command_id}").body["status"] == "answered"
     )

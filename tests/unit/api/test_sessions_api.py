@@ -118,10 +118,10 @@ def test_one_session(world) -> None:
 
 def test_energy_per_day(world) -> None:
     world.client.post("/api/chargers", {"chargePointId": "CP-E"})
-    world.ledger.days[("CP-E", "2029-12-20")] = (5000, 2)
-    world.ledger.days[("CP-E", "2030-01-01")] = (1500, 1)
-    world.ledger.days[("CP-E", "2029-11-01")] = (999, 1)  # before the default 30 days
-    world.ledger.days[("CP-OTHER", "2030-01-01")] = (7, 1)
+    world.ledger.totals[("CP-E", "2029-12-20")] = (5000, 2)
+    world.ledger.totals[("CP-E", "2030-01-01")] = (1500, 1)
+    world.ledger.totals[("CP-E", "2029-11-01")] = (999, 1)  # before the default 30 days
+    world.ledger.totals[("CP-OTHER", "2030-01-01")] = (7, 1)
     body = world.client.get("/api/chargers/CP-E/energy").body
     assert (body["firstDay"], body["lastDay"]) == ("2029-12-03", "2030-01-01")
     assert body["days"] == [

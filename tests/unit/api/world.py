@@ -8,16 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.adapters.memory_transactions import MemoryEnergyLedger
-from shared.api.operator import build_app
+from shared.adapters.memory.sessions import MemoryEnergyLedger
+from shared.adapters.memory.websocket import MemoryLiveConnections
+from shared.api.operator import OperatorApi
 from shared.models.charger import ChargerRecord
 from shared.ocpp.framing import CallError, CallResult
-from shared.ocpp.router import MessageContext
-from shared.ocpp.versions import OcppVersion
-from shared.registry.memory import MemoryLiveConnections, memory_registry
-from shared.registry.ports import LiveConnection
+from shared.ports import LiveConnection
 from shared.timeutil import to_epoch_ms
-from tests.fakes import MemoryDeps, memory_deps
+from tests.fakes import MemoryDeps, MemoryServices, memory_deps, memory_services
 from tests.unit.api.apiclient import DEV_TOKEN, ApiClient
 
 START = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -45,6 +43,7 @@ class Clock:
 
 @dataclass
 class World:
+    services: MemoryServices
     deps: MemoryDeps
     connections: MemoryLiveConnections
     ledger: MemoryEnergyLedger
@@ -91,13 +90,8 @@ class World:
             cp = next(cp for cp, mid in self.deps.commands.records if mid == message_id)
             charger = self.deps.chargers.get(cp)
             assert charger is not None and charger.protocol is not None
-            self.deps.engine.on_reply(
-                MessageContext(
-                    charge_point_id=charger.charge_point_id,
-                    connection_id=charger.connection_id or "",
-                    version=OcppVersion(charger.protocol),
-                    received_at=self.clock.now,
-                ),
+            self.services.engine.on_reply(
+                charger.charge_point_id,
                 CallResult(message_id=message_id, payload=answer)
                 if isinstance(answer, dict)
                 else CallError(message_id=message_id, code=answer[0], description=answer[1]),
@@ -109,12 +103,8 @@ class World:
 def make_world() -> World:
     deps = memory_deps(OPERATOR_DEV_TOKEN=DEV_TOKEN)
     clock = Clock()
-    deps.engine.clock_ms = clock.now_ms
-    deps.engine.sleep = clock.sleep
-    connections = MemoryLiveConnections()
-    ledger = MemoryEnergyLedger(deps.transactions)
-    registry = memory_registry(
-        deps.chargers, deps.id_tags, deps.transactions, ledger=ledger, connections=connections
-    )
-    api = build_app(deps, registry, now=clock.utc_now)
-    return World(deps, connections, ledger, clock, ApiClient(api))
+    services = memory_services(deps, now=clock.utc_now)
+    services.engine.clock_ms = clock.now_ms
+    services.engine.sleep = clock.sleep
+    api = OperatorApi(services)
+    return World(services, deps, deps.live_connections, deps.energy, clock, ApiClient(api))

@@ -93,7 +93,7 @@ def test_sessions_and_energy(cli: Cli) -> None:
     code, out, _ = cli("sessions", "list", "--charger", "CP-1")
     assert (code, out.strip()) == (0, "(none)")
     cli("chargers", "register", "CP-E")
-    cli.world.ledger.days[("CP-E", "2030-01-01")] = (1234, 2)
+    cli.world.ledger.totals[("CP-E", "2030-01-01")] = (1234, 2)
     code, out, _ = cli("energy", "CP-E", "--from", "2029-12-25", "--to", "2030-01-01")
     assert code == 0
     assert "2030-01-01  1234       2" in out

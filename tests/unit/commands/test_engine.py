@@ -3,12 +3,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from shared.bootstrap import build_router
 from shared.commands.engine import CommandEngine, CommandError
 from shared.models.charger import ChargerRecord
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext
 from shared.ocpp.versions import OcppVersion
-from tests.fakes import memory_deps
+from tests.fakes import memory_deps, memory_services
 
 NOW = datetime(2026, 7, 1, tzinfo=UTC)
 
@@ -45,10 +46,9 @@ def setup():
     return deps, engine, clock
 
 
-def reply(engine, cp, message_id, payload=None, error=None, version=OcppVersion.V16):
-    ctx = MessageContext(cp, "conn", version, NOW)
+def reply(engine, cp, message_id, payload=None, error=None, lenient=False):
     frame = CallError(message_id, *error) if error else CallResult(message_id, payload or {})
-    engine.on_reply(ctx, frame)
+    engine.on_reply(cp, frame, lenient=lenient)
 
 
 def test_send_posts_the_call_and_records_it_pending(setup):
@@ -182,10 +182,9 @@ def test_actions_lists_only_csms_initiated_ones():
 
 def test_reply_path_through_the_router(setup):
     deps, _, _ = setup
-    from shared.wiring import build_router
-
-    record = deps.engine.send("CP1", "ClearCache", {})
-    router = build_router(deps)
+    services = memory_services(deps)
+    record = services.engine.send("CP1", "ClearCache", {})
+    router = build_router(services)
     ctx = MessageContext("CP1", "conn-1=", OcppVersion.V16, NOW + timedelta(seconds=1))
     assert router.handle(ctx, json.dumps([3, record.message_id, {"status": "Accepted"}])) is None
-    assert deps.engine.get("CP1", record.message_id).status == "answered"
+    assert services.engine.get("CP1", record.message_id).status == "answered"

@@ -7,17 +7,20 @@ from shared.commands.engine import CommandError
 from shared.models.charger import ChargerRecord
 from shared.models.transaction import IdTagRecord
 from shared.ocpp.framing import CallResult
-from shared.ocpp.router import MessageContext
-from shared.ocpp.versions import OcppVersion
-from tests.fakes import memory_deps
+from tests.fakes import memory_services
 from tests.unit.transactions.helpers import Station
 
 NOW = datetime.now(UTC)
 
 
 @pytest.fixture
-def deps():
-    d = memory_deps()
+def services():
+    return memory_services()
+
+
+@pytest.fixture
+def deps(services):
+    d = services.deps
     d.chargers.create(ChargerRecord("CP1"))
     d.chargers.attach_connection("CP1", "conn-1=", "ocpp1.6", 1)
     d.id_tags.put(IdTagRecord("A", "Accepted"))
@@ -25,20 +28,17 @@ def deps():
     return d
 
 
-def answer(deps, command, payload):
-    deps.engine.on_reply(
-        MessageContext("CP1", "conn-1=", OcppVersion.V16, NOW),
-        CallResult(command.message_id, payload),
-    )
+def answer(services, command, payload):
+    services.engine.on_reply("CP1", CallResult(command.message_id, payload))
 
 
-def test_reservation_lifecycle(deps):
-    service = deps.reservation_service()
+def test_reservation_lifecycle(services, deps):
+    service = services.reservations
     reservation, command = service.reserve("CP1", 1, "A", NOW + timedelta(hours=1), NOW)
     sent = json.loads(deps.sender.sent[-1][1])[3]
     assert sent["reservationId"] == reservation.reservation_id
     assert deps.reservations.get("CP1", reservation.reservation_id).status == "requested"
-    answer(deps, command, {"status": "Accepted"})
+    answer(services, command, {"status": "Accepted"})
     assert deps.reservations.get("CP1", reservation.reservation_id).status == "accepted"
     # The charger starts a transaction on the reservation: it is used up.
     Station(deps).call(
@@ -56,21 +56,21 @@ def test_reservation_lifecycle(deps):
     assert used.transaction_id
 
 
-def test_rejected_failed_cancelled_and_expired(deps):
-    service = deps.reservation_service()
+def test_rejected_failed_cancelled_and_expired(services, deps):
+    service = services.reservations
     first, command = service.reserve("CP1", 1, "A", NOW + timedelta(hours=1), NOW)
-    answer(deps, command, {"status": "Occupied"})
+    answer(services, command, {"status": "Occupied"})
     rejected = deps.reservations.get("CP1", first.reservation_id)
     assert (rejected.status, rejected.charger_status) == ("rejected", "Occupied")
 
     second, command = service.reserve("CP1", 2, "A", NOW + timedelta(minutes=1), NOW)
-    answer(deps, command, {"status": "Accepted"})
+    answer(services, command, {"status": "Accepted"})
     assert (
         deps.reservations.get("CP1", second.reservation_id).view(NOW + timedelta(minutes=2)).status
         == "expired"
     )
     cancel = service.cancel("CP1", second.reservation_id)
-    answer(deps, cancel, {"status": "Accepted"})
+    answer(services, cancel, {"status": "Accepted"})
     assert deps.reservations.get("CP1", second.reservation_id).status == "cancelled"
 
     with pytest.raises(CommandError):
@@ -80,16 +80,16 @@ def test_rejected_failed_cancelled_and_expired(deps):
     assert missing.value.status == 404
 
 
-def test_reservation_marked_failed_when_the_charger_is_offline(deps):
+def test_reservation_marked_failed_when_the_charger_is_offline(services, deps):
     deps.sender.gone.add("conn-1=")
     with pytest.raises(CommandError):
-        deps.reservation_service().reserve("CP1", 1, "A", NOW + timedelta(hours=1), NOW)
+        services.reservations.reserve("CP1", 1, "A", NOW + timedelta(hours=1), NOW)
     (record,) = deps.reservations.records.values()
     assert record.status == "failed"
 
 
-def test_full_local_list_from_the_id_tag_store_and_version_on_accept(deps):
-    command = deps.local_list_service().send("CP1", "Full", NOW)
+def test_full_local_list_from_the_id_tag_store_and_version_on_accept(services, deps):
+    command = services.local_lists.send("CP1", "Full", NOW)
     payload = json.loads(deps.sender.sent[-1][1])[3]
     assert payload["listVersion"] == 1
     assert payload["updateType"] == "Full"
@@ -97,13 +97,13 @@ def test_full_local_list_from_the_id_tag_store_and_version_on_accept(deps):
         {"idTag": "A", "idTagInfo": {"status": "Accepted"}},
         {"idTag": "B", "idTagInfo": {"status": "Blocked"}},
     ]
-    answer(deps, command, {"status": "Accepted"})
+    answer(services, command, {"status": "Accepted"})
     assert deps.chargers.get("CP1").local_list_version == 1
 
 
-def test_differential_list_removes_unknown_tags_and_needs_tags(deps):
+def test_differential_list_removes_unknown_tags_and_needs_tags(services, deps):
     deps.chargers.set_local_list_version("CP1", 4)
-    deps.local_list_service().send("CP1", "Differential", NOW, ["A", "GONE"])
+    services.local_lists.send("CP1", "Differential", NOW, ["A", "GONE"])
     payload = json.loads(deps.sender.sent[-1][1])[3]
     assert payload["listVersion"] == 5
     assert payload["localAuthorizationList"] == [
@@ -111,13 +111,13 @@ def test_differential_list_removes_unknown_tags_and_needs_tags(deps):
         {"idTag": "GONE"},
     ]
     with pytest.raises(CommandError):
-        deps.local_list_service().send("CP1", "Differential", NOW, [])
+        services.local_lists.send("CP1", "Differential", NOW, [])
 
 
-def test_rejected_list_keeps_the_version_and_get_version_refreshes_it(deps):
-    command = deps.local_list_service().send("CP1", "Full", NOW)
-    answer(deps, command, {"status": "VersionMismatch"})
+def test_rejected_list_keeps_the_version_and_get_version_refreshes_it(services, deps):
+    command = services.local_lists.send("CP1", "Full", NOW)
+    answer(services, command, {"status": "VersionMismatch"})
     assert deps.chargers.get("CP1").local_list_version is None
-    read = deps.engine.send("CP1", "GetLocalListVersion", {})
-    answer(deps, read, {"listVersion": 9})
+    read = services.engine.send("CP1", "GetLocalListVersion", {})
+    answer(services, read, {"listVersion": 9})
     assert deps.chargers.get("CP1").local_list_version == 9

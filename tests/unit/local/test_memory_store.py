@@ -7,13 +7,11 @@ import time
 
 import pytest
 
-import shared.api.operator
-import shared.registry.wiring
-import shared.wiring
+import shared.bootstrap
 from local.memory_store import MemoryStore, Serialized, wired
 from local.settings import LocalSettings
 from shared.config import ConfigError
-from shared.models.transaction import IdTagRecord
+from shared.models.transaction import IdTagRecord, TransactionRecord
 from tests.fakes import make_settings
 
 
@@ -56,31 +54,26 @@ def test_unserialized_calls_do_overlap() -> None:
 
 
 def test_wired_functions_share_the_store_and_the_factories_come_back() -> None:
-    originals = (
-        shared.wiring.aws_dependencies,
-        shared.wiring.aws_energy_ledger,
-        shared.registry.wiring.aws_registry,
-        vars(shared.api.operator)["aws_registry"],
-    )
+    original = shared.bootstrap.aws_dependencies
     store = MemoryStore()
     settings = make_settings()
     with wired(store):
-        first = shared.wiring.aws_dependencies(settings)
-        second = shared.wiring.aws_dependencies(settings)
+        first = shared.bootstrap.aws_dependencies(settings)
+        second = shared.bootstrap.aws_dependencies(settings)
         first.id_tags.put(IdTagRecord("SHARED", "Accepted"))
         seen = second.id_tags.get("SHARED")
         assert seen is not None and seen.status == "Accepted"
-        registry = vars(shared.api.operator)["aws_registry"](settings)
-        assert registry.id_tags.get("SHARED") is not None
+        # The operator side reads the same tables: one repository per table.
+        assert shared.bootstrap.aws_services(settings).id_tag_admin.get("SHARED").id_tag == "SHARED"
+        first.transactions.create(TransactionRecord("CP", "T1", status="completed"))
+        assert first.energy.add_session_once("CP", "T1", "2030-01-01", 5)
+        (day,) = second.energy.days("CP", "2030-01-01", "2030-01-01")
+        assert (day.energy_wh, day.sessions) == (5, 1)
         # Streams, events and @connections stay the AWS adapters.
         assert type(first.publisher).__name__ == "EventBridgePublisher"
         assert type(first.telemetry).__name__ == "KinesisTelemetrySink"
-    assert (
-        shared.wiring.aws_dependencies,
-        shared.wiring.aws_energy_ledger,
-        shared.registry.wiring.aws_registry,
-        vars(shared.api.operator)["aws_registry"],
-    ) == originals
+        assert type(first.live_connections).__name__ == "ApiGatewayLiveConnections"
+    assert shared.bootstrap.aws_dependencies is original
 
 
 def test_the_store_setting_is_checked() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
 from shared.ocpp.errors import ErrorKind, wire_code
-from shared.ocpp.validation import SchemaRegistry, default_registry
+from shared.ocpp.validation import OcppSchemas, default_schemas
 from shared.ocpp.versions import OcppVersion, choose_subprotocol
 
 V16, V201 = OcppVersion.V16, OcppVersion.V201
@@ -9,14 +9,14 @@ BOOT_16 = {"chargePointVendor": "Acme", "chargePointModel": "X1"}
 
 
 @pytest.fixture(scope="module")
-def registry() -> SchemaRegistry:
-    return default_registry()
+def schemas() -> OcppSchemas:
+    return default_schemas()
 
 
-def test_valid_payloads_pass(registry):
-    assert registry.check(V16, "BootNotification", BOOT_16) is None
+def test_valid_payloads_pass(schemas):
+    assert schemas.check(V16, "BootNotification", BOOT_16) is None
     assert (
-        registry.check(
+        schemas.check(
             V201,
             "BootNotification",
             {"reason": "PowerUp", "chargingStation": {"model": "X1", "vendorName": "Acme"}},
@@ -24,7 +24,7 @@ def test_valid_payloads_pass(registry):
         is None
     )
     assert (
-        registry.check(
+        schemas.check(
             V16,
             "BootNotification",
             {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "interval": 300},
@@ -55,8 +55,8 @@ def test_valid_payloads_pass(registry):
         ({**BOOT_16, "colour": "red"}, ErrorKind.FORMAT_VIOLATION, ""),
     ],
 )
-def test_each_kind_of_schema_failure_maps_to_its_ocpp_error(registry, payload, kind, path):
-    violation = registry.check(V16, "BootNotification", payload)
+def test_each_kind_of_schema_failure_maps_to_its_ocpp_error(schemas, payload, kind, path):
+    violation = schemas.check(V16, "BootNotification", payload)
     assert violation is not None
     assert violation.kind is kind
     assert violation.path == path
@@ -65,9 +65,9 @@ def test_each_kind_of_schema_failure_maps_to_its_ocpp_error(registry, payload, k
     assert "BootNotification" in error.description
 
 
-def test_enum_and_date_time_violations(registry):
+def test_enum_and_date_time_violations(schemas):
     status = {"connectorId": 1, "errorCode": "NoError", "status": "Sleeping"}
-    assert registry.check(V16, "StatusNotification", status).kind is (
+    assert schemas.check(V16, "StatusNotification", status).kind is (
         ErrorKind.PROPERTY_CONSTRAINT_VIOLATION
     )
     status = {
@@ -76,43 +76,43 @@ def test_enum_and_date_time_violations(registry):
         "status": "Available",
         "timestamp": "yesterday",
     }
-    assert registry.check(V16, "StatusNotification", status).kind is (
+    assert schemas.check(V16, "StatusNotification", status).kind is (
         ErrorKind.TYPE_CONSTRAINT_VIOLATION
     )
 
 
-def test_nested_missing_field_is_reported_with_its_path(registry):
-    violation = registry.check(
+def test_nested_missing_field_is_reported_with_its_path(schemas):
+    violation = schemas.check(
         V201, "BootNotification", {"reason": "PowerUp", "chargingStation": {"model": "X"}}
     )
     assert violation.kind is ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION
     assert violation.path == "chargingStation.vendorName"
 
 
-def test_decimal_multiple_of_is_exact(registry):
+def test_decimal_multiple_of_is_exact(schemas):
     period = {"startPeriod": 0, "limit": 16.7}
     schedule = {"chargingRateUnit": "A", "chargingSchedulePeriod": [period]}
     response = {"status": "Accepted", "connectorId": 1, "chargingSchedule": schedule}
-    assert registry.check(V16, "GetCompositeSchedule", response, "response") is None
+    assert schemas.check(V16, "GetCompositeSchedule", response, "response") is None
     period["limit"] = 16.75
-    assert registry.check(V16, "GetCompositeSchedule", response, "response").kind is (
+    assert schemas.check(V16, "GetCompositeSchedule", response, "response").kind is (
         ErrorKind.PROPERTY_CONSTRAINT_VIOLATION
     )
 
 
-def test_unknown_actions_have_no_schema(registry):
-    assert not registry.has_schema(V16, "MakeCoffee")
-    assert not registry.has_schema(V16, "../../etc/passwd")
-    assert not registry.has_schema(V201, "StartTransaction")  # a 1.6-only action
+def test_unknown_actions_have_no_schema(schemas):
+    assert not schemas.has_schema(V16, "MakeCoffee")
+    assert not schemas.has_schema(V16, "../../etc/passwd")
+    assert not schemas.has_schema(V201, "StartTransaction")  # a 1.6-only action
     with pytest.raises(KeyError):
-        registry.check(V16, "MakeCoffee", {})
+        schemas.check(V16, "MakeCoffee", {})
 
 
-def test_validators_are_compiled_once(registry):
-    registry.check(V16, "Heartbeat", {})
-    first = registry._validator(V16, "Heartbeat", "request")
-    registry.check(V16, "Heartbeat", {})
-    assert registry._validator(V16, "Heartbeat", "request") is first
+def test_validators_are_compiled_once(schemas):
+    schemas.check(V16, "Heartbeat", {})
+    first = schemas._validator(V16, "Heartbeat", "request")
+    schemas.check(V16, "Heartbeat", {})
+    assert schemas._validator(V16, "Heartbeat", "request") is first
 
 
 def test_wire_codes_follow_each_versions_spelling():

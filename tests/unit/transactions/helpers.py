@@ -6,12 +6,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.bootstrap import build_router
 from shared.models.charger import ChargerRecord
 from shared.models.transaction import IdTagRecord
 from shared.ocpp.router import MessageContext
 from shared.ocpp.versions import OcppVersion
-from shared.wiring import build_router
-from tests.fakes import MemoryDeps, memory_deps
+from tests.fakes import MemoryDeps, memory_deps, memory_services
 
 V16, V201 = OcppVersion.V16, OcppVersion.V201
 T0 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
@@ -32,7 +32,8 @@ class Station:
 
     def __init__(self, deps: MemoryDeps, version: OcppVersion = V16, cp: str = "CP1") -> None:
         self.deps = deps
-        self.router = build_router(deps)
+        self.services = memory_services(deps)
+        self.router = build_router(self.services)
         self.version = version
         self.cp = cp
         self.clock = T0

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from shared.adapters.memory_transactions import MemoryEnergyLedger
+from shared.adapters.memory.sessions import MemoryEnergyLedger
 from shared.models.telemetry import TelemetryRecord
 from shared.telemetry.energy_rollup import EnergyRollup
 from shared.telemetry.session_progress import SessionProgress
@@ -98,4 +98,4 @@ def test_sessions_without_energy_are_not_rolled_up():
             "anomaly": "MeterDecreased",
         },
     )
-    assert ledger.days == {}
+    assert ledger.totals == {}

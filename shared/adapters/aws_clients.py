@@ -1,0 +1,87 @@
+"""boto3 clients, created once per process with timeouts that fit inside API Gateway's 29 s.
+
+boto3 is imported here only, so logic modules stay free of it. Endpoints come from the
+standard AWS_ENDPOINT_URL variables (local mode points them at the embedded moto server).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from typing import Any
+
+from shared.config import get_settings
+
+_creating = threading.Lock()
+
+
+def client(service: str, endpoint_url: str | None = None, *, interactive: bool = False) -> Any:
+    """The process's client for `service`, created once (per endpoint and profile).
+
+    `interactive` clients answer an operator's request: short timeouts and no retries, so a
+    slow dependency shows as "unknown" instead of holding the answer up.
+
+    Creating one reads the service's model files (~100 ms). `cache` alone lets concurrent
+    first callers each build their own; where invocations share a process (the local
+    platform's threads) a burst of cold invocations did that at once and ran past their
+    timeouts. On Lambda the lock is never contended.
+    """
+    with _creating:
+        return _client(service, endpoint_url, interactive)
+
+
+def forget_clients() -> None:
+    """Drop the created clients (a new local deployment, a benchmark run)."""
+    _client.cache_clear()
+
+
+@cache
+def _client(service: str, endpoint_url: str | None, interactive: bool) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=1 if interactive else 2,
+        read_timeout=2 if interactive else 5,
+        retries={"mode": "standard", "max_attempts": 1 if interactive else 3},
+        tcp_keepalive=True,
+        # One connection per concurrent caller: Lambda has one, the local platform runs the
+        # handlers in a pool of threads that share these clients.
+        max_pool_connections=64,
+    )
+    return boto3.session.Session().client(
+        service,  # type: ignore[call-overload]  # the service name is a runtime value
+        region_name=get_settings().region,
+        config=config,
+        endpoint_url=endpoint_url,
+    )
+
+
+def error_code(exc: Exception) -> str | None:
+    """The AWS error code of a botocore ClientError, None for anything else."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        return str(code) if code is not None else None
+    return None
+
+
+class LazyClient:
+    """A boto3 client created on first use.
+
+    Importing boto3 and loading a service model costs ~100-150 ms; a cold Lambda whose first
+    message is a Heartbeat (which touches no AWS service) should not pay for it.
+    """
+
+    def __init__(
+        self, service: str, endpoint_url: str | None = None, *, interactive: bool = False
+    ) -> None:
+        self._service = service
+        self._endpoint_url = endpoint_url
+        self._interactive = interactive
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = client(self._service, self._endpoint_url, interactive=self._interactive)
+        return getattr(self._client, name)

@@ -1,0 +1,218 @@
+"""The Chargers table: the registry of chargers, their connection and their reports."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from shared.adapters.dynamodb.items import (
+    camel,
+    conditional,
+    from_item,
+    to_attr,
+    to_item,
+    update_expression,
+)
+from shared.adapters.dynamodb.paging import encode_cursor, filters, read_page, start_key
+from shared.models.charger import BootInfo, ChargerRecord
+from shared.ports import ChargerChanges, ChargerFilter, Page
+from shared.timeutil import from_epoch_ms, iso_utc
+
+_CHARGER_KEY = ("chargePointId",)
+
+_CHARGER_FIELDS = {f.name: camel(f.name) for f in fields(ChargerRecord)}
+
+
+_CHARGER_FIELDS_BY_ATTR = {v: k for k, v in _CHARGER_FIELDS.items()}
+
+
+def charger_to_item(record: ChargerRecord) -> dict[str, Any]:
+    return to_item({_CHARGER_FIELDS[k]: getattr(record, k) for k in _CHARGER_FIELDS})
+
+
+def charger_from_item(item: dict[str, Any]) -> ChargerRecord:
+    values = from_item(item)
+    return ChargerRecord(
+        **{_CHARGER_FIELDS_BY_ATTR[k]: v for k, v in values.items() if k in _CHARGER_FIELDS_BY_ATTR}
+    )
+
+
+class DynamoChargerRepository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _key(self, charge_point_id: str) -> dict[str, Any]:
+        return {"chargePointId": {"S": charge_point_id}}
+
+    def get(self, charge_point_id: str) -> ChargerRecord | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=self._key(charge_point_id), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return charger_from_item(item) if item else None
+
+    def create(self, record: ChargerRecord) -> bool:
+        return (
+            conditional(
+                self._client.put_item,
+                TableName=self._table,
+                Item=charger_to_item(record),
+                ConditionExpression="attribute_not_exists(chargePointId)",
+            )
+            is not None
+        )
+
+    def record_boot(
+        self, charge_point_id: str, boot: BootInfo, protocol: str, at: datetime
+    ) -> ChargerRecord | None:
+        # The boot report is the charger's current self-description: fields it no longer
+        # reports are removed rather than left stale.
+        expression, names, values = update_expression(
+            {
+                "vendor": boot.vendor,
+                "model": boot.model,
+                "serialNumber": boot.serial_number,
+                "firmwareVersion": boot.firmware_version,
+                "iccid": boot.iccid,
+                "imsi": boot.imsi,
+                "meterType": boot.meter_type,
+                "meterSerialNumber": boot.meter_serial_number,
+                "bootReason": boot.reason,
+                "protocol": protocol,
+                "lastBootAt": iso_utc(at),
+            }
+        )
+        response = conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(chargePointId)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+        if response is None:
+            return None
+        return charger_from_item(response["Attributes"])
+
+    def attach_connection(
+        self, charge_point_id: str, connection_id: str, protocol: str, connected_at_ms: int
+    ) -> bool:
+        return (
+            conditional(
+                self._client.update_item,
+                TableName=self._table,
+                Key=self._key(charge_point_id),
+                UpdateExpression=(
+                    "SET connectionId = :c, protocol = :p, connectedAt = :at, connectedAtMs = :ms"
+                ),
+                ConditionExpression=(
+                    "attribute_exists(chargePointId) AND "
+                    "(attribute_not_exists(connectedAtMs) OR connectedAtMs <= :ms)"
+                ),
+                ExpressionAttributeValues={
+                    ":c": to_attr(connection_id),
+                    ":p": to_attr(protocol),
+                    ":at": to_attr(iso_utc(from_epoch_ms(connected_at_ms))),
+                    ":ms": to_attr(connected_at_ms),
+                },
+            )
+            is not None
+        )
+
+    def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
+        conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression="SET #s = :s, #at = :at",
+            ConditionExpression="attribute_exists(chargePointId)",
+            ExpressionAttributeNames={"#s": f"{kind}Status", "#at": f"{kind}StatusAt"},
+            ExpressionAttributeValues={":s": to_attr(status), ":at": to_attr(at)},
+        )
+
+    def set_local_list_version(self, charge_point_id: str, version: int) -> None:
+        conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression="SET localListVersion = :v",
+            ConditionExpression="attribute_exists(chargePointId)",
+            ExpressionAttributeValues={":v": to_attr(version)},
+        )
+
+    def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
+        return (
+            conditional(
+                self._client.update_item,
+                TableName=self._table,
+                Key=self._key(charge_point_id),
+                UpdateExpression="REMOVE connectionId SET disconnectedAt = :at",
+                ConditionExpression="connectionId = :c",
+                ExpressionAttributeValues={
+                    ":c": to_attr(connection_id),
+                    ":at": to_attr(iso_utc(at)),
+                },
+            )
+            is not None
+        )
+
+    def list_page(
+        self, limit: int, cursor: str | None, where: ChargerFilter
+    ) -> Page[ChargerRecord]:
+        clauses: list[str] = []
+        values: dict[str, Any] = {}
+        if where.registration_status is not None:
+            clauses.append("registrationStatus = :rs")
+            values[":rs"] = to_attr(where.registration_status)
+        if where.online is True:
+            clauses.append("attribute_exists(connectionId)")
+        elif where.online is False:
+            clauses.append("attribute_not_exists(connectionId)")
+        # A bounded page of a Scan: an operator listing, never a hot path.
+        items, last = read_page(
+            self._client.scan,
+            {"TableName": self._table, **filters(clauses, {}, values)},
+            limit,
+            start_key(cursor, _CHARGER_KEY),
+            _CHARGER_KEY,
+        )
+        return Page([charger_from_item(item) for item in items], encode_cursor(last))
+
+    def update(self, charge_point_id: str, changes: ChargerChanges) -> ChargerRecord | None:
+        fields: dict[str, Any] = {}
+        if changes.registration_status is not None:
+            fields["registrationStatus"] = changes.registration_status
+        if changes.validation_mode is not None:
+            fields["validationMode"] = changes.validation_mode
+        if changes.password_hash is not None:
+            fields["passwordHash"] = changes.password_hash
+        elif changes.clear_password:
+            fields["passwordHash"] = None  # REMOVE
+        if not fields:
+            return self.get(charge_point_id)
+        expression, names, values = update_expression(fields)
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": self._key(charge_point_id),
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(chargePointId)",
+            "ExpressionAttributeNames": names,
+            "ReturnValues": "ALL_NEW",
+        }
+        if values:  # DynamoDB refuses an empty map (a REMOVE-only update has no values)
+            request["ExpressionAttributeValues"] = values
+        response = conditional(self._client.update_item, **request)
+        if response is None:
+            return None
+        return charger_from_item(response["Attributes"])
+
+    def delete(self, charge_point_id: str) -> ChargerRecord | None:
+        response = self._client.delete_item(
+            TableName=self._table, Key=self._key(charge_point_id), ReturnValues="ALL_OLD"
+        )
+        old = response.get("Attributes")
+        return charger_from_item(old) if old else None

@@ -1,0 +1,155 @@
+"""The Commands table (pending calls and outcomes) and the in-flight slot on the charger item."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.adapters.dynamodb.items import conditional, from_item, to_attr, to_item
+from shared.models.command import CommandRecord
+
+
+def _record(values: dict[str, Any]) -> CommandRecord:
+    def _json(name: str) -> Any:
+        raw = values.get(name)
+        return json.loads(raw) if raw else None
+
+    return CommandRecord(
+        charge_point_id=values["chargePointId"],
+        message_id=values["messageId"],
+        action=values["action"],
+        protocol=values["protocol"],
+        status=values["status"],
+        created_at=values["createdAt"],
+        deadline_ms=int(values["deadlineMs"]),
+        expires_at=int(values["expiresAt"]),
+        payload=_json("payload") or {},
+        result=_json("result"),
+        error=_json("error"),
+        completed_at=values.get("completedAt"),
+        task_token=values.get("taskToken"),
+        requested_by=values.get("requestedBy"),
+    )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class DynamoCommandStore:
+    """Payloads are stored as JSON text: OCPP payloads hold lists and decimals."""
+
+    def __init__(self, client: Any, commands_table: str, chargers_table: str) -> None:
+        self._client = client
+        self._table = commands_table
+        self._chargers = chargers_table
+
+    def _key(self, charge_point_id: str, message_id: str) -> dict[str, Any]:
+        return {"chargePointId": {"S": charge_point_id}, "messageId": {"S": message_id}}
+
+    def create(self, record: CommandRecord) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "chargePointId": record.charge_point_id,
+                    "messageId": record.message_id,
+                    "action": record.action,
+                    "protocol": record.protocol,
+                    "status": record.status,
+                    "createdAt": record.created_at,
+                    "deadlineMs": record.deadline_ms,
+                    "expiresAt": record.expires_at,
+                    "payload": _dumps(record.payload),
+                    "taskToken": record.task_token,
+                    "requestedBy": record.requested_by,
+                }
+            ),
+            ConditionExpression="attribute_not_exists(messageId)",
+        )
+
+    def get(self, charge_point_id: str, message_id: str) -> CommandRecord | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=self._key(charge_point_id, message_id), ConsistentRead=True
+        ).get("Item")
+        return _record(from_item(item)) if item else None
+
+    def complete(
+        self,
+        charge_point_id: str,
+        message_id: str,
+        status: str,
+        at: str,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> CommandRecord | None:
+        values = {":status": to_attr(status), ":at": to_attr(at), ":pending": to_attr("pending")}
+        sets = ["#status = :status", "completedAt = :at"]
+        if result is not None:
+            sets.append("#result = :result")
+            values[":result"] = to_attr(_dumps(result))
+        if error is not None:
+            sets.append("#error = :error")
+            values[":error"] = to_attr(_dumps(error))
+        names = {"#status": "status"}
+        if result is not None:
+            names["#result"] = "result"
+        if error is not None:
+            names["#error"] = "error"
+        response = conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id, message_id),
+            UpdateExpression="SET " + ", ".join(sets),
+            ConditionExpression="#status = :pending",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+        if response is None:
+            return None
+        return _record(from_item(response["Attributes"]))
+
+    def acquire_slot(
+        self, charge_point_id: str, message_id: str, deadline_ms: int, now_ms: int
+    ) -> bool:
+        return (
+            conditional(
+                self._client.update_item,
+                TableName=self._chargers,
+                Key={"chargePointId": {"S": charge_point_id}},
+                UpdateExpression="SET inflightMessageId = :m, inflightDeadlineMs = :d",
+                ConditionExpression=(
+                    "attribute_exists(chargePointId) AND "
+                    "(attribute_not_exists(inflightMessageId) OR inflightDeadlineMs < :now)"
+                ),
+                ExpressionAttributeValues={
+                    ":m": to_attr(message_id),
+                    ":d": to_attr(deadline_ms),
+                    ":now": to_attr(now_ms),
+                },
+            )
+            is not None
+        )
+
+    def slot_holder(self, charge_point_id: str) -> tuple[str, int] | None:
+        item = self._client.get_item(
+            TableName=self._chargers,
+            Key={"chargePointId": {"S": charge_point_id}},
+            ProjectionExpression="inflightMessageId, inflightDeadlineMs",
+            ConsistentRead=True,
+        ).get("Item")
+        values = from_item(item) if item else {}
+        if "inflightMessageId" not in values:
+            return None
+        return str(values["inflightMessageId"]), int(values["inflightDeadlineMs"])
+
+    def release_slot(self, charge_point_id: str, message_id: str) -> None:
+        conditional(
+            self._client.update_item,
+            TableName=self._chargers,
+            Key={"chargePointId": {"S": charge_point_id}},
+            UpdateExpression="REMOVE inflightMessageId, inflightDeadlineMs",
+            ConditionExpression="inflightMessageId = :m",
+            ExpressionAttributeValues={":m": to_attr(message_id)},
+        )

@@ -1,0 +1,280 @@
+"""The Transactions table: charging sessions, by charger and through the ByIdTag index."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import fields
+from typing import Any
+
+from shared.adapters.dynamodb.items import (
+    camel,
+    conditional,
+    from_item,
+    to_attr,
+    to_item,
+    update_expression,
+)
+from shared.adapters.dynamodb.paging import encode_cursor, filters, read_page, start_key
+from shared.models.transaction import START_FIELDS, STOP_FIELDS, TransactionRecord
+from shared.ports import Page, SessionFilter
+
+# BatchGetItem takes up to 100 keys; what DynamoDB leaves unprocessed is asked for again.
+BATCH_GET_KEYS = 100
+BATCH_GET_ATTEMPTS = 5
+BATCH_GET_BACKOFF_S = 0.025
+BY_ID_TAG_INDEX = "ByIdTag"
+_SESSION_KEY = ("chargePointId", "transactionId")
+_BY_ID_TAG_KEY = ("idTag", "startedAt", "chargePointId", "transactionId")
+
+_TX_FIELDS = {f.name: camel(f.name) for f in fields(TransactionRecord)}
+
+
+_TX_FIELDS_BY_ATTR = {v: k for k, v in _TX_FIELDS.items()}
+
+
+def transaction_to_item(record: TransactionRecord) -> dict[str, Any]:
+    return to_item({_TX_FIELDS[k]: getattr(record, k) for k in _TX_FIELDS})
+
+
+def transaction_from_item(item: dict[str, Any]) -> TransactionRecord:
+    values = from_item(item)
+    return TransactionRecord(
+        **{_TX_FIELDS_BY_ATTR[k]: v for k, v in values.items() if k in _TX_FIELDS_BY_ATTR}
+    )
+
+
+def _session_key(item: dict[str, Any]) -> tuple[str, str]:
+    return item["chargePointId"]["S"], item["transactionId"]["S"]
+
+
+class DynamoTransactionRepository:
+    def __init__(self, client: Any, table_name: str, connectors_table: str) -> None:
+        self._client = client
+        self._table = table_name
+        self._connectors = connectors_table
+
+    def _key(self, charge_point_id: str, transaction_id: str) -> dict[str, Any]:
+        return {"chargePointId": {"S": charge_point_id}, "transactionId": {"S": transaction_id}}
+
+    def _update(self, **kwargs: Any) -> dict[str, Any] | None:
+        return conditional(self._client.update_item, TableName=self._table, **kwargs)
+
+    def get(self, charge_point_id: str, transaction_id: str) -> TransactionRecord | None:
+        item = self._client.get_item(
+            TableName=self._table,
+            Key=self._key(charge_point_id, transaction_id),
+            ConsistentRead=True,
+        ).get("Item")
+        return transaction_from_item(item) if item else None
+
+    def create(self, record: TransactionRecord) -> bool:
+        return (
+            conditional(
+                self._client.put_item,
+                TableName=self._table,
+                Item=transaction_to_item(record),
+                ConditionExpression="attribute_not_exists(transactionId)",
+            )
+            is not None
+        )
+
+    def record_start(self, record: TransactionRecord) -> TransactionRecord | None:
+        values = {_TX_FIELDS[f]: getattr(record, f) for f in START_FIELDS}
+        expression, names, attr_values = update_expression(values, remove_none=False)
+        names["#status"] = "status"
+        names["#startedAt"] = "startedAt"
+        attr_values[":active"] = to_attr("active")
+        expression += ", #status = if_not_exists(#status, :active)"
+        response = self._update(
+            Key=self._key(record.charge_point_id, record.transaction_id),
+            UpdateExpression=expression,
+            ConditionExpression="attribute_not_exists(#startedAt)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=attr_values,
+            ReturnValues="ALL_NEW",
+        )
+        return transaction_from_item(response["Attributes"]) if response else None
+
+    def claim_connector(
+        self, charge_point_id: str, connector_key: str, transaction_id: str, started_at_ms: int
+    ) -> str | None:
+        response = conditional(
+            self._client.update_item,
+            TableName=self._connectors,
+            Key={
+                "chargePointId": {"S": charge_point_id},
+                "connectorKey": {"S": connector_key},
+            },
+            UpdateExpression="SET activeTransactionId = :tx, activeSinceMs = :ms",
+            ConditionExpression="attribute_not_exists(activeSinceMs) OR activeSinceMs <= :ms",
+            ExpressionAttributeValues={
+                ":tx": to_attr(transaction_id),
+                ":ms": to_attr(started_at_ms),
+            },
+            ReturnValues="ALL_OLD",
+        )
+        if response is None:
+            return None
+        previous = from_item(response.get("Attributes", {})).get("activeTransactionId")
+        return str(previous) if previous is not None else None
+
+    def mark_replaced(
+        self, charge_point_id: str, transaction_id: str, replaced_by: str, at: str
+    ) -> bool:
+        return (
+            self._update(
+                Key=self._key(charge_point_id, transaction_id),
+                UpdateExpression="SET #status = :replaced, replacedBy = :by, replacedAt = :at",
+                ConditionExpression="#status = :active AND attribute_not_exists(stoppedAt)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":replaced": to_attr("replaced"),
+                    ":active": to_attr("active"),
+                    ":by": to_attr(replaced_by),
+                    ":at": to_attr(at),
+                },
+            )
+            is not None
+        )
+
+    def finish(self, record: TransactionRecord) -> bool:
+        values = {_TX_FIELDS[f]: getattr(record, f) for f in STOP_FIELDS}
+        expression, names, attr_values = update_expression(values)
+        names["#stoppedAtGuard"] = "stoppedAt"
+        return (
+            self._update(
+                Key=self._key(record.charge_point_id, record.transaction_id),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_not_exists(#stoppedAtGuard)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=attr_values,
+            )
+            is not None
+        )
+
+    def complete_orphan(self, record: TransactionRecord) -> bool:
+        """A session whose stop arrived before its start: store the computed outcome."""
+        values = {
+            "status": record.status,
+            "energyWh": record.energy_wh,
+            "durationS": record.duration_s,
+            "anomaly": record.anomaly,
+        }
+        expression, names, attr_values = update_expression(values)
+        attr_values[":orphan"] = to_attr("orphan")
+        status_name = next(k for k, v in names.items() if v == "status")
+        return (
+            self._update(
+                Key=self._key(record.charge_point_id, record.transaction_id),
+                UpdateExpression=expression,
+                ConditionExpression=f"{status_name} = :orphan",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=attr_values,
+            )
+            is not None
+        )
+
+    def record_meter_progress(
+        self, charge_point_id: str, transaction_id: str, energy_wh: int, at: str
+    ) -> TransactionRecord | None:
+        response = self._update(
+            Key=self._key(charge_point_id, transaction_id),
+            UpdateExpression="SET lastMeterWh = :wh, lastMeterAt = :at",
+            ConditionExpression=(
+                "attribute_exists(transactionId) AND "
+                "(attribute_not_exists(lastMeterAt) OR lastMeterAt < :at)"
+            ),
+            ExpressionAttributeValues={":wh": to_attr(energy_wh), ":at": to_attr(at)},
+            ReturnValues="ALL_NEW",
+        )
+        if response is None:
+            return None
+        return transaction_from_item(response["Attributes"])
+
+    def by_charger(
+        self, charge_point_id: str, where: SessionFilter, limit: int, cursor: str | None
+    ) -> Page[TransactionRecord]:
+        clauses: list[str] = []
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":cp": to_attr(charge_point_id)}
+        if where.started_from is not None:
+            clauses.append("startedAt >= :from")
+            values[":from"] = to_attr(where.started_from)
+        if where.started_to is not None:
+            clauses.append("startedAt <= :to")
+            values[":to"] = to_attr(where.started_to)
+        if where.id_tag is not None:
+            clauses.append("idTag = :tag")
+            values[":tag"] = to_attr(where.id_tag)
+        self._status_filter(where, clauses, names, values)
+        request = {
+            "TableName": self._table,
+            "KeyConditionExpression": "chargePointId = :cp",
+            **filters(clauses, names, values),
+        }
+        start = start_key(cursor, _SESSION_KEY, {"chargePointId": charge_point_id})
+        items, last = read_page(self._client.query, request, limit, start, _SESSION_KEY)
+        return Page([transaction_from_item(item) for item in items], encode_cursor(last))
+
+    def by_id_tag(
+        self, id_tag: str, where: SessionFilter, limit: int, cursor: str | None
+    ) -> Page[TransactionRecord]:
+        clauses: list[str] = []
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":tag": to_attr(id_tag)}
+        key_condition = "idTag = :tag"
+        if where.started_from is not None and where.started_to is not None:
+            key_condition += " AND startedAt BETWEEN :from AND :to"
+        elif where.started_from is not None:
+            key_condition += " AND startedAt >= :from"
+        elif where.started_to is not None:
+            key_condition += " AND startedAt <= :to"
+        if where.started_from is not None:
+            values[":from"] = to_attr(where.started_from)
+        if where.started_to is not None:
+            values[":to"] = to_attr(where.started_to)
+        if where.charge_point_id is not None:
+            clauses.append("chargePointId = :cp")
+            values[":cp"] = to_attr(where.charge_point_id)
+        self._status_filter(where, clauses, names, values)
+        request = {
+            "TableName": self._table,
+            "IndexName": BY_ID_TAG_INDEX,
+            "KeyConditionExpression": key_condition,
+            "ScanIndexForward": False,
+            **filters(clauses, names, values),
+        }
+        start = start_key(cursor, _BY_ID_TAG_KEY, {"idTag": id_tag})
+        entries, last = read_page(self._client.query, request, limit, start, _BY_ID_TAG_KEY)
+        # The index holds keys and status only (infra/catalog.py): the sessions, with their
+        # live energy, come from the table, in the index's order.
+        sessions = self._sessions([{k: e[k] for k in _SESSION_KEY} for e in entries])
+        records = [sessions[key] for key in map(_session_key, entries) if key in sessions]
+        return Page(records, encode_cursor(last))
+
+    def _sessions(self, keys: list[dict[str, Any]]) -> dict[tuple[str, str], TransactionRecord]:
+        """The table's items for these keys (absent ones are left out)."""
+        found: dict[tuple[str, str], TransactionRecord] = {}
+        for first in range(0, len(keys), BATCH_GET_KEYS):
+            pending: dict[str, Any] = {self._table: {"Keys": keys[first : first + BATCH_GET_KEYS]}}
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                if attempt:
+                    time.sleep(BATCH_GET_BACKOFF_S * 2**attempt)
+                response = self._client.batch_get_item(RequestItems=pending)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    found[_session_key(item)] = transaction_from_item(item)
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+            else:
+                raise RuntimeError("DynamoDB left session reads unprocessed; try again")
+        return found
+
+    @staticmethod
+    def _status_filter(
+        where: SessionFilter, clauses: list[str], names: dict[str, str], values: dict[str, Any]
+    ) -> None:
+        if where.status is not None:
+            clauses.append("#status = :status")
+            names["#status"] = "status"
+            values[":status"] = to_attr(where.status)

@@ -1,0 +1,179 @@
+"""In-memory chargers, connections and connectors."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from datetime import datetime
+
+from shared.adapters.dynamodb.paging import key_values
+from shared.adapters.memory.paging import page_after
+from shared.models.charger import BootInfo, ChargerRecord
+from shared.models.connection import ConnectionRecord, ConnectorStatus, StatusChange
+from shared.ports import ChargerChanges, ChargerFilter, Page
+from shared.timeutil import from_epoch_ms, iso_utc
+
+
+class MemoryChargerRepository:
+    def __init__(self) -> None:
+        self.records: dict[str, ChargerRecord] = {}
+        self._lock = threading.Lock()
+
+    def get(self, charge_point_id: str) -> ChargerRecord | None:
+        record = self.records.get(charge_point_id)
+        return replace(record) if record else None
+
+    def create(self, record: ChargerRecord) -> bool:
+        with self._lock:
+            if record.charge_point_id in self.records:
+                return False
+            self.records[record.charge_point_id] = replace(record)
+            return True
+
+    def record_boot(
+        self, charge_point_id: str, boot: BootInfo, protocol: str, at: datetime
+    ) -> ChargerRecord | None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is None:
+                return None
+            updated = replace(
+                record,
+                vendor=boot.vendor,
+                model=boot.model,
+                serial_number=boot.serial_number,
+                firmware_version=boot.firmware_version,
+                iccid=boot.iccid,
+                imsi=boot.imsi,
+                meter_type=boot.meter_type,
+                meter_serial_number=boot.meter_serial_number,
+                boot_reason=boot.reason,
+                protocol=protocol,
+                last_boot_at=iso_utc(at),
+            )
+            self.records[charge_point_id] = updated
+            return replace(updated)
+
+    def attach_connection(
+        self, charge_point_id: str, connection_id: str, protocol: str, connected_at_ms: int
+    ) -> bool:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is None:
+                return False
+            if record.connected_at_ms is not None and record.connected_at_ms > connected_at_ms:
+                return False
+            self.records[charge_point_id] = replace(
+                record,
+                connection_id=connection_id,
+                protocol=protocol,
+                connected_at=iso_utc(from_epoch_ms(connected_at_ms)),
+                connected_at_ms=connected_at_ms,
+            )
+            return True
+
+    def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is not None:
+                updated = replace(record)
+                setattr(updated, f"{kind}_status", status)
+                setattr(updated, f"{kind}_status_at", at)
+                self.records[charge_point_id] = updated
+
+    def set_local_list_version(self, charge_point_id: str, version: int) -> None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is not None:
+                self.records[charge_point_id] = replace(record, local_list_version=version)
+
+    def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is None or record.connection_id != connection_id:
+                return False
+            self.records[charge_point_id] = replace(
+                record, connection_id=None, disconnected_at=iso_utc(at)
+            )
+            return True
+
+    def list_page(
+        self, limit: int, cursor: str | None, where: ChargerFilter
+    ) -> Page[ChargerRecord]:
+        after = key_values(cursor, ("chargePointId",))
+        records = [
+            replace(record)
+            for record in self.records.values()
+            if (
+                where.registration_status is None
+                or record.registration_status == where.registration_status
+            )
+            and (where.online is None or record.online == where.online)
+        ]
+        return page_after(
+            records,
+            lambda r: {"chargePointId": r.charge_point_id},
+            ("chargePointId",),
+            limit,
+            after,
+        )
+
+    def update(self, charge_point_id: str, changes: ChargerChanges) -> ChargerRecord | None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is None:
+                return None
+            updated = replace(
+                record,
+                registration_status=changes.registration_status or record.registration_status,
+                validation_mode=changes.validation_mode or record.validation_mode,
+            )
+            if changes.password_hash is not None:
+                updated.password_hash = changes.password_hash
+            elif changes.clear_password:
+                updated.password_hash = None
+            self.records[charge_point_id] = updated
+            return replace(updated)
+
+    def delete(self, charge_point_id: str) -> ChargerRecord | None:
+        return self.records.pop(charge_point_id, None)
+
+
+class MemoryConnectionRepository:
+    def __init__(self) -> None:
+        self.records: dict[str, ConnectionRecord] = {}
+
+    def put(self, record: ConnectionRecord) -> None:
+        self.records[record.connection_id] = record
+
+    def get(self, connection_id: str) -> ConnectionRecord | None:
+        record = self.records.get(connection_id)
+        if record is None or record.expires_at <= time.time():
+            return None
+        return record
+
+    def delete(self, connection_id: str) -> None:
+        self.records.pop(connection_id, None)
+
+
+class MemoryConnectorRepository:
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], ConnectorStatus] = {}
+        self._lock = threading.Lock()
+
+    def apply_status(self, status: ConnectorStatus) -> StatusChange:
+        key = (status.charge_point_id, status.connector_key)
+        with self._lock:
+            previous = self.records.get(key)
+            if previous is not None and previous.received_at_ms > status.received_at_ms:
+                return StatusChange(applied=False)
+            self.records[key] = status
+        if previous is None:
+            return StatusChange(applied=True)
+        return StatusChange(
+            applied=True, previous_status=previous.status, previous_error_code=previous.error_code
+        )
+
+    def list_for(self, charge_point_id: str) -> list[ConnectorStatus]:
+        return [s for (cp, _), s in sorted(self.records.items()) if cp == charge_point_id]

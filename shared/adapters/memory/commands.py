@@ -1,0 +1,118 @@
+"""In-memory command store, reservation store and task notifier."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+from shared.models.command import CommandRecord
+from shared.models.reservation import ReservationRecord
+
+
+class MemoryCommandStore:
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], CommandRecord] = {}
+        self.slots: dict[str, tuple[str, int]] = {}
+        self._lock = threading.Lock()
+
+    def create(self, record: CommandRecord) -> None:
+        self.records[(record.charge_point_id, record.message_id)] = replace(record)
+
+    def get(self, charge_point_id: str, message_id: str) -> CommandRecord | None:
+        record = self.records.get((charge_point_id, message_id))
+        return replace(record) if record else None
+
+    def complete(
+        self,
+        charge_point_id: str,
+        message_id: str,
+        status: str,
+        at: str,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> CommandRecord | None:
+        with self._lock:
+            record = self.records.get((charge_point_id, message_id))
+            if record is None or record.status != "pending":
+                return None
+            updated = replace(record, status=status, completed_at=at)  # type: ignore[arg-type]
+            if result is not None:
+                updated.result = result
+            if error is not None:
+                updated.error = error
+            self.records[(charge_point_id, message_id)] = updated
+            return replace(updated)
+
+    def acquire_slot(
+        self, charge_point_id: str, message_id: str, deadline_ms: int, now_ms: int
+    ) -> bool:
+        with self._lock:
+            holder = self.slots.get(charge_point_id)
+            if holder is not None and holder[1] >= now_ms:
+                return False
+            self.slots[charge_point_id] = (message_id, deadline_ms)
+            return True
+
+    def slot_holder(self, charge_point_id: str) -> tuple[str, int] | None:
+        return self.slots.get(charge_point_id)
+
+    def release_slot(self, charge_point_id: str, message_id: str) -> None:
+        with self._lock:
+            holder = self.slots.get(charge_point_id)
+            if holder is not None and holder[0] == message_id:
+                del self.slots[charge_point_id]
+
+
+class MemoryReservationStore:
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, int], ReservationRecord] = {}
+        self._lock = threading.Lock()
+
+    def create(self, record: ReservationRecord) -> bool:
+        with self._lock:
+            key = (record.charge_point_id, record.reservation_id)
+            if key in self.records:
+                return False
+            self.records[key] = record
+            return True
+
+    def get(self, charge_point_id: str, reservation_id: int) -> ReservationRecord | None:
+        return self.records.get((charge_point_id, reservation_id))
+
+    def update(
+        self,
+        charge_point_id: str,
+        reservation_id: int,
+        status: str,
+        expected: tuple[str, ...],
+        charger_status: str | None = None,
+        transaction_id: str | None = None,
+    ) -> bool:
+        with self._lock:
+            key = (charge_point_id, reservation_id)
+            record = self.records.get(key)
+            if record is None or record.status not in expected:
+                return False
+            self.records[key] = replace(
+                record,
+                status=status,  # type: ignore[arg-type]
+                charger_status=charger_status or record.charger_status,
+                transaction_id=transaction_id or record.transaction_id,
+            )
+            return True
+
+    def list_for(self, charge_point_id: str) -> list[ReservationRecord]:
+        return [r for (cp, _), r in sorted(self.records.items()) if cp == charge_point_id]
+
+
+class MemoryTaskNotifier:
+    def __init__(self) -> None:
+        self.succeeded: list[tuple[str, dict[str, Any]]] = []
+        self.failed: list[tuple[str, str, str]] = []
+
+    def succeed(self, task_token: str, output: dict[str, Any]) -> None:
+        self.succeeded.append((task_token, output))
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        self.failed.append((task_token, error, cause))

@@ -1,0 +1,246 @@
+"""In-memory id tags, sessions, the 2.0.1 event log, energy and telemetry."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from shared.adapters.dynamodb.paging import key_values
+from shared.adapters.memory.paging import page_after
+from shared.models.telemetry import TelemetryRecord
+from shared.models.transaction import START_FIELDS, STOP_FIELDS, IdTagRecord, TransactionRecord
+from shared.ports import EnergyDay, Page, SessionFilter
+
+
+class MemoryIdTagRepository:
+    def __init__(self) -> None:
+        self.records: dict[str, IdTagRecord] = {}
+        self._lock = threading.Lock()
+
+    def get(self, id_tag: str) -> IdTagRecord | None:
+        return self.records.get(id_tag)
+
+    def create(self, record: IdTagRecord) -> bool:
+        with self._lock:
+            if record.id_tag in self.records:
+                return False
+            self.records[record.id_tag] = record
+            return True
+
+    def put(self, record: IdTagRecord) -> None:
+        self.records[record.id_tag] = record
+
+    def delete(self, id_tag: str) -> bool:
+        return self.records.pop(id_tag, None) is not None
+
+    def list_page(self, limit: int, cursor: str | None = None) -> Page[IdTagRecord]:
+        return page_after(
+            self.records.values(),
+            lambda r: {"idTag": r.id_tag},
+            ("idTag",),
+            limit,
+            key_values(cursor, ("idTag",)),
+        )
+
+
+def _matches(record: TransactionRecord, where: SessionFilter) -> bool:
+    started = record.started_at
+    if where.started_from is not None and (started is None or started < where.started_from):
+        return False
+    if where.started_to is not None and (started is None or started > where.started_to):
+        return False
+    if where.status is not None and record.status != where.status:
+        return False
+    if where.id_tag is not None and record.id_tag != where.id_tag:
+        return False
+    return where.charge_point_id is None or record.charge_point_id == where.charge_point_id
+
+
+class MemoryTransactionRepository:
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], TransactionRecord] = {}
+        self.connectors: dict[tuple[str, str], tuple[str, int]] = {}
+        self.rolled_up: set[tuple[str, str]] = set()
+        self._lock = threading.RLock()
+
+    def get(self, charge_point_id: str, transaction_id: str) -> TransactionRecord | None:
+        record = self.records.get((charge_point_id, transaction_id))
+        return replace(record) if record else None
+
+    def create(self, record: TransactionRecord) -> bool:
+        with self._lock:
+            key = (record.charge_point_id, record.transaction_id)
+            if key in self.records:
+                return False
+            self.records[key] = replace(record)
+            return True
+
+    def record_start(self, record: TransactionRecord) -> TransactionRecord | None:
+        with self._lock:
+            key = (record.charge_point_id, record.transaction_id)
+            stored = self.records.get(key)
+            if stored is not None and stored.started_at is not None:
+                return None
+            base = stored or replace(record, status="active")
+            updates = {
+                f: getattr(record, f) for f in START_FIELDS if getattr(record, f) is not None
+            }
+            self.records[key] = replace(base, **updates)
+            return replace(self.records[key])
+
+    def complete_orphan(self, record: TransactionRecord) -> bool:
+        with self._lock:
+            key = (record.charge_point_id, record.transaction_id)
+            stored = self.records.get(key)
+            if stored is None or stored.status != "orphan":
+                return False
+            self.records[key] = replace(
+                stored,
+                status=record.status,
+                energy_wh=record.energy_wh,
+                duration_s=record.duration_s,
+                anomaly=record.anomaly,
+            )
+            return True
+
+    def claim_connector(
+        self, charge_point_id: str, connector_key: str, transaction_id: str, started_at_ms: int
+    ) -> str | None:
+        with self._lock:
+            key = (charge_point_id, connector_key)
+            previous = self.connectors.get(key)
+            if previous is not None and previous[1] > started_at_ms:
+                return None
+            self.connectors[key] = (transaction_id, started_at_ms)
+            return previous[0] if previous else None
+
+    def mark_replaced(
+        self, charge_point_id: str, transaction_id: str, replaced_by: str, at: str
+    ) -> bool:
+        with self._lock:
+            key = (charge_point_id, transaction_id)
+            stored = self.records.get(key)
+            if stored is None or stored.status != "active" or stored.stopped_at is not None:
+                return False
+            self.records[key] = replace(stored, status="replaced", replaced_by=replaced_by)
+            return True
+
+    def finish(self, record: TransactionRecord) -> bool:
+        with self._lock:
+            key = (record.charge_point_id, record.transaction_id)
+            stored = self.records.get(key)
+            if stored is None or stored.stopped_at is not None:
+                return False
+            self.records[key] = replace(
+                stored,
+                **{name: getattr(record, name) for name in STOP_FIELDS},
+            )
+            return True
+
+    def record_meter_progress(
+        self, charge_point_id: str, transaction_id: str, energy_wh: int, at: str
+    ) -> TransactionRecord | None:
+        with self._lock:
+            key = (charge_point_id, transaction_id)
+            stored = self.records.get(key)
+            if stored is None or (stored.last_meter_at is not None and stored.last_meter_at >= at):
+                return None
+            self.records[key] = replace(stored, last_meter_wh=energy_wh, last_meter_at=at)
+            return replace(self.records[key])
+
+    def by_charger(
+        self, charge_point_id: str, where: SessionFilter, limit: int, cursor: str | None
+    ) -> Page[TransactionRecord]:
+        after = key_values(
+            cursor, ("chargePointId", "transactionId"), {"chargePointId": charge_point_id}
+        )
+        records = [
+            replace(r)
+            for (cp, _), r in list(self.records.items())
+            if cp == charge_point_id and _matches(r, where)
+        ]
+        return page_after(
+            records,
+            lambda r: {"chargePointId": r.charge_point_id, "transactionId": r.transaction_id},
+            ("transactionId",),
+            limit,
+            after,
+        )
+
+    def by_id_tag(
+        self, id_tag: str, where: SessionFilter, limit: int, cursor: str | None
+    ) -> Page[TransactionRecord]:
+        names = ("idTag", "startedAt", "chargePointId", "transactionId")
+        after = key_values(cursor, names, {"idTag": id_tag})
+        records = [
+            replace(r)
+            for r in list(self.records.values())
+            # The index only holds sessions with both attributes, as in DynamoDB.
+            if r.id_tag == id_tag and r.started_at is not None and _matches(r, where)
+        ]
+        return page_after(
+            records,
+            lambda r: {
+                "idTag": r.id_tag,
+                "startedAt": r.started_at,
+                "chargePointId": r.charge_point_id,
+                "transactionId": r.transaction_id,
+            },
+            ("startedAt", "chargePointId", "transactionId"),
+            limit,
+            after,
+            descending=True,
+        )
+
+
+class MemoryTransactionEventLog:
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str, int]] = set()
+        self._lock = threading.Lock()
+
+    def first_time(
+        self, charge_point_id: str, transaction_id: str, seq_no: int, expires_at: int
+    ) -> bool:
+        with self._lock:
+            key = (charge_point_id, transaction_id, seq_no)
+            if key in self.seen:
+                return False
+            self.seen.add(key)
+            return True
+
+
+class MemoryEnergyLedger:
+    def __init__(self, transactions: MemoryTransactionRepository) -> None:
+        self.transactions = transactions
+        self.totals: dict[tuple[str, str], tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def add_session_once(
+        self, charge_point_id: str, transaction_id: str, day: str, energy_wh: int
+    ) -> bool:
+        with self._lock:
+            key = (charge_point_id, transaction_id)
+            if key not in self.transactions.records or key in self.transactions.rolled_up:
+                return False
+            self.transactions.rolled_up.add(key)
+            energy, sessions = self.totals.get((charge_point_id, day), (0, 0))
+            self.totals[(charge_point_id, day)] = (energy + energy_wh, sessions + 1)
+            return True
+
+    def day_total(self, charge_point_id: str, day: str) -> tuple[int, int]:
+        return self.totals.get((charge_point_id, day), (0, 0))
+
+    def days(self, charge_point_id: str, first_day: str, last_day: str) -> list[EnergyDay]:
+        return [
+            EnergyDay(day=day, energy_wh=energy, sessions=sessions)
+            for (cp, day), (energy, sessions) in sorted(self.totals.items())
+            if cp == charge_point_id and first_day <= day <= last_day
+        ]
+
+
+class MemoryTelemetrySink:
+    def __init__(self) -> None:
+        self.records: list[TelemetryRecord] = []
+
+    def put(self, record: TelemetryRecord) -> None:
+        self.records.append(record)

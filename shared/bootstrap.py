@@ -1,0 +1,218 @@
+"""The composition root: every function's adapters and services are built here, and only here.
+
+`aws_dependencies` picks one adapter per port (DynamoDB, Kinesis, EventBridge, API Gateway,
+Step Functions); tests and the local memory store hand in the in-memory ones instead.
+`build_services` builds every service once from them and wires what a finished command changes
+elsewhere; `build_router` registers the OCPP handlers of each functional block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.admin.chargers import ChargerAdmin
+from shared.admin.id_tags import IdTagAdmin
+from shared.admin.sessions import SessionReports
+from shared.commands.engine import CommandEngine
+from shared.commands.local_list import LocalListService
+from shared.commands.reservations import ReservationService
+from shared.config import Settings
+from shared.ocpp.framing import CallError, CallResult
+from shared.ocpp.router import MessageContext, Router
+from shared.ports import (
+    ChargerRepository,
+    ChargerSender,
+    CommandStore,
+    ConnectionRepository,
+    ConnectorRepository,
+    EnergyLedger,
+    EventPublisher,
+    IdTagRepository,
+    LiveConnections,
+    ReservationStore,
+    TaskNotifier,
+    TelemetrySink,
+    TransactionEventLog,
+    TransactionRepository,
+)
+from shared.station.connections import ConnectionService
+from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
+from shared.station.handlers import StationHandlers
+from shared.station.status_reports import StatusReportHandlers
+from shared.telemetry.energy_rollup import EnergyRollup
+from shared.telemetry.session_progress import SessionProgress
+from shared.timeutil import utc_now
+from shared.transactions.authorization import Authorizer
+from shared.transactions.handlers import TransactionHandlers
+from shared.transactions.sessions import SessionService
+
+
+@dataclass
+class Dependencies:
+    """Settings and one adapter per port."""
+
+    settings: Settings
+    chargers: ChargerRepository
+    connections: ConnectionRepository
+    connectors: ConnectorRepository
+    publisher: EventPublisher
+    id_tags: IdTagRepository
+    transactions: TransactionRepository
+    transaction_events: TransactionEventLog
+    energy: EnergyLedger
+    telemetry: TelemetrySink
+    commands: CommandStore
+    reservations: ReservationStore
+    sender: ChargerSender
+    live_connections: LiveConnections
+    tasks: TaskNotifier
+    # DataTransfer handlers of vendor integrations (none built in).
+    vendors: VendorExtensions = field(default_factory=VendorExtensions)
+
+
+@dataclass
+class Services:
+    """Every service of a function, built once from its dependencies by `build_services`."""
+
+    deps: Dependencies
+    now: Callable[[], datetime]
+    connections: ConnectionService
+    sessions: SessionService
+    session_progress: SessionProgress
+    energy_rollup: EnergyRollup
+    engine: CommandEngine
+    reservations: ReservationService
+    local_lists: LocalListService
+    charger_admin: ChargerAdmin
+    id_tag_admin: IdTagAdmin
+    session_reports: SessionReports
+
+    @property
+    def settings(self) -> Settings:
+        return self.deps.settings
+
+
+def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) -> Services:
+    engine = CommandEngine(
+        chargers=deps.chargers,
+        commands=deps.commands,
+        sender=deps.sender,
+        publisher=deps.publisher,
+        tasks=deps.tasks,
+    )
+    reservations = ReservationService(deps.reservations, engine)
+    local_lists = LocalListService(deps.chargers, deps.id_tags, engine)
+    # What a finished command changes besides its own record. The engine runs these before it
+    # stores the outcome, so whoever sees the command finished also sees their effect.
+    engine.on_answer("ReserveNow", reservations.reserve_answered)
+    engine.on_answer("CancelReservation", reservations.cancel_answered)
+    engine.on_answer("SendLocalList", local_lists.list_sent)
+    engine.on_answer("GetLocalListVersion", local_lists.version_read)
+    return Services(
+        deps=deps,
+        now=now,
+        connections=ConnectionService(
+            chargers=deps.chargers,
+            connections=deps.connections,
+            publisher=deps.publisher,
+            connection_ttl_s=deps.settings.connection_ttl_s,
+        ),
+        sessions=SessionService(
+            transactions=deps.transactions, publisher=deps.publisher, telemetry=deps.telemetry
+        ),
+        session_progress=SessionProgress(transactions=deps.transactions, publisher=deps.publisher),
+        energy_rollup=EnergyRollup(deps.energy),
+        engine=engine,
+        reservations=reservations,
+        local_lists=local_lists,
+        charger_admin=ChargerAdmin(
+            chargers=deps.chargers,
+            connectors=deps.connectors,
+            connections=deps.live_connections,
+            now=now,
+        ),
+        id_tag_admin=IdTagAdmin(deps.id_tags),
+        session_reports=SessionReports(
+            transactions=deps.transactions, chargers=deps.chargers, ledger=deps.energy, now=now
+        ),
+    )
+
+
+def build_router(services: Services) -> Router:
+    """The OCPP router with every functional block's handlers registered."""
+    deps = services.deps
+    engine = services.engine
+
+    def reply_to_command(ctx: MessageContext, reply: CallResult | CallError) -> None:
+        engine.on_reply(ctx.charge_point_id, reply, lenient=ctx.lenient)
+
+    router = Router(reply_handler=reply_to_command)
+    StationHandlers(
+        chargers=deps.chargers,
+        connectors=deps.connectors,
+        publisher=deps.publisher,
+        heartbeat_interval_s=deps.settings.heartbeat_interval_s,
+        boot_retry_interval_s=deps.settings.boot_retry_interval_s,
+    ).register(router)
+    TransactionHandlers(
+        authorizer=Authorizer(deps.id_tags),
+        sessions=services.sessions,
+        event_log=deps.transaction_events,
+        reservation_used=services.reservations.use,
+    ).register(router)
+    StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
+    DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
+    return router
+
+
+def aws_dependencies(settings: Settings) -> Dependencies:
+    """The AWS adapters. boto3 is imported (and each client created) on first use only."""
+    from shared.adapters.apigateway import ApiGatewayLiveConnections, ApiGatewaySender
+    from shared.adapters.aws_clients import LazyClient
+    from shared.adapters.dynamodb.chargers import DynamoChargerRepository
+    from shared.adapters.dynamodb.commands import DynamoCommandStore
+    from shared.adapters.dynamodb.connections import DynamoConnectionRepository
+    from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
+    from shared.adapters.dynamodb.energy import DynamoEnergyLedger
+    from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
+    from shared.adapters.dynamodb.reservations import DynamoReservationStore
+    from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
+    from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
+    from shared.adapters.eventbridge import EventBridgePublisher
+    from shared.adapters.kinesis import KinesisTelemetrySink
+    from shared.adapters.stepfunctions import StepFunctionsNotifier
+
+    dynamodb = LazyClient("dynamodb")
+    management = settings.ws_management_endpoint
+    return Dependencies(
+        settings=settings,
+        chargers=DynamoChargerRepository(dynamodb, settings.chargers_table),
+        connections=DynamoConnectionRepository(dynamodb, settings.connections_table),
+        connectors=DynamoConnectorRepository(dynamodb, settings.connectors_table),
+        publisher=EventBridgePublisher(
+            LazyClient("events"), settings.event_bus_name, settings.event_source
+        ),
+        id_tags=DynamoIdTagRepository(dynamodb, settings.id_tags_table),
+        transactions=DynamoTransactionRepository(
+            dynamodb, settings.transactions_table, settings.connectors_table
+        ),
+        transaction_events=DynamoTransactionEventLog(dynamodb, settings.transaction_events_table),
+        energy=DynamoEnergyLedger(
+            dynamodb, settings.transactions_table, settings.energy_daily_table
+        ),
+        telemetry=KinesisTelemetrySink(LazyClient("kinesis"), settings.telemetry_stream_name),
+        commands=DynamoCommandStore(dynamodb, settings.commands_table, settings.chargers_table),
+        reservations=DynamoReservationStore(dynamodb, settings.reservations_table),
+        sender=ApiGatewaySender(LazyClient("apigatewaymanagementapi", management)),
+        live_connections=ApiGatewayLiveConnections(
+            LazyClient("apigatewaymanagementapi", management, interactive=True)
+        ),
+        tasks=StepFunctionsNotifier(LazyClient("stepfunctions")),
+    )
+
+
+def aws_services(settings: Settings) -> Services:
+    """What a Lambda function builds at import: the services over the AWS adapters."""
+    return build_services(aws_dependencies(settings))

@@ -1,1 +1,0 @@
-"""Core functional block: charger admission, connections, boot, heartbeat, status."""

@@ -1,0 +1,168 @@
+"""The domain event catalogue as pydantic models: one model per detail-type, versioned.
+
+Not imported on the WebSocket hot path (the handlers build plain dicts); tests validate every
+published event against these models, and `python -m shared.models.event_catalogue` writes the
+JSON schemas to docs/events.schema.json. Consumers may parse details with them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class EventDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal["1"]
+    chargePointId: str
+
+
+class ChargerConnected(EventDetail):
+    connectionId: str
+    protocol: Literal["ocpp1.6", "ocpp2.0.1"]
+    sourceIp: str | None
+
+
+class ChargerDisconnected(EventDetail):
+    connectionId: str
+    reason: str | None
+
+
+class ChargerBooted(EventDetail):
+    registrationStatus: Literal["Accepted", "Pending", "Rejected"]
+    protocol: Literal["ocpp1.6", "ocpp2.0.1"]
+    vendor: str
+    model: str
+    serialNumber: str | None
+    firmwareVersion: str | None
+    reason: str | None
+
+
+class ConnectorStatusChanged(EventDetail):
+    evseId: int | None
+    connectorId: int
+    status: str
+    previousStatus: str | None
+    errorCode: str | None
+    info: str | None
+    vendorErrorCode: str | None
+    timestamp: str
+
+
+class TransactionStarted(EventDetail):
+    transactionId: str
+    protocol: str | None
+    evseId: int | None
+    connectorId: int | None
+    idTag: str | None
+    meterStartWh: int | None
+    startedAt: str | None
+    reservationId: int | None
+    remoteStartId: int | None
+    authorizationStatus: str | None
+
+
+class TransactionStopped(EventDetail):
+    transactionId: str
+    protocol: str | None
+    evseId: int | None
+    connectorId: int | None
+    idTag: str | None
+    stopIdTag: str | None
+    meterStartWh: int | None
+    meterStopWh: int | None
+    energyWh: int | None
+    durationS: int | None
+    startedAt: str | None
+    stoppedAt: str | None
+    stopReason: str | None
+    anomaly: str | None
+    replacedBy: str | None
+
+
+class TransactionReplaced(EventDetail):
+    transactionId: str
+    replacedBy: str
+    reason: str
+
+
+class TransactionOrphanStop(EventDetail):
+    transactionId: str
+    meterStopWh: int | None
+    stoppedAt: str
+    stopReason: str
+    idTag: str | None
+
+
+class MeterValuesReceived(EventDetail):
+    transactionId: str
+    connectorId: int | None
+    evseId: int | None
+    samples: int
+    latestEnergyWh: int
+    latestReadingAt: str
+    sessionEnergyWh: int | None
+
+
+class FirmwareStatusChanged(EventDetail):
+    status: str
+    requestId: int | None
+    receivedAt: str
+
+
+class DiagnosticsStatusChanged(EventDetail):
+    status: str
+    requestId: int | None
+    receivedAt: str
+
+
+class DataTransferReceived(EventDetail):
+    vendorId: str
+    messageId: str | None
+    status: str
+
+
+class CommandCompleted(EventDetail):
+    commandId: str
+    action: str
+    protocol: str
+    status: Literal["answered", "error", "invalid_response", "timeout", "offline"]
+    request: dict[str, Any]
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    createdAt: str
+    completedAt: str | None
+    requestedBy: str | None
+
+
+CATALOGUE: dict[str, type[EventDetail]] = {
+    model.__name__: model
+    for model in (
+        ChargerConnected,
+        ChargerDisconnected,
+        ChargerBooted,
+        ConnectorStatusChanged,
+        TransactionStarted,
+        TransactionStopped,
+        TransactionReplaced,
+        TransactionOrphanStop,
+        MeterValuesReceived,
+        FirmwareStatusChanged,
+        DiagnosticsStatusChanged,
+        DataTransferReceived,
+        CommandCompleted,
+    )
+}
+
+
+def json_schemas() -> dict[str, object]:
+    return {name: model.model_json_schema() for name, model in CATALOGUE.items()}
+
+
+if __name__ == "__main__":
+    json.dump(json_schemas(), sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")

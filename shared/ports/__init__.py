@@ -1,0 +1,51 @@
+"""Every interface the domain talks to, split by what it serves; adapters implement them
+(shared/adapters/: DynamoDB, Kinesis, EventBridge, API Gateway, Step Functions, and in-memory
+fakes). One interface per table: the WebSocket path and the operator API share it."""
+
+from shared.ports.chargers import (
+    ChargerChanges,
+    ChargerFilter,
+    ChargerRepository,
+    ConnectionRepository,
+    ConnectorRepository,
+)
+from shared.ports.commands import CommandStore, ReservationStore, TaskNotifier
+from shared.ports.paging import InvalidCursor, Page
+from shared.ports.publishing import EventPublisher, EventPublishError, publish_safely
+from shared.ports.sessions import (
+    EnergyDay,
+    EnergyLedger,
+    IdTagRepository,
+    SessionFilter,
+    TelemetrySink,
+    TransactionEventLog,
+    TransactionRepository,
+)
+from shared.ports.websocket import ChargerSender, ConnectionGone, LiveConnection, LiveConnections
+
+__all__ = [
+    "ChargerChanges",
+    "ChargerFilter",
+    "ChargerRepository",
+    "ChargerSender",
+    "CommandStore",
+    "ConnectionGone",
+    "ConnectionRepository",
+    "ConnectorRepository",
+    "EnergyDay",
+    "EnergyLedger",
+    "EventPublishError",
+    "EventPublisher",
+    "IdTagRepository",
+    "InvalidCursor",
+    "LiveConnection",
+    "LiveConnections",
+    "Page",
+    "ReservationStore",
+    "SessionFilter",
+    "TaskNotifier",
+    "TelemetrySink",
+    "TransactionEventLog",
+    "TransactionRepository",
+    "publish_safely",
+]

@@ -1,0 +1,107 @@
+"""Ports of the charger side: the charger registry, live connection records, connectors.
+
+One interface per table. The WebSocket path uses the first few methods of each; operator
+listings and changes use the rest (same records, same item format).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from shared.models.charger import BootInfo, ChargerRecord, RegistrationStatus, ValidationMode
+from shared.models.connection import ConnectionRecord, ConnectorStatus, StatusChange
+from shared.ports.paging import Page
+
+
+@dataclass(frozen=True)
+class ChargerFilter:
+    registration_status: RegistrationStatus | None = None
+    online: bool | None = None
+
+
+@dataclass(frozen=True)
+class ChargerChanges:
+    """What an operator changes on a charger; None leaves a field as it is."""
+
+    registration_status: RegistrationStatus | None = None
+    validation_mode: ValidationMode | None = None
+    password_hash: str | None = None
+    clear_password: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return (
+            self.registration_status is None
+            and self.validation_mode is None
+            and self.password_hash is None
+            and not self.clear_password
+        )
+
+
+class ChargerRepository(Protocol):
+    """The Chargers table. (The command slot on the same item belongs to `CommandStore`.)"""
+
+    def get(self, charge_point_id: str) -> ChargerRecord | None: ...
+
+    def create(self, record: ChargerRecord) -> bool:
+        """Store a new charger; False (and nothing written) if the id is taken."""
+        ...
+
+    def record_boot(
+        self, charge_point_id: str, boot: BootInfo, protocol: str, at: datetime
+    ) -> ChargerRecord | None:
+        """Store what the charger reported; the updated record, or None for an unknown charger."""
+        ...
+
+    def attach_connection(
+        self, charge_point_id: str, connection_id: str, protocol: str, connected_at_ms: int
+    ) -> bool:
+        """Make this the charger's current connection unless a newer one is already attached."""
+        ...
+
+    def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
+        """Mark the charger offline, only if `connection_id` is still its current connection."""
+        ...
+
+    def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
+        """Remember the latest firmware / diagnostics / log upload status of a charger."""
+        ...
+
+    def set_local_list_version(self, charge_point_id: str, version: int) -> None: ...
+
+    def list_page(
+        self, limit: int, cursor: str | None, where: ChargerFilter
+    ) -> Page[ChargerRecord]: ...
+
+    def update(self, charge_point_id: str, changes: ChargerChanges) -> ChargerRecord | None:
+        """Apply the changes; the updated record, or None if the charger is unknown."""
+        ...
+
+    def delete(self, charge_point_id: str) -> ChargerRecord | None:
+        """Remove the charger; the removed record, or None if it did not exist."""
+        ...
+
+
+class ConnectionRepository(Protocol):
+    def put(self, record: ConnectionRecord) -> None: ...
+
+    def get(self, connection_id: str) -> ConnectionRecord | None:
+        """The live record, or None (also when its TTL has passed but it is not yet deleted)."""
+        ...
+
+    def delete(self, connection_id: str) -> None: ...
+
+
+class ConnectorRepository(Protocol):
+    """Connector statuses. (The active-session pointer on the same items is written by
+    `TransactionRepository.claim_connector`: it belongs to the session's start.)"""
+
+    def apply_status(self, status: ConnectorStatus) -> StatusChange:
+        """Store the status unless a report received later is already stored; say what it
+        replaced (None for a connector without a status yet) so that only a change, not a
+        repeat, is published. One write, no read first."""
+        ...
+
+    def list_for(self, charge_point_id: str) -> list[ConnectorStatus]: ...

@@ -1,0 +1,71 @@
+"""Ports of CSMS-initiated commands: pending calls, reservations, workflow task tokens."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from shared.models.command import CommandRecord
+from shared.models.reservation import ReservationRecord
+
+
+class CommandStore(Protocol):
+    """Pending-call records, and the charger's single in-flight slot (kept on the charger's
+    item so that claiming it is one conditional write)."""
+
+    def create(self, record: CommandRecord) -> None: ...
+
+    def get(self, charge_point_id: str, message_id: str) -> CommandRecord | None: ...
+
+    def complete(
+        self,
+        charge_point_id: str,
+        message_id: str,
+        status: str,
+        at: str,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> CommandRecord | None:
+        """Record the outcome if the command is still pending; the updated record or None."""
+        ...
+
+    def acquire_slot(
+        self, charge_point_id: str, message_id: str, deadline_ms: int, now_ms: int
+    ) -> bool:
+        """Claim the charger's single in-flight slot (free, or held past its deadline)."""
+        ...
+
+    def slot_holder(self, charge_point_id: str) -> tuple[str, int] | None:
+        """(message id, deadline ms) of the command holding the slot, if any."""
+        ...
+
+    def release_slot(self, charge_point_id: str, message_id: str) -> None:
+        """Free the slot if `message_id` still holds it."""
+        ...
+
+
+class ReservationStore(Protocol):
+    def create(self, record: ReservationRecord) -> bool: ...
+
+    def get(self, charge_point_id: str, reservation_id: int) -> ReservationRecord | None: ...
+
+    def update(
+        self,
+        charge_point_id: str,
+        reservation_id: int,
+        status: str,
+        expected: tuple[str, ...],
+        charger_status: str | None = None,
+        transaction_id: str | None = None,
+    ) -> bool:
+        """Change the status if the current one is in `expected`."""
+        ...
+
+    def list_for(self, charge_point_id: str) -> list[ReservationRecord]: ...
+
+
+class TaskNotifier(Protocol):
+    """Step Functions task tokens: a workflow waiting for a command's outcome."""
+
+    def succeed(self, task_token: str, output: dict[str, Any]) -> None: ...
+
+    def fail(self, task_token: str, error: str, cause: str) -> None: ...

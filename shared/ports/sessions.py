@@ -1,0 +1,136 @@
+"""Ports of charging sessions: id tags, sessions, the 2.0.1 event log, energy, telemetry.
+
+One interface per table: the WebSocket path and the operator listings read and write the same
+records through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from shared.models.telemetry import TelemetryRecord
+from shared.models.transaction import IdTagRecord, TransactionRecord, TransactionStatus
+from shared.ports.paging import Page
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    """Sessions started within [started_from, started_to] (RFC 3339 UTC, as stored)."""
+
+    started_from: str | None = None
+    started_to: str | None = None
+    status: TransactionStatus | None = None
+    charge_point_id: str | None = None  # narrows a by-id-tag query
+    id_tag: str | None = None  # narrows a by-charger query
+
+
+@dataclass(frozen=True)
+class EnergyDay:
+    day: str  # YYYY-MM-DD (UTC)
+    energy_wh: int
+    sessions: int
+
+
+class IdTagRepository(Protocol):
+    def get(self, id_tag: str) -> IdTagRecord | None: ...
+
+    def create(self, record: IdTagRecord) -> bool:
+        """Store a new tag; False (nothing written) if it exists."""
+        ...
+
+    def put(self, record: IdTagRecord) -> None: ...
+
+    def delete(self, id_tag: str) -> bool:
+        """Remove a tag; False if it did not exist."""
+        ...
+
+    def list_page(self, limit: int, cursor: str | None = None) -> Page[IdTagRecord]:
+        """One page of id tags; raises InvalidCursor for a cursor of another listing."""
+        ...
+
+
+class TransactionRepository(Protocol):
+    """Charging sessions. Fields written at start are never changed afterwards, so reading them
+    and then writing conditionally on the stop fields is race-free."""
+
+    def get(self, charge_point_id: str, transaction_id: str) -> TransactionRecord | None:
+        """Strongly consistent read."""
+        ...
+
+    def create(self, record: TransactionRecord) -> bool:
+        """Store a new session; False (nothing written) if the id is taken."""
+        ...
+
+    def record_start(self, record: TransactionRecord) -> TransactionRecord | None:
+        """Add start fields to a session that may already exist (2.0.1 events can arrive out
+        of order); the stored session, or None if it already had a start."""
+        ...
+
+    def complete_orphan(self, record: TransactionRecord) -> bool:
+        """Store the outcome of a session whose stop arrived before its start."""
+        ...
+
+    def claim_connector(
+        self, charge_point_id: str, connector_key: str, transaction_id: str, started_at_ms: int
+    ) -> str | None:
+        """Make `transaction_id` the connector's active session unless a later-started one
+        holds it; return the session it displaced (None if none or if not claimed)."""
+        ...
+
+    def mark_replaced(
+        self, charge_point_id: str, transaction_id: str, replaced_by: str, at: str
+    ) -> bool:
+        """Flag an active, unstopped session as replaced by a newer start."""
+        ...
+
+    def finish(self, record: TransactionRecord) -> bool:
+        """Store the stop fields of `record`; False if the session already has a stop."""
+        ...
+
+    def record_meter_progress(
+        self, charge_point_id: str, transaction_id: str, energy_wh: int, at: str
+    ) -> TransactionRecord | None:
+        """Keep the latest energy register reading (newest `at` wins); the updated session,
+        or None if the session is unknown or a newer reading is stored."""
+        ...
+
+    def by_charger(
+        self, charge_point_id: str, where: SessionFilter, limit: int, cursor: str | None
+    ) -> Page[TransactionRecord]:
+        """A charger's sessions, in transaction id order."""
+        ...
+
+    def by_id_tag(
+        self, id_tag: str, where: SessionFilter, limit: int, cursor: str | None
+    ) -> Page[TransactionRecord]:
+        """Sessions started with an id tag, newest first (sessions without a start are not
+        indexed)."""
+        ...
+
+
+class TransactionEventLog(Protocol):
+    def first_time(
+        self, charge_point_id: str, transaction_id: str, seq_no: int, expires_at: int
+    ) -> bool:
+        """Record (station, transaction, seqNo); False if it was seen before."""
+        ...
+
+
+class EnergyLedger(Protocol):
+    """Energy per charger and UTC day (the EnergyDaily table)."""
+
+    def add_session_once(
+        self, charge_point_id: str, transaction_id: str, day: str, energy_wh: int
+    ) -> bool:
+        """Add a finished session's energy to its charger's day, exactly once per session."""
+        ...
+
+    def days(self, charge_point_id: str, first_day: str, last_day: str) -> list[EnergyDay]:
+        """The charger's energy per UTC day within [first_day, last_day], oldest first; days
+        without sessions are absent."""
+        ...
+
+
+class TelemetrySink(Protocol):
+    def put(self, record: TelemetryRecord) -> None: ...

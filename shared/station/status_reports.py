@@ -1,0 +1,55 @@
+"""Status reports a charger sends about long-running jobs: firmware updates, diagnostics and
+log uploads. Stored on the charger record and published for operators and workflows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from shared.models.domain_events import (
+    DIAGNOSTICS_STATUS_CHANGED,
+    FIRMWARE_STATUS_CHANGED,
+    DomainEvent,
+)
+from shared.ocpp.router import MessageContext, Router
+from shared.ocpp.versions import OcppVersion
+from shared.ports import ChargerRepository, EventPublisher
+from shared.ports.publishing import publish_safely
+from shared.timeutil import iso_utc
+
+Payload = dict[str, Any]
+
+
+@dataclass
+class StatusReportHandlers:
+    reports: ChargerRepository
+    publisher: EventPublisher
+
+    def register(self, router: Router) -> None:
+        v16, v201 = OcppVersion.V16, OcppVersion.V201
+        router.route(v16, "FirmwareStatusNotification", self.firmware)
+        router.route(v16, "DiagnosticsStatusNotification", self.diagnostics)
+        router.route(v201, "FirmwareStatusNotification", self.firmware)
+        router.route(v201, "LogStatusNotification", self.diagnostics)
+
+    def _report(self, ctx: MessageContext, kind: str, detail_type: str, payload: Payload) -> None:
+        status = str(payload["status"])
+        at = iso_utc(ctx.received_at)
+        self.reports.record_status_report(ctx.charge_point_id, kind, status, at)
+        publish_safely(
+            self.publisher,
+            DomainEvent(
+                detail_type,
+                ctx.charge_point_id,
+                ctx.received_at,
+                {"status": status, "requestId": payload.get("requestId"), "receivedAt": at},
+            ),
+        )
+
+    def firmware(self, ctx: MessageContext, payload: Payload) -> Payload:
+        self._report(ctx, "firmware", FIRMWARE_STATUS_CHANGED, payload)
+        return {}
+
+    def diagnostics(self, ctx: MessageContext, payload: Payload) -> Payload:
+        self._report(ctx, "diagnostics", DIAGNOSTICS_STATUS_CHANGED, payload)
+        return {}
