@@ -37,9 +37,9 @@ async def _run(commands: int, warmup: int) -> dict[str, Any]:
     from shared.bootstrap import aws_services
     from shared.config import get_settings
     from simulator import SimulatedCharger
-    from simulator.handlers import HandlerRegistry
+    from simulator.handlers import CommandHandlerTable
 
-    handlers = HandlerRegistry()
+    handlers = CommandHandlerTable()
 
     @handlers.handler("ClearCache")
     async def clear_cache(cp: Any, payload: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ Command line: `python -m simulator --help`.
 """
 
 from simulator.charger import Backoff, SimulatedCharger, endpoint_for
-from simulator.command_handlers import DeviceState
+from simulator.command_handlers import ChargerApi, DeviceState
 from simulator.demo import run_demo_charger
 from simulator.errors import (
     CallErrorReceived,
@@ -19,14 +19,15 @@ from simulator.errors import (
     SubprotocolMismatch,
 )
 from simulator.fleet import FleetConfig, run_charger, run_fleet
-from simulator.handlers import ActionHandler, HandlerRegistry, default_handlers
+from simulator.handlers import ActionHandler, CommandHandlerTable, default_handlers
 from simulator.meter import ConnectorMeter, MeterSample
 from simulator.offline_queue import Acknowledged, OfflineQueue, QueuedMessage
 from simulator.protocols import ChargerIdentity
+from simulator.session_log import SessionMessage
 from simulator.session_plan import SessionPlan, run_session_plan
-from simulator.sessions import ActiveTransaction, SessionMessage, SessionResult
+from simulator.sessions import SessionResult
 from simulator.stats import RoundTrip, SessionTotals, Stats, Summary
-from simulator.transaction_messages import TransactionEventResult
+from simulator.transaction_messages import ActiveTransaction, TransactionEventResult
 
 __all__ = [
     "Acknowledged",
@@ -35,7 +36,9 @@ __all__ = [
     "Backoff",
     "CallErrorReceived",
     "CallErrorReply",
+    "ChargerApi",
     "ChargerIdentity",
+    "CommandHandlerTable",
     "ConnectionFailed",
     "ConnectionLost",
     "ConnectionRefused",
@@ -43,7 +46,6 @@ __all__ = [
     "DeviceState",
     "FleetConfig",
     "FrameError",
-    "HandlerRegistry",
     "MeterSample",
     "OfflineQueue",
     "QueuedMessage",

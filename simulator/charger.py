@@ -4,7 +4,8 @@
 `start_transaction`, `send_raw`, ...) and runs the full charger lifecycle with `run(stop)`:
 connect, boot until accepted, report connector status, deliver queued transaction messages,
 heartbeat, and reconnect with backoff when dropped. `run_session` drives a whole charging
-session on one connector (see simulator/sessions.py).
+session on one connector (see simulator/sessions.py); what the charger says about charging
+is its `charging` collaborator's (simulator/transaction_messages.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from simulator import sessions
 from simulator.command_handlers import DeviceState
 from simulator.errors import (
     CallErrorReceived,
@@ -44,7 +46,7 @@ from simulator.frames import (
     new_message_id,
     parse_frame,
 )
-from simulator.handlers import HandlerRegistry, default_handlers
+from simulator.handlers import CommandHandlerTable, default_handlers
 from simulator.meter import ConnectorMeter, is_dc
 from simulator.meter import initial_register_wh as default_register_wh
 from simulator.offline_queue import DEFAULT_MAX_ATTEMPTS, OfflineQueue
@@ -52,10 +54,6 @@ from simulator.protocols import (
     ChargerIdentity,
     ConnectorRef,
     profile_for,
-)
-from simulator.sessions import (
-    ActiveTransaction,
-    TransactionId,
 )
 from simulator.stats import Stats
 from simulator.transaction_messages import TransactionMessages
@@ -105,7 +103,7 @@ def endpoint_for(url: str, charge_point_id: str, *, query_id: bool = False) -> s
     return f"{url.rstrip('/')}/{quote(charge_point_id, safe='')}"
 
 
-class SimulatedCharger(TransactionMessages):
+class SimulatedCharger:
     def __init__(
         self,
         url: str,
@@ -119,7 +117,7 @@ class SimulatedCharger(TransactionMessages):
         boot_retry_interval_s: float | None = None,
         response_timeout_s: float = DEFAULT_RESPONSE_TIMEOUT_S,
         identity: ChargerIdentity | None = None,
-        handlers: HandlerRegistry | None = None,
+        handlers: CommandHandlerTable | None = None,
         stats: Stats | None = None,
         session: aiohttp.ClientSession | None = None,
         backoff: Backoff | None = None,
@@ -160,7 +158,7 @@ class SimulatedCharger(TransactionMessages):
         self.heartbeat_interval_s: float | None = None
         self.csms_calls: deque[Call] = deque(maxlen=MAX_RECORDED_CSMS_CALLS)
         self.power_kw = power_kw
-        self.meters = {
+        meters = {
             number: ConnectorMeter(
                 default_register_wh(charge_point_id, number)
                 if initial_register_wh is None
@@ -171,11 +169,9 @@ class SimulatedCharger(TransactionMessages):
             )
             for number in range(1, connectors + 1)
         }
-        self.connector_status: dict[int, str] = {}
-        self.transactions: dict[TransactionId, ActiveTransaction] = {}
         self.replay_duplicates = replay_duplicates
         # What the CSMS can change or ask about with commands: configuration, local list,
-        # reservations, charging profiles, availability (see simulator/command_handlers.py).
+        # reservations, charging profiles, availability (see simulator/command_handlers/).
         self.device = DeviceState.for_charger(
             connectors,
             heartbeat_interval_s=heartbeat_interval_s or FALLBACK_HEARTBEAT_INTERVAL_S,
@@ -188,6 +184,19 @@ class SimulatedCharger(TransactionMessages):
             charge_point_id=charge_point_id,
             max_attempts=transaction_message_attempts,
         )
+        # Authorize, transaction messages, meter readings and connector statuses.
+        self.charging = TransactionMessages(
+            charge_point_id,
+            self.profile,
+            meters,
+            self.offline_queue,
+            self.stats,
+            call=self.call,
+            is_online=lambda: self.is_online,
+            # A start names the reservation it fulfils (and uses it up).
+            claim_reservation=self.device.claim_reservation,
+        )
+        self._offer_charging_api()
         # Set once the charger is online for the first time (session plans wait for it).
         self.ever_online = asyncio.Event()
         self._in_lifecycle = False
@@ -214,6 +223,27 @@ class SimulatedCharger(TransactionMessages):
         self._tasks: set[asyncio.Task[Any]] = set()
         # Set when the CSMS changes the heartbeat interval, so the waiting heartbeat re-times.
         self._heartbeat_changed = asyncio.Event()
+
+    def _offer_charging_api(self) -> None:
+        """The charging API and state under the charger's own names, as tests, session plans
+        and scripts use them: the collaborator's very objects, not copies."""
+        charging = self.charging
+        self.meters = charging.meters
+        self.connector_status = charging.connector_status
+        self.transactions = charging.transactions
+        self.meter = charging.meter
+        self.find_transaction = charging.find_transaction
+        self.transaction_on = charging.transaction_on
+        self.forget_transaction = charging.forget_transaction
+        self.resolve_transaction_id = charging.resolve_transaction_id
+        self.start_authorization = charging.start_authorization
+        self.set_connector_status = charging.set_connector_status
+        self.authorize = charging.authorize
+        self.start_transaction = charging.start_transaction
+        self.meter_values = charging.meter_values
+        self.stop_transaction = charging.stop_transaction
+        self.new_transaction_id = charging.new_transaction_id
+        self.transaction_event = charging.transaction_event
 
     # ----- connection -------------------------------------------------------------------
 
@@ -527,23 +557,6 @@ class SimulatedCharger(TransactionMessages):
         self.heartbeat_interval_s = seconds
         self._heartbeat_changed.set()
 
-    async def start_transaction(
-        self,
-        connector_id: int,
-        id_tag: str,
-        meter_start: int | None = None,
-        reservation_id: int | None = None,
-        *,
-        timestamp: str | None = None,
-    ) -> int:
-        """See TransactionMessages.start_transaction. Without a reservation_id, a reservation
-        this charger holds for the connector (or connector 0) and id tag is named and used up."""
-        if reservation_id is None:
-            reservation_id = self.device.claim_reservation(connector_id, id_tag)
-        return await super().start_transaction(
-            connector_id, id_tag, meter_start, reservation_id, timestamp=timestamp
-        )
-
     async def status_notification(
         self,
         connector_id: int,
@@ -559,6 +572,37 @@ class SimulatedCharger(TransactionMessages):
         connector = ConnectorRef(connector_id=connector_id, evse_id=evse_id)
         payload = self.profile.status_notification(connector, status, error_code)
         return await self.call("StatusNotification", payload)
+
+    async def run_session(
+        self,
+        connector_id: int,
+        id_tag: str,
+        duration_s: float,
+        meter_interval_s: float,
+        *,
+        authorize: bool = True,
+        stop_reason: str = "Local",
+        stop: asyncio.Event | None = None,
+    ) -> sessions.SessionResult:
+        """One whole charging session on a connector (see simulator.sessions.run_session)."""
+        return await sessions.run_session(
+            self.charging,
+            connector_id,
+            id_tag,
+            duration_s,
+            meter_interval_s,
+            authorize=authorize,
+            stop_reason=stop_reason,
+            stop=stop,
+        )
+
+    async def flush_offline_queue(self) -> None:
+        """Deliver the queued transaction messages now (run() does it after every boot)."""
+        await self.offline_queue.flush()
+
+    async def replay_acknowledged(self, count: int | None = 1) -> int:
+        """Send the last `count` acknowledged transaction messages again (see OfflineQueue)."""
+        return await self.offline_queue.replay_acknowledged(count)
 
     # ----- connection faults -----------------------------------------------------------
 

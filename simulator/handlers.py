@@ -1,29 +1,26 @@
-"""Registry of handlers for CALLs the CSMS sends to a charger.
+"""The table of handlers a charger answers the CALLs of a CSMS with.
 
-A handler receives the charger and the CALL payload and returns the CALLRESULT payload, or
-raises CallErrorReply to answer with a CALLERROR. Actions without a handler are answered
-with NotImplemented (spelled the same in 1.6 and 2.0.1).
+A handler receives the charger (as a ChargerApi) and the CALL payload and returns the
+CALLRESULT payload, or raises CallErrorReply to answer with a CALLERROR. Actions without a
+handler are answered with NotImplemented (spelled the same in 1.6 and 2.0.1).
 
-`default_handlers()` answers every command of simulator/command_handlers.py as a working
+`default_handlers()` answers every command of simulator/command_handlers/ as a working
 charger would; `default_handlers(accept=False)` refuses them all and
-`default_handlers(reject={"Reset"})` only those named. `HandlerRegistry()` is empty: every
-command gets NotImplemented.
+`default_handlers(reject={"Reset"})` only those named. `CommandHandlerTable()` is empty:
+every command gets NotImplemented.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from simulator.command_handlers import COMMANDS
+from simulator.command_handlers import COMMANDS, ChargerApi
 
-if TYPE_CHECKING:
-    from simulator.charger import SimulatedCharger
-
-ActionHandler = Callable[["SimulatedCharger", dict[str, Any]], Awaitable[dict[str, Any]]]
+ActionHandler = Callable[[ChargerApi, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-class HandlerRegistry:
+class CommandHandlerTable:
     """Handlers by (protocol, action); a handler registered without protocol serves both."""
 
     def __init__(self) -> None:
@@ -52,7 +49,7 @@ class HandlerRegistry:
         return self._handlers.get((protocol, action)) or self._handlers.get((None, action))
 
 
-def default_handlers(*, accept: bool = True, reject: Collection[str] = ()) -> HandlerRegistry:
+def default_handlers(*, accept: bool = True, reject: Collection[str] = ()) -> CommandHandlerTable:
     """The command handlers of a charger that behaves like a real one (1.6 and 2.0.1).
 
     accept=False makes it refuse every command; `reject` names the actions it refuses while
@@ -64,9 +61,9 @@ def default_handlers(*, accept: bool = True, reject: Collection[str] = ()) -> Ha
     unknown = set(reject) - known
     if unknown:
         raise ValueError(f"no default handler for {', '.join(sorted(unknown))}")
-    registry = HandlerRegistry()
+    table = CommandHandlerTable()
     for protocol, commands in COMMANDS.items():
         for action, command in commands.items():
             refused = not accept or action in reject
-            registry.register(action, command.refuse if refused else command.answer, protocol)
-    return registry
+            table.register(action, command.refuse if refused else command.answer, protocol)
+    return table

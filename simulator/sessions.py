@@ -10,17 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from simulator.errors import CallErrorReceived, ConnectionLost, ResponseTimeout
-from simulator.offline_queue import START_FAILED, QueuedMessage
+from simulator.offline_queue import START_FAILED
 from simulator.protocols import authorization_status
-
-if TYPE_CHECKING:
-    from simulator.stats import Stats
-    from simulator.transaction_messages import TransactionMessages
+from simulator.session_log import SessionMessage, recording
+from simulator.stats import Stats
+from simulator.transaction_messages import TransactionId, TransactionMessages
 
 log = logging.getLogger("simulator.sessions")
 
@@ -31,51 +29,6 @@ REJECTED = "Rejected"
 DEAUTHORIZED = "DeAuthorized"
 # The start was answered with a CALLERROR or given up: no transaction exists at the CSMS.
 FAILED = "Failed"
-
-# 2.0.1 triggerReason of an Ended event, by stoppedReason.
-ENDED_TRIGGERS = {
-    "Local": "StopAuthorized",
-    "EVDisconnected": "EVCommunicationLost",
-    "Remote": "RemoteStop",
-    "DeAuthorized": "Deauthorized",
-    "EnergyLimitReached": "EnergyLimitReached",
-    "TimeLimitReached": "TimeLimitReached",
-    "ImmediateReset": "ResetCommand",
-}
-
-TransactionId = int | str
-
-
-@dataclass
-class ActiveTransaction:
-    """A transaction the charger has started and not stopped yet."""
-
-    # The id the caller holds: 1.6 the CSMS's id, or the placeholder while the start is queued.
-    transaction_id: TransactionId
-    connector_id: int
-    id_tag: str | None
-    meter_start_wh: int
-    # 2.0.1: the seqNo of the next TransactionEvent.
-    next_seq_no: int = 0
-
-
-@dataclass(eq=False)
-class SessionMessage:
-    """A message a session sent or queued, with the answer once there is one."""
-
-    action: str
-    payload: dict[str, Any]
-    queued: QueuedMessage | None = None
-    answer: dict[str, Any] | None = None
-
-    @property
-    def offline(self) -> bool:
-        """Created while the charger was offline (delivered later, if at all)."""
-        return self.queued is not None and self.queued.offline
-
-    @property
-    def response(self) -> dict[str, Any] | None:
-        return self.queued.response if self.queued is not None else self.answer
 
 
 @dataclass
@@ -110,21 +63,6 @@ class SessionResult:
         return [message.action for message in self.messages]
 
 
-# The message list of the session running in the current task (None outside sessions), so the
-# charger's message methods can record into it without an extra parameter on each of them.
-_recorder: ContextVar[list[SessionMessage] | None] = ContextVar("session_messages", default=None)
-
-
-def record(
-    action: str, payload: dict[str, Any], queued: QueuedMessage | None = None
-) -> SessionMessage:
-    message = SessionMessage(action, payload, queued)
-    messages = _recorder.get()
-    if messages is not None:
-        messages.append(message)
-    return message
-
-
 async def run_session(
     charger: TransactionMessages,
     connector_id: int,
@@ -136,29 +74,38 @@ async def run_session(
     stop_reason: str = "Local",
     stop: asyncio.Event | None = None,
 ) -> SessionResult:
-    """See SimulatedCharger.run_session."""
+    """One whole charging session on a connector (2.0.1: EVSE).
+
+    1.6: StatusNotification Preparing, Authorize (if `authorize`; a rejected tag ends the
+    session with no transaction), StartTransaction, Charging, MeterValues every
+    meter_interval_s, StopTransaction with the final reading, Finishing, Available.
+    2.0.1: Occupied, Authorize, TransactionEvent Started / Updated... / Ended, Available.
+    A start the CSMS answers with a status other than Accepted is stopped at once with
+    reason DeAuthorized (also when that answer comes later, from the offline queue).
+    The session ends after duration_s or as soon as `stop` is set, and carries on while
+    offline: its transaction messages are then queued.
+    """
     if duration_s < 0 or meter_interval_s <= 0:
         raise ValueError("duration_s must be >= 0 and meter_interval_s > 0")
     charger.meter(connector_id)  # refuses an unknown connector
     if charger.transaction_on(connector_id) is not None:
         raise ValueError(f"connector {connector_id} already has a transaction")
     result = SessionResult(connector_id, id_tag)
-    token = _recorder.set(result.messages)
     charger.stats.sessions_started += 1
     flow = _session_16 if charger.protocol == "ocpp1.6" else _session_201
     try:
-        await flow(
-            charger,
-            result,
-            _Timing(duration_s, meter_interval_s, stop),
-            authorize=authorize,
-            stop_reason=stop_reason,
-        )
+        with recording(result.messages):
+            await flow(
+                charger,
+                result,
+                _Timing(duration_s, meter_interval_s, stop),
+                authorize=authorize,
+                stop_reason=stop_reason,
+            )
     except BaseException:
         result.outcome = FAILED
         raise
     finally:
-        _recorder.reset(token)
         _count(charger.stats, result)
     log.info(
         "%s session on connector %d %s: transaction %s, %.3f kWh (%s)",

@@ -1,23 +1,22 @@
 """What a charger says about charging: authorization, transactions, meter readings.
 
-Mixed into SimulatedCharger, which provides the connection (call, is_online) and the state
-declared below. Transaction messages go through the charger's OfflineQueue, online or not.
+The charger holds one `TransactionMessages` (`charger.charging`) and hands it what it needs of
+the connection: `call` to send a CALL and `is_online` to tell whether messages go out now.
+Transaction messages go through the charger's OfflineQueue, online or not.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from simulator import sessions
 from simulator.errors import CallErrorReceived, ConnectionLost, ResponseTimeout, SimulatorError
 from simulator.frames import utc_timestamp
 from simulator.meter import ConnectorMeter, MeterSample
-from simulator.offline_queue import OfflineQueue, QueuedMessage
+from simulator.offline_queue import CallFunction, OfflineQueue, QueuedMessage
 from simulator.protocols import (
     RFID_CARD,
     ConnectorRef,
@@ -26,13 +25,7 @@ from simulator.protocols import (
     ProtocolProfile,
     authorization_status,
 )
-from simulator.sessions import (
-    ENDED_TRIGGERS,
-    ActiveTransaction,
-    SessionResult,
-    TransactionId,
-    record,
-)
+from simulator.session_log import record
 from simulator.stats import Stats
 
 # State of charge a DC session starts from (drawn uniformly).
@@ -43,6 +36,33 @@ EVENT_METER_CONTEXT = {
     "Updated": "Sample.Periodic",
     "Ended": "Transaction.End",
 }
+# 2.0.1 triggerReason of an Ended event, by stoppedReason.
+ENDED_TRIGGERS = {
+    "Local": "StopAuthorized",
+    "EVDisconnected": "EVCommunicationLost",
+    "Remote": "RemoteStop",
+    "DeAuthorized": "Deauthorized",
+    "EnergyLimitReached": "EnergyLimitReached",
+    "TimeLimitReached": "TimeLimitReached",
+    "ImmediateReset": "ResetCommand",
+}
+
+TransactionId = int | str
+# Names the reservation a start on (connector, id tag) uses up, if any.
+ReservationClaim = Callable[[int, str], int | None]
+
+
+@dataclass
+class ActiveTransaction:
+    """A transaction the charger has started and not stopped yet."""
+
+    # The id the caller holds: 1.6 the CSMS's id, or the placeholder while the start is queued.
+    transaction_id: TransactionId
+    connector_id: int
+    id_tag: str | None
+    meter_start_wh: int
+    # 2.0.1: the seqNo of the next TransactionEvent.
+    next_seq_no: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,29 +74,49 @@ class TransactionEventResult:
     offline: bool
 
 
+def _no_reservation(connector_id: int, id_tag: str) -> int | None:
+    return None
+
+
 class TransactionMessages:
-    """Authorize, StartTransaction, MeterValues, StopTransaction, TransactionEvent, sessions."""
+    """Authorize, StartTransaction, MeterValues, StopTransaction, TransactionEvent and
+    StatusNotification of one charger, with the connector statuses and open transactions
+    they change."""
 
-    charge_point_id: str
-    protocol: str
-    profile: ProtocolProfile
-    connectors: int
-    stats: Stats
-    meters: dict[int, ConnectorMeter]
-    # Last status of each connector (2.0.1: of each EVSE), reported again after reconnects.
-    connector_status: dict[int, str]
-    # Open transactions by the id their starter holds.
-    transactions: dict[TransactionId, ActiveTransaction]
-    offline_queue: OfflineQueue
+    def __init__(
+        self,
+        charge_point_id: str,
+        profile: ProtocolProfile,
+        meters: dict[int, ConnectorMeter],
+        offline_queue: OfflineQueue,
+        stats: Stats,
+        *,
+        call: CallFunction,
+        is_online: Callable[[], bool],
+        claim_reservation: ReservationClaim = _no_reservation,
+    ) -> None:
+        """meters: one per connector (2.0.1: EVSE), numbered from 1. call sends a CALL and
+        returns the answer; is_online tells whether messages go out now (else transaction
+        messages queue up and others fail); claim_reservation picks the reservation a 1.6
+        start uses when the caller names none."""
+        self.charge_point_id = charge_point_id
+        self.profile = profile
+        self.protocol: str = profile.name
+        self.connectors = len(meters)
+        self.meters = meters
+        self.offline_queue = offline_queue
+        self.stats = stats
+        # Last status of each connector (2.0.1: of each EVSE), reported again after reconnects.
+        self.connector_status: dict[int, str] = {}
+        # Open transactions by the id their starter holds.
+        self.transactions: dict[TransactionId, ActiveTransaction] = {}
+        self._call = call
+        self._is_online = is_online
+        self._claim_reservation = claim_reservation
 
-    if TYPE_CHECKING:
-
-        @property
-        def is_online(self) -> bool: ...
-
-        async def call(
-            self, action: str, payload: dict[str, Any], timeout_s: float | None = None
-        ) -> dict[str, Any]: ...
+    @property
+    def is_online(self) -> bool:
+        return self._is_online()
 
     def meter(self, connector_id: int) -> ConnectorMeter:
         """The energy meter of a connector (2.0.1: of an EVSE), numbered from 1."""
@@ -133,7 +173,7 @@ class TransactionMessages:
         )
         message = record("StatusNotification", payload)
         try:
-            message.answer = await self.call("StatusNotification", payload)
+            message.answer = await self._call("StatusNotification", payload)
         except (ConnectionLost, ResponseTimeout, CallErrorReceived):
             return False
         return True
@@ -148,7 +188,7 @@ class TransactionMessages:
             raise ConnectionLost("not online")
         payload = self.profile.authorize(id_tag)
         message = record("Authorize", payload)
-        response = await self.call("Authorize", payload)
+        response = await self._call("Authorize", payload)
         message.answer = response
         if authorization_status(response) != "Accepted":
             self.stats.id_tag_rejections += 1
@@ -171,8 +211,12 @@ class TransactionMessages:
         meter starts charging; meterStart defaults to its register. The idTagInfo status of
         the answer is in start_authorization(); a status other than Accepted is counted (the
         caller should stop with reason DeAuthorized, as run_session does).
+        Without a reservation_id, a reservation the charger holds for the connector (or
+        connector 0) and id tag is named and used up.
         Raises CallErrorReceived on a CALLERROR (then there is no transaction).
         """
+        if reservation_id is None:
+            reservation_id = self._claim_reservation(connector_id, id_tag)
         profile = self._edition(Ocpp16, "StartTransaction")
         meter = self.meter(connector_id)
         start_wh = int(meter.register_wh) if meter_start is None else meter_start
@@ -229,7 +273,7 @@ class TransactionMessages:
             if not self.is_online:
                 raise ConnectionLost("not online")
             message = record("MeterValues", payload)
-            message.answer = await self.call("MeterValues", payload)
+            message.answer = await self._call("MeterValues", payload)
             return message.answer
         return self._outcome(await self._submit("MeterValues", payload))
 
@@ -362,47 +406,6 @@ class TransactionMessages:
                 self.forget_transaction(transaction_id)
             raise message.error
         return TransactionEventResult(transaction_id, seq_no, message.response, offline)
-
-    async def run_session(
-        self,
-        connector_id: int,
-        id_tag: str,
-        duration_s: float,
-        meter_interval_s: float,
-        *,
-        authorize: bool = True,
-        stop_reason: str = "Local",
-        stop: asyncio.Event | None = None,
-    ) -> SessionResult:
-        """One whole charging session on a connector (2.0.1: EVSE).
-
-        1.6: StatusNotification Preparing, Authorize (if `authorize`; a rejected tag ends the
-        session with no transaction), StartTransaction, Charging, MeterValues every
-        meter_interval_s, StopTransaction with the final reading, Finishing, Available.
-        2.0.1: Occupied, Authorize, TransactionEvent Started / Updated... / Ended, Available.
-        A start the CSMS answers with a status other than Accepted is stopped at once with
-        reason DeAuthorized (also when that answer comes later, from the offline queue).
-        The session ends after duration_s or as soon as `stop` is set, and carries on while
-        offline: its transaction messages are then queued.
-        """
-        return await sessions.run_session(
-            self,
-            connector_id,
-            id_tag,
-            duration_s,
-            meter_interval_s,
-            authorize=authorize,
-            stop_reason=stop_reason,
-            stop=stop,
-        )
-
-    async def flush_offline_queue(self) -> None:
-        """Deliver the queued transaction messages now (run() does it after every boot)."""
-        await self.offline_queue.flush()
-
-    async def replay_acknowledged(self, count: int | None = 1) -> int:
-        """Send the last `count` acknowledged transaction messages again (see OfflineQueue)."""
-        return await self.offline_queue.replay_acknowledged(count)
 
     async def _submit(
         self,

@@ -13,14 +13,14 @@ from shared.commands.engine import CommandError
 from shared.config import get_settings
 from simulator import SimulatedCharger
 from simulator.errors import CallErrorReply
-from simulator.handlers import HandlerRegistry
+from simulator.handlers import CommandHandlerTable
 from tests.e2e.conftest import run
 
 pytestmark = pytest.mark.e2e
 
 
-def charger_handlers() -> HandlerRegistry:
-    handlers = HandlerRegistry()
+def charger_handlers() -> CommandHandlerTable:
+    handlers = CommandHandlerTable()
 
     @handlers.handler("Reset")
     async def reset(cp, payload):

@@ -11,9 +11,9 @@ from simulator import (
     Backoff,
     CallErrorReceived,
     CallErrorReply,
+    CommandHandlerTable,
     ConnectionLost,
     ConnectionRefused,
-    HandlerRegistry,
     ResponseTimeout,
     SimulatedCharger,
     SubprotocolMismatch,
@@ -209,7 +209,7 @@ async def test_csms_calls_without_handler_get_not_implemented(protocol):
     async with (
         ScriptedCsms() as csms,
         SimulatedCharger(
-            csms.url, "CP-1", protocol=protocol, handlers=HandlerRegistry()
+            csms.url, "CP-1", protocol=protocol, handlers=CommandHandlerTable()
         ) as charger,
     ):
         answer = await csms.send_call("CP-1", "Reset", {"type": "Hard"})
@@ -222,7 +222,7 @@ async def test_csms_calls_without_handler_get_not_implemented(protocol):
 
 @async_test
 async def test_registered_handlers_answer_csms_calls():
-    handlers = HandlerRegistry()
+    handlers = CommandHandlerTable()
 
     @handlers.handler("Reset")
     async def reset(charger, payload):

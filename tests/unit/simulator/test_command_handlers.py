@@ -17,7 +17,7 @@ import ocpp
 import pytest
 from jsonschema.validators import validator_for  # type: ignore[import-untyped]
 
-from simulator import Backoff, HandlerRegistry, SimulatedCharger
+from simulator import Backoff, ChargerApi, CommandHandlerTable, SimulatedCharger
 from simulator.command_handlers import COMMANDS
 from simulator.handlers import default_handlers
 from tests.unit.simulator.schemas import SCHEMA_DIRS, assert_valid_request
@@ -78,7 +78,7 @@ class Bench:
 async def bench(
     protocol: str = V16,
     *,
-    handlers: HandlerRegistry | None = None,
+    handlers: CommandHandlerTable | None = None,
     responder: TransactionResponder | None = None,
     connectors: int = 2,
 ) -> AsyncIterator[Bench]:
@@ -253,7 +253,7 @@ async def test_reject_names_the_refused_actions_and_an_empty_registry_implements
     async with bench(handlers=default_handlers(reject={"Reset"})) as b:
         assert await b.send("Reset", {"type": "Hard"}) == {"status": "Rejected"}
         assert await b.send("ClearCache", {}) == {"status": "Accepted"}
-    async with bench(handlers=HandlerRegistry()) as b:
+    async with bench(handlers=CommandHandlerTable()) as b:
         frame = await b.csms.send_call("CP-1", "ClearCache", {})
     assert frame[2] == "NotImplemented"
     with pytest.raises(ValueError, match="MakeCoffee"):
@@ -261,7 +261,7 @@ async def test_reject_names_the_refused_actions_and_an_empty_registry_implements
 
 
 def test_a_handler_registered_later_replaces_the_default():
-    async def refuse_softly(cp: SimulatedCharger, payload: dict[str, Any]) -> dict[str, Any]:
+    async def refuse_softly(cp: ChargerApi, payload: dict[str, Any]) -> dict[str, Any]:
         return {"status": "Rejected"}
 
     for protocol in (V16, V201):
