@@ -93,6 +93,7 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
         cold_start,
         command_round_trip,
         cost_model,
+        costs,
         cpu,
         local_load,
         stack_facts,
@@ -115,7 +116,7 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
     results["aws_calls"] = _timed("AWS calls", lambda: {"steps": aws_calls.run()})
     results["cost_model"] = _timed(
         "cost model",
-        lambda: cost_model.run(
+        lambda: costs.run(
             results["aws_calls"]["steps"],
             cost_model.cpu_by_step(results["cpu"]["messages"], results["cpu"]["routes"]),
             stack_facts.load(),

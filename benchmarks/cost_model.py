@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -725,49 +725,3 @@ def cpu_by_step(cpu: Mapping[str, Any], routes: Mapping[str, Any]) -> dict[str, 
     values = {name: float(row["platform"]["median_us"]) for name, row in cpu.items()}
     values.update({name: float(row["median_us"]) for name, row in routes.items()})
     return values
-
-
-def run(
-    aws_calls: Mapping[str, Mapping[str, Any]],
-    cpu_us: Mapping[str, float],
-    facts: StackFacts,
-    prices: Prices | None = None,
-    assumptions: Assumptions | None = None,
-    profiles: Iterable[Profile] = PROFILES,
-) -> dict[str, Any]:
-    from benchmarks.cost_levers import alternative_costs, lever_savings
-
-    prices = prices or Prices()
-    assumptions = assumptions or Assumptions()
-    measured = measured_actions(aws_calls, cpu_us)
-    results = {
-        profile.name: {
-            **charger_month(profile, measured, facts, prices, assumptions),
-            "lever_savings_usd": lever_savings(profile, measured, facts, prices, assumptions),
-            "alternative_costs_usd": alternative_costs(
-                profile, measured, facts, prices, assumptions
-            ),
-        }
-        for profile in profiles
-    }
-    shards = max(r["volumes"]["kinesis_shards"] for r in results.values())
-    fixed = fixed_monthly(facts, prices, assumptions, shards)
-    return {
-        "prices_read_on": PRICES_READ_ON,
-        "region": REGION,
-        "chargers": assumptions.chargers,
-        "sample_usd_per_charger_month": SAMPLE_USD_PER_CHARGER_MONTH,
-        "stack": {
-            "source": facts.source,
-            "alarms": facts.alarms,
-            "alarms_source": facts.alarms_source,
-            "notes": list(facts.notes),
-        },
-        "fixed_monthly_usd": {k: round(v, 2) for k, v in fixed.items()},
-        "fixed_monthly_total_usd": round(sum(fixed.values()), 2),
-        "assumptions": {
-            k: (dict(v) if isinstance(v, Mapping) else v)
-            for k, v in dataclasses.asdict(assumptions).items()
-        },
-        "profiles": results,
-    }

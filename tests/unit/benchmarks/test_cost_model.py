@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks import cost_levers
+from benchmarks import cost_levers, costs
 from benchmarks import cost_model as cm
 from benchmarks.stack_facts import FunctionFacts, StackFacts, access_log_line_bytes
 
@@ -293,3 +293,18 @@ def test_re_announced_statuses_publish_nothing_and_take_the_status_cpu():
     # No sessions: the 360 re-announced statuses are billed as messages, not as events.
     assert result["volumes"]["eventbridge_events"] == 0
     assert result["volumes"]["websocket_messages"] == 2 * (4800 + 360)
+
+
+def test_the_cost_section_prices_each_profile_with_its_levers_and_alternatives():
+    rows = {name: {"function": action.function} for name, action in measured().items()}
+    section = costs.run(rows, {}, quiet_stack(), profiles=(WF,))
+    (profile,) = section["profiles"].values()
+    expected = cm.charger_month(WF, measured(), quiet_stack())
+    assert profile["usd_total"] == expected["usd_total"]
+    assert profile["lever_savings_usd"] == cost_levers.lever_savings(WF, measured(), quiet_stack())
+    assert profile["alternative_costs_usd"] == cost_levers.alternative_costs(
+        WF, measured(), quiet_stack()
+    )
+    assert section["fixed_monthly_total_usd"] == round(
+        sum(section["fixed_monthly_usd"].values()), 2
+    )
