@@ -2,7 +2,7 @@
 
 Alarms go to one SNS topic (KMS-encrypted, TLS only) with an optional e-mail subscription.
 The application metrics are Powertools EMF metrics in namespace "Csms" with dimension
-service=csms (see docs/adr/0007-infrastructure.md for the list the functions emit).
+service=csms (see docs/adr/0017-monitoring.md for the list the functions emit).
 """
 
 from __future__ import annotations

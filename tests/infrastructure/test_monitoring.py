@@ -23,7 +23,7 @@ from tests.infrastructure.template_queries import (
 
 pytestmark = pytest.mark.infrastructure
 
-ADR = PROJECT_ROOT / "docs" / "adr" / "0007-infrastructure.md"
+ADR = PROJECT_ROOT / "docs" / "adr" / "0017-monitoring.md"
 
 
 def _flatten(value: Any) -> str:
