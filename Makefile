@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt requirements/lambda.txt | cksum | cut -d' ' -f1)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test lint format synth bench lock clean
+.PHONY: run test lint format synth bench docs lock clean
 
 $(STAMP): requirements/dev.txt requirements/lambda.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ synth: $(STAMP)
 ## bench: benchmarks -> benchmarks/results/latest.json and BENCHMARKS.md
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+## docs: regenerate what docs/ derives from the code (action index, event schemas)
+docs: $(STAMP)
+	$(BIN)/python -m devtools.action_index > docs/actions.md
+	$(BIN)/python -m shared.models.event_catalogue > docs/events.schema.json
 
 ## lock: re-pin requirements/*.txt from requirements/*.in
 lock: $(STAMP)

@@ -114,6 +114,10 @@ class Router:
     def actions(self, version: OcppVersion) -> list[str]:
         return sorted(action for (v, action) in self._handlers if v is version)
 
+    def handler(self, version: OcppVersion, action: str) -> CallHandler | None:
+        """The handler registered for an action (None: answered NotImplemented)."""
+        return self._handlers.get((version, action))
+
     def handle(self, ctx: MessageContext, raw: str, outcome: Outcome | None = None) -> str | None:
         """The reply frame for `raw` (None when nothing must be sent back)."""
         outcome = outcome if outcome is not None else Outcome()

@@ -117,6 +117,12 @@ class OcppSchemas:
             / _schema_file_name(version, action, kind)
         )
 
+    def actions(self, version: OcppVersion) -> list[str]:
+        """Every action the version's official schemas define (either direction)."""
+        folder = self._root / _SCHEMA_DIRS[version] / "schemas"
+        suffix = "Response.json"
+        return sorted(path.name[: -len(suffix)] for path in folder.glob(f"*{suffix}"))
+
     def has_schema(self, version: OcppVersion, action: str, kind: PayloadKind = "request") -> bool:
         """Whether the action has a schema; answered from the file system, nothing compiled."""
         key = (version, action, kind)

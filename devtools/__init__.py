@@ -1,0 +1,1 @@
+"""Developer tools that generate documentation from the code (never shipped)."""
