@@ -110,7 +110,7 @@ class ChargerAdmin:
         try:
             live = self.connections.describe(record.connection_id)
         except Exception:
-            # The registry still answers; only the live view is missing.
+            # The charger record still answers; only the live view is missing.
             logger.warning(
                 "connection lookup failed",
                 exc_info=True,
