@@ -147,7 +147,16 @@ class Router:
 
         if isinstance(frame, CallResult | CallError):
             outcome.action = "Reply"
-            self.reply_handler(_with_id(ctx, frame.message_id), frame)
+            try:
+                self.reply_handler(_with_id(ctx, frame.message_id), frame)
+            except Exception:
+                # Never answered, whatever happened: a CALLERROR to a CALLRESULT is a protocol
+                # violation. The command it answers runs into its deadline instead.
+                outcome.error = ErrorKind.INTERNAL_ERROR.value
+                logger.exception(
+                    "reply from a charger could not be processed",
+                    extra={"chargePointId": ctx.charge_point_id, "messageId": frame.message_id},
+                )
             return None
         return self._handle_call(_with_id(ctx, frame.message_id), frame, outcome)
 

@@ -163,6 +163,17 @@ def test_replies_go_to_the_reply_handler_and_are_not_answered():
     ]
 
 
+def test_a_reply_whose_processing_fails_is_still_never_answered():
+    def storage_down(_ctx, _frame):
+        raise RuntimeError("DynamoDB unavailable")
+
+    r = Router(reply_handler=storage_down)
+    for raw in ('[3,"x1",{"status":"Accepted"}]', '[4,"x2","NotSupported","",{}]'):
+        outcome = Outcome()
+        assert r.handle(ctx(), raw, outcome) is None
+        assert (outcome.action, outcome.error) == ("Reply", "InternalError")
+
+
 def test_only_actions_with_a_request_schema_can_be_routed():
     with pytest.raises(ValueError, match="not an OCPP"):
         Router().route(V16, "MakeCoffee", heartbeat)
