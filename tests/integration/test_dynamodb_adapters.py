@@ -2,12 +2,17 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from botocore.exceptions import ClientError
 
 from shared.adapters.dynamodb.chargers import DynamoChargerRepository
 from shared.adapters.dynamodb.connections import DynamoConnectionRepository
 from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
+from shared.adapters.dynamodb.energy import DynamoEnergyLedger
+from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
 from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.connection import ConnectionRecord, ConnectorStatus
+from shared.models.transaction import TransactionRecord
+from tests.faults import Fault, injected
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -98,3 +103,63 @@ def test_status_is_ordered_by_receipt_and_returns_the_previous_one(aws_env, dyna
     connectors.apply_status(status("Occupied", 100, error=None, connector=1, evse=2))
     listed = {s.connector_key: s.status for s in connectors.list_for("CP1")}
     assert listed == {"1": "Charging", "2/1": "Occupied"}
+
+
+def _ledger_with_a_session(aws_env, dynamodb) -> DynamoEnergyLedger:
+    DynamoTransactionRepository(
+        dynamodb, aws_env.transactions_table, aws_env.connectors_table
+    ).create(TransactionRecord("CP1", "T1", status="completed"))
+    return DynamoEnergyLedger(dynamodb, aws_env.transactions_table, aws_env.energy_daily_table)
+
+
+def test_only_a_failed_condition_means_already_done(aws_env, dynamodb) -> None:
+    ledger = _ledger_with_a_session(aws_env, dynamodb)
+    assert ledger.add_session_once("CP1", "T1", "2030-01-01", 10) is True
+    # The real second attempt fails on the session's marker: that is "already done".
+    assert ledger.add_session_once("CP1", "T1", "2030-01-01", 10) is False
+    assert ledger.days("CP1", "2030-01-01", "2030-01-01")[0].energy_wh == 10
+
+
+@pytest.mark.parametrize(
+    "reasons",
+    [
+        [{"Code": "TransactionConflict"}, {"Code": "None"}],
+        [{"Code": "None"}, {"Code": "ThrottlingError"}],
+        [{"Code": "ConditionalCheckFailed"}, {"Code": "TransactionConflict"}],
+        [],
+    ],
+)
+def test_a_transaction_cancelled_for_another_reason_raises_and_is_retried(
+    aws_env, dynamodb, reasons
+) -> None:
+    ledger = _ledger_with_a_session(aws_env, dynamodb)
+    fault = Fault(
+        "TransactWriteItems",
+        code="TransactionCanceledException",
+        response={"CancellationReasons": reasons},
+    )
+    with injected(dynamodb, fault), pytest.raises(ClientError):
+        ledger.add_session_once("CP1", "T1", "2030-01-01", 10)
+    # Nothing was counted, and the redelivered event adds the energy once.
+    assert ledger.days("CP1", "2030-01-01", "2030-01-01") == []
+    assert ledger.add_session_once("CP1", "T1", "2030-01-01", 10) is True
+    assert ledger.days("CP1", "2030-01-01", "2030-01-01")[0].sessions == 1
+
+
+def test_a_cancellation_on_conditions_alone_is_already_done(aws_env, dynamodb) -> None:
+    ledger = _ledger_with_a_session(aws_env, dynamodb)
+    reasons = [{"Code": "ConditionalCheckFailed"}, {"Code": "None"}]
+    fault = Fault(
+        "TransactWriteItems",
+        code="TransactionCanceledException",
+        response={"CancellationReasons": reasons},
+    )
+    with injected(dynamodb, fault):
+        assert ledger.add_session_once("CP1", "T1", "2030-01-01", 10) is False
+
+
+def test_throttling_of_a_single_conditional_write_raises(aws_env, dynamodb) -> None:
+    chargers = DynamoChargerRepository(dynamodb, aws_env.chargers_table)
+    with injected(dynamodb, Fault("PutItem")), pytest.raises(ClientError):
+        chargers.create(ChargerRecord("CP-T"))
+    assert chargers.create(ChargerRecord("CP-T")) is True

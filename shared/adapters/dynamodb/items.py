@@ -98,12 +98,23 @@ def conditional(call: Any, **kwargs: Any) -> dict[str, Any] | None:
     """Run a conditional DynamoDB write; None when its condition did not hold.
 
     Every write that could race with another Lambda is conditional, and "the condition failed"
-    is an answer (a replay, a newer state), not an error; anything else is raised.
+    is an answer (a replay, a newer state), not an error. Only that: a transaction cancelled for
+    a conflict, throttling or any other reason raises, so that the work is retried rather than
+    taken as already done.
     """
     try:
         response: dict[str, Any] = call(**kwargs)
     except Exception as exc:
-        if error_code(exc) in (CONDITION_FAILED, TRANSACTION_CANCELED):
+        code = error_code(exc)
+        if code == CONDITION_FAILED or (code == TRANSACTION_CANCELED and _condition_only(exc)):
             return None
         raise
     return response
+
+
+def _condition_only(exc: Exception) -> bool:
+    """Whether a cancelled transaction failed on conditions alone (CancellationReasons: one per
+    item, "None" for the items that were fine)."""
+    reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+    codes = {str(reason.get("Code", "None")) for reason in reasons}
+    return "ConditionalCheckFailed" in codes and codes <= {"ConditionalCheckFailed", "None"}
