@@ -5,6 +5,8 @@ Every detail carries `version` so consumers can evolve; docs/events.md is the ca
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,9 +35,23 @@ class DomainEvent:
     time: datetime
     detail: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def event_id(self) -> str:
+        """Stable: the same change gives the same id however often it is published (a replayed
+        message re-runs its follow-ups), so consumers can tell a repeat from a new event."""
+        content = json.dumps(
+            [self.detail_type, self.charge_point_id, self.detail],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=True,
+            default=str,
+        )
+        return hashlib.sha256(content.encode()).hexdigest()[:32]
+
     def full_detail(self) -> dict[str, Any]:
         return {
             "version": EVENT_SCHEMA_VERSION,
+            "eventId": self.event_id,
             "chargePointId": self.charge_point_id,
             **self.detail,
         }

@@ -18,6 +18,9 @@ class EventDetail(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: Literal["1"]
+    # The same for every publication of one change (a replay re-publishes): consumers that
+    # must act once deduplicate on it.
+    eventId: str
     chargePointId: str
 
 
