@@ -25,6 +25,7 @@ from shared.api.operator_auth import AccessDenied, require_operator
 from shared.api.routes import chargers, commands, id_tags, meta, sessions
 from shared.bootstrap import Services
 from shared.gateway.requests import header
+from shared.ocpp.framing import without_lone_surrogates
 
 PUBLIC_PATHS = frozenset({"/api/health", "/api/openapi.json"})
 
@@ -72,6 +73,10 @@ class OperatorApi:
             details = [{"field": "body", "message": message}]
             return _json_response(400, error_body("ValidationError", message, details))
         event = text_event
+        if _holds_lone_surrogates(event.get("body")):
+            message = "the body holds an unpaired UTF-16 surrogate (\\uD800-\\uDFFF escape)"
+            details = [{"field": "body", "message": message}]
+            return _json_response(400, error_body("ValidationError", message, details))
         self.app.append_context(operator=operator)  # type: ignore[no-untyped-call]
         return self.app.resolve(event, context)
 
@@ -82,6 +87,18 @@ def _json_or_no_body(event: dict[str, Any]) -> bool:
         return True
     media_type = (header(event, "Content-Type") or "").split(";", 1)[0].strip().lower()
     return media_type in ("", "application/json") or media_type.endswith("+json")
+
+
+def _holds_lone_surrogates(body: Any) -> bool:
+    """Whether JSON text decodes to a string no UTF-8 encoder takes (DynamoDB, a charger's
+    WebSocket): refused here rather than failing deep in a write with 500."""
+    if not isinstance(body, str) or ("\\ud" not in body and "\\uD" not in body):
+        return False
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return False  # not JSON: the resolver answers that
+    return bool(without_lone_surrogates(value) != value)
 
 
 def _with_text_body(event: dict[str, Any]) -> dict[str, Any] | None:

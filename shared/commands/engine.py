@@ -172,6 +172,16 @@ class CommandEngine:
         timeout_s = max(1, min(timeout_s, MAX_TIMEOUT_S))
         now_ms = self.clock_ms()
         message_id = str(uuid.uuid4())
+        frame = encode_call(message_id, action, payload)
+        try:
+            frame.encode("utf-8")
+        except UnicodeEncodeError:
+            # Checked before the slot is taken: a frame that cannot be sent never holds it.
+            raise CommandError(
+                400,
+                "InvalidCommand",
+                f"{action}: the payload holds an unpaired UTF-16 surrogate",
+            ) from None
         deadline_ms = now_ms + timeout_s * 1000
         if not self.commands.acquire_slot(charge_point_id, message_id, deadline_ms, now_ms):
             holder = self.commands.slot_holder(charge_point_id)
@@ -199,7 +209,7 @@ class CommandEngine:
         )
         self.commands.create(record)
         try:
-            self.sender.send(charger.connection_id, encode_call(message_id, action, payload))
+            self.sender.send(charger.connection_id, frame)
         except ConnectionGone:
             # API Gateway no longer knows the connection: the charger is gone, whatever the
             # charger record said. Mark it offline so nobody else tries.

@@ -16,6 +16,9 @@ TransactionStatus = Literal["active", "completed", "replaced", "orphan"]
 # Flags on a session whose meter readings cannot give a trustworthy energy figure.
 ANOMALY_METER_DECREASED = "MeterDecreased"  # meter reset or roll-over between start and stop
 ANOMALY_NO_METER_START = "NoMeterStart"  # 2.0.1 session ended without a start reading
+# A meterStart/meterStop that is no usable register reading (not an integer, negative, or
+# beyond shared.ocpp.fields.MAX_METER_WH): the session is kept, its energy is not computed.
+ANOMALY_METER_UNUSABLE = "MeterValueUnusable"
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,9 @@ class TransactionRecord:
     last_meter_at: str | None = None
     received_at: str | None = None
     remote_start_id: int | None = None
+    # Detail types of events stored with the session but not yet published (the outbox
+    # marker: set in the write that makes the change, cleared once the event is published).
+    unpublished: frozenset[str] = frozenset()
 
     @property
     def stopped(self) -> bool:

@@ -92,12 +92,54 @@ def _loads(raw: str | bytes) -> Any:
     return json.loads(raw)
 
 
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def _is_surrogate(char: str) -> bool:
+    return "\ud800" <= char <= "\udfff"
+
+
+def _clean_text(text: str) -> str:
+    if not any(map(_is_surrogate, text)):
+        return text
+    return "".join(REPLACEMENT_CHARACTER if _is_surrogate(c) else c for c in text)
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` with every unpaired UTF-16 surrogate replaced by U+FFFD.
+
+    JSON may escape one ("\ud800"); json decodes it into a str that no UTF-8 encoder (DynamoDB,
+    logs, hashing, the reply) accepts. Paired escapes were already joined into one character.
+    """
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_clean_text(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def _may_hold_surrogates(raw: str | bytes) -> bool:
+    """Cheap pre-check: a surrogate can only come from a \\uD800-\\uDFFF escape."""
+    marker = "\\ud" if isinstance(raw, str) else b"\\ud"
+    upper = "\\uD" if isinstance(raw, str) else b"\\uD"
+    return marker in raw or upper in raw  # type: ignore[operator]
+
+
 def parse_frame(raw: str | bytes) -> Frame:
-    """Read one OCPP-J frame; raise FrameError for anything that is not one."""
+    """Read one OCPP-J frame; raise FrameError for anything that is not one.
+
+    Unpaired surrogates in the payload become U+FFFD (every message is still processed and
+    acknowledged; a stop is never refused for a broken string). The message id is kept as sent:
+    the reply must carry it back, escaped (see `_dumps_frame`).
+    """
     try:
         frame = _loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FrameError(ErrorKind.RPC_FRAMEWORK_ERROR, "message is not valid JSON") from exc
+    if isinstance(frame, list) and len(frame) > 2 and _may_hold_surrogates(raw):
+        frame = frame[:2] + without_lone_surrogates(frame[2:])
     if not isinstance(frame, list) or not frame:
         raise FrameError(ErrorKind.RPC_FRAMEWORK_ERROR, "message is not a JSON array")
 
@@ -183,15 +225,23 @@ def _compact_encoder() -> Callable[[Any], str]:
 _dumps = _compact_encoder()
 
 
+def _dumps_frame(message_id: str, frame: list[Any]) -> str:
+    """The frame as text that is always valid UTF-8: a message id that is not plain ASCII
+    (rare; it may hold an unpaired surrogate a charger sent) is written with JSON escapes."""
+    if message_id.isascii():
+        return _dumps(frame)
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=True)
+
+
 def encode_call(message_id: str, action: str, payload: dict[str, Any]) -> str:
-    return _dumps([CALL, message_id, action, payload])
+    return _dumps_frame(message_id, [CALL, message_id, action, payload])
 
 
 def encode_call_result(message_id: str, payload: dict[str, Any]) -> str:
-    return _dumps([CALL_RESULT, message_id, payload])
+    return _dumps_frame(message_id, [CALL_RESULT, message_id, payload])
 
 
 def encode_call_error(
     message_id: str, code: str, description: str, details: dict[str, Any] | None = None
 ) -> str:
-    return _dumps([CALL_ERROR, message_id, code, description, details or {}])
+    return _dumps_frame(message_id, [CALL_ERROR, message_id, code, description, details or {}])

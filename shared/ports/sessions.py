@@ -79,9 +79,20 @@ class TransactionRepository(Protocol):
         ...
 
     def mark_replaced(
-        self, charge_point_id: str, transaction_id: str, replaced_by: str, at: str
+        self,
+        charge_point_id: str,
+        transaction_id: str,
+        replaced_by: str,
+        at: str,
+        unpublished: frozenset[str] = frozenset(),
     ) -> bool:
         """Flag an active, unstopped session as replaced by a newer start."""
+        ...
+
+    def mark_published(self, charge_point_id: str, transaction_id: str, detail_type: str) -> None:
+        """Clear the outbox marker of an event once it is published. Every write that makes a
+        change stores the record's `unpublished` detail types with it (create, record_start,
+        finish, complete_orphan, mark_replaced)."""
         ...
 
     def finish(self, record: TransactionRecord) -> bool:
@@ -110,10 +121,17 @@ class TransactionRepository(Protocol):
 
 
 class TransactionEventLog(Protocol):
-    def first_time(
+    """2.0.1 TransactionEvents whose work is done, by (station, transaction, seqNo)."""
+
+    def seen(self, charge_point_id: str, transaction_id: str, seq_no: int) -> bool:
+        """Whether the event's work was done (strongly consistent; expired means not)."""
+        ...
+
+    def record(
         self, charge_point_id: str, transaction_id: str, seq_no: int, expires_at: int
-    ) -> bool:
-        """Record (station, transaction, seqNo); False if it was seen before."""
+    ) -> None:
+        """Mark the event done: written only after its work succeeded, so a retry after a
+        fault does the work again instead of being answered and lost."""
         ...
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.models.domain_events import DATA_TRANSFER_RECEIVED, DomainEvent
+from shared.ocpp.fields import text
 from shared.ocpp.router import MessageContext, Router
 from shared.ocpp.versions import OcppVersion
 from shared.ports import EventPublisher
@@ -51,7 +52,7 @@ class DataTransferHandlers:
         router.route(OcppVersion.V201, "DataTransfer", self.data_transfer)
 
     def data_transfer(self, ctx: MessageContext, payload: Payload) -> Payload:
-        vendor_id = str(payload["vendorId"])
+        vendor_id = text(payload, "vendorId")
         message_id = payload.get("messageId")
         resolved = self.vendors.resolve(vendor_id, message_id)
         if isinstance(resolved, str):

@@ -12,6 +12,7 @@ from typing import Any
 from shared.models.charger import BootInfo, RegistrationStatus
 from shared.models.connection import ConnectorStatus
 from shared.models.domain_events import CHARGER_BOOTED, CONNECTOR_STATUS_CHANGED, DomainEvent
+from shared.ocpp.fields import integer, text
 from shared.ocpp.router import MessageContext, Router
 from shared.ocpp.versions import OcppVersion
 from shared.ports import ChargerRepository, ConnectorRepository, EventPublisher
@@ -29,8 +30,8 @@ def _text(value: Any) -> str | None:
 
 def boot_info_v16(payload: Payload) -> BootInfo:
     return BootInfo(
-        vendor=str(payload.get("chargePointVendor", "")),
-        model=str(payload.get("chargePointModel", "")),
+        vendor=text(payload, "chargePointVendor"),
+        model=text(payload, "chargePointModel"),
         serial_number=_text(payload.get("chargePointSerialNumber"))
         or _text(payload.get("chargeBoxSerialNumber")),
         firmware_version=_text(payload.get("firmwareVersion")),
@@ -42,11 +43,13 @@ def boot_info_v16(payload: Payload) -> BootInfo:
 
 
 def boot_info_v201(payload: Payload) -> BootInfo:
-    station = payload.get("chargingStation") or {}
-    modem = station.get("modem") or {}
+    station = payload.get("chargingStation")
+    station = station if isinstance(station, dict) else {}
+    modem = station.get("modem")
+    modem = modem if isinstance(modem, dict) else {}
     return BootInfo(
-        vendor=str(station.get("vendorName", "")),
-        model=str(station.get("model", "")),
+        vendor=text(station, "vendorName"),
+        model=text(station, "model"),
         serial_number=_text(station.get("serialNumber")),
         firmware_version=_text(station.get("firmwareVersion")),
         iccid=_text(modem.get("iccid")),
@@ -158,9 +161,9 @@ class StationHandlers:
             ctx,
             ConnectorStatus(
                 charge_point_id=ctx.charge_point_id,
-                connector_id=int(payload["connectorId"]),
-                status=str(payload["status"]),
-                error_code=str(payload["errorCode"]),
+                connector_id=integer(payload, "connectorId"),
+                status=text(payload, "status"),
+                error_code=text(payload, "errorCode"),
                 info=_text(payload.get("info")),
                 vendor_id=_text(payload.get("vendorId")),
                 vendor_error_code=_text(payload.get("vendorErrorCode")),
@@ -175,9 +178,9 @@ class StationHandlers:
             ctx,
             ConnectorStatus(
                 charge_point_id=ctx.charge_point_id,
-                evse_id=int(payload["evseId"]),
-                connector_id=int(payload["connectorId"]),
-                status=str(payload["connectorStatus"]),
+                evse_id=integer(payload, "evseId"),
+                connector_id=integer(payload, "connectorId"),
+                status=text(payload, "connectorStatus"),
                 timestamp=self._reported_time(ctx, payload.get("timestamp")),
                 received_at_ms=to_epoch_ms(ctx.received_at),
             ),

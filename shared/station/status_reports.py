@@ -11,6 +11,7 @@ from shared.models.domain_events import (
     FIRMWARE_STATUS_CHANGED,
     DomainEvent,
 )
+from shared.ocpp.fields import text
 from shared.ocpp.router import MessageContext, Router
 from shared.ocpp.versions import OcppVersion
 from shared.ports import ChargerRepository, EventPublisher
@@ -33,7 +34,7 @@ class StatusReportHandlers:
         router.route(v201, "LogStatusNotification", self.diagnostics)
 
     def _report(self, ctx: MessageContext, kind: str, detail_type: str, payload: Payload) -> None:
-        status = str(payload["status"])
+        status = text(payload, "status")
         at = iso_utc(ctx.received_at)
         self.reports.record_status_report(ctx.charge_point_id, kind, status, at)
         publish_safely(

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.models.transaction import IdTagInfo, TransactionRecord
+from shared.models.telemetry import TelemetrySource
+from shared.models.transaction import ANOMALY_METER_UNUSABLE, IdTagInfo, TransactionRecord
+from shared.observability import count_metric
+from shared.ocpp.errors import ErrorKind, OcppError
+from shared.ocpp.fields import (
+    MAX_ID,
+    as_integer,
+    integer,
+    meter_wh,
+    optional_integer,
+    text,
+)
 from shared.ocpp.router import MessageContext, Router
 from shared.ocpp.versions import OcppVersion
 from shared.ports import TransactionEventLog
@@ -17,7 +29,11 @@ from shared.transactions.authorization import Authorizer, id_tag_info_v16, id_to
 from shared.transactions.meter import register_for
 from shared.transactions.sessions import SessionService
 
+logger = logging.getLogger("csms.transactions.handlers")
+
 Payload = dict[str, Any]
+# seqNo is stored as the de-duplication key: a number DynamoDB holds.
+MAX_SEQ_NO = 2**63 - 1
 
 # How long (station, transaction, seqNo) is remembered: longer than any charger's offline queue.
 TRANSACTION_EVENT_RETENTION_S = 35 * 24 * 3600
@@ -53,42 +69,49 @@ class TransactionHandlers:
     # OCPP 1.6
 
     def authorize_v16(self, ctx: MessageContext, payload: Payload) -> Payload:
-        return {"idTagInfo": id_tag_info_v16(self._info(ctx, payload.get("idTag")))}
+        id_tag = text(payload, "idTag")
+        return {"idTagInfo": id_tag_info_v16(self._info(ctx, id_tag))}
 
     def start_transaction(self, ctx: MessageContext, payload: Payload) -> Payload:
-        info = self._info(ctx, payload.get("idTag"))
+        id_tag = text(payload, "idTag")
+        info = self._info(ctx, id_tag)
+        meter_start = meter_wh(payload.get("meterStart"))
+        reservation_id = optional_integer(payload, "reservationId")
         transaction_id = self.sessions.start_v16(
             *_origin(ctx),
-            connector_id=int(payload["connectorId"]),
-            id_tag=str(payload["idTag"]),
-            meter_start=int(payload["meterStart"]),
+            connector_id=integer(payload, "connectorId"),
+            id_tag=id_tag,
+            meter_start=meter_start,
             started=parse_timestamp(payload.get("timestamp")) or ctx.received_at,
-            reservation_id=payload.get("reservationId"),
+            reservation_id=reservation_id,
             authorization_status=info.status,
+            anomaly=ANOMALY_METER_UNUSABLE if meter_start is None else None,
         )
-        reservation_id = payload.get("reservationId")
         if reservation_id is not None and self.reservation_used is not None:
-            self.reservation_used(ctx.charge_point_id, int(reservation_id), str(transaction_id))
+            self.reservation_used(ctx.charge_point_id, reservation_id, str(transaction_id))
         # The charger decides from idTagInfo whether to go on (StopTransactionOnInvalidId).
         return {"transactionId": transaction_id, "idTagInfo": id_tag_info_v16(info)}
 
     def stop_transaction(self, ctx: MessageContext, payload: Payload) -> Payload:
-        transaction_id = str(payload["transactionId"])
-        transaction_data = payload.get("transactionData")
-        if transaction_data:
-            self.sessions.meter_values(
-                *_origin(ctx), "StopTransaction", transaction_data, transaction_id=transaction_id
-            )
-        id_tag = payload.get("idTag")
+        transaction_id = text(payload, "transactionId")
+        id_tag = text(payload, "idTag") if payload.get("idTag") is not None else None
+        meter_stop = meter_wh(payload.get("meterStop"))
         # Always acknowledged, also for unknown transactions: a rejected stop jams the queue.
+        # The stop is stored first: the readings that come with it must not hold it up.
         self.sessions.stop(
             *_origin(ctx),
             transaction_id,
-            meter_stop=int(payload["meterStop"]),
+            meter_stop=meter_stop,
             stopped=parse_timestamp(payload.get("timestamp")) or ctx.received_at,
-            reason=str(payload.get("reason") or DEFAULT_STOP_REASON),
+            reason=text(payload, "reason") or DEFAULT_STOP_REASON,
             id_tag=id_tag,
+            anomaly=ANOMALY_METER_UNUSABLE if meter_stop is None else None,
         )
+        transaction_data = payload.get("transactionData")
+        if transaction_data and isinstance(transaction_data, list):
+            self._telemetry_after_stop(
+                ctx, "StopTransaction", transaction_data, transaction_id=transaction_id
+            )
         if id_tag is None:
             return {}
         return {"idTagInfo": id_tag_info_v16(self._info(ctx, id_tag))}
@@ -98,60 +121,63 @@ class TransactionHandlers:
         self.sessions.meter_values(
             *_origin(ctx),
             "MeterValues",
-            payload["meterValue"],
-            connector_id=int(payload["connectorId"]),
-            transaction_id=str(transaction_id) if transaction_id is not None else None,
+            _list(payload.get("meterValue")),
+            connector_id=_id_or_none(payload.get("connectorId")),
+            transaction_id=text(payload, "transactionId") if transaction_id is not None else None,
         )
         return {}
 
     # OCPP 2.0.1
 
     def authorize_v201(self, ctx: MessageContext, payload: Payload) -> Payload:
-        token = payload.get("idToken") or {}
-        return {"idTokenInfo": id_token_info_v201(self._info(ctx, token.get("idToken")))}
+        token = _object(payload.get("idToken")).get("idToken")
+        id_tag = token if isinstance(token, str) else None
+        return {"idTokenInfo": id_token_info_v201(self._info(ctx, id_tag))}
 
     def meter_values_v201(self, ctx: MessageContext, payload: Payload) -> Payload:
         self.sessions.meter_values(
-            *_origin(ctx), "MeterValues", payload["meterValue"], evse_id=int(payload["evseId"])
+            *_origin(ctx),
+            "MeterValues",
+            _list(payload.get("meterValue")),
+            evse_id=_id_or_none(payload.get("evseId")),
         )
         return {}
 
     def transaction_event(self, ctx: MessageContext, payload: Payload) -> Payload:
-        info = payload["transactionInfo"]
-        transaction_id = str(info["transactionId"])
-        event_type = payload["eventType"]
-        meter_values = payload.get("meterValue") or []
-        token = (payload.get("idToken") or {}).get("idToken")
+        info = payload.get("transactionInfo")
+        if not isinstance(info, dict) or info.get("transactionId") is None:
+            raise OcppError(
+                ErrorKind.TYPE_CONSTRAINT_VIOLATION,
+                "transactionInfo must be an object with a transactionId",
+                {"path": "transactionInfo"},
+            )
+        transaction_id = text(info, "transactionId")
+        event_type = text(payload, "eventType")
+        meter_values = _list(payload.get("meterValue"))
+        token = _object(payload.get("idToken")).get("idToken")
+        token = token if isinstance(token, str) else None
         response: Payload = {}
         if token:
             response["idTokenInfo"] = id_token_info_v201(self._info(ctx, token))
 
         # Periodic meter updates only carry absolute register readings: a duplicate changes
-        # nothing, so they cost one Kinesis record and no de-duplication write. Everything
-        # that changes the session is de-duplicated on (station, transactionId, seqNo).
+        # nothing, so they cost one Kinesis record and no de-duplication. Everything else is
+        # de-duplicated on (station, transactionId, seqNo): the marker is written after the
+        # work (a retry after a fault does the work again; each step is idempotent), and a
+        # marked event is answered without doing anything again.
         periodic = event_type == "Updated" and payload.get("triggerReason") == "MeterValuePeriodic"
-        if not periodic and not self.event_log.first_time(
-            ctx.charge_point_id,
-            transaction_id,
-            int(payload["seqNo"]),
-            int(time.time()) + TRANSACTION_EVENT_RETENTION_S,
-        ):
+        seq_no = as_integer(payload.get("seqNo"))
+        if periodic or seq_no is None or not 0 <= seq_no <= MAX_SEQ_NO:
+            seq_no = None  # no usable key: processed (idempotently) without de-duplication
+        elif self.event_log.seen(ctx.charge_point_id, transaction_id, seq_no):
             return response
 
-        evse = payload.get("evse") or {}
-        evse_id = evse.get("id")
-        connector_id = evse.get("connectorId")
-        if meter_values:
-            self.sessions.meter_values(
-                *_origin(ctx),
-                "TransactionEvent",
-                meter_values,
-                connector_id=connector_id,
-                evse_id=evse_id,
-                transaction_id=transaction_id,
-            )
+        evse = _object(payload.get("evse"))
+        evse_id = _id_or_none(evse.get("id"))
+        connector_id = _id_or_none(evse.get("connectorId"))
         at = parse_timestamp(payload.get("timestamp")) or ctx.received_at
         if event_type == "Started":
+            meter_start = register_for(meter_values, "Transaction.Begin", last=False)
             self.sessions.start_v201(
                 TransactionRecord(
                     charge_point_id=ctx.charge_point_id,
@@ -161,12 +187,12 @@ class TransactionHandlers:
                     evse_id=evse_id,
                     connector_id=connector_id,
                     id_tag=token,
-                    meter_start_wh=register_for(meter_values, "Transaction.Begin", last=False),
+                    meter_start_wh=meter_start,
                     started_at=iso_utc(at),
                     started_at_ms=to_epoch_ms(at),
-                    reservation_id=payload.get("reservationId"),
+                    reservation_id=_id_or_none(payload.get("reservationId")),
                     authorization_status=response.get("idTokenInfo", {}).get("status"),
-                    remote_start_id=info.get("remoteStartId"),
+                    remote_start_id=_id_or_none(info.get("remoteStartId")),
                     received_at=iso_utc(ctx.received_at),
                 )
             )
@@ -176,7 +202,60 @@ class TransactionHandlers:
                 transaction_id,
                 meter_stop=register_for(meter_values, "Transaction.End", last=True),
                 stopped=at,
-                reason=str(info.get("stoppedReason") or DEFAULT_STOP_REASON),
+                reason=text(info, "stoppedReason") or DEFAULT_STOP_REASON,
                 id_tag=token,
             )
+        if meter_values and event_type == "Ended":
+            self._telemetry_after_stop(
+                ctx,
+                "TransactionEvent",
+                meter_values,
+                transaction_id=transaction_id,
+                connector_id=connector_id,
+                evse_id=evse_id,
+            )
+        elif meter_values:
+            self.sessions.meter_values(
+                *_origin(ctx),
+                "TransactionEvent",
+                meter_values,
+                transaction_id=transaction_id,
+                connector_id=connector_id,
+                evse_id=evse_id,
+            )
+        if seq_no is not None:
+            self.event_log.record(
+                ctx.charge_point_id,
+                transaction_id,
+                seq_no,
+                int(time.time()) + TRANSACTION_EVENT_RETENTION_S,
+            )
         return response
+
+    def _telemetry_after_stop(
+        self, ctx: MessageContext, source: TelemetrySource, meter_values: list[Any], **where: Any
+    ) -> None:
+        """The readings sent with a stop, after the stop is stored. A telemetry outage never
+        holds up a stop: the readings are logged as lost and the stop is acknowledged."""
+        try:
+            self.sessions.meter_values(*_origin(ctx), source, meter_values, **where)
+        except Exception:
+            logger.exception(
+                "readings sent with a stop not stored; the stop is",
+                extra={"chargePointId": ctx.charge_point_id, "source": source},
+            )
+            count_metric("TelemetryRecordsLost", {"Source": source})
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _id_or_none(value: Any) -> int | None:
+    """An optional id (connector, EVSE, reservation): None unless a usable integer."""
+    number = as_integer(value)
+    return number if number is not None and 0 <= number <= MAX_ID else None

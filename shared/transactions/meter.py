@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from shared.ocpp.fields import MAX_METER_WH, as_integer
+
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 _UNIT_FACTORS = {"wh": Decimal(1), "kwh": Decimal(1000)}
+# 2.0.1 multipliers are powers of ten; beyond these a reading is no reading (and 10**1000000
+# would cost the Decimal context, or the int that follows, seconds).
+MAX_MULTIPLIER = 9
+# Digits before the point a value may have before the multiplier applies.
+MAX_VALUE_DIGITS = 18
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,9 @@ def _reading(sample: dict[str, Any]) -> Decimal | None:
     unit_of_measure = sample.get("unitOfMeasure")
     if isinstance(unit_of_measure, dict):  # 2.0.1
         unit = str(unit_of_measure.get("unit", "Wh"))
-        multiplier = int(unit_of_measure.get("multiplier", 0))
+        multiplier = as_integer(unit_of_measure.get("multiplier", 0))
+        if multiplier is None or abs(multiplier) > MAX_MULTIPLIER:
+            return None
     else:
         unit = str(sample.get("unit", "Wh"))
         multiplier = 0
@@ -43,9 +52,10 @@ def _reading(sample: dict[str, Any]) -> Decimal | None:
         value = Decimal(str(sample["value"]))
     except (KeyError, InvalidOperation):
         return None
-    if not value.is_finite():
+    if not value.is_finite() or value.adjusted() >= MAX_VALUE_DIGITS:
         return None
-    return value * factor * (Decimal(10) ** multiplier)
+    wh = value * factor * (Decimal(10) ** multiplier)
+    return wh if 0 <= wh <= MAX_METER_WH else None
 
 
 def register_readings(meter_values: Iterable[dict[str, Any]]) -> list[RegisterReading]:

@@ -53,7 +53,7 @@ def candidate_transaction_ids(fingerprint: str) -> Iterator[int]:
 
 
 def start_fingerprint(
-    charge_point_id: str, connector_id: int, id_tag: str, meter_start: int, started_at: str
+    charge_point_id: str, connector_id: int, id_tag: str, meter_start: int | None, started_at: str
 ) -> str:
     return f"{charge_point_id}|{connector_id}|{id_tag}|{meter_start}|{started_at}"
 
@@ -84,10 +84,11 @@ class SessionService:
         received_at: datetime,
         connector_id: int,
         id_tag: str,
-        meter_start: int,
+        meter_start: int | None,
         started: datetime,
         reservation_id: int | None,
         authorization_status: str,
+        anomaly: str | None = None,
     ) -> int:
         started_at = iso_utc(started)
         fingerprint = start_fingerprint(
@@ -108,9 +109,12 @@ class SessionService:
                 fingerprint=fingerprint,
                 authorization_status=authorization_status,
                 received_at=iso_utc(received_at),
+                anomaly=anomaly,
+                unpublished=frozenset({TRANSACTION_STARTED}),
             )
             if self.transactions.create(record):
-                self._started(record)
+                count_metric("TransactionsStarted", {})
+                self._started(record, received_at)
                 return candidate
             existing = self.transactions.get(charge_point_id, str(candidate))
             if existing is not None and existing.fingerprint == fingerprint:
@@ -118,15 +122,26 @@ class SessionService:
                     "replayed StartTransaction answered with its transaction id",
                     extra={"chargePointId": charge_point_id, "transactionId": candidate},
                 )
+                # The first copy may have failed after storing the session: its follow-ups
+                # run again (each is idempotent) and what is still unpublished is published.
+                self._started(existing, received_at)
                 return candidate
         raise TransactionIdExhausted(f"no free transaction id for {charge_point_id}")
 
     def start_v201(self, record: TransactionRecord) -> bool:
-        """Record a 2.0.1 start; False if the session already had one (a replay)."""
-        stored = self.transactions.record_start(record)
+        """Record a 2.0.1 start; False if the session already had one (a replay, whose
+        follow-ups run again: the first copy may have failed after storing the start)."""
+        received_at = _event_time(record.received_at)
+        stored = self.transactions.record_start(
+            replace(record, unpublished=frozenset({TRANSACTION_STARTED}))
+        )
         if stored is None:
+            existing = self.transactions.get(record.charge_point_id, record.transaction_id)
+            if existing is not None and existing.started_at == record.started_at:
+                self._started(existing, received_at)
             return False
-        self._started(record)
+        count_metric("TransactionsStarted", {})
+        self._started(stored, received_at)
         if stored.status == "orphan" and stored.stopped_at and stored.stopped_at_ms is not None:
             # Its end was processed first (parallel invocations): complete it now.
             finished = finish_record(
@@ -137,29 +152,15 @@ class SessionService:
                 stored.stop_reason or "Local",
                 stored.stop_id_tag,
             )
+            finished = replace(finished, unpublished=frozenset({TRANSACTION_STOPPED}))
             if self.transactions.complete_orphan(finished):
                 _count_stop(finished)
-                publish_safely(
-                    self.publisher,
-                    DomainEvent(
-                        TRANSACTION_STOPPED,
-                        record.charge_point_id,
-                        _event_time(record.received_at),
-                        stopped_detail(finished),
-                    ),
-                )
+                self._publish(finished, received_at, TRANSACTION_STOPPED)
         return True
 
-    def _started(self, record: TransactionRecord) -> None:
-        count_metric("TransactionsStarted", {})
-        events = [
-            DomainEvent(
-                TRANSACTION_STARTED,
-                record.charge_point_id,
-                _event_time(record.received_at),
-                started_detail(record),
-            )
-        ]
+    def _started(self, record: TransactionRecord, received_at: datetime) -> None:
+        """What follows a stored start: the connector's active session (displacing an older
+        one) and the events. Safe to run again for a replay."""
         displaced = self.transactions.claim_connector(
             record.charge_point_id,
             connector_key(record.connector_id, record.evse_id),
@@ -167,9 +168,13 @@ class SessionService:
             record.started_at_ms or 0,
         )
         if displaced and displaced != record.transaction_id:
-            at = record.started_at or iso_utc(_event_time(record.received_at))
+            at = record.started_at or iso_utc(received_at)
             if self.transactions.mark_replaced(
-                record.charge_point_id, displaced, record.transaction_id, at
+                record.charge_point_id,
+                displaced,
+                record.transaction_id,
+                at,
+                unpublished=frozenset({TRANSACTION_REPLACED}),
             ):
                 logger.warning(
                     "active transaction replaced by a new start on the same connector",
@@ -179,19 +184,11 @@ class SessionService:
                         "replacedBy": record.transaction_id,
                     },
                 )
-                events.append(
-                    DomainEvent(
-                        TRANSACTION_REPLACED,
-                        record.charge_point_id,
-                        _event_time(record.received_at),
-                        {
-                            "transactionId": displaced,
-                            "replacedBy": record.transaction_id,
-                            "reason": "a new transaction started on the same connector",
-                        },
-                    )
-                )
-        publish_safely(self.publisher, *events)
+            # Published here, or already (a replay): publish_pending looks at the marker.
+            replaced = self.transactions.get(record.charge_point_id, displaced)
+            if replaced is not None and replaced.replaced_by == record.transaction_id:
+                self.publish_pending(replaced, received_at)
+        self.publish_pending(record, received_at)
 
     # Stop
 
@@ -205,8 +202,10 @@ class SessionService:
         stopped: datetime,
         reason: str,
         id_tag: str | None,
+        anomaly: str | None = None,
     ) -> TransactionRecord | None:
-        """Close a session; a replayed stop changes nothing; an unknown one is an orphan."""
+        """Close a session; a replayed stop changes nothing (but publishes what its first copy
+        could not); an unknown one is an orphan."""
         existing = self.transactions.get(charge_point_id, transaction_id)
         stopped_at, stopped_at_ms = iso_utc(stopped), to_epoch_ms(stopped)
         if existing is None:
@@ -221,12 +220,18 @@ class SessionService:
                 stop_reason=reason,
                 stop_id_tag=id_tag,
                 received_at=iso_utc(received_at),
+                anomaly=anomaly,
+                unpublished=frozenset({TRANSACTION_ORPHAN_STOP}),
             )
             self._orphan(orphan, received_at)
             return None
         if existing.stopped:
-            return existing  # a replay: same answer, no change
-        finished = finish_record(existing, meter_stop, stopped_at, stopped_at_ms, reason, id_tag)
+            self.publish_pending(existing, received_at)  # a replay: same answer, no change
+            return existing
+        finished = finish_record(
+            existing, meter_stop, stopped_at, stopped_at_ms, reason, id_tag, anomaly
+        )
+        finished = replace(finished, unpublished=frozenset({TRANSACTION_STOPPED}))
         if not self.transactions.finish(finished):
             return existing  # a parallel copy of this stop got there first
         _count_stop(finished)
@@ -241,39 +246,41 @@ class SessionService:
                     "meterStopWh": meter_stop,
                 },
             )
-        publish_safely(
-            self.publisher,
-            DomainEvent(
-                TRANSACTION_STOPPED, charge_point_id, received_at, stopped_detail(finished)
-            ),
-        )
+        self._publish(finished, received_at, TRANSACTION_STOPPED)
         return finished
 
     def _orphan(self, orphan: TransactionRecord, received_at: datetime) -> None:
-        if not self.transactions.create(orphan):
-            return  # replayed orphan stop, or the start arrived in the meantime
-        logger.warning(
-            "stop for an unknown transaction accepted and recorded as orphan",
-            extra={
-                "chargePointId": orphan.charge_point_id,
-                "transactionId": orphan.transaction_id,
-            },
-        )
-        publish_safely(
-            self.publisher,
-            DomainEvent(
-                TRANSACTION_ORPHAN_STOP,
-                orphan.charge_point_id,
-                received_at,
-                {
+        if self.transactions.create(orphan):
+            logger.warning(
+                "stop for an unknown transaction accepted and recorded as orphan",
+                extra={
+                    "chargePointId": orphan.charge_point_id,
                     "transactionId": orphan.transaction_id,
-                    "meterStopWh": orphan.meter_stop_wh,
-                    "stoppedAt": orphan.stopped_at,
-                    "stopReason": orphan.stop_reason,
-                    "idTag": orphan.stop_id_tag,
                 },
-            ),
+            )
+            self._publish(orphan, received_at, TRANSACTION_ORPHAN_STOP)
+            return
+        # A replayed orphan stop, or the start arrived in the meantime.
+        stored = self.transactions.get(orphan.charge_point_id, orphan.transaction_id)
+        if stored is not None:
+            self.publish_pending(stored, received_at)
+
+    # The outbox: every change above is stored with the detail types of its events in
+    # `unpublished`; an event is rebuilt from the stored session, published, then cleared.
+
+    def publish_pending(self, record: TransactionRecord, now: datetime) -> None:
+        """Publish whatever the session still holds as unpublished (a replay, a retry)."""
+        for detail_type in sorted(record.unpublished):
+            self._publish(record, now, detail_type)
+
+    def _publish(self, record: TransactionRecord, at: datetime, detail_type: str) -> None:
+        event = DomainEvent(
+            detail_type, record.charge_point_id, at, event_detail(record, detail_type)
         )
+        if publish_safely(self.publisher, event):
+            self.transactions.mark_published(
+                record.charge_point_id, record.transaction_id, detail_type
+            )
 
     # Telemetry
 
@@ -310,10 +317,11 @@ def finish_record(
     stopped_at_ms: int,
     reason: str,
     id_tag: str | None,
+    anomaly: str | None = None,
 ) -> TransactionRecord:
     """The session with its stop: energy only from trustworthy readings, never negative."""
     energy: int | None = None
-    anomaly = existing.anomaly
+    anomaly = existing.anomaly or anomaly
     start = existing.meter_start_wh
     if start is not None and meter_stop is not None:
         if meter_stop >= start:
@@ -345,6 +353,33 @@ def _count_stop(record: TransactionRecord) -> None:
 
 def _event_time(received_at: str | None) -> datetime:
     return parse_timestamp(received_at) or utc_now()
+
+
+REPLACED_REASON = "a new transaction started on the same connector"
+
+
+def event_detail(record: TransactionRecord, detail_type: str) -> dict[str, Any]:
+    """The detail of one of a session's events, from the stored session alone: the same
+    session gives the same detail (and so the same event id) whenever it is published."""
+    if detail_type == TRANSACTION_STARTED:
+        return started_detail(record)
+    if detail_type == TRANSACTION_STOPPED:
+        return stopped_detail(record)
+    if detail_type == TRANSACTION_REPLACED:
+        return {
+            "transactionId": record.transaction_id,
+            "replacedBy": record.replaced_by,
+            "reason": REPLACED_REASON,
+        }
+    if detail_type == TRANSACTION_ORPHAN_STOP:
+        return {
+            "transactionId": record.transaction_id,
+            "meterStopWh": record.meter_stop_wh,
+            "stoppedAt": record.stopped_at,
+            "stopReason": record.stop_reason,
+            "idTag": record.stop_id_tag,
+        }
+    raise ValueError(f"{detail_type} is not an event of a session")
 
 
 def started_detail(record: TransactionRecord) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
 from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.connection import ConnectionRecord, ConnectorStatus
 from shared.models.transaction import TransactionRecord
-from tests.faults import Fault, injected
+from tests.fault_injection import Fault, injected
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 

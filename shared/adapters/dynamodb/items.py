@@ -20,6 +20,8 @@ def to_attr(value: Any) -> dict[str, Any]:
         return {"S": value}
     if isinstance(value, dict):
         return {"M": {k: to_attr(v) for k, v in value.items() if v is not None}}
+    if isinstance(value, frozenset | set) and all(isinstance(v, str) for v in value):
+        return {"SS": sorted(value)}  # never empty: to_item leaves empty sets out
     raise TypeError(f"cannot store {type(value).__name__} in DynamoDB here")
 
 
@@ -35,12 +37,14 @@ def from_attr(attr: dict[str, Any]) -> Any:
         return None
     if kind == "M":
         return {k: from_attr(v) for k, v in value.items()}
+    if kind == "SS":
+        return frozenset(value)
     raise TypeError(f"unexpected DynamoDB attribute type {kind}")
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
-    """An item from a dict; None values are left out (absent, not NULL)."""
-    return {k: to_attr(v) for k, v in values.items() if v is not None}
+    """An item from a dict; None values and empty sets are left out (absent, not NULL)."""
+    return {k: to_attr(v) for k, v in values.items() if v is not None and v != frozenset()}
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:

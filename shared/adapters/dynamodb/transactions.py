@@ -43,6 +43,17 @@ def transaction_from_item(item: dict[str, Any]) -> TransactionRecord:
     )
 
 
+def _add_unpublished(
+    detail_types: frozenset[str], names: dict[str, str], values: dict[str, Any]
+) -> str:
+    """The ADD clause that stores the outbox marker in the write that makes the change."""
+    if not detail_types:
+        return ""
+    names["#unpublished"] = "unpublished"
+    values[":unpublished"] = to_attr(detail_types)
+    return " ADD #unpublished :unpublished"
+
+
 def _session_key(item: dict[str, Any]) -> tuple[str, str]:
     return item["chargePointId"]["S"], item["transactionId"]["S"]
 
@@ -85,6 +96,7 @@ class DynamoTransactionRepository:
         names["#startedAt"] = "startedAt"
         attr_values[":active"] = to_attr("active")
         expression += ", #status = if_not_exists(#status, :active)"
+        expression += _add_unpublished(record.unpublished, names, attr_values)
         response = self._update(
             Key=self._key(record.charge_point_id, record.transaction_id),
             UpdateExpression=expression,
@@ -119,28 +131,47 @@ class DynamoTransactionRepository:
         return str(previous) if previous is not None else None
 
     def mark_replaced(
-        self, charge_point_id: str, transaction_id: str, replaced_by: str, at: str
+        self,
+        charge_point_id: str,
+        transaction_id: str,
+        replaced_by: str,
+        at: str,
+        unpublished: frozenset[str] = frozenset(),
     ) -> bool:
+        names = {"#status": "status"}
+        values = {
+            ":replaced": to_attr("replaced"),
+            ":active": to_attr("active"),
+            ":by": to_attr(replaced_by),
+            ":at": to_attr(at),
+        }
+        expression = "SET #status = :replaced, replacedBy = :by, replacedAt = :at"
         return (
             self._update(
                 Key=self._key(charge_point_id, transaction_id),
-                UpdateExpression="SET #status = :replaced, replacedBy = :by, replacedAt = :at",
+                UpdateExpression=expression + _add_unpublished(unpublished, names, values),
                 ConditionExpression="#status = :active AND attribute_not_exists(stoppedAt)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":replaced": to_attr("replaced"),
-                    ":active": to_attr("active"),
-                    ":by": to_attr(replaced_by),
-                    ":at": to_attr(at),
-                },
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
             is not None
+        )
+
+    def mark_published(self, charge_point_id: str, transaction_id: str, detail_type: str) -> None:
+        conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id, transaction_id),
+            UpdateExpression="DELETE unpublished :type",
+            ConditionExpression="attribute_exists(transactionId)",
+            ExpressionAttributeValues={":type": {"SS": [detail_type]}},
         )
 
     def finish(self, record: TransactionRecord) -> bool:
         values = {_TX_FIELDS[f]: getattr(record, f) for f in STOP_FIELDS}
         expression, names, attr_values = update_expression(values)
         names["#stoppedAtGuard"] = "stoppedAt"
+        expression += _add_unpublished(record.unpublished, names, attr_values)
         return (
             self._update(
                 Key=self._key(record.charge_point_id, record.transaction_id),
@@ -163,6 +194,7 @@ class DynamoTransactionRepository:
         expression, names, attr_values = update_expression(values)
         attr_values[":orphan"] = to_attr("orphan")
         status_name = next(k for k, v in names.items() if v == "status")
+        expression += _add_unpublished(record.unpublished, names, attr_values)
         return (
             self._update(
                 Key=self._key(record.charge_point_id, record.transaction_id),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 
 from shared.adapters.dynamodb.paging import key_values
@@ -81,11 +82,13 @@ class MemoryTransactionRepository:
             stored = self.records.get(key)
             if stored is not None and stored.started_at is not None:
                 return None
-            base = stored or replace(record, status="active")
+            base = stored or replace(record, status="active", unpublished=frozenset())
             updates = {
                 f: getattr(record, f) for f in START_FIELDS if getattr(record, f) is not None
             }
-            self.records[key] = replace(base, **updates)
+            self.records[key] = replace(
+                base, **updates, unpublished=base.unpublished | record.unpublished
+            )
             return replace(self.records[key])
 
     def complete_orphan(self, record: TransactionRecord) -> bool:
@@ -100,6 +103,7 @@ class MemoryTransactionRepository:
                 energy_wh=record.energy_wh,
                 duration_s=record.duration_s,
                 anomaly=record.anomaly,
+                unpublished=stored.unpublished | record.unpublished,
             )
             return True
 
@@ -115,15 +119,32 @@ class MemoryTransactionRepository:
             return previous[0] if previous else None
 
     def mark_replaced(
-        self, charge_point_id: str, transaction_id: str, replaced_by: str, at: str
+        self,
+        charge_point_id: str,
+        transaction_id: str,
+        replaced_by: str,
+        at: str,
+        unpublished: frozenset[str] = frozenset(),
     ) -> bool:
         with self._lock:
             key = (charge_point_id, transaction_id)
             stored = self.records.get(key)
             if stored is None or stored.status != "active" or stored.stopped_at is not None:
                 return False
-            self.records[key] = replace(stored, status="replaced", replaced_by=replaced_by)
+            self.records[key] = replace(
+                stored,
+                status="replaced",
+                replaced_by=replaced_by,
+                unpublished=stored.unpublished | unpublished,
+            )
             return True
+
+    def mark_published(self, charge_point_id: str, transaction_id: str, detail_type: str) -> None:
+        with self._lock:
+            key = (charge_point_id, transaction_id)
+            stored = self.records.get(key)
+            if stored is not None:
+                self.records[key] = replace(stored, unpublished=stored.unpublished - {detail_type})
 
     def finish(self, record: TransactionRecord) -> bool:
         with self._lock:
@@ -134,6 +155,7 @@ class MemoryTransactionRepository:
             self.records[key] = replace(
                 stored,
                 **{name: getattr(record, name) for name in STOP_FIELDS},
+                unpublished=stored.unpublished | record.unpublished,
             )
             return True
 
@@ -195,18 +217,16 @@ class MemoryTransactionRepository:
 
 class MemoryTransactionEventLog:
     def __init__(self) -> None:
-        self.seen: set[tuple[str, str, int]] = set()
-        self._lock = threading.Lock()
+        self.seen_events: dict[tuple[str, str, int], int] = {}
 
-    def first_time(
+    def seen(self, charge_point_id: str, transaction_id: str, seq_no: int) -> bool:
+        expires_at = self.seen_events.get((charge_point_id, transaction_id, seq_no))
+        return expires_at is not None and expires_at > time.time()
+
+    def record(
         self, charge_point_id: str, transaction_id: str, seq_no: int, expires_at: int
-    ) -> bool:
-        with self._lock:
-            key = (charge_point_id, transaction_id, seq_no)
-            if key in self.seen:
-                return False
-            self.seen.add(key)
-            return True
+    ) -> None:
+        self.seen_events[(charge_point_id, transaction_id, seq_no)] = expires_at
 
 
 class MemoryEnergyLedger:

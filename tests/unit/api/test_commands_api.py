@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from shared.commands.engine import CommandError
 from shared.ocpp.framing import CallResult
 from tests.unit.api.test_auth_and_errors import assert_error
 from tests.unit.api.world import START
@@ -241,3 +244,21 @@ def test_reservation_errors(world) -> None:
     assert_error(world.client.get("/api/chargers/NOPE/reservations"), 404, "NotFound")
     assert_error(world.client.delete("/api/chargers/CP-1/reservations/12345"), 404, "NotFound")
     assert_error(world.client.delete("/api/chargers/CP-1/reservations/abc"), 400, "ValidationError")
+
+
+def test_text_with_an_unpaired_surrogate_is_a_400_and_never_holds_the_command_slot(world) -> None:
+    world.online_charger()
+    payload = {"vendorId": "com.acme\ud800", "messageId": "Ping"}
+    sent = world.client.post("/api/chargers/CP-1/commands/DataTransfer", payload)
+    assert_error(sent, 400, "ValidationError")
+    tag = world.client.put("/api/id-tags/A", {"status": "Accepted", "ownerId": "x\udc00"})
+    assert_error(tag, 400, "ValidationError")
+    assert world.deps.id_tags.get("A") is None
+    # Commands that reach the engine by another way (a workflow) are refused before the slot.
+    engine = world.services.engine
+    with pytest.raises(CommandError) as refused:
+        engine.send("CP-1", "DataTransfer", payload)
+    assert (refused.value.status, refused.value.code) == (400, "InvalidCommand")
+    assert world.deps.commands.slot_holder("CP-1") is None
+    world.reply({"status": "Accepted"})
+    assert world.client.post("/api/chargers/CP-1/commands/ClearCache", {}).status == 200

@@ -30,25 +30,42 @@ def make_deps() -> MemoryDeps:
 class Station:
     """A charger's side of the conversation, with the platform in memory."""
 
-    def __init__(self, deps: MemoryDeps, version: OcppVersion = V16, cp: str = "CP1") -> None:
+    def __init__(
+        self, deps: MemoryDeps, version: OcppVersion = V16, cp: str = "CP1", lenient: bool = False
+    ) -> None:
         self.deps = deps
         self.services = memory_services(deps)
         self.router = build_router(self.services)
         self.version = version
         self.cp = cp
+        self.lenient = lenient
         self.clock = T0
         self.counter = 0
 
     def call(self, action: str, payload: dict[str, Any], at: datetime | None = None) -> Any:
-        self.counter += 1
-        received = at or self.clock + timedelta(milliseconds=self.counter)
-        ctx = MessageContext(self.cp, "conn-1", self.version, received)
-        answer = self.router.handle(ctx, json.dumps([2, f"m{self.counter}", action, payload]))
-        assert answer is not None
-        frame = json.loads(answer)
+        frame = self.frame(action, payload, at)
         if frame[0] == 4:
             raise AssertionError(f"CALLERROR {frame[2]}: {frame[3]} {frame[4]}")
         return frame[2]
+
+    def frame(
+        self,
+        action: str,
+        payload: dict[str, Any],
+        at: datetime | None = None,
+        message_id: str | None = None,
+    ) -> list[Any]:
+        """The whole answer frame (json.dumps escapes odd characters, as a charger's JSON may);
+        the answer must be text any WebSocket can carry."""
+        self.counter += 1
+        received = at or self.clock + timedelta(milliseconds=self.counter)
+        ctx = MessageContext(self.cp, "conn-1", self.version, received, self.lenient)
+        message_id = message_id or f"m{self.counter}"
+        answer = self.router.handle(ctx, json.dumps([2, message_id, action, payload]))
+        assert answer is not None
+        answer.encode("utf-8")
+        frame: list[Any] = json.loads(answer)
+        return frame
 
 
 def ts(minutes: float) -> str:

@@ -73,7 +73,7 @@ def test_periodic_updates_cost_no_dedup_write():
     station.call("TransactionEvent", event("Started", 0, 0, 10_000))
     for seq in range(1, 4):
         station.call("TransactionEvent", event("Updated", seq, seq, 10_000 + seq))
-    assert len(deps.transaction_events.seen) == 1
+    assert len(deps.transaction_events.seen_events) == 1
 
 
 def test_ended_before_started_is_completed_when_the_start_arrives():

@@ -1,4 +1,5 @@
-"""moto-backed fixtures: the catalog's resources, created exactly as the local platform does."""
+"""moto-backed fixtures for the integration and fault tests: the catalog's resources, created
+exactly as the local platform does."""
 
 from __future__ import annotations
 

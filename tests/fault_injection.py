@@ -49,7 +49,7 @@ class Fault:
 def injected(client: Any, *faults: Fault) -> Iterator[tuple[Fault, ...]]:
     """While active, `client`'s calls fail as the faults say."""
     events = client.meta.events
-    service = client.meta.service_model.service_name
+    service = client.meta.service_model.service_id.hyphenize()
     hooks = []
     for fault in faults:
         for stage, handler in (("before-call", fault.before), ("after-call", fault.after_call)):
@@ -61,3 +61,51 @@ def injected(client: Any, *faults: Fault) -> Iterator[tuple[Fault, ...]]:
     finally:
         for name, handler in hooks:
             events.unregister(name, handler)
+
+
+@dataclass
+class NthCall:
+    """Fail the n-th AWS call (1-based) of any operation of the given clients, before it
+    reaches the service or after it took effect; records every call it sees."""
+
+    n: int
+    after: bool = False
+    code: str = "ThrottlingException"
+    calls: list[str] = field(default_factory=list)
+    failed: str | None = None
+
+    def _hit(self, model: Any) -> bool:
+        return len(self.calls) == self.n and self.failed is None
+
+    def before(self, model: Any, **_: Any) -> None:
+        self.calls.append(f"{model.service_model.service_name}:{model.name}")
+        if not self.after and self._hit(model):
+            self.failed = self.calls[-1]
+            raise ClientError(
+                {"Error": {"Code": self.code, "Message": "injected"}},
+                model.name,
+            )
+
+    def after_call(self, model: Any, **_: Any) -> None:
+        if self.after and self._hit(model):
+            self.failed = self.calls[-1]
+            raise ClientError(
+                {"Error": {"Code": self.code, "Message": "injected"}},
+                model.name,
+            )
+
+
+@contextmanager
+def nth_call_fails(clients: list[Any], fault: NthCall) -> Iterator[NthCall]:
+    hooks = [
+        (client.meta.events, stage, handler)
+        for client in clients
+        for stage, handler in (("before-call", fault.before), ("after-call", fault.after_call))
+    ]
+    for events, stage, handler in hooks:
+        events.register(stage, handler)
+    try:
+        yield fault
+    finally:
+        for events, stage, handler in hooks:
+            events.unregister(stage, handler)
