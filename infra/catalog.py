@@ -267,6 +267,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         description="WebSocket $connect: subprotocol and connection record",
         tables=((CHARGERS.id, "readwrite"), (CONNECTIONS.id, "write")),
         publishes_events=True,
+        # Closes the connection a new one replaces (one live socket per charger id).
+        manages_connections=True,
     ),
     FunctionDef(
         name="ws_default",

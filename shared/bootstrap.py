@@ -117,6 +117,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
             chargers=deps.chargers,
             connections=deps.connections,
             publisher=deps.publisher,
+            live=deps.live_connections,
             connection_ttl_s=deps.settings.connection_ttl_s,
         ),
         sessions=SessionService(

@@ -11,17 +11,25 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.access.passwords import parse_basic_auth, verify_password
+from shared.access.passwords import parse_basic_auth, spend_a_check, verify_password
 from shared.config import UnknownChargerPolicy
-from shared.models.charger import ChargerRecord, ValidationMode
+from shared.models.charger import ChargerRecord, RegistrationStatus, ValidationMode
+from shared.observability import count_metric
 from shared.ocpp.versions import OcppVersion, choose_subprotocol
 from shared.ports import ChargerRepository
-from shared.timeutil import iso_utc
+from shared.timeutil import iso_utc, to_epoch_ms
 
 logger = logging.getLogger("csms.access.admission")
 
 # OCPP 2.0.1 identity (identifierString, at most 48 characters); 1.6 ids are a subset.
-_CHARGE_POINT_ID = re.compile(r"^[A-Za-z0-9*\-_=:+|@.]{1,48}$")
+# Matched whole (fullmatch): "$" would also admit a trailing newline.
+_CHARGE_POINT_ID = re.compile(r"[A-Za-z0-9*\-_=:+|@.]{1,48}")
+
+# Password guessing: after every LOCK_AFTER_FAILURES consecutive wrong passwords a charger's
+# passwords are refused for a while, doubling each time (1 min, 2 min, ... at most 1 h).
+LOCK_AFTER_FAILURES = 5
+FIRST_LOCK_S = 60
+MAX_LOCK_S = 3600
 
 UNAUTHORIZED = 401
 FORBIDDEN = 403
@@ -35,6 +43,7 @@ class Admission:
     status_code: int = 200
     protocol: OcppVersion | None = None
     validation_mode: ValidationMode = "strict"
+    registration_status: RegistrationStatus = "Accepted"
 
     def context(self) -> dict[str, str]:
         """What the connection carries to every later message (authorizer context)."""
@@ -42,11 +51,20 @@ class Admission:
             "chargePointId": self.charge_point_id,
             "protocol": self.protocol.value if self.protocol else "",
             "validationMode": self.validation_mode,
+            "registrationStatus": self.registration_status,
         }
 
 
 def valid_charge_point_id(charge_point_id: str | None) -> bool:
-    return bool(charge_point_id) and _CHARGE_POINT_ID.match(charge_point_id or "") is not None
+    return bool(charge_point_id) and _CHARGE_POINT_ID.fullmatch(charge_point_id or "") is not None
+
+
+def lock_for_s(failures: int) -> int | None:
+    """How long to refuse after `failures` consecutive wrong passwords (None: not now)."""
+    if failures < LOCK_AFTER_FAILURES or failures % LOCK_AFTER_FAILURES:
+        return None
+    doublings = failures // LOCK_AFTER_FAILURES - 1
+    return min(FIRST_LOCK_S << min(doublings, 16), MAX_LOCK_S)
 
 
 def admit(
@@ -63,16 +81,16 @@ def admit(
     record = chargers.get(charge_point_id)
     if record is None:
         if policy == "reject":
+            credentials = parse_basic_auth(authorization)
+            if credentials is not None:
+                spend_a_check(credentials[1])  # as slow as a wrong password
             return Admission(False, charge_point_id, "unknown charger", FORBIDDEN)
         record = _auto_register(charge_point_id, policy, chargers, now)
 
     if record.password_hash is not None:
-        credentials = parse_basic_auth(authorization)
-        if credentials is None:
-            return Admission(False, charge_point_id, "password required", UNAUTHORIZED)
-        username, password = credentials
-        if username != charge_point_id or not verify_password(password, record.password_hash):
-            return Admission(False, charge_point_id, "wrong credentials", UNAUTHORIZED)
+        refusal = _check_password(record, authorization, chargers, to_epoch_ms(now))
+        if refusal is not None:
+            return refusal
 
     return Admission(
         True,
@@ -80,7 +98,41 @@ def admit(
         "admitted",
         protocol=choose_subprotocol(offered_subprotocols),
         validation_mode=record.validation_mode,
+        registration_status=record.registration_status,
     )
+
+
+def _check_password(
+    record: ChargerRecord, authorization: str | None, chargers: ChargerRepository, now_ms: int
+) -> Admission | None:
+    """None when the Basic credentials are right; else the refusal (counting the failure)."""
+    assert record.password_hash is not None
+    charge_point_id = record.charge_point_id
+    if record.auth_locked_until_ms is not None and record.auth_locked_until_ms > now_ms:
+        count_metric("ChargerAuthRefused", {"Reason": "LockedOut"})
+        return Admission(
+            False, charge_point_id, "locked out: repeated wrong passwords", UNAUTHORIZED
+        )
+    credentials = parse_basic_auth(authorization)
+    if credentials is None:
+        return Admission(False, charge_point_id, "password required", UNAUTHORIZED)
+    username, password = credentials
+    right = verify_password(password, record.password_hash)  # checked even for a wrong name
+    if username == charge_point_id and right:
+        if record.auth_failures:
+            chargers.clear_auth_failures(charge_point_id)
+        return None
+    failures = chargers.count_auth_failure(charge_point_id)
+    count_metric("ChargerAuthRefused", {"Reason": "WrongPassword"})
+    lock_s = lock_for_s(failures)
+    if lock_s is not None:
+        chargers.lock_auth(charge_point_id, now_ms + lock_s * 1000)
+        count_metric("ChargerAuthLockouts", {})
+        logger.warning(
+            "charger locked out after repeated wrong passwords",
+            extra={"chargePointId": charge_point_id, "failures": failures, "lockS": lock_s},
+        )
+    return Admission(False, charge_point_id, "wrong credentials", UNAUTHORIZED)
 
 
 def _auto_register(

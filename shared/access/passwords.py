@@ -10,7 +10,9 @@ import base64
 import binascii
 import hashlib
 import hmac
+import itertools
 import secrets
+from functools import cache
 
 # RFC 7914 interactive parameters: ~16 MiB of memory per check makes brute force expensive.
 SCRYPT_N = 2**14
@@ -39,19 +41,49 @@ def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     )
 
 
-def password_problem(password: str) -> str | None:
-    """Why `password` may not be used for a charger, or None when it may."""
+# A random 16-character password of hex digits has about ten different characters.
+MIN_DISTINCT_CHARACTERS = 6
+
+
+def password_problem(password: str, charge_point_id: str | None = None) -> str | None:
+    """Why `password` may not be used for a charger, or None when it may.
+
+    Beyond OCPP's length and character set: not guessable at a glance (too few different
+    characters, a run like "abcdefghijklmnop", the charger's own id in it).
+    """
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         return f"a charger password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
     if not password.isascii() or not password.isprintable():
         return "a charger password uses printable ASCII characters only"
+    if len(set(password)) < MIN_DISTINCT_CHARACTERS:
+        return f"a charger password uses at least {MIN_DISTINCT_CHARACTERS} different characters"
+    if _is_run(password):
+        return "a charger password is not a run of consecutive characters"
+    if charge_point_id and charge_point_id.lower() in password.lower():
+        return "a charger password does not contain the charger's id"
     return None
+
+
+def _is_run(password: str) -> bool:
+    steps = [ord(b) - ord(a) for a, b in itertools.pairwise(password)]
+    return sum(abs(step) == 1 for step in steps) >= 0.75 * len(steps)
 
 
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(SALT_BYTES)
     digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+@cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(24))
+
+
+def spend_a_check(password: str) -> None:
+    """The cost of a real check, for a charger id that has no password to check: a refusal
+    must not be quicker for an unknown id than for a wrong password."""
+    verify_password(password, _decoy_hash())
 
 
 def verify_password(password: str, stored: str) -> bool:

@@ -41,8 +41,8 @@ def generate_password() -> str:
     return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(GENERATED_PASSWORD_LENGTH))
 
 
-def _checked_hash(password: str) -> str:
-    problem = password_problem(password)
+def _checked_hash(password: str, charge_point_id: str) -> str:
+    problem = password_problem(password, charge_point_id)
     if problem is not None:
         raise InvalidRequest(problem, [{"field": "password", "message": problem}])
     return hash_password(password)
@@ -86,7 +86,7 @@ class ChargerAdmin:
             charge_point_id=charge_point_id,
             registration_status=registration_status,
             validation_mode=validation_mode,
-            password_hash=_checked_hash(plain) if plain else None,
+            password_hash=_checked_hash(plain, charge_point_id) if plain else None,
             created_at=iso_utc(self.now()),
         )
         if not self.chargers.create(record):
@@ -136,26 +136,35 @@ class ChargerAdmin:
         changes = ChargerChanges(
             registration_status=registration_status,
             validation_mode=validation_mode,
-            password_hash=_checked_hash(plain) if plain else None,
+            password_hash=_checked_hash(plain, charge_point_id) if plain else None,
             clear_password=bool(password and password.clear),
         )
         record = self.chargers.update(charge_point_id, changes)
         if record is None:
             raise NotFound(f"charger {charge_point_id!r} is not registered")
+        if not changes.empty:
+            # Registration, validation mode and credentials are settled when a charger
+            # connects: the live connection is closed, and the charger's next one gets them (a
+            # changed or removed password, a Rejected status, take effect now).
+            self._close(record, "registration or credentials changed")
         return record, generated
 
     def delete(self, charge_point_id: str) -> None:
         record = self.chargers.delete(charge_point_id)
         if record is None:
             raise NotFound(f"charger {charge_point_id!r} is not registered")
-        if record.connection_id is not None:
-            # A deleted charger must not keep its session: it reconnects and is admitted (or
-            # refused) by the registration policy like any unknown charger.
-            try:
-                self.connections.close(record.connection_id)
-            except Exception:
-                logger.warning(
-                    "could not close the connection of a deleted charger",
-                    exc_info=True,
-                    extra={"chargePointId": charge_point_id},
-                )
+        # A deleted charger must not keep its session: it reconnects and is admitted (or
+        # refused) by the registration policy like any unknown charger.
+        self._close(record, "charger deleted")
+
+    def _close(self, record: ChargerRecord, why: str) -> None:
+        if record.connection_id is None:
+            return
+        try:
+            self.connections.close(record.connection_id)
+        except Exception:
+            logger.warning(
+                "could not close the charger's connection",
+                exc_info=True,
+                extra={"chargePointId": record.charge_point_id, "why": why},
+            )

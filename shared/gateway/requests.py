@@ -50,6 +50,8 @@ class ConnectionIdentity:
     charge_point_id: str
     version: OcppVersion
     lenient: bool
+    # Registration Accepted at $connect: anything else may only boot (and answer commands).
+    admitted: bool = True
 
 
 def identity_from_authorizer(event: Mapping[str, Any]) -> ConnectionIdentity | None:
@@ -71,6 +73,8 @@ def identity_from_authorizer(event: Mapping[str, Any]) -> ConnectionIdentity | N
         charge_point_id=str(charge_point_id),
         version=version,
         lenient=context.get("validationMode") == "lenient",
+        # Connections opened before the status was carried had been admitted as Accepted.
+        admitted=context.get("registrationStatus", "Accepted") == "Accepted",
     )
 
 

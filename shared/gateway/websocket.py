@@ -82,17 +82,23 @@ def connect(event: Event, services: Services) -> dict[str, Any]:
         if admission.protocol is None:
             return _no_subprotocol(event, admission.charge_point_id)
         identity = ConnectionIdentity(
-            admission.charge_point_id, admission.protocol, admission.validation_mode == "lenient"
+            admission.charge_point_id,
+            admission.protocol,
+            admission.validation_mode == "lenient",
+            admission.registration_status == "Accepted",
         )
 
-    services.connections.open(
+    current = services.connections.open(
         connection_id=str(context.get("connectionId")),
         charge_point_id=identity.charge_point_id,
         protocol=identity.version.value,
         validation_mode="lenient" if identity.lenient else "strict",
+        registration_status="Accepted" if identity.admitted else "Pending",
         connected_at_ms=request_time_ms(event),
         source_ip=(context.get("identity") or {}).get("sourceIp"),
     )
+    if not current:  # a newer connection of the charger is already attached: refused
+        return {"statusCode": 409}
     return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": identity.version.value}}
 
 
@@ -119,7 +125,12 @@ def resolve_identity(event: Event, services: Services) -> ConnectionIdentity | N
         version = OcppVersion(record.protocol)
     except ValueError:
         return None
-    return ConnectionIdentity(record.charge_point_id, version, record.validation_mode == "lenient")
+    return ConnectionIdentity(
+        record.charge_point_id,
+        version,
+        record.validation_mode == "lenient",
+        record.registration_status == "Accepted",
+    )
 
 
 def message(
@@ -147,6 +158,7 @@ def message(
         version=identity.version,
         received_at=from_epoch_ms(received_ms) if received_ms else utc_now(),
         lenient=identity.lenient,
+        admitted=identity.admitted,
     )
     reply = router.handle(ctx, message_body(event), outcome)
     if reply is None:

@@ -41,6 +41,9 @@ class ChargerRecord:
     connected_at: str | None = None
     connected_at_ms: int | None = None
     disconnected_at: str | None = None
+    # Password guessing: consecutive wrong passwords, and no check before this moment.
+    auth_failures: int = 0
+    auth_locked_until_ms: int | None = None
 
     @property
     def online(self) -> bool:

@@ -14,6 +14,9 @@ class ConnectionRecord:
     connected_at: str
     connected_at_ms: int
     expires_at: int  # epoch seconds; DynamoDB TTL. Treat as absent once past.
+    # As admitted at $connect: only an Accepted charger's CALLs are served (BootNotification
+    # always is); a change of registration closes the connection.
+    registration_status: str = "Accepted"
 
 
 @dataclass(frozen=True)
@@ -46,3 +49,15 @@ class StatusChange:
     applied: bool
     previous_status: str | None = None
     previous_error_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """Result of attaching a connection to its charger: whether it became the current one, and
+    the connection it replaced (to be closed: one charger id, one live socket)."""
+
+    current: bool
+    replaced: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.current

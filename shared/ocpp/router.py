@@ -36,6 +36,8 @@ from shared.ocpp.versions import OcppVersion
 
 logger = logging.getLogger("csms.ocpp.router")
 
+ADMISSION_ACTION = "BootNotification"
+
 
 class MessageContext(NamedTuple):
     """Who sent a frame and when, as known from the connection.
@@ -51,6 +53,8 @@ class MessageContext(NamedTuple):
     received_at: datetime
     lenient: bool = False
     message_id: str = ""
+    # False for a charger whose registration is not Accepted: it may only boot.
+    admitted: bool = True
 
 
 CallHandler = Callable[[MessageContext, dict[str, Any]], dict[str, Any]]
@@ -164,6 +168,16 @@ class Router:
         route = self._route_for(ctx.version, call.action)
         # Only routed action names become metric dimensions: a charger cannot invent new ones.
         outcome.action = call.action if route is not None else "Unrouted"
+        if not ctx.admitted and call.action != ADMISSION_ACTION:
+            # Until its registration is Accepted a charger may only send BootNotification
+            # (its answers to our commands still count: Pending chargers are configured so).
+            outcome.error = ErrorKind.SECURITY_ERROR.value
+            return self._error(
+                ctx,
+                call.message_id,
+                ErrorKind.SECURITY_ERROR,
+                "the charger is not accepted: only BootNotification is served",
+            )
         if route is None:
             outcome.error = "Unrouted"
             if self.schemas.has_schema(ctx.version, call.action):
@@ -254,4 +268,5 @@ def _with_id(ctx: MessageContext, message_id: str) -> MessageContext:
         ctx.received_at,
         ctx.lenient,
         message_id,
+        ctx.admitted,
     )

@@ -11,7 +11,12 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.models.charger import BootInfo, ChargerRecord, RegistrationStatus, ValidationMode
-from shared.models.connection import ConnectionRecord, ConnectorStatus, StatusChange
+from shared.models.connection import (
+    Attachment,
+    ConnectionRecord,
+    ConnectorStatus,
+    StatusChange,
+)
 from shared.ports.paging import Page
 
 
@@ -57,8 +62,9 @@ class ChargerRepository(Protocol):
 
     def attach_connection(
         self, charge_point_id: str, connection_id: str, protocol: str, connected_at_ms: int
-    ) -> bool:
-        """Make this the charger's current connection unless a newer one is already attached."""
+    ) -> Attachment:
+        """Make this the charger's current connection unless a newer one is already attached;
+        say which connection it replaced."""
         ...
 
     def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
@@ -70,6 +76,18 @@ class ChargerRepository(Protocol):
         ...
 
     def set_local_list_version(self, charge_point_id: str, version: int) -> None: ...
+
+    def count_auth_failure(self, charge_point_id: str) -> int:
+        """One more consecutive wrong password; the count after it (0: unknown charger)."""
+        ...
+
+    def lock_auth(self, charge_point_id: str, until_ms: int) -> None:
+        """Refuse every password of this charger until `until_ms`."""
+        ...
+
+    def clear_auth_failures(self, charge_point_id: str) -> None:
+        """A right password: the count starts again."""
+        ...
 
     def list_page(
         self, limit: int, cursor: str | None, where: ChargerFilter

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 from shared.models.connection import ConnectionRecord
 from shared.models.domain_events import CHARGER_CONNECTED, CHARGER_DISCONNECTED, DomainEvent
-from shared.ports import ChargerRepository, ConnectionRepository, EventPublisher
+from shared.ports import (
+    ChargerRepository,
+    ConnectionRepository,
+    EventPublisher,
+    LiveConnections,
+)
 from shared.ports.publishing import publish_safely
 from shared.timeutil import from_epoch_ms, iso_utc
 
@@ -24,6 +29,7 @@ class ConnectionService:
     chargers: ChargerRepository
     connections: ConnectionRepository
     publisher: EventPublisher
+    live: LiveConnections
     connection_ttl_s: int
 
     def open(
@@ -34,8 +40,10 @@ class ConnectionService:
         validation_mode: str,
         connected_at_ms: int,
         source_ip: str | None = None,
+        registration_status: str = "Accepted",
     ) -> bool:
-        """Record a new connection; True if it became the charger's current one."""
+        """Record a new connection; True if it became the charger's current one (the one it
+        replaced is closed: whoever holds an older socket no longer acts as the charger)."""
         connected_at = from_epoch_ms(connected_at_ms)
         self.connections.put(
             ConnectionRecord(
@@ -46,17 +54,20 @@ class ConnectionService:
                 connected_at=iso_utc(connected_at),
                 connected_at_ms=connected_at_ms,
                 expires_at=connected_at_ms // 1000 + self.connection_ttl_s,
+                registration_status=registration_status,
             )
         )
-        current = self.chargers.attach_connection(
+        attachment = self.chargers.attach_connection(
             charge_point_id, connection_id, protocol, connected_at_ms
         )
-        if not current:
+        if not attachment:
             logger.warning(
-                "a newer connection is already attached; this one is not current",
+                "a newer connection is already attached; this one is refused",
                 extra={"chargePointId": charge_point_id, "connectionId": connection_id},
             )
             return False
+        if attachment.replaced is not None:
+            self.close_live(charge_point_id, attachment.replaced, "replaced by a new connection")
         publish_safely(
             self.publisher,
             DomainEvent(
@@ -67,6 +78,23 @@ class ConnectionService:
             ),
         )
         return True
+
+    def close_live(self, charge_point_id: str, connection_id: str, why: str) -> None:
+        """Close a live WebSocket connection (its $disconnect follows). Best effort: a failure
+        is logged; the connection no longer counts as the charger's either way."""
+        try:
+            self.live.close(connection_id)
+        except Exception:
+            logger.warning(
+                "could not close a connection",
+                exc_info=True,
+                extra={"chargePointId": charge_point_id, "connectionId": connection_id},
+            )
+            return
+        logger.info(
+            "connection closed",
+            extra={"chargePointId": charge_point_id, "connectionId": connection_id, "why": why},
+        )
 
     def close(
         self,

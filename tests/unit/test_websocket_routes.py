@@ -7,6 +7,7 @@ from shared.access.passwords import hash_password
 from shared.bootstrap import build_router
 from shared.gateway.websocket import Unauthorized, authorize, connect, disconnect, message
 from shared.models.charger import ChargerRecord
+from shared.ports import ChargerChanges
 from tests.fakes import (
     NOW_MS,
     authorizer_event,
@@ -87,6 +88,8 @@ def test_newest_connection_wins_and_a_late_disconnect_is_ignored(services, deps)
     auth = ctx_for("CP1")
     connect(connect_event("CP1", connection_id="old=", at_ms=NOW_MS, authorizer=auth), services)
     connect(connect_event("CP1", connection_id="new=", at_ms=NOW_MS + 5, authorizer=auth), services)
+    # The older socket is closed: one charger id, one live connection.
+    assert deps.live_connections.closed == ["old="]
     disconnect(disconnect_event("old=", authorizer=auth, at_ms=NOW_MS + 10), services)
     record = deps.chargers.get("CP1")
     assert (record.online, record.connection_id) == (True, "new=")
@@ -100,8 +103,10 @@ def test_newest_connection_wins_and_a_late_disconnect_is_ignored(services, deps)
 def test_a_connect_processed_after_a_newer_one_does_not_take_over(services, deps):
     auth = ctx_for("CP1")
     connect(connect_event("CP1", connection_id="new=", at_ms=NOW_MS + 5, authorizer=auth), services)
-    connect(connect_event("CP1", connection_id="old=", at_ms=NOW_MS, authorizer=auth), services)
+    late = connect_event("CP1", connection_id="old=", at_ms=NOW_MS, authorizer=auth)
+    assert connect(late, services) == {"statusCode": 409}  # refused: not the charger's socket
     assert deps.chargers.get("CP1").connection_id == "new="
+    assert deps.live_connections.closed == []
 
 
 def test_disconnect_without_context_uses_the_connection_record(services, deps):
@@ -150,3 +155,30 @@ def test_binary_frame_is_decoded(services, deps):
     )
     event["isBase64Encoded"] = True
     assert json.loads(message(event, services, build_router(services))["body"])[0] == 3
+
+
+@pytest.mark.parametrize("status", ["Pending", "Rejected"])
+def test_a_charger_not_accepted_may_only_boot_but_its_answers_to_commands_count(
+    services, deps, status
+):
+    deps.chargers.update("CP1", ChargerChanges(registration_status=status))
+    policy = authorize(authorizer_event("CP1"), services)
+    auth = {**policy["context"], "principalId": "CP1"}
+    assert auth["registrationStatus"] == status
+    router = build_router(services)
+
+    def send(frame: str) -> list:
+        answer = message(message_event("c1=", frame, authorizer=auth), services, router)
+        return json.loads(answer["body"]) if "body" in answer else []
+
+    start = '[2,"m1","StartTransaction",{"connectorId":1,"idTag":"T","meterStart":0,'
+    start += '"timestamp":"2026-01-01T00:00:00Z"}]'
+    assert send(start)[2] == "SecurityError"
+    assert deps.transactions.records == {}
+    boot = send('[2,"m2","BootNotification",{"chargePointVendor":"A","chargePointModel":"B"}]')
+    assert boot[2]["status"] == status
+    # Pending chargers are configured by commands: their answers are processed, not refused.
+    deps.chargers.attach_connection("CP1", "c1=", "ocpp1.6", NOW_MS)
+    command = services.engine.send("CP1", "ChangeConfiguration", {"key": "K", "value": "V"})
+    assert send(f'[3,"{command.message_id}",{{"status":"Accepted"}}]') == []
+    assert services.engine.get("CP1", command.message_id).status == "answered"

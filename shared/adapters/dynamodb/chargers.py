@@ -16,6 +16,7 @@ from shared.adapters.dynamodb.items import (
 )
 from shared.adapters.dynamodb.paging import encode_cursor, filters, read_page, start_key
 from shared.models.charger import BootInfo, ChargerRecord
+from shared.models.connection import Attachment
 from shared.ports import ChargerChanges, ChargerFilter, Page
 from shared.timeutil import from_epoch_ms, iso_utc
 
@@ -100,28 +101,32 @@ class DynamoChargerRepository:
 
     def attach_connection(
         self, charge_point_id: str, connection_id: str, protocol: str, connected_at_ms: int
-    ) -> bool:
-        return (
-            conditional(
-                self._client.update_item,
-                TableName=self._table,
-                Key=self._key(charge_point_id),
-                UpdateExpression=(
-                    "SET connectionId = :c, protocol = :p, connectedAt = :at, connectedAtMs = :ms"
-                ),
-                ConditionExpression=(
-                    "attribute_exists(chargePointId) AND "
-                    "(attribute_not_exists(connectedAtMs) OR connectedAtMs <= :ms)"
-                ),
-                ExpressionAttributeValues={
-                    ":c": to_attr(connection_id),
-                    ":p": to_attr(protocol),
-                    ":at": to_attr(iso_utc(from_epoch_ms(connected_at_ms))),
-                    ":ms": to_attr(connected_at_ms),
-                },
-            )
-            is not None
+    ) -> Attachment:
+        response = conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression=(
+                "SET connectionId = :c, protocol = :p, connectedAt = :at, connectedAtMs = :ms"
+            ),
+            ConditionExpression=(
+                "attribute_exists(chargePointId) AND "
+                "(attribute_not_exists(connectedAtMs) OR connectedAtMs <= :ms)"
+            ),
+            ExpressionAttributeValues={
+                ":c": to_attr(connection_id),
+                ":p": to_attr(protocol),
+                ":at": to_attr(iso_utc(from_epoch_ms(connected_at_ms))),
+                ":ms": to_attr(connected_at_ms),
+            },
+            # The connection it replaces comes back with the write (no read first).
+            ReturnValues="ALL_OLD",
         )
+        if response is None:
+            return Attachment(current=False)
+        previous = from_item(response.get("Attributes", {})).get("connectionId")
+        replaced = str(previous) if previous and previous != connection_id else None
+        return Attachment(current=True, replaced=replaced)
 
     def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
         conditional(
@@ -142,6 +147,39 @@ class DynamoChargerRepository:
             UpdateExpression="SET localListVersion = :v",
             ConditionExpression="attribute_exists(chargePointId)",
             ExpressionAttributeValues={":v": to_attr(version)},
+        )
+
+    def count_auth_failure(self, charge_point_id: str) -> int:
+        response = conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression="ADD authFailures :one",
+            ConditionExpression="attribute_exists(chargePointId)",
+            ExpressionAttributeValues={":one": to_attr(1)},
+            ReturnValues="UPDATED_NEW",
+        )
+        if response is None:
+            return 0
+        return int(from_item(response["Attributes"])["authFailures"])
+
+    def lock_auth(self, charge_point_id: str, until_ms: int) -> None:
+        conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression="SET authLockedUntilMs = :until",
+            ConditionExpression="attribute_exists(chargePointId)",
+            ExpressionAttributeValues={":until": to_attr(until_ms)},
+        )
+
+    def clear_auth_failures(self, charge_point_id: str) -> None:
+        conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression="REMOVE authFailures, authLockedUntilMs",
+            ConditionExpression="attribute_exists(chargePointId)",
         )
 
     def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:

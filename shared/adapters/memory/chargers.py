@@ -10,7 +10,12 @@ from datetime import datetime
 from shared.adapters.dynamodb.paging import key_values
 from shared.adapters.memory.paging import page_after
 from shared.models.charger import BootInfo, ChargerRecord
-from shared.models.connection import ConnectionRecord, ConnectorStatus, StatusChange
+from shared.models.connection import (
+    Attachment,
+    ConnectionRecord,
+    ConnectorStatus,
+    StatusChange,
+)
 from shared.ports import ChargerChanges, ChargerFilter, Page
 from shared.timeutil import from_epoch_ms, iso_utc
 
@@ -57,13 +62,13 @@ class MemoryChargerRepository:
 
     def attach_connection(
         self, charge_point_id: str, connection_id: str, protocol: str, connected_at_ms: int
-    ) -> bool:
+    ) -> Attachment:
         with self._lock:
             record = self.records.get(charge_point_id)
             if record is None:
-                return False
+                return Attachment(current=False)
             if record.connected_at_ms is not None and record.connected_at_ms > connected_at_ms:
-                return False
+                return Attachment(current=False)
             self.records[charge_point_id] = replace(
                 record,
                 connection_id=connection_id,
@@ -71,7 +76,9 @@ class MemoryChargerRepository:
                 connected_at=iso_utc(from_epoch_ms(connected_at_ms)),
                 connected_at_ms=connected_at_ms,
             )
-            return True
+            previous = record.connection_id
+            replaced = previous if previous and previous != connection_id else None
+            return Attachment(current=True, replaced=replaced)
 
     def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
         with self._lock:
@@ -87,6 +94,28 @@ class MemoryChargerRepository:
             record = self.records.get(charge_point_id)
             if record is not None:
                 self.records[charge_point_id] = replace(record, local_list_version=version)
+
+    def count_auth_failure(self, charge_point_id: str) -> int:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is None:
+                return 0
+            self.records[charge_point_id] = replace(record, auth_failures=record.auth_failures + 1)
+            return record.auth_failures + 1
+
+    def lock_auth(self, charge_point_id: str, until_ms: int) -> None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is not None:
+                self.records[charge_point_id] = replace(record, auth_locked_until_ms=until_ms)
+
+    def clear_auth_failures(self, charge_point_id: str) -> None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is not None:
+                self.records[charge_point_id] = replace(
+                    record, auth_failures=0, auth_locked_until_ms=None
+                )
 
     def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
         with self._lock:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from shared.access.passwords import verify_password
 from shared.models.connection import ConnectorStatus
 from tests.unit.api.test_auth_and_errors import assert_error
@@ -221,3 +223,25 @@ def test_delete_removes_the_charger_and_closes_its_connection(world) -> None:
 def test_percent_encoded_ids_are_decoded(world) -> None:
     world.client.post("/api/chargers", {"chargePointId": "CP|1"})
     assert world.client.get("/api/chargers/CP%7C1").body["chargePointId"] == "CP|1"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"registrationStatus": "Rejected"},
+        {"password": "another-long-password"},
+        {"generatePassword": True},
+        {"password": None},
+        {"validationMode": "lenient"},
+    ],
+)
+def test_a_registration_or_credential_change_closes_the_live_connection(world, change) -> None:
+    world.online_charger("CP-1")
+    assert world.client.patch("/api/chargers/CP-1", change).status == 200
+    assert world.connections.closed == ["conn-1"]
+
+
+def test_an_empty_change_leaves_the_connection_open(world) -> None:
+    world.online_charger("CP-1")
+    assert world.client.patch("/api/chargers/CP-1", {}).status == 200
+    assert world.connections.closed == []
