@@ -1,5 +1,6 @@
 import base64
 import json
+from typing import Any
 
 import pytest
 
@@ -167,7 +168,7 @@ def test_a_charger_not_accepted_may_only_boot_but_its_answers_to_commands_count(
     assert auth["registrationStatus"] == status
     router = build_router(services)
 
-    def send(frame: str) -> list:
+    def send(frame: str) -> list[Any]:
         answer = message(message_event("c1=", frame, authorizer=auth), services, router)
         return json.loads(answer["body"]) if "body" in answer else []
 
