@@ -39,6 +39,19 @@ TRANSACTIONS_STARTED = "TransactionsStarted"
 TRANSACTIONS_STOPPED = "TransactionsStopped"
 ENERGY_DELIVERED_WH = "EnergyDeliveredWh"
 SERVICE_METRICS = (TRANSACTIONS_STARTED, TRANSACTIONS_STOPPED, ENERGY_DELIVERED_WH)
+# Failures counted by the code (dimension service only), each alarmed on at >= 1 (what it
+# means, and where to look, is the alarm's description).
+FAILURE_METRICS: dict[str, str] = {
+    "OcppInternalErrors": "chargers got InternalError: a fault or a bug on the $default path "
+    "(the charger retries). See ws_default's logs.",
+    "EventsNotPublished": "domain events were not published (EventBridge refused them after "
+    "retries); a session's stay in its outbox for the next replay; each is in an ERROR log line.",
+    "TelemetryRecordsLost": "meter values sent with a stop could not be put on the telemetry "
+    "stream (the stop itself is stored). See ws_default's logs.",
+    "TelemetryRecordsUnreadable": "the telemetry consumer skipped records it could not read.",
+    "ChargerAuthLockouts": "a charger was locked out after repeated wrong passwords: someone "
+    "may be guessing. See ws_authorize's logs.",
+}
 
 # A consumer this far behind the stream needs attention (its batching window is seconds).
 ITERATOR_AGE_ALARM = Duration.minutes(10)
@@ -192,6 +205,15 @@ class Monitoring(Construct):
                 threshold=1,
                 description=f"{name} was throttled: Lambda concurrency is exhausted.",
             )
+        for name, meaning in FAILURE_METRICS.items():
+            counted = cw.Metric(
+                namespace=NAMESPACE,
+                metric_name=name,
+                dimensions_map={"service": SERVICE},
+                statistic="Sum",
+                period=PERIOD,
+            )
+            self._alarm(name, counted, threshold=1, description=meaning)
         for name, queue in r.dead_letters.items():
             self._alarm(
                 construct_id_for(name) + "DeadLetters",

@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.adapters.aws_clients import invocation_deadline
 from shared.bootstrap import aws_services
 from shared.config import get_settings
 from shared.observability import configure_logging, logger
@@ -16,5 +17,6 @@ rollup = aws_services(get_settings()).energy_rollup
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     detail = EventBridgeEvent(event).detail
-    added = rollup.on_transaction_stopped(str(detail.get("chargePointId", "")), detail)
+    with invocation_deadline(context):
+        added = rollup.on_transaction_stopped(str(detail.get("chargePointId", "")), detail)
     return {"added": added}

@@ -5,6 +5,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.adapters.aws_clients import invocation_deadline
 from shared.api.operator import OperatorApi
 from shared.bootstrap import aws_services
 from shared.config import get_settings
@@ -26,4 +27,5 @@ def _api() -> OperatorApi:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _api().resolve(event, context)
+    with invocation_deadline(context):
+        return _api().resolve(event, context)

@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import KinesisStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.adapters.aws_clients import invocation_deadline
 from shared.bootstrap import aws_services
 from shared.config import get_settings
 from shared.models.telemetry import TelemetryRecord
@@ -26,6 +27,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             # A record that cannot be read never will be: retrying it would block the shard.
             logger.error("unreadable telemetry record skipped", extra={"sequenceNumber": sequence})
             count_metric("TelemetryRecordsUnreadable", {})
-    failed = progress.apply(records, utc_now())
+    with invocation_deadline(context):
+        failed = progress.apply(records, utc_now())
     # Lambda retries from the lowest failed sequence number; the updates are idempotent.
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}

@@ -4,6 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.adapters.aws_clients import invocation_deadline
 from shared.bootstrap import aws_services
 from shared.config import get_settings
 from shared.gateway.websocket import authorize
@@ -15,4 +16,5 @@ services = aws_services(get_settings())
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return authorize(event, services)
+    with invocation_deadline(context):
+        return authorize(event, services)

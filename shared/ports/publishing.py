@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from shared.models.domain_events import DomainEvent
+from shared.observability import emit_metric
 
 logger = logging.getLogger("csms.ports.publishing")
 
@@ -32,6 +33,7 @@ def publish_safely(publisher: EventPublisher, *events: DomainEvent) -> bool:
     try:
         publisher.publish(events)
     except EventPublishError as exc:
+        emit_metric("EventsNotPublished", len(exc.failed), {})
         for event in exc.failed:
             logger.error(
                 "domain event not published",

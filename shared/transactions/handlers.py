@@ -244,7 +244,7 @@ class TransactionHandlers:
                 "readings sent with a stop not stored; the stop is",
                 extra={"chargePointId": ctx.charge_point_id, "source": source},
             )
-            count_metric("TelemetryRecordsLost", {"Source": source})
+            count_metric("TelemetryRecordsLost", {})
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -8,6 +8,12 @@ from typing import Any
 
 import pytest
 
+from shared.adapters.aws_clients import (
+    ATTEMPT_MARGIN_S,
+    CONNECT_TIMEOUT_S,
+    READ_TIMEOUT_S,
+    invocation_deadline,
+)
 from shared.adapters.dynamodb.items import from_item
 from tests.fault_injection import NthCall, nth_call_fails
 from tests.faults.conftest import Platform
@@ -200,3 +206,37 @@ def test_the_fault_positions_cover_every_call(platform: Platform):
         max(POSITIONS_201_STARTED),
         max(POSITIONS_201_ENDED),
     )
+
+
+class NearlyOver:
+    """A Lambda context with `left_ms` of its invocation left."""
+
+    def __init__(self, left_ms: int) -> None:
+        self.left_ms = left_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.left_ms
+
+
+def test_a_message_near_the_end_of_its_invocation_gets_a_clean_error(platform: Platform):
+    enough = int(ATTEMPT_MARGIN_S * 1000) - 100
+    with invocation_deadline(NearlyOver(enough)):
+        frame = platform.send("StartTransaction", START_16)
+    # Refused before the first AWS call: a clean CALLERROR, nothing half written.
+    assert frame[0] == 4
+    assert frame[2] == "InternalError"
+    assert sessions(platform) == []
+    with invocation_deadline(NearlyOver(10_000)):
+        assert platform.send("StartTransaction", START_16)[0] == 3
+
+
+def test_an_attempt_always_fits_the_websocket_functions_timeout() -> None:
+    from infra.catalog import FUNCTIONS
+
+    attempt = CONNECT_TIMEOUT_S + READ_TIMEOUT_S
+    for function in FUNCTIONS:
+        if function.name.startswith("ws_"):
+            # The last attempt starts with at least ATTEMPT_MARGIN_S left and takes at most
+            # `attempt`: it ends before Lambda's timeout, with time to answer.
+            assert attempt < ATTEMPT_MARGIN_S
+            assert function.timeout_s > ATTEMPT_MARGIN_S

@@ -116,6 +116,7 @@ def test_the_metric_names_the_functions_must_emit_are_documented():
         monitoring.OCPP_ERRORS,
         monitoring.COMMAND_TIMEOUTS,
         *monitoring.SERVICE_METRICS,
+        *monitoring.FAILURE_METRICS,
     ):
         assert f"`{name}`" in text, name
 
@@ -170,6 +171,13 @@ def test_the_alarms_are_the_ones_an_operator_must_act_on(template, stack):
         | {s.id + "IteratorAge" for s in catalog.STREAMS}
         | {t.id + "TableThrottles" for t in catalog.TABLES}
         | {"HttpApiServerErrors", "WebSocketExecutionErrors", "WebSocketIntegrationErrors"}
+        | {
+            "OcppInternalErrors",
+            "EventsNotPublished",
+            "TelemetryRecordsLost",
+            "TelemetryRecordsUnreadable",
+            "ChargerAuthLockouts",
+        }
     )
     assert set(stack.monitoring.alarms) == expected
     assert set(_alarms(template)) == {logical_id(a) for a in stack.monitoring.alarms.values()}
@@ -193,6 +201,22 @@ def test_any_error_or_throttle_of_a_websocket_function_raises_an_alarm(template,
         assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", kind)
         assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": function}]
         assert (alarm["Statistic"], alarm["Threshold"], alarm["Period"]) == ("Sum", 1, 300)
+
+
+def test_every_failure_the_code_counts_raises_an_alarm(template, stack):
+    for name in monitoring.FAILURE_METRICS:
+        alarm = _alarm(template, stack, name)
+        assert (alarm["Namespace"], alarm["MetricName"]) == (monitoring.NAMESPACE, name)
+        assert alarm["Dimensions"] == [{"Name": "service", "Value": monitoring.SERVICE}]
+        assert (alarm["Statistic"], alarm["Threshold"]) == ("Sum", 1)
+
+
+def test_the_failure_metrics_are_emitted_by_the_code():
+    sources = "".join(
+        path.read_text() for path in (PROJECT_ROOT / "shared").rglob("*.py")
+    ) + "".join(path.read_text() for path in (PROJECT_ROOT / "functions").rglob("*.py"))
+    for name in monitoring.FAILURE_METRICS:
+        assert f'"{name}"' in sources, f"{name} is alarmed on but never emitted"
 
 
 def test_a_single_dead_letter_raises_an_alarm(template, stack):

@@ -1,5 +1,6 @@
 """Schema-valid is not safe: odd strings, timestamps and numbers never give InternalError, a stop
-is always acknowledged, and a replay keeps its identity (docs/adr/0018-hostile-input-and-replays.md)."""
+is always acknowledged, and a replay keeps its identity
+(docs/adr/0018-hostile-input-and-replays.md)."""
 
 from __future__ import annotations
 
