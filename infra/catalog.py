@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import ProjectionTypeDef
 
-Access = Literal["read", "write", "readwrite"]
+# A table grant: a level (CDK's grant_read_data / grant_write_data / both), or exactly these
+# DynamoDB actions (for functions that need a few: no Scan, no DeleteItem they never make).
+Access = Literal["read", "write", "readwrite"] | tuple[str, ...]
 Projection = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
 
 
@@ -258,7 +260,9 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         description="WebSocket $connect authorizer: charger identity and HTTP Basic auth",
         # scrypt password hashing is memory- and CPU-bound; more memory buys CPU.
         memory_mb=512,
-        tables=((CHARGERS.id, "readwrite"),),
+        # Internet-facing: reads the charger, registers unknown ones (per policy), counts
+        # wrong passwords. Nothing else.
+        tables=((CHARGERS.id, ("GetItem", "PutItem", "UpdateItem")),),
     ),
     FunctionDef(
         name="ws_connect",
@@ -321,7 +325,7 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         handler="functions.telemetry_consumer.handler.handler",
         description="Kinesis telemetry -> live session energy and MeterValuesReceived summaries",
         timeout_s=60,
-        tables=((TRANSACTIONS.id, "readwrite"),),
+        tables=((TRANSACTIONS.id, ("UpdateItem",)),),
         publishes_events=True,
     ),
     FunctionDef(
@@ -329,7 +333,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         handler="functions.energy_rollup.handler.handler",
         description="TransactionStopped events -> energy per charger and day",
         timeout_s=30,
-        tables=((TRANSACTIONS.id, "readwrite"), (ENERGY_DAILY.id, "readwrite")),
+        # One TransactWriteItems of two updates: the session's marker and the day's sums.
+        tables=((TRANSACTIONS.id, ("UpdateItem",)), (ENERGY_DAILY.id, ("UpdateItem",))),
     ),
 )
 

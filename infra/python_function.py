@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
-from aws_cdk import AssetHashType, BundlingOptions, DockerImage, Duration, Stack
+from aws_cdk import ArnFormat, AssetHashType, BundlingOptions, DockerImage, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as eventbridge
@@ -27,7 +28,6 @@ from infra.catalog import (
     EVENT_BUS,
     STREAMS_BY_ID,
     TABLES_BY_ID,
-    Access,
     FunctionDef,
     StreamDef,
     TableDef,
@@ -57,7 +57,7 @@ TASK_RESULT_ACTIONS = (
 # Docker is never started: the local bundlers always succeed, but CDK requires an image.
 _NO_DOCKER = DockerImage.from_registry("unused")
 
-_GRANTS: dict[Access, Callable[[dynamodb.ITable, iam.IGrantable], iam.Grant]] = {
+_GRANTS: dict[str, Callable[[dynamodb.ITable, iam.IGrantable], iam.Grant]] = {
     "read": lambda table, grantee: table.grant_read_data(grantee),
     "write": lambda table, grantee: table.grant_write_data(grantee),
     "readwrite": lambda table, grantee: table.grant_read_write_data(grantee),
@@ -159,8 +159,15 @@ class PythonFunction(Construct):
         )
         self.log_group.grant_write(self.role)
         grant_access(definition, self.function, resources)
-        if definition.tracing or definition.sends_task_results:
-            acknowledge(self.role, "AwsSolutions-IAM5[Resource::*]", _wildcard_reason(definition))
+        if definition.tracing:
+            acknowledge(self.role, "AwsSolutions-IAM5[Resource::*]", _XRAY_REASON)
+        if definition.sends_task_results:
+            acknowledge(
+                self.role,
+                wildcard_resource_finding(self, state_machines_arn(Stack.of(self))),
+                "Task tokens of this stack's state machines (named after the stack): a token, "
+                "not an ARN, identifies the waiting task.",
+            )
         for table_id, _access in definition.tables:
             if resources.table_definitions[table_id].indexes:
                 table_arn = resources.tables[table_id].table_arn
@@ -186,24 +193,10 @@ class PythonFunction(Construct):
         )
 
 
-def _wildcard_reason(definition: FunctionDef) -> str:
-    if not definition.tracing:
-        return (
-            "Resource '*' is used by states:SendTaskSuccess, SendTaskFailure and "
-            "SendTaskHeartbeat only: a task token, not an ARN, identifies the waiting task."
-        )
-    reason = (
-        "Resource '*' is used by the X-Ray actions (xray:PutTraceSegments, "
-        "xray:PutTelemetryRecords) only, which support no resource-level permissions."
-    )
-    if definition.sends_task_results:
-        reason = (
-            "Resource '*' is used by the X-Ray actions (xray:PutTraceSegments, "
-            "xray:PutTelemetryRecords) and by states:SendTaskSuccess, SendTaskFailure and "
-            "SendTaskHeartbeat only: X-Ray supports no resource-level permissions, and a task "
-            "token, not an ARN, identifies the waiting task."
-        )
-    return reason
+_XRAY_REASON = (
+    "Resource '*' is used by the X-Ray actions (xray:PutTraceSegments, "
+    "xray:PutTelemetryRecords) only, which support no resource-level permissions."
+)
 
 
 def function_environment(definition: FunctionDef, resources: FunctionResources) -> dict[str, str]:
@@ -227,14 +220,20 @@ def grant_access(
     definition: FunctionDef, grantee: iam.IGrantable, resources: FunctionResources
 ) -> None:
     for table_id, access in definition.tables:
-        _GRANTS[access](resources.tables[table_id], grantee)
+        table = resources.tables[table_id]
+        if isinstance(access, tuple):
+            table.grant(grantee, *(f"dynamodb:{action}" for action in access))
+        else:
+            _GRANTS[access](table, grantee)
     for stream_id in definition.writes_streams:
         grant_put_records(resources.streams[stream_id], grantee)
     if definition.publishes_events:
         resources.event_bus.grant_put_events_to(grantee)
     if definition.sends_task_results:
         iam.Grant.add_to_principal(
-            grantee=grantee, actions=list(TASK_RESULT_ACTIONS), resource_arns=["*"]
+            grantee=grantee,
+            actions=list(TASK_RESULT_ACTIONS),
+            resource_arns=[state_machines_arn(Stack.of(cast(Construct, grantee)))],
         )
     if definition.manages_connections:
         iam.Grant.add_to_principal(
@@ -242,6 +241,17 @@ def grant_access(
             actions=["execute-api:ManageConnections"],
             resource_arns=[connections_arn(_connections(definition, resources))],
         )
+
+
+def state_machines_arn(stack: Stack) -> str:
+    """Task tokens answer this stack's state machines only (their names start with the
+    stack's name: the workflows construct names them so)."""
+    return stack.format_arn(
+        service="states",
+        resource="stateMachine",
+        resource_name=f"{stack.stack_name}*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
 
 
 def connections_arn(stage: apigwv2.WebSocketStage) -> str:

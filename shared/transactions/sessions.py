@@ -356,6 +356,17 @@ def _event_time(received_at: str | None) -> datetime:
 
 
 REPLACED_REASON = "a new transaction started on the same connector"
+# Id tags are credentials (an RFID card's UID starts a paid session): events, their archive and
+# logs carry only the last characters; the session item keeps the whole tag.
+VISIBLE_ID_TAG_CHARACTERS = 4
+
+
+def masked_id_tag(id_tag: str | None) -> str | None:
+    """ "…" and the tag's last four characters (nothing of a tag of four or fewer)."""
+    if id_tag is None:
+        return None
+    visible = id_tag[-VISIBLE_ID_TAG_CHARACTERS:] if len(id_tag) > VISIBLE_ID_TAG_CHARACTERS else ""
+    return "\u2026" + visible
 
 
 def event_detail(record: TransactionRecord, detail_type: str) -> dict[str, Any]:
@@ -377,7 +388,7 @@ def event_detail(record: TransactionRecord, detail_type: str) -> dict[str, Any]:
             "meterStopWh": record.meter_stop_wh,
             "stoppedAt": record.stopped_at,
             "stopReason": record.stop_reason,
-            "idTag": record.stop_id_tag,
+            "idTag": masked_id_tag(record.stop_id_tag),
         }
     raise ValueError(f"{detail_type} is not an event of a session")
 
@@ -388,7 +399,7 @@ def started_detail(record: TransactionRecord) -> dict[str, Any]:
         "protocol": record.protocol,
         "evseId": record.evse_id,
         "connectorId": record.connector_id,
-        "idTag": record.id_tag,
+        "idTag": masked_id_tag(record.id_tag),
         "meterStartWh": record.meter_start_wh,
         "startedAt": record.started_at,
         "reservationId": record.reservation_id,
@@ -403,8 +414,8 @@ def stopped_detail(record: TransactionRecord) -> dict[str, Any]:
         "protocol": record.protocol,
         "evseId": record.evse_id,
         "connectorId": record.connector_id,
-        "idTag": record.id_tag,
-        "stopIdTag": record.stop_id_tag,
+        "idTag": masked_id_tag(record.id_tag),
+        "stopIdTag": masked_id_tag(record.stop_id_tag),
         "meterStartWh": record.meter_start_wh,
         "meterStopWh": record.meter_stop_wh,
         "energyWh": record.energy_wh,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from infra import catalog
 from infra.consumers import consumer_function_names
-from infra.python_function import TASK_RESULT_ACTIONS
 from infra.stack import http_function_names, websocket_function_names
 from tests.infrastructure.template_queries import (
     as_list,
@@ -70,8 +71,39 @@ def test_table_access_is_exactly_the_catalogs(template, stack, name):
     declared = dict(catalog.FUNCTIONS_BY_NAME[name].tables)
     for table in catalog.TABLES:
         granted = _actions_on(statements, logical_id(stack.tables.by_id[table.id]), "dynamodb:")
-        expected = EXPECTED_ACTIONS[declared[table.id]] if table.id in declared else set()
+        access = declared.get(table.id)
+        if access is None:
+            expected: set[str] = set()
+        elif isinstance(access, tuple):
+            expected = {f"dynamodb:{action}" for action in access}
+        else:
+            expected = EXPECTED_ACTIONS[access]
         assert granted == expected, f"{name} on {table.id}"
+
+
+def test_the_internet_facing_authorizer_may_only_get_register_and_count_on_chargers(
+    template, stack
+):
+    statements = role_statements(template, stack, "ws_authorize")
+    chargers = logical_id(stack.tables.by_id[catalog.CHARGERS.id])
+    assert _actions_on(statements, chargers, "dynamodb:") == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    }
+    touched = {
+        table.id
+        for table in catalog.TABLES
+        if _actions_on(statements, logical_id(stack.tables.by_id[table.id]), "dynamodb:")
+    }
+    assert touched == {catalog.CHARGERS.id}
+
+
+@pytest.mark.parametrize("name", ["telemetry_consumer", "energy_rollup"])
+def test_consumers_only_update_sessions_never_delete_or_scan_them(template, stack, name):
+    statements = role_statements(template, stack, name)
+    transactions = logical_id(stack.tables.by_id[catalog.TRANSACTIONS.id])
+    assert _actions_on(statements, transactions, "dynamodb:") == {"dynamodb:UpdateItem"}
 
 
 def test_ws_default_reads_connections_but_cannot_write_them(template, stack):
@@ -82,13 +114,11 @@ def test_ws_default_reads_connections_but_cannot_write_them(template, stack):
 
 
 @pytest.mark.parametrize("name", STACK_FUNCTIONS)
-def test_no_wildcards_except_xray_and_task_results(template, stack, name):
-    # Neither X-Ray nor task-token callbacks have resource-level permissions; nothing else
-    # may use "*".
+def test_no_wildcards_except_xray(template, stack, name):
+    # X-Ray has no resource-level permissions; nothing else may use "*" (task-token callbacks
+    # are scoped to the stack's state machines).
     definition = catalog.FUNCTIONS_BY_NAME[name]
-    allowed_on_anything = (XRAY if definition.tracing else set()) | (
-        set(TASK_RESULT_ACTIONS) if definition.sends_task_results else set()
-    )
+    allowed_on_anything = XRAY if definition.tracing else set()
     on_anything: set[str] = set()
     for statement in role_statements(template, stack, name):
         actions = as_list(statement["Action"])
@@ -109,6 +139,12 @@ def test_task_results_only_for_functions_that_send_them(template, stack, name):
             "states:SendTaskFailure",
             "states:SendTaskHeartbeat",
         }
+        (resource,) = {
+            json.dumps(s["Resource"], sort_keys=True)
+            for s in role_statements(template, stack, name)
+            if any(a.startswith("states:") for a in as_list(s["Action"]))
+        }
+        assert ":stateMachine:Csms*" in resource, resource
     else:
         assert granted == set()
 
@@ -222,9 +258,7 @@ def test_energy_rollup_writes_energy_daily_but_cannot_touch_chargers(template, s
     statements = role_statements(template, stack, "energy_rollup")
     energy_daily = logical_id(stack.tables.by_id[catalog.ENERGY_DAILY.id])
     chargers = logical_id(stack.tables.by_id[catalog.CHARGERS.id])
-    assert {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= _actions_on(
-        statements, energy_daily, "dynamodb:"
-    )
+    assert _actions_on(statements, energy_daily, "dynamodb:") == {"dynamodb:UpdateItem"}
     assert _actions_on(statements, chargers, "dynamodb:") == set()
     assert not any("events:PutEvents" in as_list(s["Action"]) for s in statements)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from shared.gateway.websocket import connect, disconnect
 from shared.models import domain_events
 from shared.models.event_catalogue import CATALOGUE, json_schemas
+from shared.models.transaction import IdTagRecord
 from shared.ocpp.router import MessageContext
 from tests.fakes import connect_event, disconnect_event
 from tests.unit.transactions.helpers import V16, V201, Station, energy_sample_v16, make_deps, ts
@@ -80,3 +81,22 @@ def test_committed_json_schemas_are_current():
     assert committed == json.loads(json.dumps(json_schemas())), (
         "run: python -m shared.models.event_catalogue > docs/events.schema.json"
     )
+
+
+def test_no_event_carries_an_id_tag_in_clear():
+    deps = make_deps()
+    card = "04A2B3C4D5E6F7"
+    deps.id_tags.put(IdTagRecord(card, "Accepted"))
+    station = Station(deps, V16)
+    start = {"connectorId": 1, "idTag": card, "meterStart": 0, "timestamp": ts(0)}
+    tx = station.call("StartTransaction", start)["transactionId"]
+    station.call(
+        "StopTransaction",
+        {"transactionId": tx, "idTag": card, "meterStop": 10, "timestamp": ts(1)},
+    )
+    orphan = {"transactionId": 99, "idTag": card, "meterStop": 1, "timestamp": ts(2)}
+    station.call("StopTransaction", orphan)
+    published = json.dumps([e.full_detail() for e in deps.publisher.events], ensure_ascii=False)
+    assert card not in published
+    assert published.count("\u2026E6F7") == 4  # started, stopped (idTag and stopIdTag), orphan
+    assert deps.transactions.get("CP1", str(tx)).id_tag == card  # the session keeps it whole
