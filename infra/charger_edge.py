@@ -50,6 +50,7 @@ class ChargerEdge(Construct):
         stage: apigwv2.WebSocketStage,
         domain_name: str | None = None,
         certificate_arn: str | None = None,
+        web_acl_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.rewrite = cloudfront.Function(
@@ -101,29 +102,34 @@ class ChargerEdge(Construct):
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021
             if certificate
             else None,
+            # Optional: rate-based rules per client IP (a misbehaving site, a reconnect loop).
+            web_acl_id=web_acl_arn,
         )
         self.domain_name = domain_name or self.distribution.distribution_domain_name
-        self._acknowledge_findings(custom_certificate=certificate is not None)
+        self._acknowledge_findings(
+            custom_certificate=certificate is not None, web_acl=web_acl_arn is not None
+        )
 
     @property
     def charger_url(self) -> str:
         """The base URL chargers are given; they append `/{chargePointId}`."""
         return f"wss://{self.domain_name}{CHARGER_PATH}"
 
-    def _acknowledge_findings(self, *, custom_certificate: bool) -> None:
+    def _acknowledge_findings(self, *, custom_certificate: bool, web_acl: bool) -> None:
         acknowledge(
             self.distribution,
             "AwsSolutions-CFR1",
             "Chargers are installed wherever customers are; no country can be excluded up "
             "front, and every charger authenticates on $connect anyway.",
         )
-        acknowledge(
-            self.distribution,
-            "AwsSolutions-CFR2",
-            "No WAF web ACL (a fixed monthly fee per ACL and rule): the WebSocket stage is "
-            "throttled, the authorizer refuses unknown chargers, and an ACL can be attached "
-            "later without changing the distribution.",
-        )
+        if not web_acl:
+            acknowledge(
+                self.distribution,
+                "AwsSolutions-CFR2",
+                "No WAF web ACL by default (a fixed monthly fee per ACL and rule): the stage and "
+                "its $connect route are throttled, the authorizer refuses unknown chargers and "
+                "locks out password guessing; context chargerEdgeWebAclArn attaches one.",
+            )
         acknowledge(
             self.distribution,
             "AwsSolutions-CFR3",

@@ -125,6 +125,7 @@ class PythonFunction(Construct):
         definition: FunctionDef,
         package: LambdaPackage,
         resources: FunctionResources,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.definition = definition
@@ -156,6 +157,7 @@ class PythonFunction(Construct):
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             role=self.role,
             log_group=self.log_group,
+            reserved_concurrent_executions=reserved_concurrency,
         )
         self.log_group.grant_write(self.role)
         grant_access(definition, self.function, resources)

@@ -27,7 +27,7 @@ from infra.http_api import OperatorHttpApi
 from infra.monitoring import MonitoredResources, Monitoring
 from infra.naming import construct_id_for
 from infra.python_function import FunctionResources, LambdaPackage, PythonFunction
-from infra.stack_settings import StackSettings
+from infra.stack_settings import SettingsError, StackSettings
 from infra.tables import Tables
 from infra.telemetry import Streams
 from infra.websocket_api import WebSocketApi
@@ -67,6 +67,8 @@ class CsmsStack(Stack):
             stage_name=settings.stage_name,
             throttle_burst_limit=settings.ws_throttle_burst_limit,
             throttle_rate_limit=settings.ws_throttle_rate_limit,
+            connect_throttle_burst_limit=settings.ws_connect_throttle_burst_limit,
+            connect_throttle_rate_limit=settings.ws_connect_throttle_rate_limit,
             log_retention=settings.log_retention,
             access_log=settings.websocket_access_log,
             account_logging=settings.api_gateway_account_logging,
@@ -86,6 +88,10 @@ class CsmsStack(Stack):
             streams=self.streams.by_id,
         )
         self.functions: dict[str, PythonFunction] = {}
+        self.reserved_concurrency = dict(settings.reserved_concurrency)
+        unknown = set(self.reserved_concurrency) - set(FUNCTIONS_BY_NAME)
+        if unknown:
+            raise SettingsError(f"reservedConcurrency names unknown functions: {sorted(unknown)}")
 
         for name in websocket_function_names():
             self.add_function(name)
@@ -96,6 +102,7 @@ class CsmsStack(Stack):
             stage=self.websocket.stage,
             domain_name=settings.custom_domain_name,
             certificate_arn=settings.custom_domain_certificate_arn,
+            web_acl_arn=settings.charger_edge_web_acl_arn,
         )
 
         self.users = UserDirectory(self, "Users")
@@ -152,6 +159,7 @@ class CsmsStack(Stack):
             definition=FUNCTIONS_BY_NAME[name],
             package=self.package,
             resources=self.function_resources,
+            reserved_concurrency=self.reserved_concurrency.get(name),
         )
         self.functions[name] = function
         return function

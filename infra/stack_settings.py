@@ -42,6 +42,10 @@ CUSTOM_DOMAIN_NAME = "customDomainName"
 CUSTOM_DOMAIN_CERTIFICATE_ARN = "customDomainCertificateArn"
 ALARM_EMAIL = "alarmEmail"
 STRIPE_SECRET_NAME = "stripeSecretName"  # noqa: S105 - a context key, not a secret
+WS_CONNECT_THROTTLE_BURST_LIMIT = "wsConnectThrottleBurstLimit"
+WS_CONNECT_THROTTLE_RATE_LIMIT = "wsConnectThrottleRateLimit"
+CHARGER_EDGE_WEB_ACL_ARN = "chargerEdgeWebAclArn"
+RESERVED_CONCURRENCY = "reservedConcurrency"
 
 # API Gateway stage names; the name also ends up inside the CloudFront function's code.
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -52,6 +56,10 @@ _CLOUDFRONT_CERTIFICATE_ARN = re.compile(
 _DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ORIGIN = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?$|^http://localhost(:\d{1,5})?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A WAF web ACL for CloudFront: global scope, so its ARN names us-east-1.
+_CLOUDFRONT_WEB_ACL_ARN = re.compile(
+    r"^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/[A-Za-z0-9_-]+/[0-9a-f-]{36}$"
+)
 
 
 # CloudWatch Logs accepts these retention periods only.
@@ -95,6 +103,10 @@ class StackSettings:
     event_archive_retention_days: int = 30
     ws_throttle_burst_limit: int = 500
     ws_throttle_rate_limit: int = 1000
+    # $connect alone (each runs a scrypt check): a client that reconnects in a loop cannot
+    # take the stage's whole rate; 10,000 chargers reconnecting at once are back in minutes.
+    ws_connect_throttle_burst_limit: int = 100
+    ws_connect_throttle_rate_limit: int = 50
     # One access log line per WebSocket message costs about 7 % of the per-charger bill
     # (docs/adr/0010-cost-levers.md): off unless asked for. Errors and throttles are in API
     # Gateway's metrics and alarms either way.
@@ -115,6 +127,12 @@ class StackSettings:
     alarm_email: str | None = None
     # Secrets Manager name of the Stripe API key; only passed on to the functions.
     stripe_secret_name: str = "csms/stripe"  # noqa: S105 - a name, not a secret
+    # An AWS WAF web ACL (CloudFront scope) for the chargers' edge: rate-based rules per IP.
+    charger_edge_web_acl_arn: str | None = None
+    # Function name -> reserved concurrency, a cap that also guarantees it: none by default
+    # (docs/adr/0014-no-reserved-concurrency.md), e.g. {"ws_authorize": 50} where the account's
+    # limit allows, so a flood of handshakes cannot take the chargers' messages' concurrency.
+    reserved_concurrency: tuple[tuple[str, int], ...] = ()
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -186,6 +204,18 @@ class StackSettings:
             alarm_email=_optional(node.try_get_context(ALARM_EMAIL)),
             stripe_secret_name=_optional(node.try_get_context(STRIPE_SECRET_NAME))
             or defaults.stripe_secret_name,
+            ws_connect_throttle_burst_limit=_int(
+                node.try_get_context(WS_CONNECT_THROTTLE_BURST_LIMIT),
+                WS_CONNECT_THROTTLE_BURST_LIMIT,
+                defaults.ws_connect_throttle_burst_limit,
+            ),
+            ws_connect_throttle_rate_limit=_int(
+                node.try_get_context(WS_CONNECT_THROTTLE_RATE_LIMIT),
+                WS_CONNECT_THROTTLE_RATE_LIMIT,
+                defaults.ws_connect_throttle_rate_limit,
+            ),
+            charger_edge_web_acl_arn=_optional(node.try_get_context(CHARGER_EDGE_WEB_ACL_ARN)),
+            reserved_concurrency=_concurrency(node.try_get_context(RESERVED_CONCURRENCY)),
         )
         settings.validate()
         return settings
@@ -220,6 +250,17 @@ class StackSettings:
         if self.alarm_email and not _EMAIL.match(self.alarm_email):
             raise SettingsError(
                 f"{ALARM_EMAIL} must be an e-mail address, got {self.alarm_email!r}"
+            )
+        if self.charger_edge_web_acl_arn and not _CLOUDFRONT_WEB_ACL_ARN.match(
+            self.charger_edge_web_acl_arn
+        ):
+            raise SettingsError(
+                f"{CHARGER_EDGE_WEB_ACL_ARN} must be the ARN of a CloudFront-scope (global, "
+                f"us-east-1) WAF web ACL, got {self.charger_edge_web_acl_arn!r}"
+            )
+        if self.ws_connect_throttle_rate_limit > self.ws_throttle_rate_limit:
+            raise SettingsError(
+                f"{WS_CONNECT_THROTTLE_RATE_LIMIT} cannot exceed {WS_THROTTLE_RATE_LIMIT}"
             )
         for origin in self.http_allowed_origins:
             if not _ORIGIN.match(origin):
@@ -262,6 +303,20 @@ def _origins(raw: object) -> tuple[str, ...]:
         return ()
     items = raw if isinstance(raw, list) else str(raw).split(",")
     return tuple(str(item).strip().rstrip("/") for item in items if str(item).strip())
+
+
+def _concurrency(raw: object) -> tuple[tuple[str, int], ...]:
+    """A JSON object in cdk.json, or its text from `-c reservedConcurrency='{...}'`."""
+    if raw is None or raw == "":
+        return ()
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(value, dict):
+        raise SettingsError(f"{RESERVED_CONCURRENCY} must map function names to integers")
+    return tuple(
+        sorted(
+            (str(name), _int(n, f"{RESERVED_CONCURRENCY}.{name}", 0)) for name, n in value.items()
+        )
+    )
 
 
 def _bool(raw: object, default: bool) -> bool:

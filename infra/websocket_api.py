@@ -42,6 +42,8 @@ class WebSocketApi(Construct):
         throttle_burst_limit: int,
         throttle_rate_limit: int,
         log_retention: logs.RetentionDays,
+        connect_throttle_burst_limit: int | None = None,
+        connect_throttle_rate_limit: int | None = None,
         access_log: bool = False,
         account_logging: bool = True,
     ) -> None:
@@ -70,6 +72,17 @@ class WebSocketApi(Construct):
                 else None
             ),
         )
+        if connect_throttle_burst_limit is not None and connect_throttle_rate_limit is not None:
+            # $connect has its own limit below the stage's: each one runs a scrypt check.
+            stage = self.stage.node.default_child
+            assert isinstance(stage, apigwv2.CfnStage)
+            stage.add_property_override(
+                f"RouteSettings.{CONNECT_ROUTE}",
+                {
+                    "ThrottlingBurstLimit": connect_throttle_burst_limit,
+                    "ThrottlingRateLimit": connect_throttle_rate_limit,
+                },
+            )
         if self.access_logs is None:
             acknowledge(
                 self.stage,

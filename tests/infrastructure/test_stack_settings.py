@@ -80,6 +80,25 @@ def test_optional_features_from_the_command_line():
     assert settings.http_throttle_rate_limit == 20
 
 
+def test_fairness_settings_from_the_command_line():
+    acl = (
+        "arn:aws:wafv2:us-east-1:123456789012:global/webacl/chargers/"
+        "a1b2c3d4-0000-4000-8000-123456789abc"
+    )
+    settings = _settings(
+        chargerEdgeWebAclArn=acl,
+        wsConnectThrottleBurstLimit="20",
+        wsConnectThrottleRateLimit="10",
+        reservedConcurrency='{"ws_authorize": 40}',
+    )
+    assert settings.charger_edge_web_acl_arn == acl
+    assert (settings.ws_connect_throttle_burst_limit, settings.ws_connect_throttle_rate_limit) == (
+        20,
+        10,
+    )
+    assert settings.reserved_concurrency == (("ws_authorize", 40),)
+
+
 def test_origins_may_be_a_list_in_cdk_json():
     origins = ["https://a.example.com", "https://b.example.com"]
     assert _settings(httpAllowedOrigins=origins).http_allowed_origins == tuple(origins)
@@ -109,6 +128,11 @@ def test_origins_may_be_a_list_in_cdk_json():
         {"httpAllowedOrigins": "*"},
         {"httpAllowedOrigins": "http://console.example.com"},
         {"httpAllowedOrigins": "https://console.example.com/app"},
+        # Fairness settings: a CloudFront-scope web ACL only, a $connect limit under the stage's.
+        {"chargerEdgeWebAclArn": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/y"},
+        {"wsConnectThrottleRateLimit": 2000},
+        {"reservedConcurrency": '{"ws_authorize": 0}'},
+        {"reservedConcurrency": "[1, 2]"},
     ],
 )
 def test_invalid_context_fails_the_synth(context):

@@ -193,3 +193,14 @@ def test_outputs_give_the_websocket_url_and_the_connections_endpoint(template, s
     assert {"Ref": api} in url
     assert (endpoint[0], endpoint[-1]) == ("https://", "/prod")
     assert {"Ref": api} in endpoint
+
+
+def test_connect_has_its_own_throttle_below_the_stage(template, stack):
+    stage = resource(template, stack.websocket.stage)
+    connect = stage["Properties"]["RouteSettings"]["$connect"]
+    settings = stack.settings
+    assert connect == {
+        "ThrottlingBurstLimit": settings.ws_connect_throttle_burst_limit,
+        "ThrottlingRateLimit": settings.ws_connect_throttle_rate_limit,
+    }
+    assert settings.ws_connect_throttle_rate_limit < settings.ws_throttle_rate_limit
