@@ -329,12 +329,14 @@ class CommandEngine:
         if hooks:
             finished = replace(record, status=status, result=result, error=error, completed_at=at)  # type: ignore[arg-type]
             self._run_hooks(hooks, finished)
+        # The slot is freed before the outcome is stored: whoever sees the command finished may
+        # send the next one at once. (A conditional release: a newer command's slot stays.)
+        self.commands.release_slot(record.charge_point_id, record.message_id)
         updated = self.commands.complete(
             record.charge_point_id, record.message_id, status, at, result=result, error=error
         )
         if updated is None:  # someone else recorded the outcome first
             return self.commands.get(record.charge_point_id, record.message_id) or record
-        self.commands.release_slot(record.charge_point_id, record.message_id)
         publish_safely(
             self.publisher,
             DomainEvent(

@@ -188,3 +188,20 @@ def test_reply_path_through_the_router(setup):
     ctx = MessageContext("CP1", "conn-1=", OcppVersion.V16, NOW + timedelta(seconds=1))
     assert router.handle(ctx, json.dumps([3, record.message_id, {"status": "Accepted"}])) is None
     assert services.engine.get("CP1", record.message_id).status == "answered"
+
+
+def test_whoever_sees_a_command_finished_can_send_the_next_one_at_once(setup):
+    deps, engine, _ = setup
+    seen_free: list[bool] = []
+    complete = deps.commands.complete
+
+    def watching(charge_point_id, *args, **kwargs):
+        # The moment the outcome becomes visible, the slot must already be free.
+        seen_free.append(deps.commands.slot_holder(charge_point_id) is None)
+        return complete(charge_point_id, *args, **kwargs)
+
+    deps.commands.complete = watching
+    record = engine.send("CP1", "Reset", {"type": "Soft"})
+    reply(engine, "CP1", record.message_id, {"status": "Accepted"})
+    assert seen_free == [True]
+    assert engine.send("CP1", "ClearCache", {}).status == "pending"
