@@ -77,3 +77,25 @@ def text(payload: dict[str, Any], name: str, default: str = "") -> str:
     if value is None:
         return default
     return value if isinstance(value, str) else str(value)
+
+
+def optional_text(payload: dict[str, Any], name: str) -> str | None:
+    """An optional string field: None when absent."""
+    return None if payload.get(name) is None else text(payload, name)
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """A nested object, or an empty one where a lenient charger sent something else."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """A nested list, or an empty one where a lenient charger sent something else."""
+    return value if isinstance(value, list) else []
+
+
+def optional_id(value: Any) -> int | None:
+    """An optional id (connector, EVSE, reservation) where a CALLERROR would jam a charger's
+    queue: None unless a usable integer within 0..MAX_ID."""
+    number = as_integer(value)
+    return number if number is not None and 0 <= number <= MAX_ID else None

@@ -12,7 +12,7 @@ from typing import Any
 from shared.models.charger import BootInfo, RegistrationStatus
 from shared.models.connection import ConnectorStatus
 from shared.models.domain_events import CHARGER_BOOTED, CONNECTOR_STATUS_CHANGED, DomainEvent
-from shared.ocpp.fields import integer, text
+from shared.ocpp.fields import as_object, integer, text
 from shared.ocpp.router import MessageContext, Router
 from shared.ocpp.versions import OcppVersion
 from shared.ports import ChargerRepository, ConnectorRepository, EventPublisher
@@ -43,10 +43,8 @@ def boot_info_v16(payload: Payload) -> BootInfo:
 
 
 def boot_info_v201(payload: Payload) -> BootInfo:
-    station = payload.get("chargingStation")
-    station = station if isinstance(station, dict) else {}
-    modem = station.get("modem")
-    modem = modem if isinstance(modem, dict) else {}
+    station = as_object(payload.get("chargingStation"))
+    modem = as_object(station.get("modem"))
     return BootInfo(
         vendor=text(station, "vendorName"),
         model=text(station, "model"),

@@ -14,11 +14,14 @@ from shared.models.transaction import ANOMALY_METER_UNUSABLE, IdTagInfo, Transac
 from shared.observability import count_metric
 from shared.ocpp.errors import ErrorKind, OcppError
 from shared.ocpp.fields import (
-    MAX_ID,
     as_integer,
+    as_list,
+    as_object,
     integer,
     meter_wh,
+    optional_id,
     optional_integer,
+    optional_text,
     text,
 )
 from shared.ocpp.router import MessageContext, Router
@@ -94,7 +97,7 @@ class TransactionHandlers:
 
     def stop_transaction(self, ctx: MessageContext, payload: Payload) -> Payload:
         transaction_id = text(payload, "transactionId")
-        id_tag = text(payload, "idTag") if payload.get("idTag") is not None else None
+        id_tag = optional_text(payload, "idTag")
         meter_stop = meter_wh(payload.get("meterStop"))
         # Always acknowledged, also for unknown transactions: a rejected stop jams the queue.
         # The stop is stored first: the readings that come with it must not hold it up.
@@ -121,8 +124,8 @@ class TransactionHandlers:
         self.sessions.meter_values(
             *_origin(ctx),
             "MeterValues",
-            _list(payload.get("meterValue")),
-            connector_id=_id_or_none(payload.get("connectorId")),
+            as_list(payload.get("meterValue")),
+            connector_id=optional_id(payload.get("connectorId")),
             transaction_id=text(payload, "transactionId") if transaction_id is not None else None,
         )
         return {}
@@ -130,16 +133,15 @@ class TransactionHandlers:
     # OCPP 2.0.1
 
     def authorize_v201(self, ctx: MessageContext, payload: Payload) -> Payload:
-        token = _object(payload.get("idToken")).get("idToken")
-        id_tag = token if isinstance(token, str) else None
+        id_tag = _id_token(payload)
         return {"idTokenInfo": id_token_info_v201(self._info(ctx, id_tag))}
 
     def meter_values_v201(self, ctx: MessageContext, payload: Payload) -> Payload:
         self.sessions.meter_values(
             *_origin(ctx),
             "MeterValues",
-            _list(payload.get("meterValue")),
-            evse_id=_id_or_none(payload.get("evseId")),
+            as_list(payload.get("meterValue")),
+            evse_id=optional_id(payload.get("evseId")),
         )
         return {}
 
@@ -153,9 +155,8 @@ class TransactionHandlers:
             )
         transaction_id = text(info, "transactionId")
         event_type = text(payload, "eventType")
-        meter_values = _list(payload.get("meterValue"))
-        token = _object(payload.get("idToken")).get("idToken")
-        token = token if isinstance(token, str) else None
+        meter_values = as_list(payload.get("meterValue"))
+        token = _id_token(payload)
         response: Payload = {}
         if token:
             response["idTokenInfo"] = id_token_info_v201(self._info(ctx, token))
@@ -172,9 +173,9 @@ class TransactionHandlers:
         elif self.event_log.seen(ctx.charge_point_id, transaction_id, seq_no):
             return response
 
-        evse = _object(payload.get("evse"))
-        evse_id = _id_or_none(evse.get("id"))
-        connector_id = _id_or_none(evse.get("connectorId"))
+        evse = as_object(payload.get("evse"))
+        evse_id = optional_id(evse.get("id"))
+        connector_id = optional_id(evse.get("connectorId"))
         at = parse_timestamp(payload.get("timestamp")) or ctx.received_at
         if event_type == "Started":
             meter_start = register_for(meter_values, "Transaction.Begin", last=False)
@@ -190,9 +191,9 @@ class TransactionHandlers:
                     meter_start_wh=meter_start,
                     started_at=iso_utc(at),
                     started_at_ms=to_epoch_ms(at),
-                    reservation_id=_id_or_none(payload.get("reservationId")),
+                    reservation_id=optional_id(payload.get("reservationId")),
                     authorization_status=response.get("idTokenInfo", {}).get("status"),
-                    remote_start_id=_id_or_none(info.get("remoteStartId")),
+                    remote_start_id=optional_id(info.get("remoteStartId")),
                     received_at=iso_utc(ctx.received_at),
                 )
             )
@@ -247,15 +248,7 @@ class TransactionHandlers:
             count_metric("TelemetryRecordsLost", {})
 
 
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _id_or_none(value: Any) -> int | None:
-    """An optional id (connector, EVSE, reservation): None unless a usable integer."""
-    number = as_integer(value)
-    return number if number is not None and 0 <= number <= MAX_ID else None
+def _id_token(payload: Payload) -> str | None:
+    """The 2.0.1 idToken string, if the payload holds one."""
+    token = as_object(payload.get("idToken")).get("idToken")
+    return token if isinstance(token, str) else None
