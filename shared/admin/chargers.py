@@ -23,6 +23,7 @@ from shared.ports import (
     LiveConnection,
     LiveConnections,
     Page,
+    close_safely,
 )
 from shared.timeutil import iso_utc, utc_now
 
@@ -158,13 +159,5 @@ class ChargerAdmin:
         self._close(record, "charger deleted")
 
     def _close(self, record: ChargerRecord, why: str) -> None:
-        if record.connection_id is None:
-            return
-        try:
-            self.connections.close(record.connection_id)
-        except Exception:
-            logger.warning(
-                "could not close the charger's connection",
-                exc_info=True,
-                extra={"chargePointId": record.charge_point_id, "why": why},
-            )
+        if record.connection_id is not None:
+            close_safely(self.connections, record.charge_point_id, record.connection_id, why)

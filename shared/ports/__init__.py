@@ -21,7 +21,13 @@ from shared.ports.sessions import (
     TransactionEventLog,
     TransactionRepository,
 )
-from shared.ports.websocket import ChargerSender, ConnectionGone, LiveConnection, LiveConnections
+from shared.ports.websocket import (
+    ChargerSender,
+    ConnectionGone,
+    LiveConnection,
+    LiveConnections,
+    close_safely,
+)
 
 __all__ = [
     "ChargerChanges",
@@ -47,5 +53,6 @@ __all__ = [
     "TelemetrySink",
     "TransactionEventLog",
     "TransactionRepository",
+    "close_safely",
     "publish_safely",
 ]

@@ -3,8 +3,11 @@ about a connection."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Protocol
+
+logger = logging.getLogger("csms.ports.websocket")
 
 
 class ConnectionGone(Exception):
@@ -38,3 +41,27 @@ class LiveConnections(Protocol):
     def close(self, connection_id: str) -> None:
         """Close the connection (nothing happens if it is already gone)."""
         ...
+
+
+def close_safely(
+    connections: LiveConnections, charge_point_id: str, connection_id: str, why: str
+) -> bool:
+    """Close a live WebSocket connection (its $disconnect follows); False when that failed.
+
+    Best effort: a failure is logged, and whatever asked for the close has already made the
+    connection no longer count as the charger's.
+    """
+    try:
+        connections.close(connection_id)
+    except Exception:
+        logger.warning(
+            "could not close a connection",
+            exc_info=True,
+            extra={"chargePointId": charge_point_id, "connectionId": connection_id, "why": why},
+        )
+        return False
+    logger.info(
+        "connection closed",
+        extra={"chargePointId": charge_point_id, "connectionId": connection_id, "why": why},
+    )
+    return True

@@ -17,6 +17,7 @@ from shared.ports import (
     ConnectionRepository,
     EventPublisher,
     LiveConnections,
+    close_safely,
 )
 from shared.ports.publishing import publish_safely
 from shared.timeutil import from_epoch_ms, iso_utc
@@ -67,7 +68,9 @@ class ConnectionService:
             )
             return False
         if attachment.replaced is not None:
-            self.close_live(charge_point_id, attachment.replaced, "replaced by a new connection")
+            close_safely(
+                self.live, charge_point_id, attachment.replaced, "replaced by a new connection"
+            )
         publish_safely(
             self.publisher,
             DomainEvent(
@@ -78,23 +81,6 @@ class ConnectionService:
             ),
         )
         return True
-
-    def close_live(self, charge_point_id: str, connection_id: str, why: str) -> None:
-        """Close a live WebSocket connection (its $disconnect follows). Best effort: a failure
-        is logged; the connection no longer counts as the charger's either way."""
-        try:
-            self.live.close(connection_id)
-        except Exception:
-            logger.warning(
-                "could not close a connection",
-                exc_info=True,
-                extra={"chargePointId": charge_point_id, "connectionId": connection_id},
-            )
-            return
-        logger.info(
-            "connection closed",
-            extra={"chargePointId": charge_point_id, "connectionId": connection_id, "why": why},
-        )
 
     def close(
         self,
