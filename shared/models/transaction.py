@@ -41,36 +41,6 @@ class IdTagInfo:
     known: bool = True
 
 
-@dataclass(frozen=True)
-class TransactionStart:
-    charge_point_id: str
-    transaction_id: str
-    protocol: str
-    connector_id: int | None
-    id_tag: str | None
-    meter_start_wh: int | None
-    started_at: str  # the charger's timestamp, normalised
-    started_at_ms: int
-    received_at: str
-    evse_id: int | None = None
-    reservation_id: int | None = None
-    fingerprint: str | None = None
-    authorization_status: str | None = None
-    remote_start_id: int | None = None
-
-
-@dataclass(frozen=True)
-class TransactionStop:
-    charge_point_id: str
-    transaction_id: str
-    meter_stop_wh: int | None
-    stopped_at: str
-    stopped_at_ms: int
-    reason: str
-    received_at: str
-    id_tag: str | None = None
-
-
 @dataclass
 class TransactionRecord:
     charge_point_id: str
