@@ -57,6 +57,7 @@ from simulator.protocols import (
 )
 from simulator.stats import Stats
 from simulator.transaction_messages import TransactionMessages
+from simulator.waiting import set_within
 
 log = logging.getLogger("simulator.charger")
 
@@ -376,7 +377,10 @@ class SimulatedCharger:
             started = time.perf_counter()
             try:
                 await self._send(Call(message_id, action, payload).to_json())
-                frame = await asyncio.wait_for(future, timeout_s)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation
+                # that arrives with the answer, and a stopped charger went on heartbeating.
+                async with asyncio.timeout(timeout_s):
+                    frame = await future
             except TimeoutError:
                 self.stats.error("timeout", self.charge_point_id, action)
                 self._abandoned.add(message_id)
@@ -412,7 +416,8 @@ class SimulatedCharger:
 
         Raises TimeoutError when none arrives in time, ConnectionLost once closed.
         """
-        item = await asyncio.wait_for(self._unclaimed.get(), timeout)
+        async with asyncio.timeout(timeout):
+            item = await self._unclaimed.get()
         if item is None:
             self._unclaimed.put_nowait(None)
             raise ConnectionLost("connection closed")
@@ -667,7 +672,7 @@ class SimulatedCharger:
                 delay = max(self.backoff.delay(attempt), self._offline_until - time.monotonic())
                 attempt += 1
                 log.info("%s reconnecting in %.1f s", self.charge_point_id, delay)
-                if await _stopped_within(stop, delay):
+                if await set_within(stop, delay):
                     return
         finally:
             self._in_lifecycle = False
@@ -718,9 +723,7 @@ class SimulatedCharger:
         while True:
             self._heartbeat_changed.clear()
             interval = self.heartbeat_interval_s or FALLBACK_HEARTBEAT_INTERVAL_S
-            try:
-                await asyncio.wait_for(self._heartbeat_changed.wait(), interval)
-            except TimeoutError:
+            if not await set_within(self._heartbeat_changed, interval):
                 return
 
     async def _report_connector_statuses(self) -> None:
@@ -795,12 +798,3 @@ def _describe(connector: ConnectorRef) -> str:
     if connector.evse_id is None:
         return f"connector {connector.connector_id}"
     return f"EVSE {connector.evse_id} connector {connector.connector_id}"
-
-
-async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep up to `seconds`; True as soon as `stop` is set."""
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        return False
-    return True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -18,6 +17,7 @@ from simulator.offline_queue import DEFAULT_MAX_ATTEMPTS
 from simulator.protocols import PROTOCOLS
 from simulator.session_plan import SessionPlan, run_session_plan
 from simulator.stats import Stats, Summary
+from simulator.waiting import set_within
 
 log = logging.getLogger("simulator.fleet")
 
@@ -193,11 +193,8 @@ async def _run_charger(
 ) -> None:
     # Spread the connects evenly over the ramp-up period.
     delay = config.ramp_up_s * ordinal / config.chargers
-    if delay > 0:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), delay)
-        if stop.is_set():
-            return
+    if delay > 0 and await set_within(stop, delay):
+        return
     charger = SimulatedCharger(
         config.url,
         config.charge_point_id(index),
@@ -294,9 +291,7 @@ async def _drop_periodically(
 ) -> None:
     """Cut the connection about every `every_s` seconds (jittered so chargers spread out)."""
     while True:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every_s * random.uniform(*DROP_JITTER))
-        if stop.is_set():
+        if await set_within(stop, every_s * random.uniform(*DROP_JITTER)):
             return
         await charger.drop_connection(offline_s)
 

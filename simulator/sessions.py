@@ -19,6 +19,7 @@ from simulator.protocols import authorization_status
 from simulator.session_log import SessionMessage, recording
 from simulator.stats import Stats
 from simulator.transaction_messages import TransactionId, TransactionMessages
+from simulator.waiting import set_within
 
 log = logging.getLogger("simulator.sessions")
 
@@ -278,7 +279,7 @@ async def _meter_until_done(
     while True:
         remaining = deadline - loop.time()
         wait = min(timing.meter_interval_s, remaining)
-        if wait <= 0 or await _stopped_within(timing.stop, wait):
+        if wait <= 0 or await set_within(timing.stop, wait):
             return "done"
         if wait < timing.meter_interval_s:
             return "done"
@@ -314,14 +315,3 @@ def _count(stats: Stats, result: SessionResult) -> None:
     if result.outcome == DEAUTHORIZED:
         stats.deauthorized_stops += 1
     stats.energy_wh += result.energy_wh
-
-
-async def _stopped_within(stop: asyncio.Event | None, seconds: float) -> bool:
-    if stop is None:
-        await asyncio.sleep(seconds)
-        return False
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        return False
-    return True

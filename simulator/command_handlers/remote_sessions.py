@@ -17,6 +17,7 @@ from simulator.errors import CallErrorReceived, ConnectionLost, ResponseTimeout
 from simulator.offline_queue import START_FAILED
 from simulator.protocols import authorization_status
 from simulator.transaction_messages import ActiveTransaction
+from simulator.waiting import set_within
 
 log = logging.getLogger("simulator.commands")
 
@@ -163,9 +164,7 @@ async def _charge(
         # Read each time: the CSMS may change the interval while the car charges.
         interval = cp.device.number(interval_key)
         wait = min(interval, remaining) if interval > 0 else remaining
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(session.stop.wait(), max(wait, 0))
-        if session.stop.is_set():
+        if await set_within(session.stop, wait):
             return session.stop_reason
         if loop.time() >= deadline:
             return "EVDisconnected"
