@@ -105,6 +105,16 @@ class EventRuleDef:
 
 
 @dataclass(frozen=True)
+class ScheduleDef:
+    """A function run at a fixed rate (an EventBridge schedule rule / a local timer)."""
+
+    id: str
+    function: str
+    every_minutes: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class FunctionDef:
     """A Lambda function: its handler, sizing and the resources it may touch."""
 
@@ -124,6 +134,11 @@ class FunctionDef:
     # more per charger than DynamoDB (docs/cost-model.md); logs and metrics cover it.
     tracing: bool = True
 
+
+# The outbox (docs/adr/0019-outbox-relay.md): items waiting for their events to be published,
+# and only those (the attributes exist only while something waits), keys only. The relay
+# reads it; the live path never does.
+OUTBOX = IndexDef("Outbox", Key("outboxShard"), Key("outboxSince", "N"), projection="KEYS_ONLY")
 
 CHARGERS = TableDef(
     id="Chargers",
@@ -150,6 +165,7 @@ CONNECTORS = TableDef(
     local_name="csms-connectors",
     partition_key=Key("chargePointId"),
     sort_key=Key("connectorKey"),
+    indexes=(OUTBOX,),
 )
 
 # Id tags (RFID cards, app tokens): status, expiry, parent, owner.
@@ -179,6 +195,7 @@ TRANSACTIONS = TableDef(
             projection="INCLUDE",
             non_key_attributes=("status",),
         ),
+        OUTBOX,
     ),
 )
 
@@ -211,6 +228,7 @@ COMMANDS = TableDef(
     partition_key=Key("chargePointId"),
     sort_key=Key("messageId"),
     ttl_attribute="expiresAt",
+    indexes=(OUTBOX,),
     retain=False,
 )
 
@@ -335,6 +353,28 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         timeout_s=30,
         # One TransactWriteItems of two updates: the session's marker and the day's sums.
         tables=((TRANSACTIONS.id, ("UpdateItem",)), (ENERGY_DAILY.id, ("UpdateItem",))),
+    ),
+    FunctionDef(
+        name="outbox_relay",
+        handler="functions.outbox_relay.handler.handler",
+        description="Publishes the domain events a live publish left behind (the outbox)",
+        timeout_s=50,
+        # Reads the Outbox index and the records it names, clears their markers.
+        tables=(
+            (TRANSACTIONS.id, ("Query", "GetItem", "UpdateItem")),
+            (COMMANDS.id, ("Query", "GetItem", "UpdateItem")),
+            (CONNECTORS.id, ("Query", "GetItem", "UpdateItem")),
+        ),
+        publishes_events=True,
+    ),
+)
+
+SCHEDULES: tuple[ScheduleDef, ...] = (
+    ScheduleDef(
+        id="OutboxRelay",
+        function="outbox_relay",
+        every_minutes=1,
+        description="Publish the events whose live publish failed (docs/adr/0019)",
     ),
 )
 

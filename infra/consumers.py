@@ -1,4 +1,5 @@
-"""Feeds the consumer functions: stream records and bus events, each with a dead-letter queue.
+"""Feeds the consumer functions: stream records and bus events, each with a dead-letter queue,
+and the scheduled functions their timer.
 
 One dead-letter queue per consumer function collects everything it could not process: failed
 stream batches (their shard and sequence numbers), events EventBridge could not deliver, and
@@ -19,7 +20,14 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.catalog import EVENT_RULES, STREAM_CONSUMERS, EventRuleDef, StreamConsumerDef
+from infra.catalog import (
+    EVENT_RULES,
+    SCHEDULES,
+    STREAM_CONSUMERS,
+    EventRuleDef,
+    ScheduleDef,
+    StreamConsumerDef,
+)
 from infra.dead_letters import dead_letter_queue
 from infra.naming import construct_id_for
 
@@ -39,9 +47,11 @@ ASYNC_MAX_EVENT_AGE = Duration.hours(6)
 def consumer_function_names(
     stream_consumers: tuple[StreamConsumerDef, ...] = STREAM_CONSUMERS,
     event_rules: tuple[EventRuleDef, ...] = EVENT_RULES,
+    schedules: tuple[ScheduleDef, ...] = SCHEDULES,
 ) -> list[str]:
-    """The functions fed by a stream or an event rule, each once, in catalog order."""
+    """The functions fed by a stream, an event rule or a schedule, each once, in catalog order."""
     names = [c.function for c in stream_consumers] + [r.function for r in event_rules]
+    names += [s.function for s in schedules]
     return list(dict.fromkeys(names))
 
 
@@ -57,16 +67,36 @@ class Consumers(Construct):
         event_source: str,
         stream_consumers: tuple[StreamConsumerDef, ...] = STREAM_CONSUMERS,
         event_rules: tuple[EventRuleDef, ...] = EVENT_RULES,
+        schedules: tuple[ScheduleDef, ...] = SCHEDULES,
     ) -> None:
         super().__init__(scope, construct_id)
         self._functions = functions
         # Function name -> its dead-letter queue.
         self.dead_letters: dict[str, sqs.Queue] = {}
         self.rules: dict[str, eventbridge.Rule] = {}
+        self.schedules: dict[str, eventbridge.Rule] = {}
         for consumer in stream_consumers:
             self._add_stream_consumer(consumer, streams[consumer.stream])
         for rule in event_rules:
             self._add_event_rule(rule, event_bus, event_source)
+        for schedule in schedules:
+            self._add_schedule(schedule)
+
+    def _add_schedule(self, definition: ScheduleDef) -> None:
+        # A missed run is not retried: the next one, a minute later, does the same work.
+        self.schedules[definition.id] = eventbridge.Rule(
+            self,
+            definition.id,
+            description=definition.description or None,
+            schedule=eventbridge.Schedule.rate(Duration.minutes(definition.every_minutes)),
+            targets=[
+                targets.LambdaFunction(
+                    self._functions[definition.function],
+                    retry_attempts=0,
+                    max_event_age=Duration.minutes(definition.every_minutes),
+                )
+            ],
+        )
 
     def _add_stream_consumer(self, consumer: StreamConsumerDef, stream: kinesis.IStream) -> None:
         # Binding grants the function read access to the stream.

@@ -31,6 +31,7 @@ from shared.ports import (
     EventPublisher,
     IdTagRepository,
     LiveConnections,
+    OutboxSource,
     ReservationStore,
     TaskNotifier,
     TelemetrySink,
@@ -92,6 +93,10 @@ class Services:
     @property
     def settings(self) -> Settings:
         return self.deps.settings
+
+    def outbox_sources(self) -> dict[str, OutboxSource]:
+        """What the outbox relay goes through: every service whose records mark events."""
+        return {"sessions": self.sessions}
 
 
 def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) -> Services:

@@ -16,7 +16,8 @@ DEFAULT_TIMEOUT_S = 10.0
 
 @dataclass(frozen=True)
 class ConsumerTable:
-    """Function name -> the function that receives its stream batches or rule events.
+    """Function name -> the function that receives its stream batches, rule events or
+    scheduled runs.
 
     A stream consumer or rule whose function is not in the table is not delivered.
     """
@@ -52,6 +53,7 @@ class ConsumerTable:
         stream_consumers: Iterable[catalog.StreamConsumerDef] = catalog.STREAM_CONSUMERS,
         event_rules: Iterable[catalog.EventRuleDef] = catalog.EVENT_RULES,
         definitions: Mapping[str, catalog.FunctionDef] = catalog.FUNCTIONS_BY_NAME,
+        schedules: Iterable[catalog.ScheduleDef] = catalog.SCHEDULES,
     ) -> ConsumerTable:
         """The real consumer handlers (imports them: set the environment first).
 
@@ -59,7 +61,9 @@ class ConsumerTable:
         the rest of the platform still runs; any other import error is raised.
         """
         names = dict.fromkeys(
-            [c.function for c in stream_consumers] + [r.function for r in event_rules]
+            [c.function for c in stream_consumers]
+            + [r.function for r in event_rules]
+            + [s.function for s in schedules]
         )
         functions: dict[str, LambdaFunction] = {}
         for name in names:

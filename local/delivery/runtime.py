@@ -32,6 +32,8 @@ class DeliveryConfig:
     stream_max_retries: int = 3
     event_max_retries: int = 2
     retry_delay_s: float = 0.5
+    # Scheduled functions run this often; None: as their schedule says (every minute or more).
+    schedule_interval_s: float | None = None
     # SQS long polling: short, so a stop never waits long for a receive to return.
     queue_wait_s: int = 1
     # How long stop() lets running invocations finish before cancelling the pollers.

@@ -25,6 +25,7 @@ from local.delivery.consumers import ConsumerTable
 from local.delivery.event_shapes import StreamSource
 from local.delivery.rule_delivery import RulePoller
 from local.delivery.runtime import DeliveryConfig, Runtime
+from local.delivery.schedules import ScheduledRun
 from local.delivery.stream_poller import ShardPoller
 from local.settings import DUMMY_CREDENTIAL
 
@@ -48,14 +49,17 @@ class Delivery:
         stream_consumers: Sequence[catalog.StreamConsumerDef] = catalog.STREAM_CONSUMERS,
         event_rules: Sequence[catalog.EventRuleDef] = catalog.EVENT_RULES,
         event_bus: catalog.EventBusDef = catalog.EVENT_BUS,
+        schedules: Sequence[catalog.ScheduleDef] = catalog.SCHEDULES,
     ) -> None:
         self.config = config or DeliveryConfig()
         self._streams = {stream.id: stream for stream in streams}
         self._stream_consumers = tuple(stream_consumers)
         self._event_rules = tuple(event_rules)
         self._event_bus = event_bus
+        self._schedules = tuple(schedules)
         self.shard_pollers: list[ShardPoller] = []
         self.rule_pollers: list[RulePoller] = []
+        self.scheduled_runs: list[ScheduledRun] = []
         # What is not delivered, and why (shown in the banner).
         self.not_delivered: list[str] = []
         self._runtime: Runtime | None = None
@@ -68,6 +72,7 @@ class Delivery:
         if self._runtime is not None:
             raise RuntimeError("delivery already started")
         self.shard_pollers, self.rule_pollers, self.not_delivered = [], [], []
+        self.scheduled_runs = []
         io_threads = 2 + sum(s.shards for s in self._streams.values()) + len(self._event_rules)
         runtime = self._runtime = Runtime(self.config, io_threads)
         try:
@@ -76,6 +81,8 @@ class Delivery:
                 await self._add_stream_consumer(runtime, kinesis, consumer, consumers)
             for rule in self._event_rules:
                 await self._add_rule(runtime, sqs, events, rule, consumers)
+            for schedule in self._schedules:
+                self._add_schedule(runtime, schedule, consumers)
             for poller in self.shard_pollers:
                 await poller.open()
         except BaseException:
@@ -85,6 +92,8 @@ class Delivery:
             self._tasks.append(asyncio.create_task(shard_poller.run(), name=shard_poller.name))
         for rule_poller in self.rule_pollers:
             self._tasks.append(asyncio.create_task(rule_poller.run(), name=rule_poller.rule_name))
+        for scheduled in self.scheduled_runs:
+            self._tasks.append(asyncio.create_task(scheduled.run(), name=scheduled.schedule.id))
 
     async def stop(self) -> None:
         """Stop polling; running invocations may finish (up to `stop_grace_s`)."""
@@ -94,6 +103,8 @@ class Delivery:
         runtime.stopping.set()
         for shard_poller in self.shard_pollers:
             shard_poller.wake.set()
+        for scheduled in self.scheduled_runs:
+            scheduled.wake.set()
         for rule_poller in self.rule_pollers:
             rule_poller.wake.set()
             try:
@@ -181,6 +192,11 @@ class Delivery:
                 f"{rule_poller.rule_name} [{', '.join(rule_poller.rule.detail_types)}] -> "
                 f"{rule_poller.function.name}"
             )
+        for scheduled in self.scheduled_runs:
+            lines.append(
+                f"every {scheduled.interval_s:g} s -> {scheduled.function.name} "
+                f"({scheduled.schedule.id})"
+            )
         return lines + [f"not delivered: {reason}" for reason in self.not_delivered]
 
     # --- set-up -----------------------------------------------------------------------
@@ -250,6 +266,16 @@ class Delivery:
         poller = RulePoller(runtime, sqs, events, rule=rule, bus=self._event_bus, function=function)
         await runtime.io(poller.create)
         self.rule_pollers.append(poller)
+
+    def _add_schedule(
+        self, runtime: Runtime, schedule: catalog.ScheduleDef, consumers: ConsumerTable
+    ) -> None:
+        function = consumers.get(schedule.function)
+        if function is None:
+            self.not_delivered.append(f"schedule {schedule.id} (no {schedule.function} handler)")
+            return
+        interval_s = self.config.schedule_interval_s or schedule.every_minutes * 60.0
+        self.scheduled_runs.append(ScheduledRun(runtime, schedule, function, interval_s))
 
 
 def _shard_ids(kinesis: KinesisClient, stream_name: str) -> list[str]:

@@ -11,7 +11,13 @@ from shared.ports.chargers import (
 )
 from shared.ports.commands import CommandStore, ReservationStore, TaskNotifier
 from shared.ports.paging import InvalidCursor, Page
-from shared.ports.publishing import EventPublisher, EventPublishError, publish_safely
+from shared.ports.publishing import (
+    EventPublisher,
+    EventPublishError,
+    OutboxSource,
+    publish_safely,
+    relay_outbox,
+)
 from shared.ports.sessions import (
     EnergyDay,
     EnergyLedger,
@@ -46,6 +52,7 @@ __all__ = [
     "InvalidCursor",
     "LiveConnection",
     "LiveConnections",
+    "OutboxSource",
     "Page",
     "ReservationStore",
     "SessionFilter",
@@ -55,4 +62,5 @@ __all__ = [
     "TransactionRepository",
     "close_safely",
     "publish_safely",
+    "relay_outbox",
 ]

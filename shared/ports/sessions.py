@@ -95,6 +95,11 @@ class TransactionRepository(Protocol):
         finish, complete_orphan, mark_replaced)."""
         ...
 
+    def marked(self, marked_before_ms: int) -> list[TransactionRecord]:
+        """Sessions with events marked unpublished before this time (epoch ms): what a live
+        publish left behind, for the outbox relay. A bounded page, oldest first per shard."""
+        ...
+
     def finish(self, record: TransactionRecord) -> bool:
         """Store the stop fields of `record`; False if the session already has a stop."""
         ...

@@ -273,6 +273,14 @@ class SessionService:
         for detail_type in sorted(record.unpublished):
             self._publish(record, now, detail_type)
 
+    def republish_marked(self, marked_before_ms: int, now: datetime) -> int:
+        """The outbox relay's turn: publish what sessions marked before then still hold;
+        the number of sessions found waiting."""
+        waiting = self.transactions.marked(marked_before_ms)
+        for record in waiting:
+            self.publish_pending(record, now)
+        return len(waiting)
+
     def _publish(self, record: TransactionRecord, at: datetime, detail_type: str) -> None:
         event = DomainEvent(
             detail_type, record.charge_point_id, at, event_detail(record, detail_type)

@@ -67,11 +67,38 @@ def test_a_failing_batch_is_narrowed_retried_and_then_dead_lettered(template, st
 
 
 def test_one_rule_per_catalog_entry_on_the_platform_bus(template, stack):
-    rules = resources(template, "AWS::Events::Rule")
+    rules = {
+        name: rule
+        for name, rule in resources(template, "AWS::Events::Rule").items()
+        if "ScheduleExpression" not in rule["Properties"]
+    }
     assert set(rules) == {logical_id(rule) for rule in stack.consumers.rules.values()}
     assert len(rules) == len(catalog.EVENT_RULES)
     for rule in rules.values():
         assert rule["Properties"]["EventBusName"] == {"Ref": logical_id(stack.events.bus)}
+
+
+@pytest.mark.parametrize("definition", catalog.SCHEDULES, ids=lambda s: s.id)
+def test_a_scheduled_function_runs_at_its_rate_and_a_missed_run_is_not_retried(
+    template, stack, definition
+):
+    properties = resource(template, stack.consumers.schedules[definition.id])["Properties"]
+    minutes = definition.every_minutes
+    assert properties["ScheduleExpression"] == f"rate({minutes} minute{'s' if minutes > 1 else ''})"
+    assert "EventBusName" not in properties  # schedules run on the default bus
+    (target,) = properties["Targets"]
+    assert target["Arn"] == _arn_of(logical_id(stack.functions[definition.function].function))
+    # The next run does the same work: a retried run would only overlap it.
+    assert target["RetryPolicy"] == {
+        "MaximumRetryAttempts": 0,
+        "MaximumEventAgeInSeconds": minutes * 60,
+    }
+
+
+def test_every_scheduled_function_finishes_before_its_next_run():
+    for schedule in catalog.SCHEDULES:
+        function = catalog.FUNCTIONS_BY_NAME[schedule.function]
+        assert function.timeout_s < schedule.every_minutes * 60
 
 
 @pytest.mark.parametrize("definition", catalog.EVENT_RULES, ids=lambda r: r.id)
@@ -158,9 +185,8 @@ def test_dead_letter_queues_are_encrypted_tls_only_and_keep_messages_14_days(tem
 
 
 def test_mappings_and_rules_only_reference_consumer_functions(template, stack):
-    consumers = {
-        logical_id(stack.functions[name].function) for name in stack.consumers.dead_letters
-    }
+    fed = [*stack.consumers.dead_letters, *(s.function for s in catalog.SCHEDULES)]
+    consumers = {logical_id(stack.functions[name].function) for name in fed}
     for mapping in resources(template, "AWS::Lambda::EventSourceMapping").values():
         assert referenced_ids(mapping["Properties"]["FunctionName"]) <= consumers
     for rule in resources(template, "AWS::Events::Rule").values():

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.infrastructure
 
 WEBSOCKET_FUNCTIONS = ["ws_authorize", "ws_connect", "ws_default", "ws_disconnect"]
 HTTP_FUNCTIONS = ["operator_api"]
-CONSUMER_FUNCTIONS = ["telemetry_consumer", "energy_rollup"]
+CONSUMER_FUNCTIONS = ["telemetry_consumer", "energy_rollup", "outbox_relay"]
 STACK_FUNCTIONS = WEBSOCKET_FUNCTIONS + HTTP_FUNCTIONS + CONSUMER_FUNCTIONS
 
 
@@ -30,7 +30,8 @@ def test_consumer_functions_are_listed_once_in_catalog_order():
         catalog.EventRuleDef(id="R1", function="a", detail_types=("X",)),
         catalog.EventRuleDef(id="R2", function="b", detail_types=("Y",)),
     )
-    assert consumer_function_names((consumer,), rules) == ["b", "a"]
+    schedules = (catalog.ScheduleDef(id="S1", function="c", every_minutes=1),)
+    assert consumer_function_names((consumer,), rules, schedules) == ["b", "a", "c"]
 
 
 @pytest.mark.parametrize("name", STACK_FUNCTIONS)

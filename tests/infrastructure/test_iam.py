@@ -269,16 +269,18 @@ def test_eventbridge_may_invoke_each_rule_target_from_its_rule_only(template, st
         for p in resources(template, "AWS::Lambda::Permission").values()
         if p["Properties"]["Principal"] == "events.amazonaws.com"
     ]
-    rules = {rule.id: logical_id(stack.consumers.rules[rule.id]) for rule in catalog.EVENT_RULES}
+    targets = (*catalog.EVENT_RULES, *catalog.SCHEDULES)
+    by_id = {**stack.consumers.rules, **stack.consumers.schedules}
+    rules = {rule.id: logical_id(by_id[rule.id]) for rule in targets}
     granted = {
         (frozenset(referenced_ids(p["FunctionName"])), frozenset(referenced_ids(p["SourceArn"])))
         for p in invocations
     }
-    assert len(invocations) == len(catalog.EVENT_RULES)
+    assert len(invocations) == len(targets)
     assert granted == {
         (
             frozenset({logical_id(stack.functions[rule.function].function)}),
             frozenset({rules[rule.id]}),
         )
-        for rule in catalog.EVENT_RULES
+        for rule in targets
     }

@@ -14,6 +14,13 @@ from shared.adapters.dynamodb.items import (
     to_item,
     update_expression,
 )
+from shared.adapters.dynamodb.outbox import (
+    clear_marker,
+    marked_items,
+    outbox_attributes,
+    outbox_shard,
+    with_outbox,
+)
 from shared.adapters.dynamodb.paging import encode_cursor, filters, read_page, start_key
 from shared.models.transaction import START_FIELDS, STOP_FIELDS, TransactionRecord
 from shared.ports import Page, SessionFilter
@@ -33,7 +40,10 @@ _TX_FIELDS_BY_ATTR = {v: k for k, v in _TX_FIELDS.items()}
 
 
 def transaction_to_item(record: TransactionRecord) -> dict[str, Any]:
-    return to_item({_TX_FIELDS[k]: getattr(record, k) for k in _TX_FIELDS})
+    """The session's item; its `unpublished` events also put it in the Outbox index."""
+    item = to_item({_TX_FIELDS[k]: getattr(record, k) for k in _TX_FIELDS if k != "unpublished"})
+    shard = outbox_shard(record.charge_point_id, record.transaction_id)
+    return item | outbox_attributes(record.unpublished, shard)
 
 
 def transaction_from_item(item: dict[str, Any]) -> TransactionRecord:
@@ -41,17 +51,6 @@ def transaction_from_item(item: dict[str, Any]) -> TransactionRecord:
     return TransactionRecord(
         **{_TX_FIELDS_BY_ATTR[k]: v for k, v in values.items() if k in _TX_FIELDS_BY_ATTR}
     )
-
-
-def _add_unpublished(
-    detail_types: frozenset[str], names: dict[str, str], values: dict[str, Any]
-) -> str:
-    """The ADD clause that stores the outbox marker in the write that makes the change."""
-    if not detail_types:
-        return ""
-    names["#unpublished"] = "unpublished"
-    values[":unpublished"] = to_attr(detail_types)
-    return " ADD #unpublished :unpublished"
 
 
 def _session_key(item: dict[str, Any]) -> tuple[str, str]:
@@ -96,7 +95,7 @@ class DynamoTransactionRepository:
         names["#startedAt"] = "startedAt"
         attr_values[":active"] = to_attr("active")
         expression += ", #status = if_not_exists(#status, :active)"
-        expression += _add_unpublished(record.unpublished, names, attr_values)
+        expression = self._with_outbox(record, expression, names, attr_values)
         response = self._update(
             Key=self._key(record.charge_point_id, record.transaction_id),
             UpdateExpression=expression,
@@ -149,7 +148,13 @@ class DynamoTransactionRepository:
         return (
             self._update(
                 Key=self._key(charge_point_id, transaction_id),
-                UpdateExpression=expression + _add_unpublished(unpublished, names, values),
+                UpdateExpression=with_outbox(
+                    expression,
+                    names,
+                    values,
+                    unpublished,
+                    outbox_shard(charge_point_id, transaction_id),
+                ),
                 ConditionExpression="#status = :active AND attribute_not_exists(stoppedAt)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
@@ -157,21 +162,33 @@ class DynamoTransactionRepository:
             is not None
         )
 
+    @staticmethod
+    def _with_outbox(
+        record: TransactionRecord, expression: str, names: dict[str, str], values: dict[str, Any]
+    ) -> str:
+        shard = outbox_shard(record.charge_point_id, record.transaction_id)
+        return with_outbox(expression, names, values, record.unpublished, shard)
+
     def mark_published(self, charge_point_id: str, transaction_id: str, detail_type: str) -> None:
-        conditional(
-            self._client.update_item,
-            TableName=self._table,
-            Key=self._key(charge_point_id, transaction_id),
-            UpdateExpression="DELETE unpublished :type",
-            ConditionExpression="attribute_exists(transactionId)",
-            ExpressionAttributeValues={":type": {"SS": [detail_type]}},
+        clear_marker(
+            self._client, self._table, self._key(charge_point_id, transaction_id), detail_type
         )
+
+    def marked(self, marked_before_ms: int) -> list[TransactionRecord]:
+        items = marked_items(self._client, self._table, marked_before_ms, self._read)
+        return [transaction_from_item(item) for item in items]
+
+    def _read(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._client.get_item(
+            TableName=self._table, Key=key, ConsistentRead=True
+        ).get("Item")
+        return item
 
     def finish(self, record: TransactionRecord) -> bool:
         values = {_TX_FIELDS[f]: getattr(record, f) for f in STOP_FIELDS}
         expression, names, attr_values = update_expression(values)
         names["#stoppedAtGuard"] = "stoppedAt"
-        expression += _add_unpublished(record.unpublished, names, attr_values)
+        expression = self._with_outbox(record, expression, names, attr_values)
         return (
             self._update(
                 Key=self._key(record.charge_point_id, record.transaction_id),
@@ -194,7 +211,7 @@ class DynamoTransactionRepository:
         expression, names, attr_values = update_expression(values)
         attr_values[":orphan"] = to_attr("orphan")
         status_name = next(k for k, v in names.items() if v == "status")
-        expression += _add_unpublished(record.unpublished, names, attr_values)
+        expression = self._with_outbox(record, expression, names, attr_values)
         return (
             self._update(
                 Key=self._key(record.charge_point_id, record.transaction_id),

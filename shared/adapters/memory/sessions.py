@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 
 from shared.adapters.dynamodb.paging import key_values
+from shared.adapters.memory.outbox import MemoryOutbox
 from shared.adapters.memory.paging import page_after
 from shared.models.telemetry import TelemetryRecord
 from shared.models.transaction import START_FIELDS, STOP_FIELDS, IdTagRecord, TransactionRecord
@@ -62,7 +63,13 @@ class MemoryTransactionRepository:
         self.records: dict[tuple[str, str], TransactionRecord] = {}
         self.connectors: dict[tuple[str, str], tuple[str, int]] = {}
         self.rolled_up: set[tuple[str, str]] = set()
+        self.outbox: MemoryOutbox[tuple[str, str]] = MemoryOutbox()
         self._lock = threading.RLock()
+
+    def _store(self, record: TransactionRecord) -> None:
+        key = (record.charge_point_id, record.transaction_id)
+        self.records[key] = record
+        self.outbox.note(key, record.unpublished)
 
     def get(self, charge_point_id: str, transaction_id: str) -> TransactionRecord | None:
         record = self.records.get((charge_point_id, transaction_id))
@@ -73,7 +80,7 @@ class MemoryTransactionRepository:
             key = (record.charge_point_id, record.transaction_id)
             if key in self.records:
                 return False
-            self.records[key] = replace(record)
+            self._store(replace(record))
             return True
 
     def record_start(self, record: TransactionRecord) -> TransactionRecord | None:
@@ -86,9 +93,7 @@ class MemoryTransactionRepository:
             updates = {
                 f: getattr(record, f) for f in START_FIELDS if getattr(record, f) is not None
             }
-            self.records[key] = replace(
-                base, **updates, unpublished=base.unpublished | record.unpublished
-            )
+            self._store(replace(base, **updates, unpublished=base.unpublished | record.unpublished))
             return replace(self.records[key])
 
     def complete_orphan(self, record: TransactionRecord) -> bool:
@@ -97,13 +102,15 @@ class MemoryTransactionRepository:
             stored = self.records.get(key)
             if stored is None or stored.status != "orphan":
                 return False
-            self.records[key] = replace(
-                stored,
-                status=record.status,
-                energy_wh=record.energy_wh,
-                duration_s=record.duration_s,
-                anomaly=record.anomaly,
-                unpublished=stored.unpublished | record.unpublished,
+            self._store(
+                replace(
+                    stored,
+                    status=record.status,
+                    energy_wh=record.energy_wh,
+                    duration_s=record.duration_s,
+                    anomaly=record.anomaly,
+                    unpublished=stored.unpublished | record.unpublished,
+                )
             )
             return True
 
@@ -131,11 +138,13 @@ class MemoryTransactionRepository:
             stored = self.records.get(key)
             if stored is None or stored.status != "active" or stored.stopped_at is not None:
                 return False
-            self.records[key] = replace(
-                stored,
-                status="replaced",
-                replaced_by=replaced_by,
-                unpublished=stored.unpublished | unpublished,
+            self._store(
+                replace(
+                    stored,
+                    status="replaced",
+                    replaced_by=replaced_by,
+                    unpublished=stored.unpublished | unpublished,
+                )
             )
             return True
 
@@ -144,7 +153,10 @@ class MemoryTransactionRepository:
             key = (charge_point_id, transaction_id)
             stored = self.records.get(key)
             if stored is not None:
-                self.records[key] = replace(stored, unpublished=stored.unpublished - {detail_type})
+                self._store(replace(stored, unpublished=stored.unpublished - {detail_type}))
+
+    def marked(self, marked_before_ms: int) -> list[TransactionRecord]:
+        return [replace(self.records[key]) for key in self.outbox.before(marked_before_ms)]
 
     def finish(self, record: TransactionRecord) -> bool:
         with self._lock:
@@ -152,10 +164,12 @@ class MemoryTransactionRepository:
             stored = self.records.get(key)
             if stored is None or stored.stopped_at is not None:
                 return False
-            self.records[key] = replace(
-                stored,
-                **{name: getattr(record, name) for name in STOP_FIELDS},
-                unpublished=stored.unpublished | record.unpublished,
+            self._store(
+                replace(
+                    stored,
+                    **{name: getattr(record, name) for name in STOP_FIELDS},
+                    unpublished=stored.unpublished | record.unpublished,
+                )
             )
             return True
 

@@ -187,6 +187,7 @@ def test_catalog_consumer_without_a_module_yet_is_left_out():
         [StreamConsumerDef(function="consumer", stream="S")],
         [],
         _definitions("functions.not_written_yet.handler.handler"),
+        schedules=[],
     )
     assert table.functions == {}
 
@@ -199,6 +200,7 @@ def test_catalog_consumer_whose_import_fails_inside_is_an_error(tmp_path, monkey
             [StreamConsumerDef(function="consumer", stream="S")],
             [],
             _definitions("broken_consumer.handler"),
+            schedules=[],
         )
 
 
@@ -207,6 +209,7 @@ def test_catalog_consumer_runs_the_handler_its_definition_names():
         [StreamConsumerDef(function="consumer", stream="S")],
         [],
         _definitions("json.loads"),
+        schedules=[],
     )
     handler: Any = table.functions["consumer"].handler
     assert handler is json.loads

@@ -1,0 +1,165 @@
+"""The outbox's storage on a table: the `unpublished` marker and the sparse `Outbox` index.
+
+A write that makes a change adds its events' detail types to the item's `unpublished` set and,
+in the same write, stamps `outboxShard` and `outboxSince`: the item enters the table's sparse,
+keys-only `Outbox` index (infra/catalog.py). Clearing the last type removes both again, so the
+index holds only what is waiting: the relay (functions/outbox_relay) reads it for what a live
+publish left behind (docs/adr/0019-outbox-relay.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from shared.adapters.dynamodb.items import conditional, to_attr
+
+OUTBOX_INDEX = "Outbox"
+SHARD_ATTRIBUTE = "outboxShard"
+SINCE_ATTRIBUTE = "outboxSince"
+# Spreads the index's writes over partitions at fleet scale; the relay queries each one.
+OUTBOX_SHARDS = 4
+# Items the relay takes from one shard per run; the rest waits for the next run.
+RELAY_PAGE = 100
+
+
+def outbox_shard(*key_parts: str) -> str:
+    digest = hashlib.sha256("|".join(key_parts).encode()).digest()
+    return str(digest[0] % OUTBOX_SHARDS)
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def outbox_attributes(detail_types: frozenset[str], shard: str) -> dict[str, Any]:
+    """The marker's attributes for a new item (PutItem); none without events."""
+    if not detail_types:
+        return {}
+    return {
+        "unpublished": to_attr(detail_types),
+        SHARD_ATTRIBUTE: to_attr(shard),
+        SINCE_ATTRIBUTE: to_attr(now_ms()),
+    }
+
+
+def with_outbox(
+    expression: str,
+    names: dict[str, str],
+    values: dict[str, Any],
+    detail_types: frozenset[str],
+    shard: str,
+) -> str:
+    """`expression` extended to store the marker in the same write (unchanged without events).
+    `outboxSince` keeps the oldest waiting event's time."""
+    if not detail_types:
+        return expression
+    names.update(
+        {
+            "#unpublished": "unpublished",
+            "#outboxShard": SHARD_ATTRIBUTE,
+            "#outboxSince": SINCE_ATTRIBUTE,
+        }
+    )
+    values.update(
+        {
+            ":unpublished": to_attr(detail_types),
+            ":outboxShard": to_attr(shard),
+            ":outboxSince": to_attr(now_ms()),
+        }
+    )
+    marker = "#outboxShard = :outboxShard, #outboxSince = if_not_exists(#outboxSince, :outboxSince)"
+    if expression.startswith("SET "):
+        expression = f"SET {marker}, {expression[4:]}"
+    else:
+        expression = f"SET {marker}" + (f" {expression}" if expression else "")
+    return expression + " ADD #unpublished :unpublished"
+
+
+def clear_marker(client: Any, table: str, key: dict[str, Any], detail_type: str) -> None:
+    """One event published: delete its type; the last one takes the item out of the index.
+
+    The common case (the item waits for this event only) is one conditional write; otherwise
+    the type alone is deleted and the item stays in the index for the events still waiting.
+    """
+    names = {"#unpublished": "unpublished"}
+    values = {":type": {"SS": [detail_type]}, ":one": to_attr(1), ":name": to_attr(detail_type)}
+    last = conditional(
+        client.update_item,
+        TableName=table,
+        Key=key,
+        UpdateExpression=f"REMOVE #unpublished, {SHARD_ATTRIBUTE}, {SINCE_ATTRIBUTE}",
+        ConditionExpression=(
+            "attribute_exists(#unpublished) AND size(#unpublished) = :one"
+            " AND contains(#unpublished, :name)"
+        ),
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues={k: v for k, v in values.items() if k != ":type"},
+    )
+    if last is not None:
+        return
+    conditional(
+        client.update_item,
+        TableName=table,
+        Key=key,
+        UpdateExpression="DELETE #unpublished :type",
+        ConditionExpression="attribute_exists(#unpublished) AND contains(#unpublished, :name)",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues={":type": values[":type"], ":name": values[":name"]},
+    )
+
+
+def marked_keys(client: Any, table: str, marked_before_ms: int) -> list[dict[str, Any]]:
+    """Keys of the items whose oldest waiting event was marked before `marked_before_ms`,
+    oldest first within each shard, up to RELAY_PAGE per shard."""
+    keys: list[dict[str, Any]] = []
+    for shard in range(OUTBOX_SHARDS):
+        response = client.query(
+            TableName=table,
+            IndexName=OUTBOX_INDEX,
+            KeyConditionExpression=f"{SHARD_ATTRIBUTE} = :shard AND {SINCE_ATTRIBUTE} < :before",
+            ExpressionAttributeValues={
+                ":shard": to_attr(str(shard)),
+                ":before": to_attr(marked_before_ms),
+            },
+            Limit=RELAY_PAGE,
+        )
+        keys += [
+            {k: v for k, v in item.items() if k not in (SHARD_ATTRIBUTE, SINCE_ATTRIBUTE)}
+            for item in response.get("Items", [])
+        ]
+    return keys
+
+
+def leave_index(client: Any, table: str, key: dict[str, Any]) -> None:
+    """Take an item whose events were all published out of the index (two clears that raced
+    can each leave the shard behind)."""
+    conditional(
+        client.update_item,
+        TableName=table,
+        Key=key,
+        UpdateExpression=f"REMOVE {SHARD_ATTRIBUTE}, {SINCE_ATTRIBUTE}",
+        ConditionExpression="attribute_not_exists(unpublished)",
+    )
+
+
+def marked_items(
+    client: Any,
+    table: str,
+    marked_before_ms: int,
+    read: Callable[[dict[str, Any]], dict[str, Any] | None],
+) -> list[dict[str, Any]]:
+    """The items (read with `read`, strongly consistent) that still wait for events; index
+    entries left without any are cleaned up on the way."""
+    items = []
+    for key in marked_keys(client, table, marked_before_ms):
+        item = read(key)
+        if item is None:
+            continue
+        if "unpublished" in item:
+            items.append(item)
+        else:
+            leave_index(client, table, key)
+    return items
