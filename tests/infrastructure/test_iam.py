@@ -269,7 +269,10 @@ def test_eventbridge_may_invoke_each_rule_target_from_its_rule_only(template, st
         for p in resources(template, "AWS::Lambda::Permission").values()
         if p["Properties"]["Principal"] == "events.amazonaws.com"
     ]
-    targets = (*catalog.EVENT_RULES, *catalog.SCHEDULES)
+    targets: tuple[catalog.EventRuleDef | catalog.ScheduleDef, ...] = (
+        *catalog.EVENT_RULES,
+        *catalog.SCHEDULES,
+    )
     by_id = {**stack.consumers.rules, **stack.consumers.schedules}
     rules = {rule.id: logical_id(by_id[rule.id]) for rule in targets}
     granted = {
