@@ -96,7 +96,7 @@ class Services:
 
     def outbox_sources(self) -> dict[str, OutboxSource]:
         """What the outbox relay goes through: every service whose records mark events."""
-        return {"sessions": self.sessions}
+        return {"sessions": self.sessions, "commands": self.engine}
 
 
 def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) -> Services:

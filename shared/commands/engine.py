@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from shared.models.command import CommandRecord
@@ -33,7 +34,7 @@ from shared.ports import (
     TaskNotifier,
     publish_safely,
 )
-from shared.timeutil import from_epoch_ms, iso_utc
+from shared.timeutil import from_epoch_ms, iso_utc, parse_timestamp
 
 logger = logging.getLogger("csms.commands.engine")
 
@@ -333,24 +334,47 @@ class CommandEngine:
         # send the next one at once. (A conditional release: a newer command's slot stays.)
         self.commands.release_slot(record.charge_point_id, record.message_id)
         updated = self.commands.complete(
-            record.charge_point_id, record.message_id, status, at, result=result, error=error
+            record.charge_point_id,
+            record.message_id,
+            status,
+            at,
+            result=result,
+            error=error,
+            unpublished=frozenset({COMMAND_COMPLETED}),
         )
         if updated is None:  # someone else recorded the outcome first
             return self.commands.get(record.charge_point_id, record.message_id) or record
-        publish_safely(
-            self.publisher,
-            DomainEvent(
-                COMMAND_COMPLETED,
-                record.charge_point_id,
-                finished_at,
-                {k: v for k, v in updated.summary().items() if k != "chargePointId"},
-            ),
-        )
+        self.publish_pending(updated)
         if status == "timeout":
             count_metric("CommandTimeouts", {"Action": record.action})
         if updated.task_token:
             self._notify_task(updated)
         return updated
+
+    # The outbox: an outcome is stored with CommandCompleted marked unpublished; the event is
+    # built from the stored command alone (same detail, same id, whoever publishes it).
+
+    def publish_pending(self, record: CommandRecord) -> None:
+        if COMMAND_COMPLETED not in record.unpublished:
+            return
+        at = parse_timestamp(record.completed_at) or from_epoch_ms(self.clock_ms())
+        event = DomainEvent(
+            COMMAND_COMPLETED,
+            record.charge_point_id,
+            at,
+            {k: v for k, v in record.summary().items() if k != "chargePointId"},
+        )
+        if publish_safely(self.publisher, event):
+            self.commands.mark_published(
+                record.charge_point_id, record.message_id, COMMAND_COMPLETED
+            )
+
+    def republish_marked(self, marked_before_ms: int, now: datetime) -> int:
+        """The outbox relay's turn: publish the outcomes whose event was left behind."""
+        waiting = self.commands.marked(marked_before_ms)
+        for record in waiting:
+            self.publish_pending(record)
+        return len(waiting)
 
     @staticmethod
     def _run_hooks(hooks: list[AnswerHook], finished: CommandRecord) -> None:

@@ -30,6 +30,8 @@ class CommandRecord:
     completed_at: str | None = None
     task_token: str | None = None
     requested_by: str | None = None
+    # Events of its outcome not yet published (the outbox, docs/adr/0019-outbox-relay.md).
+    unpublished: frozenset[str] = frozenset()
 
     @property
     def done(self) -> bool:

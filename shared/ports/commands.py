@@ -24,8 +24,19 @@ class CommandStore(Protocol):
         at: str,
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
+        unpublished: frozenset[str] = frozenset(),
     ) -> CommandRecord | None:
-        """Record the outcome if the command is still pending; the updated record or None."""
+        """Record the outcome if the command is still pending, with its events marked
+        unpublished in the same write; the updated record or None."""
+        ...
+
+    def mark_published(self, charge_point_id: str, message_id: str, detail_type: str) -> None:
+        """Clear the outbox marker of an event once it is published."""
+        ...
+
+    def marked(self, marked_before_ms: int) -> list[CommandRecord]:
+        """Commands with events marked unpublished before this time (epoch ms), for the outbox
+        relay; a bounded page."""
         ...
 
     def acquire_slot(

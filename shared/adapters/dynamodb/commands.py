@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from shared.adapters.dynamodb.items import conditional, from_item, to_attr, to_item
+from shared.adapters.dynamodb.outbox import clear_marker, marked_items, outbox_shard, with_outbox
 from shared.models.command import CommandRecord
 
 
@@ -29,6 +30,7 @@ def _record(values: dict[str, Any]) -> CommandRecord:
         completed_at=values.get("completedAt"),
         task_token=values.get("taskToken"),
         requested_by=values.get("requestedBy"),
+        unpublished=values.get("unpublished", frozenset()),
     )
 
 
@@ -82,6 +84,7 @@ class DynamoCommandStore:
         at: str,
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
+        unpublished: frozenset[str] = frozenset(),
     ) -> CommandRecord | None:
         values = {":status": to_attr(status), ":at": to_attr(at), ":pending": to_attr("pending")}
         sets = ["#status = :status", "completedAt = :at"]
@@ -100,7 +103,13 @@ class DynamoCommandStore:
             self._client.update_item,
             TableName=self._table,
             Key=self._key(charge_point_id, message_id),
-            UpdateExpression="SET " + ", ".join(sets),
+            UpdateExpression=with_outbox(
+                "SET " + ", ".join(sets),
+                names,
+                values,
+                unpublished,
+                outbox_shard(charge_point_id, message_id),
+            ),
             ConditionExpression="#status = :pending",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
@@ -109,6 +118,19 @@ class DynamoCommandStore:
         if response is None:
             return None
         return _record(from_item(response["Attributes"]))
+
+    def mark_published(self, charge_point_id: str, message_id: str, detail_type: str) -> None:
+        clear_marker(self._client, self._table, self._key(charge_point_id, message_id), detail_type)
+
+    def marked(self, marked_before_ms: int) -> list[CommandRecord]:
+        items = marked_items(self._client, self._table, marked_before_ms, self._read)
+        return [_record(from_item(item)) for item in items]
+
+    def _read(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._client.get_item(
+            TableName=self._table, Key=key, ConsistentRead=True
+        ).get("Item")
+        return item
 
     def acquire_slot(
         self, charge_point_id: str, message_id: str, deadline_ms: int, now_ms: int

@@ -6,6 +6,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
+from shared.adapters.memory.outbox import MemoryOutbox
 from shared.models.command import CommandRecord
 from shared.models.reservation import ReservationRecord
 
@@ -14,6 +15,7 @@ class MemoryCommandStore:
     def __init__(self) -> None:
         self.records: dict[tuple[str, str], CommandRecord] = {}
         self.slots: dict[str, tuple[str, int]] = {}
+        self.outbox: MemoryOutbox[tuple[str, str]] = MemoryOutbox()
         self._lock = threading.Lock()
 
     def create(self, record: CommandRecord) -> None:
@@ -31,18 +33,36 @@ class MemoryCommandStore:
         at: str,
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
+        unpublished: frozenset[str] = frozenset(),
     ) -> CommandRecord | None:
         with self._lock:
             record = self.records.get((charge_point_id, message_id))
             if record is None or record.status != "pending":
                 return None
-            updated = replace(record, status=status, completed_at=at)  # type: ignore[arg-type]
+            updated = replace(
+                record,
+                status=status,  # type: ignore[arg-type]
+                completed_at=at,
+                unpublished=record.unpublished | unpublished,
+            )
             if result is not None:
                 updated.result = result
             if error is not None:
                 updated.error = error
             self.records[(charge_point_id, message_id)] = updated
+            self.outbox.note((charge_point_id, message_id), updated.unpublished)
             return replace(updated)
+
+    def mark_published(self, charge_point_id: str, message_id: str, detail_type: str) -> None:
+        with self._lock:
+            key = (charge_point_id, message_id)
+            record = self.records.get(key)
+            if record is not None:
+                self.records[key] = replace(record, unpublished=record.unpublished - {detail_type})
+                self.outbox.note(key, self.records[key].unpublished)
+
+    def marked(self, marked_before_ms: int) -> list[CommandRecord]:
+        return [replace(self.records[key]) for key in self.outbox.before(marked_before_ms)]
 
     def acquire_slot(
         self, charge_point_id: str, message_id: str, deadline_ms: int, now_ms: int
