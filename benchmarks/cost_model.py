@@ -172,6 +172,8 @@ class Assumptions:
     # the waits carried by events and records. Their tasks are not traced (like the WebSocket
     # path) and the state machines log at level ERROR: nothing per successful execution.
     session_workflows: tuple[ExpressWorkflow, ...] = (START_SESSION, SETTLE_SESSION)
+    # The outbox relay's scheduled runs (docs/adr/0019-outbox-relay.md).
+    outbox_relay: bool = True
     express_log_bytes_per_execution: int = 0
     # Start requests no session claimed (refused, timed out, never plugged in) are released by
     # one scheduled sweep for the fleet: a Lambda run this often, of this billed duration.
@@ -508,6 +510,23 @@ def start_request_sweep_monthly(prices: Prices, assumptions: Assumptions) -> flo
     return runs * (prices.lambda_request + seconds * prices.lambda_gb_second_arm)
 
 
+# The outbox relay (docs/adr/0019-outbox-relay.md): one run a minute, a query per shard of each
+# table's Outbox index; empty when nothing failed (a query reads at least 0.5 read units).
+OUTBOX_RELAY_INTERVAL_S = 60
+OUTBOX_RELAY_QUERIES = 3 * 4
+OUTBOX_RELAY_MS = 150
+OUTBOX_RELAY_MEMORY_MB = 256
+
+
+def outbox_relay_monthly(prices: Prices, assumptions: Assumptions) -> float:
+    if not assumptions.outbox_relay:
+        return 0.0
+    runs = MONTH_S / OUTBOX_RELAY_INTERVAL_S
+    seconds = _gb_seconds(OUTBOX_RELAY_MS, OUTBOX_RELAY_MEMORY_MB)
+    invocation = prices.lambda_request + seconds * prices.lambda_gb_second_arm
+    return runs * (invocation + OUTBOX_RELAY_QUERIES * 0.5 * prices.dynamodb_read_unit)
+
+
 def fixed_monthly(
     facts: StackFacts, prices: Prices, assumptions: Assumptions, shards: int
 ) -> dict[str, float]:
@@ -520,6 +539,7 @@ def fixed_monthly(
         * prices.cloudwatch_custom_metric,
         "KMS keys": facts.kms_keys * prices.kms_key_month,
         "Session workflow: start-request sweep": start_request_sweep_monthly(prices, assumptions),
+        "Outbox relay (every minute, empty indexes)": outbox_relay_monthly(prices, assumptions),
         "Cognito (no MAU)": 0.0,
         "DynamoDB PITR of the small tables": 0.0,
     }

@@ -51,6 +51,7 @@ def run(
     }
     shards = max(r["volumes"]["kinesis_shards"] for r in results.values())
     fixed = fixed_monthly(facts, prices, assumptions, shards)
+    fixed_cents = {k: round(v, 2) for k, v in fixed.items()}
     return {
         "prices_read_on": PRICES_READ_ON,
         "region": REGION,
@@ -62,8 +63,9 @@ def run(
             "alarms_source": facts.alarms_source,
             "notes": list(facts.notes),
         },
-        "fixed_monthly_usd": {k: round(v, 2) for k, v in fixed.items()},
-        "fixed_monthly_total_usd": round(sum(fixed.values()), 2),
+        "fixed_monthly_usd": fixed_cents,
+        # The sum of the items as shown, so the table adds up.
+        "fixed_monthly_total_usd": round(sum(fixed_cents.values()), 2),
         "assumptions": {
             k: (dict(v) if isinstance(v, Mapping) else v)
             for k, v in dataclasses.asdict(assumptions).items()

@@ -39,6 +39,7 @@ from shared.ports import (
     TransactionRepository,
 )
 from shared.station.connections import ConnectionService
+from shared.station.connector_status import ConnectorStatuses
 from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
 from shared.station.handlers import StationHandlers
 from shared.station.status_reports import StatusReportHandlers
@@ -80,6 +81,7 @@ class Services:
     deps: Dependencies
     now: Callable[[], datetime]
     connections: ConnectionService
+    connector_statuses: ConnectorStatuses
     sessions: SessionService
     session_progress: SessionProgress
     energy_rollup: EnergyRollup
@@ -96,7 +98,11 @@ class Services:
 
     def outbox_sources(self) -> dict[str, OutboxSource]:
         """What the outbox relay goes through: every service whose records mark events."""
-        return {"sessions": self.sessions, "commands": self.engine}
+        return {
+            "sessions": self.sessions,
+            "commands": self.engine,
+            "connectors": self.connector_statuses,
+        }
 
 
 def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) -> Services:
@@ -125,6 +131,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
             live=deps.live_connections,
             connection_ttl_s=deps.settings.connection_ttl_s,
         ),
+        connector_statuses=ConnectorStatuses(deps.connectors, deps.publisher),
         sessions=SessionService(
             transactions=deps.transactions, publisher=deps.publisher, telemetry=deps.telemetry
         ),
@@ -157,7 +164,7 @@ def build_router(services: Services) -> Router:
     router = Router(reply_handler=reply_to_command)
     StationHandlers(
         chargers=deps.chargers,
-        connectors=deps.connectors,
+        statuses=services.connector_statuses,
         publisher=deps.publisher,
         heartbeat_interval_s=deps.settings.heartbeat_interval_s,
         boot_retry_interval_s=deps.settings.boot_retry_interval_s,

@@ -34,6 +34,10 @@ class ConnectorStatus:
     info: str | None = None
     vendor_id: str | None = None
     vendor_error_code: str | None = None
+    # As stored: the status before the last change, and the change's events not yet published
+    # (the outbox, docs/adr/0019-outbox-relay.md).
+    previous_status: str | None = None
+    unpublished: frozenset[str] = frozenset()
 
     @property
     def connector_key(self) -> str:
@@ -44,11 +48,12 @@ class ConnectorStatus:
 
 @dataclass(frozen=True)
 class StatusChange:
-    """Result of applying a status report: whether it was newer, and what it replaced."""
+    """Result of applying a status report: whether it was newer, and the connector as stored
+    after it (its `unpublished` events: those of this change, or of an earlier one whose
+    publish did not happen, e.g. the first attempt of this very report)."""
 
     applied: bool
-    previous_status: str | None = None
-    previous_error_code: str | None = None
+    stored: ConnectorStatus | None = None
 
 
 @dataclass(frozen=True)

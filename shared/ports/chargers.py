@@ -116,10 +116,23 @@ class ConnectorRepository(Protocol):
     """Connector statuses. (The active-session pointer on the same items is written by
     `TransactionRepository.claim_connector`: it belongs to the session's start.)"""
 
-    def apply_status(self, status: ConnectorStatus) -> StatusChange:
-        """Store the status unless a report received later is already stored; say what it
-        replaced (None for a connector without a status yet) so that only a change, not a
-        repeat, is published. One write, no read first."""
+    def apply_status(self, status: ConnectorStatus, change_events: frozenset[str]) -> StatusChange:
+        """Store the status unless a report received later is already stored. A change of
+        status or error code is stored with `change_events` marked unpublished and the old
+        status as `previous_status`, in one write; a repeat is stored without a marker (one
+        write: repeats are most reports) and keeps the marker of an earlier change."""
+        ...
+
+    def mark_published(
+        self, charge_point_id: str, connector_key: str, detail_type: str, received_at_ms: int
+    ) -> None:
+        """Clear an event's marker if the connector still holds the report it was built from
+        (a newer change keeps its own marker)."""
+        ...
+
+    def marked(self, marked_before_ms: int) -> list[ConnectorStatus]:
+        """Connectors with events marked unpublished before this time (epoch ms), for the
+        outbox relay; a bounded page."""
         ...
 
     def list_for(self, charge_point_id: str) -> list[ConnectorStatus]: ...

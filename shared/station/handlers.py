@@ -11,12 +11,13 @@ from typing import Any
 
 from shared.models.charger import BootInfo, RegistrationStatus
 from shared.models.connection import ConnectorStatus
-from shared.models.domain_events import CHARGER_BOOTED, CONNECTOR_STATUS_CHANGED, DomainEvent
+from shared.models.domain_events import CHARGER_BOOTED, DomainEvent
 from shared.ocpp.fields import as_object, integer, text
 from shared.ocpp.router import MessageContext, Router
 from shared.ocpp.versions import OcppVersion
-from shared.ports import ChargerRepository, ConnectorRepository, EventPublisher
+from shared.ports import ChargerRepository, EventPublisher
 from shared.ports.publishing import publish_safely
+from shared.station.connector_status import ConnectorStatuses
 from shared.timeutil import iso_utc, parse_timestamp, to_epoch_ms
 
 logger = logging.getLogger("csms.station.handlers")
@@ -59,7 +60,7 @@ def boot_info_v201(payload: Payload) -> BootInfo:
 @dataclass
 class StationHandlers:
     chargers: ChargerRepository
-    connectors: ConnectorRepository
+    statuses: ConnectorStatuses
     publisher: EventPublisher
     heartbeat_interval_s: int
     boot_retry_interval_s: int
@@ -119,36 +120,11 @@ class StationHandlers:
     # StatusNotification
 
     def _status(self, ctx: MessageContext, status: ConnectorStatus) -> None:
-        change = self.connectors.apply_status(status)
-        if not change.applied:
+        if not self.statuses.report(status):
             logger.info(
                 "older status report ignored",
                 extra={"chargePointId": ctx.charge_point_id, "connector": status.connector_key},
             )
-            return
-        if (change.previous_status, change.previous_error_code) == (
-            status.status,
-            status.error_code,
-        ):
-            return
-        publish_safely(
-            self.publisher,
-            DomainEvent(
-                CONNECTOR_STATUS_CHANGED,
-                ctx.charge_point_id,
-                ctx.received_at,
-                {
-                    "evseId": status.evse_id,
-                    "connectorId": status.connector_id,
-                    "status": status.status,
-                    "previousStatus": change.previous_status,
-                    "errorCode": status.error_code,
-                    "info": status.info,
-                    "vendorErrorCode": status.vendor_error_code,
-                    "timestamp": status.timestamp,
-                },
-            ),
-        )
 
     def _reported_time(self, ctx: MessageContext, value: Any) -> str:
         parsed = parse_timestamp(value)

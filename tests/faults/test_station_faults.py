@@ -9,7 +9,7 @@ import pytest
 
 from shared.gateway.websocket import connect
 from tests.fakes import connect_event
-from tests.fault_injection import NthCall, nth_call_fails
+from tests.fault_injection import Fault, NthCall, injected, nth_call_fails
 from tests.faults.conftest import Platform
 from tests.faults.test_session_faults import clients, deliver
 
@@ -22,35 +22,66 @@ def stored_status(platform: Platform) -> str:
     return connector.status
 
 
-@pytest.mark.parametrize(
-    ("n", "after"),
-    [
-        (1, False),
-        pytest.param(
-            1,
-            True,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 12 item 2: a status stored by an attempt that then failed is "
-                "found unchanged by the retry, so its ConnectorStatusChanged is not published "
-                "(the connectors' outbox marker and the retry path are still to come)",
-            ),
-        ),
-        (2, False),
-        (2, True),
-    ],
-    ids=["write-before", "write-after-effect", "publish-before", "publish-after-effect"],
-)
+# A change: the repeat write (its condition fails), the change's write, publish, clear.
+STATUS_CHANGE_CALLS = range(1, 5)
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after-effect"])
+@pytest.mark.parametrize("n", STATUS_CHANGE_CALLS)
 def test_a_status_report_with_a_fault_at_any_call(platform: Platform, n: int, after: bool):
     deliver(platform, "StatusNotification", AVAILABLE, "ocpp1.6")
     before = len(platform.published.of_type("ConnectorStatusChanged"))
     with nth_call_fails(clients(platform), NthCall(n=n, after=after)):
         platform.send("StatusNotification", PREPARING)
     deliver(platform, "StatusNotification", PREPARING, "ocpp1.6")
+    platform.relay()
     assert stored_status(platform) == "Preparing"
     changes = platform.published.of_type("ConnectorStatusChanged")[before:]
     assert {(c["previousStatus"], c["status"]) for c in changes} == {("Available", "Preparing")}
     assert len({c["eventId"] for c in changes}) == 1
+    (connector,) = platform.services.deps.connectors.list_for("CP1")
+    assert connector.unpublished == frozenset()
+
+
+def test_a_status_change_makes_the_calls_the_fault_positions_cover(platform: Platform):
+    deliver(platform, "StatusNotification", AVAILABLE, "ocpp1.6")
+    probe = NthCall(n=10**6)
+    with nth_call_fails(clients(platform), probe):
+        platform.send("StatusNotification", PREPARING)
+    assert len(probe.calls) == max(STATUS_CHANGE_CALLS), probe.calls
+    repeat = NthCall(n=10**6)
+    with nth_call_fails(clients(platform), repeat):
+        platform.send("StatusNotification", PREPARING)
+    assert repeat.calls == ["dynamodb:UpdateItem"]  # a repeat stays one write
+
+
+def test_a_change_whose_event_could_not_be_published_is_relayed_once(platform: Platform):
+    deliver(platform, "StatusNotification", AVAILABLE, "ocpp1.6")
+    bus_down = Fault("PutEvents", "InternalException", times=9)
+    with injected(platform.client("events"), bus_down):
+        assert platform.send("StatusNotification", PREPARING)[0] == 3
+    assert platform.published.of_type("ConnectorStatusChanged")[-1]["status"] == "Available"
+    assert platform.relay()["connectors"] == 1
+    latest = platform.published.of_type("ConnectorStatusChanged")[-1]
+    assert (latest["previousStatus"], latest["status"]) == ("Available", "Preparing")
+    assert platform.relay()["connectors"] == 0
+
+
+def test_a_newer_change_keeps_its_marker_when_an_older_publish_clears(platform: Platform):
+    """The clear is guarded by the report it published: a change stored in between keeps its
+    own marker (and is published by its own report or the relay)."""
+    deliver(platform, "StatusNotification", AVAILABLE, "ocpp1.6")
+    connectors = platform.services.deps.connectors
+    (available,) = connectors.list_for("CP1")
+    with injected(platform.client("events"), Fault("PutEvents", "InternalException", times=9)):
+        platform.send("StatusNotification", PREPARING)
+    (preparing,) = connectors.list_for("CP1")
+    connectors.mark_published(
+        "CP1", "1", "ConnectorStatusChanged", available.received_at_ms
+    )  # a late clear for the older report
+    (still,) = connectors.list_for("CP1")
+    assert still.unpublished == frozenset({"ConnectorStatusChanged"})
+    assert still.received_at_ms == preparing.received_at_ms
 
 
 def open_connection(platform: Platform, connection_id: str, at_ms: int) -> dict[str, Any]:

@@ -1,3 +1,4 @@
+import dataclasses
 import time
 from datetime import UTC, datetime
 
@@ -89,20 +90,50 @@ def status(value, at_ms, error="NoError", connector=1, evse=None):
     )
 
 
-def test_status_is_ordered_by_receipt_and_returns_the_previous_one(aws_env, dynamodb):
+CHANGED = frozenset({"ConnectorStatusChanged"})
+
+
+def test_status_is_ordered_by_receipt_and_a_change_is_marked_with_its_previous_status(
+    aws_env, dynamodb
+):
     connectors = DynamoConnectorRepository(dynamodb, aws_env.connectors_table)
-    first = connectors.apply_status(status("Available", 100))
-    assert (first.applied, first.previous_status) == (True, None)
-    second = connectors.apply_status(status("Charging", 200))
-    assert (second.applied, second.previous_status, second.previous_error_code) == (
-        True,
-        "Available",
-        "NoError",
-    )
-    assert not connectors.apply_status(status("Available", 150)).applied
-    connectors.apply_status(status("Occupied", 100, error=None, connector=1, evse=2))
+    first = connectors.apply_status(status("Available", 100), CHANGED)
+    assert first.applied and first.stored is not None
+    assert (first.stored.previous_status, first.stored.unpublished) == (None, CHANGED)
+    connectors.mark_published("CP1", "1", "ConnectorStatusChanged", 100)
+    second = connectors.apply_status(status("Charging", 200, error="OtherError"), CHANGED)
+    assert second.stored is not None
+    assert (second.stored.previous_status, second.stored.error_code) == ("Available", "OtherError")
+    assert second.stored.unpublished == CHANGED
+    assert not connectors.apply_status(status("Available", 150), CHANGED).applied
+    connectors.apply_status(status("Occupied", 100, error=None, connector=1, evse=2), CHANGED)
     listed = {s.connector_key: s.status for s in connectors.list_for("CP1")}
     assert listed == {"1": "Charging", "2/1": "Occupied"}
+
+
+def test_a_repeated_status_moves_only_the_receipt_time_and_keeps_a_pending_marker(
+    aws_env, dynamodb
+):
+    connectors = DynamoConnectorRepository(dynamodb, aws_env.connectors_table)
+    connectors.apply_status(status("Available", 100), CHANGED)
+    repeat = connectors.apply_status(
+        dataclasses.replace(status("Available", 300), timestamp="2026-05-01T10:00:00.000Z"),
+        CHANGED,
+    )
+    assert repeat.stored is not None
+    # Still waiting for the change's event: the repeat's caller publishes it.
+    assert repeat.stored.unpublished == CHANGED
+    # The status's own report stays: its timestamp says since when, its event keeps its id.
+    assert (repeat.stored.timestamp, repeat.stored.received_at_ms) == (
+        "2026-05-01T08:00:00.000Z",
+        300,
+    )
+    connectors.mark_published("CP1", "1", "ConnectorStatusChanged", 100)  # an older clear
+    assert connectors.list_for("CP1")[0].unpublished == CHANGED
+    connectors.mark_published("CP1", "1", "ConnectorStatusChanged", 300)
+    assert connectors.list_for("CP1")[0].unpublished == frozenset()
+    again = connectors.apply_status(status("Available", 400), CHANGED)
+    assert again.stored is not None and again.stored.unpublished == frozenset()
 
 
 def _ledger_with_a_session(aws_env, dynamodb) -> DynamoEnergyLedger:

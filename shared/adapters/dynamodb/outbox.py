@@ -78,14 +78,27 @@ def with_outbox(
     return expression + " ADD #unpublished :unpublished"
 
 
-def clear_marker(client: Any, table: str, key: dict[str, Any], detail_type: str) -> None:
+def clear_marker(
+    client: Any,
+    table: str,
+    key: dict[str, Any],
+    detail_type: str,
+    guard: tuple[str, Any] | None = None,
+) -> None:
     """One event published: delete its type; the last one takes the item out of the index.
 
     The common case (the item waits for this event only) is one conditional write; otherwise
     the type alone is deleted and the item stays in the index for the events still waiting.
+    `guard` (attribute, value): clear only if the item still holds the state the event was
+    built from; a record that changed since keeps the marker of its newer change.
     """
     names = {"#unpublished": "unpublished"}
-    values = {":type": {"SS": [detail_type]}, ":one": to_attr(1), ":name": to_attr(detail_type)}
+    name = {":name": to_attr(detail_type)}
+    guarded = ""
+    if guard is not None:
+        names["#guard"] = guard[0]
+        name[":guard"] = to_attr(guard[1])
+        guarded = " AND #guard = :guard"
     last = conditional(
         client.update_item,
         TableName=table,
@@ -93,10 +106,10 @@ def clear_marker(client: Any, table: str, key: dict[str, Any], detail_type: str)
         UpdateExpression=f"REMOVE #unpublished, {SHARD_ATTRIBUTE}, {SINCE_ATTRIBUTE}",
         ConditionExpression=(
             "attribute_exists(#unpublished) AND size(#unpublished) = :one"
-            " AND contains(#unpublished, :name)"
+            " AND contains(#unpublished, :name)" + guarded
         ),
         ExpressionAttributeNames=names,
-        ExpressionAttributeValues={k: v for k, v in values.items() if k != ":type"},
+        ExpressionAttributeValues={**name, ":one": to_attr(1)},
     )
     if last is not None:
         return
@@ -105,9 +118,10 @@ def clear_marker(client: Any, table: str, key: dict[str, Any], detail_type: str)
         TableName=table,
         Key=key,
         UpdateExpression="DELETE #unpublished :type",
-        ConditionExpression="attribute_exists(#unpublished) AND contains(#unpublished, :name)",
+        ConditionExpression="attribute_exists(#unpublished) AND contains(#unpublished, :name)"
+        + guarded,
         ExpressionAttributeNames=names,
-        ExpressionAttributeValues={":type": values[":type"], ":name": values[":name"]},
+        ExpressionAttributeValues={**name, ":type": {"SS": [detail_type]}},
     )
 
 

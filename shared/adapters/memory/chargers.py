@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from shared.adapters.dynamodb.paging import key_values
+from shared.adapters.memory.outbox import MemoryOutbox
 from shared.adapters.memory.paging import page_after
 from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.connection import (
@@ -189,20 +190,44 @@ class MemoryConnectionRepository:
 class MemoryConnectorRepository:
     def __init__(self) -> None:
         self.records: dict[tuple[str, str], ConnectorStatus] = {}
+        self.outbox: MemoryOutbox[tuple[str, str]] = MemoryOutbox()
         self._lock = threading.Lock()
 
-    def apply_status(self, status: ConnectorStatus) -> StatusChange:
+    def apply_status(self, status: ConnectorStatus, change_events: frozenset[str]) -> StatusChange:
         key = (status.charge_point_id, status.connector_key)
         with self._lock:
-            previous = self.records.get(key)
-            if previous is not None and previous.received_at_ms > status.received_at_ms:
+            current = self.records.get(key)
+            if current is not None and current.received_at_ms > status.received_at_ms:
                 return StatusChange(applied=False)
-            self.records[key] = status
-        if previous is None:
-            return StatusChange(applied=True)
-        return StatusChange(
-            applied=True, previous_status=previous.status, previous_error_code=previous.error_code
-        )
+            if current is not None and (current.status, current.error_code) == (
+                status.status,
+                status.error_code,
+            ):
+                stored = replace(current, received_at_ms=status.received_at_ms)
+            else:
+                stored = replace(
+                    status,
+                    previous_status=current.status if current else None,
+                    unpublished=(current.unpublished if current else frozenset()) | change_events,
+                )
+            self.records[key] = stored
+            self.outbox.note(key, stored.unpublished)
+            return StatusChange(applied=True, stored=stored)
+
+    def mark_published(
+        self, charge_point_id: str, connector_key: str, detail_type: str, received_at_ms: int
+    ) -> None:
+        key = (charge_point_id, connector_key)
+        with self._lock:
+            current = self.records.get(key)
+            if current is not None and current.received_at_ms == received_at_ms:
+                self.records[key] = replace(
+                    current, unpublished=current.unpublished - {detail_type}
+                )
+                self.outbox.note(key, self.records[key].unpublished)
+
+    def marked(self, marked_before_ms: int) -> list[ConnectorStatus]:
+        return [self.records[key] for key in self.outbox.before(marked_before_ms)]
 
     def list_for(self, charge_point_id: str) -> list[ConnectorStatus]:
         return [s for (cp, _), s in sorted(self.records.items()) if cp == charge_point_id]

@@ -105,7 +105,8 @@ def test_list_pages_with_cursors_and_filters(world) -> None:
 def test_get_shows_connectors_and_the_live_connection(world) -> None:
     world.online_charger("CP-1")
     world.deps.connectors.apply_status(
-        ConnectorStatus("CP-1", 1, "Charging", "2030-01-01T11:30:00.000Z", 1, error_code="NoError")
+        ConnectorStatus("CP-1", 1, "Charging", "2030-01-01T11:30:00.000Z", 1, error_code="NoError"),
+        frozenset(),
     )
     body = world.client.get("/api/chargers/CP-1").body
     assert body["online"] is True
@@ -158,7 +159,8 @@ def test_get_and_connectors_of_an_unknown_charger_are_404(client) -> None:
 def test_connectors_route(world) -> None:
     world.online_charger("CP-1", protocol="ocpp2.0.1")
     world.deps.connectors.apply_status(
-        ConnectorStatus("CP-1", 1, "Available", "2030-01-01T11:30:00.000Z", 1, evse_id=2)
+        ConnectorStatus("CP-1", 1, "Available", "2030-01-01T11:30:00.000Z", 1, evse_id=2),
+        frozenset(),
     )
     body = world.client.get("/api/chargers/CP-1/connectors").body
     assert body["chargePointId"] == "CP-1"

@@ -79,7 +79,9 @@ def hand_result():
         }
     )
     # No session workflow here: it has tests of its own.
-    assumptions = cm.Assumptions(custom_metrics=0, eventbridge_archive=False, session_workflows=())
+    assumptions = cm.Assumptions(
+        custom_metrics=0, eventbridge_archive=False, session_workflows=(), outbox_relay=False
+    )
     return cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), assumptions)
 
 
