@@ -3,18 +3,26 @@ is acknowledged is stored once; an event is published at most once per change (o
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
-from shared.gateway.websocket import connect
-from tests.fakes import connect_event
+from shared.gateway.websocket import connect, disconnect
+from tests.fakes import connect_event, disconnect_event
 from tests.fault_injection import Fault, NthCall, injected, nth_call_fails
 from tests.faults.conftest import Platform
 from tests.faults.test_session_faults import clients, deliver
 
 AVAILABLE = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
 PREPARING = {**AVAILABLE, "status": "Preparing"}
+AUTHORIZER = {
+    "chargePointId": "CP1",
+    "protocol": "ocpp1.6",
+    "validationMode": "strict",
+    "registrationStatus": "Accepted",
+}
 
 
 def stored_status(platform: Platform) -> str:
@@ -85,13 +93,7 @@ def test_a_newer_change_keeps_its_marker_when_an_older_publish_clears(platform: 
 
 
 def open_connection(platform: Platform, connection_id: str, at_ms: int) -> dict[str, Any]:
-    authorizer = {
-        "chargePointId": "CP1",
-        "protocol": "ocpp1.6",
-        "validationMode": "strict",
-        "registrationStatus": "Accepted",
-    }
-    event = connect_event("CP1", connection_id=connection_id, at_ms=at_ms, authorizer=authorizer)
+    event = connect_event("CP1", connection_id=connection_id, at_ms=at_ms, authorizer=AUTHORIZER)
     return connect(event, platform.services)
 
 
@@ -112,3 +114,39 @@ def test_a_connection_with_a_fault_at_any_call(platform: Platform, n: int, after
     connected = platform.published.of_type("ChargerConnected")
     assert [c["connectionId"] for c in connected][-1] == final
     assert len({c["eventId"] for c in connected if c["connectionId"] == final}) == 1
+
+
+# $disconnect: the connection record's delete, the charger's detach, ChargerDisconnected.
+DISCONNECT_CALLS = range(1, 4)
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after-effect"])
+@pytest.mark.parametrize("n", DISCONNECT_CALLS)
+def test_a_disconnect_with_a_fault_at_any_call(platform: Platform, n: int, after: bool):
+    """API Gateway does not retry a $disconnect: a fault may leave the charger pointing at the
+    closed connection, which the next connection replaces; the disconnect is published at
+    most once, and only if the charger went offline."""
+    assert open_connection(platform, "old=", 1_000)["statusCode"] == 200
+    fault = NthCall(n=n, after=after)
+    # API Gateway logs an integration error; nothing retries a $disconnect.
+    with nth_call_fails(clients(platform), fault), contextlib.suppress(ClientError):
+        disconnect(disconnect_event("old=", AUTHORIZER, at_ms=2_000), platform.services)
+    assert fault.failed is not None
+    charger = platform.services.deps.chargers.get("CP1")
+    assert charger is not None
+    offline = charger.connection_id is None
+    disconnected = platform.published.ids("ChargerDisconnected")
+    assert len(disconnected) <= 1  # a lost response may send it twice, under one id
+    if not offline:
+        assert disconnected == set()  # never published for a charger still shown online
+    assert platform.services.deps.connections.get("old=") is None or n == 1
+    assert open_connection(platform, "new=", 3_000)["statusCode"] == 200
+    assert platform.services.deps.chargers.get("CP1").connection_id == "new="
+
+
+def test_the_disconnect_calls_are_the_ones_the_fault_positions_cover(platform: Platform):
+    open_connection(platform, "old=", 1_000)
+    probe = NthCall(n=10**6)
+    with nth_call_fails(clients(platform), probe):
+        disconnect(disconnect_event("old=", AUTHORIZER, at_ms=2_000), platform.services)
+    assert len(probe.calls) == max(DISCONNECT_CALLS), probe.calls
