@@ -54,6 +54,7 @@ class Platform:
     published: Published
     clock: datetime = T0
     counter: int = 0
+    charge_point_id: str = "CP1"
 
     def relay(self) -> dict[str, int]:
         """One run of the outbox relay, late enough for every marker set so far."""
@@ -65,10 +66,13 @@ class Platform:
         return aws_clients.client(service)
 
     def send(self, action: str, payload: dict[str, Any], version: str = "ocpp1.6") -> list[Any]:
-        """A CALL from charger CP1; the whole answer frame."""
+        """A CALL from the charger (CP1 unless changed); the whole answer frame."""
         self.counter += 1
         ctx = MessageContext(
-            "CP1", "conn-1", OcppVersion(version), self.clock + timedelta(seconds=self.counter)
+            self.charge_point_id,
+            "conn-1",
+            OcppVersion(version),
+            self.clock + timedelta(seconds=self.counter),
         )
         answer = self.router.handle(ctx, json.dumps([2, f"m{self.counter}", action, payload]))
         assert answer is not None
