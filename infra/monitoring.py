@@ -72,6 +72,8 @@ class MonitoredResources:
     streams: Mapping[str, kinesis.IStream]
     # Function name -> its dead-letter queue.
     dead_letters: Mapping[str, sqs.IQueue]
+    # Functions run on a schedule (no queue keeps what they fail): their errors raise alarms.
+    scheduled_functions: Sequence[str] = ()
 
 
 def service_metric(name: str, label: str | None = None) -> cw.Metric:
@@ -204,6 +206,14 @@ class Monitoring(Construct):
                 function.metric_throttles(period=PERIOD, statistic="Sum"),
                 threshold=1,
                 description=f"{name} was throttled: Lambda concurrency is exhausted.",
+            )
+        for name in r.scheduled_functions:
+            self._alarm(
+                construct_id_for(name) + "Errors",
+                r.functions[name].metric_errors(period=PERIOD, statistic="Sum"),
+                threshold=1,
+                description=f"A scheduled run of {name} failed; the next run tries again. "
+                "See its logs.",
             )
         for name, meaning in FAILURE_METRICS.items():
             counted = cw.Metric(

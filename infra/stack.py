@@ -17,6 +17,7 @@ from infra.catalog import (
     EVENT_BUS,
     FUNCTIONS_BY_NAME,
     HTTP_ROUTES,
+    SCHEDULES,
     WEBSOCKET_AUTHORIZER,
     WEBSOCKET_ROUTES,
 )
@@ -145,6 +146,7 @@ class CsmsStack(Stack):
                 tables=self.tables.by_id,
                 streams=self.streams.by_id,
                 dead_letters=self.consumers.dead_letters,
+                scheduled_functions=[schedule.function for schedule in SCHEDULES],
             ),
             alarm_email=settings.alarm_email,
             title=f"CSMS ({settings.stage_name})",

@@ -168,6 +168,7 @@ def test_the_alarms_are_the_ones_an_operator_must_act_on(template, stack):
             for kind in ("Errors", "Throttles")
         }
         | {construct_id_for(n) + "DeadLetters" for n in stack.consumers.dead_letters}
+        | {construct_id_for(s.function) + "Errors" for s in catalog.SCHEDULES}
         | {s.id + "IteratorAge" for s in catalog.STREAMS}
         | {t.id + "TableThrottles" for t in catalog.TABLES}
         | {"HttpApiServerErrors", "WebSocketExecutionErrors", "WebSocketIntegrationErrors"}
@@ -201,6 +202,17 @@ def test_any_error_or_throttle_of_a_websocket_function_raises_an_alarm(template,
         assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", kind)
         assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": function}]
         assert (alarm["Statistic"], alarm["Threshold"], alarm["Period"]) == ("Sum", 1, 300)
+
+
+@pytest.mark.parametrize("name", [s.function for s in catalog.SCHEDULES])
+def test_a_failed_scheduled_run_raises_an_alarm(template, stack, name):
+    """A scheduled function has no queue keeping what it failed (the next run tries again):
+    its errors are the signal that events wait longer than they should."""
+    function = {"Ref": logical_id(stack.functions[name].function)}
+    alarm = _alarm(template, stack, construct_id_for(name) + "Errors")
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "Errors")
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": function}]
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["Period"]) == ("Sum", 1, 300)
 
 
 def test_every_failure_the_code_counts_raises_an_alarm(template, stack):
