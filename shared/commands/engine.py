@@ -368,6 +368,8 @@ class CommandEngine:
             self.commands.mark_published(
                 record.charge_point_id, record.message_id, COMMAND_COMPLETED
             )
+        else:  # left for the outbox relay
+            self.commands.mark_for_relay(record.charge_point_id, record.message_id)
 
     def republish_marked(self, marked_before_ms: int, now: datetime) -> int:
         """The outbox relay's turn: publish the outcomes whose event was left behind."""

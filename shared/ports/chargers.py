@@ -130,6 +130,10 @@ class ConnectorRepository(Protocol):
         (a newer change keeps its own marker)."""
         ...
 
+    def mark_for_relay(self, charge_point_id: str, connector_key: str) -> None:
+        """Hand a connector whose change could not be published to the outbox relay."""
+        ...
+
     def marked(self, marked_before_ms: int) -> list[ConnectorStatus]:
         """Connectors with events marked unpublished before this time (epoch ms), for the
         outbox relay; a bounded page."""

@@ -34,6 +34,10 @@ class CommandStore(Protocol):
         """Clear the outbox marker of an event once it is published."""
         ...
 
+    def mark_for_relay(self, charge_point_id: str, message_id: str) -> None:
+        """Hand a command whose event could not be published to the outbox relay."""
+        ...
+
     def marked(self, marked_before_ms: int) -> list[CommandRecord]:
         """Commands with events marked unpublished before this time (epoch ms), for the outbox
         relay; a bounded page."""

@@ -95,6 +95,10 @@ class TransactionRepository(Protocol):
         finish, complete_orphan, mark_replaced)."""
         ...
 
+    def mark_for_relay(self, charge_point_id: str, transaction_id: str) -> None:
+        """Hand a session whose events could not be published to the outbox relay."""
+        ...
+
     def marked(self, marked_before_ms: int) -> list[TransactionRecord]:
         """Sessions with events marked unpublished before this time (epoch ms): what a live
         publish left behind, for the outbox relay. A bounded page, oldest first per shard."""

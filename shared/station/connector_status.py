@@ -63,6 +63,8 @@ class ConnectorStatuses:
                 CONNECTOR_STATUS_CHANGED,
                 stored.received_at_ms,
             )
+        else:  # left for the outbox relay
+            self.connectors.mark_for_relay(stored.charge_point_id, stored.connector_key)
 
     def republish_marked(self, marked_before_ms: int, now: datetime) -> int:
         """The outbox relay's turn. A connector that changed again since publishes its latest

@@ -289,6 +289,8 @@ class SessionService:
             self.transactions.mark_published(
                 record.charge_point_id, record.transaction_id, detail_type
             )
+        else:  # left for the outbox relay
+            self.transactions.mark_for_relay(record.charge_point_id, record.transaction_id)
 
     # Telemetry
 

@@ -140,3 +140,9 @@ def test_a_session_with_faults_anywhere_is_stored_and_published_once(
         settings_.commands_table,
     ):
         assert waiting(platform, table) == [], (table, plan.failed)
+        unpublished = [
+            item
+            for item in platform.client("dynamodb").scan(TableName=table)["Items"]
+            if item["chargePointId"]["S"] == platform.charge_point_id and "unpublished" in item
+        ]
+        assert unpublished == [], (table, plan.failed)

@@ -111,9 +111,7 @@ def test_status_is_ordered_by_receipt_and_a_change_is_marked_with_its_previous_s
     assert listed == {"1": "Charging", "2/1": "Occupied"}
 
 
-def test_a_repeated_status_moves_only_the_receipt_time_and_keeps_a_pending_marker(
-    aws_env, dynamodb
-):
+def test_a_repeated_status_writes_nothing_and_shows_a_pending_marker(aws_env, dynamodb):
     connectors = DynamoConnectorRepository(dynamodb, aws_env.connectors_table)
     connectors.apply_status(status("Available", 100), CHANGED)
     repeat = connectors.apply_status(
@@ -126,11 +124,11 @@ def test_a_repeated_status_moves_only_the_receipt_time_and_keeps_a_pending_marke
     # The status's own report stays: its timestamp says since when, its event keeps its id.
     assert (repeat.stored.timestamp, repeat.stored.received_at_ms) == (
         "2026-05-01T08:00:00.000Z",
-        300,
+        100,
     )
-    connectors.mark_published("CP1", "1", "ConnectorStatusChanged", 100)  # an older clear
+    connectors.mark_published("CP1", "1", "ConnectorStatusChanged", 50)  # an older report's
     assert connectors.list_for("CP1")[0].unpublished == CHANGED
-    connectors.mark_published("CP1", "1", "ConnectorStatusChanged", 300)
+    connectors.mark_published("CP1", "1", "ConnectorStatusChanged", 100)
     assert connectors.list_for("CP1")[0].unpublished == frozenset()
     again = connectors.apply_status(status("Available", 400), CHANGED)
     assert again.stored is not None and again.stored.unpublished == frozenset()

@@ -6,7 +6,13 @@ import json
 from typing import Any
 
 from shared.adapters.dynamodb.items import conditional, from_item, to_attr, to_item
-from shared.adapters.dynamodb.outbox import clear_marker, marked_items, outbox_shard, with_outbox
+from shared.adapters.dynamodb.outbox import (
+    clear_marker,
+    enter_relay,
+    marked_items,
+    outbox_shard,
+    with_outbox,
+)
 from shared.models.command import CommandRecord
 
 
@@ -103,12 +109,13 @@ class DynamoCommandStore:
             self._client.update_item,
             TableName=self._table,
             Key=self._key(charge_point_id, message_id),
+            # A reply is never sent again: the outcome enters the relay's index in its own write.
             UpdateExpression=with_outbox(
                 "SET " + ", ".join(sets),
                 names,
                 values,
                 unpublished,
-                outbox_shard(charge_point_id, message_id),
+                relay_shard=outbox_shard(charge_point_id, message_id),
             ),
             ConditionExpression="#status = :pending",
             ExpressionAttributeNames=names,
@@ -121,6 +128,14 @@ class DynamoCommandStore:
 
     def mark_published(self, charge_point_id: str, message_id: str, detail_type: str) -> None:
         clear_marker(self._client, self._table, self._key(charge_point_id, message_id), detail_type)
+
+    def mark_for_relay(self, charge_point_id: str, message_id: str) -> None:
+        enter_relay(
+            self._client,
+            self._table,
+            self._key(charge_point_id, message_id),
+            outbox_shard(charge_point_id, message_id),
+        )
 
     def marked(self, marked_before_ms: int) -> list[CommandRecord]:
         items = marked_items(self._client, self._table, marked_before_ms, self._read)

@@ -13,12 +13,17 @@ from shared.adapters.dynamodb.items import (
     to_attr,
     update_expression,
 )
-from shared.adapters.dynamodb.outbox import clear_marker, marked_items, outbox_shard, with_outbox
+from shared.adapters.dynamodb.outbox import (
+    clear_marker,
+    enter_relay,
+    marked_items,
+    outbox_shard,
+    with_outbox,
+)
 from shared.models.connection import ConnectorStatus, StatusChange
 
-# A report and a concurrent change of the same connector: how often the write is tried again
-# after the status it expected moved under it.
-CHANGE_ATTEMPTS = 3
+# `previousStatus` of a connector's first status (stored: DynamoDB copies it in the write).
+NO_STATUS = ""
 
 
 def status_from_item(charge_point_id: str, values: dict[str, Any]) -> ConnectorStatus:
@@ -33,7 +38,7 @@ def status_from_item(charge_point_id: str, values: dict[str, Any]) -> ConnectorS
         vendor_error_code=values.get("vendorErrorCode"),
         timestamp=values["timestamp"],
         received_at_ms=int(values["receivedAtMs"]),
-        previous_status=values.get("previousStatus"),
+        previous_status=values.get("previousStatus") or None,
         unpublished=values.get("unpublished", frozenset()),
     )
 
@@ -47,11 +52,12 @@ class DynamoConnectorRepository:
         return {"chargePointId": {"S": charge_point_id}, "connectorKey": {"S": connector_key}}
 
     def apply_status(self, status: ConnectorStatus, change_events: frozenset[str]) -> StatusChange:
-        """A repeat first (most reports repeat the status after a reconnect): one write whose
-        condition is "same status and error code, not older", storing only its receipt time.
-        If that fails, the item it failed on (returned with the failure, no read) tells an
-        older report from a change; a change is written with its marker, on condition that the
-        status it replaces is still the stored one."""
+        """One conditional write: "not older, and a change". It stores the report with its
+        marker and the status it replaces as `previousStatus` (read by DynamoDB from the item
+        it updates). When the condition fails, the item it failed on (returned with the
+        failure) tells an older report from a repeat; a repeat writes nothing, so the stored
+        report stays the change's own and the change's event is the same whenever it is
+        built."""
         key = self._key(status.charge_point_id, status.connector_key)
         expression, names, values = update_expression(
             {
@@ -66,47 +72,35 @@ class DynamoConnectorRepository:
                 "receivedAtMs": status.received_at_ms,
             }
         )
-        names |= {"#status": "status", "#received": "receivedAtMs"}
-        values[":received"] = to_attr(status.received_at_ms)
-        not_older = "(attribute_not_exists(#received) OR #received <= :received)"
-
-        # A repeat only moves the receipt time: the stored report stays the change's own (its
-        # timestamp says since when), so the change's event is the same whenever it is built.
-        repeat_names = {"#status": "status", "#received": "receivedAtMs", "#error": "errorCode"}
-        repeat_values = {":status": to_attr(status.status), ":received": values[":received"]}
-        same_error = "attribute_not_exists(#error)"
+        names |= {
+            "#status": "status",
+            "#error": "errorCode",
+            "#received": "receivedAtMs",
+            "#previous": "previousStatus",
+        }
+        values |= {
+            ":status": to_attr(status.status),
+            ":received": to_attr(status.received_at_ms),
+            ":nothing": to_attr(NO_STATUS),
+        }
+        other_error = "attribute_exists(#error)"
         if status.error_code is not None:
-            repeat_values[":error"] = to_attr(status.error_code)
-            same_error = "#error = :error"
+            values[":error"] = to_attr(status.error_code)
+            other_error = "(attribute_not_exists(#error) OR #error <> :error)"
+        change = expression.replace("SET ", "SET #previous = if_not_exists(#status, :nothing), ", 1)
         stored, current = self._write(
             key,
-            "SET #received = :received",
-            repeat_names,
-            repeat_values,
-            f"{not_older} AND #status = :status AND {same_error}",
+            with_outbox(change, names, values, change_events),
+            names,
+            values,
+            "(attribute_not_exists(#received) OR #received <= :received) AND "
+            f"(attribute_not_exists(#status) OR #status <> :status OR {other_error})",
         )
-        shard = outbox_shard(status.charge_point_id, status.connector_key)
-        for _ in range(CHANGE_ATTEMPTS):
-            if stored is not None:
-                return StatusChange(True, status_from_item(status.charge_point_id, stored))
-            if int(current.get("receivedAtMs", -1)) > status.received_at_ms:
-                return StatusChange(applied=False)
-            previous = current.get("status")
-            change_names, change_values = dict(names), dict(values)
-            change = expression
-            expected = "attribute_not_exists(#status)"
-            if previous is not None:
-                expected = "#status = :before"
-                change = change.replace("SET ", "SET #previous = :before, ", 1)
-                change_names["#previous"] = "previousStatus"
-                change_values[":before"] = to_attr(previous)
-            change = with_outbox(change, change_names, change_values, change_events, shard)
-            stored, current = self._write(
-                key, change, change_names, change_values, f"{not_older} AND {expected}"
-            )
-        raise RuntimeError(
-            f"connector {status.charge_point_id}/{status.connector_key} kept changing; try again"
-        )
+        if stored is not None:
+            return StatusChange(True, status_from_item(status.charge_point_id, stored))
+        if int(current["receivedAtMs"]) > status.received_at_ms:
+            return StatusChange(applied=False)
+        return StatusChange(True, status_from_item(status.charge_point_id, current))
 
     def _write(
         self,
@@ -144,6 +138,14 @@ class DynamoConnectorRepository:
             self._key(charge_point_id, connector_key),
             detail_type,
             guard=("receivedAtMs", received_at_ms),
+        )
+
+    def mark_for_relay(self, charge_point_id: str, connector_key: str) -> None:
+        enter_relay(
+            self._client,
+            self._table,
+            self._key(charge_point_id, connector_key),
+            outbox_shard(charge_point_id, connector_key),
         )
 
     def marked(self, marked_before_ms: int) -> list[ConnectorStatus]:

@@ -1,10 +1,13 @@
 """The outbox's storage on a table: the `unpublished` marker and the sparse `Outbox` index.
 
-A write that makes a change adds its events' detail types to the item's `unpublished` set and,
-in the same write, stamps `outboxShard` and `outboxSince`: the item enters the table's sparse,
-keys-only `Outbox` index (infra/catalog.py). Clearing the last type removes both again, so the
-index holds only what is waiting: the relay (functions/outbox_relay) reads it for what a live
-publish left behind (docs/adr/0019-outbox-relay.md).
+A write that makes a change adds its events' detail types to the item's `unpublished` set, in
+the same write. Published, they are cleared. Only when publishing fails is the item stamped
+with `outboxShard` and `outboxSince`, which puts it in the table's sparse, keys-only `Outbox`
+index (infra/catalog.py) for the relay (functions/outbox_relay). A function that dies between
+the write and the publish has not answered: the sender's retry finds the marker and publishes.
+A change whose sender never retries (a command's reply) is stamped in its own write instead.
+Clearing the last type removes the stamps too, so the index holds only what waits
+(docs/adr/0019-outbox-relay.md).
 """
 
 from __future__ import annotations
@@ -34,15 +37,9 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def outbox_attributes(detail_types: frozenset[str], shard: str) -> dict[str, Any]:
-    """The marker's attributes for a new item (PutItem); none without events."""
-    if not detail_types:
-        return {}
-    return {
-        "unpublished": to_attr(detail_types),
-        SHARD_ATTRIBUTE: to_attr(shard),
-        SINCE_ATTRIBUTE: to_attr(now_ms()),
-    }
+def outbox_attributes(detail_types: frozenset[str]) -> dict[str, Any]:
+    """The marker's attribute for a new item (PutItem); none without events."""
+    return {"unpublished": to_attr(detail_types)} if detail_types else {}
 
 
 def with_outbox(
@@ -50,32 +47,43 @@ def with_outbox(
     names: dict[str, str],
     values: dict[str, Any],
     detail_types: frozenset[str],
-    shard: str,
+    relay_shard: str | None = None,
 ) -> str:
     """`expression` extended to store the marker in the same write (unchanged without events).
-    `outboxSince` keeps the oldest waiting event's time."""
+    `relay_shard`: also enter the Outbox index at once, for a change whose sender never retries
+    (a charger's reply to a command): if the function dies before publishing, only the relay
+    will find it."""
     if not detail_types:
         return expression
-    names.update(
-        {
-            "#unpublished": "unpublished",
-            "#outboxShard": SHARD_ATTRIBUTE,
-            "#outboxSince": SINCE_ATTRIBUTE,
-        }
-    )
-    values.update(
-        {
-            ":unpublished": to_attr(detail_types),
-            ":outboxShard": to_attr(shard),
-            ":outboxSince": to_attr(now_ms()),
-        }
-    )
-    marker = "#outboxShard = :outboxShard, #outboxSince = if_not_exists(#outboxSince, :outboxSince)"
-    if expression.startswith("SET "):
-        expression = f"SET {marker}, {expression[4:]}"
-    else:
-        expression = f"SET {marker}" + (f" {expression}" if expression else "")
+    names["#unpublished"] = "unpublished"
+    values[":unpublished"] = to_attr(detail_types)
+    if relay_shard is not None:
+        names |= {"#outboxShard": SHARD_ATTRIBUTE, "#outboxSince": SINCE_ATTRIBUTE}
+        values |= {":outboxShard": to_attr(relay_shard), ":outboxSince": to_attr(now_ms())}
+        stamp = (
+            "#outboxShard = :outboxShard, #outboxSince = if_not_exists(#outboxSince, :outboxSince)"
+        )
+        if expression.startswith("SET "):
+            expression = f"SET {stamp}, {expression[4:]}"
+        else:
+            expression = f"SET {stamp}" + (f" {expression}" if expression else "")
     return expression + " ADD #unpublished :unpublished"
+
+
+def enter_relay(client: Any, table: str, key: dict[str, Any], shard: str) -> None:
+    """Put an item whose events could not be published into the Outbox index (once: the
+    time of the first failure is kept). Nothing happens if its events were published since."""
+    conditional(
+        client.update_item,
+        TableName=table,
+        Key=key,
+        UpdateExpression=(
+            f"SET {SHARD_ATTRIBUTE} = :shard, "
+            f"{SINCE_ATTRIBUTE} = if_not_exists({SINCE_ATTRIBUTE}, :since)"
+        ),
+        ConditionExpression="attribute_exists(unpublished)",
+        ExpressionAttributeValues={":shard": to_attr(shard), ":since": to_attr(now_ms())},
+    )
 
 
 def clear_marker(

@@ -16,6 +16,7 @@ from shared.adapters.dynamodb.items import (
 )
 from shared.adapters.dynamodb.outbox import (
     clear_marker,
+    enter_relay,
     marked_items,
     outbox_attributes,
     outbox_shard,
@@ -42,8 +43,7 @@ _TX_FIELDS_BY_ATTR = {v: k for k, v in _TX_FIELDS.items()}
 def transaction_to_item(record: TransactionRecord) -> dict[str, Any]:
     """The session's item; its `unpublished` events also put it in the Outbox index."""
     item = to_item({_TX_FIELDS[k]: getattr(record, k) for k in _TX_FIELDS if k != "unpublished"})
-    shard = outbox_shard(record.charge_point_id, record.transaction_id)
-    return item | outbox_attributes(record.unpublished, shard)
+    return item | outbox_attributes(record.unpublished)
 
 
 def transaction_from_item(item: dict[str, Any]) -> TransactionRecord:
@@ -148,13 +148,7 @@ class DynamoTransactionRepository:
         return (
             self._update(
                 Key=self._key(charge_point_id, transaction_id),
-                UpdateExpression=with_outbox(
-                    expression,
-                    names,
-                    values,
-                    unpublished,
-                    outbox_shard(charge_point_id, transaction_id),
-                ),
+                UpdateExpression=with_outbox(expression, names, values, unpublished),
                 ConditionExpression="#status = :active AND attribute_not_exists(stoppedAt)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
@@ -166,12 +160,19 @@ class DynamoTransactionRepository:
     def _with_outbox(
         record: TransactionRecord, expression: str, names: dict[str, str], values: dict[str, Any]
     ) -> str:
-        shard = outbox_shard(record.charge_point_id, record.transaction_id)
-        return with_outbox(expression, names, values, record.unpublished, shard)
+        return with_outbox(expression, names, values, record.unpublished)
 
     def mark_published(self, charge_point_id: str, transaction_id: str, detail_type: str) -> None:
         clear_marker(
             self._client, self._table, self._key(charge_point_id, transaction_id), detail_type
+        )
+
+    def mark_for_relay(self, charge_point_id: str, transaction_id: str) -> None:
+        enter_relay(
+            self._client,
+            self._table,
+            self._key(charge_point_id, transaction_id),
+            outbox_shard(charge_point_id, transaction_id),
         )
 
     def marked(self, marked_before_ms: int) -> list[TransactionRecord]:

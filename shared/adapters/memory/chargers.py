@@ -203,13 +203,12 @@ class MemoryConnectorRepository:
                 status.status,
                 status.error_code,
             ):
-                stored = replace(current, received_at_ms=status.received_at_ms)
-            else:
-                stored = replace(
-                    status,
-                    previous_status=current.status if current else None,
-                    unpublished=(current.unpublished if current else frozenset()) | change_events,
-                )
+                return StatusChange(applied=True, stored=current)  # a repeat: nothing written
+            stored = replace(
+                status,
+                previous_status=current.status if current else None,
+                unpublished=(current.unpublished if current else frozenset()) | change_events,
+            )
             self.records[key] = stored
             self.outbox.note(key, stored.unpublished)
             return StatusChange(applied=True, stored=stored)
@@ -225,6 +224,11 @@ class MemoryConnectorRepository:
                     current, unpublished=current.unpublished - {detail_type}
                 )
                 self.outbox.note(key, self.records[key].unpublished)
+
+    def mark_for_relay(self, charge_point_id: str, connector_key: str) -> None:
+        record = self.records.get((charge_point_id, connector_key))
+        if record is not None and record.unpublished:
+            self.outbox.enter((charge_point_id, connector_key))
 
     def marked(self, marked_before_ms: int) -> list[ConnectorStatus]:
         return [self.records[key] for key in self.outbox.before(marked_before_ms)]

@@ -50,7 +50,8 @@ class MemoryCommandStore:
             if error is not None:
                 updated.error = error
             self.records[(charge_point_id, message_id)] = updated
-            self.outbox.note((charge_point_id, message_id), updated.unpublished)
+            if updated.unpublished:  # a reply is never sent again: the relay's at once
+                self.outbox.enter((charge_point_id, message_id))
             return replace(updated)
 
     def mark_published(self, charge_point_id: str, message_id: str, detail_type: str) -> None:
@@ -60,6 +61,11 @@ class MemoryCommandStore:
             if record is not None:
                 self.records[key] = replace(record, unpublished=record.unpublished - {detail_type})
                 self.outbox.note(key, self.records[key].unpublished)
+
+    def mark_for_relay(self, charge_point_id: str, message_id: str) -> None:
+        record = self.records.get((charge_point_id, message_id))
+        if record is not None and record.unpublished:
+            self.outbox.enter((charge_point_id, message_id))
 
     def marked(self, marked_before_ms: int) -> list[CommandRecord]:
         return [replace(self.records[key]) for key in self.outbox.before(marked_before_ms)]

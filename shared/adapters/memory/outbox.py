@@ -1,4 +1,4 @@
-"""The in-memory outbox index: since when each record has been waiting for its events."""
+"""The in-memory outbox index: records whose events could not be published, and since when."""
 
 from __future__ import annotations
 
@@ -11,19 +11,22 @@ K = TypeVar("K", bound=Hashable)
 
 
 class MemoryOutbox(Generic[K]):
-    """What DynamoDB's sparse Outbox index holds: the keys of records whose `unpublished` set
-    is not empty, with the time the oldest waiting event was marked."""
+    """What DynamoDB's sparse Outbox index holds: the keys of records a failed publish put
+    there (`enter`), until nothing waits on them any more (`note` with an empty set)."""
 
     def __init__(self) -> None:
         self.since_ms: dict[K, int] = {}
         self._lock = threading.Lock()
 
-    def note(self, key: K, unpublished: frozenset[str]) -> None:
+    def enter(self, key: K) -> None:
         with self._lock:
-            if not unpublished:
+            self.since_ms.setdefault(key, time.time_ns() // 1_000_000)
+
+    def note(self, key: K, unpublished: frozenset[str]) -> None:
+        """A record was written: it leaves the index once nothing waits on it."""
+        if not unpublished:
+            with self._lock:
                 self.since_ms.pop(key, None)
-            elif key not in self.since_ms:
-                self.since_ms[key] = time.time_ns() // 1_000_000
 
     def before(self, marked_before_ms: int) -> list[K]:
         with self._lock:
