@@ -340,6 +340,10 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         name="telemetry_consumer",
+        # No active X-Ray: an event-driven consumer is seen through its logs, EMF metrics and
+        # alarms (DLQ, iterator age, errors); its traces were most of the stack's X-Ray bill
+        # (docs/adr/0010-cost-levers.md).
+        tracing=False,
         handler="functions.telemetry_consumer.handler.handler",
         description="Kinesis telemetry -> live session energy and MeterValuesReceived summaries",
         timeout_s=60,
@@ -348,6 +352,10 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         name="energy_rollup",
+        # No active X-Ray: an event-driven consumer is seen through its logs, EMF metrics and
+        # alarms (DLQ, iterator age, errors); its traces were most of the stack's X-Ray bill
+        # (docs/adr/0010-cost-levers.md).
+        tracing=False,
         handler="functions.energy_rollup.handler.handler",
         description="TransactionStopped events -> energy per charger and day",
         timeout_s=30,
@@ -356,6 +364,10 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         name="outbox_relay",
+        # No active X-Ray: an event-driven consumer is seen through its logs, EMF metrics and
+        # alarms (DLQ, iterator age, errors); its traces were most of the stack's X-Ray bill
+        # (docs/adr/0010-cost-levers.md).
+        tracing=False,
         handler="functions.outbox_relay.handler.handler",
         description="Publishes the domain events a live publish left behind (the outbox)",
         timeout_s=50,
