@@ -6,13 +6,7 @@ import json
 from typing import Any
 
 from shared.adapters.dynamodb.items import conditional, from_item, to_attr, to_item
-from shared.adapters.dynamodb.outbox import (
-    clear_marker,
-    enter_relay,
-    marked_items,
-    outbox_shard,
-    with_outbox,
-)
+from shared.adapters.dynamodb.outbox import TableOutbox, outbox_shard, with_outbox
 from shared.models.command import CommandRecord
 
 
@@ -51,6 +45,7 @@ class DynamoCommandStore:
         self._client = client
         self._table = commands_table
         self._chargers = chargers_table
+        self._outbox = TableOutbox(client, commands_table)
 
     def _key(self, charge_point_id: str, message_id: str) -> dict[str, Any]:
         return {"chargePointId": {"S": charge_point_id}, "messageId": {"S": message_id}}
@@ -127,25 +122,13 @@ class DynamoCommandStore:
         return _record(from_item(response["Attributes"]))
 
     def mark_published(self, charge_point_id: str, message_id: str, detail_type: str) -> None:
-        clear_marker(self._client, self._table, self._key(charge_point_id, message_id), detail_type)
+        self._outbox.clear(self._key(charge_point_id, message_id), detail_type)
 
     def mark_for_relay(self, charge_point_id: str, message_id: str) -> None:
-        enter_relay(
-            self._client,
-            self._table,
-            self._key(charge_point_id, message_id),
-            outbox_shard(charge_point_id, message_id),
-        )
+        self._outbox.enter(self._key(charge_point_id, message_id), charge_point_id, message_id)
 
     def marked(self, marked_before_ms: int) -> list[CommandRecord]:
-        items = marked_items(self._client, self._table, marked_before_ms, self._read)
-        return [_record(from_item(item)) for item in items]
-
-    def _read(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self._client.get_item(
-            TableName=self._table, Key=key, ConsistentRead=True
-        ).get("Item")
-        return item
+        return [_record(values) for values in self._outbox.waiting(marked_before_ms)]
 
     def acquire_slot(
         self, charge_point_id: str, message_id: str, deadline_ms: int, now_ms: int

@@ -13,13 +13,7 @@ from shared.adapters.dynamodb.items import (
     to_attr,
     update_expression,
 )
-from shared.adapters.dynamodb.outbox import (
-    clear_marker,
-    enter_relay,
-    marked_items,
-    outbox_shard,
-    with_outbox,
-)
+from shared.adapters.dynamodb.outbox import TableOutbox, with_outbox
 from shared.models.connection import ConnectorStatus, StatusChange
 
 # `previousStatus` of a connector's first status (stored: DynamoDB copies it in the write).
@@ -47,6 +41,7 @@ class DynamoConnectorRepository:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self._outbox = TableOutbox(client, table_name)
 
     def _key(self, charge_point_id: str, connector_key: str) -> dict[str, Any]:
         return {"chargePointId": {"S": charge_point_id}, "connectorKey": {"S": connector_key}}
@@ -132,35 +127,22 @@ class DynamoConnectorRepository:
     def mark_published(
         self, charge_point_id: str, connector_key: str, detail_type: str, received_at_ms: int
     ) -> None:
-        clear_marker(
-            self._client,
-            self._table,
+        self._outbox.clear(
             self._key(charge_point_id, connector_key),
             detail_type,
             guard=("receivedAtMs", received_at_ms),
         )
 
     def mark_for_relay(self, charge_point_id: str, connector_key: str) -> None:
-        enter_relay(
-            self._client,
-            self._table,
-            self._key(charge_point_id, connector_key),
-            outbox_shard(charge_point_id, connector_key),
-        )
+        key = self._key(charge_point_id, connector_key)
+        self._outbox.enter(key, charge_point_id, connector_key)
 
     def marked(self, marked_before_ms: int) -> list[ConnectorStatus]:
-        items = marked_items(self._client, self._table, marked_before_ms, self._read)
         return [
             status_from_item(values["chargePointId"], values)
-            for values in map(from_item, items)
+            for values in self._outbox.waiting(marked_before_ms)
             if "status" in values
         ]
-
-    def _read(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self._client.get_item(
-            TableName=self._table, Key=key, ConsistentRead=True
-        ).get("Item")
-        return item
 
     def list_for(self, charge_point_id: str) -> list[ConnectorStatus]:
         items = query_all(

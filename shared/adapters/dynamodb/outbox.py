@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from shared.adapters.dynamodb.items import conditional, to_attr
+from shared.adapters.dynamodb.items import conditional, from_item, to_attr
 
 OUTBOX_INDEX = "Outbox"
 SHARD_ATTRIBUTE = "outboxShard"
@@ -185,3 +185,32 @@ def marked_items(
         else:
             leave_index(client, table, key)
     return items
+
+
+class TableOutbox:
+    """The outbox of one table, for its adapter: clear, enter the relay's index, read what
+    waits (strongly consistent)."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def clear(
+        self, key: dict[str, Any], detail_type: str, guard: tuple[str, Any] | None = None
+    ) -> None:
+        clear_marker(self._client, self._table, key, detail_type, guard)
+
+    def enter(self, key: dict[str, Any], *key_parts: str) -> None:
+        enter_relay(self._client, self._table, key, outbox_shard(*key_parts))
+
+    def waiting(self, marked_before_ms: int) -> list[dict[str, Any]]:
+        return [
+            from_item(item)
+            for item in marked_items(self._client, self._table, marked_before_ms, self._read)
+        ]
+
+    def _read(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._client.get_item(
+            TableName=self._table, Key=key, ConsistentRead=True
+        ).get("Item")
+        return item

@@ -14,14 +14,7 @@ from shared.adapters.dynamodb.items import (
     to_item,
     update_expression,
 )
-from shared.adapters.dynamodb.outbox import (
-    clear_marker,
-    enter_relay,
-    marked_items,
-    outbox_attributes,
-    outbox_shard,
-    with_outbox,
-)
+from shared.adapters.dynamodb.outbox import TableOutbox, outbox_attributes, with_outbox
 from shared.adapters.dynamodb.paging import encode_cursor, filters, read_page, start_key
 from shared.models.transaction import START_FIELDS, STOP_FIELDS, TransactionRecord
 from shared.ports import Page, SessionFilter
@@ -47,7 +40,10 @@ def transaction_to_item(record: TransactionRecord) -> dict[str, Any]:
 
 
 def transaction_from_item(item: dict[str, Any]) -> TransactionRecord:
-    values = from_item(item)
+    return _session_from_values(from_item(item))
+
+
+def _session_from_values(values: dict[str, Any]) -> TransactionRecord:
     return TransactionRecord(
         **{_TX_FIELDS_BY_ATTR[k]: v for k, v in values.items() if k in _TX_FIELDS_BY_ATTR}
     )
@@ -62,6 +58,7 @@ class DynamoTransactionRepository:
         self._client = client
         self._table = table_name
         self._connectors = connectors_table
+        self._outbox = TableOutbox(client, table_name)
 
     def _key(self, charge_point_id: str, transaction_id: str) -> dict[str, Any]:
         return {"chargePointId": {"S": charge_point_id}, "transactionId": {"S": transaction_id}}
@@ -163,27 +160,14 @@ class DynamoTransactionRepository:
         return with_outbox(expression, names, values, record.unpublished)
 
     def mark_published(self, charge_point_id: str, transaction_id: str, detail_type: str) -> None:
-        clear_marker(
-            self._client, self._table, self._key(charge_point_id, transaction_id), detail_type
-        )
+        self._outbox.clear(self._key(charge_point_id, transaction_id), detail_type)
 
     def mark_for_relay(self, charge_point_id: str, transaction_id: str) -> None:
-        enter_relay(
-            self._client,
-            self._table,
-            self._key(charge_point_id, transaction_id),
-            outbox_shard(charge_point_id, transaction_id),
-        )
+        key = self._key(charge_point_id, transaction_id)
+        self._outbox.enter(key, charge_point_id, transaction_id)
 
     def marked(self, marked_before_ms: int) -> list[TransactionRecord]:
-        items = marked_items(self._client, self._table, marked_before_ms, self._read)
-        return [transaction_from_item(item) for item in items]
-
-    def _read(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self._client.get_item(
-            TableName=self._table, Key=key, ConsistentRead=True
-        ).get("Item")
-        return item
+        return [_session_from_values(values) for values in self._outbox.waiting(marked_before_ms)]
 
     def finish(self, record: TransactionRecord) -> bool:
         values = {_TX_FIELDS[f]: getattr(record, f) for f in STOP_FIELDS}
