@@ -241,6 +241,16 @@ RESERVATIONS = TableDef(
     sort_key=Key("reservationId"),
 )
 
+# Tariff versions (docs/adr/0020-tariffs-and-pricing.md): one item per (tariff, version), never
+# changed once written; a session is priced with the version valid when it started.
+TARIFFS = TableDef(
+    id="Tariffs",
+    env_var="TARIFFS_TABLE",
+    local_name="csms-tariffs",
+    partition_key=Key("tariffId"),
+    sort_key=Key("version", "N"),
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -251,6 +261,7 @@ TABLES: tuple[TableDef, ...] = (
     ENERGY_DAILY,
     COMMANDS,
     RESERVATIONS,
+    TARIFFS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -333,6 +344,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (COMMANDS.id, "readwrite"),
             (RESERVATIONS.id, "readwrite"),
             (ENERGY_DAILY.id, "read"),
+            # Versions are only ever added: no update, no delete.
+            (TARIFFS.id, ("GetItem", "PutItem", "Query", "Scan")),
         ),
         publishes_events=True,
         manages_connections=True,

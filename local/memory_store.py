@@ -35,6 +35,7 @@ from shared.adapters.memory.sessions import (
     MemoryTransactionEventLog,
     MemoryTransactionRepository,
 )
+from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.config import Settings
 
 Store = Literal["moto", "memory"]
@@ -77,6 +78,7 @@ class MemoryStore:
     transaction_events: MemoryTransactionEventLog = field(default_factory=MemoryTransactionEventLog)
     commands: MemoryCommandStore = field(default_factory=MemoryCommandStore)
     reservations: MemoryReservationStore = field(default_factory=MemoryReservationStore)
+    tariffs: MemoryTariffRepository = field(default_factory=MemoryTariffRepository)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -100,6 +102,7 @@ class MemoryStore:
             energy=s(self.ledger),
             commands=s(self.commands),
             reservations=s(self.reservations),
+            tariffs=s(self.tariffs),
         )
 
 

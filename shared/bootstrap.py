@@ -15,6 +15,7 @@ from datetime import datetime
 from shared.admin.chargers import ChargerAdmin
 from shared.admin.id_tags import IdTagAdmin
 from shared.admin.sessions import SessionReports
+from shared.admin.tariffs import TariffAdmin
 from shared.commands.engine import CommandEngine
 from shared.commands.local_list import LocalListService
 from shared.commands.reservations import ReservationService
@@ -33,6 +34,7 @@ from shared.ports import (
     LiveConnections,
     OutboxSource,
     ReservationStore,
+    TariffRepository,
     TaskNotifier,
     TelemetrySink,
     TransactionEventLog,
@@ -70,6 +72,7 @@ class Dependencies:
     sender: ChargerSender
     live_connections: LiveConnections
     tasks: TaskNotifier
+    tariffs: TariffRepository
     # DataTransfer handlers of vendor integrations (none built in).
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
 
@@ -91,6 +94,7 @@ class Services:
     charger_admin: ChargerAdmin
     id_tag_admin: IdTagAdmin
     session_reports: SessionReports
+    tariff_admin: TariffAdmin
 
     @property
     def settings(self) -> Settings:
@@ -150,6 +154,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         session_reports=SessionReports(
             transactions=deps.transactions, chargers=deps.chargers, ledger=deps.energy, now=now
         ),
+        tariff_admin=TariffAdmin(deps.tariffs, now),
     )
 
 
@@ -191,6 +196,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.energy import DynamoEnergyLedger
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
     from shared.adapters.dynamodb.reservations import DynamoReservationStore
+    from shared.adapters.dynamodb.tariffs import DynamoTariffRepository
     from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
     from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
     from shared.adapters.eventbridge import EventBridgePublisher
@@ -223,6 +229,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
             LazyClient("apigatewaymanagementapi", management, interactive=True)
         ),
         tasks=StepFunctionsNotifier(LazyClient("stepfunctions")),
+        tariffs=DynamoTariffRepository(dynamodb, settings.tariffs_table),
     )
 
 

@@ -39,6 +39,7 @@ class Settings:
     telemetry_stream_name: str
     commands_table: str
     reservations_table: str
+    tariffs_table: str
     event_bus_name: str
     event_source: str
     unknown_chargers: UnknownChargerPolicy
@@ -91,6 +92,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         telemetry_stream_name=_required(env, "TELEMETRY_STREAM_NAME"),
         commands_table=_required(env, "COMMANDS_TABLE"),
         reservations_table=_required(env, "RESERVATIONS_TABLE"),
+        tariffs_table=_required(env, "TARIFFS_TABLE"),
         event_bus_name=_required(env, "EVENT_BUS_NAME"),
         event_source=env.get("EVENT_SOURCE", "csms.ocpp"),
         unknown_chargers=policy,  # checked above

@@ -27,6 +27,7 @@ from shared.adapters.memory.sessions import (
     MemoryTransactionEventLog,
     MemoryTransactionRepository,
 )
+from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
 from shared.bootstrap import Dependencies, Services, build_services
 from shared.config import Settings, settings_from
@@ -55,6 +56,7 @@ class MemoryDeps(Dependencies):
     sender: MemorySender
     live_connections: MemoryLiveConnections
     tasks: MemoryTaskNotifier
+    tariffs: MemoryTariffRepository
 
 
 class MemoryServices(Services):
@@ -79,6 +81,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         sender=MemorySender(),
         live_connections=MemoryLiveConnections(),
         tasks=MemoryTaskNotifier(),
+        tariffs=MemoryTariffRepository(),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Dimension = Literal["ENERGY", "TIME", "PARKING_TIME", "FLAT"]
@@ -152,3 +152,68 @@ class Tariff:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+
+def elements_document(elements: tuple[TariffElement, ...]) -> list[dict[str, object]]:
+    """The elements as plain JSON values (stored with the version; OCPI-like field names)."""
+    return [
+        {
+            "priceComponents": [
+                {"type": c.type, "price": c.price, "stepSize": c.step_size, "graceS": c.grace_s}
+                for c in element.components
+            ],
+            "restrictions": {
+                key: value
+                for key, value in {
+                    "startTime": _hhmm(element.restrictions.start_time),
+                    "endTime": _hhmm(element.restrictions.end_time),
+                    "daysOfWeek": sorted(element.restrictions.days_of_week, key=DAYS_OF_WEEK.index),
+                    "minWh": element.restrictions.min_wh,
+                    "maxWh": element.restrictions.max_wh,
+                    "minDurationS": element.restrictions.min_duration_s,
+                    "maxDurationS": element.restrictions.max_duration_s,
+                    "minPowerW": element.restrictions.min_power_w,
+                    "maxPowerW": element.restrictions.max_power_w,
+                }.items()
+                if value not in (None, [])
+            },
+        }
+        for element in elements
+    ]
+
+
+def elements_from_document(document: list[dict[str, Any]]) -> tuple[TariffElement, ...]:
+    """The inverse of `elements_document`; TariffError for what no tariff could hold."""
+    try:
+        return tuple(
+            TariffElement(
+                tuple(
+                    PriceComponent(c["type"], c["price"], c.get("stepSize", 1), c.get("graceS", 0))
+                    for c in element["priceComponents"]
+                ),
+                Restrictions(
+                    start_time=_time(element.get("restrictions", {}).get("startTime")),
+                    end_time=_time(element.get("restrictions", {}).get("endTime")),
+                    days_of_week=frozenset(element.get("restrictions", {}).get("daysOfWeek", ())),
+                    min_wh=element.get("restrictions", {}).get("minWh"),
+                    max_wh=element.get("restrictions", {}).get("maxWh"),
+                    min_duration_s=element.get("restrictions", {}).get("minDurationS"),
+                    max_duration_s=element.get("restrictions", {}).get("maxDurationS"),
+                    min_power_w=element.get("restrictions", {}).get("minPowerW"),
+                    max_power_w=element.get("restrictions", {}).get("maxPowerW"),
+                ),
+            )
+            for element in document
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, TariffError):
+            raise
+        raise TariffError(f"not a tariff's elements: {exc}") from None
+
+
+def _hhmm(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+def _time(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value is not None else None

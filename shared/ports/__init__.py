@@ -27,6 +27,7 @@ from shared.ports.sessions import (
     TransactionEventLog,
     TransactionRepository,
 )
+from shared.ports.tariffs import TariffRepository
 from shared.ports.websocket import (
     ChargerSender,
     ConnectionGone,
@@ -56,6 +57,7 @@ __all__ = [
     "Page",
     "ReservationStore",
     "SessionFilter",
+    "TariffRepository",
     "TaskNotifier",
     "TelemetrySink",
     "TransactionEventLog",

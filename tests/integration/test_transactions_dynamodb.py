@@ -15,6 +15,7 @@ from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
 from shared.adapters.dynamodb.energy import DynamoEnergyLedger
 from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
 from shared.adapters.dynamodb.items import from_item
+from shared.adapters.dynamodb.tariffs import DynamoTariffRepository
 from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
 from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
 from shared.adapters.kinesis import KinesisTelemetrySink
@@ -78,6 +79,7 @@ def deps(aws_env, dynamodb):
         sender=MemorySender(),
         live_connections=MemoryLiveConnections(),
         tasks=MemoryTaskNotifier(),
+        tariffs=DynamoTariffRepository(dynamodb, aws_env.tariffs_table),
     )
     d.chargers.create(ChargerRecord("CP1"))
     d.id_tags.put(IdTagRecord("GOOD", "Accepted", expiry_date="2099-01-01T00:00:00.000Z"))

@@ -18,8 +18,10 @@ from shared.models.tariff import (
     Restrictions,
     Tariff,
     TariffElement,
+    elements_document,
 )
 from shared.pricing.sessions import SessionPrice, UsagePeriod
+from shared.timeutil import iso_utc
 
 DimensionName = Literal["ENERGY", "TIME", "PARKING_TIME", "FLAT"]
 LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -91,7 +93,12 @@ class TariffElementBody(ApiModel):
 
 class TariffBody(ApiModel):
     tariffId: str = Field(pattern=TARIFF_ID_PATTERN)
-    version: int = Field(default=1, ge=1)
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="Publishing: the version this will be (a Conflict if another was published "
+        "first); the server numbers it when left out",
+    )
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")
     taxRateBp: int = Field(ge=0, le=MAX_TAX_RATE_BP, description="Tax rate in basis points")
     timeZone: str = Field(min_length=1, max_length=64, description="IANA time zone")
@@ -104,13 +111,49 @@ class TariffBody(ApiModel):
         """Raises TariffError for what the schema cannot say (an unknown time zone, ...)."""
         return Tariff(
             tariff_id=self.tariffId,
-            version=self.version,
+            version=self.version or 1,
             currency=self.currency,
             tax_rate_bp=self.taxRateBp,
             time_zone=self.timeZone,
             elements=tuple(e.element() for e in self.elements),
             valid_from=self.validFrom,
         )
+
+
+class TariffView(ApiModel):
+    tariffId: str
+    version: int
+    currency: str
+    taxRateBp: int
+    timeZone: str
+    validFrom: str
+    elements: list[TariffElementBody]
+
+    @classmethod
+    def of(cls, tariff: Tariff) -> TariffView:
+        return cls(
+            tariffId=tariff.tariff_id,
+            version=tariff.version,
+            currency=tariff.currency,
+            taxRateBp=tariff.tax_rate_bp,
+            timeZone=tariff.time_zone,
+            validFrom=iso_utc(tariff.valid_from),
+            elements=[
+                TariffElementBody.model_validate(element)
+                for element in elements_document(tariff.elements)
+            ],
+        )
+
+
+class TariffVersions(ApiModel):
+    tariffId: str
+    current: TariffView | None = Field(description="The version a session starting now pays")
+    versions: list[TariffView] = Field(description="Oldest first")
+
+
+class TariffPage(ApiModel):
+    items: list[TariffView]
+    nextCursor: str | None
 
 
 class UsagePeriodBody(ApiModel):
@@ -124,20 +167,26 @@ class UsagePeriodBody(ApiModel):
         return UsagePeriod(self.start, self.durationS, self.energyWh, self.charging, self.powerW)
 
 
-class QuoteRequest(ApiModel):
-    tariff: TariffBody
+class UsageBody(ApiModel):
     periods: list[UsagePeriodBody] = Field(
         max_length=MAX_PERIODS, description="Not overlapping, within 7 days"
     )
 
     @model_validator(mode="after")
-    def _within_a_week(self) -> QuoteRequest:
+    def _within_a_week(self) -> UsageBody:
         if self.periods:
             first = min(p.start for p in self.periods)
             last = max(p.start + timedelta(seconds=p.durationS) for p in self.periods)
             if last - first > timedelta(days=7):
                 raise ValueError("the periods span more than 7 days")
         return self
+
+    def usage(self) -> list[UsagePeriod]:
+        return [p.period() for p in self.periods]
+
+
+class QuoteRequest(UsageBody):
+    tariff: TariffBody
 
 
 class PriceLineView(ApiModel):

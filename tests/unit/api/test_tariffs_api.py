@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -150,3 +151,86 @@ def test_the_quote_is_in_the_published_openapi_document(world) -> None:
     document = world.client.get("/api/openapi.json").body
     assert "/api/tariffs/quote" in document["paths"]
     assert "TariffBody" in document["components"]["schemas"]
+
+
+# Publishing and reading versions (the world's clock: tests/unit/api/world.py START).
+
+
+def published(world, **changes: Any) -> dict[str, Any]:
+    valid_from = (world.clock.now + timedelta(hours=1)).isoformat()
+    reply = world.client.post("/api/tariffs", {**TARIFF, "validFrom": valid_from, **changes})
+    assert reply.status == 201, reply.body
+    body: dict[str, Any] = reply.body
+    return body
+
+
+def test_versions_are_numbered_published_and_read_back(world) -> None:
+    first = published(world)
+    assert first["version"] == 1
+    assert first["elements"][0]["restrictions"]["startTime"] == "22:00"
+    later = (world.clock.now + timedelta(days=30)).isoformat()
+    second = published(world, validFrom=later, taxRateBp=2000)
+    assert second["version"] == 2
+    reply = world.client.get("/api/tariffs/AC-STANDARD/versions/1")
+    assert reply.body == first
+    body = world.client.get("/api/tariffs/AC-STANDARD").body
+    assert [v["version"] for v in body["versions"]] == [1, 2]
+    assert body["current"] is None  # version 1 starts in an hour
+    world.clock.sleep(2 * 3600)
+    assert world.client.get("/api/tariffs/AC-STANDARD").body["current"]["version"] == 1
+    listed = world.client.get("/api/tariffs", query={"limit": "1"}).body
+    assert [t["version"] for t in listed["items"]] == [1]
+    rest = world.client.get(
+        "/api/tariffs", query={"limit": "5", "cursor": listed["nextCursor"]}
+    ).body
+    assert [t["version"] for t in rest["items"]] == [2]
+
+
+def test_a_version_is_never_changed_nor_backdated(world) -> None:
+    published(world)
+    stale = world.client.post(
+        "/api/tariffs", {**TARIFF, "version": 1, "validFrom": "2099-01-01T00:00:00Z"}
+    )
+    assert_error(stale, 409, "Conflict")  # someone published version 1 already
+    past = world.client.post("/api/tariffs", {**TARIFF, "validFrom": "2020-01-01T00:00:00Z"})
+    assert_error(past, 400, "InvalidRequest")
+    early = (world.clock.now + timedelta(minutes=30)).isoformat()
+    before = world.client.post("/api/tariffs", {**TARIFF, "validFrom": early})
+    assert_error(before, 400, "InvalidRequest")  # before version 1's start
+    other = world.client.post(
+        "/api/tariffs", {**TARIFF, "currency": "USD", "validFrom": "2099-01-01T00:00:00Z"}
+    )
+    assert_error(other, 400, "InvalidRequest")
+    assert [
+        v["version"] for v in world.client.get("/api/tariffs/AC-STANDARD").body["versions"]
+    ] == [1]
+
+
+def test_a_quote_by_id_uses_the_version_valid_when_the_usage_starts(world) -> None:
+    published(world)  # valid from START + 1 h
+    published(
+        world,
+        validFrom=(world.clock.now + timedelta(days=1)).isoformat(),
+        elements=[{"priceComponents": [{"type": "ENERGY", "price": 99}]}],
+    )
+    at = world.clock.now + timedelta(hours=2)
+    usage = {"periods": [{"start": at.isoformat(), "durationS": 3600, "energyWh": 10_000}]}
+    first = world.client.post("/api/tariffs/AC-STANDARD/quote", usage).body
+    assert (first["tariffVersion"], first["totalExclTax"]) == (1, 50 + 390)
+    usage["periods"][0]["start"] = (at + timedelta(days=2)).isoformat()
+    second = world.client.post("/api/tariffs/AC-STANDARD/quote", usage).body
+    assert (second["tariffVersion"], second["totalExclTax"]) == (2, 990)
+    too_early = {"periods": [{"start": world.clock.now.isoformat(), "durationS": 60}]}
+    assert_error(world.client.post("/api/tariffs/AC-STANDARD/quote", too_early), 404, "NotFound")
+    assert_error(world.client.post("/api/tariffs/NOPE/quote", usage), 404, "NotFound")
+    assert_error(world.client.get("/api/tariffs/NOPE"), 404, "NotFound")
+    assert_error(world.client.get("/api/tariffs/AC-STANDARD/versions/9"), 404, "NotFound")
+
+
+def test_usage_spanning_more_than_a_week_is_refused(world) -> None:
+    periods = [
+        {"start": "2026-03-01T00:00:00Z", "durationS": 60},
+        {"start": "2026-03-09T00:00:00Z", "durationS": 60},
+    ]
+    reply = quote(world, TARIFF, periods)
+    assert_error(reply, 400, "ValidationError")

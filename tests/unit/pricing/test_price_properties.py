@@ -4,6 +4,7 @@ cheaper."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time, timedelta
 from fractions import Fraction
 
@@ -17,6 +18,8 @@ from shared.models.tariff import (
     Restrictions,
     Tariff,
     TariffElement,
+    elements_document,
+    elements_from_document,
 )
 from shared.pricing.sessions import UsagePeriod, price_session
 
@@ -155,3 +158,10 @@ def test_more_energy_never_costs_less(tariff: Tariff, session: list[UsagePeriod]
         price_session(tariff, richer).total_excl_tax
         >= price_session(tariff, session).total_excl_tax
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(tariffs())
+def test_elements_survive_their_stored_document(tariff: Tariff):
+    document = json.loads(json.dumps(elements_document(tariff.elements)))
+    assert elements_from_document(document) == tariff.elements
