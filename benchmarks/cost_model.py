@@ -510,10 +510,10 @@ def start_request_sweep_monthly(prices: Prices, assumptions: Assumptions) -> flo
     return runs * (prices.lambda_request + seconds * prices.lambda_gb_second_arm)
 
 
-# The outbox relay (docs/adr/0019-outbox-relay.md): one run a minute, a query per shard of each
-# table's Outbox index; empty when nothing failed (a query reads at least 0.5 read units).
+# The outbox relay (docs/adr/0019-outbox-relay.md): one run a minute, a scan of each table's
+# sparse Outbox index; empty when nothing failed (a read costs at least 0.5 read units).
 OUTBOX_RELAY_INTERVAL_S = 60
-OUTBOX_RELAY_QUERIES = 3 * 4
+OUTBOX_RELAY_QUERIES = 3
 OUTBOX_RELAY_MS = 150
 OUTBOX_RELAY_MEMORY_MB = 256
 

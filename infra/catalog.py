@@ -130,6 +130,8 @@ class FunctionDef:
     writes_streams: tuple[str, ...] = ()
     # Reports command outcomes to Step Functions task tokens (states:SendTask*).
     sends_task_results: bool = False
+    # Tables whose Outbox index (not the table) this function may Scan: the outbox relay.
+    scans_outbox_of: tuple[str, ...] = ()
     # X-Ray tracing. Off on the WebSocket path: every frame is an invocation, and traces cost
     # more per charger than DynamoDB (docs/cost-model.md); logs and metrics cover it.
     tracing: bool = True
@@ -384,12 +386,14 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         handler="functions.outbox_relay.handler.handler",
         description="Publishes the domain events a live publish left behind (the outbox)",
         timeout_s=50,
-        # Reads the Outbox index and the records it names, clears their markers.
+        # Reads the records the Outbox index names and clears their markers; scans the index
+        # alone (never the tables: `scans_outbox_of`).
         tables=(
-            (TRANSACTIONS.id, ("Query", "GetItem", "UpdateItem")),
-            (COMMANDS.id, ("Query", "GetItem", "UpdateItem")),
-            (CONNECTORS.id, ("Query", "GetItem", "UpdateItem")),
+            (TRANSACTIONS.id, ("GetItem", "UpdateItem")),
+            (COMMANDS.id, ("GetItem", "UpdateItem")),
+            (CONNECTORS.id, ("GetItem", "UpdateItem")),
         ),
+        scans_outbox_of=(TRANSACTIONS.id, COMMANDS.id, CONNECTORS.id),
         publishes_events=True,
     ),
 )

@@ -26,6 +26,7 @@ from infra.bundling import (
 )
 from infra.catalog import (
     EVENT_BUS,
+    OUTBOX,
     STREAMS_BY_ID,
     TABLES_BY_ID,
     FunctionDef,
@@ -227,6 +228,12 @@ def grant_access(
             table.grant(grantee, *(f"dynamodb:{action}" for action in access))
         else:
             _GRANTS[access](table, grantee)
+    for table_id in definition.scans_outbox_of:
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["dynamodb:Scan"],
+            resource_arns=[f"{resources.tables[table_id].table_arn}/index/{OUTBOX.name}"],
+        )
     for stream_id in definition.writes_streams:
         grant_put_records(resources.streams[stream_id], grantee)
     if definition.publishes_events:

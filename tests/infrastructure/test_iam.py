@@ -78,6 +78,8 @@ def test_table_access_is_exactly_the_catalogs(template, stack, name):
             expected = {f"dynamodb:{action}" for action in access}
         else:
             expected = EXPECTED_ACTIONS[access]
+        if table.id in catalog.FUNCTIONS_BY_NAME[name].scans_outbox_of:
+            expected = expected | {"dynamodb:Scan"}  # its Outbox index only (test below)
         assert granted == expected, f"{name} on {table.id}"
 
 
@@ -104,6 +106,25 @@ def test_consumers_only_update_sessions_never_delete_or_scan_them(template, stac
     statements = role_statements(template, stack, name)
     transactions = logical_id(stack.tables.by_id[catalog.TRANSACTIONS.id])
     assert _actions_on(statements, transactions, "dynamodb:") == {"dynamodb:UpdateItem"}
+
+
+def test_the_outbox_relay_scans_only_the_outbox_indexes_and_reads_and_clears_records(
+    template, stack
+):
+    statements = role_statements(template, stack, "outbox_relay")
+    tables = [catalog.TRANSACTIONS, catalog.COMMANDS, catalog.CONNECTORS]
+    for table in tables:
+        on_table = logical_id(stack.tables.by_id[table.id])
+        assert _actions_on(statements, on_table, "dynamodb:") >= {
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem",
+        }
+    scans = [s for s in statements if "dynamodb:Scan" in as_list(s["Action"])]
+    resources = [json.dumps(r, sort_keys=True) for s in scans for r in as_list(s["Resource"])]
+    assert len(resources) == len(tables)
+    assert all("/index/Outbox" in r for r in resources), resources
+    actions = {a for s in statements for a in as_list(s["Action"]) if a.startswith("dynamodb:")}
+    assert actions == {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"}
 
 
 def test_ws_default_reads_connections_but_cannot_write_them(template, stack):

@@ -22,10 +22,11 @@ from shared.adapters.dynamodb.items import conditional, from_item, to_attr
 OUTBOX_INDEX = "Outbox"
 SHARD_ATTRIBUTE = "outboxShard"
 SINCE_ATTRIBUTE = "outboxSince"
-# Spreads the index's writes over partitions at fleet scale; the relay queries each one.
+# Spreads the index's writes over partitions when many publishes fail at once (a bus outage
+# at fleet scale).
 OUTBOX_SHARDS = 4
-# Items the relay takes from one shard per run; the rest waits for the next run.
-RELAY_PAGE = 100
+# Index entries the relay reads from one table per run; the rest waits for the next run.
+RELAY_PAGE = 400
 
 
 def outbox_shard(*key_parts: str) -> str:
@@ -134,25 +135,20 @@ def clear_marker(
 
 
 def marked_keys(client: Any, table: str, marked_before_ms: int) -> list[dict[str, Any]]:
-    """Keys of the items whose oldest waiting event was marked before `marked_before_ms`,
-    oldest first within each shard, up to RELAY_PAGE per shard."""
-    keys: list[dict[str, Any]] = []
-    for shard in range(OUTBOX_SHARDS):
-        response = client.query(
-            TableName=table,
-            IndexName=OUTBOX_INDEX,
-            KeyConditionExpression=f"{SHARD_ATTRIBUTE} = :shard AND {SINCE_ATTRIBUTE} < :before",
-            ExpressionAttributeValues={
-                ":shard": to_attr(str(shard)),
-                ":before": to_attr(marked_before_ms),
-            },
-            Limit=RELAY_PAGE,
-        )
-        keys += [
-            {k: v for k, v in item.items() if k not in (SHARD_ATTRIBUTE, SINCE_ATTRIBUTE)}
-            for item in response.get("Items", [])
-        ]
-    return keys
+    """Keys of the items in the Outbox index since before `marked_before_ms`: one Scan of the
+    sparse index (it holds only what waits, so this reads next to nothing), at most
+    RELAY_PAGE entries a run; the rest waits for the next one."""
+    response = client.scan(
+        TableName=table,
+        IndexName=OUTBOX_INDEX,
+        FilterExpression=f"{SINCE_ATTRIBUTE} < :before",
+        ExpressionAttributeValues={":before": to_attr(marked_before_ms)},
+        Limit=RELAY_PAGE,
+    )
+    return [
+        {k: v for k, v in item.items() if k not in (SHARD_ATTRIBUTE, SINCE_ATTRIBUTE)}
+        for item in response.get("Items", [])
+    ]
 
 
 def leave_index(client: Any, table: str, key: dict[str, Any]) -> None:
