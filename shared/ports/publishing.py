@@ -9,6 +9,7 @@ from typing import Protocol
 
 from shared.models.domain_events import DomainEvent
 from shared.observability import emit_metric
+from shared.timeutil import to_epoch_ms
 
 logger = logging.getLogger("csms.ports.publishing")
 
@@ -69,7 +70,7 @@ def relay_outbox(sources: Mapping[str, OutboxSource], now: datetime) -> dict[str
     Publishing failures are counted by publish_safely (EventsNotPublished, alarmed on) and the
     records stay marked for the next run; one failing source does not stop the others.
     """
-    marked_before_ms = int(now.timestamp() * 1000) - RELAY_GRACE_MS
+    marked_before_ms = to_epoch_ms(now) - RELAY_GRACE_MS
     found: dict[str, int] = {}
     failed: list[str] = []
     for name, source in sources.items():

@@ -13,11 +13,10 @@ Clearing the last type removes the stamps too, so the index holds only what wait
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Callable
 from typing import Any
 
 from shared.adapters.dynamodb.items import conditional, from_item, to_attr
+from shared.timeutil import to_epoch_ms, utc_now
 
 OUTBOX_INDEX = "Outbox"
 SHARD_ATTRIBUTE = "outboxShard"
@@ -32,10 +31,6 @@ RELAY_PAGE = 400
 def outbox_shard(*key_parts: str) -> str:
     digest = hashlib.sha256("|".join(key_parts).encode()).digest()
     return str(digest[0] % OUTBOX_SHARDS)
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def outbox_attributes(detail_types: frozenset[str]) -> dict[str, Any]:
@@ -60,7 +55,10 @@ def with_outbox(
     values[":unpublished"] = to_attr(detail_types)
     if relay_shard is not None:
         names |= {"#outboxShard": SHARD_ATTRIBUTE, "#outboxSince": SINCE_ATTRIBUTE}
-        values |= {":outboxShard": to_attr(relay_shard), ":outboxSince": to_attr(now_ms())}
+        values |= {
+            ":outboxShard": to_attr(relay_shard),
+            ":outboxSince": to_attr(to_epoch_ms(utc_now())),
+        }
         stamp = (
             "#outboxShard = :outboxShard, #outboxSince = if_not_exists(#outboxSince, :outboxSince)"
         )
@@ -71,142 +69,99 @@ def with_outbox(
     return expression + " ADD #unpublished :unpublished"
 
 
-def enter_relay(client: Any, table: str, key: dict[str, Any], shard: str) -> None:
-    """Put an item whose events could not be published into the Outbox index (once: the
-    time of the first failure is kept). Nothing happens if its events were published since."""
-    conditional(
-        client.update_item,
-        TableName=table,
-        Key=key,
-        UpdateExpression=(
-            f"SET {SHARD_ATTRIBUTE} = :shard, "
-            f"{SINCE_ATTRIBUTE} = if_not_exists({SINCE_ATTRIBUTE}, :since)"
-        ),
-        ConditionExpression="attribute_exists(unpublished)",
-        ExpressionAttributeValues={":shard": to_attr(shard), ":since": to_attr(now_ms())},
-    )
-
-
-def clear_marker(
-    client: Any,
-    table: str,
-    key: dict[str, Any],
-    detail_type: str,
-    guard: tuple[str, Any] | None = None,
-) -> None:
-    """One event published: delete its type; the last one takes the item out of the index.
-
-    The common case (the item waits for this event only) is one conditional write; otherwise
-    the type alone is deleted and the item stays in the index for the events still waiting.
-    `guard` (attribute, value): clear only if the item still holds the state the event was
-    built from; a record that changed since keeps the marker of its newer change.
-    """
-    names = {"#unpublished": "unpublished"}
-    name = {":name": to_attr(detail_type)}
-    guarded = ""
-    if guard is not None:
-        names["#guard"] = guard[0]
-        name[":guard"] = to_attr(guard[1])
-        guarded = " AND #guard = :guard"
-    last = conditional(
-        client.update_item,
-        TableName=table,
-        Key=key,
-        UpdateExpression=f"REMOVE #unpublished, {SHARD_ATTRIBUTE}, {SINCE_ATTRIBUTE}",
-        ConditionExpression=(
-            "attribute_exists(#unpublished) AND size(#unpublished) = :one"
-            " AND contains(#unpublished, :name)" + guarded
-        ),
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues={**name, ":one": to_attr(1)},
-    )
-    if last is not None:
-        return
-    conditional(
-        client.update_item,
-        TableName=table,
-        Key=key,
-        UpdateExpression="DELETE #unpublished :type",
-        ConditionExpression="attribute_exists(#unpublished) AND contains(#unpublished, :name)"
-        + guarded,
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues={**name, ":type": {"SS": [detail_type]}},
-    )
-
-
-def marked_keys(client: Any, table: str, marked_before_ms: int) -> list[dict[str, Any]]:
-    """Keys of the items in the Outbox index since before `marked_before_ms`: one Scan of the
-    sparse index (it holds only what waits, so this reads next to nothing), at most
-    RELAY_PAGE entries a run; the rest waits for the next one."""
-    response = client.scan(
-        TableName=table,
-        IndexName=OUTBOX_INDEX,
-        FilterExpression=f"{SINCE_ATTRIBUTE} < :before",
-        ExpressionAttributeValues={":before": to_attr(marked_before_ms)},
-        Limit=RELAY_PAGE,
-    )
-    return [
-        {k: v for k, v in item.items() if k not in (SHARD_ATTRIBUTE, SINCE_ATTRIBUTE)}
-        for item in response.get("Items", [])
-    ]
-
-
-def leave_index(client: Any, table: str, key: dict[str, Any]) -> None:
-    """Take an item whose events were all published out of the index (two clears that raced
-    can each leave the shard behind)."""
-    conditional(
-        client.update_item,
-        TableName=table,
-        Key=key,
-        UpdateExpression=f"REMOVE {SHARD_ATTRIBUTE}, {SINCE_ATTRIBUTE}",
-        ConditionExpression="attribute_not_exists(unpublished)",
-    )
-
-
-def marked_items(
-    client: Any,
-    table: str,
-    marked_before_ms: int,
-    read: Callable[[dict[str, Any]], dict[str, Any] | None],
-) -> list[dict[str, Any]]:
-    """The items (read with `read`, strongly consistent) that still wait for events; index
-    entries left without any are cleaned up on the way."""
-    items = []
-    for key in marked_keys(client, table, marked_before_ms):
-        item = read(key)
-        if item is None:
-            continue
-        if "unpublished" in item:
-            items.append(item)
-        else:
-            leave_index(client, table, key)
-    return items
-
-
 class TableOutbox:
-    """The outbox of one table, for its adapter: clear, enter the relay's index, read what
-    waits (strongly consistent)."""
+    """The outbox of one table, for its adapter: clear a published event, enter the relay's
+    index, read what waits (strongly consistent)."""
 
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self._table = table
 
+    def _update(self, **kwargs: Any) -> dict[str, Any] | None:
+        return conditional(self._client.update_item, TableName=self._table, **kwargs)
+
     def clear(
         self, key: dict[str, Any], detail_type: str, guard: tuple[str, Any] | None = None
     ) -> None:
-        clear_marker(self._client, self._table, key, detail_type, guard)
+        """One event published: delete its type; the last one takes the item out of the index.
+
+        The common case (the item waits for this event only) is one conditional write;
+        otherwise the type alone is deleted and the item stays in the index for the events
+        still waiting. `guard` (attribute, value): clear only if the item still holds the state
+        the event was built from; a record that changed since keeps the marker of its newer
+        change.
+        """
+        names = {"#unpublished": "unpublished"}
+        name = {":name": to_attr(detail_type)}
+        guarded = ""
+        if guard is not None:
+            names["#guard"] = guard[0]
+            name[":guard"] = to_attr(guard[1])
+            guarded = " AND #guard = :guard"
+        last = self._update(
+            Key=key,
+            UpdateExpression=f"REMOVE #unpublished, {SHARD_ATTRIBUTE}, {SINCE_ATTRIBUTE}",
+            ConditionExpression=(
+                "attribute_exists(#unpublished) AND size(#unpublished) = :one"
+                " AND contains(#unpublished, :name)" + guarded
+            ),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={**name, ":one": to_attr(1)},
+        )
+        if last is not None:
+            return
+        self._update(
+            Key=key,
+            UpdateExpression="DELETE #unpublished :type",
+            ConditionExpression="attribute_exists(#unpublished) AND contains(#unpublished, :name)"
+            + guarded,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={**name, ":type": {"SS": [detail_type]}},
+        )
 
     def enter(self, key: dict[str, Any], *key_parts: str) -> None:
-        enter_relay(self._client, self._table, key, outbox_shard(*key_parts))
+        """Put an item whose events could not be published into the Outbox index (once: the
+        time of the first failure is kept). Nothing happens if its events were published
+        since."""
+        self._update(
+            Key=key,
+            UpdateExpression=(
+                f"SET {SHARD_ATTRIBUTE} = :shard, "
+                f"{SINCE_ATTRIBUTE} = if_not_exists({SINCE_ATTRIBUTE}, :since)"
+            ),
+            ConditionExpression="attribute_exists(unpublished)",
+            ExpressionAttributeValues={
+                ":shard": to_attr(outbox_shard(*key_parts)),
+                ":since": to_attr(to_epoch_ms(utc_now())),
+            },
+        )
 
     def waiting(self, marked_before_ms: int) -> list[dict[str, Any]]:
-        return [
-            from_item(item)
-            for item in marked_items(self._client, self._table, marked_before_ms, self._read)
-        ]
-
-    def _read(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self._client.get_item(
-            TableName=self._table, Key=key, ConsistentRead=True
-        ).get("Item")
-        return item
+        """The items in the index since before `marked_before_ms` that still wait for events
+        (index entries left without any, by two clears that raced, are removed on the way).
+        One Scan of the sparse index (it holds only what waits, so this reads next to
+        nothing), at most RELAY_PAGE entries a run; the rest waits for the next one."""
+        response = self._client.scan(
+            TableName=self._table,
+            IndexName=OUTBOX_INDEX,
+            FilterExpression=f"{SINCE_ATTRIBUTE} < :before",
+            ExpressionAttributeValues={":before": to_attr(marked_before_ms)},
+            Limit=RELAY_PAGE,
+        )
+        items = []
+        for entry in response.get("Items", []):
+            key = {k: v for k, v in entry.items() if k not in (SHARD_ATTRIBUTE, SINCE_ATTRIBUTE)}
+            item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get(
+                "Item"
+            )
+            if item is None:
+                continue
+            if "unpublished" in item:
+                items.append(from_item(item))
+            else:
+                self._update(
+                    Key=key,
+                    UpdateExpression=f"REMOVE {SHARD_ATTRIBUTE}, {SINCE_ATTRIBUTE}",
+                    ConditionExpression="attribute_not_exists(unpublished)",
+                )
+        return items

@@ -227,8 +227,9 @@ class MemoryConnectorRepository:
 
     def mark_for_relay(self, charge_point_id: str, connector_key: str) -> None:
         record = self.records.get((charge_point_id, connector_key))
-        if record is not None and record.unpublished:
-            self.outbox.enter((charge_point_id, connector_key))
+        self.outbox.enter(
+            (charge_point_id, connector_key), record.unpublished if record else frozenset()
+        )
 
     def marked(self, marked_before_ms: int) -> list[ConnectorStatus]:
         return [self.records[key] for key in self.outbox.before(marked_before_ms)]

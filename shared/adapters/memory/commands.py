@@ -50,8 +50,8 @@ class MemoryCommandStore:
             if error is not None:
                 updated.error = error
             self.records[(charge_point_id, message_id)] = updated
-            if updated.unpublished:  # a reply is never sent again: the relay's at once
-                self.outbox.enter((charge_point_id, message_id))
+            # A reply is never sent again: the relay's at once.
+            self.outbox.enter((charge_point_id, message_id), updated.unpublished)
             return replace(updated)
 
     def mark_published(self, charge_point_id: str, message_id: str, detail_type: str) -> None:
@@ -64,8 +64,9 @@ class MemoryCommandStore:
 
     def mark_for_relay(self, charge_point_id: str, message_id: str) -> None:
         record = self.records.get((charge_point_id, message_id))
-        if record is not None and record.unpublished:
-            self.outbox.enter((charge_point_id, message_id))
+        self.outbox.enter(
+            (charge_point_id, message_id), record.unpublished if record else frozenset()
+        )
 
     def marked(self, marked_before_ms: int) -> list[CommandRecord]:
         return [replace(self.records[key]) for key in self.outbox.before(marked_before_ms)]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Hashable
 from typing import Generic, TypeVar
+
+from shared.timeutil import to_epoch_ms, utc_now
 
 K = TypeVar("K", bound=Hashable)
 
@@ -18,9 +19,12 @@ class MemoryOutbox(Generic[K]):
         self.since_ms: dict[K, int] = {}
         self._lock = threading.Lock()
 
-    def enter(self, key: K) -> None:
-        with self._lock:
-            self.since_ms.setdefault(key, time.time_ns() // 1_000_000)
+    def enter(self, key: K, unpublished: frozenset[str]) -> None:
+        """A record's publish failed: it enters the index if events still wait on it (once:
+        the time of the first failure is kept)."""
+        if unpublished:
+            with self._lock:
+                self.since_ms.setdefault(key, to_epoch_ms(utc_now()))
 
     def note(self, key: K, unpublished: frozenset[str]) -> None:
         """A record was written: it leaves the index once nothing waits on it."""

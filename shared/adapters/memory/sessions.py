@@ -157,8 +157,9 @@ class MemoryTransactionRepository:
 
     def mark_for_relay(self, charge_point_id: str, transaction_id: str) -> None:
         record = self.records.get((charge_point_id, transaction_id))
-        if record is not None and record.unpublished:
-            self.outbox.enter((charge_point_id, transaction_id))
+        self.outbox.enter(
+            (charge_point_id, transaction_id), record.unpublished if record else frozenset()
+        )
 
     def marked(self, marked_before_ms: int) -> list[TransactionRecord]:
         return [replace(self.records[key]) for key in self.outbox.before(marked_before_ms)]
