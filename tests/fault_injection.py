@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -95,8 +95,21 @@ class NthCall:
             )
 
 
+class CallHooks(Protocol):
+    """Hooks that see every call of some clients, before it is sent and after it returned."""
+
+    def before(self, model: Any, **_: Any) -> None: ...
+
+    def after_call(self, model: Any, **_: Any) -> None: ...
+
+
+H = TypeVar("H", bound=CallHooks)
+
+
 @contextmanager
-def nth_call_fails(clients: list[Any], fault: NthCall) -> Iterator[NthCall]:
+def nth_call_fails(clients: list[Any], fault: H) -> Iterator[H]:
+    """While active, every call of `clients` goes through `fault`'s hooks (an NthCall, or any
+    other plan of which calls fail)."""
     hooks = [
         (client.meta.events, stage, handler)
         for client in clients

@@ -17,10 +17,11 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.adapters.dynamodb.outbox import OUTBOX_INDEX
 from shared.models.charger import ChargerRecord
 from shared.ports import SessionFilter
+from tests.fault_injection import nth_call_fails
 from tests.faults.conftest import Platform
+from tests.faults.test_outbox_relay import outbox_index
 from tests.faults.test_session_faults import START_16, clients, stop_16
 
 CODES = ("ThrottlingException", "InternalServerError", "ProvisionedThroughputExceededException")
@@ -66,8 +67,11 @@ def deliver(platform: Platform, action: str, payload: dict[str, Any]) -> list[An
 
 
 def waiting(platform: Platform, table: str) -> list[dict[str, Any]]:
-    items = platform.client("dynamodb").scan(TableName=table, IndexName=OUTBOX_INDEX)["Items"]
-    return [item for item in items if item["chargePointId"]["S"] == platform.charge_point_id]
+    return [
+        item
+        for item in outbox_index(platform, table)
+        if item["chargePointId"]["S"] == platform.charge_point_id
+    ]
 
 
 def published(platform: Platform, detail_type: str) -> list[dict[str, Any]]:
@@ -98,14 +102,7 @@ def test_a_session_with_faults_anywhere_is_stored_and_published_once(
     platform.charge_point_id = f"CP-R{next(CHARGERS)}"
     platform.services.deps.chargers.create(ChargerRecord(platform.charge_point_id))
     plan = FaultPlan(planned)
-    hooks = [
-        (client.meta.events, stage, handler)
-        for client in clients(platform)
-        for stage, handler in (("before-call", plan.before), ("after-call", plan.after_call))
-    ]
-    for events, stage, handler in hooks:
-        events.register(stage, handler)
-    try:
+    with nth_call_fails(clients(platform), plan):
         deliver(platform, "StatusNotification", status("Available"))
         deliver(platform, "StatusNotification", status("Preparing"))
         tx = deliver(platform, "StartTransaction", START_16)[2]["transactionId"]
@@ -113,9 +110,6 @@ def test_a_session_with_faults_anywhere_is_stored_and_published_once(
         deliver(platform, "StopTransaction", stop_16(tx))
         deliver(platform, "StatusNotification", status("Finishing"))
         deliver(platform, "StatusNotification", status("Available"))
-    finally:
-        for events, stage, handler in hooks:
-            events.unregister(stage, handler)
     platform.relay()
 
     settings_ = platform.services.settings
