@@ -1,0 +1,1 @@
+"""Charging locations: sites, their chargers, EVSEs and connectors, and finding them nearby."""
