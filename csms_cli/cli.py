@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from csms_cli import ocpp
+from csms_cli import drivers, ocpp
 from csms_cli.client import DEFAULT_URL, LOCAL_DEV_TOKEN, ApiError, Client, Unreachable, quote
 from csms_cli.tables import fields, table
 
@@ -609,6 +609,9 @@ def build_parser() -> argparse.ArgumentParser:
     _id_tag_parsers(commands)
     _report_parsers(commands)
     _command_parsers(commands)
+    drivers.add_parsers(
+        commands, lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False)
+    )
     return parser
 
 

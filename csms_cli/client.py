@@ -102,6 +102,8 @@ def _api_error(status: int, raw: bytes) -> ApiError:
             error.get("details"),
             body,
         )
+    if isinstance(error, str):  # OAuth's shape: the identity provider's token endpoint
+        return ApiError(status, error, str(body.get("error_description", "")), None, body)
     # Not the API's shape: a gateway in between (e.g. API Gateway's own 401 or 503).
     message = body.get("message") if isinstance(body, dict) else body
     return ApiError(status, f"HTTP{status}", str(message or "no details"), None, body)

@@ -6,11 +6,13 @@ the functions check the group (`cognito:groups` claim), e.g. shared/api/operator
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.nag import acknowledge
+from infra.nag import acknowledge, wildcard_resource_finding
 
 OPERATORS_GROUP = "operators"
 DRIVERS_GROUP = "drivers"
@@ -25,14 +27,33 @@ REFRESH_TOKEN_VALIDITY = Duration.days(30)
 
 
 class UserDirectory(Construct):
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    """The user pool, its groups and app clients.
+
+    `sign_up_trigger`: the post-confirmation function that puts a driver who signed up into the
+    drivers group. `driver_callback_urls` / `driver_domain_prefix`: the driver app's OAuth
+    redirects and, when given, Cognito's managed sign-in pages (docs/drivers.md).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        sign_up_trigger: lambda_.IFunction,
+        driver_callback_urls: tuple[str, ...],
+        driver_domain_prefix: str | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
             self,
             "UserPool",
-            # Accounts are created by an administrator (operators) or by the platform later
-            # (drivers, through the driver API); nobody signs up on their own.
-            self_sign_up_enabled=False,
+            # Drivers sign up from the app (e-mail verified, then the trigger adds them to the
+            # drivers group); operators are created by an administrator and added to theirs.
+            self_sign_up_enabled=True,
+            user_verification=cognito.UserVerificationConfig(
+                email_style=cognito.VerificationEmailStyle.CODE
+            ),
+            lambda_triggers=cognito.UserPoolTriggers(post_confirmation=sign_up_trigger),
             sign_in_aliases=cognito.SignInAliases(email=True),
             sign_in_case_sensitive=False,
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
@@ -58,7 +79,7 @@ class UserDirectory(Construct):
             self.user_pool,
             "AwsSolutions-COG2",
             "MFA is optional (TOTP) rather than required: operators enrol their authenticator "
-            "app after the first sign-in, and driver accounts will come from the app later.",
+            "app after the first sign-in; drivers may, and the app offers it.",
         )
         acknowledge(
             self.user_pool,
@@ -90,4 +111,57 @@ class UserDirectory(Construct):
             access_token_validity=ACCESS_TOKEN_VALIDITY,
             id_token_validity=ACCESS_TOKEN_VALIDITY,
             refresh_token_validity=REFRESH_TOKEN_VALIDITY,
+        )
+        # The drivers' mobile app: a public client (no secret). It signs in with SRP, or through
+        # Cognito's managed pages with the authorization code grant and PKCE; access tokens
+        # carry `cognito:groups`, which the driver API checks.
+        self.driver_client = self.user_pool.add_client(
+            "DriverClient",
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+                callback_urls=list(driver_callback_urls),
+                logout_urls=list(driver_callback_urls),
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            access_token_validity=ACCESS_TOKEN_VALIDITY,
+            id_token_validity=ACCESS_TOKEN_VALIDITY,
+            refresh_token_validity=REFRESH_TOKEN_VALIDITY,
+        )
+        self.sign_in_domain = (
+            self.user_pool.add_domain(
+                "DriverSignIn",
+                cognito_domain=cognito.CognitoDomainOptions(domain_prefix=driver_domain_prefix),
+            )
+            if driver_domain_prefix
+            else None
+        )
+        self._allow_joining_the_drivers_group(sign_up_trigger)
+
+    def _allow_joining_the_drivers_group(self, trigger: lambda_.IFunction) -> None:
+        """cognito-idp:AdminAddUserToGroup for the trigger. The pool names the trigger, so the
+        trigger's policy cannot name the pool (a cycle): it names this stack's pools, in a
+        policy of its own that the function does not wait for."""
+        pools = Stack.of(self).format_arn(
+            service="cognito-idp", resource="userpool", resource_name="*"
+        )
+        policy = iam.Policy(
+            self,
+            "SignUpTriggerPolicy",
+            statements=[
+                iam.PolicyStatement(actions=["cognito-idp:AdminAddUserToGroup"], resources=[pools])
+            ],
+        )
+        assert trigger.role is not None
+        policy.attach_to_role(trigger.role)
+        acknowledge(
+            policy,
+            wildcard_resource_finding(self, pools),
+            "The user pools of this account and region, for AdminAddUserToGroup only: the pool "
+            "refers to its trigger, so the trigger's policy cannot refer to the pool (a "
+            "dependency cycle); the trigger adds the confirmed user to the drivers group.",
         )

@@ -354,6 +354,21 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         sends_task_results=True,
     ),
     FunctionDef(
+        name="driver_api",
+        handler="functions.driver_api.handler.handler",
+        description="Driver HTTP API (the mobile app)",
+        timeout_s=29,
+        tables=(),
+    ),
+    FunctionDef(
+        name="driver_signup",
+        tracing=False,
+        handler="functions.driver_signup.handler.handler",
+        description="Cognito post-confirmation: a driver who signed up joins the drivers group",
+        # Cognito waits for it (5 s at most): sign-up is rare, a cold start is fine.
+        timeout_s=5,
+    ),
+    FunctionDef(
         name="telemetry_consumer",
         # No active X-Ray: an event-driven consumer is seen through its logs, EMF metrics and
         # alarms (DLQ, iterator age, errors); its traces were most of the stack's X-Ray bill
@@ -458,5 +473,35 @@ WEBSOCKET_ACCESS_LOG_FIELDS: dict[str, str] = {
     "errorMessage": "$context.error.message",
 }
 
-# HTTP API (payload format 2.0): route prefix -> function name.
-HTTP_ROUTES: dict[str, str] = {"/api": "operator_api"}
+Audience = Literal["operators", "drivers"]
+
+
+@dataclass(frozen=True)
+class HttpRouteDef:
+    """A path prefix of the HTTP API (payload format 2.0), served by one function.
+
+    Every path under it needs a JWT of the user pool issued to the `audience`'s app client
+    (API Gateway's JWT authorizer on AWS, the local gateway's locally), except `public_paths`
+    (relative to the prefix), which are answered without a token. The function then checks
+    the caller's group (docs/adr/0023-driver-identity.md).
+    """
+
+    prefix: str
+    function: str
+    audience: Audience
+    public_paths: tuple[str, ...] = ("/health", "/openapi.json")
+
+    def public(self) -> frozenset[str]:
+        """The public paths in full, as the function sees them."""
+        return frozenset(self.prefix + path for path in self.public_paths)
+
+
+HTTP_API_ROUTES: tuple[HttpRouteDef, ...] = (
+    HttpRouteDef(prefix="/api", function="operator_api", audience="operators"),
+    HttpRouteDef(prefix="/driver", function="driver_api", audience="drivers"),
+)
+# The user pool's triggers: Cognito trigger -> function name.
+USER_POOL_TRIGGERS: dict[str, str] = {"PostConfirmation": "driver_signup"}
+# Route prefix -> function name.
+HTTP_ROUTES: dict[str, str] = {route.prefix: route.function for route in HTTP_API_ROUTES}
+HTTP_ROUTES_BY_PREFIX = {route.prefix: route for route in HTTP_API_ROUTES}

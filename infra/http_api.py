@@ -1,6 +1,10 @@
-"""The operator HTTP API: a Cognito JWT on every route but the public ones, one Lambda behind."""
+"""The HTTP API: operators' and drivers' prefixes, each behind a Cognito JWT authorizer for its
+app client (but the public paths), each served by its own function."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
@@ -12,11 +16,13 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from infra.access_logs import JsonAccessLogs
+from infra.catalog import HttpRouteDef
 from infra.nag import acknowledge
 from infra.naming import construct_id_for
 
-# Answered without a token, with why that is safe. Must match the function's own list
-# (shared/api/operator.py PUBLIC_PATHS), which tests/infrastructure checks.
+# Answered without a token under every prefix, with why that is safe. Must match the functions'
+# own lists (PUBLIC_PATHS of shared/api/operator.py and driver.py), which tests/infrastructure
+# checks.
 PUBLIC_ROUTES: dict[tuple[apigwv2.HttpMethod, str], str] = {
     (apigwv2.HttpMethod.GET, "/health"): "The health check is for uptime monitors; it returns "
     "a status and the time, nothing else.",
@@ -53,19 +59,30 @@ ACCESS_LOG_FIELDS: dict[str, str] = {
 }
 
 
-class OperatorHttpApi(Construct):
-    """`ANY {prefix}/{proxy+}` behind the JWT authorizer, public routes without, one stage."""
+@dataclass(frozen=True)
+class HttpRoute:
+    """A catalog prefix with the function behind it and the app client its tokens are for."""
+
+    definition: HttpRouteDef
+    function: lambda_.IFunction
+    client: cognito.IUserPoolClient
+
+
+# Construct ids of the authorizers per audience (the operators' predates the drivers').
+_AUTHORIZER_IDS = {"operators": "OperatorAuthorizer", "drivers": "DriverAuthorizer"}
+
+
+class PlatformHttpApi(Construct):
+    """`ANY {prefix}/{proxy+}` per route behind its JWT authorizer, public routes without,
+    one stage."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        prefix: str,
-        function_name: str,
-        function: lambda_.IFunction,
+        routes: Sequence[HttpRoute],
         user_pool: cognito.IUserPool,
-        user_pool_client: cognito.IUserPoolClient,
         allowed_origins: tuple[str, ...],
         throttle_burst_limit: int,
         throttle_rate_limit: int,
@@ -76,7 +93,7 @@ class OperatorHttpApi(Construct):
             self,
             "Api",
             api_name=f"{Stack.of(self).stack_name}-operators",
-            description="Operator API",
+            description="Operator and driver API",
             create_default_stage=False,
             # Browsers only get in from the listed origins; without any, no CORS at all.
             cors_preflight=apigwv2.CorsPreflightOptions(
@@ -99,31 +116,37 @@ class OperatorHttpApi(Construct):
             ),
             access_log_settings=JsonAccessLogs(self.access_logs, ACCESS_LOG_FIELDS),
         )
-        self.authorizer = HttpUserPoolAuthorizer(
-            "OperatorAuthorizer", user_pool, user_pool_clients=[user_pool_client]
+        self.authorizers: dict[str, HttpUserPoolAuthorizer] = {}
+        self.routes: dict[str, apigwv2.HttpRoute] = {}
+        for route in routes:
+            self._add(route, user_pool)
+
+    def _add(self, route: HttpRoute, user_pool: cognito.IUserPool) -> None:
+        prefix = route.definition.prefix
+        authorizer = self.authorizers[route.definition.audience] = HttpUserPoolAuthorizer(
+            _AUTHORIZER_IDS[route.definition.audience], user_pool, user_pool_clients=[route.client]
         )
         integration = HttpLambdaIntegration(
-            construct_id_for(function_name) + "Integration",
-            function,
+            construct_id_for(route.definition.function) + "Integration",
+            route.function,
             payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
         )
-        self.routes: dict[str, apigwv2.HttpRoute] = {}
-        for route in self.api.add_routes(
+        for added in self.api.add_routes(
             path=f"{prefix}/{{proxy+}}",
             methods=[apigwv2.HttpMethod.ANY],
             integration=integration,
-            authorizer=self.authorizer,
+            authorizer=authorizer,
         ):
-            self.routes[f"ANY {prefix}/{{proxy+}}"] = route
+            self.routes[f"ANY {prefix}/{{proxy+}}"] = added
         for (method, path), reason in PUBLIC_ROUTES.items():
-            (route,) = self.api.add_routes(
+            (added,) = self.api.add_routes(
                 path=prefix + path,
                 methods=[method],
                 integration=integration,
                 authorizer=apigwv2.HttpNoneAuthorizer(),
             )
-            self.routes[f"{method.value} {prefix}{path}"] = route
-            acknowledge(route, "AwsSolutions-APIG4", reason)
+            self.routes[f"{method.value} {prefix}{path}"] = added
+            acknowledge(added, "AwsSolutions-APIG4", reason)
 
     @property
     def url(self) -> str:

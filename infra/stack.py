@@ -16,15 +16,17 @@ from infra.auth import UserDirectory
 from infra.catalog import (
     EVENT_BUS,
     FUNCTIONS_BY_NAME,
+    HTTP_API_ROUTES,
     HTTP_ROUTES,
     SCHEDULES,
+    USER_POOL_TRIGGERS,
     WEBSOCKET_AUTHORIZER,
     WEBSOCKET_ROUTES,
 )
 from infra.charger_edge import ChargerEdge
 from infra.consumers import Consumers, consumer_function_names
 from infra.event_bus import EventBus
-from infra.http_api import OperatorHttpApi
+from infra.http_api import HttpRoute, PlatformHttpApi
 from infra.monitoring import MonitoredResources, Monitoring
 from infra.naming import construct_id_for
 from infra.python_function import FunctionResources, LambdaPackage, PythonFunction
@@ -37,6 +39,11 @@ from infra.websocket_api import WebSocketApi
 def websocket_function_names() -> list[str]:
     """The functions the WebSocket API invokes: its authorizer and one per route."""
     return [WEBSOCKET_AUTHORIZER, *dict.fromkeys(WEBSOCKET_ROUTES.values())]
+
+
+def user_pool_function_names() -> list[str]:
+    """The user pool's triggers."""
+    return list(dict.fromkeys(USER_POOL_TRIGGERS.values()))
 
 
 def http_function_names() -> list[str]:
@@ -106,18 +113,26 @@ class CsmsStack(Stack):
             web_acl_arn=settings.charger_edge_web_acl_arn,
         )
 
-        self.users = UserDirectory(self, "Users")
+        for name in user_pool_function_names():
+            self.add_function(name)
+        self.users = UserDirectory(
+            self,
+            "Users",
+            sign_up_trigger=self.functions[USER_POOL_TRIGGERS["PostConfirmation"]].function,
+            driver_callback_urls=settings.driver_app_callback_urls,
+            driver_domain_prefix=settings.driver_sign_in_domain_prefix,
+        )
         for name in http_function_names():
             self.add_function(name)
-        ((prefix, http_function),) = HTTP_ROUTES.items()
-        self.http_api = OperatorHttpApi(
+        clients = {"operators": self.users.operator_client, "drivers": self.users.driver_client}
+        self.http_api = PlatformHttpApi(
             self,
             "HttpApi",
-            prefix=prefix,
-            function_name=http_function,
-            function=self.functions[http_function].function,
+            routes=[
+                HttpRoute(route, self.functions[route.function].function, clients[route.audience])
+                for route in HTTP_API_ROUTES
+            ],
             user_pool=self.users.user_pool,
-            user_pool_client=self.users.operator_client,
             allowed_origins=settings.http_allowed_origins,
             throttle_burst_limit=settings.http_throttle_burst_limit,
             throttle_rate_limit=settings.http_throttle_rate_limit,
@@ -180,13 +195,20 @@ class CsmsStack(Stack):
                 self.websocket.stage.callback_url,
                 "@connections management endpoint (WS_MANAGEMENT_ENDPOINT)",
             ),
-            "HttpApiUrl": (self.http_api.url, "Operator API base URL (append api/...)"),
+            "HttpApiUrl": (
+                self.http_api.url,
+                "HTTP API base URL: operators append api/..., the driver app driver/...",
+            ),
             "DashboardUrl": (self.monitoring.dashboard_url, "CloudWatch dashboard"),
             "AlarmTopicArn": (self.monitoring.topic.topic_arn, "Alarm notifications"),
             "UserPoolId": (self.users.user_pool.user_pool_id, "Cognito user pool"),
             "UserPoolClientId": (
                 self.users.operator_client.user_pool_client_id,
                 "App client of the operators' tools",
+            ),
+            "DriverAppClientId": (
+                self.users.driver_client.user_pool_client_id,
+                "App client of the drivers' mobile app",
             ),
         }
         for name, (value, description) in outputs.items():

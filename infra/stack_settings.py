@@ -46,6 +46,8 @@ WS_CONNECT_THROTTLE_BURST_LIMIT = "wsConnectThrottleBurstLimit"
 WS_CONNECT_THROTTLE_RATE_LIMIT = "wsConnectThrottleRateLimit"
 CHARGER_EDGE_WEB_ACL_ARN = "chargerEdgeWebAclArn"
 RESERVED_CONCURRENCY = "reservedConcurrency"
+DRIVER_APP_CALLBACK_URLS = "driverAppCallbackUrls"
+DRIVER_SIGN_IN_DOMAIN_PREFIX = "driverSignInDomainPrefix"
 
 # API Gateway stage names; the name also ends up inside the CloudFront function's code.
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -55,7 +57,13 @@ _CLOUDFRONT_CERTIFICATE_ARN = re.compile(
 )
 _DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ORIGIN = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?$|^http://localhost(:\d{1,5})?$")
+# A redirect after sign-in: the app's own scheme (com.example.app://...) or https.
+_CALLBACK_URL = re.compile(r"^(https://[^\s/]+|[a-z][a-z0-9+.-]*://)[^\s]*$")
+# Cognito's own domain for the managed sign-in pages: <prefix>.auth.<region>.amazoncognito.com.
+_COGNITO_DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Words Cognito refuses in a domain prefix.
+_RESERVED = ("aws", "amazon", "cognito")
 # A WAF web ACL for CloudFront: global scope, so its ARN names us-east-1.
 _CLOUDFRONT_WEB_ACL_ARN = re.compile(
     r"^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/[A-Za-z0-9_-]+/[0-9a-f-]{36}$"
@@ -133,6 +141,12 @@ class StackSettings:
     # (docs/adr/0014-no-reserved-concurrency.md), e.g. {"ws_authorize": 50} where the account's
     # limit allows, so a flood of handshakes cannot take the chargers' messages' concurrency.
     reserved_concurrency: tuple[tuple[str, int], ...] = ()
+    # Where Cognito's sign-in pages send the driver app back with the authorization code
+    # (OAuth 2.0 code grant with PKCE; docs/drivers.md).
+    driver_app_callback_urls: tuple[str, ...] = ("csms-driver://signed-in",)
+    # Cognito's managed sign-in pages for drivers at <prefix>.auth.<region>.amazoncognito.com;
+    # none: the app signs in with SRP (no pages hosted).
+    driver_sign_in_domain_prefix: str | None = None
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -204,6 +218,11 @@ class StackSettings:
             alarm_email=_optional(node.try_get_context(ALARM_EMAIL)),
             stripe_secret_name=_optional(node.try_get_context(STRIPE_SECRET_NAME))
             or defaults.stripe_secret_name,
+            driver_app_callback_urls=_strings(node.try_get_context(DRIVER_APP_CALLBACK_URLS))
+            or defaults.driver_app_callback_urls,
+            driver_sign_in_domain_prefix=_optional(
+                node.try_get_context(DRIVER_SIGN_IN_DOMAIN_PREFIX)
+            ),
             ws_connect_throttle_burst_limit=_int(
                 node.try_get_context(WS_CONNECT_THROTTLE_BURST_LIMIT),
                 WS_CONNECT_THROTTLE_BURST_LIMIT,
@@ -262,12 +281,29 @@ class StackSettings:
             raise SettingsError(
                 f"{WS_CONNECT_THROTTLE_RATE_LIMIT} cannot exceed {WS_THROTTLE_RATE_LIMIT}"
             )
+        self._validate_driver_app()
         for origin in self.http_allowed_origins:
             if not _ORIGIN.match(origin):
                 raise SettingsError(
                     f"{HTTP_ALLOWED_ORIGINS} takes https origins (scheme and host, no path) or "
                     f"http://localhost, got {origin!r}"
                 )
+
+    def _validate_driver_app(self) -> None:
+        for url in self.driver_app_callback_urls:
+            if not _CALLBACK_URL.match(url) or url.startswith("http://"):
+                raise SettingsError(
+                    f"{DRIVER_APP_CALLBACK_URLS} takes https URLs or an app's own scheme "
+                    f"(com.example.app://...), got {url!r}"
+                )
+        prefix = self.driver_sign_in_domain_prefix
+        if prefix is not None and (
+            not _COGNITO_DOMAIN_PREFIX.match(prefix) or any(w in prefix for w in _RESERVED)
+        ):
+            raise SettingsError(
+                f"{DRIVER_SIGN_IN_DOMAIN_PREFIX} must be lower-case letters, digits and hyphens "
+                f"without 'aws', 'amazon' or 'cognito', got {prefix!r}"
+            )
 
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
@@ -297,12 +333,16 @@ def _optional(raw: object) -> str | None:
     return value or None
 
 
-def _origins(raw: object) -> tuple[str, ...]:
-    """A list in cdk.json, a comma-separated string from `-c httpAllowedOrigins=a,b`."""
+def _strings(raw: object) -> tuple[str, ...]:
+    """A list in cdk.json, a comma-separated string from `-c key=a,b`."""
     if raw is None or raw == "":
         return ()
     items = raw if isinstance(raw, list) else str(raw).split(",")
-    return tuple(str(item).strip().rstrip("/") for item in items if str(item).strip())
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
+def _origins(raw: object) -> tuple[str, ...]:
+    return tuple(origin.rstrip("/") for origin in _strings(raw))
 
 
 def _concurrency(raw: object) -> tuple[tuple[str, int], ...]:

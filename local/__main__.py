@@ -75,6 +75,12 @@ def banner(platform: LocalPlatform) -> str:
             f"  Charger WebSocket : {platform.ws_url}/{{chargePointId}}",
             f"  Operator HTTP API : {platform.http_url}",
             f"    dev token       : Authorization: Bearer {s.operator_dev_token}",
+            f"  Driver HTTP API   : {platform.driver_url}",
+            f"    identity (IdP)  : {platform.identity_url} (sign-up, tokens, JWKS)",
+            f"    demo driver     : {DEMO_DRIVER_EMAIL} / {DEMO_DRIVER_PASSWORD}",
+            "    its token       : python -m csms_cli drivers token "
+            f"--email {DEMO_DRIVER_EMAIL} --password {DEMO_DRIVER_PASSWORD}"
+            + ("" if s.port == 8080 else f" --url {platform.http_url}"),
             f"  @connections API  : {platform.management_endpoint}",
             f"  moto (AWS) API    : {platform.moto_endpoint}",
             f"  tables            : {_store_line(s.store)}",
@@ -103,6 +109,9 @@ DEMO_HEARTBEAT_S = 60
 
 
 DEMO_ID_TAG = "DEMO-TAG"
+# Signed up at every start (the identity provider keeps users in memory).
+DEMO_DRIVER_EMAIL = "driver@demo.example"
+DEMO_DRIVER_PASSWORD = "demo-driver"  # noqa: S105 - local only, printed in the banner
 
 
 def _seed_demo_id_tag(platform: LocalPlatform) -> None:
@@ -144,6 +153,7 @@ async def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop)
     async with LocalPlatform(settings) as platform:
+        platform.gateway.identity.ensure_user(DEMO_DRIVER_EMAIL, DEMO_DRIVER_PASSWORD)
         print(banner(platform), flush=True)
         demo_stop = asyncio.Event()
         demo: asyncio.Task[None] | None = None

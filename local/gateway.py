@@ -34,6 +34,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from aiohttp.http_websocket import WebSocketError
 
+from infra.catalog import HttpRouteDef
 from local.apigw_wire import (
     ApiIdentity,
     ConnectionFacts,
@@ -54,6 +55,9 @@ from local.apigw_wire import (
     route_response,
     websocket_error_frame,
 )
+from local.identity import routes as identity_routes
+from local.identity.authorizer import JwtAuthorizer, Unauthorized
+from local.identity.provider import CLIENT_GROUPS, DevIdentityProvider
 from local.invoke import Handler, InvocationError, Invoker, LambdaFunction
 
 logger = logging.getLogger("local.gateway")
@@ -95,6 +99,18 @@ class GatewayConfig:
 
 
 @dataclass(frozen=True)
+class HttpAuth:
+    """The JWT authorizer of an HTTP route prefix: tokens for `audience` (an app client of the
+    development identity provider), except on `public_paths`. `dev_token_passes`: a bearer
+    value that is not a JWT reaches the function unverified (the operator API's local
+    development token; on AWS the authorizer refuses it)."""
+
+    audience: str
+    public_paths: frozenset[str] = frozenset()
+    dev_token_passes: bool = False
+
+
+@dataclass(frozen=True)
 class RouteTable:
     """Which function serves which route.
 
@@ -107,6 +123,8 @@ class RouteTable:
     authorizer: LambdaFunction | None = None
     http: Mapping[str, LambdaFunction] = field(default_factory=dict)
     identity_query_parameter: str = "chargePointId"
+    # Prefix -> its JWT authorizer (none: every request reaches the function).
+    http_auth: Mapping[str, HttpAuth] = field(default_factory=dict)
 
     @classmethod
     def from_handlers(
@@ -144,7 +162,17 @@ class RouteTable:
             authorizer=function(authorizer) if authorizer else None,
             http={prefix: function(name) for prefix, name in catalog.HTTP_ROUTES.items()},
             identity_query_parameter=catalog.WEBSOCKET_IDENTITY_SOURCE.rsplit(".", 1)[-1],
+            http_auth={route.prefix: _http_auth(route) for route in catalog.HTTP_API_ROUTES},
         )
+
+
+def _http_auth(route: HttpRouteDef) -> HttpAuth:
+    (client,) = (c for c, group in CLIENT_GROUPS.items() if group == route.audience)
+    return HttpAuth(
+        audience=client,
+        public_paths=route.public(),
+        dev_token_passes=route.audience == "operators",
+    )
 
 
 @dataclass(eq=False)
@@ -197,6 +225,8 @@ class LocalGateway:
             integration_timeout_s=self.config.integration_timeout_s,
             max_concurrency_per_function=self.config.max_concurrency_per_function,
         )
+        # Cognito's stand-in: issues the tokens the HTTP routes' JWT authorizers check.
+        self.identity = DevIdentityProvider()
         self.connections: dict[str, Connection] = {}
         self._handlers: set[asyncio.Task[Any]] = set()
         self._route_tasks: set[asyncio.Task[None]] = set()
@@ -215,6 +245,7 @@ class LocalGateway:
             app.router.add_route(
                 method, "/{stage}/@connections/{connection_id}", self._handle_management
             )
+        identity_routes.add_routes(app, self.identity)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         return app
 
@@ -224,6 +255,7 @@ class LocalGateway:
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()
         self._port = int(self._runner.addresses[0][1])  # the real port when 0 was asked
+        self.identity.issuer = self.base_url + identity_routes.PREFIX
         logger.info("gateway listening on %s", self.base_url)
 
     async def stop(self) -> None:
@@ -609,6 +641,14 @@ class LocalGateway:
 
     # --- HTTP API (payload format 2.0) ----------------------------------------------------
 
+    def _authorizer(self, auth: HttpAuth) -> JwtAuthorizer:
+        identity = self.identity
+        return JwtAuthorizer(
+            issuer=lambda: identity.issuer,
+            audiences=frozenset({auth.audience}),
+            jwks=identity.jwks,
+        )
+
     async def _handle_http(
         self, request: web.Request, prefix: str, function: LambdaFunction
     ) -> web.StreamResponse:
@@ -618,6 +658,16 @@ class LocalGateway:
         if not proxy:
             # "ANY /api/{proxy+}" needs at least one segment after the prefix.
             return _error_response(404, "Not Found", request_id=request_id)
+        auth = self.routes.http_auth.get(prefix) if self.routes is not None else None
+        claims: dict[str, str] | None = None
+        if auth is not None and request.path not in auth.public_paths:
+            authorization = request.headers.get("Authorization")
+            if not (auth.dev_token_passes and _not_a_jwt(authorization)):
+                try:
+                    claims = self._authorizer(auth).claims(authorization)
+                except Unauthorized as exc:
+                    logger.info("%s %s: JWT refused (%s)", request.method, request.path, exc)
+                    return _unauthorized(request_id)
         body = await request.read()
         source_ip = request.remote or "127.0.0.1"
         raw_path = request.rel_url.raw_path
@@ -637,6 +687,8 @@ class LocalGateway:
             now_ms=epoch_ms(),
             protocol=f"HTTP/{request.version.major}.{request.version.minor}",
         )
+        if claims is not None:
+            event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
         try:
             result = http_api_response(await self.invoker.invoke(function, event))
         except InvocationError as exc:
@@ -652,6 +704,20 @@ class LocalGateway:
                 response.headers.add(name, value)
         response.headers["apigw-requestid"] = request_id
         return response
+
+
+def _not_a_jwt(authorization: str | None) -> bool:
+    token = (authorization or "").strip().split(" ")[-1]
+    return token.count(".") != 2
+
+
+def _unauthorized(request_id: str) -> web.Response:
+    """API Gateway's answer when its JWT authorizer refuses a request."""
+    return web.json_response(
+        {"message": "Unauthorized"},
+        status=401,
+        headers={"www-authenticate": 'Bearer error="invalid_token"', "apigw-requestid": request_id},
+    )
 
 
 class FrameLimitGuard:

@@ -169,6 +169,16 @@ class LocalPlatform:
         return f"{self.gateway.base_url}/api"
 
     @property
+    def driver_url(self) -> str:
+        """The driver API (the mobile app's)."""
+        return f"{self.gateway.base_url}/driver"
+
+    @property
+    def identity_url(self) -> str:
+        """The development identity provider (Cognito's stand-in): users, tokens, JWKS."""
+        return self.gateway.identity.issuer
+
+    @property
     def management_endpoint(self) -> str:
         return self.gateway.management_endpoint
 

@@ -54,10 +54,20 @@ class ApiContext:
     now: Callable[[], datetime]
     openapi: Callable[[], dict[str, Any]]
 
-    def operator(self) -> str | None:
-        """Who is calling (for `requestedBy` on commands)."""
-        value = self.app.context.get("operator")
+    def caller(self) -> str | None:
+        """Who is calling: the operator (for `requestedBy` on commands) or the driver."""
+        value = self.app.context.get("caller")
         return str(value) if value else None
+
+    def operator(self) -> str | None:
+        return self.caller()
+
+    def driver(self) -> str:
+        """The calling driver's id; only on the driver API, where every route has one."""
+        driver = self.caller()
+        if driver is None:
+            raise RuntimeError("no driver on this request: a public route asked for one")
+        return driver
 
 
 def path_value(raw: str) -> str:

@@ -1,4 +1,4 @@
-"""The OpenAPI document of the operator API, generated from the routes and their models.
+"""The OpenAPI documents of the HTTP APIs, generated from the routes and their models.
 
 Powertools documents its own validation answers (422 HTTPValidationError, 500
 ResponseValidationError); the API answers 400/500 in its one error shape instead, so the
@@ -7,6 +7,7 @@ document is adjusted to say what the API really does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -14,14 +15,42 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from shared.api.models.common import ErrorResponse
 
-TITLE = "CSMS operator API"
+
+@dataclass(frozen=True)
+class ApiDescription:
+    title: str
+    description: str
+    security_scheme: str
+    credentials: str  # what the bearer token is
+    forbidden: str  # what a 403 means
+
+
 VERSION = "1.0"
-SECURITY_SCHEME = "operatorToken"
-DESCRIPTION = (
-    "Charger registry, id tags, sessions, energy and commands to chargers. Every route except "
-    "/api/health and /api/openapi.json needs `Authorization: Bearer <token>`: a Cognito JWT of "
-    "a user in the `operators` group on AWS, the development token locally. Errors always have "
-    'the shape {"error": {"code", "message", "details"?}}.'
+OPERATOR_API = ApiDescription(
+    title="CSMS operator API",
+    description=(
+        "Charger registry, id tags, sessions, energy and commands to chargers. Every route "
+        "except /api/health and /api/openapi.json needs `Authorization: Bearer <token>`: a "
+        "Cognito JWT of a user in the `operators` group on AWS, the development token locally. "
+        'Errors always have the shape {"error": {"code", "message", "details"?}}.'
+    ),
+    security_scheme="operatorToken",
+    credentials="Cognito JWT (group operators) or the local development token",
+    forbidden="Not an operator",
+)
+DRIVER_API = ApiDescription(
+    title="CSMS driver API",
+    description=(
+        "What the drivers' mobile app uses: find chargers, start, watch and stop sessions, "
+        "payment methods, RFID cards, receipts. Every route except /driver/health and "
+        "/driver/openapi.json needs `Authorization: Bearer <access token>` of a user in the "
+        "`drivers` group (Cognito on AWS, the development identity provider locally). A driver "
+        'sees only their own data. Errors always have the shape {"error": {"code", "message", '
+        '"details"?}}.'
+    ),
+    security_scheme="driverToken",
+    credentials="Access token of a user in the drivers group",
+    forbidden="Not a driver",
 )
 _POWERTOOLS_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
@@ -31,17 +60,15 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
 
 
-def openapi_document(app: APIGatewayHttpResolver, public_paths: frozenset[str]) -> dict[str, Any]:
+def openapi_document(
+    app: APIGatewayHttpResolver, public_paths: frozenset[str], api: ApiDescription
+) -> dict[str, Any]:
     schema = app.get_openapi_schema(
-        title=TITLE,
+        title=api.title,
         version=VERSION,
-        description=DESCRIPTION,
-        security_schemes={
-            SECURITY_SCHEME: HTTPBearer(
-                description="Cognito JWT (group operators) or the local development token"
-            )
-        },
-        security=[{SECURITY_SCHEME: []}],
+        description=api.description,
+        security_schemes={api.security_scheme: HTTPBearer(description=api.credentials)},
+        security=[{api.security_scheme: []}],
     )
     document: dict[str, Any] = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
     for path, operations in document.get("paths", {}).items():
@@ -54,7 +81,7 @@ def openapi_document(app: APIGatewayHttpResolver, public_paths: frozenset[str]) 
                 operation["security"] = []
             else:
                 responses.setdefault("401", _error("No or invalid token"))
-                responses.setdefault("403", _error("Not an operator"))
+                responses.setdefault("403", _error(api.forbidden))
             for status, response in responses.items():
                 if status == "204":
                     response.pop("content", None)

@@ -1,1 +1,1 @@
-"""Payments: pre-authorisation holds, captures, refunds and the provider's webhooks, behind a port."""
+"""Payments: pre-authorisation holds, captures, refunds and the provider's webhooks."""

@@ -10,10 +10,12 @@ from tests.infrastructure.template_queries import logical_id, resource, resource
 pytestmark = pytest.mark.infrastructure
 
 
-def test_one_user_pool_nobody_can_sign_up_to(template, stack):
+def test_one_user_pool_drivers_sign_up_to_with_a_verified_email(template, stack):
     assert set(resources(template, "AWS::Cognito::UserPool")) == {logical_id(stack.users.user_pool)}
     properties = resource(template, stack.users.user_pool)["Properties"]
-    assert properties["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert properties["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is False
+    assert properties["AutoVerifiedAttributes"] == ["email"]
+    assert properties["VerificationMessageTemplate"]["DefaultEmailOption"] == "CONFIRM_WITH_CODE"
     assert properties["UsernameAttributes"] == ["email"]
     assert properties["UsernameConfiguration"] == {"CaseSensitive": False}
     assert properties["AccountRecoverySetting"] == {
@@ -54,8 +56,10 @@ def test_operators_and_drivers_groups(template, stack):
 
 
 def test_the_operator_client_is_public_with_srp_and_refresh_only(template, stack):
-    (client_id,) = resources(template, "AWS::Cognito::UserPoolClient")
-    assert client_id == logical_id(stack.users.operator_client)
+    assert set(resources(template, "AWS::Cognito::UserPoolClient")) == {
+        logical_id(stack.users.operator_client),
+        logical_id(stack.users.driver_client),
+    }
     client = resource(template, stack.users.operator_client)["Properties"]
     assert client["UserPoolId"] == {"Ref": logical_id(stack.users.user_pool)}
     assert client["GenerateSecret"] is False
@@ -76,3 +80,37 @@ def test_pool_and_client_ids_are_outputs(template, stack):
     outputs = template_json(template)["Outputs"]
     assert outputs["UserPoolId"]["Value"] == {"Ref": logical_id(stack.users.user_pool)}
     assert outputs["UserPoolClientId"]["Value"] == {"Ref": logical_id(stack.users.operator_client)}
+
+
+def test_the_driver_client_signs_in_with_srp_or_the_code_grant_and_no_secret(template, stack):
+    client = resource(template, stack.users.driver_client)["Properties"]
+    assert client["GenerateSecret"] is False
+    assert sorted(client["ExplicitAuthFlows"]) == [
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+    ]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid"]
+    assert client["CallbackURLs"] == ["csms-driver://signed-in"]
+    assert client["SupportedIdentityProviders"] == ["COGNITO"]
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    assert template_json(template)["Outputs"]["DriverAppClientId"]["Value"] == {
+        "Ref": logical_id(stack.users.driver_client)
+    }
+    # No managed sign-in pages unless a domain prefix is configured.
+    assert not resources(template, "AWS::Cognito::UserPoolDomain")
+
+
+def test_confirmed_sign_ups_join_the_drivers_group_through_the_trigger(template, stack):
+    trigger = logical_id(stack.functions["driver_signup"].function)
+    config = resource(template, stack.users.user_pool)["Properties"]["LambdaConfig"]
+    assert config == {"PostConfirmation": {"Fn::GetAtt": [trigger, "Arn"]}}
+    statements = [
+        statement
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "cognito-idp:AdminAddUserToGroup" in str(statement["Action"])
+    ]
+    assert len(statements) == 1
+    assert statements[0]["Action"] == "cognito-idp:AdminAddUserToGroup"

@@ -4,20 +4,22 @@ import pytest
 
 from infra import catalog
 from infra.consumers import consumer_function_names
-from infra.stack import http_function_names, websocket_function_names
+from infra.stack import http_function_names, user_pool_function_names, websocket_function_names
 from tests.infrastructure.template_queries import logical_id, resource, resources
 
 pytestmark = pytest.mark.infrastructure
 
 WEBSOCKET_FUNCTIONS = ["ws_authorize", "ws_connect", "ws_default", "ws_disconnect"]
-HTTP_FUNCTIONS = ["operator_api"]
+HTTP_FUNCTIONS = ["operator_api", "driver_api"]
+USER_POOL_FUNCTIONS = ["driver_signup"]
 CONSUMER_FUNCTIONS = ["telemetry_consumer", "energy_rollup", "outbox_relay"]
-STACK_FUNCTIONS = WEBSOCKET_FUNCTIONS + HTTP_FUNCTIONS + CONSUMER_FUNCTIONS
+STACK_FUNCTIONS = WEBSOCKET_FUNCTIONS + USER_POOL_FUNCTIONS + HTTP_FUNCTIONS + CONSUMER_FUNCTIONS
 
 
 def test_the_stack_has_every_catalog_function_wired_to_something(template, stack):
     assert sorted(websocket_function_names()) == WEBSOCKET_FUNCTIONS
     assert http_function_names() == HTTP_FUNCTIONS
+    assert user_pool_function_names() == USER_POOL_FUNCTIONS
     assert consumer_function_names() == CONSUMER_FUNCTIONS
     # A catalog function nothing invokes would be dead code in the account.
     assert sorted(stack.functions) == sorted(STACK_FUNCTIONS) == sorted(catalog.FUNCTIONS_BY_NAME)

@@ -1,4 +1,5 @@
-"""The operator HTTP API: routes, the Cognito JWT authorizer on them, stage settings."""
+"""The HTTP API: the operators' and drivers' routes, the Cognito JWT authorizer of each, stage
+settings."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra import catalog
-from infra.http_api import PUBLIC_ROUTES, OperatorHttpApi
+from infra.http_api import PUBLIC_ROUTES, HttpRoute, PlatformHttpApi
 from infra.stack import CsmsStack
 from tests.infrastructure.template_queries import (
     logical_id,
@@ -21,10 +22,11 @@ from tests.infrastructure.template_queries import (
 
 pytestmark = pytest.mark.infrastructure
 
-PROXY_ROUTE = "ANY /api/{proxy+}"
-HEALTH_ROUTE = "GET /api/health"
-OPENAPI_ROUTE = "GET /api/openapi.json"
-PUBLIC = (HEALTH_ROUTE, OPENAPI_ROUTE)
+PREFIXES = {"/api": ("operator_api", "operator_client"), "/driver": ("driver_api", "driver_client")}
+PROXY_ROUTES = {prefix: f"ANY {prefix}/{{proxy+}}" for prefix in PREFIXES}
+PUBLIC = tuple(
+    f"GET {prefix}{path}" for prefix in PREFIXES for path in ("/health", "/openapi.json")
+)
 
 
 def _routes(template: Template, stack: CsmsStack) -> dict[str, dict[str, Any]]:
@@ -42,21 +44,25 @@ def _authorizer(template: Template, route: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def test_the_api_has_the_proxy_route_and_the_public_routes_only(template, stack):
+def test_the_api_has_the_proxy_routes_and_the_public_routes_only(template, stack):
     assert resource(template, stack.http_api.api)["Properties"]["ProtocolType"] == "HTTP"
-    assert set(_routes(template, stack)) == {PROXY_ROUTE, *PUBLIC}
-    assert catalog.HTTP_ROUTES == {"/api": "operator_api"}
+    assert set(_routes(template, stack)) == {*PROXY_ROUTES.values(), *PUBLIC}
+    assert catalog.HTTP_ROUTES == {"/api": "operator_api", "/driver": "driver_api"}
 
 
-def test_every_route_but_health_needs_a_cognito_jwt_for_the_operator_client(template, stack):
-    route = _routes(template, stack)[PROXY_ROUTE]
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_every_route_but_the_public_ones_needs_a_cognito_jwt_for_its_client(
+    template, stack, prefix
+):
+    route = _routes(template, stack)[PROXY_ROUTES[prefix]]
     assert route["AuthorizationType"] == "JWT"
     authorizer = _authorizer(template, route)
     assert authorizer["AuthorizerType"] == "JWT"
     assert authorizer["IdentitySource"] == ["$request.header.Authorization"]
     pool = logical_id(stack.users.user_pool)
+    client = getattr(stack.users, PREFIXES[prefix][1])
     assert authorizer["JwtConfiguration"] == {
-        "Audience": [{"Ref": logical_id(stack.users.operator_client)}],
+        "Audience": [{"Ref": logical_id(client)}],
         "Issuer": {
             "Fn::Join": [
                 "",
@@ -74,15 +80,19 @@ def test_the_public_routes_have_no_authorizer(template, stack, route_key):
 
 
 def test_the_public_routes_are_the_functions_public_paths():
-    from shared.api.operator import PUBLIC_PATHS
+    from shared.api import driver, operator
 
-    assert {"/api" + path for _method, path in PUBLIC_ROUTES} == set(PUBLIC_PATHS)
-    assert {f"{method.value} /api{path}" for method, path in PUBLIC_ROUTES} == set(PUBLIC)
+    for prefix, public_paths in (("/api", operator.PUBLIC_PATHS), ("/driver", driver.PUBLIC_PATHS)):
+        assert {prefix + path for _method, path in PUBLIC_ROUTES} == set(public_paths)
+        assert catalog.HTTP_ROUTES_BY_PREFIX[prefix].public() == public_paths
 
 
-def test_both_routes_invoke_the_operator_function_with_payload_v2(template, stack):
-    function = logical_id(stack.functions["operator_api"].function)
-    for route in _routes(template, stack).values():
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_each_prefix_invokes_its_own_function_with_payload_v2(template, stack, prefix):
+    function = logical_id(stack.functions[PREFIXES[prefix][0]].function)
+    routes = [r for key, r in _routes(template, stack).items() if f" {prefix}/" in key]
+    assert len(routes) == 3
+    for route in routes:
         (integration_id,) = referenced_ids(route["Target"])
         integration = template_json(template)["Resources"][integration_id]["Properties"]
         assert integration["IntegrationType"] == "AWS_PROXY"
@@ -90,9 +100,10 @@ def test_both_routes_invoke_the_operator_function_with_payload_v2(template, stac
         assert referenced_ids(integration["IntegrationUri"]) == {function}
 
 
-def test_api_gateway_may_invoke_the_operator_function_from_this_api_only(template, stack):
+@pytest.mark.parametrize("name", ["operator_api", "driver_api"])
+def test_api_gateway_may_invoke_each_function_from_this_api_only(template, stack, name):
     api = logical_id(stack.http_api.api)
-    function = logical_id(stack.functions["operator_api"].function)
+    function = logical_id(stack.functions[name].function)
     permissions = [
         p["Properties"]
         for p in resources(template, "AWS::Lambda::Permission").values()
@@ -133,7 +144,6 @@ def test_configured_origins_get_a_restrictive_cors_policy():
     from infra.auth import UserDirectory
 
     stack = Stack(App(), "Cors")
-    users = UserDirectory(stack, "Users")
     function = lambda_.Function(
         stack,
         "Function",
@@ -141,14 +151,14 @@ def test_configured_origins_get_a_restrictive_cors_policy():
         handler="index.handler",
         code=lambda_.Code.from_inline("def handler(event, context): pass"),
     )
-    api = OperatorHttpApi(
+    users = UserDirectory(
+        stack, "Users", sign_up_trigger=function, driver_callback_urls=("app.example://in",)
+    )
+    api = PlatformHttpApi(
         stack,
         "HttpApi",
-        prefix="/api",
-        function_name="operator_api",
-        function=function,
+        routes=[HttpRoute(catalog.HTTP_API_ROUTES[0], function, users.operator_client)],
         user_pool=users.user_pool,
-        user_pool_client=users.operator_client,
         allowed_origins=("https://console.example.com",),
         throttle_burst_limit=10,
         throttle_rate_limit=5,

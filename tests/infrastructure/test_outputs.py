@@ -20,6 +20,7 @@ def test_the_stack_outputs(template):
         "AlarmTopicArn",
         "UserPoolId",
         "UserPoolClientId",
+        "DriverAppClientId",
     }
     for name, output in outputs.items():
         assert output["Description"], name

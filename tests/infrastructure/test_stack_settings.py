@@ -99,6 +99,18 @@ def test_fairness_settings_from_the_command_line():
     assert settings.reserved_concurrency == (("ws_authorize", 40),)
 
 
+def test_driver_app_settings_from_the_command_line():
+    settings = _settings(
+        driverAppCallbackUrls="com.example.ev://signed-in,https://app.example.com/cb",
+        driverSignInDomainPrefix="example-ev-drivers",
+    )
+    assert settings.driver_app_callback_urls == (
+        "com.example.ev://signed-in",
+        "https://app.example.com/cb",
+    )
+    assert settings.driver_sign_in_domain_prefix == "example-ev-drivers"
+
+
 def test_origins_may_be_a_list_in_cdk_json():
     origins = ["https://a.example.com", "https://b.example.com"]
     assert _settings(httpAllowedOrigins=origins).http_allowed_origins == tuple(origins)
@@ -133,6 +145,13 @@ def test_origins_may_be_a_list_in_cdk_json():
         {"wsConnectThrottleRateLimit": 2000},
         {"reservedConcurrency": '{"ws_authorize": 0}'},
         {"reservedConcurrency": "[1, 2]"},
+        # The driver app's redirects: https or the app's own scheme, never plain http.
+        {"driverAppCallbackUrls": "http://app.example.com/cb"},
+        {"driverAppCallbackUrls": "not a url"},
+        # Cognito's rules for its own domains.
+        {"driverSignInDomainPrefix": "Drivers"},
+        {"driverSignInDomainPrefix": "my-cognito-login"},
+        {"driverSignInDomainPrefix": "-x"},
     ],
 )
 def test_invalid_context_fails_the_synth(context):

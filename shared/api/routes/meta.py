@@ -17,13 +17,18 @@ class Health(ApiModel):
 
 
 def register(ctx: ApiContext) -> None:
+    register_meta(ctx, "/api")
+
+
+def register_meta(ctx: ApiContext, prefix: str) -> None:
+    """`{prefix}/health` and `{prefix}/openapi.json`."""
     routes = ctx.routes
 
-    @routes.get("/api/health", tags=["meta"], summary="Liveness (no authentication)")
+    @routes.get(f"{prefix}/health", tags=["meta"], summary="Liveness (no authentication)")
     def health() -> Health:
         return Health(status="ok", time=iso_utc(ctx.now()))
 
-    @routes.get("/api/openapi.json", include_in_schema=False)
+    @routes.get(f"{prefix}/openapi.json", include_in_schema=False)
     def openapi() -> Response[Any]:
         return Response(
             status_code=200,

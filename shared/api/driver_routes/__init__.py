@@ -1,0 +1,1 @@
+"""The driver API's routes, one module per resource (all under /driver)."""
