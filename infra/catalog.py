@@ -170,12 +170,15 @@ CONNECTORS = TableDef(
     indexes=(OUTBOX,),
 )
 
-# Id tags (RFID cards, app tokens): status, expiry, parent, owner.
+# Id tags (RFID cards, app tokens): status, expiry, parent, owner. ByOwner lists a driver's
+# cards: sparse (only owned tags have `ownerId`), written only when a tag is, never on the
+# charger path.
 ID_TAGS = TableDef(
     id="IdTags",
     env_var="ID_TAGS_TABLE",
     local_name="csms-id-tags",
     partition_key=Key("idTag"),
+    indexes=(IndexDef("ByOwner", Key("ownerId"), Key("idTag")),),
 )
 
 # Charging sessions, keyed per charger (1.6 integer ids as decimal strings; 2.0.1 ids as sent).
@@ -358,7 +361,10 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         handler="functions.driver_api.handler.handler",
         description="Driver HTTP API (the mobile app)",
         timeout_s=29,
-        tables=(),
+        tables=(
+            # A driver's cards: registered only where no tag exists, removed only their own.
+            (ID_TAGS.id, ("GetItem", "PutItem", "DeleteItem", "Query")),
+        ),
     ),
     FunctionDef(
         name="driver_signup",

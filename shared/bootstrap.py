@@ -20,6 +20,7 @@ from shared.commands.engine import CommandEngine
 from shared.commands.local_list import LocalListService
 from shared.commands.reservations import ReservationService
 from shared.config import Settings
+from shared.drivers.cards import DriverCards
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
 from shared.ports import (
@@ -95,6 +96,7 @@ class Services:
     id_tag_admin: IdTagAdmin
     session_reports: SessionReports
     tariff_admin: TariffAdmin
+    driver_cards: DriverCards
 
     @property
     def settings(self) -> Settings:
@@ -155,6 +157,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
             transactions=deps.transactions, chargers=deps.chargers, ledger=deps.energy, now=now
         ),
         tariff_admin=TariffAdmin(deps.tariffs, now),
+        driver_cards=DriverCards(deps.id_tags),
     )
 
 

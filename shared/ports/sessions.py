@@ -49,6 +49,14 @@ class IdTagRepository(Protocol):
         """One page of id tags; raises InvalidCursor for a cursor of another listing."""
         ...
 
+    def list_owned(self, owner_id: str) -> list[IdTagRecord]:
+        """The tags of one owner (a driver's cards), by id tag."""
+        ...
+
+    def delete_owned(self, id_tag: str, owner_id: str) -> bool:
+        """Remove a tag only if `owner_id` owns it; False otherwise (nothing removed)."""
+        ...
+
 
 class TransactionRepository(Protocol):
     """Charging sessions. Fields written at start are never changed afterwards, so reading them

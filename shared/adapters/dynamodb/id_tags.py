@@ -67,6 +67,33 @@ class DynamoIdTagRepository:
         )
         return bool(response.get("Attributes"))
 
+    def list_owned(self, owner_id: str) -> list[IdTagRecord]:
+        records: list[IdTagRecord] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByOwner",
+            "KeyConditionExpression": "ownerId = :owner",
+            "ExpressionAttributeValues": {":owner": {"S": owner_id}},
+        }
+        while True:  # a driver has a handful of cards: the pages are for correctness only
+            response = self._client.query(**kwargs)
+            records.extend(_record(from_item(item)) for item in response.get("Items", []))
+            if not response.get("LastEvaluatedKey"):
+                return records
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def delete_owned(self, id_tag: str, owner_id: str) -> bool:
+        return (
+            conditional(
+                self._client.delete_item,
+                TableName=self._table,
+                Key={"idTag": {"S": id_tag}},
+                ConditionExpression="ownerId = :owner",
+                ExpressionAttributeValues={":owner": {"S": owner_id}},
+            )
+            is not None
+        )
+
     def list_page(self, limit: int, cursor: str | None = None) -> Page[IdTagRecord]:
         # A bounded page of a scan: an operator listing, never a hot path.
         kwargs: dict[str, Any] = {"TableName": self._table, "Limit": limit}

@@ -44,6 +44,19 @@ class MemoryIdTagRepository:
             key_values(cursor, ("idTag",)),
         )
 
+    def list_owned(self, owner_id: str) -> list[IdTagRecord]:
+        return sorted(
+            (r for r in self.records.values() if r.owner_id == owner_id), key=lambda r: r.id_tag
+        )
+
+    def delete_owned(self, id_tag: str, owner_id: str) -> bool:
+        with self._lock:
+            record = self.records.get(id_tag)
+            if record is None or record.owner_id != owner_id:
+                return False
+            del self.records[id_tag]
+            return True
+
 
 def _matches(record: TransactionRecord, where: SessionFilter) -> bool:
     started = record.started_at

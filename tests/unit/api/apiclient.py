@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from shared.api.operator import OperatorApi
+from shared.api.http_app import HttpApp
 
 DEV_TOKEN = "test-operator-token"
 BEARER = {"authorization": f"Bearer {DEV_TOKEN}"}
@@ -77,7 +77,7 @@ class Reply:
 
 @dataclass
 class ApiClient:
-    api: OperatorApi
+    api: HttpApp
     headers: dict[str, str] = field(default_factory=lambda: dict(BEARER))
 
     def call(

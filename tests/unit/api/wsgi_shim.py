@@ -10,7 +10,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from shared.api.operator import OperatorApi
+from shared.api.http_app import HttpApp
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
@@ -72,7 +72,7 @@ def payload_v2_event(environ: dict[str, Any]) -> dict[str, Any]:
 
 
 class WsgiShim:
-    def __init__(self, api: OperatorApi) -> None:
+    def __init__(self, api: HttpApp) -> None:
         self.api = api
 
     def __call__(
