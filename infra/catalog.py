@@ -364,7 +364,13 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         tables=(
             # A driver's cards: registered only where no tag exists, removed only their own.
             (ID_TAGS.id, ("GetItem", "PutItem", "DeleteItem", "Query")),
+            # Their sessions (ByIdTag), and stopping one through the command engine.
+            (TRANSACTIONS.id, ("GetItem", "Query")),
+            (CHARGERS.id, ("GetItem", "UpdateItem")),
+            (COMMANDS.id, "readwrite"),
         ),
+        # Sends the stop to the charger's connection.
+        manages_connections=True,
     ),
     FunctionDef(
         name="driver_signup",

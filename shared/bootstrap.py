@@ -21,6 +21,8 @@ from shared.commands.local_list import LocalListService
 from shared.commands.reservations import ReservationService
 from shared.config import Settings
 from shared.drivers.cards import DriverCards
+from shared.drivers.sessions import DriverSessions
+from shared.drivers.stops import DriverStops
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
 from shared.ports import (
@@ -97,6 +99,8 @@ class Services:
     session_reports: SessionReports
     tariff_admin: TariffAdmin
     driver_cards: DriverCards
+    driver_sessions: DriverSessions
+    driver_stops: DriverStops
 
     @property
     def settings(self) -> Settings:
@@ -120,6 +124,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         tasks=deps.tasks,
     )
     reservations = ReservationService(deps.reservations, engine)
+    driver_sessions = DriverSessions(deps.id_tags, deps.transactions, now)
     local_lists = LocalListService(deps.chargers, deps.id_tags, engine)
     # What a finished command changes besides its own record. The engine runs these before it
     # stores the outcome, so whoever sees the command finished also sees their effect.
@@ -158,6 +163,8 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         ),
         tariff_admin=TariffAdmin(deps.tariffs, now),
         driver_cards=DriverCards(deps.id_tags),
+        driver_sessions=driver_sessions,
+        driver_stops=DriverStops(driver_sessions, engine),
     )
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from shared.admin.errors import Conflict, InvalidRequest, NotFound
+from shared.drivers.sessions import APP_TOKEN_PREFIX, CENTRAL
 from shared.models.transaction import IdTagRecord
 from shared.ports import IdTagRepository
 
@@ -33,7 +34,7 @@ class DriverCards:
             raise InvalidRequest(
                 f"not a card UID: {message}", [{"field": "uid", "message": message}]
             )
-        owned = self.id_tags.list_owned(driver_id)
+        owned = self.cards(driver_id)
         existing = next((card for card in owned if card.id_tag == uid), None)
         if existing is not None:
             return existing  # registering one's own card again changes nothing
@@ -45,8 +46,9 @@ class DriverCards:
         return record
 
     def cards(self, driver_id: str) -> list[IdTagRecord]:
-        return self.id_tags.list_owned(driver_id)
+        """The driver's cards (their app token is an id tag they own, but no card)."""
+        return [r for r in self.id_tags.list_owned(driver_id) if r.token_type != CENTRAL]
 
     def remove(self, driver_id: str, uid: str) -> None:
-        if not self.id_tags.delete_owned(uid, driver_id):
+        if uid.startswith(APP_TOKEN_PREFIX) or not self.id_tags.delete_owned(uid, driver_id):
             raise NotFound(f"no card {uid!r}")
