@@ -72,13 +72,19 @@ def payload_v2_event(environ: dict[str, Any]) -> dict[str, Any]:
 
 
 class WsgiShim:
-    def __init__(self, api: HttpApp) -> None:
+    """`claims`: what API Gateway's JWT authorizer would pass on (the driver API's caller)."""
+
+    def __init__(self, api: HttpApp, claims: dict[str, str] | None = None) -> None:
         self.api = api
+        self.claims = claims
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        result = self.api.resolve(payload_v2_event(environ), None)
+        event = payload_v2_event(environ)
+        if self.claims is not None:
+            event["requestContext"]["authorizer"] = {"jwt": {"claims": self.claims}}
+        result = self.api.resolve(event, None)
         status = int(result["statusCode"])
         body = result.get("body") or ""
         data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
