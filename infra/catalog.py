@@ -135,6 +135,8 @@ class FunctionDef:
     # X-Ray tracing. Off on the WebSocket path: every frame is an invocation, and traces cost
     # more per charger than DynamoDB (docs/cost-model.md); logs and metrics cover it.
     tracing: bool = True
+    # May read the Stripe secret (secretsmanager:GetSecretValue on STRIPE_SECRET_NAME only).
+    reads_stripe_secret: bool = False
 
 
 # The outbox (docs/adr/0019-outbox-relay.md): items waiting for their events to be published,
@@ -253,6 +255,17 @@ TARIFFS = TableDef(
     sort_key=Key("version", "N"),
 )
 
+# Payments (docs/adr/0021-payments.md): one item per provider PaymentIntent or SetupIntent,
+# keyed by its id (the webhook's events name it; the session and the start request hold it).
+# Its state, amounts in minor units, the refunds with who/when/why, and the ids of the
+# provider events applied (the webhook's dedupe set, written with each change). Kept: money.
+PAYMENTS = TableDef(
+    id="Payments",
+    env_var="PAYMENTS_TABLE",
+    local_name="csms-payments",
+    partition_key=Key("paymentId"),
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -264,6 +277,7 @@ TABLES: tuple[TableDef, ...] = (
     COMMANDS,
     RESERVATIONS,
     TARIFFS,
+    PAYMENTS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -281,6 +295,22 @@ EVENT_BUS = EventBusDef(
     env_var="EVENT_BUS_NAME",
     local_name="csms-events",
     source="csms.ocpp",
+)
+
+# Reached by Stripe only; its route (/webhooks/stripe, no operator auth: the signature is the
+# authentication) and its read of the Stripe secret are wired with the HTTP API.
+PAYMENT_WEBHOOK = FunctionDef(
+    name="payment_webhook",
+    handler="functions.payment_webhook.handler.handler",
+    description="Stripe webhook: verified events -> payment records, once per event id",
+    # Stripe waits up to ~10 s for an answer and retries for days after a failure.
+    timeout_s=10,
+    # No active X-Ray: a few calls per payment, seen through logs, metrics and Stripe's own
+    # delivery log; traces would add cost per session like the workflow's tasks (ADR 0011).
+    tracing=False,
+    # One conditional UpdateItem per event (the change and its dedupe marker together).
+    tables=((PAYMENTS.id, ("UpdateItem",)),),
+    reads_stripe_secret=True,
 )
 
 FUNCTIONS: tuple[FunctionDef, ...] = (
@@ -348,10 +378,14 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (ENERGY_DAILY.id, "read"),
             # Versions are only ever added: no update, no delete.
             (TARIFFS.id, ("GetItem", "PutItem", "Query", "Scan")),
+            # Reads a payment and records refunds; never creates or deletes one.
+            (PAYMENTS.id, ("GetItem", "UpdateItem")),
         ),
         publishes_events=True,
         manages_connections=True,
         sends_task_results=True,
+        # Refunds go to Stripe.
+        reads_stripe_secret=True,
     ),
     FunctionDef(
         name="telemetry_consumer",
@@ -396,6 +430,7 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         scans_outbox_of=(TRANSACTIONS.id, COMMANDS.id, CONNECTORS.id),
         publishes_events=True,
     ),
+    PAYMENT_WEBHOOK,
 )
 
 SCHEDULES: tuple[ScheduleDef, ...] = (
