@@ -48,7 +48,7 @@ def register(ctx: ApiContext) -> None:
     def refund_payment(
         paymentId: Annotated[str, Path(pattern=PAYMENT_ID_PATTERN)], body: RefundBody
     ) -> Response[RefundResultView]:
-        key = ctx.app.current_event.get_header_value("Idempotency-Key")
+        key = ctx.app.current_event.headers.get("Idempotency-Key")
         if key is not None and not 0 < len(key) <= IDEMPOTENCY_KEY_MAX:
             details = [{"field": "header.Idempotency-Key", "message": "1-200 characters"}]
             raise InvalidRequest("Idempotency-Key must be 1-200 characters", details)
