@@ -81,7 +81,8 @@ def test_function_environment(template, stack, name):
         # Deployed stacks refuse unknown chargers unless the context says otherwise.
         "UNKNOWN_CHARGERS": "reject",
         "HEARTBEAT_INTERVAL_S": "540",
-        # For the billing change to come; no secret exists yet and no function may read one.
+        # The Stripe secret's name (docs/payments.md); only functions the catalog lets read it
+        # may (test_iam).
         "STRIPE_SECRET_NAME": "csms/stripe",
         "EVENT_BUS_NAME": {"Ref": logical_id(stack.events.bus)},
         "EVENT_SOURCE": catalog.EVENT_BUS.source,
