@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import cast
 
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tests.fakes import WEBHOOK_SECRET
 from tests.fault_injection import NthCall, nth_call_fails
@@ -81,9 +83,9 @@ def test_the_function_answers_stripe(webhook, monkeypatch):
         "isBase64Encoded": True,
         "requestContext": {"http": {"method": "POST", "path": "/webhooks/stripe"}},
     }
-    answer = handler.handler(http, Context())
+    answer = handler.handler(http, cast(LambdaContext, Context()))
     assert answer["statusCode"] == 200, answer
     assert json.loads(answer["body"])["outcome"] == "applied"
     assert record(webhook).status == "held"
     forged = {**http, "headers": {"stripe-signature": signed(event, secret="whsec_x")[1]}}
-    assert handler.handler(forged, Context())["statusCode"] == 400
+    assert handler.handler(forged, cast(LambdaContext, Context()))["statusCode"] == 400

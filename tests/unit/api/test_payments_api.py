@@ -30,7 +30,7 @@ def captured_payment(world, captured: int = 3000, hold: int = 5000) -> str:
             session_ref="CP-1/7",
         )
     )
-    return intent.payment_intent_id
+    return str(intent.payment_intent_id)
 
 
 def refund(world, payment_id: str, body, key: str | None = None):
