@@ -174,3 +174,30 @@ def test_a_retry_that_succeeds_returns_the_result(stub) -> None:
 def test_nothing_listens_is_unavailable() -> None:
     with pytest.raises(PaymentProviderUnavailable):
         provider("http://127.0.0.1:9").get_payment_intent("pi_1")
+
+
+class CountingKeys:
+    def __init__(self) -> None:
+        self.reads = 0
+        self.forgotten = 0
+
+    def field(self, name: str) -> str:
+        self.reads += 1
+        return f"sk_test_{self.reads}"
+
+    def forget(self) -> None:
+        self.forgotten += 1
+
+
+def test_a_refused_key_is_read_again_on_the_next_call(stub) -> None:
+    state, base = stub
+    keys = CountingKeys()
+    payments = StripePaymentProvider(keys, base)
+    state.answers.append((401, error("invalid_request_error"), NO_RETRY))
+    with pytest.raises(PaymentConfigurationError):
+        payments.get_payment_intent("pi_1")
+    assert payments.get_payment_intent("pi_1").payment_intent_id == "pi_1"
+    assert (keys.reads, keys.forgotten) == (2, 1)
+    assert state.requests[-1][2]["Authorization"] == "Bearer sk_test_2"
+    payments.get_payment_intent("pi_1")
+    assert keys.reads == 2  # the client keeps the key between calls
