@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from shared.models.payment import PaymentKind, PaymentStatus, ProviderUpdate
+from shared.models.payment import PaymentStatus, ProviderUpdate
 from shared.ports.payments import (
     InvalidWebhook,
     PaymentRecordRepository,
@@ -75,8 +75,7 @@ def provider_update(event: ProviderEvent) -> ProviderUpdate | None:
             **common,
         )
     if event.type == "setup_intent.succeeded":
-        kind: PaymentKind = "setup"
-        return ProviderUpdate(payment_id=str(obj["id"]), kind=kind, status="succeeded", **common)
+        return ProviderUpdate(payment_id=str(obj["id"]), kind="setup", status="succeeded", **common)
     if event.type == "charge.refunded":
         intent = _id(obj.get("payment_intent"))
         refunded = _int(obj.get("amount_refunded"))
@@ -87,7 +86,7 @@ def provider_update(event: ProviderEvent) -> ProviderUpdate | None:
             kind="payment",
             currency=_currency(obj.get("currency")),
             provider_refunded_minor=refunded,
-            **{**common, "payment_method_id": _id(obj.get("payment_method"))},
+            **common,
         )
     return None
 
