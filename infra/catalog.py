@@ -135,6 +135,8 @@ class FunctionDef:
     # X-Ray tracing. Off on the WebSocket path: every frame is an invocation, and traces cost
     # more per charger than DynamoDB (docs/cost-model.md); logs and metrics cover it.
     tracing: bool = True
+    # May read the Stripe secret (secretsmanager:GetSecretValue on STRIPE_SECRET_NAME only).
+    reads_stripe_secret: bool = False
 
 
 # The outbox (docs/adr/0019-outbox-relay.md): items waiting for their events to be published,
@@ -256,6 +258,17 @@ TARIFFS = TableDef(
     sort_key=Key("version", "N"),
 )
 
+# Payments (docs/adr/0021-payments.md): one item per provider PaymentIntent or SetupIntent,
+# keyed by its id (the webhook's events name it; the session and the start request hold it).
+# Its state, amounts in minor units, the refunds with who/when/why, and the ids of the
+# provider events applied (the webhook's dedupe set, written with each change). Kept: money.
+PAYMENTS = TableDef(
+    id="Payments",
+    env_var="PAYMENTS_TABLE",
+    local_name="csms-payments",
+    partition_key=Key("paymentId"),
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -267,6 +280,7 @@ TABLES: tuple[TableDef, ...] = (
     COMMANDS,
     RESERVATIONS,
     TARIFFS,
+    PAYMENTS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -284,6 +298,21 @@ EVENT_BUS = EventBusDef(
     env_var="EVENT_BUS_NAME",
     local_name="csms-events",
     source="csms.ocpp",
+)
+
+# Reached by Stripe only, through HTTP_WEBHOOKS (no JWT: the signature is the authentication).
+PAYMENT_WEBHOOK = FunctionDef(
+    name="payment_webhook",
+    handler="functions.payment_webhook.handler.handler",
+    description="Stripe webhook: verified events -> payment records, once per event id",
+    # Stripe waits up to ~10 s for an answer and retries for days after a failure.
+    timeout_s=10,
+    # No active X-Ray: a few calls per payment, seen through logs, metrics and Stripe's own
+    # delivery log; traces would add cost per session like the workflow's tasks (ADR 0011).
+    tracing=False,
+    # One conditional UpdateItem per event (the change and its dedupe marker together).
+    tables=((PAYMENTS.id, ("UpdateItem",)),),
+    reads_stripe_secret=True,
 )
 
 FUNCTIONS: tuple[FunctionDef, ...] = (
@@ -351,10 +380,14 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (ENERGY_DAILY.id, "read"),
             # Versions are only ever added: no update, no delete.
             (TARIFFS.id, ("GetItem", "PutItem", "Query", "Scan")),
+            # Reads a payment and records refunds; never creates or deletes one.
+            (PAYMENTS.id, ("GetItem", "UpdateItem")),
         ),
         publishes_events=True,
         manages_connections=True,
         sends_task_results=True,
+        # Refunds go to Stripe.
+        reads_stripe_secret=True,
     ),
     FunctionDef(
         name="driver_api",
@@ -423,6 +456,7 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         scans_outbox_of=(TRANSACTIONS.id, COMMANDS.id, CONNECTORS.id),
         publishes_events=True,
     ),
+    PAYMENT_WEBHOOK,
 )
 
 SCHEDULES: tuple[ScheduleDef, ...] = (
@@ -511,6 +545,20 @@ class HttpRouteDef:
 HTTP_API_ROUTES: tuple[HttpRouteDef, ...] = (
     HttpRouteDef(prefix="/api", function="operator_api", audience="operators"),
     HttpRouteDef(prefix="/driver", function="driver_api", audience="drivers"),
+)
+
+
+@dataclass(frozen=True)
+class WebhookRouteDef:
+    """A public `POST {path}` of the HTTP API for a provider's webhooks: no JWT (the provider
+    has none), the function verifies the provider's signature on the raw body instead."""
+
+    path: str
+    function: str
+
+
+HTTP_WEBHOOKS: tuple[WebhookRouteDef, ...] = (
+    WebhookRouteDef(path="/webhooks/stripe", function=PAYMENT_WEBHOOK.name),
 )
 # The user pool's triggers: Cognito trigger -> function name.
 USER_POOL_TRIGGERS: dict[str, str] = {"PostConfirmation": "driver_signup"}

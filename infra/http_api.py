@@ -3,7 +3,7 @@ app client (but the public paths), each served by its own function."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack
@@ -83,6 +83,7 @@ class PlatformHttpApi(Construct):
         *,
         routes: Sequence[HttpRoute],
         user_pool: cognito.IUserPool,
+        webhooks: Mapping[str, lambda_.IFunction] | None = None,
         allowed_origins: tuple[str, ...],
         throttle_burst_limit: int,
         throttle_rate_limit: int,
@@ -120,6 +121,28 @@ class PlatformHttpApi(Construct):
         self.routes: dict[str, apigwv2.HttpRoute] = {}
         for route in routes:
             self._add(route, user_pool)
+        for path, function in (webhooks or {}).items():
+            self._add_webhook(path, function)
+
+    def _add_webhook(self, path: str, function: lambda_.IFunction) -> None:
+        integration = HttpLambdaIntegration(
+            construct_id_for(path.strip("/").replace("/", "_")) + "Integration",
+            function,
+            payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
+        )
+        (added,) = self.api.add_routes(
+            path=path,
+            methods=[apigwv2.HttpMethod.POST],
+            integration=integration,
+            authorizer=apigwv2.HttpNoneAuthorizer(),
+        )
+        self.routes[f"POST {path}"] = added
+        acknowledge(
+            added,
+            "AwsSolutions-APIG4",
+            "A payment provider's webhook carries no JWT; the function verifies the provider's "
+            "signature over the raw body (and its timestamp) before it reads anything.",
+        )
 
     def _add(self, route: HttpRoute, user_pool: cognito.IUserPool) -> None:
         prefix = route.definition.prefix

@@ -250,6 +250,29 @@ def grant_access(
             actions=["execute-api:ManageConnections"],
             resource_arns=[connections_arn(_connections(definition, resources))],
         )
+    if definition.reads_stripe_secret:
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["secretsmanager:GetSecretValue"],
+            resource_arns=[
+                stripe_secret_arn(
+                    Stack.of(cast(Construct, grantee)), resources.environment["STRIPE_SECRET_NAME"]
+                )
+            ],
+        )
+
+
+def stripe_secret_arn(stack: Stack, name: str) -> str:
+    """The Stripe secret (docs/payments.md): a full ARN as given, or a name, which Secrets
+    Manager completes with a dash and six random characters."""
+    if name.startswith("arn:"):
+        return name
+    return stack.format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{name}-??????",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
 
 
 def state_machines_arn(stack: Stack) -> str:

@@ -18,6 +18,7 @@ from infra.catalog import (
     FUNCTIONS_BY_NAME,
     HTTP_API_ROUTES,
     HTTP_ROUTES,
+    HTTP_WEBHOOKS,
     SCHEDULES,
     USER_POOL_TRIGGERS,
     WEBSOCKET_AUTHORIZER,
@@ -48,7 +49,9 @@ def user_pool_function_names() -> list[str]:
 
 def http_function_names() -> list[str]:
     """The functions behind the HTTP API, each once."""
-    return list(dict.fromkeys(HTTP_ROUTES.values()))
+    return list(
+        dict.fromkeys([*HTTP_ROUTES.values(), *(webhook.function for webhook in HTTP_WEBHOOKS)])
+    )
 
 
 class CsmsStack(Stack):
@@ -132,6 +135,9 @@ class CsmsStack(Stack):
                 HttpRoute(route, self.functions[route.function].function, clients[route.audience])
                 for route in HTTP_API_ROUTES
             ],
+            webhooks={
+                webhook.path: self.functions[webhook.function].function for webhook in HTTP_WEBHOOKS
+            },
             user_pool=self.users.user_pool,
             allowed_origins=settings.http_allowed_origins,
             throttle_burst_limit=settings.http_throttle_burst_limit,

@@ -50,6 +50,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-demo", action="store_true", help="do not start the demo charger")
     parser.add_argument(
+        "--no-stripe",
+        action="store_true",
+        help="do not start the local Stripe server (payments then fail at once)",
+    )
+    parser.add_argument(
         "--log-level", default="INFO", help="log level of the platform (default INFO)"
     )
     return parser.parse_args(argv)
@@ -63,6 +68,7 @@ def settings_from_args(args: argparse.Namespace) -> LocalSettings:
         unknown_chargers=args.unknown_chargers,
         heartbeat_interval_s=args.heartbeat_interval,
         store=args.store,
+        stripe=not args.no_stripe,
     )
 
 
@@ -81,6 +87,7 @@ def banner(platform: LocalPlatform) -> str:
             "    its token       : python -m csms_cli drivers token "
             f"--email {DEMO_DRIVER_EMAIL} --password {DEMO_DRIVER_PASSWORD}"
             + ("" if s.port == 8080 else f" --url {platform.http_url}"),
+            f"  Stripe (local)    : {_stripe_line(platform)}",
             f"  @connections API  : {platform.management_endpoint}",
             f"  moto (AWS) API    : {platform.moto_endpoint}",
             f"  tables            : {_store_line(s.store)}",
@@ -91,6 +98,12 @@ def banner(platform: LocalPlatform) -> str:
             "",
         ]
     )
+
+
+def _stripe_line(platform: LocalPlatform) -> str:
+    if platform.stripe is None:
+        return "off (--no-stripe): payments fail at once"
+    return f"{platform.stripe.api_base} (localstripe; webhooks to /webhooks/stripe)"
 
 
 def _store_line(store: str) -> str:

@@ -125,6 +125,8 @@ class RouteTable:
     identity_query_parameter: str = "chargePointId"
     # Prefix -> its JWT authorizer (none: every request reaches the function).
     http_auth: Mapping[str, HttpAuth] = field(default_factory=dict)
+    # Exact path -> function of a provider's webhook (`POST` only, no authorizer).
+    webhooks: Mapping[str, LambdaFunction] = field(default_factory=dict)
 
     @classmethod
     def from_handlers(
@@ -163,6 +165,7 @@ class RouteTable:
             http={prefix: function(name) for prefix, name in catalog.HTTP_ROUTES.items()},
             identity_query_parameter=catalog.WEBSOCKET_IDENTITY_SOURCE.rsplit(".", 1)[-1],
             http_auth={route.prefix: _http_auth(route) for route in catalog.HTTP_API_ROUTES},
+            webhooks={hook.path: function(hook.function) for hook in catalog.HTTP_WEBHOOKS},
         )
 
 
@@ -308,6 +311,10 @@ class LocalGateway:
         """Everything not matched by a fixed route: HTTP API prefixes, then `/`, `/{stage}`."""
         path = request.path
         routes = self.routes
+        if routes is not None and path in routes.webhooks:
+            if request.method != "POST":
+                return _error_response(404, "Not Found")
+            return await self._handle_http(request, path, routes.webhooks[path])
         if routes is not None:
             for prefix in sorted(routes.http, key=len, reverse=True):
                 if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
@@ -655,7 +662,8 @@ class LocalGateway:
         base = prefix.rstrip("/")
         proxy = request.path[len(base) + 1 :] if request.path.startswith(base + "/") else ""
         request_id = new_aws_id()
-        if not proxy:
+        exact = self.routes is not None and request.path in self.routes.webhooks
+        if not proxy and not exact:
             # "ANY /api/{proxy+}" needs at least one segment after the prefix.
             return _error_response(404, "Not Found", request_id=request_id)
         auth = self.routes.http_auth.get(prefix) if self.routes is not None else None
@@ -681,8 +689,8 @@ class LocalGateway:
             source_ip=source_ip,
             domain_name=request.host,
             api=self.config.http_api,
-            route_key=f"ANY {base}/{{proxy+}}",
-            path_parameters={"proxy": proxy},
+            route_key=f"POST {base}" if exact else f"ANY {base}/{{proxy+}}",
+            path_parameters=None if exact else {"proxy": proxy},
             request_id=request_id,
             now_ms=epoch_ms(),
             protocol=f"HTTP/{request.version.major}.{request.version.minor}",

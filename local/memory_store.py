@@ -29,6 +29,7 @@ from shared.adapters.memory.chargers import (
     MemoryConnectorRepository,
 )
 from shared.adapters.memory.commands import MemoryCommandStore, MemoryReservationStore
+from shared.adapters.memory.payments import MemoryPaymentRecords
 from shared.adapters.memory.sessions import (
     MemoryEnergyLedger,
     MemoryIdTagRepository,
@@ -79,6 +80,7 @@ class MemoryStore:
     commands: MemoryCommandStore = field(default_factory=MemoryCommandStore)
     reservations: MemoryReservationStore = field(default_factory=MemoryReservationStore)
     tariffs: MemoryTariffRepository = field(default_factory=MemoryTariffRepository)
+    payment_records: MemoryPaymentRecords = field(default_factory=MemoryPaymentRecords)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -103,6 +105,7 @@ class MemoryStore:
             commands=s(self.commands),
             reservations=s(self.reservations),
             tariffs=s(self.tariffs),
+            payment_records=s(self.payment_records),
         )
 
 

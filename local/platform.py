@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -28,6 +29,8 @@ from local.memory_store import MemoryStore, wired
 from local.moto_server import MotoServer
 from local.moto_transport import InProcessTransport, install, uninstall
 from local.settings import LocalSettings, handler_environment
+from local.stripe_server import LocalStripe
+from shared.config import DEFAULT_STRIPE_SECRET_NAME
 
 logger = logging.getLogger("local.platform")
 
@@ -95,9 +98,12 @@ class LocalPlatform:
         self.environment: dict[str, str] = {}
         self._saved_environment: dict[str, str | None] = {}
         self._started = False
+        self.stripe: LocalStripe | None = LocalStripe() if self.settings.stripe else None
 
     async def start(self) -> None:
         try:
+            if self.stripe is not None:
+                await asyncio.to_thread(self.stripe.start)
             await asyncio.to_thread(self.moto.start)
             assert self.moto.app is not None
             self._transport = InProcessTransport(self.moto.endpoint, self.moto.app)
@@ -110,12 +116,14 @@ class LocalPlatform:
                 moto_endpoint=self.moto.endpoint,
                 management_endpoint=self.gateway.management_endpoint,
                 moto_port=self.moto.port,
+                stripe_api_base=self.stripe.api_base if self.stripe else None,
             )
             for name in USER_OVERRIDABLE:
                 if name in os.environ:
                     self.environment[name] = os.environ[name]
             self._apply_environment(self.environment)
             await asyncio.to_thread(_create_resources, self.moto.endpoint)
+            await asyncio.to_thread(self._connect_stripe)
             if self.settings.store == "memory":
                 self.memory_store = MemoryStore()
                 self._wiring.enter_context(wired(self.memory_store))
@@ -134,9 +142,20 @@ class LocalPlatform:
             await self.stop()
             raise
 
+    def _connect_stripe(self) -> None:
+        """The secret the functions read the Stripe keys from (on AWS the operator creates
+        it: docs/payments.md), and localstripe's webhooks to the gateway's webhook route."""
+        from local.stripe_server import API_KEY
+
+        create_stripe_secret(self.moto.endpoint, self.environment, API_KEY)
+        if self.stripe is not None:
+            self.stripe.send_webhooks_to(
+                f"{self.gateway.base_url}/webhooks/stripe", LOCAL_WEBHOOK_SECRET
+            )
+
     async def stop(self) -> None:
         """Close the WebSockets (1001, `$disconnect` runs), stop the gateway, the stream and
-        rule delivery, then moto."""
+        rule delivery, then moto and the Stripe server."""
         try:
             await self.gateway.stop()
         finally:
@@ -147,6 +166,8 @@ class LocalPlatform:
                     uninstall(self._transport)
                     self._transport = None
                 await asyncio.to_thread(self.moto.stop)
+                if self.stripe is not None:
+                    await asyncio.to_thread(self.stripe.stop)
                 self._wiring.close()
                 self.memory_store = None
                 self._restore_environment()
@@ -208,6 +229,24 @@ class LocalPlatform:
                 os.environ[name] = value
         self._saved_environment.clear()
         _clear_settings_cache()
+
+
+# Signs localstripe's webhooks; the functions check them with it (local only).
+LOCAL_WEBHOOK_SECRET = "whsec_local_development"  # noqa: S105 - a local-only value
+
+
+def create_stripe_secret(endpoint_url: str, environment: Mapping[str, str], api_key: str) -> None:
+    import boto3
+
+    client = boto3.client(
+        "secretsmanager", endpoint_url=endpoint_url, region_name=environment["AWS_REGION"]
+    )
+    value = json.dumps({"apiKey": api_key, "webhookSecret": LOCAL_WEBHOOK_SECRET})
+    name = environment.get("STRIPE_SECRET_NAME") or DEFAULT_STRIPE_SECRET_NAME
+    try:
+        client.create_secret(Name=name, SecretString=value)
+    except client.exceptions.ResourceExistsException:
+        client.put_secret_value(SecretId=name, SecretString=value)
 
 
 def _create_resources(endpoint_url: str) -> None:

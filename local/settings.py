@@ -71,6 +71,9 @@ class LocalSettings:
     batching_window_s: float | None = 5.0
     delivery_retry_delay_s: float = 0.5
     store: Store = "moto"
+    # The local Stripe server (localstripe, a child process). Off by default for tests that
+    # need no payments (it takes a second or two to start); `python -m local` turns it on.
+    stripe: bool = False
 
     def __post_init__(self) -> None:
         if self.store not in STORES:
@@ -128,12 +131,18 @@ def resource_environment(endpoint_url: str) -> dict[str, str]:
     return local_environment(endpoint_url)
 
 
+# Where the functions send Stripe calls without a local Stripe server: a closed port, so that
+# a payment fails at once and nothing ever reaches the real Stripe from a local run.
+NO_STRIPE = "http://127.0.0.1:9"
+
+
 def handler_environment(
     settings: LocalSettings,
     *,
     moto_endpoint: str,
     management_endpoint: str,
     moto_port: int,
+    stripe_api_base: str | None = None,
 ) -> dict[str, str]:
     """Everything the handlers read, pointing boto3 at moto and @connections at the gateway.
 
@@ -157,6 +166,7 @@ def handler_environment(
         "UNKNOWN_CHARGERS": settings.unknown_chargers,
         "HEARTBEAT_INTERVAL_S": str(settings.heartbeat_interval_s),
         "OPERATOR_DEV_TOKEN": settings.operator_dev_token,
+        "STRIPE_API_BASE": stripe_api_base or NO_STRIPE,
         "POWERTOOLS_SERVICE_NAME": "csms",
         "POWERTOOLS_METRICS_NAMESPACE": "Csms",
         "POWERTOOLS_LOG_LEVEL": "INFO",

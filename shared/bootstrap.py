@@ -14,6 +14,7 @@ from datetime import datetime
 
 from shared.admin.chargers import ChargerAdmin
 from shared.admin.id_tags import IdTagAdmin
+from shared.admin.payments import PaymentAdmin
 from shared.admin.sessions import SessionReports
 from shared.admin.tariffs import TariffAdmin
 from shared.commands.engine import CommandEngine
@@ -25,6 +26,7 @@ from shared.drivers.sessions import DriverSessions
 from shared.drivers.stops import DriverStops
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
+from shared.payments.webhooks import PaymentWebhooks, WebhookReceiver
 from shared.ports import (
     ChargerRepository,
     ChargerSender,
@@ -43,6 +45,7 @@ from shared.ports import (
     TransactionEventLog,
     TransactionRepository,
 )
+from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
 from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
@@ -76,6 +79,9 @@ class Dependencies:
     live_connections: LiveConnections
     tasks: TaskNotifier
     tariffs: TariffRepository
+    payments: PaymentProvider
+    payment_records: PaymentRecordRepository
+    webhook_verifier: WebhookVerifier
     # DataTransfer handlers of vendor integrations (none built in).
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
 
@@ -101,6 +107,8 @@ class Services:
     driver_cards: DriverCards
     driver_sessions: DriverSessions
     driver_stops: DriverStops
+    payment_admin: PaymentAdmin
+    payment_webhooks: WebhookReceiver
 
     @property
     def settings(self) -> Settings:
@@ -165,6 +173,10 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         driver_cards=DriverCards(deps.id_tags),
         driver_sessions=driver_sessions,
         driver_stops=DriverStops(driver_sessions, engine),
+        payment_admin=PaymentAdmin(deps.payments, deps.payment_records, now),
+        payment_webhooks=WebhookReceiver(
+            deps.webhook_verifier, PaymentWebhooks(deps.payment_records)
+        ),
     )
 
 
@@ -205,16 +217,21 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
     from shared.adapters.dynamodb.energy import DynamoEnergyLedger
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
+    from shared.adapters.dynamodb.payments import DynamoPaymentRecords
     from shared.adapters.dynamodb.reservations import DynamoReservationStore
     from shared.adapters.dynamodb.tariffs import DynamoTariffRepository
     from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
     from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
     from shared.adapters.eventbridge import EventBridgePublisher
     from shared.adapters.kinesis import KinesisTelemetrySink
+    from shared.adapters.secrets import CachedSecret
     from shared.adapters.stepfunctions import StepFunctionsNotifier
+    from shared.adapters.stripe_payments import StripePaymentProvider
+    from shared.adapters.stripe_webhooks import StripeWebhookVerifier
 
     dynamodb = LazyClient("dynamodb")
     management = settings.ws_management_endpoint
+    stripe_secret = CachedSecret(LazyClient("secretsmanager"), settings.stripe_secret_name)
     return Dependencies(
         settings=settings,
         chargers=DynamoChargerRepository(dynamodb, settings.chargers_table),
@@ -240,6 +257,9 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         ),
         tasks=StepFunctionsNotifier(LazyClient("stepfunctions")),
         tariffs=DynamoTariffRepository(dynamodb, settings.tariffs_table),
+        payments=StripePaymentProvider(stripe_secret, settings.stripe_api_base),
+        payment_records=DynamoPaymentRecords(dynamodb, settings.payments_table),
+        webhook_verifier=StripeWebhookVerifier(lambda: stripe_secret.field("webhookSecret")),
     )
 
 

@@ -20,6 +20,7 @@ UNKNOWN_CHARGER_POLICIES: tuple[UnknownChargerPolicy, ...] = ("accept", "pending
 API_GATEWAY_IDLE_TIMEOUT_S = 600
 API_GATEWAY_MAX_CONNECTION_S = 7200
 DEFAULT_HEARTBEAT_INTERVAL_S = 540
+DEFAULT_STRIPE_SECRET_NAME = "csms/stripe"  # noqa: S105 - a name, not a secret
 
 
 class ConfigError(ValueError):
@@ -40,6 +41,7 @@ class Settings:
     commands_table: str
     reservations_table: str
     tariffs_table: str
+    payments_table: str
     event_bus_name: str
     event_source: str
     unknown_chargers: UnknownChargerPolicy
@@ -47,6 +49,10 @@ class Settings:
     boot_retry_interval_s: int
     ws_management_endpoint: str | None
     operator_dev_token: str | None
+    # Secrets Manager name or ARN of the Stripe secret: {"apiKey", "webhookSecret"}.
+    stripe_secret_name: str = DEFAULT_STRIPE_SECRET_NAME
+    # Another Stripe API address (a local server: localstripe); None on AWS.
+    stripe_api_base: str | None = None
 
     @property
     def connection_ttl_s(self) -> int:
@@ -93,6 +99,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         commands_table=_required(env, "COMMANDS_TABLE"),
         reservations_table=_required(env, "RESERVATIONS_TABLE"),
         tariffs_table=_required(env, "TARIFFS_TABLE"),
+        payments_table=_required(env, "PAYMENTS_TABLE"),
         event_bus_name=_required(env, "EVENT_BUS_NAME"),
         event_source=env.get("EVENT_SOURCE", "csms.ocpp"),
         unknown_chargers=policy,  # checked above
@@ -106,6 +113,8 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         boot_retry_interval_s=_int(env, "BOOT_RETRY_INTERVAL_S", 60, 5, 3600),
         ws_management_endpoint=env.get("WS_MANAGEMENT_ENDPOINT") or None,
         operator_dev_token=env.get("OPERATOR_DEV_TOKEN") or None,
+        stripe_secret_name=env.get("STRIPE_SECRET_NAME") or DEFAULT_STRIPE_SECRET_NAME,
+        stripe_api_base=env.get("STRIPE_API_BASE") or None,
     )
 
 

@@ -19,6 +19,7 @@ from shared.adapters.memory.commands import (
     MemoryReservationStore,
     MemoryTaskNotifier,
 )
+from shared.adapters.memory.payments import FakePaymentProvider, MemoryPaymentRecords
 from shared.adapters.memory.publishing import MemoryEventPublisher
 from shared.adapters.memory.sessions import (
     MemoryEnergyLedger,
@@ -29,12 +30,15 @@ from shared.adapters.memory.sessions import (
 )
 from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
+from shared.adapters.stripe_webhooks import StripeWebhookVerifier
 from shared.bootstrap import Dependencies, Services, build_services
 from shared.config import Settings, settings_from
 from shared.timeutil import utc_now
 
 # Every resource name the functions need, from the catalog (as the local platform sets them).
 BASE_ENV = {**local_environment(), "AWS_REGION": "us-east-1"}
+# The webhook signing secret of the tests' Stripe endpoint (signatures are checked for real).
+WEBHOOK_SECRET = "whsec_test_secret"
 
 
 def make_settings(**overrides: str) -> Settings:
@@ -57,6 +61,8 @@ class MemoryDeps(Dependencies):
     live_connections: MemoryLiveConnections
     tasks: MemoryTaskNotifier
     tariffs: MemoryTariffRepository
+    payments: FakePaymentProvider
+    payment_records: MemoryPaymentRecords
 
 
 class MemoryServices(Services):
@@ -82,6 +88,9 @@ def memory_deps(**settings: str) -> MemoryDeps:
         live_connections=MemoryLiveConnections(),
         tasks=MemoryTaskNotifier(),
         tariffs=MemoryTariffRepository(),
+        payments=FakePaymentProvider(),
+        payment_records=MemoryPaymentRecords(),
+        webhook_verifier=StripeWebhookVerifier(lambda: WEBHOOK_SECRET),
     )
 
 

@@ -28,3 +28,10 @@ class InvalidRequest(AdminError):
 
     def __init__(self, message: str, details: Any = None) -> None:
         super().__init__("InvalidRequest", message, details)
+
+
+class Unavailable(AdminError):
+    """A dependency (the payment provider) did not answer: the same request may be retried."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("Unavailable", message)

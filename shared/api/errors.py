@@ -2,8 +2,8 @@
 
 {"error": {"code", "message", "details"?}} with the status that fits: 400 validation (details
 [{field, message}]), 401/403 auth, 404 unknown resource or route, 405 known route with another
-method, 409 conflict, 503 charger offline, 504 charger did not answer. Anything unexpected is a
-logged 500 in the same shape; bad input never is.
+method, 409 conflict, 503 charger offline or payment provider unavailable, 504 charger did not
+answer. Anything unexpected is a logged 500 in the same shape; bad input never is.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     ResponseValidationError,
 )
 
-from shared.admin.errors import AdminError, Conflict, InvalidRequest, NotFound
+from shared.admin.errors import AdminError, Conflict, InvalidRequest, NotFound, Unavailable
 from shared.commands.engine import CommandError
 from shared.models.command import CommandRecord
 from shared.ports import InvalidCursor
@@ -33,6 +33,7 @@ _ADMIN_STATUS: dict[type[AdminError], int] = {
     NotFound: 404,
     Conflict: 409,
     InvalidRequest: 400,
+    Unavailable: 503,
 }
 
 

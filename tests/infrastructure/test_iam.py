@@ -217,6 +217,20 @@ def test_only_connection_managers_reach_connections_and_only_on_this_stage(templ
     assert arn[-1] == "/prod/*/@connections/*"
 
 
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
+def test_only_payment_functions_read_the_stripe_secret_and_nothing_else(template, stack, name):
+    statements = role_statements(template, stack, name)
+    secrets = [
+        s for s in statements if any(a.startswith("secretsmanager:") for a in as_list(s["Action"]))
+    ]
+    if not catalog.FUNCTIONS_BY_NAME[name].reads_stripe_secret:
+        assert secrets == []
+        return
+    (read,) = secrets
+    assert as_list(read["Action"]) == ["secretsmanager:GetSecretValue"]
+    assert json.dumps(read["Resource"]).endswith(':secret:csms/stripe-??????"]]}')
+
+
 def test_the_catalog_has_connection_managers_and_task_result_senders():
     # Otherwise the two tests above would check one branch only.
     assert {f.manages_connections for f in catalog.FUNCTIONS} == {True, False}

@@ -15,6 +15,7 @@ from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
 from shared.adapters.dynamodb.energy import DynamoEnergyLedger
 from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
 from shared.adapters.dynamodb.items import from_item
+from shared.adapters.dynamodb.payments import DynamoPaymentRecords
 from shared.adapters.dynamodb.tariffs import DynamoTariffRepository
 from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
 from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
@@ -25,14 +26,17 @@ from shared.adapters.memory.commands import (
     MemoryReservationStore,
     MemoryTaskNotifier,
 )
+from shared.adapters.memory.payments import FakePaymentProvider
 from shared.adapters.memory.publishing import MemoryEventPublisher
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
+from shared.adapters.stripe_webhooks import StripeWebhookVerifier
 from shared.bootstrap import Dependencies, build_router, build_services
 from shared.models.charger import ChargerRecord
 from shared.models.telemetry import TelemetryRecord
 from shared.models.transaction import IdTagRecord, TransactionRecord
 from shared.ocpp.router import MessageContext
 from shared.ocpp.versions import OcppVersion
+from tests.fakes import WEBHOOK_SECRET
 
 T0 = datetime(2026, 6, 1, 10, tzinfo=UTC)
 
@@ -80,6 +84,9 @@ def deps(aws_env, dynamodb):
         live_connections=MemoryLiveConnections(),
         tasks=MemoryTaskNotifier(),
         tariffs=DynamoTariffRepository(dynamodb, aws_env.tariffs_table),
+        payments=FakePaymentProvider(),
+        payment_records=DynamoPaymentRecords(dynamodb, aws_env.payments_table),
+        webhook_verifier=StripeWebhookVerifier(lambda: WEBHOOK_SECRET),
     )
     d.chargers.create(ChargerRecord("CP1"))
     d.id_tags.put(IdTagRecord("GOOD", "Accepted", expiry_date="2099-01-01T00:00:00.000Z"))

@@ -10,7 +10,7 @@ _DESCRIPTIONS = {
     400: "Invalid request; details name the fields",
     404: "Unknown resource",
     409: "Conflict",
-    503: "Charger offline",
+    503: "Charger offline, or the payment provider unavailable",
 }
 
 
