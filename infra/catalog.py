@@ -269,6 +269,15 @@ PAYMENTS = TableDef(
     partition_key=Key("paymentId"),
 )
 
+# Drivers: what the platform keeps about a driver beside the user pool (keyed by its `sub`):
+# the payment provider's customer id and the default payment method. Kept: money.
+DRIVERS = TableDef(
+    id="Drivers",
+    env_var="DRIVERS_TABLE",
+    local_name="csms-drivers",
+    partition_key=Key("driverId"),
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -281,6 +290,7 @@ TABLES: tuple[TableDef, ...] = (
     RESERVATIONS,
     TARIFFS,
     PAYMENTS,
+    DRIVERS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -401,9 +411,13 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (TRANSACTIONS.id, ("GetItem", "Query")),
             (CHARGERS.id, ("GetItem", "UpdateItem")),
             (COMMANDS.id, "readwrite"),
+            # Their payment profile: the provider's customer, the default payment method.
+            (DRIVERS.id, ("GetItem", "UpdateItem")),
         ),
         # Sends the stop to the charger's connection.
         manages_connections=True,
+        # Adds and removes the driver's cards at the payment provider.
+        reads_stripe_secret=True,
     ),
     FunctionDef(
         name="driver_signup",

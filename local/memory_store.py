@@ -29,6 +29,7 @@ from shared.adapters.memory.chargers import (
     MemoryConnectorRepository,
 )
 from shared.adapters.memory.commands import MemoryCommandStore, MemoryReservationStore
+from shared.adapters.memory.drivers import MemoryDriverRepository
 from shared.adapters.memory.payments import MemoryPaymentRecords
 from shared.adapters.memory.sessions import (
     MemoryEnergyLedger,
@@ -81,6 +82,7 @@ class MemoryStore:
     reservations: MemoryReservationStore = field(default_factory=MemoryReservationStore)
     tariffs: MemoryTariffRepository = field(default_factory=MemoryTariffRepository)
     payment_records: MemoryPaymentRecords = field(default_factory=MemoryPaymentRecords)
+    drivers: MemoryDriverRepository = field(default_factory=MemoryDriverRepository)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -106,6 +108,7 @@ class MemoryStore:
             reservations=s(self.reservations),
             tariffs=s(self.tariffs),
             payment_records=s(self.payment_records),
+            drivers=s(self.drivers),
         )
 
 

@@ -22,6 +22,7 @@ from shared.commands.local_list import LocalListService
 from shared.commands.reservations import ReservationService
 from shared.config import Settings
 from shared.drivers.cards import DriverCards
+from shared.drivers.payment_methods import DriverPaymentMethods
 from shared.drivers.sessions import DriverSessions
 from shared.drivers.stops import DriverStops
 from shared.ocpp.framing import CallError, CallResult
@@ -33,6 +34,7 @@ from shared.ports import (
     CommandStore,
     ConnectionRepository,
     ConnectorRepository,
+    DriverRepository,
     EnergyLedger,
     EventPublisher,
     IdTagRepository,
@@ -82,6 +84,7 @@ class Dependencies:
     payments: PaymentProvider
     payment_records: PaymentRecordRepository
     webhook_verifier: WebhookVerifier
+    drivers: DriverRepository
     # DataTransfer handlers of vendor integrations (none built in).
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
 
@@ -107,6 +110,7 @@ class Services:
     driver_cards: DriverCards
     driver_sessions: DriverSessions
     driver_stops: DriverStops
+    driver_payment_methods: DriverPaymentMethods
     payment_admin: PaymentAdmin
     payment_webhooks: WebhookReceiver
 
@@ -173,6 +177,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         driver_cards=DriverCards(deps.id_tags),
         driver_sessions=driver_sessions,
         driver_stops=DriverStops(driver_sessions, engine),
+        driver_payment_methods=DriverPaymentMethods(deps.drivers, deps.payments),
         payment_admin=PaymentAdmin(deps.payments, deps.payment_records, now),
         payment_webhooks=WebhookReceiver(
             deps.webhook_verifier, PaymentWebhooks(deps.payment_records)
@@ -215,6 +220,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.commands import DynamoCommandStore
     from shared.adapters.dynamodb.connections import DynamoConnectionRepository
     from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
+    from shared.adapters.dynamodb.drivers import DynamoDriverRepository
     from shared.adapters.dynamodb.energy import DynamoEnergyLedger
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
     from shared.adapters.dynamodb.payments import DynamoPaymentRecords
@@ -260,6 +266,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         payments=StripePaymentProvider(stripe_secret, settings.stripe_api_base),
         payment_records=DynamoPaymentRecords(dynamodb, settings.payments_table),
         webhook_verifier=StripeWebhookVerifier(lambda: stripe_secret.field("webhookSecret")),
+        drivers=DynamoDriverRepository(dynamodb, settings.drivers_table),
     )
 
 

@@ -42,6 +42,7 @@ class Settings:
     reservations_table: str
     tariffs_table: str
     payments_table: str
+    drivers_table: str
     event_bus_name: str
     event_source: str
     unknown_chargers: UnknownChargerPolicy
@@ -100,6 +101,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         reservations_table=_required(env, "RESERVATIONS_TABLE"),
         tariffs_table=_required(env, "TARIFFS_TABLE"),
         payments_table=_required(env, "PAYMENTS_TABLE"),
+        drivers_table=_required(env, "DRIVERS_TABLE"),
         event_bus_name=_required(env, "EVENT_BUS_NAME"),
         event_source=env.get("EVENT_SOURCE", "csms.ocpp"),
         unknown_chargers=policy,  # checked above

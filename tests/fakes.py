@@ -19,6 +19,7 @@ from shared.adapters.memory.commands import (
     MemoryReservationStore,
     MemoryTaskNotifier,
 )
+from shared.adapters.memory.drivers import MemoryDriverRepository
 from shared.adapters.memory.payments import FakePaymentProvider, MemoryPaymentRecords
 from shared.adapters.memory.publishing import MemoryEventPublisher
 from shared.adapters.memory.sessions import (
@@ -63,6 +64,7 @@ class MemoryDeps(Dependencies):
     tariffs: MemoryTariffRepository
     payments: FakePaymentProvider
     payment_records: MemoryPaymentRecords
+    drivers: MemoryDriverRepository
 
 
 class MemoryServices(Services):
@@ -91,6 +93,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         payments=FakePaymentProvider(),
         payment_records=MemoryPaymentRecords(),
         webhook_verifier=StripeWebhookVerifier(lambda: WEBHOOK_SECRET),
+        drivers=MemoryDriverRepository(),
     )
 
 

@@ -171,7 +171,7 @@ class StripePaymentProvider:
         customer = self._call(
             "create_customer",
             lambda v1: v1.customers.create(
-                params={"email": email, "metadata": {"driverId": driver_id}},
+                params={"metadata": {"driverId": driver_id}, **({"email": email} if email else {})},
                 options={"idempotency_key": idempotency_key},
             ),
         )

@@ -91,10 +91,12 @@ class SessionReports:
             raise NotFound(f"charger {charge_point_id!r} is not registered")
         today = self.now().date()
         span = timedelta(days=DEFAULT_ENERGY_DAYS - 1)
+        # The default window around a date at either end of the calendar (0001-01-01,
+        # 9999-12-31) is clipped there rather than overflowing.
         if last is None:
-            last = today if first is None else first + span
+            last = today if first is None else min(first, date.max - span) + span
         if first is None:
-            first = last - span
+            first = max(last, date.min + span) - span
         if first > last:
             raise InvalidRequest(
                 "from is after to", [{"field": "query.from", "message": "must not be after to"}]

@@ -10,6 +10,7 @@ from shared.ports.chargers import (
     ConnectorRepository,
 )
 from shared.ports.commands import CommandStore, ReservationStore, TaskNotifier
+from shared.ports.drivers import DriverRepository
 from shared.ports.paging import InvalidCursor, Page
 from shared.ports.publishing import (
     EventPublisher,
@@ -45,6 +46,7 @@ __all__ = [
     "ConnectionGone",
     "ConnectionRepository",
     "ConnectorRepository",
+    "DriverRepository",
     "EnergyDay",
     "EnergyLedger",
     "EventPublishError",

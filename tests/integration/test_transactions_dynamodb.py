@@ -12,6 +12,7 @@ import pytest
 
 from shared.adapters.dynamodb.chargers import DynamoChargerRepository
 from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
+from shared.adapters.dynamodb.drivers import DynamoDriverRepository
 from shared.adapters.dynamodb.energy import DynamoEnergyLedger
 from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
 from shared.adapters.dynamodb.items import from_item
@@ -87,6 +88,7 @@ def deps(aws_env, dynamodb):
         payments=FakePaymentProvider(),
         payment_records=DynamoPaymentRecords(dynamodb, aws_env.payments_table),
         webhook_verifier=StripeWebhookVerifier(lambda: WEBHOOK_SECRET),
+        drivers=DynamoDriverRepository(dynamodb, aws_env.drivers_table),
     )
     d.chargers.create(ChargerRecord("CP1"))
     d.id_tags.put(IdTagRecord("GOOD", "Accepted", expiry_date="2099-01-01T00:00:00.000Z"))

@@ -157,3 +157,13 @@ def test_energy_errors(world) -> None:
         400,
         "ValidationError",
     )
+
+
+def test_energy_windows_at_the_ends_of_the_calendar_are_clipped(world) -> None:
+    world.client.post("/api/chargers", {"chargePointId": "CP-E"})
+    early = world.client.get("/api/chargers/CP-E/energy", query={"to": "0001-01-01"})
+    assert early.status == 200
+    assert (early.body["firstDay"], early.body["lastDay"]) == ("0001-01-01", "0001-01-01")
+    late = world.client.get("/api/chargers/CP-E/energy", query={"from": "9999-12-31"})
+    assert late.status == 200
+    assert (late.body["firstDay"], late.body["lastDay"]) == ("9999-12-31", "9999-12-31")
