@@ -5,6 +5,7 @@ Both render the same file (`StateMachineDef.definition_file`) with the same plac
     ${Function:<catalog function name>}  ->  the function's ARN
     ${Table:<catalog table id>}          ->  the table's name
 
+The catalog's `timeout_s` becomes the definition's top-level `TimeoutSeconds`.
 A placeholder the state machine does not declare (or a declared function or table the file
 never uses) is an error: the role's grants are derived from the declaration, so the two must
 match. Plain Python: importing this module never imports aws-cdk-lib.
@@ -85,10 +86,17 @@ def render_definition(
                 "(its role would be granted more than it needs)"
             )
     try:
-        json.loads(rendered)
+        document = json.loads(rendered)
     except json.JSONDecodeError as exc:
         raise DefinitionError(f"{source}: not valid JSON after rendering: {exc}") from exc
-    return rendered
+    # The catalog's timeout is the execution's (CDK's `timeout` does not reach a definition
+    # given as a string): the file leaves it out, or agrees.
+    timeout = document.setdefault("TimeoutSeconds", definition.timeout_s)
+    if timeout != definition.timeout_s:
+        raise DefinitionError(
+            f"{source}: TimeoutSeconds {timeout} differs from the catalog's {definition.timeout_s}"
+        )
+    return json.dumps(document, indent=1)
 
 
 def check_references(

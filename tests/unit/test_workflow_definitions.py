@@ -73,3 +73,10 @@ def test_declared_functions_and_tables_must_exist():
         check_references((MACHINE,), functions={}, tables={"Transactions": 1})
     with pytest.raises(DefinitionError, match="unknown table"):
         check_references((MACHINE,), functions={"price": 1}, tables={})
+
+
+def test_the_catalog_timeout_is_the_definitions():
+    assert json.loads(render_definition(MACHINE, text=ASL, **VALUES))["TimeoutSeconds"] == 300
+    disagreeing = json.dumps({**json.loads(ASL), "TimeoutSeconds": 30})
+    with pytest.raises(DefinitionError, match="TimeoutSeconds"):
+        render_definition(MACHINE, text=disagreeing, **VALUES)
