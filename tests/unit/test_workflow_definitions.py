@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -36,15 +37,14 @@ ASL = json.dumps(
         },
     }
 )
-VALUES = {
-    "function_arns": {"price": "arn:aws:lambda:us-east-1:123456789012:function:price"},
-    "table_names": {"Transactions": "csms-transactions"},
-}
+FUNCTION_ARNS = {"price": "arn:aws:lambda:us-east-1:123456789012:function:price"}
+TABLE_NAMES = {"Transactions": "csms-transactions"}
+VALUES: dict[str, Any] = {"function_arns": FUNCTION_ARNS, "table_names": TABLE_NAMES}
 
 
 def test_placeholders_become_arns_and_names():
     states = json.loads(render_definition(MACHINE, text=ASL, **VALUES))["States"]
-    assert states["Price"]["Parameters"]["FunctionName"] == VALUES["function_arns"]["price"]
+    assert states["Price"]["Parameters"]["FunctionName"] == FUNCTION_ARNS["price"]
     assert states["Record"]["Parameters"]["TableName"] == "csms-transactions"
 
 
@@ -64,7 +64,7 @@ def test_a_wrong_placeholder_is_named(text, message):
 
 def test_a_missing_value_is_an_error():
     with pytest.raises(DefinitionError, match="no value"):
-        render_definition(MACHINE, text=ASL, function_arns={}, table_names=VALUES["table_names"])
+        render_definition(MACHINE, text=ASL, function_arns={}, table_names=TABLE_NAMES)
 
 
 def test_declared_functions_and_tables_must_exist():
