@@ -76,6 +76,8 @@ class LocalPlatform:
         # Set while state machines run: what start() installed, for stop() to undo.
         self._workflow_invoker: Invoker | None = None
         self._saved_moto_config: dict[str, Any] | None = None
+        # State machine id -> its ARN in moto, while started.
+        self.state_machines: dict[str, str] = {}
         self._reset_moto = reset_moto
         s = self.settings
         self.gateway = LocalGateway(
@@ -247,7 +249,7 @@ class LocalPlatform:
             step_functions_interceptor,
         ]
         client = _stepfunctions_client(self.moto.endpoint, s.region)
-        arns = create_state_machines(client, table, s.region, s.account_id)
+        arns = self.state_machines = create_state_machines(client, table, s.region, s.account_id)
         starters = rule_starters(
             table,
             arns,
@@ -256,6 +258,7 @@ class LocalPlatform:
         return ConsumerTable({**consumers.functions, **starters})
 
     def _stop_workflows(self) -> None:
+        self.state_machines = {}
         if self.moto.app is not None:
             self.moto.app.interceptors.clear()
         invoker, self._workflow_invoker = self._workflow_invoker, None

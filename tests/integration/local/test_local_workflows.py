@@ -91,6 +91,7 @@ def test_a_synchronous_run_passes_through_lambda_tasks_and_dynamodb():
     calls = Calls()
 
     def check(platform: LocalPlatform) -> tuple[dict[str, Any], dict[str, Any], list[float]]:
+        assert platform.state_machines == {THREE_STEPS.id: os.environ[THREE_STEPS.env_var]}
         first = start_sync("r1")
         item = charger_item()
         # The same three tasks again (the update now caught): how long one execution takes.
