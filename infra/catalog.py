@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 # DynamoDB actions (for functions that need a few: no Scan, no DeleteItem they never make).
 Access = Literal["read", "write", "readwrite"] | tuple[str, ...]
 Projection = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
+# How a function starts a state machine: StartSyncExecution (EXPRESS only: the caller waits for
+# the output) or StartExecution (fire and forget).
+StartMode = Literal["sync", "async"]
+StateMachineType = Literal["EXPRESS", "STANDARD"]
 
 
 @dataclass(frozen=True)
@@ -132,11 +136,55 @@ class FunctionDef:
     sends_task_results: bool = False
     # Tables whose Outbox index (not the table) this function may Scan: the outbox relay.
     scans_outbox_of: tuple[str, ...] = ()
+    # State machines (StateMachineDef.id) this function starts, and how: it gets exactly that
+    # permission and the state machine's ARN in its `env_var`.
+    starts_state_machines: tuple[tuple[str, StartMode], ...] = ()
     # X-Ray tracing. Off on the WebSocket path: every frame is an invocation, and traces cost
     # more per charger than DynamoDB (docs/cost-model.md); logs and metrics cover it.
     tracing: bool = True
     # May read the Stripe secret (secretsmanager:GetSecretValue on STRIPE_SECRET_NAME only).
     reads_stripe_secret: bool = False
+
+
+@dataclass(frozen=True)
+class StateMachineDef:
+    """A Step Functions state machine (docs/adr/0011, docs/adr/0024-local-step-functions.md).
+
+    `definition_file` is ASL JSON under infra/workflows/ with placeholders `${Function:<name>}`
+    (a catalog function's ARN) and `${Table:<id>}` (a catalog table's name); the CDK stack
+    and the local platform render the same file (infra/workflow_definitions.py). The
+    definition may use exactly the `functions` and `tables` declared here, and its role gets
+    exactly lambda:InvokeFunction on those functions and the named DynamoDB actions on those
+    tables. Functions that start it say so in `FunctionDef.starts_state_machines`.
+    """
+
+    id: str
+    env_var: str
+    local_name: str
+    definition_file: str
+    functions: tuple[str, ...] = ()
+    # Table id -> the DynamoDB actions its SDK integrations call (e.g. ("UpdateItem",)).
+    tables: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    type: StateMachineType = "EXPRESS"
+    # Express executions end after 5 minutes at most; a shorter bound fails a stuck run sooner.
+    timeout_s: int = 300
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.type == "EXPRESS" and not 0 < self.timeout_s <= 300:
+            raise ValueError(f"{self.id}: an EXPRESS state machine runs 300 s at most")
+
+
+@dataclass(frozen=True)
+class WorkflowRuleDef:
+    """An EventBridge rule on the platform's bus starting a state machine (StartExecution)
+    with each matching event as its input. Delivery is at least once: the workflow must be
+    idempotent (docs/adr/0011). Failed starts go to the rule's dead-letter queue."""
+
+    id: str
+    state_machine: str  # StateMachineDef.id
+    detail_types: tuple[str, ...]
+    description: str = ""
 
 
 # The outbox (docs/adr/0019-outbox-relay.md): items waiting for their events to be published,
@@ -502,8 +550,14 @@ EVENT_RULES: tuple[EventRuleDef, ...] = (
     ),
 )
 
+# The session workflows of docs/adr/0011 (StartSession, SettleSession) are added here with
+# their definitions under infra/workflows/ (docs/adr/0024-local-step-functions.md).
+STATE_MACHINES: tuple[StateMachineDef, ...] = ()
+WORKFLOW_RULES: tuple[WorkflowRuleDef, ...] = ()
+
 FUNCTIONS_BY_NAME = {f.name: f for f in FUNCTIONS}
 TABLES_BY_ID = {t.id: t for t in TABLES}
+STATE_MACHINES_BY_ID = {m.id: m for m in STATE_MACHINES}
 
 # WebSocket API: route key -> function name. The authorizer guards $connect only.
 WEBSOCKET_ROUTES: dict[str, str] = {

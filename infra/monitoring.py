@@ -8,7 +8,7 @@ service=csms (see docs/adr/0017-monitoring.md for the list the functions emit).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_apigatewayv2 as apigwv2
@@ -22,6 +22,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.naming import construct_id_for
@@ -74,6 +75,10 @@ class MonitoredResources:
     dead_letters: Mapping[str, sqs.IQueue]
     # Functions run on a schedule (no queue keeps what they fail): their errors raise alarms.
     scheduled_functions: Sequence[str] = ()
+    # State machine id -> state machine: failed and timed-out executions raise alarms.
+    state_machines: Mapping[str, sfn.IStateMachine] = field(default_factory=dict)
+    # Workflow rule id -> the queue of the events it could not start a state machine with.
+    workflow_dead_letters: Mapping[str, sqs.IQueue] = field(default_factory=dict)
 
 
 def service_metric(name: str, label: str | None = None) -> cw.Metric:
@@ -232,6 +237,30 @@ class Monitoring(Construct):
                 ),
                 threshold=1,
                 description=f"{name} could not process something: inspect and redrive its DLQ.",
+            )
+        for machine_id, machine in r.state_machines.items():
+            # Express keeps no execution history: the state machine's ERROR log says why.
+            self._alarm(
+                machine_id + "ExecutionsFailed",
+                machine.metric_failed(period=PERIOD, statistic="Sum"),
+                threshold=1,
+                description=f"Executions of {machine_id} failed. See its log group.",
+            )
+            self._alarm(
+                machine_id + "ExecutionsTimedOut",
+                machine.metric_timed_out(period=PERIOD, statistic="Sum"),
+                threshold=1,
+                description=f"Executions of {machine_id} timed out. See its log group.",
+            )
+        for rule_id, queue in r.workflow_dead_letters.items():
+            self._alarm(
+                rule_id + "RuleDeadLetters",
+                queue.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic="Maximum"
+                ),
+                threshold=1,
+                description=f"Rule {rule_id} could not start its state machine: inspect and "
+                "redrive its DLQ.",
             )
         for stream_id, stream in r.streams.items():
             self._alarm(

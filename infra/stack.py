@@ -2,7 +2,8 @@
 
 tables, event bus, telemetry stream, functions (one code asset, one dependencies layer), the
 chargers' WebSocket API behind CloudFront, the operator HTTP API behind Cognito, the consumers
-fed by the stream and the bus, and monitoring (dashboard, alarms, alarm topic).
+fed by the stream and the bus, the Step Functions workflows, and monitoring (dashboard, alarms,
+alarm topic).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from infra.stack_settings import SettingsError, StackSettings
 from infra.tables import Tables
 from infra.telemetry import Streams
 from infra.websocket_api import WebSocketApi
+from infra.workflows import Workflows, workflow_function_names
 
 
 def websocket_function_names() -> list[str]:
@@ -156,6 +158,21 @@ class CsmsStack(Stack):
             event_source=EVENT_BUS.source,
         )
 
+        for name in workflow_function_names():
+            if name not in self.functions:
+                self.add_function(name)
+        # Empty (no resources) while the catalog has no state machines.
+        self.workflows = Workflows(
+            self,
+            "Workflows",
+            functions={name: f.function for name, f in self.functions.items()},
+            function_definitions={name: FUNCTIONS_BY_NAME[name] for name in self.functions},
+            tables=self.tables.by_id,
+            event_bus=self.events.bus,
+            event_source=EVENT_BUS.source,
+            log_retention=settings.log_retention,
+        )
+
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -168,6 +185,8 @@ class CsmsStack(Stack):
                 streams=self.streams.by_id,
                 dead_letters=self.consumers.dead_letters,
                 scheduled_functions=[schedule.function for schedule in SCHEDULES],
+                state_machines=self.workflows.state_machines,
+                workflow_dead_letters=self.workflows.dead_letters,
             ),
             alarm_email=settings.alarm_email,
             title=f"CSMS ({settings.stage_name})",

@@ -94,6 +94,7 @@ def banner(platform: LocalPlatform) -> str:
             f"  unknown chargers  : {s.unknown_chargers}",
             f"  heartbeat interval: {s.heartbeat_interval_s} s",
             *_delivery_lines(platform),
+            *_workflow_lines(platform),
             "Press Ctrl-C to stop.",
             "",
         ]
@@ -116,6 +117,14 @@ def _delivery_lines(platform: LocalPlatform) -> list[str]:
     """Which streams and event rules feed which functions (local/delivery)."""
     described = platform.delivery.describe() or ["nothing"]
     return [f"  {'Consumers' if i == 0 else '':<18}: {line}" for i, line in enumerate(described)]
+
+
+def _workflow_lines(platform: LocalPlatform) -> list[str]:
+    """The state machines moto runs (local/workflows.py), if the catalog has any."""
+    return [
+        f"  {'Workflows' if i == 0 else '':<18}: {arn}"
+        for i, arn in enumerate(platform.state_machines.values())
+    ]
 
 
 DEMO_HEARTBEAT_S = 60

@@ -6,9 +6,18 @@ import json
 import logging
 import threading
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger("local.moto")
+
+# An answer given instead of moto's: status, headers, body.
+WsgiAnswer = tuple[int, list[tuple[str, str]], bytes]
+# Looks at a request first: answers it (WsgiAnswer), or lets moto answer (None); it may
+# rewrite the request's environ (its body included) before moto sees it.
+Interceptor = Callable[[dict[str, Any]], WsgiAnswer | None]
+
+_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found"}
 
 DEFAULT_MOTO_PORT = 4566
 
@@ -25,8 +34,18 @@ class _SerializedApp:
     def __init__(self, app: Any) -> None:
         self._app = app
         self._lock = threading.Lock()
+        # What the local platform serves itself on moto's endpoint (local/lambda_service.py,
+        # local/step_functions.py): the same for the socket and the in-process transport.
+        self.interceptors: list[Interceptor] = []
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        for interceptor in tuple(self.interceptors):
+            answer = interceptor(environ)
+            if answer is not None:
+                status, headers, body = answer
+                headers = [*headers, ("Content-Length", str(len(body)))]
+                start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
+                return [body]
         if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
             return list(self._app(environ, start_response))
         with self._lock:

@@ -30,8 +30,15 @@ class InProcessTransport:
     def __init__(self, endpoint: str, app: WsgiApp) -> None:
         self._endpoint = endpoint.rstrip("/")
         self._app = app
+        # Set by uninstall(): sessions created before keep this handler, but their calls must
+        # go over the socket from then on, to whatever serves the endpoint now. A later
+        # platform may get the same port, and its moto application (with its interceptors,
+        # local/moto_server.py) is not this one.
+        self.retired = False
 
     def __call__(self, request: Any, **_: Any) -> Any:
+        if self.retired:
+            return None
         url: str = request.url
         if url != self._endpoint and not url.startswith(self._endpoint + "/"):
             return None  # another endpoint (e.g. the gateway's @connections API)
@@ -99,6 +106,7 @@ def install(transport: InProcessTransport) -> None:
 def uninstall(transport: InProcessTransport) -> None:
     from botocore import handlers
 
+    transport.retired = True
     with _installed_lock:
         entry = (_HOOK_EVENT, transport)
         if entry in handlers.BUILTIN_HANDLERS:

@@ -17,19 +17,22 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import sys
 from collections.abc import Mapping
 from typing import Any
 
+from infra import catalog
 from local.delivery import ConsumerTable, Delivery, DeliveryConfig
 from local.gateway import GatewayConfig, LocalGateway, RouteTable
-from local.invoke import load_handler
+from local.invoke import Invoker, load_handler
 from local.memory_store import MemoryStore, wired
 from local.moto_server import MotoServer
 from local.moto_transport import InProcessTransport, install, uninstall
 from local.settings import LocalSettings, handler_environment
 from local.stripe_server import LocalStripe
+from local.workflows import WorkflowTable, workflow_environment
 from shared.config import DEFAULT_STRIPE_SECRET_NAME
 
 logger = logging.getLogger("local.platform")
@@ -49,6 +52,8 @@ class LocalPlatform:
 
     `routes`: handlers to serve instead of the catalog's (tests inject fakes);
     `consumers`: stream and rule consumers instead of the catalog's (`self.delivery`);
+    `workflows`: state machines, their rules and their tasks' functions instead of the
+    catalog's (local/workflows.py);
     `gateway_config`: overrides the gateway settings derived from `settings`;
     `reset_moto`: empty moto's (process-global) state first.
     """
@@ -59,12 +64,23 @@ class LocalPlatform:
         *,
         routes: RouteTable | None = None,
         consumers: ConsumerTable | None = None,
+        workflows: WorkflowTable | None = None,
         gateway_config: GatewayConfig | None = None,
         reset_moto: bool = True,
     ) -> None:
         self.settings = settings or LocalSettings()
         self._routes = routes
         self._consumers = consumers
+        self._workflows = workflows
+        # The definitions are known now; their tasks' handlers are imported at start.
+        self._workflow_definitions = workflows or WorkflowTable(
+            catalog.STATE_MACHINES, catalog.WORKFLOW_RULES
+        )
+        # Set while state machines run: what start() installed, for stop() to undo.
+        self._workflow_invoker: Invoker | None = None
+        self._saved_moto_config: dict[str, Any] | None = None
+        # State machine id -> its ARN in moto, while started.
+        self.state_machines: dict[str, str] = {}
         self._reset_moto = reset_moto
         s = self.settings
         self.gateway = LocalGateway(
@@ -89,7 +105,8 @@ class LocalPlatform:
                 account_id=s.account_id,
                 batching_window_s=s.batching_window_s,
                 retry_delay_s=s.delivery_retry_delay_s,
-            )
+            ),
+            event_rules=(*catalog.EVENT_RULES, *self._workflow_definitions.event_rules()),
         )
         self._transport: InProcessTransport | None = None
         # --store memory: the handlers' tables (None with moto).
@@ -118,6 +135,11 @@ class LocalPlatform:
                 moto_port=self.moto.port,
                 stripe_api_base=self.stripe.api_base if self.stripe else None,
             )
+            self.environment.update(
+                workflow_environment(
+                    self._workflow_definitions, self.settings.region, self.settings.account_id
+                )
+            )
             for name in USER_OVERRIDABLE:
                 if name in os.environ:
                     self.environment[name] = os.environ[name]
@@ -136,6 +158,8 @@ class LocalPlatform:
             consumers = self._consumers
             if consumers is None:
                 consumers = await asyncio.to_thread(ConsumerTable.from_catalog)
+            if self._workflow_definitions.state_machines:
+                consumers = await asyncio.to_thread(self._start_workflows, consumers)
             await self.delivery.start(self.moto.endpoint, consumers)
             self._started = True
         except BaseException:
@@ -162,6 +186,7 @@ class LocalPlatform:
             try:
                 await self.delivery.stop()
             finally:
+                self._stop_workflows()
                 if self._transport is not None:
                     uninstall(self._transport)
                     self._transport = None
@@ -215,6 +240,58 @@ class LocalPlatform:
 
         return bootstrap.aws_dependencies(get_settings()).id_tags
 
+    def _start_workflows(self, consumers: ConsumerTable) -> ConsumerTable:
+        """Blocking: moto's parser on, the state machines created, their Lambda tasks and
+        StartSyncExecution served; returns `consumers` plus the rules' starters."""
+        from moto.core.config import default_user_config
+
+        from local.lambda_service import LambdaService
+        from local.step_functions import step_functions_interceptor
+        from local.workflows import create_state_machines, rule_starters
+
+        s = self.settings
+        table = self._workflows or WorkflowTable.from_catalog()
+        if self.memory_store is not None and any(m.tables for m in table.state_machines):
+            logger.warning(
+                "--store memory: the workflows' DynamoDB tasks change moto's tables, "
+                "not the handlers' (in memory)"
+            )
+        self._saved_moto_config = dict(default_user_config.get("stepfunctions", {}))
+        self.moto.configure(
+            {"stepfunctions": {**self._saved_moto_config, "execute_state_machine": True}}
+        )
+        assert self.moto.app is not None
+        # No API Gateway in front of the tasks: only the function's own timeout applies.
+        invoker = self._workflow_invoker = Invoker(
+            region=s.region, account_id=s.account_id, integration_timeout_s=math.inf
+        )
+        self.moto.app.interceptors += [
+            LambdaService(table.functions, invoker),
+            step_functions_interceptor,
+        ]
+        client = _stepfunctions_client(self.moto.endpoint, s.region)
+        arns = self.state_machines = create_state_machines(client, table, s.region, s.account_id)
+        starters = rule_starters(
+            table,
+            arns,
+            lambda arn, payload: client.start_execution(stateMachineArn=arn, input=payload),
+        )
+        return ConsumerTable({**consumers.functions, **starters})
+
+    def _stop_workflows(self) -> None:
+        self.state_machines = {}
+        if self.moto.app is not None:
+            self.moto.app.interceptors.clear()
+        invoker, self._workflow_invoker = self._workflow_invoker, None
+        if invoker is not None:
+            invoker.close(wait=False)
+        saved, self._saved_moto_config = self._saved_moto_config, None
+        if saved is not None:
+            from moto.core.config import default_user_config
+
+            # In-process: moto may be stopping already, and its config is this process's.
+            default_user_config["stepfunctions"] = saved  # type: ignore[typeddict-item]
+
     def _apply_environment(self, environment: Mapping[str, str]) -> None:
         for name, value in environment.items():
             self._saved_environment.setdefault(name, os.environ.get(name))
@@ -253,6 +330,18 @@ def _create_resources(endpoint_url: str) -> None:
     from local.resources import create_resources
 
     create_resources(endpoint_url=endpoint_url)
+
+
+def _stepfunctions_client(endpoint_url: str, region: str) -> Any:
+    import boto3
+
+    from local.settings import DUMMY_CREDENTIAL
+
+    return boto3.session.Session(
+        aws_access_key_id=DUMMY_CREDENTIAL,
+        aws_secret_access_key=DUMMY_CREDENTIAL,
+        region_name=region,
+    ).client("stepfunctions", endpoint_url=endpoint_url)
 
 
 def _clear_settings_cache() -> None:

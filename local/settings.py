@@ -161,6 +161,9 @@ def handler_environment(
         # Every boto3 client goes to moto, except the management API which is the gateway's.
         "AWS_ENDPOINT_URL": moto_endpoint,
         "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": management_endpoint,
+        # StartSyncExecution's endpoint is `sync-states...` on AWS; prefixed to moto's it would
+        # be `sync-127.0.0.1`, which resolves nowhere.
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
         "WS_MANAGEMENT_ENDPOINT": management_endpoint,
         "MOTO_PORT": str(moto_port),
         "UNKNOWN_CHARGERS": settings.unknown_chargers,

@@ -81,3 +81,16 @@ def test_other_endpoints_are_left_to_http(moto: MotoServer) -> None:
     assert transport(Request()) is None
     Request.url = moto.endpoint + "0/"  # a different port that starts alike
     assert transport(Request()) is None
+
+
+def test_sessions_created_before_uninstall_go_over_http_after_it(moto: MotoServer) -> None:
+    app = CountingApp(moto.app)
+    transport = InProcessTransport(moto.endpoint, app)
+    install(transport)
+    try:
+        early = _client("sqs", moto.endpoint)  # copies the transport's handler
+        early.list_queues()
+    finally:
+        uninstall(transport)
+    early.list_queues()
+    assert app.calls == 1  # the second call went to the server, not to this application
