@@ -326,6 +326,27 @@ DRIVERS = TableDef(
     partition_key=Key("driverId"),
 )
 
+# Drivers' start requests (docs/adr/0011): per charger, time-ordered ids. `Due` holds the open
+# ones (sparse: `sweepShard` and `dueAtMs` exist only while the sweep has work with them) for
+# the sweep that releases unclaimed holds and caps running costs. Kept: money.
+START_REQUESTS = TableDef(
+    id="StartRequests",
+    env_var="START_REQUESTS_TABLE",
+    local_name="csms-start-requests",
+    partition_key=Key("chargePointId"),
+    sort_key=Key("requestId"),
+    indexes=(IndexDef("Due", Key("sweepShard"), Key("dueAtMs", "N")),),
+)
+
+# One receipt per settled session, keyed like the session. Kept: money.
+RECEIPTS = TableDef(
+    id="Receipts",
+    env_var="RECEIPTS_TABLE",
+    local_name="csms-receipts",
+    partition_key=Key("chargePointId"),
+    sort_key=Key("transactionId"),
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -339,6 +360,8 @@ TABLES: tuple[TableDef, ...] = (
     TARIFFS,
     PAYMENTS,
     DRIVERS,
+    START_REQUESTS,
+    RECEIPTS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -461,7 +484,13 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (COMMANDS.id, "readwrite"),
             # Their payment profile: the provider's customer, the default payment method.
             (DRIVERS.id, ("GetItem", "UpdateItem")),
+            # Starting from the app: the request, the price, the connector's status; receipts.
+            (START_REQUESTS.id, ("GetItem", "PutItem", "Query")),
+            (TARIFFS.id, ("Query",)),
+            (CONNECTORS.id, ("Query",)),
+            (RECEIPTS.id, ("GetItem",)),
         ),
+        starts_state_machines=(("StartSession", "sync"),),
         # Sends the stop to the charger's connection.
         manages_connections=True,
         # Adds and removes the driver's cards at the payment provider.
@@ -474,6 +503,43 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         description="Cognito post-confirmation: a driver who signed up joins the drivers group",
         # Cognito waits for it (5 s at most): sign-up is rare, a cold start is fine.
         timeout_s=5,
+    ),
+    FunctionDef(
+        name="session_workflow",
+        # Per-session invocations: logs, metrics and alarms, no traces (docs/adr/0011).
+        tracing=False,
+        handler="functions.session_workflow.handler.handler",
+        description="Session workflow tasks (hold, remote start, release, settle); refused starts",
+        timeout_s=60,
+        tables=(
+            (START_REQUESTS.id, ("GetItem", "UpdateItem", "Query")),
+            (TRANSACTIONS.id, ("GetItem", "Query")),
+            (ID_TAGS.id, ("GetItem",)),
+            (DRIVERS.id, ("GetItem",)),
+            (TARIFFS.id, ("Query",)),
+            (RECEIPTS.id, ("GetItem", "PutItem")),
+            (CHARGERS.id, ("GetItem", "UpdateItem")),
+            (COMMANDS.id, "readwrite"),
+        ),
+        publishes_events=True,
+        manages_connections=True,
+        reads_stripe_secret=True,
+    ),
+    FunctionDef(
+        name="start_sweep",
+        tracing=False,
+        handler="functions.start_sweep.handler.handler",
+        description="Every minute: release unclaimed holds, claim started sessions, cost caps",
+        timeout_s=50,
+        tables=(
+            (START_REQUESTS.id, ("GetItem", "UpdateItem", "Query")),
+            (TRANSACTIONS.id, ("GetItem", "Query")),
+            (TARIFFS.id, ("Query",)),
+            (CHARGERS.id, ("GetItem", "UpdateItem")),
+            (COMMANDS.id, "readwrite"),
+        ),
+        manages_connections=True,
+        reads_stripe_secret=True,
     ),
     FunctionDef(
         name="telemetry_consumer",
@@ -528,6 +594,12 @@ SCHEDULES: tuple[ScheduleDef, ...] = (
         every_minutes=1,
         description="Publish the events whose live publish failed (docs/adr/0019)",
     ),
+    ScheduleDef(
+        id="StartSweep",
+        function="start_sweep",
+        every_minutes=1,
+        description="Release unclaimed holds, claim started sessions, cap running costs",
+    ),
 )
 
 STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (
@@ -548,12 +620,45 @@ EVENT_RULES: tuple[EventRuleDef, ...] = (
         detail_types=("TransactionStopped",),
         description="Roll the energy of every finished session up per charger and day",
     ),
+    EventRuleDef(
+        id="StartRefused",
+        function="session_workflow",
+        detail_types=("CommandCompleted",),
+        description="A remote start the charger did not accept releases its hold at once",
+    ),
 )
 
 # The session workflows of docs/adr/0011 (StartSession, SettleSession) are added here with
 # their definitions under infra/workflows/ (docs/adr/0024-local-step-functions.md).
-STATE_MACHINES: tuple[StateMachineDef, ...] = ()
-WORKFLOW_RULES: tuple[WorkflowRuleDef, ...] = ()
+STATE_MACHINES: tuple[StateMachineDef, ...] = (
+    StateMachineDef(
+        id="StartSession",
+        env_var="START_SESSION_STATE_MACHINE_ARN",
+        local_name="csms-start-session",
+        definition_file="start_session.asl.json",
+        functions=("session_workflow",),
+        # The driver waits for it: a hold and a remote start take a few seconds.
+        timeout_s=60,
+        description="A start from the app: hold, remote start, or release (docs/adr/0011)",
+    ),
+    StateMachineDef(
+        id="SettleSession",
+        env_var="SETTLE_SESSION_STATE_MACHINE_ARN",
+        local_name="csms-settle-session",
+        definition_file="settle_session.asl.json",
+        functions=("session_workflow",),
+        timeout_s=120,
+        description="A finished driver session: price, capture or charge, receipt",
+    ),
+)
+WORKFLOW_RULES: tuple[WorkflowRuleDef, ...] = (
+    WorkflowRuleDef(
+        id="SettleOnStop",
+        state_machine="SettleSession",
+        detail_types=("TransactionStopped",),
+        description="Settle every finished session (drivers' sessions are paid, others skipped)",
+    ),
+)
 
 FUNCTIONS_BY_NAME = {f.name: f for f in FUNCTIONS}
 TABLES_BY_ID = {t.id: t for t in TABLES}

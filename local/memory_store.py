@@ -31,12 +31,14 @@ from shared.adapters.memory.chargers import (
 from shared.adapters.memory.commands import MemoryCommandStore, MemoryReservationStore
 from shared.adapters.memory.drivers import MemoryDriverRepository
 from shared.adapters.memory.payments import MemoryPaymentRecords
+from shared.adapters.memory.receipts import MemoryReceiptStore
 from shared.adapters.memory.sessions import (
     MemoryEnergyLedger,
     MemoryIdTagRepository,
     MemoryTransactionEventLog,
     MemoryTransactionRepository,
 )
+from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.config import Settings
 
@@ -83,6 +85,8 @@ class MemoryStore:
     tariffs: MemoryTariffRepository = field(default_factory=MemoryTariffRepository)
     payment_records: MemoryPaymentRecords = field(default_factory=MemoryPaymentRecords)
     drivers: MemoryDriverRepository = field(default_factory=MemoryDriverRepository)
+    start_requests: MemoryStartRequestStore = field(default_factory=MemoryStartRequestStore)
+    receipts: MemoryReceiptStore = field(default_factory=MemoryReceiptStore)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -109,6 +113,8 @@ class MemoryStore:
             tariffs=s(self.tariffs),
             payment_records=s(self.payment_records),
             drivers=s(self.drivers),
+            start_requests=s(self.start_requests),
+            receipts=s(self.receipts),
         )
 
 

@@ -24,6 +24,8 @@ from shared.config import Settings
 from shared.drivers.cards import DriverCards
 from shared.drivers.payment_methods import DriverPaymentMethods
 from shared.drivers.sessions import DriverSessions
+from shared.drivers.settlement import Settlement
+from shared.drivers.starts import SessionStarts
 from shared.drivers.stops import DriverStops
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
@@ -40,12 +42,15 @@ from shared.ports import (
     IdTagRepository,
     LiveConnections,
     OutboxSource,
+    ReceiptStore,
     ReservationStore,
+    StartRequestStore,
     TariffRepository,
     TaskNotifier,
     TelemetrySink,
     TransactionEventLog,
     TransactionRepository,
+    WorkflowRunner,
 )
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.station.connections import ConnectionService
@@ -85,6 +90,11 @@ class Dependencies:
     payment_records: PaymentRecordRepository
     webhook_verifier: WebhookVerifier
     drivers: DriverRepository
+    start_requests: StartRequestStore
+    receipts: ReceiptStore
+    workflows: WorkflowRunner
+    # Until chargers belong to locations: the tariff of every charger (None: no app starts).
+    default_tariff_id: str | None = None
     # DataTransfer handlers of vendor integrations (none built in).
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
 
@@ -111,6 +121,8 @@ class Services:
     driver_sessions: DriverSessions
     driver_stops: DriverStops
     driver_payment_methods: DriverPaymentMethods
+    session_starts: SessionStarts
+    settlement: Settlement
     payment_admin: PaymentAdmin
     payment_webhooks: WebhookReceiver
 
@@ -137,6 +149,9 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     )
     reservations = ReservationService(deps.reservations, engine)
     driver_sessions = DriverSessions(deps.id_tags, deps.transactions, now)
+    payment_methods = DriverPaymentMethods(deps.drivers, deps.payments)
+    tariff_admin = TariffAdmin(deps.tariffs, now)
+    tariff_of = _tariff_of(deps)
     local_lists = LocalListService(deps.chargers, deps.id_tags, engine)
     # What a finished command changes besides its own record. The engine runs these before it
     # stores the outcome, so whoever sees the command finished also sees their effect.
@@ -173,16 +188,51 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         session_reports=SessionReports(
             transactions=deps.transactions, chargers=deps.chargers, ledger=deps.energy, now=now
         ),
-        tariff_admin=TariffAdmin(deps.tariffs, now),
+        tariff_admin=tariff_admin,
         driver_cards=DriverCards(deps.id_tags),
         driver_sessions=driver_sessions,
         driver_stops=DriverStops(driver_sessions, engine),
-        driver_payment_methods=DriverPaymentMethods(deps.drivers, deps.payments),
+        driver_payment_methods=payment_methods,
+        session_starts=SessionStarts(
+            requests=deps.start_requests,
+            chargers=deps.chargers,
+            connectors=deps.connectors,
+            transactions=deps.transactions,
+            sessions=driver_sessions,
+            payment_methods=payment_methods,
+            provider=deps.payments,
+            tariffs=tariff_admin,
+            tariff_of=tariff_of,
+            engine=engine,
+            workflows=deps.workflows,
+            now=now,
+        ),
+        settlement=Settlement(
+            transactions=deps.transactions,
+            id_tags=deps.id_tags,
+            requests=deps.start_requests,
+            receipts=deps.receipts,
+            payment_methods=payment_methods,
+            provider=deps.payments,
+            tariffs=tariff_admin,
+            tariff_of=tariff_of,
+            publisher=deps.publisher,
+            now=now,
+        ),
         payment_admin=PaymentAdmin(deps.payments, deps.payment_records, now),
         payment_webhooks=WebhookReceiver(
             deps.webhook_verifier, PaymentWebhooks(deps.payment_records)
         ),
     )
+
+
+def _tariff_of(deps: Dependencies) -> Callable[[str, int], str | None]:
+    """The tariff a charger's connector is priced with (its location's)."""
+
+    def tariff_of(charge_point_id: str, connector_id: int) -> str | None:
+        return deps.default_tariff_id
+
+    return tariff_of
 
 
 def build_router(services: Services) -> Router:
@@ -224,14 +274,16 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.energy import DynamoEnergyLedger
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
     from shared.adapters.dynamodb.payments import DynamoPaymentRecords
+    from shared.adapters.dynamodb.receipts import DynamoReceiptStore
     from shared.adapters.dynamodb.reservations import DynamoReservationStore
+    from shared.adapters.dynamodb.start_requests import DynamoStartRequestStore
     from shared.adapters.dynamodb.tariffs import DynamoTariffRepository
     from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
     from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
     from shared.adapters.eventbridge import EventBridgePublisher
     from shared.adapters.kinesis import KinesisTelemetrySink
     from shared.adapters.secrets import CachedSecret
-    from shared.adapters.stepfunctions import StepFunctionsNotifier
+    from shared.adapters.stepfunctions import StepFunctionsNotifier, StepFunctionsWorkflows
     from shared.adapters.stripe_payments import StripePaymentProvider
     from shared.adapters.stripe_webhooks import StripeWebhookVerifier
 
@@ -267,6 +319,12 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         payment_records=DynamoPaymentRecords(dynamodb, settings.payments_table),
         webhook_verifier=StripeWebhookVerifier(lambda: stripe_secret.field("webhookSecret")),
         drivers=DynamoDriverRepository(dynamodb, settings.drivers_table),
+        start_requests=DynamoStartRequestStore(dynamodb, settings.start_requests_table),
+        receipts=DynamoReceiptStore(dynamodb, settings.receipts_table),
+        workflows=StepFunctionsWorkflows(
+            LazyClient("stepfunctions"),
+            {"StartSession": settings.start_session_state_machine_arn or ""},
+        ),
     )
 
 

@@ -43,6 +43,8 @@ class Settings:
     tariffs_table: str
     payments_table: str
     drivers_table: str
+    start_requests_table: str
+    receipts_table: str
     event_bus_name: str
     event_source: str
     unknown_chargers: UnknownChargerPolicy
@@ -54,6 +56,8 @@ class Settings:
     stripe_secret_name: str = DEFAULT_STRIPE_SECRET_NAME
     # Another Stripe API address (a local server: localstripe); None on AWS.
     stripe_api_base: str | None = None
+    # The StartSession workflow, for functions that start it (FunctionDef.starts_state_machines).
+    start_session_state_machine_arn: str | None = None
 
     @property
     def connection_ttl_s(self) -> int:
@@ -102,6 +106,8 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         tariffs_table=_required(env, "TARIFFS_TABLE"),
         payments_table=_required(env, "PAYMENTS_TABLE"),
         drivers_table=_required(env, "DRIVERS_TABLE"),
+        start_requests_table=_required(env, "START_REQUESTS_TABLE"),
+        receipts_table=_required(env, "RECEIPTS_TABLE"),
         event_bus_name=_required(env, "EVENT_BUS_NAME"),
         event_source=env.get("EVENT_SOURCE", "csms.ocpp"),
         unknown_chargers=policy,  # checked above
@@ -117,6 +123,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         operator_dev_token=env.get("OPERATOR_DEV_TOKEN") or None,
         stripe_secret_name=env.get("STRIPE_SECRET_NAME") or DEFAULT_STRIPE_SECRET_NAME,
         stripe_api_base=env.get("STRIPE_API_BASE") or None,
+        start_session_state_machine_arn=env.get("START_SESSION_STATE_MACHINE_ARN") or None,
     )
 
 

@@ -22,6 +22,7 @@ from shared.adapters.memory.commands import (
 from shared.adapters.memory.drivers import MemoryDriverRepository
 from shared.adapters.memory.payments import FakePaymentProvider, MemoryPaymentRecords
 from shared.adapters.memory.publishing import MemoryEventPublisher
+from shared.adapters.memory.receipts import MemoryReceiptStore
 from shared.adapters.memory.sessions import (
     MemoryEnergyLedger,
     MemoryIdTagRepository,
@@ -29,11 +30,13 @@ from shared.adapters.memory.sessions import (
     MemoryTransactionEventLog,
     MemoryTransactionRepository,
 )
+from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
 from shared.adapters.stripe_webhooks import StripeWebhookVerifier
 from shared.bootstrap import Dependencies, Services, build_services
 from shared.config import Settings, settings_from
+from shared.ports import WorkflowFailed
 from shared.timeutil import utc_now
 
 # Every resource name the functions need, from the catalog (as the local platform sets them).
@@ -65,6 +68,9 @@ class MemoryDeps(Dependencies):
     payments: FakePaymentProvider
     payment_records: MemoryPaymentRecords
     drivers: MemoryDriverRepository
+    start_requests: MemoryStartRequestStore
+    receipts: MemoryReceiptStore
+    workflows: InlineWorkflows
 
 
 class MemoryServices(Services):
@@ -94,6 +100,9 @@ def memory_deps(**settings: str) -> MemoryDeps:
         payment_records=MemoryPaymentRecords(),
         webhook_verifier=StripeWebhookVerifier(lambda: WEBHOOK_SECRET),
         drivers=MemoryDriverRepository(),
+        start_requests=MemoryStartRequestStore(),
+        receipts=MemoryReceiptStore(),
+        workflows=InlineWorkflows(),
     )
 
 
@@ -102,7 +111,34 @@ def memory_services(
 ) -> MemoryServices:
     """Every service over in-memory adapters (`deps`, or new ones with these settings)."""
     # The services' deps are the MemoryDeps given: the cast only tells the type checker.
-    return cast(MemoryServices, build_services(deps or memory_deps(**settings), now))
+    services = cast(MemoryServices, build_services(deps or memory_deps(**settings), now))
+    services.deps.workflows.services = services
+    return services
+
+
+class InlineWorkflows:
+    """StartSession run in-process, state by state as infra/workflows/start_session.asl.json
+    says (the unit tests' runner; the local platform runs the ASL file itself)."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+        self.runs: list[tuple[str, dict[str, Any]]] = []
+
+    def run_sync(self, workflow: str, payload: dict[str, Any]) -> dict[str, Any]:
+        assert workflow == "StartSession" and self.services is not None
+        self.runs.append((workflow, payload))
+        starts = self.services.session_starts
+        cp, request_id = payload["chargePointId"], payload["requestId"]
+        try:
+            authorised = starts.authorise(cp, request_id)["status"] == "authorised"
+            if authorised:
+                starts.send_start(cp, request_id)
+        except Exception as exc:  # the ASL's Catch on States.ALL
+            starts.release(cp, request_id, f"{type(exc).__name__}: {exc}")
+            raise WorkflowFailed("StartFailed", "the hold is released") from exc
+        if not authorised:
+            raise WorkflowFailed("PaymentDeclined", "the payment method was declined")
+        return payload
 
 
 _ids = itertools.count(1)

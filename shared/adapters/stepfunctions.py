@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from shared.ports.workflows import WorkflowFailed
+
 
 class StepFunctionsNotifier:
     def __init__(self, client: Any) -> None:
@@ -17,3 +19,26 @@ class StepFunctionsNotifier:
 
     def fail(self, task_token: str, error: str, cause: str) -> None:
         self._client.send_task_failure(taskToken=task_token, error=error[:256], cause=cause)
+
+
+class StepFunctionsWorkflows:
+    """Express workflows run synchronously (StartSyncExecution), by catalog id -> ARN."""
+
+    def __init__(self, client: Any, arns: dict[str, str]) -> None:
+        self._client = client
+        self._arns = arns
+
+    def run_sync(self, workflow: str, payload: dict[str, Any]) -> dict[str, Any]:
+        arn = self._arns.get(workflow)
+        if not arn:
+            raise WorkflowFailed("NotDeployed", f"no state machine ARN for {workflow}")
+        response = self._client.start_sync_execution(
+            stateMachineArn=arn, input=json.dumps(payload, separators=(",", ":"))
+        )
+        if response.get("status") != "SUCCEEDED":
+            raise WorkflowFailed(
+                str(response.get("error") or response.get("status") or "Failed"),
+                str(response.get("cause") or ""),
+            )
+        output: dict[str, Any] = json.loads(response.get("output") or "{}")
+        return output

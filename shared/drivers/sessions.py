@@ -36,20 +36,29 @@ def app_token(driver_id: str) -> str:
     return APP_TOKEN_PREFIX + digest[:16]
 
 
-def session_id(record: TransactionRecord) -> str:
-    """The opaque id the driver API names a session by (charger and transaction)."""
-    raw = f"{record.charge_point_id}/{record.transaction_id}".encode()
+def opaque_id(charge_point_id: str, key: str) -> str:
+    """An id the driver API names a charger's record by (a session, a start request)."""
+    raw = f"{charge_point_id}/{key}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def session_key(session_id_: str) -> tuple[str, str] | None:
-    """(charger, transaction) of an id, or None for anything that is not one."""
+def opaque_key(value: str) -> tuple[str, str] | None:
+    """(charger, key) of an opaque id, or None for anything that is not one."""
     try:
-        raw = base64.urlsafe_b64decode(session_id_ + "=" * (-len(session_id_) % 4)).decode()
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    charge_point_id, slash, transaction_id = raw.partition("/")  # charger ids hold no "/"
-    return (charge_point_id, transaction_id) if slash and charge_point_id else None
+    charge_point_id, slash, key = raw.partition("/")  # charger ids hold no "/"
+    return (charge_point_id, key) if slash and charge_point_id and key else None
+
+
+def session_id(record: TransactionRecord) -> str:
+    """The opaque id the driver API names a session by (charger and transaction)."""
+    return opaque_id(record.charge_point_id, record.transaction_id)
+
+
+def session_key(session_id_: str) -> tuple[str, str] | None:
+    return opaque_key(session_id_)
 
 
 def _order(record: TransactionRecord) -> tuple[str, str, str]:

@@ -26,6 +26,7 @@ FIRMWARE_STATUS_CHANGED = "FirmwareStatusChanged"
 DIAGNOSTICS_STATUS_CHANGED = "DiagnosticsStatusChanged"
 DATA_TRANSFER_RECEIVED = "DataTransferReceived"
 COMMAND_COMPLETED = "CommandCompleted"
+RECEIPT_ISSUED = "ReceiptIssued"
 
 
 @dataclass(frozen=True)

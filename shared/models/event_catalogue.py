@@ -142,6 +142,20 @@ class CommandCompleted(EventDetail):
     requestedBy: str | None
 
 
+class ReceiptIssued(EventDetail):
+    transactionId: str
+    driverId: str
+    currency: str
+    totalInclTax: int
+    totalExclTax: int
+    tax: int
+    energyWh: int
+    outcome: Literal["captured", "charged", "released", "outstanding", "invoice"]
+    paidMinor: int
+    outstandingMinor: int
+    startRequestId: str | None
+
+
 CATALOGUE: dict[str, type[EventDetail]] = {
     model.__name__: model
     for model in (
@@ -158,6 +172,7 @@ CATALOGUE: dict[str, type[EventDetail]] = {
         DiagnosticsStatusChanged,
         DataTransferReceived,
         CommandCompleted,
+        ReceiptIssued,
     )
 }
 

@@ -19,6 +19,7 @@ from shared.ports.publishing import (
     publish_safely,
     relay_outbox,
 )
+from shared.ports.receipts import ReceiptStore
 from shared.ports.sessions import (
     EnergyDay,
     EnergyLedger,
@@ -28,6 +29,7 @@ from shared.ports.sessions import (
     TransactionEventLog,
     TransactionRepository,
 )
+from shared.ports.start_requests import StartRequestStore
 from shared.ports.tariffs import TariffRepository
 from shared.ports.websocket import (
     ChargerSender,
@@ -36,6 +38,7 @@ from shared.ports.websocket import (
     LiveConnections,
     close_safely,
 )
+from shared.ports.workflows import WorkflowFailed, WorkflowRunner
 
 __all__ = [
     "ChargerChanges",
@@ -57,13 +60,17 @@ __all__ = [
     "LiveConnections",
     "OutboxSource",
     "Page",
+    "ReceiptStore",
     "ReservationStore",
     "SessionFilter",
+    "StartRequestStore",
     "TariffRepository",
     "TaskNotifier",
     "TelemetrySink",
     "TransactionEventLog",
     "TransactionRepository",
+    "WorkflowFailed",
+    "WorkflowRunner",
     "close_safely",
     "publish_safely",
     "relay_outbox",

@@ -72,8 +72,11 @@ def test_one_rule_per_catalog_entry_on_the_platform_bus(template, stack):
         for name, rule in resources(template, "AWS::Events::Rule").items()
         if "ScheduleExpression" not in rule["Properties"]
     }
-    assert set(rules) == {logical_id(rule) for rule in stack.consumers.rules.values()}
-    assert len(rules) == len(catalog.EVENT_RULES)
+    assert set(rules) == {
+        logical_id(rule)
+        for rule in [*stack.consumers.rules.values(), *stack.workflows.rules.values()]
+    }
+    assert len(rules) == len(catalog.EVENT_RULES) + len(catalog.WORKFLOW_RULES)
     for rule in rules.values():
         assert rule["Properties"]["EventBusName"] == {"Ref": logical_id(stack.events.bus)}
 
@@ -157,9 +160,9 @@ def test_every_consumer_has_one_dead_letter_queue(template, stack):
         r.function for r in catalog.EVENT_RULES
     }
     assert set(stack.consumers.dead_letters) == consumers
-    assert set(resources(template, "AWS::SQS::Queue")) == {
-        logical_id(queue) for queue in stack.consumers.dead_letters.values()
-    }
+    # And one per rule that starts a workflow (tests/infrastructure/test_workflows.py).
+    queues = [*stack.consumers.dead_letters.values(), *stack.workflows.dead_letters.values()]
+    assert set(resources(template, "AWS::SQS::Queue")) == {logical_id(q) for q in queues}
 
 
 def test_dead_letter_queues_are_encrypted_tls_only_and_keep_messages_14_days(template, stack):
@@ -186,7 +189,9 @@ def test_dead_letter_queues_are_encrypted_tls_only_and_keep_messages_14_days(tem
 
 def test_mappings_and_rules_only_reference_consumer_functions(template, stack):
     fed = [*stack.consumers.dead_letters, *(s.function for s in catalog.SCHEDULES)]
-    consumers = {logical_id(stack.functions[name].function) for name in fed}
+    consumers = {logical_id(stack.functions[name].function) for name in fed} | {
+        logical_id(machine) for machine in stack.workflows.state_machines.values()
+    }
     for mapping in resources(template, "AWS::Lambda::EventSourceMapping").values():
         assert referenced_ids(mapping["Properties"]["FunctionName"]) <= consumers
     for rule in resources(template, "AWS::Events::Rule").values():

@@ -12,7 +12,13 @@ pytestmark = pytest.mark.infrastructure
 WEBSOCKET_FUNCTIONS = ["ws_authorize", "ws_connect", "ws_default", "ws_disconnect"]
 HTTP_FUNCTIONS = ["operator_api", "driver_api", "payment_webhook"]
 USER_POOL_FUNCTIONS = ["driver_signup"]
-CONSUMER_FUNCTIONS = ["telemetry_consumer", "energy_rollup", "outbox_relay"]
+CONSUMER_FUNCTIONS = [
+    "telemetry_consumer",
+    "energy_rollup",
+    "session_workflow",
+    "outbox_relay",
+    "start_sweep",
+]
 STACK_FUNCTIONS = WEBSOCKET_FUNCTIONS + USER_POOL_FUNCTIONS + HTTP_FUNCTIONS + CONSUMER_FUNCTIONS
 
 
@@ -76,6 +82,13 @@ def test_function_environment(template, stack, name):
         definition.env_var: {"Ref": logical_id(stack.streams.by_id[definition.id])}
         for definition in catalog.STREAMS
     }
+    # The ARNs of the state machines it starts (their values: test_workflows).
+    started = {
+        catalog.STATE_MACHINES_BY_ID[machine].env_var
+        for machine, _mode in catalog.FUNCTIONS_BY_NAME[name].starts_state_machines
+    }
+    assert started <= set(environment)
+    environment = {k: v for k, v in environment.items() if k not in started}
     assert environment == {
         "POWERTOOLS_SERVICE_NAME": "csms",
         "POWERTOOLS_METRICS_NAMESPACE": "Csms",

@@ -153,7 +153,9 @@ def test_no_wildcards_except_xray(template, stack, name):
 @pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_task_results_only_for_functions_that_send_them(template, stack, name):
     actions = {a for s in role_statements(template, stack, name) for a in as_list(s["Action"])}
-    granted = {a for a in actions if a.startswith("states:")}
+    # Starting a state machine is another grant (test_workflows checks it).
+    starts = {"states:StartSyncExecution", "states:StartExecution"}
+    granted = {a for a in actions if a.startswith("states:") and a not in starts}
     if catalog.FUNCTIONS_BY_NAME[name].sends_task_results:
         assert granted == {
             "states:SendTaskSuccess",
@@ -163,7 +165,7 @@ def test_task_results_only_for_functions_that_send_them(template, stack, name):
         (resource,) = {
             json.dumps(s["Resource"], sort_keys=True)
             for s in role_statements(template, stack, name)
-            if any(a.startswith("states:") for a in as_list(s["Action"]))
+            if any(a.startswith("states:SendTask") for a in as_list(s["Action"]))
         }
         assert ":stateMachine:Csms*" in resource, resource
     else:

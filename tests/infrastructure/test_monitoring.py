@@ -160,6 +160,9 @@ def _alarm(template, stack, construct_id: str) -> dict[str, Any]:
     return properties
 
 
+WORKFLOW_ALARMS = ("ExecutionsFailed", "ExecutionsTimedOut")
+
+
 def test_the_alarms_are_the_ones_an_operator_must_act_on(template, stack):
     expected = (
         {
@@ -170,6 +173,8 @@ def test_the_alarms_are_the_ones_an_operator_must_act_on(template, stack):
         | {construct_id_for(n) + "DeadLetters" for n in stack.consumers.dead_letters}
         | {construct_id_for(s.function) + "Errors" for s in catalog.SCHEDULES}
         | {s.id + "IteratorAge" for s in catalog.STREAMS}
+        | {m.id + kind for m in catalog.STATE_MACHINES for kind in WORKFLOW_ALARMS}
+        | {r.id + "RuleDeadLetters" for r in catalog.WORKFLOW_RULES}
         | {t.id + "TableThrottles" for t in catalog.TABLES}
         | {"HttpApiServerErrors", "WebSocketExecutionErrors", "WebSocketIntegrationErrors"}
         | {

@@ -21,11 +21,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
+from infra import catalog
 from infra.catalog import CHARGERS, FunctionDef
 from infra.monitoring import MonitoredResources, Monitoring
 from infra.nag import acknowledge
 from infra.workflows import Workflows
-from tests.infrastructure.template_queries import logical_id, resource, resources, template_json
+from tests.infrastructure.template_queries import logical_id, resource, resources
 from tests.workflows import THREE_STEPS, THREE_STEPS_RULE
 
 pytestmark = pytest.mark.infrastructure
@@ -270,9 +271,14 @@ def test_failed_and_timed_out_executions_and_dead_letters_raise_alarms():
     ]
 
 
-def test_the_real_stack_has_no_state_machine_while_the_catalog_has_none(template):
-    assert resources(template, "AWS::StepFunctions::StateMachine") == {}
-    assert not [r for r in template_json(template)["Resources"] if r.startswith("Workflows")]
+def test_the_real_stack_has_the_catalogs_state_machines_express(template, stack):
+    machines = resources(template, "AWS::StepFunctions::StateMachine")
+    assert set(machines) == {logical_id(m) for m in stack.workflows.state_machines.values()}
+    assert len(machines) == len(catalog.STATE_MACHINES) == 2
+    for machine in machines.values():
+        assert machine["Properties"]["StateMachineType"] == "EXPRESS"
+        assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ERROR"
+        assert machine["Properties"]["LoggingConfiguration"]["IncludeExecutionData"] is False
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:

@@ -29,6 +29,8 @@ from shared.adapters.memory.commands import (
 )
 from shared.adapters.memory.payments import FakePaymentProvider
 from shared.adapters.memory.publishing import MemoryEventPublisher
+from shared.adapters.memory.receipts import MemoryReceiptStore
+from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
 from shared.adapters.stripe_webhooks import StripeWebhookVerifier
 from shared.bootstrap import Dependencies, build_router, build_services
@@ -37,7 +39,7 @@ from shared.models.telemetry import TelemetryRecord
 from shared.models.transaction import IdTagRecord, TransactionRecord
 from shared.ocpp.router import MessageContext
 from shared.ocpp.versions import OcppVersion
-from tests.fakes import WEBHOOK_SECRET
+from tests.fakes import WEBHOOK_SECRET, InlineWorkflows
 
 T0 = datetime(2026, 6, 1, 10, tzinfo=UTC)
 
@@ -89,6 +91,9 @@ def deps(aws_env, dynamodb):
         payment_records=DynamoPaymentRecords(dynamodb, aws_env.payments_table),
         webhook_verifier=StripeWebhookVerifier(lambda: WEBHOOK_SECRET),
         drivers=DynamoDriverRepository(dynamodb, aws_env.drivers_table),
+        start_requests=MemoryStartRequestStore(),
+        receipts=MemoryReceiptStore(),
+        workflows=InlineWorkflows(),
     )
     d.chargers.create(ChargerRecord("CP1"))
     d.id_tags.put(IdTagRecord("GOOD", "Accepted", expiry_date="2099-01-01T00:00:00.000Z"))

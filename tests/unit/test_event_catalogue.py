@@ -1,17 +1,30 @@
 """Every event the platform publishes matches its catalogued, versioned model."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.gateway.websocket import connect, disconnect
 from shared.models import domain_events
 from shared.models.event_catalogue import CATALOGUE, json_schemas
+from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.models.transaction import IdTagRecord
 from shared.ocpp.router import MessageContext
 from tests.fakes import connect_event, disconnect_event
 from tests.unit.transactions.helpers import V16, V201, Station, energy_sample_v16, make_deps, ts
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+TARIFF = Tariff(
+    tariff_id="T",
+    version=1,
+    currency="EUR",
+    tax_rate_bp=1900,
+    time_zone="UTC",
+    elements=(TariffElement((PriceComponent("ENERGY", 40),)),),
+    valid_from=datetime(2000, 1, 1, tzinfo=UTC),
+)
 
 
 def everything_published():
@@ -32,6 +45,11 @@ def everything_published():
         {"connectorId": 1, "idTag": "GOOD", "meterStart": 10, "timestamp": ts(1)},
     )
     station.call("StopTransaction", {"transactionId": tx, "meterStop": 500, "timestamp": ts(2)})
+    # A driver's card session, settled: no payment method, so the receipt is for an invoice.
+    deps.id_tags.put(IdTagRecord("GOOD", "Accepted", parent_id_tag="FLEET-1", owner_id="driver"))
+    deps.tariffs.add_version(TARIFF)
+    deps.default_tariff_id = TARIFF.tariff_id
+    assert station.services.settlement.settle("CP1", str(tx))["outcome"] == "invoice"
     station.call("StopTransaction", {"transactionId": 5, "meterStop": 1, "timestamp": ts(2)})
     station.call("FirmwareStatusNotification", {"status": "Installed"})
     station.call("DiagnosticsStatusNotification", {"status": "Uploaded"})

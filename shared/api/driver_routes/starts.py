@@ -1,0 +1,112 @@
+"""Starting a session from the app, and following the start until the session runs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from pydantic import Field
+
+from shared.admin.errors import NotFound
+from shared.api.context import ApiContext, path_value
+from shared.api.errors import ApiError
+from shared.api.models.common import CHARGE_POINT_ID_PATTERN, ApiModel
+from shared.api.routes.responses import errors
+from shared.drivers.sessions import opaque_id, opaque_key, session_id
+from shared.models.start_request import StartRequest
+
+TAGS = ["sessions"]
+
+
+class StartBody(ApiModel):
+    chargePointId: Annotated[str, Field(pattern=CHARGE_POINT_ID_PATTERN)]
+    connectorId: Annotated[int, Field(ge=1, le=100, description="1.6 connector / 2.0.1 EVSE")]
+
+
+class StartView(ApiModel):
+    startId: str = Field(description="Opaque: names the start in this API")
+    status: str = Field(
+        description="sent (the charger was asked; plug in), claimed (charging: see sessionId), "
+        "settled, declined, released (no session: the hold is released), failed"
+    )
+    chargePointId: str
+    connectorId: int
+    holdMinor: int = Field(description="Held on your payment method until the session is paid")
+    currency: str
+    tariffId: str
+    tariffVersion: int
+    sessionId: str | None
+    reason: str | None
+
+
+def start_id(request: StartRequest) -> str:
+    return opaque_id(request.charge_point_id, request.request_id)
+
+
+def start_key(start_id_: str) -> tuple[str, str]:
+    key = opaque_key(start_id_)
+    if key is None:
+        raise NotFound("no such start request")
+    return key
+
+
+def view(request: StartRequest, session: str | None) -> StartView:
+    return StartView(
+        startId=start_id(request),
+        status=request.status,
+        chargePointId=request.charge_point_id,
+        connectorId=request.connector_id,
+        holdMinor=request.hold_minor,
+        currency=request.currency,
+        tariffId=request.tariff_id,
+        tariffVersion=request.tariff_version,
+        sessionId=session,
+        reason=request.reason,
+    )
+
+
+def register(ctx: ApiContext) -> None:
+    routes = ctx.routes
+    starts = ctx.services.session_starts
+
+    def session_of(request: StartRequest) -> str | None:
+        if request.status == "sent":
+            found = starts.claimable_session(request)
+            return session_id(found) if found is not None else None
+        if request.transaction_id is None:
+            return None
+        return opaque_id(request.charge_point_id, request.transaction_id)
+
+    @routes.post(
+        "/driver/sessions",
+        status_code=202,
+        tags=TAGS,
+        summary="Start charging: hold the payment, ask the charger to start",
+        responses={
+            **errors(404, 409, 503),
+            402: errors(409)[409] | {"description": "The payment method was declined"},
+        },
+    )
+    def start(body: StartBody) -> Response[StartView]:
+        request = starts.request(ctx.driver(), body.chargePointId, body.connectorId)
+        if request.status == "declined":
+            raise ApiError(402, "PaymentDeclined", f"payment declined: {request.reason}")
+        if request.status in ("released", "failed"):
+            raise ApiError(503, "StartFailed", f"the charger did not start: {request.reason}")
+        return Response(
+            status_code=202,
+            content_type=content_types.APPLICATION_JSON,
+            body=view(request, None),
+            headers={"Location": f"/driver/starts/{start_id(request)}"},
+        )
+
+    @routes.get(
+        "/driver/starts/<startId>",
+        tags=TAGS,
+        summary="One of your starts: has the session begun?",
+        responses=errors(404),
+    )
+    def get_start(startId: str) -> StartView:
+        charge_point_id, request_id = start_key(path_value(startId))
+        request = starts.status(ctx.driver(), charge_point_id, request_id)
+        return view(request, session_of(request))
