@@ -253,6 +253,30 @@ TARIFFS = TableDef(
     sort_key=Key("version", "N"),
 )
 
+# Charging locations (docs/adr/0022-locations-and-geo-search.md): one item per site, its OCPI
+# document as JSON, and one claim item per charger ("@charger:<id>") so that a charger is on
+# one site at most. ByGeoCell is the geo search: partition = 4-character geohash (about
+# 39 x 20 km at the equator: a 1-50 km search reads 1 to a few dozen partitions), sort key =
+# 9-character geohash (a search for a few hundred metres asks for a finer prefix). It holds
+# only what ranks and filters a search (coordinates, most power per connector standard,
+# published); the few nearest locations are then read whole. Claims hold no geoCell: they
+# stay out of the index.
+LOCATIONS = TableDef(
+    id="Locations",
+    env_var="LOCATIONS_TABLE",
+    local_name="csms-locations",
+    partition_key=Key("locationId"),
+    indexes=(
+        IndexDef(
+            "ByGeoCell",
+            Key("geoCell"),
+            Key("geohash"),
+            projection="INCLUDE",
+            non_key_attributes=("latitude", "longitude", "offers", "publish"),
+        ),
+    ),
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -264,6 +288,7 @@ TABLES: tuple[TableDef, ...] = (
     COMMANDS,
     RESERVATIONS,
     TARIFFS,
+    LOCATIONS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -348,6 +373,9 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (ENERGY_DAILY.id, "read"),
             # Versions are only ever added: no update, no delete.
             (TARIFFS.id, ("GetItem", "PutItem", "Query", "Scan")),
+            # Sites and claims change in TransactWriteItems of Put and Delete; the search
+            # queries the geo index; the operator listing is a bounded Scan.
+            (LOCATIONS.id, ("GetItem", "PutItem", "DeleteItem", "Query", "Scan")),
         ),
         publishes_events=True,
         manages_connections=True,

@@ -40,6 +40,7 @@ class Settings:
     commands_table: str
     reservations_table: str
     tariffs_table: str
+    locations_table: str
     event_bus_name: str
     event_source: str
     unknown_chargers: UnknownChargerPolicy
@@ -93,6 +94,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         commands_table=_required(env, "COMMANDS_TABLE"),
         reservations_table=_required(env, "RESERVATIONS_TABLE"),
         tariffs_table=_required(env, "TARIFFS_TABLE"),
+        locations_table=_required(env, "LOCATIONS_TABLE"),
         event_bus_name=_required(env, "EVENT_BUS_NAME"),
         event_source=env.get("EVENT_SOURCE", "csms.ocpp"),
         unknown_chargers=policy,  # checked above

@@ -10,6 +10,7 @@ from shared.ports.chargers import (
     ConnectorRepository,
 )
 from shared.ports.commands import CommandStore, ReservationStore, TaskNotifier
+from shared.ports.locations import GeoEntry, LocationRepository, SaveOutcome
 from shared.ports.paging import InvalidCursor, Page
 from shared.ports.publishing import (
     EventPublisher,
@@ -49,13 +50,16 @@ __all__ = [
     "EnergyLedger",
     "EventPublishError",
     "EventPublisher",
+    "GeoEntry",
     "IdTagRepository",
     "InvalidCursor",
     "LiveConnection",
     "LiveConnections",
+    "LocationRepository",
     "OutboxSource",
     "Page",
     "ReservationStore",
+    "SaveOutcome",
     "SessionFilter",
     "TariffRepository",
     "TaskNotifier",
