@@ -29,6 +29,7 @@ from shared.adapters.memory.chargers import (
     MemoryConnectorRepository,
 )
 from shared.adapters.memory.commands import MemoryCommandStore, MemoryReservationStore
+from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.sessions import (
     MemoryEnergyLedger,
     MemoryIdTagRepository,
@@ -37,6 +38,7 @@ from shared.adapters.memory.sessions import (
 )
 from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.config import Settings
+from shared.locations import geohash
 
 Store = Literal["moto", "memory"]
 STORES: tuple[Store, ...] = ("moto", "memory")
@@ -79,6 +81,9 @@ class MemoryStore:
     commands: MemoryCommandStore = field(default_factory=MemoryCommandStore)
     reservations: MemoryReservationStore = field(default_factory=MemoryReservationStore)
     tariffs: MemoryTariffRepository = field(default_factory=MemoryTariffRepository)
+    locations: MemoryLocationRepository = field(
+        default_factory=lambda: MemoryLocationRepository(geohash.encode)
+    )
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -103,6 +108,7 @@ class MemoryStore:
             commands=s(self.commands),
             reservations=s(self.reservations),
             tariffs=s(self.tariffs),
+            locations=s(self.locations),
         )
 
 

@@ -14,12 +14,14 @@ from datetime import datetime
 
 from shared.admin.chargers import ChargerAdmin
 from shared.admin.id_tags import IdTagAdmin
+from shared.admin.locations import LocationAdmin
 from shared.admin.sessions import SessionReports
 from shared.admin.tariffs import TariffAdmin
 from shared.commands.engine import CommandEngine
 from shared.commands.local_list import LocalListService
 from shared.commands.reservations import ReservationService
 from shared.config import Settings
+from shared.locations.search import LocationSearch
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
 from shared.ports import (
@@ -32,6 +34,7 @@ from shared.ports import (
     EventPublisher,
     IdTagRepository,
     LiveConnections,
+    LocationRepository,
     OutboxSource,
     ReservationStore,
     TariffRepository,
@@ -73,6 +76,7 @@ class Dependencies:
     live_connections: LiveConnections
     tasks: TaskNotifier
     tariffs: TariffRepository
+    locations: LocationRepository
     # DataTransfer handlers of vendor integrations (none built in).
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
 
@@ -95,6 +99,8 @@ class Services:
     id_tag_admin: IdTagAdmin
     session_reports: SessionReports
     tariff_admin: TariffAdmin
+    location_admin: LocationAdmin
+    location_search: LocationSearch
 
     @property
     def settings(self) -> Settings:
@@ -155,6 +161,8 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
             transactions=deps.transactions, chargers=deps.chargers, ledger=deps.energy, now=now
         ),
         tariff_admin=TariffAdmin(deps.tariffs, now),
+        location_admin=LocationAdmin(deps.locations, deps.chargers, deps.tariffs, now),
+        location_search=LocationSearch(deps.locations, deps.chargers, deps.connectors),
     )
 
 
@@ -195,6 +203,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
     from shared.adapters.dynamodb.energy import DynamoEnergyLedger
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
+    from shared.adapters.dynamodb.locations import DynamoLocationRepository
     from shared.adapters.dynamodb.reservations import DynamoReservationStore
     from shared.adapters.dynamodb.tariffs import DynamoTariffRepository
     from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
@@ -202,6 +211,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.eventbridge import EventBridgePublisher
     from shared.adapters.kinesis import KinesisTelemetrySink
     from shared.adapters.stepfunctions import StepFunctionsNotifier
+    from shared.locations import geohash
 
     dynamodb = LazyClient("dynamodb")
     management = settings.ws_management_endpoint
@@ -230,6 +240,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         ),
         tasks=StepFunctionsNotifier(LazyClient("stepfunctions")),
         tariffs=DynamoTariffRepository(dynamodb, settings.tariffs_table),
+        locations=DynamoLocationRepository(dynamodb, settings.locations_table, geohash.encode),
     )
 
 

@@ -19,6 +19,7 @@ from shared.adapters.memory.commands import (
     MemoryReservationStore,
     MemoryTaskNotifier,
 )
+from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.publishing import MemoryEventPublisher
 from shared.adapters.memory.sessions import (
     MemoryEnergyLedger,
@@ -31,6 +32,7 @@ from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
 from shared.bootstrap import Dependencies, Services, build_services
 from shared.config import Settings, settings_from
+from shared.locations import geohash
 from shared.timeutil import utc_now
 
 # Every resource name the functions need, from the catalog (as the local platform sets them).
@@ -57,6 +59,7 @@ class MemoryDeps(Dependencies):
     live_connections: MemoryLiveConnections
     tasks: MemoryTaskNotifier
     tariffs: MemoryTariffRepository
+    locations: MemoryLocationRepository
 
 
 class MemoryServices(Services):
@@ -82,6 +85,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         live_connections=MemoryLiveConnections(),
         tasks=MemoryTaskNotifier(),
         tariffs=MemoryTariffRepository(),
+        locations=MemoryLocationRepository(geohash.encode),
     )
 
 

@@ -15,6 +15,7 @@ from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
 from shared.adapters.dynamodb.energy import DynamoEnergyLedger
 from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
 from shared.adapters.dynamodb.items import from_item
+from shared.adapters.dynamodb.locations import DynamoLocationRepository
 from shared.adapters.dynamodb.tariffs import DynamoTariffRepository
 from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
 from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
@@ -28,6 +29,7 @@ from shared.adapters.memory.commands import (
 from shared.adapters.memory.publishing import MemoryEventPublisher
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
 from shared.bootstrap import Dependencies, build_router, build_services
+from shared.locations import geohash
 from shared.models.charger import ChargerRecord
 from shared.models.telemetry import TelemetryRecord
 from shared.models.transaction import IdTagRecord, TransactionRecord
@@ -80,6 +82,7 @@ def deps(aws_env, dynamodb):
         live_connections=MemoryLiveConnections(),
         tasks=MemoryTaskNotifier(),
         tariffs=DynamoTariffRepository(dynamodb, aws_env.tariffs_table),
+        locations=DynamoLocationRepository(dynamodb, aws_env.locations_table, geohash.encode),
     )
     d.chargers.create(ChargerRecord("CP1"))
     d.id_tags.put(IdTagRecord("GOOD", "Accepted", expiry_date="2099-01-01T00:00:00.000Z"))

@@ -71,9 +71,9 @@ def test_a_location_survives_its_document_unchanged() -> None:
             ),
             "overlap",
         ),
-        (lambda: replace(TYPE2_22KW, standard="IEC_62196_T9"), "standard"),
-        (lambda: replace(TYPE2_22KW, format="PLUG"), "format"),
-        (lambda: replace(TYPE2_22KW, power_type="AC"), "power type"),
+        (lambda: replace(TYPE2_22KW, standard="IEC_62196_T9"), "standard"),  # type: ignore[arg-type]
+        (lambda: replace(TYPE2_22KW, format="PLUG"), "format"),  # type: ignore[arg-type]
+        (lambda: replace(TYPE2_22KW, power_type="AC"), "power type"),  # type: ignore[arg-type]
         (lambda: replace(TYPE2_22KW, max_voltage=0), "max_voltage"),
         (lambda: replace(TYPE2_22KW, max_electric_power=10**12), "max_electric_power"),
         (lambda: Evse("E1", ()), "connectors"),
