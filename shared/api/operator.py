@@ -22,7 +22,7 @@ from shared.api.context import ApiContext, Routes
 from shared.api.errors import MethodTable, error_body, register_error_handlers
 from shared.api.openapi import openapi_document
 from shared.api.operator_auth import AccessDenied, require_operator
-from shared.api.routes import chargers, commands, id_tags, meta, sessions, tariffs
+from shared.api.routes import chargers, commands, id_tags, locations, meta, sessions, tariffs
 from shared.bootstrap import Services
 from shared.gateway.requests import header
 from shared.ocpp.framing import without_lone_surrogates
@@ -47,7 +47,7 @@ class OperatorApi:
             now=services.now,
             openapi=lambda: self.openapi,
         )
-        for module in (meta, chargers, id_tags, sessions, commands, tariffs):
+        for module in (meta, chargers, id_tags, sessions, commands, tariffs, locations):
             module.register(ctx)
 
     @cached_property
