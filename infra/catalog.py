@@ -347,6 +347,30 @@ RECEIPTS = TableDef(
     sort_key=Key("transactionId"),
 )
 
+# Charging locations (docs/adr/0022-locations-and-geo-search.md): one item per site, its OCPI
+# document as JSON, and one claim item per charger ("@charger:<id>") so that a charger is on
+# one site at most. ByGeoCell is the geo search: partition = 4-character geohash (about
+# 39 x 20 km at the equator: a 1-50 km search reads 1 to a few dozen partitions), sort key =
+# 9-character geohash (a search for a few hundred metres asks for a finer prefix). It holds
+# only what ranks and filters a search (coordinates, most power per connector standard,
+# published); the few nearest locations are then read whole. Claims hold no geoCell: they
+# stay out of the index.
+LOCATIONS = TableDef(
+    id="Locations",
+    env_var="LOCATIONS_TABLE",
+    local_name="csms-locations",
+    partition_key=Key("locationId"),
+    indexes=(
+        IndexDef(
+            "ByGeoCell",
+            Key("geoCell"),
+            Key("geohash"),
+            projection="INCLUDE",
+            non_key_attributes=("latitude", "longitude", "offers", "publish"),
+        ),
+    ),
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -362,6 +386,7 @@ TABLES: tuple[TableDef, ...] = (
     DRIVERS,
     START_REQUESTS,
     RECEIPTS,
+    LOCATIONS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -463,6 +488,9 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (TARIFFS.id, ("GetItem", "PutItem", "Query", "Scan")),
             # Reads a payment and records refunds; never creates or deletes one.
             (PAYMENTS.id, ("GetItem", "UpdateItem")),
+            # Sites and claims change in TransactWriteItems of Put and Delete; the search
+            # queries the geo index; the operator listing is a bounded Scan.
+            (LOCATIONS.id, ("GetItem", "PutItem", "DeleteItem", "Query", "Scan")),
         ),
         publishes_events=True,
         manages_connections=True,
@@ -489,6 +517,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (TARIFFS.id, ("Query",)),
             (CONNECTORS.id, ("Query",)),
             (RECEIPTS.id, ("GetItem",)),
+            # Finding chargers: the geo index, a location, a charger's location.
+            (LOCATIONS.id, ("GetItem", "Query")),
         ),
         starts_state_machines=(("StartSession", "sync"),),
         # Sends the stop to the charger's connection.
@@ -520,6 +550,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (RECEIPTS.id, ("GetItem", "PutItem")),
             (CHARGERS.id, ("GetItem", "UpdateItem")),
             (COMMANDS.id, "readwrite"),
+            # A card session's price: the charger's location and its tariff.
+            (LOCATIONS.id, ("GetItem",)),
         ),
         publishes_events=True,
         manages_connections=True,

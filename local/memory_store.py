@@ -30,6 +30,7 @@ from shared.adapters.memory.chargers import (
 )
 from shared.adapters.memory.commands import MemoryCommandStore, MemoryReservationStore
 from shared.adapters.memory.drivers import MemoryDriverRepository
+from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import MemoryPaymentRecords
 from shared.adapters.memory.receipts import MemoryReceiptStore
 from shared.adapters.memory.sessions import (
@@ -41,6 +42,7 @@ from shared.adapters.memory.sessions import (
 from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.config import Settings
+from shared.locations import geohash
 
 Store = Literal["moto", "memory"]
 STORES: tuple[Store, ...] = ("moto", "memory")
@@ -87,6 +89,9 @@ class MemoryStore:
     drivers: MemoryDriverRepository = field(default_factory=MemoryDriverRepository)
     start_requests: MemoryStartRequestStore = field(default_factory=MemoryStartRequestStore)
     receipts: MemoryReceiptStore = field(default_factory=MemoryReceiptStore)
+    locations: MemoryLocationRepository = field(
+        default_factory=lambda: MemoryLocationRepository(geohash.encode)
+    )
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -115,6 +120,7 @@ class MemoryStore:
             drivers=s(self.drivers),
             start_requests=s(self.start_requests),
             receipts=s(self.receipts),
+            locations=s(self.locations),
         )
 
 

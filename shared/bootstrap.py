@@ -14,6 +14,7 @@ from datetime import datetime
 
 from shared.admin.chargers import ChargerAdmin
 from shared.admin.id_tags import IdTagAdmin
+from shared.admin.locations import LocationAdmin
 from shared.admin.payments import PaymentAdmin
 from shared.admin.sessions import SessionReports
 from shared.admin.tariffs import TariffAdmin
@@ -27,6 +28,7 @@ from shared.drivers.sessions import DriverSessions
 from shared.drivers.settlement import Settlement
 from shared.drivers.starts import SessionStarts
 from shared.drivers.stops import DriverStops
+from shared.locations.search import LocationSearch
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
 from shared.payments.webhooks import PaymentWebhooks, WebhookReceiver
@@ -41,6 +43,7 @@ from shared.ports import (
     EventPublisher,
     IdTagRepository,
     LiveConnections,
+    LocationRepository,
     OutboxSource,
     ReceiptStore,
     ReservationStore,
@@ -93,8 +96,7 @@ class Dependencies:
     start_requests: StartRequestStore
     receipts: ReceiptStore
     workflows: WorkflowRunner
-    # Until chargers belong to locations: the tariff of every charger (None: no app starts).
-    default_tariff_id: str | None = None
+    locations: LocationRepository
     # DataTransfer handlers of vendor integrations (none built in).
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
 
@@ -125,6 +127,8 @@ class Services:
     settlement: Settlement
     payment_admin: PaymentAdmin
     payment_webhooks: WebhookReceiver
+    location_admin: LocationAdmin
+    location_search: LocationSearch
 
     @property
     def settings(self) -> Settings:
@@ -223,14 +227,29 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         payment_webhooks=WebhookReceiver(
             deps.webhook_verifier, PaymentWebhooks(deps.payment_records)
         ),
+        location_admin=LocationAdmin(deps.locations, deps.chargers, deps.tariffs, now),
+        location_search=LocationSearch(deps.locations, deps.chargers, deps.connectors),
     )
 
 
 def _tariff_of(deps: Dependencies) -> Callable[[str, int], str | None]:
-    """The tariff a charger's connector is priced with (its location's)."""
+    """The tariff a charger's connector (1.6 connector id / 2.0.1 EVSE id) is priced with: its
+    EVSE's connector's on the charger's location, or the location's default; None when the
+    charger is on no location or no tariff applies (then it takes no app starts)."""
 
     def tariff_of(charge_point_id: str, connector_id: int) -> str | None:
-        return deps.default_tariff_id
+        location_id = deps.locations.owner_of(charge_point_id)
+        location = deps.locations.get(location_id) if location_id else None
+        if location is None:
+            return None
+        for evse in location.evses:
+            binding = evse.binding
+            if binding is None or binding.charge_point_id != charge_point_id:
+                continue
+            if connector_id in (binding.connector_id, binding.evse_id):
+                tariffs = location.tariffs_of(evse.connectors[0]) if evse.connectors else ()
+                return tariffs[0] if tariffs else None
+        return location.tariff_ids[0] if location.tariff_ids else None
 
     return tariff_of
 
@@ -273,6 +292,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.drivers import DynamoDriverRepository
     from shared.adapters.dynamodb.energy import DynamoEnergyLedger
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
+    from shared.adapters.dynamodb.locations import DynamoLocationRepository
     from shared.adapters.dynamodb.payments import DynamoPaymentRecords
     from shared.adapters.dynamodb.receipts import DynamoReceiptStore
     from shared.adapters.dynamodb.reservations import DynamoReservationStore
@@ -286,6 +306,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.stepfunctions import StepFunctionsNotifier, StepFunctionsWorkflows
     from shared.adapters.stripe_payments import StripePaymentProvider
     from shared.adapters.stripe_webhooks import StripeWebhookVerifier
+    from shared.locations import geohash
 
     dynamodb = LazyClient("dynamodb")
     management = settings.ws_management_endpoint
@@ -325,6 +346,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
             LazyClient("stepfunctions"),
             {"StartSession": settings.start_session_state_machine_arn or ""},
         ),
+        locations=DynamoLocationRepository(dynamodb, settings.locations_table, geohash.encode),
     )
 
 

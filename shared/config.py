@@ -45,6 +45,7 @@ class Settings:
     drivers_table: str
     start_requests_table: str
     receipts_table: str
+    locations_table: str
     event_bus_name: str
     event_source: str
     unknown_chargers: UnknownChargerPolicy
@@ -108,6 +109,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         drivers_table=_required(env, "DRIVERS_TABLE"),
         start_requests_table=_required(env, "START_REQUESTS_TABLE"),
         receipts_table=_required(env, "RECEIPTS_TABLE"),
+        locations_table=_required(env, "LOCATIONS_TABLE"),
         event_bus_name=_required(env, "EVENT_BUS_NAME"),
         event_source=env.get("EVENT_SOURCE", "csms.ocpp"),
         unknown_chargers=policy,  # checked above

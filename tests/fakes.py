@@ -20,6 +20,7 @@ from shared.adapters.memory.commands import (
     MemoryTaskNotifier,
 )
 from shared.adapters.memory.drivers import MemoryDriverRepository
+from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import FakePaymentProvider, MemoryPaymentRecords
 from shared.adapters.memory.publishing import MemoryEventPublisher
 from shared.adapters.memory.receipts import MemoryReceiptStore
@@ -36,6 +37,15 @@ from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
 from shared.adapters.stripe_webhooks import StripeWebhookVerifier
 from shared.bootstrap import Dependencies, Services, build_services
 from shared.config import Settings, settings_from
+from shared.locations import geohash
+from shared.models.location import (
+    BusinessDetails,
+    Connector,
+    Coordinates,
+    Evse,
+    EvseBinding,
+    Location,
+)
 from shared.ports import WorkflowFailed
 from shared.timeutil import utc_now
 
@@ -71,6 +81,7 @@ class MemoryDeps(Dependencies):
     start_requests: MemoryStartRequestStore
     receipts: MemoryReceiptStore
     workflows: InlineWorkflows
+    locations: MemoryLocationRepository
 
 
 class MemoryServices(Services):
@@ -103,6 +114,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         start_requests=MemoryStartRequestStore(),
         receipts=MemoryReceiptStore(),
         workflows=InlineWorkflows(),
+        locations=MemoryLocationRepository(geohash.encode),
     )
 
 
@@ -219,3 +231,43 @@ def disconnect_event(
     if authorizer is not None:
         context["authorizer"] = authorizer
     return {"requestContext": context, "isBase64Encoded": False}
+
+
+def site(
+    location_id: str,
+    chargers: dict[str, int],
+    tariff_id: str | None,
+    latitude: float = 52.52,
+    longitude: float = 13.405,
+) -> Location:
+    """A location with one AC EVSE per (charger, 1.6 connector id), priced by `tariff_id`."""
+    evses = tuple(
+        Evse(
+            uid=f"{charge_point_id}-{connector_id}",
+            connectors=(
+                Connector(
+                    id="1",
+                    standard="IEC_62196_T2",
+                    format="SOCKET",
+                    power_type="AC_3_PHASE",
+                    max_voltage=230,
+                    max_amperage=32,
+                ),
+            ),
+            binding=EvseBinding(charge_point_id, connector_id=connector_id),
+        )
+        for charge_point_id, connector_id in chargers.items()
+    )
+    return Location(
+        location_id=location_id,
+        name=f"Site {location_id}",
+        address="Alexanderplatz 1",
+        city="Berlin",
+        postal_code="10178",
+        country="DEU",
+        coordinates=Coordinates(latitude, longitude),
+        time_zone="Europe/Berlin",
+        operator=BusinessDetails("Demo Charging"),
+        evses=evses,
+        tariff_ids=(tariff_id,) if tariff_id else (),
+    )

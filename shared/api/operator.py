@@ -8,7 +8,16 @@ from typing import Any
 from shared.api.http_app import HttpApp, HttpAppSpec
 from shared.api.openapi import OPERATOR_API
 from shared.api.operator_auth import require_operator
-from shared.api.routes import chargers, commands, id_tags, meta, payments, sessions, tariffs
+from shared.api.routes import (
+    chargers,
+    commands,
+    id_tags,
+    locations,
+    meta,
+    payments,
+    sessions,
+    tariffs,
+)
 from shared.bootstrap import Services
 
 PUBLIC_PATHS = frozenset({"/api/health", "/api/openapi.json"})
@@ -17,7 +26,7 @@ OPERATOR_APP = HttpAppSpec(
     description=OPERATOR_API,
     public_paths=PUBLIC_PATHS,
     realm="csms-operator",
-    route_modules=(meta, chargers, id_tags, sessions, commands, tariffs, payments),
+    route_modules=(meta, chargers, id_tags, sessions, commands, tariffs, payments, locations),
 )
 
 

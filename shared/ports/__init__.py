@@ -11,6 +11,7 @@ from shared.ports.chargers import (
 )
 from shared.ports.commands import CommandStore, ReservationStore, TaskNotifier
 from shared.ports.drivers import DriverRepository
+from shared.ports.locations import GeoEntry, LocationRepository, SaveOutcome
 from shared.ports.paging import InvalidCursor, Page
 from shared.ports.publishing import (
     EventPublisher,
@@ -54,14 +55,17 @@ __all__ = [
     "EnergyLedger",
     "EventPublishError",
     "EventPublisher",
+    "GeoEntry",
     "IdTagRepository",
     "InvalidCursor",
     "LiveConnection",
     "LiveConnections",
+    "LocationRepository",
     "OutboxSource",
     "Page",
     "ReceiptStore",
     "ReservationStore",
+    "SaveOutcome",
     "SessionFilter",
     "StartRequestStore",
     "TariffRepository",

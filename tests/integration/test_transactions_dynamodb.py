@@ -16,6 +16,7 @@ from shared.adapters.dynamodb.drivers import DynamoDriverRepository
 from shared.adapters.dynamodb.energy import DynamoEnergyLedger
 from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
 from shared.adapters.dynamodb.items import from_item
+from shared.adapters.dynamodb.locations import DynamoLocationRepository
 from shared.adapters.dynamodb.payments import DynamoPaymentRecords
 from shared.adapters.dynamodb.tariffs import DynamoTariffRepository
 from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
@@ -34,6 +35,7 @@ from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
 from shared.adapters.stripe_webhooks import StripeWebhookVerifier
 from shared.bootstrap import Dependencies, build_router, build_services
+from shared.locations import geohash
 from shared.models.charger import ChargerRecord
 from shared.models.telemetry import TelemetryRecord
 from shared.models.transaction import IdTagRecord, TransactionRecord
@@ -94,6 +96,7 @@ def deps(aws_env, dynamodb):
         start_requests=MemoryStartRequestStore(),
         receipts=MemoryReceiptStore(),
         workflows=InlineWorkflows(),
+        locations=DynamoLocationRepository(dynamodb, aws_env.locations_table, geohash.encode),
     )
     d.chargers.create(ChargerRecord("CP1"))
     d.id_tags.put(IdTagRecord("GOOD", "Accepted", expiry_date="2099-01-01T00:00:00.000Z"))

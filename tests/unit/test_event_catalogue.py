@@ -10,7 +10,7 @@ from shared.models.event_catalogue import CATALOGUE, json_schemas
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.models.transaction import IdTagRecord
 from shared.ocpp.router import MessageContext
-from tests.fakes import connect_event, disconnect_event
+from tests.fakes import connect_event, disconnect_event, site
 from tests.unit.transactions.helpers import V16, V201, Station, energy_sample_v16, make_deps, ts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ def everything_published():
     # A driver's card session, settled: no payment method, so the receipt is for an invoice.
     deps.id_tags.put(IdTagRecord("GOOD", "Accepted", parent_id_tag="FLEET-1", owner_id="driver"))
     deps.tariffs.add_version(TARIFF)
-    deps.default_tariff_id = TARIFF.tariff_id
+    assert deps.locations.save(site("SITE", {"CP1": 1}, TARIFF.tariff_id), None).saved
     assert station.services.settlement.settle("CP1", str(tx))["outcome"] == "invoice"
     station.call("StopTransaction", {"transactionId": 5, "meterStop": 1, "timestamp": ts(2)})
     station.call("FirmwareStatusNotification", {"status": "Installed"})

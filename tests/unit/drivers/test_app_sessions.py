@@ -18,7 +18,7 @@ from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.models.transaction import IdTagRecord, TransactionRecord
 from shared.ports.payments import PaymentProviderUnavailable
 from shared.timeutil import iso_utc, to_epoch_ms
-from tests.fakes import MemoryServices, memory_deps, memory_services
+from tests.fakes import MemoryServices, memory_deps, memory_services, site
 from tests.unit.api.driver_client import DriverClient, drivers
 
 START = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -50,8 +50,8 @@ def clock() -> Clock:
 @pytest.fixture
 def services(clock) -> MemoryServices:
     deps = memory_deps()
-    deps.default_tariff_id = TARIFF.tariff_id
     services = memory_services(deps, now=clock)
+    assert deps.locations.save(site("SITE-1", {"CP-1": 1}, TARIFF.tariff_id), None).saved
     services.engine.clock_ms = lambda: to_epoch_ms(clock.now)  # command deadlines, too
     deps.tariffs.add_version(TARIFF)
     deps.chargers.create(
@@ -239,7 +239,10 @@ def test_an_empty_session_releases_the_hold(services, alice) -> None:
     tariff = replace(TARIFF, tariff_id="ENERGY-ONLY",
                      elements=(TariffElement((PriceComponent("ENERGY", 40),)),))  # fmt: skip
     services.deps.tariffs.add_version(tariff)
-    services.deps.default_tariff_id = "ENERGY-ONLY"
+    location = services.deps.locations.get("SITE-1")
+    assert services.deps.locations.save(
+        replace(location, tariff_ids=("ENERGY-ONLY",), version=location.version + 1), location
+    ).saved
     start(alice)
     charger_starts(services, energy_wh=0)
     assert services.settlement.settle("CP-1", "17")["outcome"] == "released"
