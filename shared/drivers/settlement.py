@@ -195,7 +195,6 @@ class Settlement:
             currency=self._currency(session, request),
             customer_id=profile.customer_id,
             payment_method_id=profile.payment_method_id,
-            description=f"Charging at {session.charge_point_id}",
             metadata={
                 "driverId": driver_id,
                 "session": f"{session.charge_point_id}/{session.transaction_id}",

@@ -371,7 +371,6 @@ def _hold(request: StartRequest) -> PaymentRequest:
         currency=request.currency,
         customer_id=request.customer_id,
         payment_method_id=request.payment_method_id,
-        description=f"Charging at {request.charge_point_id}",
         metadata={"driverId": request.driver_id, "startRequest": _ref(request)},
     )
 
