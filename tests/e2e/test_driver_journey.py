@@ -194,4 +194,5 @@ def test_a_refused_remote_start_releases_the_hold_at_localstripe(platform) -> No
     assert "Rejected" in (view["reason"] or "")
     intents = stripe_client(platform).v1.payment_intents.list(params={"limit": 100})
     held = [i for i in intents.data if i.status == "requires_capture"]
-    assert not [i for i in held if (i.metadata or {}).get("startRequest", "").startswith(cp_id)]
+    refs = [str((i.to_dict().get("metadata") or {}).get("startRequest", "")) for i in held]
+    assert not [ref for ref in refs if ref.startswith(cp_id)]
