@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from local.demo_site import APP_CHARGER
+from local.identity.provider import DRIVER_APP_CLIENT
 from local.memory_store import STORES
 from local.platform import LocalPlatform
 from local.settings import LocalSettings
@@ -143,6 +145,20 @@ def _seed_demo_id_tag(platform: LocalPlatform) -> None:
     platform.id_tags().put(IdTagRecord(DEMO_ID_TAG, "Accepted"))
 
 
+def _seed_demo_site(platform: LocalPlatform) -> None:
+    """The demo site, tariff and the demo driver's card (local/demo_site.py)."""
+    from local.demo_site import seed_demo_card, seed_demo_site
+    from local.stripe_server import API_KEY
+
+    seed_demo_site(platform.http_url, platform.settings.operator_dev_token)
+    if platform.stripe is None:
+        return
+    identity = platform.gateway.identity
+    user = identity.ensure_user(DEMO_DRIVER_EMAIL, DEMO_DRIVER_PASSWORD)
+    token = identity.access_token(user, DRIVER_APP_CLIENT)
+    seed_demo_card(platform.driver_url, token, platform.stripe.api_base, API_KEY)
+
+
 def _demo_session_plan() -> Any:
     from simulator import SessionPlan
 
@@ -182,6 +198,17 @@ async def run(args: argparse.Namespace) -> int:
         run_demo = None if args.no_demo else _demo_runner()
         if run_demo is not None:
             await asyncio.to_thread(_seed_demo_id_tag, platform)
+            await asyncio.to_thread(_seed_demo_site, platform)
+            # The second demo charger waits for starts from the app (python -m local.journey).
+            app_charger = asyncio.create_task(
+                run_demo(
+                    platform.ws_url,
+                    APP_CHARGER,
+                    "ocpp1.6",
+                    demo_stop,
+                    heartbeat_interval_s=DEMO_HEARTBEAT_S,
+                )
+            )
             demo = asyncio.create_task(
                 # The demo heartbeats every minute and charges a short session every few
                 # minutes, so there is something to watch; real chargers follow the interval
@@ -199,6 +226,7 @@ async def run(args: argparse.Namespace) -> int:
         logging.getLogger("local").info("stopping")
         if demo is not None:
             demo_stop.set()
+            await asyncio.wait({app_charger}, timeout=5.0)
             done, _ = await asyncio.wait({demo}, timeout=5.0)
             if not done:
                 demo.cancel()

@@ -196,3 +196,34 @@ def test_a_refused_remote_start_releases_the_hold_at_localstripe(platform) -> No
     held = [i for i in intents.data if i.status == "requires_capture"]
     refs = [str((i.to_dict().get("metadata") or {}).get("startRequest", "")) for i in held]
     assert not [ref for ref in refs if ref.startswith(cp_id)]
+
+
+def test_the_demo_journey_command_plays_against_the_seeded_demo(platform) -> None:
+    from local.demo_site import APP_CHARGER, seed_demo_card, seed_demo_site
+    from local.identity.provider import DRIVER_APP_CLIENT as CLIENT
+    from local.journey import EMAIL, PASSWORD, journey
+    from simulator import run_demo_charger
+
+    seed_demo_site(platform.http_url, "dev-operator-token")
+    seed_demo_site(platform.http_url, "dev-operator-token")  # again: nothing changes
+    identity = platform.gateway.identity
+    token = identity.access_token(identity.ensure_user(EMAIL, PASSWORD), CLIENT)
+    assert platform.stripe is not None
+    seed_demo_card(platform.driver_url, token, platform.stripe.api_base, API_KEY)
+    lines: list[str] = []
+
+    async def play() -> dict[str, Any]:
+        stop = asyncio.Event()
+        charger = asyncio.create_task(run_demo_charger(platform.ws_url, APP_CHARGER, stop=stop))
+        try:
+            base = platform.http_url.removesuffix("/api")
+            return await asyncio.to_thread(journey, base, 1.0, lines.append)
+        finally:
+            stop.set()
+            await asyncio.wait_for(charger, 10)
+
+    receipt = run(play(), timeout=120)
+    assert receipt["outcome"] == "captured" and receipt["tariffId"] == "DEMO-AC"
+    assert [line.split(".", 1)[0] for line in lines if line[0].isdigit()] == [
+        "1", "2", "3", "4", "5", "6", "7", "8"
+    ]  # fmt: skip
