@@ -328,3 +328,31 @@ def test_no_start_without_a_payment_method_a_price_or_a_free_connector(services,
     assert busy.status == 409 and "Charging" in busy.error["message"]
     assert bob.post("/driver/sessions", {"chargePointId": "NOPE", "connectorId": 1}).status == 404
     assert services.deps.start_requests.records == {}
+
+
+def test_two_settlements_at_once_capture_once(services, alice) -> None:
+    """The app's stop and the charger's stop make one TransactionStopped, delivered at least
+    once: two SettleSession executions may run at the same moment."""
+    import threading
+
+    start(alice)
+    charger_starts(services, energy_wh=10_000)
+    barrier = threading.Barrier(4)
+    results: list[dict[str, Any]] = []
+
+    def settle() -> None:
+        barrier.wait()
+        results.append(services.settlement.settle("CP-1", "17"))
+
+    threads = [threading.Thread(target=settle) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(results) == 4 and all(r == results[0] for r in results)
+    request = only_request(services)
+    held = intent(services, request.payment_intent_id)
+    assert held.captured_minor == results[0]["total"]
+    assert len(services.deps.receipts.records) == 1
+    charges = [i for i in services.deps.payments.intents.values() if i.intent.status == "succeeded"]
+    assert len(charges) == 1  # the hold, captured once: no second payment
