@@ -38,14 +38,7 @@ from shared.adapters.stripe_webhooks import StripeWebhookVerifier
 from shared.bootstrap import Dependencies, Services, build_services
 from shared.config import Settings, settings_from
 from shared.locations import geohash
-from shared.models.location import (
-    BusinessDetails,
-    Connector,
-    Coordinates,
-    Evse,
-    EvseBinding,
-    Location,
-)
+from shared.models.location import Evse, EvseBinding, Location
 from shared.ports import WorkflowFailed
 from shared.timeutil import utc_now
 
@@ -233,41 +226,12 @@ def disconnect_event(
     return {"requestContext": context, "isBase64Encoded": False}
 
 
-def site(
-    location_id: str,
-    chargers: dict[str, int],
-    tariff_id: str | None,
-    latitude: float = 52.52,
-    longitude: float = 13.405,
-) -> Location:
+def site(location_id: str, chargers: dict[str, int], tariff_id: str | None) -> Location:
     """A location with one AC EVSE per (charger, 1.6 connector id), priced by `tariff_id`."""
+    from tests.unit.locations.builders import TYPE2_22KW, location
+
     evses = tuple(
-        Evse(
-            uid=f"{charge_point_id}-{connector_id}",
-            connectors=(
-                Connector(
-                    id="1",
-                    standard="IEC_62196_T2",
-                    format="SOCKET",
-                    power_type="AC_3_PHASE",
-                    max_voltage=230,
-                    max_amperage=32,
-                ),
-            ),
-            binding=EvseBinding(charge_point_id, connector_id=connector_id),
-        )
-        for charge_point_id, connector_id in chargers.items()
+        Evse(f"{cp}-{connector}", (TYPE2_22KW,), binding=EvseBinding(cp, connector_id=connector))
+        for cp, connector in chargers.items()
     )
-    return Location(
-        location_id=location_id,
-        name=f"Site {location_id}",
-        address="Alexanderplatz 1",
-        city="Berlin",
-        postal_code="10178",
-        country="DEU",
-        coordinates=Coordinates(latitude, longitude),
-        time_zone="Europe/Berlin",
-        operator=BusinessDetails("Demo Charging"),
-        evses=evses,
-        tariff_ids=(tariff_id,) if tariff_id else (),
-    )
+    return location(location_id, evses=evses, tariff_ids=(tariff_id,) if tariff_id else ())

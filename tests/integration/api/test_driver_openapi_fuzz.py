@@ -4,15 +4,14 @@ produce a 5xx, and nothing a driver sends may touch another driver's records."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from shared.drivers.sessions import session_id
 from shared.models.transaction import IdTagRecord, TransactionRecord
+from tests.integration.api.fuzzing import FUZZ_SETTINGS
 from tests.unit.api.driver_client import driver_claims, drivers
 from tests.unit.api.world import World, make_world
 from tests.unit.api.wsgi_shim import WsgiShim
@@ -56,14 +55,7 @@ schema = _schema()
 
 
 @schema.parametrize()  # type: ignore[untyped-decorator]
-@settings(
-    # Bounded and repeatable in CI; API_FUZZ_EXAMPLES=500 for a deeper run by hand.
-    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "25")),
-    derandomize="API_FUZZ_EXAMPLES" not in os.environ,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    database=None,
-)
+@FUZZ_SETTINGS
 def test_no_generated_request_gets_a_server_error_or_reaches_another_driver(case: Any) -> None:
     response = case.call()
     case.validate_response(response, checks=[not_a_server_error])

@@ -5,13 +5,12 @@ events -> the handler's resolver). No generated input may produce a 5xx."""
 from __future__ import annotations
 
 import copy
-import os
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from tests.integration.api.fuzzing import FUZZ_SETTINGS
 from tests.unit.api.apiclient import BEARER
 from tests.unit.api.world import World, make_world
 from tests.unit.api.wsgi_shim import WsgiShim
@@ -51,14 +50,7 @@ schema = _schema()
 
 
 @schema.parametrize()  # type: ignore[untyped-decorator]
-@settings(
-    # Bounded and repeatable in CI; API_FUZZ_EXAMPLES=500 for a deeper run by hand.
-    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "25")),
-    derandomize="API_FUZZ_EXAMPLES" not in os.environ,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    database=None,
-)
+@FUZZ_SETTINGS
 def test_no_generated_request_gets_a_server_error(case: Any) -> None:
     response = case.call(headers=dict(BEARER))
     if response.status_code in (503, 504):
