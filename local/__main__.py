@@ -89,6 +89,8 @@ def banner(platform: LocalPlatform) -> str:
             "    its token       : python -m csms_cli drivers token "
             f"--email {DEMO_DRIVER_EMAIL} --password {DEMO_DRIVER_PASSWORD}"
             + ("" if s.port == 8080 else f" --url {platform.http_url}"),
+            "    driver journey  : python -m local.journey"
+            + ("" if s.port == 8080 else f" --url {platform.http_url.removesuffix('/api')}"),
             f"  Stripe (local)    : {_stripe_line(platform)}",
             f"  @connections API  : {platform.management_endpoint}",
             f"  moto (AWS) API    : {platform.moto_endpoint}",
