@@ -24,10 +24,11 @@ from shared.models.charger import ChargerRecord
 from shared.models.connection import ConnectorStatus
 from shared.models.start_request import StartRequest
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
+from shared.ocpp.framing import CallResult
 from shared.ports.payments import PaymentError, PaymentProviderUnavailable
 from shared.timeutil import iso_utc, to_epoch_ms
 from tests.fakes import InlineWorkflows, site
-from tests.fault_injection import NthCall, nth_call_fails
+from tests.fault_injection import Fault, NthCall, injected, nth_call_fails
 from tests.faults.conftest import T0, Platform
 
 T = TypeVar("T")
@@ -286,3 +287,133 @@ def test_settlement_with_a_provider_fault_settles_once(world, kind, after):
     # Settled again later (a duplicate TransactionStopped): nothing changes.
     assert world.services.settlement.settle(CP, transaction_id) == result
     assert_settled_once(world, transaction_id, request, result)
+
+
+# --- 2. StartSession's tasks ------------------------------------------------------------------
+
+
+class Deferred:
+    """A workflow runner that only records: the test runs StartSession's tasks itself."""
+
+    def __init__(self) -> None:
+        self.runs: list[dict[str, Any]] = []
+
+    def run_sync(self, workflow: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.runs.append(payload)
+        return payload
+
+
+def answer_pending(world: World) -> None:
+    """The charger answers every command it got (Accepted): its slot is free again."""
+    for _, text in list(world.sender.sent):
+        message_id = json.loads(text)[1]
+        command = world.services.deps.commands.get(CP, message_id)
+        if command is not None and not command.done:
+            world.services.engine.on_reply(
+                CP, CallResult(message_id, {"status": "Accepted"}), lenient=False
+            )
+
+
+def task(world: World, step: Callable[[], dict[str, Any]], retried: tuple[type, ...]) -> str:
+    """One task of the state machine: run, retried once after an error it retries (the charger
+    answering in between), the error raised for the Catch otherwise."""
+    result, error = attempt(step)
+    if error is not None and isinstance(error, retried):
+        answer_pending(world)
+        result, error = attempt(step)
+    if error is not None:
+        raise error
+    assert result is not None
+    return str(result["status"])
+
+
+def start_session(world: World, request: StartRequest) -> None:
+    """StartSession as infra/workflows/start_session.asl.json runs it: Authorise (retried on a
+    provider outage and Lambda's errors), SendStart (retried on Lambda's errors), any other
+    error caught to Release (retried on every error). A Lambda error is modelled by any error:
+    a task that timed out after its effect is retried like one that failed before."""
+    starts = world.starts
+    cp, rid = request.charge_point_id, request.request_id
+    try:
+        status = task(world, partial(starts.authorise, cp, rid), (Exception,))
+        if status == "authorised":
+            task(world, partial(starts.send_start, cp, rid), (Exception,))
+    except Exception as exc:
+        for _ in range(4):
+            _, error = attempt(partial(starts.release, cp, rid, f"{type(exc).__name__}"))
+            if error is None:
+                break
+
+
+def a_request(world: World) -> StartRequest:
+    """A stored start request whose workflow has not run yet."""
+    runner = world.starts.workflows
+    world.starts.workflows = Deferred()
+    try:
+        request = world.request()
+    finally:
+        world.starts.workflows = runner
+    assert request.status == "authorising"
+    return request
+
+
+def assert_no_hold_left_behind(world: World, request: StartRequest) -> StartRequest:
+    """After StartSession and the sweep past the start window (no session started)."""
+    world.now += timedelta(minutes=6)
+    world.starts.sweep()
+    ended = world.stored(request)
+    holds = world.holds(request)
+    assert len(holds) <= 1, holds  # never two holds for one request
+    assert world.remote_starts(request) <= 1  # never two remote starts for one request
+    assert ended.status in ("released", "failed", "declined"), ended
+    assert ended.due_at_ms is None  # out of the sweep's index
+    assert all(hold.status == "canceled" for hold in holds), holds
+    return ended
+
+
+def test_start_tasks_with_a_fault_at_each_aws_call(world):
+    outcomes: set[str] = set()
+    for after in (False, True):
+        n = 0
+        while True:
+            n += 1
+            request = a_request(world)
+            with nth_call_fails(world.dynamodb(), NthCall(n, after=after)) as fault:
+                start_session(world, request)
+            if fault.failed is None:
+                ended = assert_no_hold_left_behind(world, request)
+                assert world.remote_starts(request) == 1
+                break
+            outcomes.add(world.stored(request).status)
+            assert_no_hold_left_behind(world, request)
+    assert "sent" in outcomes  # some runs sent the start despite a fault
+    assert ended.status == "released"
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
+@pytest.mark.parametrize("operation", ["authorise", "cancel"])
+def test_start_tasks_with_a_provider_fault(world, operation, after):
+    request = a_request(world)
+    if operation == "cancel":
+        world.sender.gone.add("conn-1")  # the start cannot be sent: the hold is released
+    world.payments.fail_next(operation, PaymentProviderUnavailable("injected"), after=after)
+    start_session(world, request)
+    ended = assert_no_hold_left_behind(world, request)
+    if operation == "authorise":
+        assert world.remote_starts(request) == 1
+        assert ended.reason == "no session started in time"
+
+
+def test_a_start_retried_after_its_remote_start_went_out_sends_it_once(world):
+    """send_start sent the RemoteStartTransaction, then the request's update failed: the retry
+    (the charger has answered by then) must not send a second one."""
+    request = a_request(world)
+    assert world.starts.authorise(CP, request.request_id)["status"] == "authorised"
+    update = Fault("UpdateItem", first=2)  # 1: the charger's command slot, 2: the request
+    with injected(world.platform.client("dynamodb"), update):
+        _, error = attempt(partial(world.starts.send_start, CP, request.request_id))
+    assert update.raised == 1 and error is not None
+    answer_pending(world)
+    world.starts.send_start(CP, request.request_id)
+    assert world.remote_starts(request) == 1
+    assert world.stored(request).status == "sent"
