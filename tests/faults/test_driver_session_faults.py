@@ -417,3 +417,87 @@ def test_a_start_retried_after_its_remote_start_went_out_sends_it_once(world):
     world.starts.send_start(CP, request.request_id)
     assert world.remote_starts(request) == 1
     assert world.stored(request).status == "sent"
+
+
+# --- 3. the sweep -----------------------------------------------------------------------------
+
+
+def due_request(world: World, kind: str) -> tuple[StartRequest, str | None]:
+    """A request the sweep must look after now: a start that went out and no session came
+    (released), one whose session started (claimed), or one whose workflow died after the hold
+    was placed but before it was recorded (released: its hold found by its key)."""
+    if kind == "stuck":
+        request = a_request(world)
+        lost = Fault("UpdateItem")  # the hold is placed, the request's update lost
+        with injected(world.platform.client("dynamodb"), lost):
+            _, error = attempt(partial(world.starts.authorise, CP, request.request_id))
+        assert error is not None and world.stored(request).status == "authorising"
+        world.now += timedelta(minutes=3)
+        return request, None
+    request = world.request()
+    assert request.status == "sent"
+    answer_pending(world)
+    transaction_id = None
+    if kind == "claimed":
+        transaction_id = world.charger_session(app_token(DRIVER), stop=False)
+    world.now += timedelta(minutes=6)
+    return request, transaction_id
+
+
+def assert_swept_once(
+    world: World, kind: str, request: StartRequest, transaction_id: str | None
+) -> None:
+    ended = world.stored(request)
+    (hold,) = world.holds(request)
+    cancels = {
+        key
+        for op, key in world.payments.calls
+        if op == "cancel" and key is not None and request.request_id in key
+    }
+    if kind == "claimed":
+        assert (ended.status, ended.transaction_id) == ("claimed", transaction_id)
+        assert hold.status == "requires_capture"  # the session pays from it
+        assert cancels == set()
+        assert ended.due_at_ms is not None  # the cost cap keeps looking
+    else:
+        assert ended.status == ("failed" if kind == "stuck" else "released"), ended
+        assert hold.status == "canceled"
+        assert len(cancels) == 1  # one cancellation (its retries carry its key)
+        assert ended.due_at_ms is None
+
+
+@pytest.mark.parametrize("kind", ["released", "claimed", "stuck"])
+def test_the_sweep_with_a_fault_at_each_call_looks_after_a_request_once(world, kind):
+    failed: list[str] = []
+    for after in (False, True):
+        n = 0
+        while True:
+            n += 1
+            request, transaction_id = due_request(world, kind)
+            with nth_call_fails(world.dynamodb(), NthCall(n, after=after)) as fault:
+                attempt(world.starts.sweep)  # a failed run: the schedule runs it again
+            world.now += timedelta(minutes=1)
+            world.starts.sweep()
+            assert_swept_once(world, kind, request, transaction_id)
+            if transaction_id is not None:  # the session ends: the sweep lets the request go
+                world.stop(transaction_id)
+                world.now += timedelta(minutes=6)
+                world.starts.sweep()
+                assert world.stored(request).due_at_ms is None
+            if fault.failed is None:
+                break
+            failed.append(fault.failed)
+    assert "dynamodb:Query" in failed and "dynamodb:UpdateItem" in failed
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
+@pytest.mark.parametrize("kind", ["released", "stuck"])
+def test_the_sweep_with_a_provider_fault_releases_the_hold_once(world, kind, after):
+    request, _ = due_request(world, kind)
+    world.payments.fail_next("cancel", PaymentProviderUnavailable("injected"), after=after)
+    world.starts.sweep()
+    # The provider was down (or its answer lost): the request waits for the next run.
+    assert world.stored(request).status == ("sent" if kind == "released" else "authorising")
+    world.now += timedelta(minutes=1)
+    world.starts.sweep()
+    assert_swept_once(world, kind, request, None)
