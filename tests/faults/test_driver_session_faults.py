@@ -501,3 +501,18 @@ def test_the_sweep_with_a_provider_fault_releases_the_hold_once(world, kind, aft
     world.now += timedelta(minutes=1)
     world.starts.sweep()
     assert_swept_once(world, kind, request, None)
+
+
+@pytest.mark.parametrize("kind", ["app", "card"])
+def test_a_receipt_the_bus_did_not_take_is_published_by_the_retry(world, kind):
+    """EventBridge refuses every attempt of one run: the receipt is stored, so the run must fail
+    for SettleSession to run it again (nothing else publishes ReceiptIssued later)."""
+    transaction_id, request = settleable(world, kind)
+    down = Fault("PutEvents", code="InternalException", times=3)  # each of the publisher's tries
+    with injected(world.platform.client("events"), down):
+        _, error = attempt(partial(world.services.settlement.settle, CP, transaction_id))
+    assert down.raised == 3
+    assert error is not None  # not reported as done: the workflow retries
+    assert not world.platform.published.of_type("ReceiptIssued")
+    result = settle_until_done(world, transaction_id)
+    assert_settled_once(world, transaction_id, request, result)
