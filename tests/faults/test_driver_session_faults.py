@@ -367,11 +367,18 @@ def assert_no_hold_left_behind(world: World, request: StartRequest) -> StartRequ
     assert world.remote_starts(request) <= 1  # never two remote starts for one request
     assert ended.status in ("released", "failed", "declined"), ended
     assert ended.due_at_ms is None  # out of the sweep's index
-    assert all(hold.status == "canceled" for hold in holds), holds
+    # Canceled, or never held (a declined card's payment).
+    assert all(hold.status in ("canceled", "requires_payment_method") for hold in holds), holds
     return ended
 
 
-def test_start_tasks_with_a_fault_at_each_aws_call(world):
+@pytest.mark.parametrize("card", ["pm_card_visa", "pm_card_chargeDeclined"])
+def test_start_tasks_with_a_fault_at_each_aws_call(world, card):
+    declined = card != "pm_card_visa"
+    if declined:
+        customer = world.services.deps.drivers.get(DRIVER).customer_id
+        world.payments.add_payment_method(customer, card)
+        world.services.deps.drivers.set_default_payment_method(DRIVER, card)
     outcomes: set[str] = set()
     for after in (False, True):
         n = 0
@@ -380,14 +387,17 @@ def test_start_tasks_with_a_fault_at_each_aws_call(world):
             request = a_request(world)
             with nth_call_fails(world.dynamodb(), NthCall(n, after=after)) as fault:
                 start_session(world, request)
-            if fault.failed is None:
-                ended = assert_no_hold_left_behind(world, request)
-                assert world.remote_starts(request) == 1
-                break
             outcomes.add(world.stored(request).status)
-            assert_no_hold_left_behind(world, request)
-    assert "sent" in outcomes  # some runs sent the start despite a fault
-    assert ended.status == "released"
+            ended = assert_no_hold_left_behind(world, request)
+            if fault.failed is None:
+                break
+    if declined:
+        assert world.sender.sent == []  # a declined card never starts a session
+        assert ended.status == "declined"
+        assert outcomes <= {"declined", "failed"}
+    else:
+        assert world.remote_starts(request) == 1 and ended.status == "released"
+        assert "sent" in outcomes  # some runs sent the start despite a fault
 
 
 @pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
