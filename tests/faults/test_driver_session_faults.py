@@ -47,7 +47,8 @@ TARIFF = Tariff(
 # 0.50 + 10 kWh x 0.40 = 4.50 excl. tax, 5.36 with 19 % tax.
 ENERGY_WH = 10_000
 PRICE = 536
-PROVIDER_CALLS = {"settle-app": ("capture",), "settle-card": ("charge",)}
+# The provider call that takes the money: the hold's capture (app) or a charge (card).
+PROVIDER_CALL = {"app": "capture", "card": "charge"}
 
 
 @dataclass
@@ -65,7 +66,6 @@ class World:
     payments: FakePaymentProvider
     sender: MemorySender
     clock: Clock
-    sessions: int = 0
 
     @property
     def now(self) -> datetime:
@@ -98,7 +98,6 @@ class World:
 
     def charger_session(self, id_tag: str, stop: bool = True) -> str:
         """The charger starts a session with `id_tag` (and stops it 30 minutes later)."""
-        self.sessions += 1
         self.platform.clock = self.now + timedelta(seconds=5)
         frame = self.platform.send(
             "StartTransaction",
@@ -276,7 +275,7 @@ def test_settlement_with_a_fault_at_each_aws_call_settles_once(world, kind):
 @pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
 @pytest.mark.parametrize("kind", ["app", "card"])
 def test_settlement_with_a_provider_fault_settles_once(world, kind, after):
-    (operation,) = PROVIDER_CALLS[f"settle-{kind}"]
+    operation = PROVIDER_CALL[kind]
     transaction_id, request = settleable(world, kind)
     world.payments.fail_next(operation, PaymentProviderUnavailable("injected"), after=after)
     with pytest.raises(PaymentError):
