@@ -148,7 +148,10 @@ class CommandEngine:
         timeout_s: int = DEFAULT_TIMEOUT_S,
         task_token: str | None = None,
         requested_by: str | None = None,
+        message_id: str | None = None,
     ) -> CommandRecord:
+        """Send `action`; `message_id` is the caller's when it must know the command's id before
+        sending (to find it again after a lost response), a new one otherwise."""
         charger = self.chargers.get(charge_point_id)
         if charger is None:
             raise CommandError(404, "NotFound", f"charger {charge_point_id!r} is not registered")
@@ -172,7 +175,7 @@ class CommandEngine:
             )
         timeout_s = max(1, min(timeout_s, MAX_TIMEOUT_S))
         now_ms = self.clock_ms()
-        message_id = str(uuid.uuid4())
+        message_id = message_id or str(uuid.uuid4())
         frame = encode_call(message_id, action, payload)
         try:
             frame.encode("utf-8")

@@ -114,7 +114,10 @@ class Settlement:
                     "due_at_ms": None,
                 },
             )
-        publish_safely(self.publisher, _receipt_event(receipt))
+        if not publish_safely(self.publisher, _receipt_event(receipt)):
+            # Nothing else publishes a receipt later: fail the run, and SettleSession's retry
+            # finds the receipt stored and publishes it (the same event id).
+            raise ReceiptNotPublished(f"{receipt.charge_point_id}/{receipt.transaction_id}")
         return {"status": "settled", "outcome": receipt.outcome, "total": receipt.total_incl_tax}
 
     def _request_of(self, session: TransactionRecord) -> StartRequest | None:
@@ -214,6 +217,10 @@ class Settlement:
         tariff = self._tariff(session, None)
         assert tariff is not None
         return tariff.currency
+
+
+class ReceiptNotPublished(Exception):
+    """The receipt is stored but the bus did not take ReceiptIssued: run the settlement again."""
 
 
 def _usage(session: TransactionRecord) -> UsagePeriod:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +64,7 @@ COST_CHECK_EVERY_S = 300
 # Connector statuses a new session may start on (1.6 and 2.0.1).
 STARTABLE = frozenset({"Available", "Preparing"})
 SWEEP_PAGE = 100
+_START_COMMANDS = uuid.UUID("6f1c2a4e-5b0d-4c8e-9a37-2d61f0b8c4a1")  # namespace of start ids
 
 TariffOf = Callable[[str, int], str | None]  # (charger, connector) -> tariff id
 
@@ -184,12 +186,23 @@ class SessionStarts:
                 "remoteStartId": request.remote_start_id,
                 "idToken": {"idToken": request.id_tag, "type": "Central"},
             }
-        try:
-            command = self.engine.send(
-                charge_point_id, action, payload, requested_by=f"start:{request_id}"
-            )
-        except CommandError as exc:
-            raise StartNotSent(exc.code, exc.message) from None
+        # The command's id is the request's: a retried task (its response lost after the
+        # start went out) finds the command it sent instead of sending a second start.
+        message_id = start_command_id(charge_point_id, request_id)
+        command = self.engine.commands.get(charge_point_id, message_id)
+        if command is not None and command.status == "offline":
+            raise StartNotSent("ChargerOffline", f"charger {charge_point_id!r} is offline")
+        if command is None:
+            try:
+                command = self.engine.send(
+                    charge_point_id,
+                    action,
+                    payload,
+                    requested_by=f"start:{request_id}",
+                    message_id=message_id,
+                )
+            except CommandError as exc:
+                raise StartNotSent(exc.code, exc.message) from None
         window_ms = to_epoch_ms(self.now()) + START_WINDOW_S * 1000
         self.requests.transition(
             request,
@@ -360,6 +373,11 @@ class StartNotSent(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
+
+
+def start_command_id(charge_point_id: str, request_id: str) -> str:
+    """The id of a request's remote start (a UUID: 36 characters, as OCPP allows)."""
+    return str(uuid.uuid5(_START_COMMANDS, f"{charge_point_id}/{request_id}"))
 
 
 def _hold(request: StartRequest) -> PaymentRequest:
