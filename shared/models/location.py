@@ -342,7 +342,7 @@ class Location:
 
 def location_document(location: Location) -> dict[str, Any]:
     """The location as plain JSON values, with OCPI's field names (stored as one document)."""
-    return _compact(
+    document: dict[str, Any] = _compact(
         {
             "id": location.location_id,
             "name": location.name,
@@ -374,6 +374,7 @@ def location_document(location: Location) -> dict[str, Any]:
             "last_updated": location.last_updated,
         }
     )
+    return document
 
 
 def _evse_document(evse: Evse) -> dict[str, Any]:
