@@ -113,6 +113,7 @@ def test_unpublished_sites_are_found_by_operators_only() -> None:
         ((float("nan"), 0, 100), "latitude"),
         ((0, 0, 0), "radius"),
         ((0, 0, MAX_RADIUS_M + 1), "radius"),
+        ((80, 0, MAX_RADIUS_M), "pole"),  # too many cells: a 400, not a slow search
     ],
 )
 def test_out_of_range_arguments_are_search_errors(args, message) -> None:
