@@ -16,7 +16,7 @@ from shared.api.models.locations import (
     OpeningTimesBody,
     RegularHoursBody,
 )
-from shared.api.routes.locations import _standards
+from shared.api.routes.locations import standards_query
 from shared.api.routes.responses import errors
 from shared.locations.availability import EvseStatus
 from shared.locations.search import (
@@ -177,7 +177,7 @@ def register(ctx: ApiContext) -> None:
     ) -> DriverNearby:
         ctx.driver()
         filters = SearchFilters(
-            standards=_standards(standard), min_power_w=minPowerW, available_now=availableNow
+            standards=standards_query(standard), min_power_w=minPowerW, available_now=availableNow
         )
         try:
             found = search.nearby(lat, lon, radiusM, filters, limit)
