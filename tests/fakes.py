@@ -226,7 +226,13 @@ def disconnect_event(
     return {"requestContext": context, "isBase64Encoded": False}
 
 
-def site(location_id: str, chargers: dict[str, int], tariff_id: str | None) -> Location:
+def site(
+    location_id: str,
+    chargers: dict[str, int],
+    tariff_id: str | None,
+    latitude: float = 52.52,
+    longitude: float = 13.405,
+) -> Location:
     """A location with one AC EVSE per (charger, 1.6 connector id), priced by `tariff_id`."""
     from tests.unit.locations.builders import TYPE2_22KW, location
 
@@ -234,4 +240,5 @@ def site(location_id: str, chargers: dict[str, int], tariff_id: str | None) -> L
         Evse(f"{cp}-{connector}", (TYPE2_22KW,), binding=EvseBinding(cp, connector_id=connector))
         for cp, connector in chargers.items()
     )
-    return location(location_id, evses=evses, tariff_ids=(tariff_id,) if tariff_id else ())
+    tariffs = (tariff_id,) if tariff_id else ()
+    return location(location_id, latitude, longitude, evses=evses, tariff_ids=tariffs)

@@ -4,7 +4,15 @@
 from __future__ import annotations
 
 from shared.api.driver_auth import require_driver
-from shared.api.driver_routes import cards, meta, payment_methods, profile, sessions, starts
+from shared.api.driver_routes import (
+    cards,
+    locations,
+    meta,
+    payment_methods,
+    profile,
+    sessions,
+    starts,
+)
 from shared.api.http_app import HttpApp, HttpAppSpec
 from shared.api.openapi import DRIVER_API
 from shared.bootstrap import Services
@@ -15,7 +23,7 @@ DRIVER_APP = HttpAppSpec(
     description=DRIVER_API,
     public_paths=PUBLIC_PATHS,
     realm="csms-driver",
-    route_modules=(meta, profile, cards, sessions, starts, payment_methods),
+    route_modules=(meta, profile, cards, sessions, starts, payment_methods, locations),
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.admin.errors import NotFound
 from shared.api.context import ApiContext, path_value
@@ -13,14 +13,31 @@ from shared.api.errors import ApiError
 from shared.api.models.common import CHARGE_POINT_ID_PATTERN, ApiModel
 from shared.api.routes.responses import errors
 from shared.drivers.sessions import opaque_id, opaque_key, session_id
+from shared.models.location import ID_PATTERN
 from shared.models.start_request import StartRequest
 
 TAGS = ["sessions"]
 
 
 class StartBody(ApiModel):
-    chargePointId: Annotated[str, Field(pattern=CHARGE_POINT_ID_PATTERN)]
-    connectorId: Annotated[int, Field(ge=1, le=100, description="1.6 connector / 2.0.1 EVSE")]
+    """Either the charger (`chargePointId`, `connectorId`) or the EVSE of a location
+    (`locationId`, `evseUid`, from GET /driver/locations/{locationId}): one of the two."""
+
+    chargePointId: Annotated[str | None, Field(pattern=CHARGE_POINT_ID_PATTERN)] = None
+    connectorId: Annotated[
+        int | None, Field(ge=1, le=100, description="1.6 connector / 2.0.1 EVSE")
+    ] = None
+    locationId: Annotated[str | None, Field(pattern=ID_PATTERN)] = None
+    evseUid: Annotated[str | None, Field(pattern=ID_PATTERN)] = None
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> StartBody:
+        by_charger = self.chargePointId is not None and self.connectorId is not None
+        by_evse = self.locationId is not None and self.evseUid is not None
+        given = [self.chargePointId, self.connectorId, self.locationId, self.evseUid]
+        if by_charger == by_evse or sum(v is not None for v in given) != 2:
+            raise ValueError("give either chargePointId and connectorId, or locationId and evseUid")
+        return self
 
 
 class StartView(ApiModel):
@@ -68,6 +85,25 @@ def view(request: StartRequest, session: str | None) -> StartView:
 def register(ctx: ApiContext) -> None:
     routes = ctx.routes
     starts = ctx.services.session_starts
+    search = ctx.services.location_search
+
+    def target(body: StartBody) -> tuple[str, int]:
+        """The charger and its 1.6 connector id / 2.0.1 EVSE id the start is sent to."""
+        if body.chargePointId is not None and body.connectorId is not None:
+            return body.chargePointId, body.connectorId
+        location_id, uid = str(body.locationId), str(body.evseUid)
+        found = search.detail(location_id)
+        if found is None or not found.location.publish:
+            raise NotFound(f"location {location_id!r} not found")
+        evse = found.location.evse(uid)
+        if evse is None:
+            raise NotFound(f"location {location_id!r} has no EVSE {uid!r}")
+        binding = evse.binding
+        if binding is None:
+            raise ApiError(409, "EvseNotServed", f"EVSE {uid!r} has no charger yet")
+        number = binding.evse_id if binding.evse_id is not None else binding.connector_id
+        assert number is not None  # an EvseBinding has one of the two
+        return binding.charge_point_id, number
 
     def session_of(request: StartRequest) -> str | None:
         if request.status == "sent":
@@ -88,7 +124,9 @@ def register(ctx: ApiContext) -> None:
         },
     )
     def start(body: StartBody) -> Response[StartView]:
-        request = starts.request(ctx.driver(), body.chargePointId, body.connectorId)
+        driver = ctx.driver()
+        charge_point_id, connector_id = target(body)
+        request = starts.request(driver, charge_point_id, connector_id)
         if request.status == "declined":
             raise ApiError(402, "PaymentDeclined", f"payment declined: {request.reason}")
         if request.status in ("released", "failed"):

@@ -43,7 +43,7 @@ def _location(body: LocationBody | LocationChange, location_id: str) -> Location
         raise InvalidRequest(str(exc)) from None
 
 
-def _standards(raw: str | None) -> frozenset[str]:
+def standards_query(raw: str | None) -> frozenset[str]:
     """`standard=A,B` (API Gateway also joins a repeated parameter with commas)."""
     if not raw:
         return frozenset()
@@ -114,7 +114,7 @@ def register(ctx: ApiContext) -> None:
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     ) -> NearbyLocations:
         filters = SearchFilters(
-            standards=_standards(standard),
+            standards=standards_query(standard),
             min_power_w=minPowerW,
             available_now=availableNow,
             include_unpublished=includeUnpublished,
