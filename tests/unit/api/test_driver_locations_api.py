@@ -84,7 +84,7 @@ def test_nearby_is_published_only_and_nearest_first(alice) -> None:
     assert (near["address"], near["city"]) == ("Alexanderstrasse 1", "Berlin")
     assert near["openingTimes"]["twentyfourseven"] is True
     assert (near["evseCount"], near["availableEvses"]) == (1, 1)
-    assert near["standards"] == ["IEC_62196_T2"] and near["maxPowerW"] == 22_080
+    assert near["standards"] == ["IEC_62196_T2"] and near["maxPowerW"] == 22_000
 
 
 def test_nearby_filters(alice) -> None:
