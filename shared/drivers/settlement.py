@@ -166,10 +166,10 @@ class Settlement:
                 )
             except CaptureFailed:
                 logger.warning("hold of %s/%s not capturable: charging instead", cp, tx)
-                return self._charge(session, driver_id, request, total, "charged")
+                return self._charge(session, driver_id, price.currency, total, "charged")
             if total == capture:
                 return Collected("captured", capture, 0, (intent_id,))
-            rest = self._charge(session, driver_id, request, total - capture, "captured")
+            rest = self._charge(session, driver_id, price.currency, total - capture, "captured")
             return Collected(
                 rest.outcome,
                 capture + rest.paid_minor,
@@ -179,13 +179,13 @@ class Settlement:
         if total == 0:
             return Collected("released", 0, 0, ())
         # A card session, or an app start that came after its hold was released.
-        return self._charge(session, driver_id, request, total, "charged")
+        return self._charge(session, driver_id, price.currency, total, "charged")
 
     def _charge(
         self,
         session: TransactionRecord,
         driver_id: str,
-        request: StartRequest | None,
+        currency: str,
         amount: int,
         outcome: PaymentOutcome,
     ) -> Collected:
@@ -195,7 +195,7 @@ class Settlement:
             return Collected("invoice", 0, amount, ())
         payment = PaymentRequest(
             amount_minor=amount,
-            currency=self._currency(session, request),
+            currency=currency,
             customer_id=profile.customer_id,
             payment_method_id=profile.payment_method_id,
             metadata={
@@ -210,13 +210,6 @@ class Settlement:
             logger.warning("off-session charge declined (%s): %s owed", exc.code, amount)
             return Collected("outstanding", 0, amount, ())
         return Collected(outcome, amount, 0, (intent.payment_intent_id,))
-
-    def _currency(self, session: TransactionRecord, request: StartRequest | None) -> str:
-        if request is not None:
-            return request.currency
-        tariff = self._tariff(session, None)
-        assert tariff is not None
-        return tariff.currency
 
 
 class ReceiptNotPublished(Exception):
