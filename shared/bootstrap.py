@@ -240,16 +240,7 @@ def _tariff_of(deps: Dependencies) -> Callable[[str, int], str | None]:
     def tariff_of(charge_point_id: str, connector_id: int) -> str | None:
         location_id = deps.locations.owner_of(charge_point_id)
         location = deps.locations.get(location_id) if location_id else None
-        if location is None:
-            return None
-        for evse in location.evses:
-            binding = evse.binding
-            if binding is None or binding.charge_point_id != charge_point_id:
-                continue
-            if connector_id in (binding.connector_id, binding.evse_id):
-                tariffs = location.tariffs_of(evse.connectors[0]) if evse.connectors else ()
-                return tariffs[0] if tariffs else None
-        return location.tariff_ids[0] if location.tariff_ids else None
+        return location.tariff_at(charge_point_id, connector_id) if location else None
 
     return tariff_of
 

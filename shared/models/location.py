@@ -331,6 +331,23 @@ class Location:
         """OCPI puts tariff ids on connectors; ours fall back to the location's default."""
         return connector.tariff_ids or self.tariff_ids
 
+    def tariff_of(self, connector: Connector) -> str | None:
+        """The tariff a session on `connector` is priced with: the first it names."""
+        tariffs = self.tariffs_of(connector)
+        return tariffs[0] if tariffs else None
+
+    def tariff_at(self, charge_point_id: str, connector_id: int) -> str | None:
+        """The tariff of the EVSE a charger serves at this OCPP address (1.6 connector id or
+        2.0.1 EVSE id): its first connector's; the location's default for an address no
+        EVSE is bound to."""
+        for evse in self.evses:
+            binding = evse.binding
+            if binding is None or binding.charge_point_id != charge_point_id:
+                continue
+            if connector_id in (binding.connector_id, binding.evse_id):
+                return self.tariff_of(evse.connectors[0]) if evse.connectors else None
+        return self.tariff_ids[0] if self.tariff_ids else None
+
     def offers(self) -> dict[str, int]:
         """The most power per connector standard (W): what a search filters on."""
         best: dict[str, int] = {}

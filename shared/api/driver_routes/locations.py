@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import Field
 
 from shared.admin.errors import InvalidRequest, NotFound
@@ -16,13 +16,19 @@ from shared.api.models.locations import (
     OpeningTimesBody,
     RegularHoursBody,
 )
-from shared.api.routes.locations import standards_query
+from shared.api.routes.locations import (
+    Latitude,
+    Longitude,
+    MinPowerW,
+    RadiusM,
+    SearchLimit,
+    Standards,
+    standards_query,
+)
 from shared.api.routes.responses import errors
 from shared.locations.availability import EvseStatus
 from shared.locations.search import (
     DEFAULT_LIMIT,
-    MAX_LIMIT,
-    MAX_RADIUS_M,
     LocationAvailability,
     SearchError,
     SearchFilters,
@@ -148,13 +154,13 @@ def register(ctx: ApiContext) -> None:
     search = ctx.services.location_search
     tariffs = ctx.services.tariff_admin
 
-    def price(tariff_ids: tuple[str, ...]) -> TariffSummary | None:
-        for tariff_id in tariff_ids[:1]:
-            try:
-                return tariff_summary(tariffs.valid_at(tariff_id, tariffs.now()))
-            except NotFound:
-                return None
-        return None
+    def price(tariff_id: str | None) -> TariffSummary | None:
+        if tariff_id is None:
+            return None
+        try:
+            return tariff_summary(tariffs.valid_at(tariff_id, tariffs.now()))
+        except NotFound:
+            return None
 
     @routes.get(
         "/driver/locations/nearby",
@@ -164,18 +170,14 @@ def register(ctx: ApiContext) -> None:
         responses=errors(400),
     )
     def driver_nearby(
-        lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
-        lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
-        radiusM: Annotated[int, Query(ge=1, le=MAX_RADIUS_M)] = 5_000,
-        standard: Annotated[
-            str | None,
-            Query(max_length=400, description="Connector standards, comma-separated (any of)"),
-        ] = None,
-        minPowerW: Annotated[int, Query(ge=0, le=4_000_000)] = 0,
+        lat: Latitude,
+        lon: Longitude,
+        radiusM: RadiusM = 5_000,
+        standard: Standards = None,
+        minPowerW: MinPowerW = 0,
         availableNow: bool = False,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        limit: SearchLimit = DEFAULT_LIMIT,
     ) -> DriverNearby:
-        ctx.driver()
         filters = SearchFilters(
             standards=standards_query(standard), min_power_w=minPowerW, available_now=availableNow
         )
@@ -198,7 +200,6 @@ def register(ctx: ApiContext) -> None:
         responses=errors(404),
     )
     def driver_location(locationId: Annotated[str, Path(pattern=ID_PATTERN)]) -> DriverLocation:
-        ctx.driver()
         location_id = path_value(locationId)
         found = search.detail(location_id)
         if found is None or not found.location.publish:
@@ -218,7 +219,7 @@ def register(ctx: ApiContext) -> None:
                                 format=c.format,
                                 powerType=c.power_type,
                                 maxPowerW=c.power_w,
-                                price=price(location.tariffs_of(c)),
+                                price=price(location.tariff_of(c)),
                             )
                             for c in e.evse.connectors
                         ],
