@@ -32,6 +32,15 @@ from shared.locations.search import (
 from shared.models.location import CONNECTOR_STANDARDS, ID_PATTERN, Location, LocationError
 
 TAGS = ["locations"]
+# The query of a search near a point, for the operator's and the drivers' routes alike.
+Latitude = Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)]
+RadiusM = Annotated[int, Query(ge=1, le=MAX_RADIUS_M)]
+Standards = Annotated[
+    str | None, Query(max_length=400, description="Connector standards, comma-separated (any of)")
+]
+MinPowerW = Annotated[int, Query(ge=0, le=4_000_000)]
+SearchLimit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 LocationId = Annotated[str, Path(pattern=ID_PATTERN)]
 Version = Annotated[int | None, Query(ge=1, description="The version this changes")]
 
@@ -101,17 +110,14 @@ def register(ctx: ApiContext) -> None:
         responses=errors(400),
     )
     def nearby_locations(
-        lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
-        lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
-        radiusM: Annotated[int, Query(ge=1, le=MAX_RADIUS_M)] = 5_000,
-        standard: Annotated[
-            str | None,
-            Query(max_length=400, description="Connector standards, comma-separated (any of)"),
-        ] = None,
-        minPowerW: Annotated[int, Query(ge=0, le=4_000_000)] = 0,
+        lat: Latitude,
+        lon: Longitude,
+        radiusM: RadiusM = 5_000,
+        standard: Standards = None,
+        minPowerW: MinPowerW = 0,
         availableNow: bool = False,
         includeUnpublished: bool = True,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        limit: SearchLimit = DEFAULT_LIMIT,
     ) -> NearbyLocations:
         filters = SearchFilters(
             standards=standards_query(standard),
