@@ -130,7 +130,8 @@ def register(ctx: ApiContext) -> None:
         if request.status == "declined":
             raise ApiError(402, "PaymentDeclined", f"payment declined: {request.reason}")
         if request.status in ("released", "failed"):
-            raise ApiError(503, "StartFailed", f"the charger did not start: {request.reason}")
+            # The reason says why: the charger refused, was unreachable, or the workflow failed.
+            raise ApiError(503, "StartFailed", request.reason or "the charger did not start")
         return Response(
             status_code=202,
             content_type=content_types.APPLICATION_JSON,
