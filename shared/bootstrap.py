@@ -26,7 +26,7 @@ from shared.drivers.cards import DriverCards
 from shared.drivers.payment_methods import DriverPaymentMethods
 from shared.drivers.sessions import DriverSessions
 from shared.drivers.settlement import Settlement
-from shared.drivers.starts import SessionStarts
+from shared.drivers.starts import ConnectorOffer, OfferOf, SessionStarts
 from shared.drivers.stops import DriverStops
 from shared.locations.search import LocationSearch
 from shared.ocpp.framing import CallError, CallResult
@@ -155,7 +155,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     driver_sessions = DriverSessions(deps.id_tags, deps.transactions, now)
     payment_methods = DriverPaymentMethods(deps.drivers, deps.payments)
     tariff_admin = TariffAdmin(deps.tariffs, now)
-    tariff_of = _tariff_of(deps)
+    offer_of = _offer_of(deps)
     local_lists = LocalListService(deps.chargers, deps.id_tags, engine)
     # What a finished command changes besides its own record. The engine runs these before it
     # stores the outcome, so whoever sees the command finished also sees their effect.
@@ -206,7 +206,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
             payment_methods=payment_methods,
             provider=deps.payments,
             tariffs=tariff_admin,
-            tariff_of=tariff_of,
+            offer_of=offer_of,
             engine=engine,
             workflows=deps.workflows,
             now=now,
@@ -219,7 +219,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
             payment_methods=payment_methods,
             provider=deps.payments,
             tariffs=tariff_admin,
-            tariff_of=tariff_of,
+            tariff_of=lambda cp, connector: offer_of(cp, connector).tariff_id,
             publisher=deps.publisher,
             now=now,
         ),
@@ -232,17 +232,23 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     )
 
 
-def _tariff_of(deps: Dependencies) -> Callable[[str, int], str | None]:
-    """The tariff a charger's connector (1.6 connector id / 2.0.1 EVSE id) is priced with: its
-    EVSE's connector's on the charger's location, or the location's default; None when the
-    charger is on no location or no tariff applies (then it takes no app starts)."""
+def _offer_of(deps: Dependencies) -> OfferOf:
+    """What a charger's connector (1.6 connector id / 2.0.1 EVSE id) offers on the charger's
+    location: the tariff it is priced with (its EVSE's connector's, or the location's
+    default; None when the charger is on no location or no tariff applies: then it takes no
+    app starts) and its EVSE's most power."""
 
-    def tariff_of(charge_point_id: str, connector_id: int) -> str | None:
+    def offer_of(charge_point_id: str, connector_id: int) -> ConnectorOffer:
         location_id = deps.locations.owner_of(charge_point_id)
         location = deps.locations.get(location_id) if location_id else None
-        return location.tariff_at(charge_point_id, connector_id) if location else None
+        if location is None:
+            return ConnectorOffer(None, None)
+        return ConnectorOffer(
+            location.tariff_at(charge_point_id, connector_id),
+            location.power_at(charge_point_id, connector_id),
+        )
 
-    return tariff_of
+    return offer_of
 
 
 def build_router(services: Services) -> Router:

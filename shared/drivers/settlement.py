@@ -49,7 +49,7 @@ from shared.ports.payments import (
 )
 from shared.ports.publishing import publish_safely
 from shared.pricing.sessions import SessionPrice, UsagePeriod, price_session
-from shared.timeutil import from_epoch_ms, iso_utc
+from shared.timeutil import from_epoch_ms, iso_utc, parse_timestamp, to_epoch_ms
 
 logger = logging.getLogger("csms.settlement")
 
@@ -124,7 +124,15 @@ class Settlement:
         """The start request behind an app session (None for a card session)."""
         if not (session.id_tag or "").startswith("APP-"):
             return None
-        since = (session.started_at_ms or 0) - 3_600_000
+        # The request came before the session started: by the platform's clock (received),
+        # or the charger's when that is earlier (a charger whose clock runs fast is not
+        # taken for one that started long after its request).
+        received = parse_timestamp(session.received_at)
+        started_ms = min(
+            session.started_at_ms or 0,
+            to_epoch_ms(received) if received is not None else session.started_at_ms or 0,
+        )
+        since = started_ms - 3_600_000
         for request in self.requests.by_charger(session.charge_point_id, since):
             if request.id_tag != session.id_tag:
                 continue

@@ -29,6 +29,7 @@ from shared.commands.engine import CommandEngine, CommandError
 from shared.drivers.payment_methods import DriverPaymentMethods
 from shared.drivers.sessions import DriverSessions
 from shared.models.start_request import StartRequest, new_request_id
+from shared.models.tariff import Tariff
 from shared.payments.keys import start_key
 from shared.ports import (
     ChargerRepository,
@@ -45,8 +46,9 @@ from shared.ports.payments import (
     PaymentProvider,
     PaymentRequest,
 )
+from shared.pricing.ceiling import seconds_below
 from shared.pricing.sessions import UsagePeriod, price_session
-from shared.timeutil import from_epoch_ms, iso_utc, to_epoch_ms
+from shared.timeutil import from_epoch_ms, iso_utc, parse_timestamp, to_epoch_ms
 
 logger = logging.getLogger("csms.starts")
 
@@ -59,14 +61,29 @@ DEFAULT_HOLD_MINOR = 5_000
 START_WINDOW_S = 300
 # A request stuck before its start was sent (a workflow that died) is looked at after this.
 STUCK_AFTER_S = 120
-# How often the sweep prices a running app session against its hold.
+# How often, at most, the sweep prices a running app session against its hold: it looks
+# again once the session could have reached the hold at its EVSE's most power, no sooner
+# than this, and no later than the longest wait (a session without a known power: every
+# COST_CHECK_EVERY_S).
 COST_CHECK_EVERY_S = 300
+LONGEST_COST_CHECK_WAIT_S = 6 * 3600
 # Connector statuses a new session may start on (1.6 and 2.0.1).
 STARTABLE = frozenset({"Available", "Preparing"})
 SWEEP_PAGE = 100
+# Pages per run (a run has a minute): a backlog larger than this waits for the next run.
+SWEEP_PAGES = 20
 _START_COMMANDS = uuid.UUID("6f1c2a4e-5b0d-4c8e-9a37-2d61f0b8c4a1")  # namespace of start ids
 
-TariffOf = Callable[[str, int], str | None]  # (charger, connector) -> tariff id
+
+@dataclass(frozen=True)
+class ConnectorOffer:
+    """What a charger's connector offers on its location: its tariff and its most power (W)."""
+
+    tariff_id: str | None
+    max_power_w: int | None
+
+
+OfferOf = Callable[[str, int], ConnectorOffer]  # (charger, 1.6 connector / 2.0.1 EVSE id)
 
 
 @dataclass
@@ -79,7 +96,7 @@ class SessionStarts:
     payment_methods: DriverPaymentMethods
     provider: PaymentProvider
     tariffs: TariffAdmin
-    tariff_of: TariffOf
+    offer_of: OfferOf
     engine: CommandEngine
     workflows: WorkflowRunner
     now: Callable[[], datetime]
@@ -98,11 +115,11 @@ class SessionStarts:
         if status not in STARTABLE:
             raise Conflict(f"connector {connector_id} is {status or 'unknown'}")
         profile = self.payment_methods.profile(driver_id)
-        tariff_id = self.tariff_of(charge_point_id, connector_id)
-        if tariff_id is None:
+        offer = self.offer_of(charge_point_id, connector_id)
+        if offer.tariff_id is None:
             raise Conflict(f"charger {charge_point_id!r} has no price: it takes no app starts")
         now = self.now()
-        tariff = self.tariffs.valid_at(tariff_id, now)
+        tariff = self.tariffs.valid_at(offer.tariff_id, now)
         now_ms = to_epoch_ms(now)
         for other in self.requests.by_charger(charge_point_id, now_ms - START_WINDOW_S * 1000):
             if other.open and other.connector_id == connector_id and other.status != "claimed":
@@ -121,6 +138,7 @@ class SessionStarts:
             hold_minor=self.hold_minor,
             tariff_id=tariff.tariff_id,
             tariff_version=tariff.version,
+            max_power_w=offer.max_power_w,
             protocol=charger.protocol,
             customer_id=profile.customer_id,
             payment_method_id=profile.payment_method_id,
@@ -243,16 +261,26 @@ class SessionStarts:
     # --- the sweep ------------------------------------------------------------------------
 
     def sweep(self) -> int:
-        """Look after every due request; how many were looked at."""
+        """Look after every due request, a page at a time; how many were looked at."""
         now_ms = to_epoch_ms(self.now())
-        due = self.requests.due(now_ms, SWEEP_PAGE)
-        for request in due:
-            try:
-                self._sweep_one(request, now_ms)
-            except Exception:  # one bad request must not hold up the others
-                logger.exception("sweep of %s/%s failed", request.charge_point_id,
-                                 request.request_id)  # fmt: skip
-        return len(due)
+        seen: set[str] = set()
+        from_ms: int | None = None
+        for _ in range(SWEEP_PAGES):
+            page = self.requests.due(now_ms, SWEEP_PAGE, from_ms)
+            # The next page starts at this one's last due time: a request met twice (the
+            # same time, or an index entry not yet moved on) is looked at once a run.
+            fresh = [r for r in page if f"{r.charge_point_id}/{r.request_id}" not in seen]
+            for request in fresh:
+                seen.add(f"{request.charge_point_id}/{request.request_id}")
+                try:
+                    self._sweep_one(request, now_ms)
+                except Exception:  # one bad request must not hold up the others
+                    logger.exception("sweep of %s/%s failed", request.charge_point_id,
+                                     request.request_id)  # fmt: skip
+            if len(page) < SWEEP_PAGE or not fresh:
+                break
+            from_ms = page[-1].due_at_ms
+        return len(seen)
 
     def _sweep_one(self, request: StartRequest, now_ms: int) -> None:
         if request.status == "claimed":
@@ -266,7 +294,7 @@ class SessionStarts:
                 {
                     "status": "claimed",
                     "transaction_id": session.transaction_id,
-                    "due_at_ms": now_ms + COST_CHECK_EVERY_S * 1000,
+                    "due_at_ms": now_ms + self._cost_check_wait_ms(request, session, now_ms),
                 },
             )
             return
@@ -294,16 +322,47 @@ class SessionStarts:
             # Settled (or about to be) by SettleSession: the sweep is done with it.
             self.requests.transition(request, frozenset({"claimed"}), {"due_at_ms": None})
             return
-        next_check: dict[str, Any] = {"due_at_ms": now_ms + COST_CHECK_EVERY_S * 1000}
-        if not request.cost_cap_stop_sent and self._running_price(request, session, now_ms) >= (
-            request.hold_minor
-        ):
+        tariff = self.tariffs.version(request.tariff_id, request.tariff_version)
+        wait_ms = self._cost_check_wait_ms(request, session, now_ms, tariff)
+        next_check: dict[str, Any] = {"due_at_ms": now_ms + wait_ms}
+        if not request.cost_cap_stop_sent and self._running_price(
+            request, session, now_ms, tariff
+        ) >= (request.hold_minor):
             stopped = self._stop(request, session)
             next_check["cost_cap_stop_sent"] = stopped
         self.requests.transition(request, frozenset({"claimed"}), next_check)
 
-    def _running_price(self, request: StartRequest, session: Any, now_ms: int) -> int:
-        tariff = self.tariffs.version(request.tariff_id, request.tariff_version)
+    def _cost_check_wait_ms(
+        self, request: StartRequest, session: Any, now_ms: int, tariff: Tariff | None = None
+    ) -> int:
+        """How long (ms) the session surely stays below its hold (docs/adr/0025): its energy
+        so far (the last meter reading, or none) grows at most at the EVSE's most power."""
+        if request.max_power_w is None:
+            return COST_CHECK_EVERY_S * 1000
+        if tariff is None:
+            tariff = self.tariffs.version(request.tariff_id, request.tariff_version)
+        started_ms = min(now_ms, session.started_at_ms or request.requested_at_ms)
+        energy_wh, read_ms = 0, started_ms
+        read_at = parse_timestamp(session.last_meter_at)
+        if session.last_meter_wh is not None and read_at is not None:
+            # A charger's clock may run ahead: a reading is never taken as later than now.
+            read_ms = min(now_ms, max(started_ms, to_epoch_ms(read_at)))
+            energy_wh = max(0, session.last_meter_wh - (session.meter_start_wh or 0))
+        # Up to now the energy may have grown since the reading, too.
+        unread_wh = request.max_power_w * (now_ms - read_ms) // 3_600_000 + 1
+        wait_s = seconds_below(
+            tariff,
+            request.hold_minor,
+            energy_wh + unread_wh,
+            (now_ms - started_ms) // 1000,
+            request.max_power_w,
+            LONGEST_COST_CHECK_WAIT_S,
+        )
+        return max(COST_CHECK_EVERY_S, wait_s) * 1000
+
+    def _running_price(
+        self, request: StartRequest, session: Any, now_ms: int, tariff: Tariff
+    ) -> int:
         started_ms = session.started_at_ms or request.requested_at_ms
         energy = max(0, (session.last_meter_wh or 0) - (session.meter_start_wh or 0))
         period = UsagePeriod(

@@ -348,6 +348,17 @@ class Location:
                 return self.tariff_of(evse.connectors[0]) if evse.connectors else None
         return self.tariff_ids[0] if self.tariff_ids else None
 
+    def power_at(self, charge_point_id: str, connector_id: int) -> int | None:
+        """The most power (W) of the EVSE a charger serves at this OCPP address; None for an
+        address no EVSE is bound to."""
+        for evse in self.evses:
+            binding = evse.binding
+            if binding is None or binding.charge_point_id != charge_point_id:
+                continue
+            if connector_id in (binding.connector_id, binding.evse_id) and evse.connectors:
+                return max(connector.power_w for connector in evse.connectors)
+        return None
+
     def offers(self) -> dict[str, int]:
         """The most power per connector standard (W): what a search filters on."""
         best: dict[str, int] = {}

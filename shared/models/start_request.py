@@ -45,6 +45,8 @@ class StartRequest:
     tariff_id: str
     tariff_version: int
     protocol: str
+    # The EVSE's most power (W) from its location: how fast the price can rise at most.
+    max_power_w: int | None = None
     evse_id: int | None = None  # 2.0.1
     remote_start_id: int | None = None  # 2.0.1 RequestStartTransaction.remoteStartId
     location_id: str | None = None

@@ -27,9 +27,9 @@ class StartRequestStore(Protocol):
         stored status is one of `allowed_from`; the new request, or None (nothing written)."""
         ...
 
-    def due(self, now_ms: int, limit: int) -> list[StartRequest]:
-        """Open requests whose `due_at_ms` has passed, oldest first: the sweep's work (an
-        index read, never a scan)."""
+    def due(self, now_ms: int, limit: int, from_ms: int | None = None) -> list[StartRequest]:
+        """Open requests whose `due_at_ms` has passed (and is not before `from_ms`), oldest
+        first: the sweep's work (an index read, never a scan)."""
         ...
 
     def by_charger(self, charge_point_id: str, since_ms: int) -> list[StartRequest]:

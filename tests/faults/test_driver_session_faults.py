@@ -26,7 +26,7 @@ from shared.models.start_request import StartRequest
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.ocpp.framing import CallResult
 from shared.ports.payments import PaymentError, PaymentProviderUnavailable
-from shared.timeutil import iso_utc, to_epoch_ms
+from shared.timeutil import from_epoch_ms, iso_utc, to_epoch_ms
 from tests.fakes import InlineWorkflows, site
 from tests.fault_injection import Fault, NthCall, injected, nth_call_fails
 from tests.faults.conftest import T0, Platform
@@ -490,7 +490,10 @@ def test_the_sweep_with_a_fault_at_each_call_looks_after_a_request_once(world, k
             assert_swept_once(world, kind, request, transaction_id)
             if transaction_id is not None:  # the session ends: the sweep lets the request go
                 world.stop(transaction_id)
-                world.now += timedelta(minutes=6)
+                # when it next prices the session (it may wait hours: docs/adr/0025)
+                due_at_ms = world.stored(request).due_at_ms
+                assert due_at_ms is not None
+                world.now = max(world.now, from_epoch_ms(due_at_ms))
                 world.starts.sweep()
                 assert world.stored(request).due_at_ms is None
             if fault.failed is None:

@@ -90,12 +90,16 @@ class DynamoStartRequestStore:
         )
         return _request(from_item(response["Attributes"])) if response else None
 
-    def due(self, now_ms: int, limit: int) -> list[StartRequest]:
+    def due(self, now_ms: int, limit: int, from_ms: int | None = None) -> list[StartRequest]:
         response = self._client.query(
             TableName=self._table,
             IndexName="Due",
-            KeyConditionExpression="sweepShard = :shard AND dueAtMs <= :now",
-            ExpressionAttributeValues={":shard": {"S": SWEEP_SHARD}, ":now": {"N": str(now_ms)}},
+            KeyConditionExpression="sweepShard = :shard AND dueAtMs BETWEEN :from AND :now",
+            ExpressionAttributeValues={
+                ":shard": {"S": SWEEP_SHARD},
+                ":from": {"N": str(from_ms if from_ms is not None else 0)},
+                ":now": {"N": str(now_ms)},
+            },
             Limit=limit,
         )
         return [_request(from_item(item)) for item in response.get("Items", [])]

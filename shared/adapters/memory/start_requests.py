@@ -40,9 +40,12 @@ class MemoryStartRequestStore:
             updated = self.records[key] = dataclasses.replace(stored, **changes)
             return updated
 
-    def due(self, now_ms: int, limit: int) -> list[StartRequest]:
+    def due(self, now_ms: int, limit: int, from_ms: int | None = None) -> list[StartRequest]:
+        earliest = from_ms if from_ms is not None else -1
         found = [
-            r for r in self.records.values() if r.due_at_ms is not None and r.due_at_ms <= now_ms
+            r
+            for r in self.records.values()
+            if r.due_at_ms is not None and earliest <= r.due_at_ms <= now_ms
         ]
         return sorted(found, key=lambda r: r.due_at_ms or 0)[:limit]
 

@@ -205,6 +205,29 @@ def test_a_started_session_is_claimed_then_settled_for_exactly_its_price(
     assert page["totalInclTax"] == 647 and page["outcome"] == "captured"
 
 
+def test_a_charger_whose_clock_runs_fast_is_settled_against_its_hold(
+    services, alice, clock
+) -> None:
+    """Its session seems to start hours after the request: the platform's own receipt time
+    still finds the request, so the hold is captured instead of a second charge."""
+    start(alice)
+    session = charger_starts(services, energy_wh=12_345)
+    fast = timedelta(hours=3)
+    services.deps.transactions.records[("CP-1", "17")] = replace(
+        session,
+        started_at=iso_utc(START + fast),
+        started_at_ms=to_epoch_ms(START + fast),
+        stopped_at=iso_utc(START + fast + timedelta(minutes=30)),
+        stopped_at_ms=to_epoch_ms(START + fast + timedelta(minutes=30)),
+        received_at=iso_utc(START + timedelta(minutes=1)),
+    )
+    result = services.settlement.settle("CP-1", "17")
+    assert result == {"status": "settled", "outcome": "captured", "total": 647}
+    request = only_request(services)
+    assert (request.status, request.captured_minor) == ("settled", 647)
+    assert [i.intent.status for i in services.deps.payments.intents.values()] == ["succeeded"]
+
+
 def receipt_id(alice: DriverClient) -> str:
     (item,) = alice.get("/driver/sessions").body["items"]
     return str(item["sessionId"])
@@ -293,12 +316,27 @@ def test_the_cost_cap_stops_a_running_session_once(services, alice, clock) -> No
     charger_starts(services)
     clock.now = START + timedelta(minutes=6)
     services.session_starts.sweep()  # claimed
+    request = only_request(services)
+    assert request.status == "claimed" and request.max_power_w == 22_000
+    # 50.00 EUR at 0.40/kWh + 0.50 + 19 % tax is ~103 kWh away: ~4.7 h at 22 kW from the
+    # start. The sweep looks again just before that, not every five minutes.
+    wait = timedelta(milliseconds=request.due_at_ms - to_epoch_ms(clock.now))
+    assert (
+        timedelta(hours=4, minutes=30)
+        < wait + timedelta(minutes=7)
+        < timedelta(hours=4, minutes=45)
+    )
+    clock.now += timedelta(hours=1)
+    services.session_starts.sweep()
+    assert only_request(services).due_at_ms == request.due_at_ms  # not due: nothing read
+    read_at = START + timedelta(hours=5)
     session = services.deps.transactions.records[("CP-1", "17")]
     services.deps.transactions.records[("CP-1", "17")] = replace(
         session,
         last_meter_wh=1000 + 110_000,  # 44.50 excl. -> 52.96 EUR: above the hold
+        last_meter_at=iso_utc(read_at),
     )
-    clock.now += timedelta(minutes=6)
+    clock.now = read_at + timedelta(minutes=1)
     services.session_starts.sweep()
     stops = [c for c in sent_calls(services) if c[2] == "RemoteStopTransaction"]
     assert [c[3] for c in stops] == [{"transactionId": 17}]
@@ -306,6 +344,30 @@ def test_the_cost_cap_stops_a_running_session_once(services, alice, clock) -> No
     clock.now += timedelta(minutes=6)
     services.session_starts.sweep()
     assert len([c for c in sent_calls(services) if c[2] == "RemoteStopTransaction"]) == 1
+
+
+def test_a_slow_session_is_priced_again_later_and_one_without_a_known_power_often(
+    services, alice, clock
+) -> None:
+    """The next cost check follows the energy read so far: a session that drew little in its
+    first hours has that much more headroom; without the EVSE's power, every five minutes."""
+    start(alice)
+    charger_starts(services)
+    clock.now = START + timedelta(hours=3)
+    session = services.deps.transactions.records[("CP-1", "17")]
+    services.deps.transactions.records[("CP-1", "17")] = replace(
+        session, last_meter_wh=1000 + 3_000, last_meter_at=iso_utc(clock.now)
+    )
+    services.session_starts.sweep()
+    request = only_request(services)
+    assert request.status == "claimed"
+    # ~100 kWh of headroom at 22 kW: more than four hours, capped at the longest wait (6 h).
+    assert request.due_at_ms - to_epoch_ms(clock.now) > 4 * 3_600_000
+    assert request.due_at_ms - to_epoch_ms(clock.now) <= 6 * 3_600_000
+    unknown = replace(request, max_power_w=None, due_at_ms=to_epoch_ms(clock.now))
+    services.deps.start_requests.records[("CP-1", request.request_id)] = unknown
+    services.session_starts.sweep()
+    assert only_request(services).due_at_ms == to_epoch_ms(clock.now) + 300_000
 
 
 def test_a_provider_outage_during_the_hold_fails_the_start_without_a_hold(services, alice) -> None:

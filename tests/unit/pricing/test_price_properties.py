@@ -1,6 +1,6 @@
 """Properties of pricing over random tariffs and sessions (hypothesis): never negative, the
-lines add up, tax rounded once, whole steps billed, and a session that goes on never gets
-cheaper."""
+lines add up, tax rounded once, whole steps billed, a session that goes on never gets
+cheaper, and none costs more than the ceiling of its energy and duration."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from shared.models.tariff import (
     elements_document,
     elements_from_document,
 )
+from shared.pricing.ceiling import price_ceiling, seconds_below
 from shared.pricing.sessions import UsagePeriod, price_session
 
 T0 = datetime(2026, 3, 28, 18, 0, tzinfo=UTC)  # the evening before a clock change in Berlin
@@ -165,3 +166,40 @@ def test_more_energy_never_costs_less(tariff: Tariff, session: list[UsagePeriod]
 def test_elements_survive_their_stored_document(tariff: Tariff):
     document = json.loads(json.dumps(elements_document(tariff.elements)))
     assert elements_from_document(document) == tariff.elements
+
+
+@settings(max_examples=300, deadline=None)
+@given(tariffs(), sessions())
+def test_no_session_costs_more_than_the_ceiling_of_its_energy_and_duration(
+    tariff: Tariff, session: list[UsagePeriod]
+):
+    """Whatever its periods, times of day and restrictions: the sweep's cost checks rely on it."""
+    price = price_session(tariff, session)
+    energy = sum(p.energy_wh for p in session)
+    duration = sum(p.duration_s for p in session)
+    assert price.total_incl_tax <= price_ceiling(tariff, energy, duration)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tariffs(),
+    st.integers(0, 200_000),
+    st.integers(0, 86_400),
+    st.integers(1_000, 400_000),
+    st.integers(1, 20_000),
+)
+def test_seconds_below_is_the_last_second_under_the_limit(
+    tariff: Tariff, energy: int, elapsed: int, power: int, limit: int
+):
+    horizon = 6 * 3600
+    wait = seconds_below(tariff, limit, energy, elapsed, power, horizon)
+
+    def ceiling_after(seconds: int) -> int:
+        return price_ceiling(tariff, energy + -(-power * seconds // 3600), elapsed + seconds)
+
+    assert 0 <= wait <= horizon
+    if ceiling_after(0) >= limit:
+        assert wait == 0
+        return
+    assert ceiling_after(wait) < limit
+    assert wait == horizon or ceiling_after(wait + 1) >= limit
