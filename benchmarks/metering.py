@@ -16,6 +16,7 @@ import io
 import logging
 import math
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,8 @@ class Meter:
     kinesis_payload_units: int = 0
     kinesis_bytes: int = 0
     posts: int = 0
+    # CPU spent inside the calls (botocore and moto in this process), to tell the handler's own.
+    aws_cpu_ns: int = 0
     # Size of the newest image written per table and of its entry per index ("table/index"),
     # for the storage estimate.
     item_bytes: dict[str, int] = field(default_factory=dict)
@@ -242,6 +245,13 @@ def metering(tables: Mapping[str, TableShape] | None = None) -> Iterator[Meter]:
     dynamo = _DynamoMeter(meter, catalog_tables() if tables is None else tables, original)
 
     def counted(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        begun = time.process_time_ns()
+        try:
+            return _counted(self, operation, params)
+        finally:
+            meter.aws_cpu_ns += time.process_time_ns() - begun
+
+    def _counted(self: Any, operation: str, params: dict[str, Any]) -> Any:
         service = self.meta.service_model.service_name
         name = f"{service}:{operation}"
         meter.calls[name] += 1
