@@ -39,6 +39,7 @@ ID_TAG = "BENCH-TAG"
 # OCPP 2.0.1 BasicAuthPassword length rules: 16 to 40 characters.
 PASSWORD = "bench-password-0001"  # noqa: S105  (a benchmark fixture, never a credential)
 MANAGEMENT_ENDPOINT = "https://bench.execute-api.us-east-1.amazonaws.com/prod"
+START_SESSION_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:csms-start-session"
 HANDLERS = (
     "ws_authorize",
     "ws_connect",
@@ -247,6 +248,9 @@ def _environment() -> dict[str, str]:
         "AWS_REGION": "us-east-1",
         **local_environment(),
         "WS_MANAGEMENT_ENDPOINT": MANAGEMENT_ENDPOINT,
+        # The driver API starts StartSession by its ARN (answered by the meter: moto has no
+        # StartSyncExecution).
+        "START_SESSION_STATE_MACHINE_ARN": START_SESSION_ARN,
         "UNKNOWN_CHARGERS": "reject",
         "POWERTOOLS_SERVICE_NAME": "csms",
         "POWERTOOLS_METRICS_NAMESPACE": "Csms",

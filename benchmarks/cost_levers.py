@@ -102,14 +102,16 @@ ALTERNATIVES: dict[str, Lever] = {
     "Standard session workflow of 10 transitions per app session (rejected, ADR 0011)": _with(
         assumptions={"standard_session_workflow": True}
     ),
-    "Session workflow executions and tasks twice as long as assumed": lambda s: _with(
-        assumptions={
-            "session_workflows": tuple(
-                replace(w, duration_s=w.duration_s * 2, task_ms=w.task_ms * 2)
-                for w in s[3].session_workflows
-            )
-        }
-    )(s),
+    "A payment provider twice as slow (800 ms a request: longer tasks and executions)": lambda s: (
+        _with(
+            assumptions={
+                "call_latency_ms": {
+                    **s[3].call_latency_ms,
+                    "stripe": 2 * s[3].call_latency_ms.get("stripe", 400.0),
+                }
+            }
+        )(s)
+    ),
     "WebSocket stage access log on (context websocketAccessLog)": lambda s: _with(
         facts={
             "access_log_line_bytes": s[2].access_log_line_bytes or WEBSOCKET_ACCESS_LOG_LINE_BYTES

@@ -15,10 +15,14 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
+from benchmarks import app_session
 from benchmarks.stack_facts import FunctionFacts, StackFacts
 from shared.config import API_GATEWAY_MAX_CONNECTION_S, DEFAULT_HEARTBEAT_INTERVAL_S
+from shared.drivers.starts import DEFAULT_HOLD_MINOR, START_WINDOW_S, cost_check_wait_ms
+from shared.models.tariff import PriceComponent, Tariff, TariffElement
 
 MONTH_S = 30 * 24 * 3600
 MONTH_HOURS = MONTH_S / 3600
@@ -62,6 +66,12 @@ class Prices:
     logs_stored_gb_month: float = 0.03
     cloudwatch_dashboard: float = 3.00
     cloudwatch_alarm: float = 0.10
+    http_api_request: float = 1.00 / 1e6  # first 300 M a month, per 512 KB
+    # Cognito user pools per monthly active user beyond the first 10,000 (free), by feature
+    # plan; each driver who signs in or refreshes a token in a month counts.
+    cognito_mau: Mapping[str, float] = field(
+        default_factory=lambda: {"LITE": 0.0055, "ESSENTIALS": 0.015}
+    )
     # Not in the project's price list (docs/cost-model.md names the pages they come from):
     xray_trace: float = 5.00 / 1e6
     eventbridge_archive_gb: float = 0.10
@@ -77,58 +87,61 @@ DEFAULT_CALL_LATENCY_MS = {
     "events": 15.0,
     "apigatewaymanagementapi": 10.0,
     "stepfunctions": 10.0,
+    # A Stripe API request from AWS (create/confirm a PaymentIntent, capture): a few hundred ms.
+    "stripe": 400.0,
 }
+
+
+# The app session's steps (benchmarks.app_session).
+AUTHORISE_TASK = app_session.AUTHORISE
+SEND_START_TASK = app_session.SEND_START
+START_COMPLETED = app_session.START_COMPLETED
+SWEEP_CLAIM = app_session.SWEEP_CLAIM
+SWEEP_COST_CHECK = app_session.SWEEP_COST_CHECK
+SWEEP_EMPTY = app_session.SWEEP_EMPTY
+SETTLE_APP_TASK = app_session.SETTLE_APP
+SETTLE_CARD_TASK = app_session.SETTLE_CARD
 
 
 @dataclass(frozen=True)
 class ExpressWorkflow:
-    """A bounded chain of the charging-session workflow, as a Step Functions Express execution
-    (docs/adr/0011-charging-session-workflow.md). Not built yet: every figure is assumed."""
+    """A bounded chain of the charging-session workflow as built, a Step Functions Express
+    execution (docs/adr/0025-session-workflows-as-built.md). Its Lambda tasks are measured
+    steps (benchmarks.app_session); it lasts as long as they do plus Step Functions' own time
+    per Task state."""
 
     name: str
     # Executions per app-started session and per card-started session.
     per_app_session: float
     per_card_session: float
-    # Billed execution: duration (rounded up to 100 ms) and memory (in 64 MB units).
-    duration_s: float
+    # The measured task steps an execution runs for an app session / for a card session.
+    app_tasks: tuple[str, ...]
+    card_tasks: tuple[str, ...] = ()
+    # Billed in 64 MB units (and 100 ms steps).
     memory_mb: int = 64
-    # Lambda task invocations per execution besides the measured RemoteStartTransaction send,
-    # each of this billed duration and memory (payment-provider calls dominate).
-    lambda_tasks: int = 0
-    task_ms: float = 600.0
-    task_memory_mb: int = 256
-    # Application log bytes per task invocation (one INFO line).
-    task_log_bytes: int = 300
-    # DynamoDB request units per execution, over the life of the records it keeps.
-    write_units: float = 0.0
-    read_units: float = 0.0
+    # The Lambda invoke round trip and the state hand-off, per Task state.
+    state_overhead_ms: float = 40.0
 
 
-# App-started sessions: pre-authorise the payment (a Lambda task calling the provider), store
-# the start request, send RemoteStartTransaction (the measured send); ends once the command is
-# posted. ~2 s. The start request over its life: put with its entry in the sparse expiry index
-# (2 WRU), claimed once the sweep has seen the session start in ByIdTag (0.5 RRU; 2 WRU: the
-# entry leaves the index), marked captured by SettleSession (counted there).
+# App-started sessions: hold the payment (a provider call), then send the remote start (the
+# command engine's post). The driver API runs it synchronously; the start request, its
+# claim and its cost checks are the driver API's and the sweep's measured steps.
 START_SESSION = ExpressWorkflow(
     "StartSession",
     per_app_session=1,
     per_card_session=0,
-    duration_s=2.0,
-    lambda_tasks=1,
-    write_units=4.0,
-    read_units=0.5,
+    app_tasks=(AUTHORISE_TASK, SEND_START_TASK),
 )
-# Every session, on TransactionStopped: read the start request or the card's payment method
-# (0.5 RRU), price and capture (two Lambda tasks, the capture a provider call), then record the
-# charge on the session item (UpdateItem, 1 WRU; not projected into ByIdTag). ~2 s.
+# Every session, on TransactionStopped: one task prices the session, captures the hold (or
+# charges the card's owner), stores the receipt and publishes ReceiptIssued; a session whose
+# id tag is no driver's is looked at and left (the operator's own cards: the reference
+# profiles' card sessions).
 SETTLE_SESSION = ExpressWorkflow(
     "SettleSession",
     per_app_session=1,
     per_card_session=1,
-    duration_s=2.0,
-    lambda_tasks=2,
-    write_units=1.0,
-    read_units=0.5,
+    app_tasks=(SETTLE_APP_TASK,),
+    card_tasks=(SETTLE_CARD_TASK,),
 )
 
 
@@ -206,6 +219,12 @@ class Profile:
     heartbeats_while_charging: bool = True
     # StatusNotification per session: Preparing, Charging, Finishing, Available.
     status_per_session: int = 4
+    # What an app session's cost checks depend on (docs/adr/0025): the EVSE's most power, the
+    # car's average power, and the price (minor units: per kWh, per session) with 19 % tax.
+    evse_power_w: int = 22_000
+    charging_power_w: int = 7_400
+    energy_price_minor: int = 40
+    session_fee_minor: int = 50
 
     @property
     def sessions(self) -> float:
@@ -223,14 +242,27 @@ class Profile:
         return awake_s / self.heartbeat_interval_s
 
 
+# A 150 kW charger, cars averaging 50 kW, 0.60 a kWh and no session fee.
+DC_SITE: dict[str, Any] = {
+    "evse_power_w": 150_000,
+    "charging_power_w": 50_000,
+    "energy_price_minor": 60,
+    "session_fee_minor": 0,
+}
+
 PROFILES: tuple[Profile, ...] = (
     Profile(
         "AC public", sessions_per_day=2, session_minutes=120, meter_interval_s=60, target_usd=0.050
     ),
     Profile(
-        "DC fast", sessions_per_day=6, session_minutes=40, meter_interval_s=30, target_usd=0.075
+        "DC fast",
+        sessions_per_day=6,
+        session_minutes=40,
+        meter_interval_s=30,
+        target_usd=0.075,
+        **DC_SITE,
     ),
-    Profile("DC stress", sessions_per_day=8, session_minutes=45, meter_interval_s=15),
+    Profile("DC stress", sessions_per_day=8, session_minutes=45, meter_interval_s=15, **DC_SITE),
 )
 
 
@@ -251,6 +283,8 @@ class ActionCost:
     log_bytes: int = 0
     log_lines: int = 0
     cpu_us: float = 0.0
+    # Waiting on something that is no AWS call of its own (a synchronous workflow's run).
+    extra_wait_ms: float = 0.0
     item_bytes: Mapping[str, int] = field(default_factory=dict)
     index_bytes: Mapping[str, int] = field(default_factory=dict)
 
@@ -328,7 +362,7 @@ def monthly_usage(profile: Profile, assumptions: Assumptions) -> list[Usage]:
         Usage(START, sessions, 1, 1, routed=True),
         Usage(METER_VALUES, sessions * profile.meter_values_per_session, 1, 1, routed=True),
         Usage(STOP, sessions, 1, 1, routed=True),
-        Usage(REMOTE_START_SEND, app, 0, 0),  # its post counts as the message out
+        # The remote start goes out from StartSession's send_start task (session_workflows).
         Usage(REMOTE_START_REPLY, app, 1, 0, routed=True),
         Usage(AUTHORIZER, reconnects),
         Usage(CONNECT, reconnects, connect_messages, 0, routed=True),
@@ -357,14 +391,19 @@ def consumer_shape(profile: Profile, assumptions: Assumptions, facts: StackFacts
     return ConsumerShape(rate, per_batch, 1.0 / per_session)
 
 
-def lambda_duration_ms(action: ActionCost, memory_mb: int, assumptions: Assumptions) -> int:
-    """Billed duration: CPU at the memory's vCPU share + the calls' latency, rounded up."""
+def work_ms(action: ActionCost, memory_mb: int, assumptions: Assumptions) -> float:
+    """CPU at the memory's vCPU share + the calls' latency."""
     cpu_ms = action.cpu_us / 1000 * max(1.0, assumptions.vcpu_memory_mb / memory_mb)
     wait_ms = sum(
         n * assumptions.call_latency_ms.get(name.split(":")[0], 10.0)
         for name, n in action.calls.items()
     )
-    return max(1, math.ceil(cpu_ms + wait_ms))
+    return cpu_ms + wait_ms + action.extra_wait_ms
+
+
+def lambda_duration_ms(action: ActionCost, memory_mb: int, assumptions: Assumptions) -> int:
+    """Billed duration: the work, rounded up to the millisecond."""
+    return max(1, math.ceil(work_ms(action, memory_mb, assumptions)))
 
 
 def _gb_seconds(duration_ms: float, memory_mb: int) -> float:
@@ -384,7 +423,7 @@ def _log_bytes_per_invocation(
 
 
 @dataclass
-class _Bill:
+class Bill:
     usd: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     log_bytes: float = 0.0
     invocations: dict[str, float] = field(default_factory=lambda: defaultdict(float))
@@ -394,19 +433,24 @@ class _Bill:
     events: float = 0.0
 
 
-def _invoke(
-    bill: _Bill,
+def invoke(
+    bill: Bill,
     action: ActionCost,
     count: float,
     facts: FunctionFacts,
     prices: Prices,
     assumptions: Assumptions,
+    invocation: bool = True,
 ) -> None:
-    """Add `count` invocations of `action` to the bill."""
-    duration = lambda_duration_ms(action, facts.memory_mb, assumptions)
-    bill.invocations[action.function] += count
-    bill.usd["Lambda"] += count * (
-        prices.lambda_request + _gb_seconds(duration, facts.memory_mb) * prices.lambda_gb_second_arm
+    """Add `count` invocations of `action` to the bill (or, without `invocation`, that much
+    work inside invocations billed elsewhere: its duration, calls and logs)."""
+    duration: float = work_ms(action, facts.memory_mb, assumptions)
+    if invocation:
+        duration = lambda_duration_ms(action, facts.memory_mb, assumptions)
+        bill.invocations[action.function] += count
+        bill.usd["Lambda"] += count * prices.lambda_request
+    bill.usd["Lambda"] += (
+        count * _gb_seconds(duration, facts.memory_mb) * prices.lambda_gb_second_arm
     )
     writes = action.write_units + action.index_write_units
     bill.write_units += count * writes
@@ -417,13 +461,17 @@ def _invoke(
     _events(bill, action, count, prices, assumptions)
     bill.usd["Kinesis"] += count * action.kinesis_units * prices.kinesis_put_unit
     share = assumptions.message_log_share if action.function == "ws_default" else 1.0
-    bill.log_bytes += count * _log_bytes_per_invocation(
-        action.log_bytes * share, action.log_lines * share, facts, assumptions
-    )
+    app_bytes, app_lines = action.log_bytes * share, action.log_lines * share
+    if invocation:
+        bill.log_bytes += count * _log_bytes_per_invocation(
+            app_bytes, app_lines, facts, assumptions
+        )
+    else:  # no START/END/REPORT lines of its own
+        bill.log_bytes += count * (app_bytes + app_lines * assumptions.log_event_overhead_bytes)
 
 
 def _events(
-    bill: _Bill, action: ActionCost, count: float, prices: Prices, assumptions: Assumptions
+    bill: Bill, action: ActionCost, count: float, prices: Prices, assumptions: Assumptions
 ) -> None:
     bill.events += count * action.events
     bill.usd["EventBridge"] += count * action.events * prices.eventbridge_event
@@ -432,7 +480,7 @@ def _events(
 
 
 def _consumer(
-    bill: _Bill,
+    bill: Bill,
     action: ActionCost,
     records: float,
     shape: ConsumerShape,
@@ -499,15 +547,27 @@ def kinesis_shards(
     )
 
 
-def start_request_sweep_monthly(prices: Prices, assumptions: Assumptions) -> float:
-    """The fleet's one scheduled sweep of unclaimed start requests (with a session workflow)."""
+def start_request_sweep_monthly(
+    prices: Prices, assumptions: Assumptions, empty_run: ActionCost | None = None
+) -> float:
+    """The fleet's one scheduled sweep of due start requests (with a session workflow), when
+    nothing is due: the measured empty run, or the assumed duration without one. What it
+    does per request is billed per app session."""
     if not assumptions.session_workflows:
         return 0.0
     runs = MONTH_S / assumptions.start_request_sweep_interval_s
-    seconds = _gb_seconds(
-        assumptions.start_request_sweep_ms, assumptions.start_request_sweep_memory_mb
+    memory = assumptions.start_request_sweep_memory_mb
+    duration = (
+        lambda_duration_ms(empty_run, memory, assumptions)
+        if empty_run is not None
+        else assumptions.start_request_sweep_ms
     )
-    return runs * (prices.lambda_request + seconds * prices.lambda_gb_second_arm)
+    reads = empty_run.read_units if empty_run is not None else 0.5
+    return runs * (
+        prices.lambda_request
+        + _gb_seconds(duration, memory) * prices.lambda_gb_second_arm
+        + reads * prices.dynamodb_read_unit
+    )
 
 
 # The outbox relay (docs/adr/0019-outbox-relay.md): one run a minute, a scan of each table's
@@ -528,9 +588,14 @@ def outbox_relay_monthly(prices: Prices, assumptions: Assumptions) -> float:
 
 
 def fixed_monthly(
-    facts: StackFacts, prices: Prices, assumptions: Assumptions, shards: int
+    facts: StackFacts,
+    prices: Prices,
+    assumptions: Assumptions,
+    shards: int,
+    measured: Mapping[str, ActionCost] | None = None,
 ) -> dict[str, float]:
     """The stack's monthly cost whatever the traffic."""
+    empty_sweep = (measured or {}).get(SWEEP_EMPTY)
     return {
         "Kinesis shard-hours": shards * MONTH_HOURS * prices.kinesis_shard_hour,
         "CloudWatch dashboard": facts.dashboards * prices.cloudwatch_dashboard,
@@ -538,9 +603,12 @@ def fixed_monthly(
         "CloudWatch custom metrics (EMF)": assumptions.custom_metrics
         * prices.cloudwatch_custom_metric,
         "KMS keys": facts.kms_keys * prices.kms_key_month,
-        "Session workflow: start-request sweep": start_request_sweep_monthly(prices, assumptions),
+        "Session workflow: start-request sweep": start_request_sweep_monthly(
+            prices, assumptions, empty_sweep
+        ),
         "Outbox relay (every minute, empty indexes)": outbox_relay_monthly(prices, assumptions),
-        "Cognito (no MAU)": 0.0,
+        # Operators stay within the free 10,000 MAU; drivers are priced per driver-month.
+        "Cognito (operators)": 0.0,
         "DynamoDB PITR of the small tables": 0.0,
     }
 
@@ -561,69 +629,121 @@ def storage_per_charger_month(
     return stored / GB * (prices.dynamodb_storage_gb_month + prices.dynamodb_pitr_gb_month)
 
 
-# The workflow's Lambda tasks, counted apart (not traced, not in the template yet).
-WORKFLOW_TASKS = "session workflow tasks"
-
-
 @dataclass(frozen=True)
 class WorkflowBill:
     executions: float = 0.0  # Express
     transitions: float = 0.0  # Standard
-    task_invocations: float = 0.0
-    write_units: float = 0.0
-    read_units: float = 0.0
-    log_bytes: float = 0.0
     stepfunctions_usd: float = 0.0
-    lambda_usd: float = 0.0
-    dynamodb_usd: float = 0.0
+    # Measured steps the workflows cause, and how often: Lambda tasks (invocations of their
+    # own) and the sweep's work inside its scheduled runs (no invocation of its own).
+    tasks: tuple[tuple[str, float], ...] = ()
+    sweep_work: tuple[tuple[str, float], ...] = ()
 
 
-def express_execution_usd(workflow: ExpressWorkflow, prices: Prices) -> float:
+def express_execution_usd(duration_s: float, memory_mb: int, prices: Prices) -> float:
     """One Express execution: the request plus GB-seconds in 100 ms and 64 MB steps."""
-    billed_s = math.ceil(round(workflow.duration_s * 10, 6)) / 10
-    billed_gb = math.ceil(workflow.memory_mb / 64) * 64 / 1024
+    billed_s = math.ceil(round(duration_s * 10, 6)) / 10
+    billed_gb = math.ceil(memory_mb / 64) * 64 / 1024
     return prices.stepfunctions_express_request + (
         billed_s * billed_gb * prices.stepfunctions_express_gb_second
     )
 
 
-def session_workflows(profile: Profile, prices: Prices, assumptions: Assumptions) -> WorkflowBill:
-    """The charging-session workflow of one charger's month (its own executions and tasks;
-    the RemoteStartTransaction send and reply are measured steps in monthly_usage)."""
+def execution_seconds(
+    workflow: ExpressWorkflow,
+    tasks: tuple[str, ...],
+    measured: Mapping[str, ActionCost],
+    memory_mb: int,
+    assumptions: Assumptions,
+) -> float:
+    """How long an execution running these measured tasks lasts."""
+    return (
+        sum(
+            lambda_duration_ms(measured[task], memory_mb, assumptions) + workflow.state_overhead_ms
+            for task in tasks
+        )
+        / 1000
+    )
+
+
+# The sweep runs every minute: a request due at the end of its start window is claimed
+# within one (half a minute on average; the whole minute here).
+SWEEP_LAG_S = 60
+
+
+def cost_checks_per_app_session(profile: Profile) -> int:
+    """How often the sweep prices a running app session of this profile against its hold
+    (claimed at the first run after the start window; docs/adr/0025), the car drawing its
+    average power and the sweep waiting as the platform does."""
+    tariff = Tariff(
+        tariff_id="profile",
+        version=1,
+        currency="EUR",
+        tax_rate_bp=1900,
+        time_zone="UTC",
+        elements=(
+            TariffElement(
+                (
+                    PriceComponent("FLAT", profile.session_fee_minor),
+                    PriceComponent("ENERGY", profile.energy_price_minor),
+                )
+            ),
+        ),
+        valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    end_ms = int(profile.session_minutes * 60_000)
+    now_ms = (START_WINDOW_S + SWEEP_LAG_S) * 1000
+    checks = 0
+    while True:
+        energy = profile.charging_power_w * min(now_ms, end_ms) // 3_600_000
+        wait = cost_check_wait_ms(
+            tariff, DEFAULT_HOLD_MINOR, profile.evse_power_w, 0, now_ms, energy, now_ms
+        )
+        now_ms += wait
+        if now_ms >= end_ms:
+            return checks
+        checks += 1
+
+
+def session_workflows(
+    profile: Profile,
+    measured: Mapping[str, ActionCost],
+    facts: StackFacts,
+    prices: Prices,
+    assumptions: Assumptions,
+) -> WorkflowBill:
+    """The charging-session workflow of one charger's month: its Express executions (or the
+    rejected Standard one), the Lambda tasks they run, the CommandCompleted rule's look at
+    each accepted start, and the sweep's claim and cost checks of each app session."""
+    if not assumptions.session_workflows:
+        return WorkflowBill()
     app = profile.sessions * profile.app_share
     card = profile.sessions - app
-    executions = transitions = tasks = writes = reads = log_bytes = 0.0
-    stepfunctions = lambda_usd = 0.0
+    memory = facts.functions[measured[AUTHORISE_TASK].function].memory_mb
+    executions = transitions = stepfunctions = 0.0
+    tasks: dict[str, float] = defaultdict(float)
     for workflow in assumptions.session_workflows:
-        count = app * workflow.per_app_session + card * workflow.per_card_session
-        task_count = count * workflow.lambda_tasks
-        tasks += task_count
-        writes += count * workflow.write_units
-        reads += count * workflow.read_units
-        log_bytes += task_count * (workflow.task_log_bytes + assumptions.log_event_overhead_bytes)
-        lambda_usd += task_count * (
-            prices.lambda_request
-            + _gb_seconds(workflow.task_ms, workflow.task_memory_mb) * prices.lambda_gb_second_arm
-        )
-        if assumptions.standard_session_workflow:
-            # App sessions run one Standard execution instead of their Express ones.
-            count -= app * workflow.per_app_session
-        executions += count
-        log_bytes += count * assumptions.express_log_bytes_per_execution
-        stepfunctions += count * express_execution_usd(workflow, prices)
+        for count, steps in ((app * workflow.per_app_session, workflow.app_tasks),
+                             (card * workflow.per_card_session, workflow.card_tasks)):  # fmt: skip
+            for task in steps:
+                tasks[task] += count
+            express = count
+            if assumptions.standard_session_workflow and steps is workflow.app_tasks:
+                express = 0.0  # one Standard execution per app session instead
+            seconds = execution_seconds(workflow, steps, measured, memory, assumptions)
+            executions += express
+            stepfunctions += express * express_execution_usd(seconds, workflow.memory_mb, prices)
     if assumptions.standard_session_workflow:
         transitions = app * assumptions.standard_transitions_per_app_session
         stepfunctions += transitions * prices.stepfunctions_transition
+    tasks[START_COMPLETED] += app
+    sweep = ((SWEEP_CLAIM, app), (SWEEP_COST_CHECK, app * cost_checks_per_app_session(profile)))
     return WorkflowBill(
         executions=executions,
         transitions=transitions,
-        task_invocations=tasks,
-        write_units=writes,
-        read_units=reads,
-        log_bytes=log_bytes,
         stepfunctions_usd=stepfunctions,
-        lambda_usd=lambda_usd,
-        dynamodb_usd=writes * prices.dynamodb_write_unit + reads * prices.dynamodb_read_unit,
+        tasks=tuple(tasks.items()),
+        sweep_work=sweep,
     )
 
 
@@ -637,7 +757,7 @@ def charger_month(
     """$ per charger-month of one profile, by service, at assumptions.chargers chargers."""
     prices = prices or Prices()
     assumptions = assumptions or Assumptions()
-    bill = _Bill()
+    bill = Bill()
     usage = monthly_usage(profile, assumptions)
     routed = 0.0
     for use in usage:
@@ -645,7 +765,7 @@ def charger_month(
         if use.action == REMOTE_START_REPLY and assumptions.standard_session_workflow:
             # The Standard execution waits on a task token: the reply reports to it.
             action = replace(action, calls={**action.calls, TASK_RESULT_CALL: 1})
-        _invoke(
+        invoke(
             bill,
             action,
             use.count,
@@ -666,14 +786,16 @@ def charger_month(
     bill.usd["API Gateway"] = (
         bill.messages * prices.websocket_message + minutes * prices.websocket_connection_minute
     )
-    workflow = session_workflows(profile, prices, assumptions)
+    workflow = session_workflows(profile, measured, facts, prices, assumptions)
     bill.usd["Step Functions"] = workflow.stepfunctions_usd
-    bill.usd["Lambda"] += workflow.lambda_usd
-    bill.usd["DynamoDB"] += workflow.dynamodb_usd
-    bill.invocations[WORKFLOW_TASKS] += workflow.task_invocations
-    bill.write_units += workflow.write_units
-    bill.read_units += workflow.read_units
-    bill.log_bytes += workflow.log_bytes
+    for step, count in workflow.tasks:
+        action = measured[step]
+        invoke(bill, action, count, facts.functions[action.function], prices, assumptions)
+        bill.messages += count * action.posts  # the remote start's post to the charger
+    for step, count in workflow.sweep_work:
+        action = measured[step]
+        invoke(bill, action, count, facts.functions[action.function], prices, assumptions,
+                invocation=False)  # fmt: skip
     access_bytes = routed * (
         (facts.access_log_line_bytes or 0)
         + (assumptions.log_event_overhead_bytes if facts.access_log_line_bytes else 0)
@@ -688,7 +810,7 @@ def charger_month(
     storage = storage_per_charger_month(profile, measured, prices, assumptions)
     bill.usd["DynamoDB"] += storage
     shards = kinesis_shards(profile, measured, assumptions, facts)
-    fixed = fixed_monthly(facts, prices, assumptions, shards)
+    fixed = fixed_monthly(facts, prices, assumptions, shards, measured)
     bill.usd["Kinesis"] += fixed["Kinesis shard-hours"] / assumptions.chargers
     bill.usd["Fixed share"] = (
         sum(v for k, v in fixed.items() if k != "Kinesis shard-hours") / assumptions.chargers
@@ -731,10 +853,15 @@ CPU_STAND_INS = {STATUS_UNCHANGED: STATUS}
 def measured_actions(
     aws_calls: Mapping[str, Mapping[str, Any]], cpu_us: Mapping[str, float]
 ) -> dict[str, ActionCost]:
-    """The benchmarks' results as the model's inputs (CPU per step, 0 when not measured)."""
+    """The benchmarks' results as the model's inputs: CPU per step from benchmarks.cpu's
+    medians, or else the AWS-call run's one warm sample of the handler (0 when neither)."""
     return {
         name: ActionCost.from_measured(
-            row, cpu_us.get(name, cpu_us.get(CPU_STAND_INS.get(name, name), 0.0))
+            row,
+            cpu_us.get(
+                name,
+                cpu_us.get(CPU_STAND_INS.get(name, name), float(row.get("handler_cpu_us", 0.0))),
+            ),
         )
         for name, row in aws_calls.items()
     }

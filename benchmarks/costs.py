@@ -1,5 +1,6 @@
 """The cost section of `make bench`: the model's charger-month for each reference profile,
-what each lever would save and each alternative add (`benchmarks.cost_levers`), and the
+what each lever would save and each alternative add (`benchmarks.cost_levers`), what an
+app-started session adds and a driver's month costs (`benchmarks.driver_month`), and the
 stack's fixed monthly cost.
 
 It sits above both `benchmarks.cost_model` (the arithmetic) and `benchmarks.cost_levers`
@@ -25,6 +26,7 @@ from benchmarks.cost_model import (
     fixed_monthly,
     measured_actions,
 )
+from benchmarks.driver_month import app_session_cost, driver_month
 from benchmarks.stack_facts import StackFacts
 
 
@@ -46,11 +48,12 @@ def run(
             "alternative_costs_usd": alternative_costs(
                 profile, measured, facts, prices, assumptions
             ),
+            "app_session": app_session_cost(profile, measured, facts, prices, assumptions),
         }
         for profile in profiles
     }
     shards = max(r["volumes"]["kinesis_shards"] for r in results.values())
-    fixed = fixed_monthly(facts, prices, assumptions, shards)
+    fixed = fixed_monthly(facts, prices, assumptions, shards, measured)
     fixed_cents = {k: round(v, 2) for k, v in fixed.items()}
     return {
         "prices_read_on": PRICES_READ_ON,
@@ -71,4 +74,5 @@ def run(
             for k, v in dataclasses.asdict(assumptions).items()
         },
         "profiles": results,
+        "driver_month": driver_month(measured, facts, prices, assumptions),
     }

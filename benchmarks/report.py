@@ -25,6 +25,11 @@ def _usd(value: float) -> str:
     return f"{value:.4f}"
 
 
+def _usd6(value: float) -> str:
+    """Amounts per session or per driver: fractions of a cent."""
+    return f"{value:.6f}"
+
+
 def _stamp(section: Mapping[str, Any], results: Mapping[str, Any]) -> str:
     return f"_Measured {section.get('measured_at', results['date'])} on {results['machine']}._"
 
@@ -130,6 +135,7 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
             for name in alternatives
         ]
         lines += _table(["Alternative", *profiles], rows)
+    lines += _drivers(cost)
     fixed = cost["fixed_monthly_usd"]
     lines += [
         "",
@@ -138,6 +144,48 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
         "",
     ]
     lines += _table(["Item", "$ / month"], [[k, f"{v:.2f}"] for k, v in fixed.items()])
+    return lines
+
+
+def _drivers(cost: Mapping[str, Any]) -> list[str]:
+    """What an app-started session adds to its charger's month, and a driver's own month."""
+    profiles: Mapping[str, Any] = cost["profiles"]
+    if not all("app_session" in p for p in profiles.values()) or "driver_month" not in cost:
+        return []
+    sessions = {name: p["app_session"] for name, p in profiles.items()}
+    lines = [
+        "",
+        "One app-started session, from measured steps (the platform's part is in the "
+        "per-charger totals above, the app's requests in the driver-month below):",
+        "",
+    ]
+    rows: list[list[object]] = [
+        ["AWS calls", *(f"{a['aws_calls']:.1f}" for a in sessions.values())],
+        ["  by service", *(
+            ", ".join(f"{k} {v:g}" for k, v in a["aws_calls_by_service"].items() if k != "stripe")
+            for a in sessions.values()
+        )],
+        ["Stripe requests", *(f"{a['stripe_requests']:g}" for a in sessions.values())],
+        ["Step Functions requests (Express)", *(str(a["stepfunctions_requests"])
+                                                for a in sessions.values())],
+        ["Cost checks by the sweep", *(str(a["cost_checks"]) for a in sessions.values())],
+        ["Platform (workflows, sweep, remote start)",
+         *(_usd6(a["usd_platform"]) for a in sessions.values())],
+        ["The app's requests for it", *(_usd6(a["usd_app_requests"]) for a in sessions.values())],
+        ["**Session total**", *(f"**{_usd6(a['usd_total'])}**" for a in sessions.values())],
+    ]  # fmt: skip
+    lines += _table(["Per app session", *sessions], rows)
+    driver = cost["driver_month"]
+    lines += [
+        "",
+        f"Per driver-month, apart from the chargers ({driver['driver']}: "
+        f"{driver['app_sessions']:g} app sessions, {driver['http_requests']:,.0f} driver API "
+        "requests):",
+        "",
+    ]
+    items = [[k, _usd6(v)] for k, v in driver["usd_by_item"].items()]
+    items.append(["**Total**", f"**{_usd6(driver['usd_total'])}**"])
+    lines += _table(["Item", "$ / driver-month"], items)
     return lines
 
 

@@ -66,6 +66,8 @@ class StackFacts:
     log_retention_days: int = 30
     consumer_batch_size: int = 100
     consumer_window_s: float = 5.0
+    # The user pool's feature plan (infra/auth.py): what a driver's monthly sign-in costs.
+    user_pool_tier: str = "LITE"
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -186,6 +188,13 @@ def from_template(template: Mapping[str, Any], source: str) -> StackFacts:
         consumer_window_s=float(mappings[0].get("MaximumBatchingWindowInSeconds", 0))
         if mappings
         else base.consumer_window_s,
+        user_pool_tier=next(
+            (
+                str(p.get("UserPoolTier", "ESSENTIALS"))  # Cognito's default plan
+                for p in by_type.get("AWS::Cognito::UserPool", [])
+            ),
+            base.user_pool_tier,
+        ),
         notes=tuple(notes),
     )
 

@@ -348,17 +348,9 @@ class SessionStarts:
             # A charger's clock may run ahead: a reading is never taken as later than now.
             read_ms = min(now_ms, max(started_ms, to_epoch_ms(read_at)))
             energy_wh = max(0, session.last_meter_wh - (session.meter_start_wh or 0))
-        # Up to now the energy may have grown since the reading, too.
-        unread_wh = request.max_power_w * (now_ms - read_ms) // 3_600_000 + 1
-        wait_s = seconds_below(
-            tariff,
-            request.hold_minor,
-            energy_wh + unread_wh,
-            (now_ms - started_ms) // 1000,
-            request.max_power_w,
-            LONGEST_COST_CHECK_WAIT_S,
+        return cost_check_wait_ms(
+            tariff, request.hold_minor, request.max_power_w, started_ms, now_ms, energy_wh, read_ms
         )
-        return max(COST_CHECK_EVERY_S, wait_s) * 1000
 
     def _running_price(
         self, request: StartRequest, session: Any, now_ms: int, tariff: Tariff
@@ -424,6 +416,30 @@ class SessionStarts:
         if request is None:
             raise NotFound(f"no start request {charge_point_id}/{request_id}")
         return request
+
+
+def cost_check_wait_ms(
+    tariff: Tariff,
+    hold_minor: int,
+    max_power_w: int,
+    started_ms: int,
+    now_ms: int,
+    energy_wh: int,
+    read_ms: int,
+) -> int:
+    """How long until a running session's price may reach its hold: `energy_wh` was read at
+    `read_ms` and grows at most at `max_power_w` (since the reading, too). At least
+    COST_CHECK_EVERY_S, at most LONGEST_COST_CHECK_WAIT_S."""
+    unread_wh = max_power_w * (now_ms - read_ms) // 3_600_000 + 1
+    wait_s = seconds_below(
+        tariff,
+        hold_minor,
+        energy_wh + unread_wh,
+        (now_ms - started_ms) // 1000,
+        max_power_w,
+        LONGEST_COST_CHECK_WAIT_S,
+    )
+    return max(COST_CHECK_EVERY_S, wait_s) * 1000
 
 
 class StartNotSent(Exception):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks import cost_levers, costs
+from benchmarks import app_session, cost_levers, costs
 from benchmarks import cost_model as cm
 from benchmarks.stack_facts import FunctionFacts, StackFacts, access_log_line_bytes
 
@@ -14,6 +14,9 @@ FUNCTIONS = (
     "operator_api",
     "telemetry_consumer",
     "energy_rollup",
+    "session_workflow",
+    "start_sweep",
+    "driver_api",
 )
 
 
@@ -44,15 +47,30 @@ def measured(**overrides):
         cm.DISCONNECT: "ws_disconnect",
         cm.ROLLUP: "energy_rollup",
         cm.CONSUMER: "telemetry_consumer",
+        **dict.fromkeys(WORKFLOW_STEPS, "session_workflow"),
+        **dict.fromkeys(SWEEP_STEPS, "start_sweep"),
+        **dict.fromkeys(DRIVER_STEPS, "driver_api"),
     }
     steps = [
         cm.HEARTBEAT, cm.STATUS, cm.STATUS_UNCHANGED, cm.AUTHORIZE, cm.START, cm.METER_VALUES,
         cm.STOP, cm.REMOTE_START_SEND, cm.REMOTE_START_REPLY, cm.AUTHORIZER, cm.CONNECT,
-        cm.DISCONNECT, cm.ROLLUP, cm.CONSUMER,
+        cm.DISCONNECT, cm.ROLLUP, cm.CONSUMER, *WORKFLOW_STEPS, *SWEEP_STEPS, *DRIVER_STEPS,
+        app_session.START_REPLY, app_session.STOP_REPLY,
     ]  # fmt: skip
     actions = {name: cm.ActionCost(functions.get(name, "ws_default")) for name in steps}
     actions.update(overrides)
     return actions
+
+
+WORKFLOW_STEPS = (
+    cm.AUTHORISE_TASK, cm.SEND_START_TASK, cm.START_COMPLETED, cm.SETTLE_APP_TASK,
+    cm.SETTLE_CARD_TASK,
+)  # fmt: skip
+SWEEP_STEPS = (cm.SWEEP_CLAIM, cm.SWEEP_COST_CHECK, cm.SWEEP_EMPTY)
+DRIVER_STEPS = (
+    app_session.START, app_session.START_STATUS, app_session.WATCH, app_session.APP_STOP,
+    app_session.RECEIPT, app_session.NEARBY, app_session.LOCATION_PAGE, app_session.HISTORY,
+)  # fmt: skip
 
 
 # 1 session a day of 60 min with meter values every 10 min, heartbeats every 10 min, RFID only,
@@ -145,58 +163,103 @@ def test_reference_traffic_counts():
 
 # 60 sessions a month, 30 from the app: 30 StartSession and 60 SettleSession executions.
 WF = cm.Profile("wf", sessions_per_day=2, session_minutes=10, meter_interval_s=60)
-EXPRESS_2S_64MB = 1e-6 + 2.0 * (64 / 1024) * 0.00001667
-TASK_600MS_256MB = 0.2e-6 + 0.6 * 0.25 * 0.0000133334
+GB_S = 0.0000133334  # Lambda arm
+# Measured steps of a hand-sized app session (256 MB functions; a Stripe call is 400 ms).
+WF_STEPS = {
+    cm.AUTHORISE_TASK: cm.ActionCost("session_workflow", calls={"stripe:authorise": 1}),
+    cm.SEND_START_TASK: cm.ActionCost(
+        "session_workflow", calls={"dynamodb:UpdateItem": 1}, write_units=1, posts=1
+    ),
+    cm.SETTLE_APP_TASK: cm.ActionCost("session_workflow", calls={"stripe:capture": 1}),
+    cm.SETTLE_CARD_TASK: cm.ActionCost(
+        "session_workflow", calls={"dynamodb:GetItem": 1}, read_units=0.5
+    ),
+    cm.SWEEP_CLAIM: cm.ActionCost(
+        "start_sweep", calls={"dynamodb:UpdateItem": 1}, write_units=1, index_write_units=2
+    ),
+}
 
 
-def test_the_session_workflow_is_two_express_chains_priced_per_execution_and_task():
-    result = cm.charger_month(WF, measured(), quiet_stack())
+def express(seconds: float) -> float:
+    return 1e-6 + seconds * (64 / 1024) * 0.00001667
+
+
+def test_the_session_workflows_bill_their_measured_tasks_and_express_executions():
+    result = cm.charger_month(WF, measured(**WF_STEPS), quiet_stack())
     without = cm.charger_month(
-        WF, measured(), quiet_stack(), assumptions=cm.Assumptions(session_workflows=())
+        WF,
+        measured(**WF_STEPS),
+        quiet_stack(),
+        assumptions=cm.Assumptions(session_workflows=()),
     )
     assert result["volumes"]["workflow_executions"] == 90
     assert result["volumes"]["workflow_transitions"] == 0
+    # StartSession: 400 + 5 ms of tasks + 40 ms a state -> 0.5 s; SettleSession of an app
+    # session 440 ms -> 0.5 s, of a card session 1 ms + 40 ms -> 0.1 s.
     assert result["usd_by_service"]["Step Functions"] == pytest.approx(
-        90 * EXPRESS_2S_64MB, abs=1e-8
+        30 * express(0.5) + 30 * express(0.5) + 30 * express(0.1), abs=1e-8
     )
-    # Pre-authorise per app session; price and capture per session.
-    tasks = 30 * 1 + 60 * 2
-    assert result["volumes"]["lambda_invocations"][cm.WORKFLOW_TASKS] == tasks
+    # authorise, send_start, the CommandCompleted look and settle per app session; settle
+    # per card session.
+    assert result["volumes"]["lambda_invocations"]["session_workflow"] == 30 * 4 + 30
+    task_ms = 30 * (400 + 5 + 1 + 400) + 30 * 5
+    # The sweep's claim runs inside its scheduled run: 5 ms a claim, no request of its own.
+    # A 10-minute session on 22 kW is done before its first cost check.
+    assert cm.cost_checks_per_app_session(WF) == 0
+    sweep_ms = 30 * 5
     lambda_extra = result["usd_by_service"]["Lambda"] - without["usd_by_service"]["Lambda"]
-    assert lambda_extra == pytest.approx(tasks * TASK_600MS_256MB, abs=1e-8)
-    # The start request over its life (4 WRU, 0.5 RRU per app session); SettleSession reads
-    # the request or the card's payment method and records the charge (1 WRU, 0.5 RRU).
+    assert lambda_extra == pytest.approx(
+        150 * 0.2e-6 + (task_ms + sweep_ms) / 1000 * 0.25 * GB_S, abs=1e-8
+    )
     dynamodb_extra = result["usd_by_service"]["DynamoDB"] - without["usd_by_service"]["DynamoDB"]
     assert dynamodb_extra == pytest.approx(
-        (30 * 4 + 60 * 1) * 0.625e-6 + (30 * 0.5 + 60 * 0.5) * 0.125e-6, abs=1e-8
+        (30 * 1 + 30 * 3) * 0.625e-6 + 30 * 0.5 * 0.125e-6, abs=1e-8
     )
-    # One sweep a minute for the whole fleet: 43,200 runs of 100 ms at 256 MB.
-    sweep = cm.start_request_sweep_monthly(cm.Prices(), cm.Assumptions())
-    assert sweep == pytest.approx(43_200 * (0.2e-6 + 0.1 * 0.25 * 0.0000133334))
+    # The remote start's post to the charger is an API Gateway message.
+    messages = result["volumes"]["websocket_messages"] - without["volumes"]["websocket_messages"]
+    assert messages == 30
+
+
+def test_the_sweep_of_an_empty_index_is_a_fixed_cost_from_its_measured_run():
+    empty = cm.ActionCost("start_sweep", calls={"dynamodb:Query": 1}, read_units=0.5)
+    sweep = cm.start_request_sweep_monthly(cm.Prices(), cm.Assumptions(), empty)
+    # 43,200 runs a month of 5 ms at 256 MB, each reading 0.5 RRU.
+    assert sweep == pytest.approx(43_200 * (0.2e-6 + 0.005 * 0.25 * GB_S + 0.5 * 0.125e-6))
+    assert cm.start_request_sweep_monthly(cm.Prices(), cm.Assumptions(session_workflows=())) == 0
+
+
+def test_cost_checks_follow_the_power_and_the_session_length():
+    # AC: 0.40/kWh and 0.50 on 22 kW reach a 50.00 hold in ~4.7 h: a 2-hour session is
+    # never priced again after its claim. DC: 0.60/kWh on 150 kW in ~28 min: a 40-minute
+    # session at 50 kW is priced once more (at ~32 min) and ends before the next look.
+    ac, dc, _ = cm.PROFILES
+    assert cm.cost_checks_per_app_session(ac) == 0
+    assert cm.cost_checks_per_app_session(dc) == 1
+    long_dc = cm.Profile("long", 1, session_minutes=240, meter_interval_s=60, **cm.DC_SITE)
+    assert cm.cost_checks_per_app_session(long_dc) > 10  # every 5 min once near the hold
 
 
 def test_express_bills_whole_100_ms_and_64_mb_steps():
-    workflow = cm.ExpressWorkflow("w", 1, 0, duration_s=1.01, memory_mb=65)
-    assert cm.express_execution_usd(workflow, cm.Prices()) == pytest.approx(
+    assert cm.express_execution_usd(1.01, 65, cm.Prices()) == pytest.approx(
         1e-6 + 1.1 * (128 / 1024) * 0.00001667
     )
 
 
 def test_the_rejected_standard_workflow_shows_what_it_would_add():
     standard = cm.Assumptions(standard_session_workflow=True)
-    result = cm.charger_month(WF, measured(), quiet_stack(), assumptions=standard)
+    result = cm.charger_month(WF, measured(**WF_STEPS), quiet_stack(), assumptions=standard)
     # 30 app sessions x 10 transitions; the 30 card sessions still settle with Express.
     assert result["volumes"]["workflow_transitions"] == 300
     assert result["volumes"]["workflow_executions"] == 30
     assert result["usd_by_service"]["Step Functions"] == pytest.approx(
-        300 * 0.025 / 1000 + 30 * EXPRESS_2S_64MB, abs=1e-8
+        300 * 0.025 / 1000 + 30 * express(0.1), abs=1e-8
     )
     name = "Standard session workflow of 10 transitions per app session (rejected, ADR 0011)"
-    extra = cost_levers.alternative_costs(WF, measured(), quiet_stack())[name]
+    extra = cost_levers.alternative_costs(WF, measured(**WF_STEPS), quiet_stack())[name]
     # Minus the 60 Express executions of the app sessions, plus the reply's SendTaskSuccess
     # (10 ms at 256 MB instead of the 1 ms minimum, on each of the 30 replies).
     assert extra == pytest.approx(
-        300 * 0.025 / 1000 - 60 * EXPRESS_2S_64MB + 30 * 0.009 * 0.25 * 0.0000133334, abs=1e-8
+        300 * 0.025 / 1000 - 60 * express(0.5) + 30 * 0.009 * 0.25 * GB_S, abs=1e-8
     )
 
 
