@@ -123,9 +123,7 @@ def _receipt_email_line(platform: LocalPlatform) -> str:
     mail = platform.receipt_email
     if mail is None:
         return "off (--receipt-email-sender ADDRESS turns them on)"
-    return (
-        f"from {mail.sender} (moto SES records them: {platform.moto_endpoint}/moto-api/data.json)"
-    )
+    return f"from {mail.sender} (moto's SES keeps them; the function logs each message id)"
 
 
 def _store_line(store: str) -> str:
