@@ -6,15 +6,18 @@ receipt's e-mail (a conditional write on the receipt's item), then looks the dri
 up in the user directory (at send time: the platform does not keep it), sends, and marks the
 receipt `sent` with the mail service's message id.
 
-    no receipt                       -> ReceiptNotFound (raised: retried, then dead-lettered)
-    already sent or skipped          -> nothing (a replayed or duplicated event)
-    claimed by a live attempt        -> ReceiptMailBusy (raised: retried after it finished)
-    claimed longer than CLAIM_LEASE  -> claimed again: that attempt died
-    no user, or address not verified -> marked `skipped`, logged, nothing sent
-    directory or mail service fails  -> claim released, error raised: the retry sends once
-    mark fails after the mail went out -> logged, not raised (a retry would send it again);
-                                          the claim lapses, so a replay of the event after the
-                                          lease sends a second copy: at least once, not exactly
+    no receipt                        -> ReceiptNotFound (raised: retried, then dead-lettered)
+    already sent or skipped           -> nothing (a replayed or duplicated event)
+    claimed by a live attempt         -> ReceiptMailBusy (raised: retried after it finished)
+    claimed longer than CLAIM_LEASE_MS -> claimed again: that attempt died
+    no user, or address not verified  -> marked `skipped`, logged, nothing sent
+    directory or mail service fails   -> claim released, error raised: the retry sends once
+    SES's answer lost                 -> as a failure: the retry sends a second copy
+    the `sent` mark fails after SES answered -> logged, not raised (a retry would send again);
+        the claim lapses, so only a replay of the event after the lease sends a second copy
+
+Where SES took a message the platform did not learn about or record, delivery is at least
+once (SES has no idempotency key); never silently none.
 """
 
 from __future__ import annotations

@@ -42,9 +42,9 @@ def _joined(value: Any) -> str:
     """An ARN built with Fn::Join, with its pseudo parameters as ${...}."""
     if isinstance(value, dict) and "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return separator.join(_joined(part) for part in parts)
+        return str(separator).join(_joined(part) for part in parts)
     if isinstance(value, dict) and "Ref" in value:
-        return "${" + value["Ref"] + "}"
+        return "${" + str(value["Ref"]) + "}"
     return str(value)
 
 
@@ -56,6 +56,11 @@ def test_without_the_setting_nothing_of_receipt_emails_is_deployed(template, sta
     assert "cognito-idp:AdminGetUser" not in text
     assert "ReceiptIssued" not in text
     assert "RECEIPT_EMAIL_SENDER" not in text
+
+
+def test_with_the_setting_every_catalog_function_is_deployed(mail_template, mail_stack):
+    assert sorted(mail_stack.functions) == sorted(catalog.FUNCTIONS_BY_NAME)
+    assert len(resources(mail_template, "AWS::Lambda::Function")) == len(catalog.FUNCTIONS)
 
 
 def test_with_the_setting_the_mailer_receives_receipt_issued(mail_template, mail_stack):
