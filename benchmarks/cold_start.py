@@ -41,6 +41,9 @@ ENV = {
     "POWERTOOLS_SERVICE_NAME": "csms",
     "POWERTOOLS_METRICS_NAMESPACE": "Csms",
     "POWERTOOLS_LOG_LEVEL": "INFO",
+    # What a stack with receiptEmailSender gives receipt_mailer (it refuses to start without).
+    "RECEIPT_EMAIL_SENDER": "receipts@example.com",
+    "USER_POOL_ID": "us-east-1_bench",
 }
 # Developer or local-platform settings that would change what the probes measure.
 _DROPPED = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_DEV")

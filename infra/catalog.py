@@ -7,6 +7,7 @@ agree. This module is plain data: importing it must never import aws-cdk-lib.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -144,6 +145,14 @@ class FunctionDef:
     tracing: bool = True
     # May read the Stripe secret (secretsmanager:GetSecretValue on STRIPE_SECRET_NAME only).
     reads_stripe_secret: bool = False
+    # The stack setting (CDK context key) that deploys this function, with its rules in
+    # OPTIONAL_EVENT_RULES; None: deployed in every stack.
+    enabled_by: str | None = None
+    # Looks users of the stack's user pool up (cognito-idp:AdminGetUser; USER_POOL_ID).
+    reads_users: bool = False
+    # Sends e-mail from the receipt sender's SES identity (ses:SendEmail on that identity;
+    # RECEIPT_EMAIL_SENDER).
+    sends_email: bool = False
 
 
 @dataclass(frozen=True)
@@ -421,6 +430,22 @@ PAYMENT_WEBHOOK = FunctionDef(
     reads_stripe_secret=True,
 )
 
+# Deployed only with the stack setting receiptEmailSender (docs/drivers.md, "Receipt e-mails").
+RECEIPT_MAILER = FunctionDef(
+    name="receipt_mailer",
+    # No active X-Ray: one invocation per settled session, seen through logs and alarms.
+    tracing=False,
+    handler="functions.receipt_mailer.handler.handler",
+    description="ReceiptIssued events -> the receipt e-mailed to the driver (SES), once",
+    # Cognito, SES and three writes: seconds; the e-mail claim's lease counts on this bound.
+    timeout_s=30,
+    # Reads the receipt; claims and marks its e-mail on the same item.
+    tables=((RECEIPTS.id, ("GetItem", "UpdateItem")),),
+    enabled_by="receiptEmailSender",
+    reads_users=True,
+    sends_email=True,
+)
+
 FUNCTIONS: tuple[FunctionDef, ...] = (
     FunctionDef(
         name="ws_authorize",
@@ -617,6 +642,7 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         publishes_events=True,
     ),
     PAYMENT_WEBHOOK,
+    RECEIPT_MAILER,
 )
 
 SCHEDULES: tuple[ScheduleDef, ...] = (
@@ -660,6 +686,17 @@ EVENT_RULES: tuple[EventRuleDef, ...] = (
     ),
 )
 
+# Rules of optional functions (FunctionDef.enabled_by): deployed, and run locally, only when
+# their function's setting is set. `event_rules` picks them.
+OPTIONAL_EVENT_RULES: tuple[EventRuleDef, ...] = (
+    EventRuleDef(
+        id="ReceiptMail",
+        function=RECEIPT_MAILER.name,
+        detail_types=("ReceiptIssued",),
+        description="E-mail every issued receipt to its driver (receiptEmailSender)",
+    ),
+)
+
 # The session workflows of docs/adr/0011 (StartSession, SettleSession) are added here with
 # their definitions under infra/workflows/ (docs/adr/0024-local-step-functions.md).
 STATE_MACHINES: tuple[StateMachineDef, ...] = (
@@ -693,6 +730,19 @@ WORKFLOW_RULES: tuple[WorkflowRuleDef, ...] = (
 )
 
 FUNCTIONS_BY_NAME = {f.name: f for f in FUNCTIONS}
+
+
+def event_rules(enabled_settings: Collection[str] = ()) -> tuple[EventRuleDef, ...]:
+    """The rules of a stack or local platform: EVENT_RULES, plus the optional rules whose
+    function's setting (FunctionDef.enabled_by) is among `enabled_settings`."""
+    optional = tuple(
+        rule
+        for rule in OPTIONAL_EVENT_RULES
+        if FUNCTIONS_BY_NAME[rule.function].enabled_by in enabled_settings
+    )
+    return EVENT_RULES + optional
+
+
 TABLES_BY_ID = {t.id: t for t in TABLES}
 STATE_MACHINES_BY_ID = {m.id: m for m in STATE_MACHINES}
 

@@ -9,6 +9,7 @@ from typing import cast
 
 from aws_cdk import ArnFormat, AssetHashType, BundlingOptions, DockerImage, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as eventbridge
 from aws_cdk import aws_iam as iam
@@ -115,6 +116,10 @@ class FunctionResources:
     # Stream id -> stream; every function gets every stream's name, writers a put grant.
     streams: Mapping[str, kinesis.IStream] = field(default_factory=dict)
     stream_definitions: Mapping[str, StreamDef] = field(default_factory=lambda: STREAMS_BY_ID)
+    # The user pool `reads_users` functions look users up in (known once it is built).
+    user_pool: cognito.IUserPool | None = None
+    # The SES identity (an address) `sends_email` functions send from: receiptEmailSender.
+    email_sender: str | None = None
 
 
 class PythonFunction(Construct):
@@ -216,6 +221,10 @@ def function_environment(definition: FunctionDef, resources: FunctionResources) 
         environment[resources.stream_definitions[stream_id].env_var] = stream.stream_name
     if definition.manages_connections:
         environment["WS_MANAGEMENT_ENDPOINT"] = _connections(definition, resources).callback_url
+    if definition.reads_users:
+        environment["USER_POOL_ID"] = _user_pool(definition, resources).user_pool_id
+    if definition.sends_email:
+        environment["RECEIPT_EMAIL_SENDER"] = _email_sender(definition, resources)
     return environment
 
 
@@ -260,6 +269,30 @@ def grant_access(
                 )
             ],
         )
+    if definition.reads_users:
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["cognito-idp:AdminGetUser"],
+            resource_arns=[_user_pool(definition, resources).user_pool_arn],
+        )
+    if definition.sends_email:
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["ses:SendEmail"],
+            resource_arns=sender_identity_arns(
+                Stack.of(cast(Construct, grantee)), _email_sender(definition, resources)
+            ),
+        )
+
+
+def sender_identity_arns(stack: Stack, sender: str) -> list[str]:
+    """SES authorises sending from an address by its verified identity: the address itself, or
+    its domain. Either may be the one verified, so both (and nothing else) are allowed."""
+    domain = sender.rpartition("@")[2]
+    return [
+        stack.format_arn(service="ses", resource="identity", resource_name=identity)
+        for identity in (sender, domain)
+    ]
 
 
 def stripe_secret_arn(stack: Stack, name: str) -> str:
@@ -290,6 +323,18 @@ def connections_arn(stage: apigwv2.WebSocketStage) -> str:
     """Every @connections call on this stage (and no other stage of the API)."""
     api_arn = Stack.of(stage).format_arn(service="execute-api", resource=stage.api.api_id)
     return f"{api_arn}/{stage.stage_name}/*/@connections/*"
+
+
+def _user_pool(definition: FunctionDef, resources: FunctionResources) -> cognito.IUserPool:
+    if resources.user_pool is None:
+        raise ValueError(f"{definition.name} reads users but no user pool is given")
+    return resources.user_pool
+
+
+def _email_sender(definition: FunctionDef, resources: FunctionResources) -> str:
+    if resources.email_sender is None:
+        raise ValueError(f"{definition.name} sends e-mail but no sender is set")
+    return resources.email_sender
 
 
 def _connections(definition: FunctionDef, resources: FunctionResources) -> apigwv2.WebSocketStage:

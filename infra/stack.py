@@ -8,6 +8,7 @@ alarm topic).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
@@ -24,6 +25,7 @@ from infra.catalog import (
     USER_POOL_TRIGGERS,
     WEBSOCKET_AUTHORIZER,
     WEBSOCKET_ROUTES,
+    event_rules,
 )
 from infra.charger_edge import ChargerEdge
 from infra.consumers import Consumers, consumer_function_names
@@ -147,7 +149,15 @@ class CsmsStack(Stack):
             log_retention=settings.log_retention,
         )
 
-        for name in consumer_function_names():
+        # Consumers may look users up and send e-mail: both are known from here on.
+        self.function_resources = replace(
+            self.function_resources,
+            user_pool=self.users.user_pool,
+            email_sender=settings.receipt_email_sender,
+        )
+        # The catalog's rules, and the optional ones whose setting is set (receipt e-mails).
+        rules = event_rules(settings.enabled_settings)
+        for name in consumer_function_names(event_rules=rules):
             self.add_function(name)
         self.consumers = Consumers(
             self,
@@ -156,6 +166,7 @@ class CsmsStack(Stack):
             streams=self.streams.by_id,
             event_bus=self.events.bus,
             event_source=EVENT_BUS.source,
+            event_rules=rules,
         )
 
         for name in workflow_function_names():

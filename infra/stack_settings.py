@@ -48,6 +48,7 @@ CHARGER_EDGE_WEB_ACL_ARN = "chargerEdgeWebAclArn"
 RESERVED_CONCURRENCY = "reservedConcurrency"
 DRIVER_APP_CALLBACK_URLS = "driverAppCallbackUrls"
 DRIVER_SIGN_IN_DOMAIN_PREFIX = "driverSignInDomainPrefix"
+RECEIPT_EMAIL_SENDER = "receiptEmailSender"
 
 # API Gateway stage names; the name also ends up inside the CloudFront function's code.
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -147,6 +148,14 @@ class StackSettings:
     # Cognito's managed sign-in pages for drivers at <prefix>.auth.<region>.amazoncognito.com;
     # none: the app signs in with SRP (no pages hosted).
     driver_sign_in_domain_prefix: str | None = None
+    # Receipts are e-mailed to drivers from this address (an SES-verified identity, or one of
+    # a verified domain): the receipt_mailer function and its rule exist only when it is set.
+    receipt_email_sender: str | None = None
+
+    @property
+    def enabled_settings(self) -> frozenset[str]:
+        """The settings that turn optional functions on (catalog FunctionDef.enabled_by)."""
+        return frozenset({RECEIPT_EMAIL_SENDER} if self.receipt_email_sender else ())
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -235,6 +244,7 @@ class StackSettings:
             ),
             charger_edge_web_acl_arn=_optional(node.try_get_context(CHARGER_EDGE_WEB_ACL_ARN)),
             reserved_concurrency=_concurrency(node.try_get_context(RESERVED_CONCURRENCY)),
+            receipt_email_sender=_optional(node.try_get_context(RECEIPT_EMAIL_SENDER)),
         )
         settings.validate()
         return settings
@@ -269,6 +279,11 @@ class StackSettings:
         if self.alarm_email and not _EMAIL.match(self.alarm_email):
             raise SettingsError(
                 f"{ALARM_EMAIL} must be an e-mail address, got {self.alarm_email!r}"
+            )
+        if self.receipt_email_sender and not _EMAIL.match(self.receipt_email_sender):
+            raise SettingsError(
+                f"{RECEIPT_EMAIL_SENDER} must be an e-mail address (an SES-verified identity, "
+                f"without a display name), got {self.receipt_email_sender!r}"
             )
         if self.charger_edge_web_acl_arn and not _CLOUDFRONT_WEB_ACL_ARN.match(
             self.charger_edge_web_acl_arn

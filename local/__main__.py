@@ -57,6 +57,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="do not start the local Stripe server (payments then fail at once)",
     )
     parser.add_argument(
+        "--receipt-email-sender",
+        metavar="ADDRESS",
+        help="e-mail receipts to drivers from ADDRESS, as the stack setting receiptEmailSender "
+        "(verified in moto's SES, which records the messages; default off)",
+    )
+    parser.add_argument(
         "--log-level", default="INFO", help="log level of the platform (default INFO)"
     )
     return parser.parse_args(argv)
@@ -71,6 +77,7 @@ def settings_from_args(args: argparse.Namespace) -> LocalSettings:
         heartbeat_interval_s=args.heartbeat_interval,
         store=args.store,
         stripe=not args.no_stripe,
+        receipt_email_sender=args.receipt_email_sender,
     )
 
 
@@ -97,6 +104,7 @@ def banner(platform: LocalPlatform) -> str:
             f"  tables            : {_store_line(s.store)}",
             f"  unknown chargers  : {s.unknown_chargers}",
             f"  heartbeat interval: {s.heartbeat_interval_s} s",
+            f"  receipt e-mails   : {_receipt_email_line(platform)}",
             *_delivery_lines(platform),
             *_workflow_lines(platform),
             "Press Ctrl-C to stop.",
@@ -109,6 +117,13 @@ def _stripe_line(platform: LocalPlatform) -> str:
     if platform.stripe is None:
         return "off (--no-stripe): payments fail at once"
     return f"{platform.stripe.api_base} (localstripe; webhooks to /webhooks/stripe)"
+
+
+def _receipt_email_line(platform: LocalPlatform) -> str:
+    mail = platform.receipt_email
+    if mail is None:
+        return "off (--receipt-email-sender ADDRESS turns them on)"
+    return f"from {mail.sender} (moto's SES keeps them; the function logs each message id)"
 
 
 def _store_line(store: str) -> str:

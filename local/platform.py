@@ -30,6 +30,7 @@ from local.invoke import Invoker, load_handler
 from local.memory_store import MemoryStore, wired
 from local.moto_server import MotoServer
 from local.moto_transport import InProcessTransport, install, uninstall
+from local.receipt_email import LocalReceiptEmail, set_up_receipt_email
 from local.settings import LocalSettings, handler_environment
 from local.stripe_server import LocalStripe
 from local.workflows import WorkflowTable, workflow_environment
@@ -83,6 +84,10 @@ class LocalPlatform:
         self.state_machines: dict[str, str] = {}
         self._reset_moto = reset_moto
         s = self.settings
+        # The catalog's rules, and the optional ones whose setting is on (as the stack does).
+        self._event_rules = catalog.event_rules(s.enabled_settings)
+        # --receipt-email-sender: moto's SES identity and user pool, while started.
+        self.receipt_email: LocalReceiptEmail | None = None
         self.gateway = LocalGateway(
             None,
             gateway_config
@@ -106,7 +111,7 @@ class LocalPlatform:
                 batching_window_s=s.batching_window_s,
                 retry_delay_s=s.delivery_retry_delay_s,
             ),
-            event_rules=(*catalog.EVENT_RULES, *self._workflow_definitions.event_rules()),
+            event_rules=(*self._event_rules, *self._workflow_definitions.event_rules()),
         )
         self._transport: InProcessTransport | None = None
         # --store memory: the handlers' tables (None with moto).
@@ -140,6 +145,16 @@ class LocalPlatform:
                     self._workflow_definitions, self.settings.region, self.settings.account_id
                 )
             )
+            if self.settings.receipt_email_sender:
+                self.receipt_email = await asyncio.to_thread(
+                    set_up_receipt_email,
+                    self.moto.endpoint,
+                    self.settings.region,
+                    self.settings.receipt_email_sender,
+                )
+                self.environment.update(self.receipt_email.environment)
+                # Users signed up from now on exist in the pool the mailer looks them up in.
+                self.gateway.identity.directory = self.receipt_email.register
             for name in USER_OVERRIDABLE:
                 if name in os.environ:
                     self.environment[name] = os.environ[name]
@@ -157,7 +172,9 @@ class LocalPlatform:
             self.gateway.routes = routes
             consumers = self._consumers
             if consumers is None:
-                consumers = await asyncio.to_thread(ConsumerTable.from_catalog)
+                consumers = await asyncio.to_thread(
+                    ConsumerTable.from_catalog, event_rules=self._event_rules
+                )
             if self._workflow_definitions.state_machines:
                 consumers = await asyncio.to_thread(self._start_workflows, consumers)
             await self.delivery.start(self.moto.endpoint, consumers)
@@ -195,6 +212,8 @@ class LocalPlatform:
                     await asyncio.to_thread(self.stripe.stop)
                 self._wiring.close()
                 self.memory_store = None
+                self.receipt_email = None
+                self.gateway.identity.directory = None
                 self._restore_environment()
                 self._started = False
 

@@ -17,6 +17,7 @@ a command-line flag):
 | stream batch window  | LOCAL_BATCHING_WINDOW_S | each consumer's      |
 | delivery retry delay | LOCAL_DELIVERY_RETRY_DELAY_S | 0.5             |
 | handlers' tables     | LOCAL_STORE             | moto (or memory)     |
+| receipt e-mail sender | LOCAL_RECEIPT_EMAIL_SENDER | none (no e-mails) |
 
 `LOCAL_STORE=memory` keeps the handlers' DynamoDB tables in the platform's memory instead of
 moto (local/memory_store.py): for load runs with hundreds of chargers; Kinesis, EventBridge
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -49,6 +51,8 @@ from shared.config import (
 DEFAULT_OPERATOR_DEV_TOKEN = "dev-operator-token"  # noqa: S105
 DUMMY_CREDENTIAL = "testing"
 STAGE = "local"
+# As the stack checks receiptEmailSender (infra/stack_settings.py).
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,14 @@ class LocalSettings:
     # The local Stripe server (localstripe, a child process). Off by default for tests that
     # need no payments (it takes a second or two to start); `python -m local` turns it on.
     stripe: bool = False
+    # Receipt e-mails, as the stack setting receiptEmailSender (local/receipt_email.py): the
+    # identity verified in moto's SES and the rule on ReceiptIssued wired. None: no e-mails.
+    receipt_email_sender: str | None = None
+
+    @property
+    def enabled_settings(self) -> frozenset[str]:
+        """The stack settings this platform runs with (catalog FunctionDef.enabled_by)."""
+        return frozenset({"receiptEmailSender"} if self.receipt_email_sender else ())
 
     def __post_init__(self) -> None:
         if self.store not in STORES:
@@ -83,6 +95,14 @@ class LocalSettings:
                 f"unknown chargers must be one of {', '.join(UNKNOWN_CHARGER_POLICIES)}, "
                 f"got {self.unknown_chargers!r}"
             )
+        sender = self.receipt_email_sender
+        if sender is not None and not _EMAIL.match(sender):
+            raise ConfigError(
+                f"the receipt e-mail sender must be an e-mail address, got {sender!r}"
+            )
+        if sender is not None and self.store == "memory":
+            # The mailer claims receipts in the Receipts table; with --store memory it is empty.
+            raise ConfigError("receipt e-mails need the moto store (not --store memory)")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LocalSettings:
@@ -117,6 +137,7 @@ class LocalSettings:
                 "LOCAL_DELIVERY_RETRY_DELAY_S", defaults.delivery_retry_delay_s
             ),
             store=env.get("LOCAL_STORE") or defaults.store,  # type: ignore[arg-type]  # checked in __post_init__
+            receipt_email_sender=env.get("LOCAL_RECEIPT_EMAIL_SENDER") or None,
         )
 
     def replace(self, **changes: object) -> LocalSettings:

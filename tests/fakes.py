@@ -39,6 +39,7 @@ from shared.bootstrap import Dependencies, Services, build_services
 from shared.config import Settings, settings_from
 from shared.locations import geohash
 from shared.models.location import Evse, EvseBinding, Location
+from shared.models.receipt import Receipt, ReceiptLine
 from shared.ports import WorkflowFailed
 from shared.timeutil import utc_now
 
@@ -242,3 +243,33 @@ def site(
     )
     tariffs = (tariff_id,) if tariff_id else ()
     return location(location_id, latitude, longitude, evses=evses, tariff_ids=tariffs)
+
+
+def a_receipt(
+    driver_id: str = "driver-sub-1", charge_point_id: str = "CP-1", transaction_id: str = "17"
+) -> Receipt:
+    """A settled app session's receipt: 0.50 + 10 kWh x 0.40 = 4.50, 19 % tax, 5.36 captured."""
+    return Receipt(
+        charge_point_id=charge_point_id,
+        transaction_id=transaction_id,
+        driver_id=driver_id,
+        issued_at="2025-03-01T10:31:00Z",
+        started_at="2025-03-01T10:00:00Z",
+        stopped_at="2025-03-01T10:30:00Z",
+        energy_wh=10_000,
+        duration_s=1800,
+        parking_s=0,
+        tariff_id="AC-STANDARD",
+        tariff_version=1,
+        currency="EUR",
+        tax_rate_bp=1900,
+        lines=(ReceiptLine("FLAT", 50, 1, 50), ReceiptLine("ENERGY", 40, 10_000, 400)),
+        total_excl_tax=450,
+        tax=86,
+        total_incl_tax=536,
+        outcome="captured",
+        paid_minor=536,
+        outstanding_minor=0,
+        payment_ids=("pi_hold",),
+        start_request_id="REQ-1",
+    )

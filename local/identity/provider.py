@@ -16,6 +16,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,9 @@ class DevIdentityProvider:
     )
     _users: dict[str, LocalUser] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Registers a new user's address in a user directory and returns the `sub` it gave them
+    # (moto's user pool, for receipt e-mails: local/receipt_email.py); None: a random `sub`.
+    directory: Callable[[str], str] | None = None
 
     def sign_up(self, email: str, password: str, group: str = "drivers") -> LocalUser:
         """A new confirmed user in `group` (Cognito: sign-up, confirmation, and the
@@ -89,18 +93,20 @@ class DevIdentityProvider:
                 f"the password needs at least {PASSWORD_MIN_LENGTH} characters",
             )
         salt = secrets.token_bytes(16)
-        user = LocalUser(
-            sub=str(uuid.uuid4()),
-            email=address,
-            groups=frozenset({group}),
-            salt=salt,
-            password_hash=_hash(password, salt),
-        )
+        password_hash = _hash(password, salt)
         with self._lock:
             if address in self._users:
                 raise IdentityError(
                     409, "UsernameExistsException", "an account with this e-mail exists"
                 )
+            sub = self.directory(address) if self.directory else str(uuid.uuid4())
+            user = LocalUser(
+                sub=sub,
+                email=address,
+                groups=frozenset({group}),
+                salt=salt,
+                password_hash=password_hash,
+            )
             self._users[address] = user
         return user
 

@@ -1,5 +1,5 @@
-"""A receipt as a printable HTML page: self-contained (no scripts, no external resources),
-every value escaped."""
+"""A receipt as a printable HTML page (self-contained: no scripts, no external resources,
+every value escaped) and as plain text (the e-mailed receipt's text part)."""
 
 from __future__ import annotations
 
@@ -84,3 +84,37 @@ th,td{{text-align:left;padding:.3em .5em;border-bottom:1px solid #ddd}}
     }.</p>
 </body></html>
 """
+
+
+def receipt_text(receipt: Receipt) -> str:
+    """The same receipt as plain text, with the same amounts and wording as the page."""
+    c = receipt.currency
+    lines = [
+        "Charging receipt",
+        f"Issued {receipt.issued_at}",
+        "",
+        f"Charger:  {receipt.charge_point_id}",
+        f"Session:  {receipt.transaction_id}",
+        f"Started:  {receipt.started_at or '-'}",
+        f"Stopped:  {receipt.stopped_at or '-'}",
+        f"Energy:   {receipt.energy_wh / 1000:.3f} kWh",
+        f"Duration: {_volume('TIME', receipt.duration_s)}",
+        f"Tariff:   {receipt.tariff_id} (version {receipt.tariff_version})",
+        "",
+    ]
+    for line in receipt.lines:
+        name = line.dimension.replace("_", " ").title()
+        used = _volume(line.dimension, line.volume)
+        unit = f"{money(line.unit_price, c)} / {_UNITS.get(line.dimension, '')}"
+        lines.append(f"{name}: {used} at {unit} = {money(line.amount, c)}")
+    lines += [
+        "",
+        f"Total excluding tax: {money(receipt.total_excl_tax, c)}",
+        f"Tax ({receipt.tax_rate_bp / 100:g} %): {money(receipt.tax, c)}",
+        f"Total: {money(receipt.total_incl_tax, c)}",
+        "",
+        f"{_OUTCOMES[receipt.outcome]}: {money(receipt.paid_minor, c)} paid"
+        + (f", {money(receipt.outstanding_minor, c)} owed" if receipt.outstanding_minor else "")
+        + ".",
+    ]
+    return "\n".join(lines) + "\n"

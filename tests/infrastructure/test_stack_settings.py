@@ -26,6 +26,8 @@ def test_cdk_json_defaults_are_the_documented_ones():
     assert defaults.custom_domain_name is None
     assert defaults.websocket_access_log is False
     assert defaults.alarm_email is None
+    assert defaults.receipt_email_sender is None
+    assert defaults.enabled_settings == frozenset()
     assert defaults.http_allowed_origins == ()
     assert defaults.stripe_secret_name == "csms/stripe"
 
@@ -136,6 +138,9 @@ def test_origins_may_be_a_list_in_cdk_json():
         },
         {"customDomainName": "not a domain", "customDomainCertificateArn": CERTIFICATE},
         {"alarmEmail": "ops"},
+        # The SES identity's address itself: no display name, no bare domain.
+        {"receiptEmailSender": "example.com"},
+        {"receiptEmailSender": "Receipts <receipts@example.com>"},
         # CORS stays restrictive: no wildcard, no plain http except localhost, no paths.
         {"httpAllowedOrigins": "*"},
         {"httpAllowedOrigins": "http://console.example.com"},
@@ -157,3 +162,14 @@ def test_origins_may_be_a_list_in_cdk_json():
 def test_invalid_context_fails_the_synth(context):
     with pytest.raises(SettingsError):
         _settings(**context)
+
+
+def test_a_receipt_sender_turns_receipt_emails_on():
+    settings = _settings(receiptEmailSender=" receipts@example.com ")
+    assert settings.receipt_email_sender == "receipts@example.com"
+    assert settings.enabled_settings == frozenset({"receiptEmailSender"})
+
+
+def test_an_invalid_receipt_sender_is_refused_with_a_clear_message():
+    with pytest.raises(SettingsError, match=r"receiptEmailSender must be an e-mail address .*'x'"):
+        _settings(receiptEmailSender="x")
