@@ -100,13 +100,10 @@ def driver_month(
     measured = with_start_session(measured, facts, assumptions)
     bill = Bill()
     requests = app_requests(driver)
-    for step, count in requests:
-        action = measured[step]
-        invoke(bill, action, count, facts.functions[action.function], prices, assumptions)
     # A stop from the app: the command's post to the charger and its answer on $default.
     stops = driver.app_sessions * driver.app_stop_share
-    reply = measured[app_session.STOP_REPLY]
-    invoke(bill, reply, stops, facts.functions[reply.function], prices, assumptions)
+    steps = [*requests, (app_session.STOP_REPLY, stops)]
+    _bill_steps(bill, steps, measured, facts, prices, assumptions)
     http_requests = sum(count for _, count in requests)
     tier = facts.user_pool_tier
     mau = prices.cognito_mau[tier]
@@ -127,6 +124,27 @@ def driver_month(
         "usd_total": round(sum(usd.values()), 8),
         "usd_without_cognito": round(sum(usd.values()) - mau, 8),
     }
+
+
+def _bill_steps(
+    bill: Bill,
+    steps: list[tuple[str, float]],
+    measured: Mapping[str, ActionCost],
+    facts: StackFacts,
+    prices: Prices,
+    assumptions: Assumptions,
+    calls: dict[str, float] | None = None,
+    in_run: tuple[str, ...] = (),
+) -> None:
+    """Bill each measured step `count` times (those `in_run` as work inside another
+    invocation), adding its AWS calls by service to `calls`."""
+    for step, count in steps:
+        action = measured[step]
+        function = facts.functions[action.function]
+        invoke(bill, action, count, function, prices, assumptions, invocation=step not in in_run)
+        if calls is not None:
+            for name, n in action.calls.items():
+                calls[name.split(":")[0]] += n * count
 
 
 def app_session_steps(profile: Profile) -> list[tuple[str, float]]:
@@ -156,13 +174,10 @@ def app_session_cost(
     measured = with_start_session(measured, facts, assumptions)
     calls: dict[str, float] = defaultdict(float)
     platform = Bill()
-    for step, count in app_session_steps(profile):
-        action = measured[step]
-        in_run = step in (app_session.SWEEP_CLAIM, app_session.SWEEP_COST_CHECK)
-        invoke(platform, action, count, facts.functions[action.function], prices, assumptions,
-                invocation=not in_run)  # fmt: skip
-        for name, n in action.calls.items():
-            calls[name.split(":")[0]] += n * count
+    # The sweep's work runs inside its scheduled runs: no invocation of its own.
+    sweep = (app_session.SWEEP_CLAIM, app_session.SWEEP_COST_CHECK)
+    platform_steps = app_session_steps(profile)
+    _bill_steps(platform, platform_steps, measured, facts, prices, assumptions, calls, sweep)
     memory = facts.functions[measured[AUTHORISE_TASK].function].memory_mb
     executions = 0.0
     for workflow in (START_SESSION, SETTLE_SESSION):
@@ -172,11 +187,7 @@ def app_session_cost(
     messages = 2 * prices.websocket_message
     platform_usd = sum(platform.usd.values()) + executions + messages
     app = Bill()
-    for step, count in _per_session(driver):
-        action = measured[step]
-        invoke(app, action, count, facts.functions[action.function], prices, assumptions)
-        for name, n in action.calls.items():
-            calls[name.split(":")[0]] += n * count
+    _bill_steps(app, _per_session(driver), measured, facts, prices, assumptions, calls)
     app_usd = sum(app.usd.values()) + sum(n for _, n in _per_session(driver)) * (
         prices.http_api_request
     )

@@ -49,6 +49,16 @@ BASE_ENV = {**local_environment(), "AWS_REGION": "us-east-1"}
 WEBHOOK_SECRET = "whsec_test_secret"
 
 
+class Clock:
+    """A clock a test sets: `services(now=clock)` and friends read `clock.now`."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def make_settings(**overrides: str) -> Settings:
     return settings_from({**BASE_ENV, **overrides})
 

@@ -27,7 +27,7 @@ from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.ocpp.framing import CallResult
 from shared.ports.payments import PaymentError, PaymentProviderUnavailable
 from shared.timeutil import from_epoch_ms, iso_utc, to_epoch_ms
-from tests.fakes import InlineWorkflows, site
+from tests.fakes import Clock, InlineWorkflows, site
 from tests.fault_injection import Fault, NthCall, injected, nth_call_fails
 from tests.faults.conftest import T0, Platform
 
@@ -49,14 +49,6 @@ ENERGY_WH = 10_000
 PRICE = 536
 # The provider call that takes the money: the hold's capture (app) or a charge (card).
 PROVIDER_CALL = {"app": "capture", "card": "charge"}
-
-
-@dataclass
-class Clock:
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -148,7 +140,7 @@ def world(platform: Platform) -> World:
     payments = FakePaymentProvider()
     sender = MemorySender()
     workflows = InlineWorkflows()
-    clock = Clock()
+    clock = Clock(T0)
     deps = replace(platform.services.deps, payments=payments, sender=sender, workflows=workflows)
     services = build_services(deps, now=clock)
     workflows.services = services

@@ -20,21 +20,13 @@ from shared.adapters.dynamodb.receipt_emails import DynamoReceiptEmailLog
 from shared.adapters.dynamodb.receipts import DynamoReceiptStore
 from shared.adapters.ses import SesMailSender
 from shared.drivers.receipt_mail import CLAIM_LEASE_MS, ReceiptMailBusy, ReceiptMailer
-from tests.fakes import a_receipt
+from tests.fakes import Clock, a_receipt
 from tests.fault_injection import Fault, injected
 
 REGION = "us-east-1"
 SENDER = "receipts@example.com"
 ADDRESS = "alice@example.com"
 T0 = datetime(2025, 3, 1, 10, 31, tzinfo=UTC)
-
-
-@dataclass
-class Clock:
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -93,7 +85,7 @@ def world(aws_env) -> World:
     driver_id = sign_up(cognito, pool_id, ADDRESS)
     receipts = DynamoReceiptStore(dynamodb, aws_env.receipts_table)
     receipts.create(a_receipt(driver_id))
-    clock = Clock()
+    clock = Clock(T0)
     mailer = ReceiptMailer(
         receipts=receipts,
         log=DynamoReceiptEmailLog(dynamodb, aws_env.receipts_table),

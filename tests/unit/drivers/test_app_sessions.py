@@ -18,7 +18,7 @@ from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.models.transaction import IdTagRecord, TransactionRecord
 from shared.ports.payments import PaymentProviderUnavailable
 from shared.timeutil import iso_utc, to_epoch_ms
-from tests.fakes import MemoryServices, memory_deps, memory_services, site
+from tests.fakes import Clock, MemoryServices, memory_deps, memory_services, site
 from tests.unit.api.driver_client import DriverClient, drivers
 
 START = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -34,17 +34,9 @@ TARIFF = Tariff(
 )
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from shared.drivers.receipt_mail import (
     receipt_subject,
 )
 from shared.ports.receipt_mail import DriverContact, OutgoingMail
-from tests.fakes import a_receipt
+from tests.fakes import Clock, a_receipt
 
 T0 = datetime(2025, 3, 1, 10, 31, tzinfo=UTC)
 DRIVER = "driver-sub-1"
@@ -31,19 +31,11 @@ ADDRESS = "alice@example.com"
 
 
 @dataclass
-class Clock:
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class World:
     receipts: MemoryReceiptStore = field(default_factory=MemoryReceiptStore)
     directory: MemoryDriverDirectory = field(default_factory=MemoryDriverDirectory)
     mail: MemoryMailSender = field(default_factory=MemoryMailSender)
-    clock: Clock = field(default_factory=Clock)
+    clock: Clock = field(default_factory=lambda: Clock(T0))
 
     def __post_init__(self) -> None:
         self.log = MemoryReceiptEmailLog(self.receipts)
