@@ -51,6 +51,7 @@ HANDLERS = (
     "session_workflow",
     "start_sweep",
 )
+PUBLISHING_CONSUMER = "telemetry_consumer batch of 1 record (publishMeterValues)"
 # The operator API sends operator commands; Step Functions tasks send the StartSession
 # workflow's RemoteStartTransaction and a firmware campaign's UpdateFirmware (same engine,
 # same calls; sized like operator_api).
@@ -427,6 +428,17 @@ def _telemetry(
     )
     if response["batchItemFailures"]:
         raise RuntimeError(f"telemetry consumer failed: {response}")
+    # The same batch with the summaries on the bus (stack setting publishMeterValues).
+    progress = handlers["telemetry_consumer"].progress
+    progress.publish = True
+    try:
+        recorder.step(
+            PUBLISHING_CONSUMER,
+            "telemetry_consumer",
+            lambda: handlers["telemetry_consumer"].handler(event, _context("telemetry_consumer")),
+        )
+    finally:
+        progress.publish = False
 
 
 def _rollup(

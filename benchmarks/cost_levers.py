@@ -12,7 +12,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from benchmarks.cost_model import ActionCost, Assumptions, Prices, Profile, charger_month
+from benchmarks.aws_calls import PUBLISHING_CONSUMER
+from benchmarks.cost_model import (
+    CONSUMER,
+    ActionCost,
+    Assumptions,
+    Prices,
+    Profile,
+    charger_month,
+)
 from benchmarks.stack_facts import WEBSOCKET_ACCESS_LOG_LINE_BYTES, StackFacts
 
 Scenario = tuple[Profile, Mapping[str, ActionCost], StackFacts, Assumptions]
@@ -111,6 +119,12 @@ ALTERNATIVES: dict[str, Lever] = {
                 }
             }
         )(s)
+    ),
+    "MeterValuesReceived on the bus (context publishMeterValues)": lambda s: (
+        s[0],
+        {**s[1], CONSUMER: s[1].get(PUBLISHING_CONSUMER, s[1][CONSUMER])},
+        s[2],
+        s[3],
     ),
     "WebSocket stage access log on (context websocketAccessLog)": lambda s: _with(
         facts={

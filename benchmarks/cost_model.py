@@ -11,6 +11,7 @@ the choices and the levers. Pure arithmetic: no AWS, no I/O.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections import defaultdict
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from typing import Any
 
 from benchmarks import app_session
 from benchmarks.stack_facts import FunctionFacts, StackFacts
+from local.delivery.event_shapes import MAX_BATCH_PAYLOAD_BYTES, StreamSource, kinesis_record
 from shared.config import API_GATEWAY_MAX_CONNECTION_S, DEFAULT_HEARTBEAT_INTERVAL_S
 from shared.drivers.starts import DEFAULT_HOLD_MINOR, START_WINDOW_S, cost_check_wait_ms
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
@@ -381,10 +383,46 @@ class ConsumerShape:
     updates_per_record: float
 
 
-def consumer_shape(profile: Profile, assumptions: Assumptions, facts: StackFacts) -> ConsumerShape:
+# Where a deployed stream's records come from, as every record of the consumer's event repeats
+# it: CloudFormation-named stream and role, a shard, 56-digit sequence numbers.
+DEPLOYED_STREAM = StreamSource(
+    stream_arn="arn:aws:kinesis:us-east-1:123456789012:stream/Csms-TelemetryStream1A2B3C4D-AbCdEfGhIjKl",
+    shard_id="shardId-000000000000",
+    region="us-east-1",
+    invoke_identity_arn=(
+        "arn:aws:iam::123456789012:role/Csms-TelemetryConsumerServiceRole1A2B3C4D-AbCdEfGhIjKl"
+    ),
+)
+
+
+def consumer_batch_cap(record_bytes: int, partition_key: str = "CP-000123") -> int:
+    """Records of this size one consumer invocation can carry: Lambda refuses payloads over
+    6 MB and the event source mapping cuts batches below it. Each record is its base64 data
+    in Lambda's event entry (local/delivery/event_shapes.py, the exact shape), ~1.1 KB for a
+    375-byte meter-values record."""
+    entry = kinesis_record(
+        {
+            "SequenceNumber": "4" * 56,
+            "ApproximateArrivalTimestamp": 1796576931.455,
+            "Data": b"x" * record_bytes,
+            "PartitionKey": partition_key,
+        },
+        DEPLOYED_STREAM,
+    )
+    entry_bytes = len(json.dumps(entry, separators=(",", ":"))) + 1  # and its comma
+    return (MAX_BATCH_PAYLOAD_BYTES - len('{"Records":[]}')) // entry_bytes
+
+
+def consumer_shape(
+    profile: Profile, assumptions: Assumptions, facts: StackFacts, record_bytes: int
+) -> ConsumerShape:
     meter_values = profile.sessions * profile.meter_values_per_session
     rate = assumptions.chargers * meter_values / MONTH_S
-    per_batch = min(float(facts.consumer_batch_size), max(1.0, rate * facts.consumer_window_s))
+    per_batch = min(
+        float(facts.consumer_batch_size),
+        float(consumer_batch_cap(record_bytes)),
+        max(1.0, rate * facts.consumer_window_s),
+    )
     span_s = per_batch / rate if rate else 0.0
     # A session's records in one batch: those of the span the batch covers.
     per_session = max(1.0, span_s / profile.meter_interval_s)
@@ -491,12 +529,12 @@ def _consumer(
     """The telemetry consumer's share per meter-values record, from a 1-record batch."""
     updates = shape.updates_per_record
     batch_updates = shape.records_per_batch * updates
+    # The summaries go out in PutEvents of ten, when the consumer publishes them at all
+    # (publishMeterValues: the measured record then carries an event).
+    puts = math.ceil(batch_updates / assumptions.events_per_put) if action.events else 0
     per_batch = replace(
         action,
-        calls={
-            "dynamodb:UpdateItem": math.ceil(batch_updates),
-            "events:PutEvents": math.ceil(batch_updates / assumptions.events_per_put),
-        },
+        calls={"dynamodb:UpdateItem": math.ceil(batch_updates), "events:PutEvents": puts},
         cpu_us=action.cpu_us * shape.records_per_batch,
     )
     batches = records / shape.records_per_batch
@@ -537,9 +575,9 @@ def kinesis_shards(
     facts: StackFacts,
 ) -> int:
     """Shards the fleet's peak meter values need (1,000 records/s and 1 MB/s in per shard)."""
-    shape = consumer_shape(profile, assumptions, facts)
-    peak_records = shape.records_per_s * assumptions.peak_to_average
     record_bytes = measured[METER_VALUES].kinesis_bytes
+    shape = consumer_shape(profile, assumptions, facts, record_bytes)
+    peak_records = shape.records_per_s * assumptions.peak_to_average
     return max(
         facts.kinesis_shards,
         math.ceil(peak_records / 1000),
@@ -776,7 +814,7 @@ def charger_month(
         bill.messages += use.count * (use.messages_in + use.messages_out + action.posts)
         routed += use.count if use.routed else 0.0
     meter_values = profile.sessions * profile.meter_values_per_session
-    shape = consumer_shape(profile, assumptions, facts)
+    shape = consumer_shape(profile, assumptions, facts, measured[METER_VALUES].kinesis_bytes)
     consumer = measured[CONSUMER]
     _consumer(
         bill, consumer, meter_values, shape, facts.functions[consumer.function], prices, assumptions

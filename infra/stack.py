@@ -97,6 +97,7 @@ class CsmsStack(Stack):
                 "UNKNOWN_CHARGERS": settings.unknown_chargers,
                 "HEARTBEAT_INTERVAL_S": str(settings.heartbeat_interval_s),
                 "STRIPE_SECRET_NAME": settings.stripe_secret_name,
+                "PUBLISH_METER_VALUES": "true" if settings.publish_meter_values else "false",
             },
             log_retention=settings.log_retention,
             connections=self.websocket.stage,

@@ -35,6 +35,7 @@ WS_THROTTLE_BURST_LIMIT = "wsThrottleBurstLimit"
 WS_THROTTLE_RATE_LIMIT = "wsThrottleRateLimit"
 API_GATEWAY_ACCOUNT_LOGGING = "apiGatewayAccountLogging"
 WEBSOCKET_ACCESS_LOG = "websocketAccessLog"
+PUBLISH_METER_VALUES = "publishMeterValues"
 HTTP_THROTTLE_BURST_LIMIT = "httpThrottleBurstLimit"
 HTTP_THROTTLE_RATE_LIMIT = "httpThrottleRateLimit"
 HTTP_ALLOWED_ORIGINS = "httpAllowedOrigins"
@@ -120,6 +121,10 @@ class StackSettings:
     # (docs/adr/0010-cost-levers.md): off unless asked for. Errors and throttles are in API
     # Gateway's metrics and alarms either way.
     websocket_access_log: bool = False
+    # MeterValuesReceived on the bus, one per session per consumer batch: nothing in the
+    # platform reads it (sessions carry their live energy; TransactionStopped the final one),
+    # so it is off unless an operator subscribes to it (docs/events.md).
+    publish_meter_values: bool = False
     # API Gateway writes WebSocket access logs only once the account-level CloudWatch role is
     # set (one per account and region): created with the access log unless turned off here,
     # where another stack already manages it.
@@ -204,6 +209,9 @@ class StackSettings:
             ),
             websocket_access_log=_bool(
                 node.try_get_context(WEBSOCKET_ACCESS_LOG), defaults.websocket_access_log
+            ),
+            publish_meter_values=_bool(
+                node.try_get_context(PUBLISH_METER_VALUES), defaults.publish_meter_values
             ),
             api_gateway_account_logging=_bool(
                 node.try_get_context(API_GATEWAY_ACCOUNT_LOGGING),

@@ -178,7 +178,11 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         sessions=SessionService(
             transactions=deps.transactions, publisher=deps.publisher, telemetry=deps.telemetry
         ),
-        session_progress=SessionProgress(transactions=deps.transactions, publisher=deps.publisher),
+        session_progress=SessionProgress(
+            transactions=deps.transactions,
+            publisher=deps.publisher,
+            publish=deps.settings.publish_meter_values,
+        ),
         energy_rollup=EnergyRollup(deps.energy),
         engine=engine,
         reservations=reservations,

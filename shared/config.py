@@ -63,6 +63,9 @@ class Settings:
     # from, and the user pool that knows the drivers' addresses. Unset: no e-mails.
     receipt_email_sender: str | None = None
     user_pool_id: str | None = None
+    # A MeterValuesReceived summary per session per consumer batch (docs/events.md): off
+    # unless someone subscribes, since nothing in the platform consumes it.
+    publish_meter_values: bool = False
 
     @property
     def connection_ttl_s(self) -> int:
@@ -81,6 +84,10 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -131,6 +138,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         stripe_api_base=env.get("STRIPE_API_BASE") or None,
         start_session_state_machine_arn=env.get("START_SESSION_STATE_MACHINE_ARN") or None,
         receipt_email_sender=env.get("RECEIPT_EMAIL_SENDER") or None,
+        publish_meter_values=_flag(env, "PUBLISH_METER_VALUES"),
         user_pool_id=env.get("USER_POOL_ID") or None,
     )
 

@@ -20,6 +20,7 @@ import pytest
 from infra.catalog import FUNCTIONS_BY_NAME
 from local.delivery.event_shapes import StreamSource, eventbridge_event, kinesis_event
 from local.invoke import LambdaContext, LambdaFunction
+from shared.config import get_settings
 from shared.models.telemetry import TelemetryRecord
 from tests.fault_injection import Fault, NthCall, injected, nth_call_fails
 from tests.faults.conftest import Platform
@@ -47,7 +48,18 @@ def cold_start(name: str) -> LambdaFunction:
 
 
 @pytest.fixture
-def telemetry_consumer(platform: Platform) -> LambdaFunction:
+def telemetry_consumer(platform: Platform, monkeypatch) -> LambdaFunction:
+    """With its summaries on the bus (publishMeterValues): the harder case, a PutEvents more."""
+    monkeypatch.setenv("PUBLISH_METER_VALUES", "true")
+    get_settings.cache_clear()
+    return cold_start("telemetry_consumer")
+
+
+@pytest.fixture
+def quiet_telemetry_consumer(platform: Platform, monkeypatch) -> LambdaFunction:
+    """As the stack deploys it by default: no MeterValuesReceived."""
+    monkeypatch.delenv("PUBLISH_METER_VALUES", raising=False)
+    get_settings.cache_clear()
     return cold_start("telemetry_consumer")
 
 
@@ -225,6 +237,21 @@ def test_a_telemetry_batch_with_a_fault_at_any_call(
     for session in sessions(platform):  # a reading touches nothing else of the session
         assert (session["status"], session["meterStartWh"]) == ("active", 100)
         assert session.get("energyWh") is None
+
+
+def test_by_default_a_batch_stores_progress_and_publishes_nothing(
+    platform: Platform, quiet_telemetry_consumer: LambdaFunction
+):
+    """Without publishMeterValues a batch is its sessions' updates and no PutEvents."""
+    a, b = start_two_sessions(platform)
+    event = batch(reading(a, 1, 1200, 2), reading(b, 2, 2500, 3), reading(a, 1, 1500, 5))
+    probe = NthCall(n=10**6)
+    with nth_call_fails(clients(platform), probe):
+        assert batch_failures(quiet_telemetry_consumer, event) == []
+    assert tuple(probe.calls) == ("dynamodb:UpdateItem", "dynamodb:UpdateItem")
+    assert last_reading(platform, a) == (1500, f"{DAY}T10:05:00.000Z")
+    assert last_reading(platform, b) == (2500, f"{DAY}T10:03:00.000Z")
+    assert platform.published.of_type("MeterValuesReceived") == []
 
 
 def test_bad_records_never_cost_another_sessions_good_ones(

@@ -101,6 +101,8 @@ def test_function_environment(template, stack, name):
         # The Stripe secret's name (docs/payments.md); only functions the catalog lets read it
         # may (test_iam).
         "STRIPE_SECRET_NAME": "csms/stripe",
+        # No MeterValuesReceived unless the context asks for it (docs/events.md).
+        "PUBLISH_METER_VALUES": "false",
         "EVENT_BUS_NAME": {"Ref": logical_id(stack.events.bus)},
         "EVENT_SOURCE": catalog.EVENT_BUS.source,
         **tables,
@@ -157,3 +159,14 @@ def test_every_function_environment_loads_the_shared_settings(template, stack, n
     assert settings.heartbeat_interval_s == 540
     assert settings.telemetry_stream_name == "<TELEMETRY_STREAM_NAME>"
     assert settings.energy_daily_table == "<ENERGY_DAILY_TABLE>"
+
+
+def test_publish_meter_values_reaches_the_functions():
+    """The context turns the consumer's MeterValuesReceived summaries on (docs/events.md)."""
+    from aws_cdk.assertions import Template
+
+    from tests.infrastructure.synth import build_stack
+
+    stack = build_stack(context={"publishMeterValues": "true"})
+    consumer = resource(Template.from_stack(stack), stack.functions["telemetry_consumer"].function)
+    assert consumer["Properties"]["Environment"]["Variables"]["PUBLISH_METER_VALUES"] == "true"

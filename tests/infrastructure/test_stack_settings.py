@@ -25,6 +25,7 @@ def test_cdk_json_defaults_are_the_documented_ones():
     # WebSocket access log.
     assert defaults.custom_domain_name is None
     assert defaults.websocket_access_log is False
+    assert defaults.publish_meter_values is False
     assert defaults.alarm_email is None
     assert defaults.receipt_email_sender is None
     assert defaults.enabled_settings == frozenset()
@@ -52,6 +53,7 @@ def test_cli_context_values_arrive_as_strings():
         wsThrottleBurstLimit="50",
         apiGatewayAccountLogging="false",
         websocketAccessLog="true",
+        publishMeterValues="true",
     )
     assert settings.stage_name == "dev"
     assert settings.unknown_chargers == "accept"
@@ -60,6 +62,7 @@ def test_cli_context_values_arrive_as_strings():
     assert settings.ws_throttle_burst_limit == 50
     assert settings.api_gateway_account_logging is False
     assert settings.websocket_access_log is True
+    assert settings.publish_meter_values is True
 
 
 def test_optional_features_from_the_command_line():

@@ -63,6 +63,7 @@ def everything_published():
         "MeterValues",
         {"connectorId": 1, "transactionId": tx, "meterValue": [energy_sample_v16(20, 3)]},
     )
+    station.services.session_progress.publish = True  # publishMeterValues
     station.services.session_progress.apply(
         [(str(i), r) for i, r in enumerate(deps.telemetry.records)], station.clock
     )

@@ -272,10 +272,35 @@ def test_billed_duration_uses_the_memory_share_of_a_vcpu_and_the_call_latency():
 
 def test_the_consumer_writes_once_per_session_per_batch():
     facts = quiet_stack(consumer_batch_size=10_000, consumer_window_s=300.0)
-    shape = cm.consumer_shape(cm.PROFILES[0], cm.Assumptions(), facts)
+    # Small records (100 bytes: the payload cap is ~11,000) leave the batch to size and window.
+    shape = cm.consumer_shape(cm.PROFILES[0], cm.Assumptions(), facts, 100)
     # 10,000 AC chargers: 27.8 meter values/s; a 300 s batch holds 5 per session.
     assert shape.records_per_s == pytest.approx(10_000 * 7200 / cm.MONTH_S)
     assert shape.updates_per_record == pytest.approx(60 / 300)
+
+
+def test_lambdas_payload_limit_caps_the_consumers_batch_from_the_events_shape():
+    import base64
+    import json
+
+    from local.delivery.event_shapes import kinesis_record
+
+    # A 375-byte meter-values record is ~1.1 KB in Lambda's event: ~5,650 records in 6 MB,
+    # not the 10,000 the event source mapping asks for.
+    cap = cm.consumer_batch_cap(375)
+    record = {"SequenceNumber": "4" * 56, "ApproximateArrivalTimestamp": 1796576931.455,
+              "Data": b"x" * 375, "PartitionKey": "CP-000123"}  # fmt: skip
+    entry = json.dumps(kinesis_record(record, cm.DEPLOYED_STREAM), separators=(",", ":"))
+    assert len(base64.b64encode(b"x" * 375)) == 500 and 1_050 < len(entry) < 1_150
+    assert cap == (6 * 1024 * 1024 - 14) // (len(entry) + 1)
+    assert 5_400 < cap < 5_800
+    assert cm.consumer_batch_cap(750) < cap  # larger records, fewer of them
+    facts = quiet_stack(consumer_batch_size=10_000, consumer_window_s=300.0)
+    stress = cm.consumer_shape(cm.PROFILES[2], cm.Assumptions(), facts, 375)
+    # DC stress: 10,000 chargers x 8 x 180 meter values a day: 167 a second, 50,000 in 300 s.
+    assert stress.records_per_batch == cap
+    # A session's records in a batch: those of the ~34 s it spans (one each 15 s).
+    assert stress.updates_per_record == pytest.approx(15 / (cap / stress.records_per_s))
 
 
 def test_each_lever_only_lowers_the_bill():
@@ -373,3 +398,28 @@ def test_the_cost_section_prices_each_profile_with_its_levers_and_alternatives()
     assert section["fixed_monthly_total_usd"] == round(
         sum(section["fixed_monthly_usd"].values()), 2
     )
+
+
+def test_meter_values_received_is_billed_only_when_the_stack_publishes_it():
+    from benchmarks.aws_calls import PUBLISHING_CONSUMER
+
+    quiet = cm.ActionCost("telemetry_consumer", calls={"dynamodb:UpdateItem": 1}, write_units=1)
+    publishing = cm.ActionCost(
+        "telemetry_consumer",
+        calls={"dynamodb:UpdateItem": 1, "events:PutEvents": 1},
+        write_units=1,
+        events=1,
+        event_bytes=300,
+    )
+    steps = measured(**{cm.CONSUMER: quiet, PUBLISHING_CONSUMER: publishing})
+    facts = quiet_stack(consumer_batch_size=10_000, consumer_window_s=300.0)
+    base = cm.charger_month(HAND, steps, facts)
+    name = "MeterValuesReceived on the bus (context publishMeterValues)"
+    extra = cost_levers.alternative_costs(HAND, steps, facts)[name]
+    published = cm.charger_month(HAND, {**steps, cm.CONSUMER: publishing}, facts)
+    # HAND's 180 meter values a month, each session's in one batch: one summary per session.
+    summaries = 180 * published["volumes"]["consumer_updates_per_record"]
+    assert base["volumes"]["eventbridge_events"] == 0
+    assert published["volumes"]["eventbridge_events"] == pytest.approx(summaries)
+    assert extra == pytest.approx(published["usd_total"] - base["usd_total"], abs=1e-8)
+    assert extra > summaries * 1e-6  # the events, their archive and the PutEvents' time

@@ -4,6 +4,7 @@ from shared.adapters.memory.sessions import MemoryEnergyLedger
 from shared.models.telemetry import TelemetryRecord
 from shared.telemetry.energy_rollup import EnergyRollup
 from shared.telemetry.session_progress import SessionProgress
+from tests.fakes import make_settings, memory_deps, memory_services
 from tests.unit.transactions.helpers import Station, energy_sample_v16, make_deps, ts
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -44,6 +45,22 @@ def test_one_write_per_session_per_batch_newest_reading_wins():
     # An older batch delivered late does not move the reading back.
     progress.apply([("s0", record(tx, 1200, 2))], NOW)
     assert deps.transactions.get("CP1", tx).last_meter_wh == 1900
+
+
+def test_without_publishing_a_batch_only_stores_the_progress():
+    deps = make_deps()
+    tx = started_session(deps)
+    progress = SessionProgress(deps.transactions, deps.publisher, publish=False)
+    assert progress.apply([("s1", record(tx, 1500, 5))], NOW) == []
+    assert deps.transactions.get("CP1", tx).last_meter_wh == 1500
+    assert deps.publisher.of_type("MeterValuesReceived") == []
+
+
+def test_the_stack_setting_decides_whether_the_consumer_publishes():
+    assert memory_services(memory_deps()).session_progress.publish is False
+    assert make_settings(PUBLISH_METER_VALUES="true").publish_meter_values is True
+    opted_in = memory_services(memory_deps(PUBLISH_METER_VALUES="true"))
+    assert opted_in.session_progress.publish is True
 
 
 def test_readings_for_unknown_sessions_are_dropped_without_failure():
