@@ -33,6 +33,7 @@ class Sizes:
     load_measure_s: float
     load_settle_s: float
     commands: int
+    sdk_cpu_iterations: int
 
 
 FULL = Sizes(
@@ -44,6 +45,7 @@ FULL = Sizes(
     load_measure_s=20.0,
     load_settle_s=15.0,
     commands=30,
+    sdk_cpu_iterations=500,
 )
 QUICK = Sizes(
     cpu_iterations=30,
@@ -54,6 +56,7 @@ QUICK = Sizes(
     load_measure_s=3.0,
     load_settle_s=1.0,
     commands=2,
+    sdk_cpu_iterations=20,
 )
 
 
@@ -96,6 +99,7 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
         costs,
         cpu,
         local_load,
+        sdk_cpu,
         stack_facts,
     )
 
@@ -114,12 +118,16 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
         },
     )
     results["aws_calls"] = _timed("AWS calls", lambda: {"steps": aws_calls.run()})
+    results["sdk_cpu"] = _timed(
+        "AWS SDK CPU per call", lambda: {"median_us": sdk_cpu.run(sizes.sdk_cpu_iterations)}
+    )
     results["cost_model"] = _timed(
         "cost model",
         lambda: costs.run(
             results["aws_calls"]["steps"],
             cost_model.cpu_by_step(results["cpu"]["messages"], results["cpu"]["routes"]),
             stack_facts.load(),
+            assumptions=cost_model.Assumptions(sdk_cpu_us=results["sdk_cpu"]["median_us"]),
         ),
     )
     results["cold_start"] = _timed(

@@ -147,9 +147,15 @@ SETTLE_SESSION = ExpressWorkflow(
 )
 
 
+# Calls counted with the AWS ones that are no AWS SDK call (the payment provider's).
+NOT_AWS = frozenset({"stripe"})
+
+
 @dataclass(frozen=True)
 class Assumptions:
     chargers: int = 10_000
+    # The AWS SDK's CPU per call, µs by "service:Operation" (benchmarks.sdk_cpu; empty: none).
+    sdk_cpu_us: Mapping[str, float] = field(default_factory=dict)
     call_latency_ms: Mapping[str, float] = field(
         default_factory=lambda: dict(DEFAULT_CALL_LATENCY_MS)
     )
@@ -429,9 +435,25 @@ def consumer_shape(
     return ConsumerShape(rate, per_batch, 1.0 / per_session)
 
 
+def sdk_cpu_us(action: ActionCost, assumptions: Assumptions) -> float:
+    """The AWS SDK's own CPU for the action's calls (benchmarks.sdk_cpu); an operation not
+    measured takes the mean of the measured ones, a call that is no AWS call none."""
+    measured = assumptions.sdk_cpu_us
+    if not measured:
+        return 0.0
+    mean = sum(measured.values()) / len(measured)
+    return sum(
+        n * measured.get(name, mean)
+        for name, n in action.calls.items()
+        if name.split(":")[0] not in NOT_AWS
+    )
+
+
 def work_ms(action: ActionCost, memory_mb: int, assumptions: Assumptions) -> float:
-    """CPU at the memory's vCPU share + the calls' latency."""
-    cpu_ms = action.cpu_us / 1000 * max(1.0, assumptions.vcpu_memory_mb / memory_mb)
+    """CPU (the handler's and the SDK's per call) at the memory's vCPU share + the calls'
+    latency."""
+    cpu_us = action.cpu_us + sdk_cpu_us(action, assumptions)
+    cpu_ms = cpu_us / 1000 * max(1.0, assumptions.vcpu_memory_mb / memory_mb)
     wait_ms = sum(
         n * assumptions.call_latency_ms.get(name.split(":")[0], 10.0)
         for name, n in action.calls.items()

@@ -342,6 +342,21 @@ def _cpu(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _sdk_cpu(results: Mapping[str, Any]) -> list[str]:
+    section = results["sdk_cpu"]
+    lines = [
+        "",
+        "## AWS SDK CPU per call",
+        "",
+        _stamp(section, results) + " botocore building, signing and parsing one call, answered "
+        "in-process (benchmarks/sdk_cpu.py). The cost model adds it to every invocation's CPU, "
+        "per call, at the memory size's share of a vCPU.",
+        "",
+    ]
+    rows = [[name, f"{us:,.0f}"] for name, us in section["median_us"].items()]
+    return lines + _table(["Call", "Median µs"], rows)
+
+
 def _cold(results: Mapping[str, Any]) -> list[str]:
     cold = results["cold_start"]
     lines = [
@@ -499,6 +514,7 @@ def markdown(results: Mapping[str, Any]) -> str:
         ("cost_model", _costs),
         ("aws_calls", _aws_calls),
         ("cpu", _cpu),
+        ("sdk_cpu", _sdk_cpu),
         ("cold_start", _cold),
         ("command_round_trip", _commands),
         ("local_load", _load),

@@ -423,3 +423,25 @@ def test_meter_values_received_is_billed_only_when_the_stack_publishes_it():
     assert published["volumes"]["eventbridge_events"] == pytest.approx(summaries)
     assert extra == pytest.approx(published["usd_total"] - base["usd_total"], abs=1e-8)
     assert extra > summaries * 1e-6  # the events, their archive and the PutEvents' time
+
+
+def test_billed_duration_includes_the_sdks_cpu_per_call_at_the_memory_share():
+    sdk = {"dynamodb:GetItem": 300.0, "dynamodb:Query": 500.0}
+    assumptions = cm.Assumptions(sdk_cpu_us=sdk)
+    reads = cm.ActionCost("ws_default", calls={"dynamodb:GetItem": 2})
+    # 2 x 0.3 ms of SDK CPU x 1769/256 = 4.15 ms + 2 x 5 ms of DynamoDB, rounded up.
+    assert cm.lambda_duration_ms(reads, 256, assumptions) == 15
+    assert cm.lambda_duration_ms(reads, 256, cm.Assumptions()) == 10  # without the SDK
+    # At a whole vCPU it is not scaled; an operation not measured takes the mean (400 µs);
+    # the payment provider's requests are no AWS SDK calls.
+    assert cm.lambda_duration_ms(reads, 1769, assumptions) == 11
+    other = cm.ActionCost("ws_default", calls={"events:PutEvents": 1, "stripe:capture": 1})
+    assert cm.sdk_cpu_us(other, assumptions) == 400.0
+
+
+def test_the_sdk_cpu_benchmark_measures_every_call_it_names():
+    from benchmarks import sdk_cpu
+
+    measured = sdk_cpu.run(iterations=5)
+    assert set(measured) == set(sdk_cpu.CALLS)
+    assert all(us > 0 for us in measured.values())
