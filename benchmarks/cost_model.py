@@ -659,7 +659,7 @@ def fixed_monthly(
     return {
         "Kinesis shard-hours": shards * MONTH_HOURS * prices.kinesis_shard_hour,
         "CloudWatch dashboard": facts.dashboards * prices.cloudwatch_dashboard,
-        "CloudWatch alarms": facts.alarms * prices.cloudwatch_alarm,
+        "CloudWatch alarms (per metric read)": facts.alarm_metrics * prices.cloudwatch_alarm,
         "CloudWatch custom metrics (EMF)": assumptions.custom_metrics
         * prices.cloudwatch_custom_metric,
         "KMS keys": facts.kms_keys * prices.kms_key_month,

@@ -57,6 +57,9 @@ class StackFacts:
     source: str
     functions: Mapping[str, FunctionFacts]
     alarms: int = DEFAULT_ALARMS
+    # What CloudWatch bills alarms by: each metric an alarm reads (a metric-math alarm reads
+    # several; the expression itself is free).
+    alarm_metrics: int = DEFAULT_ALARMS
     alarms_source: str = "assumed"
     dashboards: int = DEFAULT_DASHBOARDS
     kms_keys: int = DEFAULT_KMS_KEYS
@@ -122,6 +125,14 @@ def _function_name(props: Mapping[str, Any]) -> str | None:
     return parts[1] if len(parts) >= 3 and parts[0] == "functions" else None
 
 
+def _alarm_metrics(props: Mapping[str, Any]) -> int:
+    """Metrics one alarm is billed for: its metric, or each metric its math reads."""
+    queries = props.get("Metrics")
+    if not queries:
+        return 1
+    return sum(1 for query in queries if "MetricStat" in query)
+
+
 def from_template(template: Mapping[str, Any], source: str) -> StackFacts:
     base = from_catalog()
     resources: Mapping[str, Any] = template.get("Resources", {})
@@ -145,13 +156,16 @@ def from_template(template: Mapping[str, Any], source: str) -> StackFacts:
         )
 
     notes = []
-    alarms = len(by_type.get("AWS::CloudWatch::Alarm", []))
+    alarm_props = by_type.get("AWS::CloudWatch::Alarm", [])
+    alarms = len(alarm_props)
+    alarm_metrics = sum(_alarm_metrics(p) for p in alarm_props)
     dashboards = len(by_type.get("AWS::CloudWatch::Dashboard", []))
     kms_keys = len(by_type.get("AWS::KMS::Key", []))
     alarms_source = "counted in the template"
     if not alarms and not dashboards:
         # The template predates the monitoring construct: keep the assumptions.
         alarms, dashboards, kms_keys = DEFAULT_ALARMS, DEFAULT_DASHBOARDS, DEFAULT_KMS_KEYS
+        alarm_metrics = DEFAULT_ALARMS
         alarms_source = "assumed (the template has no alarms yet)"
         notes.append("template without monitoring: 10 alarms, 1 dashboard, 1 KMS key assumed")
 
@@ -176,6 +190,7 @@ def from_template(template: Mapping[str, Any], source: str) -> StackFacts:
         source=source,
         functions=functions,
         alarms=alarms,
+        alarm_metrics=alarm_metrics,
         alarms_source=alarms_source,
         dashboards=dashboards,
         kms_keys=kms_keys,

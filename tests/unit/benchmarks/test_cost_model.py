@@ -28,6 +28,7 @@ def quiet_stack(**changes):
             name: FunctionFacts(256, platform_logs=False, tracing=False) for name in FUNCTIONS
         },
         alarms=0,
+        alarm_metrics=0,
         dashboards=0,
         kms_keys=0,
         kinesis_shards=1,
@@ -445,3 +446,27 @@ def test_the_sdk_cpu_benchmark_measures_every_call_it_names():
     measured = sdk_cpu.run(iterations=5)
     assert set(measured) == set(sdk_cpu.CALLS)
     assert all(us > 0 for us in measured.values())
+
+
+def test_alarms_are_billed_per_metric_they_read():
+    from benchmarks import stack_facts
+
+    plain = {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "Errors"}}
+    math = {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "Metrics": [
+                {"Id": "reads", "MetricStat": {"Metric": {"MetricName": "ReadThrottleEvents"}}},
+                {"Id": "writes", "MetricStat": {"Metric": {"MetricName": "WriteThrottleEvents"}}},
+                {"Id": "both", "Expression": "FILL(reads, 0) + FILL(writes, 0)"},
+            ]
+        },
+    }
+    facts = stack_facts.from_template({"Resources": {"A": plain, "B": math}}, "t")
+    assert (facts.alarms, facts.alarm_metrics) == (2, 3)
+    fixed = cm.fixed_monthly(facts, cm.Prices(), cm.Assumptions(), 1)
+    assert fixed["CloudWatch alarms (per metric read)"] == pytest.approx(0.30)
+    # One alarm more in the stack: one metric more on the bill.
+    more = stack_facts.from_template({"Resources": {"A": plain, "B": math, "C": plain}}, "t")
+    more_fixed = cm.fixed_monthly(more, cm.Prices(), cm.Assumptions(), 1)
+    assert more_fixed["CloudWatch alarms (per metric read)"] == pytest.approx(0.40)
