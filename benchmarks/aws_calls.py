@@ -294,6 +294,11 @@ class Recorder:
         # Calls made outside botocore (the payment provider's), counted by their adapter.
         self.side_calls: Counter[str] = Counter()
 
+    def frames(self, name: str, received: str, answered: str) -> None:
+        """The WebSocket frames of a step: the charger's, and the route response (if any)."""
+        self.results[name]["frame_in_bytes"] = len(received.encode())
+        self.results[name]["frame_out_bytes"] = len(answered.encode())
+
     def step(self, name: str, function: str, call: Callable[[], Any]) -> Any:
         output: Output
         self.side_calls.clear()
@@ -406,6 +411,7 @@ def _messages(
         response = recorder.step(
             step, "ws_default", partial(default, event, _context("ws_default"))
         )
+        recorder.frames(step, text, response.get("body", ""))
         reply = _reply_of(response, step)
         if name == "StartTransaction":
             transaction_id = str(reply[2]["transactionId"])
@@ -490,12 +496,14 @@ def _commands(recorder: Recorder, handlers: dict[str, ModuleType]) -> None:
             COMMAND_SENDER,
             partial(engine.send, CHARGER, action, payload, task_token=token),
         )
-        event = message_event("bench=", json.dumps([3, record.message_id, answer]), authorizer)
+        text = json.dumps([3, record.message_id, answer])
+        event = message_event("bench=", text, authorizer)
         response = recorder.step(
             f"ocpp1.6 {action} reply",
             "ws_default",
             partial(default, event, _context("ws_default")),
         )
+        recorder.frames(f"ocpp1.6 {action} reply", text, response.get("body", ""))
         if "body" in response:
             raise RuntimeError(f"{action} reply was answered: {response}")
         outcome = engine.get(CHARGER, record.message_id)

@@ -36,6 +36,7 @@ GB = 1_000_000_000  # the larger of the two readings of "GB" gives the smaller b
 
 SERVICES = (
     "API Gateway",
+    "CloudFront",
     "Lambda",
     "DynamoDB",
     "Kinesis",
@@ -69,6 +70,13 @@ class Prices:
     cloudwatch_dashboard: float = 3.00
     cloudwatch_alarm: float = 0.10
     http_api_request: float = 1.00 / 1e6  # first 300 M a month, per 512 KB
+    # The charger edge (ADR 0016): each WebSocket upgrade is an HTTPS request and runs the
+    # viewer-request function; frames to chargers are data transfer out (first 10 TB, North
+    # America), frames from them data transfer to the origin.
+    cloudfront_request: float = 0.0100 / 10_000
+    cloudfront_function: float = 0.10 / 1e6
+    cloudfront_out_gb: float = 0.085
+    cloudfront_origin_gb: float = 0.020
     # Cognito user pools per monthly active user beyond the first 10,000 (free), by feature
     # plan; each driver who signs in or refreshes a token in a month counts.
     cognito_mau: Mapping[str, float] = field(
@@ -154,6 +162,15 @@ NOT_AWS = frozenset({"stripe"})
 @dataclass(frozen=True)
 class Assumptions:
     chargers: int = 10_000
+    # Bytes around each WebSocket frame through CloudFront: the frame header (2 bytes; a
+    # charger's frames add a 4-byte mask) and a TLS 1.3 record (5-byte header, 16-byte tag,
+    # content type).
+    frame_overhead_in_bytes: int = 6 + 22
+    frame_overhead_out_bytes: int = 2 + 22
+    # A WebSocket upgrade: the charger's request (host, key, protocol, Basic credentials) and
+    # the 101 answer.
+    upgrade_in_bytes: int = 600
+    upgrade_out_bytes: int = 250
     # The AWS SDK's CPU per call, µs by "service:Operation" (benchmarks.sdk_cpu; empty: none).
     sdk_cpu_us: Mapping[str, float] = field(default_factory=dict)
     call_latency_ms: Mapping[str, float] = field(
@@ -288,6 +305,10 @@ class ActionCost:
     kinesis_units: int = 0
     kinesis_bytes: int = 0
     posts: int = 0
+    post_bytes: int = 0
+    # The step's WebSocket frames: the charger's, and the route response back.
+    frame_in_bytes: int = 0
+    frame_out_bytes: int = 0
     log_bytes: int = 0
     log_lines: int = 0
     cpu_us: float = 0.0
@@ -310,6 +331,9 @@ class ActionCost:
             kinesis_units=int(row.get("kinesis_payload_units", 0)),
             kinesis_bytes=int(row.get("kinesis_bytes", 0)),
             posts=int(row.get("websocket_posts", 0)),
+            post_bytes=int(row.get("websocket_post_bytes", 0)),
+            frame_in_bytes=int(row.get("frame_in_bytes", 0)),
+            frame_out_bytes=int(row.get("frame_out_bytes", 0)),
             log_bytes=int(row.get("log_bytes", 0)),
             log_lines=int(row.get("log_lines", 0)),
             cpu_us=cpu_us,
@@ -488,6 +512,9 @@ class Bill:
     log_bytes: float = 0.0
     invocations: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     messages: float = 0.0
+    # WebSocket bytes through the charger edge: from chargers (to the origin), to chargers.
+    bytes_in: float = 0.0
+    bytes_out: float = 0.0
     write_units: float = 0.0
     read_units: float = 0.0
     events: float = 0.0
@@ -571,6 +598,44 @@ def _consumer(
     _events(bill, action, records * updates, prices, assumptions)
     bill.log_bytes += batches * _log_bytes_per_invocation(
         action.log_bytes, action.log_lines, facts, assumptions
+    )
+
+
+def _frames(
+    bill: Bill,
+    action: ActionCost,
+    count: float,
+    frames_in: int,
+    frames_out: int,
+    assumptions: Assumptions,
+) -> None:
+    """The step's WebSocket frames through the charger edge: the charger's, the route
+    response, and what the step posts to a charger."""
+    bill.bytes_in += (
+        count * frames_in * (action.frame_in_bytes + assumptions.frame_overhead_in_bytes)
+    )
+    bill.bytes_out += (
+        count * frames_out * (action.frame_out_bytes + assumptions.frame_overhead_out_bytes)
+    )
+    bill.bytes_out += count * (
+        action.post_bytes + action.posts * assumptions.frame_overhead_out_bytes
+    )
+
+
+def _charger_edge(
+    bill: Bill, profile: Profile, facts: StackFacts, prices: Prices, assumptions: Assumptions
+) -> float:
+    """CloudFront in front of the WebSocket API (ADR 0016): a request and the viewer-request
+    function per upgrade, and every frame's bytes both ways."""
+    if not facts.charger_edge:
+        return 0.0
+    upgrades = profile.reconnects_per_month
+    bytes_in = bill.bytes_in + upgrades * assumptions.upgrade_in_bytes
+    bytes_out = bill.bytes_out + upgrades * assumptions.upgrade_out_bytes
+    return (
+        upgrades * (prices.cloudfront_request + facts.edge_functions * prices.cloudfront_function)
+        + bytes_in / GB * prices.cloudfront_origin_gb
+        + bytes_out / GB * prices.cloudfront_out_gb
     )
 
 
@@ -834,6 +899,7 @@ def charger_month(
             assumptions,
         )
         bill.messages += use.count * (use.messages_in + use.messages_out + action.posts)
+        _frames(bill, action, use.count, use.messages_in, use.messages_out, assumptions)
         routed += use.count if use.routed else 0.0
     meter_values = profile.sessions * profile.meter_values_per_session
     shape = consumer_shape(profile, assumptions, facts, measured[METER_VALUES].kinesis_bytes)
@@ -842,6 +908,7 @@ def charger_month(
         bill, consumer, meter_values, shape, facts.functions[consumer.function], prices, assumptions
     )
 
+    bill.usd["CloudFront"] = _charger_edge(bill, profile, facts, prices, assumptions)
     minutes = MONTH_S / 60
     bill.usd["API Gateway"] = (
         bill.messages * prices.websocket_message + minutes * prices.websocket_connection_minute
@@ -852,6 +919,7 @@ def charger_month(
         action = measured[step]
         invoke(bill, action, count, facts.functions[action.function], prices, assumptions)
         bill.messages += count * action.posts  # the remote start's post to the charger
+        _frames(bill, action, count, 0, 0, assumptions)
     for step, count in workflow.sweep_work:
         action = measured[step]
         invoke(bill, action, count, facts.functions[action.function], prices, assumptions,
@@ -889,6 +957,8 @@ def charger_month(
         "share_of_sample": round(total / SAMPLE_USD_PER_CHARGER_MONTH, 4),
         "volumes": {
             "websocket_messages": round(bill.messages),
+            "websocket_bytes_in": round(bill.bytes_in),
+            "websocket_bytes_out": round(bill.bytes_out),
             "connection_minutes": round(minutes),
             "lambda_invocations": {k: round(v, 1) for k, v in sorted(bill.invocations.items())},
             "dynamodb_write_units": round(bill.write_units, 1),

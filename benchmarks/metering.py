@@ -79,6 +79,7 @@ class Meter:
     kinesis_payload_units: int = 0
     kinesis_bytes: int = 0
     posts: int = 0
+    post_bytes: int = 0
     # CPU spent inside the calls (botocore and moto in this process), to tell the handler's own.
     aws_cpu_ns: int = 0
     # Size of the newest image written per table and of its entry per index ("table/index"),
@@ -107,6 +108,7 @@ class Meter:
             "kinesis_payload_units": self.kinesis_payload_units,
             "kinesis_bytes": self.kinesis_bytes,
             "websocket_posts": self.posts,
+            "websocket_post_bytes": self.post_bytes,
             "item_bytes": dict(sorted(self.item_bytes.items())),
             "index_bytes": dict(sorted(self.index_bytes.items())),
         }
@@ -272,6 +274,7 @@ def metering(tables: Mapping[str, TableShape] | None = None) -> Iterator[Meter]:
         elif name == "apigatewaymanagementapi:PostToConnection":
             size = _payload_bytes(params["Data"])
             meter.posts += max(1, math.ceil(size / WEBSOCKET_MESSAGE_UNIT_BYTES))
+            meter.post_bytes += size
         return original(self, operation, params)
 
     with mock.patch.object(botocore.client.BaseClient, "_make_api_call", counted):

@@ -69,6 +69,9 @@ class StackFacts:
     log_retention_days: int = 30
     consumer_batch_size: int = 100
     consumer_window_s: float = 5.0
+    # CloudFront in front of the WebSocket API (ADR 0016), and the functions each upgrade runs.
+    charger_edge: bool = True
+    edge_functions: int = 1
     # The user pool's feature plan (infra/auth.py): what a driver's monthly sign-in costs.
     user_pool_tier: str = "LITE"
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -123,6 +126,12 @@ def _function_name(props: Mapping[str, Any]) -> str | None:
     handler = str(props.get("Handler", ""))
     parts = handler.split(".")
     return parts[1] if len(parts) >= 3 and parts[0] == "functions" else None
+
+
+def _edge_functions(props: Mapping[str, Any]) -> int:
+    """Functions a distribution runs on each request of its default behaviour."""
+    behaviour = props.get("DistributionConfig", {}).get("DefaultCacheBehavior", {})
+    return len(behaviour.get("FunctionAssociations", []))
 
 
 def _alarm_metrics(props: Mapping[str, Any]) -> int:
@@ -203,6 +212,10 @@ def from_template(template: Mapping[str, Any], source: str) -> StackFacts:
         consumer_window_s=float(mappings[0].get("MaximumBatchingWindowInSeconds", 0))
         if mappings
         else base.consumer_window_s,
+        charger_edge=bool(by_type.get("AWS::CloudFront::Distribution")),
+        edge_functions=sum(
+            _edge_functions(p) for p in by_type.get("AWS::CloudFront::Distribution", [])
+        ),
         user_pool_tier=next(
             (
                 str(p.get("UserPoolTier", "ESSENTIALS"))  # Cognito's default plan

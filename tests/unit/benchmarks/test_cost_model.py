@@ -1,5 +1,7 @@
 """The cost model's arithmetic on a profile small enough to work out by hand."""
 
+from dataclasses import replace
+
 import pytest
 
 from benchmarks import app_session, cost_levers, costs
@@ -470,3 +472,32 @@ def test_alarms_are_billed_per_metric_they_read():
     more = stack_facts.from_template({"Resources": {"A": plain, "B": math, "C": plain}}, "t")
     more_fixed = cm.fixed_monthly(more, cm.Prices(), cm.Assumptions(), 1)
     assert more_fixed["CloudWatch alarms (per metric read)"] == pytest.approx(0.40)
+
+
+def test_the_charger_edge_bills_each_upgrade_and_every_frame_both_ways():
+    quiet = cm.Assumptions(custom_metrics=0, session_workflows=(), outbox_relay=False)
+    sized = cm.ActionCost("ws_default", frame_in_bytes=100, frame_out_bytes=50)
+    plain = cm.charger_month(HAND, measured(), quiet_stack(), cm.Prices(), quiet)
+    framed = cm.charger_month(
+        HAND, measured(**{cm.HEARTBEAT: sized}), quiet_stack(), cm.Prices(), quiet
+    )
+    # HAND's 4,320 heartbeats: 100 bytes in to the origin, 50 bytes out to the charger each.
+    added_in = framed["volumes"]["websocket_bytes_in"] - plain["volumes"]["websocket_bytes_in"]
+    added_out = framed["volumes"]["websocket_bytes_out"] - plain["volumes"]["websocket_bytes_out"]
+    assert (added_in, added_out) == (4320 * 100, 4320 * 50)
+    edge = framed["usd_by_service"]["CloudFront"] - plain["usd_by_service"]["CloudFront"]
+    assert edge == pytest.approx(4320 * (100 * 0.020 + 50 * 0.085) / 1e9, abs=3e-8)
+    # Each frame carries its WebSocket header and TLS record too (28 bytes in, 24 out).
+    messages = plain["volumes"]["websocket_messages"] // 2
+    assert plain["volumes"]["websocket_bytes_in"] == messages * 28
+    # Ten upgrades: ten requests, ten runs of the viewer-request function, their bytes.
+    upgrades = cm.charger_month(
+        replace(HAND, reconnects_per_month=10), measured(), quiet_stack(), cm.Prices(), quiet
+    )
+    per_upgrade = 0.01 / 10_000 + 0.10 / 1e6 + (600 * 0.020 + 250 * 0.085) / 1e9
+    assert upgrades["usd_by_service"]["CloudFront"] - plain["usd_by_service"][
+        "CloudFront"
+    ] == pytest.approx(10 * per_upgrade, abs=3e-8)
+    # Without the distribution in the template, none of it.
+    direct = cm.charger_month(HAND, measured(), quiet_stack(charger_edge=False), cm.Prices(), quiet)
+    assert direct["usd_by_service"]["CloudFront"] == 0
