@@ -454,9 +454,12 @@ def consumer_shape(
         max(1.0, rate * facts.consumer_window_s),
     )
     span_s = per_batch / rate if rate else 0.0
-    # A session's records in one batch: those of the span the batch covers.
-    per_session = max(1.0, span_s / profile.meter_interval_s)
-    return ConsumerShape(rate, per_batch, 1.0 / per_session)
+    # A batch covers span_s of readings; a session's live energy is written on the first
+    # batch at least the write interval after its last write (every batch without one).
+    interval = facts.live_energy_write_interval_s
+    write_every_s = math.ceil(interval / span_s) * span_s if interval and span_s else span_s
+    updates_per_record = min(1.0, profile.meter_interval_s / write_every_s) if span_s else 1.0
+    return ConsumerShape(rate, per_batch, updates_per_record)
 
 
 def sdk_cpu_us(action: ActionCost, assumptions: Assumptions) -> float:

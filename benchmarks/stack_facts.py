@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.catalog import FUNCTIONS, STREAM_CONSUMERS, STREAMS, WEBSOCKET_ACCESS_LOG_FIELDS
+from shared.config import DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +70,8 @@ class StackFacts:
     log_retention_days: int = 30
     consumer_batch_size: int = 100
     consumer_window_s: float = 5.0
+    # The consumer writes a session's live energy at most this often (0: every batch).
+    live_energy_write_interval_s: int = DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S
     # CloudFront in front of the WebSocket API (ADR 0016), and the functions each upgrade runs.
     charger_edge: bool = True
     edge_functions: int = 1
@@ -150,7 +153,11 @@ def from_template(template: Mapping[str, Any], source: str) -> StackFacts:
         by_type.setdefault(resource["Type"], []).append(resource.get("Properties", {}))
 
     functions = dict(base.functions)
+    write_interval = base.live_energy_write_interval_s
     for props in by_type.get("AWS::Lambda::Function", []):
+        variables = props.get("Environment", {}).get("Variables", {})
+        if "LIVE_ENERGY_WRITE_INTERVAL_S" in variables:
+            write_interval = int(variables["LIVE_ENERGY_WRITE_INTERVAL_S"])
         name = _function_name(props)
         if name is None:
             continue
@@ -212,6 +219,7 @@ def from_template(template: Mapping[str, Any], source: str) -> StackFacts:
         consumer_window_s=float(mappings[0].get("MaximumBatchingWindowInSeconds", 0))
         if mappings
         else base.consumer_window_s,
+        live_energy_write_interval_s=write_interval,
         charger_edge=bool(by_type.get("AWS::CloudFront::Distribution")),
         edge_functions=sum(
             _edge_functions(p) for p in by_type.get("AWS::CloudFront::Distribution", [])

@@ -98,6 +98,7 @@ class CsmsStack(Stack):
                 "HEARTBEAT_INTERVAL_S": str(settings.heartbeat_interval_s),
                 "STRIPE_SECRET_NAME": settings.stripe_secret_name,
                 "PUBLISH_METER_VALUES": "true" if settings.publish_meter_values else "false",
+                "LIVE_ENERGY_WRITE_INTERVAL_S": str(settings.live_energy_write_interval_s),
             },
             log_retention=settings.log_retention,
             connections=self.websocket.stage,

@@ -18,6 +18,7 @@ from constructs import Construct
 from shared.config import (
     API_GATEWAY_IDLE_TIMEOUT_S,
     DEFAULT_HEARTBEAT_INTERVAL_S,
+    DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S,
     UNKNOWN_CHARGER_POLICIES,
     UnknownChargerPolicy,
 )
@@ -36,6 +37,7 @@ WS_THROTTLE_RATE_LIMIT = "wsThrottleRateLimit"
 API_GATEWAY_ACCOUNT_LOGGING = "apiGatewayAccountLogging"
 WEBSOCKET_ACCESS_LOG = "websocketAccessLog"
 PUBLISH_METER_VALUES = "publishMeterValues"
+LIVE_ENERGY_WRITE_INTERVAL_S = "liveEnergyWriteIntervalS"
 HTTP_THROTTLE_BURST_LIMIT = "httpThrottleBurstLimit"
 HTTP_THROTTLE_RATE_LIMIT = "httpThrottleRateLimit"
 HTTP_ALLOWED_ORIGINS = "httpAllowedOrigins"
@@ -125,6 +127,9 @@ class StackSettings:
     # platform reads it (sessions carry their live energy; TransactionStopped the final one),
     # so it is off unless an operator subscribes to it (docs/events.md).
     publish_meter_values: bool = False
+    # A session's live energy is written at most once per this many seconds (0: every
+    # telemetry batch); the stop writes the final energy whatever this says.
+    live_energy_write_interval_s: int = DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S
     # API Gateway writes WebSocket access logs only once the account-level CloudWatch role is
     # set (one per account and region): created with the access log unless turned off here,
     # where another stack already manages it.
@@ -212,6 +217,13 @@ class StackSettings:
             ),
             publish_meter_values=_bool(
                 node.try_get_context(PUBLISH_METER_VALUES), defaults.publish_meter_values
+            ),
+            live_energy_write_interval_s=_int(
+                node.try_get_context(LIVE_ENERGY_WRITE_INTERVAL_S),
+                LIVE_ENERGY_WRITE_INTERVAL_S,
+                defaults.live_energy_write_interval_s,
+                0,
+                3600,
             ),
             api_gateway_account_logging=_bool(
                 node.try_get_context(API_GATEWAY_ACCOUNT_LOGGING),

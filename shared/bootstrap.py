@@ -182,6 +182,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
             transactions=deps.transactions,
             publisher=deps.publisher,
             publish=deps.settings.publish_meter_values,
+            write_interval_s=deps.settings.live_energy_write_interval_s,
         ),
         energy_rollup=EnergyRollup(deps.energy),
         engine=engine,

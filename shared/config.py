@@ -20,6 +20,7 @@ UNKNOWN_CHARGER_POLICIES: tuple[UnknownChargerPolicy, ...] = ("accept", "pending
 API_GATEWAY_IDLE_TIMEOUT_S = 600
 API_GATEWAY_MAX_CONNECTION_S = 7200
 DEFAULT_HEARTBEAT_INTERVAL_S = 540
+DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S = 300
 DEFAULT_STRIPE_SECRET_NAME = "csms/stripe"  # noqa: S105 - a name, not a secret
 
 
@@ -66,6 +67,9 @@ class Settings:
     # A MeterValuesReceived summary per session per consumer batch (docs/events.md): off
     # unless someone subscribes, since nothing in the platform consumes it.
     publish_meter_values: bool = False
+    # Live session energy written at most once per session per this many seconds (0: every
+    # consumer batch); the stop always writes the final energy.
+    live_energy_write_interval_s: int = DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S
 
     @property
     def connection_ttl_s(self) -> int:
@@ -139,6 +143,13 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         start_session_state_machine_arn=env.get("START_SESSION_STATE_MACHINE_ARN") or None,
         receipt_email_sender=env.get("RECEIPT_EMAIL_SENDER") or None,
         publish_meter_values=_flag(env, "PUBLISH_METER_VALUES"),
+        live_energy_write_interval_s=_int(
+            env,
+            "LIVE_ENERGY_WRITE_INTERVAL_S",
+            DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S,
+            0,
+            3600,
+        ),
         user_pool_id=env.get("USER_POOL_ID") or None,
     )
 

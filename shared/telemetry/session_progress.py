@@ -1,4 +1,5 @@
-"""Live session energy from the telemetry stream, one write per session per batch.
+"""Live session energy from the telemetry stream, one write per session per batch at most
+(and per write interval, when one is set).
 
 The hot path puts every MeterValues on Kinesis and writes nothing; this consumer keeps each
 session's latest energy register reading (newest reading wins, so redelivered or reordered
@@ -9,6 +10,7 @@ session per batch.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -62,6 +64,10 @@ def latest_readings(records: list[tuple[str, TelemetryRecord]]) -> list[SessionR
     return list(sessions.values())
 
 
+# Sessions whose last written reading a consumer remembers (one container serves a shard).
+REMEMBERED_SESSIONS = 50_000
+
+
 @dataclass
 class SessionProgress:
     transactions: TransactionRepository
@@ -69,12 +75,38 @@ class SessionProgress:
     # Publish the summaries (stack setting publishMeterValues): nothing in the platform reads
     # them, and at one event per session per batch they are ~4 % of a charger's bill.
     publish: bool = True
+    # Write a session's live energy at most once per this many seconds of its readings (stack
+    # setting liveEnergyWriteIntervalS; 0: once per batch). The stop writes the final energy
+    # whatever this says; a reading skipped here is one a later batch supersedes.
+    write_interval_s: int = 0
+    _written: OrderedDict[tuple[str, str], datetime] = field(
+        default_factory=OrderedDict, init=False, repr=False
+    )
+
+    def _recently_written(self, reading: SessionReading) -> bool:
+        last = self._written.get((reading.charge_point_id, reading.transaction_id))
+        at = parse_timestamp(reading.at)
+        if not self.write_interval_s or last is None or at is None:
+            return False
+        return (at - last).total_seconds() < self.write_interval_s
+
+    def _remember(self, reading: SessionReading) -> None:
+        at = parse_timestamp(reading.at)
+        if at is None:
+            return
+        key = (reading.charge_point_id, reading.transaction_id)
+        self._written[key] = at
+        self._written.move_to_end(key)
+        while len(self._written) > REMEMBERED_SESSIONS:
+            self._written.popitem(last=False)
 
     def apply(self, records: list[tuple[str, TelemetryRecord]], now: datetime) -> list[str]:
         """Apply a batch; the ids of records whose session update failed (to be retried)."""
         failed: list[str] = []
         events: list[DomainEvent] = []
         for reading in latest_readings(records):
+            if self._recently_written(reading):
+                continue
             try:
                 session = self.transactions.record_meter_progress(
                     reading.charge_point_id, reading.transaction_id, reading.energy_wh, reading.at
@@ -86,6 +118,8 @@ class SessionProgress:
                 )
                 failed.extend(reading.record_ids)
                 continue
+            if session is not None:
+                self._remember(reading)
             session_energy = None
             if session is not None and session.meter_start_wh is not None:
                 delta = reading.energy_wh - session.meter_start_wh

@@ -51,6 +51,8 @@ def cold_start(name: str) -> LambdaFunction:
 def telemetry_consumer(platform: Platform, monkeypatch) -> LambdaFunction:
     """With its summaries on the bus (publishMeterValues): the harder case, a PutEvents more."""
     monkeypatch.setenv("PUBLISH_METER_VALUES", "true")
+    # Every batch writes (the default waits five minutes of readings between writes).
+    monkeypatch.setenv("LIVE_ENERGY_WRITE_INTERVAL_S", "0")
     get_settings.cache_clear()
     return cold_start("telemetry_consumer")
 

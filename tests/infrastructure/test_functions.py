@@ -103,6 +103,8 @@ def test_function_environment(template, stack, name):
         "STRIPE_SECRET_NAME": "csms/stripe",
         # No MeterValuesReceived unless the context asks for it (docs/events.md).
         "PUBLISH_METER_VALUES": "false",
+        # Live energy written at most every five minutes per session.
+        "LIVE_ENERGY_WRITE_INTERVAL_S": "300",
         "EVENT_BUS_NAME": {"Ref": logical_id(stack.events.bus)},
         "EVENT_SOURCE": catalog.EVENT_BUS.source,
         **tables,

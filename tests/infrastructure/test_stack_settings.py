@@ -54,6 +54,7 @@ def test_cli_context_values_arrive_as_strings():
         apiGatewayAccountLogging="false",
         websocketAccessLog="true",
         publishMeterValues="true",
+        liveEnergyWriteIntervalS="60",
     )
     assert settings.stage_name == "dev"
     assert settings.unknown_chargers == "accept"
@@ -63,6 +64,7 @@ def test_cli_context_values_arrive_as_strings():
     assert settings.api_gateway_account_logging is False
     assert settings.websocket_access_log is True
     assert settings.publish_meter_values is True
+    assert settings.live_energy_write_interval_s == 60
 
 
 def test_optional_features_from_the_command_line():
@@ -160,6 +162,10 @@ def test_origins_may_be_a_list_in_cdk_json():
         {"driverSignInDomainPrefix": "Drivers"},
         {"driverSignInDomainPrefix": "my-cognito-login"},
         {"driverSignInDomainPrefix": "-x"},
+        # Live energy: whole seconds up to an hour.
+        {"liveEnergyWriteIntervalS": "-1"},
+        {"liveEnergyWriteIntervalS": "3601"},
+        {"liveEnergyWriteIntervalS": "5m"},
     ],
 )
 def test_invalid_context_fails_the_synth(context):

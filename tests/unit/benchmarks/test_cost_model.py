@@ -38,6 +38,7 @@ def quiet_stack(**changes):
         log_retention_days=30,
         consumer_batch_size=1,
         consumer_window_s=5.0,
+        live_energy_write_interval_s=0,
     )
     return StackFacts(**{**facts.__dict__, **changes})
 
@@ -501,3 +502,25 @@ def test_the_charger_edge_bills_each_upgrade_and_every_frame_both_ways():
     # Without the distribution in the template, none of it.
     direct = cm.charger_month(HAND, measured(), quiet_stack(charger_edge=False), cm.Prices(), quiet)
     assert direct["usd_by_service"]["CloudFront"] == 0
+
+
+def test_a_write_interval_spaces_the_consumers_writes_of_a_session():
+    facts = quiet_stack(consumer_batch_size=10_000, consumer_window_s=300.0)
+    every_batch = cm.consumer_shape(cm.PROFILES[1], cm.Assumptions(), facts, 375)
+    # DC fast at 10,000 chargers: 5,657-record batches span ~102 s; a meter value each 30 s.
+    span = every_batch.records_per_batch / every_batch.records_per_s
+    assert every_batch.updates_per_record == pytest.approx(30 / span)
+    spaced = cm.consumer_shape(
+        cm.PROFILES[1], cm.Assumptions(), replace(facts, live_energy_write_interval_s=300), 375
+    )
+    # Five minutes between writes: every third batch (3 x ~102 s).
+    assert spaced.updates_per_record == pytest.approx(30 / (3 * span))
+    # The stack's own setting, read from the template's consumer.
+    function = {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {"Environment": {"Variables": {"LIVE_ENERGY_WRITE_INTERVAL_S": "120"}}},
+    }
+    from benchmarks import stack_facts
+
+    read = stack_facts.from_template({"Resources": {"F": function}}, "t")
+    assert read.live_energy_write_interval_s == 120

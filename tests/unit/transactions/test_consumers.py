@@ -22,12 +22,12 @@ def record(tx, wh, minute, cp="CP1"):
     )
 
 
-def started_session(deps):
+def started_session(deps, connector=1):
     station = Station(deps)
     return str(
         station.call(
             "StartTransaction",
-            {"connectorId": 1, "idTag": "GOOD", "meterStart": 1000, "timestamp": ts(0)},
+            {"connectorId": connector, "idTag": "GOOD", "meterStart": 1000, "timestamp": ts(0)},
         )["transactionId"]
     )
 
@@ -61,6 +61,49 @@ def test_the_stack_setting_decides_whether_the_consumer_publishes():
     assert make_settings(PUBLISH_METER_VALUES="true").publish_meter_values is True
     opted_in = memory_services(memory_deps(PUBLISH_METER_VALUES="true"))
     assert opted_in.session_progress.publish is True
+    # Live energy: at most every five minutes unless the stack says otherwise.
+    assert memory_services(memory_deps()).session_progress.write_interval_s == 300
+    every_batch = memory_services(memory_deps(LIVE_ENERGY_WRITE_INTERVAL_S="0"))
+    assert every_batch.session_progress.write_interval_s == 0
+
+
+def test_live_energy_is_written_at_most_once_per_write_interval_per_session():
+    deps = make_deps()
+    tx = started_session(deps)
+    progress = SessionProgress(deps.transactions, deps.publisher, write_interval_s=300)
+    writes = []
+    store = deps.transactions.record_meter_progress
+
+    def counted(*args):
+        writes.append(args[3])
+        return store(*args)
+
+    deps.transactions.record_meter_progress = counted  # type: ignore[method-assign]
+    for minute, wh in ((1, 1100), (3, 1300), (5, 1500), (6, 1600), (11, 2100)):
+        assert progress.apply([(f"s{minute}", record(tx, wh, minute))], NOW) == []
+    # 1 min, then nothing until five minutes of readings later (6 min), then 11 min.
+    assert [at[11:16] for at in writes] == ["10:01", "10:06", "10:11"]
+    assert deps.transactions.get("CP1", tx).last_meter_wh == 2100
+    # Another session has its own interval.
+    other = started_session(deps, connector=2)
+    progress.apply([("o1", record(other, 500, 12))], NOW)
+    assert deps.transactions.get("CP1", other).last_meter_wh == 500
+
+
+def test_a_failed_write_is_not_taken_for_a_written_one():
+    deps = make_deps()
+    tx = started_session(deps)
+    progress = SessionProgress(deps.transactions, deps.publisher, write_interval_s=300)
+    store = deps.transactions.record_meter_progress
+
+    def broken(*args):
+        raise ConnectionError("dynamodb unavailable")
+
+    deps.transactions.record_meter_progress = broken  # type: ignore[method-assign]
+    assert progress.apply([("s1", record(tx, 1100, 1))], NOW) == ["s1"]
+    deps.transactions.record_meter_progress = store  # type: ignore[method-assign]
+    assert progress.apply([("s1", record(tx, 1100, 1))], NOW) == []  # the retry writes
+    assert deps.transactions.get("CP1", tx).last_meter_wh == 1100
 
 
 def test_readings_for_unknown_sessions_are_dropped_without_failure():
