@@ -52,6 +52,8 @@ HANDLERS = (
     "start_sweep",
 )
 PUBLISHING_CONSUMER = "telemetry_consumer batch of 1 record (publishMeterValues)"
+LARGE_BATCH = 100
+LARGE_BATCH_CONSUMER = f"telemetry_consumer batch of {LARGE_BATCH} records of a session"
 # The operator API sends operator commands; Step Functions tasks send the StartSession
 # workflow's RemoteStartTransaction and a firmware campaign's UpdateFirmware (same engine,
 # same calls; sized like operator_api).
@@ -434,17 +436,27 @@ def _telemetry(
     )
     if response["batchItemFailures"]:
         raise RuntimeError(f"telemetry consumer failed: {response}")
-    # The same batch with the summaries on the bus (stack setting publishMeterValues).
+    # The same batch with the summaries on the bus (stack setting publishMeterValues), and a
+    # batch of a hundred of the session's records (what each record adds to a batch's CPU);
+    # both write, as a first batch of a session would.
     progress = handlers["telemetry_consumer"].progress
-    progress.publish = True
+    interval, progress.write_interval_s = progress.write_interval_s, 0
+    hundred = _kinesis_event([records[0]] * LARGE_BATCH)
     try:
+        progress.publish = True
         recorder.step(
             PUBLISHING_CONSUMER,
             "telemetry_consumer",
             lambda: handlers["telemetry_consumer"].handler(event, _context("telemetry_consumer")),
         )
-    finally:
         progress.publish = False
+        recorder.step(
+            LARGE_BATCH_CONSUMER,
+            "telemetry_consumer",
+            lambda: handlers["telemetry_consumer"].handler(hundred, _context("telemetry_consumer")),
+        )
+    finally:
+        progress.publish, progress.write_interval_s = False, interval
 
 
 def _rollup(

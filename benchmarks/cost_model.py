@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks import app_session
+from benchmarks.aws_calls import LARGE_BATCH, LARGE_BATCH_CONSUMER
 from benchmarks.stack_facts import FunctionFacts, StackFacts
 from local.delivery.event_shapes import MAX_BATCH_PAYLOAD_BYTES, StreamSource, kinesis_record
 from shared.config import API_GATEWAY_MAX_CONNECTION_S, DEFAULT_HEARTBEAT_INTERVAL_S
@@ -569,9 +570,19 @@ def _events(
         bill.usd["EventBridge"] += count * action.event_bytes / GB * prices.eventbridge_archive_gb
 
 
+def consumer_record_cpu_us(measured: Mapping[str, ActionCost]) -> float:
+    """What each record adds to a consumer batch's CPU: a batch of 1 and one of LARGE_BATCH
+    records of one session were measured (one update each)."""
+    one, large = measured.get(CONSUMER), measured.get(LARGE_BATCH_CONSUMER)
+    if one is None or large is None:
+        return one.cpu_us if one is not None else 0.0
+    return max(0.0, (large.cpu_us - one.cpu_us) / (LARGE_BATCH - 1))
+
+
 def _consumer(
     bill: Bill,
     action: ActionCost,
+    per_record_cpu_us: float,
     records: float,
     shape: ConsumerShape,
     facts: FunctionFacts,
@@ -587,7 +598,7 @@ def _consumer(
     per_batch = replace(
         action,
         calls={"dynamodb:UpdateItem": math.ceil(batch_updates), "events:PutEvents": puts},
-        cpu_us=action.cpu_us * shape.records_per_batch,
+        cpu_us=action.cpu_us + (shape.records_per_batch - 1) * per_record_cpu_us,
     )
     batches = records / shape.records_per_batch
     duration = lambda_duration_ms(per_batch, facts.memory_mb, assumptions)
@@ -908,7 +919,14 @@ def charger_month(
     shape = consumer_shape(profile, assumptions, facts, measured[METER_VALUES].kinesis_bytes)
     consumer = measured[CONSUMER]
     _consumer(
-        bill, consumer, meter_values, shape, facts.functions[consumer.function], prices, assumptions
+        bill,
+        consumer,
+        consumer_record_cpu_us(measured),
+        meter_values,
+        shape,
+        facts.functions[consumer.function],
+        prices,
+        assumptions,
     )
 
     bill.usd["CloudFront"] = _charger_edge(bill, profile, facts, prices, assumptions)

@@ -524,3 +524,13 @@ def test_a_write_interval_spaces_the_consumers_writes_of_a_session():
 
     read = stack_facts.from_template({"Resources": {"F": function}}, "t")
     assert read.live_energy_write_interval_s == 120
+
+
+def test_a_consumer_batch_costs_its_invocation_once_and_each_record_its_own_share():
+    from benchmarks.aws_calls import LARGE_BATCH_CONSUMER
+
+    one = cm.ActionCost("telemetry_consumer", cpu_us=500.0)
+    hundred = cm.ActionCost("telemetry_consumer", cpu_us=500.0 + 99 * 30.0)
+    assert cm.consumer_record_cpu_us({cm.CONSUMER: one, LARGE_BATCH_CONSUMER: hundred}) == 30.0
+    # Without the larger batch measured, each record is taken to cost the whole invocation.
+    assert cm.consumer_record_cpu_us({cm.CONSUMER: one}) == 500.0
