@@ -10,6 +10,7 @@ a command-line flag):
 | moto port            | LOCAL_MOTO_PORT         | 4566                 |
 | unknown chargers     | UNKNOWN_CHARGERS        | accept               |
 | heartbeat interval   | HEARTBEAT_INTERVAL_S    | 540                  |
+| live energy writes   | LIVE_ENERGY_WRITE_INTERVAL_S | 0 (every batch; AWS: 300) |
 | operator dev token   | OPERATOR_DEV_TOKEN      | dev-operator-token   |
 | region               | AWS_REGION              | us-east-1            |
 | WebSocket idle close | LOCAL_IDLE_TIMEOUT_S    | 600 (API Gateway's)  |
@@ -62,6 +63,9 @@ class LocalSettings:
     moto_port: int = 4566  # 0: any free port
     unknown_chargers: UnknownChargerPolicy = "accept"
     heartbeat_interval_s: int = DEFAULT_HEARTBEAT_INTERVAL_S
+    # A session's live energy after every telemetry batch: a developer watching a session
+    # wants it now; on AWS the stack writes it at most every five minutes (cost).
+    live_energy_write_interval_s: int = 0
     operator_dev_token: str = DEFAULT_OPERATOR_DEV_TOKEN
     region: str = "us-east-1"
     account_id: str = "123456789012"
@@ -124,6 +128,9 @@ class LocalSettings:
             moto_port=int(number("LOCAL_MOTO_PORT", defaults.moto_port)),
             unknown_chargers=env.get("UNKNOWN_CHARGERS") or defaults.unknown_chargers,  # type: ignore[arg-type]  # checked in __post_init__
             heartbeat_interval_s=int(number("HEARTBEAT_INTERVAL_S", defaults.heartbeat_interval_s)),
+            live_energy_write_interval_s=int(
+                number("LIVE_ENERGY_WRITE_INTERVAL_S", defaults.live_energy_write_interval_s)
+            ),
             operator_dev_token=env.get("OPERATOR_DEV_TOKEN") or defaults.operator_dev_token,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
             idle_timeout_s=number("LOCAL_IDLE_TIMEOUT_S", defaults.idle_timeout_s),
@@ -189,6 +196,7 @@ def handler_environment(
         "MOTO_PORT": str(moto_port),
         "UNKNOWN_CHARGERS": settings.unknown_chargers,
         "HEARTBEAT_INTERVAL_S": str(settings.heartbeat_interval_s),
+        "LIVE_ENERGY_WRITE_INTERVAL_S": str(settings.live_energy_write_interval_s),
         "OPERATOR_DEV_TOKEN": settings.operator_dev_token,
         "STRIPE_API_BASE": stripe_api_base or NO_STRIPE,
         "POWERTOOLS_SERVICE_NAME": "csms",

@@ -69,6 +69,8 @@ def test_handler_environment_points_boto3_at_moto_and_connections_at_the_gateway
     assert settings.heartbeat_interval_s == 120
     assert settings.operator_dev_token == "dev-operator-token"
     assert settings.ws_management_endpoint == "http://127.0.0.1:8080/local"
+    # Locally a session's live energy follows every telemetry batch (AWS: every 5 minutes).
+    assert settings.live_energy_write_interval_s == 0
 
 
 def test_a_heartbeat_above_the_idle_timeout_is_refused_at_start_up():
