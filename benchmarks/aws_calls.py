@@ -33,6 +33,7 @@ from unittest import mock
 from benchmarks import app_session
 from benchmarks.frames import TIMESTAMP
 from benchmarks.metering import Meter, Output, captured_output, metering
+from local.delivery.event_shapes import StreamSource, kinesis_event
 
 CHARGER = "BENCH-CP"
 ID_TAG = "BENCH-TAG"
@@ -330,28 +331,41 @@ def _reply_of(response: dict[str, Any], what: str) -> list[Any]:
     return list(reply)
 
 
+# Where a deployed stream's records come from, as every record of the consumer's event repeats
+# it: CloudFormation-named stream and role, a shard, 56-digit sequence numbers.
+DEPLOYED_STREAM = StreamSource(
+    stream_arn="arn:aws:kinesis:us-east-1:123456789012:stream/Csms-TelemetryStream1A2B3C4D-AbCdEfGhIjKl",
+    shard_id="shardId-000000000000",
+    region="us-east-1",
+    invoke_identity_arn=(
+        "arn:aws:iam::123456789012:role/Csms-TelemetryConsumerServiceRole1A2B3C4D-AbCdEfGhIjKl"
+    ),
+)
+
+
+def stream_record(data: bytes, partition_key: str, sequence: int) -> dict[str, Any]:
+    """A record as the stream hands it to Lambda's poller (boto3's GetRecords shape)."""
+    return {
+        "SequenceNumber": f"{sequence:056d}",
+        "ApproximateArrivalTimestamp": 1796576931.455,
+        "Data": data,
+        "PartitionKey": partition_key,
+    }
+
+
 def _kinesis_event(records: list[dict[str, Any]]) -> dict[str, Any]:
-    entries = []
-    for sequence, record in enumerate(records, start=1):
-        data = record["Data"]
-        raw = data if isinstance(data, bytes) else str(data).encode("utf-8")
-        entries.append(
-            {
-                "kinesis": {
-                    "kinesisSchemaVersion": "1.0",
-                    "partitionKey": record["PartitionKey"],
-                    "sequenceNumber": str(sequence),
-                    "data": base64.b64encode(raw).decode("ascii"),
-                    "approximateArrivalTimestamp": 1795600000.0,
-                },
-                "eventSource": "aws:kinesis",
-                "eventVersion": "1.0",
-                "eventID": f"shardId-000000000000:{sequence}",
-                "eventName": "aws:kinesis:record",
-                "awsRegion": "us-east-1",
-            }
-        )
-    return {"Records": entries}
+    """The consumer's event (Lambda's exact shape) for these PutRecord(s) entries."""
+    return kinesis_event(
+        [
+            stream_record(
+                r["Data"] if isinstance(r["Data"], bytes) else str(r["Data"]).encode("utf-8"),
+                r["PartitionKey"],
+                sequence,
+            )
+            for sequence, r in enumerate(records, start=1)
+        ],
+        DEPLOYED_STREAM,
+    )
 
 
 def _eventbridge_event(entry: dict[str, Any]) -> dict[str, Any]:
@@ -532,28 +546,22 @@ def _app_sessions(
 
     authorizer = {"chargePointId": CHARGER, "protocol": "ocpp1.6", "validationMode": "strict"}
     app_session.seed(handlers, CHARGER)
-    setup = app_session.AppSession(
-        handlers,
-        lambda step, function, call: call(),  # the driver's card, once: not measured
-        _context,
-        lambda text, _: message_event("bench=", text, authorizer),
-        provider,
-        CHARGER,
-    ).driver("setup", "POST", "/driver/payment-methods/setup")
-    provider.add_payment_method(setup["customerId"], "pm_card_visa")
-    # The app's stop waits for the charger's answer; here it polls once (an answer in time).
-    handlers["driver_api"].services.driver_stops.wait_s = 0
     session = app_session.AppSession(
         handlers,
         recorder.step,
         _context,
         lambda text, _: message_event("bench=", text, authorizer),
-        provider,
         CHARGER,
     )
+    # The driver's card, once: not measured.
+    setup = session.driver("setup", "POST", "/driver/payment-methods/setup", measured=False)
+    provider.add_payment_method(setup["customerId"], "pm_card_visa")
+    # The app's stop waits for the charger's answer; here it polls once (an answer in time).
+    handlers["driver_api"].services.driver_stops.wait_s = 0
 
     def completed(step: str) -> list[dict[str, Any]]:
-        return [e for e in recorder.meters[step].published if e["DetailType"] == "CommandCompleted"]
+        published = recorder.meters[step].published
+        return [_eventbridge_event(e) for e in published if e["DetailType"] == "CommandCompleted"]
 
     for lap in range(2):
         session.run(completed, lap)

@@ -20,9 +20,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks import app_session
-from benchmarks.aws_calls import LARGE_BATCH, LARGE_BATCH_CONSUMER
+from benchmarks.aws_calls import (
+    DEPLOYED_STREAM,
+    LARGE_BATCH,
+    LARGE_BATCH_CONSUMER,
+    stream_record,
+)
 from benchmarks.stack_facts import FunctionFacts, StackFacts
-from local.delivery.event_shapes import MAX_BATCH_PAYLOAD_BYTES, StreamSource, kinesis_record
+from local.delivery.event_shapes import MAX_BATCH_PAYLOAD_BYTES, kinesis_record
 from shared.config import API_GATEWAY_MAX_CONNECTION_S, DEFAULT_HEARTBEAT_INTERVAL_S
 from shared.drivers.starts import DEFAULT_HOLD_MINOR, START_WINDOW_S, cost_check_wait_ms
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
@@ -414,32 +419,12 @@ class ConsumerShape:
     updates_per_record: float
 
 
-# Where a deployed stream's records come from, as every record of the consumer's event repeats
-# it: CloudFormation-named stream and role, a shard, 56-digit sequence numbers.
-DEPLOYED_STREAM = StreamSource(
-    stream_arn="arn:aws:kinesis:us-east-1:123456789012:stream/Csms-TelemetryStream1A2B3C4D-AbCdEfGhIjKl",
-    shard_id="shardId-000000000000",
-    region="us-east-1",
-    invoke_identity_arn=(
-        "arn:aws:iam::123456789012:role/Csms-TelemetryConsumerServiceRole1A2B3C4D-AbCdEfGhIjKl"
-    ),
-)
-
-
 def consumer_batch_cap(record_bytes: int, partition_key: str = "CP-000123") -> int:
     """Records of this size one consumer invocation can carry: Lambda refuses payloads over
     6 MB and the event source mapping cuts batches below it. Each record is its base64 data
     in Lambda's event entry (local/delivery/event_shapes.py, the exact shape), ~1.1 KB for a
     375-byte meter-values record."""
-    entry = kinesis_record(
-        {
-            "SequenceNumber": "4" * 56,
-            "ApproximateArrivalTimestamp": 1796576931.455,
-            "Data": b"x" * record_bytes,
-            "PartitionKey": partition_key,
-        },
-        DEPLOYED_STREAM,
-    )
+    entry = kinesis_record(stream_record(b"x" * record_bytes, partition_key, 1), DEPLOYED_STREAM)
     entry_bytes = len(json.dumps(entry, separators=(",", ":"))) + 1  # and its comma
     return (MAX_BATCH_PAYLOAD_BYTES - len('{"Records":[]}')) // entry_bytes
 

@@ -38,8 +38,11 @@ from shared.adapters.stripe_webhooks import StripeWebhookVerifier
 from shared.bootstrap import Dependencies, Services, build_services
 from shared.config import Settings, settings_from
 from shared.locations import geohash
+from shared.models.charger import ChargerRecord
+from shared.models.connection import ConnectorStatus
 from shared.models.location import Evse, EvseBinding, Location
 from shared.models.receipt import Receipt, ReceiptLine
+from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.ports import WorkflowFailed
 from shared.timeutil import utc_now
 
@@ -235,6 +238,32 @@ def disconnect_event(
     if authorizer is not None:
         context["authorizer"] = authorizer
     return {"requestContext": context, "isBase64Encoded": False}
+
+
+def ac_tariff(valid_from: datetime, tariff_id: str = "AC-STANDARD") -> Tariff:
+    """The tests' AC tariff: 0.40 EUR per kWh and a 0.50 EUR session fee, 19 % tax."""
+    return Tariff(
+        tariff_id=tariff_id,
+        version=1,
+        currency="EUR",
+        tax_rate_bp=1900,
+        time_zone="Europe/Berlin",
+        elements=(TariffElement((PriceComponent("FLAT", 50), PriceComponent("ENERGY", 40))),),
+        valid_from=valid_from,
+    )
+
+
+def online_charger(deps: Dependencies, charge_point_id: str) -> None:
+    """A 1.6 charger connected since 11:00 on 2030-01-01, its connector 1 Available."""
+    deps.chargers.create(
+        ChargerRecord(
+            charge_point_id=charge_point_id, protocol="ocpp1.6", connection_id="conn-1",
+            connected_at="2030-01-01T11:00:00Z", connected_at_ms=0,
+        )
+    )  # fmt: skip
+    deps.connectors.apply_status(
+        ConnectorStatus(charge_point_id, 1, "Available", "2030-01-01T11:00:00Z", 0), frozenset()
+    )
 
 
 def site(

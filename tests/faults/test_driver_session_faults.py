@@ -23,11 +23,10 @@ from shared.drivers.starts import SessionStarts
 from shared.models.charger import ChargerRecord
 from shared.models.connection import ConnectorStatus
 from shared.models.start_request import StartRequest
-from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.ocpp.framing import CallResult
 from shared.ports.payments import PaymentError, PaymentProviderUnavailable
 from shared.timeutil import from_epoch_ms, iso_utc, to_epoch_ms
-from tests.fakes import Clock, InlineWorkflows, site
+from tests.fakes import Clock, InlineWorkflows, ac_tariff, site
 from tests.fault_injection import Fault, NthCall, injected, nth_call_fails
 from tests.faults.conftest import T0, Platform
 
@@ -35,15 +34,7 @@ T = TypeVar("T")
 CP = "CP-APP"
 DRIVER = "alice-sub"
 CARD = "04A2B3C4"
-TARIFF = Tariff(
-    tariff_id="AC-STANDARD",
-    version=1,
-    currency="EUR",
-    tax_rate_bp=1900,
-    time_zone="Europe/Berlin",
-    elements=(TariffElement((PriceComponent("FLAT", 50), PriceComponent("ENERGY", 40))),),
-    valid_from=T0 - timedelta(days=1),
-)
+TARIFF = ac_tariff(T0 - timedelta(days=1))
 # 0.50 + 10 kWh x 0.40 = 4.50 excl. tax, 5.36 with 19 % tax.
 ENERGY_WH = 10_000
 PRICE = 536

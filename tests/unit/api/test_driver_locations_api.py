@@ -10,25 +10,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.drivers.sessions import app_token
-from shared.models.charger import ChargerRecord
-from shared.models.connection import ConnectorStatus
 from shared.models.location import Connector, Evse
-from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.timeutil import to_epoch_ms
-from tests.fakes import MemoryServices, memory_deps, memory_services, site
+from tests.fakes import (
+    MemoryServices,
+    ac_tariff,
+    memory_deps,
+    memory_services,
+    online_charger,
+    site,
+)
 from tests.unit.api.driver_client import DriverClient, drivers
 from tests.unit.api.test_auth_and_errors import assert_error
 
 START = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
-TARIFF = Tariff(
-    tariff_id="AC-STANDARD",
-    version=1,
-    currency="EUR",
-    tax_rate_bp=1900,
-    time_zone="Europe/Berlin",
-    elements=(TariffElement((PriceComponent("FLAT", 50), PriceComponent("ENERGY", 40))),),
-    valid_from=START - timedelta(days=1),
-)
+TARIFF = ac_tariff(START - timedelta(days=1))
 CENTRE = {"lat": "52.52", "lon": "13.405"}
 
 
@@ -47,15 +43,7 @@ def services() -> MemoryServices:
     )
     for location in (near, far, hidden, unserved):
         assert deps.locations.save(location, None).saved
-    deps.chargers.create(
-        ChargerRecord(
-            charge_point_id="CP-1", protocol="ocpp1.6", connection_id="conn-1",
-            connected_at="2030-01-01T11:00:00Z", connected_at_ms=0,
-        )
-    )  # fmt: skip
-    deps.connectors.apply_status(
-        ConnectorStatus("CP-1", 1, "Available", "2030-01-01T11:00:00Z", 0), frozenset()
-    )
+    online_charger(deps, "CP-1")
     return services
 
 

@@ -287,6 +287,7 @@ def test_lambdas_payload_limit_caps_the_consumers_batch_from_the_events_shape():
     import base64
     import json
 
+    from benchmarks.aws_calls import DEPLOYED_STREAM
     from local.delivery.event_shapes import kinesis_record
 
     # A 375-byte meter-values record is ~1.1 KB in Lambda's event: ~5,650 records in 6 MB,
@@ -294,7 +295,7 @@ def test_lambdas_payload_limit_caps_the_consumers_batch_from_the_events_shape():
     cap = cm.consumer_batch_cap(375)
     record = {"SequenceNumber": "4" * 56, "ApproximateArrivalTimestamp": 1796576931.455,
               "Data": b"x" * 375, "PartitionKey": "CP-000123"}  # fmt: skip
-    entry = json.dumps(kinesis_record(record, cm.DEPLOYED_STREAM), separators=(",", ":"))
+    entry = json.dumps(kinesis_record(record, DEPLOYED_STREAM), separators=(",", ":"))
     assert len(base64.b64encode(b"x" * 375)) == 500 and 1_050 < len(entry) < 1_150
     assert cap == (6 * 1024 * 1024 - 14) // (len(entry) + 1)
     assert 5_400 < cap < 5_800

@@ -12,26 +12,25 @@ from typing import Any
 import pytest
 
 from shared.drivers.sessions import app_token
-from shared.models.charger import ChargerRecord
 from shared.models.connection import ConnectorStatus
-from shared.models.tariff import PriceComponent, Tariff, TariffElement
+from shared.models.tariff import PriceComponent, TariffElement
 from shared.models.transaction import IdTagRecord, TransactionRecord
 from shared.ports.payments import PaymentProviderUnavailable
 from shared.timeutil import iso_utc, to_epoch_ms
-from tests.fakes import Clock, MemoryServices, memory_deps, memory_services, site
+from tests.fakes import (
+    Clock,
+    MemoryServices,
+    ac_tariff,
+    memory_deps,
+    memory_services,
+    online_charger,
+    site,
+)
 from tests.unit.api.driver_client import DriverClient, drivers
 
 START = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 # 0.40 EUR per kWh and a 0.50 EUR session fee, 19 % tax.
-TARIFF = Tariff(
-    tariff_id="AC-STANDARD",
-    version=1,
-    currency="EUR",
-    tax_rate_bp=1900,
-    time_zone="Europe/Berlin",
-    elements=(TariffElement((PriceComponent("FLAT", 50), PriceComponent("ENERGY", 40))),),
-    valid_from=START - timedelta(days=1),
-)
+TARIFF = ac_tariff(START - timedelta(days=1))
 
 
 @pytest.fixture
@@ -46,15 +45,7 @@ def services(clock) -> MemoryServices:
     assert deps.locations.save(site("SITE-1", {"CP-1": 1}, TARIFF.tariff_id), None).saved
     services.engine.clock_ms = lambda: to_epoch_ms(clock.now)  # command deadlines, too
     deps.tariffs.add_version(TARIFF)
-    deps.chargers.create(
-        ChargerRecord(
-            charge_point_id="CP-1", protocol="ocpp1.6", connection_id="conn-1",
-            connected_at="2030-01-01T11:00:00Z", connected_at_ms=0,
-        )
-    )  # fmt: skip
-    deps.connectors.apply_status(
-        ConnectorStatus("CP-1", 1, "Available", "2030-01-01T11:00:00Z", 0), frozenset()
-    )
+    online_charger(deps, "CP-1")
     return services
 
 
