@@ -697,7 +697,7 @@ def start_request_sweep_monthly(
 # The outbox relay (docs/adr/0019-outbox-relay.md): one run a minute, a scan of each table's
 # sparse Outbox index; empty when nothing failed (a read costs at least 0.5 read units).
 OUTBOX_RELAY_INTERVAL_S = 60
-OUTBOX_RELAY_QUERIES = 3
+OUTBOX_RELAY_QUERIES = 4
 OUTBOX_RELAY_MS = 150
 OUTBOX_RELAY_MEMORY_MB = 256
 

@@ -201,11 +201,14 @@ class WorkflowRuleDef:
 # reads it; the live path never does.
 OUTBOX = IndexDef("Outbox", Key("outboxShard"), Key("outboxSince", "N"), projection="KEYS_ONLY")
 
+# A disconnect waits in the Outbox index until the relay publishes it or a reconnect drops it
+# (docs/adr/0028-connection-events.md).
 CHARGERS = TableDef(
     id="Chargers",
     env_var="CHARGERS_TABLE",
     local_name="csms-chargers",
     partition_key=Key("chargePointId"),
+    indexes=(OUTBOX,),
 )
 
 # One item per live WebSocket connection: connectionId -> charger, protocol. Expires after the
@@ -493,7 +496,7 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         handler="functions.ws_disconnect.handler.handler",
         description="WebSocket $disconnect: clears the connection if it is still current",
         tables=((CHARGERS.id, "readwrite"), (CONNECTIONS.id, "readwrite")),
-        publishes_events=True,
+        # Publishes nothing: ChargerDisconnected waits in the outbox for the reconnect grace.
     ),
     FunctionDef(
         name="operator_api",
@@ -637,8 +640,9 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (TRANSACTIONS.id, ("GetItem", "UpdateItem")),
             (COMMANDS.id, ("GetItem", "UpdateItem")),
             (CONNECTORS.id, ("GetItem", "UpdateItem")),
+            (CHARGERS.id, ("GetItem", "UpdateItem")),
         ),
-        scans_outbox_of=(TRANSACTIONS.id, COMMANDS.id, CONNECTORS.id),
+        scans_outbox_of=(TRANSACTIONS.id, COMMANDS.id, CONNECTORS.id, CHARGERS.id),
         publishes_events=True,
     ),
     PAYMENT_WEBHOOK,

@@ -141,6 +141,7 @@ class Services:
             "sessions": self.sessions,
             "commands": self.engine,
             "connectors": self.connector_statuses,
+            "chargers": self.connections,
         }
 
 

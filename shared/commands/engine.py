@@ -218,7 +218,10 @@ class CommandEngine:
             # API Gateway no longer knows the connection: the charger is gone, whatever the
             # charger record said. Mark it offline so nobody else tries.
             self.chargers.detach_connection(
-                charge_point_id, charger.connection_id, from_epoch_ms(now_ms)
+                charge_point_id,
+                charger.connection_id,
+                from_epoch_ms(now_ms),
+                "connection gone when a command was sent",
             )
             self._finish(
                 record,

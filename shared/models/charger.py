@@ -41,6 +41,13 @@ class ChargerRecord:
     connected_at: str | None = None
     connected_at_ms: int | None = None
     disconnected_at: str | None = None
+    disconnected_at_ms: int | None = None
+    # The connection that closed last, and why: ChargerDisconnected is built from them.
+    last_connection_id: str | None = None
+    disconnect_reason: str | None = None
+    # Its events not yet published (the outbox, docs/adr/0019-outbox-relay.md): a
+    # ChargerDisconnected waits here through the reconnect grace.
+    unpublished: frozenset[str] = frozenset()
     # Password guessing: consecutive wrong passwords, and no check before this moment.
     auth_failures: int = 0
     auth_locked_until_ms: int | None = None

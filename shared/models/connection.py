@@ -57,12 +57,27 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class PendingDisconnect:
+    """A charger's closed connection whose ChargerDisconnected waits in the outbox: published
+    by the outbox relay once the charger stayed away past the reconnect grace, dropped when it
+    reconnects within it (docs/adr/0028-connection-events.md)."""
+
+    charge_point_id: str
+    connection_id: str
+    at_ms: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Attachment:
-    """Result of attaching a connection to its charger: whether it became the current one, and
-    the connection it replaced (to be closed: one charger id, one live socket)."""
+    """Result of attaching a connection to its charger: whether it became the current one, the
+    connection it replaced (to be closed: one charger id, one live socket), and the disconnect
+    still waiting to be published when the charger was offline."""
 
     current: bool
     replaced: str | None = None
+    replaced_connected_at_ms: int | None = None
+    pending_disconnect: PendingDisconnect | None = None
 
     def __bool__(self) -> bool:
         return self.current

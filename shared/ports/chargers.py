@@ -15,6 +15,7 @@ from shared.models.connection import (
     Attachment,
     ConnectionRecord,
     ConnectorStatus,
+    PendingDisconnect,
     StatusChange,
 )
 from shared.ports.paging import Page
@@ -67,8 +68,20 @@ class ChargerRepository(Protocol):
         say which connection it replaced."""
         ...
 
-    def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
-        """Mark the charger offline, only if `connection_id` is still its current connection."""
+    def detach_connection(
+        self, charge_point_id: str, connection_id: str, at: datetime, reason: str | None = None
+    ) -> bool:
+        """Mark the charger offline, only if `connection_id` is still its current connection,
+        and its ChargerDisconnected unpublished in the same write (the relay publishes it
+        unless the charger reconnects first; `attach_connection` drops it then)."""
+        ...
+
+    def disconnects_waiting(self, marked_before_ms: int) -> list[PendingDisconnect]:
+        """Disconnects still unpublished from before then (the outbox relay's turn)."""
+        ...
+
+    def disconnect_published(self, pending: PendingDisconnect) -> None:
+        """Clear a published disconnect's marker, unless the charger disconnected again since."""
         ...
 
     def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:

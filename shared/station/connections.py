@@ -3,14 +3,20 @@
 API Gateway can deliver a stale $disconnect after the charger's new $connect; the newest
 connection wins, and a disconnect only takes the charger offline when it is for the connection
 the charger record points at (conditional writes, no read-modify-write).
+
+A reconnect is not a change of state: API Gateway closes every connection after two hours
+and the charger is back within seconds. A disconnect stores its ChargerDisconnected unpublished
+(the outbox); a connection within RECONNECT_GRACE_MS drops it and publishes nothing, and the
+outbox relay publishes it for a charger that stayed away (docs/adr/0028-connection-events.md).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
-from shared.models.connection import ConnectionRecord
+from shared.models.connection import ConnectionRecord, PendingDisconnect
 from shared.models.domain_events import CHARGER_CONNECTED, CHARGER_DISCONNECTED, DomainEvent
 from shared.ports import (
     ChargerRepository,
@@ -19,10 +25,27 @@ from shared.ports import (
     LiveConnections,
     close_safely,
 )
-from shared.ports.publishing import publish_safely
+from shared.ports.publishing import RELAY_GRACE_MS, publish_safely
 from shared.timeutil import from_epoch_ms, iso_utc
 
 logger = logging.getLogger("csms.station.connections")
+
+# A connection this soon after the charger's last disconnect is a reconnect: neither event is
+# published. The relay takes a disconnect only once it is DISCONNECT_RELAY_AFTER_MS old (by its
+# own clock); a $connect is processed within 29 s of its request (API Gateway's integration
+# timeout), so a reconnect inside the grace has dropped the marker long before the relay looks.
+RECONNECT_GRACE_MS = 30_000
+DISCONNECT_RELAY_AFTER_MS = RECONNECT_GRACE_MS + RELAY_GRACE_MS
+
+
+def disconnected_event(pending: PendingDisconnect) -> DomainEvent:
+    """ChargerDisconnected, built from the stored disconnect alone (same id whoever publishes)."""
+    return DomainEvent(
+        CHARGER_DISCONNECTED,
+        pending.charge_point_id,
+        from_epoch_ms(pending.at_ms),
+        {"connectionId": pending.connection_id, "reason": pending.reason},
+    )
 
 
 @dataclass
@@ -71,15 +94,33 @@ class ConnectionService:
             close_safely(
                 self.live, charge_point_id, attachment.replaced, "replaced by a new connection"
             )
-        publish_safely(
-            self.publisher,
+            if connected_at_ms - (attachment.replaced_connected_at_ms or 0) >= RECONNECT_GRACE_MS:
+                return True  # online all along (its old socket not yet reported closed)
+            # Replaced within seconds: the one before may be a $connect that failed after it
+            # attached, never announced; announce this one (a flapping charger may repeat).
+        pending = attachment.pending_disconnect
+        if pending is not None and connected_at_ms - pending.at_ms < RECONNECT_GRACE_MS:
+            logger.info(
+                "charger reconnected",
+                extra={
+                    "chargePointId": charge_point_id,
+                    "awayMs": connected_at_ms - pending.at_ms,
+                    "reason": pending.reason,
+                },
+            )
+            return True
+        # Offline for longer (or never connected): the disconnect, unless the relay already
+        # published it (then this is a repeat under the same id), and the connection.
+        events = [disconnected_event(pending)] if pending is not None else []
+        events.append(
             DomainEvent(
                 CHARGER_CONNECTED,
                 charge_point_id,
                 connected_at,
                 {"connectionId": connection_id, "protocol": protocol, "sourceIp": source_ip},
-            ),
+            )
         )
+        publish_safely(self.publisher, *events)
         return True
 
     def close(
@@ -100,19 +141,18 @@ class ConnectionService:
             )
             return False
         at = from_epoch_ms(disconnected_at_ms)
-        if not self.chargers.detach_connection(charge_point_id, connection_id, at):
+        if not self.chargers.detach_connection(charge_point_id, connection_id, at, reason):
             logger.info(
                 "stale disconnect ignored: the charger has a newer connection",
                 extra={"chargePointId": charge_point_id, "connectionId": connection_id},
             )
             return False
-        publish_safely(
-            self.publisher,
-            DomainEvent(
-                CHARGER_DISCONNECTED,
-                charge_point_id,
-                at,
-                {"connectionId": connection_id, "reason": reason},
-            ),
-        )
         return True
+
+    def republish_marked(self, marked_before_ms: int, now: datetime) -> int:
+        """The outbox relay's turn: publish the disconnects of chargers that stayed away."""
+        waiting = self.chargers.disconnects_waiting(marked_before_ms - RECONNECT_GRACE_MS)
+        for pending in waiting:
+            if publish_safely(self.publisher, disconnected_event(pending)):
+                self.chargers.disconnect_published(pending)
+        return len(waiting)

@@ -112,7 +112,7 @@ def test_the_outbox_relay_scans_only_the_outbox_indexes_and_reads_and_clears_rec
     template, stack
 ):
     statements = role_statements(template, stack, "outbox_relay")
-    tables = [catalog.TRANSACTIONS, catalog.COMMANDS, catalog.CONNECTORS]
+    tables = [catalog.TRANSACTIONS, catalog.COMMANDS, catalog.CONNECTORS, catalog.CHARGERS]
     for table in tables:
         on_table = logical_id(stack.tables.by_id[table.id])
         assert _actions_on(statements, on_table, "dynamodb:") >= {
@@ -125,6 +125,16 @@ def test_the_outbox_relay_scans_only_the_outbox_indexes_and_reads_and_clears_rec
     assert all("/index/Outbox" in r for r in resources), resources
     actions = {a for s in statements for a in as_list(s["Action"]) if a.startswith("dynamodb:")}
     assert actions == {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"}
+
+
+def test_ws_disconnect_cannot_publish_events(template, stack):
+    """A disconnect waits in the outbox (docs/adr/0028-connection-events.md): the relay
+    publishes it, never $disconnect."""
+    actions = {
+        a for s in role_statements(template, stack, "ws_disconnect") for a in as_list(s["Action"])
+    }
+    assert "events:PutEvents" not in actions
+    assert "dynamodb:UpdateItem" in actions
 
 
 def test_ws_default_reads_connections_but_cannot_write_them(template, stack):

@@ -64,6 +64,40 @@ def test_newest_connection_wins_and_stale_detach_is_refused(chargers):
     assert not chargers.attach_connection("GHOST", "c=", "ocpp1.6", 1)
 
 
+def _outbox_entries(dynamodb, table: str) -> list[str]:
+    items = dynamodb.scan(TableName=table, IndexName="Outbox")["Items"]
+    return sorted(item["chargePointId"]["S"] for item in items)
+
+
+def test_a_disconnect_waits_in_the_outbox_index_until_a_reconnect_or_its_publish(
+    chargers, aws_env, dynamodb
+):
+    chargers.create(ChargerRecord("CP1"))
+    chargers.create(ChargerRecord("CP2"))
+    for cp in ("CP1", "CP2"):
+        chargers.attach_connection(cp, f"{cp}-a=", "ocpp1.6", 1000)
+        assert chargers.detach_connection(cp, f"{cp}-a=", T0, "Going away")
+    assert _outbox_entries(dynamodb, aws_env.chargers_table) == ["CP1", "CP2"]
+    t0_ms = int(T0.timestamp() * 1000)
+    assert chargers.disconnects_waiting(t0_ms) == []  # not older than T0
+    waiting = chargers.disconnects_waiting(t0_ms + 1)
+    assert {(p.charge_point_id, p.connection_id, p.at_ms, p.reason) for p in waiting} == {
+        ("CP1", "CP1-a=", t0_ms, "Going away"),
+        ("CP2", "CP2-a=", t0_ms, "Going away"),
+    }
+    # CP1 reconnects: the same write takes its disconnect out and hands it back.
+    attachment = chargers.attach_connection("CP1", "CP1-b=", "ocpp1.6", t0_ms + 5_000)
+    assert attachment.pending_disconnect is not None
+    assert attachment.pending_disconnect.connection_id == "CP1-a="
+    assert chargers.get("CP1").unpublished == frozenset()
+    # CP2's is published: cleared, out of the index.
+    (cp2,) = chargers.disconnects_waiting(t0_ms + 1)
+    chargers.disconnect_published(cp2)
+    assert _outbox_entries(dynamodb, aws_env.chargers_table) == []
+    assert chargers.get("CP2").unpublished == frozenset()
+    assert chargers.get("CP2").disconnect_reason == "Going away"
+
+
 def test_connection_records_expire_on_read(aws_env, dynamodb):
     connections = DynamoConnectionRepository(dynamodb, aws_env.connections_table)
     now = int(time.time())

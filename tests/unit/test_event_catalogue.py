@@ -1,7 +1,7 @@
 """Every event the platform publishes matches its catalogued, versioned model."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.gateway.websocket import connect, disconnect
@@ -10,6 +10,7 @@ from shared.models.event_catalogue import CATALOGUE, json_schemas
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.models.transaction import IdTagRecord
 from shared.ocpp.router import MessageContext
+from shared.ports import relay_outbox
 from tests.fakes import connect_event, disconnect_event, site
 from tests.unit.transactions.helpers import V16, V201, Station, energy_sample_v16, make_deps, ts
 
@@ -72,6 +73,8 @@ def everything_published():
         {"reason": "PowerUp", "chargingStation": {"vendorName": "A", "model": "B"}},
     )
     disconnect(disconnect_event("c1=", authorizer=auth), station.services)
+    # Published by the outbox relay once the charger stayed away.
+    relay_outbox(station.services.outbox_sources(), datetime.now(UTC) + timedelta(hours=1))
     return deps.publisher.events
 
 

@@ -40,12 +40,13 @@ def test_every_outbox_source_is_relayed_once_after_the_bus_comes_back():
     assert deps.publisher.events == []
 
     young = relay_outbox(services.outbox_sources(), datetime.now(UTC))
-    assert young == {"sessions": 0, "commands": 0, "connectors": 0}
+    assert young == {"sessions": 0, "commands": 0, "connectors": 0, "chargers": 0}
     later = datetime.now(UTC) + timedelta(minutes=2)
     assert relay_outbox(services.outbox_sources(), later) == {
         "sessions": 1,
         "commands": 0,
         "connectors": 1,
+        "chargers": 0,
     }
     assert [e.detail_type for e in deps.publisher.events] == [
         "TransactionStarted",
@@ -55,5 +56,6 @@ def test_every_outbox_source_is_relayed_once_after_the_bus_comes_back():
         "sessions": 0,
         "commands": 0,
         "connectors": 0,
+        "chargers": 0,
     }
     assert len(deps.publisher.events) == 2

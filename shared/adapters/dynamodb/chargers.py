@@ -14,11 +14,18 @@ from shared.adapters.dynamodb.items import (
     to_item,
     update_expression,
 )
+from shared.adapters.dynamodb.outbox import (
+    SHARD_ATTRIBUTE,
+    SINCE_ATTRIBUTE,
+    TableOutbox,
+    outbox_shard,
+)
 from shared.adapters.dynamodb.paging import encode_cursor, filters, read_page, start_key
 from shared.models.charger import BootInfo, ChargerRecord
-from shared.models.connection import Attachment
+from shared.models.connection import Attachment, PendingDisconnect
+from shared.models.domain_events import CHARGER_DISCONNECTED
 from shared.ports import ChargerChanges, ChargerFilter, Page
-from shared.timeutil import from_epoch_ms, iso_utc
+from shared.timeutil import from_epoch_ms, iso_utc, to_epoch_ms
 
 _CHARGER_KEY = ("chargePointId",)
 
@@ -26,6 +33,19 @@ _CHARGER_FIELDS = {f.name: camel(f.name) for f in fields(ChargerRecord)}
 
 
 _CHARGER_FIELDS_BY_ATTR = {v: k for k, v in _CHARGER_FIELDS.items()}
+_DISCONNECT_EVENTS = frozenset({CHARGER_DISCONNECTED})
+
+
+def _pending_disconnect(values: dict[str, Any]) -> PendingDisconnect | None:
+    """The disconnect an item (as from_item reads it) still waits to publish, if any."""
+    if CHARGER_DISCONNECTED not in (values.get("unpublished") or ()):
+        return None
+    return PendingDisconnect(
+        charge_point_id=str(values["chargePointId"]),
+        connection_id=str(values.get("lastConnectionId") or ""),
+        at_ms=int(values.get("disconnectedAtMs") or 0),
+        reason=values.get("disconnectReason"),
+    )
 
 
 def charger_to_item(record: ChargerRecord) -> dict[str, Any]:
@@ -43,6 +63,7 @@ class DynamoChargerRepository:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self._outbox = TableOutbox(client, table_name)
 
     def _key(self, charge_point_id: str) -> dict[str, Any]:
         return {"chargePointId": {"S": charge_point_id}}
@@ -106,8 +127,11 @@ class DynamoChargerRepository:
             self._client.update_item,
             TableName=self._table,
             Key=self._key(charge_point_id),
+            # A disconnect still waiting to be published is taken out of the outbox by the
+            # same write; the caller decides from the old item whether it was a state change.
             UpdateExpression=(
                 "SET connectionId = :c, protocol = :p, connectedAt = :at, connectedAtMs = :ms"
+                f" REMOVE {SHARD_ATTRIBUTE}, {SINCE_ATTRIBUTE} DELETE unpublished :disconnected"
             ),
             ConditionExpression=(
                 "attribute_exists(chargePointId) AND "
@@ -118,15 +142,22 @@ class DynamoChargerRepository:
                 ":p": to_attr(protocol),
                 ":at": to_attr(iso_utc(from_epoch_ms(connected_at_ms))),
                 ":ms": to_attr(connected_at_ms),
+                ":disconnected": to_attr(_DISCONNECT_EVENTS),
             },
             # The connection it replaces comes back with the write (no read first).
             ReturnValues="ALL_OLD",
         )
         if response is None:
             return Attachment(current=False)
-        previous = from_item(response.get("Attributes", {})).get("connectionId")
+        old = from_item(response.get("Attributes", {}))
+        previous = old.get("connectionId")
         replaced = str(previous) if previous and previous != connection_id else None
-        return Attachment(current=True, replaced=replaced)
+        return Attachment(
+            current=True,
+            replaced=replaced,
+            replaced_connected_at_ms=old.get("connectedAtMs") if replaced else None,
+            pending_disconnect=_pending_disconnect(old),
+        )
 
     def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
         conditional(
@@ -182,20 +213,49 @@ class DynamoChargerRepository:
             ConditionExpression="attribute_exists(chargePointId)",
         )
 
-    def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
+    def detach_connection(
+        self, charge_point_id: str, connection_id: str, at: datetime, reason: str | None = None
+    ) -> bool:
+        at_ms = to_epoch_ms(at)
+        values = {
+            ":c": to_attr(connection_id),
+            ":at": to_attr(iso_utc(at)),
+            ":ms": to_attr(at_ms),
+            ":shard": to_attr(outbox_shard(charge_point_id)),
+            ":disconnected": to_attr(_DISCONNECT_EVENTS),
+        }
+        removed, reason_set = "connectionId, disconnectReason", ""
+        if reason is not None:
+            removed, reason_set = "connectionId", ", disconnectReason = :r"
+            values[":r"] = to_attr(reason)
+        # The marker and the Outbox index entry come with the change itself: the relay
+        # publishes the disconnect unless a reconnect takes it out first.
+        expression = (
+            f"REMOVE {removed} SET disconnectedAt = :at, disconnectedAtMs = :ms,"
+            f" lastConnectionId = :c, {SHARD_ATTRIBUTE} = :shard, {SINCE_ATTRIBUTE} = :ms"
+            f"{reason_set} ADD unpublished :disconnected"
+        )
         return (
             conditional(
                 self._client.update_item,
                 TableName=self._table,
                 Key=self._key(charge_point_id),
-                UpdateExpression="REMOVE connectionId SET disconnectedAt = :at",
+                UpdateExpression=expression,
                 ConditionExpression="connectionId = :c",
-                ExpressionAttributeValues={
-                    ":c": to_attr(connection_id),
-                    ":at": to_attr(iso_utc(at)),
-                },
+                ExpressionAttributeValues=values,
             )
             is not None
+        )
+
+    def disconnects_waiting(self, marked_before_ms: int) -> list[PendingDisconnect]:
+        waiting = (_pending_disconnect(item) for item in self._outbox.waiting(marked_before_ms))
+        return [pending for pending in waiting if pending is not None]
+
+    def disconnect_published(self, pending: PendingDisconnect) -> None:
+        self._outbox.clear(
+            self._key(pending.charge_point_id),
+            CHARGER_DISCONNECTED,
+            guard=("disconnectedAtMs", pending.at_ms),
         )
 
     def list_page(

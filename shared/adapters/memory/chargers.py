@@ -15,15 +15,29 @@ from shared.models.connection import (
     Attachment,
     ConnectionRecord,
     ConnectorStatus,
+    PendingDisconnect,
     StatusChange,
 )
+from shared.models.domain_events import CHARGER_DISCONNECTED
 from shared.ports import ChargerChanges, ChargerFilter, Page
-from shared.timeutil import from_epoch_ms, iso_utc
+from shared.timeutil import from_epoch_ms, iso_utc, to_epoch_ms
+
+
+def _pending_disconnect(record: ChargerRecord) -> PendingDisconnect | None:
+    if CHARGER_DISCONNECTED not in record.unpublished:
+        return None
+    return PendingDisconnect(
+        charge_point_id=record.charge_point_id,
+        connection_id=record.last_connection_id or "",
+        at_ms=record.disconnected_at_ms or 0,
+        reason=record.disconnect_reason,
+    )
 
 
 class MemoryChargerRepository:
     def __init__(self) -> None:
         self.records: dict[str, ChargerRecord] = {}
+        self.outbox: MemoryOutbox[str] = MemoryOutbox()
         self._lock = threading.Lock()
 
     def get(self, charge_point_id: str) -> ChargerRecord | None:
@@ -76,10 +90,17 @@ class MemoryChargerRepository:
                 protocol=protocol,
                 connected_at=iso_utc(from_epoch_ms(connected_at_ms)),
                 connected_at_ms=connected_at_ms,
+                unpublished=record.unpublished - {CHARGER_DISCONNECTED},
             )
+            self.outbox.note(charge_point_id, frozenset())
             previous = record.connection_id
             replaced = previous if previous and previous != connection_id else None
-            return Attachment(current=True, replaced=replaced)
+            return Attachment(
+                current=True,
+                replaced=replaced,
+                replaced_connected_at_ms=record.connected_at_ms if replaced else None,
+                pending_disconnect=_pending_disconnect(record),
+            )
 
     def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:
         with self._lock:
@@ -118,15 +139,43 @@ class MemoryChargerRepository:
                     record, auth_failures=0, auth_locked_until_ms=None
                 )
 
-    def detach_connection(self, charge_point_id: str, connection_id: str, at: datetime) -> bool:
+    def detach_connection(
+        self, charge_point_id: str, connection_id: str, at: datetime, reason: str | None = None
+    ) -> bool:
         with self._lock:
             record = self.records.get(charge_point_id)
             if record is None or record.connection_id != connection_id:
                 return False
             self.records[charge_point_id] = replace(
-                record, connection_id=None, disconnected_at=iso_utc(at)
+                record,
+                connection_id=None,
+                disconnected_at=iso_utc(at),
+                disconnected_at_ms=to_epoch_ms(at),
+                last_connection_id=connection_id,
+                disconnect_reason=reason,
+                unpublished=record.unpublished | {CHARGER_DISCONNECTED},
             )
+            # The disconnect waits in the outbox from its own time (as on DynamoDB).
+            self.outbox.since_ms[charge_point_id] = to_epoch_ms(at)
             return True
+
+    def disconnects_waiting(self, marked_before_ms: int) -> list[PendingDisconnect]:
+        with self._lock:
+            waiting = (
+                _pending_disconnect(self.records[key])
+                for key in self.outbox.before(marked_before_ms)
+                if key in self.records
+            )
+            return [pending for pending in waiting if pending is not None]
+
+    def disconnect_published(self, pending: PendingDisconnect) -> None:
+        with self._lock:
+            record = self.records.get(pending.charge_point_id)
+            if record is None or record.disconnected_at_ms != pending.at_ms:
+                return  # disconnected again since: that disconnect keeps its marker
+            unpublished = record.unpublished - {CHARGER_DISCONNECTED}
+            self.records[pending.charge_point_id] = replace(record, unpublished=unpublished)
+            self.outbox.note(pending.charge_point_id, unpublished)
 
     def list_page(
         self, limit: int, cursor: str | None, where: ChargerFilter
