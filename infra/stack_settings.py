@@ -19,6 +19,7 @@ from shared.config import (
     API_GATEWAY_IDLE_TIMEOUT_S,
     DEFAULT_HEARTBEAT_INTERVAL_S,
     DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S,
+    HEARTBEAT_MARGIN_S,
     UNKNOWN_CHARGER_POLICIES,
     UnknownChargerPolicy,
 )
@@ -190,7 +191,7 @@ class StackSettings:
                 defaults.heartbeat_interval_s,
                 # Below API Gateway's idle timeout, with margin for late heartbeats.
                 low=10,
-                high=API_GATEWAY_IDLE_TIMEOUT_S - 30,
+                high=API_GATEWAY_IDLE_TIMEOUT_S - HEARTBEAT_MARGIN_S,
             ),
             log_retention_days=_int(
                 node.try_get_context(LOG_RETENTION_DAYS),

@@ -19,7 +19,7 @@ from local.identity.provider import DRIVER_APP_CLIENT
 from local.memory_store import STORES
 from local.platform import LocalPlatform
 from local.settings import LocalSettings
-from shared.config import UNKNOWN_CHARGER_POLICIES, ConfigError
+from shared.config import DEFAULT_HEARTBEAT_INTERVAL_S, UNKNOWN_CHARGER_POLICIES, ConfigError
 
 DEMO_CHARGER_ID = "DEMO-CP-1"
 
@@ -42,7 +42,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--heartbeat-interval",
         type=int,
-        help="heartbeat interval handed to chargers, seconds (default 540)",
+        help="heartbeat interval handed to chargers, seconds "
+        f"(default {DEFAULT_HEARTBEAT_INTERVAL_S})",
     )
     parser.add_argument(
         "--store",

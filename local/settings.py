@@ -9,7 +9,7 @@ a command-line flag):
 | gateway port         | LOCAL_PORT              | 8080                 |
 | moto port            | LOCAL_MOTO_PORT         | 4566                 |
 | unknown chargers     | UNKNOWN_CHARGERS        | accept               |
-| heartbeat interval   | HEARTBEAT_INTERVAL_S    | 540                  |
+| heartbeat interval   | HEARTBEAT_INTERVAL_S    | 570                  |
 | live energy writes   | LIVE_ENERGY_WRITE_INTERVAL_S | 0 (every batch; AWS: 300) |
 | operator dev token   | OPERATOR_DEV_TOKEN      | dev-operator-token   |
 | region               | AWS_REGION              | us-east-1            |

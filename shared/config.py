@@ -16,10 +16,13 @@ UnknownChargerPolicy = Literal["accept", "pending", "reject"]
 UNKNOWN_CHARGER_POLICIES: tuple[UnknownChargerPolicy, ...] = ("accept", "pending", "reject")
 
 # API Gateway closes a WebSocket after 10 minutes without traffic; the heartbeat interval we
-# hand out must stay below that, with margin for clock drift and network delay.
+# hand out must stay below that. The margin covers a charger's timer and a slow link's delay
+# (seconds); a missed idle timeout costs a reconnect, about four heartbeats' worth, while each
+# 30 s of margin costs ~5 % more heartbeats (docs/cost-model.md, "Heartbeat interval").
 API_GATEWAY_IDLE_TIMEOUT_S = 600
 API_GATEWAY_MAX_CONNECTION_S = 7200
-DEFAULT_HEARTBEAT_INTERVAL_S = 540
+HEARTBEAT_MARGIN_S = 30
+DEFAULT_HEARTBEAT_INTERVAL_S = API_GATEWAY_IDLE_TIMEOUT_S - HEARTBEAT_MARGIN_S
 DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S = 300
 DEFAULT_STRIPE_SECRET_NAME = "csms/stripe"  # noqa: S105 - a name, not a secret
 
@@ -133,7 +136,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             "HEARTBEAT_INTERVAL_S",
             DEFAULT_HEARTBEAT_INTERVAL_S,
             10,
-            API_GATEWAY_IDLE_TIMEOUT_S - 30,
+            API_GATEWAY_IDLE_TIMEOUT_S - HEARTBEAT_MARGIN_S,
         ),
         boot_retry_interval_s=_int(env, "BOOT_RETRY_INTERVAL_S", 60, 5, 3600),
         ws_management_endpoint=env.get("WS_MANAGEMENT_ENDPOINT") or None,

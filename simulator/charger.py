@@ -224,6 +224,8 @@ class SimulatedCharger:
         self._tasks: set[asyncio.Task[Any]] = set()
         # Set when the CSMS changes the heartbeat interval, so the waiting heartbeat re-times.
         self._heartbeat_changed = asyncio.Event()
+        # When the last CALL went out (event-loop time): the heartbeat waits for inactivity.
+        self._last_call_at = 0.0
 
     def _offer_charging_api(self) -> None:
         """The charging API and state under the charger's own names, as tests, session plans
@@ -377,6 +379,7 @@ class SimulatedCharger:
             started = time.perf_counter()
             try:
                 await self._send(Call(message_id, action, payload).to_json())
+                self._last_call_at = asyncio.get_running_loop().time()
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation
                 # that arrives with the answer, and a stopped charger went on heartbeating.
                 async with asyncio.timeout(timeout_s):
@@ -719,12 +722,18 @@ class SimulatedCharger:
             await self.offline_queue.flush()
 
     async def _heartbeat_due(self) -> None:
-        """Wait one heartbeat interval; a changed interval restarts the wait with the new one."""
+        """Wait until the charger sent nothing for one heartbeat interval: OCPP defines
+        HeartbeatInterval as an interval of inactivity (1.6 and 2.0.1), so no Heartbeat goes
+        out while other messages flow. A changed interval restarts the wait with the new one."""
+        loop = asyncio.get_running_loop()
         while True:
             self._heartbeat_changed.clear()
             interval = self.heartbeat_interval_s or FALLBACK_HEARTBEAT_INTERVAL_S
-            if not await set_within(self._heartbeat_changed, interval):
+            remaining = self._last_call_at + interval - loop.time()
+            if remaining <= 0:
                 return
+            # Woken by a changed interval or by the time: look again at what was sent since.
+            await set_within(self._heartbeat_changed, remaining)
 
     async def _report_connector_statuses(self) -> None:
         """Report every connector; after a reconnect one may be mid-session, so report what it

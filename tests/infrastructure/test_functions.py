@@ -97,7 +97,7 @@ def test_function_environment(template, stack, name):
         "POWERTOOLS_LOG_LEVEL": "INFO",
         # Deployed stacks refuse unknown chargers unless the context says otherwise.
         "UNKNOWN_CHARGERS": "reject",
-        "HEARTBEAT_INTERVAL_S": "540",
+        "HEARTBEAT_INTERVAL_S": "570",
         # The Stripe secret's name (docs/payments.md); only functions the catalog lets read it
         # may (test_iam).
         "STRIPE_SECRET_NAME": "csms/stripe",
@@ -158,7 +158,7 @@ def test_every_function_environment_loads_the_shared_settings(template, stack, n
     }
     settings = settings_from(resolved)
     assert settings.unknown_chargers == "reject"
-    assert settings.heartbeat_interval_s == 540
+    assert settings.heartbeat_interval_s == 570
     assert settings.telemetry_stream_name == "<TELEMETRY_STREAM_NAME>"
     assert settings.energy_daily_table == "<ENERGY_DAILY_TABLE>"
 

@@ -157,7 +157,7 @@ def test_the_reference_profiles_have_the_api_gateway_floor_of_the_brief():
 
 def test_reference_traffic_counts():
     ac = {u.action: u.count for u in cm.monthly_usage(cm.PROFILES[0], cm.Assumptions())}
-    assert ac[cm.HEARTBEAT] == 4800  # 30 days / 540 s
+    assert ac[cm.HEARTBEAT] == pytest.approx(30 * 86400 / 570)  # 30 days / 570 s
     assert ac[cm.METER_VALUES] == 60 * 120
     assert ac[cm.STATUS] == 60 * 4
     assert ac[cm.STATUS_UNCHANGED] == 360  # one per reconnect, every 2 hours
@@ -387,7 +387,8 @@ def test_re_announced_statuses_publish_nothing_and_take_the_status_cpu():
     result = cm.charger_month(profile, everything, quiet_stack(), cm.Prices(), cm.Assumptions())
     # No sessions: the 360 re-announced statuses are billed as messages, not as events.
     assert result["volumes"]["eventbridge_events"] == 0
-    assert result["volumes"]["websocket_messages"] == 2 * (4800 + 360)
+    heartbeats = 30 * 86400 / profile.heartbeat_interval_s
+    assert result["volumes"]["websocket_messages"] == round(2 * (heartbeats + 360))
 
 
 def test_the_cost_section_prices_each_profile_with_its_levers_and_alternatives():

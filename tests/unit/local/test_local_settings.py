@@ -13,7 +13,7 @@ def test_local_defaults():
     settings = LocalSettings.from_env({})
     assert (settings.host, settings.port, settings.moto_port) == ("127.0.0.1", 8080, 4566)
     assert settings.unknown_chargers == "accept"
-    assert settings.heartbeat_interval_s == 540
+    assert settings.heartbeat_interval_s == 570
     assert settings.operator_dev_token == "dev-operator-token"
 
 

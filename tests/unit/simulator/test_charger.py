@@ -95,6 +95,24 @@ async def test_the_boot_interval_becomes_the_heartbeat_interval():
 
 
 @async_test
+async def test_no_heartbeat_while_other_messages_flow():
+    """HeartbeatInterval is an interval of inactivity (OCPP 1.6 and 2.0.1): a charger that
+    keeps sending (meter values while charging) sends no Heartbeat; one follows the silence."""
+    async with ScriptedCsms() as csms:
+        charger = SimulatedCharger(csms.url, "CP-1", **{**FAST, "heartbeat_interval_s": 0.4})
+        async with running(charger):
+            await csms.wait_until(lambda: len(csms.calls("StatusNotification")) == 2)
+            for _ in range(12):  # 1.2 s of traffic, a message every 0.1 s
+                await charger.call("DataTransfer", {"vendorId": "com.example"})
+                await asyncio.sleep(0.1)
+            assert csms.calls("Heartbeat") == []
+            await csms.wait_until(lambda: len(csms.calls("Heartbeat")) >= 1)
+        last_data = max(i for i, c in enumerate(csms.calls()) if c.action == "DataTransfer")
+        first_heartbeat = min(i for i, c in enumerate(csms.calls()) if c.action == "Heartbeat")
+        assert first_heartbeat > last_data
+
+
+@async_test
 async def test_pending_waits_the_given_interval_then_boots_again():
     script = [{"status": "Pending", "interval": 1}, {"status": "Accepted", "interval": 60}]
     async with ScriptedCsms(boot_script=script) as csms:
