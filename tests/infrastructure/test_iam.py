@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -219,7 +220,7 @@ def test_only_connection_managers_reach_connections_and_only_on_this_stage(templ
     assert arn[-1] == "/prod/*/@connections/*"
 
 
-def _secret_statements(template, stack, name: str) -> list[dict]:
+def _secret_statements(template, stack, name: str) -> list[dict[str, Any]]:
     """The function's Secrets Manager statements, but the admission key's (tested below)."""
     key = {"Ref": logical_id(stack.admission_key)}
     return [
