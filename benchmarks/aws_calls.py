@@ -39,6 +39,9 @@ CHARGER = "BENCH-CP"
 ID_TAG = "BENCH-TAG"
 # OCPP 2.0.1 BasicAuthPassword length rules: 16 to 40 characters.
 PASSWORD = "bench-password-0001"  # noqa: S105  (a benchmark fixture, never a credential)
+ADMISSION_KEY_SECRET = "csms/admission-key"  # noqa: S105  (a secret's name)
+# The reconnect (the fast admission check): the name benchmarks.cost_model prices.
+AUTHORIZER_STEP = "ws_authorize $connect (HTTP Basic)"
 MANAGEMENT_ENDPOINT = "https://bench.execute-api.us-east-1.amazonaws.com/prod"
 START_SESSION_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:csms-start-session"
 HANDLERS = (
@@ -256,6 +259,8 @@ def _environment() -> dict[str, str]:
         # StartSyncExecution).
         "START_SESSION_STATE_MACHINE_ARN": START_SESSION_ARN,
         "UNKNOWN_CHARGERS": "reject",
+        # The authorizer's admission key (created in moto by _connect).
+        "ADMISSION_KEY_SECRET": ADMISSION_KEY_SECRET,
         "POWERTOOLS_SERVICE_NAME": "csms",
         "POWERTOOLS_METRICS_NAMESPACE": "Csms",
         "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -383,17 +388,31 @@ def _eventbridge_event(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _connect(recorder: Recorder, handlers: dict[str, ModuleType]) -> dict[str, Any]:
-    """Authorizer and $connect for a charger with a password; the route context."""
+    """Authorizer and $connect for a charger with a password; the route context.
+
+    The authorizer runs twice: the first connect after a password change (scrypt, and the
+    fast check's verifier written), then a reconnect (the verifier checked: the common case,
+    "HTTP Basic", which the cost model prices). The admission key is read first, untimed: once
+    per container, not per connect (docs/adr/0027)."""
+    import boto3
+
     from tests.fakes import authorizer_event, connect_event
 
-    basic = base64.b64encode(f"{CHARGER}:{PASSWORD}".encode()).decode()
-    policy = recorder.step(
-        "ws_authorize $connect (HTTP Basic)",
-        "ws_authorize",
-        lambda: handlers["ws_authorize"].handler(
-            authorizer_event(CHARGER, "ocpp1.6", f"Basic {basic}"), _context("ws_authorize")
-        ),
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name=ADMISSION_KEY_SECRET, SecretString=json.dumps({"key": "bench-admission-key-" * 3})
     )
+    admission_key = handlers["ws_authorize"].services.deps.admission_key
+    if admission_key is None or admission_key.key() is None:
+        raise RuntimeError("the authorizer has no admission key")
+    basic = base64.b64encode(f"{CHARGER}:{PASSWORD}".encode()).decode()
+    for step in ("ws_authorize $connect (first after a password change)", AUTHORIZER_STEP):
+        policy = recorder.step(
+            step,
+            "ws_authorize",
+            lambda: handlers["ws_authorize"].handler(
+                authorizer_event(CHARGER, "ocpp1.6", f"Basic {basic}"), _context("ws_authorize")
+            ),
+        )
     context = {**policy["context"], "principalId": policy["principalId"]}
     response = recorder.step(
         "ws_connect $connect",

@@ -5,8 +5,9 @@ Each iteration is a fresh, realistic message: a StartTransaction starts a new se
 own charger, so nothing is replaced), a StopTransaction stops a session started untimed
 before it, meter values carry a new reading, a command's CALLRESULT answers a command sent
 untimed before it. `run_routes()` measures the other WebSocket routes ($connect authorizer
-with an HTTP Basic password, $connect, $disconnect) and a command's send the same way; the
-ocpp package has nothing comparable for them.
+with an HTTP Basic password: a reconnect's fast check, and the scrypt check of the first connect
+after a password change; $connect, $disconnect) and a command's send the same way; the ocpp
+package has nothing comparable for them.
 """
 
 from __future__ import annotations
@@ -335,8 +336,17 @@ BENCH_PASSWORD = "bench-password-0001"  # noqa: S105  (a benchmark fixture)
 TASK_TOKEN = "bench-task-token"  # noqa: S105  (a Step Functions task token stand-in)
 
 
+_BENCH_ADMISSION_KEY = b"bench-admission-key-" * 3
+
+
+class _BenchAdmissionKey:
+    def key(self) -> bytes:
+        return _BENCH_ADMISSION_KEY
+
+
 def _route_cases() -> dict[str, tuple[Callable[[int], Any], Callable[[Any], object], int]]:
     """Route name -> (prepare, run, share of the iterations)."""
+    from shared.access.fast_check import make_verifier
     from shared.access.passwords import hash_password
     from shared.gateway.websocket import authorize, connect, disconnect
     from tests.fakes import authorizer_event, connect_event, disconnect_event
@@ -344,6 +354,8 @@ def _route_cases() -> dict[str, tuple[Callable[[int], Any], Callable[[Any], obje
     services = memory_services(UNKNOWN_CHARGERS="reject")
     deps = services.deps
     password_hash = hash_password(BENCH_PASSWORD)
+    # The authorizer's admission key (docs/adr/0027), as read from its secret.
+    deps.admission_key = _BenchAdmissionKey()
     context = {"chargePointId": "", "protocol": "ocpp1.6", "validationMode": "strict"}
 
     def charger(n: int, **fields: Any) -> str:
@@ -357,7 +369,15 @@ def _route_cases() -> dict[str, tuple[Callable[[int], Any], Callable[[Any], obje
         return "Basic " + base64.b64encode(f"{cp}:{BENCH_PASSWORD}".encode()).decode()
 
     def prepare_authorize(n: int) -> dict[str, Any]:
-        cp = charger(n, password_hash=password_hash)
+        # A reconnect: the verifier the first connect stored is there.
+        cp = f"CP{n}"
+        verifier = make_verifier(_BENCH_ADMISSION_KEY, cp, password_hash, BENCH_PASSWORD)
+        charger(n, password_hash=password_hash, auth_verifier=verifier)
+        return authorizer_event(cp, "ocpp1.6", basic(cp))
+
+    def prepare_first_authorize(n: int) -> dict[str, Any]:
+        # The first connect after a password change: scrypt, then the verifier is stored.
+        cp = charger(n + 2_000_000, password_hash=password_hash)
         return authorizer_event(cp, "ocpp1.6", basic(cp))
 
     def prepare_connect(n: int) -> dict[str, Any]:
@@ -389,9 +409,16 @@ def _route_cases() -> dict[str, tuple[Callable[[int], Any], Callable[[Any], obje
         return response
 
     return {
-        # scrypt dominates: a few iterations say enough.
         "ws_authorize $connect (HTTP Basic)": (
             prepare_authorize,
+            lambda e: check(
+                authorize(e, services), "principalId", e["queryStringParameters"]["chargePointId"]
+            ),
+            1,
+        ),
+        # scrypt dominates: a few iterations say enough.
+        "ws_authorize $connect (first after a password change)": (
+            prepare_first_authorize,
             lambda e: check(
                 authorize(e, services), "principalId", e["queryStringParameters"]["chargePointId"]
             ),

@@ -145,6 +145,9 @@ class FunctionDef:
     tracing: bool = True
     # May read the Stripe secret (secretsmanager:GetSecretValue on STRIPE_SECRET_NAME only).
     reads_stripe_secret: bool = False
+    # May read the admission key (docs/adr/0027): GetSecretValue on that secret only, and its
+    # ARN in ADMISSION_KEY_SECRET. The $connect authorizer alone.
+    reads_admission_key: bool = False
     # The stack setting (CDK context key) that deploys this function, with its rules in
     # OPTIONAL_EVENT_RULES; None: deployed in every stack.
     enabled_by: str | None = None
@@ -455,11 +458,14 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         tracing=False,
         handler="functions.ws_authorize.handler.handler",
         description="WebSocket $connect authorizer: charger identity and HTTP Basic auth",
-        # scrypt password hashing is memory- and CPU-bound; more memory buys CPU.
-        memory_mb=512,
+        # A reconnect is checked by its HMAC verifier in microseconds; scrypt (~16 MiB, tens of
+        # milliseconds) only runs for a charger's first connect after a password change, a
+        # wrong password or an unknown id (docs/adr/0027): the default size is enough.
+        memory_mb=256,
         # Internet-facing: reads the charger, registers unknown ones (per policy), counts
-        # wrong passwords. Nothing else.
+        # wrong passwords, keeps the fast check of a right one. Nothing else.
         tables=((CHARGERS.id, ("GetItem", "PutItem", "UpdateItem")),),
+        reads_admission_key=True,
     ),
     FunctionDef(
         name="ws_connect",

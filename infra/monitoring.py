@@ -52,6 +52,9 @@ FAILURE_METRICS: dict[str, str] = {
     "TelemetryRecordsUnreadable": "the telemetry consumer skipped records it could not read.",
     "ChargerAuthLockouts": "a charger was locked out after repeated wrong passwords: someone "
     "may be guessing. See ws_authorize's logs.",
+    "AdmissionKeyUnavailable": "the $connect authorizer could not read its admission key "
+    "(docs/adr/0027): chargers are still admitted correctly, but every connect runs scrypt. "
+    "See ws_authorize's logs (the secret, its policy, Secrets Manager).",
 }
 
 # A consumer this far behind the stream needs attention (its batching window is seconds).

@@ -16,6 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.bundling import (
@@ -118,6 +119,8 @@ class FunctionResources:
     stream_definitions: Mapping[str, StreamDef] = field(default_factory=lambda: STREAMS_BY_ID)
     # The user pool `reads_users` functions look users up in (known once it is built).
     user_pool: cognito.IUserPool | None = None
+    # The admission key `reads_admission_key` functions read (docs/adr/0027).
+    admission_key: secretsmanager.ISecret | None = None
     # The SES identity (an address) `sends_email` functions send from: receiptEmailSender.
     email_sender: str | None = None
 
@@ -223,6 +226,8 @@ def function_environment(definition: FunctionDef, resources: FunctionResources) 
         environment["WS_MANAGEMENT_ENDPOINT"] = _connections(definition, resources).callback_url
     if definition.reads_users:
         environment["USER_POOL_ID"] = _user_pool(definition, resources).user_pool_id
+    if definition.reads_admission_key:
+        environment["ADMISSION_KEY_SECRET"] = _admission_key(definition, resources).secret_arn
     if definition.sends_email:
         environment["RECEIPT_EMAIL_SENDER"] = _email_sender(definition, resources)
     return environment
@@ -268,6 +273,12 @@ def grant_access(
                     Stack.of(cast(Construct, grantee)), resources.environment["STRIPE_SECRET_NAME"]
                 )
             ],
+        )
+    if definition.reads_admission_key:
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["secretsmanager:GetSecretValue"],
+            resource_arns=[_admission_key(definition, resources).secret_arn],
         )
     if definition.reads_users:
         iam.Grant.add_to_principal(
@@ -329,6 +340,12 @@ def _user_pool(definition: FunctionDef, resources: FunctionResources) -> cognito
     if resources.user_pool is None:
         raise ValueError(f"{definition.name} reads users but no user pool is given")
     return resources.user_pool
+
+
+def _admission_key(definition: FunctionDef, resources: FunctionResources) -> secretsmanager.ISecret:
+    if resources.admission_key is None:
+        raise ValueError(f"{definition.name} reads the admission key but none is given")
+    return resources.admission_key
 
 
 def _email_sender(definition: FunctionDef, resources: FunctionResources) -> str:

@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import os
+import secrets
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -189,6 +190,7 @@ class LocalPlatform:
         from local.stripe_server import API_KEY
 
         create_stripe_secret(self.moto.endpoint, self.environment, API_KEY)
+        create_admission_key(self.moto.endpoint, self.environment)
         if self.stripe is not None:
             self.stripe.send_webhooks_to(
                 f"{self.gateway.base_url}/webhooks/stripe", LOCAL_WEBHOOK_SECRET
@@ -343,6 +345,24 @@ def create_stripe_secret(endpoint_url: str, environment: Mapping[str, str], api_
         client.create_secret(Name=name, SecretString=value)
     except client.exceptions.ResourceExistsException:
         client.put_secret_value(SecretId=name, SecretString=value)
+
+
+def create_admission_key(endpoint_url: str, environment: Mapping[str, str]) -> None:
+    """The $connect authorizer's admission key (docs/adr/0027; on AWS CDK generates it): a
+    random one for this moto, kept if it exists (stored fast checks stay valid)."""
+    import boto3
+
+    from shared.config import ADMISSION_KEY_FIELD
+
+    name = environment.get("ADMISSION_KEY_SECRET")
+    if not name:
+        return
+    client = boto3.client(
+        "secretsmanager", endpoint_url=endpoint_url, region_name=environment["AWS_REGION"]
+    )
+    value = json.dumps({ADMISSION_KEY_FIELD: secrets.token_urlsafe(48)})
+    with contextlib.suppress(client.exceptions.ResourceExistsException):
+        client.create_secret(Name=name, SecretString=value)
 
 
 def _create_resources(endpoint_url: str) -> None:

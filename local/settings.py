@@ -51,6 +51,8 @@ from shared.config import (
 # Local only, documented: stands in for the Cognito JWT the operator API gets on AWS.
 DEFAULT_OPERATOR_DEV_TOKEN = "dev-operator-token"  # noqa: S105
 DUMMY_CREDENTIAL = "testing"
+# The admission key's secret in moto (docs/adr/0027): created with a random key at start-up.
+LOCAL_ADMISSION_KEY_SECRET = "csms/admission-key"  # noqa: S105 - a name, not a secret
 STAGE = "local"
 # As the stack checks receiptEmailSender (infra/stack_settings.py).
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -199,6 +201,7 @@ def handler_environment(
         "LIVE_ENERGY_WRITE_INTERVAL_S": str(settings.live_energy_write_interval_s),
         "OPERATOR_DEV_TOKEN": settings.operator_dev_token,
         "STRIPE_API_BASE": stripe_api_base or NO_STRIPE,
+        "ADMISSION_KEY_SECRET": LOCAL_ADMISSION_KEY_SECRET,
         "POWERTOOLS_SERVICE_NAME": "csms",
         "POWERTOOLS_METRICS_NAMESPACE": "Csms",
         "POWERTOOLS_LOG_LEVEL": "INFO",

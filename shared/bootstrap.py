@@ -34,6 +34,7 @@ from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
 from shared.payments.webhooks import PaymentWebhooks, WebhookReceiver
 from shared.ports import (
+    AdmissionKey,
     ChargerRepository,
     ChargerSender,
     CommandStore,
@@ -100,6 +101,8 @@ class Dependencies:
     locations: LocationRepository
     # DataTransfer handlers of vendor integrations (none built in).
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
+    # The key of the fast admission check (docs/adr/0027); None: scrypt on every connect.
+    admission_key: AdmissionKey | None = None
 
 
 @dataclass
@@ -306,7 +309,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
     from shared.adapters.eventbridge import EventBridgePublisher
     from shared.adapters.kinesis import KinesisTelemetrySink
-    from shared.adapters.secrets import CachedSecret
+    from shared.adapters.secrets import CachedSecret, SecretAdmissionKey
     from shared.adapters.stepfunctions import StepFunctionsNotifier, StepFunctionsWorkflows
     from shared.adapters.stripe_payments import StripePaymentProvider
     from shared.adapters.stripe_webhooks import StripeWebhookVerifier
@@ -315,6 +318,11 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     dynamodb = LazyClient("dynamodb")
     management = settings.ws_management_endpoint
     stripe_secret = CachedSecret(LazyClient("secretsmanager"), settings.stripe_secret_name)
+    admission_key: AdmissionKey | None = None
+    if settings.admission_key_secret:  # the $connect authorizer's (docs/adr/0027)
+        admission_key = SecretAdmissionKey(
+            CachedSecret(LazyClient("secretsmanager"), settings.admission_key_secret)
+        )
     return Dependencies(
         settings=settings,
         chargers=DynamoChargerRepository(dynamodb, settings.chargers_table),
@@ -351,6 +359,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
             {"StartSession": settings.start_session_state_machine_arn or ""},
         ),
         locations=DynamoLocationRepository(dynamodb, settings.locations_table, geohash.encode),
+        admission_key=admission_key,
     )
 
 

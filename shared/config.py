@@ -25,6 +25,8 @@ HEARTBEAT_MARGIN_S = 30
 DEFAULT_HEARTBEAT_INTERVAL_S = API_GATEWAY_IDLE_TIMEOUT_S - HEARTBEAT_MARGIN_S
 DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S = 300
 DEFAULT_STRIPE_SECRET_NAME = "csms/stripe"  # noqa: S105 - a name, not a secret
+# The admission key's secret is a JSON object with the key in this field (docs/adr/0027).
+ADMISSION_KEY_FIELD = "key"
 
 
 class ConfigError(ValueError):
@@ -73,6 +75,9 @@ class Settings:
     # Live session energy written at most once per session per this many seconds (0: every
     # consumer batch); the stop always writes the final energy.
     live_energy_write_interval_s: int = DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S
+    # Secrets Manager name or ARN of the admission key (docs/adr/0027): set for the $connect
+    # authorizer only. None: no fast admission check, every password is checked by scrypt.
+    admission_key_secret: str | None = None
 
     @property
     def connection_ttl_s(self) -> int:
@@ -154,6 +159,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             3600,
         ),
         user_pool_id=env.get("USER_POOL_ID") or None,
+        admission_key_secret=env.get("ADMISSION_KEY_SECRET") or None,
     )
 
 

@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.access.fast_check import make_verifier, verifier_matches
 from shared.access.passwords import parse_basic_auth, spend_a_check, verify_password
 from shared.config import UnknownChargerPolicy
 from shared.models.charger import ChargerRecord, RegistrationStatus, ValidationMode
 from shared.observability import count_metric
 from shared.ocpp.versions import OcppVersion, choose_subprotocol
-from shared.ports import ChargerRepository
+from shared.ports import AdmissionKey, ChargerRepository
 from shared.timeutil import iso_utc, to_epoch_ms
 
 logger = logging.getLogger("csms.access.admission")
@@ -74,7 +75,10 @@ def admit(
     policy: UnknownChargerPolicy,
     chargers: ChargerRepository,
     now: datetime,
+    admission_key: AdmissionKey | None = None,
 ) -> Admission:
+    """Whether this connection may open. With an `admission_key`, a right password is checked
+    by its fast verifier once scrypt has accepted it (docs/adr/0027); without, by scrypt."""
     if charge_point_id is None or not valid_charge_point_id(charge_point_id):
         return Admission(False, charge_point_id or "", "invalid charge point id", FORBIDDEN)
 
@@ -88,7 +92,7 @@ def admit(
         record = _auto_register(charge_point_id, policy, chargers, now)
 
     if record.password_hash is not None:
-        refusal = _check_password(record, authorization, chargers, to_epoch_ms(now))
+        refusal = _check_password(record, authorization, chargers, to_epoch_ms(now), admission_key)
         if refusal is not None:
             return refusal
 
@@ -103,7 +107,11 @@ def admit(
 
 
 def _check_password(
-    record: ChargerRecord, authorization: str | None, chargers: ChargerRepository, now_ms: int
+    record: ChargerRecord,
+    authorization: str | None,
+    chargers: ChargerRepository,
+    now_ms: int,
+    admission_key: AdmissionKey | None,
 ) -> Admission | None:
     """None when the Basic credentials are right; else the refusal (counting the failure)."""
     assert record.password_hash is not None
@@ -117,8 +125,16 @@ def _check_password(
     if credentials is None:
         return Admission(False, charge_point_id, "password required", UNAUTHORIZED)
     username, password = credentials
-    right = verify_password(password, record.password_hash)  # checked even for a wrong name
+    key = admission_key.key() if admission_key is not None else None
+    if username == charge_point_id and _fast_check(record, password, key):
+        right, fast = True, True
+    else:
+        # A miss of the fast check is no refusal (a new password, another key): scrypt decides,
+        # so a wrong password costs what it always did.
+        right, fast = verify_password(password, record.password_hash), False
     if username == charge_point_id and right:
+        if not fast and key is not None:
+            _keep_verifier(record, password, key, chargers)
         if record.auth_failures:
             chargers.clear_auth_failures(charge_point_id)
         return None
@@ -133,6 +149,32 @@ def _check_password(
             extra={"chargePointId": charge_point_id, "failures": failures, "lockS": lock_s},
         )
     return Admission(False, charge_point_id, "wrong credentials", UNAUTHORIZED)
+
+
+def _fast_check(record: ChargerRecord, password: str, key: bytes | None) -> bool:
+    if key is None or record.auth_verifier is None or record.password_hash is None:
+        return False
+    return verifier_matches(
+        key, record.charge_point_id, record.password_hash, password, record.auth_verifier
+    )
+
+
+def _keep_verifier(
+    record: ChargerRecord, password: str, key: bytes, chargers: ChargerRepository
+) -> None:
+    """Store the fast check of a password scrypt has just accepted: one conditional write per
+    password (and per admission key). A failed write only means scrypt again next time."""
+    assert record.password_hash is not None
+    verifier = make_verifier(key, record.charge_point_id, record.password_hash, password)
+    try:
+        chargers.store_auth_verifier(record.charge_point_id, record.password_hash, verifier)
+    except Exception:  # best effort: the admission stands either way
+        count_metric("ChargerAuthVerifierNotStored", {})
+        logger.warning(
+            "fast admission check not stored",
+            extra={"chargePointId": record.charge_point_id},
+            exc_info=True,
+        )
 
 
 def _auto_register(

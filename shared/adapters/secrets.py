@@ -9,8 +9,16 @@ roll one over).
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
+
+from shared.config import ADMISSION_KEY_FIELD
+from shared.observability import count_metric
+
+logger = logging.getLogger("csms.adapters.secrets")
 
 
 class SecretError(RuntimeError):
@@ -49,3 +57,47 @@ class CachedSecret:
                     raise SecretError(f"secret {self._secret_id} is not a JSON object")
                 self._values = values
             return self._values
+
+
+class SecretAdmissionKey:
+    """The admission key (docs/adr/0027) from a Secrets Manager secret `{"key": "..."}`.
+
+    Read on first use and kept for the container's life. A secret that cannot be read (denied,
+    missing, Secrets Manager down) is no reason to refuse a charger: the key is None, admission
+    runs scrypt as before, the failure is logged once and counted, and the read is tried again
+    after `retry_after_s` (not on every connect: each try would add its latency).
+    """
+
+    def __init__(
+        self,
+        secret: CachedSecret,
+        retry_after_s: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._secret = secret
+        self._retry_after_s = retry_after_s
+        self._clock = clock
+        self._key: bytes | None = None
+        self._failed_at: float | None = None
+        self._logged = False
+
+    def key(self) -> bytes | None:
+        if self._key is not None:
+            return self._key
+        if self._failed_at is not None and self._clock() - self._failed_at < self._retry_after_s:
+            return None
+        try:
+            self._key = self._secret.field(ADMISSION_KEY_FIELD).encode("utf-8")
+        except Exception:  # any failure: scrypt still decides correctly
+            self._failed_at = self._clock()
+            self._secret.forget()
+            count_metric("AdmissionKeyUnavailable", {})
+            if not self._logged:
+                self._logged = True
+                logger.warning(
+                    "admission key unavailable: every password check runs scrypt",
+                    exc_info=True,
+                )
+            return None
+        self._failed_at = None
+        return self._key

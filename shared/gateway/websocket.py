@@ -47,6 +47,7 @@ def _admit(event: Event, services: Services) -> Admission:
         services.settings.unknown_chargers,
         services.deps.chargers,
         utc_now(),
+        services.deps.admission_key,
     )
 
 

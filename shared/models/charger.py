@@ -51,6 +51,9 @@ class ChargerRecord:
     # Password guessing: consecutive wrong passwords, and no check before this moment.
     auth_failures: int = 0
     auth_locked_until_ms: int | None = None
+    # The fast admission check of the current password (docs/adr/0027): an HMAC under the
+    # deployment's admission key, bound to `password_hash`; None until the first right password.
+    auth_verifier: str | None = None
 
     @property
     def online(self) -> bool:

@@ -3,6 +3,7 @@
 fakes). One interface per table: the WebSocket path and the operator API share it."""
 
 from shared.ports.chargers import (
+    AdmissionKey,
     ChargerChanges,
     ChargerFilter,
     ChargerRepository,
@@ -42,6 +43,7 @@ from shared.ports.websocket import (
 from shared.ports.workflows import WorkflowFailed, WorkflowRunner
 
 __all__ = [
+    "AdmissionKey",
     "ChargerChanges",
     "ChargerFilter",
     "ChargerRepository",

@@ -102,6 +102,11 @@ class ChargerRepository(Protocol):
         """A right password: the count starts again."""
         ...
 
+    def store_auth_verifier(self, charge_point_id: str, password_hash: str, verifier: str) -> bool:
+        """Keep the fast check of a password just verified, only while `password_hash` is
+        still the charger's (a password changed meanwhile wins); False when nothing written."""
+        ...
+
     def list_page(
         self, limit: int, cursor: str | None, where: ChargerFilter
     ) -> Page[ChargerRecord]: ...
@@ -112,6 +117,15 @@ class ChargerRepository(Protocol):
 
     def delete(self, charge_point_id: str) -> ChargerRecord | None:
         """Remove the charger; the removed record, or None if it did not exist."""
+        ...
+
+
+class AdmissionKey(Protocol):
+    """The deployment's secret key for fast admission checks (docs/adr/0027), kept outside
+    the tables (a Secrets Manager secret on AWS)."""
+
+    def key(self) -> bytes | None:
+        """The key, or None when it cannot be had now (then every check is the slow one)."""
         ...
 
 

@@ -110,7 +110,15 @@ def test_function_environment(template, stack, name):
         **tables,
         **streams,
         **_management_endpoint(stack, name),
+        **_admission_key(stack, name),
     }
+
+
+def _admission_key(stack, name: str) -> dict[str, object]:
+    """Only the $connect authorizer learns where the admission key is (docs/adr/0027)."""
+    if not catalog.FUNCTIONS_BY_NAME[name].reads_admission_key:
+        return {}
+    return {"ADMISSION_KEY_SECRET": {"Ref": logical_id(stack.admission_key)}}
 
 
 def _management_endpoint(stack, name: str) -> dict[str, object]:

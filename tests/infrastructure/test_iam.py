@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -229,18 +230,61 @@ def test_only_connection_managers_reach_connections_and_only_on_this_stage(templ
     assert arn[-1] == "/prod/*/@connections/*"
 
 
+def _secret_statements(template, stack, name: str) -> list[dict[str, Any]]:
+    """The function's Secrets Manager statements, but the admission key's (tested below)."""
+    key = {"Ref": logical_id(stack.admission_key)}
+    return [
+        s
+        for s in role_statements(template, stack, name)
+        if any(a.startswith("secretsmanager:") for a in as_list(s["Action"]))
+        and s["Resource"] != key
+    ]
+
+
 @pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_only_payment_functions_read_the_stripe_secret_and_nothing_else(template, stack, name):
-    statements = role_statements(template, stack, name)
-    secrets = [
-        s for s in statements if any(a.startswith("secretsmanager:") for a in as_list(s["Action"]))
-    ]
+    secrets = _secret_statements(template, stack, name)
     if not catalog.FUNCTIONS_BY_NAME[name].reads_stripe_secret:
         assert secrets == []
         return
     (read,) = secrets
     assert as_list(read["Action"]) == ["secretsmanager:GetSecretValue"]
     assert json.dumps(read["Resource"]).endswith(':secret:csms/stripe-??????"]]}')
+
+
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
+def test_only_the_authorizer_reads_the_admission_key(template, stack, name):
+    key = {"Ref": logical_id(stack.admission_key)}
+    reads = [
+        s
+        for s in role_statements(template, stack, name)
+        if key in as_list(s["Resource"]) or s["Resource"] == key
+    ]
+    if name != catalog.WEBSOCKET_AUTHORIZER:
+        assert reads == [], name
+        return
+    assert catalog.FUNCTIONS_BY_NAME[name].reads_admission_key
+    (read,) = reads
+    assert as_list(read["Action"]) == ["secretsmanager:GetSecretValue"]
+    assert read["Resource"] == key
+
+
+def test_the_admission_key_is_generated_and_read_by_no_one_else(template, stack):
+    (secret,) = resources(template, "AWS::SecretsManager::Secret").values()
+    generated = secret["Properties"]["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "key"
+    assert generated["PasswordLength"] >= 64
+    assert "SecretString" not in secret["Properties"]  # never a value in the template
+    # No resource policy or other grant names it: only the authorizer's role (above).
+    assert [f.name for f in catalog.FUNCTIONS if f.reads_admission_key] == [
+        catalog.WEBSOCKET_AUTHORIZER
+    ]
+    key = json.dumps({"Ref": logical_id(stack.admission_key)})
+    policies = resources(template, "AWS::IAM::Policy")
+    readers = [p for p in policies if key in json.dumps(policies[p])]
+    authorizer_role = stack.functions[catalog.WEBSOCKET_AUTHORIZER].role
+    assert len(readers) == 1
+    assert json.dumps({"Ref": logical_id(authorizer_role)}) in json.dumps(policies[readers[0]])
 
 
 def test_the_catalog_has_connection_managers_and_task_result_senders():

@@ -183,6 +183,7 @@ def test_the_alarms_are_the_ones_an_operator_must_act_on(template, stack):
             "TelemetryRecordsLost",
             "TelemetryRecordsUnreadable",
             "ChargerAuthLockouts",
+            "AdmissionKeyUnavailable",
         }
     )
     assert set(stack.monitoring.alarms) == expected

@@ -13,6 +13,7 @@ from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
 from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.connection import ConnectionRecord, ConnectorStatus
 from shared.models.transaction import TransactionRecord
+from shared.ports import ChargerChanges
 from tests.fault_injection import Fault, injected
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
@@ -35,6 +36,21 @@ def test_create_is_conditional_and_get_round_trips(chargers):
     assert not chargers.create(ChargerRecord("CP1"))
     assert chargers.get("CP1") == record
     assert chargers.get("NOPE") is None
+
+
+def test_a_verifier_is_stored_only_over_its_own_hash_and_goes_with_a_new_password(chargers):
+    chargers.create(ChargerRecord("CP1", password_hash="scrypt$1"))
+    assert not chargers.store_auth_verifier("CP1", "scrypt$0", "hmac-sha256$old")
+    assert chargers.get("CP1").auth_verifier is None
+    assert not chargers.store_auth_verifier("GHOST", "scrypt$1", "hmac-sha256$x")
+    assert chargers.get("GHOST") is None  # never creates a charger
+    assert chargers.store_auth_verifier("CP1", "scrypt$1", "hmac-sha256$v")
+    assert chargers.get("CP1").auth_verifier == "hmac-sha256$v"
+    changed = chargers.update("CP1", ChargerChanges(password_hash="scrypt$2"))
+    assert (changed.password_hash, changed.auth_verifier) == ("scrypt$2", None)
+    assert chargers.store_auth_verifier("CP1", "scrypt$2", "hmac-sha256$w")
+    cleared = chargers.update("CP1", ChargerChanges(clear_password=True))
+    assert (cleared.password_hash, cleared.auth_verifier) == (None, None)
 
 
 def test_boot_replaces_the_self_description(chargers):

@@ -213,6 +213,19 @@ class DynamoChargerRepository:
             ConditionExpression="attribute_exists(chargePointId)",
         )
 
+    def store_auth_verifier(self, charge_point_id: str, password_hash: str, verifier: str) -> bool:
+        return (
+            conditional(
+                self._client.update_item,
+                TableName=self._table,
+                Key=self._key(charge_point_id),
+                UpdateExpression="SET authVerifier = :v",
+                ConditionExpression="passwordHash = :h",
+                ExpressionAttributeValues={":v": to_attr(verifier), ":h": to_attr(password_hash)},
+            )
+            is not None
+        )
+
     def detach_connection(
         self, charge_point_id: str, connection_id: str, at: datetime, reason: str | None = None
     ) -> bool:
@@ -290,6 +303,8 @@ class DynamoChargerRepository:
             fields["passwordHash"] = changes.password_hash
         elif changes.clear_password:
             fields["passwordHash"] = None  # REMOVE
+        if changes.password_hash is not None or changes.clear_password:
+            fields["authVerifier"] = None  # the old password's fast check goes with it
         if not fields:
             return self.get(charge_point_id)
         expression, names, values = update_expression(fields)

@@ -139,6 +139,14 @@ class MemoryChargerRepository:
                     record, auth_failures=0, auth_locked_until_ms=None
                 )
 
+    def store_auth_verifier(self, charge_point_id: str, password_hash: str, verifier: str) -> bool:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is None or record.password_hash != password_hash:
+                return False
+            self.records[charge_point_id] = replace(record, auth_verifier=verifier)
+            return True
+
     def detach_connection(
         self, charge_point_id: str, connection_id: str, at: datetime, reason: str | None = None
     ) -> bool:
@@ -212,6 +220,8 @@ class MemoryChargerRepository:
                 updated.password_hash = changes.password_hash
             elif changes.clear_password:
                 updated.password_hash = None
+            if changes.password_hash is not None or changes.clear_password:
+                updated.auth_verifier = None
             self.records[charge_point_id] = updated
             return replace(updated)
 
