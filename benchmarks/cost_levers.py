@@ -1,6 +1,8 @@
 """Levers on the cost per charger-month: what changes in the platform (or in the chargers)
-would save, each alone and the platform's own levers together; and what the designs not
-taken (or the opt-ins left off) would add, so the bill shows why they are not the default.
+would save, each alone and the platform's own levers together; what the designs not taken
+(or the opt-ins left off) would add, so the bill shows why they are not the default; and what
+each cost profile an operator can apply to chargers (shared/station/cost_profiles.py) makes of
+each reference profile.
 
 A lever or an alternative is a change of the profile, the stack facts or the assumptions; its
 effect is the difference of two runs of `cost_model.charger_month`.
@@ -8,13 +10,15 @@ effect is the difference of two runs of `cost_model.charger_month`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from benchmarks.aws_calls import PUBLISHING_CONSUMER
 from benchmarks.cost_model import (
     CONSUMER,
+    METER_VALUES,
     ActionCost,
     Assumptions,
     Prices,
@@ -22,6 +26,7 @@ from benchmarks.cost_model import (
     charger_month,
 )
 from benchmarks.stack_facts import WEBSOCKET_ACCESS_LOG_LINE_BYTES, StackFacts
+from shared.station.cost_profiles import COST_PROFILES, CostProfile
 
 Scenario = tuple[Profile, Mapping[str, ActionCost], StackFacts, Assumptions]
 Lever = Callable[[Scenario], Scenario]
@@ -149,3 +154,84 @@ def alternative_costs(
         p, m, f, a = alternative((profile, measured, facts, assumptions))
         extra[name] = round(float(charger_month(p, m, f, prices, a)["usd_total"]) - base, 8)
     return extra
+
+
+# Cost profiles. The measured MeterValues frame (benchmarks/aws_calls.py) carries these
+# sampled values; a profile's measurands make the frame and its Kinesis record (the same
+# sampledValue array, shared/models/telemetry.py) larger or smaller by their JSON.
+MEASURED_MEASURANDS = ("Energy.Active.Import.Register", "Power.Active.Import")
+# A three-phase charger reports these per phase (L1, L2, L3).
+PER_PHASE = frozenset({"Current.Import", "Current.Export", "Current.Offered", "Voltage"})
+UNITS = {
+    "Current.Import": "A",
+    "Current.Export": "A",
+    "Current.Offered": "A",
+    "Voltage": "V",
+    "SoC": "Percent",
+    "Frequency": "",
+    "Power.Factor": "",
+}
+
+
+def sampled_value_bytes(measurands: Sequence[str]) -> int:
+    """The JSON bytes of an OCPP 1.6 sampledValue array entry per measurand (and phase)."""
+    total = 0
+    for measurand in measurands:
+        unit = UNITS.get(measurand, "W" if measurand.startswith("Power") else "Wh")
+        value: dict[str, str] = {"value": "12345.6", "measurand": measurand}
+        if unit:
+            value["unit"] = unit
+        for phase in ("L1", "L2", "L3") if measurand in PER_PHASE else (None,):
+            item = {**value, "phase": phase} if phase else value
+            total += len(json.dumps(item, separators=(",", ":"))) + 1  # and its comma
+    return total
+
+
+def cost_profile_lever(cost: CostProfile) -> Lever:
+    """What the chargers do under a cost profile, as a change of the model's inputs: meter
+    values every sample interval, the heartbeat interval, MeterValues frames and telemetry
+    records sized by the sampled measurands. (The model has no clock-aligned meter values.)"""
+    if cost.aligned_interval_s:
+        raise ValueError(f"{cost.name}: the model does not price clock-aligned meter values")
+    delta = sampled_value_bytes(cost.sampled_measurands) - sampled_value_bytes(MEASURED_MEASURANDS)
+
+    def apply(scenario: Scenario) -> Scenario:
+        p, measured, f, a = scenario
+        meter = measured[METER_VALUES]
+        resized = replace(
+            meter,
+            frame_in_bytes=max(0, meter.frame_in_bytes + delta),
+            kinesis_bytes=max(0, meter.kinesis_bytes + delta),
+        )
+        profile = replace(
+            p,
+            meter_interval_s=cost.sample_interval_s,
+            heartbeat_interval_s=cost.heartbeat_interval_s,
+        )
+        return profile, {**measured, METER_VALUES: resized}, f, a
+
+    return apply
+
+
+def cost_profile_costs(
+    profile: Profile,
+    measured: Mapping[str, ActionCost],
+    facts: StackFacts,
+    prices: Prices | None = None,
+    assumptions: Assumptions | None = None,
+    cost_profiles: Mapping[str, CostProfile] = COST_PROFILES,
+) -> dict[str, dict[str, float]]:
+    """$ per charger-month of the reference profile with each cost profile applied, and the
+    difference from the reference profile as modelled (negative: a saving)."""
+    assumptions = assumptions or Assumptions()
+    base = float(charger_month(profile, measured, facts, prices, assumptions)["usd_total"])
+    result = {}
+    for name, cost in cost_profiles.items():
+        p, m, f, a = cost_profile_lever(cost)((profile, measured, facts, assumptions))
+        total = float(charger_month(p, m, f, prices, a)["usd_total"])
+        result[name] = {
+            "usd_total": round(total, 8),
+            "difference_usd": round(total - base, 8),
+            "meter_interval_s": float(cost.sample_interval_s),
+        }
+    return result

@@ -1,7 +1,7 @@
 """The cost section of `make bench`: the model's charger-month for each reference profile,
-what each lever would save and each alternative add (`benchmarks.cost_levers`), what an
-app-started session adds and a driver's month costs (`benchmarks.driver_month`), and the
-stack's fixed monthly cost.
+what each lever would save, each alternative add and each cost profile make of it
+(`benchmarks.cost_levers`), what an app-started session adds and a driver's month costs
+(`benchmarks.driver_month`), and the stack's fixed monthly cost.
 
 It sits above both `benchmarks.cost_model` (the arithmetic) and `benchmarks.cost_levers`
 (changes of the model's inputs), so neither of those imports the other's caller.
@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from benchmarks.cost_levers import alternative_costs, lever_savings
+from benchmarks.cost_levers import alternative_costs, cost_profile_costs, lever_savings
 from benchmarks.cost_model import (
     PRICES_READ_ON,
     PROFILES,
@@ -48,6 +48,7 @@ def run(
             "alternative_costs_usd": alternative_costs(
                 profile, measured, facts, prices, assumptions
             ),
+            "cost_profiles_usd": cost_profile_costs(profile, measured, facts, prices, assumptions),
             "app_session": app_session_cost(profile, measured, facts, prices, assumptions),
         }
         for profile in profiles

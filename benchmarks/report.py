@@ -135,6 +135,7 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
             for name in alternatives
         ]
         lines += _table(["Alternative", *profiles], rows)
+    lines += _cost_profiles(profiles)
     lines += _drivers(cost)
     fixed = cost["fixed_monthly_usd"]
     lines += [
@@ -145,6 +146,30 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
     ]
     lines += _table(["Item", "$ / month"], [[k, f"{v:.2f}"] for k, v in fixed.items()])
     return lines
+
+
+def _cost_profiles(profiles: Mapping[str, Any]) -> list[str]:
+    """Each cost profile applied to the chargers of each reference profile."""
+    first = next(iter(profiles.values())).get("cost_profiles_usd")
+    if not first:
+        return []
+    lines = [
+        "",
+        "Cost profiles: $ per charger-month (docs/cost-profiles.md), the chargers of each "
+        "reference profile set to each profile; in brackets the difference from the profile "
+        "as modelled above:",
+        "",
+    ]
+    rows = [["as modelled", *(_usd(p["usd_total"]) for p in profiles.values())]]
+    for name in first:
+        cells = []
+        for p in profiles.values():
+            applied = p["cost_profiles_usd"][name]
+            cells.append(f"{_usd(applied['usd_total'])} ({applied['difference_usd']:+.4f})")
+        rows.append(
+            [f"{name} (meter values every {first[name]['meter_interval_s']:.0f} s)", *cells]
+        )
+    return lines + _table(["Cost profile", *profiles], rows)
 
 
 def _drivers(cost: Mapping[str, Any]) -> list[str]:

@@ -42,6 +42,8 @@ CHARGER_FIELDS = [
     ("Connected at", "connectedAt"),
     ("Last active", "lastActiveAt"),
     ("Disconnected at", "disconnectedAt"),
+    ("Cost profile", "costProfile"),
+    ("Cost profile at", "costProfileAppliedAt"),
 ]
 CONNECTOR_COLUMNS = [
     ("EVSE", "evseId"),
@@ -68,6 +70,19 @@ SESSION_COLUMNS = [
     ("ENERGY WH", "energyWh"),
 ]
 ENERGY_COLUMNS = [("DAY", "day"), ("ENERGY WH", "energyWh"), ("SESSIONS", "sessions")]
+COST_PROFILE_COLUMNS = [
+    ("PROFILE", "name"),
+    ("METER VALUES", "interval"),
+    ("MEASURANDS", "measurands"),
+    ("CLOCK-ALIGNED", "aligned"),
+    ("HEARTBEAT", "heartbeat"),
+]
+APPLY_COLUMNS = [
+    ("CHARGER", "chargePointId"),
+    ("PROTOCOL", "protocol"),
+    ("STATUS", "status"),
+    ("COMMANDS / REFUSAL", "detail"),
+]
 RESERVATION_FIELDS = [
     ("Reservation", "reservationId"),
     ("Status", "status"),
@@ -405,6 +420,78 @@ def cancel_reservation(client: Client, args: argparse.Namespace, output: Output)
     return _reservation_outcome(output, body)
 
 
+# --- cost profiles ----------------------------------------------------------------------
+
+
+def cost_profiles_list(client: Client, args: argparse.Namespace, output: Output) -> int:
+    body = client.get("/cost-profiles")
+    if output.raw_json:
+        output.json(body)
+        return OK
+    rows = [
+        {
+            "name": p["name"],
+            "interval": f"{p['meterValueSampleIntervalS']} s",
+            "measurands": ",".join(p["sampledMeasurands"]),
+            "aligned": (
+                f"{p['clockAlignedDataIntervalS']} s" if p["clockAlignedDataIntervalS"] else "off"
+            ),
+            "heartbeat": f"{p['heartbeatIntervalS']} s",
+        }
+        for p in body["items"]
+    ]
+    output.line(table(rows, COST_PROFILE_COLUMNS))
+    if args.verbose:
+        for p in body["items"]:
+            output.line(f"\n{p['name']}: {p['description']}")
+            for item in p["ocpp16"]:
+                output.line(f"  1.6   ChangeConfiguration {item['key']} = {item['value']}")
+            for item in p["ocpp201"]:
+                name = f"{item['component']}.{item['variable']}"
+                output.line(f"  2.0.1 SetVariables {name} = {item['value']}")
+    return OK
+
+
+def cost_profiles_apply(client: Client, args: argparse.Namespace, output: Output) -> int:
+    """Exit 1 when any charger got nothing (unknown, offline, busy)."""
+    if args.chargers is not None:
+        if args.registration_status:
+            output.error("--chargers names the chargers: leave out --status")
+            return USAGE
+        group: dict[str, Any] = {"chargePointIds": _split_ids(args.chargers)}
+    else:
+        selector: dict[str, Any] = {}
+        if args.online is not None:
+            selector["online"] = args.online
+        if args.registration_status:
+            selector["registrationStatus"] = args.registration_status
+        if not selector:
+            output.error("name the chargers: --chargers A,B or --online/--offline/--status")
+            return USAGE
+        group = {"selector": selector}
+    body = client.request("POST", f"/cost-profiles/{quote(args.profile)}/apply", body=group)
+    if output.raw_json:
+        output.json(body)
+    else:
+        rows = [
+            {
+                **c,
+                "detail": (
+                    f"{c['refusal']['code']}: {c['refusal']['message']}"
+                    if c["refusal"]
+                    else " ".join(cmd["commandId"] for cmd in c["commands"])
+                ),
+            }
+            for c in body["chargers"]
+        ]
+        output.line(table(rows, APPLY_COLUMNS))
+        output.line(
+            f"\n{body['profile']}: sent to {body['sent']}, refused by {body['refused']}; "
+            "follow each command with `chargers command-status CP COMMAND_ID`"
+        )
+    return API_ERROR if body["refused"] else OK
+
+
 # --- parser -----------------------------------------------------------------------------
 
 
@@ -589,6 +676,27 @@ def _command_parsers(commands: Any) -> None:
     p.add_argument("reservation_id", metavar="ID", type=int)
 
 
+def _cost_profile_parsers(commands: Any) -> None:
+    profiles = commands.add_parser(
+        "cost-profiles", help="charger settings that decide the AWS bill"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = _add(profiles, "list", cost_profiles_list, "the cost profiles", charger=False)
+    p.add_argument("-v", "--verbose", action="store_true", help="with the OCPP settings")
+    p = _add(
+        profiles,
+        "apply",
+        cost_profiles_apply,
+        "apply a cost profile to chargers (ChangeConfiguration / SetVariables)",
+        charger=False,
+    )
+    p.add_argument("profile", metavar="PROFILE", help="e.g. lean")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--chargers", help="these chargers: A,B,C (at most 500)")
+    group.add_argument("--online", dest="online", action="store_true", default=None)
+    group.add_argument("--offline", dest="online", action="store_false")
+    p.add_argument("--status", dest="registration_status", choices=STATUSES)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m csms_cli", description="Operate the charging network (operator API)."
@@ -609,6 +717,7 @@ def build_parser() -> argparse.ArgumentParser:
     _id_tag_parsers(commands)
     _report_parsers(commands)
     _command_parsers(commands)
+    _cost_profile_parsers(commands)
     drivers.add_parsers(
         commands, lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False)
     )

@@ -111,7 +111,10 @@ def csms_to_charger(services: Services) -> list[str]:
         versions = [v for v in VERSIONS if action in CSMS_ACTIONS[v]]
         v16, v201 = _versions(versions)
         sent_by = "<br>".join([GENERIC_SEND, *senders.get(action, [])])
-        hooks = services.engine.answer_hooks.get(action, [])
+        hooks = [
+            *services.engine.answer_hooks.get(action, []),
+            *services.engine.next_hooks.get(action, []),
+        ]
         follow_up = "<br>".join(where(hook) for hook in hooks) or "stored, `CommandCompleted`"
         simulated = {
             v: where(COMMANDS[v.value][action].answer)

@@ -18,6 +18,7 @@ from shared.admin.locations import LocationAdmin
 from shared.admin.payments import PaymentAdmin
 from shared.admin.sessions import SessionReports
 from shared.admin.tariffs import TariffAdmin
+from shared.commands.cost_profiles import CostProfileService
 from shared.commands.engine import CommandEngine
 from shared.commands.local_list import LocalListService
 from shared.commands.reservations import ReservationService
@@ -119,6 +120,7 @@ class Services:
     engine: CommandEngine
     reservations: ReservationService
     local_lists: LocalListService
+    cost_profiles: CostProfileService
     charger_admin: ChargerAdmin
     id_tag_admin: IdTagAdmin
     session_reports: SessionReports
@@ -168,6 +170,11 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     engine.on_answer("CancelReservation", reservations.cancel_answered)
     engine.on_answer("SendLocalList", local_lists.list_sent)
     engine.on_answer("GetLocalListVersion", local_lists.version_read)
+    # A cost profile's next ChangeConfiguration goes out once the previous one is answered and
+    # the charger's command slot is free again.
+    cost_profiles = CostProfileService(deps.chargers, engine)
+    engine.then("ChangeConfiguration", cost_profiles.step_finished)
+    engine.then("SetVariables", cost_profiles.step_finished)
     return Services(
         deps=deps,
         now=now,
@@ -192,6 +199,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         engine=engine,
         reservations=reservations,
         local_lists=local_lists,
+        cost_profiles=cost_profiles,
         charger_admin=ChargerAdmin(
             chargers=deps.chargers,
             connectors=deps.connectors,

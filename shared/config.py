@@ -22,7 +22,9 @@ UNKNOWN_CHARGER_POLICIES: tuple[UnknownChargerPolicy, ...] = ("accept", "pending
 API_GATEWAY_IDLE_TIMEOUT_S = 600
 API_GATEWAY_MAX_CONNECTION_S = 7200
 HEARTBEAT_MARGIN_S = 30
-DEFAULT_HEARTBEAT_INTERVAL_S = API_GATEWAY_IDLE_TIMEOUT_S - HEARTBEAT_MARGIN_S
+# The longest heartbeat interval the platform hands out or sets on a charger, and its default.
+MAX_HEARTBEAT_INTERVAL_S = API_GATEWAY_IDLE_TIMEOUT_S - HEARTBEAT_MARGIN_S
+DEFAULT_HEARTBEAT_INTERVAL_S = MAX_HEARTBEAT_INTERVAL_S
 DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S = 300
 DEFAULT_STRIPE_SECRET_NAME = "csms/stripe"  # noqa: S105 - a name, not a secret
 # The admission key's secret is a JSON object with the key in this field (docs/adr/0027).
@@ -141,7 +143,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             "HEARTBEAT_INTERVAL_S",
             DEFAULT_HEARTBEAT_INTERVAL_S,
             10,
-            API_GATEWAY_IDLE_TIMEOUT_S - HEARTBEAT_MARGIN_S,
+            MAX_HEARTBEAT_INTERVAL_S,
         ),
         boot_retry_interval_s=_int(env, "BOOT_RETRY_INTERVAL_S", 60, 5, 3600),
         ws_management_endpoint=env.get("WS_MANAGEMENT_ENDPOINT") or None,

@@ -60,6 +60,15 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
 
 
+def _powertools_422(responses: dict[str, Any]) -> bool:
+    """Drop Powertools' own 422 (validation answers 400 here); keep a route's documented 422."""
+    documented = responses.get("422")
+    if documented is None or "HTTPValidationError" not in str(documented):
+        return False
+    del responses["422"]
+    return True
+
+
 def openapi_document(
     app: APIGatewayHttpResolver, public_paths: frozenset[str], api: ApiDescription
 ) -> dict[str, Any]:
@@ -74,7 +83,7 @@ def openapi_document(
     for path, operations in document.get("paths", {}).items():
         for operation in operations.values():
             responses: dict[str, Any] = operation.setdefault("responses", {})
-            if responses.pop("422", None) is not None or "requestBody" in operation:
+            if _powertools_422(responses) or "requestBody" in operation:
                 responses.setdefault("400", _error("Invalid request (details name the fields)"))
             responses["500"] = _error("Internal error")
             if path in public_paths:

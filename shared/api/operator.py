@@ -11,6 +11,7 @@ from shared.api.operator_auth import require_operator
 from shared.api.routes import (
     chargers,
     commands,
+    cost_profiles,
     id_tags,
     locations,
     meta,
@@ -26,7 +27,17 @@ OPERATOR_APP = HttpAppSpec(
     description=OPERATOR_API,
     public_paths=PUBLIC_PATHS,
     realm="csms-operator",
-    route_modules=(meta, chargers, id_tags, sessions, commands, tariffs, payments, locations),
+    route_modules=(
+        meta,
+        chargers,
+        id_tags,
+        sessions,
+        commands,
+        cost_profiles,
+        tariffs,
+        payments,
+        locations,
+    ),
 )
 
 

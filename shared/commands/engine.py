@@ -129,9 +129,15 @@ class CommandEngine:
     # Domain follow-ups when a command is finished (e.g. a reservation becomes active); hooks
     # see every final status and decide for themselves.
     answer_hooks: dict[str, list[AnswerHook]] = field(default_factory=dict)
+    # Follow-ups that may send the charger's next command: they run once the outcome is stored
+    # and the slot is free, and only for whoever stored the outcome.
+    next_hooks: dict[str, list[AnswerHook]] = field(default_factory=dict)
 
     def on_answer(self, action: str, hook: AnswerHook) -> None:
         self.answer_hooks.setdefault(action, []).append(hook)
+
+    def then(self, action: str, hook: AnswerHook) -> None:
+        self.next_hooks.setdefault(action, []).append(hook)
 
     @staticmethod
     def actions(version: OcppVersion) -> list[str]:
@@ -355,6 +361,9 @@ class CommandEngine:
             count_metric("CommandTimeouts", {"Action": record.action})
         if updated.task_token:
             self._notify_task(updated)
+        then = self.next_hooks.get(record.action)
+        if then:
+            self._run_hooks(then, updated)
         return updated
 
     # The outbox: an outcome is stored with CommandCompleted marked unpublished; the event is

@@ -35,6 +35,9 @@ class ChargerRecord:
     diagnostics_status: str | None = None
     diagnostics_status_at: str | None = None
     local_list_version: int | None = None
+    # The cost profile the charger last accepted in full (shared/station/cost_profiles.py).
+    cost_profile: str | None = None
+    cost_profile_applied_at: str | None = None
     # Connection state: the newest connection wins.
     protocol: str | None = None
     connection_id: str | None = None

@@ -90,6 +90,10 @@ class ChargerRepository(Protocol):
 
     def set_local_list_version(self, charge_point_id: str, version: int) -> None: ...
 
+    def record_cost_profile(self, charge_point_id: str, name: str, at: str) -> None:
+        """The charger accepted every setting of this cost profile (a no-op if unknown)."""
+        ...
+
     def count_auth_failure(self, charge_point_id: str) -> int:
         """One more consecutive wrong password; the count after it (0: unknown charger)."""
         ...

@@ -97,6 +97,8 @@ def _device_model_201(heartbeat_s: float) -> dict[tuple[str, str], Setting]:
         ("SampledDataCtrlr", "TxUpdatedMeasurands"): Setting(
             "Energy.Active.Import.Register,Power.Active.Import"
         ),
+        ("AlignedDataCtrlr", "Interval"): Setting("0", "int"),
+        ("AlignedDataCtrlr", "Measurands"): Setting("Energy.Active.Import.Register"),
         ("TxCtrlr", "EVConnectionTimeOut"): Setting("60", "int"),
         ("TxCtrlr", "StopTxOnEVSideDisconnect"): Setting("true", "bool"),
         ("TxCtrlr", "TxStartPoint"): Setting("PowerPathClosed"),

@@ -67,6 +67,19 @@ def test_boot_replaces_the_self_description(chargers):
     assert chargers.get("GHOST") is None  # boot never creates a charger
 
 
+def test_the_applied_cost_profile_is_recorded_on_known_chargers_only(chargers):
+    chargers.create(ChargerRecord("CP1", local_list_version=3))
+    chargers.record_cost_profile("CP1", "lean", "2026-05-01T08:00:00.000Z")
+    record = chargers.get("CP1")
+    assert (record.cost_profile, record.cost_profile_applied_at, record.local_list_version) == (
+        "lean",
+        "2026-05-01T08:00:00.000Z",
+        3,
+    )
+    chargers.record_cost_profile("GHOST", "lean", "2026-05-01T08:00:00.000Z")
+    assert chargers.get("GHOST") is None
+
+
 def test_newest_connection_wins_and_stale_detach_is_refused(chargers):
     chargers.create(ChargerRecord("CP1"))
     assert chargers.attach_connection("CP1", "old=", "ocpp1.6", 1000)

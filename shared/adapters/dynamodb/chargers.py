@@ -180,6 +180,16 @@ class DynamoChargerRepository:
             ExpressionAttributeValues={":v": to_attr(version)},
         )
 
+    def record_cost_profile(self, charge_point_id: str, name: str, at: str) -> None:
+        conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression="SET costProfile = :n, costProfileAppliedAt = :at",
+            ConditionExpression="attribute_exists(chargePointId)",
+            ExpressionAttributeValues={":n": to_attr(name), ":at": to_attr(at)},
+        )
+
     def count_auth_failure(self, charge_point_id: str) -> int:
         response = conditional(
             self._client.update_item,

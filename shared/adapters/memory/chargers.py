@@ -117,6 +117,14 @@ class MemoryChargerRepository:
             if record is not None:
                 self.records[charge_point_id] = replace(record, local_list_version=version)
 
+    def record_cost_profile(self, charge_point_id: str, name: str, at: str) -> None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is not None:
+                self.records[charge_point_id] = replace(
+                    record, cost_profile=name, cost_profile_applied_at=at
+                )
+
     def count_auth_failure(self, charge_point_id: str) -> int:
         with self._lock:
             record = self.records.get(charge_point_id)

@@ -166,6 +166,10 @@ class ChargerView(ChargerSummary):
     diagnosticsStatus: str | None
     diagnosticsStatusAt: str | None
     localListVersion: int | None
+    costProfile: str | None = Field(
+        description="The cost profile the charger last accepted in full (/api/cost-profiles)"
+    )
+    costProfileAppliedAt: str | None
     connectors: list[ConnectorView]
     connection: ConnectionView | None
 
@@ -197,6 +201,8 @@ class ChargerView(ChargerSummary):
             diagnosticsStatus=r.diagnostics_status,
             diagnosticsStatusAt=r.diagnostics_status_at,
             localListVersion=r.local_list_version,
+            costProfile=r.cost_profile,
+            costProfileAppliedAt=r.cost_profile_applied_at,
             connectors=[ConnectorView.of(s) for s in d.connectors],
             connection=connection,
         )

@@ -10,6 +10,7 @@ _DESCRIPTIONS = {
     400: "Invalid request; details name the fields",
     404: "Unknown resource",
     409: "Conflict",
+    422: "A well-formed request the API cannot act on (the message says why)",
     503: "Charger offline, or the payment provider unavailable",
 }
 

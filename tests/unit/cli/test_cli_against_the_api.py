@@ -151,3 +151,47 @@ def test_local_list_and_reservations(cli: Cli) -> None:
     cli.world.reply({"status": "Accepted"})
     code, out, _ = cli("cancel-reservation", "CP-1", str(reservation_id))
     assert code == 0 and "cancelled" in out
+
+
+def test_cost_profiles_list_and_apply(cli: Cli) -> None:
+    code, out, _ = cli("cost-profiles", "list")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split()[:3] == ["PROFILE", "METER", "VALUES"]
+    lean = next(line for line in lines if line.startswith("lean"))
+    assert lean.split() == ["lean", "120", "s", "Energy.Active.Import.Register", "off", "570", "s"]
+    code, out, _ = cli("cost-profiles", "list", "-v")
+    assert "1.6   ChangeConfiguration MeterValueSampleInterval = 120" in out
+    assert "2.0.1 SetVariables SampledDataCtrlr.TxUpdatedInterval = 120" in out
+
+    cli.world.online_charger("CP-1")
+    cli.world.online_charger("CS-2", protocol="ocpp2.0.1", connection_id="conn-2")
+    code, out, _ = cli("cost-profiles", "apply", "lean", "--chargers", "CP-1,CS-2")
+    assert code == 0
+    assert "lean: sent to 2, refused by 0" in out
+    assert [call[2] for call in cli.world.sent_calls()] == ["ChangeConfiguration", "SetVariables"]
+
+
+def test_cost_profiles_apply_exits_1_when_a_charger_refused(cli: Cli) -> None:
+    cli.world.online_charger("CP-1")
+    code, out, _ = cli("cost-profiles", "apply", "standard", "--chargers", "CP-1,NOPE")
+    assert code == 1
+    assert "sent to 1, refused by 1" in out
+    assert "NotFound: charger 'NOPE' is not registered" in out
+    code, out, _ = cli("--json", "cost-profiles", "apply", "lean", "--online")
+    assert code == 1  # CP-1 is still answering the first profile
+    assert json.loads(out)["chargers"][0]["refusal"]["code"] == "CommandInFlight"
+    code, _, err = cli("cost-profiles", "apply", "cheap", "--chargers", "CP-1")
+    assert code == 1 and "(404 NotFound)" in err
+    code, _, err = cli("cost-profiles", "apply", "lean", "--status", "Pending")
+    assert code == 1 and "(422 EmptyGroup)" in err
+    assert cli("cost-profiles", "apply", "lean")[0] == 2
+    assert cli("cost-profiles", "apply", "lean", "--chargers", "A", "--status", "Pending")[0] == 2
+
+
+def test_charger_details_show_the_applied_cost_profile(cli: Cli) -> None:
+    cli.world.online_charger("CP-1")
+    cli.world.deps.chargers.record_cost_profile("CP-1", "lean", "2030-01-01T12:00:00.000Z")
+    code, out, _ = cli("chargers", "get", "CP-1")
+    assert code == 0
+    assert "lean" in out and "2030-01-01T12:00:00.000Z" in out

@@ -205,3 +205,28 @@ def test_whoever_sees_a_command_finished_can_send_the_next_one_at_once(setup):
     reply(engine, "CP1", record.message_id, {"status": "Accepted"})
     assert seen_free == [True]
     assert engine.send("CP1", "ClearCache", {}).status == "pending"
+
+
+def test_a_then_follow_up_runs_once_with_the_slot_free_and_may_send_the_next_command(setup):
+    deps, engine, clock = setup
+    seen = []
+
+    def next_command(finished):
+        seen.append((finished.status, deps.commands.slot_holder("CP1")))
+        if finished.status == "answered":
+            engine.send("CP1", "Reset", {"type": "Soft"})
+
+    engine.then("ClearCache", next_command)
+    first = engine.send("CP1", "ClearCache", {})
+    reply(engine, "CP1", first.message_id, {"status": "Accepted"})
+    reply(engine, "CP1", first.message_id, {"status": "Accepted"})  # a replay: dropped
+    assert seen == [("answered", None)]
+    assert [json.loads(text)[2] for _, text in deps.sender.sent] == ["ClearCache", "Reset"]
+
+    # A timeout found lazily runs it too (the follow-up decides what a timeout means).
+    clock.ms += 10 * 60 * 1000
+    timed_out = engine.send("CP1", "ClearCache", {}, timeout_s=1)
+    clock.ms += 2000
+    engine.get("CP1", timed_out.message_id)
+    assert seen[-1] == ("timeout", None)
+    assert len(deps.sender.sent) == 3

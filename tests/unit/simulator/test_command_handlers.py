@@ -877,3 +877,18 @@ async def test_remote_start_with_a_transaction_profile_keeps_it_for_the_transact
     assert wrong == REJ
     assert during["chargingSchedule"]["chargingRateUnit"] == "A"
     assert b.cp.device.charging_profiles[1] == []
+
+
+@async_test
+async def test_the_simulated_chargers_accept_every_cost_profile():
+    from shared.station.cost_profiles import COST_PROFILES
+
+    for profile in COST_PROFILES.values():
+        async with bench() as b:
+            for key, value in profile.configuration_v16():
+                answer = await b.send("ChangeConfiguration", {"key": key, "value": value})
+                assert answer["status"] == "Accepted", (profile.name, key)
+        async with bench(V201) as b:
+            answer = await b.send("SetVariables", profile.set_variables_payload())
+            statuses = {r["attributeStatus"] for r in answer["setVariableResult"]}
+            assert statuses == {"Accepted"}, (profile.name, answer)
