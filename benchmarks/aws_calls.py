@@ -387,6 +387,12 @@ def _eventbridge_event(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# A charger's first connection (news: ChargerConnected) and its reconnect after a disconnect
+# (docs/adr/0028-connection-events.md: nothing published).
+FIRST_CONNECT_STEP = "ws_connect $connect (first connection)"
+RECONNECT_STEP = "ws_connect $connect"
+
+
 def _connect(recorder: Recorder, handlers: dict[str, ModuleType]) -> dict[str, Any]:
     """Authorizer and $connect for a charger with a password; the route context.
 
@@ -415,7 +421,7 @@ def _connect(recorder: Recorder, handlers: dict[str, ModuleType]) -> dict[str, A
         )
     context = {**policy["context"], "principalId": policy["principalId"]}
     response = recorder.step(
-        "ws_connect $connect",
+        FIRST_CONNECT_STEP,
         "ws_connect",
         lambda: handlers["ws_connect"].handler(
             connect_event(CHARGER, "ocpp1.6", connection_id="bench=", authorizer=context),
@@ -590,7 +596,8 @@ def _app_sessions(
 def _disconnect(
     recorder: Recorder, handlers: dict[str, ModuleType], context: dict[str, Any]
 ) -> None:
-    from tests.fakes import disconnect_event
+    """$disconnect, then the charger's reconnect."""
+    from tests.fakes import connect_event, disconnect_event
 
     recorder.step(
         "ws_disconnect $disconnect",
@@ -599,6 +606,18 @@ def _disconnect(
             disconnect_event("bench=", authorizer=context), _context("ws_disconnect")
         ),
     )
+    # Back within seconds, as after API Gateway's two-hour close: the $connect the cost model
+    # prices for every reconnect (no event; the disconnect taken out of the outbox).
+    response = recorder.step(
+        RECONNECT_STEP,
+        "ws_connect",
+        lambda: handlers["ws_connect"].handler(
+            connect_event(CHARGER, "ocpp1.6", connection_id="bench-2=", authorizer=context),
+            _context("ws_connect"),
+        ),
+    )
+    if response["statusCode"] != 200:
+        raise RuntimeError(f"reconnect refused: {response}")
 
 
 def run() -> dict[str, dict[str, Any]]:

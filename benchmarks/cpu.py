@@ -381,10 +381,13 @@ def _route_cases() -> dict[str, tuple[Callable[[int], Any], Callable[[Any], obje
         return authorizer_event(cp, "ocpp1.6", basic(cp))
 
     def prepare_connect(n: int) -> dict[str, Any]:
+        """A reconnect: the charger's last connection closed seconds ago (ADR 0028)."""
         cp = charger(n)
-        return connect_event(
-            cp, "ocpp1.6", connection_id=f"c{n}=", authorizer={**context, "chargePointId": cp}
-        )
+        authorizer = {**context, "chargePointId": cp}
+        first = connect_event(cp, "ocpp1.6", connection_id=f"c{n}=", authorizer=authorizer)
+        connect(first, services)
+        disconnect(disconnect_event(f"c{n}=", authorizer=authorizer), services)
+        return connect_event(cp, "ocpp1.6", connection_id=f"r{n}=", authorizer=authorizer)
 
     def prepare_disconnect(n: int) -> dict[str, Any]:
         cp = charger(n)

@@ -71,7 +71,8 @@ def authorize(event: Event, services: Services) -> dict[str, Any]:
 def connect(event: Event, services: Services) -> dict[str, Any]:
     """$connect: pick the subprotocol and record the connection."""
     context = event.get("requestContext") or {}
-    if (context.get("authorizer") or {}).get("chargePointId"):
+    authorized = bool((context.get("authorizer") or {}).get("chargePointId"))
+    if authorized:
         identity = identity_from_authorizer(event)
         if identity is None:  # admitted, but no subprotocol we speak was offered
             return _no_subprotocol(event, str(context["authorizer"]["chargePointId"]))
@@ -97,6 +98,8 @@ def connect(event: Event, services: Services) -> dict[str, Any]:
         registration_status="Accepted" if identity.admitted else "Pending",
         connected_at_ms=request_time_ms(event),
         source_ip=(context.get("identity") or {}).get("sourceIp"),
+        # Later routes carry the authorizer's context too: no record to fall back to needed.
+        keep_record=not authorized,
     )
     if not current:  # a newer connection of the charger is already attached: refused
         return {"statusCode": 409}

@@ -65,22 +65,28 @@ class ConnectionService:
         connected_at_ms: int,
         source_ip: str | None = None,
         registration_status: str = "Accepted",
+        keep_record: bool = True,
     ) -> bool:
         """Record a new connection; True if it became the charger's current one (the one it
-        replaced is closed: whoever holds an older socket no longer acts as the charger)."""
+        replaced is closed: whoever holds an older socket no longer acts as the charger).
+
+        `keep_record`: write the connection record that later routes fall back to without an
+        authorizer context. With one (the stack's authorizer) every route carries the identity
+        and the charger record the connection: no record, two writes fewer per reconnect."""
         connected_at = from_epoch_ms(connected_at_ms)
-        self.connections.put(
-            ConnectionRecord(
-                connection_id=connection_id,
-                charge_point_id=charge_point_id,
-                protocol=protocol,
-                validation_mode=validation_mode,
-                connected_at=iso_utc(connected_at),
-                connected_at_ms=connected_at_ms,
-                expires_at=connected_at_ms // 1000 + self.connection_ttl_s,
-                registration_status=registration_status,
+        if keep_record:
+            self.connections.put(
+                ConnectionRecord(
+                    connection_id=connection_id,
+                    charge_point_id=charge_point_id,
+                    protocol=protocol,
+                    validation_mode=validation_mode,
+                    connected_at=iso_utc(connected_at),
+                    connected_at_ms=connected_at_ms,
+                    expires_at=connected_at_ms // 1000 + self.connection_ttl_s,
+                    registration_status=registration_status,
+                )
             )
-        )
         attachment = self.chargers.attach_connection(
             charge_point_id, connection_id, protocol, connected_at_ms
         )
@@ -100,7 +106,7 @@ class ConnectionService:
             # attached, never announced; announce this one (a flapping charger may repeat).
         pending = attachment.pending_disconnect
         if pending is not None and connected_at_ms - pending.at_ms < RECONNECT_GRACE_MS:
-            logger.info(
+            logger.debug(
                 "charger reconnected",
                 extra={
                     "chargePointId": charge_point_id,
@@ -130,11 +136,13 @@ class ConnectionService:
         disconnected_at_ms: int,
         reason: str | None = None,
     ) -> bool:
-        """Forget a connection; True if the charger went offline because of it."""
+        """Forget a connection; True if the charger went offline because of it. The charger's
+        id comes from the authorizer context (then no connection record was written), or else
+        from the connection record, which goes with the connection."""
         if charge_point_id is None:
             record = self.connections.get(connection_id)
             charge_point_id = record.charge_point_id if record else None
-        self.connections.delete(connection_id)
+            self.connections.delete(connection_id)
         if charge_point_id is None:
             logger.info(
                 "disconnect of an unknown connection", extra={"connectionId": connection_id}

@@ -59,15 +59,22 @@ def test_authorizer_raises_unauthorized_for_bad_credentials(services, deps):
         authorize(authorizer_event("SECURE", authorization=wrong), services)
 
 
-def test_connect_returns_the_chosen_subprotocol_and_records_the_connection(services, deps):
+def test_connect_returns_the_chosen_subprotocol_and_attaches_the_connection(services, deps):
     event = connect_event("CP1", "ocpp1.6", connection_id="c1=", authorizer=ctx_for("CP1"))
     assert connect(event, services) == {
         "statusCode": 200,
         "headers": {"Sec-WebSocket-Protocol": "ocpp1.6"},
     }
     assert deps.chargers.get("CP1").connection_id == "c1="
-    assert deps.connections.get("c1=").charge_point_id == "CP1"
+    # Every later route carries the authorizer's context: no connection record to fall back on.
+    assert deps.connections.get("c1=") is None
     assert deps.publisher.of_type("ChargerConnected")[0].detail["protocol"] == "ocpp1.6"
+
+
+def test_connect_without_authorizer_records_the_connection_for_later_routes(services, deps):
+    answer = connect(connect_event("CP1", "ocpp1.6", connection_id="c1="), services)
+    assert answer["statusCode"] == 200
+    assert deps.connections.get("c1=").charge_point_id == "CP1"
 
 
 def test_connect_without_authorizer_admits_itself(services, deps):
@@ -112,7 +119,7 @@ def test_a_connect_processed_after_a_newer_one_does_not_take_over(services, deps
 
 
 def test_disconnect_without_context_uses_the_connection_record(services, deps):
-    connect(connect_event("CP1", connection_id="c9=", authorizer=ctx_for("CP1")), services)
+    connect(connect_event("CP1", connection_id="c9="), services)
     disconnect(disconnect_event("c9="), services)
     assert not deps.chargers.get("CP1").online
     assert deps.connections.get("c9=") is None
@@ -125,12 +132,7 @@ def test_message_uses_authorizer_context_or_connection_record(services, deps):
     with_context = message(message_event("c1=", frame, authorizer=ctx_for("CP1")), services, router)
     assert json.loads(with_context["body"])[0] == 3
 
-    connect(
-        connect_event(
-            "CP1", "ocpp2.0.1", connection_id="c2=", authorizer=ctx_for("CP1", "ocpp2.0.1")
-        ),
-        services,
-    )
+    connect(connect_event("CP1", "ocpp2.0.1", connection_id="c2="), services)
     from_record = message(message_event("c2=", "nonsense"), services, router)
     assert json.loads(from_record["body"])[2] == "RpcFrameworkError"  # 2.0.1 naming: from record
 
