@@ -185,6 +185,12 @@ class Assumptions:
     # Lambda gives one full vCPU at 1,769 MB and a proportional share below: CPU measured
     # on one core here takes 1769/memory times as long.
     vcpu_memory_mb: int = 1769
+    # The Python runtime's own CPU per invocation, µs (benchmarks.runtime_overhead: fetching
+    # the event from the Runtime API, decoding it, encoding and posting the result), and what
+    # each record of a Kinesis batch adds to it; billed with every invocation at the memory's
+    # vCPU share, not with work done inside another invocation. 0: not counted.
+    runtime_overhead_us: float = 0.0
+    runtime_overhead_per_record_us: float = 0.0
     # CloudWatch Logs counts 26 bytes of overhead per log event.
     log_event_overhead_bytes: int = 26
     # Text-format platform lines per invocation: START (~71 B), END (~51 B), REPORT (~135 B);
@@ -474,9 +480,21 @@ def work_ms(action: ActionCost, memory_mb: int, assumptions: Assumptions) -> flo
     return cpu_ms + wait_ms + action.extra_wait_ms
 
 
-def lambda_duration_ms(action: ActionCost, memory_mb: int, assumptions: Assumptions) -> int:
-    """Billed duration: the work, rounded up to the millisecond."""
-    return max(1, math.ceil(work_ms(action, memory_mb, assumptions)))
+def runtime_overhead_ms(memory_mb: int, assumptions: Assumptions, records: float = 0.0) -> float:
+    """The runtime's own work around one invocation (of a batch of `records`), at the memory's
+    vCPU share."""
+    per_record = assumptions.runtime_overhead_per_record_us
+    overhead_us = assumptions.runtime_overhead_us + records * per_record
+    return overhead_us / 1000 * max(1.0, assumptions.vcpu_memory_mb / memory_mb)
+
+
+def lambda_duration_ms(
+    action: ActionCost, memory_mb: int, assumptions: Assumptions, records: float = 0.0
+) -> int:
+    """Billed duration of one invocation: the work and the runtime's own, rounded up to the
+    millisecond."""
+    overhead = runtime_overhead_ms(memory_mb, assumptions, records)
+    return max(1, math.ceil(work_ms(action, memory_mb, assumptions) + overhead))
 
 
 def _gb_seconds(duration_ms: float, memory_mb: int) -> float:
@@ -586,7 +604,7 @@ def _consumer(
         cpu_us=action.cpu_us + (shape.records_per_batch - 1) * per_record_cpu_us,
     )
     batches = records / shape.records_per_batch
-    duration = lambda_duration_ms(per_batch, facts.memory_mb, assumptions)
+    duration = lambda_duration_ms(per_batch, facts.memory_mb, assumptions, shape.records_per_batch)
     bill.invocations[action.function] += batches
     bill.usd["Lambda"] += batches * (
         prices.lambda_request + _gb_seconds(duration, facts.memory_mb) * prices.lambda_gb_second_arm

@@ -1,0 +1,97 @@
+"""What the deployed stack bills beyond the handlers' own work: the Lambda runtime's CPU per
+invocation."""
+
+import math
+import time
+from dataclasses import replace
+
+import pytest
+
+from benchmarks import cost_model as cm
+from tests.unit.benchmarks.test_cost_model import HAND, measured, quiet_stack
+
+GB_S = 0.0000133334  # Lambda arm
+QUIET = cm.Assumptions(
+    custom_metrics=0,
+    eventbridge_archive=False,
+    session_workflows=(),
+    outbox_relay=False,
+)
+
+
+# --- the Lambda runtime's own CPU per invocation ----------------------------------------------
+
+
+def test_the_runtime_overhead_raises_a_1_ms_invocations_billed_duration():
+    action = cm.ActionCost("ws_default", cpu_us=100)
+    # 0.1 ms x 1769/256 = 0.69 ms: 1 ms billed without the runtime's work...
+    assert cm.lambda_duration_ms(action, 256, cm.Assumptions()) == 1
+    # ... and (0.1 + 0.3) ms x 1769/256 = 2.76 ms with it: 3 ms.
+    with_runtime = cm.Assumptions(runtime_overhead_us=300)
+    assert cm.lambda_duration_ms(action, 256, with_runtime) == 3
+    # A whole vCPU does it in 0.4 ms: still the 1 ms minimum.
+    assert cm.lambda_duration_ms(action, 1769, with_runtime) == 1
+    # A batch's records add theirs: (0.1 + 0.3 + 100 x 0.005) ms x 1769/256 = 6.2 ms.
+    batch = replace(with_runtime, runtime_overhead_per_record_us=5)
+    assert cm.lambda_duration_ms(action, 256, batch, records=100) == 7
+
+
+def test_without_runtime_overhead_the_billed_duration_is_the_work_rounded_up():
+    actions = (
+        cm.ActionCost("ws_default"),
+        cm.ActionCost("ws_default", cpu_us=730, calls={"dynamodb:UpdateItem": 2}),
+        cm.ActionCost("ws_default", cpu_us=100, extra_wait_ms=12.5),
+    )
+    zero = cm.Assumptions(runtime_overhead_us=0.0, runtime_overhead_per_record_us=0.0)
+    for action in actions:
+        expected = max(1, math.ceil(cm.work_ms(action, 256, zero)))
+        assert cm.lambda_duration_ms(action, 256, zero) == expected
+        assert cm.lambda_duration_ms(action, 256, zero, records=50) == expected
+    assert cm.Assumptions().runtime_overhead_us == 0.0  # measured by the benchmark run
+
+
+def test_the_runtime_overhead_is_billed_per_invocation_on_the_hand_profile():
+    actions = measured(**{cm.CONSUMER: cm.ActionCost("telemetry_consumer", events=1)})
+    plain = cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), QUIET)
+    runtime = replace(QUIET, runtime_overhead_us=300)
+    raised = cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), runtime)
+    # ws_default's 4,710 and energy_rollup's 30 invocations: 1 ms -> 3 ms; the 180 consumer
+    # batches (one PutEvents, 15 ms): 15 ms -> ceil(15 + 2.07) = 18 ms. Requests unchanged.
+    added_gb_s = ((4710 + 30) * 0.002 + 180 * 0.003) * 0.25
+    added = raised["usd_by_service"]["Lambda"] - plain["usd_by_service"]["Lambda"]
+    assert added == pytest.approx(added_gb_s * GB_S, abs=2e-8)  # the lines are rounded
+    assert raised["volumes"]["lambda_invocations"] == plain["volumes"]["lambda_invocations"]
+
+
+def test_work_inside_another_invocation_carries_no_runtime_overhead():
+    facts = quiet_stack().functions["start_sweep"]
+    work = cm.ActionCost("start_sweep", calls={"dynamodb:UpdateItem": 1})
+    bills = []
+    for assumptions in (QUIET, replace(QUIET, runtime_overhead_us=5000)):
+        bill = cm.Bill()
+        cm.invoke(bill, work, 10, facts, cm.Prices(), assumptions, invocation=False)
+        bills.append(bill.usd["Lambda"])
+    assert bills[0] == bills[1] == pytest.approx(10 * 0.005 * 0.25 * GB_S)
+
+
+def test_the_runtime_overhead_benchmark_returns_positive_figures_quickly():
+    from benchmarks import runtime_overhead
+
+    started = time.monotonic()
+    figures = runtime_overhead.run(iterations=5)
+    assert time.monotonic() - started < 60
+    assert figures["websocket_message_us"] > 0
+    assert figures["kinesis_batch_1_us"] > 0
+    assert figures["kinesis_batch_100_us"] > 0
+    assert figures["per_kinesis_record_us"] >= 0
+
+
+def test_the_runtime_api_hands_out_the_events_lambda_sends():
+    from benchmarks import runtime_overhead
+
+    message = runtime_overhead.websocket_message_event()
+    assert message["requestContext"]["routeKey"] == "$default"
+    assert message["requestContext"]["eventType"] == "MESSAGE"
+    assert '"MeterValues"' in message["body"]
+    batch = runtime_overhead.kinesis_batch_event(3)
+    assert [r["eventSource"] for r in batch["Records"]] == ["aws:kinesis"] * 3
