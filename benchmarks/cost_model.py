@@ -17,7 +17,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from benchmarks import app_session
 from benchmarks.aws_calls import (
@@ -28,6 +29,7 @@ from benchmarks.aws_calls import (
 )
 from benchmarks.stack_facts import FunctionFacts, StackFacts
 from local.delivery.event_shapes import MAX_BATCH_PAYLOAD_BYTES, kinesis_record
+from shared.commands.engine import MAX_SYNC_WAIT_S, CommandEngine
 from shared.config import API_GATEWAY_MAX_CONNECTION_S, DEFAULT_HEARTBEAT_INTERVAL_S
 from shared.drivers.starts import DEFAULT_HOLD_MINOR, START_WINDOW_S, cost_check_wait_ms
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
@@ -42,6 +44,7 @@ GB = 1_000_000_000  # the larger of the two readings of "GB" gives the smaller b
 
 SERVICES = (
     "API Gateway",
+    "HTTP API",
     "CloudFront",
     "Lambda",
     "DynamoDB",
@@ -236,6 +239,16 @@ class Assumptions:
     # SettleSession; its RemoteStart reply reports to the task token (SendTaskSuccess).
     standard_session_workflow: bool = False
     standard_transitions_per_app_session: int = 10
+    # Operator commands per charger-month (resets, remote starts and stops, configuration):
+    # about one a week, an operator clearing a stuck charger or changing a setting. Each is
+    # priced from the measured Reset: an HTTP API request to the operator API, which sends it
+    # and waits in that request for the charger's answer (wait=true, the API's and the CLI's
+    # default: no poll request of its own), the post to the charger and its CALLRESULT on
+    # $default.
+    operator_commands_per_month: float = 4.0
+    http_requests_per_command: float = 1.0
+    # When the charger's answer is stored, after the send: a charger on a cellular link.
+    command_answer_ms: float = 400.0
 
 
 @dataclass(frozen=True)
@@ -367,6 +380,9 @@ METER_VALUES = "ocpp1.6 MeterValues"
 STOP = "ocpp1.6 StopTransaction"
 REMOTE_START_SEND = "ocpp1.6 RemoteStartTransaction send"
 REMOTE_START_REPLY = "ocpp1.6 RemoteStartTransaction reply"
+# An operator command (benchmarks.aws_calls' Reset, sent by the operator API).
+COMMAND_SEND = "ocpp1.6 Reset send"
+COMMAND_REPLY = "ocpp1.6 Reset reply"
 AUTHORIZER = "ws_authorize $connect (HTTP Basic)"
 CONNECT = "ws_connect $connect"
 DISCONNECT = "ws_disconnect $disconnect"
@@ -412,7 +428,60 @@ def monthly_usage(profile: Profile, assumptions: Assumptions) -> list[Usage]:
         Usage(CONNECT, reconnects, connect_messages, 0, routed=True),
         Usage(DISCONNECT, reconnects, connect_messages, 0, routed=True),
         Usage(ROLLUP, sessions),
+        # Operator commands: the post out is the send's own (ActionCost.posts).
+        Usage(COMMAND_SEND, assumptions.operator_commands_per_month),
+        Usage(COMMAND_REPLY, assumptions.operator_commands_per_month, 1, 0, routed=True),
     ]
+
+
+@dataclass(frozen=True)
+class CommandWait:
+    """The operator API's wait for a command's answer inside its request."""
+
+    polls: int  # strongly consistent reads of the command
+    sleep_ms: float
+
+
+def command_wait(answer_ms: float, read_ms: float) -> CommandWait:
+    """How the operator API waits for an answer stored `answer_ms` after the send, each read
+    taking `read_ms`: CommandEngine.wait itself, played on a clock."""
+
+    class Clock:
+        now_ms = 0.0
+        polls = 0
+        sleep_ms = 0.0
+
+        def get(self, charge_point_id: str, message_id: str) -> Any:
+            self.polls += 1
+            self.now_ms += read_ms
+            return SimpleNamespace(done=self.now_ms >= answer_ms)
+
+        def clock_ms(self) -> int:
+            return int(self.now_ms)
+
+        def sleep(self, seconds: float) -> None:
+            self.now_ms += seconds * 1000
+            self.sleep_ms += seconds * 1000
+
+    clock = Clock()
+    CommandEngine.wait(cast(CommandEngine, clock), "", "", MAX_SYNC_WAIT_S)
+    return CommandWait(clock.polls, clock.sleep_ms)
+
+
+def command_send_with_wait(action: ActionCost, assumptions: Assumptions) -> ActionCost:
+    """The measured send and the wait for the answer, one operator API invocation: a strongly
+    consistent read of the command (1 RRU) per poll and the sleeps between them."""
+    wait = command_wait(
+        assumptions.command_answer_ms, assumptions.call_latency_ms.get("dynamodb", 10.0)
+    )
+    calls = dict(action.calls)
+    calls["dynamodb:GetItem"] = calls.get("dynamodb:GetItem", 0) + wait.polls
+    return replace(
+        action,
+        calls=calls,
+        read_units=action.read_units + wait.polls,
+        extra_wait_ms=action.extra_wait_ms + wait.sleep_ms,
+    )
 
 
 @dataclass(frozen=True)
@@ -907,6 +976,8 @@ def charger_month(
         if use.action == REMOTE_START_REPLY and assumptions.standard_session_workflow:
             # The Standard execution waits on a task token: the reply reports to it.
             action = replace(action, calls={**action.calls, TASK_RESULT_CALL: 1})
+        if use.action == COMMAND_SEND:
+            action = command_send_with_wait(action, assumptions)
         invoke(
             bill,
             action,
@@ -933,6 +1004,8 @@ def charger_month(
     )
 
     bill.usd["CloudFront"] = _charger_edge(bill, profile, facts, prices, assumptions)
+    http_requests = assumptions.operator_commands_per_month * assumptions.http_requests_per_command
+    bill.usd["HTTP API"] = http_requests * prices.http_api_request
     minutes = MONTH_S / 60
     bill.usd["API Gateway"] = (
         bill.messages * prices.websocket_message + minutes * prices.websocket_connection_minute
@@ -983,6 +1056,7 @@ def charger_month(
             "websocket_messages": round(bill.messages),
             "websocket_bytes_in": round(bill.bytes_in),
             "websocket_bytes_out": round(bill.bytes_out),
+            "http_api_requests": round(http_requests, 1),
             "connection_minutes": round(minutes),
             "lambda_invocations": {k: round(v, 1) for k, v in sorted(bill.invocations.items())},
             "dynamodb_write_units": round(bill.write_units, 1),

@@ -46,7 +46,7 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
     ]
     header = ["Service", *profiles]
     rows: list[list[object]] = [
-        [service, *(_usd(p["usd_by_service"][service]) for p in profiles.values())]
+        [service, *(_usd(p["usd_by_service"].get(service, 0.0)) for p in profiles.values())]
         for service in SERVICES
     ]
     rows.append(["**Total**", *(f"**{_usd(p['usd_total'])}**" for p in profiles.values())])
@@ -90,6 +90,10 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
         [
             "WebSocket messages",
             *(f"{p['volumes']['websocket_messages']:,}" for p in profiles.values()),
+        ],
+        [
+            "HTTP API requests (operator commands)",
+            *(f"{p['volumes'].get('http_api_requests', 0):,.0f}" for p in profiles.values()),
         ],
         [
             "Lambda invocations",

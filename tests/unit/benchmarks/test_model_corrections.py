@@ -1,5 +1,5 @@
 """What the deployed stack bills beyond the handlers' own work: the Lambda runtime's CPU per
-invocation."""
+invocation and operator commands through the HTTP API."""
 
 import math
 import time
@@ -16,6 +16,7 @@ QUIET = cm.Assumptions(
     eventbridge_archive=False,
     session_workflows=(),
     outbox_relay=False,
+    operator_commands_per_month=0,
 )
 
 
@@ -95,3 +96,40 @@ def test_the_runtime_api_hands_out_the_events_lambda_sends():
     assert '"MeterValues"' in message["body"]
     batch = runtime_overhead.kinesis_batch_event(3)
     assert [r["eventSource"] for r in batch["Records"]] == ["aws:kinesis"] * 3
+
+
+# --- operator commands through the HTTP API ---------------------------------------------------
+
+
+def test_operator_commands_bill_http_api_requests_and_zero_removes_them():
+    actions = measured(**{cm.COMMAND_SEND: cm.ActionCost("operator_api", posts=1)})
+    commands = replace(QUIET, operator_commands_per_month=4)
+    sent = cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), commands)
+    none = cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), QUIET)
+    assert sent["volumes"]["http_api_requests"] == 4
+    assert sent["usd_by_service"]["HTTP API"] == pytest.approx(4 * 1.00e-6)
+    assert none["usd_by_service"]["HTTP API"] == 0
+    assert "HTTP API" in cm.SERVICES
+    # Each command: the operator API's invocation, the post out and the CALLRESULT in.
+    assert sent["volumes"]["lambda_invocations"]["operator_api"] == 4
+    assert none["volumes"]["lambda_invocations"].get("operator_api", 0) == 0
+    assert sent["volumes"]["websocket_messages"] - none["volumes"]["websocket_messages"] == 8
+    added_invocations = sum(sent["volumes"]["lambda_invocations"].values()) - sum(
+        none["volumes"]["lambda_invocations"].values()
+    )
+    assert added_invocations == 8  # operator_api and ws_default
+
+
+def test_the_operator_api_waits_for_the_answer_in_its_request():
+    # The engine polls after 20 ms, then 1.5 times longer each time: an answer stored 400 ms
+    # after the send is seen by the 7th read (5 ms each), after 415.6 ms of sleep.
+    wait = cm.command_wait(400, 5)
+    assert wait.polls == 7
+    assert wait.sleep_ms == pytest.approx(20 + 30 + 45 + 67.5 + 101.25 + 151.875)
+    assert cm.command_wait(0, 5).polls == 1  # answered at once: one read
+    send = cm.ActionCost("operator_api", calls={"dynamodb:GetItem": 1}, read_units=1)
+    waited = cm.command_send_with_wait(send, cm.Assumptions(command_answer_ms=400))
+    assert waited.calls["dynamodb:GetItem"] == 8
+    assert waited.read_units == 8
+    # 8 reads of 5 ms and the sleeps: the invocation lasts as long as the wait.
+    assert cm.lambda_duration_ms(waited, 256, cm.Assumptions()) == math.ceil(40 + wait.sleep_ms)
