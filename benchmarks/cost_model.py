@@ -14,7 +14,7 @@ import dataclasses
 import json
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -208,8 +208,18 @@ class Assumptions:
     peak_to_average: float = 3.0
     # Session records are kept (no TTL): storage is shown as it is after this many months.
     storage_months: int = 12
-    # EMF metrics: OcppMessages per action, OcppErrors per action and error, the service
-    # metrics: about this many distinct custom metrics.
+    # EMF custom metrics, billed per series (metric name and dimension values) pro rata of the
+    # hours it is written in. The series the profiles' measured steps write (the `service`
+    # dimension included) are written every hour at the fleet's scale; besides them, series
+    # written now and then: OcppMessages of the actions no profile sends (BootNotification
+    # after a reboot, DataTransfer, firmware and diagnostics status, unreadable frames: ~4),
+    # OcppErrors by action and error (~6), OcppInternalErrors, ChargerAuthRefused by reason
+    # and ChargerAuthLockouts (3), CommandTimeouts by action (~3), TelemetryRecordsUnreadable,
+    # TelemetryRecordsLost, EventsNotPublished, OutboxRecordsRelayed: about 20, each taken
+    # to be written in a quarter of the hours.
+    occasional_metric_series: int = 20
+    occasional_metric_hours_share: float = 0.25
+    # Without measured series (an older measurement): about this many custom metrics in all.
     custom_metrics: int = 40
     # A StatusNotification per connector after each reconnect: the charger re-announces the
     # status it had, stored but not published again (the measured "unchanged" step).
@@ -316,6 +326,10 @@ PROFILES: tuple[Profile, ...] = (
 )
 
 
+# A CloudWatch metric: namespace, name and the dimensions' (name, value), sorted.
+MetricSeries = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
 @dataclass(frozen=True)
 class ActionCost:
     """What one invocation was measured to cost."""
@@ -341,6 +355,8 @@ class ActionCost:
     extra_wait_ms: float = 0.0
     item_bytes: Mapping[str, int] = field(default_factory=dict)
     index_bytes: Mapping[str, int] = field(default_factory=dict)
+    # The custom metric series the invocation writes (None: not measured).
+    metric_series: frozenset[MetricSeries] | None = None
 
     @classmethod
     def from_measured(cls, row: Mapping[str, Any], cpu_us: float) -> ActionCost:
@@ -364,6 +380,14 @@ class ActionCost:
             cpu_us=cpu_us,
             item_bytes=dict(row.get("item_bytes", {})),
             index_bytes=dict(row.get("index_bytes", {})),
+            metric_series=(
+                frozenset(
+                    (s["namespace"], s["metric"], tuple(sorted(s["dimensions"].items())))
+                    for s in row["metric_series"]
+                )
+                if "metric_series" in row
+                else None
+            ),
         )
 
     def calls_to(self, service: str) -> int:
@@ -798,21 +822,71 @@ def outbox_relay_monthly(prices: Prices, assumptions: Assumptions) -> float:
     return runs * (invocation + OUTBOX_RELAY_QUERIES * 0.5 * prices.dynamodb_read_unit)
 
 
+def profile_steps(
+    profile: Profile,
+    measured: Mapping[str, ActionCost],
+    facts: StackFacts,
+    assumptions: Assumptions,
+) -> frozenset[str]:
+    """The measured steps a charger of this profile causes in a month (each at least once)."""
+    steps = {use.action for use in monthly_usage(profile, assumptions) if use.count > 0}
+    steps.add(CONSUMER)
+    workflow = session_workflows(profile, measured, facts, Prices(), assumptions)
+    steps.update(step for step, count in (*workflow.tasks, *workflow.sweep_work) if count > 0)
+    if assumptions.session_workflows:
+        steps.add(SWEEP_EMPTY)
+    return frozenset(steps)
+
+
+def emitted_metric_series(
+    measured: Mapping[str, ActionCost], steps: Iterable[str]
+) -> frozenset[MetricSeries] | None:
+    """The custom metric series these steps write (None when none of them was measured)."""
+    measured_sets: list[frozenset[MetricSeries]] = []
+    for step in steps:
+        found = measured[step].metric_series if step in measured else None
+        if found is not None:
+            measured_sets.append(found)
+    if not measured_sets:
+        return None
+    return frozenset[MetricSeries]().union(*measured_sets)
+
+
+def custom_metric_months(
+    measured: Mapping[str, ActionCost] | None,
+    steps: Iterable[str],
+    assumptions: Assumptions,
+) -> float:
+    """Metric-months of EMF custom metrics: each series the steps write, every hour, and the
+    occasional ones for their share of the hours; the flat count without measured series."""
+    series = emitted_metric_series(measured or {}, steps)
+    if series is None:
+        return float(assumptions.custom_metrics)
+    occasional = assumptions.occasional_metric_series * assumptions.occasional_metric_hours_share
+    return len(series) + occasional
+
+
 def fixed_monthly(
     facts: StackFacts,
     prices: Prices,
     assumptions: Assumptions,
     shards: int,
     measured: Mapping[str, ActionCost] | None = None,
+    metric_steps: Iterable[str] | None = None,
 ) -> dict[str, float]:
-    """The stack's monthly cost whatever the traffic."""
+    """The stack's monthly cost whatever the traffic. Its custom metrics are the series of
+    `metric_steps` (default: the steps of the reference profiles) as measured."""
     empty_sweep = (measured or {}).get(SWEEP_EMPTY)
+    if metric_steps is None and measured is not None:
+        metric_steps = frozenset().union(
+            *(profile_steps(p, measured, facts, assumptions) for p in PROFILES)
+        )
+    metric_months = custom_metric_months(measured, metric_steps or (), assumptions)
     return {
         "Kinesis shard-hours": shards * MONTH_HOURS * prices.kinesis_shard_hour,
         "CloudWatch dashboard": facts.dashboards * prices.cloudwatch_dashboard,
         "CloudWatch alarms (per metric read)": facts.alarm_metrics * prices.cloudwatch_alarm,
-        "CloudWatch custom metrics (EMF)": assumptions.custom_metrics
-        * prices.cloudwatch_custom_metric,
+        "CloudWatch custom metrics (EMF)": metric_months * prices.cloudwatch_custom_metric,
         "KMS keys": facts.kms_keys * prices.kms_key_month,
         "Session workflow: start-request sweep": start_request_sweep_monthly(
             prices, assumptions, empty_sweep
@@ -1035,7 +1109,8 @@ def charger_month(
     storage = storage_per_charger_month(profile, measured, prices, assumptions)
     bill.usd["DynamoDB"] += storage
     shards = kinesis_shards(profile, measured, assumptions, facts)
-    fixed = fixed_monthly(facts, prices, assumptions, shards, measured)
+    steps = profile_steps(profile, measured, facts, assumptions)
+    fixed = fixed_monthly(facts, prices, assumptions, shards, measured, steps)
     bill.usd["Kinesis"] += fixed["Kinesis shard-hours"] / assumptions.chargers
     bill.usd["Fixed share"] = (
         sum(v for k, v in fixed.items() if k != "Kinesis shard-hours") / assumptions.chargers

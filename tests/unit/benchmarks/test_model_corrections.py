@@ -1,5 +1,6 @@
 """What the deployed stack bills beyond the handlers' own work: the Lambda runtime's CPU per
-invocation and operator commands through the HTTP API."""
+invocation, the custom metric series the functions really write, and operator commands through
+the HTTP API."""
 
 import math
 import time
@@ -96,6 +97,115 @@ def test_the_runtime_api_hands_out_the_events_lambda_sends():
     assert '"MeterValues"' in message["body"]
     batch = runtime_overhead.kinesis_batch_event(3)
     assert [r["eventSource"] for r in batch["Records"]] == ["aws:kinesis"] * 3
+
+
+# --- custom metric series as the functions write them -----------------------------------------
+
+
+def series(name, **dimensions):
+    return ("Csms", name, tuple(sorted({**dimensions, "service": "csms"}.items())))
+
+
+HEARTBEATS = series("OcppMessages", Action="Heartbeat")
+METER_VALUES = series("OcppMessages", Action="MeterValues")
+STARTED = series("TransactionsStarted")
+
+
+def metric_line(result):
+    return result["usd_by_service"]["Fixed share"] * 10_000
+
+
+def with_series(**by_step):
+    return measured(
+        **{
+            step: cm.ActionCost("ws_default", metric_series=frozenset(found))
+            for step, found in by_step.items()
+        }
+    )
+
+
+def test_a_new_series_on_a_profiles_step_adds_a_metric_month():
+    assumptions = replace(QUIET, occasional_metric_series=0)
+    one = with_series(**{cm.HEARTBEAT: {HEARTBEATS}})
+    two = with_series(**{cm.HEARTBEAT: {HEARTBEATS, series("OcppMessages", Action="Other")}})
+    fixed_one = cm.charger_month(HAND, one, quiet_stack(), cm.Prices(), assumptions)
+    fixed_two = cm.charger_month(HAND, two, quiet_stack(), cm.Prices(), assumptions)
+    assert metric_line(fixed_one) == pytest.approx(0.30)
+    assert metric_line(fixed_two) - metric_line(fixed_one) == pytest.approx(0.30)
+
+
+def test_the_series_are_the_union_over_the_profiles_steps():
+    assumptions = replace(QUIET, occasional_metric_series=0)
+    actions = with_series(
+        **{
+            cm.HEARTBEAT: {HEARTBEATS},
+            cm.METER_VALUES: {METER_VALUES},
+            cm.START: {STARTED, series("OcppMessages", Action="StartTransaction")},
+            # Written by a step the profile causes too: counted once.
+            cm.STOP: {STARTED},
+            # HAND's sessions are all card sessions: no app start's reply.
+            cm.REMOTE_START_REPLY: {series("OcppMessages", Action="Reply")},
+            # Never caused by a profile.
+            "ocpp1.6 BootNotification": {series("OcppMessages", Action="BootNotification")},
+        }
+    )
+    steps = cm.profile_steps(HAND, actions, quiet_stack(), assumptions)
+    assert cm.HEARTBEAT in steps and cm.REMOTE_START_REPLY not in steps
+    emitted = cm.emitted_metric_series(actions, steps)
+    assert emitted is not None and len(emitted) == 4
+    result = cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), assumptions)
+    assert metric_line(result) == pytest.approx(4 * 0.30)
+
+
+def test_occasional_series_are_billed_for_their_share_of_the_hours():
+    actions = with_series(**{cm.HEARTBEAT: {HEARTBEATS}})
+    assumptions = replace(QUIET, occasional_metric_series=20, occasional_metric_hours_share=0.25)
+    result = cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), assumptions)
+    assert metric_line(result) == pytest.approx((1 + 20 * 0.25) * 0.30)
+
+
+def test_without_measured_series_the_flat_count_stays():
+    fixed = cm.fixed_monthly(quiet_stack(), cm.Prices(), cm.Assumptions(custom_metrics=40), 1)
+    assert fixed["CloudWatch custom metrics (EMF)"] == pytest.approx(12.0)
+    unmeasured = measured()
+    fixed = cm.fixed_monthly(quiet_stack(), cm.Prices(), cm.Assumptions(), 1, unmeasured)
+    assert fixed["CloudWatch custom metrics (EMF)"] == pytest.approx(12.0)
+
+
+def test_emf_lines_are_read_as_series_with_every_dimension():
+    from benchmarks.aws_calls import metric_series
+
+    line = (
+        '{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"Csms","Dimensions":'
+        '[["Action","service"]],"Metrics":[{"Name":"OcppMessages","Unit":"Count"}]}]},'
+        '"Action":"Heartbeat","service":"csms","OcppMessages":[1.0]}'
+    )
+    text = '{"level":"INFO","message":"not a metric"}\n' + line + "\n" + line
+    assert metric_series(text) == [
+        {
+            "namespace": "Csms",
+            "metric": "OcppMessages",
+            "dimensions": {"Action": "Heartbeat", "service": "csms"},
+        }
+    ]
+
+
+@pytest.fixture(scope="module")
+def steps():
+    from benchmarks import aws_calls
+
+    return aws_calls.run()
+
+
+def test_the_default_route_step_reports_its_ocpp_messages_series(steps):
+    assert {
+        "namespace": "Csms",
+        "metric": "OcppMessages",
+        "dimensions": {"Action": "Heartbeat", "service": "csms"},
+    } in steps[cm.HEARTBEAT]["metric_series"]
+    actions = cm.measured_actions(steps, {})
+    assert HEARTBEATS in (actions[cm.HEARTBEAT].metric_series or ())
+    assert STARTED in (actions[cm.START].metric_series or ())
 
 
 # --- operator commands through the HTTP API ---------------------------------------------------
