@@ -34,6 +34,7 @@ class Sizes:
     load_settle_s: float
     commands: int
     sdk_cpu_iterations: int
+    runtime_iterations: int
 
 
 FULL = Sizes(
@@ -46,6 +47,7 @@ FULL = Sizes(
     load_settle_s=15.0,
     commands=30,
     sdk_cpu_iterations=500,
+    runtime_iterations=1000,
 )
 QUICK = Sizes(
     cpu_iterations=30,
@@ -57,6 +59,7 @@ QUICK = Sizes(
     load_settle_s=1.0,
     commands=2,
     sdk_cpu_iterations=20,
+    runtime_iterations=20,
 )
 
 
@@ -99,6 +102,7 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
         costs,
         cpu,
         local_load,
+        runtime_overhead,
         sdk_cpu,
         stack_facts,
     )
@@ -121,13 +125,22 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
     results["sdk_cpu"] = _timed(
         "AWS SDK CPU per call", lambda: {"median_us": sdk_cpu.run(sizes.sdk_cpu_iterations)}
     )
+    results["runtime_overhead"] = _timed(
+        "Lambda runtime CPU per invocation",
+        lambda: {"median_us": runtime_overhead.run(sizes.runtime_iterations)},
+    )
+    runtime = results["runtime_overhead"]["median_us"]
     results["cost_model"] = _timed(
         "cost model",
         lambda: costs.run(
             results["aws_calls"]["steps"],
             cost_model.cpu_by_step(results["cpu"]["messages"], results["cpu"]["routes"]),
             stack_facts.load(),
-            assumptions=cost_model.Assumptions(sdk_cpu_us=results["sdk_cpu"]["median_us"]),
+            assumptions=cost_model.Assumptions(
+                sdk_cpu_us=results["sdk_cpu"]["median_us"],
+                runtime_overhead_us=runtime["websocket_message_us"],
+                runtime_overhead_per_record_us=runtime["per_kinesis_record_us"],
+            ),
         ),
     )
     results["cold_start"] = _timed(

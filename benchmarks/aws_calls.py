@@ -310,6 +310,7 @@ class Recorder:
     def step(self, name: str, function: str, call: Callable[[], Any]) -> Any:
         output: Output
         self.side_calls.clear()
+        flushed_metrics()  # what was counted before the step is not the step's
         with metering() as meter, captured_output() as output:
             begun = time.process_time_ns()
             response = call()
@@ -325,8 +326,43 @@ class Recorder:
             # One warm sample of the handler's own CPU (the calls' CPU taken out); the model
             # prefers benchmarks.cpu's medians where it has them.
             "handler_cpu_us": round(max(0, cpu_ns - meter.aws_cpu_ns) / 1000, 1),
+            # The custom metric series the invocation counted in (written up to a minute
+            # later, as the functions flush them: not in log_bytes unless written at once).
+            "metric_series": metric_series(output.text + "\n" + flushed_metrics()),
         }
         return response
+
+
+def metric_series(text: str) -> list[dict[str, Any]]:
+    """The CloudWatch metric series of the EMF lines in `text`: each metric of each dimension
+    set, with the dimensions' values as the line gives them (Powertools adds `service`)."""
+    found: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
+    for line in text.splitlines():
+        try:
+            document = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(document, dict) or not isinstance(document.get("_aws"), dict):
+            continue
+        for directive in document["_aws"].get("CloudWatchMetrics", []):
+            for dimension_set in directive.get("Dimensions") or [[]]:
+                dimensions = tuple(sorted((d, str(document[d])) for d in dimension_set))
+                for metric in directive.get("Metrics", []):
+                    found.add((directive["Namespace"], metric["Name"], dimensions))
+    return [
+        {"namespace": namespace, "metric": name, "dimensions": dict(dimensions)}
+        for namespace, name, dimensions in sorted(found)
+    ]
+
+
+def flushed_metrics() -> str:
+    """The EMF lines of the metrics the functions have summed in memory, written now."""
+    from shared.observability import flush_metrics
+
+    output: Output
+    with captured_output() as output:
+        flush_metrics()
+    return output.text
 
 
 def _reply_of(response: dict[str, Any], what: str) -> list[Any]:

@@ -14,10 +14,11 @@ import dataclasses
 import json
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from benchmarks import app_session
 from benchmarks.aws_calls import (
@@ -28,6 +29,7 @@ from benchmarks.aws_calls import (
 )
 from benchmarks.stack_facts import FunctionFacts, StackFacts
 from local.delivery.event_shapes import MAX_BATCH_PAYLOAD_BYTES, kinesis_record
+from shared.commands.engine import MAX_SYNC_WAIT_S, CommandEngine
 from shared.config import API_GATEWAY_MAX_CONNECTION_S, DEFAULT_HEARTBEAT_INTERVAL_S
 from shared.drivers.starts import DEFAULT_HOLD_MINOR, START_WINDOW_S, cost_check_wait_ms
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
@@ -42,6 +44,7 @@ GB = 1_000_000_000  # the larger of the two readings of "GB" gives the smaller b
 
 SERVICES = (
     "API Gateway",
+    "HTTP API",
     "CloudFront",
     "Lambda",
     "DynamoDB",
@@ -185,6 +188,12 @@ class Assumptions:
     # Lambda gives one full vCPU at 1,769 MB and a proportional share below: CPU measured
     # on one core here takes 1769/memory times as long.
     vcpu_memory_mb: int = 1769
+    # The Python runtime's own CPU per invocation, µs (benchmarks.runtime_overhead: fetching
+    # the event from the Runtime API, decoding it, encoding and posting the result), and what
+    # each record of a Kinesis batch adds to it; billed with every invocation at the memory's
+    # vCPU share, not with work done inside another invocation. 0: not counted.
+    runtime_overhead_us: float = 0.0
+    runtime_overhead_per_record_us: float = 0.0
     # CloudWatch Logs counts 26 bytes of overhead per log event.
     log_event_overhead_bytes: int = 26
     # Text-format platform lines per invocation: START (~71 B), END (~51 B), REPORT (~135 B);
@@ -199,8 +208,18 @@ class Assumptions:
     peak_to_average: float = 3.0
     # Session records are kept (no TTL): storage is shown as it is after this many months.
     storage_months: int = 12
-    # EMF metrics: OcppMessages per action, OcppErrors per action and error, the service
-    # metrics: about this many distinct custom metrics.
+    # EMF custom metrics, billed per series (metric name and dimension values) pro rata of the
+    # hours it is written in. The series the profiles' measured steps write (the `service`
+    # dimension included) are written every hour at the fleet's scale; besides them, series
+    # written now and then: OcppMessages of the actions no profile sends (BootNotification
+    # after a reboot, DataTransfer, firmware and diagnostics status, unreadable frames: ~4),
+    # OcppErrors by action and error (~6), OcppInternalErrors, ChargerAuthRefused by reason
+    # and ChargerAuthLockouts (3), CommandTimeouts by action (~3), TelemetryRecordsUnreadable,
+    # TelemetryRecordsLost, EventsNotPublished, OutboxRecordsRelayed: about 20, each taken
+    # to be written in a quarter of the hours.
+    occasional_metric_series: int = 20
+    occasional_metric_hours_share: float = 0.25
+    # Without measured series (an older measurement): about this many custom metrics in all.
     custom_metrics: int = 40
     # A StatusNotification per connector after each reconnect: the charger re-announces the
     # status it had, stored but not published again (the measured "unchanged" step).
@@ -230,6 +249,16 @@ class Assumptions:
     # SettleSession; its RemoteStart reply reports to the task token (SendTaskSuccess).
     standard_session_workflow: bool = False
     standard_transitions_per_app_session: int = 10
+    # Operator commands per charger-month (resets, remote starts and stops, configuration):
+    # about one a week, an operator clearing a stuck charger or changing a setting. Each is
+    # priced from the measured Reset: an HTTP API request to the operator API, which sends it
+    # and waits in that request for the charger's answer (wait=true, the API's and the CLI's
+    # default: no poll request of its own), the post to the charger and its CALLRESULT on
+    # $default.
+    operator_commands_per_month: float = 4.0
+    http_requests_per_command: float = 1.0
+    # When the charger's answer is stored, after the send: a charger on a cellular link.
+    command_answer_ms: float = 400.0
 
 
 @dataclass(frozen=True)
@@ -297,6 +326,10 @@ PROFILES: tuple[Profile, ...] = (
 )
 
 
+# A CloudWatch metric: namespace, name and the dimensions' (name, value), sorted.
+MetricSeries = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
 @dataclass(frozen=True)
 class ActionCost:
     """What one invocation was measured to cost."""
@@ -322,6 +355,8 @@ class ActionCost:
     extra_wait_ms: float = 0.0
     item_bytes: Mapping[str, int] = field(default_factory=dict)
     index_bytes: Mapping[str, int] = field(default_factory=dict)
+    # The custom metric series the invocation writes (None: not measured).
+    metric_series: frozenset[MetricSeries] | None = None
 
     @classmethod
     def from_measured(cls, row: Mapping[str, Any], cpu_us: float) -> ActionCost:
@@ -345,6 +380,14 @@ class ActionCost:
             cpu_us=cpu_us,
             item_bytes=dict(row.get("item_bytes", {})),
             index_bytes=dict(row.get("index_bytes", {})),
+            metric_series=(
+                frozenset(
+                    (s["namespace"], s["metric"], tuple(sorted(s["dimensions"].items())))
+                    for s in row["metric_series"]
+                )
+                if "metric_series" in row
+                else None
+            ),
         )
 
     def calls_to(self, service: str) -> int:
@@ -361,6 +404,9 @@ METER_VALUES = "ocpp1.6 MeterValues"
 STOP = "ocpp1.6 StopTransaction"
 REMOTE_START_SEND = "ocpp1.6 RemoteStartTransaction send"
 REMOTE_START_REPLY = "ocpp1.6 RemoteStartTransaction reply"
+# An operator command (benchmarks.aws_calls' Reset, sent by the operator API).
+COMMAND_SEND = "ocpp1.6 Reset send"
+COMMAND_REPLY = "ocpp1.6 Reset reply"
 AUTHORIZER = "ws_authorize $connect (HTTP Basic)"
 CONNECT = "ws_connect $connect"
 DISCONNECT = "ws_disconnect $disconnect"
@@ -406,7 +452,60 @@ def monthly_usage(profile: Profile, assumptions: Assumptions) -> list[Usage]:
         Usage(CONNECT, reconnects, connect_messages, 0, routed=True),
         Usage(DISCONNECT, reconnects, connect_messages, 0, routed=True),
         Usage(ROLLUP, sessions),
+        # Operator commands: the post out is the send's own (ActionCost.posts).
+        Usage(COMMAND_SEND, assumptions.operator_commands_per_month),
+        Usage(COMMAND_REPLY, assumptions.operator_commands_per_month, 1, 0, routed=True),
     ]
+
+
+@dataclass(frozen=True)
+class CommandWait:
+    """The operator API's wait for a command's answer inside its request."""
+
+    polls: int  # strongly consistent reads of the command
+    sleep_ms: float
+
+
+def command_wait(answer_ms: float, read_ms: float) -> CommandWait:
+    """How the operator API waits for an answer stored `answer_ms` after the send, each read
+    taking `read_ms`: CommandEngine.wait itself, played on a clock."""
+
+    class Clock:
+        now_ms = 0.0
+        polls = 0
+        sleep_ms = 0.0
+
+        def get(self, charge_point_id: str, message_id: str) -> Any:
+            self.polls += 1
+            self.now_ms += read_ms
+            return SimpleNamespace(done=self.now_ms >= answer_ms)
+
+        def clock_ms(self) -> int:
+            return int(self.now_ms)
+
+        def sleep(self, seconds: float) -> None:
+            self.now_ms += seconds * 1000
+            self.sleep_ms += seconds * 1000
+
+    clock = Clock()
+    CommandEngine.wait(cast(CommandEngine, clock), "", "", MAX_SYNC_WAIT_S)
+    return CommandWait(clock.polls, clock.sleep_ms)
+
+
+def command_send_with_wait(action: ActionCost, assumptions: Assumptions) -> ActionCost:
+    """The measured send and the wait for the answer, one operator API invocation: a strongly
+    consistent read of the command (1 RRU) per poll and the sleeps between them."""
+    wait = command_wait(
+        assumptions.command_answer_ms, assumptions.call_latency_ms.get("dynamodb", 10.0)
+    )
+    calls = dict(action.calls)
+    calls["dynamodb:GetItem"] = calls.get("dynamodb:GetItem", 0) + wait.polls
+    return replace(
+        action,
+        calls=calls,
+        read_units=action.read_units + wait.polls,
+        extra_wait_ms=action.extra_wait_ms + wait.sleep_ms,
+    )
 
 
 @dataclass(frozen=True)
@@ -474,9 +573,21 @@ def work_ms(action: ActionCost, memory_mb: int, assumptions: Assumptions) -> flo
     return cpu_ms + wait_ms + action.extra_wait_ms
 
 
-def lambda_duration_ms(action: ActionCost, memory_mb: int, assumptions: Assumptions) -> int:
-    """Billed duration: the work, rounded up to the millisecond."""
-    return max(1, math.ceil(work_ms(action, memory_mb, assumptions)))
+def runtime_overhead_ms(memory_mb: int, assumptions: Assumptions, records: float = 0.0) -> float:
+    """The runtime's own work around one invocation (of a batch of `records`), at the memory's
+    vCPU share."""
+    per_record = assumptions.runtime_overhead_per_record_us
+    overhead_us = assumptions.runtime_overhead_us + records * per_record
+    return overhead_us / 1000 * max(1.0, assumptions.vcpu_memory_mb / memory_mb)
+
+
+def lambda_duration_ms(
+    action: ActionCost, memory_mb: int, assumptions: Assumptions, records: float = 0.0
+) -> int:
+    """Billed duration of one invocation: the work and the runtime's own, rounded up to the
+    millisecond."""
+    overhead = runtime_overhead_ms(memory_mb, assumptions, records)
+    return max(1, math.ceil(work_ms(action, memory_mb, assumptions) + overhead))
 
 
 def _gb_seconds(duration_ms: float, memory_mb: int) -> float:
@@ -586,7 +697,7 @@ def _consumer(
         cpu_us=action.cpu_us + (shape.records_per_batch - 1) * per_record_cpu_us,
     )
     batches = records / shape.records_per_batch
-    duration = lambda_duration_ms(per_batch, facts.memory_mb, assumptions)
+    duration = lambda_duration_ms(per_batch, facts.memory_mb, assumptions, shape.records_per_batch)
     bill.invocations[action.function] += batches
     bill.usd["Lambda"] += batches * (
         prices.lambda_request + _gb_seconds(duration, facts.memory_mb) * prices.lambda_gb_second_arm
@@ -711,21 +822,71 @@ def outbox_relay_monthly(prices: Prices, assumptions: Assumptions) -> float:
     return runs * (invocation + OUTBOX_RELAY_QUERIES * 0.5 * prices.dynamodb_read_unit)
 
 
+def profile_steps(
+    profile: Profile,
+    measured: Mapping[str, ActionCost],
+    facts: StackFacts,
+    assumptions: Assumptions,
+) -> frozenset[str]:
+    """The measured steps a charger of this profile causes in a month (each at least once)."""
+    steps = {use.action for use in monthly_usage(profile, assumptions) if use.count > 0}
+    steps.add(CONSUMER)
+    workflow = session_workflows(profile, measured, facts, Prices(), assumptions)
+    steps.update(step for step, count in (*workflow.tasks, *workflow.sweep_work) if count > 0)
+    if assumptions.session_workflows:
+        steps.add(SWEEP_EMPTY)
+    return frozenset(steps)
+
+
+def emitted_metric_series(
+    measured: Mapping[str, ActionCost], steps: Iterable[str]
+) -> frozenset[MetricSeries] | None:
+    """The custom metric series these steps write (None when none of them was measured)."""
+    measured_sets: list[frozenset[MetricSeries]] = []
+    for step in steps:
+        found = measured[step].metric_series if step in measured else None
+        if found is not None:
+            measured_sets.append(found)
+    if not measured_sets:
+        return None
+    return frozenset[MetricSeries]().union(*measured_sets)
+
+
+def custom_metric_months(
+    measured: Mapping[str, ActionCost] | None,
+    steps: Iterable[str],
+    assumptions: Assumptions,
+) -> float:
+    """Metric-months of EMF custom metrics: each series the steps write, every hour, and the
+    occasional ones for their share of the hours; the flat count without measured series."""
+    series = emitted_metric_series(measured or {}, steps)
+    if series is None:
+        return float(assumptions.custom_metrics)
+    occasional = assumptions.occasional_metric_series * assumptions.occasional_metric_hours_share
+    return len(series) + occasional
+
+
 def fixed_monthly(
     facts: StackFacts,
     prices: Prices,
     assumptions: Assumptions,
     shards: int,
     measured: Mapping[str, ActionCost] | None = None,
+    metric_steps: Iterable[str] | None = None,
 ) -> dict[str, float]:
-    """The stack's monthly cost whatever the traffic."""
+    """The stack's monthly cost whatever the traffic. Its custom metrics are the series of
+    `metric_steps` (default: the steps of the reference profiles) as measured."""
     empty_sweep = (measured or {}).get(SWEEP_EMPTY)
+    if metric_steps is None and measured is not None:
+        metric_steps = frozenset().union(
+            *(profile_steps(p, measured, facts, assumptions) for p in PROFILES)
+        )
+    metric_months = custom_metric_months(measured, metric_steps or (), assumptions)
     return {
         "Kinesis shard-hours": shards * MONTH_HOURS * prices.kinesis_shard_hour,
         "CloudWatch dashboard": facts.dashboards * prices.cloudwatch_dashboard,
         "CloudWatch alarms (per metric read)": facts.alarm_metrics * prices.cloudwatch_alarm,
-        "CloudWatch custom metrics (EMF)": assumptions.custom_metrics
-        * prices.cloudwatch_custom_metric,
+        "CloudWatch custom metrics (EMF)": metric_months * prices.cloudwatch_custom_metric,
         "KMS keys": facts.kms_keys * prices.kms_key_month,
         "Session workflow: start-request sweep": start_request_sweep_monthly(
             prices, assumptions, empty_sweep
@@ -889,6 +1050,8 @@ def charger_month(
         if use.action == REMOTE_START_REPLY and assumptions.standard_session_workflow:
             # The Standard execution waits on a task token: the reply reports to it.
             action = replace(action, calls={**action.calls, TASK_RESULT_CALL: 1})
+        if use.action == COMMAND_SEND:
+            action = command_send_with_wait(action, assumptions)
         invoke(
             bill,
             action,
@@ -915,6 +1078,8 @@ def charger_month(
     )
 
     bill.usd["CloudFront"] = _charger_edge(bill, profile, facts, prices, assumptions)
+    http_requests = assumptions.operator_commands_per_month * assumptions.http_requests_per_command
+    bill.usd["HTTP API"] = http_requests * prices.http_api_request
     minutes = MONTH_S / 60
     bill.usd["API Gateway"] = (
         bill.messages * prices.websocket_message + minutes * prices.websocket_connection_minute
@@ -944,7 +1109,8 @@ def charger_month(
     storage = storage_per_charger_month(profile, measured, prices, assumptions)
     bill.usd["DynamoDB"] += storage
     shards = kinesis_shards(profile, measured, assumptions, facts)
-    fixed = fixed_monthly(facts, prices, assumptions, shards, measured)
+    steps = profile_steps(profile, measured, facts, assumptions)
+    fixed = fixed_monthly(facts, prices, assumptions, shards, measured, steps)
     bill.usd["Kinesis"] += fixed["Kinesis shard-hours"] / assumptions.chargers
     bill.usd["Fixed share"] = (
         sum(v for k, v in fixed.items() if k != "Kinesis shard-hours") / assumptions.chargers
@@ -965,6 +1131,7 @@ def charger_month(
             "websocket_messages": round(bill.messages),
             "websocket_bytes_in": round(bill.bytes_in),
             "websocket_bytes_out": round(bill.bytes_out),
+            "http_api_requests": round(http_requests, 1),
             "connection_minutes": round(minutes),
             "lambda_invocations": {k: round(v, 1) for k, v in sorted(bill.invocations.items())},
             "dynamodb_write_units": round(bill.write_units, 1),

@@ -46,7 +46,7 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
     ]
     header = ["Service", *profiles]
     rows: list[list[object]] = [
-        [service, *(_usd(p["usd_by_service"][service]) for p in profiles.values())]
+        [service, *(_usd(p["usd_by_service"].get(service, 0.0)) for p in profiles.values())]
         for service in SERVICES
     ]
     rows.append(["**Total**", *(f"**{_usd(p['usd_total'])}**" for p in profiles.values())])
@@ -90,6 +90,10 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
         [
             "WebSocket messages",
             *(f"{p['volumes']['websocket_messages']:,}" for p in profiles.values()),
+        ],
+        [
+            "HTTP API requests (operator commands)",
+            *(f"{p['volumes'].get('http_api_requests', 0):,.0f}" for p in profiles.values()),
         ],
         [
             "Lambda invocations",
@@ -382,6 +386,23 @@ def _sdk_cpu(results: Mapping[str, Any]) -> list[str]:
     return lines + _table(["Call", "Median µs"], rows)
 
 
+def _runtime(results: Mapping[str, Any]) -> list[str]:
+    section = results["runtime_overhead"]
+    lines = [
+        "",
+        "## Lambda runtime CPU per invocation",
+        "",
+        _stamp(section, results) + " The Python runtime's loop around the handler, emulated "
+        "(benchmarks/runtime_overhead.py): fetch the event from a loopback Runtime API, decode "
+        "it, call a handler that returns at once, encode and post the result; the client's CPU. "
+        "The cost model bills it with every invocation (and each Kinesis record's share with a "
+        "consumer batch) at the memory size's share of a vCPU.",
+        "",
+    ]
+    rows = [[name, f"{us:,.1f}"] for name, us in section["median_us"].items()]
+    return lines + _table(["Invocation", "Median µs"], rows)
+
+
 def _cold(results: Mapping[str, Any]) -> list[str]:
     cold = results["cold_start"]
     lines = [
@@ -540,6 +561,7 @@ def markdown(results: Mapping[str, Any]) -> str:
         ("aws_calls", _aws_calls),
         ("cpu", _cpu),
         ("sdk_cpu", _sdk_cpu),
+        ("runtime_overhead", _runtime),
         ("cold_start", _cold),
         ("command_round_trip", _commands),
         ("local_load", _load),

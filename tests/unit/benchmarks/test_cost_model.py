@@ -46,6 +46,7 @@ def quiet_stack(**changes):
 def measured(**overrides):
     functions = {
         cm.REMOTE_START_SEND: "operator_api",
+        cm.COMMAND_SEND: "operator_api",
         cm.AUTHORIZER: "ws_authorize",
         cm.CONNECT: "ws_connect",
         cm.DISCONNECT: "ws_disconnect",
@@ -59,7 +60,7 @@ def measured(**overrides):
         cm.HEARTBEAT, cm.STATUS, cm.STATUS_UNCHANGED, cm.AUTHORIZE, cm.START, cm.METER_VALUES,
         cm.STOP, cm.REMOTE_START_SEND, cm.REMOTE_START_REPLY, cm.AUTHORIZER, cm.CONNECT,
         cm.DISCONNECT, cm.ROLLUP, cm.CONSUMER, *WORKFLOW_STEPS, *SWEEP_STEPS, *DRIVER_STEPS,
-        app_session.START_REPLY, app_session.STOP_REPLY,
+        app_session.START_REPLY, app_session.STOP_REPLY, cm.COMMAND_SEND, cm.COMMAND_REPLY,
     ]  # fmt: skip
     actions = {name: cm.ActionCost(functions.get(name, "ws_default")) for name in steps}
     actions.update(overrides)
@@ -100,9 +101,13 @@ def hand_result():
             cm.CONSUMER: cm.ActionCost("telemetry_consumer", write_units=1, events=1),
         }
     )
-    # No session workflow here: it has tests of its own.
+    # No session workflow nor operator commands here: they have tests of their own.
     assumptions = cm.Assumptions(
-        custom_metrics=0, eventbridge_archive=False, session_workflows=(), outbox_relay=False
+        custom_metrics=0,
+        eventbridge_archive=False,
+        session_workflows=(),
+        outbox_relay=False,
+        operator_commands_per_month=0,
     )
     return cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), assumptions)
 
@@ -384,7 +389,8 @@ def test_re_announced_statuses_publish_nothing_and_take_the_status_cpu():
     assert actions[cm.STATUS_UNCHANGED].cpu_us == 21.5
     profile = cm.Profile("idle", sessions_per_day=0, session_minutes=0, meter_interval_s=60)
     everything = measured(**actions)
-    result = cm.charger_month(profile, everything, quiet_stack(), cm.Prices(), cm.Assumptions())
+    no_commands = cm.Assumptions(operator_commands_per_month=0)
+    result = cm.charger_month(profile, everything, quiet_stack(), cm.Prices(), no_commands)
     # No sessions: the 360 re-announced statuses are billed as messages, not as events.
     assert result["volumes"]["eventbridge_events"] == 0
     heartbeats = 30 * 86400 / profile.heartbeat_interval_s
@@ -478,7 +484,9 @@ def test_alarms_are_billed_per_metric_they_read():
 
 
 def test_the_charger_edge_bills_each_upgrade_and_every_frame_both_ways():
-    quiet = cm.Assumptions(custom_metrics=0, session_workflows=(), outbox_relay=False)
+    quiet = cm.Assumptions(
+        custom_metrics=0, session_workflows=(), outbox_relay=False, operator_commands_per_month=0
+    )
     sized = cm.ActionCost("ws_default", frame_in_bytes=100, frame_out_bytes=50)
     plain = cm.charger_month(HAND, measured(), quiet_stack(), cm.Prices(), quiet)
     framed = cm.charger_month(

@@ -19,8 +19,8 @@ def test_the_quick_run_writes_every_section(tmp_path):
     results = json.loads((tmp_path / "latest.json").read_text())
     assert results["quick"] is True
     sections = (
-        "cpu", "aws_calls", "sdk_cpu", "cost_model", "cold_start", "command_round_trip",
-        "local_load",
+        "cpu", "aws_calls", "sdk_cpu", "runtime_overhead", "cost_model", "cold_start",
+        "command_round_trip", "local_load",
     )  # fmt: skip
     for section in sections:
         assert results[section]["measured_at"], section
