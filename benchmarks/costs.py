@@ -27,6 +27,7 @@ from benchmarks.cost_model import (
     measured_actions,
 )
 from benchmarks.driver_month import app_session_cost, driver_month
+from benchmarks.lever_ledger import lever_ledger, sensitivity
 from benchmarks.stack_facts import StackFacts
 
 
@@ -49,6 +50,8 @@ def run(
                 profile, measured, facts, prices, assumptions
             ),
             "cost_profiles_usd": cost_profile_costs(profile, measured, facts, prices, assumptions),
+            "lever_ledger_usd": lever_ledger(profile, measured, facts, prices, assumptions),
+            "sensitivity": sensitivity(profile, measured, facts, prices, assumptions),
             "app_session": app_session_cost(profile, measured, facts, prices, assumptions),
         }
         for profile in profiles

@@ -70,6 +70,21 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
     )
     rows.append(
         [
+            "Goal (the target with margin)",
+            *("-" if p.get("goal_usd") is None else _usd(p["goal_usd"]) for p in profiles.values()),
+        ]
+    )
+    rows.append(
+        [
+            "Margin left to the target",
+            *(
+                "-" if p["target_usd"] is None else _usd(p["target_usd"] - p["usd_total"])
+                for p in profiles.values()
+            ),
+        ]
+    )
+    rows.append(
+        [
             f"vs AWS OCPP gateway sample (${cost['sample_usd_per_charger_month']:.2f})",
             *(f"{p['share_of_sample']:.0%}" for p in profiles.values()),
         ]
@@ -139,6 +154,8 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
             for name in alternatives
         ]
         lines += _table(["Alternative", *profiles], rows)
+    lines += _ledger(profiles)
+    lines += _sensitivity(profiles)
     lines += _cost_profiles(profiles)
     lines += _drivers(cost)
     fixed = cost["fixed_monthly_usd"]
@@ -150,6 +167,54 @@ def _costs(results: Mapping[str, Any]) -> list[str]:
     ]
     lines += _table(["Item", "$ / month"], [[k, f"{v:.2f}"] for k, v in fixed.items()])
     return lines
+
+
+def _ledger(profiles: Mapping[str, Any]) -> list[str]:
+    """Today's measurements with the levers undone, then each lever in the order it landed."""
+    first = next(iter(profiles.values())).get("lever_ledger_usd")
+    if not first:
+        return []
+    lines = [
+        "",
+        "What the levers saved, one after the other (today's measurements with each lever's "
+        "former behaviour rebuilt; the last line is today's total; saving in brackets):",
+        "",
+    ]
+    rows = []
+    for i, (name, _) in enumerate(first):
+        cells = []
+        for p in profiles.values():
+            usd = p["lever_ledger_usd"][i][1]
+            saved = p["lever_ledger_usd"][i - 1][1] - usd if i else None
+            cells.append(_usd(usd) + ("" if saved is None else f" (-{_usd(saved)})"))
+        rows.append([name, *cells])
+    return lines + _table(["Step", *profiles], rows)
+
+
+def _sensitivity(profiles: Mapping[str, Any]) -> list[str]:
+    """What twice as much of each driver costs, and how much of it alone doubles the bill."""
+    first = next(iter(profiles.values())).get("sensitivity")
+    if not first:
+        return []
+    lines = [
+        "",
+        "Sensitivity: the total with twice as much of one driver (its increase), and how many "
+        "times as much of it alone doubles the bill:",
+        "",
+    ]
+    rows = []
+    for name in first:
+        cells = []
+        for p in profiles.values():
+            driver = p["sensitivity"][name]
+            rise = driver["doubled_usd"] / p["usd_total"] - 1
+            at = driver["doubles_bill_at"]
+            cells.append(
+                f"{_usd(driver['doubled_usd'])} (+{rise:.0%}); "
+                + ("not doubled at x100" if at is None else f"doubles at x{at:.1f}")
+            )
+        rows.append([f"{name} x2", *cells])
+    return lines + _table(["Driver", *profiles], rows)
 
 
 def _cost_profiles(profiles: Mapping[str, Any]) -> list[str]:

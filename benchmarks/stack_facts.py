@@ -64,6 +64,8 @@ class StackFacts:
     alarms_source: str = "assumed"
     dashboards: int = DEFAULT_DASHBOARDS
     kms_keys: int = DEFAULT_KMS_KEYS
+    # Secrets Manager secrets the stack creates (the admission key, ADR 0027).
+    secrets: int = 1
     kinesis_shards: int = 1
     # None: the WebSocket stage writes no access log.
     access_log_line_bytes: int | None = None
@@ -210,6 +212,7 @@ def from_template(template: Mapping[str, Any], source: str) -> StackFacts:
         alarms_source=alarms_source,
         dashboards=dashboards,
         kms_keys=kms_keys,
+        secrets=len(by_type.get("AWS::SecretsManager::Secret", [])),
         kinesis_shards=shards or base.kinesis_shards,
         access_log_line_bytes=(
             access_log_line_bytes(websocket_format) if websocket_format else None

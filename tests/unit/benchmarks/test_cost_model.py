@@ -33,6 +33,7 @@ def quiet_stack(**changes):
         alarm_metrics=0,
         dashboards=0,
         kms_keys=0,
+        secrets=0,
         kinesis_shards=1,
         access_log_line_bytes=None,
         log_retention_days=30,
@@ -108,6 +109,7 @@ def hand_result():
         session_workflows=(),
         outbox_relay=False,
         operator_commands_per_month=0,
+        operator_secrets=0,
     )
     return cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), assumptions)
 

@@ -13,6 +13,7 @@ from tests.unit.benchmarks.test_cost_model import HAND, measured, quiet_stack
 
 GB_S = 0.0000133334  # Lambda arm
 QUIET = cm.Assumptions(
+    operator_secrets=0,
     custom_metrics=0,
     eventbridge_archive=False,
     session_workflows=(),
