@@ -438,7 +438,7 @@ def _connect(recorder: Recorder, handlers: dict[str, ModuleType]) -> dict[str, A
     per container, not per connect (docs/adr/0027)."""
     import boto3
 
-    from tests.fakes import authorizer_event, connect_event
+    from tests.fakes import authorizer_event
 
     boto3.client("secretsmanager", region_name="us-east-1").create_secret(
         Name=ADMISSION_KEY_SECRET, SecretString=json.dumps({"key": "bench-admission-key-" * 3})
@@ -456,17 +456,25 @@ def _connect(recorder: Recorder, handlers: dict[str, ModuleType]) -> dict[str, A
             ),
         )
     context = {**policy["context"], "principalId": policy["principalId"]}
+    _connect_step(recorder, handlers, FIRST_CONNECT_STEP, "bench=", context)
+    return context
+
+
+def _connect_step(
+    recorder: Recorder,
+    handlers: dict[str, ModuleType],
+    step: str,
+    connection_id: str,
+    context: dict[str, Any],
+) -> None:
+    from tests.fakes import connect_event
+
+    event = connect_event(CHARGER, "ocpp1.6", connection_id=connection_id, authorizer=context)
     response = recorder.step(
-        FIRST_CONNECT_STEP,
-        "ws_connect",
-        lambda: handlers["ws_connect"].handler(
-            connect_event(CHARGER, "ocpp1.6", connection_id="bench=", authorizer=context),
-            _context("ws_connect"),
-        ),
+        step, "ws_connect", lambda: handlers["ws_connect"].handler(event, _context("ws_connect"))
     )
     if response["statusCode"] != 200:
-        raise RuntimeError(f"$connect refused: {response}")
-    return context
+        raise RuntimeError(f"{step} refused: {response}")
 
 
 def _messages(
@@ -633,7 +641,7 @@ def _disconnect(
     recorder: Recorder, handlers: dict[str, ModuleType], context: dict[str, Any]
 ) -> None:
     """$disconnect, then the charger's reconnect."""
-    from tests.fakes import connect_event, disconnect_event
+    from tests.fakes import disconnect_event
 
     recorder.step(
         "ws_disconnect $disconnect",
@@ -644,16 +652,7 @@ def _disconnect(
     )
     # Back within seconds, as after API Gateway's two-hour close: the $connect the cost model
     # prices for every reconnect (no event; the disconnect taken out of the outbox).
-    response = recorder.step(
-        RECONNECT_STEP,
-        "ws_connect",
-        lambda: handlers["ws_connect"].handler(
-            connect_event(CHARGER, "ocpp1.6", connection_id="bench-2=", authorizer=context),
-            _context("ws_connect"),
-        ),
-    )
-    if response["statusCode"] != 200:
-        raise RuntimeError(f"reconnect refused: {response}")
+    _connect_step(recorder, handlers, RECONNECT_STEP, "bench-2=", context)
 
 
 def run() -> dict[str, dict[str, Any]]:

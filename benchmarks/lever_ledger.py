@@ -57,31 +57,29 @@ def _live_energy_every_batch(s: Scenario) -> Scenario:
     return s[0], s[1], replace(s[2], live_energy_write_interval_s=0), s[3]
 
 
+def _with_record_and_event(action: ActionCost, record_call: str, event_bytes: int) -> ActionCost:
+    """A connect or disconnect as before ADR 0028: the connection record's write and an event,
+    no Outbox index entry."""
+    return replace(
+        action,
+        calls=_with_calls(action, {record_call: 1, "events:PutEvents": 1}),
+        write_units=action.write_units + 1,
+        index_write_units=max(0.0, action.index_write_units - 1),
+        events=action.events + 1,
+        event_bytes=action.event_bytes + event_bytes,
+    )
+
+
 def _connection_events_and_records(s: Scenario) -> Scenario:
     """Before ADR 0028: every reconnect wrote and deleted a connection record and published
     ChargerConnected and ChargerDisconnected; no disconnect waited in the Outbox index."""
     m = s[1]
-    connect, disconnect = m[CONNECT], m[DISCONNECT]
     event_bytes = m[FIRST_CONNECT_STEP].event_bytes if FIRST_CONNECT_STEP in m else 200
     return _measured(
         s,
         **{
-            CONNECT: replace(
-                connect,
-                calls=_with_calls(connect, {"dynamodb:PutItem": 1, "events:PutEvents": 1}),
-                write_units=connect.write_units + 1,
-                index_write_units=max(0.0, connect.index_write_units - 1),
-                events=connect.events + 1,
-                event_bytes=connect.event_bytes + event_bytes,
-            ),
-            DISCONNECT: replace(
-                disconnect,
-                calls=_with_calls(disconnect, {"dynamodb:DeleteItem": 1, "events:PutEvents": 1}),
-                write_units=disconnect.write_units + 1,
-                index_write_units=max(0.0, disconnect.index_write_units - 1),
-                events=disconnect.events + 1,
-                event_bytes=disconnect.event_bytes + event_bytes,
-            ),
+            CONNECT: _with_record_and_event(m[CONNECT], "dynamodb:PutItem", event_bytes),
+            DISCONNECT: _with_record_and_event(m[DISCONNECT], "dynamodb:DeleteItem", event_bytes),
         },
     )
 
