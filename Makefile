@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt requirements/lambda.txt | cksum | cut -d' ' -f1)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test lint format synth bench docs lock clean
+# Tests run on every core (pytest-xdist); PYTEST_WORKERS=0 runs them in this one process.
+PYTEST_WORKERS ?= auto
+
+.PHONY: run test lint format synth bench docs lock clean bootstrap diff deploy destroy
 
 $(STAMP): requirements/dev.txt requirements/lambda.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,9 +20,9 @@ $(STAMP): requirements/dev.txt requirements/lambda.txt
 run: $(STAMP)
 	$(BIN)/python -m local $(ARGS)
 
-## test: the whole suite (unit, integration, e2e, infrastructure)
+## test: the whole suite (unit, integration, e2e, infrastructure), in parallel; PYTEST_ARGS adds options
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## lint: ruff, mypy and the import contracts (pyproject.toml [tool.importlinter])
 lint: $(STAMP)
@@ -32,13 +35,22 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## synth: the CDK app, offline (Lambda dependencies come from the package index, no Docker)
+## synth: the CDK app into cdk.out, no Docker; offline once the Lambda layer is in .cache/
+## (its first build, and each change of requirements/lambda.txt, needs the package index)
 synth: $(STAMP)
 	$(BIN)/python app.py
 
-## bench: benchmarks -> benchmarks/results/latest.json and BENCHMARKS.md
+## bench: benchmarks -> benchmarks/results/last-run/ (ARGS=--publish: also BENCHMARKS.md)
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(ARGS)
+
+# The CDK CLI pinned in package.json; `npm ci` needs the npm registry once.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+## bootstrap, diff, deploy, destroy: the pinned CDK CLI against your AWS account (ARGS="-c key=value")
+bootstrap diff deploy destroy: $(STAMP) node_modules/.package-lock.json
+	PATH="$(CURDIR)/$(BIN):$$PATH" node_modules/.bin/cdk $@ $(ARGS)
 
 ## docs: regenerate what docs/ derives from the code (action index, event schemas)
 docs: $(STAMP)

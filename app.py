@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from infra.layer_cache import layer_build_failure
 from infra.stack import CsmsStack
-from infra.stack_settings import PROJECT_ROOT, cdk_json_context
+from infra.stack_settings import PROJECT_ROOT, SettingsError, cdk_json_context
 
 
-def main() -> None:
+def synth() -> None:
     app = App(
         # The CDK CLI says where it wants the assembly; run directly, it goes to ./cdk.out.
         outdir=os.environ.get("CDK_OUTDIR") or str(PROJECT_ROOT / "cdk.out"),
@@ -28,5 +30,27 @@ def main() -> None:
     app.synth()
 
 
+def failure_line(exc: BaseException) -> str | None:
+    """One line for the failures a person fixes outside the code; None for real bugs."""
+    if isinstance(exc, SettingsError):
+        return f"invalid setting (cdk.json context or `-c key=value`): {exc}"
+    # A bundler's error comes back through jsii as a RuntimeError holding its text only.
+    if isinstance(exc, RuntimeError):
+        return layer_build_failure(str(exc))
+    return None
+
+
+def main() -> int:
+    try:
+        synth()
+    except (SettingsError, RuntimeError) as exc:
+        line = failure_line(exc)
+        if line is None:
+            raise
+        print(f"synth failed: {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,8 +1,14 @@
-"""`make bench`: every benchmark, then benchmarks/results/latest.json and BENCHMARKS.md.
+"""`make bench`: every benchmark, then latest.json and a report in benchmarks/results/last-run/.
 
-python -m benchmarks                 # full run, a few minutes
+python -m benchmarks                 # full run, a few minutes -> benchmarks/results/last-run/
+python -m benchmarks --publish       # also BENCHMARKS.md and benchmarks/results/latest.json
 python -m benchmarks --quick         # smoke run with tiny sizes -> benchmarks/results/quick/
 python -m benchmarks --skip-load     # everything but the local load runs
+python -m benchmarks --report-only --publish   # publish the last run without measuring again
+
+The published pair (BENCHMARKS.md, benchmarks/results/latest.json) is tracked and only
+rewritten with --publish: a run on a laptop that is busy with other things should not end
+up in a commit by accident.
 """
 
 from __future__ import annotations
@@ -21,6 +27,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
+# Relative to the repository root; resolved against `root` so tests can use a scratch copy.
+PUBLISHED_JSON = Path("benchmarks/results/latest.json")
+PUBLISHED_MARKDOWN = Path("BENCHMARKS.md")
+LAST_RUN = Path("benchmarks/results/last-run")
+QUICK_RUN = Path("benchmarks/results/quick")
+REPORT_NAME = "BENCHMARKS.md"
 
 
 @dataclass(frozen=True)
@@ -85,11 +97,13 @@ def now() -> str:
 
 
 def _timed(label: str, produce: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    # A full run takes minutes: say what is running and how long each part took.
     started = time.perf_counter()
     print(f"[bench] {label} ...", file=sys.stderr, flush=True)
     section = produce()
     section["measured_at"] = now()
     section["elapsed_s"] = round(time.perf_counter() - started, 1)
+    print(f"[bench] {label}: {section['elapsed_s']:.1f} s", file=sys.stderr, flush=True)
     return section
 
 
@@ -170,17 +184,24 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
     return results
 
 
-def write(results: dict[str, Any], json_path: Path, markdown_path: Path) -> None:
+def write(
+    results: dict[str, Any], json_path: Path, markdown_path: Path, *, data_label: str = ""
+) -> None:
+    """Both files of one result set; the report names its JSON as `data_label`."""
     from benchmarks.report import markdown
 
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=2) + "\n")
     markdown_path.parent.mkdir(parents=True, exist_ok=True)
-    markdown_path.write_text(markdown(results))
+    markdown_path.write_text(markdown(results, data_label or json_path.as_posix()))
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
     parser.add_argument(
         "--skip-load",
@@ -188,38 +209,61 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="skip what runs the local platform (command round trip, local load)",
     )
     parser.add_argument(
-        "--report-only", action="store_true", help="only render BENCHMARKS.md from latest.json"
+        "--report-only",
+        action="store_true",
+        help="measure nothing: render the report again from the last run's latest.json",
+    )
+    parser.add_argument(
+        "--publish",
+        "--update-doc",
+        action="store_true",
+        help="also write BENCHMARKS.md and benchmarks/results/latest.json (tracked files)",
     )
     parser.add_argument(
         "--output-dir",
         type=Path,
-        help="write latest.json and BENCHMARKS.md here (default: benchmarks/results/ and the "
-        "repository root; with --quick: benchmarks/results/quick/)",
+        help="write latest.json and BENCHMARKS.md here (default: benchmarks/results/last-run/; "
+        "with --quick: benchmarks/results/quick/)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.publish and (args.quick or args.skip_load):
+        parser.error("--publish takes a full run: BENCHMARKS.md never shows a partial one")
+    return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
     args = parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    if args.output_dir is not None:
-        json_path, markdown_path = (
-            args.output_dir / "latest.json",
-            args.output_dir / "BENCHMARKS.md",
-        )
-    elif args.quick:
-        json_path, markdown_path = (
-            RESULTS / "quick" / "latest.json",
-            RESULTS / "quick" / "BENCHMARKS.md",
-        )
-    else:
-        json_path, markdown_path = RESULTS / "latest.json", ROOT / "BENCHMARKS.md"
+    run_dir = args.output_dir or root / (QUICK_RUN if args.quick else LAST_RUN)
+    json_path, markdown_path = run_dir / "latest.json", run_dir / REPORT_NAME
+    started = time.perf_counter()
     if args.report_only:
-        results = json.loads(json_path.read_text())
+        # The last run if there is one here, else what was published (e.g. after report.py
+        # changed).
+        source = json_path if json_path.is_file() else root / PUBLISHED_JSON
+        results = json.loads(source.read_text())
     else:
         results = collect(sizes, load=not args.skip_load)
-    write(results, json_path, markdown_path)
-    print(markdown_path.read_text())
+    write(results, json_path, markdown_path, data_label=_relative(json_path, root))
+    written = [json_path, markdown_path]
+    if args.publish:
+        write(
+            results,
+            root / PUBLISHED_JSON,
+            root / PUBLISHED_MARKDOWN,
+            data_label=PUBLISHED_JSON.as_posix(),
+        )
+        written += [root / PUBLISHED_JSON, root / PUBLISHED_MARKDOWN]
+    elapsed = time.perf_counter() - started
+    unchanged = "" if args.publish else f"; {PUBLISHED_MARKDOWN} unchanged (--publish updates it)"
+    print(
+        f"[bench] done in {elapsed:.0f} s: wrote "
+        f"{', '.join(_relative(path, root) for path in written)}{unchanged}"
+    )
     return 0
 
 

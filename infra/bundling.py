@@ -1,8 +1,9 @@
 """Lambda packaging without Docker: local bundlers for the code asset and the dependencies layer.
 
 Both assets carry a custom hash computed here from their inputs, so CDK reuses an asset already
-in cdk.out (no pip run on a warm synth) and skips the bundlers entirely when bundling is
-disabled (`aws:cdk:bundling-stacks` = [] in the infrastructure tests).
+in cdk.out and skips the bundlers entirely when bundling is disabled (`aws:cdk:bundling-stacks`
+= [] in the infrastructure tests). The layer is also kept in a cache outside cdk.out
+(infra/layer_cache.py): pip runs once per change of requirements/lambda.txt.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import jsii
 from aws_cdk import ILocalBundling
+
+from infra.layer_cache import LAYER_CACHE, LayerBuildError, cached_build
 
 # The Lambda runtime the dependencies are built for; boto3 comes with it and is not shipped.
 LAMBDA_PYTHON_VERSION = "3.13"
@@ -111,14 +114,49 @@ class CopyCodeBundler:
 
 @jsii.implements(ILocalBundling)
 class PipLayerBundler:
-    """Builds a layer directory (`python/`) with the pinned Lambda dependencies."""
+    """Builds a layer directory (`python/`) with the pinned Lambda dependencies.
 
-    def __init__(self, requirements: Path) -> None:
+    pip needs the package index the first time; the result is kept in the layer cache under
+    the requirements' hash, so later synths (and CI with that folder cached) run offline.
+    """
+
+    def __init__(self, requirements: Path, cache_root: Path = LAYER_CACHE) -> None:
         self._requirements = requirements
+        self._cache_root = cache_root
 
     def try_bundle(self, output_dir: str, *_options: object, **_kw: object) -> bool:
-        target = Path(output_dir) / "python"
-        subprocess.run(pip_install_command(self._requirements, target), check=True)  # noqa: S603
+        built = cached_build(self._cache_root, dependencies_hash(self._requirements), self._install)
+        shutil.copytree(built, Path(output_dir) / "python", dirs_exist_ok=True)
+        return True
+
+    def _install(self, target: Path) -> None:
+        # pip is quiet and may wait on the network for a while: say what is going on.
+        print(
+            f"Building the Lambda dependencies layer from {self._requirements.name} "
+            f"(once per change; kept in {self._cache_root}) ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+            pip_install_command(self._requirements, target),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise LayerBuildError(pip_failure(self._requirements, self._cache_root, result.stderr))
         # Console scripts are useless in a layer and were built for this machine's interpreter.
         shutil.rmtree(target / "bin", ignore_errors=True)
-        return True
+
+
+def pip_failure(requirements: Path, cache_root: Path, stderr: str) -> str:
+    """One line: what the build needs, and pip's own last word on why it failed."""
+    errors = [line.strip() for line in stderr.splitlines() if line.strip()]
+    reason = next((line for line in reversed(errors) if line.startswith("ERROR")), None)
+    reason = reason or (errors[-1] if errors else "no output")
+    return (
+        f"pip could not install {requirements.name} for {LAMBDA_PLATFORM} (Python "
+        f"{LAMBDA_PYTHON_VERSION}); the first synth after a change of {requirements.name} needs "
+        f"the package index (or PIP_NO_INDEX=1 PIP_FIND_LINKS=<folder of those wheels>), "
+        f"later ones reuse {cache_root}. pip said: {reason}"
+    )

@@ -344,7 +344,11 @@ class StackSettings:
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
     """The `context` block of cdk.json (feature flags and the defaults above)."""
-    context = json.loads(path.read_text(encoding="utf-8")).get("context", {})
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{path.name} is not valid JSON: {exc}") from exc
+    context = document.get("context", {}) if isinstance(document, dict) else None
     if not isinstance(context, dict):
         raise SettingsError(f"'context' in {path} must be an object")
     return context
@@ -385,7 +389,10 @@ def _concurrency(raw: object) -> tuple[tuple[str, int], ...]:
     """A JSON object in cdk.json, or its text from `-c reservedConcurrency='{...}'`."""
     if raw is None or raw == "":
         return ()
-    value = json.loads(raw) if isinstance(raw, str) else raw
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{RESERVED_CONCURRENCY} is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise SettingsError(f"{RESERVED_CONCURRENCY} must map function names to integers")
     return tuple(
