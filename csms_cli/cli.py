@@ -1,5 +1,5 @@
-"""Argument parsing and the commands. Exit codes: 0 ok, 1 API error (or a command the
-charger refused / did not answer), 2 usage."""
+"""Argument parsing and the commands. Exit codes (csms_cli/outcomes.py): 0 ok, 1 an error
+(API, network, a charger that did not answer), 2 usage, 3 the charger refused."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from csms_cli import drivers, ocpp
+from csms_cli import configuration, drivers, ocpp
 from csms_cli.client import DEFAULT_URL, LOCAL_DEV_TOKEN, ApiError, Client, Unreachable, quote
+from csms_cli.outcomes import ERROR as API_ERROR
+from csms_cli.outcomes import OK, USAGE, exit_code
 from csms_cli.tables import fields, table
-
-OK, API_ERROR, USAGE = 0, 1, 2
 
 CHARGER_COLUMNS = [
     ("CHARGER", "chargePointId"),
@@ -127,25 +127,35 @@ def _page(output: Output, body: dict[str, Any], columns: list[tuple[str, str]]) 
 
 
 def _command_outcome(output: Output, command: dict[str, Any]) -> int:
-    """Print a command's outcome; 0 when the charger answered (whatever it said)."""
+    """Print a command's outcome; the exit code says whether the charger did it."""
     if output.raw_json:
         output.json(command)
-    else:
-        output.line(f"{command['action']} -> {command['status']}  (command {command['commandId']})")
-        if command.get("result") is not None:
-            output.line(json.dumps(command["result"], indent=2, sort_keys=True))
-        if command.get("error"):
-            error = command["error"]
-            output.line(f"{error.get('code', '')}: {error.get('description', '')}".strip())
-    return OK if command["status"] in ("answered", "pending") else API_ERROR
+        return exit_code(command)
+    output.line(f"{command['action']} -> {command['status']}  (command {command['commandId']})")
+    result = command.get("result")
+    if result is not None and command["action"] in configuration.CONFIGURATION_ACTIONS:
+        output.line(configuration.render(command["action"], result))
+    elif result is not None:
+        output.line(json.dumps(result, indent=2, sort_keys=True))
+    if command.get("error"):
+        error = command["error"]
+        output.line(f"{error.get('code', '')}: {error.get('description', '')}".strip())
+    return exit_code(command)
 
 
 def _api_error(output: Output, exc: ApiError) -> int:
     if output.raw_json and exc.body is not None:
         output.json(exc.body)
         return API_ERROR
-    output.error(f"{exc.message} ({exc.status} {exc.code})")
     details = exc.details
+    headline = exc.message
+    if isinstance(details, list):
+        # A detail that only repeats the message names its field in the headline instead.
+        repeats = [d for d in details if isinstance(d, dict) and d.get("message") == headline]
+        if len(repeats) == 1 and "field" in repeats[0]:
+            headline = f"{repeats[0]['field']}: {headline}"
+        details = [d for d in details if d not in repeats]
+    output.error(f"{headline} ({exc.status} {exc.code})")
     if isinstance(details, list):
         for item in details:
             if isinstance(item, dict) and "field" in item:
@@ -389,7 +399,7 @@ def local_list(client: Client, args: argparse.Namespace, output: Output) -> int:
 def _reservation_outcome(output: Output, body: dict[str, Any]) -> int:
     if output.raw_json:
         output.json(body)
-        return OK
+        return exit_code(body["command"])
     output.line(fields(body["reservation"], RESERVATION_FIELDS))
     output.line()
     return _command_outcome(output, body["command"])

@@ -122,11 +122,11 @@ def test_shortcuts_use_the_charger_protocol(cli: Cli) -> None:
     assert code == 0 and "GetVariables -> pending" in out
 
 
-def test_a_refused_or_unanswered_command_exits_1(cli: Cli) -> None:
+def test_a_refused_command_exits_3_an_unanswered_one_1(cli: Cli) -> None:
     cli.world.online_charger("CP-1")
     cli.world.reply(("NotSupported", "no"))
     code, out, _ = cli("command", "CP-1", "ClearCache")
-    assert code == 1 and "ClearCache -> error" in out and "NotSupported: no" in out
+    assert code == 3 and "ClearCache -> error" in out and "NotSupported: no" in out
     code, _, err = cli("command", "CP-1", "ClearCache", "--timeout", "2")
     assert code == 1
     assert "(504 ChargerTimeout)" in err
