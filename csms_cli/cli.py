@@ -42,6 +42,10 @@ CHARGER_FIELDS = [
     ("Connected at", "connectedAt"),
     ("Last active", "lastActiveAt"),
     ("Disconnected at", "disconnectedAt"),
+    ("Firmware status", "firmwareStatus"),
+    ("Firmware status at", "firmwareStatusAt"),
+    ("Diagnostics status", "diagnosticsStatus"),
+    ("Diagnostics at", "diagnosticsStatusAt"),
     ("Cost profile", "costProfile"),
     ("Cost profile at", "costProfileAppliedAt"),
 ]
@@ -67,7 +71,7 @@ SESSION_COLUMNS = [
     ("CONNECTOR", "connectorId"),
     ("STARTED", "startedAt"),
     ("STOPPED", "stoppedAt"),
-    ("ENERGY WH", "energyWh"),
+    ("ENERGY WH", "energy"),
 ]
 ENERGY_COLUMNS = [("DAY", "day"), ("ENERGY WH", "energyWh"), ("SESSIONS", "sessions")]
 COST_PROFILE_COLUMNS = [
@@ -307,10 +311,19 @@ def id_tags_delete(client: Client, args: argparse.Namespace, output: Output) -> 
 # --- sessions and energy ----------------------------------------------------------------
 
 
+def session_energy(session: dict[str, Any]) -> str | None:
+    """The final energy of a stopped session; of a running one, the energy so far from the
+    last meter reading the telemetry consumer stored (marked live)."""
+    if session.get("energyWh") is not None:
+        return str(session["energyWh"])
+    start, last = session.get("meterStartWh"), session.get("lastMeterWh")
+    if session.get("status") == "active" and start is not None and last is not None:
+        # A reading below the start is a meter reset: no trustworthy figure yet.
+        return f"{last - start} (live)" if last >= start else None
+    return None
+
+
 def sessions_list(client: Client, args: argparse.Namespace, output: Output) -> int:
-    if not args.charger and not args.id_tag:
-        output.error("name a charger (--charger) or an id tag (--id-tag)")
-        return USAGE
     body = client.get(
         "/sessions",
         chargePointId=args.charger,
@@ -320,7 +333,8 @@ def sessions_list(client: Client, args: argparse.Namespace, output: Output) -> i
         cursor=args.cursor,
         **{"from": args.since, "to": args.until},
     )
-    return _page(output, body, SESSION_COLUMNS)
+    rows = [{**s, "energy": session_energy(s)} for s in body.get("items", [])]
+    return _page(output, {**body, "items": rows} if not output.raw_json else body, SESSION_COLUMNS)
 
 
 def energy(client: Client, args: argparse.Namespace, output: Output) -> int:
@@ -593,12 +607,30 @@ def _report_parsers(commands: Any) -> None:
     sessions = commands.add_parser("sessions", help="charging sessions").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
-    p = _add(sessions, "list", sessions_list, "sessions of a charger or an id tag", charger=False)
+    p = _add(
+        sessions,
+        "list",
+        sessions_list,
+        "sessions: the whole network's newest first, or of a charger / an id tag",
+        charger=False,
+    )
     p.add_argument("--charger", help="charge point id")
     p.add_argument("--id-tag", help="id tag")
-    p.add_argument("--from", dest="since", help="started at or after (RFC 3339)")
-    p.add_argument("--to", dest="until", help="started at or before (RFC 3339)")
-    p.add_argument("--status", choices=["active", "completed", "replaced", "orphan"])
+    p.add_argument(
+        "--from",
+        dest="since",
+        metavar="TIME",
+        help="started at or after (RFC 3339); all chargers: default 7 days ago, "
+        "at most 31 days before --to",
+    )
+    p.add_argument(
+        "--to", dest="until", metavar="TIME", help="started at or before (RFC 3339; default now)"
+    )
+    p.add_argument(
+        "--status",
+        choices=["active", "completed", "replaced", "orphan"],
+        help="only sessions in this state",
+    )
     _paging(p)
     p = _add(commands, "energy", energy, "energy per day of a charger")
     p.add_argument("--from", dest="since", help="first day (YYYY-MM-DD)")
