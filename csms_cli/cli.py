@@ -556,22 +556,41 @@ def _charger_parsers(commands: Any) -> None:
     )
     p = _add(chargers, "list", chargers_list, "list chargers", charger=False)
     _paging(p)
-    p.add_argument("--status", dest="registration_status", choices=STATUSES)
+    p.add_argument(
+        "--status", dest="registration_status", choices=STATUSES, help="only this registration"
+    )
     online = p.add_mutually_exclusive_group()
-    online.add_argument("--online", dest="online", action="store_true", default=None)
-    online.add_argument("--offline", dest="online", action="store_false")
+    online.add_argument(
+        "--online", dest="online", action="store_true", default=None, help="only connected ones"
+    )
+    online.add_argument("--offline", dest="online", action="store_false", help="only offline ones")
     _add(chargers, "get", chargers_get, "show a charger with connectors and connection")
     p = _add(chargers, "register", chargers_register, "register a charger")
-    p.add_argument("--status", dest="registration_status", default="Accepted", choices=STATUSES)
-    p.add_argument("--validation-mode", default="strict", choices=["strict", "lenient"])
+    p.add_argument(
+        "--status",
+        dest="registration_status",
+        default="Accepted",
+        choices=STATUSES,
+        help="the BootNotification answer it gets (default %(default)s)",
+    )
+    p.add_argument(
+        "--validation-mode",
+        default="strict",
+        choices=["strict", "lenient"],
+        help="lenient tolerates known vendor deviations (default %(default)s)",
+    )
     password = p.add_mutually_exclusive_group()
     password.add_argument("--password", help="HTTP Basic password (16-40 printable ASCII)")
     password.add_argument(
         "--generate-password", action="store_true", help="generate one (shown once)"
     )
     p = _add(chargers, "update", chargers_update, "change a charger")
-    p.add_argument("--status", dest="registration_status", choices=STATUSES)
-    p.add_argument("--validation-mode", choices=["strict", "lenient"])
+    p.add_argument(
+        "--status", dest="registration_status", choices=STATUSES, help="new registration status"
+    )
+    p.add_argument(
+        "--validation-mode", choices=["strict", "lenient"], help="new schema validation mode"
+    )
     password = p.add_mutually_exclusive_group()
     password.add_argument("--password", help="set this password")
     password.add_argument(
@@ -580,7 +599,7 @@ def _charger_parsers(commands: Any) -> None:
     password.add_argument("--clear-password", action="store_true", help="remove the password")
     _add(chargers, "delete", chargers_delete, "delete a charger")
     p = _add(chargers, "command-status", command_status, "a command's outcome")
-    p.add_argument("command_id", metavar="COMMAND_ID")
+    p.add_argument("command_id", metavar="COMMAND_ID", help="the id a command printed")
 
 
 def _id_tag_parsers(commands: Any) -> None:
@@ -592,11 +611,16 @@ def _id_tag_parsers(commands: Any) -> None:
         ("get", id_tags_get, "show an id tag"),
         ("delete", id_tags_delete, "delete an id tag"),
     ):
-        _add(id_tags, name, handler, text, charger=False).add_argument("id_tag", metavar="TAG")
+        _add(id_tags, name, handler, text, charger=False).add_argument(
+            "id_tag", metavar="TAG", help="the id tag"
+        )
     p = _add(id_tags, "put", id_tags_put, "create or replace an id tag", charger=False)
-    p.add_argument("id_tag", metavar="TAG")
+    p.add_argument("id_tag", metavar="TAG", help="the id tag")
     p.add_argument(
-        "--status", default="Accepted", choices=["Accepted", "Blocked", "Expired", "Invalid"]
+        "--status",
+        default="Accepted",
+        choices=["Accepted", "Blocked", "Expired", "Invalid"],
+        help="what chargers are told about it (default %(default)s)",
     )
     p.add_argument("--expiry", help="RFC 3339 date-time, e.g. 2030-12-31T23:59:59Z")
     p.add_argument("--parent", help="parent (group) id tag")
@@ -681,19 +705,23 @@ def _shortcut_parsers(commands: Any) -> None:
         name: _no_wait(_add(commands, name, _protocol_command(build), text))
         for name, text, build in SHORTCUTS
     }
-    parsers["remote-start"].add_argument("--id-tag", required=True)
+    parsers["remote-start"].add_argument("--id-tag", required=True, help="who charges")
     parsers["remote-start"].add_argument(
         "--connector", type=_positive, help="connector (1.6) / EVSE (2.0.1)"
     )
     parsers["remote-stop"].add_argument("--transaction", required=True, help="transaction id")
-    parsers["reset"].add_argument("--hard", action="store_true")
-    parsers["unlock"].add_argument("--connector", type=_positive, required=True)
+    parsers["reset"].add_argument(
+        "--hard", action="store_true", help="Hard (2.0.1: Immediate) instead of Soft (OnIdle)"
+    )
+    parsers["unlock"].add_argument(
+        "--connector", type=_positive, required=True, help="the connector to unlock"
+    )
     parsers["unlock"].add_argument("--evse", type=_positive, help="2.0.1: the connector's EVSE")
     parsers["get-config"].add_argument(
         "--key", action="append", help="key (2.0.1: Component.Variable); repeatable"
     )
-    parsers["set-config"].add_argument("key", metavar="KEY")
-    parsers["set-config"].add_argument("value", metavar="VALUE")
+    parsers["set-config"].add_argument("key", metavar="KEY", help="key (2.0.1: Component.Variable)")
+    parsers["set-config"].add_argument("value", metavar="VALUE", help="the new value")
     parsers["trigger"].add_argument("message", metavar="MESSAGE", help="e.g. StatusNotification")
     parsers["trigger"].add_argument(
         "--connector", type=_positive, help="connector (1.6) / EVSE (2.0.1)"
@@ -711,11 +739,11 @@ def _command_parsers(commands: Any) -> None:
     which.add_argument("--full", action="store_true", help="all id tags")
     which.add_argument("--ids", help="differential update of these tags: A,B,C")
     p = _no_wait(_add(commands, "reserve", reserve, "reserve a connector (ReserveNow)"))
-    p.add_argument("--connector", type=_positive, required=True)
-    p.add_argument("--id-tag", required=True)
+    p.add_argument("--connector", type=_positive, required=True, help="connector (0: any)")
+    p.add_argument("--id-tag", required=True, help="the id tag it is reserved for")
     p.add_argument("--minutes", type=int, required=True, help="reservation length")
     p = _no_wait(_add(commands, "cancel-reservation", cancel_reservation, "cancel a reservation"))
-    p.add_argument("reservation_id", metavar="ID", type=int)
+    p.add_argument("reservation_id", metavar="ID", type=int, help="the reservation id")
 
 
 def _cost_profile_parsers(commands: Any) -> None:
@@ -734,9 +762,13 @@ def _cost_profile_parsers(commands: Any) -> None:
     p.add_argument("profile", metavar="PROFILE", help="e.g. lean")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--chargers", help="these chargers: A,B,C (at most 500)")
-    group.add_argument("--online", dest="online", action="store_true", default=None)
-    group.add_argument("--offline", dest="online", action="store_false")
-    p.add_argument("--status", dest="registration_status", choices=STATUSES)
+    group.add_argument(
+        "--online", dest="online", action="store_true", default=None, help="the connected ones"
+    )
+    group.add_argument("--offline", dest="online", action="store_false", help="the offline ones")
+    p.add_argument(
+        "--status", dest="registration_status", choices=STATUSES, help="those with this status"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
