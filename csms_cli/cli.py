@@ -1,5 +1,5 @@
-"""Argument parsing and the commands. Exit codes: 0 ok, 1 API error (or a command the
-charger refused / did not answer), 2 usage."""
+"""Argument parsing and the commands. Exit codes (csms_cli/outcomes.py): 0 ok, 1 an error
+(API, network, a charger that did not answer), 2 usage, 3 the charger refused."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from csms_cli import drivers, ocpp
+from csms_cli import configuration, drivers, ocpp
 from csms_cli.client import DEFAULT_URL, LOCAL_DEV_TOKEN, ApiError, Client, Unreachable, quote
+from csms_cli.outcomes import ERROR as API_ERROR
+from csms_cli.outcomes import OK, USAGE, exit_code
 from csms_cli.tables import fields, table
-
-OK, API_ERROR, USAGE = 0, 1, 2
 
 CHARGER_COLUMNS = [
     ("CHARGER", "chargePointId"),
@@ -42,6 +42,10 @@ CHARGER_FIELDS = [
     ("Connected at", "connectedAt"),
     ("Last active", "lastActiveAt"),
     ("Disconnected at", "disconnectedAt"),
+    ("Firmware status", "firmwareStatus"),
+    ("Firmware status at", "firmwareStatusAt"),
+    ("Diagnostics status", "diagnosticsStatus"),
+    ("Diagnostics at", "diagnosticsStatusAt"),
     ("Cost profile", "costProfile"),
     ("Cost profile at", "costProfileAppliedAt"),
 ]
@@ -67,7 +71,7 @@ SESSION_COLUMNS = [
     ("CONNECTOR", "connectorId"),
     ("STARTED", "startedAt"),
     ("STOPPED", "stoppedAt"),
-    ("ENERGY WH", "energyWh"),
+    ("ENERGY WH", "energy"),
 ]
 ENERGY_COLUMNS = [("DAY", "day"), ("ENERGY WH", "energyWh"), ("SESSIONS", "sessions")]
 COST_PROFILE_COLUMNS = [
@@ -127,25 +131,35 @@ def _page(output: Output, body: dict[str, Any], columns: list[tuple[str, str]]) 
 
 
 def _command_outcome(output: Output, command: dict[str, Any]) -> int:
-    """Print a command's outcome; 0 when the charger answered (whatever it said)."""
+    """Print a command's outcome; the exit code says whether the charger did it."""
     if output.raw_json:
         output.json(command)
-    else:
-        output.line(f"{command['action']} -> {command['status']}  (command {command['commandId']})")
-        if command.get("result") is not None:
-            output.line(json.dumps(command["result"], indent=2, sort_keys=True))
-        if command.get("error"):
-            error = command["error"]
-            output.line(f"{error.get('code', '')}: {error.get('description', '')}".strip())
-    return OK if command["status"] in ("answered", "pending") else API_ERROR
+        return exit_code(command)
+    output.line(f"{command['action']} -> {command['status']}  (command {command['commandId']})")
+    result = command.get("result")
+    if result is not None and command["action"] in configuration.CONFIGURATION_ACTIONS:
+        output.line(configuration.render(command["action"], result))
+    elif result is not None:
+        output.line(json.dumps(result, indent=2, sort_keys=True))
+    if command.get("error"):
+        error = command["error"]
+        output.line(f"{error.get('code', '')}: {error.get('description', '')}".strip())
+    return exit_code(command)
 
 
 def _api_error(output: Output, exc: ApiError) -> int:
     if output.raw_json and exc.body is not None:
         output.json(exc.body)
         return API_ERROR
-    output.error(f"{exc.message} ({exc.status} {exc.code})")
     details = exc.details
+    headline = exc.message
+    if isinstance(details, list):
+        # A detail that only repeats the message names its field in the headline instead.
+        repeats = [d for d in details if isinstance(d, dict) and d.get("message") == headline]
+        if len(repeats) == 1 and "field" in repeats[0]:
+            headline = f"{repeats[0]['field']}: {headline}"
+        details = [d for d in details if d not in repeats]
+    output.error(f"{headline} ({exc.status} {exc.code})")
     if isinstance(details, list):
         for item in details:
             if isinstance(item, dict) and "field" in item:
@@ -297,10 +311,19 @@ def id_tags_delete(client: Client, args: argparse.Namespace, output: Output) -> 
 # --- sessions and energy ----------------------------------------------------------------
 
 
+def session_energy(session: dict[str, Any]) -> str | None:
+    """The final energy of a stopped session; of a running one, the energy so far from the
+    last meter reading the telemetry consumer stored (marked live)."""
+    if session.get("energyWh") is not None:
+        return str(session["energyWh"])
+    start, last = session.get("meterStartWh"), session.get("lastMeterWh")
+    if session.get("status") == "active" and start is not None and last is not None:
+        # A reading below the start is a meter reset: no trustworthy figure yet.
+        return f"{last - start} (live)" if last >= start else None
+    return None
+
+
 def sessions_list(client: Client, args: argparse.Namespace, output: Output) -> int:
-    if not args.charger and not args.id_tag:
-        output.error("name a charger (--charger) or an id tag (--id-tag)")
-        return USAGE
     body = client.get(
         "/sessions",
         chargePointId=args.charger,
@@ -310,7 +333,8 @@ def sessions_list(client: Client, args: argparse.Namespace, output: Output) -> i
         cursor=args.cursor,
         **{"from": args.since, "to": args.until},
     )
-    return _page(output, body, SESSION_COLUMNS)
+    rows = [{**s, "energy": session_energy(s)} for s in body.get("items", [])]
+    return _page(output, {**body, "items": rows} if not output.raw_json else body, SESSION_COLUMNS)
 
 
 def energy(client: Client, args: argparse.Namespace, output: Output) -> int:
@@ -389,7 +413,7 @@ def local_list(client: Client, args: argparse.Namespace, output: Output) -> int:
 def _reservation_outcome(output: Output, body: dict[str, Any]) -> int:
     if output.raw_json:
         output.json(body)
-        return OK
+        return exit_code(body["command"])
     output.line(fields(body["reservation"], RESERVATION_FIELDS))
     output.line()
     return _command_outcome(output, body["command"])
@@ -532,22 +556,41 @@ def _charger_parsers(commands: Any) -> None:
     )
     p = _add(chargers, "list", chargers_list, "list chargers", charger=False)
     _paging(p)
-    p.add_argument("--status", dest="registration_status", choices=STATUSES)
+    p.add_argument(
+        "--status", dest="registration_status", choices=STATUSES, help="only this registration"
+    )
     online = p.add_mutually_exclusive_group()
-    online.add_argument("--online", dest="online", action="store_true", default=None)
-    online.add_argument("--offline", dest="online", action="store_false")
+    online.add_argument(
+        "--online", dest="online", action="store_true", default=None, help="only connected ones"
+    )
+    online.add_argument("--offline", dest="online", action="store_false", help="only offline ones")
     _add(chargers, "get", chargers_get, "show a charger with connectors and connection")
     p = _add(chargers, "register", chargers_register, "register a charger")
-    p.add_argument("--status", dest="registration_status", default="Accepted", choices=STATUSES)
-    p.add_argument("--validation-mode", default="strict", choices=["strict", "lenient"])
+    p.add_argument(
+        "--status",
+        dest="registration_status",
+        default="Accepted",
+        choices=STATUSES,
+        help="the BootNotification answer it gets (default %(default)s)",
+    )
+    p.add_argument(
+        "--validation-mode",
+        default="strict",
+        choices=["strict", "lenient"],
+        help="lenient tolerates known vendor deviations (default %(default)s)",
+    )
     password = p.add_mutually_exclusive_group()
     password.add_argument("--password", help="HTTP Basic password (16-40 printable ASCII)")
     password.add_argument(
         "--generate-password", action="store_true", help="generate one (shown once)"
     )
     p = _add(chargers, "update", chargers_update, "change a charger")
-    p.add_argument("--status", dest="registration_status", choices=STATUSES)
-    p.add_argument("--validation-mode", choices=["strict", "lenient"])
+    p.add_argument(
+        "--status", dest="registration_status", choices=STATUSES, help="new registration status"
+    )
+    p.add_argument(
+        "--validation-mode", choices=["strict", "lenient"], help="new schema validation mode"
+    )
     password = p.add_mutually_exclusive_group()
     password.add_argument("--password", help="set this password")
     password.add_argument(
@@ -556,7 +599,7 @@ def _charger_parsers(commands: Any) -> None:
     password.add_argument("--clear-password", action="store_true", help="remove the password")
     _add(chargers, "delete", chargers_delete, "delete a charger")
     p = _add(chargers, "command-status", command_status, "a command's outcome")
-    p.add_argument("command_id", metavar="COMMAND_ID")
+    p.add_argument("command_id", metavar="COMMAND_ID", help="the id a command printed")
 
 
 def _id_tag_parsers(commands: Any) -> None:
@@ -568,11 +611,16 @@ def _id_tag_parsers(commands: Any) -> None:
         ("get", id_tags_get, "show an id tag"),
         ("delete", id_tags_delete, "delete an id tag"),
     ):
-        _add(id_tags, name, handler, text, charger=False).add_argument("id_tag", metavar="TAG")
+        _add(id_tags, name, handler, text, charger=False).add_argument(
+            "id_tag", metavar="TAG", help="the id tag"
+        )
     p = _add(id_tags, "put", id_tags_put, "create or replace an id tag", charger=False)
-    p.add_argument("id_tag", metavar="TAG")
+    p.add_argument("id_tag", metavar="TAG", help="the id tag")
     p.add_argument(
-        "--status", default="Accepted", choices=["Accepted", "Blocked", "Expired", "Invalid"]
+        "--status",
+        default="Accepted",
+        choices=["Accepted", "Blocked", "Expired", "Invalid"],
+        help="what chargers are told about it (default %(default)s)",
     )
     p.add_argument("--expiry", help="RFC 3339 date-time, e.g. 2030-12-31T23:59:59Z")
     p.add_argument("--parent", help="parent (group) id tag")
@@ -583,12 +631,30 @@ def _report_parsers(commands: Any) -> None:
     sessions = commands.add_parser("sessions", help="charging sessions").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
-    p = _add(sessions, "list", sessions_list, "sessions of a charger or an id tag", charger=False)
+    p = _add(
+        sessions,
+        "list",
+        sessions_list,
+        "sessions: the whole network's newest first, or of a charger / an id tag",
+        charger=False,
+    )
     p.add_argument("--charger", help="charge point id")
     p.add_argument("--id-tag", help="id tag")
-    p.add_argument("--from", dest="since", help="started at or after (RFC 3339)")
-    p.add_argument("--to", dest="until", help="started at or before (RFC 3339)")
-    p.add_argument("--status", choices=["active", "completed", "replaced", "orphan"])
+    p.add_argument(
+        "--from",
+        dest="since",
+        metavar="TIME",
+        help="started at or after (RFC 3339); all chargers: default 7 days ago, "
+        "at most 31 days before --to",
+    )
+    p.add_argument(
+        "--to", dest="until", metavar="TIME", help="started at or before (RFC 3339; default now)"
+    )
+    p.add_argument(
+        "--status",
+        choices=["active", "completed", "replaced", "orphan"],
+        help="only sessions in this state",
+    )
     _paging(p)
     p = _add(commands, "energy", energy, "energy per day of a charger")
     p.add_argument("--from", dest="since", help="first day (YYYY-MM-DD)")
@@ -639,19 +705,23 @@ def _shortcut_parsers(commands: Any) -> None:
         name: _no_wait(_add(commands, name, _protocol_command(build), text))
         for name, text, build in SHORTCUTS
     }
-    parsers["remote-start"].add_argument("--id-tag", required=True)
+    parsers["remote-start"].add_argument("--id-tag", required=True, help="who charges")
     parsers["remote-start"].add_argument(
         "--connector", type=_positive, help="connector (1.6) / EVSE (2.0.1)"
     )
     parsers["remote-stop"].add_argument("--transaction", required=True, help="transaction id")
-    parsers["reset"].add_argument("--hard", action="store_true")
-    parsers["unlock"].add_argument("--connector", type=_positive, required=True)
+    parsers["reset"].add_argument(
+        "--hard", action="store_true", help="Hard (2.0.1: Immediate) instead of Soft (OnIdle)"
+    )
+    parsers["unlock"].add_argument(
+        "--connector", type=_positive, required=True, help="the connector to unlock"
+    )
     parsers["unlock"].add_argument("--evse", type=_positive, help="2.0.1: the connector's EVSE")
     parsers["get-config"].add_argument(
         "--key", action="append", help="key (2.0.1: Component.Variable); repeatable"
     )
-    parsers["set-config"].add_argument("key", metavar="KEY")
-    parsers["set-config"].add_argument("value", metavar="VALUE")
+    parsers["set-config"].add_argument("key", metavar="KEY", help="key (2.0.1: Component.Variable)")
+    parsers["set-config"].add_argument("value", metavar="VALUE", help="the new value")
     parsers["trigger"].add_argument("message", metavar="MESSAGE", help="e.g. StatusNotification")
     parsers["trigger"].add_argument(
         "--connector", type=_positive, help="connector (1.6) / EVSE (2.0.1)"
@@ -669,11 +739,11 @@ def _command_parsers(commands: Any) -> None:
     which.add_argument("--full", action="store_true", help="all id tags")
     which.add_argument("--ids", help="differential update of these tags: A,B,C")
     p = _no_wait(_add(commands, "reserve", reserve, "reserve a connector (ReserveNow)"))
-    p.add_argument("--connector", type=_positive, required=True)
-    p.add_argument("--id-tag", required=True)
+    p.add_argument("--connector", type=_positive, required=True, help="connector (0: any)")
+    p.add_argument("--id-tag", required=True, help="the id tag it is reserved for")
     p.add_argument("--minutes", type=int, required=True, help="reservation length")
     p = _no_wait(_add(commands, "cancel-reservation", cancel_reservation, "cancel a reservation"))
-    p.add_argument("reservation_id", metavar="ID", type=int)
+    p.add_argument("reservation_id", metavar="ID", type=int, help="the reservation id")
 
 
 def _cost_profile_parsers(commands: Any) -> None:
@@ -692,9 +762,13 @@ def _cost_profile_parsers(commands: Any) -> None:
     p.add_argument("profile", metavar="PROFILE", help="e.g. lean")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--chargers", help="these chargers: A,B,C (at most 500)")
-    group.add_argument("--online", dest="online", action="store_true", default=None)
-    group.add_argument("--offline", dest="online", action="store_false")
-    p.add_argument("--status", dest="registration_status", choices=STATUSES)
+    group.add_argument(
+        "--online", dest="online", action="store_true", default=None, help="the connected ones"
+    )
+    group.add_argument("--offline", dest="online", action="store_false", help="the offline ones")
+    p.add_argument(
+        "--status", dest="registration_status", choices=STATUSES, help="those with this status"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -250,7 +250,9 @@ ID_TAGS = TableDef(
 # ByIdTag (sessions of an id tag, newest first) holds the keys and the status its listings
 # filter on, nothing that changes while a session runs: the live-energy updates of the
 # telemetry consumer then leave the index alone (docs/adr/0010-cost-levers.md);
-# the listing reads the sessions themselves from the table.
+# the listing reads the sessions themselves from the table. ByStartDay (the network's
+# sessions newest first, one partition per UTC day of the start, so no partition runs hot and
+# no listing scans) is kept as lean for the same reason (docs/adr/0031-cli-and-network-sessions.md).
 TRANSACTIONS = TableDef(
     id="Transactions",
     env_var="TRANSACTIONS_TABLE",
@@ -261,6 +263,13 @@ TRANSACTIONS = TableDef(
         IndexDef(
             "ByIdTag",
             Key("idTag"),
+            Key("startedAt"),
+            projection="INCLUDE",
+            non_key_attributes=("status",),
+        ),
+        IndexDef(
+            "ByStartDay",
+            Key("startedDay"),
             Key("startedAt"),
             projection="INCLUDE",
             non_key_attributes=("status",),

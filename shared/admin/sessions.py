@@ -1,11 +1,11 @@
-"""Charging sessions and energy for operators: listings by charger or id tag, one session,
-energy per day."""
+"""Charging sessions and energy for operators: listings of the network (newest first, within a
+bounded window), by charger or by id tag; one session; energy per day."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from shared.admin.errors import InvalidRequest, NotFound
 from shared.models.transaction import TransactionRecord, TransactionStatus
@@ -21,6 +21,11 @@ from shared.timeutil import iso_utc, utc_now
 
 MAX_ENERGY_DAYS = 366
 DEFAULT_ENERGY_DAYS = 30
+# The network's sessions are read one UTC day (index partition) at a time: a page reads at
+# most this many days. Older sessions: a window further back (from/to).
+MAX_NETWORK_DAYS = 31
+DEFAULT_NETWORK_DAYS = 7
+DEFAULT_NETWORK_SPAN = timedelta(days=DEFAULT_NETWORK_DAYS)
 
 
 @dataclass(frozen=True)
@@ -56,11 +61,6 @@ class SessionReports:
         started_to: datetime | None = None,
         status: TransactionStatus | None = None,
     ) -> Page[TransactionRecord]:
-        if charge_point_id is None and id_tag is None:
-            raise InvalidRequest(
-                "name a charger (chargePointId) or an id tag (idTag)",
-                [{"field": "query.chargePointId", "message": "chargePointId or idTag required"}],
-            )
         if started_from is not None and started_to is not None and started_from > started_to:
             raise InvalidRequest(
                 "from is after to", [{"field": "query.from", "message": "must not be after to"}]
@@ -75,8 +75,37 @@ class SessionReports:
             # The id-tag index is the narrower read; a named charger becomes a filter.
             where = replace(where, charge_point_id=charge_point_id)
             return self.transactions.by_id_tag(id_tag, where, limit, cursor)
-        assert charge_point_id is not None
-        return self.transactions.by_charger(charge_point_id, where, limit, cursor)
+        if charge_point_id is not None:
+            return self.transactions.by_charger(charge_point_id, where, limit, cursor)
+        return self._network(where, started_from, started_to, limit, cursor)
+
+    def _network(
+        self,
+        where: SessionFilter,
+        started_from: datetime | None,
+        started_to: datetime | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[TransactionRecord]:
+        """Every charger's sessions, newest first, within a window of at most
+        MAX_NETWORK_DAYS UTC days (default: the last DEFAULT_NETWORK_DAYS)."""
+        last = started_to or self.now()
+        # Clipped at the calendar's start rather than overflowing (a `to` in year 1).
+        earliest = datetime.min.replace(tzinfo=UTC)
+        first = started_from or max(last, earliest + DEFAULT_NETWORK_SPAN) - DEFAULT_NETWORK_SPAN
+        if (last.astimezone(UTC).date() - first.astimezone(UTC).date()).days >= MAX_NETWORK_DAYS:
+            raise InvalidRequest(
+                f"sessions of all chargers: at most {MAX_NETWORK_DAYS} days per request",
+                [
+                    {
+                        "field": "query.from",
+                        "message": f"at most {MAX_NETWORK_DAYS} days before to "
+                        "(or name a charger or an id tag)",
+                    }
+                ],
+            )
+        window = replace(where, started_from=iso_utc(first), started_to=iso_utc(last))
+        return self.transactions.recent(window, limit, cursor)
 
     def get(self, charge_point_id: str, transaction_id: str) -> TransactionRecord:
         record = self.transactions.get(charge_point_id, transaction_id)

@@ -136,6 +136,14 @@ class TransactionRepository(Protocol):
         indexed)."""
         ...
 
+    def recent(
+        self, where: SessionFilter, limit: int, cursor: str | None
+    ) -> Page[TransactionRecord]:
+        """Every charger's sessions started within [where.started_from, where.started_to]
+        (both required; the caller bounds the window: one index read per UTC day), newest
+        first."""
+        ...
+
 
 class TransactionEventLog(Protocol):
     """2.0.1 TransactionEvents whose work is done, by (station, transaction, seqNo)."""

@@ -84,6 +84,9 @@ def test_cli_manages_id_tags_and_reads_sessions_and_energy(platform) -> None:
     assert code == 0 and "Blocked" in out
     code, out, _ = cli_run(platform, "sessions", "list", "--id-tag", tag)
     assert (code, out.strip()) == (0, "(none)")
+    # The network's newest sessions: the local tables carry the ByStartDay index too.
+    code, _, err = cli_run(platform, "sessions", "list", "--limit", "5")
+    assert code == 0, err
     code, out, _ = cli_run(platform, "energy", cp_id)
     assert code == 0 and "total: 0 Wh" in out
     code, _, err = cli_run(platform, "remote-start", cp_id, "--id-tag", tag)

@@ -45,12 +45,15 @@ def test_table_keys_indexes_and_ttl_are_the_catalogs(template, stack, definition
         assert "TimeToLiveSpecification" not in properties
 
 
-def test_the_id_tag_index_projects_nothing_that_changes_while_a_session_runs(template, stack):
+def test_the_session_indexes_project_nothing_that_changes_while_a_session_runs(template, stack):
     properties = resource(template, stack.tables.by_id[catalog.TRANSACTIONS.id])["Properties"]
-    index, _outbox = properties["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "ByIdTag"
+    indexes = {i["IndexName"]: i for i in properties["GlobalSecondaryIndexes"]}
     # The live-energy attributes the telemetry consumer writes are not projected.
-    assert index["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["status"]}
+    for name in ("ByIdTag", "ByStartDay"):
+        assert indexes[name]["Projection"] == {
+            "ProjectionType": "INCLUDE",
+            "NonKeyAttributes": ["status"],
+        }
 
 
 @pytest.mark.parametrize("definition", catalog.TABLES, ids=lambda t: t.id)

@@ -1,9 +1,11 @@
-"""The Transactions table: charging sessions, by charger and through the ByIdTag index."""
+"""The Transactions table: charging sessions, by charger and through the ByIdTag and
+ByStartDay indexes."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import fields
+from datetime import date, timedelta
 from typing import Any
 
 from shared.adapters.dynamodb.items import (
@@ -17,15 +19,17 @@ from shared.adapters.dynamodb.items import (
 from shared.adapters.dynamodb.outbox import TableOutbox, outbox_attributes, with_outbox
 from shared.adapters.dynamodb.paging import encode_cursor, filters, read_page, start_key
 from shared.models.transaction import START_FIELDS, STOP_FIELDS, TransactionRecord
-from shared.ports import Page, SessionFilter
+from shared.ports import InvalidCursor, Page, SessionFilter
 
 # BatchGetItem takes up to 100 keys; what DynamoDB leaves unprocessed is asked for again.
 BATCH_GET_KEYS = 100
 BATCH_GET_ATTEMPTS = 5
 BATCH_GET_BACKOFF_S = 0.025
 BY_ID_TAG_INDEX = "ByIdTag"
+BY_START_DAY_INDEX = "ByStartDay"
 _SESSION_KEY = ("chargePointId", "transactionId")
 _BY_ID_TAG_KEY = ("idTag", "startedAt", "chargePointId", "transactionId")
+BY_START_DAY_KEY = ("startedDay", "startedAt", "chargePointId", "transactionId")
 
 _TX_FIELDS = {f.name: camel(f.name) for f in fields(TransactionRecord)}
 
@@ -33,9 +37,21 @@ _TX_FIELDS = {f.name: camel(f.name) for f in fields(TransactionRecord)}
 _TX_FIELDS_BY_ATTR = {v: k for k, v in _TX_FIELDS.items()}
 
 
+def started_day(started_at: str | None) -> str | None:
+    """The ByStartDay partition of a session: the UTC day of its start (stored RFC 3339 UTC)."""
+    return started_at[:10] if started_at else None
+
+
+def days_newest_first(first: str, last: str) -> list[str]:
+    """The UTC days from `last` back to `first` (RFC 3339 timestamps or days)."""
+    newest, oldest = date.fromisoformat(last[:10]), date.fromisoformat(first[:10])
+    return [(newest - timedelta(days=n)).isoformat() for n in range((newest - oldest).days + 1)]
+
+
 def transaction_to_item(record: TransactionRecord) -> dict[str, Any]:
     """The session's item; its `unpublished` events also put it in the Outbox index."""
-    item = to_item({_TX_FIELDS[k]: getattr(record, k) for k in _TX_FIELDS if k != "unpublished"})
+    values = {_TX_FIELDS[k]: getattr(record, k) for k in _TX_FIELDS if k != "unpublished"}
+    item = to_item(values | {"startedDay": started_day(record.started_at)})
     return item | outbox_attributes(record.unpublished)
 
 
@@ -87,6 +103,7 @@ class DynamoTransactionRepository:
 
     def record_start(self, record: TransactionRecord) -> TransactionRecord | None:
         values = {_TX_FIELDS[f]: getattr(record, f) for f in START_FIELDS}
+        values["startedDay"] = started_day(record.started_at)
         expression, names, attr_values = update_expression(values, remove_none=False)
         names["#status"] = "status"
         names["#startedAt"] = "startedAt"
@@ -282,6 +299,51 @@ class DynamoTransactionRepository:
         entries, last = read_page(self._client.query, request, limit, start, _BY_ID_TAG_KEY)
         # The index holds keys and status only (infra/catalog.py): the sessions, with their
         # live energy, come from the table, in the index's order.
+        sessions = self._sessions([{k: e[k] for k in _SESSION_KEY} for e in entries])
+        records = [sessions[key] for key in map(_session_key, entries) if key in sessions]
+        return Page(records, encode_cursor(last))
+
+    def recent(
+        self, where: SessionFilter, limit: int, cursor: str | None
+    ) -> Page[TransactionRecord]:
+        if where.started_from is None or where.started_to is None:
+            raise ValueError("the network's sessions are listed within a window")
+        clauses: list[str] = []
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {
+            ":from": to_attr(where.started_from),
+            ":to": to_attr(where.started_to),
+        }
+        self._status_filter(where, clauses, names, values)
+        days = days_newest_first(where.started_from, where.started_to)
+        start = start_key(cursor, BY_START_DAY_KEY)
+        if start is not None:
+            day = start["startedDay"].get("S")
+            if day not in days:
+                raise InvalidCursor("the cursor does not belong to this listing")
+            days = days[days.index(day) :]
+        entries: list[dict[str, Any]] = []
+        last: dict[str, Any] | None = None
+        # One query per day, newest first, until the page is full: the window (bounded by the
+        # caller) bounds the reads, and no day's partition holds the whole network's history.
+        for day in days:
+            values[":day"] = to_attr(day)
+            request = {
+                "TableName": self._table,
+                "IndexName": BY_START_DAY_INDEX,
+                "KeyConditionExpression": "startedDay = :day AND startedAt BETWEEN :from AND :to",
+                "ScanIndexForward": False,
+                **filters(clauses, names, values),
+            }
+            wanted = limit - len(entries)
+            found, last = read_page(self._client.query, request, wanted, start, BY_START_DAY_KEY)
+            entries += found
+            start = None
+            if last is not None:  # the day holds more (or a filtered read stopped short)
+                break
+            if len(entries) == limit:
+                last = {name: entries[-1][name] for name in BY_START_DAY_KEY}
+                break
         sessions = self._sessions([{k: e[k] for k in _SESSION_KEY} for e in entries])
         records = [sessions[key] for key in map(_session_key, entries) if key in sessions]
         return Page(records, encode_cursor(last))

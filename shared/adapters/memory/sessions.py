@@ -7,11 +7,16 @@ import time
 from dataclasses import replace
 
 from shared.adapters.dynamodb.paging import key_values
+from shared.adapters.dynamodb.transactions import (
+    BY_START_DAY_KEY,
+    days_newest_first,
+    started_day,
+)
 from shared.adapters.memory.outbox import MemoryOutbox
 from shared.adapters.memory.paging import page_after
 from shared.models.telemetry import TelemetryRecord
 from shared.models.transaction import START_FIELDS, STOP_FIELDS, IdTagRecord, TransactionRecord
-from shared.ports import EnergyDay, Page, SessionFilter
+from shared.ports import EnergyDay, InvalidCursor, Page, SessionFilter
 
 
 class MemoryIdTagRepository:
@@ -237,6 +242,34 @@ class MemoryTransactionRepository:
             records,
             lambda r: {
                 "idTag": r.id_tag,
+                "startedAt": r.started_at,
+                "chargePointId": r.charge_point_id,
+                "transactionId": r.transaction_id,
+            },
+            ("startedAt", "chargePointId", "transactionId"),
+            limit,
+            after,
+            descending=True,
+        )
+
+    def recent(
+        self, where: SessionFilter, limit: int, cursor: str | None
+    ) -> Page[TransactionRecord]:
+        if where.started_from is None or where.started_to is None:
+            raise ValueError("the network's sessions are listed within a window")
+        after = key_values(cursor, BY_START_DAY_KEY)
+        days = days_newest_first(where.started_from, where.started_to)
+        if after is not None and after["startedDay"] not in days:
+            raise InvalidCursor("the cursor does not belong to this listing")
+        records = [
+            replace(r)
+            for r in list(self.records.values())
+            if r.started_at is not None and _matches(r, where)
+        ]
+        return page_after(
+            records,
+            lambda r: {
+                "startedDay": started_day(r.started_at),
                 "startedAt": r.started_at,
                 "chargePointId": r.charge_point_id,
                 "transactionId": r.transaction_id,

@@ -24,9 +24,12 @@ def register(ctx: ApiContext) -> None:
     @routes.get(
         "/api/sessions",
         tags=TAGS,
-        summary="Sessions of a charger or of an id tag (paged)",
-        description="One of chargePointId / idTag is required. By id tag: newest first, "
-        "`from`/`to` bound the start time. By charger: in transaction id order.",
+        summary="Sessions of the network, of a charger or of an id tag (paged)",
+        description="`from`/`to` bound the start time. Neither chargePointId nor idTag: every "
+        "charger's sessions, newest first, within at most 31 UTC days (default: since 7 days "
+        "ago); a page may come back short with a nextCursor. By id tag: newest first. By "
+        "charger: in transaction id order.",
+        responses=errors(400),
     )
     def list_sessions(
         charge_point_id: Annotated[

@@ -75,10 +75,35 @@ def test_sessions_of_an_id_tag_newest_first_with_paging(world) -> None:
     assert ids(ranged) == [("CP-1", "3")]
 
 
+def test_sessions_of_the_network_newest_first_within_a_window(world) -> None:
+    seed(world)
+    # The clock stands at 2030-01-01T12:00Z: by default, since 7 days ago.
+    assert ids(world.client.get("/api/sessions").body) == [("CP-1", "2"), ("CP-1", "1")]
+    window = {"from": "2030-01-01T00:00:00Z", "to": "2030-01-03T23:59:59Z"}
+    page1 = world.client.get("/api/sessions", query={**window, "limit": 3}).body
+    assert ids(page1) == [("CP-2", "1"), ("CP-1", "3"), ("CP-1", "2")]
+    page2 = world.client.get(
+        "/api/sessions", query={**window, "limit": 3, "cursor": page1["nextCursor"]}
+    ).body
+    assert ids(page2) == [("CP-1", "1")] and page2["nextCursor"] is None
+    active = world.client.get("/api/sessions", query={**window, "status": "active"}).body
+    assert ids(active) == [("CP-1", "3")]
+    # The cursor belongs to its window: another window's listing refuses it.
+    other = {"from": "2030-02-01T00:00:00Z", "to": "2030-02-02T00:00:00Z"}
+    refused = world.client.get("/api/sessions", query={**other, "cursor": page1["nextCursor"]})
+    assert_error(refused, 400, "InvalidCursor")
+    too_wide = world.client.get(
+        "/api/sessions", query={"from": "2029-12-01T00:00:00Z", "to": "2030-01-01T00:00:00Z"}
+    )
+    assert_error(too_wide, 400, "InvalidRequest")
+    assert too_wide.body["error"]["details"][0]["field"] == "query.from"
+    # 31 UTC days is the most a page reads.
+    widest = {"from": "2029-12-02T23:00:00Z", "to": "2030-01-01T00:00:00Z"}
+    assert world.client.get("/api/sessions", query=widest).status == 200
+
+
 def test_session_listing_errors(world) -> None:
     seed(world)
-    neither = world.client.get("/api/sessions")
-    assert_error(neither, 400, "InvalidRequest")
     reversed_range = world.client.get(
         "/api/sessions",
         query={

@@ -89,7 +89,6 @@ def test_id_tags_commands(cli: Cli) -> None:
 
 
 def test_sessions_and_energy(cli: Cli) -> None:
-    assert cli("sessions", "list")[0] == 2
     code, out, _ = cli("sessions", "list", "--charger", "CP-1")
     assert (code, out.strip()) == (0, "(none)")
     cli("chargers", "register", "CP-E")
@@ -122,11 +121,11 @@ def test_shortcuts_use_the_charger_protocol(cli: Cli) -> None:
     assert code == 0 and "GetVariables -> pending" in out
 
 
-def test_a_refused_or_unanswered_command_exits_1(cli: Cli) -> None:
+def test_a_refused_command_exits_3_an_unanswered_one_1(cli: Cli) -> None:
     cli.world.online_charger("CP-1")
     cli.world.reply(("NotSupported", "no"))
     code, out, _ = cli("command", "CP-1", "ClearCache")
-    assert code == 1 and "ClearCache -> error" in out and "NotSupported: no" in out
+    assert code == 3 and "ClearCache -> error" in out and "NotSupported: no" in out
     code, _, err = cli("command", "CP-1", "ClearCache", "--timeout", "2")
     assert code == 1
     assert "(504 ChargerTimeout)" in err
@@ -195,3 +194,17 @@ def test_charger_details_show_the_applied_cost_profile(cli: Cli) -> None:
     code, out, _ = cli("chargers", "get", "CP-1")
     assert code == 0
     assert "lean" in out and "2030-01-01T12:00:00.000Z" in out
+
+
+def test_charger_details_show_firmware_and_diagnostics_status(cli: Cli) -> None:
+    cli.world.online_charger("CP-1")
+    chargers = cli.world.deps.chargers
+    chargers.record_status_report("CP-1", "firmware", "Installing", "2030-01-01T12:01:00.000Z")
+    chargers.record_status_report("CP-1", "diagnostics", "Uploaded", "2030-01-01T12:02:00.000Z")
+    code, out, _ = cli("chargers", "get", "CP-1")
+    assert code == 0
+    shown = dict(line.split(":", 1) for line in out.splitlines() if ":  " in line)
+    assert shown["Firmware status"].strip() == "Installing"
+    assert shown["Firmware status at"].strip() == "2030-01-01T12:01:00.000Z"
+    assert shown["Diagnostics status"].strip() == "Uploaded"
+    assert shown["Diagnostics at"].strip() == "2030-01-01T12:02:00.000Z"
