@@ -59,6 +59,7 @@ from local.identity import routes as identity_routes
 from local.identity.authorizer import JwtAuthorizer, Unauthorized
 from local.identity.provider import CLIENT_GROUPS, DevIdentityProvider
 from local.invoke import Handler, InvocationError, Invoker, LambdaFunction
+from local.ports import bind_error
 
 logger = logging.getLogger("local.gateway")
 
@@ -256,7 +257,14 @@ class LocalGateway:
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            raise bind_error(
+                "gateway port", self.config.host, self.config.port, exc, "--port"
+            ) from exc
         self._port = int(self._runner.addresses[0][1])  # the real port when 0 was asked
         self.identity.issuer = self.base_url + identity_routes.PREFIX
         logger.info("gateway listening on %s", self.base_url)
