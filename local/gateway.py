@@ -5,7 +5,8 @@ One aiohttp application serves
   `?chargePointId=`), `/?chargePointId=` and `/{stage}?chargePointId=`;
 - the management API at `/@connections/{id}` and `/{stage}/@connections/{id}`, close enough
   to the real one that `boto3.client("apigatewaymanagementapi", endpoint_url=...)` works;
-- HTTP API routes (payload format 2.0) under the prefixes of `RouteTable.http`.
+- HTTP API routes (payload format 2.0) under the prefixes of `RouteTable.http`;
+- a start page for a browser's plain `GET /` that says where all this is (local/start_page.py).
 
 It calls the same Lambda handlers as AWS, through `local.invoke`, with API Gateway's event
 shapes (`local.apigw_wire`) and behaviour: REQUEST authorizer on `$connect`, handshake refused
@@ -60,6 +61,7 @@ from local.identity.authorizer import JwtAuthorizer, Unauthorized
 from local.identity.provider import CLIENT_GROUPS, DevIdentityProvider
 from local.invoke import Handler, InvocationError, Invoker, LambdaFunction
 from local.ports import bind_error
+from local.start_page import start_page_html, start_page_links, start_page_text
 
 logger = logging.getLogger("local.gateway")
 
@@ -168,6 +170,10 @@ class RouteTable:
             http_auth={route.prefix: _http_auth(route) for route in catalog.HTTP_API_ROUTES},
             webhooks={hook.path: function(hook.function) for hook in catalog.HTTP_WEBHOOKS},
         )
+
+
+def _wants_upgrade(request: web.Request) -> bool:
+    return request.headers.get("Upgrade", "").lower() == "websocket"
 
 
 def _http_auth(route: HttpRouteDef) -> HttpAuth:
@@ -328,9 +334,19 @@ class LocalGateway:
                 if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
                     return await self._handle_http(request, prefix, routes.http[prefix])
         segments = [s for s in path.split("/") if s]
+        if request.method == "GET" and not segments and not _wants_upgrade(request):
+            return self._start_page(request)
         if request.method == "GET" and len(segments) <= 1:
             return await self._handle_websocket(request)
         return _error_response(404, "Not Found")
+
+    def _start_page(self, request: web.Request) -> web.Response:
+        """Where things are (local/start_page.py): HTML for browsers, text for curl."""
+        prefixes = self.routes.http if self.routes is not None else ()
+        links = start_page_links(self.base_url, self.ws_url, prefixes)
+        if "text/html" in request.headers.get("Accept", ""):
+            return web.Response(text=start_page_html(links), content_type="text/html")
+        return web.Response(text=start_page_text(links), content_type="text/plain")
 
     # --- WebSocket API --------------------------------------------------------------------
 
@@ -338,7 +354,7 @@ class LocalGateway:
         stage = request.match_info.get("tail", "").strip("/") or None
         if stage is not None and stage != self.config.stage:
             return _error_response(403, "Forbidden")
-        if request.headers.get("Upgrade", "").lower() != "websocket":
+        if not _wants_upgrade(request):
             return _error_response(426, "Upgrade Required")
         routes = self.routes
         if routes is None:
