@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 from local.demo_site import APP_CHARGER
@@ -22,6 +23,8 @@ from local.settings import LocalSettings
 from shared.config import DEFAULT_HEARTBEAT_INTERVAL_S, UNKNOWN_CHARGER_POLICIES, ConfigError
 
 DEMO_CHARGER_ID = "DEMO-CP-1"
+# Git-ignored, beside the code: `make run` keeps its data like a development database.
+DEFAULT_STATE_DIR = Path(__file__).resolve().parents[1] / ".local" / "state"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -51,6 +54,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="where the handlers keep their tables: moto (default) or this process's memory "
         "(for load runs; env LOCAL_STORE)",
     )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="where chargers, id tags, sessions, ... are kept between runs "
+        f"(default {DEFAULT_STATE_DIR}, env LOCAL_STATE_DIR)",
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="forget the kept data and start with empty tables"
+    )
     parser.add_argument("--no-demo", action="store_true", help="do not start the demo charger")
     parser.add_argument(
         "--no-stripe",
@@ -70,7 +82,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def settings_from_args(args: argparse.Namespace) -> LocalSettings:
-    return LocalSettings.from_env().replace(
+    from_env = LocalSettings.from_env()
+    store = args.store or from_env.store
+    # Kept like a development database by default; the memory store is for load runs.
+    default_state_dir = str(DEFAULT_STATE_DIR) if store == "moto" else None
+    return from_env.replace(
+        state_dir=args.state_dir or from_env.state_dir or default_state_dir,
+        fresh=args.fresh or None,
         host=args.host,
         port=args.port,
         moto_port=args.moto_port,
@@ -103,6 +121,7 @@ def banner(platform: LocalPlatform) -> str:
             f"  @connections API  : {platform.management_endpoint}",
             f"  moto (AWS) API    : {platform.moto_endpoint}",
             f"  tables            : {_store_line(s.store)}",
+            f"  kept data         : {_state_line(platform)}",
             f"  unknown chargers  : {s.unknown_chargers}",
             f"  heartbeat interval: {s.heartbeat_interval_s} s",
             f"  receipt e-mails   : {_receipt_email_line(platform)}",
@@ -125,6 +144,13 @@ def _receipt_email_line(platform: LocalPlatform) -> str:
     if mail is None:
         return "off (--receipt-email-sender ADDRESS turns them on)"
     return f"from {mail.sender} (moto's SES keeps them; the function logs each message id)"
+
+
+def _state_line(platform: LocalPlatform) -> str:
+    if platform.state is None:
+        return "nothing is kept: everything is gone at stop"
+    fresh = " (started fresh)" if platform.settings.fresh else ""
+    return f"{platform.state.path}{fresh}; --fresh starts empty"
 
 
 def _store_line(store: str) -> str:
