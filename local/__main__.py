@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from csms_cli.client import DEFAULT_URL as DEFAULT_API_URL
 from local.demo_site import APP_CHARGER
 from local.identity.provider import DRIVER_APP_CLIENT
 from local.memory_store import STORES
@@ -102,21 +103,30 @@ def settings_from_args(args: argparse.Namespace) -> LocalSettings:
 
 def banner(platform: LocalPlatform) -> str:
     s = platform.settings
+    base = platform.http_url.removesuffix("/api")
+    elsewhere = platform.http_url != DEFAULT_API_URL
+    cli = "python -m csms_cli" + (f" --url {platform.http_url}" if elsewhere else "")
     return "\n".join(
         [
             "",
             "Local CSMS platform is up",
+            f"  Start here        : {base}/ (where everything is)",
+            f"  API docs          : {platform.http_url}/docs (operator), "
+            f"{platform.driver_url}/docs (driver)",
             f"  Charger WebSocket : {platform.ws_url}/{{chargePointId}}",
             f"  Operator HTTP API : {platform.http_url}",
             f"    dev token       : Authorization: Bearer {s.operator_dev_token}",
             f"  Driver HTTP API   : {platform.driver_url}",
             f"    identity (IdP)  : {platform.identity_url} (sign-up, tokens, JWKS)",
             f"    demo driver     : {DEMO_DRIVER_EMAIL} / {DEMO_DRIVER_PASSWORD}",
-            "    its token       : python -m csms_cli drivers token "
-            f"--email {DEMO_DRIVER_EMAIL} --password {DEMO_DRIVER_PASSWORD}"
-            + ("" if s.port == 8080 else f" --url {platform.http_url}"),
+            # --url is the CLI's own option: it goes before the command.
+            f"    its token       : {cli} drivers token "
+            f"--email {DEMO_DRIVER_EMAIL} --password {DEMO_DRIVER_PASSWORD}",
             "    driver journey  : python -m local.journey"
-            + ("" if s.port == 8080 else f" --url {platform.http_url.removesuffix('/api')}"),
+            + (f" --url {base}" if elsewhere else ""),
+            f"  Operator CLI      : {cli} chargers list",
+            "    elsewhere       : --url URL or CSMS_API_URL=URL (token: --token or CSMS_TOKEN)",
+            f"  Simulator         : python -m simulator --url {platform.ws_url} --chargers 5",
             f"  Stripe (local)    : {_stripe_line(platform)}",
             f"  @connections API  : {platform.management_endpoint}",
             f"  moto (AWS) API    : {platform.moto_endpoint}",

@@ -110,6 +110,8 @@ def test_python_m_local_starts_and_stops_cleanly_on_sigint(tmp_path):
         banner = "".join(output)
         assert f"ws://127.0.0.1:{port}/ocpp/{{chargePointId}}" in banner, banner
         assert "Bearer dev-operator-token" in banner
+        assert f"python -m csms_cli --url http://127.0.0.1:{port}/api chargers list" in banner
+        assert f"python -m simulator --url ws://127.0.0.1:{port}/ocpp" in banner
         assert f"kept data         : {state_dir}; --fresh starts empty" in banner
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
