@@ -293,10 +293,13 @@ async def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # The handlers' lines (shared/observability.py, text locally) go to stdout: the platform's
+    # own go there too, in the same shape, so the console reads as one story.
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         datefmt="%H:%M:%S",
+        stream=sys.stdout,
     )
     # botocore announces every client's credentials and endpoint at INFO.
     logging.getLogger("botocore").setLevel(logging.WARNING)

@@ -411,7 +411,8 @@ class LocalGateway:
             logger.error("$connect %s: unusable answer: %s", connection_id, exc)
             return _error_response(500, "Internal server error")
         if not 200 <= outcome.status < 300:
-            logger.info("$connect %s refused with %d", connection_id, outcome.status)
+            # The function logs why (with the charger and the reason): one line per refusal.
+            logger.debug("$connect %s refused with %d", connection_id, outcome.status)
             return web.Response(status=outcome.status, text=outcome.body)
         return facts, outcome.subprotocol
 
@@ -454,10 +455,10 @@ class LocalGateway:
         if handler_task is not None:
             self._handlers.add(handler_task)
         logger.info(
-            "connected %s chargePointId=%s subprotocol=%s",
-            facts.connection_id,
+            "charger %s connected (%s, connection %s)",
             connection.charge_point_id,
-            subprotocol,
+            subprotocol or "no subprotocol",
+            facts.connection_id,
         )
         watchdog = asyncio.create_task(self._watchdog(connection))
         try:
@@ -497,14 +498,14 @@ class LocalGateway:
         except InvocationError as exc:
             # API Gateway reads only the error message, whatever the exception type.
             if exc.cause is not None and str(exc.cause) == "Unauthorized":
-                logger.info("authorizer: Unauthorized (%s)", identity)
+                logger.debug("authorizer: Unauthorized (%s)", identity)  # the function says why
                 return _error_response(401, "Unauthorized", "UnauthorizedException"), None
             logger.error("authorizer failed for %s: %s", identity, exc, exc_info=exc.cause)
             return _error_response(500, None, "AuthorizerConfigurationException"), None
         latency_ms = int((time.monotonic() - started) * 1000)
         decision = authorizer_decision(result, event["methodArn"], latency_ms)
         if decision.status == 403:
-            logger.info("authorizer: Deny (%s)", identity)
+            logger.debug("authorizer: Deny (%s)", identity)  # the function says why
             return _error_response(403, "Forbidden", "AccessDeniedException"), None
         if decision.status != 200:
             logger.error("authorizer returned an unusable answer for %s: %r", identity, result)
@@ -600,7 +601,13 @@ class LocalGateway:
             await asyncio.wait({connection.closing_task}, timeout=5.0)
         code = connection.close_code or 1006
         reason = connection.close_reason
-        logger.info("disconnected %s (%d %s)", connection.connection_id, code, reason)
+        logger.info(
+            "charger %s disconnected (%d%s, connection %s)",
+            connection.charge_point_id,
+            code,
+            f" {reason}" if reason else "",
+            connection.connection_id,
+        )
         routes = self.routes
         function = routes.websocket.get(DISCONNECT) if routes is not None else None
         if function is None:

@@ -48,6 +48,7 @@ USER_OVERRIDABLE = (
     "POWERTOOLS_TRACE_DISABLED",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
+    "CSMS_LOG_FORMAT",  # "json": the lines as on AWS
 )
 
 
@@ -276,6 +277,7 @@ class LocalPlatform:
                 self.receipt_email = None
                 self.gateway.identity.directory = None
                 self._restore_environment()
+                _restore_logging()
                 self._started = False
 
     async def __aenter__(self) -> LocalPlatform:
@@ -447,6 +449,14 @@ def _clear_settings_cache() -> None:
     config = sys.modules.get("shared.config")
     if config is not None:
         config.get_settings.cache_clear()
+
+
+def _restore_logging() -> None:
+    """The handlers switched their logger to text lines (CSMS_LOG_FORMAT, now restored): back
+    to what the environment says, so later code in this process (tests) logs as before."""
+    observability = sys.modules.get("shared.observability")
+    if observability is not None:
+        observability.configure_logging()
 
 
 def _forget_previous_deployment() -> None:

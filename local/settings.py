@@ -214,6 +214,8 @@ def handler_environment(
         "POWERTOOLS_SERVICE_NAME": "csms",
         "POWERTOOLS_METRICS_NAMESPACE": "Csms",
         "POWERTOOLS_LOG_LEVEL": "INFO",
+        # One readable line per record on the console, not JSON (shared/observability.py).
+        "CSMS_LOG_FORMAT": "text",
         # No X-Ray daemon locally, and no CloudWatch to read EMF metric lines: they would only
         # flood the console (set POWERTOOLS_METRICS_DISABLED=false to see them). The handlers
         # emit self-contained single metrics, so disabling keeps no state behind.
