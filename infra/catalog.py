@@ -809,7 +809,7 @@ class HttpRouteDef:
     prefix: str
     function: str
     audience: Audience
-    public_paths: tuple[str, ...] = ("/health", "/openapi.json")
+    public_paths: tuple[str, ...] = ("/health", "/openapi.json", "/docs")
 
     def public(self) -> frozenset[str]:
         """The public paths in full, as the function sees them."""

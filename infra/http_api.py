@@ -28,6 +28,8 @@ PUBLIC_ROUTES: dict[tuple[apigwv2.HttpMethod, str], str] = {
     "a status and the time, nothing else.",
     (apigwv2.HttpMethod.GET, "/openapi.json"): "The OpenAPI description documents the API for "
     "its clients; it holds no data, and every other route needs a token.",
+    (apigwv2.HttpMethod.GET, "/docs"): "The API documentation page renders that same public "
+    "description in a browser; it holds no data either.",
 }
 CORS_METHODS = [
     apigwv2.CorsHttpMethod.GET,

@@ -12,8 +12,10 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
+from csms_cli.client import DEFAULT_URL as DEFAULT_API_URL
 from local.demo_site import APP_CHARGER
 from local.identity.provider import DRIVER_APP_CLIENT
 from local.memory_store import STORES
@@ -22,6 +24,8 @@ from local.settings import LocalSettings
 from shared.config import DEFAULT_HEARTBEAT_INTERVAL_S, UNKNOWN_CHARGER_POLICIES, ConfigError
 
 DEMO_CHARGER_ID = "DEMO-CP-1"
+# Git-ignored, beside the code: `make run` keeps its data like a development database.
+DEFAULT_STATE_DIR = Path(__file__).resolve().parents[1] / ".local" / "state"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -51,6 +55,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="where the handlers keep their tables: moto (default) or this process's memory "
         "(for load runs; env LOCAL_STORE)",
     )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="where chargers, id tags, sessions, ... are kept between runs "
+        f"(default {DEFAULT_STATE_DIR}, env LOCAL_STATE_DIR)",
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="forget the kept data and start with empty tables"
+    )
     parser.add_argument("--no-demo", action="store_true", help="do not start the demo charger")
     parser.add_argument(
         "--no-stripe",
@@ -70,7 +83,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def settings_from_args(args: argparse.Namespace) -> LocalSettings:
-    return LocalSettings.from_env().replace(
+    from_env = LocalSettings.from_env()
+    store = args.store or from_env.store
+    # Kept like a development database by default; the memory store is for load runs.
+    default_state_dir = str(DEFAULT_STATE_DIR) if store == "moto" else None
+    return from_env.replace(
+        state_dir=args.state_dir or from_env.state_dir or default_state_dir,
+        fresh=args.fresh or None,
         host=args.host,
         port=args.port,
         moto_port=args.moto_port,
@@ -84,25 +103,35 @@ def settings_from_args(args: argparse.Namespace) -> LocalSettings:
 
 def banner(platform: LocalPlatform) -> str:
     s = platform.settings
+    base = platform.http_url.removesuffix("/api")
+    elsewhere = platform.http_url != DEFAULT_API_URL
+    cli = "python -m csms_cli" + (f" --url {platform.http_url}" if elsewhere else "")
     return "\n".join(
         [
             "",
             "Local CSMS platform is up",
+            f"  Start here        : {base}/ (where everything is)",
+            f"  API docs          : {platform.http_url}/docs (operator), "
+            f"{platform.driver_url}/docs (driver)",
             f"  Charger WebSocket : {platform.ws_url}/{{chargePointId}}",
             f"  Operator HTTP API : {platform.http_url}",
             f"    dev token       : Authorization: Bearer {s.operator_dev_token}",
             f"  Driver HTTP API   : {platform.driver_url}",
             f"    identity (IdP)  : {platform.identity_url} (sign-up, tokens, JWKS)",
             f"    demo driver     : {DEMO_DRIVER_EMAIL} / {DEMO_DRIVER_PASSWORD}",
-            "    its token       : python -m csms_cli drivers token "
-            f"--email {DEMO_DRIVER_EMAIL} --password {DEMO_DRIVER_PASSWORD}"
-            + ("" if s.port == 8080 else f" --url {platform.http_url}"),
+            # --url is the CLI's own option: it goes before the command.
+            f"    its token       : {cli} drivers token "
+            f"--email {DEMO_DRIVER_EMAIL} --password {DEMO_DRIVER_PASSWORD}",
             "    driver journey  : python -m local.journey"
-            + ("" if s.port == 8080 else f" --url {platform.http_url.removesuffix('/api')}"),
+            + (f" --url {base}" if elsewhere else ""),
+            f"  Operator CLI      : {cli} chargers list",
+            "    elsewhere       : --url URL or CSMS_API_URL=URL (token: --token or CSMS_TOKEN)",
+            f"  Simulator         : python -m simulator --url {platform.ws_url} --chargers 5",
             f"  Stripe (local)    : {_stripe_line(platform)}",
             f"  @connections API  : {platform.management_endpoint}",
             f"  moto (AWS) API    : {platform.moto_endpoint}",
             f"  tables            : {_store_line(s.store)}",
+            f"  kept data         : {_state_line(platform)}",
             f"  unknown chargers  : {s.unknown_chargers}",
             f"  heartbeat interval: {s.heartbeat_interval_s} s",
             f"  receipt e-mails   : {_receipt_email_line(platform)}",
@@ -125,6 +154,13 @@ def _receipt_email_line(platform: LocalPlatform) -> str:
     if mail is None:
         return "off (--receipt-email-sender ADDRESS turns them on)"
     return f"from {mail.sender} (moto's SES keeps them; the function logs each message id)"
+
+
+def _state_line(platform: LocalPlatform) -> str:
+    if platform.state is None:
+        return "nothing is kept: everything is gone at stop"
+    fresh = " (started fresh)" if platform.settings.fresh else ""
+    return f"{platform.state.path}{fresh}; --fresh starts empty"
 
 
 def _store_line(store: str) -> str:
@@ -257,10 +293,13 @@ async def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # The handlers' lines (shared/observability.py, text locally) go to stdout: the platform's
+    # own go there too, in the same shape, so the console reads as one story.
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         datefmt="%H:%M:%S",
+        stream=sys.stdout,
     )
     # botocore announces every client's credentials and endpoint at INFO.
     logging.getLogger("botocore").setLevel(logging.WARNING)

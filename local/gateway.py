@@ -5,7 +5,8 @@ One aiohttp application serves
   `?chargePointId=`), `/?chargePointId=` and `/{stage}?chargePointId=`;
 - the management API at `/@connections/{id}` and `/{stage}/@connections/{id}`, close enough
   to the real one that `boto3.client("apigatewaymanagementapi", endpoint_url=...)` works;
-- HTTP API routes (payload format 2.0) under the prefixes of `RouteTable.http`.
+- HTTP API routes (payload format 2.0) under the prefixes of `RouteTable.http`;
+- a start page for a browser's plain `GET /` that says where all this is (local/start_page.py).
 
 It calls the same Lambda handlers as AWS, through `local.invoke`, with API Gateway's event
 shapes (`local.apigw_wire`) and behaviour: REQUEST authorizer on `$connect`, handshake refused
@@ -59,6 +60,8 @@ from local.identity import routes as identity_routes
 from local.identity.authorizer import JwtAuthorizer, Unauthorized
 from local.identity.provider import CLIENT_GROUPS, DevIdentityProvider
 from local.invoke import Handler, InvocationError, Invoker, LambdaFunction
+from local.ports import bind_error
+from local.start_page import start_page_html, start_page_links, start_page_text
 
 logger = logging.getLogger("local.gateway")
 
@@ -169,6 +172,10 @@ class RouteTable:
         )
 
 
+def _wants_upgrade(request: web.Request) -> bool:
+    return request.headers.get("Upgrade", "").lower() == "websocket"
+
+
 def _http_auth(route: HttpRouteDef) -> HttpAuth:
     (client,) = (c for c, group in CLIENT_GROUPS.items() if group == route.audience)
     return HttpAuth(
@@ -256,7 +263,14 @@ class LocalGateway:
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            raise bind_error(
+                "gateway port", self.config.host, self.config.port, exc, "--port"
+            ) from exc
         self._port = int(self._runner.addresses[0][1])  # the real port when 0 was asked
         self.identity.issuer = self.base_url + identity_routes.PREFIX
         logger.info("gateway listening on %s", self.base_url)
@@ -320,9 +334,19 @@ class LocalGateway:
                 if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
                     return await self._handle_http(request, prefix, routes.http[prefix])
         segments = [s for s in path.split("/") if s]
+        if request.method == "GET" and not segments and not _wants_upgrade(request):
+            return self._start_page(request)
         if request.method == "GET" and len(segments) <= 1:
             return await self._handle_websocket(request)
         return _error_response(404, "Not Found")
+
+    def _start_page(self, request: web.Request) -> web.Response:
+        """Where things are (local/start_page.py): HTML for browsers, text for curl."""
+        prefixes = self.routes.http if self.routes is not None else ()
+        links = start_page_links(self.base_url, self.ws_url, prefixes)
+        if "text/html" in request.headers.get("Accept", ""):
+            return web.Response(text=start_page_html(links), content_type="text/html")
+        return web.Response(text=start_page_text(links), content_type="text/plain")
 
     # --- WebSocket API --------------------------------------------------------------------
 
@@ -330,7 +354,7 @@ class LocalGateway:
         stage = request.match_info.get("tail", "").strip("/") or None
         if stage is not None and stage != self.config.stage:
             return _error_response(403, "Forbidden")
-        if request.headers.get("Upgrade", "").lower() != "websocket":
+        if not _wants_upgrade(request):
             return _error_response(426, "Upgrade Required")
         routes = self.routes
         if routes is None:
@@ -387,7 +411,8 @@ class LocalGateway:
             logger.error("$connect %s: unusable answer: %s", connection_id, exc)
             return _error_response(500, "Internal server error")
         if not 200 <= outcome.status < 300:
-            logger.info("$connect %s refused with %d", connection_id, outcome.status)
+            # The function logs why (with the charger and the reason): one line per refusal.
+            logger.debug("$connect %s refused with %d", connection_id, outcome.status)
             return web.Response(status=outcome.status, text=outcome.body)
         return facts, outcome.subprotocol
 
@@ -430,10 +455,10 @@ class LocalGateway:
         if handler_task is not None:
             self._handlers.add(handler_task)
         logger.info(
-            "connected %s chargePointId=%s subprotocol=%s",
-            facts.connection_id,
+            "charger %s connected (%s, connection %s)",
             connection.charge_point_id,
-            subprotocol,
+            subprotocol or "no subprotocol",
+            facts.connection_id,
         )
         watchdog = asyncio.create_task(self._watchdog(connection))
         try:
@@ -473,14 +498,14 @@ class LocalGateway:
         except InvocationError as exc:
             # API Gateway reads only the error message, whatever the exception type.
             if exc.cause is not None and str(exc.cause) == "Unauthorized":
-                logger.info("authorizer: Unauthorized (%s)", identity)
+                logger.debug("authorizer: Unauthorized (%s)", identity)  # the function says why
                 return _error_response(401, "Unauthorized", "UnauthorizedException"), None
             logger.error("authorizer failed for %s: %s", identity, exc, exc_info=exc.cause)
             return _error_response(500, None, "AuthorizerConfigurationException"), None
         latency_ms = int((time.monotonic() - started) * 1000)
         decision = authorizer_decision(result, event["methodArn"], latency_ms)
         if decision.status == 403:
-            logger.info("authorizer: Deny (%s)", identity)
+            logger.debug("authorizer: Deny (%s)", identity)  # the function says why
             return _error_response(403, "Forbidden", "AccessDeniedException"), None
         if decision.status != 200:
             logger.error("authorizer returned an unusable answer for %s: %r", identity, result)
@@ -576,7 +601,13 @@ class LocalGateway:
             await asyncio.wait({connection.closing_task}, timeout=5.0)
         code = connection.close_code or 1006
         reason = connection.close_reason
-        logger.info("disconnected %s (%d %s)", connection.connection_id, code, reason)
+        logger.info(
+            "charger %s disconnected (%d%s, connection %s)",
+            connection.charge_point_id,
+            code,
+            f" {reason}" if reason else "",
+            connection.connection_id,
+        )
         routes = self.routes
         function = routes.websocket.get(DISCONNECT) if routes is not None else None
         if function is None:

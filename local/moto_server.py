@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import urllib.request
 from collections.abc import Callable
 from typing import Any
+
+from local.ports import bind_error
 
 logger = logging.getLogger("local.moto")
 
@@ -83,7 +86,24 @@ def _serialized_app() -> _SerializedApp:
     return _SerializedApp(CachingDispatcher(create_backend_app))
 
 
-def _serialized_server(host: str, port: int, app: _SerializedApp) -> Any:
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound here so that a taken port fails in the caller's thread.
+
+    Bound inside moto's thread, werkzeug prints the error and exits that thread only, and
+    ThreadedMotoServer.start() then waits forever for a server that never comes up.
+    """
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise bind_error("moto port", host, port, exc, "--moto-port") from exc
+    return sock
+
+
+def _serialized_server(sock: socket.socket, app: _SerializedApp) -> Any:
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
@@ -92,11 +112,17 @@ def _serialized_server(host: str, port: int, app: _SerializedApp) -> Any:
         # ThreadedMotoServer's own entry point, serving the given (wrapped) application.
         def _server_entry(self) -> None:
             self._server = make_server(
-                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+                self._ip_address,
+                self._port,
+                app,
+                True,
+                request_handler=MotoRequestHandler,
+                fd=sock.fileno(),
             )
             self._server_ready_event.set()
             self._server.serve_forever()
 
+    host, port = sock.getsockname()[:2]
     return SerializedMotoServer(ip_address=host, port=port, verbose=False)
 
 
@@ -118,9 +144,13 @@ class MotoServer:
     def start(self) -> None:
         # Per-request logs from werkzeug would drown everything else.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self.app = _serialized_app()
-        server = _serialized_server(self._host, self._requested_port, self.app)
-        server.start()
+        sock = _listening_socket(self._host, self._requested_port)
+        try:
+            self.app = _serialized_app()
+            server = _serialized_server(sock, self.app)
+            server.start()
+        finally:
+            sock.close()  # werkzeug serves a duplicate of it
         self._server = server
         self._port = int(server.get_host_and_port()[1])
         logger.info("moto listening on %s", self.endpoint)

@@ -22,6 +22,7 @@ import os
 import secrets
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from infra import catalog
@@ -33,6 +34,7 @@ from local.moto_server import MotoServer
 from local.moto_transport import InProcessTransport, install, uninstall
 from local.receipt_email import LocalReceiptEmail, set_up_receipt_email
 from local.settings import LocalSettings, handler_environment
+from local.state import SAVE_INTERVAL_S, StateDir
 from local.stripe_server import LocalStripe
 from local.workflows import WorkflowTable, workflow_environment
 from shared.config import DEFAULT_STRIPE_SECRET_NAME
@@ -46,6 +48,7 @@ USER_OVERRIDABLE = (
     "POWERTOOLS_TRACE_DISABLED",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
+    "CSMS_LOG_FORMAT",  # "json": the lines as on AWS
 )
 
 
@@ -122,6 +125,9 @@ class LocalPlatform:
         self._saved_environment: dict[str, str | None] = {}
         self._started = False
         self.stripe: LocalStripe | None = LocalStripe() if self.settings.stripe else None
+        # The retained tables kept between runs (local/state.py), if a folder is set.
+        self.state = StateDir(Path(s.state_dir)) if s.state_dir else None
+        self._saving: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         try:
@@ -161,6 +167,7 @@ class LocalPlatform:
                     self.environment[name] = os.environ[name]
             self._apply_environment(self.environment)
             await asyncio.to_thread(_create_resources, self.moto.endpoint)
+            await asyncio.to_thread(self._load_state)
             await asyncio.to_thread(self._connect_stripe)
             if self.settings.store == "memory":
                 self.memory_store = MemoryStore()
@@ -179,10 +186,62 @@ class LocalPlatform:
             if self._workflow_definitions.state_machines:
                 consumers = await asyncio.to_thread(self._start_workflows, consumers)
             await self.delivery.start(self.moto.endpoint, consumers)
+            self._start_saving()
             self._started = True
         except BaseException:
             await self.stop()
             raise
+
+    def _load_state(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        if self.settings.fresh:
+            state.clear()
+            logger.info("starting fresh: the data kept in %s is gone", state.path)
+            return
+        loaded = state.load(self._dynamodb())
+        logger.info("loaded %d items kept in %s", loaded, state.path)
+
+    def _start_saving(self) -> None:
+        if self.state is not None:
+            self._saving = asyncio.create_task(self._save_state_periodically(self.state))
+
+    async def _save_state_periodically(self, state: StateDir) -> None:
+        while True:
+            await asyncio.sleep(SAVE_INTERVAL_S)
+            try:
+                await asyncio.to_thread(state.save, self._dynamodb())
+            except Exception:
+                # The next save (or the one at stop) tries again; the platform keeps running.
+                logger.exception("could not save the local data to %s", state.path)
+
+    async def _stop_saving(self) -> None:
+        """The last save, after the gateway and the consumers stopped writing."""
+        saving, self._saving = self._saving, None
+        if saving is None or self.state is None:
+            return
+        saving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await saving
+        try:
+            saved = await asyncio.to_thread(self.state.save, self._dynamodb())
+        except Exception:
+            # Whatever the last periodic save wrote stays; the rest of the stop must run.
+            logger.exception("could not keep the local data in %s", self.state.path)
+            return
+        logger.info("kept %d items in %s (--fresh forgets them)", saved, self.state.path)
+
+    def _dynamodb(self) -> Any:
+        import boto3
+
+        from local.settings import DUMMY_CREDENTIAL
+
+        return boto3.session.Session(
+            aws_access_key_id=DUMMY_CREDENTIAL,
+            aws_secret_access_key=DUMMY_CREDENTIAL,
+            region_name=self.settings.region,
+        ).client("dynamodb", endpoint_url=self.moto.endpoint)
 
     def _connect_stripe(self) -> None:
         """The secret the functions read the Stripe keys from (on AWS the operator creates
@@ -205,6 +264,7 @@ class LocalPlatform:
             try:
                 await self.delivery.stop()
             finally:
+                await self._stop_saving()
                 self._stop_workflows()
                 if self._transport is not None:
                     uninstall(self._transport)
@@ -217,6 +277,7 @@ class LocalPlatform:
                 self.receipt_email = None
                 self.gateway.identity.directory = None
                 self._restore_environment()
+                _restore_logging()
                 self._started = False
 
     async def __aenter__(self) -> LocalPlatform:
@@ -388,6 +449,14 @@ def _clear_settings_cache() -> None:
     config = sys.modules.get("shared.config")
     if config is not None:
         config.get_settings.cache_clear()
+
+
+def _restore_logging() -> None:
+    """The handlers switched their logger to text lines (CSMS_LOG_FORMAT, now restored): back
+    to what the environment says, so later code in this process (tests) logs as before."""
+    observability = sys.modules.get("shared.observability")
+    if observability is not None:
+        observability.configure_logging()
 
 
 def _forget_previous_deployment() -> None:

@@ -19,6 +19,7 @@ a command-line flag):
 | delivery retry delay | LOCAL_DELIVERY_RETRY_DELAY_S | 0.5             |
 | handlers' tables     | LOCAL_STORE             | moto (or memory)     |
 | receipt e-mail sender | LOCAL_RECEIPT_EMAIL_SENDER | none (no e-mails) |
+| kept data (local/state.py) | LOCAL_STATE_DIR | none; `python -m local`: .local/state |
 
 `LOCAL_STORE=memory` keeps the handlers' DynamoDB tables in the platform's memory instead of
 moto (local/memory_store.py): for load runs with hundreds of chargers; Kinesis, EventBridge
@@ -87,6 +88,10 @@ class LocalSettings:
     # Receipt e-mails, as the stack setting receiptEmailSender (local/receipt_email.py): the
     # identity verified in moto's SES and the rule on ReceiptIssued wired. None: no e-mails.
     receipt_email_sender: str | None = None
+    # Where the retained tables are kept between runs (local/state.py); None: nothing is kept
+    # (tests, load runs). `fresh`: forget what was kept before starting.
+    state_dir: str | None = None
+    fresh: bool = False
 
     @property
     def enabled_settings(self) -> frozenset[str]:
@@ -106,6 +111,9 @@ class LocalSettings:
             raise ConfigError(
                 f"the receipt e-mail sender must be an e-mail address, got {sender!r}"
             )
+        if self.state_dir is not None and self.store == "memory":
+            # local/state.py keeps moto's tables; the memory store is for load runs.
+            raise ConfigError("kept data (a state folder) needs the moto store, not --store memory")
         if sender is not None and self.store == "memory":
             # The mailer claims receipts in the Receipts table; with --store memory it is empty.
             raise ConfigError("receipt e-mails need the moto store (not --store memory)")
@@ -147,6 +155,7 @@ class LocalSettings:
             ),
             store=env.get("LOCAL_STORE") or defaults.store,  # type: ignore[arg-type]  # checked in __post_init__
             receipt_email_sender=env.get("LOCAL_RECEIPT_EMAIL_SENDER") or None,
+            state_dir=env.get("LOCAL_STATE_DIR") or None,
         )
 
     def replace(self, **changes: object) -> LocalSettings:
@@ -205,6 +214,8 @@ def handler_environment(
         "POWERTOOLS_SERVICE_NAME": "csms",
         "POWERTOOLS_METRICS_NAMESPACE": "Csms",
         "POWERTOOLS_LOG_LEVEL": "INFO",
+        # One readable line per record on the console, not JSON (shared/observability.py).
+        "CSMS_LOG_FORMAT": "text",
         # No X-Ray daemon locally, and no CloudWatch to read EMF metric lines: they would only
         # flood the console (set POWERTOOLS_METRICS_DISABLED=false to see them). The handlers
         # emit self-contained single metrics, so disabling keeps no state behind.

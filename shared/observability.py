@@ -1,29 +1,73 @@
 """Powertools logger, configured from the environment (POWERTOOLS_* variables).
 
 The logic modules log through standard `logging` loggers named "csms.*"; their records get the
-same structured JSON format as the handler's logger.
+same structured JSON format as the handler's logger. The local platform sets
+`CSMS_LOG_FORMAT=text`: one readable line per record instead (a developer reads a console,
+not CloudWatch Logs Insights), with the record's fields (chargePointId, reason, ...) as
+`key=value` after the message.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "csms")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Csms")
 
 logger = Logger()
+_JSON_FORMATTER = logger.registered_formatter
+LOG_FORMAT_ENV = "CSMS_LOG_FORMAT"
+
+
+class TextFormatter(LambdaPowertoolsFormatter):
+    """`12:00:01 WARNING csms.access.admission connection refused chargePointId=CP-1 reason=...`
+
+    A Powertools formatter (the logger's append_keys and inject_lambda_context need one) that
+    writes text; the keys Powertools appends (Lambda context, cold start) are left out.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = " ".join(
+            f"{name}={value}"
+            for name, value in record.__dict__.items()
+            if name not in _RECORD_ATTRIBUTES and not name.startswith("_") and value is not None
+        )
+        line = (
+            f"{time.strftime('%H:%M:%S', time.localtime(record.created))} {record.levelname} "
+            f"{record.name} {record.getMessage()}" + (f" {fields}" if fields else "")
+        )
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+# What every LogRecord has; anything else on a record came from `extra=`.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+}
 
 
 def configure_logging() -> None:
-    """Give the logic's "csms.*" loggers the handler logger's JSON format and level."""
-    import logging
+    """Give the logic's "csms.*" loggers the handler logger's format and level: JSON (AWS), or
+    text with `CSMS_LOG_FORMAT=text` (local).
 
-    logging.getLogger("csms").setLevel(logger.log_level)
+    Either way each record is written once, by the handler logger's handler: the records of
+    "csms.*" reach it by propagation, and "csms" does not pass them on to the root logger
+    (locally the platform's console handler would write each of them a second time).
+    """
+    csms = logging.getLogger("csms")
+    csms.setLevel(logger.log_level)
+    text = os.environ.get(LOG_FORMAT_ENV) == "text"
+    logger.registered_handler.setFormatter(TextFormatter() if text else _JSON_FORMATTER)
+    csms.propagate = not text
     copy_config_to_registered_loggers(source_logger=logger, include={"csms"})
 
 

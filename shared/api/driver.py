@@ -17,7 +17,7 @@ from shared.api.http_app import HttpApp, HttpAppSpec
 from shared.api.openapi import DRIVER_API
 from shared.bootstrap import Services
 
-PUBLIC_PATHS = frozenset({"/driver/health", "/driver/openapi.json"})
+PUBLIC_PATHS = frozenset({"/driver/health", "/driver/openapi.json", "/driver/docs"})
 
 DRIVER_APP = HttpAppSpec(
     description=DRIVER_API,

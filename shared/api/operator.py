@@ -21,7 +21,7 @@ from shared.api.routes import (
 )
 from shared.bootstrap import Services
 
-PUBLIC_PATHS = frozenset({"/api/health", "/api/openapi.json"})
+PUBLIC_PATHS = frozenset({"/api/health", "/api/openapi.json", "/api/docs"})
 
 OPERATOR_APP = HttpAppSpec(
     description=OPERATOR_API,

@@ -112,6 +112,14 @@ class CommandError(Exception):
         self.details = details or {}
 
 
+def _outcome_summary(result: dict[str, Any] | None, error: dict[str, Any] | None) -> str:
+    """`Accepted`, or the error code: the part of an answer a log line needs."""
+    if error:
+        return str(error.get("code"))
+    status = (result or {}).get("status")
+    return str(status) if status is not None else "answered"
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -237,6 +245,11 @@ class CommandEngine:
             raise CommandError(
                 503, "ChargerOffline", f"charger {charge_point_id!r} is offline"
             ) from None
+        logger.info(
+            "command %s sent",
+            action,
+            extra={"chargePointId": charge_point_id, "messageId": message_id},
+        )
         return record
 
     # Outcomes
@@ -357,6 +370,13 @@ class CommandEngine:
         if updated is None:  # someone else recorded the outcome first
             return self.commands.get(record.charge_point_id, record.message_id) or record
         self.publish_pending(updated)
+        logger.info(
+            "command %s %s%s",
+            record.action,
+            status,
+            f": {_outcome_summary(result, error)}" if result or error else "",
+            extra={"chargePointId": record.charge_point_id, "messageId": record.message_id},
+        )
         if status == "timeout":
             count_metric("CommandTimeouts", {"Action": record.action})
         if updated.task_token:

@@ -83,6 +83,16 @@ class StationHandlers:
         # The record can only be missing if an operator deleted the charger while it was connected.
         status: RegistrationStatus = record.registration_status if record else "Rejected"
         interval = self.heartbeat_interval_s if status == "Accepted" else self.boot_retry_interval_s
+        # One line per boot (rare: after a reboot or a reconnect), what an operator looks for.
+        logger.info(
+            "charger booted: %s",
+            status,
+            extra={
+                "chargePointId": ctx.charge_point_id,
+                "vendor": info.vendor,
+                "model": info.model,
+            },
+        )
         publish_safely(
             self.publisher,
             DomainEvent(

@@ -114,6 +114,7 @@ class SessionService:
             )
             if self.transactions.create(record):
                 count_metric("TransactionsStarted", {})
+                _log_started(record)
                 self._started(record, received_at)
                 return candidate
             existing = self.transactions.get(charge_point_id, str(candidate))
@@ -141,6 +142,7 @@ class SessionService:
                 self._started(existing, received_at)
             return False
         count_metric("TransactionsStarted", {})
+        _log_started(stored)
         self._started(stored, received_at)
         if stored.status == "orphan" and stored.stopped_at and stored.stopped_at_ms is not None:
             # Its end was processed first (parallel invocations): complete it now.
@@ -155,6 +157,7 @@ class SessionService:
             finished = replace(finished, unpublished=frozenset({TRANSACTION_STOPPED}))
             if self.transactions.complete_orphan(finished):
                 _count_stop(finished)
+                _log_stopped(finished)
                 self._publish(finished, received_at, TRANSACTION_STOPPED)
         return True
 
@@ -235,6 +238,7 @@ class SessionService:
         if not self.transactions.finish(finished):
             return existing  # a parallel copy of this stop got there first
         _count_stop(finished)
+        _log_stopped(finished)
         if finished.anomaly:
             logger.warning(
                 "session energy not computable from its meter readings",
@@ -352,6 +356,32 @@ def finish_record(
         energy_wh=energy,
         duration_s=duration,
         anomaly=anomaly,
+    )
+
+
+def _log_started(record: TransactionRecord) -> None:
+    """Once per session (the first copy of its start; replays are logged as such)."""
+    logger.info(
+        "session started",
+        extra={
+            "chargePointId": record.charge_point_id,
+            "transactionId": record.transaction_id,
+            "connectorId": record.connector_id,
+            "idTag": masked_id_tag(record.id_tag),
+        },
+    )
+
+
+def _log_stopped(record: TransactionRecord) -> None:
+    """Once per session, with its energy (what a developer watching a session wants)."""
+    logger.info(
+        "session stopped: %s Wh",
+        record.energy_wh if record.energy_wh is not None else "unknown",
+        extra={
+            "chargePointId": record.charge_point_id,
+            "transactionId": record.transaction_id,
+            "reason": record.stop_reason,
+        },
     )
 
 

@@ -26,7 +26,7 @@ WEBHOOK = "POST /webhooks/stripe"
 PREFIXES = {"/api": ("operator_api", "operator_client"), "/driver": ("driver_api", "driver_client")}
 PROXY_ROUTES = {prefix: f"ANY {prefix}/{{proxy+}}" for prefix in PREFIXES}
 PUBLIC = tuple(
-    f"GET {prefix}{path}" for prefix in PREFIXES for path in ("/health", "/openapi.json")
+    f"GET {prefix}{path}" for prefix in PREFIXES for path in ("/health", "/openapi.json", "/docs")
 )
 
 
@@ -92,7 +92,7 @@ def test_the_public_routes_are_the_functions_public_paths():
 def test_each_prefix_invokes_its_own_function_with_payload_v2(template, stack, prefix):
     function = logical_id(stack.functions[PREFIXES[prefix][0]].function)
     routes = [r for key, r in _routes(template, stack).items() if f" {prefix}/" in key]
-    assert len(routes) == 3
+    assert len(routes) == 4  # the proxy and the public health, openapi.json and docs
     for route in routes:
         (integration_id,) = referenced_ids(route["Target"])
         integration = template_json(template)["Resources"][integration_id]["Properties"]

@@ -1,4 +1,4 @@
-"""Health and the OpenAPI document (both public)."""
+"""Health, the OpenAPI document and its browsable page (all public)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from shared.api.context import ApiContext
+from shared.api.docs_page import docs_page
 from shared.api.models.common import ApiModel
 from shared.timeutil import iso_utc
 
@@ -21,7 +22,7 @@ def register(ctx: ApiContext) -> None:
 
 
 def register_meta(ctx: ApiContext, prefix: str) -> None:
-    """`{prefix}/health` and `{prefix}/openapi.json`."""
+    """`{prefix}/health`, `{prefix}/openapi.json` and `{prefix}/docs` (Swagger UI)."""
     routes = ctx.routes
 
     @routes.get(f"{prefix}/health", tags=["meta"], summary="Liveness (no authentication)")
@@ -34,4 +35,12 @@ def register_meta(ctx: ApiContext, prefix: str) -> None:
             status_code=200,
             content_type=content_types.APPLICATION_JSON,
             body=ctx.openapi(),
+        )
+
+    @routes.get(f"{prefix}/docs", include_in_schema=False)
+    def docs() -> Response[str]:
+        return Response(
+            status_code=200,
+            content_type=content_types.TEXT_HTML,
+            body=docs_page(str(ctx.openapi()["info"]["title"])),
         )

@@ -75,10 +75,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_python_m_local_starts_and_stops_cleanly_on_sigint():
+def test_python_m_local_starts_and_stops_cleanly_on_sigint(tmp_path):
     port = _free_port()
+    state_dir = tmp_path / "state"
     process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--port", str(port), "--moto-port", "0", "--no-demo"],
+        [
+            sys.executable,
+            "-m",
+            "local",
+            "--port",
+            str(port),
+            "--moto-port",
+            "0",
+            "--no-demo",
+            "--state-dir",
+            str(state_dir),
+        ],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -98,8 +110,13 @@ def test_python_m_local_starts_and_stops_cleanly_on_sigint():
         banner = "".join(output)
         assert f"ws://127.0.0.1:{port}/ocpp/{{chargePointId}}" in banner, banner
         assert "Bearer dev-operator-token" in banner
+        assert f"python -m csms_cli --url http://127.0.0.1:{port}/api chargers list" in banner
+        assert f"python -m simulator --url ws://127.0.0.1:{port}/ocpp" in banner
+        assert f"kept data         : {state_dir}; --fresh starts empty" in banner
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+        # Stopping kept the retained tables' items (none yet: one file per table).
+        assert (state_dir / "dynamodb" / "csms-chargers.json").exists()
     finally:
         if process.poll() is None:
             process.kill()

@@ -230,3 +230,16 @@ def test_a_then_follow_up_runs_once_with_the_slot_free_and_may_send_the_next_com
     engine.get("CP1", timed_out.message_id)
     assert seen[-1] == ("timeout", None)
     assert len(deps.sender.sent) == 3
+
+
+def test_a_command_has_one_info_line_when_sent_and_one_with_its_outcome(setup, caplog):
+    _, engine, _ = setup
+    with caplog.at_level("INFO", logger="csms.commands.engine"):
+        record = engine.send("CP1", "Reset", {"type": "Soft"})
+        reply(engine, "CP1", record.message_id, {"status": "Rejected"})
+    lines = [
+        (r.getMessage(), r.__dict__.get("chargePointId"))
+        for r in caplog.records
+        if r.name == "csms.commands.engine"
+    ]
+    assert lines == [("command Reset sent", "CP1"), ("command Reset answered: Rejected", "CP1")]

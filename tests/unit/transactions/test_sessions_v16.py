@@ -187,3 +187,18 @@ def test_incomplete_start_is_rejected_by_schema(missing):
     del payload[missing]
     with pytest.raises(AssertionError, match="OccurenceConstraintViolation"):
         Station(make_deps()).call("StartTransaction", payload)
+
+
+def test_a_session_has_one_info_line_at_its_start_and_one_with_its_energy_at_its_stop(caplog):
+    station = Station(make_deps())
+    with caplog.at_level("INFO", logger="csms.transactions.sessions"):
+        tx = start(station)["transactionId"]
+        start(station)  # a replay: logged as one, not as a second session
+        stop(station, tx, reason="EVDisconnected")
+        stop(station, tx)  # a replayed stop: no second line
+    lines = [
+        (r.getMessage(), r.__dict__.get("transactionId"))
+        for r in caplog.records
+        if r.name == "csms.transactions.sessions" and r.getMessage().startswith("session")
+    ]
+    assert lines == [("session started", str(tx)), ("session stopped: 7400 Wh", str(tx))]
