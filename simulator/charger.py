@@ -27,6 +27,7 @@ import aiohttp
 
 from simulator import sessions
 from simulator.command_handlers import DeviceState
+from simulator.connect_errors import describe_connect_failure
 from simulator.errors import (
     CallErrorReceived,
     CallErrorReply,
@@ -313,7 +314,9 @@ class SimulatedCharger:
         except aiohttp.WSServerHandshakeError as exc:
             raise ConnectionRefused(exc.status, exc.message) from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise ConnectionFailed(f"{self.endpoint}: {exc or type(exc).__name__}") from exc
+            raise ConnectionFailed(
+                describe_connect_failure(self.endpoint, exc, self.response_timeout_s)
+            ) from exc
         if ws.protocol != self.protocol:
             await ws.close()
             raise SubprotocolMismatch(self.protocol, ws.protocol)
