@@ -34,8 +34,8 @@ CSMS commands are answered like a real charger (remote start/stop, reset, config
 triggers, local lists, reservations, firmware, diagnostics, charging profiles). Dropped connections
 are reopened with backoff. A summary is printed at the end, with what failed, why and what
 to try; the exit status is 1 when any error occurred (timeouts, CALLERRORs, refused or failed
-connects, chargers never accepted, transaction messages given up) or when the CSMS refused
-sessions and none completed.
+connects, chargers never accepted, transaction messages given up, answers the ocpp package
+rejects) or when the CSMS refused sessions and none completed.
 """
 
 EPILOG = """\
@@ -497,3 +497,6 @@ def _configure_logging(verbosity: int) -> None:
     )
     # aiohttp's own debug output is noise next to our frames.
     logging.getLogger("aiohttp").setLevel(max(level, logging.INFO))
+    # The ocpp package logs every frame at INFO and every CALLERROR as a warning; the run
+    # counts those, so its own lines only show with -vv.
+    logging.getLogger("simulator.ocpp").setLevel(logging.DEBUG if verbosity >= 2 else logging.ERROR)
