@@ -21,6 +21,7 @@ from simulator.errors import (
 from simulator.fleet import FleetConfig, run_charger, run_fleet
 from simulator.handlers import ActionHandler, CommandHandlerTable, default_handlers
 from simulator.meter import ConnectorMeter, MeterSample
+from simulator.ocpp_link import InvalidRequest, InvalidResponse
 from simulator.offline_queue import Acknowledged, OfflineQueue, QueuedMessage
 from simulator.protocols import ChargerIdentity
 from simulator.session_log import SessionMessage
@@ -46,6 +47,8 @@ __all__ = [
     "DeviceState",
     "FleetConfig",
     "FrameError",
+    "InvalidRequest",
+    "InvalidResponse",
     "MeterSample",
     "OfflineQueue",
     "QueuedMessage",

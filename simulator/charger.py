@@ -1,11 +1,13 @@
 """One simulated charger: a WebSocket, a message loop, a pending-request table and handlers.
 
 `SimulatedCharger` is usable on its own (tests drive it step by step with `call`, `boot`,
-`start_transaction`, `send_raw`, ...) and runs the full charger lifecycle with `run(stop)`:
-connect, boot until accepted, report connector status, deliver queued transaction messages,
-heartbeat, and reconnect with backoff when dropped. `run_session` drives a whole charging
-session on one connector (see simulator/sessions.py); what the charger says about charging
-is its `charging` collaborator's (simulator/transaction_messages.py).
+`start_transaction`, ..., and send deliberate faults with `call_raw` and `send_raw`) and runs
+the full charger lifecycle with `run(stop)`: connect, boot until accepted, report connector
+status, deliver queued transaction messages, heartbeat, and reconnect with backoff when
+dropped. `run_session` drives a whole charging session on one connector (see
+simulator/sessions.py); what the charger says about charging is its `charging`
+collaborator's (simulator/transaction_messages.py). The normal traffic is spoken through the
+`ocpp` package (simulator/ocpp_link.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import TracebackType
@@ -27,6 +29,7 @@ import aiohttp
 
 from simulator import sessions
 from simulator.command_handlers import DeviceState
+from simulator.connect_errors import describe_connect_failure
 from simulator.errors import (
     CallErrorReceived,
     CallErrorReply,
@@ -49,6 +52,7 @@ from simulator.frames import (
 from simulator.handlers import CommandHandlerTable, default_handlers
 from simulator.meter import ConnectorMeter, is_dc
 from simulator.meter import initial_register_wh as default_register_wh
+from simulator.ocpp_link import Answer, CommandRefused, InvalidResponse, open_link
 from simulator.offline_queue import DEFAULT_MAX_ATTEMPTS, OfflineQueue
 from simulator.protocols import (
     ChargerIdentity,
@@ -94,6 +98,7 @@ _after_answer: ContextVar[list[Coroutine[Any, Any, Any]] | None] = ContextVar(
 class _PendingCall:
     action: str
     future: asyncio.Future[Frame]
+    timeout_s: float
 
 
 def endpoint_for(url: str, charge_point_id: str, *, query_id: bool = False) -> str:
@@ -221,6 +226,17 @@ class SimulatedCharger:
         self._unclaimed: asyncio.Queue[str | None] = asyncio.Queue()
         # OCPP allows one charger-initiated CALL in flight at a time.
         self._call_lock = asyncio.Lock()
+        # The normal traffic goes through the ocpp package (see simulator/ocpp_link.py).
+        self._link = open_link(
+            protocol,
+            charge_point_id,
+            send=self._send,
+            await_answer=self._await_answer,
+            resolve=self._command_handler,
+            after_answer=self._answered,
+        )
+        # Work each CSMS command scheduled for after its answer, by message id.
+        self._follow_ups: dict[str, list[Coroutine[Any, Any, Any]]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         # Set when the CSMS changes the heartbeat interval, so the waiting heartbeat re-times.
         self._heartbeat_changed = asyncio.Event()
@@ -313,7 +329,9 @@ class SimulatedCharger:
         except aiohttp.WSServerHandshakeError as exc:
             raise ConnectionRefused(exc.status, exc.message) from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise ConnectionFailed(f"{self.endpoint}: {exc or type(exc).__name__}") from exc
+            raise ConnectionFailed(
+                describe_connect_failure(self.endpoint, exc, self.response_timeout_s)
+            ) from exc
         if ws.protocol != self.protocol:
             await ws.close()
             raise SubprotocolMismatch(self.protocol, ws.protocol)
@@ -366,28 +384,62 @@ class SimulatedCharger:
     async def call(
         self, action: str, payload: dict[str, Any], timeout_s: float | None = None
     ) -> dict[str, Any]:
-        """Send a CALL and return the CALLRESULT payload.
+        """Send a CALL through the ocpp package and return the CALLRESULT payload.
 
-        Raises CallErrorReceived on a CALLERROR, ResponseTimeout when no answer comes in time
-        and ConnectionLost when the connection drops first. All three are counted as errors.
+        The package builds the frame from its message class and checks both the request and
+        the answer against the schemas (see simulator/ocpp_link.py). Raises CallErrorReceived
+        on a CALLERROR, ResponseTimeout when no answer comes in time and ConnectionLost when
+        the connection drops first; all three are counted as errors. An answer the package
+        rejects is counted as invalid_response.<action> and returned all the same, as a
+        lenient charger carries on. A payload the package refuses raises InvalidRequest
+        before anything is sent: deliberate faults belong to call_raw().
         """
-        timeout_s = self.response_timeout_s if timeout_s is None else timeout_s
+        link = self._link
+
+        async def exchange(message_id: str) -> Frame:
+            try:
+                return await link.request(action, payload, message_id)
+            except InvalidResponse as exc:
+                self.stats.error(f"invalid_response.{action}", self.charge_point_id, exc)
+                return CallResult(message_id, exc.payload)
+
+        return await self._exchange(action, exchange, timeout_s)
+
+    async def call_raw(
+        self, action: str, payload: dict[str, Any], timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        """Send a CALL exactly as given, past the ocpp package (unknown actions, payloads the
+        schemas forbid): the deliberate faults a CSMS must survive. Answers and errors as
+        call()."""
+
+        async def exchange(message_id: str) -> Frame:
+            await self._send(Call(message_id, action, payload).to_json())
+            return await self._await_answer(message_id)
+
+        return await self._exchange(action, exchange, timeout_s)
+
+    def _timeout(self, timeout_s: float | None) -> float:
+        return self.response_timeout_s if timeout_s is None else timeout_s
+
+    async def _exchange(
+        self,
+        action: str,
+        exchange: Callable[[str], Awaitable[Frame]],
+        timeout_s: float | None,
+    ) -> dict[str, Any]:
+        """One CALL and its answer, with the pending-call table, timeout and error counts."""
+        timeout = self._timeout(timeout_s)
         async with self._call_lock:
             message_id = new_message_id()
             future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
-            self._pending[message_id] = _PendingCall(action, future)
+            self._pending[message_id] = _PendingCall(action, future, timeout)
             started = time.perf_counter()
             try:
-                await self._send(Call(message_id, action, payload).to_json())
-                self._last_call_at = asyncio.get_running_loop().time()
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation
-                # that arrives with the answer, and a stopped charger went on heartbeating.
-                async with asyncio.timeout(timeout_s):
-                    frame = await future
-            except TimeoutError:
+                frame = await exchange(message_id)
+            except ResponseTimeout:
                 self.stats.error("timeout", self.charge_point_id, action)
                 self._abandoned.add(message_id)
-                raise ResponseTimeout(action, message_id, timeout_s) from None
+                raise
             except asyncio.CancelledError:
                 self._abandoned.add(message_id)
                 raise
@@ -404,6 +456,22 @@ class SimulatedCharger:
             raise CallErrorReceived(frame.code, frame.description, frame.details)
         assert isinstance(frame, CallResult)
         return frame.payload
+
+    async def _await_answer(self, message_id: str, _timeout_s: float | None = None) -> Frame:
+        """The answer to a CALL just sent (the reader resolves it by message id), waited for
+        as long as the call's own timeout (the ocpp package's default is not ours)."""
+        pending = self._pending.get(message_id)
+        if pending is None:
+            raise ConnectionLost("connection closed before the answer")
+        self._last_call_at = asyncio.get_running_loop().time()
+        timeout = pending.timeout_s
+        try:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation
+            # that arrives with the answer, and a stopped charger went on heartbeating.
+            async with asyncio.timeout(timeout):
+                return await pending.future
+        except TimeoutError:
+            raise ResponseTimeout(pending.action, message_id, timeout) from None
 
     async def send_raw(self, text: str) -> None:
         """Send any text as it is; answers to it are delivered by receive_raw()."""
@@ -460,7 +528,7 @@ class SimulatedCharger:
         if isinstance(frame, Call):
             self.csms_calls.append(frame)
             self.stats.csms_calls[frame.action] += 1
-            self.spawn(self._answer(frame))
+            self.spawn(self._answer(frame, text))
             return
         pending = self._pending.pop(frame.message_id, None)
         if pending is not None:
@@ -499,32 +567,43 @@ class SimulatedCharger:
                 "%s connection closed by server (code %s)", self.charge_point_id, ws.close_code
             )
 
-    async def _answer(self, call: Call) -> None:
-        handler = self.handlers.resolve(self.protocol, call.action)
-        reply: CallResult | CallError
+    async def _answer(self, call: Call, text: str) -> None:
+        """Answer a CSMS CALL through the ocpp package (schema checks, NotImplemented for
+        actions without a handler); follow-ups run once a CALLRESULT went out."""
         follow_ups: list[Coroutine[Any, Any, Any]] = []
-        if handler is None:
-            reply = CallError(call.message_id, "NotImplemented", f"{call.action} not supported")
-        else:
-            # This runs in its own task, so the list is this call's alone.
-            _after_answer.set(follow_ups)
-            try:
-                reply = CallResult(call.message_id, await handler(self, call.payload))
-            except CallErrorReply as exc:
-                reply = CallError(call.message_id, exc.code, exc.description, exc.details)
-            except Exception:
-                log.exception("%s handler for %s failed", self.charge_point_id, call.action)
-                reply = CallError(call.message_id, "InternalError", f"{call.action} failed")
-            # Follow-ups are spawned from here and must not inherit the list.
+        self._follow_ups[call.message_id] = follow_ups
+        # This runs in its own task, so the list is this call's alone.
+        _after_answer.set(follow_ups)
+        try:
+            await self._link.answer(call, text)
+        except ConnectionLost:
+            pass
+        finally:
             _after_answer.set(None)
+            # Still listed: no CALLRESULT went out (refused, invalid or lost), nothing follows.
+            for follow_up in self._follow_ups.pop(call.message_id, []):
+                follow_up.close()
         log.info("%s answered CSMS %s", self.charge_point_id, call.action)
-        with contextlib.suppress(ConnectionLost):
-            await self._send(reply.to_json())
-        for follow_up in follow_ups:
-            if isinstance(reply, CallResult):
-                self.spawn(follow_up)
-            else:
-                follow_up.close()  # the command failed: nothing follows it
+
+    def _command_handler(self, action: str) -> Answer | None:
+        handler = self.handlers.resolve(self.protocol, action)
+        if handler is None:
+            return None
+
+        async def answer(call: Call) -> dict[str, Any]:
+            try:
+                return await handler(self, call.payload)
+            except CallErrorReply as exc:
+                raise CommandRefused(exc.code, exc.description, exc.details) from exc
+
+        return answer
+
+    def _answered(self, message_id: str) -> None:
+        """The CALLRESULT went out: start what the command scheduled for afterwards."""
+        # The handler is done; the follow-ups must not inherit its list.
+        _after_answer.set(None)
+        for follow_up in self._follow_ups.pop(message_id, []):
+            self.spawn(follow_up)
 
     def after_answer(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run `coro` once the answer to the CSMS call being handled has gone out (a reset

@@ -13,6 +13,7 @@ import time
 from typing import TextIO
 
 from simulator.charger import DEFAULT_POWER_KW, DEFAULT_RESPONSE_TIMEOUT_S
+from simulator.diagnosis import problems
 from simulator.fleet import DEFAULT_URL, FleetConfig, run_fleet
 from simulator.protocols import PROTOCOLS
 from simulator.session_plan import DEFAULT_ID_TAG_TEMPLATE, SessionPlan
@@ -31,9 +32,10 @@ register per connector that only grows. Transaction messages created while offli
 queued and replayed in order on reconnect (--drop-every forces disconnects).
 CSMS commands are answered like a real charger (remote start/stop, reset, configuration,
 triggers, local lists, reservations, firmware, diagnostics, charging profiles). Dropped connections
-are reopened with backoff. A summary is printed at the end; the exit status is 1 when any
-error occurred (timeouts, CALLERRORs, refused or failed connects, chargers never accepted,
-transaction messages given up).
+are reopened with backoff. A summary is printed at the end, with what failed, why and what
+to try; the exit status is 1 when any error occurred (timeouts, CALLERRORs, refused or failed
+connects, chargers never accepted, transaction messages given up, answers the ocpp package
+rejects) or when the CSMS refused sessions and none completed.
 """
 
 EPILOG = """\
@@ -457,6 +459,9 @@ def render_summary(summary: Summary) -> str:
         *_session_lines(summary),
         f"  errors       {errors}",
     ]
+    found = problems(summary)
+    lines.append("  result       " + ("ok" if summary.ok else "FAILED"))
+    lines += [f"  - {sentence}" for sentence in found]
     return "\n".join(lines)
 
 
@@ -473,6 +478,9 @@ def _session_lines(summary: Summary) -> list[str]:
             f" idTag rejections {totals.id_tag_rejections},"
             f" deauthorized stops {totals.deauthorized_stops}",
         ]
+    if totals.refused:
+        refused = ", ".join(f"{status} {count}" for status, count in totals.refused.items())
+        lines.append(f"  refused      sessions by status: {refused}")
     if totals.drops or totals.queued_offline or totals.duplicates_sent or totals.still_queued:
         lines.append(
             f"  offline      drops {totals.drops}, queued {totals.queued_offline},"
@@ -489,3 +497,6 @@ def _configure_logging(verbosity: int) -> None:
     )
     # aiohttp's own debug output is noise next to our frames.
     logging.getLogger("aiohttp").setLevel(max(level, logging.INFO))
+    # The ocpp package logs every frame at INFO and every CALLERROR as a warning; the run
+    # counts those, so its own lines only show with -vv.
+    logging.getLogger("simulator.ocpp").setLevel(logging.DEBUG if verbosity >= 2 else logging.ERROR)

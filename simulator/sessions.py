@@ -107,7 +107,7 @@ async def run_session(
         result.outcome = FAILED
         raise
     finally:
-        _count(charger.stats, result)
+        _count(charger.stats, result, _refusal(charger, result))
     log.info(
         "%s session on connector %d %s: transaction %s, %.3f kWh (%s)",
         charger.charge_point_id,
@@ -307,7 +307,18 @@ def _finish(result: SessionResult, reason: str, *, deauthorized: bool) -> None:
     result.outcome = DEAUTHORIZED if deauthorized else COMPLETED
 
 
-def _count(stats: Stats, result: SessionResult) -> None:
+def _refusal(cp: TransactionMessages, result: SessionResult) -> str | None:
+    """The status the CSMS refused the session with: Authorize's, or the start's."""
+    if result.outcome == REJECTED:
+        return result.authorization or "no status"
+    if result.outcome == DEAUTHORIZED and result.transaction_id is not None:
+        return cp.start_authorization(result.transaction_id) or "no status"
+    return None
+
+
+def _count(stats: Stats, result: SessionResult, refusal: str | None) -> None:
+    if refusal is not None:
+        stats.sessions_refused[refusal] += 1
     if result.completed:
         stats.sessions_completed += 1
     else:

@@ -72,6 +72,13 @@ class SessionTotals:
     duplicates_sent: int = 0
     # Transaction messages still undelivered when the run ended.
     still_queued: int = 0
+    # Sessions the CSMS refused (Authorize or start not Accepted), by the status it gave.
+    refused: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def all_refused(self) -> bool:
+        """Sessions were refused and none completed: the run showed nothing but refusals."""
+        return bool(self.refused) and self.sessions_completed == 0
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,8 @@ class Summary:
     errors: dict[str, int]
     round_trip: RoundTrip
     sessions: SessionTotals = field(default_factory=SessionTotals)
+    # The first detail logged for each error kind: what failed and why, in words.
+    error_details: dict[str, str] = field(default_factory=dict)
     error_count: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -100,7 +109,9 @@ class Summary:
 
     @property
     def ok(self) -> bool:
-        return self.error_count == 0
+        """No errors, and not a run whose every session the CSMS refused (that run proved
+        nothing, though each refusal on its own is a legitimate answer)."""
+        return self.error_count == 0 and not self.sessions.all_refused
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,6 +127,7 @@ class Stats:
         self.connected = 0
         self.peak_connected = 0
         self.errors: Counter[str] = Counter()
+        self.error_details: dict[str, str] = {}
         self.boot_responses: Counter[str] = Counter()
         self.csms_calls: Counter[str] = Counter()
         self.started: set[str] = set()
@@ -135,6 +147,7 @@ class Stats:
         self.replayed = 0
         self.duplicates_sent = 0
         self.still_queued = 0
+        self.sessions_refused: Counter[str] = Counter()
 
     @property
     def error_count(self) -> int:
@@ -143,6 +156,7 @@ class Stats:
     def error(self, kind: str, charge_point_id: str, detail: object = "") -> None:
         """Count an error; the first of each kind is logged as a warning, later ones at debug."""
         self.errors[kind] += 1
+        self.error_details.setdefault(kind, str(detail))
         level = logging.WARNING if self.errors[kind] == 1 else logging.DEBUG
         log.log(level, "%s: error %s %s", charge_point_id, kind, detail)
 
@@ -181,6 +195,7 @@ class Stats:
             errors=dict(sorted(self.errors.items())),
             round_trip=RoundTrip.of(self.round_trips_s),
             sessions=self.session_totals(),
+            error_details=dict(sorted(self.error_details.items())),
         )
 
     def session_totals(self) -> SessionTotals:
@@ -198,4 +213,5 @@ class Stats:
             replayed=self.replayed,
             duplicates_sent=self.duplicates_sent,
             still_queued=self.still_queued,
+            refused=dict(sorted(self.sessions_refused.items())),
         )

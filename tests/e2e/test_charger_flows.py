@@ -104,7 +104,7 @@ def test_unknown_action_gets_not_implemented(platform):
     async def scenario():
         async with SimulatedCharger(platform.ws_url, new_id()) as cp:
             with pytest.raises(CallErrorReceived) as caught:
-                await cp.call("MakeCoffee", {"size": "large"})
+                await cp.call_raw("MakeCoffee", {"size": "large"})
             return caught.value
 
     assert run(scenario()).code == "NotImplemented"
@@ -131,7 +131,7 @@ def test_boot_notification_schema_violations(platform, protocol, payload, code):
     async def scenario():
         async with SimulatedCharger(platform.ws_url, new_id(), protocol=protocol) as cp:
             with pytest.raises(CallErrorReceived) as caught:
-                await cp.call("BootNotification", payload)
+                await cp.call_raw("BootNotification", payload)
             return caught.value
 
     error = run(scenario())

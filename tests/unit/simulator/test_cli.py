@@ -1,5 +1,6 @@
 import asyncio
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -208,3 +209,53 @@ async def test_a_run_with_sessions_reports_them(capsys):
     assert "transactions started 1, stopped 1 (acknowledged)" in text
     assert summary["sessions"]["sessions_completed"] == 1
     assert summary["sessions"]["transactions_stopped"] == 1
+
+
+@async_test
+async def test_a_run_whose_every_session_is_refused_fails_and_says_why(capsys):
+    responder = TransactionResponder(invalid_tags={"NOBODY"})
+    async with ScriptedCsms(responder=responder) as csms:
+        base = ["--url", csms.url, "--quiet", "--sessions", "2", "--session-duration", "0.1"]
+        base += ["--meter-interval", "0.05", "--duration", "5", "--id-tag", "NOBODY"]
+        text_code = await asyncio.to_thread(main, base)
+        text = capsys.readouterr().out
+        json_code = await asyncio.to_thread(main, [*base, "--json"])
+        summary = json.loads(capsys.readouterr().out)
+    assert text_code == json_code == 1
+    assert "errors       none" in text
+    assert "refused      sessions by status: Invalid 2" in text
+    assert "  result       FAILED" in text
+    assert (
+        "  - 2 sessions refused with status Invalid: id tag unknown"
+        " — create it with `python -m csms_cli id-tags put TAG`"
+    ) in text
+    assert summary["sessions"]["refused"] == {"Invalid": 2}
+
+
+@async_test
+async def test_some_refused_sessions_beside_completed_ones_still_pass(capsys):
+    responder = TransactionResponder(invalid_tags={"NOBODY"})
+    async with ScriptedCsms(responder=responder) as csms:
+        argv = ["--url", csms.url, "--quiet", "--sessions", "2", "--session-duration", "0.1"]
+        argv += ["--meter-interval", "0.05", "--duration", "5", "--json"]
+        argv += ["--id-tag", "NOBODY", "--id-tag", "GOOD"]
+        code = await asyncio.to_thread(main, argv)
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["sessions"]["refused"] == {"Invalid": 1}
+    assert summary["sessions"]["sessions_completed"] == 1
+    assert code == 0
+
+
+def test_a_run_against_nothing_names_the_endpoint_and_the_fix(capsys):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Nothing listens on the port any more: every connect is refused.
+    code = main(["--url", f"ws://127.0.0.1:{port}/ocpp", "--duration", "0.3", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "ssl:default" not in out
+    assert (
+        f"  - connect_failed 1: cannot connect to ws://127.0.0.1:{port}/ocpp/SIM-00001:"
+        " connection refused — is the platform running? (`make run`)"
+    ) in out

@@ -248,6 +248,8 @@ async def test_a_rejected_id_tag_starts_no_transaction(protocol):
     )
     assert cp.transaction_on(1) is None
     assert not cp.meter(1).charging
+    # The summary says why: the status the CSMS refused the session with.
+    assert totals.refused == {"Invalid": 1}
     assert cp.connector_status[1] == "Available"
 
 
@@ -302,6 +304,7 @@ async def test_201_start_answered_blocked_ends_with_deauthorized():
     assert events[1]["transactionInfo"]["stoppedReason"] == "DeAuthorized"
     assert result.outcome == "DeAuthorized"
     assert cp.stats.session_totals().deauthorized_stops == 1
+    assert cp.stats.session_totals().refused == {"Blocked": 1}
 
 
 @async_test
