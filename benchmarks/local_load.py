@@ -96,6 +96,8 @@ class PlatformProcess:
         self.store = store
         self._timeout = start_timeout_s
         self._log = tempfile.NamedTemporaryFile("w+", prefix="local-load-", suffix=".log")  # noqa: SIM115
+        # A load run starts empty and keeps nothing: never the developer's `.local/state`.
+        self._state = tempfile.TemporaryDirectory(prefix="local-load-state-")
         self.process: subprocess.Popen[str] | None = None
 
     @property
@@ -120,6 +122,7 @@ class PlatformProcess:
             self.store,
             "--log-level",
             "WARNING",
+            *(["--state-dir", self._state.name, "--fresh"] if self.store == "moto" else []),
         ]
 
     def __enter__(self) -> PlatformProcess:
@@ -160,6 +163,7 @@ class PlatformProcess:
                 process.kill()
                 process.wait(5)
         self._log.close()
+        self._state.cleanup()
 
 
 def _provision(api_url: str) -> None:

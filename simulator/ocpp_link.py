@@ -37,6 +37,9 @@ from simulator.frames import Call, CallError, CallResult, Frame
 ocpp.messages.ASYNC_VALIDATION = False
 
 log = logging.getLogger("simulator.ocpp")
+# The ocpp package logs every frame at INFO: too much beside the simulator's own one line per
+# event (the local platform's demo chargers too). `python -m simulator -vv` turns it on.
+log.setLevel(logging.WARNING)
 
 Send = Callable[[str], Awaitable[None]]
 # Waits for the answer to a message id: the charger's pending-call table.
