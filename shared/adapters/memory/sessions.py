@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from shared.adapters.dynamodb.paging import key_values
 from shared.adapters.dynamodb.transactions import (
@@ -238,19 +240,7 @@ class MemoryTransactionRepository:
             # The index only holds sessions with both attributes, as in DynamoDB.
             if r.id_tag == id_tag and r.started_at is not None and _matches(r, where)
         ]
-        return page_after(
-            records,
-            lambda r: {
-                "idTag": r.id_tag,
-                "startedAt": r.started_at,
-                "chargePointId": r.charge_point_id,
-                "transactionId": r.transaction_id,
-            },
-            ("startedAt", "chargePointId", "transactionId"),
-            limit,
-            after,
-            descending=True,
-        )
+        return _newest_first(records, lambda r: {"idTag": r.id_tag}, limit, after)
 
     def recent(
         self, where: SessionFilter, limit: int, cursor: str | None
@@ -266,19 +256,31 @@ class MemoryTransactionRepository:
             for r in list(self.records.values())
             if r.started_at is not None and _matches(r, where)
         ]
-        return page_after(
-            records,
-            lambda r: {
-                "startedDay": started_day(r.started_at),
-                "startedAt": r.started_at,
-                "chargePointId": r.charge_point_id,
-                "transactionId": r.transaction_id,
-            },
-            ("startedAt", "chargePointId", "transactionId"),
-            limit,
-            after,
-            descending=True,
+        return _newest_first(
+            records, lambda r: {"startedDay": started_day(r.started_at)}, limit, after
         )
+
+
+def _newest_first(
+    records: list[TransactionRecord],
+    partition: Callable[[TransactionRecord], dict[str, Any]],
+    limit: int,
+    after: dict[str, Any] | None,
+) -> Page[TransactionRecord]:
+    """A page of an index sorted by start time, newest first (ByIdTag, ByStartDay)."""
+    return page_after(
+        records,
+        lambda r: {
+            **partition(r),
+            "startedAt": r.started_at,
+            "chargePointId": r.charge_point_id,
+            "transactionId": r.transaction_id,
+        },
+        ("startedAt", "chargePointId", "transactionId"),
+        limit,
+        after,
+        descending=True,
+    )
 
 
 class MemoryTransactionEventLog:
