@@ -32,6 +32,19 @@ Scenario = tuple[Profile, Mapping[str, ActionCost], StackFacts, Assumptions]
 Lever = Callable[[Scenario], Scenario]
 
 
+def scenario_total(scenario: Scenario, prices: Prices | None = None) -> float:
+    """$ per charger-month of a scenario."""
+    profile, measured, facts, assumptions = scenario
+    return float(charger_month(profile, measured, facts, prices, assumptions)["usd_total"])
+
+
+def meter_values_published(scenario: Scenario) -> Scenario:
+    """The telemetry consumer as with `publishMeterValues`: a MeterValuesReceived per session
+    per batch (its measured step)."""
+    p, m, f, a = scenario
+    return p, {**m, CONSUMER: m.get(PUBLISHING_CONSUMER, m[CONSUMER])}, f, a
+
+
 def _functions(facts: StackFacts, **changes: Any) -> StackFacts:
     return replace(facts, functions={k: replace(v, **changes) for k, v in facts.functions.items()})
 
@@ -95,15 +108,14 @@ def lever_savings(
     assumptions: Assumptions | None = None,
 ) -> dict[str, float]:
     """$ saved per charger-month by each lever alone, and by the platform levers together."""
-    assumptions = assumptions or Assumptions()
-    base = charger_month(profile, measured, facts, prices, assumptions)["usd_total"]
+    now: Scenario = (profile, measured, facts, assumptions or Assumptions())
+    base = scenario_total(now, prices)
 
     def total(levers: Iterable[str]) -> float:
-        scenario: Scenario = (profile, measured, facts, assumptions)
+        scenario = now
         for name in levers:
             scenario = LEVERS[name](scenario)
-        result = charger_month(scenario[0], scenario[1], scenario[2], prices, scenario[3])
-        return float(result["usd_total"])
+        return scenario_total(scenario, prices)
 
     savings = {name: round(base - total([name]), 8) for name in LEVERS}
     savings[ALL_PLATFORM_LEVERS] = round(base - total(PLATFORM_LEVERS), 8)
@@ -125,12 +137,7 @@ ALTERNATIVES: dict[str, Lever] = {
             }
         )(s)
     ),
-    "MeterValuesReceived on the bus (context publishMeterValues)": lambda s: (
-        s[0],
-        {**s[1], CONSUMER: s[1].get(PUBLISHING_CONSUMER, s[1][CONSUMER])},
-        s[2],
-        s[3],
-    ),
+    "MeterValuesReceived on the bus (context publishMeterValues)": meter_values_published,
     "WebSocket stage access log on (context websocketAccessLog)": lambda s: _with(
         facts={
             "access_log_line_bytes": s[2].access_log_line_bytes or WEBSOCKET_ACCESS_LOG_LINE_BYTES
@@ -147,13 +154,12 @@ def alternative_costs(
     assumptions: Assumptions | None = None,
 ) -> dict[str, float]:
     """$ each alternative would add per charger-month (0 if the stack already has it)."""
-    assumptions = assumptions or Assumptions()
-    base = charger_month(profile, measured, facts, prices, assumptions)["usd_total"]
-    extra = {}
-    for name, alternative in ALTERNATIVES.items():
-        p, m, f, a = alternative((profile, measured, facts, assumptions))
-        extra[name] = round(float(charger_month(p, m, f, prices, a)["usd_total"]) - base, 8)
-    return extra
+    now: Scenario = (profile, measured, facts, assumptions or Assumptions())
+    base = scenario_total(now, prices)
+    return {
+        name: round(scenario_total(alternative(now), prices) - base, 8)
+        for name, alternative in ALTERNATIVES.items()
+    }
 
 
 # Cost profiles. The measured MeterValues frame (benchmarks/aws_calls.py) carries these
@@ -223,12 +229,11 @@ def cost_profile_costs(
 ) -> dict[str, dict[str, float]]:
     """$ per charger-month of the reference profile with each cost profile applied, and the
     difference from the reference profile as modelled (negative: a saving)."""
-    assumptions = assumptions or Assumptions()
-    base = float(charger_month(profile, measured, facts, prices, assumptions)["usd_total"])
+    now: Scenario = (profile, measured, facts, assumptions or Assumptions())
+    base = scenario_total(now, prices)
     result = {}
     for name, cost in cost_profiles.items():
-        p, m, f, a = cost_profile_lever(cost)((profile, measured, facts, assumptions))
-        total = float(charger_month(p, m, f, prices, a)["usd_total"])
+        total = scenario_total(cost_profile_lever(cost)(now), prices)
         result[name] = {
             "usd_total": round(total, 8),
             "difference_usd": round(total - base, 8),

@@ -15,18 +15,16 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from benchmarks.aws_calls import FIRST_CONNECT_STEP, PUBLISHING_CONSUMER
-from benchmarks.cost_levers import Lever, Scenario
+from benchmarks.aws_calls import FIRST_CONNECT_STEP
+from benchmarks.cost_levers import Lever, Scenario, meter_values_published, scenario_total
 from benchmarks.cost_model import (
     AUTHORIZER,
     CONNECT,
-    CONSUMER,
     DISCONNECT,
     ActionCost,
     Assumptions,
     Prices,
     Profile,
-    charger_month,
 )
 from benchmarks.stack_facts import StackFacts
 
@@ -45,11 +43,6 @@ def _with_calls(action: ActionCost, extra: Mapping[str, int]) -> dict[str, int]:
     for name, n in extra.items():
         calls[name] = calls.get(name, 0) + n
     return calls
-
-
-def _meter_values_published(s: Scenario) -> Scenario:
-    """Before: every consumer batch published MeterValuesReceived."""
-    return _measured(s, **{CONSUMER: s[1].get(PUBLISHING_CONSUMER, s[1][CONSUMER])})
 
 
 def _live_energy_every_batch(s: Scenario) -> Scenario:
@@ -106,16 +99,12 @@ def _scrypt_every_reconnect(s: Scenario) -> Scenario:
 
 # The levers in the order they landed, each with the former behaviour it replaced.
 LEDGER: tuple[tuple[str, Lever], ...] = (
-    ("MeterValuesReceived only with `publishMeterValues`", _meter_values_published),
+    ("MeterValuesReceived only with `publishMeterValues`", meter_values_published),
     ("Live energy written at most every 300 s", _live_energy_every_batch),
     ("No connection events or records for a reconnect (ADR 0028)", _connection_events_and_records),
     ("Heartbeat 570 s (a 30 s margin below the idle timeout)", _heartbeat_540),
     ("A reconnect's admission by HMAC, not scrypt (ADR 0027)", _scrypt_every_reconnect),
 )
-
-
-def _total(scenario: Scenario, prices: Prices | None) -> float:
-    return float(charger_month(*scenario[:3], prices, scenario[3])["usd_total"])
 
 
 def lever_ledger(
@@ -136,7 +125,7 @@ def lever_ledger(
         scenario = now
         for undo in undos:
             scenario = undo(scenario)
-        rows.append((name, round(_total(scenario, prices), 8)))
+        rows.append((name, round(scenario_total(scenario, prices), 8)))
     return rows
 
 
@@ -189,9 +178,9 @@ def sensitivity(
 
     def total_at(driver: Driver, k: float) -> float:
         p, a = driver(profile, assumptions, k)
-        return _total((p, measured, facts, a), prices)
+        return scenario_total((p, measured, facts, a), prices)
 
-    base = _total((profile, measured, facts, assumptions), prices)
+    base = scenario_total((profile, measured, facts, assumptions), prices)
     result: dict[str, dict[str, float | None]] = {}
     for name, driver in DRIVERS.items():
         at: Callable[[float], float] = functools.partial(total_at, driver)
