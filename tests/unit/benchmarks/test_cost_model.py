@@ -92,6 +92,17 @@ HAND = cm.Profile(
 )
 
 
+# No fixed extras, session workflow nor operator commands: they have tests of their own.
+QUIET = cm.Assumptions(
+    custom_metrics=0,
+    eventbridge_archive=False,
+    session_workflows=(),
+    outbox_relay=False,
+    operator_commands_per_month=0,
+    operator_secrets=0,
+)
+
+
 def hand_result():
     actions = measured(
         **{
@@ -102,16 +113,7 @@ def hand_result():
             cm.CONSUMER: cm.ActionCost("telemetry_consumer", write_units=1, events=1),
         }
     )
-    # No session workflow nor operator commands here: they have tests of their own.
-    assumptions = cm.Assumptions(
-        custom_metrics=0,
-        eventbridge_archive=False,
-        session_workflows=(),
-        outbox_relay=False,
-        operator_commands_per_month=0,
-        operator_secrets=0,
-    )
-    return cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), assumptions)
+    return cm.charger_month(HAND, actions, quiet_stack(), cm.Prices(), QUIET)
 
 
 def test_api_gateway_bills_both_directions_and_every_connected_minute():

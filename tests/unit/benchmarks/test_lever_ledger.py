@@ -15,16 +15,8 @@ from benchmarks.lever_ledger import (
     lever_ledger,
     sensitivity,
 )
-from tests.unit.benchmarks.test_cost_model import measured, quiet_stack
+from tests.unit.benchmarks.test_cost_model import QUIET, measured, quiet_stack
 
-QUIET = cm.Assumptions(
-    custom_metrics=0,
-    eventbridge_archive=False,
-    session_workflows=(),
-    outbox_relay=False,
-    operator_commands_per_month=0,
-    operator_secrets=0,
-)
 PROFILE = cm.Profile("ac", sessions_per_day=2, session_minutes=120, meter_interval_s=60)
 
 

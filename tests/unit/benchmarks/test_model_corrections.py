@@ -9,17 +9,9 @@ from dataclasses import replace
 import pytest
 
 from benchmarks import cost_model as cm
-from tests.unit.benchmarks.test_cost_model import HAND, measured, quiet_stack
+from tests.unit.benchmarks.test_cost_model import HAND, QUIET, measured, quiet_stack
 
 GB_S = 0.0000133334  # Lambda arm
-QUIET = cm.Assumptions(
-    operator_secrets=0,
-    custom_metrics=0,
-    eventbridge_archive=False,
-    session_workflows=(),
-    outbox_relay=False,
-    operator_commands_per_month=0,
-)
 
 
 # --- the Lambda runtime's own CPU per invocation ----------------------------------------------
