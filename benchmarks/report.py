@@ -436,36 +436,42 @@ def _cpu(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _medians(
+    results: Mapping[str, Any], key: str, title: str, about: str, column: str, fmt: str
+) -> list[str]:
+    """A section of median µs per item (results[key]["median_us"])."""
+    section = results[key]
+    lines = ["", f"## {title}", "", _stamp(section, results) + " " + about, ""]
+    rows = [[name, format(us, fmt)] for name, us in section["median_us"].items()]
+    return lines + _table([column, "Median µs"], rows)
+
+
 def _sdk_cpu(results: Mapping[str, Any]) -> list[str]:
-    section = results["sdk_cpu"]
-    lines = [
-        "",
-        "## AWS SDK CPU per call",
-        "",
-        _stamp(section, results) + " botocore building, signing and parsing one call, answered "
-        "in-process (benchmarks/sdk_cpu.py). The cost model adds it to every invocation's CPU, "
-        "per call, at the memory size's share of a vCPU.",
-        "",
-    ]
-    rows = [[name, f"{us:,.0f}"] for name, us in section["median_us"].items()]
-    return lines + _table(["Call", "Median µs"], rows)
+    return _medians(
+        results,
+        "sdk_cpu",
+        "AWS SDK CPU per call",
+        "botocore building, signing and parsing one call, answered in-process "
+        "(benchmarks/sdk_cpu.py). The cost model adds it to every invocation's CPU, per call, "
+        "at the memory size's share of a vCPU.",
+        "Call",
+        ",.0f",
+    )
 
 
 def _runtime(results: Mapping[str, Any]) -> list[str]:
-    section = results["runtime_overhead"]
-    lines = [
-        "",
-        "## Lambda runtime CPU per invocation",
-        "",
-        _stamp(section, results) + " The Python runtime's loop around the handler, emulated "
+    return _medians(
+        results,
+        "runtime_overhead",
+        "Lambda runtime CPU per invocation",
+        "The Python runtime's loop around the handler, emulated "
         "(benchmarks/runtime_overhead.py): fetch the event from a loopback Runtime API, decode "
         "it, call a handler that returns at once, encode and post the result; the client's CPU. "
         "The cost model bills it with every invocation (and each Kinesis record's share with a "
         "consumer batch) at the memory size's share of a vCPU.",
-        "",
-    ]
-    rows = [[name, f"{us:,.1f}"] for name, us in section["median_us"].items()]
-    return lines + _table(["Invocation", "Median µs"], rows)
+        "Invocation",
+        ",.1f",
+    )
 
 
 def _cold(results: Mapping[str, Any]) -> list[str]:
