@@ -112,6 +112,7 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
         aws_calls,
         cold_start,
         command_round_trip,
+        console_bundle,
         cost_model,
         costs,
         cpu,
@@ -166,6 +167,7 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
             "packages": cold_start.package_sizes(),
         },
     )
+    results["console_bundle"] = _timed("console bundle", console_bundle.measure)
     if load:
         results["command_round_trip"] = _timed(
             "command round trip",

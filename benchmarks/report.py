@@ -512,6 +512,24 @@ def _cold(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _console_bundle(results: Mapping[str, Any]) -> list[str]:
+    bundle = results["console_bundle"]
+    lines = ["", "## Operator console bundle", ""]
+    if "note" in bundle:
+        return [*lines, _stamp(bundle, results) + " " + bundle["note"]]
+    verdict = "within" if bundle["within_budget"] else "OVER"
+    lines += [
+        _stamp(bundle, results)
+        + f" First load (index.html, entry script, preloaded chunks, style sheets), gzip -9: "
+        f"**{bundle['first_load_kb']} KB**, {verdict} the {bundle['budget_kb']:.0f} KB budget "
+        f"(docs/adr/0033). Pages loaded on demand: {bundle['lazy_kb']} KB in "
+        f"{bundle['lazy_files']} files.",
+        "",
+    ]
+    lines += _table(["File", "gzipped KB"], bundle["first_load_files"].items())
+    return lines
+
+
 def _commands(results: Mapping[str, Any]) -> list[str]:
     section = results["command_round_trip"]
     calls = ", ".join(f"{op} {n}" for op, n in section["send_aws_calls"].items()) or "none"
@@ -636,6 +654,7 @@ def markdown(results: Mapping[str, Any], data_label: str = "benchmarks/results/l
         ("sdk_cpu", _sdk_cpu),
         ("runtime_overhead", _runtime),
         ("cold_start", _cold),
+        ("console_bundle", _console_bundle),
         ("command_round_trip", _commands),
         ("local_load", _load),
     ):
