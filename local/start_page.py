@@ -51,8 +51,9 @@ def start_page_html(links: list[tuple[str, str]], operator_email: str | None = N
 <ul>
 {items}
 </ul>
-<p>The console signs in through the local identity provider: "Continue as the development
-operator"{_as(operator_email)}, or its e-mail address and the password printed at start.</p>
+<p>The console signs in through the local identity provider:
+"Continue as the development operator"{_as(operator_email)},
+or its e-mail address and the password printed at start.</p>
 <p>The documentation pages and OpenAPI documents need no token; the operator API takes the
 development token printed at start (<code>Authorization: Bearer ...</code>).</p>
 </body>
