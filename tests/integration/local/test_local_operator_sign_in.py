@@ -21,6 +21,8 @@ import pytest
 
 from local.gateway import HttpAuth, LocalGateway, RouteTable
 from local.identity.provider import DRIVER_APP_CLIENT, OPERATOR_TOOLS_CLIENT
+from local.platform import LocalPlatform
+from local.settings import LocalSettings
 from shared.api.http_app import AccessDenied
 from shared.api.operator_auth import require_operator
 
@@ -408,3 +410,38 @@ def test_the_discovery_document_names_the_code_flow_endpoints():
         assert document["code_challenge_methods_supported"] == ["S256"]
 
     in_browser(scenario)
+
+
+def test_on_the_platform_the_console_config_leads_to_a_token_for_the_real_operator_api(tmp_path):
+    """The whole platform (catalog handlers, moto): the development operator it seeds signs in
+    where config.json says, and the token lists the chargers."""
+
+    async def scenario() -> tuple[int, Any, dict[str, Any]]:
+        settings = LocalSettings(
+            port=0, moto_port=0, console_dir=str(tmp_path), operator_password="seeded-secret"
+        )
+        async with LocalPlatform(settings) as platform, aiohttp.ClientSession() as http:
+            async with http.get(f"{platform.console_url}config.json") as response:
+                config = (await response.json())["auth"]
+            browser = Browser(platform.gateway, http)
+            status, _, page = await browser.authorize()
+            assert status == 200
+            assert config["authorizeUrl"] == f"{browser.base}/local-idp/oauth2/authorize"
+            _, headers, _ = await browser.submit(page, email=OPERATOR, password="seeded-secret")
+            code = parse_qs(urlsplit(headers["Location"]).query)["code"][0]
+            form = {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": browser.callback,
+                "client_id": config["clientId"],
+                "code_verifier": browser.verifier,
+            }
+            async with http.post(config["tokenUrl"], data=form) as response:
+                tokens = await response.json()
+            authorization = {"Authorization": f"Bearer {tokens['access_token']}"}
+            async with http.get(f"{platform.http_url}/chargers", headers=authorization) as answer:
+                return answer.status, answer.headers, await answer.json()
+
+    status, _, body = run(scenario, timeout=120)
+    assert status == 200, body
+    assert body["items"] == []  # a fresh platform: the operator API's own (empty) page
