@@ -64,6 +64,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--fresh", action="store_true", help="forget the kept data and start with empty tables"
     )
+    parser.add_argument(
+        "--console-dir",
+        metavar="DIR",
+        help="the built operator console served at /console/ "
+        "(default console/dist, built by `make console`; env LOCAL_CONSOLE_DIR)",
+    )
     parser.add_argument("--no-demo", action="store_true", help="do not start the demo charger")
     parser.add_argument(
         "--no-stripe",
@@ -98,6 +104,7 @@ def settings_from_args(args: argparse.Namespace) -> LocalSettings:
         store=args.store,
         stripe=not args.no_stripe,
         receipt_email_sender=args.receipt_email_sender,
+        console_dir=args.console_dir,
     )
 
 
@@ -111,6 +118,9 @@ def banner(platform: LocalPlatform) -> str:
             "",
             "Local CSMS platform is up",
             f"  Start here        : {base}/ (where everything is)",
+            f"  Operator console  : {base}/console/{_console_note(s)}",
+            f"    sign in as      : {s.operator_email} / {s.operator_password} "
+            '(or "Continue as the development operator")',
             f"  API docs          : {platform.http_url}/docs (operator), "
             f"{platform.driver_url}/docs (driver)",
             f"  Charger WebSocket : {platform.ws_url}/{{chargePointId}}",
@@ -141,6 +151,15 @@ def banner(platform: LocalPlatform) -> str:
             "",
         ]
     )
+
+
+def _console_note(settings: LocalSettings) -> str:
+    from local.console import DEFAULT_CONSOLE_DIR
+
+    directory = Path(settings.console_dir) if settings.console_dir else DEFAULT_CONSOLE_DIR
+    if (directory / "index.html").is_file():
+        return ""
+    return f" (not built in {directory}: run `make console`)"
 
 
 def _stripe_line(platform: LocalPlatform) -> str:

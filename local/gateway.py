@@ -6,7 +6,9 @@ One aiohttp application serves
 - the management API at `/@connections/{id}` and `/{stage}/@connections/{id}`, close enough
   to the real one that `boto3.client("apigatewaymanagementapi", endpoint_url=...)` works;
 - HTTP API routes (payload format 2.0) under the prefixes of `RouteTable.http`;
-- a start page for a browser's plain `GET /` that says where all this is (local/start_page.py).
+- a start page for a browser's plain `GET /` that says where all this is (local/start_page.py);
+- the operator console at `/console/` (local/console.py) and the development identity
+  provider it signs in with at `/local-idp` (local/identity/).
 
 It calls the same Lambda handlers as AWS, through `local.invoke`, with API Gateway's event
 shapes (`local.apigw_wire`) and behaviour: REQUEST authorizer on `$connect`, handshake refused
@@ -30,6 +32,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -56,9 +59,11 @@ from local.apigw_wire import (
     route_response,
     websocket_error_frame,
 )
+from local.console import DEFAULT_CONSOLE_DIR, ConsoleSite
 from local.identity import routes as identity_routes
 from local.identity.authorizer import JwtAuthorizer, Unauthorized
-from local.identity.provider import CLIENT_GROUPS, DevIdentityProvider
+from local.identity.oauth import CodeFlow
+from local.identity.provider import ACCESS_TOKEN_TTL_S, CLIENT_GROUPS, DevIdentityProvider
 from local.invoke import Handler, InvocationError, Invoker, LambdaFunction
 from local.ports import bind_error
 from local.start_page import start_page_html, start_page_links, start_page_text
@@ -71,6 +76,7 @@ MESSAGE_LIMIT_BYTES = 128 * 1024
 CLOSE_GOING_AWAY = 1001
 CLOSE_MESSAGE_TOO_BIG = 1009
 CLOSE_NORMAL = 1000
+_LOOPBACK_OR_ANY = frozenset({"127.0.0.1", "localhost", "0.0.0.0", "::", ""})  # noqa: S104
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,10 @@ class GatewayConfig:
     # None: a function's invocations run in parallel threads; 1: one at a time (see Invoker).
     max_concurrency_per_function: int | None = None
     serialize_frames: bool = False
+    # The built operator console served at /console/ (None: console/dist of this checkout).
+    console_dir: str | None = None
+    # Lifetime of the development identity provider's access and ID tokens.
+    access_token_ttl_s: int = ACCESS_TOKEN_TTL_S
 
     @property
     def websocket_api(self) -> ApiIdentity:
@@ -236,7 +246,13 @@ class LocalGateway:
             max_concurrency_per_function=self.config.max_concurrency_per_function,
         )
         # Cognito's stand-in: issues the tokens the HTTP routes' JWT authorizers check.
-        self.identity = DevIdentityProvider()
+        self.identity = DevIdentityProvider(access_token_ttl_s=self.config.access_token_ttl_s)
+        # The browser sign-in (authorization code + PKCE) of the operator console.
+        self.sign_in = CodeFlow(self.identity)
+        self.console = ConsoleSite(
+            Path(self.config.console_dir) if self.config.console_dir else DEFAULT_CONSOLE_DIR,
+            self._origin_of,
+        )
         self.connections: dict[str, Connection] = {}
         self._handlers: set[asyncio.Task[Any]] = set()
         self._route_tasks: set[asyncio.Task[None]] = set()
@@ -255,7 +271,8 @@ class LocalGateway:
             app.router.add_route(
                 method, "/{stage}/@connections/{connection_id}", self._handle_management
             )
-        identity_routes.add_routes(app, self.identity)
+        identity_routes.add_routes(app, self.identity, self.sign_in)
+        self.console.add_routes(app)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         return app
 
@@ -273,6 +290,7 @@ class LocalGateway:
             ) from exc
         self._port = int(self._runner.addresses[0][1])  # the real port when 0 was asked
         self.identity.issuer = self.base_url + identity_routes.PREFIX
+        self.sign_in.allow_console_origins(self.origins)
         logger.info("gateway listening on %s", self.base_url)
 
     async def stop(self) -> None:
@@ -310,6 +328,24 @@ class LocalGateway:
         return f"http://{self.config.host}:{self.port}"
 
     @property
+    def origins(self) -> tuple[str, ...]:
+        """The origins a browser reaches the gateway at: its own, and on a loopback or
+        wildcard address both names of the loopback (127.0.0.1 and localhost)."""
+        if self.config.host in _LOOPBACK_OR_ANY:
+            aliases = (f"http://127.0.0.1:{self.port}", f"http://localhost:{self.port}")
+            return tuple(dict.fromkeys((self.base_url, *aliases)))
+        return (self.base_url,)
+
+    @property
+    def console_url(self) -> str:
+        return f"{self.base_url}/console/"
+
+    def _origin_of(self, request: web.Request) -> str:
+        """The origin `request` came to, if it is one of the gateway's; else its own."""
+        origin = f"http://{request.host}"
+        return origin if origin in self.origins else self.base_url
+
+    @property
     def ws_url(self) -> str:
         """Charger URL prefix: append "/{chargePointId}"."""
         return f"ws://{self.config.host}:{self.port}/ocpp"
@@ -345,7 +381,8 @@ class LocalGateway:
         prefixes = self.routes.http if self.routes is not None else ()
         links = start_page_links(self.base_url, self.ws_url, prefixes)
         if "text/html" in request.headers.get("Accept", ""):
-            return web.Response(text=start_page_html(links), content_type="text/html")
+            page = start_page_html(links, self.identity.development_operator)
+            return web.Response(text=page, content_type="text/html")
         return web.Response(text=start_page_text(links), content_type="text/plain")
 
     # --- WebSocket API --------------------------------------------------------------------

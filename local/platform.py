@@ -103,6 +103,8 @@ class LocalPlatform:
                 account_id=s.account_id,
                 idle_timeout_s=s.idle_timeout_s,
                 max_connection_s=s.max_connection_s,
+                console_dir=s.console_dir,
+                access_token_ttl_s=s.token_ttl_s,
             ),
         )
         self.moto = MotoServer(s.host, s.moto_port)
@@ -130,6 +132,7 @@ class LocalPlatform:
         self._saving: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        s = self.settings
         try:
             if self.stripe is not None:
                 await asyncio.to_thread(self.stripe.start)
@@ -140,6 +143,12 @@ class LocalPlatform:
             if self._reset_moto:
                 await asyncio.to_thread(self.moto.reset)
             await self.gateway.start()
+            # The operator the console signs in with one click (in memory: at every start).
+            await asyncio.to_thread(
+                self.gateway.identity.seed_development_operator,
+                s.operator_email,
+                s.operator_password,
+            )
             self.environment = handler_environment(
                 self.settings,
                 moto_endpoint=self.moto.endpoint,
@@ -300,6 +309,11 @@ class LocalPlatform:
     def driver_url(self) -> str:
         """The driver API (the mobile app's)."""
         return f"{self.gateway.base_url}/driver"
+
+    @property
+    def console_url(self) -> str:
+        """The operator console (signs in through the identity provider below)."""
+        return self.gateway.console_url
 
     @property
     def identity_url(self) -> str:

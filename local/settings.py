@@ -20,6 +20,10 @@ a command-line flag):
 | handlers' tables     | LOCAL_STORE             | moto (or memory)     |
 | receipt e-mail sender | LOCAL_RECEIPT_EMAIL_SENDER | none (no e-mails) |
 | kept data (local/state.py) | LOCAL_STATE_DIR | none; `python -m local`: .local/state |
+| built operator console | LOCAL_CONSOLE_DIR     | console/dist         |
+| development operator | LOCAL_OPERATOR_EMAIL    | operator@csms.localhost |
+| its password         | LOCAL_OPERATOR_PASSWORD | dev-operator         |
+| token lifetime (IdP) | LOCAL_TOKEN_TTL_S       | 3600 (Cognito's)     |
 
 `LOCAL_STORE=memory` keeps the handlers' DynamoDB tables in the platform's memory instead of
 moto (local/memory_store.py): for load runs with hundreds of chargers; Kinesis, EventBridge
@@ -27,7 +31,9 @@ and the consumers stay on moto either way.
 
 Locally unknown chargers are accepted (on AWS the default is "reject"), so any simulator
 connects without provisioning. The operator API accepts `Authorization: Bearer
-dev-operator-token` locally; this token never exists on AWS.
+dev-operator-token` locally; this token never exists on AWS. The operator console signs in
+the development operator (in the operators group, created at every start) through the local
+identity provider; `LOCAL_TOKEN_TTL_S` shortens its tokens' lifetime (browser tests of expiry).
 """
 
 from __future__ import annotations
@@ -38,6 +44,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from local.identity.provider import (
+    ACCESS_TOKEN_TTL_S,
+    PASSWORD_MIN_LENGTH,
+    IdentityError,
+    normalise_email,
+)
 from local.memory_store import STORES, Store
 from shared.config import (
     API_GATEWAY_IDLE_TIMEOUT_S,
@@ -51,6 +63,9 @@ from shared.config import (
 
 # Local only, documented: stands in for the Cognito JWT the operator API gets on AWS.
 DEFAULT_OPERATOR_DEV_TOKEN = "dev-operator-token"  # noqa: S105
+# The development operator of the identity provider (local only, printed in the banner).
+DEFAULT_OPERATOR_EMAIL = "operator@csms.localhost"
+DEFAULT_OPERATOR_PASSWORD = "dev-operator"  # noqa: S105
 DUMMY_CREDENTIAL = "testing"
 # The admission key's secret in moto (docs/adr/0027): created with a random key at start-up.
 LOCAL_ADMISSION_KEY_SECRET = "csms/admission-key"  # noqa: S105 - a name, not a secret
@@ -92,6 +107,13 @@ class LocalSettings:
     # (tests, load runs). `fresh`: forget what was kept before starting.
     state_dir: str | None = None
     fresh: bool = False
+    # The built operator console served at /console/; None: console/dist of this checkout.
+    console_dir: str | None = None
+    # Signed in by the console's "Continue as the development operator" (operators group).
+    operator_email: str = DEFAULT_OPERATOR_EMAIL
+    operator_password: str = DEFAULT_OPERATOR_PASSWORD
+    # Lifetime of the identity provider's access and ID tokens, seconds.
+    token_ttl_s: int = ACCESS_TOKEN_TTL_S
 
     @property
     def enabled_settings(self) -> frozenset[str]:
@@ -110,6 +132,19 @@ class LocalSettings:
         if sender is not None and not _EMAIL.match(sender):
             raise ConfigError(
                 f"the receipt e-mail sender must be an e-mail address, got {sender!r}"
+            )
+        if self.token_ttl_s < 1:
+            raise ConfigError(f"the token lifetime must be at least 1 s, got {self.token_ttl_s}")
+        try:
+            normalise_email(self.operator_email)
+        except IdentityError as exc:
+            raise ConfigError(
+                f"the development operator needs an e-mail address, got {self.operator_email!r}"
+            ) from exc
+        if len(self.operator_password) < PASSWORD_MIN_LENGTH:
+            raise ConfigError(
+                f"the development operator's password needs at least {PASSWORD_MIN_LENGTH} "
+                "characters"
             )
         if self.state_dir is not None and self.store == "memory":
             # local/state.py keeps moto's tables; the memory store is for load runs.
@@ -156,6 +191,10 @@ class LocalSettings:
             store=env.get("LOCAL_STORE") or defaults.store,  # type: ignore[arg-type]  # checked in __post_init__
             receipt_email_sender=env.get("LOCAL_RECEIPT_EMAIL_SENDER") or None,
             state_dir=env.get("LOCAL_STATE_DIR") or None,
+            console_dir=env.get("LOCAL_CONSOLE_DIR") or None,
+            operator_email=env.get("LOCAL_OPERATOR_EMAIL") or defaults.operator_email,
+            operator_password=env.get("LOCAL_OPERATOR_PASSWORD") or defaults.operator_password,
+            token_ttl_s=int(number("LOCAL_TOKEN_TTL_S", defaults.token_ttl_s)),
         )
 
     def replace(self, **changes: object) -> LocalSettings:

@@ -1,7 +1,8 @@
 """What a browser (or curl) gets for `GET /` on the local gateway: where everything is.
 
 On AWS `/` is the WebSocket API and answers 426 to a plain GET; locally it is the first URL a
-newcomer opens, so it lists the API docs, the OpenAPI documents and the charger URL instead.
+newcomer opens, so it lists the operator console, the API docs, the OpenAPI documents and the
+charger URL instead.
 A WebSocket upgrade on `/` still reaches the WebSocket API (local/gateway.py).
 """
 
@@ -18,7 +19,7 @@ def start_page_links(
     base_url: str, ws_url: str, api_prefixes: Iterable[str]
 ) -> list[tuple[str, str]]:
     """(what, URL) in the order shown."""
-    links: list[tuple[str, str]] = []
+    links: list[tuple[str, str]] = [("Operator console", f"{base_url}/console/")]
     for prefix in sorted(api_prefixes):
         name = _API_NAMES.get(prefix, prefix)
         links += [
@@ -35,7 +36,7 @@ def start_page_text(links: list[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def start_page_html(links: list[tuple[str, str]]) -> str:
+def start_page_html(links: list[tuple[str, str]], operator_email: str | None = None) -> str:
     items = "\n".join(
         f'<li>{html.escape(what)}: <a href="{html.escape(url)}">{html.escape(url)}</a></li>'
         if url.startswith("http")
@@ -50,8 +51,15 @@ def start_page_html(links: list[tuple[str, str]]) -> str:
 <ul>
 {items}
 </ul>
+<p>The console signs in through the local identity provider:
+"Continue as the development operator"{_as(operator_email)},
+or its e-mail address and the password printed at start.</p>
 <p>The documentation pages and OpenAPI documents need no token; the operator API takes the
 development token printed at start (<code>Authorization: Bearer ...</code>).</p>
 </body>
 </html>
 """
+
+
+def _as(operator_email: str | None) -> str:
+    return f" (<code>{html.escape(operator_email)}</code>)" if operator_email else ""

@@ -2,10 +2,12 @@
 
 Users sign up (drivers by default) and sign in with an e-mail address and a password, and get
 RS256-signed access tokens shaped like Cognito's: `sub`, `username`, `cognito:groups`,
-`client_id`, `token_use`, `scope`, `iss`, `iat`, `exp`, `jti`. Its public keys are served as a
-JWKS, like Cognito's `/.well-known/jwks.json`, and the local gateway's JWT authorizer checks
-tokens against them exactly as API Gateway checks Cognito's. Users live in memory: a restart
-forgets them (the demo driver is created again at start).
+`client_id`, `token_use`, `scope`, `iss`, `iat`, `exp`, `jti` (and ID tokens: `aud`, `email`,
+`cognito:username`, `token_use: id`). Its public keys are served as a JWKS, like Cognito's
+`/.well-known/jwks.json`, and the local gateway's JWT authorizer checks tokens against them
+exactly as API Gateway checks Cognito's. Users live in memory: a restart forgets them (the demo
+driver and the development operator are created again at start). Browsers sign in through the
+authorization code grant with PKCE (local/identity/oauth.py), as with Cognito's hosted UI.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ OPERATOR_TOOLS_CLIENT = "local-operator-tools"
 CLIENT_GROUPS = {DRIVER_APP_CLIENT: "drivers", OPERATOR_TOOLS_CLIENT: "operators"}
 GROUPS = frozenset(CLIENT_GROUPS.values())
 ACCESS_TOKEN_TTL_S = 3600  # Cognito's default, and the stack's
+PASSWORD_GRANT_SCOPE = "openid email"  # noqa: S105 - scopes, not a secret
 PASSWORD_MIN_LENGTH = 8  # locally; the user pool on AWS asks for 12 and four character kinds
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -79,6 +82,31 @@ class DevIdentityProvider:
     # Registers a new user's address in a user directory and returns the `sub` it gave them
     # (moto's user pool, for receipt e-mails: local/receipt_email.py); None: a random `sub`.
     directory: Callable[[str], str] | None = None
+    # Lifetime of access and ID tokens (LOCAL_TOKEN_TTL_S: short for browser tests of expiry).
+    access_token_ttl_s: int = ACCESS_TOKEN_TTL_S
+    # The user "Continue as the development operator" signs in (seeded at start), if any.
+    development_operator: str | None = None
+
+    def seed_development_operator(self, email: str, password: str) -> LocalUser:
+        """The operator of `make run`: in the operators group, signed in by the sign-in
+        page's one-click button."""
+        user = self.ensure_user(email, password, "operators")
+        self.development_operator = user.email
+        return user
+
+    def user(self, email: str) -> LocalUser | None:
+        try:
+            return self._users.get(normalise_email(email))
+        except IdentityError:
+            return None
+
+    def authenticate(self, email: str, password: str) -> LocalUser:
+        """The user whose password this is; the same refusal for an unknown user and a wrong
+        password (no account enumeration)."""
+        user = self.user(email)
+        if user is None or not hmac.compare_digest(user.password_hash, _hash(password, user.salt)):
+            raise IdentityError(400, "invalid_grant", "incorrect e-mail address or password")
+        return user
 
     def sign_up(self, email: str, password: str, group: str = "drivers") -> LocalUser:
         """A new confirmed user in `group` (Cognito: sign-up, confirmation, and the
@@ -123,20 +151,20 @@ class DevIdentityProvider:
         """The token response (OAuth 2.0 password grant, like Cognito's InitiateAuth)."""
         if client_id not in CLIENT_GROUPS:
             raise IdentityError(400, "invalid_client", f"unknown client_id {client_id!r}")
-        try:
-            user = self._users.get(normalise_email(email))
-        except IdentityError:
-            user = None
-        # Same answer for an unknown user and a wrong password (no account enumeration).
-        if user is None or not hmac.compare_digest(user.password_hash, _hash(password, user.salt)):
-            raise IdentityError(400, "invalid_grant", "incorrect e-mail address or password")
+        user = self.authenticate(email, password)
         return {
             "access_token": self.access_token(user, client_id),
             "token_type": "Bearer",
-            "expires_in": ACCESS_TOKEN_TTL_S,
+            "expires_in": self.access_token_ttl_s,
         }
 
-    def access_token(self, user: LocalUser, client_id: str, now: float | None = None) -> str:
+    def access_token(
+        self,
+        user: LocalUser,
+        client_id: str,
+        now: float | None = None,
+        scope: str = PASSWORD_GRANT_SCOPE,
+    ) -> str:
         issued = int(time.time() if now is None else now)
         claims = {
             "sub": user.sub,
@@ -144,13 +172,36 @@ class DevIdentityProvider:
             "cognito:groups": sorted(user.groups),
             "client_id": client_id,
             "token_use": "access",
-            "scope": "openid email",
+            "scope": scope,
             "iss": self.issuer,
             "iat": issued,
             "auth_time": issued,
-            "exp": issued + ACCESS_TOKEN_TTL_S,
+            "exp": issued + self.access_token_ttl_s,
             "jti": str(uuid.uuid4()),
         }
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.key_id})
+
+    def id_token(
+        self, user: LocalUser, client_id: str, now: float | None = None, nonce: str | None = None
+    ) -> str:
+        """Cognito's ID token: who signed in, for the client (`aud`) that asked."""
+        issued = int(time.time() if now is None else now)
+        claims: dict[str, Any] = {
+            "sub": user.sub,
+            "aud": client_id,
+            "email": user.email,
+            "email_verified": True,
+            "cognito:username": user.sub,
+            "cognito:groups": sorted(user.groups),
+            "token_use": "id",
+            "iss": self.issuer,
+            "iat": issued,
+            "auth_time": issued,
+            "exp": issued + self.access_token_ttl_s,
+            "jti": str(uuid.uuid4()),
+        }
+        if nonce:
+            claims["nonce"] = nonce
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.key_id})
 
     def jwks(self) -> dict[str, Any]:
@@ -161,8 +212,13 @@ class DevIdentityProvider:
         return {
             "issuer": self.issuer,
             "jwks_uri": f"{self.issuer}/.well-known/jwks.json",
+            "authorization_endpoint": f"{self.issuer}/oauth2/authorize",
             "token_endpoint": f"{self.issuer}/oauth2/token",
-            "grant_types_supported": ["password"],
+            "end_session_endpoint": f"{self.issuer}/logout",
+            "grant_types_supported": ["authorization_code", "password"],
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": ["openid", "email", "profile"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["none"],
         }

@@ -75,3 +75,30 @@ def test_python_m_local_keeps_its_data_by_default_with_the_moto_store(argv, kept
         assert Path(str(settings.state_dir)).parts[-2:] == (".local", "state")
     assert not settings.fresh
     assert settings_from_args(parse_args([*argv, "--fresh"])).fresh
+
+
+def test_the_banner_shows_the_console_and_how_to_sign_in(tmp_path):
+    built = tmp_path / "dist"
+    built.mkdir()
+    (built / "index.html").write_text("<!DOCTYPE html>")
+    platform = _platform(9090)
+    platform.settings = LocalSettings(
+        port=9090, console_dir=str(built), operator_email="ops@example.com"
+    )
+    text = banner(platform)
+    assert "Operator console  : http://127.0.0.1:9090/console/\n" in text
+    assert "ops@example.com / dev-operator" in text
+    assert "Continue as the development operator" in text
+
+
+def test_the_banner_says_when_the_console_is_not_built(tmp_path):
+    platform = _platform(8080)
+    platform.settings = LocalSettings(console_dir=str(tmp_path / "nowhere"))
+    text = banner(platform)
+    assert f"/console/ (not built in {tmp_path / 'nowhere'}: run `make console`)" in text
+
+
+def test_the_console_folder_is_a_flag_and_an_environment_variable(monkeypatch):
+    monkeypatch.setenv("LOCAL_CONSOLE_DIR", "from/env")
+    assert settings_from_args(parse_args([])).console_dir == "from/env"
+    assert settings_from_args(parse_args(["--console-dir", "flag"])).console_dir == "flag"

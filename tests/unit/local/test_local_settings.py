@@ -15,6 +15,43 @@ def test_local_defaults():
     assert settings.unknown_chargers == "accept"
     assert settings.heartbeat_interval_s == 570
     assert settings.operator_dev_token == "dev-operator-token"
+    assert (settings.operator_email, settings.operator_password) == (
+        "operator@csms.localhost",
+        "dev-operator",
+    )
+    assert settings.token_ttl_s == 3600
+    assert settings.console_dir is None  # console/dist of the checkout
+
+
+def test_the_sign_in_settings_come_from_the_environment():
+    settings = LocalSettings.from_env(
+        {
+            "LOCAL_TOKEN_TTL_S": "5",
+            "LOCAL_OPERATOR_EMAIL": "ops@example.com",
+            "LOCAL_OPERATOR_PASSWORD": "a-long-one",
+            "LOCAL_CONSOLE_DIR": "/srv/console",
+        }
+    )
+    assert settings.token_ttl_s == 5
+    assert (settings.operator_email, settings.operator_password) == (
+        "ops@example.com",
+        "a-long-one",
+    )
+    assert settings.console_dir == "/srv/console"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"LOCAL_TOKEN_TTL_S": "0"}, "token lifetime"),
+        ({"LOCAL_TOKEN_TTL_S": "soon"}, "LOCAL_TOKEN_TTL_S must be a number"),
+        ({"LOCAL_OPERATOR_EMAIL": "operator"}, "e-mail address"),
+        ({"LOCAL_OPERATOR_PASSWORD": "short"}, "at least 8 characters"),
+    ],
+)
+def test_bad_sign_in_settings_are_refused_at_start(env, message):
+    with pytest.raises(ConfigError, match=message):
+        LocalSettings.from_env(env)
 
 
 def test_environment_overrides():
