@@ -87,10 +87,10 @@ class NetworkEnergy:
         if first is None:
             first = max(last, date.min + span) - span
         if first > last:
-            raise EnergyRangeError("query.from", "must not be after to")
+            raise EnergyRangeError("query.from", "from must not be after to")
         if (last - first).days + 1 > widest:
             raise EnergyRangeError(
-                "query.to", f"at most {widest} days after from for granularity {granularity}"
+                "query.to", f"by {granularity}: at most {widest} days from from to to"
             )
         wanted = periods(granularity, first, last)
         stored = {p.period: p for p in self.ledger.network(granularity, wanted[0], wanted[-1])}
