@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
 
 
-def sample(wh: int, minute: int) -> dict:
+def sample(wh: int, minute: int) -> dict[str, Any]:
     return {
         "timestamp": f"{DAY}T21:{minute:02d}:00Z",
         "sampledValue": [

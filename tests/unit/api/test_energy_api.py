@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from shared.models.transaction import TransactionRecord
@@ -93,10 +95,11 @@ def test_the_openapi_document_describes_both_bodies(world) -> None:
     document = world.client.get("/api/openapi.json").body
     schemas = document["components"]["schemas"]
 
-    def success(path: str) -> dict:
+    def success(path: str) -> dict[str, Any]:
         content = document["paths"][path]["get"]["responses"]["200"]["content"]
         ref = content["application/json"]["schema"]["$ref"]
-        return schemas[ref.rsplit("/", 1)[-1]]
+        schema: dict[str, Any] = schemas[ref.rsplit("/", 1)[-1]]
+        return schema
 
     energy = success("/api/energy")
     assert set(energy["required"]) == {"granularity", "from", "to", "items"}

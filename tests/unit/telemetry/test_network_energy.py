@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from tests.fakes import memory_deps
 NOW = datetime(2026, 12, 6, 15, 30, tzinfo=UTC)
 
 
-def stopped(cp: str, tx: str, energy: int, at: str) -> dict:
+def stopped(cp: str, tx: str, energy: int, at: str) -> dict[str, Any]:
     return {"transactionId": tx, "energyWh": energy, "stoppedAt": at}
 
 
