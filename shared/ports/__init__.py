@@ -23,9 +23,14 @@ from shared.ports.publishing import (
 )
 from shared.ports.receipts import ReceiptStore
 from shared.ports.sessions import (
+    MAX_CURVE_POINTS,
+    CurvePoint,
     EnergyDay,
+    EnergyGranularity,
     EnergyLedger,
+    EnergyPeriod,
     IdTagRepository,
+    SessionCurve,
     SessionFilter,
     TelemetrySink,
     TransactionEventLog,
@@ -43,6 +48,7 @@ from shared.ports.websocket import (
 from shared.ports.workflows import WorkflowFailed, WorkflowRunner
 
 __all__ = [
+    "MAX_CURVE_POINTS",
     "AdmissionKey",
     "ChargerChanges",
     "ChargerFilter",
@@ -52,9 +58,12 @@ __all__ = [
     "ConnectionGone",
     "ConnectionRepository",
     "ConnectorRepository",
+    "CurvePoint",
     "DriverRepository",
     "EnergyDay",
+    "EnergyGranularity",
     "EnergyLedger",
+    "EnergyPeriod",
     "EventPublishError",
     "EventPublisher",
     "GeoEntry",
@@ -68,6 +77,7 @@ __all__ = [
     "ReceiptStore",
     "ReservationStore",
     "SaveOutcome",
+    "SessionCurve",
     "SessionFilter",
     "StartRequestStore",
     "TariffRepository",

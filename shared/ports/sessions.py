@@ -7,7 +7,7 @@ records through it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from shared.models.telemetry import TelemetryRecord
 from shared.models.transaction import IdTagRecord, TransactionRecord, TransactionStatus
@@ -30,6 +30,35 @@ class EnergyDay:
     day: str  # YYYY-MM-DD (UTC)
     energy_wh: int
     sessions: int
+
+
+# Network-wide energy totals: per UTC day (period "YYYY-MM-DD") or per UTC hour (period
+# "YYYY-MM-DDTHH:00:00Z"), each session counted once, in the period it stopped.
+EnergyGranularity = Literal["day", "hour"]
+
+
+@dataclass(frozen=True)
+class EnergyPeriod:
+    period: str
+    energy_wh: int
+    sessions: int
+
+
+# The most points a session's stored energy curve holds (docs/adr/0034): 12 hours of points at
+# the default live-energy write interval (300 s). Once full, the live energy is still written;
+# later readings are left out of the curve (the stop still ends it).
+MAX_CURVE_POINTS = 144
+
+# One stored curve point: a pair of integers, as the telemetry consumer encodes it
+# (shared/telemetry/session_curve.py): seconds and Wh relative to the session's start, or an
+# absolute (epoch seconds, register Wh) reading when the consumer did not know the start.
+CurvePoint = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class SessionCurve:
+    session: TransactionRecord
+    points: tuple[CurvePoint, ...]  # in the order written: oldest first
 
 
 class IdTagRepository(Protocol):
@@ -117,10 +146,22 @@ class TransactionRepository(Protocol):
         ...
 
     def record_meter_progress(
-        self, charge_point_id: str, transaction_id: str, energy_wh: int, at: str
+        self,
+        charge_point_id: str,
+        transaction_id: str,
+        energy_wh: int,
+        at: str,
+        curve_point: CurvePoint | None = None,
     ) -> TransactionRecord | None:
         """Keep the latest energy register reading (newest `at` wins); the updated session,
-        or None if the session is unknown or a newer reading is stored."""
+        or None if the session is unknown or a newer reading is stored. In the same write,
+        `curve_point` is appended to the session's curve unless it holds MAX_CURVE_POINTS
+        already: only a newer reading appends, so the curve is in reading order and a replay
+        adds nothing."""
+        ...
+
+    def curve(self, charge_point_id: str, transaction_id: str) -> SessionCurve | None:
+        """The session with its stored curve points (strongly consistent), or None."""
         ...
 
     def by_charger(
@@ -161,17 +202,30 @@ class TransactionEventLog(Protocol):
 
 
 class EnergyLedger(Protocol):
-    """Energy per charger and UTC day (the EnergyDaily table)."""
+    """Energy per charger and UTC day, and the network's per UTC day and hour (the EnergyDaily
+    table)."""
 
     def add_session_once(
-        self, charge_point_id: str, transaction_id: str, day: str, energy_wh: int
+        self,
+        charge_point_id: str,
+        transaction_id: str,
+        day: str,
+        energy_wh: int,
+        hour: str | None = None,
     ) -> bool:
-        """Add a finished session's energy to its charger's day, exactly once per session."""
+        """Add a finished session's energy to its charger's day and to the network's day and
+        (given the hour, "YYYY-MM-DDTHH:00:00Z") hour, exactly once per session: all in one
+        write with the session's rolled-up marker."""
         ...
 
     def days(self, charge_point_id: str, first_day: str, last_day: str) -> list[EnergyDay]:
         """The charger's energy per UTC day within [first_day, last_day], oldest first; days
         without sessions are absent."""
+        ...
+
+    def network(self, granularity: EnergyGranularity, first: str, last: str) -> list[EnergyPeriod]:
+        """The network's energy per period within [first, last] (periods as stored), oldest
+        first; periods without sessions are absent."""
         ...
 
 

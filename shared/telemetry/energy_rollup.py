@@ -1,4 +1,6 @@
-"""Energy per charger and UTC day, from TransactionStopped events, exactly once per session.
+"""Energy per charger and UTC day, and the network's per UTC day and hour, from
+TransactionStopped events, exactly once per session: a session counts in the day and hour it
+stopped.
 
 EventBridge delivers at least once; the ledger's marker on the session makes a redelivery a
 no-op. Sessions without a trustworthy energy figure (meter anomalies) are not added: they are
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.ports import EnergyLedger
+from shared.telemetry.network_energy import stop_periods
 
 logger = logging.getLogger("csms.telemetry.energy_rollup")
 
@@ -35,8 +38,10 @@ class EnergyRollup:
                 },
             )
             return False
-        day = str(stopped_at)[:10]
-        added = self.ledger.add_session_once(charge_point_id, str(transaction_id), day, int(energy))
+        day, hour = stop_periods(str(stopped_at))
+        added = self.ledger.add_session_once(
+            charge_point_id, str(transaction_id), day, int(energy), hour=hour
+        )
         if not added:
             logger.info(
                 "session already rolled up",

@@ -4,7 +4,9 @@
 The hot path puts every MeterValues on Kinesis and writes nothing; this consumer keeps each
 session's latest energy register reading (newest reading wins, so redelivered or reordered
 batches are harmless) and, when the stack publishes them, one MeterValuesReceived summary per
-session per batch.
+session per batch. The same write appends the reading to the session's energy curve
+(shared/telemetry/session_curve.py): only a newer reading is written, so the curve stays in
+reading order and a replay adds no point.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from datetime import datetime
 
 from shared.models.domain_events import METER_VALUES_RECEIVED, DomainEvent
 from shared.models.telemetry import TelemetryRecord
-from shared.ports import EventPublisher, TransactionRepository
+from shared.models.transaction import TransactionRecord
+from shared.ports import CurvePoint, EventPublisher, TransactionRepository
 from shared.ports.publishing import publish_safely
+from shared.telemetry.session_curve import CurveOrigin, encode_point
 from shared.timeutil import iso_utc, parse_timestamp, utc_now
 from shared.transactions.meter import register_readings
 
@@ -79,7 +83,9 @@ class SessionProgress:
     # setting liveEnergyWriteIntervalS; 0: once per batch). The stop writes the final energy
     # whatever this says; a reading skipped here is one a later batch supersedes.
     write_interval_s: int = 0
-    _written: OrderedDict[tuple[str, str], datetime] = field(
+    # Per session: its last written reading's time, and its start (curve points are stored
+    # relative to it once known).
+    _written: OrderedDict[tuple[str, str], tuple[datetime, CurveOrigin | None]] = field(
         default_factory=OrderedDict, init=False, repr=False
     )
 
@@ -88,14 +94,21 @@ class SessionProgress:
         at = parse_timestamp(reading.at)
         if not self.write_interval_s or last is None or at is None:
             return False
-        return (at - last).total_seconds() < self.write_interval_s
+        return (at - last[0]).total_seconds() < self.write_interval_s
 
-    def _remember(self, reading: SessionReading) -> None:
+    def _curve_point(self, reading: SessionReading) -> CurvePoint | None:
+        at = parse_timestamp(reading.at)
+        if at is None:
+            return None
+        last = self._written.get((reading.charge_point_id, reading.transaction_id))
+        return encode_point(at, reading.energy_wh, last[1] if last else None)
+
+    def _remember(self, reading: SessionReading, session: TransactionRecord) -> None:
         at = parse_timestamp(reading.at)
         if at is None:
             return
         key = (reading.charge_point_id, reading.transaction_id)
-        self._written[key] = at
+        self._written[key] = (at, CurveOrigin.of(session))
         self._written.move_to_end(key)
         while len(self._written) > REMEMBERED_SESSIONS:
             self._written.popitem(last=False)
@@ -109,7 +122,11 @@ class SessionProgress:
                 continue
             try:
                 session = self.transactions.record_meter_progress(
-                    reading.charge_point_id, reading.transaction_id, reading.energy_wh, reading.at
+                    reading.charge_point_id,
+                    reading.transaction_id,
+                    reading.energy_wh,
+                    reading.at,
+                    self._curve_point(reading),
                 )
             except Exception:
                 logger.exception(
@@ -119,7 +136,7 @@ class SessionProgress:
                 failed.extend(reading.record_ids)
                 continue
             if session is not None:
-                self._remember(reading)
+                self._remember(reading, session)
             session_energy = None
             if session is not None and session.meter_start_wh is not None:
                 delta = reading.energy_wh - session.meter_start_wh

@@ -1,7 +1,8 @@
 """Conversion between DynamoDB attribute values and plain Python values.
 
-The records hold strings, integers, booleans and string maps only, so this is smaller and faster
-than boto3's TypeSerializer (which also imports decimal machinery and returns Decimals).
+The records hold strings, integers, booleans, string maps and lists (a session's curve) only,
+so this is smaller and faster than boto3's TypeSerializer (which also imports decimal
+machinery and returns Decimals).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def to_attr(value: Any) -> dict[str, Any]:
         return {"M": {k: to_attr(v) for k, v in value.items() if v is not None}}
     if isinstance(value, frozenset | set) and all(isinstance(v, str) for v in value):
         return {"SS": sorted(value)}  # never empty: to_item leaves empty sets out
+    if isinstance(value, list | tuple):
+        return {"L": [to_attr(v) for v in value]}
     raise TypeError(f"cannot store {type(value).__name__} in DynamoDB here")
 
 
@@ -39,6 +42,8 @@ def from_attr(attr: dict[str, Any]) -> Any:
         return {k: from_attr(v) for k, v in value.items()}
     if kind == "SS":
         return frozenset(value)
+    if kind == "L":
+        return [from_attr(v) for v in value]
     raise TypeError(f"unexpected DynamoDB attribute type {kind}")
 
 

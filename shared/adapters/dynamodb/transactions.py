@@ -8,9 +8,12 @@ from dataclasses import fields
 from datetime import date, timedelta
 from typing import Any
 
+from shared.adapters.aws_clients import error_code
 from shared.adapters.dynamodb.items import (
+    CONDITION_FAILED,
     camel,
     conditional,
+    from_attr,
     from_item,
     to_attr,
     to_item,
@@ -19,7 +22,14 @@ from shared.adapters.dynamodb.items import (
 from shared.adapters.dynamodb.outbox import TableOutbox, outbox_attributes, with_outbox
 from shared.adapters.dynamodb.paging import encode_cursor, filters, read_page, start_key
 from shared.models.transaction import START_FIELDS, STOP_FIELDS, TransactionRecord
-from shared.ports import InvalidCursor, Page, SessionFilter
+from shared.ports import (
+    MAX_CURVE_POINTS,
+    CurvePoint,
+    InvalidCursor,
+    Page,
+    SessionCurve,
+    SessionFilter,
+)
 
 # BatchGetItem takes up to 100 keys; what DynamoDB leaves unprocessed is asked for again.
 BATCH_GET_KEYS = 100
@@ -226,21 +236,73 @@ class DynamoTransactionRepository:
         )
 
     def record_meter_progress(
-        self, charge_point_id: str, transaction_id: str, energy_wh: int, at: str
+        self,
+        charge_point_id: str,
+        transaction_id: str,
+        energy_wh: int,
+        at: str,
+        curve_point: CurvePoint | None = None,
     ) -> TransactionRecord | None:
+        newer = (
+            "attribute_exists(transactionId) AND "
+            "(attribute_not_exists(lastMeterAt) OR lastMeterAt < :at)"
+        )
+        values = {":wh": to_attr(energy_wh), ":at": to_attr(at)}
+        if curve_point is not None:
+            # The point rides on the live-energy write: same request, a few bytes more.
+            try:
+                response = self._client.update_item(
+                    TableName=self._table,
+                    Key=self._key(charge_point_id, transaction_id),
+                    UpdateExpression=(
+                        "SET lastMeterWh = :wh, lastMeterAt = :at, "
+                        "meterCurve = list_append(if_not_exists(meterCurve, :none), :point)"
+                    ),
+                    ConditionExpression=(
+                        f"{newer} AND (attribute_not_exists(meterCurve) OR size(meterCurve) < :cap)"
+                    ),
+                    ExpressionAttributeValues=values
+                    | {
+                        ":none": {"L": []},
+                        ":point": to_attr([list(curve_point)]),
+                        ":cap": to_attr(MAX_CURVE_POINTS),
+                    },
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+                return transaction_from_item(response["Attributes"])
+            except Exception as exc:
+                if error_code(exc) != CONDITION_FAILED:
+                    raise
+                old = getattr(exc, "response", {}).get("Item")
+                stored_at = old.get("lastMeterAt", {}).get("S") if old else None
+                if old is None or (stored_at is not None and stored_at >= at):
+                    return None  # unknown session, or a newer reading stored: nothing to do
+            # The curve is full: the live energy is still written, without the point.
         response = self._update(
             Key=self._key(charge_point_id, transaction_id),
             UpdateExpression="SET lastMeterWh = :wh, lastMeterAt = :at",
-            ConditionExpression=(
-                "attribute_exists(transactionId) AND "
-                "(attribute_not_exists(lastMeterAt) OR lastMeterAt < :at)"
-            ),
-            ExpressionAttributeValues={":wh": to_attr(energy_wh), ":at": to_attr(at)},
+            ConditionExpression=newer,
+            ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
         )
         if response is None:
             return None
         return transaction_from_item(response["Attributes"])
+
+    def curve(self, charge_point_id: str, transaction_id: str) -> SessionCurve | None:
+        item = self._client.get_item(
+            TableName=self._table,
+            Key=self._key(charge_point_id, transaction_id),
+            ConsistentRead=True,
+        ).get("Item")
+        if not item:
+            return None
+        stored = from_attr(item["meterCurve"]) if "meterCurve" in item else []
+        points = tuple(
+            (int(p[0]), int(p[1])) for p in stored if isinstance(p, list) and len(p) == 2
+        )
+        return SessionCurve(transaction_from_item(item), points)
 
     def by_charger(
         self, charge_point_id: str, where: SessionFilter, limit: int, cursor: str | None

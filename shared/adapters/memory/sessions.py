@@ -18,7 +18,17 @@ from shared.adapters.memory.outbox import MemoryOutbox
 from shared.adapters.memory.paging import page_after
 from shared.models.telemetry import TelemetryRecord
 from shared.models.transaction import START_FIELDS, STOP_FIELDS, IdTagRecord, TransactionRecord
-from shared.ports import EnergyDay, InvalidCursor, Page, SessionFilter
+from shared.ports import (
+    MAX_CURVE_POINTS,
+    CurvePoint,
+    EnergyDay,
+    EnergyGranularity,
+    EnergyPeriod,
+    InvalidCursor,
+    Page,
+    SessionCurve,
+    SessionFilter,
+)
 
 
 class MemoryIdTagRepository:
@@ -83,6 +93,8 @@ class MemoryTransactionRepository:
         self.records: dict[tuple[str, str], TransactionRecord] = {}
         self.connectors: dict[tuple[str, str], tuple[str, int]] = {}
         self.rolled_up: set[tuple[str, str]] = set()
+        # Each session's stored curve points (the meterCurve attribute of its item).
+        self.curves: dict[tuple[str, str], list[CurvePoint]] = {}
         self.outbox: MemoryOutbox[tuple[str, str]] = MemoryOutbox()
         self._lock = threading.RLock()
 
@@ -200,7 +212,12 @@ class MemoryTransactionRepository:
             return True
 
     def record_meter_progress(
-        self, charge_point_id: str, transaction_id: str, energy_wh: int, at: str
+        self,
+        charge_point_id: str,
+        transaction_id: str,
+        energy_wh: int,
+        at: str,
+        curve_point: CurvePoint | None = None,
     ) -> TransactionRecord | None:
         with self._lock:
             key = (charge_point_id, transaction_id)
@@ -208,7 +225,18 @@ class MemoryTransactionRepository:
             if stored is None or (stored.last_meter_at is not None and stored.last_meter_at >= at):
                 return None
             self.records[key] = replace(stored, last_meter_wh=energy_wh, last_meter_at=at)
+            curve = self.curves.setdefault(key, [])
+            if curve_point is not None and len(curve) < MAX_CURVE_POINTS:
+                curve.append(curve_point)
             return replace(self.records[key])
+
+    def curve(self, charge_point_id: str, transaction_id: str) -> SessionCurve | None:
+        with self._lock:
+            key = (charge_point_id, transaction_id)
+            stored = self.records.get(key)
+            if stored is None:
+                return None
+            return SessionCurve(replace(stored), tuple(self.curves.get(key, ())))
 
     def by_charger(
         self, charge_point_id: str, where: SessionFilter, limit: int, cursor: str | None
@@ -301,10 +329,16 @@ class MemoryEnergyLedger:
     def __init__(self, transactions: MemoryTransactionRepository) -> None:
         self.transactions = transactions
         self.totals: dict[tuple[str, str], tuple[int, int]] = {}
+        self.network_totals: dict[tuple[EnergyGranularity, str], tuple[int, int]] = {}
         self._lock = threading.Lock()
 
     def add_session_once(
-        self, charge_point_id: str, transaction_id: str, day: str, energy_wh: int
+        self,
+        charge_point_id: str,
+        transaction_id: str,
+        day: str,
+        energy_wh: int,
+        hour: str | None = None,
     ) -> bool:
         with self._lock:
             key = (charge_point_id, transaction_id)
@@ -313,7 +347,20 @@ class MemoryEnergyLedger:
             self.transactions.rolled_up.add(key)
             energy, sessions = self.totals.get((charge_point_id, day), (0, 0))
             self.totals[(charge_point_id, day)] = (energy + energy_wh, sessions + 1)
+            periods: list[tuple[EnergyGranularity, str]] = [("day", day)]
+            if hour is not None:
+                periods.append(("hour", hour))
+            for period in periods:
+                energy, sessions = self.network_totals.get(period, (0, 0))
+                self.network_totals[period] = (energy + energy_wh, sessions + 1)
             return True
+
+    def network(self, granularity: EnergyGranularity, first: str, last: str) -> list[EnergyPeriod]:
+        return [
+            EnergyPeriod(period, energy, sessions)
+            for (kind, period), (energy, sessions) in sorted(self.network_totals.items())
+            if kind == granularity and first <= period <= last
+        ]
 
     def day_total(self, charge_point_id: str, day: str) -> tuple[int, int]:
         return self.totals.get((charge_point_id, day), (0, 0))

@@ -7,6 +7,7 @@ from pydantic import Field
 from shared.admin.sessions import EnergyReport
 from shared.api.models.common import ApiModel
 from shared.models.transaction import TransactionRecord
+from shared.telemetry.session_curve import PowerPoint
 
 
 class SessionView(ApiModel):
@@ -92,3 +93,24 @@ class EnergyReportView(ApiModel):
                 EnergyDayView(day=d.day, energyWh=d.energy_wh, sessions=d.sessions) for d in r.days
             ],
         )
+
+
+class MeterValuePointView(ApiModel):
+    at: str = Field(description="RFC 3339 UTC time of the reading")
+    energyWh: int = Field(description="Energy delivered since the session's start")
+    powerW: int | None = Field(
+        description="Mean power since the previous point; null on the first point"
+    )
+
+    @classmethod
+    def of(cls, p: PowerPoint) -> MeterValuePointView:
+        return cls(at=p.at, energyWh=p.energy_wh, powerW=p.power_w)
+
+
+class SessionMeterValuesView(ApiModel):
+    chargePointId: str
+    transactionId: str
+    points: list[MeterValuePointView] = Field(
+        description="Oldest first: the start (energy 0), the stored live-energy readings, "
+        "and the stop once the session stopped. Empty for a session without a start reading."
+    )

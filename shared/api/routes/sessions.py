@@ -8,10 +8,19 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime
 
+from shared.admin.errors import NotFound
 from shared.api.context import ApiContext, path_value
 from shared.api.models.common import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from shared.api.models.sessions import EnergyReportView, SessionPage, SessionView
+from shared.api.models.sessions import (
+    EnergyReportView,
+    MeterValuePointView,
+    SessionMeterValuesView,
+    SessionPage,
+    SessionView,
+)
 from shared.api.routes.responses import errors
+from shared.ports import MAX_CURVE_POINTS
+from shared.telemetry.session_curve import curve_points
 
 TAGS = ["sessions"]
 SessionStatus = Literal["active", "completed", "replaced", "orphan"]
@@ -67,6 +76,26 @@ def register(ctx: ApiContext) -> None:
     )
     def get_session(chargePointId: str, transactionId: str) -> SessionView:
         return SessionView.of(reports.get(path_value(chargePointId), path_value(transactionId)))
+
+    @routes.get(
+        "/api/chargers/<chargePointId>/sessions/<transactionId>/meter-values",
+        tags=TAGS,
+        summary="A session's energy and power curve",
+        description="From the stored telemetry: the start (energy 0), the live-energy "
+        "readings the telemetry consumer wrote (about one per write interval, at most "
+        f"{MAX_CURVE_POINTS}), and the stop once the session stopped, oldest first.",
+        responses=errors(404),
+    )
+    def session_meter_values(chargePointId: str, transactionId: str) -> SessionMeterValuesView:
+        charge_point_id, transaction_id = path_value(chargePointId), path_value(transactionId)
+        stored = ctx.services.deps.transactions.curve(charge_point_id, transaction_id)
+        if stored is None:
+            raise NotFound(f"session {transaction_id!r} of charger {charge_point_id!r} not found")
+        return SessionMeterValuesView(
+            chargePointId=charge_point_id,
+            transactionId=transaction_id,
+            points=[MeterValuePointView.of(p) for p in curve_points(stored.session, stored.points)],
+        )
 
     @routes.get(
         "/api/chargers/<chargePointId>/energy",
