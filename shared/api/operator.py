@@ -15,6 +15,7 @@ from shared.api.routes import (
     id_tags,
     locations,
     meta,
+    overview,
     payments,
     sessions,
     tariffs,
@@ -37,6 +38,7 @@ OPERATOR_APP = HttpAppSpec(
         tariffs,
         payments,
         locations,
+        overview,
     ),
 )
 
