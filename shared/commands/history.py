@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.admin.errors import NotFound
-from shared.commands.engine import CommandEngine
+from shared.commands.engine import CommandEngine, CommandError
 from shared.models.command import CommandRecord
 from shared.ports import ChargerRepository, CommandStore, Page
 
@@ -39,7 +38,7 @@ class CommandHistory:
         continues right after the last command read, so none is skipped. Reads: at most
         `max_reads` store pages (one index Query and one BatchGetItem each)."""
         if self.chargers.get(charge_point_id) is None:
-            raise NotFound(f"charger {charge_point_id!r} is not registered")
+            raise CommandError(404, "NotFound", f"charger {charge_point_id!r} is not registered")
         found: list[CommandRecord] = []
         for _ in range(self.max_reads):
             page = self.commands.by_charger(charge_point_id, limit - len(found), cursor, action)

@@ -199,7 +199,7 @@ def test_overview_over_dynamodb(dynamodb, aws_env, chargers, connectors) -> None
                 connector_id=1,
                 started_at=started,
                 meter_start_wh=1_000,
-                **fields,  # type: ignore[arg-type]
+                **fields,
             )
         )
     overview = NetworkOverview(

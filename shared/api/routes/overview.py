@@ -1,5 +1,6 @@
 """The network overview of the operator console (shared/station/overview.py). A full read of
-the chargers and connector statuses: poll it once a minute at most (docs/adr/0035)."""
+the chargers and connector statuses and of today's sessions: poll it every 60 s at most, only
+while the console is visible (docs/adr/0035)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ def register(ctx: ApiContext) -> None:
         "/api/overview",
         tags=TAGS,
         summary="The network at a glance: chargers by state, today's sessions, recent faults",
-        description="Reads every charger and connector status: its cost grows with the fleet "
-        "(about 1,900 DynamoDB read units at 10,000 chargers). Poll it no more often than "
-        "once a minute.",
+        description="Reads every charger, every connector status and today's sessions: its "
+        "cost grows with the fleet (about 7,400 DynamoDB read units at 10,000 chargers, "
+        "docs/adr/0035). Poll it every 60 s at most, and only while the view is visible.",
     )
     def get_overview() -> OverviewView:
         return OverviewView.of(overview.build())

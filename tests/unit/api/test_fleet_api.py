@@ -32,7 +32,8 @@ def offline(world, cp: str) -> None:
 def listed(world, **query: Any) -> dict[str, Any]:
     reply = world.client.get("/api/chargers", query=query)
     assert reply.status == 200, reply.body
-    return reply.body
+    body: dict[str, Any] = reply.body
+    return body
 
 
 def ids(body: dict[str, Any]) -> list[str]:
@@ -219,7 +220,7 @@ def send(world, action: str, payload: dict[str, Any], answer: dict[str, Any] | N
         f"/api/chargers/CP-1/commands/{action}", payload, query={"wait": "false"}
     )
     assert reply.status == 202, reply.body
-    command_id = reply.body["commandId"]
+    command_id: str = reply.body["commandId"]
     if answer is not None:
         world.services.engine.on_reply("CP-1", CallResult(message_id=command_id, payload=answer))
     world.clock.now += timedelta(seconds=1)
@@ -243,7 +244,8 @@ def commands(world) -> list[str]:
 def history(world, cp: str = "CP-1", **query: Any) -> dict[str, Any]:
     reply = world.client.get(f"/api/chargers/{cp}/commands", query=query)
     assert reply.status == 200, reply.body
-    return reply.body
+    body: dict[str, Any] = reply.body
+    return body
 
 
 def test_history_is_newest_first_as_the_single_get_shows_each(world, commands) -> None:
