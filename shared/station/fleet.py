@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.models.charger import ChargerRecord
+from shared.models.charger import ChargerRecord, RegistrationStatus
 from shared.models.connection import ConnectorStatus
 from shared.ports import ChargerFilter, ChargerRepository, ConnectorRepository, LocationRepository
 from shared.ports.paging import Page
@@ -89,7 +89,7 @@ def connector_order(status: ConnectorStatus) -> tuple[int, int]:
 class FleetFilter:
     """What the console narrows the list to; None leaves a criterion out."""
 
-    registration_status: str | None = None
+    registration_status: RegistrationStatus | None = None
     online: bool | None = None
     state: ChargerState | None = None
     location_id: str | None = None
@@ -100,7 +100,7 @@ class FleetFilter:
     def stored(self) -> ChargerFilter:
         """The part the Chargers table's read can apply itself."""
         return ChargerFilter(
-            registration_status=self.registration_status,  # type: ignore[arg-type]
+            registration_status=self.registration_status,
             online=self.online,
             vendor=self.vendor,
             model=self.model,
@@ -139,6 +139,8 @@ class Fleet:
         if where.location_id is not None:
             location = self.locations.get(where.location_id)
             members = location.charger_ids if location is not None else frozenset()
+            if not members:
+                return Page([], None)  # nothing can match: no need to read the registry
         text = where.text.casefold() if where.text else None
         found: list[FleetEntry] = []
         for _ in range(self.max_reads):
