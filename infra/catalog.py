@@ -299,7 +299,10 @@ ENERGY_DAILY = TableDef(
 )
 
 # CSMS-initiated calls (commands): one item per CALL sent, keyed by charger and message id.
-# Kept a week after creation so callers can poll outcomes (TTL), then gone.
+# Kept a week after creation so callers can poll outcomes (TTL), then gone. ByCreated is a
+# charger's history newest first (message ids are not time-ordered); it holds the keys and the
+# action, which never change, so a command enters it once, at creation, and its outcome and
+# outbox markers leave it alone (docs/adr/0035-operator-console-queries.md).
 COMMANDS = TableDef(
     id="Commands",
     env_var="COMMANDS_TABLE",
@@ -307,7 +310,16 @@ COMMANDS = TableDef(
     partition_key=Key("chargePointId"),
     sort_key=Key("messageId"),
     ttl_attribute="expiresAt",
-    indexes=(OUTBOX,),
+    indexes=(
+        IndexDef(
+            "ByCreated",
+            Key("chargePointId"),
+            Key("createdAt"),
+            projection="INCLUDE",
+            non_key_attributes=("action",),
+        ),
+        OUTBOX,
+    ),
     retain=False,
 )
 

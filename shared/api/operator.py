@@ -16,6 +16,7 @@ from shared.api.routes import (
     id_tags,
     locations,
     meta,
+    overview,
     payments,
     sessions,
     tariffs,
@@ -39,6 +40,7 @@ OPERATOR_APP = HttpAppSpec(
         tariffs,
         payments,
         locations,
+        overview,
     ),
 )
 

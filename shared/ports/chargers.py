@@ -25,6 +25,8 @@ from shared.ports.paging import Page
 class ChargerFilter:
     registration_status: RegistrationStatus | None = None
     online: bool | None = None
+    vendor: str | None = None  # exact, as the charger reported it at boot
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,11 @@ class ChargerRepository(Protocol):
         self, limit: int, cursor: str | None, where: ChargerFilter
     ) -> Page[ChargerRecord]: ...
 
+    def list_all(self) -> list[ChargerRecord]:
+        """Every charger: a full read of the table (the operator overview, never the charger
+        path; its cost is in docs/adr/0035-operator-console-queries.md)."""
+        ...
+
     def update(self, charge_point_id: str, changes: ChargerChanges) -> ChargerRecord | None:
         """Apply the changes; the updated record, or None if the charger is unknown."""
         ...
@@ -171,3 +178,8 @@ class ConnectorRepository(Protocol):
         ...
 
     def list_for(self, charge_point_id: str) -> list[ConnectorStatus]: ...
+
+    def list_all(self) -> list[ConnectorStatus]:
+        """Every connector's latest status: a full read of the table (the operator overview,
+        never the charger path; docs/adr/0035-operator-console-queries.md)."""
+        ...

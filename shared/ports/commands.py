@@ -6,6 +6,7 @@ from typing import Any, Protocol
 
 from shared.models.command import CommandRecord
 from shared.models.reservation import ReservationRecord
+from shared.ports.paging import Page
 
 
 class CommandStore(Protocol):
@@ -15,6 +16,14 @@ class CommandStore(Protocol):
     def create(self, record: CommandRecord) -> None: ...
 
     def get(self, charge_point_id: str, message_id: str) -> CommandRecord | None: ...
+
+    def by_charger(
+        self, charge_point_id: str, limit: int, cursor: str | None, action: str | None = None
+    ) -> Page[CommandRecord]:
+        """A charger's commands, newest first (by `createdAt`, then message id), optionally
+        of one action; a page may be short when the action filter leaves items out. Raises
+        InvalidCursor for a cursor of another listing or charger."""
+        ...
 
     def complete(
         self,

@@ -10,6 +10,7 @@ from shared.adapters.dynamodb.items import (
     camel,
     conditional,
     from_item,
+    scan_all,
     to_attr,
     to_item,
     update_expression,
@@ -285,6 +286,7 @@ class DynamoChargerRepository:
         self, limit: int, cursor: str | None, where: ChargerFilter
     ) -> Page[ChargerRecord]:
         clauses: list[str] = []
+        names: dict[str, str] = {}
         values: dict[str, Any] = {}
         if where.registration_status is not None:
             clauses.append("registrationStatus = :rs")
@@ -293,15 +295,26 @@ class DynamoChargerRepository:
             clauses.append("attribute_exists(connectionId)")
         elif where.online is False:
             clauses.append("attribute_not_exists(connectionId)")
+        if where.vendor is not None:
+            clauses.append("vendor = :vendor")
+            values[":vendor"] = to_attr(where.vendor)
+        if where.model is not None:
+            clauses.append("#model = :model")
+            names["#model"] = "model"
+            values[":model"] = to_attr(where.model)
         # A bounded page of a Scan: an operator listing, never a hot path.
         items, last = read_page(
             self._client.scan,
-            {"TableName": self._table, **filters(clauses, {}, values)},
+            {"TableName": self._table, **filters(clauses, names, values)},
             limit,
             start_key(cursor, _CHARGER_KEY),
             _CHARGER_KEY,
         )
         return Page([charger_from_item(item) for item in items], encode_cursor(last))
+
+    def list_all(self) -> list[ChargerRecord]:
+        # A full Scan (eventually consistent: half the read units): the operator overview.
+        return [charger_from_item(item) for item in scan_all(self._client, TableName=self._table)]
 
     def update(self, charge_point_id: str, changes: ChargerChanges) -> ChargerRecord | None:
         fields: dict[str, Any] = {}

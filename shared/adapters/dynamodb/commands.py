@@ -1,13 +1,29 @@
-"""The Commands table (pending calls and outcomes) and the in-flight slot on the charger item."""
+"""The Commands table (pending calls and outcomes) and the in-flight slot on the charger item.
+
+A charger's history, newest first, comes from the ByCreated index (chargePointId, createdAt):
+message ids are not time-ordered (uuid4, or ids a workflow chose), so the table's own sort key
+cannot give it. The index holds the keys and the action (both never change), so a command is
+written to it once, at creation; a page of the history reads the commands themselves with one
+BatchGetItem (docs/adr/0035-operator-console-queries.md).
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from shared.adapters.dynamodb.items import conditional, from_item, to_attr, to_item
 from shared.adapters.dynamodb.outbox import TableOutbox, outbox_shard, with_outbox
+from shared.adapters.dynamodb.paging import encode_cursor, read_page, start_key
 from shared.models.command import CommandRecord
+from shared.ports.paging import Page
+
+BY_CREATED_INDEX = "ByCreated"
+# A cursor of the history: the index entry's keys (the table's and the index's).
+BY_CREATED_KEY = ("chargePointId", "createdAt", "messageId")
+BATCH_GET_ATTEMPTS = 5
+BATCH_GET_BACKOFF_S = 0.025
 
 
 def _record(values: dict[str, Any]) -> CommandRecord:
@@ -76,6 +92,47 @@ class DynamoCommandStore:
             TableName=self._table, Key=self._key(charge_point_id, message_id), ConsistentRead=True
         ).get("Item")
         return _record(from_item(item)) if item else None
+
+    def by_charger(
+        self, charge_point_id: str, limit: int, cursor: str | None, action: str | None = None
+    ) -> Page[CommandRecord]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": BY_CREATED_INDEX,
+            "KeyConditionExpression": "chargePointId = :c",
+            "ExpressionAttributeValues": {":c": {"S": charge_point_id}},
+            "ScanIndexForward": False,
+        }
+        if action is not None:
+            request["FilterExpression"] = "#action = :action"
+            request["ExpressionAttributeNames"] = {"#action": "action"}
+            request["ExpressionAttributeValues"][":action"] = to_attr(action)
+        start = start_key(cursor, BY_CREATED_KEY, {"chargePointId": charge_point_id})
+        entries, last = read_page(self._client.query, request, limit, start, BY_CREATED_KEY)
+        found = self._commands([{k: e[k] for k in ("chargePointId", "messageId")} for e in entries])
+        # In the index's order; a command gone between the two reads (TTL) is left out.
+        records = [found[e["messageId"]["S"]] for e in entries if e["messageId"]["S"] in found]
+        return Page(records, encode_cursor(last))
+
+    def _commands(self, keys: list[dict[str, Any]]) -> dict[str, CommandRecord]:
+        """The commands of these keys (one charger's; at most 100: one BatchGetItem) by id."""
+        found: dict[str, CommandRecord] = {}
+        pending: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        for attempt in range(BATCH_GET_ATTEMPTS):
+            if not keys:
+                break
+            if attempt:
+                time.sleep(BATCH_GET_BACKOFF_S * 2**attempt)
+            response = self._client.batch_get_item(RequestItems=pending)
+            for item in response.get("Responses", {}).get(self._table, []):
+                record = _record(from_item(item))
+                found[record.message_id] = record
+            pending = response.get("UnprocessedKeys") or {}
+            if not pending:
+                break
+        else:
+            raise RuntimeError("DynamoDB left command reads unprocessed; try again")
+        return found
 
     def complete(
         self,

@@ -10,11 +10,25 @@ from shared.adapters.dynamodb.items import (
     CONDITION_FAILED,
     from_item,
     query_all,
+    scan_all,
     to_attr,
     update_expression,
 )
 from shared.adapters.dynamodb.outbox import TableOutbox, with_outbox
 from shared.models.connection import ConnectorStatus, StatusChange
+
+_STATUS_ATTRIBUTES = (
+    "chargePointId",
+    "evseId",
+    "connectorId",
+    "status",
+    "errorCode",
+    "info",
+    "vendorId",
+    "vendorErrorCode",
+    "timestamp",
+    "receivedAtMs",
+)
 
 # `previousStatus` of a connector's first status (stored: DynamoDB copies it in the write).
 NO_STATUS = ""
@@ -155,5 +169,20 @@ class DynamoConnectorRepository:
             status_from_item(charge_point_id, values)
             for values in items
             # Items holding only an active-transaction pointer have no status report yet.
+            if "status" in values
+        ]
+
+    def list_all(self) -> list[ConnectorStatus]:
+        # A full Scan (eventually consistent), of the attributes a status has: the operator
+        # overview. Items holding only an active-session pointer are left out.
+        items = scan_all(
+            self._client,
+            TableName=self._table,
+            ProjectionExpression=", ".join(f"#{n}" for n in _STATUS_ATTRIBUTES),
+            ExpressionAttributeNames={f"#{n}": n for n in _STATUS_ATTRIBUTES},
+        )
+        return [
+            status_from_item(values["chargePointId"], values)
+            for values in map(from_item, items)
             if "status" in values
         ]

@@ -98,6 +98,18 @@ def query_all(client: Any, **kwargs: Any) -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
+def scan_all(client: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every raw item of a Scan, following LastEvaluatedKey: a full read of a table, for the
+    operator overview only (never the charger path)."""
+    items: list[dict[str, Any]] = []
+    while True:
+        response = client.scan(**kwargs)
+        items += response.get("Items", [])
+        if "LastEvaluatedKey" not in response:
+            return items
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
 CONDITION_FAILED = "ConditionalCheckFailedException"
 # A TransactWriteItems whose condition failed (or that lost a conflict) is cancelled as a whole.
 TRANSACTION_CANCELED = "TransactionCanceledException"

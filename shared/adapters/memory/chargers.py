@@ -205,6 +205,8 @@ class MemoryChargerRepository:
                 or record.registration_status == where.registration_status
             )
             and (where.online is None or record.online == where.online)
+            and (where.vendor is None or record.vendor == where.vendor)
+            and (where.model is None or record.model == where.model)
         ]
         return page_after(
             records,
@@ -213,6 +215,9 @@ class MemoryChargerRepository:
             limit,
             after,
         )
+
+    def list_all(self) -> list[ChargerRecord]:
+        return [replace(record) for record in list(self.records.values())]
 
     def update(self, charge_point_id: str, changes: ChargerChanges) -> ChargerRecord | None:
         with self._lock:
@@ -303,3 +308,6 @@ class MemoryConnectorRepository:
 
     def list_for(self, charge_point_id: str) -> list[ConnectorStatus]:
         return [s for (cp, _), s in sorted(self.records.items()) if cp == charge_point_id]
+
+    def list_all(self) -> list[ConnectorStatus]:
+        return [s for _, s in sorted(self.records.items())]

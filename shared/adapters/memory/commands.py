@@ -6,9 +6,13 @@ import threading
 from dataclasses import replace
 from typing import Any
 
+from shared.adapters.dynamodb.commands import BY_CREATED_KEY
+from shared.adapters.dynamodb.paging import key_values
 from shared.adapters.memory.outbox import MemoryOutbox
+from shared.adapters.memory.paging import page_after
 from shared.models.command import CommandRecord
 from shared.models.reservation import ReservationRecord
+from shared.ports import Page
 
 
 class MemoryCommandStore:
@@ -24,6 +28,28 @@ class MemoryCommandStore:
     def get(self, charge_point_id: str, message_id: str) -> CommandRecord | None:
         record = self.records.get((charge_point_id, message_id))
         return replace(record) if record else None
+
+    def by_charger(
+        self, charge_point_id: str, limit: int, cursor: str | None, action: str | None = None
+    ) -> Page[CommandRecord]:
+        after = key_values(cursor, BY_CREATED_KEY, {"chargePointId": charge_point_id})
+        records = [
+            replace(r)
+            for (cp, _), r in list(self.records.items())
+            if cp == charge_point_id and (action is None or r.action == action)
+        ]
+        return page_after(
+            records,
+            lambda r: {
+                "chargePointId": r.charge_point_id,
+                "createdAt": r.created_at,
+                "messageId": r.message_id,
+            },
+            ("createdAt", "messageId"),
+            limit,
+            after,
+            descending=True,
+        )
 
     def complete(
         self,

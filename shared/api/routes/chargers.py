@@ -1,4 +1,6 @@
-"""Charger registry routes."""
+"""Charger registry routes. The list and a charger show its state (shared/station/fleet.py),
+derived at read time from the charger and its connectors' statuses: nothing is written for it
+on the charger path."""
 
 from __future__ import annotations
 
@@ -10,19 +12,22 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from shared.admin.chargers import PasswordChange
 from shared.api.context import ApiContext, path_value
 from shared.api.models.chargers import (
-    ChargerPage,
     ChargerRegistration,
     ChargerSaved,
-    ChargerSummary,
     ChargerUpdate,
-    ChargerView,
     ConnectorList,
     ConnectorView,
     RegistrationStatus,
 )
 from shared.api.models.common import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shared.api.models.fleet import (
+    STATE_DESCRIPTION,
+    ChargerDetailView,
+    ChargerListItem,
+    ChargerListPage,
+)
 from shared.api.routes.responses import errors
-from shared.ports import ChargerFilter
+from shared.station.fleet import ChargerState, Fleet, FleetFilter
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
 Cursor = Annotated[
@@ -66,7 +71,23 @@ def register(ctx: ApiContext) -> None:
             headers={"Location": f"/api/chargers/{record.charge_point_id}"},
         )
 
-    @routes.get("/api/chargers", tags=TAGS, summary="List chargers (paged)")
+    fleet = Fleet(
+        chargers=ctx.services.deps.chargers,
+        connectors=ctx.services.deps.connectors,
+        locations=ctx.services.deps.locations,
+    )
+
+    @routes.get(
+        "/api/chargers",
+        tags=TAGS,
+        summary="List chargers with their state (paged, filtered)",
+        description="Filters compose. A page may hold fewer than `limit` chargers (even none) "
+        "while `nextCursor` says more follow: state, location and `q` are applied to each "
+        "bounded read of the registry, and the cursor never skips a match. Reads per page: "
+        "per charger read, one query of its connectors; per charger listed, one read of its "
+        "location (one read of the location instead when `locationId` is given).",
+        responses=errors(400),
+    )
     def list_chargers(
         limit: Limit = DEFAULT_PAGE_SIZE,
         cursor: Cursor = None,
@@ -74,22 +95,48 @@ def register(ctx: ApiContext) -> None:
             RegistrationStatus | None, Query(alias="registrationStatus")
         ] = None,
         online: Annotated[bool | None, Query()] = None,
-    ) -> ChargerPage:
-        page = admin.page(
-            limit, cursor, ChargerFilter(registration_status=registration_status, online=online)
+        state: Annotated[ChargerState | None, Query(description=STATE_DESCRIPTION)] = None,
+        location_id: Annotated[
+            str | None, Query(alias="locationId", min_length=1, max_length=64)
+        ] = None,
+        vendor: Annotated[
+            str | None,
+            Query(min_length=1, max_length=50, description="Exactly as the charger reported it"),
+        ] = None,
+        model: Annotated[
+            str | None,
+            Query(min_length=1, max_length=50, description="Exactly as the charger reported it"),
+        ] = None,
+        q: Annotated[
+            str | None,
+            Query(min_length=1, max_length=48, description="Part of the charger id, any case"),
+        ] = None,
+    ) -> ChargerListPage:
+        page = fleet.page(
+            limit,
+            cursor,
+            FleetFilter(
+                registration_status=registration_status,
+                online=online,
+                state=state,
+                location_id=location_id,
+                vendor=vendor,
+                model=model,
+                text=q,
+            ),
         )
-        return ChargerPage(
-            items=[ChargerSummary.of(r) for r in page.items], nextCursor=page.next_cursor
+        return ChargerListPage(
+            items=[ChargerListItem.of(e) for e in page.items], nextCursor=page.next_cursor
         )
 
     @routes.get(
         "/api/chargers/<chargePointId>",
         tags=TAGS,
-        summary="A charger with its connectors and live connection",
+        summary="A charger with its state, connectors and live connection",
         responses=errors(404),
     )
-    def get_charger(chargePointId: str) -> ChargerView:
-        return ChargerView.of_details(admin.details(path_value(chargePointId)))
+    def get_charger(chargePointId: str) -> ChargerDetailView:
+        return ChargerDetailView.of_details(admin.details(path_value(chargePointId)))
 
     @routes.patch(
         "/api/chargers/<chargePointId>",

@@ -26,6 +26,8 @@ from shared.api.models.commands import (
     ReservationRequest,
     ReservationView,
 )
+from shared.api.models.common import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shared.api.models.fleet import CommandPage
 from shared.api.routes.responses import body, errors
 from shared.commands.engine import (
     DEFAULT_TIMEOUT_S,
@@ -33,7 +35,8 @@ from shared.commands.engine import (
     MAX_TIMEOUT_S,
     CommandEngine,
 )
-from shared.models.command import CommandRecord
+from shared.commands.history import CommandHistory
+from shared.models.command import CommandRecord, CommandStatus
 
 TAGS = ["commands"]
 Wait = Annotated[bool, Query(description="Wait (at most 20 s) for the charger's answer")]
@@ -95,6 +98,38 @@ def register(ctx: ApiContext) -> None:
             requested_by=ctx.operator(),
         )
         return outcome(sent, wait, min(timeout, MAX_SYNC_WAIT_S), CommandView.of)
+
+    history = CommandHistory(
+        chargers=ctx.services.deps.chargers,
+        commands=ctx.services.deps.commands,
+        engine=ctx.services.engine,
+    )
+
+    @routes.get(
+        "/api/chargers/<chargePointId>/commands",
+        tags=TAGS,
+        summary="A charger's commands, newest first (paged, filtered)",
+        description="Each command as `GET .../commands/{commandId}` shows it (a pending one "
+        "past its deadline shows as timeout). Commands are kept a week. A page may hold fewer "
+        "than `limit` commands while `nextCursor` says more follow (a filter left some out).",
+        responses=errors(400, 404),
+    )
+    def list_commands(
+        chargePointId: str,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")] = (
+            DEFAULT_PAGE_SIZE
+        ),
+        cursor: Annotated[
+            str | None, Query(max_length=4096, description="nextCursor of the previous page")
+        ] = None,
+        action: Annotated[
+            str | None,
+            Query(min_length=1, max_length=64, description="Only this OCPP action, e.g. Reset"),
+        ] = None,
+        status: Annotated[CommandStatus | None, Query(description="Only this outcome")] = None,
+    ) -> CommandPage:
+        page = history.page(path_value(chargePointId), limit, cursor, action, status)
+        return CommandPage.of(page.items, page.next_cursor)
 
     @routes.get(
         "/api/chargers/<chargePointId>/commands/<commandId>",
