@@ -49,6 +49,11 @@ def is_fault(status: ConnectorStatus) -> bool:
     return status.status == "Faulted" or status.error_code not in (None, _NO_ERROR)
 
 
+def is_charging(status: ConnectorStatus) -> bool:
+    """Delivering or paused mid-session (1.6 Charging, SuspendedEV, SuspendedEVSE)."""
+    return status.status in _CHARGING
+
+
 def _outlets(connectors: Sequence[ConnectorStatus]) -> list[ConnectorStatus]:
     """The connectors a car plugs into: not the 1.6 connector 0 (the whole charge point),
     unless it is all the charger reported."""

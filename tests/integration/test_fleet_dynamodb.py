@@ -12,6 +12,7 @@ import pytest
 from shared.adapters.dynamodb.chargers import DynamoChargerRepository
 from shared.adapters.dynamodb.commands import BY_CREATED_INDEX, DynamoCommandStore
 from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
+from shared.adapters.dynamodb.energy import DynamoEnergyLedger
 from shared.adapters.dynamodb.locations import DynamoLocationRepository
 from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
 from shared.locations import geohash
@@ -177,33 +178,35 @@ def test_fleet_listing_over_dynamodb_reaches_a_late_match(dynamodb, aws_env, cha
 
 
 def test_overview_over_dynamodb(dynamodb, aws_env, chargers, connectors) -> None:
-    transactions = DynamoTransactionRepository(
-        dynamodb, aws_env.transactions_table, aws_env.connectors_table
-    )
+    ledger = DynamoEnergyLedger(dynamodb, aws_env.transactions_table, aws_env.energy_daily_table)
     for n, value in enumerate(("Available", "Charging", "Faulted")):
         cp = f"CP-{n}"
         chargers.create(ChargerRecord(cp))
         chargers.attach_connection(cp, f"conn-{n}", "ocpp1.6", 1)
         connectors.apply_status(status(cp, 1, value), frozenset())
     chargers.create(ChargerRecord("CP-OFF"))
-    for tx, started, fields in (
-        ("1", "2030-01-01T01:00:00.000Z", {"status": "completed", "energy_wh": 7_000}),
-        ("2", "2030-01-01T09:00:00.000Z", {"status": "active", "last_meter_wh": 1_250}),
-        ("3", "2029-12-31T20:00:00.000Z", {"status": "active"}),
-        ("4", "2029-12-31T21:00:00.000Z", {"status": "completed", "energy_wh": 5}),
+    # Two sessions stopped today, one yesterday (not today's energy).
+    transactions = DynamoTransactionRepository(
+        dynamodb, aws_env.transactions_table, aws_env.connectors_table
+    )
+    for tx, hour, energy in (
+        ("1", "2030-01-01T01", 7_000),
+        ("2", "2030-01-01T09", 250),
+        ("3", "2029-12-31T21", 5),
     ):
         transactions.create(
             TransactionRecord(
                 charge_point_id="CP-1",
                 transaction_id=tx,
                 connector_id=1,
-                started_at=started,
-                meter_start_wh=1_000,
-                **fields,
+                started_at="2029-12-31T00:00:00.000Z",
+                status="completed",
+                energy_wh=energy,
             )
         )
+        assert ledger.add_session_once("CP-1", tx, hour[:10], energy, f"{hour}:00:00Z")
     overview = NetworkOverview(
-        chargers, connectors, transactions, now=lambda: datetime(2030, 1, 1, 12, tzinfo=UTC)
+        chargers, connectors, ledger, now=lambda: datetime(2030, 1, 1, 12, tzinfo=UTC)
     ).build()
     assert overview.chargers_total == 4
     assert overview.by_state == {
@@ -215,5 +218,5 @@ def test_overview_over_dynamodb(dynamodb, aws_env, chargers, connectors) -> None
         "offline": 1,
         "unknown": 0,
     }
-    assert overview.sessions == SessionCounts(active=2, started_today=2, energy_today_wh=7_250)
+    assert overview.sessions == SessionCounts(charging=1, stopped_today=2, energy_today_wh=7_250)
     assert [(f.charge_point_id, f.status) for f in overview.recent_faults] == [("CP-2", "Faulted")]

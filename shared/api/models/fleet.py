@@ -108,14 +108,14 @@ class ChargerCounts(ApiModel):
 
 
 class SessionCountsView(ApiModel):
-    active: int = Field(
-        description="Sessions not stopped that started today or yesterday (UTC); an older "
-        "one without a stop is a lost stop, not a car charging"
+    charging: int = Field(
+        description="Connectors of online chargers charging now (Charging, SuspendedEV, "
+        "SuspendedEVSE)"
     )
-    startedToday: int = Field(description="Sessions started today (UTC)")
+    stoppedToday: int = Field(description="Sessions that stopped today (UTC)")
     energyTodayWh: int = Field(
-        description="Energy of the sessions started today (UTC): stopped ones' energy plus "
-        "active ones' energy so far"
+        description="Energy of the sessions that stopped today (UTC): the sum of today's "
+        "bars of GET /api/energy?granularity=hour"
     )
 
 
@@ -145,8 +145,8 @@ class OverviewView(ApiModel):
             generatedAt=o.generated_at,
             chargers=ChargerCounts(total=o.chargers_total, byState=StateCounts(**o.by_state)),
             sessions=SessionCountsView(
-                active=o.sessions.active,
-                startedToday=o.sessions.started_today,
+                charging=o.sessions.charging,
+                stoppedToday=o.sessions.stopped_today,
                 energyTodayWh=o.sessions.energy_today_wh,
             ),
             recentFaults=[

@@ -1,5 +1,5 @@
 """The network overview of the operator console (shared/station/overview.py). A full read of
-the chargers and connector statuses and of today's sessions: poll it every 60 s at most, only
+the chargers and connector statuses and one ledger item: poll it every 60 s at most, only
 while the console is visible (docs/adr/0035)."""
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ def register(ctx: ApiContext) -> None:
     overview = NetworkOverview(
         chargers=ctx.services.deps.chargers,
         connectors=ctx.services.deps.connectors,
-        transactions=ctx.services.deps.transactions,
+        ledger=ctx.services.deps.energy,
         now=ctx.now,
     )
 
     @ctx.routes.get(
         "/api/overview",
         tags=TAGS,
-        summary="The network at a glance: chargers by state, today's sessions, recent faults",
-        description="Reads every charger, every connector status and today's sessions: its "
-        "cost grows with the fleet (about 7,400 DynamoDB read units at 10,000 chargers, "
-        "docs/adr/0035). Poll it every 60 s at most, and only while the view is visible.",
+        summary="The network at a glance: chargers by state, today's energy, recent faults",
+        description="Reads every charger and every connector status: its cost grows with the "
+        "fleet (about 1,800 DynamoDB read units at 10,000 chargers, docs/adr/0035). Poll it "
+        "every 60 s at most, and only while the view is visible.",
     )
     def get_overview() -> OverviewView:
         return OverviewView.of(overview.build())

@@ -336,23 +336,16 @@ def test_overview_counts(world, fleet) -> None:
         vendor_error_code="E7",
         received_at_ms=5,
     )
-    for record in (
-        session(
-            "CP-A",
-            "1",
-            "2030-01-01T08:00:00.000Z",
-            status="completed",
-            meter_stop_wh=3_000,
-            energy_wh=2_000,
-            stopped_at="2030-01-01T09:00:00.000Z",
-        ),
-        session("CP-B", "2", "2030-01-01T11:00:00.000Z", last_meter_wh=1_500),
-        session("CP-F", "3", "2030-01-01T11:30:00.000Z"),  # no reading yet
-        session("CP-A", "4", "2029-12-31T22:00:00.000Z", status="completed", energy_wh=9_000),
-        session("CP-C", "5", "2029-12-31T23:00:00.000Z", last_meter_wh=4_000),  # since yesterday
-        session("CP-D", "6", "2029-12-30T10:00:00.000Z"),  # a lost stop, not charging
+    # Sessions that stopped today (UTC) count; yesterday's do not.
+    for cp, tx, stopped, energy in (
+        ("CP-A", "1", "2030-01-01T09:00:00.000Z", 2_000),
+        ("CP-B", "2", "2030-01-01T11:00:00.000Z", 500),
+        ("CP-A", "4", "2029-12-31T23:00:00.000Z", 9_000),
     ):
-        world.deps.transactions.create(record)
+        world.deps.transactions.create(
+            session(cp, tx, "2029-12-31T08:00:00.000Z", status="completed", energy_wh=energy)
+        )
+        world.deps.energy.add_session_once(cp, tx, stopped[:10], energy, stopped[:13] + ":00:00Z")
     body = world.client.get("/api/overview").body
     assert body["generatedAt"] == "2030-01-01T12:00:00.000Z"
     assert body["chargers"] == {
@@ -367,7 +360,8 @@ def test_overview_counts(world, fleet) -> None:
             "unknown": 1,
         },
     }
-    assert body["sessions"] == {"active": 3, "startedToday": 3, "energyTodayWh": 2_500}
+    # CP-B and CP-F charge (online); CP-D's last status was before it went offline.
+    assert body["sessions"] == {"charging": 2, "stoppedToday": 2, "energyTodayWh": 2_500}
     assert [(f["chargePointId"], f["connectorId"]) for f in body["recentFaults"]] == [
         ("CP-B", 2),
         ("CP-C", 1),
@@ -387,7 +381,7 @@ def test_overview_counts(world, fleet) -> None:
 def test_overview_of_an_empty_network_has_every_state(world) -> None:
     body = world.client.get("/api/overview").body
     assert body["chargers"] == {"total": 0, "byState": dict.fromkeys(STATES, 0)}
-    assert body["sessions"] == {"active": 0, "startedToday": 0, "energyTodayWh": 0}
+    assert body["sessions"] == {"charging": 0, "stoppedToday": 0, "energyTodayWh": 0}
     assert body["recentFaults"] == []
 
 
