@@ -52,12 +52,14 @@ class ConsoleNotBuilt(Exception):
 
 
 def console_dist(path: Path) -> Path:
-    """`path` if it holds a console build (its index.html), else ConsoleNotBuilt."""
-    if not (path / INDEX_FILE).is_file():
-        raise ConsoleNotBuilt(
-            f"the operator console is not built ({path / INDEX_FILE} is missing): run "
-            "`make console`, or deploy without it (-c operatorConsole=false)"
-        )
+    """`path` if it holds a console build (index.html and the assets/ Vite writes beside it),
+    else ConsoleNotBuilt."""
+    for required in (path / INDEX_FILE, path / ASSETS_FOLDER):
+        if not required.exists():
+            raise ConsoleNotBuilt(
+                f"the operator console is not built ({required} is missing): run "
+                "`make console`, or deploy without it (-c operatorConsole=false)"
+            )
     return path
 
 
@@ -213,10 +215,10 @@ class OperatorConsole(Construct):
         )
 
     def deploy(self, *, client_id: str) -> None:
-        """The build under `console/` and config.json beside it. Three deployments, one
+        """The build under `console/` and config.json beside it. Two deployments, one
         handler: the hashed assets first (kept from earlier builds, so a tab still running the
-        previous index.html loads its chunks), then the other files (pruned, but assets/ and
-        config.json), and config.json with values known at deployment only."""
+        previous index.html loads its chunks), then the other files (pruned, but for assets/)
+        with config.json, whose values are known at deployment only."""
         log_group = logs.LogGroup(self, "DeploymentLogs", retention=self.log_retention)
         common: dict[str, Any] = {
             "destination_bucket": self.bucket,
@@ -232,32 +234,26 @@ class OperatorConsole(Construct):
             cache_control=[s3_deployment.CacheControl.from_string(ASSETS_CACHE_CONTROL)],
             **common,
         )
-        # The build's own config.json (the dev server's) must never reach the bucket.
-        not_site_files = [f"{ASSETS_FOLDER}/*", CONFIG_FILE]
+        self.config = console_config(
+            console_url=self.url, sign_in_url=self.sign_in_url, client_id=client_id
+        )
         site = s3_deployment.BucketDeployment(
             self,
             "DeploySite",
-            sources=[s3_deployment.Source.asset(str(self.dist), exclude=not_site_files)],
+            sources=[
+                # The build's own config.json (the dev server's) never reaches the bucket.
+                s3_deployment.Source.asset(str(self.dist), exclude=[ASSETS_FOLDER, CONFIG_FILE]),
+                s3_deployment.Source.json_data(CONFIG_FILE, self.config),
+            ],
             destination_key_prefix=KEY_PREFIX,
-            exclude=not_site_files,
+            # Pruned, but for the assets the other deployment writes.
+            exclude=[f"{ASSETS_FOLDER}/*"],
             prune=True,
             cache_control=[s3_deployment.CacheControl.from_string(NO_CACHE)],
             **common,
         )
         site.node.add_dependency(assets)
-        self.config = console_config(
-            console_url=self.url, sign_in_url=self.sign_in_url, client_id=client_id
-        )
-        config = s3_deployment.BucketDeployment(
-            self,
-            "DeployConfig",
-            sources=[s3_deployment.Source.json_data(CONFIG_FILE, self.config)],
-            destination_key_prefix=KEY_PREFIX,
-            prune=False,
-            cache_control=[s3_deployment.CacheControl.from_string(NO_CACHE)],
-            **common,
-        )
-        self.deployments = {"assets": assets, "site": site, "config": config}
+        self.deployments = {"assets": assets, "site": site}
         self._acknowledge_deployment_handler()
 
     def _console_headers(self, sign_in_url: str) -> cloudfront.ResponseHeadersPolicy:
@@ -319,7 +315,7 @@ class OperatorConsole(Construct):
         )
 
     def _acknowledge_deployment_handler(self) -> None:
-        """BucketDeployment's handler (one per stack, shared by the three deployments) is
+        """BucketDeployment's handler (one per stack, shared by both deployments) is
         CDK's own Lambda function: its runtime, managed policy and grants are CDK's. Each
         wildcard of its policy is acknowledged by name, so a new one still fails the checks."""
         stack = Stack.of(self)

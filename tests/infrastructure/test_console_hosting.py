@@ -372,12 +372,15 @@ def test_operator_api_tokens_of_the_console_client_pass_the_authorizer(template,
 # What is deployed into the bucket.
 
 
-def _asset_folder(stack: CsmsStack, deployment: dict[str, Any]) -> Path:
-    (key,) = deployment["Properties"]["SourceObjectKeys"]
+def _asset_folders(stack: CsmsStack, deployment: dict[str, Any]) -> list[Path]:
+    """The staged folder of each source of a deployment, in order."""
     app = stack.node.root
     assert isinstance(app, App)
     assembly = app.synth()  # the session's assembly, already written
-    return Path(assembly.directory) / f"asset.{key.removesuffix('.zip')}"
+    return [
+        Path(assembly.directory) / f"asset.{key.removesuffix('.zip')}"
+        for key in deployment["Properties"]["SourceObjectKeys"]
+    ]
 
 
 def _files(folder: Path) -> set[str]:
@@ -396,34 +399,36 @@ def test_the_build_is_deployed_under_console_with_its_cache_headers(template, st
     assert assets_p["Prune"] is False
     assert site_p["DestinationBucketKeyPrefix"] == "console/"
     assert site_p["SystemMetadata"] == {"cache-control": "no-cache"}
-    # Pruned, but never the assets or config.json, which other deployments write.
+    # Pruned, but never the assets, which the other deployment writes.
     assert site_p["Prune"] is True
-    assert site_p["Exclude"] == ["assets/*", "config.json"]
+    assert site_p["Exclude"] == ["assets/*"]
     # The new assets are in place before the index.html that names them.
     assert (
         logical_id(_console(stack).deployments["assets"].node.find_child("CustomResource"))
         in (site["DependsOn"])
     )
-    assert _files(_asset_folder(stack, assets)) == {
+    (assets_folder,) = _asset_folders(stack, assets)
+    assert _files(assets_folder) == {
         name.removeprefix("assets/") for name in CONSOLE_DIST_FILES if name.startswith("assets/")
     }
-    # The build's own config.json (the dev server's) is not deployed.
-    assert _files(_asset_folder(stack, site)) == {"index.html", "favicon.svg"}
+    build, config = _asset_folders(stack, site)
+    # The build's own config.json (the dev server's) is not deployed: the stack's is.
+    assert _files(build) == {"index.html", "favicon.svg"}
+    assert _files(config) == {"config.json"}
 
 
 def test_every_deployment_empties_its_prefix_when_the_stack_goes(template, stack):
-    for name in ("assets", "site", "config"):
+    for name in ("assets", "site"):
         assert _deployment(template, stack, name)["Properties"]["RetainOnDelete"] is False, name
 
 
 def test_config_json_holds_the_sign_in_endpoints_and_client_known_at_deployment(template, stack):
-    config = _deployment(template, stack, "config")["Properties"]
-    assert config["DestinationBucketKeyPrefix"] == "console/"
-    assert config["SystemMetadata"] == {"cache-control": "no-cache"}
-    assert config["Prune"] is False
-    text = (_asset_folder(stack, {"Properties": config}) / "config.json").read_text()
+    site = _deployment(template, stack, "site")
+    _build, folder = _asset_folders(stack, site)
+    text = (folder / "config.json").read_text()
     # The deployment puts deploy-time values where the markers are (JSON strings).
-    (markers,) = config["SourceMarkers"]
+    no_markers, markers = site["Properties"]["SourceMarkers"]
+    assert no_markers == {}
     for marker, value in markers.items():
         text = text.replace(marker, _flat(value))
     cognito = _sign_in_origin(stack)

@@ -37,6 +37,13 @@ def test_a_missing_console_build_is_one_line_saying_what_to_run(tmp_path):
         f"the operator console is not built ({tmp_path / 'dist' / 'index.html'} is missing): "
         "run `make console`, or deploy without it (-c operatorConsole=false)"
     )
+    # An index.html alone (a build stopped half-way) is not a build either.
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "index.html").write_text("<!doctype html>")
+    with pytest.raises(ConsoleNotBuilt, match=r"dist/assets is missing\): run `make console`"):
+        console_dist(tmp_path / "dist")
+    (tmp_path / "dist" / "assets").mkdir()
+    assert console_dist(tmp_path / "dist") == tmp_path / "dist"
 
 
 def test_other_errors_are_left_to_their_traceback():
