@@ -25,11 +25,16 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
+from infra.catalog import (
+    CONSOLE_HSTS_MAX_AGE_S,
+    CONSOLE_PATH,
+    console_content_security_policy,
+    console_security_headers,
+)
 from infra.charger_edge import MAX_FUNCTION_CODE_BYTES
 from infra.nag import acknowledge, flatten_reference
 
 ROUTING_SOURCE = Path(__file__).resolve().parent / "cloudfront" / "console_routing.js"
-CONSOLE_PATH = "/console/"
 KEY_PREFIX = "console/"
 ASSETS_FOLDER = "assets"
 CONFIG_FILE = "config.json"
@@ -40,7 +45,6 @@ ASSETS_PATH_PATTERN = f"{CONSOLE_PATH}{ASSETS_FOLDER}/*"
 ASSETS_CACHE_CONTROL = "public, max-age=31536000, immutable"
 # index.html and config.json: the browser asks again each time (an ETag makes that cheap).
 NO_CACHE = "no-cache"
-HSTS_MAX_AGE = Duration.days(730)
 SCOPE = "openid email profile"
 CALLBACK_PATH = "callback"
 # CDK's id of BucketDeployment's singleton handler (its construct sits at the stack's root).
@@ -69,26 +73,6 @@ def routing_function_code(source: Path = ROUTING_SOURCE) -> str:
     if len(code.encode()) > MAX_FUNCTION_CODE_BYTES:
         raise ValueError(f"{source} exceeds CloudFront Functions' 10 KB limit")
     return code
-
-
-def content_security_policy(sign_in_origin: str) -> str:
-    """The console's own files only; its API calls stay on this host, but for the token call
-    to Cognito (connect-src) and a sign-in form posting there (form-action). No inline script
-    or style: Vite writes both into files. `data:` for what Vite inlines (small images and
-    fonts)."""
-    directives = {
-        "default-src": "'self'",
-        "script-src": "'self'",
-        "style-src": "'self'",
-        "img-src": "'self' data:",
-        "font-src": "'self' data:",
-        "connect-src": f"'self' {sign_in_origin}",
-        "form-action": f"'self' {sign_in_origin}",
-        "frame-ancestors": "'none'",
-        "base-uri": "'self'",
-        "object-src": "'none'",
-    }
-    return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
 def console_config(*, console_url: str, sign_in_url: str, client_id: str) -> dict[str, Any]:
@@ -263,7 +247,8 @@ class OperatorConsole(Construct):
             comment="Operator console: HSTS, CSP, no framing, no sniffing, no referrer",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=content_security_policy(sign_in_url), override=True
+                    content_security_policy=console_content_security_policy(sign_in_url),
+                    override=True,
                 ),
                 **_common_security_headers(),
             ),
@@ -362,15 +347,25 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _common_security_headers() -> dict[str, Any]:
+    """infra/catalog.py's console headers but the CSP, as CloudFront's security headers
+    (tests/infrastructure/test_console_hosting.py reads them back from the template)."""
+    headers = console_security_headers()
     return {
         "strict_transport_security": cloudfront.ResponseHeadersStrictTransportSecurity(
-            access_control_max_age=HSTS_MAX_AGE, include_subdomains=True, override=True
+            access_control_max_age=Duration.seconds(CONSOLE_HSTS_MAX_AGE_S),
+            include_subdomains="includeSubDomains" in headers["Strict-Transport-Security"],
+            override=True,
         ),
+        # CloudFront's only value: nosniff.
         "content_type_options": cloudfront.ResponseHeadersContentTypeOptions(override=True),
         "frame_options": cloudfront.ResponseHeadersFrameOptions(
-            frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+            frame_option=cloudfront.HeadersFrameOption[headers["X-Frame-Options"]],
+            override=True,
         ),
         "referrer_policy": cloudfront.ResponseHeadersReferrerPolicy(
-            referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+            referrer_policy=cloudfront.HeadersReferrerPolicy[
+                headers["Referrer-Policy"].upper().replace("-", "_")
+            ],
+            override=True,
         ),
     }

@@ -23,7 +23,6 @@ from infra.console_hosting import (
     ConsoleNotBuilt,
     OperatorConsole,
     console_config,
-    content_security_policy,
     routing_function_code,
 )
 from infra.nag import flatten_reference
@@ -250,19 +249,40 @@ def _csp(template: Template, stack: CsmsStack) -> dict[str, str]:
     return dict(d.strip().split(" ", 1) for d in text.split(";"))
 
 
-def test_the_console_and_its_assets_get_the_security_headers(template, stack):
+def _as_header_lines(headers: dict[str, Any]) -> dict[str, str]:
+    """A response headers policy's security headers as the browser receives them."""
+    lines = {}
+    if "StrictTransportSecurity" in headers:
+        hsts = headers["StrictTransportSecurity"]
+        subdomains = "; includeSubDomains" if hsts.get("IncludeSubdomains") else ""
+        lines["Strict-Transport-Security"] = f"max-age={hsts['AccessControlMaxAgeSec']}{subdomains}"
+    if "ContentTypeOptions" in headers:
+        lines["X-Content-Type-Options"] = "nosniff"
+    if "FrameOptions" in headers:
+        lines["X-Frame-Options"] = headers["FrameOptions"]["FrameOption"]
+    if "ReferrerPolicy" in headers:
+        lines["Referrer-Policy"] = headers["ReferrerPolicy"]["ReferrerPolicy"]
+    if "ContentSecurityPolicy" in headers:
+        lines["Content-Security-Policy"] = _flat(
+            headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+        )
+    return lines
+
+
+def test_the_console_and_its_assets_get_the_catalogs_security_headers(template, stack):
+    """The local gateway sends infra/catalog.py's headers too: both serve the same."""
     policy = {"Ref": logical_id(_console(stack).headers)}
     behaviours = _behaviours(template, stack)
     assert behaviours["default"]["ResponseHeadersPolicyId"] == policy
     assert behaviours["/console/assets/*"]["ResponseHeadersPolicyId"] == policy
     headers = _headers(template, _console(stack).headers)
-    hsts = headers["StrictTransportSecurity"]
-    assert hsts["AccessControlMaxAgeSec"] >= YEAR_S
-    assert hsts["IncludeSubdomains"] is True
-    assert headers["ContentTypeOptions"] == {"Override": True}
-    assert headers["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
-    assert headers["ReferrerPolicy"] == {"ReferrerPolicy": "no-referrer", "Override": True}
     assert all(h["Override"] is True for h in headers.values())
+    assert _as_header_lines(headers) == catalog.console_security_headers(_sign_in_origin(stack))
+    assert _as_header_lines(headers)["Strict-Transport-Security"] == (
+        "max-age=63072000; includeSubDomains"
+    )
+    assert _as_header_lines(headers)["Referrer-Policy"] == "no-referrer"
+    assert _as_header_lines(headers)["X-Frame-Options"] == "DENY"
 
 
 def test_the_content_security_policy_allows_the_console_itself_and_cognito_only(template, stack):
@@ -284,19 +304,22 @@ def test_the_api_behaviour_has_the_headers_but_no_content_security_policy(templa
     console = _console(stack)
     api = _behaviours(template, stack)["/api/*"]
     assert api["ResponseHeadersPolicyId"] == {"Ref": logical_id(console.api_headers)}
-    headers = _headers(template, console.api_headers)
-    assert "ContentSecurityPolicy" not in headers
-    console_headers = _headers(template, console.headers)
-    for name in ("StrictTransportSecurity", "ContentTypeOptions", "FrameOptions"):
-        assert headers[name] == console_headers[name]
+    expected = catalog.console_security_headers()
+    del expected["Content-Security-Policy"]
+    assert _as_header_lines(_headers(template, console.api_headers)) == expected
 
 
-def test_the_content_security_policy_is_one_header_line():
-    policy = content_security_policy("https://csms-1.auth.eu-west-1.amazoncognito.com")
+def test_the_content_security_policy_is_one_header_line_with_or_without_a_sign_in_origin():
+    policy = catalog.console_content_security_policy(
+        "https://csms-1.auth.eu-west-1.amazoncognito.com"
+    )
     assert "\n" not in policy
     assert policy.count("https://csms-1.auth.eu-west-1.amazoncognito.com") == 2
     # CloudFront refuses longer values; the prefix and region take at most 77 characters.
     assert len(policy) + 2 * 77 < 1783
+    # Locally the sign-in endpoints are on the console's host: 'self' alone.
+    local = dict(d.split(" ", 1) for d in catalog.console_content_security_policy().split("; "))
+    assert local["connect-src"] == local["form-action"] == "'self'"
 
 
 # Cognito: the console's own app client.
