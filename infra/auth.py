@@ -32,7 +32,7 @@ CONSOLE_REFRESH_TOKEN_VALIDITY = Duration.hours(12)
 CONSOLE_SCOPES = (cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE)
 CONSOLE_CALLBACK_PATH = "callback"
 
-# Words Cognito refuses in a domain prefix (also checked for the setting, infra/stack_settings).
+# Words Cognito refuses in a domain prefix (infra/stack_settings refuses them in the setting).
 RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
 _STACK_NAME_PART_MAX = 24
 

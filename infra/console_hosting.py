@@ -46,7 +46,6 @@ ASSETS_CACHE_CONTROL = "public, max-age=31536000, immutable"
 # index.html and config.json: the browser asks again each time (an ETag makes that cheap).
 NO_CACHE = "no-cache"
 SCOPE = "openid email profile"
-CALLBACK_PATH = "callback"
 # CDK's id of BucketDeployment's singleton handler (its construct sits at the stack's root).
 DEPLOYMENT_HANDLER_ID = "Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C"
 
@@ -162,7 +161,8 @@ class OperatorConsole(Construct):
                 ),
             },
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            # Operators sit in an office or on a laptop: the cheapest edges serve them anywhere.
+            # North America and Europe edges only, the cheapest price class: operators
+            # elsewhere still reach the console, through those edges.
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
         )
         self.domain_name = self.distribution.distribution_domain_name
@@ -172,10 +172,6 @@ class OperatorConsole(Construct):
     def url(self) -> str:
         """`https://<distribution>/console/`, where operators go (ends with "/")."""
         return f"https://{self.domain_name}{CONSOLE_PATH}"
-
-    @property
-    def callback_url(self) -> str:
-        return self.url + CALLBACK_PATH
 
     def route_api(self, api: apigwv2.IHttpApi) -> None:
         """`/api/*` to the HTTP API's default stage, path unchanged (its routes are /api/...).

@@ -166,7 +166,7 @@ class CsmsStack(Stack):
             driver_callback_urls=settings.driver_app_callback_urls,
             # One domain per pool: the drivers' configured prefix serves the console too.
             sign_in_domain_prefix=settings.driver_sign_in_domain_prefix
-            or (default_sign_in_domain_prefix(self) if dist else None),
+            or (default_sign_in_domain_prefix(self) if dist is not None else None),
         )
         self.console: OperatorConsole | None = None
         operator_clients: tuple[cognito.IUserPoolClient, ...] = (self.users.operator_client,)
@@ -305,7 +305,7 @@ class CsmsStack(Stack):
         if self.console is not None:
             outputs["ConsoleUrl"] = (
                 self.console.url,
-                "Operator console (signs in with the user pool's operators)",
+                "Operator console: sign in as a user of the operators group",
             )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)
