@@ -9,6 +9,7 @@ import sys
 from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from infra.console_hosting import ConsoleNotBuilt
 from infra.layer_cache import layer_build_failure
 from infra.stack import CsmsStack
 from infra.stack_settings import PROJECT_ROOT, SettingsError, cdk_json_context
@@ -34,6 +35,8 @@ def failure_line(exc: BaseException) -> str | None:
     """One line for the failures a person fixes outside the code; None for real bugs."""
     if isinstance(exc, SettingsError):
         return f"invalid setting (cdk.json context or `-c key=value`): {exc}"
+    if isinstance(exc, ConsoleNotBuilt):
+        return str(exc)
     # A bundler's error comes back through jsii as a RuntimeError holding its text only.
     if isinstance(exc, RuntimeError):
         return layer_build_failure(str(exc))
@@ -43,7 +46,7 @@ def failure_line(exc: BaseException) -> str | None:
 def main() -> int:
     try:
         synth()
-    except (SettingsError, RuntimeError) as exc:
+    except (SettingsError, ConsoleNotBuilt, RuntimeError) as exc:
         line = failure_line(exc)
         if line is None:
             raise

@@ -6,6 +6,8 @@ the functions check the group (`cognito:groups` claim), e.g. shared/api/operator
 
 from __future__ import annotations
 
+import re
+
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
@@ -24,14 +26,36 @@ GROUPS = {
 PASSWORD_MIN_LENGTH = 12
 ACCESS_TOKEN_VALIDITY = Duration.hours(1)
 REFRESH_TOKEN_VALIDITY = Duration.days(30)
+# The console keeps its access token in the browser tab only and never refreshes it; a refresh
+# token it is handed anyway lasts a working shift, not a month.
+CONSOLE_REFRESH_TOKEN_VALIDITY = Duration.hours(12)
+CONSOLE_SCOPES = (cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE)
+CONSOLE_CALLBACK_PATH = "callback"
+
+# Words Cognito refuses in a domain prefix (infra/stack_settings refuses them in the setting).
+RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
+_STACK_NAME_PART_MAX = 24
+
+
+def default_sign_in_domain_prefix(stack: Stack) -> str:
+    """`<stack name>-<account>-<region>`: Cognito prefix domains are unique across all of AWS,
+    and a stack name is unique within its account and region. Without the words Cognito
+    refuses, at most 24 + 1 + 12 + 1 + 14 characters (a prefix takes 63)."""
+    name = stack.stack_name.lower()
+    for word in RESERVED_DOMAIN_WORDS:
+        name = name.replace(word, "-")
+    name = re.sub(r"[^a-z0-9]+", "-", name).strip("-")[:_STACK_NAME_PART_MAX].strip("-")
+    return f"{name or 'csms'}-{stack.account}-{stack.region}"
 
 
 class UserDirectory(Construct):
     """The user pool, its groups and app clients.
 
     `sign_up_trigger`: the post-confirmation function that puts a driver who signed up into the
-    drivers group. `driver_callback_urls` / `driver_domain_prefix`: the driver app's OAuth
-    redirects and, when given, Cognito's managed sign-in pages (docs/drivers.md).
+    drivers group. `driver_callback_urls`: the driver app's OAuth redirects (docs/drivers.md).
+    `sign_in_domain_prefix`: when given, Cognito's managed sign-in pages at
+    <prefix>.auth.<region>.amazoncognito.com, for the driver app and the operator console (a
+    pool has one such domain).
     """
 
     def __init__(
@@ -41,7 +65,7 @@ class UserDirectory(Construct):
         *,
         sign_up_trigger: lambda_.IFunction,
         driver_callback_urls: tuple[str, ...],
-        driver_domain_prefix: str | None = None,
+        sign_in_domain_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
@@ -132,15 +156,51 @@ class UserDirectory(Construct):
             id_token_validity=ACCESS_TOKEN_VALIDITY,
             refresh_token_validity=REFRESH_TOKEN_VALIDITY,
         )
+        # The construct id predates the console: a new id would replace the domain, and the
+        # new one could not take the prefix the old one still holds.
         self.sign_in_domain = (
             self.user_pool.add_domain(
                 "DriverSignIn",
-                cognito_domain=cognito.CognitoDomainOptions(domain_prefix=driver_domain_prefix),
+                cognito_domain=cognito.CognitoDomainOptions(domain_prefix=sign_in_domain_prefix),
             )
-            if driver_domain_prefix
+            if sign_in_domain_prefix
             else None
         )
+        self.console_client: cognito.UserPoolClient | None = None
         self._allow_joining_the_drivers_group(sign_up_trigger)
+
+    def add_console_client(self, console_url: str) -> cognito.UserPoolClient:
+        """The operator console's app client: a browser app, so public (no secret), signed in
+        on the managed pages with the authorization code grant and PKCE only, sent back to
+        `<console_url>callback`. `console_url` ends with "/".
+
+        Its own client rather than the operator client's: that one is for tools signing in
+        with SRP or the administrator's IAM credentials and has OAuth off; the browser needs
+        OAuth, a callback and nothing else. The operator API's authorizer accepts both."""
+        if self.sign_in_domain is None:
+            raise ValueError("the operator console signs in on a Cognito domain: none was given")
+        self.console_client = self.user_pool.add_client(
+            "ConsoleClient",
+            generate_secret=False,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=list(CONSOLE_SCOPES),
+                callback_urls=[console_url + CONSOLE_CALLBACK_PATH],
+                logout_urls=[console_url],
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            access_token_validity=ACCESS_TOKEN_VALIDITY,
+            id_token_validity=ACCESS_TOKEN_VALIDITY,
+            refresh_token_validity=CONSOLE_REFRESH_TOKEN_VALIDITY,
+        )
+        # No sign-in flow of its own (SRP, passwords): only the managed pages' code grant and
+        # the refresh of what it issued. Without the list Cognito would allow SRP and custom.
+        client = self.console_client.node.default_child
+        assert isinstance(client, cognito.CfnUserPoolClient)
+        client.explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
+        return self.console_client
 
     def _allow_joining_the_drivers_group(self, trigger: lambda_.IFunction) -> None:
         """cognito-idp:AdminAddUserToGroup for the trigger. The pool names the trigger, so the

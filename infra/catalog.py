@@ -851,3 +851,43 @@ USER_POOL_TRIGGERS: dict[str, str] = {"PostConfirmation": "driver_signup"}
 # Route prefix -> function name.
 HTTP_ROUTES: dict[str, str] = {route.prefix: route.function for route in HTTP_API_ROUTES}
 HTTP_ROUTES_BY_PREFIX = {route.prefix: route for route in HTTP_API_ROUTES}
+
+
+# The operator console (docs/adr/0033-operator-console.md): a single-page app under
+# CONSOLE_PATH, sent with the same response headers by CloudFront on AWS
+# (infra/console_hosting.py, checked against the template) and by the local gateway.
+CONSOLE_PATH = "/console/"
+CONSOLE_HSTS_MAX_AGE_S = 2 * 365 * 24 * 3600
+
+
+def console_content_security_policy(sign_in_origin: str | None = None) -> str:
+    """The console's own files only; its API calls stay on its host, but for the token call
+    to the sign-in origin (connect-src) and a sign-in form posting there (form-action); no
+    origin: the sign-in endpoints are on the console's host too. No inline script or style:
+    Vite writes both into files. `data:` for what Vite inlines (small images and fonts)."""
+    also = f" {sign_in_origin}" if sign_in_origin else ""
+    directives = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "font-src": "'self' data:",
+        "connect-src": "'self'" + also,
+        "form-action": "'self'" + also,
+        "frame-ancestors": "'none'",
+        "base-uri": "'self'",
+        "object-src": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def console_security_headers(sign_in_origin: str | None = None) -> dict[str, str]:
+    """Every response of the console's files carries these (the API's lack only the CSP: its
+    documentation page inlines Swagger UI)."""
+    return {
+        "Strict-Transport-Security": f"max-age={CONSOLE_HSTS_MAX_AGE_S}; includeSubDomains",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": console_content_security_policy(sign_in_origin),
+    }

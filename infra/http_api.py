@@ -1,5 +1,5 @@
 """The HTTP API: operators' and drivers' prefixes, each behind a Cognito JWT authorizer for its
-app client (but the public paths), each served by its own function."""
+app clients (but the public paths), each served by its own function."""
 
 from __future__ import annotations
 
@@ -63,11 +63,12 @@ ACCESS_LOG_FIELDS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class HttpRoute:
-    """A catalog prefix with the function behind it and the app client its tokens are for."""
+    """A catalog prefix with the function behind it and the app clients its tokens are for
+    (the authorizer's audience: the operators' tools and their console share the prefix)."""
 
     definition: HttpRouteDef
     function: lambda_.IFunction
-    client: cognito.IUserPoolClient
+    clients: tuple[cognito.IUserPoolClient, ...]
 
 
 # Construct ids of the authorizers per audience (the operators' predates the drivers').
@@ -149,7 +150,9 @@ class PlatformHttpApi(Construct):
     def _add(self, route: HttpRoute, user_pool: cognito.IUserPool) -> None:
         prefix = route.definition.prefix
         authorizer = self.authorizers[route.definition.audience] = HttpUserPoolAuthorizer(
-            _AUTHORIZER_IDS[route.definition.audience], user_pool, user_pool_clients=[route.client]
+            _AUTHORIZER_IDS[route.definition.audience],
+            user_pool,
+            user_pool_clients=list(route.clients),
         )
         integration = HttpLambdaIntegration(
             construct_id_for(route.definition.function) + "Integration",

@@ -13,10 +13,11 @@ from dataclasses import replace
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from infra.auth import UserDirectory
+from infra.auth import UserDirectory, default_sign_in_domain_prefix
 from infra.catalog import (
     EVENT_BUS,
     FUNCTIONS_BY_NAME,
@@ -30,6 +31,7 @@ from infra.catalog import (
     event_rules,
 )
 from infra.charger_edge import ChargerEdge
+from infra.console_hosting import OperatorConsole, console_dist
 from infra.consumers import Consumers, consumer_function_names
 from infra.event_bus import EventBus
 from infra.http_api import HttpRoute, PlatformHttpApi
@@ -99,6 +101,8 @@ class CsmsStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings or StackSettings.from_scope(self)
         settings = self.settings
+        # Before anything is built: a missing console build is one line, not a late trace.
+        dist = console_dist(settings.console_dist_path) if settings.operator_console else None
 
         self.tables = Tables(self, "Tables")
         self.events = EventBus(
@@ -160,11 +164,25 @@ class CsmsStack(Stack):
             "Users",
             sign_up_trigger=self.functions[USER_POOL_TRIGGERS["PostConfirmation"]].function,
             driver_callback_urls=settings.driver_app_callback_urls,
-            driver_domain_prefix=settings.driver_sign_in_domain_prefix,
+            # One domain per pool: the drivers' configured prefix serves the console too.
+            sign_in_domain_prefix=settings.driver_sign_in_domain_prefix
+            or (default_sign_in_domain_prefix(self) if dist is not None else None),
         )
+        self.console: OperatorConsole | None = None
+        operator_clients: tuple[cognito.IUserPoolClient, ...] = (self.users.operator_client,)
+        if dist is not None:
+            assert self.users.sign_in_domain is not None
+            self.console = OperatorConsole(
+                self,
+                "Console",
+                dist=dist,
+                sign_in_url=self.users.sign_in_domain.base_url(),
+                log_retention=settings.log_retention,
+            )
+            operator_clients += (self.users.add_console_client(self.console.url),)
         for name in http_function_names():
             self.add_function(name)
-        clients = {"operators": self.users.operator_client, "drivers": self.users.driver_client}
+        clients = {"operators": operator_clients, "drivers": (self.users.driver_client,)}
         self.http_api = PlatformHttpApi(
             self,
             "HttpApi",
@@ -181,6 +199,10 @@ class CsmsStack(Stack):
             throttle_rate_limit=settings.http_throttle_rate_limit,
             log_retention=settings.log_retention,
         )
+        if self.console is not None:
+            assert self.users.console_client is not None
+            self.console.route_api(self.http_api.api)
+            self.console.deploy(client_id=self.users.console_client.user_pool_client_id)
 
         # Consumers may look users up and send e-mail: both are known from here on.
         self.function_resources = replace(
@@ -280,5 +302,10 @@ class CsmsStack(Stack):
                 "App client of the drivers' mobile app",
             ),
         }
+        if self.console is not None:
+            outputs["ConsoleUrl"] = (
+                self.console.url,
+                "Operator console: sign in as a user of the operators group",
+            )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

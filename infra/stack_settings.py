@@ -53,6 +53,8 @@ RESERVED_CONCURRENCY = "reservedConcurrency"
 DRIVER_APP_CALLBACK_URLS = "driverAppCallbackUrls"
 DRIVER_SIGN_IN_DOMAIN_PREFIX = "driverSignInDomainPrefix"
 RECEIPT_EMAIL_SENDER = "receiptEmailSender"
+OPERATOR_CONSOLE = "operatorConsole"
+CONSOLE_DIST = "consoleDist"
 
 # API Gateway stage names; the name also ends up inside the CloudFront function's code.
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -156,12 +158,22 @@ class StackSettings:
     # Where Cognito's sign-in pages send the driver app back with the authorization code
     # (OAuth 2.0 code grant with PKCE; docs/drivers.md).
     driver_app_callback_urls: tuple[str, ...] = ("csms-driver://signed-in",)
-    # Cognito's managed sign-in pages for drivers at <prefix>.auth.<region>.amazoncognito.com;
-    # none: the app signs in with SRP (no pages hosted).
+    # Cognito's managed sign-in pages at <prefix>.auth.<region>.amazoncognito.com, for the
+    # driver app and the operator console (a pool has one such domain). None: with the console,
+    # <stack name>-<account>-<region> (infra/auth.py); without it, no pages (SRP sign-in only).
     driver_sign_in_domain_prefix: str | None = None
     # Receipts are e-mailed to drivers from this address (an SES-verified identity, or one of
     # a verified domain): the receipt_mailer function and its rule exist only when it is set.
     receipt_email_sender: str | None = None
+    # The operator console (docs/adr/0033): its bucket, CloudFront distribution and Cognito
+    # app client, deployed from the build in `console_dist` (`make console`; relative paths
+    # are from the project root).
+    operator_console: bool = True
+    console_dist: str = "console/dist"
+
+    @property
+    def console_dist_path(self) -> Path:
+        return PROJECT_ROOT / self.console_dist
 
     @property
     def enabled_settings(self) -> frozenset[str]:
@@ -266,6 +278,10 @@ class StackSettings:
             charger_edge_web_acl_arn=_optional(node.try_get_context(CHARGER_EDGE_WEB_ACL_ARN)),
             reserved_concurrency=_concurrency(node.try_get_context(RESERVED_CONCURRENCY)),
             receipt_email_sender=_optional(node.try_get_context(RECEIPT_EMAIL_SENDER)),
+            operator_console=_bool(
+                node.try_get_context(OPERATOR_CONSOLE), defaults.operator_console
+            ),
+            console_dist=_optional(node.try_get_context(CONSOLE_DIST)) or defaults.console_dist,
         )
         settings.validate()
         return settings

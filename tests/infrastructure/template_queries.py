@@ -43,6 +43,23 @@ def resource(template: Template, construct: IConstruct) -> dict[str, Any]:
     return found
 
 
+def catalog_functions(template: Template, stack: CsmsStack) -> dict[str, Any]:
+    """The catalog's functions (`stack.functions`) in the template, by logical id: every
+    Lambda function but CDK's own (`cdk_functions`)."""
+    return {
+        logical_id(f.function): resource(template, f.function) for f in stack.functions.values()
+    }
+
+
+def cdk_functions(stack: CsmsStack) -> set[str]:
+    """Logical ids of the functions CDK adds by itself: BucketDeployment's handler, which
+    copies the operator console's build into its bucket (when the console is deployed)."""
+    from infra.console_hosting import DEPLOYMENT_HANDLER_ID
+
+    handler = stack.node.try_find_child(DEPLOYMENT_HANDLER_ID)
+    return {logical_id(handler)} if handler is not None else set()
+
+
 def role_statements(
     template: Template, stack: CsmsStack, function_name: str
 ) -> list[dict[str, Any]]:

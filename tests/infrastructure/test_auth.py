@@ -59,6 +59,7 @@ def test_the_operator_client_is_public_with_srp_and_refresh_only(template, stack
     assert set(resources(template, "AWS::Cognito::UserPoolClient")) == {
         logical_id(stack.users.operator_client),
         logical_id(stack.users.driver_client),
+        logical_id(stack.users.console_client),  # tests/infrastructure/test_console_hosting.py
     }
     client = resource(template, stack.users.operator_client)["Properties"]
     assert client["UserPoolId"] == {"Ref": logical_id(stack.users.user_pool)}
@@ -98,8 +99,9 @@ def test_the_driver_client_signs_in_with_srp_or_the_code_grant_and_no_secret(tem
     assert template_json(template)["Outputs"]["DriverAppClientId"]["Value"] == {
         "Ref": logical_id(stack.users.driver_client)
     }
-    # No managed sign-in pages unless a domain prefix is configured.
-    assert not resources(template, "AWS::Cognito::UserPoolDomain")
+    # The managed sign-in pages are on the pool's one domain, which the console's sign-in
+    # needs (tests/infrastructure/test_console_hosting.py).
+    assert len(resources(template, "AWS::Cognito::UserPoolDomain")) == 1
 
 
 def test_confirmed_sign_ups_join_the_drivers_group_through_the_trigger(template, stack):

@@ -28,11 +28,18 @@ def _config(template: Template, edge: ChargerEdge) -> dict[str, Any]:
     return config
 
 
-def test_one_distribution_and_one_function(template, stack):
+def test_one_distribution_and_one_function_besides_the_consoles(template, stack):
+    """The operator console has a distribution and a function of its own
+    (tests/infrastructure/test_console_hosting.py)."""
+    assert stack.console is not None
     assert set(resources(template, "AWS::CloudFront::Distribution")) == {
-        logical_id(stack.edge.distribution)
+        logical_id(stack.edge.distribution),
+        logical_id(stack.console.distribution),
     }
-    assert set(resources(template, "AWS::CloudFront::Function")) == {logical_id(stack.edge.rewrite)}
+    assert set(resources(template, "AWS::CloudFront::Function")) == {
+        logical_id(stack.edge.rewrite),
+        logical_id(stack.console.routing),
+    }
 
 
 def test_the_function_is_the_rewrite_for_this_stage_on_the_js_2_runtime(template, stack):

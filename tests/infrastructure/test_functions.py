@@ -5,7 +5,13 @@ import pytest
 from infra import catalog
 from infra.consumers import consumer_function_names
 from infra.stack import http_function_names, user_pool_function_names, websocket_function_names
-from tests.infrastructure.template_queries import logical_id, resource, resources
+from tests.infrastructure.template_queries import (
+    catalog_functions,
+    cdk_functions,
+    logical_id,
+    resource,
+    resources,
+)
 
 pytestmark = pytest.mark.infrastructure
 
@@ -31,7 +37,11 @@ def test_the_stack_has_every_catalog_function_wired_to_something(template, stack
     # (enabled_by) are deployed with their setting only (test_receipt_email.py).
     always = sorted(f.name for f in catalog.FUNCTIONS if f.enabled_by is None)
     assert sorted(stack.functions) == sorted(STACK_FUNCTIONS) == always
-    assert len(resources(template, "AWS::Lambda::Function")) == len(STACK_FUNCTIONS)
+    # Besides them, only CDK's handler that deploys the console's files.
+    assert set(resources(template, "AWS::Lambda::Function")) == set(
+        catalog_functions(template, stack)
+    ) | cdk_functions(stack)
+    assert len(cdk_functions(stack)) == 1
 
 
 def test_consumer_functions_are_listed_once_in_catalog_order():
@@ -144,10 +154,19 @@ def _management_endpoint(stack, name: str) -> dict[str, object]:
     }
 
 
-def test_all_functions_share_one_code_asset_and_one_layer(template):
-    functions = resources(template, "AWS::Lambda::Function").values()
+def test_all_functions_share_one_code_asset_and_one_layer(template, stack):
+    functions = catalog_functions(template, stack).values()
     assert len({f["Properties"]["Code"]["S3Key"] for f in functions}) == 1
-    (layer,) = resources(template, "AWS::Lambda::LayerVersion").values()
+    layer = resource(template, stack.package.dependencies)
+    # Each has the dependencies layer alone (above); the others are the AWS CLI of CDK's
+    # handler that deploys the console's files (one per deployment, one of them used).
+    others = [
+        other["Properties"]
+        for logical, other in resources(template, "AWS::Lambda::LayerVersion").items()
+        if logical != logical_id(stack.package.dependencies)
+    ]
+    assert others
+    assert all(other["Description"] == "/opt/awscli/aws" for other in others)
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
 

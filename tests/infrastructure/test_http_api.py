@@ -23,7 +23,10 @@ from tests.infrastructure.template_queries import (
 pytestmark = pytest.mark.infrastructure
 
 WEBHOOK = "POST /webhooks/stripe"
-PREFIXES = {"/api": ("operator_api", "operator_client"), "/driver": ("driver_api", "driver_client")}
+PREFIXES = {
+    "/api": ("operator_api", ("operator_client", "console_client")),
+    "/driver": ("driver_api", ("driver_client",)),
+}
 PROXY_ROUTES = {prefix: f"ANY {prefix}/{{proxy+}}" for prefix in PREFIXES}
 PUBLIC = tuple(
     f"GET {prefix}{path}" for prefix in PREFIXES for path in ("/health", "/openapi.json", "/docs")
@@ -61,9 +64,10 @@ def test_every_route_but_the_public_ones_needs_a_cognito_jwt_for_its_client(
     assert authorizer["AuthorizerType"] == "JWT"
     assert authorizer["IdentitySource"] == ["$request.header.Authorization"]
     pool = logical_id(stack.users.user_pool)
-    client = getattr(stack.users, PREFIXES[prefix][1])
+    # Access tokens of every client listed here pass (their client_id is the audience).
+    clients = [getattr(stack.users, name) for name in PREFIXES[prefix][1]]
     assert authorizer["JwtConfiguration"] == {
-        "Audience": [{"Ref": logical_id(client)}],
+        "Audience": [{"Ref": logical_id(client)} for client in clients],
         "Issuer": {
             "Fn::Join": [
                 "",
@@ -167,7 +171,7 @@ def test_configured_origins_get_a_restrictive_cors_policy():
     api = PlatformHttpApi(
         stack,
         "HttpApi",
-        routes=[HttpRoute(catalog.HTTP_API_ROUTES[0], function, users.operator_client)],
+        routes=[HttpRoute(catalog.HTTP_API_ROUTES[0], function, (users.operator_client,))],
         user_pool=users.user_pool,
         allowed_origins=("https://console.example.com",),
         throttle_burst_limit=10,

@@ -16,7 +16,7 @@ from moto import mock_aws
 
 from infra import catalog
 from local.resources import LocalResources, create_resources, local_environment
-from tests.infrastructure.template_queries import logical_id, resources
+from tests.infrastructure.template_queries import catalog_functions, logical_id, resources
 
 pytestmark = pytest.mark.infrastructure
 
@@ -172,7 +172,7 @@ def test_local_environment_names_what_the_functions_reference(template, stack, l
     )
     environment = local_environment()
     referenced: set[str] = set()
-    for function in resources(template, "AWS::Lambda::Function").values():
+    for function in catalog_functions(template, stack).values():
         for name, value in function["Properties"]["Environment"]["Variables"].items():
             if isinstance(value, dict) and value.get("Ref") in local_names:
                 assert environment[name] == local_names[value["Ref"]], name

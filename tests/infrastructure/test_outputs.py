@@ -21,6 +21,7 @@ def test_the_stack_outputs(template):
         "UserPoolId",
         "UserPoolClientId",
         "DriverAppClientId",
+        "ConsoleUrl",
     }
     for name, output in outputs.items():
         assert output["Description"], name

@@ -182,3 +182,12 @@ def test_a_receipt_sender_turns_receipt_emails_on():
 def test_an_invalid_receipt_sender_is_refused_with_a_clear_message():
     with pytest.raises(SettingsError, match=r"receiptEmailSender must be an e-mail address .*'x'"):
         _settings(receiptEmailSender="x")
+
+
+def test_the_console_can_be_turned_off_or_deployed_from_another_build():
+    assert _settings().operator_console is True
+    off = _settings(operatorConsole="false", consoleDist="/srv/console-build")
+    assert off.operator_console is False
+    assert str(off.console_dist_path) == "/srv/console-build"
+    # Relative to the project, whatever the working directory.
+    assert _settings(consoleDist="build/console").console_dist_path.is_absolute()
