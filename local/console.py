@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from infra.catalog import console_security_headers
 from local.identity.oauth import CONSOLE_PATH, SCOPES
 from local.identity.provider import OPERATOR_TOOLS_CLIENT
 from local.identity.routes import PREFIX as IDP_PREFIX
@@ -35,15 +36,12 @@ PREFIX = "/console"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
-# The response headers policy of the console's CloudFront distribution.
+# The response headers policy of the console's CloudFront distribution, from the one
+# definition both use; HSTS only means something over HTTPS, which the gateway does not serve.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; "
-        "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
-    ),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
+    name: value
+    for name, value in console_security_headers().items()
+    if name != "Strict-Transport-Security"
 }
 
 # Explicit, so the answer does not depend on the machine's /etc/mime.types.
