@@ -53,7 +53,7 @@ synth: $(STAMP) console
 	$(BIN)/python app.py
 
 ## bench: benchmarks -> benchmarks/results/last-run/ (ARGS=--publish: also BENCHMARKS.md)
-bench: $(STAMP)
+bench: $(STAMP) console
 	$(BIN)/python -m benchmarks $(ARGS)
 
 ## console: the operator console into console/dist (served by `make run` at /console/)
@@ -82,7 +82,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 ## bootstrap, diff, deploy, destroy: the pinned CDK CLI against your AWS account (ARGS="-c key=value")
-bootstrap diff deploy destroy: $(STAMP) node_modules/.package-lock.json
+bootstrap diff deploy destroy: $(STAMP) console node_modules/.package-lock.json
 	PATH="$(CURDIR)/$(BIN):$$PATH" node_modules/.bin/cdk $@ $(ARGS)
 
 ## docs: regenerate what docs/ derives from the code (action index, event schemas)
