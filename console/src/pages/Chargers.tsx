@@ -1,0 +1,146 @@
+import { useEffect, useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { api, call } from "../api/client";
+import { ErrorAlert } from "../components/Alert";
+import { PageHeader } from "../components/Layout";
+import { LiveStatus } from "../components/LiveStatus";
+import { StateBadge } from "../components/StateBadge";
+import { formatDateTime } from "../format";
+import { LIST_POLL, usePolling } from "../hooks/usePolling";
+import { useOnce } from "../hooks/useOnce";
+import { siteOptions } from "../lookups";
+import { STATES } from "./Overview";
+
+const FILTERS = ["q", "state", "locationId", "model"] as const;
+
+export function ChargersPage() {
+  const [params, setParams] = useSearchParams();
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [search, setSearch] = useState(params.get("q") ?? "");
+  const sites = useOnce(siteOptions, "sites");
+  const filter = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) || undefined]));
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const key = `${params.toString()}|${cursor ?? ""}`;
+
+  // The search box updates the address (and the list) once typing pauses.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      if ((params.get("q") ?? "") !== search) update("q", search);
+    }, 300);
+    return () => clearTimeout(timer);
+  });
+
+  function update(name: string, value: string) {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next, { replace: true });
+    setCursors([null]);
+  }
+
+  const poll = usePolling(
+    (signal) =>
+      call(api().GET("/api/chargers", { params: { query: { ...filter, limit: 50, cursor } }, signal })),
+    key,
+    LIST_POLL,
+  );
+  const items = poll.data?.items ?? [];
+  const siteName = new Map((sites.data ?? []).map((s) => [s.id, s.name]));
+  return (
+    <>
+      <PageHeader title="Chargers">
+        <LiveStatus poll={poll} />
+      </PageHeader>
+      <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Search
+          <input type="search" value={search} placeholder="Charger id" onChange={(e) => setSearch(e.target.value)} />
+        </label>
+        <label>
+          State
+          <select value={params.get("state") ?? ""} onChange={(e) => update("state", e.target.value)}>
+            <option value="">Any state</option>
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Site
+          <select value={params.get("locationId") ?? ""} onChange={(e) => update("locationId", e.target.value)}>
+            <option value="">Any site</option>
+            {(sites.data ?? []).map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Model
+          <input
+            defaultValue={params.get("model") ?? ""}
+            onBlur={(e) => update("model", e.target.value.trim())}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") update("model", e.currentTarget.value.trim());
+            }}
+          />
+        </label>
+      </form>
+      <ErrorAlert error={poll.error} />
+      <table>
+        <caption className="visually-hidden">Chargers</caption>
+        <thead>
+          <tr>
+            <th scope="col">Charger</th>
+            <th scope="col">State</th>
+            <th scope="col">Connectors</th>
+            <th scope="col">Site</th>
+            <th scope="col">Vendor / model</th>
+            <th scope="col">Firmware</th>
+            <th scope="col">Protocol</th>
+            <th scope="col">Last boot</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((charger) => (
+            <tr key={charger.chargePointId} data-charger={charger.chargePointId}>
+              <td>
+                <Link to={`/chargers/${encodeURIComponent(charger.chargePointId)}`}>{charger.chargePointId}</Link>
+              </td>
+              <td>
+                <StateBadge state={charger.state} />
+              </td>
+              <td>
+                {charger.connectors.length === 0
+                  ? "—"
+                  : charger.connectors.map((c) => `${c.evseId != null ? `${c.evseId}/` : ""}${c.connectorId}: ${c.status}`).join(", ")}
+              </td>
+              <td>{charger.locationId ? siteName.get(charger.locationId) ?? charger.locationId : "—"}</td>
+              <td>{[charger.vendor, charger.model].filter(Boolean).join(" ") || "—"}</td>
+              <td>{charger.firmwareVersion ?? "—"}</td>
+              <td>{charger.protocol ?? "—"}</td>
+              <td>{formatDateTime(charger.lastBootAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {poll.data && items.length === 0 ? <p>No charger matches.</p> : null}
+      <div className="pager">
+        <button type="button" className="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
+          Previous page
+        </button>
+        <button
+          type="button"
+          className="button"
+          disabled={!poll.data?.nextCursor}
+          onClick={() => setCursors([...cursors, poll.data?.nextCursor ?? null])}
+        >
+          Next page
+        </button>
+      </div>
+    </>
+  );
+}
