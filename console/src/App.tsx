@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { createBrowserRouter, Navigate, RouterProvider, useLocation, useNavigate } from "react-router";
 import { isExpired, onSessionExpired, expireSession, storedToken } from "./auth";
 import { Layout } from "./components/Layout";
+import { RouteError } from "./components/RouteError";
 import { BASE_PATH } from "./config";
 import type { RuntimeConfig } from "./config";
 import { ConfigContext } from "./context";
@@ -52,11 +53,16 @@ function RequireSession() {
 
 const router = createBrowserRouter(
   [
-    { path: "/signin", element: <SignInPage /> },
-    { path: "/callback", element: <CallbackPage /> },
+    { path: "/signin", element: <SignInPage />, errorElement: <RouteError standalone /> },
+    { path: "/callback", element: <CallbackPage />, errorElement: <RouteError standalone /> },
     {
       element: <RequireSession />,
+      errorElement: <RouteError standalone />,
       children: [
+        {
+          // A page that throws keeps the navigation around its message.
+          errorElement: <RouteError />,
+          children: [
         { index: true, element: <OverviewPage /> },
         { path: "chargers", element: <ChargersPage /> },
         { path: "chargers/:chargePointId", element: <ChargerDetailPage /> },
@@ -69,6 +75,8 @@ const router = createBrowserRouter(
         { path: "tariffs", element: <TariffsPage /> },
         { path: "payments", element: <PaymentsPage /> },
         { path: "*", element: <NotFoundPage /> },
+          ],
+        },
       ],
     },
   ],

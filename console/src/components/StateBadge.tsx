@@ -13,6 +13,20 @@ const TONE: Record<string, string> = {
   unavailable: "warn",
   offline: "bad",
   unknown: "neutral",
+  // sessions, id tags, command outcomes, EVSEs
+  active: "active",
+  completed: "ok",
+  accepted: "ok",
+  answered: "ok",
+  blocked: "bad",
+  expired: "warn",
+  invalid: "bad",
+  error: "bad",
+  invalid_response: "bad",
+  timeout: "warn",
+  pending: "neutral",
+  inoperative: "warn",
+  outoforder: "bad",
 };
 
 export function StateBadge({ state, testId = "charger-state" }: { state: string; testId?: string }) {

@@ -51,6 +51,7 @@ export function CommandsPage() {
   const chargers = useOnce(chargerOptions, "chargers");
   const chargePointId = params.get("charger") ?? chargers.data?.[0] ?? "";
   const status = params.get("status") ?? "";
+  const outcome = STATUSES.find((s) => s === status);
   const [action, setAction] = useState(params.get("action") ?? "");
   const set = (name: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -65,7 +66,7 @@ export function CommandsPage() {
             api().GET("/api/chargers/{chargePointId}/commands", {
               params: {
                 path: { chargePointId },
-                query: { limit: 50, action: params.get("action") || undefined, status: status || undefined },
+                query: { limit: 50, action: params.get("action") || undefined, status: outcome },
               },
               signal,
             }),
