@@ -80,7 +80,8 @@ const router = createBrowserRouter(
       ],
     },
   ],
-  { basename: BASE_PATH },
+  // "/console/" (not "/console"): the overview's address keeps its slash, as the servers redirect.
+  { basename: `${BASE_PATH}/` },
 );
 
 export function App({ config }: { config: RuntimeConfig }) {

@@ -1,8 +1,8 @@
 /** Small SVG charts. Every data point is one SVG element carrying `data-point` (a test counts
  * them against the API's answer); each chart is an image with an accessible name. */
 
-const WIDTH = 720;
-const PAD = { top: 16, right: 56, bottom: 36, left: 64 };
+const WIDTH = 560;
+const PAD = { top: 16, right: 64, bottom: 36, left: 72 };
 
 function niceMax(value: number): number {
   if (value <= 0) return 1;
@@ -33,7 +33,7 @@ export function BarChart({
   const max = niceMax(Math.max(0, ...bars.map((b) => b.value)));
   const slot = bars.length ? plotW / bars.length : plotW;
   const barW = Math.max(1, slot * 0.7);
-  const labelEvery = Math.max(1, Math.ceil(bars.length / 12));
+  const labelEvery = Math.max(1, Math.ceil(bars.length / 8));
   const total = bars.reduce((sum, b) => sum + b.value, 0);
   return (
     <figure className="chart">
