@@ -88,12 +88,12 @@ export function problemOf(status: number, statusText: string, body: unknown): Ap
     const error = body.error;
     if (error && typeof error === "object") {
       const { code, message, details } = error as Record<string, unknown>;
-      return new ApiProblem(
-        status,
-        typeof code === "string" ? code : "Error",
-        sentence(typeof message === "string" ? message : `The API answered ${status}`),
-        detailLines(details),
+      const text = sentence(typeof message === "string" ? message : `The API answered ${status}`);
+      // A detail that only repeats the message adds nothing.
+      const lines = detailLines(details).filter(
+        (line) => !line.toLowerCase().endsWith(text.toLowerCase()),
       );
+      return new ApiProblem(status, typeof code === "string" ? code : "Error", text, lines);
     }
   }
   const reason = statusText ? `${status} ${statusText}` : String(status);

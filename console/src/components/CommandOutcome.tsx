@@ -21,6 +21,8 @@ export function answerSummary(command: Command): string {
   const source = command.result ?? command.error ?? {};
   const status = (source as { status?: unknown }).status;
   if (typeof status === "string") return status;
+  const keys = (source as { configurationKey?: unknown }).configurationKey;
+  if (Array.isArray(keys)) return `${keys.length} configuration keys`;
   const code = (source as { code?: unknown }).code;
   if (typeof code === "string") return code;
   return STATUS_TEXT[command.status];

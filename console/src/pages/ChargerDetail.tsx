@@ -77,7 +77,7 @@ function Configuration({ chargePointId, protocol }: { chargePointId: string; pro
     variable: { name: string };
   }[];
   return (
-    <section className="card" aria-labelledby="configuration">
+    <section className="card">
       <h2 id="configuration">Configuration</h2>
       {protocol === "2.0.1" ? (
         <div className="filters">
@@ -235,7 +235,7 @@ export function ChargerDetailPage() {
       {charger ? (
         <>
           <div className="cards">
-            <section className="card" aria-labelledby="status">
+            <section className="card">
               <h2 id="status">Status</h2>
               <p>
                 <StateBadge state={charger.state} /> {charger.online ? "Connected" : "Not connected"}
@@ -257,7 +257,7 @@ export function ChargerDetailPage() {
                 </dd>
               </dl>
             </section>
-            <section className="card" aria-labelledby="boot">
+            <section className="card">
               <h2 id="boot">Boot info</h2>
               <dl className="facts">
                 <dt>Vendor</dt>
@@ -277,7 +277,7 @@ export function ChargerDetailPage() {
               </dl>
             </section>
           </div>
-          <section className="card" aria-labelledby="connectors">
+          <section className="card">
             <h2 id="connectors">Connectors</h2>
             <table>
               <thead>
@@ -305,7 +305,7 @@ export function ChargerDetailPage() {
             </table>
             {charger.connectors.length === 0 ? <p>No connector has reported a status yet.</p> : null}
           </section>
-          <section className="card" aria-labelledby="actions">
+          <section className="card">
             <h2 id="actions">Actions</h2>
             <div className="actions">
               {Object.entries(ACTIONS).map(([kind, spec]) => (
@@ -330,7 +330,7 @@ export function ChargerDetailPage() {
           <Configuration chargePointId={chargePointId} protocol={protocol} />
         </>
       ) : null}
-      <section className="card" aria-labelledby="history">
+      <section className="card">
         <h2 id="history">Command history</h2>
         <ErrorAlert error={history.error} />
         <CommandTable commands={history.data?.items ?? []} />

@@ -145,7 +145,7 @@ export function EnergyPage() {
         </button>
       </form>
       <ErrorAlert error={chargers.error ?? sites.error ?? poll.error} />
-      <section className="card" aria-labelledby="energy-chart">
+      <section className="card">
         <h2 id="energy-chart">
           Energy per {granularity}: {formatWh(total)}
         </h2>

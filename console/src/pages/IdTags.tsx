@@ -77,7 +77,7 @@ export function IdTagsPage() {
       <PageHeader title="Id tags">
         <LiveStatus poll={poll} />
       </PageHeader>
-      <section className="card" aria-labelledby="new-tag">
+      <section className="card">
         <h2 id="new-tag">New id tag</h2>
         <form
           className="filters"

@@ -45,7 +45,7 @@ export function OverviewPage() {
       {overview ? (
         <>
           <div className="cards">
-            <section className="card" aria-labelledby="chargers-by-state">
+            <section className="card">
               <h2 id="chargers-by-state">Chargers by state</h2>
               <p className="big-number">{overview.chargers.total} chargers</p>
               <ul className="state-counts">
@@ -59,7 +59,7 @@ export function OverviewPage() {
                 ))}
               </ul>
             </section>
-            <section className="card" aria-labelledby="sessions-today">
+            <section className="card">
               <h2 id="sessions-today">Sessions today</h2>
               <dl className="facts">
                 <dt>Active now</dt>
@@ -72,7 +72,7 @@ export function OverviewPage() {
             </section>
           </div>
           <div className="cards">
-            <section className="card" aria-labelledby="energy-hours">
+            <section className="card">
               <h2 id="energy-hours">Energy per hour (today, UTC)</h2>
               <BarChart
                 title="Energy per hour today"
@@ -80,7 +80,7 @@ export function OverviewPage() {
                 format={formatWh}
               />
             </section>
-            <section className="card" aria-labelledby="energy-days">
+            <section className="card">
               <h2 id="energy-days">Energy per day (14 days)</h2>
               <BarChart
                 title="Energy per day, last 14 days"
@@ -89,7 +89,7 @@ export function OverviewPage() {
               />
             </section>
           </div>
-          <section className="card" aria-labelledby="recent-faults">
+          <section className="card">
             <h2 id="recent-faults">Recent faults</h2>
             {overview.recentFaults.length === 0 ? (
               <p>No charger reports a fault.</p>

@@ -75,7 +75,7 @@ export function PaymentsPage() {
       {notice ? <Notice>{notice}</Notice> : null}
       {payment ? (
         <div className="cards">
-          <section className="card" aria-labelledby="payment">
+          <section className="card">
             <h2 id="payment">Payment {payment.paymentId}</h2>
             <dl className="facts">
               <dt>Status</dt>
@@ -98,7 +98,7 @@ export function PaymentsPage() {
               <dd>{formatDateTime(payment.createdAt)}</dd>
             </dl>
           </section>
-          <section className="card" aria-labelledby="refund">
+          <section className="card">
             <h2 id="refund">Refund</h2>
             <form
               onSubmit={(e) => {

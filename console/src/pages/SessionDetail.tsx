@@ -36,7 +36,7 @@ export function SessionDetailPage() {
       <ErrorAlert error={poll.error} />
       {session ? (
         <>
-          <section className="card" aria-labelledby="curve">
+          <section className="card">
             <h2 id="curve">Energy and power</h2>
             {points.length ? (
               <CurveChart title="Energy and power over the session" points={points} />
@@ -45,7 +45,7 @@ export function SessionDetailPage() {
             )}
           </section>
           <div className="cards">
-            <section className="card" aria-labelledby="facts">
+            <section className="card">
               <h2 id="facts">Session</h2>
               <dl className="facts">
                 <dt>Status</dt>
@@ -68,7 +68,7 @@ export function SessionDetailPage() {
                 <dd>{formatWh(session.energyWh)}</dd>
               </dl>
             </section>
-            <section className="card" aria-labelledby="readings">
+            <section className="card">
               <h2 id="readings">Readings</h2>
               <table>
                 <thead>

@@ -17,7 +17,7 @@ function SiteEvses({ locationId }: { locationId: string }) {
   );
   const site = poll.data;
   return (
-    <section className="card" aria-labelledby="evses">
+    <section className="card">
       <h2 id="evses">
         EVSEs of {site?.location.name ?? locationId} <LiveStatus poll={poll} />
       </h2>
