@@ -13,6 +13,12 @@ import { STATES } from "./Overview";
 
 const FILTERS = ["q", "state", "locationId", "model"] as const;
 
+/** The outlets (connector 0 of OCPP 1.6 speaks for the whole charger: shown only when alone). */
+function outlets<T extends { connectorId: number }>(connectors: T[]): T[] {
+  const real = connectors.filter((c) => c.connectorId !== 0);
+  return real.length ? real : connectors;
+}
+
 export function ChargersPage() {
   const [params, setParams] = useSearchParams();
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -114,9 +120,9 @@ export function ChargersPage() {
                 <StateBadge state={charger.state} />
               </td>
               <td>
-                {charger.connectors.length === 0
+                {outlets(charger.connectors).length === 0
                   ? "—"
-                  : charger.connectors.map((c) => `${c.evseId != null ? `${c.evseId}/` : ""}${c.connectorId}: ${c.status}`).join(", ")}
+                  : outlets(charger.connectors).map((c) => `${c.evseId != null ? `${c.evseId}/` : ""}${c.connectorId}: ${c.status}`).join(", ")}
               </td>
               <td>{charger.locationId ? siteName.get(charger.locationId) ?? charger.locationId : "—"}</td>
               <td>{[charger.vendor, charger.model].filter(Boolean).join(" ") || "—"}</td>

@@ -1,6 +1,8 @@
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { beginSignIn, completeSignIn, EXPIRED_MESSAGE } from "../auth";
+import { beginSignIn, completeSignIn, EXPIRED_MESSAGE, saveToken } from "../auth";
+
+const DEV_OPERATOR_TOKEN = "dev-operator-token";
 import { ErrorAlert } from "../components/Alert";
 import { useConfig } from "../context";
 
@@ -39,7 +41,29 @@ export function SignInPage() {
       >
         Sign in
       </button>
+      {import.meta.env.DEV ? <DevTokenSignIn next={safeNext(params.get("next"))} /> : null}
     </main>
+  );
+}
+
+/** `npm run dev` only (not in a build): the local identity provider sends codes back to the
+ * gateway's own origin, not to the dev server's, so the dev server signs in with the local
+ * platform's development operator token instead. */
+function DevTokenSignIn({ next }: { next: string }) {
+  const navigate = useNavigate();
+  return (
+    <p>
+      <button
+        type="button"
+        className="button"
+        onClick={() => {
+          saveToken(DEV_OPERATOR_TOKEN, 12 * 3600);
+          void navigate(next, { replace: true });
+        }}
+      >
+        Use the development operator token
+      </button>
+    </p>
   );
 }
 
