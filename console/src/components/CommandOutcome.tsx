@@ -13,7 +13,10 @@ const STATUS_TEXT: Record<Command["status"], string> = {
 function value(v: unknown): string {
   if (v === null || v === undefined) return "—";
   if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return String(v);
-  return JSON.stringify(v);
+  if (Array.isArray(v)) return v.length === 1 ? "1 item" : `${v.length} items`;
+  return Object.entries(v as Record<string, unknown>)
+    .map(([k, inner]) => `${k}: ${value(inner)}`)
+    .join(", ");
 }
 
 /** The answer's fields as label/value pairs (the status first). */
@@ -23,18 +26,24 @@ export function answerSummary(command: Command): string {
   if (typeof status === "string") return status;
   const keys = (source as { configurationKey?: unknown }).configurationKey;
   if (Array.isArray(keys)) return `${keys.length} configuration keys`;
+  // 2.0.1 GetVariables / SetVariables: the status of each variable.
+  const results = (source as { getVariableResult?: unknown; setVariableResult?: unknown });
+  const variables = results.getVariableResult ?? results.setVariableResult;
+  if (Array.isArray(variables)) {
+    return variables.map((v: { attributeStatus?: unknown }) => String(v.attributeStatus)).join(", ");
+  }
   const code = (source as { code?: unknown }).code;
   if (typeof code === "string") return code;
   return STATUS_TEXT[command.status];
 }
 
 export function CommandOutcome({ run }: { run: CommandRun }) {
-  if (run.phase === "failed") return <ErrorAlert error={run.error} title={`${run.action} was not sent`} />;
+  if (run.phase === "failed") return <ErrorAlert error={run.error} title={`${run.label ?? run.action} was not sent`} />;
   const command = run.command;
   if (!command || run.phase === "sending") {
     return (
       <div className="outcome" role="status">
-        Sending {run.action}…
+        Sending {run.label ?? run.action}…
       </div>
     );
   }
@@ -43,7 +52,7 @@ export function CommandOutcome({ run }: { run: CommandRun }) {
   return (
     <div className={`outcome ${bad ? "outcome-bad" : ""}`} role="status" aria-live="polite">
       <p>
-        <strong>{run.action}</strong>: {STATUS_TEXT[command.status]}
+        <strong>{run.label ?? run.action}</strong>: {STATUS_TEXT[command.status]}
         {command.status === "answered" ? <> — <strong data-testid="command-answer">{answerSummary(command)}</strong></> : null}
       </p>
       {fields.length > 0 ? (

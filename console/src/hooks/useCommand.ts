@@ -8,6 +8,7 @@ export type Command = Schemas["CommandView"];
 
 export interface CommandRun {
   action: string;
+  label?: string;
   phase: "sending" | "waiting" | "done" | "failed";
   command?: Command;
   error?: unknown;
@@ -27,8 +28,9 @@ export function useCommand(chargePointId: string) {
   }, []);
 
   const send = useCallback(
-    async (action: string, payload: Record<string, unknown>): Promise<Command | undefined> => {
-      setRun({ action, phase: "sending" });
+    async (action: string, payload: Record<string, unknown>, label?: string): Promise<Command | undefined> => {
+      const named = label && label !== action ? `${label} (${action})` : undefined;
+      setRun({ action, label: named, phase: "sending" });
       try {
         let command = await call(
           api().POST("/api/chargers/{chargePointId}/commands/{action}", {
@@ -39,7 +41,7 @@ export function useCommand(chargePointId: string) {
         const started = Date.now();
         while (command.status === "pending" && Date.now() - started < GIVE_UP_MS) {
           if (!alive.current) return undefined;
-          setRun({ action, phase: "waiting", command });
+          setRun({ action, label: named, phase: "waiting", command });
           await new Promise((resolve) => setTimeout(resolve, POLL_MS));
           command = await call(
             api().GET("/api/chargers/{chargePointId}/commands/{commandId}", {
@@ -47,10 +49,10 @@ export function useCommand(chargePointId: string) {
             }),
           );
         }
-        if (alive.current) setRun({ action, phase: "done", command });
+        if (alive.current) setRun({ action, label: named, phase: "done", command });
         return command;
       } catch (error) {
-        if (alive.current) setRun({ action, phase: "failed", error });
+        if (alive.current) setRun({ action, label: named, phase: "failed", error });
         return undefined;
       }
     },

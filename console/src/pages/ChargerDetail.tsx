@@ -32,7 +32,7 @@ function ActionDialog({
   protocol: Protocol;
   preset: Record<string, string>;
   onClose: () => void;
-  onSend: (action: string, payload: Record<string, unknown>) => void;
+  onSend: (action: string, payload: Record<string, unknown>, label: string) => void;
 }) {
   const spec = ACTIONS[kind]!;
   const form = useActionForm(initialValues(spec, protocol, preset));
@@ -41,7 +41,7 @@ function ActionDialog({
       title={`${spec.label}?`}
       onCancel={onClose}
       onConfirm={() => {
-        onSend(spec.action(protocol), spec.payload(protocol, form.values));
+        onSend(spec.action(protocol), spec.payload(protocol, form.values), spec.label);
         onClose();
       }}
     >
@@ -322,8 +322,8 @@ export function ChargerDetailPage() {
               protocol={protocol}
               preset={{ transactionId: activeTx }}
               onClose={() => setDialog(null)}
-              onSend={(action, payload) => {
-                void commands.send(action, payload).then(() => history.refresh());
+              onSend={(action, payload, label) => {
+                void commands.send(action, payload, label).then(() => history.refresh());
               }}
             />
           ) : null}
