@@ -31,11 +31,22 @@ export function formatDuration(seconds: number | null | undefined): string {
   return h ? `${h} h ${m} min` : m ? `${m} min ${s} s` : `${s} s`;
 }
 
+/** How many minor units a currency's unit has, as a power of ten (EUR 2, JPY 0). */
+export function minorDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat("en-GB", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/** An amount in the currency's minor units (cents; yen have none). */
 export function formatMoney(minor: number, currency: string): string {
   try {
-    return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(minor / 100);
+    const format = new Intl.NumberFormat("en-GB", { style: "currency", currency });
+    return format.format(minor / 10 ** minorDigits(currency));
   } catch {
-    return `${(minor / 100).toFixed(2)} ${currency}`;
+    return `${minor} ${currency} (minor units)`;
   }
 }
 

@@ -5,7 +5,7 @@ import { ErrorAlert, Notice } from "../components/Alert";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { PageHeader } from "../components/Layout";
 import { StateBadge } from "../components/StateBadge";
-import { formatDateTime, formatMoney } from "../format";
+import { formatDateTime, formatMoney, minorDigits } from "../format";
 
 type Payment = Schemas["PaymentView"];
 
@@ -33,7 +33,11 @@ export function PaymentsPage() {
 
   async function refund(target: Payment) {
     setError(null);
-    const minor = amount.trim() ? Math.round(Number(amount) * 100) : null;
+    const minor = amount.trim() ? Math.round(Number(amount) * 10 ** minorDigits(target.currency)) : null;
+    if (minor !== null && !(minor > 0)) {
+      setError(new Error("Enter the amount to refund as a positive number, e.g. 2.50, or leave it empty."));
+      return;
+    }
     try {
       const answer = await call(
         api().POST("/api/payments/{paymentId}/refunds", {

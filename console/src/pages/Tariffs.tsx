@@ -4,15 +4,18 @@ import type { Schemas } from "../api/client";
 import { ErrorAlert } from "../components/Alert";
 import { PageHeader } from "../components/Layout";
 import { LiveStatus } from "../components/LiveStatus";
-import { formatDateTime } from "../format";
+import { formatDateTime, formatMoney } from "../format";
 import { usePolling } from "../hooks/usePolling";
 import { useOnce } from "../hooks/useOnce";
 
 const POLL = { intervalMs: 60_000, maxIntervalMs: 300_000 };
 
+// Prices are minor units per kWh (ENERGY), per hour (TIME, PARKING_TIME) or per session (FLAT).
+const PER: Record<string, string> = { ENERGY: "per kWh", TIME: "per hour charging", PARKING_TIME: "per hour parked", FLAT: "per session" };
+
 function prices(tariff: Schemas["TariffView"]): string {
   return tariff.elements
-    .flatMap((e) => e.priceComponents.map((c) => `${c.type} ${c.price} ${tariff.currency}`))
+    .flatMap((e) => e.priceComponents.map((c) => `${formatMoney(c.price, tariff.currency)} ${PER[c.type] ?? c.type}`))
     .join(", ");
 }
 
