@@ -25,7 +25,25 @@ async function chargerDays(chargePointId: string, from: string, to: string, sign
       signal,
     }),
   );
-  return report.days.map((d) => ({ period: d.day, energyWh: d.energyWh, sessions: d.sessions }));
+  return everyDay(from, to, report.days.map((d) => ({ period: d.day, energyWh: d.energyWh, sessions: d.sessions })));
+}
+
+/** Every day from..to (a charger's report lists only days with energy), sums per day. */
+function everyDay(from: string, to: string, rows: Row[]): Row[] {
+  const first = new Date(`${from}T00:00:00Z`).getTime();
+  const last = new Date(`${to}T00:00:00Z`).getTime();
+  if (Number.isNaN(first) || Number.isNaN(last) || first > last || last - first > 366 * 86_400_000) {
+    throw new Error("Choose a range of at most 366 days: From must be a day on or before To.");
+  }
+  const byDay = new Map<string, Row>();
+  for (let day = new Date(`${from}T00:00:00Z`); utcDay(day) <= to; day = new Date(day.getTime() + 86_400_000)) {
+    byDay.set(utcDay(day), { period: utcDay(day), energyWh: 0, sessions: 0 });
+  }
+  for (const row of rows) {
+    const sum = byDay.get(row.period) ?? { period: row.period, energyWh: 0, sessions: 0 };
+    byDay.set(row.period, { ...sum, energyWh: sum.energyWh + row.energyWh, sessions: sum.sessions + row.sessions });
+  }
+  return [...byDay.values()].sort((a, b) => a.period.localeCompare(b.period));
 }
 
 /** A site's energy: the sum of its chargers' days (the chargers bound to its EVSEs). */
@@ -33,15 +51,7 @@ async function siteDays(locationId: string, from: string, to: string, signal: Ab
   const site = await call(api().GET("/api/locations/{locationId}", { params: { path: { locationId } }, signal }));
   const chargers = [...new Set((site.location.evses ?? []).flatMap((e) => (e.charger ? [e.charger.chargePointId] : [])))];
   const reports = await Promise.all(chargers.map((cp) => chargerDays(cp, from, to, signal)));
-  const byDay = new Map<string, Row>();
-  for (let day = new Date(`${from}T00:00:00Z`); utcDay(day) <= to; day = new Date(day.getTime() + 86_400_000)) {
-    byDay.set(utcDay(day), { period: utcDay(day), energyWh: 0, sessions: 0 });
-  }
-  for (const row of reports.flat()) {
-    const sum = byDay.get(row.period) ?? { period: row.period, energyWh: 0, sessions: 0 };
-    byDay.set(row.period, { ...sum, energyWh: sum.energyWh + row.energyWh, sessions: sum.sessions + row.sessions });
-  }
-  return [...byDay.values()].sort((a, b) => a.period.localeCompare(b.period));
+  return everyDay(from, to, reports.flat());
 }
 
 export function EnergyPage() {
