@@ -11,6 +11,7 @@ import { StateBadge } from "../components/StateBadge";
 import { formatDateTime } from "../format";
 import { useCommand } from "../hooks/useCommand";
 import { LIST_POLL, usePolling } from "../hooks/usePolling";
+import { filledPage } from "../paging";
 import { CommandTable } from "./Commands";
 import type { Protocol } from "./actions";
 import { ACTIONS, ActionFields, initialValues, useActionForm } from "./actions";
@@ -207,7 +208,12 @@ export function ChargerDetailPage() {
     async (signal) => {
       const [charger, active] = await Promise.all([
         call(api().GET("/api/chargers/{chargePointId}", { params: { path }, signal })),
-        call(api().GET("/api/sessions", { params: { query: { chargePointId, status: "active", limit: 5 } }, signal })),
+        filledPage(
+          (cursor, limit) =>
+            call(api().GET("/api/sessions", { params: { query: { chargePointId, status: "active", limit, cursor } }, signal })),
+          null,
+          1,
+        ),
       ]);
       return { charger, active: active.items };
     },

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, call } from "../api/client";
+import { StateLegend } from "../components/StateLegend";
 import { ErrorAlert } from "../components/Alert";
 import { PageHeader } from "../components/Layout";
 import { LiveStatus } from "../components/LiveStatus";
@@ -9,10 +10,10 @@ import { formatDateTime } from "../format";
 import { LIST_POLL, usePolling } from "../hooks/usePolling";
 import { useOnce } from "../hooks/useOnce";
 import { siteOptions } from "../lookups";
+import { filledPage, Pager, usePager } from "../paging";
 import { STATES } from "./Overview";
 
 const FILTERS = ["q", "state", "locationId", "model"] as const;
-
 /** The outlets (connector 0 of OCPP 1.6 speaks for the whole charger: shown only when alone). */
 function outlets<T extends { connectorId: number }>(connectors: T[]): T[] {
   const real = connectors.filter((c) => c.connectorId !== 0);
@@ -21,12 +22,11 @@ function outlets<T extends { connectorId: number }>(connectors: T[]): T[] {
 
 export function ChargersPage() {
   const [params, setParams] = useSearchParams();
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [search, setSearch] = useState(params.get("q") ?? "");
   const sites = useOnce(siteOptions, "sites");
   const filter = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) || undefined]));
-  const cursor = cursors[cursors.length - 1] ?? null;
-  const key = `${params.toString()}|${cursor ?? ""}`;
+  const pager = usePager(params.toString());
+  const key = `${params.toString()}|${pager.cursor ?? ""}`;
 
   // The search box updates the address (and the list) once typing pauses.
   useEffect(() => {
@@ -41,12 +41,14 @@ export function ChargersPage() {
     if (value) next.set(name, value);
     else next.delete(name);
     setParams(next, { replace: true });
-    setCursors([null]);
   }
 
   const poll = usePolling(
     (signal) =>
-      call(api().GET("/api/chargers", { params: { query: { ...filter, limit: 50, cursor } }, signal })),
+      filledPage(
+        (cursor, limit) => call(api().GET("/api/chargers", { params: { query: { ...filter, limit, cursor } }, signal })),
+        pager.cursor,
+      ),
     key,
     LIST_POLL,
   );
@@ -95,6 +97,7 @@ export function ChargersPage() {
           />
         </label>
       </form>
+      <StateLegend />
       <ErrorAlert error={poll.error} />
       <table>
         <caption className="visually-hidden">Chargers</caption>
@@ -134,19 +137,7 @@ export function ChargersPage() {
         </tbody>
       </table>
       {poll.data && items.length === 0 ? <p>No charger matches.</p> : null}
-      <div className="pager">
-        <button type="button" className="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button
-          type="button"
-          className="button"
-          disabled={!poll.data?.nextCursor}
-          onClick={() => setCursors([...cursors, poll.data?.nextCursor ?? null])}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager pager={pager} nextCursor={poll.data?.nextCursor} />
     </>
   );
 }

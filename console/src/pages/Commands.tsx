@@ -11,6 +11,7 @@ import type { Command } from "../hooks/useCommand";
 import { useOnce } from "../hooks/useOnce";
 import { LIST_POLL, usePolling } from "../hooks/usePolling";
 import { chargerOptions } from "../lookups";
+import { filledPage, Pager, usePager } from "../paging";
 
 const STATUSES: Command["status"][] = ["pending", "answered", "error", "invalid_response", "timeout", "offline"];
 
@@ -59,20 +60,25 @@ export function CommandsPage() {
     else next.delete(name);
     setParams(next, { replace: true });
   };
+  const pager = usePager(`${chargePointId}|${params.toString()}`);
   const poll = usePolling(
     async (signal) =>
       chargePointId
-        ? call(
-            api().GET("/api/chargers/{chargePointId}/commands", {
-              params: {
-                path: { chargePointId },
-                query: { limit: 50, action: params.get("action") || undefined, status: outcome },
-              },
-              signal,
-            }),
+        ? filledPage(
+            (cursor, limit) =>
+              call(
+                api().GET("/api/chargers/{chargePointId}/commands", {
+                  params: {
+                    path: { chargePointId },
+                    query: { limit, cursor, action: params.get("action") || undefined, status: outcome },
+                  },
+                  signal,
+                }),
+              ),
+            pager.cursor,
           )
         : { items: [], nextCursor: null },
-    `${chargePointId}|${params.toString()}`,
+    `${chargePointId}|${params.toString()}|${pager.cursor ?? ""}`,
     LIST_POLL,
   );
   return (
@@ -112,6 +118,7 @@ export function CommandsPage() {
       <ErrorAlert error={chargers.error ?? poll.error} />
       {chargers.data && chargers.data.length === 0 ? <p>No charger is registered yet.</p> : null}
       <CommandTable commands={poll.data?.items ?? []} />
+      <Pager pager={pager} nextCursor={poll.data?.nextCursor} />
     </>
   );
 }

@@ -6,6 +6,7 @@ import { BarChart } from "../components/charts";
 import { PageHeader } from "../components/Layout";
 import { LiveStatus } from "../components/LiveStatus";
 import { StateBadge } from "../components/StateBadge";
+import { StateLegend } from "../components/StateLegend";
 import { daysAgo, formatDateTime, formatWh, utcDay } from "../format";
 import { OVERVIEW_POLL, usePolling } from "../hooks/usePolling";
 
@@ -58,6 +59,7 @@ export function OverviewPage() {
                   </li>
                 ))}
               </ul>
+              <StateLegend />
             </section>
             <section className="card">
               <h2 id="sessions-today">Sessions today</h2>

@@ -6,6 +6,7 @@ import { LiveStatus } from "../components/LiveStatus";
 import { StateBadge } from "../components/StateBadge";
 import { formatDateTime, formatDuration, formatWh } from "../format";
 import { LIST_POLL, usePolling } from "../hooks/usePolling";
+import { filledPage, Pager, usePager } from "../paging";
 
 const STATUSES = ["active", "completed", "replaced", "orphan"] as const;
 type Status = (typeof STATUSES)[number];
@@ -26,24 +27,26 @@ export function SessionsPage() {
     setParams(next, { replace: true });
   };
   const status = params.get("status");
+  const pager = usePager(params.toString());
   const poll = usePolling(
     (signal) =>
-      call(
+      filledPage((cursor, limit) => call(
         api().GET("/api/sessions", {
           params: {
             query: {
+              cursor,
               chargePointId: params.get("charger") || undefined,
               idTag: params.get("idTag") || undefined,
               status: STATUSES.includes(status as Status) ? (status as Status) : undefined,
               from: isoOf(params.get("from")),
               to: isoOf(params.get("to")),
-              limit: 50,
+              limit,
             },
           },
           signal,
         }),
-      ),
-    params.toString(),
+      ), pager.cursor),
+    `${params.toString()}|${pager.cursor ?? ""}`,
     LIST_POLL,
   );
   const text = (name: string, label: string, type = "text") => (
@@ -118,6 +121,7 @@ export function SessionsPage() {
         </tbody>
       </table>
       {poll.data && items.length === 0 ? <p>No session matches.</p> : null}
+      <Pager pager={pager} nextCursor={poll.data?.nextCursor} />
     </>
   );
 }
