@@ -27,7 +27,8 @@ export function usePolling<T>(
   key: string,
   { intervalMs, maxIntervalMs }: PollOptions,
 ): Poll<T> {
-  const [data, setData] = useState<T | undefined>(undefined);
+  // The data of the key it was loaded for: after a change of filters the old rows are gone.
+  const [loaded, setLoaded] = useState<{ key: string; value: T } | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [lastSuccess, setLastSuccess] = useState<number | null>(null);
   const [settledKey, setSettledKey] = useState<string | null>(null);
@@ -59,7 +60,7 @@ export function usePolling<T>(
       try {
         const value = await loadRef.current(controller.signal);
         if (cancelled) return;
-        setData(value);
+        setLoaded({ key, value });
         setError(null);
         setLastSuccess(Date.now());
         interval = intervalMs;
@@ -102,5 +103,6 @@ export function usePolling<T>(
 
   const refresh = useCallback(() => refreshRef.current(), []);
   const stale = lastSuccess !== null && now - lastSuccess > 2 * intervalMs;
+  const data = loaded !== null && loaded.key === key ? loaded.value : undefined;
   return { data, error, lastSuccess, stale, loading: settledKey !== key, refresh };
 }
