@@ -4,11 +4,10 @@
 import createClient from "openapi-fetch";
 import type { Middleware } from "openapi-fetch";
 import { currentAccessToken, expireSession, EXPIRED_MESSAGE } from "../auth";
-import type { AllPaths } from "./pending";
-import type { components } from "./schema";
+import type { components, paths } from "./schema";
 
 export type Schemas = components["schemas"];
-export type ApiPaths = AllPaths;
+export type ApiPaths = paths;
 export type ApiClient = ReturnType<typeof createClient<ApiPaths>>;
 
 type JsonContent<R> = R extends { content: { "application/json": infer T } } ? T : never;

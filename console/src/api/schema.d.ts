@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A charger with its connectors and live connection */
+        /** A charger with its state, connectors and live connection */
         get: operations["get_charger_api_chargers__chargePointId__get"];
         put?: never;
         post?: never;
@@ -79,6 +79,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chargers/{chargePointId}/sessions/{transactionId}/meter-values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A session's energy and power curve
+         * @description From the stored telemetry: the start (energy 0), the live-energy readings the telemetry consumer wrote (about one per write interval, at most 144), and the stop once the session stopped, oldest first.
+         */
+        get: operations["session_meter_values_api_chargers__chargePointId__sessions__transactionId__meter_values_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chargers/{chargePointId}/energy": {
         parameters: {
             query?: never;
@@ -110,6 +130,26 @@ export interface paths {
          * @description The payload is checked against the OCPP schema of the charger's protocol. `timeout` is the command's deadline in seconds.
          */
         post: operations["send_command_api_chargers__chargePointId__commands__action__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chargers/{chargePointId}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A charger's commands, newest first (paged, filtered)
+         * @description Each command as `GET .../commands/{commandId}` shows it (a pending one past its deadline shows as timeout). Commands are kept a week. A page may hold fewer than `limit` commands while `nextCursor` says more follow (a filter left some out).
+         */
+        get: operations["list_commands_api_chargers__chargePointId__commands_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -380,7 +420,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List chargers (paged) */
+        /**
+         * List chargers with their state (paged, filtered)
+         * @description Filters compose. A page may hold fewer than `limit` chargers (even none) while `nextCursor` says more follow: state, location and `q` are applied to each bounded read of the registry, and the cursor never skips a match. Reads per page: per charger read, one query of its connectors; per charger listed, one read of its location (one read of the location instead when `locationId` is given).
+         */
         get: operations["list_chargers_api_chargers_get"];
         put?: never;
         /** Register a charger */
@@ -421,6 +464,26 @@ export interface paths {
          * @description `from`/`to` bound the start time. Neither chargePointId nor idTag: every charger's sessions, newest first, within at most 31 UTC days (default: since 7 days ago); a page may come back short with a nextCursor. By id tag: newest first. By charger: in transaction id order.
          */
         get: operations["list_sessions_api_sessions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/energy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The network's energy per UTC day or hour
+         * @description Energy and sessions of every charger, per period of the range, every period present (zeros included), oldest first. A session counts in the day and hour it stopped. At most 366 days by day, 7 days by hour; default: the last 14 days by day (by hour: the last 7), ending today.
+         */
+        get: operations["network_energy_api_energy_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -528,6 +591,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The network at a glance: chargers by state, today's energy, recent faults
+         * @description Reads every charger and every connector status: its cost grows with the fleet (about 1,800 DynamoDB read units at 10,000 chargers, docs/adr/0035). Poll it every 60 s at most, and only while the view is visible.
+         */
+        get: operations["get_overview_api_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -591,6 +674,87 @@ export interface components {
              */
             evseId?: number | null;
         };
+        /** ChargerCounts */
+        ChargerCounts: {
+            /** Total */
+            total: number;
+            /** @description Every state, zeros included */
+            byState: components["schemas"]["StateCounts"];
+        };
+        /** ChargerDetailView */
+        ChargerDetailView: {
+            /** Chargepointid */
+            chargePointId: string;
+            /** Registrationstatus */
+            registrationStatus: string;
+            /** Validationmode */
+            validationMode: string;
+            /** Haspassword */
+            hasPassword: boolean;
+            /** Autoregistered */
+            autoRegistered: boolean;
+            /** Online */
+            online: boolean;
+            /** Protocol */
+            protocol: string | null;
+            /** Vendor */
+            vendor: string | null;
+            /** Model */
+            model: string | null;
+            /** Firmwareversion */
+            firmwareVersion: string | null;
+            /** Createdat */
+            createdAt: string | null;
+            /** Lastbootat */
+            lastBootAt: string | null;
+            /** Connectedat */
+            connectedAt: string | null;
+            /** Disconnectedat */
+            disconnectedAt: string | null;
+            /**
+             * Connectionid
+             * @description The current WebSocket connection, if online
+             */
+            connectionId: string | null;
+            /** Serialnumber */
+            serialNumber: string | null;
+            /** Iccid */
+            iccid: string | null;
+            /** Imsi */
+            imsi: string | null;
+            /** Metertype */
+            meterType: string | null;
+            /** Meterserialnumber */
+            meterSerialNumber: string | null;
+            /** Bootreason */
+            bootReason: string | null;
+            /** Firmwarestatus */
+            firmwareStatus: string | null;
+            /** Firmwarestatusat */
+            firmwareStatusAt: string | null;
+            /** Diagnosticsstatus */
+            diagnosticsStatus: string | null;
+            /** Diagnosticsstatusat */
+            diagnosticsStatusAt: string | null;
+            /** Locallistversion */
+            localListVersion: number | null;
+            /**
+             * Costprofile
+             * @description The cost profile the charger last accepted in full (/api/cost-profiles)
+             */
+            costProfile: string | null;
+            /** Costprofileappliedat */
+            costProfileAppliedAt: string | null;
+            /** Connectors */
+            connectors: components["schemas"]["ConnectorView"][];
+            connection: components["schemas"]["ConnectionView"] | null;
+            /**
+             * State
+             * @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE; occupied: Preparing, Finishing, Reserved or Occupied (an OCPP 2.0.1 charger shows occupied while it charges); unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order.
+             * @enum {string}
+             */
+            state: "available" | "occupied" | "charging" | "faulted" | "unavailable" | "offline" | "unknown";
+        };
         /** ChargerGroup */
         ChargerGroup: {
             /**
@@ -601,13 +765,60 @@ export interface components {
             /** @description Or the chargers the listing filters name (at most 500) */
             selector?: components["schemas"]["ChargerSelector"] | null;
         };
-        /** ChargerPage */
-        ChargerPage: {
+        /** ChargerListItem */
+        ChargerListItem: {
+            /** Chargepointid */
+            chargePointId: string;
+            /** Registrationstatus */
+            registrationStatus: string;
+            /** Validationmode */
+            validationMode: string;
+            /** Haspassword */
+            hasPassword: boolean;
+            /** Autoregistered */
+            autoRegistered: boolean;
+            /** Online */
+            online: boolean;
+            /** Protocol */
+            protocol: string | null;
+            /** Vendor */
+            vendor: string | null;
+            /** Model */
+            model: string | null;
+            /** Firmwareversion */
+            firmwareVersion: string | null;
+            /** Createdat */
+            createdAt: string | null;
+            /** Lastbootat */
+            lastBootAt: string | null;
+            /** Connectedat */
+            connectedAt: string | null;
+            /** Disconnectedat */
+            disconnectedAt: string | null;
+            /**
+             * State
+             * @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE; occupied: Preparing, Finishing, Reserved or Occupied (an OCPP 2.0.1 charger shows occupied while it charges); unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order.
+             * @enum {string}
+             */
+            state: "available" | "occupied" | "charging" | "faulted" | "unavailable" | "offline" | "unknown";
+            /**
+             * Locationid
+             * @description The location whose EVSE this charger serves (/api/locations); null if none
+             */
+            locationId: string | null;
+            /**
+             * Connectors
+             * @description By EVSE, then connector
+             */
+            connectors: components["schemas"]["ConnectorBrief"][];
+        };
+        /** ChargerListPage */
+        ChargerListPage: {
             /** Items */
-            items: components["schemas"]["ChargerSummary"][];
+            items: components["schemas"]["ChargerListItem"][];
             /**
              * Nextcursor
-             * @description Pass as `cursor` for the next page; null at the end
+             * @description Pass as `cursor` for the next page; null at the end. A page may hold fewer than `limit` items (even none) while more follow: filters are applied to each bounded read of the registry.
              */
             nextCursor: string | null;
         };
@@ -686,37 +897,6 @@ export interface components {
             /** Online */
             online?: boolean | null;
         };
-        /** ChargerSummary */
-        ChargerSummary: {
-            /** Chargepointid */
-            chargePointId: string;
-            /** Registrationstatus */
-            registrationStatus: string;
-            /** Validationmode */
-            validationMode: string;
-            /** Haspassword */
-            hasPassword: boolean;
-            /** Autoregistered */
-            autoRegistered: boolean;
-            /** Online */
-            online: boolean;
-            /** Protocol */
-            protocol: string | null;
-            /** Vendor */
-            vendor: string | null;
-            /** Model */
-            model: string | null;
-            /** Firmwareversion */
-            firmwareVersion: string | null;
-            /** Createdat */
-            createdAt: string | null;
-            /** Lastbootat */
-            lastBootAt: string | null;
-            /** Connectedat */
-            connectedAt: string | null;
-            /** Disconnectedat */
-            disconnectedAt: string | null;
-        };
         /**
          * ChargerUpdate
          * @description Fields left out stay as they are; `"password": null` removes the password.
@@ -734,74 +914,6 @@ export interface components {
              */
             generatePassword: boolean;
         };
-        /** ChargerView */
-        ChargerView: {
-            /** Chargepointid */
-            chargePointId: string;
-            /** Registrationstatus */
-            registrationStatus: string;
-            /** Validationmode */
-            validationMode: string;
-            /** Haspassword */
-            hasPassword: boolean;
-            /** Autoregistered */
-            autoRegistered: boolean;
-            /** Online */
-            online: boolean;
-            /** Protocol */
-            protocol: string | null;
-            /** Vendor */
-            vendor: string | null;
-            /** Model */
-            model: string | null;
-            /** Firmwareversion */
-            firmwareVersion: string | null;
-            /** Createdat */
-            createdAt: string | null;
-            /** Lastbootat */
-            lastBootAt: string | null;
-            /** Connectedat */
-            connectedAt: string | null;
-            /** Disconnectedat */
-            disconnectedAt: string | null;
-            /**
-             * Connectionid
-             * @description The current WebSocket connection, if online
-             */
-            connectionId: string | null;
-            /** Serialnumber */
-            serialNumber: string | null;
-            /** Iccid */
-            iccid: string | null;
-            /** Imsi */
-            imsi: string | null;
-            /** Metertype */
-            meterType: string | null;
-            /** Meterserialnumber */
-            meterSerialNumber: string | null;
-            /** Bootreason */
-            bootReason: string | null;
-            /** Firmwarestatus */
-            firmwareStatus: string | null;
-            /** Firmwarestatusat */
-            firmwareStatusAt: string | null;
-            /** Diagnosticsstatus */
-            diagnosticsStatus: string | null;
-            /** Diagnosticsstatusat */
-            diagnosticsStatusAt: string | null;
-            /** Locallistversion */
-            localListVersion: number | null;
-            /**
-             * Costprofile
-             * @description The cost profile the charger last accepted in full (/api/cost-profiles)
-             */
-            costProfile: string | null;
-            /** Costprofileappliedat */
-            costProfileAppliedAt: string | null;
-            /** Connectors */
-            connectors: components["schemas"]["ConnectorView"][];
-            connection: components["schemas"]["ConnectionView"] | null;
-        };
         /**
          * CommandNotAnsweredBody
          * @description 504 (no answer within the wait) or 503: the error plus the command as it stands.
@@ -810,6 +922,19 @@ export interface components {
             error: components["schemas"]["ErrorDetail"];
             command: components["schemas"]["CommandView"];
             reservation?: components["schemas"]["ReservationView"] | null;
+        };
+        /** CommandPage */
+        CommandPage: {
+            /**
+             * Items
+             * @description Newest first
+             */
+            items: components["schemas"]["CommandView"][];
+            /**
+             * Nextcursor
+             * @description Pass as `cursor` for the next page; null at the end. A page may hold fewer than `limit` items while more follow when a filter leaves commands out.
+             */
+            nextCursor: string | null;
         };
         /** CommandView */
         CommandView: {
@@ -919,6 +1044,31 @@ export interface components {
              * @description Tariffs of this connector; the location's tariffIds when empty
              */
             tariffIds?: string[];
+        };
+        /** ConnectorBrief */
+        ConnectorBrief: {
+            /** Connectorid */
+            connectorId: number;
+            /**
+             * Evseid
+             * @description OCPP 2.0.1 EVSE id; null for OCPP 1.6
+             */
+            evseId: number | null;
+            /**
+             * Status
+             * @description The connector's latest StatusNotification status
+             */
+            status: string;
+            /**
+             * Errorcode
+             * @description OCPP 1.6 errorCode; null for OCPP 2.0.1
+             */
+            errorCode: string | null;
+            /**
+             * Updatedat
+             * @description The charger's timestamp of that status
+             */
+            updatedAt: string;
         };
         /** ConnectorList */
         ConnectorList: {
@@ -1042,6 +1192,26 @@ export interface components {
             /** Sessions */
             sessions: number;
         };
+        /** EnergyPeriodView */
+        EnergyPeriodView: {
+            /**
+             * Period
+             * @description UTC day (YYYY-MM-DD) or the start of a UTC hour (YYYY-MM-DDTHH:00:00Z)
+             * @example 2026-12-06
+             * @example 2026-12-06T13:00:00Z
+             */
+            period: string;
+            /**
+             * Energywh
+             * @description Energy of the sessions that stopped in the period
+             */
+            energyWh: number;
+            /**
+             * Sessions
+             * @description Sessions that stopped in the period
+             */
+            sessions: number;
+        };
         /** EnergyReportView */
         EnergyReportView: {
             /** Chargepointid */
@@ -1115,6 +1285,28 @@ export interface components {
             charger?: components["schemas"]["ChargerBindingBody"] | null;
             /** Connectors */
             connectors: components["schemas"]["ConnectorBody"][];
+        };
+        /** FaultView */
+        FaultView: {
+            /** Chargepointid */
+            chargePointId: string;
+            /** Connectorid */
+            connectorId: number;
+            /** Evseid */
+            evseId: number | null;
+            /** Status */
+            status: string;
+            /** Errorcode */
+            errorCode: string | null;
+            /** Info */
+            info: string | null;
+            /** Vendorerrorcode */
+            vendorErrorCode: string | null;
+            /**
+             * At
+             * @description The charger's timestamp of the status
+             */
+            at: string;
         };
         /** Health */
         Health: {
@@ -1359,6 +1551,24 @@ export interface components {
             /** Lastupdated */
             lastUpdated: string | null;
         };
+        /** MeterValuePointView */
+        MeterValuePointView: {
+            /**
+             * At
+             * @description RFC 3339 UTC time of the reading
+             */
+            at: string;
+            /**
+             * Energywh
+             * @description Energy delivered since the session's start
+             */
+            energyWh: number;
+            /**
+             * Powerw
+             * @description Mean power since the previous point; null on the first point
+             */
+            powerW: number | null;
+        };
         /** NearbyLocations */
         NearbyLocations: {
             /**
@@ -1366,6 +1576,29 @@ export interface components {
              * @description Nearest first
              */
             items: components["schemas"]["LocationAvailabilityView"][];
+        };
+        /** NetworkEnergyView */
+        NetworkEnergyView: {
+            /**
+             * Granularity
+             * @enum {string}
+             */
+            granularity: "day" | "hour";
+            /**
+             * From
+             * @description First UTC day of the range (YYYY-MM-DD)
+             */
+            from: string;
+            /**
+             * To
+             * @description Last UTC day of the range (YYYY-MM-DD), included
+             */
+            to: string;
+            /**
+             * Items
+             * @description Every period of the range, oldest first; zero when no session stopped
+             */
+            items: components["schemas"]["EnergyPeriodView"][];
         };
         /** OpeningTimesBody */
         OpeningTimesBody: {
@@ -1386,6 +1619,18 @@ export interface components {
              * @description http(s) URL
              */
             website?: string | null;
+        };
+        /** OverviewView */
+        OverviewView: {
+            /** Generatedat */
+            generatedAt: string;
+            chargers: components["schemas"]["ChargerCounts"];
+            sessions: components["schemas"]["SessionCountsView"];
+            /**
+             * Recentfaults
+             * @description Connectors whose latest status is Faulted or carries an errorCode other than NoError, most recently received first, at most 20
+             */
+            recentFaults: components["schemas"]["FaultView"][];
         };
         /** PaymentView */
         PaymentView: {
@@ -1654,6 +1899,36 @@ export interface components {
             /** Maxpowerw */
             maxPowerW?: number | null;
         };
+        /** SessionCountsView */
+        SessionCountsView: {
+            /**
+             * Charging
+             * @description Connectors of online chargers charging now (Charging, SuspendedEV, SuspendedEVSE)
+             */
+            charging: number;
+            /**
+             * Stoppedtoday
+             * @description Sessions that stopped today (UTC)
+             */
+            stoppedToday: number;
+            /**
+             * Energytodaywh
+             * @description Energy of the sessions that stopped today (UTC): the sum of today's bars of GET /api/energy?granularity=hour
+             */
+            energyTodayWh: number;
+        };
+        /** SessionMeterValuesView */
+        SessionMeterValuesView: {
+            /** Chargepointid */
+            chargePointId: string;
+            /** Transactionid */
+            transactionId: string;
+            /**
+             * Points
+             * @description Oldest first: the start (energy 0), the stored live-energy readings, and the stop once the session stopped. Empty for a session without a start reading.
+             */
+            points: components["schemas"]["MeterValuePointView"][];
+        };
         /** SessionPage */
         SessionPage: {
             /** Items */
@@ -1735,6 +2010,23 @@ export interface components {
             anomaly: string | null;
             /** Replacedby */
             replacedBy: string | null;
+        };
+        /** StateCounts */
+        StateCounts: {
+            /** Available */
+            available: number;
+            /** Occupied */
+            occupied: number;
+            /** Charging */
+            charging: number;
+            /** Faulted */
+            faulted: number;
+            /** Unavailable */
+            unavailable: number;
+            /** Offline */
+            offline: number;
+            /** Unknown */
+            unknown: number;
         };
         /** TariffBody */
         TariffBody: {
@@ -1878,7 +2170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChargerView"];
+                    "application/json": components["schemas"]["ChargerDetailView"];
                 };
             };
             /** @description Invalid request (details name the fields) */
@@ -2393,6 +2685,74 @@ export interface operations {
             };
         };
     };
+    session_meter_values_api_chargers__chargePointId__sessions__transactionId__meter_values_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chargePointId: string;
+                transactionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionMeterValuesView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     energy_api_chargers__chargePointId__energy_get: {
         parameters: {
             query?: {
@@ -2576,6 +2936,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CommandNotAnsweredBody"];
+                };
+            };
+        };
+    };
+    list_commands_api_chargers__chargePointId__commands_get: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string | null;
+                /** @description Only this OCPP action, e.g. Reset */
+                action?: string | null;
+                /** @description Only this outcome */
+                status?: ("pending" | "answered" | "error" | "invalid_response" | "timeout" | "offline") | null;
+            };
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandPage"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3983,6 +4419,15 @@ export interface operations {
                 cursor?: string | null;
                 registrationStatus?: ("Accepted" | "Pending" | "Rejected") | null;
                 online?: boolean | null;
+                /** @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE; occupied: Preparing, Finishing, Reserved or Occupied (an OCPP 2.0.1 charger shows occupied while it charges); unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order. */
+                state?: ("available" | "occupied" | "charging" | "faulted" | "unavailable" | "offline" | "unknown") | null;
+                locationId?: string | null;
+                /** @description Exactly as the charger reported it */
+                vendor?: string | null;
+                /** @description Exactly as the charger reported it */
+                model?: string | null;
+                /** @description Part of the charger id, any case */
+                q?: string | null;
             };
             header?: never;
             path?: never;
@@ -3990,16 +4435,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChargerPage"];
+                    "application/json": components["schemas"]["ChargerListPage"];
                 };
             };
-            /** @description Invalid request (details name the fields) */
+            /** @description Invalid request; details name the fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4260,6 +4705,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    network_energy_api_energy_get: {
+        parameters: {
+            query?: {
+                /** @description First UTC day, YYYY-MM-DD */
+                from?: string | null;
+                /** @description Last UTC day, YYYY-MM-DD */
+                to?: string | null;
+                granularity?: "day" | "hour";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NetworkEnergyView"];
                 };
             };
             /** @description Invalid request; details name the fields */
@@ -4701,6 +5208,62 @@ export interface operations {
                 };
             };
             /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_overview_api_overview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverviewView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -79,7 +79,7 @@ function Configuration({ chargePointId, protocol }: { chargePointId: string; pro
   }[];
   return (
     <section className="card">
-      <h2 id="configuration">Configuration</h2>
+      <h2>Configuration</h2>
       {protocol === "2.0.1" ? (
         <div className="filters">
           <label>
@@ -242,7 +242,7 @@ export function ChargerDetailPage() {
         <>
           <div className="cards">
             <section className="card">
-              <h2 id="status">Status</h2>
+              <h2>Status</h2>
               <p>
                 <StateBadge state={charger.state} /> {charger.online ? "Connected" : "Not connected"}
               </p>
@@ -264,7 +264,7 @@ export function ChargerDetailPage() {
               </dl>
             </section>
             <section className="card">
-              <h2 id="boot">Boot info</h2>
+              <h2>Boot info</h2>
               <dl className="facts">
                 <dt>Vendor</dt>
                 <dd>{charger.vendor ?? "—"}</dd>
@@ -284,7 +284,7 @@ export function ChargerDetailPage() {
             </section>
           </div>
           <section className="card">
-            <h2 id="connectors">Connectors</h2>
+            <h2>Connectors</h2>
             <table>
               <thead>
                 <tr>
@@ -312,7 +312,7 @@ export function ChargerDetailPage() {
             {charger.connectors.length === 0 ? <p>No connector has reported a status yet.</p> : null}
           </section>
           <section className="card">
-            <h2 id="actions">Actions</h2>
+            <h2>Actions</h2>
             <div className="actions">
               {Object.entries(ACTIONS).map(([kind, spec]) => (
                 <button key={kind} type="button" className="button" onClick={() => setDialog(kind)}>
@@ -337,7 +337,7 @@ export function ChargerDetailPage() {
         </>
       ) : null}
       <section className="card">
-        <h2 id="history">Command history</h2>
+        <h2>Command history</h2>
         <ErrorAlert error={history.error} />
         <CommandTable commands={history.data?.items ?? []} />
       </section>

@@ -156,7 +156,7 @@ export function EnergyPage() {
       </form>
       <ErrorAlert error={chargers.error ?? sites.error ?? poll.error} />
       <section className="card">
-        <h2 id="energy-chart">
+        <h2>
           Energy per {granularity}: {formatWh(total)}
         </h2>
         <BarChart

@@ -78,7 +78,7 @@ export function IdTagsPage() {
         <LiveStatus poll={poll} />
       </PageHeader>
       <section className="card">
-        <h2 id="new-tag">New id tag</h2>
+        <h2>New id tag</h2>
         <form
           className="filters"
           onSubmit={(e) => {

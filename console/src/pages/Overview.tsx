@@ -47,7 +47,7 @@ export function OverviewPage() {
         <>
           <div className="cards">
             <section className="card">
-              <h2 id="chargers-by-state">Chargers by state</h2>
+              <h2>Chargers by state</h2>
               <p className="big-number">{overview.chargers.total} chargers</p>
               <ul className="state-counts">
                 {STATES.map((state) => (
@@ -62,20 +62,21 @@ export function OverviewPage() {
               <StateLegend />
             </section>
             <section className="card">
-              <h2 id="sessions-today">Sessions today</h2>
+              <h2>Sessions today</h2>
               <dl className="facts">
-                <dt>Active now</dt>
-                <dd>{overview.sessions.active}</dd>
-                <dt>Started today</dt>
-                <dd>{overview.sessions.startedToday}</dd>
-                <dt>Energy today</dt>
+                <dt>Charging now</dt>
+                <dd>{overview.sessions.charging} connectors</dd>
+                <dt>Stopped today (UTC)</dt>
+                <dd>{overview.sessions.stoppedToday}</dd>
+                <dt>Energy of today&apos;s sessions</dt>
                 <dd>{formatWh(overview.sessions.energyTodayWh)}</dd>
               </dl>
+              <p className="muted">Energy counts when a session stops: today&apos;s total is that of the sessions stopped today.</p>
             </section>
           </div>
           <div className="cards">
             <section className="card">
-              <h2 id="energy-hours">Energy per hour (today, UTC)</h2>
+              <h2>Energy per hour (today, UTC)</h2>
               <BarChart
                 title="Energy per hour today"
                 bars={(poll.data?.hours.items ?? []).map((i) => ({ key: i.period, label: hourLabel(i.period), value: i.energyWh }))}
@@ -83,7 +84,7 @@ export function OverviewPage() {
               />
             </section>
             <section className="card">
-              <h2 id="energy-days">Energy per day (14 days)</h2>
+              <h2>Energy per day (14 days)</h2>
               <BarChart
                 title="Energy per day, last 14 days"
                 bars={(poll.data?.days.items ?? []).map((i) => ({ key: i.period, label: dayLabel(i.period), value: i.energyWh }))}
@@ -92,7 +93,7 @@ export function OverviewPage() {
             </section>
           </div>
           <section className="card">
-            <h2 id="recent-faults">Recent faults</h2>
+            <h2>Recent faults</h2>
             {overview.recentFaults.length === 0 ? (
               <p>No charger reports a fault.</p>
             ) : (

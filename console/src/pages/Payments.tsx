@@ -80,7 +80,7 @@ export function PaymentsPage() {
       {payment ? (
         <div className="cards">
           <section className="card">
-            <h2 id="payment">Payment {payment.paymentId}</h2>
+            <h2>Payment {payment.paymentId}</h2>
             <dl className="facts">
               <dt>Status</dt>
               <dd>
@@ -103,7 +103,7 @@ export function PaymentsPage() {
             </dl>
           </section>
           <section className="card">
-            <h2 id="refund">Refund</h2>
+            <h2>Refund</h2>
             <form
               onSubmit={(e) => {
                 e.preventDefault();

@@ -37,7 +37,7 @@ export function SessionDetailPage() {
       {session ? (
         <>
           <section className="card">
-            <h2 id="curve">Energy and power</h2>
+            <h2>Energy and power</h2>
             {points.length ? (
               <CurveChart title="Energy and power over the session" points={points} />
             ) : (
@@ -46,7 +46,7 @@ export function SessionDetailPage() {
           </section>
           <div className="cards">
             <section className="card">
-              <h2 id="facts">Session</h2>
+              <h2>Session</h2>
               <dl className="facts">
                 <dt>Status</dt>
                 <dd>
@@ -69,7 +69,7 @@ export function SessionDetailPage() {
               </dl>
             </section>
             <section className="card">
-              <h2 id="readings">Readings</h2>
+              <h2>Readings</h2>
               <table>
                 <thead>
                   <tr>

@@ -18,7 +18,7 @@ function SiteEvses({ locationId }: { locationId: string }) {
   const site = poll.data;
   return (
     <section className="card">
-      <h2 id="evses">
+      <h2>
         EVSEs of {site?.location.name ?? locationId} <LiveStatus poll={poll} />
       </h2>
       <ErrorAlert error={poll.error} />

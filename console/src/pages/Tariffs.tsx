@@ -53,7 +53,7 @@ function Versions({ tariffId }: { tariffId: string }) {
   const versions = useOnce((signal) => call(api().GET("/api/tariffs/{tariffId}", { params: { path: { tariffId } }, signal })), tariffId);
   return (
     <section className="card">
-      <h2 id="versions">Versions of {tariffId}</h2>
+      <h2>Versions of {tariffId}</h2>
       <ErrorAlert error={versions.error} />
       {versions.data ? (
         <>
