@@ -61,14 +61,20 @@ function Configuration({ chargePointId, protocol }: { chargePointId: string; pro
   const [confirming, setConfirming] = useState(false);
   const read = () =>
     void (protocol === "1.6"
-      ? reader.send("GetConfiguration", {})
-      : reader.send("GetVariables", { getVariableData: [{ component: { name: component }, variable: { name: variable } }] }));
+      ? reader.send("GetConfiguration", {}, "Read configuration")
+      : reader.send(
+          "GetVariables",
+          { getVariableData: [{ component: { name: component }, variable: { name: variable } }] },
+          "Read variable",
+        ));
   const change = () =>
     void (protocol === "1.6"
-      ? changer.send("ChangeConfiguration", { key, value })
-      : changer.send("SetVariables", {
-          setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue: value }],
-        }));
+      ? changer.send("ChangeConfiguration", { key, value }, "Change configuration")
+      : changer.send(
+          "SetVariables",
+          { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue: value }] },
+          "Change configuration",
+        ));
   const result = reader.run?.command?.status === "answered" ? reader.run.command.result : null;
   const keys = (result?.configurationKey ?? []) as { key: string; value?: string; readonly: boolean }[];
   const variables = (result?.getVariableResult ?? []) as {

@@ -27,7 +27,7 @@ async function loadOverview(signal: AbortSignal): Promise<{ overview: Overview; 
 
 function hourLabel(period: string): string {
   const date = new Date(period);
-  return Number.isNaN(date.getTime()) ? period : `${String(date.getHours()).padStart(2, "0")}h`;
+  return Number.isNaN(date.getTime()) ? period : `${String(date.getUTCHours()).padStart(2, "0")}h`;
 }
 
 function dayLabel(period: string): string {
@@ -65,7 +65,9 @@ export function OverviewPage() {
               <h2>Sessions today</h2>
               <dl className="facts">
                 <dt>Charging now</dt>
-                <dd>{overview.sessions.charging} connectors</dd>
+                <dd>
+                  {overview.sessions.charging} {overview.sessions.charging === 1 ? "connector" : "connectors"}
+                </dd>
                 <dt>Stopped today (UTC)</dt>
                 <dd>{overview.sessions.stoppedToday}</dd>
                 <dt>Energy of today&apos;s sessions</dt>
