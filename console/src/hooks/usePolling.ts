@@ -43,6 +43,7 @@ export function usePolling<T>(
   useEffect(() => {
     let cancelled = false;
     let running = false;
+    let again = false; // a refresh asked for while a request was running
     let timer: ReturnType<typeof setTimeout> | undefined;
     let interval = intervalMs;
     let controller: AbortController | null = null;
@@ -72,7 +73,10 @@ export function usePolling<T>(
         running = false;
         if (!cancelled) {
           setSettledKey(key);
-          schedule();
+          if (again) {
+            again = false;
+            void run();
+          } else schedule();
         }
       }
     };
@@ -83,7 +87,8 @@ export function usePolling<T>(
     };
     refreshRef.current = () => {
       clearTimeout(timer);
-      void run();
+      if (running) again = true;
+      else void run();
     };
     document.addEventListener("visibilitychange", onVisibility);
     void run();

@@ -340,13 +340,13 @@ export function ChargerDetailPage() {
             />
           ) : null}
           <Configuration chargePointId={chargePointId} protocol={protocol} />
+          <section className="card">
+            <h2>Command history</h2>
+            <ErrorAlert error={history.error} />
+            <CommandTable commands={history.data?.items ?? []} />
+          </section>
         </>
       ) : null}
-      <section className="card">
-        <h2>Command history</h2>
-        <ErrorAlert error={history.error} />
-        <CommandTable commands={history.data?.items ?? []} />
-      </section>
     </>
   );
 }
