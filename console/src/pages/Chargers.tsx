@@ -14,6 +14,7 @@ import { filledPage, Pager, usePager } from "../paging";
 import { STATES } from "./Overview";
 
 const FILTERS = ["q", "state", "locationId", "model"] as const;
+
 /** The outlets (connector 0 of OCPP 1.6 speaks for the whole charger: shown only when alone). */
 function outlets<T extends { connectorId: number }>(connectors: T[]): T[] {
   const real = connectors.filter((c) => c.connectorId !== 0);
