@@ -110,7 +110,15 @@ export function CurveChart({ title, points, height = 260 }: { title: string; poi
     .filter((s): s is string => s !== null)
     .map((s, i) => `${i ? "L" : "M"}${s}`)
     .join(" ");
-  const time = (t: number) => new Date(t).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+  // Seconds on the axis when the session is too short for distinct minutes.
+  const withSeconds = span < 10 * 60_000;
+  const time = (t: number) =>
+    new Date(t).toLocaleTimeString("en-GB", {
+      hour: "2-digit",
+      minute: "2-digit",
+      ...(withSeconds ? { second: "2-digit" } : {}),
+      hour12: false,
+    });
   const kwh = (wh: number) => `${(wh / 1000).toLocaleString("en-GB", { maximumFractionDigits: 2 })} kWh`;
   const kw = (w: number) => `${(w / 1000).toLocaleString("en-GB", { maximumFractionDigits: 1 })} kW`;
   const last = points[points.length - 1];
