@@ -264,6 +264,25 @@ def test_an_api_error_shows_a_readable_message(page: Page, platform: LocalPlatfo
     screenshot(page, "09-api-error")
 
 
+def test_a_view_that_cannot_refresh_says_it_is_stale_and_recovers(
+    page: Page, platform: LocalPlatform, charger: Charger
+) -> None:
+    charger.status("Available")
+    sign_in(page, platform, "chargers")
+    row = page.locator(f'tr[data-charger="{charger.id}"]')
+    expect(row).to_be_visible()
+    # The API becomes unreachable: the list keeps its rows, says so, and backs off.
+    page.route("**/api/chargers?*", lambda route: route.abort("connectionrefused"))
+    stale = page.get_by_test_id("stale-badge")
+    expect(stale).to_contain_text("Stale — last updated")
+    expect(page.get_by_role("alert")).to_contain_text("cannot be reached")
+    expect(row).to_be_visible()
+    screenshot(page, "10-stale")
+    page.unroute("**/api/chargers?*")
+    # Back-off means the next try may be a while (at most 60 s); then the badge goes.
+    expect(stale).to_be_hidden(timeout=70_000)
+
+
 PAGES = [
     ("", "Overview"),
     ("chargers", "Chargers"),
