@@ -16,6 +16,7 @@ import pytest
 
 from infra.charger_edge import MAX_FUNCTION_CODE_BYTES
 from infra.console_hosting import routing_function_code
+from tests.infrastructure.cloudfront.events import viewer_request as cloudfront_event
 
 pytestmark = pytest.mark.infrastructure
 
@@ -31,26 +32,8 @@ TO_CONSOLE = {
 
 
 def viewer_request(uri: str, querystring: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "version": "1.0",
-        "context": {
-            "distributionDomainName": "d111111abcdef8.cloudfront.net",
-            "distributionId": "EDFDVBD6EXAMPLE",
-            "eventType": "viewer-request",
-            "requestId": "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==",
-        },
-        "viewer": {"ip": "198.51.100.11"},
-        "request": {
-            "method": "GET",
-            "uri": uri,
-            "querystring": querystring or {},
-            "headers": {
-                "host": {"value": "d111111abcdef8.cloudfront.net"},
-                "accept": {"value": "text/html"},
-            },
-            "cookies": {},
-        },
-    }
+    """A browser's page load of `uri`."""
+    return cloudfront_event(uri, querystring, {"accept": "text/html"})
 
 
 def run(*events: dict[str, Any]) -> list[Any]:

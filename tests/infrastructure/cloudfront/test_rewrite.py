@@ -21,6 +21,7 @@ import pytest
 
 from infra.charger_edge import MAX_FUNCTION_CODE_BYTES, rewrite_function_code
 from shared.access.admission import valid_charge_point_id
+from tests.infrastructure.cloudfront.events import viewer_request as cloudfront_event
 
 pytestmark = pytest.mark.infrastructure
 
@@ -30,32 +31,19 @@ NODE = shutil.which("node")
 Rewrite = Callable[..., list[Any]]
 
 
+WEBSOCKET_UPGRADE = {
+    "upgrade": "websocket",
+    "connection": "Upgrade",
+    "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "sec-websocket-version": "13",
+    "sec-websocket-protocol": "ocpp2.0.1, ocpp1.6",
+    "authorization": "Basic Q1AtMTpzZWNyZXQ=",
+}
+
+
 def viewer_request(uri: str, querystring: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "version": "1.0",
-        "context": {
-            "distributionDomainName": "d111111abcdef8.cloudfront.net",
-            "distributionId": "EDFDVBD6EXAMPLE",
-            "eventType": "viewer-request",
-            "requestId": "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==",
-        },
-        "viewer": {"ip": "198.51.100.11"},
-        "request": {
-            "method": "GET",
-            "uri": uri,
-            "querystring": querystring or {},
-            "headers": {
-                "host": {"value": "d111111abcdef8.cloudfront.net"},
-                "upgrade": {"value": "websocket"},
-                "connection": {"value": "Upgrade"},
-                "sec-websocket-key": {"value": "dGhlIHNhbXBsZSBub25jZQ=="},
-                "sec-websocket-version": {"value": "13"},
-                "sec-websocket-protocol": {"value": "ocpp2.0.1, ocpp1.6"},
-                "authorization": {"value": "Basic Q1AtMTpzZWNyZXQ="},
-            },
-            "cookies": {},
-        },
-    }
+    """A charger's WebSocket upgrade of `uri`."""
+    return cloudfront_event(uri, querystring, WEBSOCKET_UPGRADE)
 
 
 @pytest.fixture(scope="module")
