@@ -407,6 +407,19 @@ LOCATIONS = TableDef(
     ),
 )
 
+# The device model each OCPP 2.0.1 station reports (NotifyReport, docs/adr/0037-device-model.md):
+# one item per variable (`v|<component>|<instance>|<evse>|<connector>|<variable>|<instance>`,
+# names case-folded) with its attributes and characteristics, and one per report
+# (`r|<requestId>`) with the parts that arrived. Written only when a station reports
+# (commissioning, an operator's GetReport), read by the operator API.
+DEVICE_MODELS = TableDef(
+    id="DeviceModels",
+    env_var="DEVICE_MODELS_TABLE",
+    local_name="csms-device-models",
+    partition_key=Key("chargePointId"),
+    sort_key=Key("entryKey"),
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -423,6 +436,7 @@ TABLES: tuple[TableDef, ...] = (
     START_REQUESTS,
     RECEIPTS,
     LOCATIONS,
+    DEVICE_MODELS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -512,6 +526,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (TRANSACTION_EVENTS.id, "readwrite"),
             (COMMANDS.id, "readwrite"),
             (RESERVATIONS.id, "readwrite"),
+            # NotifyReport: BatchWriteItem of variables, UpdateItem of the report's parts.
+            (DEVICE_MODELS.id, "write"),
         ),
         publishes_events=True,
         writes_streams=(TELEMETRY_STREAM.id,),
@@ -546,6 +562,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             # Sites and claims change in TransactWriteItems of Put and Delete; the search
             # queries the geo index; the operator listing is a bounded Scan.
             (LOCATIONS.id, ("GetItem", "PutItem", "DeleteItem", "Query", "Scan")),
+            # A station's device model (and device-model aware commands).
+            (DEVICE_MODELS.id, "read"),
         ),
         publishes_events=True,
         manages_connections=True,

@@ -41,6 +41,7 @@ from shared.ports import (
     CommandStore,
     ConnectionRepository,
     ConnectorRepository,
+    DeviceModelStore,
     DriverRepository,
     EnergyLedger,
     EventPublisher,
@@ -62,6 +63,7 @@ from shared.ports.payments import PaymentProvider, PaymentRecordRepository, Webh
 from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
 from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
+from shared.station.device_model import DeviceModelHandlers
 from shared.station.handlers import StationHandlers
 from shared.station.status_reports import StatusReportHandlers
 from shared.telemetry.energy_rollup import EnergyRollup
@@ -100,6 +102,7 @@ class Dependencies:
     receipts: ReceiptStore
     workflows: WorkflowRunner
     locations: LocationRepository
+    device_models: DeviceModelStore
     # DataTransfer handlers of vendor integrations (none built in).
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
     # The key of the fast admission check (docs/adr/0027); None: scrypt on every connect.
@@ -293,6 +296,7 @@ def build_router(services: Services) -> Router:
     ).register(router)
     StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
+    DeviceModelHandlers(deps.device_models).register(router)
     return router
 
 
@@ -304,6 +308,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.commands import DynamoCommandStore
     from shared.adapters.dynamodb.connections import DynamoConnectionRepository
     from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
+    from shared.adapters.dynamodb.device_models import DynamoDeviceModelStore
     from shared.adapters.dynamodb.drivers import DynamoDriverRepository
     from shared.adapters.dynamodb.energy import DynamoEnergyLedger
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
@@ -367,6 +372,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
             {"StartSession": settings.start_session_state_machine_arn or ""},
         ),
         locations=DynamoLocationRepository(dynamodb, settings.locations_table, geohash.encode),
+        device_models=DynamoDeviceModelStore(dynamodb, settings.device_models_table),
         admission_key=admission_key,
     )
 

@@ -12,6 +12,7 @@ import pytest
 
 from shared.adapters.dynamodb.chargers import DynamoChargerRepository
 from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
+from shared.adapters.dynamodb.device_models import DynamoDeviceModelStore
 from shared.adapters.dynamodb.drivers import DynamoDriverRepository
 from shared.adapters.dynamodb.energy import DynamoEnergyLedger
 from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
@@ -97,6 +98,7 @@ def deps(aws_env, dynamodb):
         receipts=MemoryReceiptStore(),
         workflows=InlineWorkflows(),
         locations=DynamoLocationRepository(dynamodb, aws_env.locations_table, geohash.encode),
+        device_models=DynamoDeviceModelStore(dynamodb, aws_env.device_models_table),
     )
     d.chargers.create(ChargerRecord("CP1"))
     d.id_tags.put(IdTagRecord("GOOD", "Accepted", expiry_date="2099-01-01T00:00:00.000Z"))
