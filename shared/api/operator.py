@@ -12,6 +12,7 @@ from shared.api.routes import (
     chargers,
     commands,
     cost_profiles,
+    device_model,
     energy,
     id_tags,
     locations,
@@ -32,6 +33,7 @@ OPERATOR_APP = HttpAppSpec(
     route_modules=(
         meta,
         chargers,
+        device_model,
         id_tags,
         sessions,
         energy,

@@ -43,6 +43,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chargers/{chargePointId}/device-model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The device model an OCPP 2.0.1 charger reported
+         * @description Components, variables, attribute values and characteristics from the charger's NotifyReport messages (answers to GetBaseReport and GetReport): the newest report of each variable, with the report it came from and whether every part of that report arrived. Empty until the charger reported. `component` and `variable` narrow it to those names.
+         */
+        get: operations["get_device_model_api_chargers__chargePointId__device_model_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/id-tags/{idTag}": {
         parameters: {
             query?: never;
@@ -976,6 +996,19 @@ export interface components {
             /** Requestedby */
             requestedBy: string | null;
         };
+        /** ComponentView */
+        ComponentView: {
+            /** Name */
+            name: string;
+            /** Instance */
+            instance?: string | null;
+            /** Evseid */
+            evseId?: number | null;
+            /** Connectorid */
+            connectorId?: number | null;
+            /** Variables */
+            variables: components["schemas"]["VariableView"][];
+        };
         /** ConfigurationKeyValue */
         ConfigurationKeyValue: {
             /** Key */
@@ -1179,6 +1212,21 @@ export interface components {
              * @description OCPP 2.0.1: one SetVariables with all
              */
             ocpp201: components["schemas"]["VariableValue"][];
+        };
+        /** DeviceModelView */
+        DeviceModelView: {
+            /** Chargepointid */
+            chargePointId: string;
+            /**
+             * Components
+             * @description Components (name, instance, EVSE, connector) with their variables; names compare case-insensitively
+             */
+            components: components["schemas"]["ComponentView"][];
+            /**
+             * Reports
+             * @description The reports the variables come from
+             */
+            reports: components["schemas"]["ReportView"][];
         };
         /** EnergyDayView */
         EnergyDayView: {
@@ -1808,6 +1856,56 @@ export interface components {
              */
             periodEnd: string;
         };
+        /** ReportRef */
+        ReportRef: {
+            /**
+             * Requestid
+             * @description requestId of the GetBaseReport or GetReport
+             */
+            requestId: number;
+            /**
+             * Reportedat
+             * @description generatedAt of the report's part (station clock, UTC)
+             */
+            reportedAt: string;
+            /**
+             * Receivedat
+             * @description When that part arrived (UTC)
+             */
+            receivedAt: string;
+            /**
+             * Complete
+             * @description Every part of the report (seqNo 0 to the last) arrived
+             */
+            complete: boolean;
+        };
+        /** ReportView */
+        ReportView: {
+            /** Requestid */
+            requestId: number;
+            /**
+             * Startedat
+             * @description When its first part (seqNo 0) arrived (UTC)
+             */
+            startedAt: string;
+            /**
+             * Updatedat
+             * @description When its latest part arrived (UTC)
+             */
+            updatedAt: string;
+            /**
+             * Partsreceived
+             * @description seqNo of every part that arrived
+             */
+            partsReceived: number[];
+            /**
+             * Lastseqno
+             * @description seqNo of its last part (tbc false), once arrived
+             */
+            lastSeqNo: number | null;
+            /** Complete */
+            complete: boolean;
+        };
         /** ReservationCommand */
         ReservationCommand: {
             reservation: components["schemas"]["ReservationView"];
@@ -2135,6 +2233,63 @@ export interface components {
             /** Powerw */
             powerW?: number | null;
         };
+        /** VariableAttributeView */
+        VariableAttributeView: {
+            /**
+             * Type
+             * @default Actual
+             * @enum {string}
+             */
+            type: "Actual" | "Target" | "MinSet" | "MaxSet";
+            /**
+             * Value
+             * @description Absent for a WriteOnly variable
+             */
+            value?: string | null;
+            /**
+             * Mutability
+             * @default ReadWrite
+             * @enum {string}
+             */
+            mutability: "ReadOnly" | "WriteOnly" | "ReadWrite";
+            /**
+             * Persistent
+             * @default false
+             */
+            persistent: boolean;
+            /**
+             * Constant
+             * @default false
+             */
+            constant: boolean;
+        };
+        /** VariableCharacteristicsView */
+        VariableCharacteristicsView: {
+            /** Unit */
+            unit?: string | null;
+            /**
+             * Datatype
+             * @enum {string}
+             */
+            dataType: "string" | "decimal" | "integer" | "dateTime" | "boolean" | "OptionList" | "SequenceList" | "MemberList";
+            /** Minlimit */
+            minLimit?: number | null;
+            /**
+             * Maxlimit
+             * @description For string and list types: the longest value allowed
+             */
+            maxLimit?: number | null;
+            /**
+             * Valueslist
+             * @description Allowed values (CSV) of an OptionList, SequenceList, MemberList
+             */
+            valuesList?: string | null;
+            /**
+             * Supportsmonitoring
+             * @default false
+             */
+            supportsMonitoring: boolean;
+        };
         /** VariableValue */
         VariableValue: {
             /** Component */
@@ -2143,6 +2298,18 @@ export interface components {
             variable: string;
             /** Value */
             value: string;
+        };
+        /** VariableView */
+        VariableView: {
+            /** Name */
+            name: string;
+            /** Instance */
+            instance?: string | null;
+            /** Attributes */
+            attributes: components["schemas"]["VariableAttributeView"][];
+            characteristics?: components["schemas"]["VariableCharacteristicsView"] | null;
+            /** @description The report this variable was last reported in */
+            report: components["schemas"]["ReportRef"];
         };
     };
     responses: never;
@@ -2374,6 +2541,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectorList"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_device_model_api_chargers__chargePointId__device_model_get: {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive name */
+                component?: string | null;
+                /** @description Case-insensitive name */
+                variable?: string | null;
+            };
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceModelView"];
                 };
             };
             /** @description Invalid request (details name the fields) */

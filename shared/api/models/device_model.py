@@ -1,0 +1,135 @@
+"""A station's device model as it reported it (OCPP 2.0.1 NotifyReport, B07/B08)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from shared.api.models.common import ApiModel
+from shared.ports.device_models import ReportProgress, VariableEntry
+from shared.station.device_model import ComponentModel, DeviceModel
+
+AttributeType = Literal["Actual", "Target", "MinSet", "MaxSet"]
+Mutability = Literal["ReadOnly", "WriteOnly", "ReadWrite"]
+DataType = Literal[
+    "string",
+    "decimal",
+    "integer",
+    "dateTime",
+    "boolean",
+    "OptionList",
+    "SequenceList",
+    "MemberList",
+]
+
+
+class VariableAttributeView(ApiModel):
+    type: AttributeType = "Actual"
+    value: str | None = Field(default=None, description="Absent for a WriteOnly variable")
+    mutability: Mutability = "ReadWrite"
+    persistent: bool = False
+    constant: bool = False
+
+
+class VariableCharacteristicsView(ApiModel):
+    unit: str | None = None
+    dataType: DataType
+    minLimit: float | None = None
+    maxLimit: float | None = Field(
+        default=None, description="For string and list types: the longest value allowed"
+    )
+    valuesList: str | None = Field(
+        default=None, description="Allowed values (CSV) of an OptionList, SequenceList, MemberList"
+    )
+    supportsMonitoring: bool = False
+
+
+class ReportRef(ApiModel):
+    requestId: int = Field(description="requestId of the GetBaseReport or GetReport")
+    reportedAt: str = Field(description="generatedAt of the report's part (station clock, UTC)")
+    receivedAt: str = Field(description="When that part arrived (UTC)")
+    complete: bool = Field(description="Every part of the report (seqNo 0 to the last) arrived")
+
+
+class VariableView(ApiModel):
+    name: str
+    instance: str | None = None
+    attributes: list[VariableAttributeView]
+    characteristics: VariableCharacteristicsView | None = None
+    report: ReportRef = Field(description="The report this variable was last reported in")
+
+    @classmethod
+    def of(cls, entry: VariableEntry, reports: dict[int, ReportProgress]) -> VariableView:
+        progress = reports.get(entry.request_id)
+        characteristics: dict[str, Any] | None = entry.characteristics
+        return cls(
+            name=entry.variable,
+            instance=entry.variable_instance,
+            attributes=[VariableAttributeView.model_validate(a) for a in entry.attributes],
+            characteristics=VariableCharacteristicsView.model_validate(characteristics)
+            if characteristics and characteristics.get("dataType")
+            else None,
+            report=ReportRef(
+                requestId=entry.request_id,
+                reportedAt=entry.reported_at,
+                receivedAt=entry.received_at,
+                complete=progress.complete if progress else False,
+            ),
+        )
+
+
+class ComponentView(ApiModel):
+    name: str
+    instance: str | None = None
+    evseId: int | None = None
+    connectorId: int | None = None
+    variables: list[VariableView]
+
+    @classmethod
+    def of(cls, component: ComponentModel, reports: dict[int, ReportProgress]) -> ComponentView:
+        return cls(
+            name=component.name,
+            instance=component.instance,
+            evseId=component.evse_id,
+            connectorId=component.connector_id,
+            variables=[VariableView.of(v, reports) for v in component.variables],
+        )
+
+
+class ReportView(ApiModel):
+    requestId: int
+    startedAt: str = Field(description="When its first part (seqNo 0) arrived (UTC)")
+    updatedAt: str = Field(description="When its latest part arrived (UTC)")
+    partsReceived: list[int] = Field(description="seqNo of every part that arrived")
+    lastSeqNo: int | None = Field(description="seqNo of its last part (tbc false), once arrived")
+    complete: bool
+
+
+class DeviceModelView(ApiModel):
+    chargePointId: str
+    components: list[ComponentView] = Field(
+        description="Components (name, instance, EVSE, connector) with their variables; "
+        "names compare case-insensitively"
+    )
+    reports: list[ReportView] = Field(description="The reports the variables come from")
+
+    @classmethod
+    def of(cls, model: DeviceModel) -> DeviceModelView:
+        used = {v.request_id for c in model.components for v in c.variables}
+        return cls(
+            chargePointId=model.charge_point_id,
+            components=[ComponentView.of(c, model.reports) for c in model.components],
+            reports=[
+                ReportView(
+                    requestId=p.request_id,
+                    startedAt=p.started_at,
+                    updatedAt=p.updated_at,
+                    partsReceived=sorted(p.parts),
+                    lastSeqNo=p.last_seq_no,
+                    complete=p.complete,
+                )
+                for p in sorted(model.reports.values(), key=lambda p: p.started_at)
+                if p.request_id in used
+            ],
+        )
