@@ -152,7 +152,13 @@ def test_B08_a_newer_report_replaces_values_and_keeps_what_it_does_not_name():
     model = reader.model("CP1")
     assert len(model.components) == 2
     heartbeat = reader.model("CP1", component="OCPPCommCtrlr").components[0].variables[0]
-    assert heartbeat.attribute("Actual")["value"] == "60"
+    assert heartbeat.attribute("Actual") == {
+        "type": "Actual",
+        "value": "60",
+        "mutability": "ReadWrite",
+        "persistent": False,
+        "constant": False,
+    }
     assert heartbeat.request_id == 2 and heartbeat.reported_at.startswith("2026-06-02")
     assert reader.model("CP1", component="A").components[0].variables[0].request_id == 1
     assert reader.value("CP1", "OCPPCommCtrlr", "HeartbeatInterval") == "60"
