@@ -63,6 +63,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chargers/{chargePointId}/device-model/get-variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * GetVariables, split to the charger's reported message limits
+         * @description Sent as one CALL, or as several in turn when the entries exceed the charger's DeviceCtrlr ItemsPerMessage or BytesPerMessage for this action (from its device model report); the results are merged in the order of the request. The API waits for every answer (20 s in all); the first CALL not answered stops the rest (`unsent`). Errors of the first CALL (charger unknown or offline, another command in flight, a payload the charger's schema refuses) are answered like a single command's.
+         */
+        post: operations["get_variables_api_chargers__chargePointId__device_model_get_variables_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chargers/{chargePointId}/device-model/set-variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * SetVariables, split to the charger's reported message limits
+         * @description Sent as one CALL, or as several in turn when the entries exceed the charger's DeviceCtrlr ItemsPerMessage or BytesPerMessage for this action (from its device model report); the results are merged in the order of the request. The API waits for every answer (20 s in all); the first CALL not answered stops the rest (`unsent`). Errors of the first CALL (charger unknown or offline, another command in flight, a payload the charger's schema refuses) are answered like a single command's.
+         */
+        post: operations["set_variables_api_chargers__chargePointId__device_model_set_variables_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/id-tags/{idTag}": {
         parameters: {
             query?: never;
@@ -996,6 +1036,14 @@ export interface components {
             /** Requestedby */
             requestedBy: string | null;
         };
+        /** ComponentRef */
+        ComponentRef: {
+            /** Name */
+            name: string;
+            /** Instance */
+            instance?: string | null;
+            evse?: components["schemas"]["EvseRef"] | null;
+        };
         /** ComponentView */
         ComponentView: {
             /** Name */
@@ -1334,6 +1382,13 @@ export interface components {
             /** Connectors */
             connectors: components["schemas"]["ConnectorBody"][];
         };
+        /** EvseRef */
+        EvseRef: {
+            /** Id */
+            id: number;
+            /** Connectorid */
+            connectorId?: number | null;
+        };
         /** FaultView */
         FaultView: {
             /** Chargepointid */
@@ -1355,6 +1410,21 @@ export interface components {
              * @description The charger's timestamp of the status
              */
             at: string;
+        };
+        /** GetVariableData */
+        GetVariableData: {
+            component: components["schemas"]["ComponentRef"];
+            variable: components["schemas"]["VariableRef"];
+            /**
+             * Attributetype
+             * @description Default: Actual
+             */
+            attributeType?: ("Actual" | "Target" | "MinSet" | "MaxSet") | null;
+        };
+        /** GetVariablesBody */
+        GetVariablesBody: {
+            /** Getvariabledata */
+            getVariableData: components["schemas"]["GetVariableData"][];
         };
         /** Health */
         Health: {
@@ -1598,6 +1668,19 @@ export interface components {
             version: number;
             /** Lastupdated */
             lastUpdated: string | null;
+        };
+        /** MessageLimitsView */
+        MessageLimitsView: {
+            /**
+             * Itemspermessage
+             * @description DeviceCtrlr ItemsPerMessage the charger reported (None: not reported)
+             */
+            itemsPerMessage: number | null;
+            /**
+             * Bytespermessage
+             * @description DeviceCtrlr BytesPerMessage the charger reported (None: not reported)
+             */
+            bytesPerMessage: number | null;
         };
         /** MeterValuePointView */
         MeterValuePointView: {
@@ -2109,6 +2192,23 @@ export interface components {
             /** Replacedby */
             replacedBy: string | null;
         };
+        /** SetVariableData */
+        SetVariableData: {
+            component: components["schemas"]["ComponentRef"];
+            variable: components["schemas"]["VariableRef"];
+            /**
+             * Attributetype
+             * @description Default: Actual
+             */
+            attributeType?: ("Actual" | "Target" | "MinSet" | "MaxSet") | null;
+            /** Attributevalue */
+            attributeValue: string;
+        };
+        /** SetVariablesBody */
+        SetVariablesBody: {
+            /** Setvariabledata */
+            setVariableData: components["schemas"]["SetVariableData"][];
+        };
         /** StateCounts */
         StateCounts: {
             /** Available */
@@ -2290,6 +2390,13 @@ export interface components {
              */
             supportsMonitoring: boolean;
         };
+        /** VariableRef */
+        VariableRef: {
+            /** Name */
+            name: string;
+            /** Instance */
+            instance?: string | null;
+        };
         /** VariableValue */
         VariableValue: {
             /** Component */
@@ -2310,6 +2417,39 @@ export interface components {
             characteristics?: components["schemas"]["VariableCharacteristicsView"] | null;
             /** @description The report this variable was last reported in */
             report: components["schemas"]["ReportRef"];
+        };
+        /** VariablesOutcomeView */
+        VariablesOutcomeView: {
+            /**
+             * Status
+             * @description answered: every CALL was answered; otherwise the outcome of the first CALL that was not (the later entries were not sent)
+             * @enum {string}
+             */
+            status: "answered" | "error" | "invalid_response" | "timeout" | "offline" | "pending";
+            limits: components["schemas"]["MessageLimitsView"];
+            /**
+             * Results
+             * @description getVariableResult / setVariableResult of every answered CALL, in order
+             */
+            results: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Unsent
+             * @description Entries not sent, in order
+             */
+            unsent: {
+                [key: string]: unknown;
+            }[];
+            /** Error */
+            error?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Commands
+             * @description The CALLs sent, in order
+             */
+            commands: components["schemas"]["CommandView"][];
         };
     };
     responses: never;
@@ -2653,6 +2793,190 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_variables_api_chargers__chargePointId__device_model_get_variables_post: {
+        parameters: {
+            query?: {
+                /** @description Each CALL's deadline in seconds */
+                timeout?: number;
+            };
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GetVariablesBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariablesOutcomeView"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Charger offline, or the payment provider unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    set_variables_api_chargers__chargePointId__device_model_set_variables_post: {
+        parameters: {
+            query?: {
+                /** @description Each CALL's deadline in seconds */
+                timeout?: number;
+            };
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetVariablesBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariablesOutcomeView"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Charger offline, or the payment provider unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from shared.api.models.commands import CommandView
 from shared.api.models.common import ApiModel
+from shared.commands.variables import VariablesOutcome
 from shared.ports.device_models import ReportProgress, VariableEntry
-from shared.station.device_model import ComponentModel, DeviceModel
+from shared.station.device_model_reader import ComponentModel, DeviceModel
 
 AttributeType = Literal["Actual", "Target", "MinSet", "MaxSet"]
 Mutability = Literal["ReadOnly", "WriteOnly", "ReadWrite"]
@@ -132,4 +134,84 @@ class DeviceModelView(ApiModel):
                 for p in sorted(model.reports.values(), key=lambda p: p.started_at)
                 if p.request_id in used
             ],
+        )
+
+
+# Device-model aware GetVariables / SetVariables (shared/commands/variables.py).
+
+Identifier = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class EvseRef(ApiModel):
+    id: int = Field(ge=0, le=2**31 - 1)
+    connectorId: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+class ComponentRef(ApiModel):
+    name: Identifier
+    instance: Identifier | None = None
+    evse: EvseRef | None = None
+
+
+class VariableRef(ApiModel):
+    name: Identifier
+    instance: Identifier | None = None
+
+
+class GetVariableData(ApiModel):
+    component: ComponentRef
+    variable: VariableRef
+    attributeType: AttributeType | None = Field(default=None, description="Default: Actual")
+
+
+class SetVariableData(ApiModel):
+    component: ComponentRef
+    variable: VariableRef
+    attributeType: AttributeType | None = Field(default=None, description="Default: Actual")
+    attributeValue: str = Field(max_length=1000)
+
+
+class GetVariablesBody(ApiModel):
+    getVariableData: list[GetVariableData] = Field(min_length=1, max_length=1000)
+
+
+class SetVariablesBody(ApiModel):
+    setVariableData: list[SetVariableData] = Field(min_length=1, max_length=1000)
+
+
+class MessageLimitsView(ApiModel):
+    itemsPerMessage: int | None = Field(
+        description="DeviceCtrlr ItemsPerMessage the charger reported (None: not reported)"
+    )
+    bytesPerMessage: int | None = Field(
+        description="DeviceCtrlr BytesPerMessage the charger reported (None: not reported)"
+    )
+
+
+class VariablesOutcomeView(ApiModel):
+    status: Literal["answered", "error", "invalid_response", "timeout", "offline", "pending"] = (
+        Field(
+            description="answered: every CALL was answered; otherwise the outcome of the first "
+            "CALL that was not (the later entries were not sent)"
+        )
+    )
+    limits: MessageLimitsView
+    results: list[dict[str, Any]] = Field(
+        description="getVariableResult / setVariableResult of every answered CALL, in order"
+    )
+    unsent: list[dict[str, Any]] = Field(description="Entries not sent, in order")
+    error: dict[str, Any] | None = None
+    commands: list[CommandView] = Field(description="The CALLs sent, in order")
+
+    @classmethod
+    def of(cls, outcome: VariablesOutcome) -> VariablesOutcomeView:
+        return cls(
+            status=outcome.status,  # type: ignore[arg-type]
+            limits=MessageLimitsView(
+                itemsPerMessage=outcome.limits.items, bytesPerMessage=outcome.limits.bytes
+            ),
+            results=outcome.results,
+            unsent=outcome.unsent,
+            error=outcome.error,
+            commands=[CommandView.of(record) for record in outcome.commands],
         )

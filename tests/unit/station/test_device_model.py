@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.station.device_model import DeviceModelReader
+from shared.station.device_model_reader import DeviceModelReader
 from tests.unit.transactions.helpers import V201, Station, make_deps
 
 
