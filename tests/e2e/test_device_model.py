@@ -192,3 +192,39 @@ def test_B08_a_get_report_in_three_parts_with_a_resent_part_replaces_what_it_nam
     assert reports[2]["partsReceived"] == [0, 1, 2] and reports[2]["complete"]
     heartbeat = next(c for c in model["components"] if c["name"] == "OCPPCommCtrlr")
     assert heartbeat["variables"][0]["report"]["requestId"] == 2
+
+
+def test_B06_get_variables_split_to_the_reported_items_per_message(platform):
+    cp_id = new_id()
+    operator = Operator(platform)
+    wanted = [
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": name}}
+        for name in (
+            "HeartbeatInterval",
+            "WebSocketPingInterval",
+            "MessageTimeout",
+            "NetworkProfileConnectionAttempts",
+            "OfflineThreshold",
+        )
+    ]
+
+    async def scenario() -> dict[str, Any]:
+        async with SimulatedCharger(platform.ws_url, cp_id, protocol=V201) as cp:
+            assert (await cp.boot())["status"] == "Accepted"
+            for message in parts(3, BASE_REPORT):  # ItemsPerMessage[GetVariables] = 2
+                assert await cp.call("NotifyReport", message) == {}
+            outcome: dict[str, Any] = await operator.call(
+                "POST",
+                f"/chargers/{quote(cp_id)}/device-model/get-variables",
+                {"getVariableData": wanted},
+            )
+            return outcome
+
+    outcome = run(scenario())
+    assert outcome["status"] == "answered"
+    assert outcome["limits"] == {"itemsPerMessage": 2, "bytesPerMessage": None}
+    assert [len(c["request"]["getVariableData"]) for c in outcome["commands"]] == [2, 2, 1]
+    assert [c["status"] for c in outcome["commands"]] == ["answered"] * 3
+    assert [r["variable"]["name"] for r in outcome["results"]] == [
+        w["variable"]["name"] for w in wanted
+    ]

@@ -10,40 +10,37 @@ from shared.ports.device_models import ReportProgress, VariableEntry, component_
 
 class MemoryDeviceModelStore:
     def __init__(self) -> None:
-        self.entries: dict[tuple[str, str], VariableEntry] = {}
-        self.progress: dict[tuple[str, int], ReportProgress] = {}
-        self.writes = 0
+        # Per charger: entry key -> entry (one charger's model is read at a time).
+        self.models: dict[str, dict[str, VariableEntry]] = {}
+        self.progress: dict[str, dict[int, ReportProgress]] = {}
 
     def put_variables(self, charge_point_id: str, entries: Sequence[VariableEntry]) -> None:
+        model = self.models.setdefault(charge_point_id, {})
         for entry in entries:
-            self.entries[(charge_point_id, entry.key)] = entry
-            self.writes += 1
+            model[entry.key] = entry
 
     def record_part(
         self, charge_point_id: str, request_id: int, seq_no: int, last: bool, at: str
     ) -> ReportProgress:
-        key = (charge_point_id, request_id)
-        known = self.progress.get(key)
+        reports = self.progress.setdefault(charge_point_id, {})
+        known = reports.get(request_id)
         if seq_no == 0 or known is None:
+            # seqNo 0 starts the report afresh, as the DynamoDB store does.
             known = ReportProgress(request_id, frozenset(), None, at, at)
-            if seq_no == 0:
-                known = replace(known, parts=frozenset({0}))
         progress = replace(
             known,
             parts=known.parts | {seq_no},
             last_seq_no=seq_no if last else known.last_seq_no,
             updated_at=at,
         )
-        self.progress[key] = progress
+        reports[request_id] = progress
         return progress
 
     def variables(self, charge_point_id: str, component: str | None = None) -> list[VariableEntry]:
         prefix = component_prefix(component) if component is not None else ""
-        return [
-            entry
-            for (cp, key), entry in sorted(self.entries.items())
-            if cp == charge_point_id and key.startswith(prefix)
-        ]
+        model = self.models.get(charge_point_id, {})
+        return [model[key] for key in sorted(model) if key.startswith(prefix)]
 
     def reports(self, charge_point_id: str) -> list[ReportProgress]:
-        return [p for (cp, _), p in sorted(self.progress.items()) if cp == charge_point_id]
+        reports = self.progress.get(charge_point_id, {})
+        return [reports[request_id] for request_id in sorted(reports)]

@@ -116,15 +116,17 @@ def test_a_resent_part_changes_nothing():
     station = Station(deps, V201)
     first = part(5, 0, True, variable("A", "X", "1"), variable("A", "Y", "2"))
     station.call("NotifyReport", first)
-    before = dict(deps.device_models.entries)
+    before = dict(deps.device_models.models["CP1"])
     station.call("NotifyReport", first)  # the answer was lost: the station sends it again
     station.call("NotifyReport", part(5, 1, False, variable("B", "Z")))
     station.call("NotifyReport", part(5, 1, False, variable("B", "Z")))
     # The same entries (only when they arrived moved on).
     assert {
-        k: replace(v, received_at="") for k, v in deps.device_models.entries.items() if k in before
+        k: replace(v, received_at="")
+        for k, v in deps.device_models.models["CP1"].items()
+        if k in before
     } == {k: replace(v, received_at="") for k, v in before.items()}
-    assert len(deps.device_models.entries) == 3
+    assert len(deps.device_models.models["CP1"]) == 3
     (progress,) = deps.device_models.reports("CP1")
     assert progress.complete and progress.parts == {0, 1}
 
