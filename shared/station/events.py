@@ -148,6 +148,26 @@ def event_entry(raw: Any, received_at: datetime, seq_no: int | None, tbc: bool) 
     return {k: v for k, v in entry.items() if v is not None}
 
 
+# What an alert event carries: the entry's fields, every one present (null when not reported).
+ALERT_FIELDS = (
+    "eventId",
+    "timestamp",
+    "trigger",
+    "component",
+    "componentInstance",
+    "evseId",
+    "connectorId",
+    "variable",
+    "variableInstance",
+    "actualValue",
+    "techCode",
+    "techInfo",
+    "cleared",
+    "eventNotificationType",
+    "transactionId",
+)
+
+
 def _event_key(entry: Payload) -> str:
     event_id = entry.get("eventId")
     name = str(event_id).zfill(_EVENT_ID_DIGITS) if event_id is not None else "-"
@@ -203,7 +223,10 @@ class StationEvents:
             alert = alert_of(entry)
             if alert is not None:
                 detail_type = CHARGER_ALERT_RAISED if alert == "raised" else CHARGER_ALERT_CLEARED
-                alerts.append(DomainEvent(detail_type, ctx.charge_point_id, ctx.received_at, entry))
+                detail = {name: entry.get(name) for name in ALERT_FIELDS}
+                alerts.append(
+                    DomainEvent(detail_type, ctx.charge_point_id, ctx.received_at, detail)
+                )
         if alerts:
             publish_safely(self.publisher, *alerts)
         return {}
@@ -221,7 +244,6 @@ class StationEvents:
             "alarmed": alarmed,
             "protocol": ctx.version.value,
         }
-        detail = {k: v for k, v in detail.items() if v is not None}
         self.log.record(
             [
                 ChargerEvent(
@@ -230,7 +252,7 @@ class StationEvents:
                     event_key=f"{timestamp}#{event_type}",
                     timestamp=timestamp,
                     received_at=iso_utc(ctx.received_at),
-                    detail=detail,
+                    detail={k: v for k, v in detail.items() if v is not None},
                     expires_at=self._expires_at(ctx),
                 )
             ]
