@@ -52,7 +52,7 @@ export interface paths {
         };
         /**
          * A charger's reported events, newest first (paged)
-         * @description kind=event: the entries of its NotifyEvent messages (OCPP 2.0.1 N07/N08: component, variable, value, trigger, cleared, ...); kind=security: its SecurityEventNotifications (2.0.1 A04 and the 1.6 security extension). Ordered by the charger's clock; kept <__main__._NoServices object at 0x7f4fa65d4310> days.
+         * @description kind=event: the entries of its NotifyEvent messages (OCPP 2.0.1 N07/N08: component, variable, value, trigger, cleared, ...); kind=security: its SecurityEventNotifications (2.0.1 A04 and the 1.6 security extension). Ordered by the charger's clock; kept 90 days (the setting CHARGER_EVENTS_RETENTION_DAYS).
          */
         get: operations["list_charger_events_api_chargers__chargePointId__events_get"];
         put?: never;

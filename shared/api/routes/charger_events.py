@@ -27,7 +27,7 @@ def register(ctx: ApiContext) -> None:
         description="kind=event: the entries of its NotifyEvent messages (OCPP 2.0.1 N07/N08: "
         "component, variable, value, trigger, cleared, ...); kind=security: its "
         "SecurityEventNotifications (2.0.1 A04 and the 1.6 security extension). Ordered by the "
-        f"charger's clock; kept {deps.settings.charger_events_retention_days} days.",
+        "charger's clock; kept 90 days (the setting CHARGER_EVENTS_RETENTION_DAYS).",
         responses=errors(400, 404),
     )
     def list_charger_events(
