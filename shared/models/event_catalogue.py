@@ -159,7 +159,8 @@ class ReceiptIssued(EventDetail):
 class _ChargerAlert(EventDetail):
     """A NotifyEvent entry (OCPP 2.0.1 N07) as the charger reported it."""
 
-    eventId: int | None
+    # The station's eventId (`eventId` is the domain event's own id).
+    stationEventId: int | None
     timestamp: str
     trigger: str | None
     component: str

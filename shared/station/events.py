@@ -148,9 +148,9 @@ def event_entry(raw: Any, received_at: datetime, seq_no: int | None, tbc: bool) 
     return {k: v for k, v in entry.items() if v is not None}
 
 
-# What an alert event carries: the entry's fields, every one present (null when not reported).
+# What an alert event carries: the entry's fields, every one present (null when not reported);
+# the station's eventId as stationEventId (a detail's eventId is the domain event's own id).
 ALERT_FIELDS = (
-    "eventId",
     "timestamp",
     "trigger",
     "component",
@@ -223,7 +223,10 @@ class StationEvents:
             alert = alert_of(entry)
             if alert is not None:
                 detail_type = CHARGER_ALERT_RAISED if alert == "raised" else CHARGER_ALERT_CLEARED
-                detail = {name: entry.get(name) for name in ALERT_FIELDS}
+                detail = {
+                    "stationEventId": entry.get("eventId"),
+                    **{name: entry.get(name) for name in ALERT_FIELDS},
+                }
                 alerts.append(
                     DomainEvent(detail_type, ctx.charge_point_id, ctx.received_at, detail)
                 )

@@ -39,7 +39,7 @@ def event_data(event_id: int, component: dict[str, Any], variable: str, value: s
     }
 
 
-def events(platform, cp_id: str, kind: str, **query: Any) -> dict[str, Any]:
+def events(platform, cp_id: str, kind: str, **query: Any) -> Any:
     return api(platform).get(f"/chargers/{cp_id}/events", kind=kind, **query)
 
 

@@ -157,6 +157,8 @@ def test_N07_a_problem_raises_an_alert_and_its_clearing_clears_it():
     )
     (raised,) = deps.publisher.of_type(CHARGER_ALERT_RAISED)
     assert raised.detail["techCode"] == "E42" and raised.detail["variable"] == "Problem"
+    assert raised.detail["stationEventId"] == 1
+    assert raised.full_detail()["eventId"] == raised.event_id  # the domain event's own id
     (cleared,) = deps.publisher.of_type(CHARGER_ALERT_CLEARED)
     assert cleared.detail["cleared"] is True
     assert not deps.publisher.of_type(CONNECTOR_STATUS_CHANGED)
