@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shared.config import ConfigError
 from shared.models.domain_events import (
     CHARGER_ALERT_CLEARED,
     CHARGER_ALERT_RAISED,
@@ -16,7 +17,7 @@ from shared.models.domain_events import (
 )
 from shared.ocpp.versions import OcppVersion
 from shared.station.events import alert_of, connector_status_of
-from tests.fakes import MemoryDeps
+from tests.fakes import MemoryDeps, make_settings, memory_deps
 from tests.unit.transactions.helpers import V16, V201, Station, make_deps, ts
 
 
@@ -272,3 +273,15 @@ def test_a_schema_invalid_notify_event_gets_a_callerror_and_stores_nothing():
     frame = station.frame("NotifyEvent", {"generatedAt": ts(1), "seqNo": 0})
     assert frame[0] == 4
     assert not deps.charger_events.events
+
+
+def test_events_are_kept_the_configured_days_from_their_receipt():
+    assert make_settings().charger_events_retention_days == 90
+    with pytest.raises(ConfigError):
+        make_settings(CHARGER_EVENTS_RETENTION_DAYS="0")
+    deps = memory_deps(CHARGER_EVENTS_RETENTION_DAYS="7")
+    station = arriving_now(deps, V201)
+    station.call("SecurityEventNotification", {"type": "ResetOrReboot", "timestamp": ts(1)})
+    (stored,) = deps.charger_events.events.values()
+    received = int(station.clock.timestamp())
+    assert received + 7 * 86_400 <= stored.expires_at <= received + 7 * 86_400 + 1
