@@ -407,6 +407,18 @@ LOCATIONS = TableDef(
     ),
 )
 
+# What chargers report about themselves (docs/adr/0036-station-events.md): NotifyEvent entries
+# and security events, newest first per charger and kind under `<kind>#<timestamp>#<id>`; a
+# resend overwrites its own item. Kept CHARGER_EVENTS_RETENTION_DAYS (90) days (TTL).
+CHARGER_EVENTS = TableDef(
+    id="ChargerEvents",
+    env_var="CHARGER_EVENTS_TABLE",
+    local_name="csms-charger-events",
+    partition_key=Key("chargePointId"),
+    sort_key=Key("eventKey"),
+    ttl_attribute="expiresAt",
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -423,6 +435,7 @@ TABLES: tuple[TableDef, ...] = (
     START_REQUESTS,
     RECEIPTS,
     LOCATIONS,
+    CHARGER_EVENTS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -512,6 +525,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (TRANSACTION_EVENTS.id, "readwrite"),
             (COMMANDS.id, "readwrite"),
             (RESERVATIONS.id, "readwrite"),
+            # NotifyEvent and SecurityEventNotification: Puts only (a resend overwrites).
+            (CHARGER_EVENTS.id, ("PutItem", "BatchWriteItem")),
         ),
         publishes_events=True,
         writes_streams=(TELEMETRY_STREAM.id,),
@@ -546,6 +561,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             # Sites and claims change in TransactWriteItems of Put and Delete; the search
             # queries the geo index; the operator listing is a bounded Scan.
             (LOCATIONS.id, ("GetItem", "PutItem", "DeleteItem", "Query", "Scan")),
+            # A charger's events, newest first.
+            (CHARGER_EVENTS.id, ("Query",)),
         ),
         publishes_events=True,
         manages_connections=True,

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from shared.adapters.memory.charger_events import MemoryChargerEventLog
 from shared.adapters.memory.chargers import (
     MemoryChargerRepository,
     MemoryConnectionRepository,
@@ -92,6 +93,7 @@ class MemoryStore:
     locations: MemoryLocationRepository = field(
         default_factory=lambda: MemoryLocationRepository(geohash.encode)
     )
+    charger_events: MemoryChargerEventLog = field(default_factory=MemoryChargerEventLog)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -121,6 +123,7 @@ class MemoryStore:
             start_requests=s(self.start_requests),
             receipts=s(self.receipts),
             locations=s(self.locations),
+            charger_events=s(self.charger_events),
         )
 
 

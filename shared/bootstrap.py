@@ -36,6 +36,7 @@ from shared.ocpp.router import MessageContext, Router
 from shared.payments.webhooks import PaymentWebhooks, WebhookReceiver
 from shared.ports import (
     AdmissionKey,
+    ChargerEventLog,
     ChargerRepository,
     ChargerSender,
     CommandStore,
@@ -62,6 +63,7 @@ from shared.ports.payments import PaymentProvider, PaymentRecordRepository, Webh
 from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
 from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
+from shared.station.events import StationEvents
 from shared.station.handlers import StationHandlers
 from shared.station.status_reports import StatusReportHandlers
 from shared.telemetry.energy_rollup import EnergyRollup
@@ -100,6 +102,7 @@ class Dependencies:
     receipts: ReceiptStore
     workflows: WorkflowRunner
     locations: LocationRepository
+    charger_events: ChargerEventLog
     # DataTransfer handlers of vendor integrations (none built in).
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
     # The key of the fast admission check (docs/adr/0027); None: scrypt on every connect.
@@ -293,6 +296,12 @@ def build_router(services: Services) -> Router:
     ).register(router)
     StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
+    StationEvents(
+        log=deps.charger_events,
+        statuses=services.connector_statuses,
+        publisher=deps.publisher,
+        retention_days=deps.settings.charger_events_retention_days,
+    ).register(router)
     return router
 
 
@@ -300,6 +309,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     """The AWS adapters. boto3 is imported (and each client created) on first use only."""
     from shared.adapters.apigateway import ApiGatewayLiveConnections, ApiGatewaySender
     from shared.adapters.aws_clients import LazyClient
+    from shared.adapters.dynamodb.charger_events import DynamoChargerEventLog
     from shared.adapters.dynamodb.chargers import DynamoChargerRepository
     from shared.adapters.dynamodb.commands import DynamoCommandStore
     from shared.adapters.dynamodb.connections import DynamoConnectionRepository
@@ -367,6 +377,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
             {"StartSession": settings.start_session_state_machine_arn or ""},
         ),
         locations=DynamoLocationRepository(dynamodb, settings.locations_table, geohash.encode),
+        charger_events=DynamoChargerEventLog(dynamodb, settings.charger_events_table),
         admission_key=admission_key,
     )
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from local.resources import local_environment
+from shared.adapters.memory.charger_events import MemoryChargerEventLog
 from shared.adapters.memory.chargers import (
     MemoryChargerRepository,
     MemoryConnectionRepository,
@@ -89,6 +90,7 @@ class MemoryDeps(Dependencies):
     receipts: MemoryReceiptStore
     workflows: InlineWorkflows
     locations: MemoryLocationRepository
+    charger_events: MemoryChargerEventLog
 
 
 class MemoryServices(Services):
@@ -122,6 +124,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         receipts=MemoryReceiptStore(),
         workflows=InlineWorkflows(),
         locations=MemoryLocationRepository(geohash.encode),
+        charger_events=MemoryChargerEventLog(),
     )
 
 

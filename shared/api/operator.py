@@ -9,6 +9,7 @@ from shared.api.http_app import HttpApp, HttpAppSpec
 from shared.api.openapi import OPERATOR_API
 from shared.api.operator_auth import require_operator
 from shared.api.routes import (
+    charger_events,
     chargers,
     commands,
     cost_profiles,
@@ -32,6 +33,7 @@ OPERATOR_APP = HttpAppSpec(
     route_modules=(
         meta,
         chargers,
+        charger_events,
         id_tags,
         sessions,
         energy,
