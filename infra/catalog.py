@@ -420,6 +420,18 @@ DEVICE_MODELS = TableDef(
     sort_key=Key("entryKey"),
 )
 
+# What chargers report about themselves (docs/adr/0036-station-events.md): NotifyEvent entries
+# and security events, newest first per charger and kind under `<kind>#<timestamp>#<id>`; a
+# resend overwrites its own item. Kept CHARGER_EVENTS_RETENTION_DAYS (90) days (TTL).
+CHARGER_EVENTS = TableDef(
+    id="ChargerEvents",
+    env_var="CHARGER_EVENTS_TABLE",
+    local_name="csms-charger-events",
+    partition_key=Key("chargePointId"),
+    sort_key=Key("eventKey"),
+    ttl_attribute="expiresAt",
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -437,6 +449,7 @@ TABLES: tuple[TableDef, ...] = (
     RECEIPTS,
     LOCATIONS,
     DEVICE_MODELS,
+    CHARGER_EVENTS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -528,6 +541,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (RESERVATIONS.id, "readwrite"),
             # NotifyReport: BatchWriteItem of variables, UpdateItem of the report's parts.
             (DEVICE_MODELS.id, "write"),
+            # NotifyEvent and SecurityEventNotification: Puts only (a resend overwrites).
+            (CHARGER_EVENTS.id, ("PutItem", "BatchWriteItem")),
         ),
         publishes_events=True,
         writes_streams=(TELEMETRY_STREAM.id,),
@@ -564,6 +579,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (LOCATIONS.id, ("GetItem", "PutItem", "DeleteItem", "Query", "Scan")),
             # A station's device model (and device-model aware commands).
             (DEVICE_MODELS.id, "read"),
+            # A charger's events, newest first.
+            (CHARGER_EVENTS.id, ("Query",)),
         ),
         publishes_events=True,
         manages_connections=True,

@@ -57,6 +57,17 @@ FAILURE_METRICS: dict[str, str] = {
     "See ws_authorize's logs (the secret, its policy, Secrets Manager).",
 }
 
+# Security events a charger reported that point at an attack or tampering (counted by ws_default,
+# dimension service only; the types are shared.station.events.ALARMED_SECURITY_EVENTS), each
+# alarmed on at >= 1 like the failures above (docs/adr/0036-station-events.md).
+SECURITY_METRICS: dict[str, str] = {
+    "CriticalSecurityEvents": "a charger reported a security event that points at an attack or "
+    "tampering (TamperDetectionActivated, InvalidFirmwareSignature, certificate or TLS "
+    "failures, replay attempts, a cleared security log). GET "
+    "/api/chargers/{id}/events?kind=security names the charger and the event; ws_default's "
+    "WARNING log line 'critical security event' too.",
+}
+
 # A consumer this far behind the stream needs attention (its batching window is seconds).
 ITERATOR_AGE_ALARM = Duration.minutes(10)
 # $connect answers refused handshakes (no OCPP subprotocol offered) with a 4xx integration
@@ -223,7 +234,7 @@ class Monitoring(Construct):
                 description=f"A scheduled run of {name} failed; the next run tries again. "
                 "See its logs.",
             )
-        for name, meaning in FAILURE_METRICS.items():
+        for name, meaning in {**FAILURE_METRICS, **SECURITY_METRICS}.items():
             counted = cw.Metric(
                 namespace=NAMESPACE,
                 metric_name=name,

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from shared.adapters.memory.charger_events import MemoryChargerEventLog
 from shared.adapters.memory.chargers import (
     MemoryChargerRepository,
     MemoryConnectionRepository,
@@ -94,6 +95,7 @@ class MemoryStore:
         default_factory=lambda: MemoryLocationRepository(geohash.encode)
     )
     device_models: MemoryDeviceModelStore = field(default_factory=MemoryDeviceModelStore)
+    charger_events: MemoryChargerEventLog = field(default_factory=MemoryChargerEventLog)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -124,6 +126,7 @@ class MemoryStore:
             receipts=s(self.receipts),
             locations=s(self.locations),
             device_models=s(self.device_models),
+            charger_events=s(self.charger_events),
         )
 
 

@@ -36,6 +36,7 @@ from shared.ocpp.router import MessageContext, Router
 from shared.payments.webhooks import PaymentWebhooks, WebhookReceiver
 from shared.ports import (
     AdmissionKey,
+    ChargerEventLog,
     ChargerRepository,
     ChargerSender,
     CommandStore,
@@ -64,6 +65,7 @@ from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
 from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
 from shared.station.device_model import DeviceModelHandlers
+from shared.station.events import StationEvents
 from shared.station.handlers import StationHandlers
 from shared.station.status_reports import StatusReportHandlers
 from shared.telemetry.energy_rollup import EnergyRollup
@@ -103,6 +105,7 @@ class Dependencies:
     workflows: WorkflowRunner
     locations: LocationRepository
     device_models: DeviceModelStore
+    charger_events: ChargerEventLog
     # DataTransfer handlers of vendor integrations (none built in).
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
     # The key of the fast admission check (docs/adr/0027); None: scrypt on every connect.
@@ -297,6 +300,12 @@ def build_router(services: Services) -> Router:
     StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
     DeviceModelHandlers(deps.device_models).register(router)
+    StationEvents(
+        log=deps.charger_events,
+        statuses=services.connector_statuses,
+        publisher=deps.publisher,
+        retention_days=deps.settings.charger_events_retention_days,
+    ).register(router)
     return router
 
 
@@ -304,6 +313,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     """The AWS adapters. boto3 is imported (and each client created) on first use only."""
     from shared.adapters.apigateway import ApiGatewayLiveConnections, ApiGatewaySender
     from shared.adapters.aws_clients import LazyClient
+    from shared.adapters.dynamodb.charger_events import DynamoChargerEventLog
     from shared.adapters.dynamodb.chargers import DynamoChargerRepository
     from shared.adapters.dynamodb.commands import DynamoCommandStore
     from shared.adapters.dynamodb.connections import DynamoConnectionRepository
@@ -373,6 +383,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         ),
         locations=DynamoLocationRepository(dynamodb, settings.locations_table, geohash.encode),
         device_models=DynamoDeviceModelStore(dynamodb, settings.device_models_table),
+        charger_events=DynamoChargerEventLog(dynamodb, settings.charger_events_table),
         admission_key=admission_key,
     )
 

@@ -26,6 +26,8 @@ HEARTBEAT_MARGIN_S = 30
 MAX_HEARTBEAT_INTERVAL_S = API_GATEWAY_IDLE_TIMEOUT_S - HEARTBEAT_MARGIN_S
 DEFAULT_HEARTBEAT_INTERVAL_S = MAX_HEARTBEAT_INTERVAL_S
 DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S = 300
+# How long a charger's reported events (NotifyEvent, security events) are kept (docs/adr/0036).
+DEFAULT_CHARGER_EVENTS_RETENTION_DAYS = 90
 DEFAULT_STRIPE_SECRET_NAME = "csms/stripe"  # noqa: S105 - a name, not a secret
 # The admission key's secret is a JSON object with the key in this field (docs/adr/0027).
 ADMISSION_KEY_FIELD = "key"
@@ -55,6 +57,7 @@ class Settings:
     receipts_table: str
     locations_table: str
     device_models_table: str
+    charger_events_table: str
     event_bus_name: str
     event_source: str
     unknown_chargers: UnknownChargerPolicy
@@ -81,6 +84,8 @@ class Settings:
     # Secrets Manager name or ARN of the admission key (docs/adr/0027): set for the $connect
     # authorizer only. None: no fast admission check, every password is checked by scrypt.
     admission_key_secret: str | None = None
+    # Days a charger's reported events are kept (the table's TTL).
+    charger_events_retention_days: int = DEFAULT_CHARGER_EVENTS_RETENTION_DAYS
 
     @property
     def connection_ttl_s(self) -> int:
@@ -137,6 +142,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         receipts_table=_required(env, "RECEIPTS_TABLE"),
         locations_table=_required(env, "LOCATIONS_TABLE"),
         device_models_table=_required(env, "DEVICE_MODELS_TABLE"),
+        charger_events_table=_required(env, "CHARGER_EVENTS_TABLE"),
         event_bus_name=_required(env, "EVENT_BUS_NAME"),
         event_source=env.get("EVENT_SOURCE", "csms.ocpp"),
         unknown_chargers=policy,  # checked above
@@ -164,6 +170,13 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         ),
         user_pool_id=env.get("USER_POOL_ID") or None,
         admission_key_secret=env.get("ADMISSION_KEY_SECRET") or None,
+        charger_events_retention_days=_int(
+            env,
+            "CHARGER_EVENTS_RETENTION_DAYS",
+            DEFAULT_CHARGER_EVENTS_RETENTION_DAYS,
+            1,
+            3650,
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from local.resources import local_environment
+from shared.adapters.memory.charger_events import MemoryChargerEventLog
 from shared.adapters.memory.chargers import (
     MemoryChargerRepository,
     MemoryConnectionRepository,
@@ -91,6 +92,7 @@ class MemoryDeps(Dependencies):
     workflows: InlineWorkflows
     locations: MemoryLocationRepository
     device_models: MemoryDeviceModelStore
+    charger_events: MemoryChargerEventLog
 
 
 class MemoryServices(Services):
@@ -125,6 +127,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         workflows=InlineWorkflows(),
         locations=MemoryLocationRepository(geohash.encode),
         device_models=MemoryDeviceModelStore(),
+        charger_events=MemoryChargerEventLog(),
     )
 
 

@@ -9,6 +9,7 @@ from shared.api.http_app import HttpApp, HttpAppSpec
 from shared.api.openapi import OPERATOR_API
 from shared.api.operator_auth import require_operator
 from shared.api.routes import (
+    charger_events,
     chargers,
     commands,
     cost_profiles,
@@ -34,6 +35,7 @@ OPERATOR_APP = HttpAppSpec(
         meta,
         chargers,
         device_model,
+        charger_events,
         id_tags,
         sessions,
         energy,

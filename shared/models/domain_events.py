@@ -27,6 +27,9 @@ DIAGNOSTICS_STATUS_CHANGED = "DiagnosticsStatusChanged"
 DATA_TRANSFER_RECEIVED = "DataTransferReceived"
 COMMAND_COMPLETED = "CommandCompleted"
 RECEIPT_ISSUED = "ReceiptIssued"
+CHARGER_ALERT_RAISED = "ChargerAlertRaised"
+CHARGER_ALERT_CLEARED = "ChargerAlertCleared"
+SECURITY_EVENT_RECEIVED = "SecurityEventReceived"
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,43 @@ class ReceiptIssued(EventDetail):
     startRequestId: str | None
 
 
+class _ChargerAlert(EventDetail):
+    """A NotifyEvent entry (OCPP 2.0.1 N07) as the charger reported it."""
+
+    # The station's eventId (`eventId` is the domain event's own id).
+    stationEventId: int | None
+    timestamp: str
+    trigger: str | None
+    component: str
+    componentInstance: str | None
+    evseId: int | None
+    connectorId: int | None
+    variable: str
+    variableInstance: str | None
+    actualValue: str
+    techCode: str | None
+    techInfo: str | None
+    cleared: bool | None
+    eventNotificationType: str | None
+    transactionId: str | None
+
+
+class ChargerAlertRaised(_ChargerAlert):
+    pass
+
+
+class ChargerAlertCleared(_ChargerAlert):
+    pass
+
+
+class SecurityEventReceived(EventDetail):
+    type: str
+    timestamp: str
+    techInfo: str | None
+    alarmed: bool
+    protocol: Literal["ocpp1.6", "ocpp2.0.1"]
+
+
 CATALOGUE: dict[str, type[EventDetail]] = {
     model.__name__: model
     for model in (
@@ -173,6 +210,9 @@ CATALOGUE: dict[str, type[EventDetail]] = {
         DataTransferReceived,
         CommandCompleted,
         ReceiptIssued,
+        ChargerAlertRaised,
+        ChargerAlertCleared,
+        SecurityEventReceived,
     )
 }
 

@@ -2,6 +2,7 @@
 (shared/adapters/: DynamoDB, Kinesis, EventBridge, API Gateway, Step Functions, and in-memory
 fakes). One interface per table: the WebSocket path and the operator API share it."""
 
+from shared.ports.charger_events import ChargerEventLog
 from shared.ports.chargers import (
     AdmissionKey,
     ChargerChanges,
@@ -52,6 +53,7 @@ __all__ = [
     "MAX_CURVE_POINTS",
     "AdmissionKey",
     "ChargerChanges",
+    "ChargerEventLog",
     "ChargerFilter",
     "ChargerRepository",
     "ChargerSender",

@@ -117,6 +117,7 @@ def test_the_metric_names_the_functions_must_emit_are_documented():
         monitoring.COMMAND_TIMEOUTS,
         *monitoring.SERVICE_METRICS,
         *monitoring.FAILURE_METRICS,
+        *monitoring.SECURITY_METRICS,
     ):
         assert f"`{name}`" in text, name
 
@@ -184,6 +185,7 @@ def test_the_alarms_are_the_ones_an_operator_must_act_on(template, stack):
             "TelemetryRecordsUnreadable",
             "ChargerAuthLockouts",
             "AdmissionKeyUnavailable",
+            "CriticalSecurityEvents",
         }
     )
     assert set(stack.monitoring.alarms) == expected
@@ -222,7 +224,7 @@ def test_a_failed_scheduled_run_raises_an_alarm(template, stack, name):
 
 
 def test_every_failure_the_code_counts_raises_an_alarm(template, stack):
-    for name in monitoring.FAILURE_METRICS:
+    for name in {**monitoring.FAILURE_METRICS, **monitoring.SECURITY_METRICS}:
         alarm = _alarm(template, stack, name)
         assert (alarm["Namespace"], alarm["MetricName"]) == (monitoring.NAMESPACE, name)
         assert alarm["Dimensions"] == [{"Name": "service", "Value": monitoring.SERVICE}]
@@ -233,7 +235,7 @@ def test_the_failure_metrics_are_emitted_by_the_code():
     sources = "".join(
         path.read_text() for path in (PROJECT_ROOT / "shared").rglob("*.py")
     ) + "".join(path.read_text() for path in (PROJECT_ROOT / "functions").rglob("*.py"))
-    for name in monitoring.FAILURE_METRICS:
+    for name in {**monitoring.FAILURE_METRICS, **monitoring.SECURITY_METRICS}:
         assert f'"{name}"' in sources, f"{name} is alarmed on but never emitted"
 
 

@@ -23,6 +23,7 @@ from shared.adapters.dynamodb.tariffs import DynamoTariffRepository
 from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
 from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
 from shared.adapters.kinesis import KinesisTelemetrySink
+from shared.adapters.memory.charger_events import MemoryChargerEventLog
 from shared.adapters.memory.chargers import MemoryConnectionRepository
 from shared.adapters.memory.commands import (
     MemoryCommandStore,
@@ -99,6 +100,7 @@ def deps(aws_env, dynamodb):
         workflows=InlineWorkflows(),
         locations=DynamoLocationRepository(dynamodb, aws_env.locations_table, geohash.encode),
         device_models=DynamoDeviceModelStore(dynamodb, aws_env.device_models_table),
+        charger_events=MemoryChargerEventLog(),
     )
     d.chargers.create(ChargerRecord("CP1"))
     d.id_tags.put(IdTagRecord("GOOD", "Accepted", expiry_date="2099-01-01T00:00:00.000Z"))

@@ -68,10 +68,24 @@ def everything_published():
     station.services.session_progress.apply(
         [(str(i), r) for i, r in enumerate(deps.telemetry.records)], station.clock
     )
-    Station(deps, V201).call(
+    v201 = Station(deps, V201)
+    v201.call(
         "BootNotification",
         {"reason": "PowerUp", "chargingStation": {"vendorName": "A", "model": "B"}},
     )
+    problem = {
+        "eventId": 1,
+        "timestamp": ts(3),
+        "trigger": "Delta",
+        "actualValue": "true",
+        "eventNotificationType": "HardWiredNotification",
+        "component": {"name": "ChargingStation"},
+        "variable": {"name": "Problem"},
+    }
+    v201.call("NotifyEvent", {"generatedAt": ts(3), "seqNo": 0, "eventData": [problem]})
+    cleared = {**problem, "eventId": 2, "actualValue": "false", "cleared": True}
+    v201.call("NotifyEvent", {"generatedAt": ts(4), "seqNo": 0, "eventData": [cleared]})
+    v201.call("SecurityEventNotification", {"type": "TamperDetectionActivated", "timestamp": ts(4)})
     disconnect(disconnect_event("c1=", authorizer=auth), station.services)
     # Published by the outbox relay once the charger stayed away.
     relay_outbox(station.services.outbox_sources(), datetime.now(UTC) + timedelta(hours=1))

@@ -103,6 +103,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chargers/{chargePointId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A charger's reported events, newest first (paged)
+         * @description kind=event: the entries of its NotifyEvent messages (OCPP 2.0.1 N07/N08: component, variable, value, trigger, cleared, ...); kind=security: its SecurityEventNotifications (2.0.1 A04 and the 1.6 security extension). Ordered by the charger's clock; kept 90 days (the setting CHARGER_EVENTS_RETENTION_DAYS).
+         */
+        get: operations["list_charger_events_api_chargers__chargePointId__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/id-tags/{idTag}": {
         parameters: {
             query?: never;
@@ -814,6 +834,36 @@ export interface components {
              * @enum {string}
              */
             state: "available" | "occupied" | "charging" | "faulted" | "unavailable" | "offline" | "unknown";
+        };
+        /** ChargerEventPage */
+        ChargerEventPage: {
+            /**
+             * Items
+             * @description Newest first (by the charger's clock)
+             */
+            items: components["schemas"]["ChargerEventView"][];
+            /**
+             * Nextcursor
+             * @description Pass as `cursor` for the next page; null at the end
+             */
+            nextCursor: string | null;
+        };
+        /** ChargerEventView */
+        ChargerEventView: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "event" | "security";
+            /**
+             * Receivedat
+             * @description When the platform received it (UTC)
+             */
+            receivedAt: string;
+            /** @description Set for kind=event: the NotifyEvent entry */
+            event?: components["schemas"]["StationEventView"] | null;
+            /** @description Set for kind=security: the security event */
+            security?: components["schemas"]["SecurityEventView"] | null;
         };
         /** ChargerGroup */
         ChargerGroup: {
@@ -2080,6 +2130,34 @@ export interface components {
             /** Maxpowerw */
             maxPowerW?: number | null;
         };
+        /**
+         * SecurityEventView
+         * @description A SecurityEventNotification (OCPP 2.0.1 A04, or 1.6's security extension).
+         */
+        SecurityEventView: {
+            /**
+             * Type
+             * @description Security event type, e.g. TamperDetectionActivated
+             */
+            type: string;
+            /**
+             * Timestamp
+             * @description When it happened, by the charger's clock (UTC)
+             */
+            timestamp: string;
+            /** Techinfo */
+            techInfo?: string | null;
+            /**
+             * Alarmed
+             * @description Counted toward the CriticalSecurityEvents alarm
+             */
+            alarmed: boolean;
+            /**
+             * Protocol
+             * @description ocpp1.6 or ocpp2.0.1
+             */
+            protocol: string;
+        };
         /** SessionCountsView */
         SessionCountsView: {
             /**
@@ -2225,6 +2303,84 @@ export interface components {
             offline: number;
             /** Unknown */
             unknown: number;
+        };
+        /**
+         * StationEventView
+         * @description A NotifyEvent eventData entry (OCPP 2.0.1 N07/N08) as the charger reported it.
+         */
+        StationEventView: {
+            /**
+             * Eventid
+             * @description The charger's id of the event
+             */
+            eventId?: number | null;
+            /**
+             * Timestamp
+             * @description When it happened, by the charger's clock (UTC)
+             */
+            timestamp: string;
+            /**
+             * Trigger
+             * @description Alerting, Delta or Periodic
+             */
+            trigger?: string | null;
+            /**
+             * Cause
+             * @description eventId of the event that caused it
+             */
+            cause?: number | null;
+            /**
+             * Component
+             * @description Component name, e.g. Connector, EVSE, ChargingStation
+             */
+            component: string;
+            /** Componentinstance */
+            componentInstance?: string | null;
+            /** Evseid */
+            evseId?: number | null;
+            /** Connectorid */
+            connectorId?: number | null;
+            /**
+             * Variable
+             * @description Variable name, e.g. AvailabilityState, Problem
+             */
+            variable: string;
+            /** Variableinstance */
+            variableInstance?: string | null;
+            /**
+             * Actualvalue
+             * @description The variable's value when the event happened
+             */
+            actualValue: string;
+            /** Techcode */
+            techCode?: string | null;
+            /** Techinfo */
+            techInfo?: string | null;
+            /**
+             * Cleared
+             * @description The problem is gone
+             */
+            cleared?: boolean | null;
+            /** Transactionid */
+            transactionId?: string | null;
+            /** Variablemonitoringid */
+            variableMonitoringId?: number | null;
+            /**
+             * Eventnotificationtype
+             * @description HardWiredNotification, HardWiredMonitor, ... (the monitor's)
+             */
+            eventNotificationType?: string | null;
+            /**
+             * Seqno
+             * @description Part of the NotifyEvent that carried it
+             */
+            seqNo?: number | null;
+            /**
+             * Tbc
+             * @description More parts of that NotifyEvent followed
+             * @default false
+             */
+            tbc: boolean;
         };
         /** TariffBody */
         TariffBody: {
@@ -2977,6 +3133,80 @@ export interface operations {
             };
             /** @description Charger offline, or the payment provider unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_charger_events_api_chargers__chargePointId__events_get: {
+        parameters: {
+            query?: {
+                /** @description Which events */
+                kind?: "event" | "security";
+                /** @description Page size */
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChargerEventPage"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
