@@ -3,11 +3,16 @@ a component, and the progress of each multi-part report (docs/adr/0037-device-mo
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 VARIABLE_PREFIX = "v|"
+# A component's part of a key is at most 50 characters, case-folded (up to 3 characters
+# each, 2 bytes a character at most then) and escaped: ~300 bytes; the rest must leave the
+# key within DynamoDB's 1,024.
+_MAX_REST_BYTES = 512
 REPORT_PREFIX = "r|"
 
 
@@ -45,7 +50,7 @@ class VariableEntry:
 
     @property
     def key(self) -> str:
-        return component_prefix(self.component) + "|".join(
+        rest = "|".join(
             _segment(part)
             for part in (
                 self.component_instance,
@@ -55,6 +60,11 @@ class VariableEntry:
                 self.variable_instance,
             )
         )
+        if len(rest.encode()) > _MAX_REST_BYTES:
+            # Case folding and escaping can grow 50-character names past DynamoDB's 1,024-byte
+            # sort key: such a rest of the key is stored as its digest (still one per variable).
+            rest = "#" + hashlib.sha256(rest.encode()).hexdigest()
+        return component_prefix(self.component) + rest
 
     def attribute(self, kind: str = "Actual") -> dict[str, Any] | None:
         return next((a for a in self.attributes if a.get("type") == kind), None)

@@ -58,3 +58,11 @@ def test_report_parts_are_noted_once_and_seq_no_zero_starts_afresh(aws_env, dyna
     single = store.record_part("CP1", -3, 0, True, "2026-06-02T10:00:00.000Z")
     assert single.complete and single.request_id == -3
     assert {r.request_id for r in store.reports("CP1")} == {7, -3}
+
+
+def test_the_longest_names_fit_dynamodb_keys(aws_env, dynamodb):
+    store = DynamoDeviceModelStore(dynamodb, aws_env.device_models_table)
+    long = "\u0390" * 50  # case folding makes each six bytes
+    odd = entry(long, long, "1", component_instance=long, variable_instance="|%" * 25)
+    store.put_variables("CP1", [odd])
+    assert store.variables("CP1", component=long) == [odd]

@@ -2493,10 +2493,14 @@ export interface components {
         VariableAttributeView: {
             /**
              * Type
+             * @description Actual, Target, MinSet or MaxSet
              * @default Actual
-             * @enum {string}
+             * @example Actual
+             * @example Target
+             * @example MinSet
+             * @example MaxSet
              */
-            type: "Actual" | "Target" | "MinSet" | "MaxSet";
+            type: string;
             /**
              * Value
              * @description Absent for a WriteOnly variable
@@ -2505,9 +2509,11 @@ export interface components {
             /**
              * Mutability
              * @default ReadWrite
-             * @enum {string}
+             * @example ReadOnly
+             * @example WriteOnly
+             * @example ReadWrite
              */
-            mutability: "ReadOnly" | "WriteOnly" | "ReadWrite";
+            mutability: string;
             /**
              * Persistent
              * @default false
@@ -2525,9 +2531,16 @@ export interface components {
             unit?: string | null;
             /**
              * Datatype
-             * @enum {string}
+             * @example string
+             * @example decimal
+             * @example integer
+             * @example dateTime
+             * @example boolean
+             * @example OptionList
+             * @example SequenceList
+             * @example MemberList
              */
-            dataType: "string" | "decimal" | "integer" | "dateTime" | "boolean" | "OptionList" | "SequenceList" | "MemberList";
+            dataType: string;
             /** Minlimit */
             minLimit?: number | null;
             /**

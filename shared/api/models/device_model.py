@@ -12,22 +12,29 @@ from shared.commands.variables import VariablesOutcome
 from shared.ports.device_models import ReportProgress, VariableEntry
 from shared.station.device_model_reader import ComponentModel, DeviceModel
 
-AttributeType = Literal["Actual", "Target", "MinSet", "MaxSet"]
-Mutability = Literal["ReadOnly", "WriteOnly", "ReadWrite"]
-DataType = Literal[
-    "string",
-    "decimal",
-    "integer",
-    "dateTime",
-    "boolean",
-    "OptionList",
-    "SequenceList",
-    "MemberList",
+# As the station sent them: the enums below, or (from a charger in lenient mode) anything else.
+AttributeType = Annotated[str, Field(examples=["Actual", "Target", "MinSet", "MaxSet"])]
+Mutability = Annotated[str, Field(examples=["ReadOnly", "WriteOnly", "ReadWrite"])]
+DataType = Annotated[
+    str,
+    Field(
+        examples=[
+            "string",
+            "decimal",
+            "integer",
+            "dateTime",
+            "boolean",
+            "OptionList",
+            "SequenceList",
+            "MemberList",
+        ]
+    ),
 ]
+RequestAttributeType = Literal["Actual", "Target", "MinSet", "MaxSet"]
 
 
 class VariableAttributeView(ApiModel):
-    type: AttributeType = "Actual"
+    type: AttributeType = Field(default="Actual", description="Actual, Target, MinSet or MaxSet")
     value: str | None = Field(default=None, description="Absent for a WriteOnly variable")
     mutability: Mutability = "ReadWrite"
     persistent: bool = False
@@ -161,13 +168,13 @@ class VariableRef(ApiModel):
 class GetVariableData(ApiModel):
     component: ComponentRef
     variable: VariableRef
-    attributeType: AttributeType | None = Field(default=None, description="Default: Actual")
+    attributeType: RequestAttributeType | None = Field(default=None, description="Default: Actual")
 
 
 class SetVariableData(ApiModel):
     component: ComponentRef
     variable: VariableRef
-    attributeType: AttributeType | None = Field(default=None, description="Default: Actual")
+    attributeType: RequestAttributeType | None = Field(default=None, description="Default: Actual")
     attributeValue: str = Field(max_length=1000)
 
 

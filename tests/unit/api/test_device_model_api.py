@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shared.ports.device_models import VariableEntry
 from tests.unit.api.test_auth_and_errors import assert_error
 
@@ -107,9 +109,22 @@ def test_the_openapi_document_describes_the_model(world) -> None:
         "receivedAt",
         "complete",
     }
-    assert schemas["VariableAttributeView"]["properties"]["type"]["enum"] == [
-        "Actual",
-        "Target",
-        "MinSet",
-        "MaxSet",
-    ]
+    # What a station reported is shown as sent (a lenient charger's odd values too); what an
+    # operator sends is checked against the enums.
+    assert schemas["VariableAttributeView"]["properties"]["type"]["type"] == "string"
+    attribute_type = schemas["GetVariableData"]["properties"]["attributeType"]["anyOf"][0]
+    assert attribute_type["enum"] == ["Actual", "Target", "MinSet", "MaxSet"]
+
+
+def test_odd_values_of_a_lenient_charger_are_shown_as_sent(world) -> None:
+    world.online_charger("CP-1", protocol="ocpp2.0.1")
+    odd = replace(
+        entry("Vendor", "X", "1", 1, characteristics={"dataType": "float32"}),
+        attributes=({"type": "Current", "value": "1", "mutability": "Sometimes"},),
+    )
+    world.deps.device_models.put_variables("CP-1", [odd])
+    reply = world.client.get("/api/chargers/CP-1/device-model")
+    assert reply.status == 200
+    (variable,) = reply.body["components"][0]["variables"]
+    assert variable["attributes"][0]["type"] == "Current"
+    assert variable["characteristics"]["dataType"] == "float32"

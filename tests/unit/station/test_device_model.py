@@ -233,3 +233,17 @@ def test_a_part_without_report_data_is_still_counted():
     )
     (progress,) = deps.device_models.reports("CP1")
     assert progress.complete
+
+
+def test_names_that_grow_when_case_folded_still_make_a_key_dynamodb_takes():
+    deps = make_deps()
+    station = Station(deps, V201)
+    long = "\u0390" * 50  # each folds to three characters, six bytes
+    entry = variable(long, long, "1", instance=long)
+    entry["component"]["instance"] = long
+    station.call("NotifyReport", part(1, 0, False, entry))
+    station.call("NotifyReport", part(1, 0, False, entry))
+    ((key, stored),) = deps.device_models.models["CP1"].items()
+    assert len(key.encode()) <= 1024
+    assert stored.variable == long
+    assert DeviceModelReader(deps.device_models).model("CP1", component=long.upper()).components
