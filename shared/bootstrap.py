@@ -184,6 +184,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
             publisher=deps.publisher,
             live=deps.live_connections,
             connection_ttl_s=deps.settings.connection_ttl_s,
+            release_held_command=engine.connection_lost,
         ),
         connector_statuses=ConnectorStatuses(deps.connectors, deps.publisher),
         sessions=SessionService(
