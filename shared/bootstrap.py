@@ -63,6 +63,7 @@ from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
 from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
 from shared.station.handlers import StationHandlers
+from shared.station.reservation_status import ReservationStatusHandlers
 from shared.station.status_reports import StatusReportHandlers
 from shared.telemetry.energy_rollup import EnergyRollup
 from shared.telemetry.session_progress import SessionProgress
@@ -158,7 +159,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         publisher=deps.publisher,
         tasks=deps.tasks,
     )
-    reservations = ReservationService(deps.reservations, engine)
+    reservations = ReservationService(deps.reservations, engine, deps.id_tags)
     driver_sessions = DriverSessions(deps.id_tags, deps.transactions, now)
     payment_methods = DriverPaymentMethods(deps.drivers, deps.payments)
     tariff_admin = TariffAdmin(deps.tariffs, now)
@@ -294,6 +295,7 @@ def build_router(services: Services) -> Router:
     ).register(router)
     StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
+    ReservationStatusHandlers(update=services.reservations.status_update).register(router)
     return router
 
 

@@ -74,3 +74,13 @@ def test_answered_command_leaves_no_slot_to_release(services):
     assert reconnect(services)
     assert engine.get("CP1", sent.message_id).status == "answered"
     assert len(deps.publisher.of_type("CommandCompleted")) == 1
+
+
+def test_a_lost_reserve_now_fails_its_reservation(services):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    reservation, _ = services.reservations.reserve("CP1", 1, "TAG1", now + timedelta(hours=1), now)
+    assert reconnect(services)
+    stored = services.deps.reservations.get("CP1", reservation.reservation_id)
+    assert stored.status == "failed"
