@@ -520,10 +520,19 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         tracing=False,
         handler="functions.ws_connect.handler.handler",
         description="WebSocket $connect: subprotocol and connection record",
-        tables=((CHARGERS.id, "readwrite"), (CONNECTIONS.id, "write")),
+        tables=(
+            (CHARGERS.id, "readwrite"),
+            (CONNECTIONS.id, "write"),
+            # Settles a command still holding the charger's slot from an earlier connection,
+            # with its follow-ups (a reservation that failed, a workflow's task token): only
+            # when a slot is held (docs/adr/0038-command-slots.md).
+            (COMMANDS.id, "readwrite"),
+            (RESERVATIONS.id, "readwrite"),
+        ),
         publishes_events=True,
         # Closes the connection a new one replaces (one live socket per charger id).
         manages_connections=True,
+        sends_task_results=True,
     ),
     FunctionDef(
         name="ws_default",

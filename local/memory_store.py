@@ -101,6 +101,7 @@ class MemoryStore:
 
     def __post_init__(self) -> None:
         self.ledger = MemoryEnergyLedger(self.transactions)
+        self.commands.slots = self.chargers.slots  # one charger item holds both on DynamoDB
 
     def serialized(self, target: Any) -> Any:
         return Serialized(target, self.lock)

@@ -67,6 +67,7 @@ from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
 from shared.station.device_model import DeviceModelHandlers
 from shared.station.events import StationEvents
 from shared.station.handlers import StationHandlers
+from shared.station.reservation_status import ReservationStatusHandlers
 from shared.station.status_reports import StatusReportHandlers
 from shared.telemetry.energy_rollup import EnergyRollup
 from shared.telemetry.session_progress import SessionProgress
@@ -164,7 +165,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         publisher=deps.publisher,
         tasks=deps.tasks,
     )
-    reservations = ReservationService(deps.reservations, engine)
+    reservations = ReservationService(deps.reservations, engine, deps.id_tags)
     driver_sessions = DriverSessions(deps.id_tags, deps.transactions, now)
     payment_methods = DriverPaymentMethods(deps.drivers, deps.payments)
     tariff_admin = TariffAdmin(deps.tariffs, now)
@@ -190,6 +191,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
             publisher=deps.publisher,
             live=deps.live_connections,
             connection_ttl_s=deps.settings.connection_ttl_s,
+            release_held_command=engine.connection_lost,
         ),
         connector_statuses=ConnectorStatuses(deps.connectors, deps.publisher),
         sessions=SessionService(
@@ -306,6 +308,7 @@ def build_router(services: Services) -> Router:
         publisher=deps.publisher,
         retention_days=deps.settings.charger_events_retention_days,
     ).register(router)
+    ReservationStatusHandlers(update=services.reservations.status_update).register(router)
     return router
 
 

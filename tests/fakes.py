@@ -101,9 +101,10 @@ class MemoryServices(Services):
 
 def memory_deps(**settings: str) -> MemoryDeps:
     transactions = MemoryTransactionRepository()
+    chargers = MemoryChargerRepository()
     return MemoryDeps(
         settings=make_settings(**settings),
-        chargers=MemoryChargerRepository(),
+        chargers=chargers,
         connections=MemoryConnectionRepository(),
         connectors=MemoryConnectorRepository(),
         publisher=MemoryEventPublisher(),
@@ -112,7 +113,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         transaction_events=MemoryTransactionEventLog(),
         energy=MemoryEnergyLedger(transactions),
         telemetry=MemoryTelemetrySink(),
-        commands=MemoryCommandStore(),
+        commands=MemoryCommandStore(chargers.slots),
         reservations=MemoryReservationStore(),
         sender=MemorySender(),
         live_connections=MemoryLiveConnections(),

@@ -159,7 +159,10 @@ def register_error_handlers(
     @app.exception_handler(CommandNotAnswered)  # type: ignore[untyped-decorator]
     def not_answered(exc: CommandNotAnswered) -> Response[Any]:
         command = exc.command
-        if command.status == "offline":
+        if command.status == "offline" and (command.error or {}).get("code") == "ConnectionLost":
+            status, code = 503, "ConnectionLost"
+            message = "the charger reconnected before answering; send the command again"
+        elif command.status == "offline":
             status, code, message = 503, "ChargerOffline", "the charger is offline"
         else:
             status, code = 504, "ChargerTimeout"

@@ -7,6 +7,11 @@ second one is refused with 409 rather than queued — a queue would need a worke
 and the caller (operator, workflow) is better placed to retry. Deadlines are explicit: a
 command without an answer by its deadline is marked `timeout` (lazily, by whoever looks first)
 and a late reply is logged and dropped.
+
+A slot does not outlive the connection its command went out on: when the charger's new
+connection is attached and a command still holds the slot, the command is settled `offline`
+(error ConnectionLost) and the slot freed, so the next command goes out at once
+(docs/adr/0038-command-slots.md).
 """
 
 from __future__ import annotations
@@ -277,6 +282,31 @@ class CommandEngine:
                 return record
             self.sleep(delay)
             delay = min(delay * 1.5, 0.5)
+
+    def connection_lost(self, charge_point_id: str, message_id: str) -> CommandRecord | None:
+        """The charger has a new connection while `message_id` holds its slot: the command
+        went out on an earlier connection and its answer cannot come back. Settle it (once:
+        the outcome is a conditional write) and free the slot."""
+        record = self.commands.get(charge_point_id, message_id)
+        if record is None or record.done:
+            # An outcome is stored (or the record is gone): only the slot is left to free.
+            self.commands.release_slot(charge_point_id, message_id)
+            return record
+        if self.clock_ms() > record.deadline_ms:
+            return self._finish(
+                record,
+                "timeout",
+                error={"code": "Timeout", "description": "the charger did not answer in time"},
+            )
+        return self._finish(
+            record,
+            "offline",
+            error={
+                "code": "ConnectionLost",
+                "description": "the charger reconnected before answering: the command went out "
+                "on its previous connection and cannot be answered; send it again",
+            },
+        )
 
     def on_reply(
         self, charge_point_id: str, reply: CallResult | CallError, lenient: bool = False

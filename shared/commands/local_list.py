@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.commands.engine import CommandEngine, CommandError
+from shared.commands.reservations import DEFAULT_TOKEN_TYPE, token_type
 from shared.models.command import CommandRecord
-from shared.models.transaction import IdTagRecord
+from shared.models.transaction import IdTagInfo, IdTagRecord
 from shared.ocpp.versions import OcppVersion
 from shared.ports import ChargerRepository, IdTagRepository
 from shared.transactions.authorization import Authorizer, id_tag_info_v16, id_token_info_v201
@@ -59,25 +60,24 @@ class LocalListService:
             raise CommandError(404, "NotFound", f"charger {charge_point_id!r} is not registered")
         if update_type == "Differential" and not id_tags:
             raise CommandError(400, "InvalidCommand", "a differential update names its id tags")
-        authorizer = Authorizer(self.id_tags)
+        version = OcppVersion(charger.protocol or OcppVersion.V16.value)
         if update_type == "Full":
-            tags = [record.id_tag for record in self._all_tags()]
+            records = self._all_tags()
+            tags = [record.id_tag for record in records]
+            # 2.0.1 entries carry the idToken type stored with the tag (ISO14443 if none is).
+            types = {record.id_tag: record.token_type or DEFAULT_TOKEN_TYPE for record in records}
         else:
             tags = list(dict.fromkeys(id_tags or []))
-        version = OcppVersion(charger.protocol or OcppVersion.V16.value)
+            types = (
+                {tag: token_type(self.id_tags, tag) for tag in tags}
+                if version is OcppVersion.V201
+                else {}
+            )
         list_version = (charger.local_list_version or 0) + 1
-        entries: list[dict[str, Any]] = []
-        for tag in tags:
-            info = authorizer.id_tag_info(tag, now)
-            if version is OcppVersion.V16:
-                entry: dict[str, Any] = {"idTag": tag}
-                if info.known:
-                    entry["idTagInfo"] = id_tag_info_v16(info)
-            else:
-                entry = {"idToken": {"idToken": tag, "type": "ISO14443"}}
-                if info.known:
-                    entry["idTokenInfo"] = id_token_info_v201(info)
-            entries.append(entry)
+        authorizer = Authorizer(self.id_tags)
+        entries = [
+            _entry(version, tag, types.get(tag), authorizer.id_tag_info(tag, now)) for tag in tags
+        ]
         if version is OcppVersion.V16:
             payload: dict[str, Any] = {"listVersion": list_version, "updateType": update_type}
         else:
@@ -100,3 +100,16 @@ class LocalListService:
             version = command.result.get("listVersion", command.result.get("versionNumber"))
             if isinstance(version, int) and version >= 0:
                 self.chargers.set_local_list_version(command.charge_point_id, version)
+
+
+def _entry(version: OcppVersion, tag: str, kind: str | None, info: IdTagInfo) -> dict[str, Any]:
+    """One local list entry; a tag the platform does not know goes without its info (removed)."""
+    if version is OcppVersion.V16:
+        entry: dict[str, Any] = {"idTag": tag}
+        if info.known:
+            entry["idTagInfo"] = id_tag_info_v16(info)
+        return entry
+    entry = {"idToken": {"idToken": tag, "type": kind or DEFAULT_TOKEN_TYPE}}
+    if info.known:
+        entry["idTokenInfo"] = id_token_info_v201(info)
+    return entry

@@ -72,12 +72,14 @@ class PendingDisconnect:
 class Attachment:
     """Result of attaching a connection to its charger: whether it became the current one, the
     connection it replaced (to be closed: one charger id, one live socket), and the disconnect
-    still waiting to be published when the charger was offline."""
+    still waiting to be published when the charger was offline; and the command that held the
+    charger's in-flight slot then, sent on an earlier connection (it can no longer be answered)."""
 
     current: bool
     replaced: str | None = None
     replaced_connected_at_ms: int | None = None
     pending_disconnect: PendingDisconnect | None = None
+    held_command: str | None = None
 
     def __bool__(self) -> bool:
         return self.current

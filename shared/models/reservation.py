@@ -1,4 +1,5 @@
-"""Reservation records (OCPP 1.6 ReserveNow / CancelReservation)."""
+"""Reservation records (ReserveNow / CancelReservation, 1.6 and 2.0.1; on 2.0.1 the connector
+id is the EVSE id)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Literal
 from shared.timeutil import parse_timestamp
 
 ReservationStatus = Literal[
-    "requested", "accepted", "rejected", "failed", "cancelled", "used", "expired"
+    "requested", "accepted", "rejected", "failed", "cancelled", "used", "expired", "removed"
 ]
 
 

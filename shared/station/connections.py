@@ -13,6 +13,7 @@ outbox relay publishes it for a charger that stayed away (docs/adr/0028-connecti
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,6 +56,10 @@ class ConnectionService:
     publisher: EventPublisher
     live: LiveConnections
     connection_ttl_s: int
+    # Settles a command sent on an earlier connection that still holds the charger's in-flight
+    # slot (charger id, message id): no answer can come back on the new connection
+    # (docs/adr/0038-command-slots.md). Called only when a slot was held.
+    release_held_command: Callable[[str, str], object] | None = None
 
     def open(
         self,
@@ -96,6 +101,14 @@ class ConnectionService:
                 extra={"chargePointId": charge_point_id, "connectionId": connection_id},
             )
             return False
+        if attachment.held_command is not None and self.release_held_command is not None:
+            try:
+                self.release_held_command(charge_point_id, attachment.held_command)
+            except Exception:  # the connection stands; the command then times out as before
+                logger.exception(
+                    "command held over a reconnect not settled",
+                    extra={"chargePointId": charge_point_id, "messageId": attachment.held_command},
+                )
         if attachment.replaced is not None:
             close_safely(
                 self.live, charge_point_id, attachment.replaced, "replaced by a new connection"

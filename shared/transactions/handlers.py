@@ -206,6 +206,11 @@ class TransactionHandlers:
                 reason=text(info, "stoppedReason") or DEFAULT_STOP_REASON,
                 id_tag=token,
             )
+        # 2.0.1 names the reservation in whichever event the station first knows it (H01): it
+        # is consumed by a conditional write, so a resent or repeated event changes nothing.
+        reservation_id = optional_id(payload.get("reservationId"))
+        if reservation_id is not None and self.reservation_used is not None:
+            self.reservation_used(ctx.charge_point_id, reservation_id, transaction_id)
         if meter_values and event_type == "Ended":
             self._telemetry_after_stop(
                 ctx,

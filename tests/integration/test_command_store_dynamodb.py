@@ -89,3 +89,12 @@ def test_reservations(aws_env, dynamodb):
         "123",
     )
     assert [r.reservation_id for r in reservations.list_for("CP1")] == [77]
+
+
+def test_attaching_a_connection_sees_the_held_slot_in_the_same_write(store, aws_env, dynamodb):
+    chargers = DynamoChargerRepository(dynamodb, aws_env.chargers_table)
+    assert chargers.attach_connection("CP1", "a=", "ocpp2.0.1", 1_000).held_command is None
+    assert store.acquire_slot("CP1", "m1", deadline_ms=60_000, now_ms=1_500)
+    assert chargers.attach_connection("CP1", "b=", "ocpp2.0.1", 2_000).held_command == "m1"
+    store.release_slot("CP1", "m1")
+    assert chargers.attach_connection("CP1", "c=", "ocpp2.0.1", 3_000).held_command is None

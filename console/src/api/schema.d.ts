@@ -2055,7 +2055,7 @@ export interface components {
         ReservationRequest: {
             /**
              * Connectorid
-             * @description 0: any connector
+             * @description 0: any connector (on OCPP 2.0.1: the EVSE id, 0: any)
              */
             connectorId: number;
             /**
@@ -2068,8 +2068,21 @@ export interface components {
              * Format: date-time
              */
             expiryDate: string;
-            /** Parentidtag */
+            /**
+             * Parentidtag
+             * @description 1.6 parentIdTag; 2.0.1 groupIdToken
+             */
             parentIdTag?: string | null;
+            /**
+             * Idtokentype
+             * @description OCPP 2.0.1 idToken.type; default: the id tag's stored tokenType, else ISO14443
+             */
+            idTokenType?: ("Central" | "eMAID" | "ISO14443" | "ISO15693" | "KeyCode" | "Local" | "MacAddress" | "NoAuthorization") | null;
+            /**
+             * Connectortype
+             * @description OCPP 2.0.1 only: reserve a connector of this type
+             */
+            connectorType?: ("cCCS1" | "cCCS2" | "cG105" | "cTesla" | "cType1" | "cType2" | "s309-1P-16A" | "s309-1P-32A" | "s309-3P-16A" | "s309-3P-32A" | "sBS1361" | "sCEE-7-7" | "sType2" | "sType3" | "Other1PhMax16A" | "Other1PhOver16A" | "Other3Ph" | "Pan" | "wInductive" | "wResonant" | "Undetermined" | "Unknown") | null;
         };
         /** ReservationView */
         ReservationView: {
@@ -2087,7 +2100,7 @@ export interface components {
             expiryDate: string;
             /**
              * Status
-             * @description requested | accepted | rejected | failed | cancelled | used | expired
+             * @description requested | accepted | rejected | failed | cancelled | used | expired | removed (2.0.1: the station removed it)
              */
             status: string;
             /** Chargerstatus */

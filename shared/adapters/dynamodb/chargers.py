@@ -158,6 +158,9 @@ class DynamoChargerRepository:
             replaced=replaced,
             replaced_connected_at_ms=old.get("connectedAtMs") if replaced else None,
             pending_disconnect=_pending_disconnect(old),
+            # The command slot lives on the same item: the old image says, at no extra cost,
+            # whether a command sent on an earlier connection still holds it.
+            held_command=str(old["inflightMessageId"]) if "inflightMessageId" in old else None,
         )
 
     def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:

@@ -38,6 +38,9 @@ class MemoryChargerRepository:
     def __init__(self) -> None:
         self.records: dict[str, ChargerRecord] = {}
         self.outbox: MemoryOutbox[str] = MemoryOutbox()
+        # The command store's in-flight slots, when one is linked (on DynamoDB the slot is an
+        # attribute of the charger item, and attaching a connection sees it).
+        self.slots: dict[str, tuple[str, int]] = {}
         self._lock = threading.Lock()
 
     def get(self, charge_point_id: str) -> ChargerRecord | None:
@@ -100,6 +103,7 @@ class MemoryChargerRepository:
                 replaced=replaced,
                 replaced_connected_at_ms=record.connected_at_ms if replaced else None,
                 pending_disconnect=_pending_disconnect(record),
+                held_command=held[0] if (held := self.slots.get(charge_point_id)) else None,
             )
 
     def record_status_report(self, charge_point_id: str, kind: str, status: str, at: str) -> None:

@@ -16,9 +16,10 @@ from shared.ports import Page
 
 
 class MemoryCommandStore:
-    def __init__(self) -> None:
+    def __init__(self, slots: dict[str, tuple[str, int]] | None = None) -> None:
         self.records: dict[tuple[str, str], CommandRecord] = {}
-        self.slots: dict[str, tuple[str, int]] = {}
+        # Pass MemoryChargerRepository.slots to share them, as the charger item does on DynamoDB.
+        self.slots: dict[str, tuple[str, int]] = {} if slots is None else slots
         self.outbox: MemoryOutbox[tuple[str, str]] = MemoryOutbox()
         self._lock = threading.Lock()
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field
 
 from shared.api.models.common import ApiModel, ErrorDetail, IdTag
+from shared.api.models.id_tags import TokenType
 from shared.commands.local_list import MAX_LOCAL_LIST
 from shared.models.command import CommandRecord
 from shared.models.reservation import ReservationRecord
@@ -47,11 +48,30 @@ class LocalListUpdate(ApiModel):
     )
 
 
+ConnectorType = Literal[
+    "cCCS1", "cCCS2", "cG105", "cTesla", "cType1", "cType2", "s309-1P-16A", "s309-1P-32A",
+    "s309-3P-16A", "s309-3P-32A", "sBS1361", "sCEE-7-7", "sType2", "sType3", "Other1PhMax16A",
+    "Other1PhOver16A", "Other3Ph", "Pan", "wInductive", "wResonant", "Undetermined", "Unknown",
+]  # fmt: skip
+
+
 class ReservationRequest(ApiModel):
-    connectorId: int = Field(ge=0, le=2**31 - 1, description="0: any connector")
+    connectorId: int = Field(
+        ge=0, le=2**31 - 1, description="0: any connector (on OCPP 2.0.1: the EVSE id, 0: any)"
+    )
     idTag: IdTag
     expiryDate: AwareDatetime
-    parentIdTag: IdTag | None = None
+    parentIdTag: IdTag | None = Field(
+        default=None, description="1.6 parentIdTag; 2.0.1 groupIdToken"
+    )
+    idTokenType: TokenType | None = Field(
+        default=None,
+        description="OCPP 2.0.1 idToken.type; default: the id tag's stored tokenType, else "
+        "ISO14443",
+    )
+    connectorType: ConnectorType | None = Field(
+        default=None, description="OCPP 2.0.1 only: reserve a connector of this type"
+    )
 
 
 class ReservationView(ApiModel):
@@ -62,7 +82,8 @@ class ReservationView(ApiModel):
     parentIdTag: str | None
     expiryDate: str
     status: str = Field(
-        description="requested | accepted | rejected | failed | cancelled | used | expired"
+        description="requested | accepted | rejected | failed | cancelled | used | expired | "
+        "removed (2.0.1: the station removed it)"
     )
     chargerStatus: str | None
     transactionId: str | None

@@ -201,6 +201,8 @@ def register(ctx: ApiContext) -> None:
             ctx.now(),
             parent_id_tag=request.parentIdTag,
             requested_by=ctx.operator(),
+            id_token_type=request.idTokenType,
+            connector_type=request.connectorType,
         )
         view, extra = with_reservation(charge_point_id, reservation.reservation_id)
         return outcome(sent, wait, MAX_SYNC_WAIT_S, view, extra)

@@ -262,3 +262,21 @@ def test_text_with_an_unpaired_surrogate_is_a_400_and_never_holds_the_command_sl
     assert world.deps.commands.slot_holder("CP-1") is None
     world.reply({"status": "Accepted"})
     assert world.client.post("/api/chargers/CP-1/commands/ClearCache", {}).status == 200
+
+
+def test_a_reconnect_while_the_api_waits_is_a_503_connection_lost(world) -> None:
+    world.online_charger()
+
+    def reconnect() -> None:
+        world.clock.on_sleep = None
+        world.services.connections.open("conn-2", "CP-1", "ocpp1.6", "strict", 1_000)
+
+    world.clock.on_sleep = reconnect
+    reply = world.client.post("/api/chargers/CP-1/commands/ClearCache", {})
+    assert (reply.status, reply.body["error"]["code"]) == (503, "ConnectionLost")
+    assert reply.body["command"]["status"] == "offline"
+    assert reply.body["command"]["error"]["code"] == "ConnectionLost"
+    # The slot is free: the next command goes out on the new connection at once.
+    world.reply({"status": "Accepted"})
+    assert world.client.post("/api/chargers/CP-1/commands/ClearCache", {}).status == 200
+    assert world.deps.sender.sent[-1][0] == "conn-2"
