@@ -94,9 +94,7 @@ def entry_of(raw: Any, request_id: int, reported_at: str, received_at: str) -> V
         connector_id=optional_id(evse.get("connectorId")) if evse_id is not None else None,
         variable=text(variable, "name"),
         variable_instance=optional_text(variable, "instance"),
-        attributes=tuple(
-            {k: v for k, v in a.items() if v is not None} for a in attributes.values()
-        ),
+        attributes=tuple(attributes.values()),
         characteristics=characteristics_of(data.get("variableCharacteristics")),
         request_id=request_id,
         reported_at=reported_at,
