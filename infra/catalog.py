@@ -407,6 +407,19 @@ LOCATIONS = TableDef(
     ),
 )
 
+# The device model each OCPP 2.0.1 station reports (NotifyReport, docs/adr/0037-device-model.md):
+# one item per variable (`v|<component>|<instance>|<evse>|<connector>|<variable>|<instance>`,
+# names case-folded) with its attributes and characteristics, and one per report
+# (`r|<requestId>`) with the parts that arrived. Written only when a station reports
+# (commissioning, an operator's GetReport), read by the operator API.
+DEVICE_MODELS = TableDef(
+    id="DeviceModels",
+    env_var="DEVICE_MODELS_TABLE",
+    local_name="csms-device-models",
+    partition_key=Key("chargePointId"),
+    sort_key=Key("entryKey"),
+)
+
 # What chargers report about themselves (docs/adr/0036-station-events.md): NotifyEvent entries
 # and security events, newest first per charger and kind under `<kind>#<timestamp>#<id>`; a
 # resend overwrites its own item. Kept CHARGER_EVENTS_RETENTION_DAYS (90) days (TTL).
@@ -435,6 +448,7 @@ TABLES: tuple[TableDef, ...] = (
     START_REQUESTS,
     RECEIPTS,
     LOCATIONS,
+    DEVICE_MODELS,
     CHARGER_EVENTS,
 )
 
@@ -534,6 +548,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (TRANSACTION_EVENTS.id, "readwrite"),
             (COMMANDS.id, "readwrite"),
             (RESERVATIONS.id, "readwrite"),
+            # NotifyReport: BatchWriteItem of variables, UpdateItem of the report's parts.
+            (DEVICE_MODELS.id, "write"),
             # NotifyEvent and SecurityEventNotification: Puts only (a resend overwrites).
             (CHARGER_EVENTS.id, ("PutItem", "BatchWriteItem")),
         ),
@@ -570,6 +586,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             # Sites and claims change in TransactWriteItems of Put and Delete; the search
             # queries the geo index; the operator listing is a bounded Scan.
             (LOCATIONS.id, ("GetItem", "PutItem", "DeleteItem", "Query", "Scan")),
+            # A station's device model (and device-model aware commands).
+            (DEVICE_MODELS.id, "read"),
             # A charger's events, newest first.
             (CHARGER_EVENTS.id, ("Query",)),
         ),

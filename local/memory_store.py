@@ -30,6 +30,7 @@ from shared.adapters.memory.chargers import (
     MemoryConnectorRepository,
 )
 from shared.adapters.memory.commands import MemoryCommandStore, MemoryReservationStore
+from shared.adapters.memory.device_models import MemoryDeviceModelStore
 from shared.adapters.memory.drivers import MemoryDriverRepository
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import MemoryPaymentRecords
@@ -93,6 +94,7 @@ class MemoryStore:
     locations: MemoryLocationRepository = field(
         default_factory=lambda: MemoryLocationRepository(geohash.encode)
     )
+    device_models: MemoryDeviceModelStore = field(default_factory=MemoryDeviceModelStore)
     charger_events: MemoryChargerEventLog = field(default_factory=MemoryChargerEventLog)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
@@ -124,6 +126,7 @@ class MemoryStore:
             start_requests=s(self.start_requests),
             receipts=s(self.receipts),
             locations=s(self.locations),
+            device_models=s(self.device_models),
             charger_events=s(self.charger_events),
         )
 

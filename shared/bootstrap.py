@@ -42,6 +42,7 @@ from shared.ports import (
     CommandStore,
     ConnectionRepository,
     ConnectorRepository,
+    DeviceModelStore,
     DriverRepository,
     EnergyLedger,
     EventPublisher,
@@ -63,6 +64,7 @@ from shared.ports.payments import PaymentProvider, PaymentRecordRepository, Webh
 from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
 from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
+from shared.station.device_model import DeviceModelHandlers
 from shared.station.events import StationEvents
 from shared.station.handlers import StationHandlers
 from shared.station.reservation_status import ReservationStatusHandlers
@@ -103,6 +105,7 @@ class Dependencies:
     receipts: ReceiptStore
     workflows: WorkflowRunner
     locations: LocationRepository
+    device_models: DeviceModelStore
     charger_events: ChargerEventLog
     # DataTransfer handlers of vendor integrations (none built in).
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
@@ -298,6 +301,7 @@ def build_router(services: Services) -> Router:
     ).register(router)
     StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
+    DeviceModelHandlers(deps.device_models).register(router)
     StationEvents(
         log=deps.charger_events,
         statuses=services.connector_statuses,
@@ -317,6 +321,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.commands import DynamoCommandStore
     from shared.adapters.dynamodb.connections import DynamoConnectionRepository
     from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
+    from shared.adapters.dynamodb.device_models import DynamoDeviceModelStore
     from shared.adapters.dynamodb.drivers import DynamoDriverRepository
     from shared.adapters.dynamodb.energy import DynamoEnergyLedger
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
@@ -380,6 +385,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
             {"StartSession": settings.start_session_state_machine_arn or ""},
         ),
         locations=DynamoLocationRepository(dynamodb, settings.locations_table, geohash.encode),
+        device_models=DynamoDeviceModelStore(dynamodb, settings.device_models_table),
         charger_events=DynamoChargerEventLog(dynamodb, settings.charger_events_table),
         admission_key=admission_key,
     )

@@ -56,6 +56,7 @@ class Settings:
     start_requests_table: str
     receipts_table: str
     locations_table: str
+    device_models_table: str
     charger_events_table: str
     event_bus_name: str
     event_source: str
@@ -140,6 +141,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         start_requests_table=_required(env, "START_REQUESTS_TABLE"),
         receipts_table=_required(env, "RECEIPTS_TABLE"),
         locations_table=_required(env, "LOCATIONS_TABLE"),
+        device_models_table=_required(env, "DEVICE_MODELS_TABLE"),
         charger_events_table=_required(env, "CHARGER_EVENTS_TABLE"),
         event_bus_name=_required(env, "EVENT_BUS_NAME"),
         event_source=env.get("EVENT_SOURCE", "csms.ocpp"),

@@ -20,6 +20,7 @@ from shared.adapters.memory.commands import (
     MemoryReservationStore,
     MemoryTaskNotifier,
 )
+from shared.adapters.memory.device_models import MemoryDeviceModelStore
 from shared.adapters.memory.drivers import MemoryDriverRepository
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import FakePaymentProvider, MemoryPaymentRecords
@@ -90,6 +91,7 @@ class MemoryDeps(Dependencies):
     receipts: MemoryReceiptStore
     workflows: InlineWorkflows
     locations: MemoryLocationRepository
+    device_models: MemoryDeviceModelStore
     charger_events: MemoryChargerEventLog
 
 
@@ -125,6 +127,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         receipts=MemoryReceiptStore(),
         workflows=InlineWorkflows(),
         locations=MemoryLocationRepository(geohash.encode),
+        device_models=MemoryDeviceModelStore(),
         charger_events=MemoryChargerEventLog(),
     )
 

@@ -13,6 +13,7 @@ from shared.api.routes import (
     chargers,
     commands,
     cost_profiles,
+    device_model,
     energy,
     id_tags,
     locations,
@@ -33,6 +34,7 @@ OPERATOR_APP = HttpAppSpec(
     route_modules=(
         meta,
         chargers,
+        device_model,
         charger_events,
         id_tags,
         sessions,

@@ -12,6 +12,7 @@ from shared.ports.chargers import (
     ConnectorRepository,
 )
 from shared.ports.commands import CommandStore, ReservationStore, TaskNotifier
+from shared.ports.device_models import DeviceModelStore, ReportProgress, VariableEntry
 from shared.ports.drivers import DriverRepository
 from shared.ports.locations import GeoEntry, LocationRepository, SaveOutcome
 from shared.ports.paging import InvalidCursor, Page
@@ -61,6 +62,7 @@ __all__ = [
     "ConnectionRepository",
     "ConnectorRepository",
     "CurvePoint",
+    "DeviceModelStore",
     "DriverRepository",
     "EnergyDay",
     "EnergyGranularity",
@@ -77,6 +79,7 @@ __all__ = [
     "OutboxSource",
     "Page",
     "ReceiptStore",
+    "ReportProgress",
     "ReservationStore",
     "SaveOutcome",
     "SessionCurve",
@@ -87,6 +90,7 @@ __all__ = [
     "TelemetrySink",
     "TransactionEventLog",
     "TransactionRepository",
+    "VariableEntry",
     "WorkflowFailed",
     "WorkflowRunner",
     "close_safely",

@@ -12,6 +12,7 @@ import pytest
 
 from shared.adapters.dynamodb.chargers import DynamoChargerRepository
 from shared.adapters.dynamodb.connectors import DynamoConnectorRepository
+from shared.adapters.dynamodb.device_models import DynamoDeviceModelStore
 from shared.adapters.dynamodb.drivers import DynamoDriverRepository
 from shared.adapters.dynamodb.energy import DynamoEnergyLedger
 from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
@@ -98,6 +99,7 @@ def deps(aws_env, dynamodb):
         receipts=MemoryReceiptStore(),
         workflows=InlineWorkflows(),
         locations=DynamoLocationRepository(dynamodb, aws_env.locations_table, geohash.encode),
+        device_models=DynamoDeviceModelStore(dynamodb, aws_env.device_models_table),
         charger_events=MemoryChargerEventLog(),
     )
     d.chargers.create(ChargerRecord("CP1"))

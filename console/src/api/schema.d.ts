@@ -43,6 +43,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chargers/{chargePointId}/device-model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The device model an OCPP 2.0.1 charger reported
+         * @description Components, variables, attribute values and characteristics from the charger's NotifyReport messages (answers to GetBaseReport and GetReport): the newest report of each variable, with the report it came from and whether every part of that report arrived. Empty until the charger reported. `component` and `variable` narrow it to those names.
+         */
+        get: operations["get_device_model_api_chargers__chargePointId__device_model_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chargers/{chargePointId}/device-model/get-variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * GetVariables, split to the charger's reported message limits
+         * @description Sent as one CALL, or as several in turn when the entries exceed the charger's DeviceCtrlr ItemsPerMessage or BytesPerMessage for this action (from its device model report); the results are merged in the order of the request. The API waits for every answer (20 s in all); the first CALL not answered stops the rest (`unsent`). Errors of the first CALL (charger unknown or offline, another command in flight, a payload the charger's schema refuses) are answered like a single command's.
+         */
+        post: operations["get_variables_api_chargers__chargePointId__device_model_get_variables_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chargers/{chargePointId}/device-model/set-variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * SetVariables, split to the charger's reported message limits
+         * @description Sent as one CALL, or as several in turn when the entries exceed the charger's DeviceCtrlr ItemsPerMessage or BytesPerMessage for this action (from its device model report); the results are merged in the order of the request. The API waits for every answer (20 s in all); the first CALL not answered stops the rest (`unsent`). Errors of the first CALL (charger unknown or offline, another command in flight, a payload the charger's schema refuses) are answered like a single command's.
+         */
+        post: operations["set_variables_api_chargers__chargePointId__device_model_set_variables_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chargers/{chargePointId}/events": {
         parameters: {
             query?: never;
@@ -1026,6 +1086,27 @@ export interface components {
             /** Requestedby */
             requestedBy: string | null;
         };
+        /** ComponentRef */
+        ComponentRef: {
+            /** Name */
+            name: string;
+            /** Instance */
+            instance?: string | null;
+            evse?: components["schemas"]["EvseRef"] | null;
+        };
+        /** ComponentView */
+        ComponentView: {
+            /** Name */
+            name: string;
+            /** Instance */
+            instance?: string | null;
+            /** Evseid */
+            evseId?: number | null;
+            /** Connectorid */
+            connectorId?: number | null;
+            /** Variables */
+            variables: components["schemas"]["VariableView"][];
+        };
         /** ConfigurationKeyValue */
         ConfigurationKeyValue: {
             /** Key */
@@ -1230,6 +1311,21 @@ export interface components {
              */
             ocpp201: components["schemas"]["VariableValue"][];
         };
+        /** DeviceModelView */
+        DeviceModelView: {
+            /** Chargepointid */
+            chargePointId: string;
+            /**
+             * Components
+             * @description Components (name, instance, EVSE, connector) with their variables; names compare case-insensitively
+             */
+            components: components["schemas"]["ComponentView"][];
+            /**
+             * Reports
+             * @description The reports the variables come from
+             */
+            reports: components["schemas"]["ReportView"][];
+        };
         /** EnergyDayView */
         EnergyDayView: {
             /**
@@ -1336,6 +1432,13 @@ export interface components {
             /** Connectors */
             connectors: components["schemas"]["ConnectorBody"][];
         };
+        /** EvseRef */
+        EvseRef: {
+            /** Id */
+            id: number;
+            /** Connectorid */
+            connectorId?: number | null;
+        };
         /** FaultView */
         FaultView: {
             /** Chargepointid */
@@ -1357,6 +1460,21 @@ export interface components {
              * @description The charger's timestamp of the status
              */
             at: string;
+        };
+        /** GetVariableData */
+        GetVariableData: {
+            component: components["schemas"]["ComponentRef"];
+            variable: components["schemas"]["VariableRef"];
+            /**
+             * Attributetype
+             * @description Default: Actual
+             */
+            attributeType?: ("Actual" | "Target" | "MinSet" | "MaxSet") | null;
+        };
+        /** GetVariablesBody */
+        GetVariablesBody: {
+            /** Getvariabledata */
+            getVariableData: components["schemas"]["GetVariableData"][];
         };
         /** Health */
         Health: {
@@ -1600,6 +1718,19 @@ export interface components {
             version: number;
             /** Lastupdated */
             lastUpdated: string | null;
+        };
+        /** MessageLimitsView */
+        MessageLimitsView: {
+            /**
+             * Itemspermessage
+             * @description DeviceCtrlr ItemsPerMessage the charger reported (None: not reported)
+             */
+            itemsPerMessage: number | null;
+            /**
+             * Bytespermessage
+             * @description DeviceCtrlr BytesPerMessage the charger reported (None: not reported)
+             */
+            bytesPerMessage: number | null;
         };
         /** MeterValuePointView */
         MeterValuePointView: {
@@ -1858,6 +1989,56 @@ export interface components {
              */
             periodEnd: string;
         };
+        /** ReportRef */
+        ReportRef: {
+            /**
+             * Requestid
+             * @description requestId of the GetBaseReport or GetReport
+             */
+            requestId: number;
+            /**
+             * Reportedat
+             * @description generatedAt of the report's part (station clock, UTC)
+             */
+            reportedAt: string;
+            /**
+             * Receivedat
+             * @description When that part arrived (UTC)
+             */
+            receivedAt: string;
+            /**
+             * Complete
+             * @description Every part of the report (seqNo 0 to the last) arrived
+             */
+            complete: boolean;
+        };
+        /** ReportView */
+        ReportView: {
+            /** Requestid */
+            requestId: number;
+            /**
+             * Startedat
+             * @description When its first part (seqNo 0) arrived (UTC)
+             */
+            startedAt: string;
+            /**
+             * Updatedat
+             * @description When its latest part arrived (UTC)
+             */
+            updatedAt: string;
+            /**
+             * Partsreceived
+             * @description seqNo of every part that arrived
+             */
+            partsReceived: number[];
+            /**
+             * Lastseqno
+             * @description seqNo of its last part (tbc false), once arrived
+             */
+            lastSeqNo: number | null;
+            /** Complete */
+            complete: boolean;
+        };
         /** ReservationCommand */
         ReservationCommand: {
             reservation: components["schemas"]["ReservationView"];
@@ -2102,6 +2283,23 @@ export interface components {
             /** Replacedby */
             replacedBy: string | null;
         };
+        /** SetVariableData */
+        SetVariableData: {
+            component: components["schemas"]["ComponentRef"];
+            variable: components["schemas"]["VariableRef"];
+            /**
+             * Attributetype
+             * @description Default: Actual
+             */
+            attributeType?: ("Actual" | "Target" | "MinSet" | "MaxSet") | null;
+            /** Attributevalue */
+            attributeValue: string;
+        };
+        /** SetVariablesBody */
+        SetVariablesBody: {
+            /** Setvariabledata */
+            setVariableData: components["schemas"]["SetVariableData"][];
+        };
         /** StateCounts */
         StateCounts: {
             /** Available */
@@ -2304,6 +2502,83 @@ export interface components {
             /** Powerw */
             powerW?: number | null;
         };
+        /** VariableAttributeView */
+        VariableAttributeView: {
+            /**
+             * Type
+             * @description Actual, Target, MinSet or MaxSet
+             * @default Actual
+             * @example Actual
+             * @example Target
+             * @example MinSet
+             * @example MaxSet
+             */
+            type: string;
+            /**
+             * Value
+             * @description Absent for a WriteOnly variable
+             */
+            value?: string | null;
+            /**
+             * Mutability
+             * @default ReadWrite
+             * @example ReadOnly
+             * @example WriteOnly
+             * @example ReadWrite
+             */
+            mutability: string;
+            /**
+             * Persistent
+             * @default false
+             */
+            persistent: boolean;
+            /**
+             * Constant
+             * @default false
+             */
+            constant: boolean;
+        };
+        /** VariableCharacteristicsView */
+        VariableCharacteristicsView: {
+            /** Unit */
+            unit?: string | null;
+            /**
+             * Datatype
+             * @example string
+             * @example decimal
+             * @example integer
+             * @example dateTime
+             * @example boolean
+             * @example OptionList
+             * @example SequenceList
+             * @example MemberList
+             */
+            dataType: string;
+            /** Minlimit */
+            minLimit?: number | null;
+            /**
+             * Maxlimit
+             * @description For string and list types: the longest value allowed
+             */
+            maxLimit?: number | null;
+            /**
+             * Valueslist
+             * @description Allowed values (CSV) of an OptionList, SequenceList, MemberList
+             */
+            valuesList?: string | null;
+            /**
+             * Supportsmonitoring
+             * @default false
+             */
+            supportsMonitoring: boolean;
+        };
+        /** VariableRef */
+        VariableRef: {
+            /** Name */
+            name: string;
+            /** Instance */
+            instance?: string | null;
+        };
         /** VariableValue */
         VariableValue: {
             /** Component */
@@ -2312,6 +2587,51 @@ export interface components {
             variable: string;
             /** Value */
             value: string;
+        };
+        /** VariableView */
+        VariableView: {
+            /** Name */
+            name: string;
+            /** Instance */
+            instance?: string | null;
+            /** Attributes */
+            attributes: components["schemas"]["VariableAttributeView"][];
+            characteristics?: components["schemas"]["VariableCharacteristicsView"] | null;
+            /** @description The report this variable was last reported in */
+            report: components["schemas"]["ReportRef"];
+        };
+        /** VariablesOutcomeView */
+        VariablesOutcomeView: {
+            /**
+             * Status
+             * @description answered: every CALL was answered; otherwise the outcome of the first CALL that was not (the later entries were not sent)
+             * @enum {string}
+             */
+            status: "answered" | "error" | "invalid_response" | "timeout" | "offline" | "pending";
+            limits: components["schemas"]["MessageLimitsView"];
+            /**
+             * Results
+             * @description getVariableResult / setVariableResult of every answered CALL, in order
+             */
+            results: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Unsent
+             * @description Entries not sent, in order
+             */
+            unsent: {
+                [key: string]: unknown;
+            }[];
+            /** Error */
+            error?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Commands
+             * @description The CALLs sent, in order
+             */
+            commands: components["schemas"]["CommandView"][];
         };
     };
     responses: never;
@@ -2583,6 +2903,262 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_device_model_api_chargers__chargePointId__device_model_get: {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive name */
+                component?: string | null;
+                /** @description Case-insensitive name */
+                variable?: string | null;
+            };
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceModelView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_variables_api_chargers__chargePointId__device_model_get_variables_post: {
+        parameters: {
+            query?: {
+                /** @description Each CALL's deadline in seconds */
+                timeout?: number;
+            };
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GetVariablesBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariablesOutcomeView"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Charger offline, or the payment provider unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    set_variables_api_chargers__chargePointId__device_model_set_variables_post: {
+        parameters: {
+            query?: {
+                /** @description Each CALL's deadline in seconds */
+                timeout?: number;
+            };
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetVariablesBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariablesOutcomeView"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Charger offline, or the payment provider unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
