@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.access.registration import RegistrationGate
 from shared.admin.chargers import ChargerAdmin
 from shared.admin.id_tags import IdTagAdmin
 from shared.admin.locations import LocationAdmin
@@ -285,7 +286,10 @@ def build_router(services: Services) -> Router:
     def reply_to_command(ctx: MessageContext, reply: CallResult | CallError) -> None:
         engine.on_reply(ctx.charge_point_id, reply, lenient=ctx.lenient)
 
-    router = Router(reply_handler=reply_to_command)
+    router = Router(
+        reply_handler=reply_to_command,
+        registration_check=RegistrationGate(deps.chargers, deps.commands),
+    )
     StationHandlers(
         chargers=deps.chargers,
         statuses=services.connector_statuses,

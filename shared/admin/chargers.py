@@ -58,6 +58,12 @@ class PasswordChange:
     clear: bool = False
 
 
+def _only_accepts(changes: ChargerChanges) -> bool:
+    return changes.registration_status == "Accepted" and changes == ChargerChanges(
+        registration_status="Accepted"
+    )
+
+
 @dataclass(frozen=True)
 class ChargerDetails:
     record: ChargerRecord
@@ -143,10 +149,12 @@ class ChargerAdmin:
         record = self.chargers.update(charge_point_id, changes)
         if record is None:
             raise NotFound(f"charger {charge_point_id!r} is not registered")
-        if not changes.empty:
+        if not changes.empty and not _only_accepts(changes):
             # Registration, validation mode and credentials are settled when a charger
             # connects: the live connection is closed, and the charger's next one gets them (a
-            # changed or removed password, a Rejected status, take effect now).
+            # changed or removed password, a Rejected status, take effect now). Accepting is the
+            # exception (docs/adr/0040): a Pending charger stays connected (B02), its next
+            # BootNotification is answered Accepted, and the router serves it from then on.
             self._close(record, "registration or credentials changed")
         return record, generated
 

@@ -50,7 +50,8 @@ class ConnectionIdentity:
     charge_point_id: str
     version: OcppVersion
     lenient: bool
-    # Registration Accepted at $connect: anything else may only boot (and answer commands).
+    # Registration Accepted at $connect: anything else boots, answers commands and sends what
+    # the registration check allows (docs/adr/0040-registration-states.md).
     admitted: bool = True
 
 

@@ -14,8 +14,9 @@ class ConnectionRecord:
     connected_at: str
     connected_at_ms: int
     expires_at: int  # epoch seconds; DynamoDB TTL. Treat as absent once past.
-    # As admitted at $connect: only an Accepted charger's CALLs are served (BootNotification
-    # always is); a change of registration closes the connection.
+    # As admitted at $connect: on a connection not Accepted every CALL but BootNotification is
+    # checked first; a change of registration closes the connection, except accepting it
+    # (docs/adr/0040-registration-states.md).
     registration_status: str = "Accepted"
 
 

@@ -1,9 +1,10 @@
 """Routes OCPP-J frames from a charger to handler functions and turns every outcome into a reply.
 
-`Router.handle` is the whole inbound protocol: parse the frame, validate a CALL against its
-schema, call the handler for (version, action), validate what the handler answers, and write the
-CALLRESULT or CALLERROR. CALLRESULTs and CALLERRORs (answers to our own CALLs) go to the reply
-handler and are never answered. No input can make it raise.
+`Router.handle` is the whole inbound protocol: parse the frame, refuse a CALL its charger's
+registration does not allow, validate a CALL against its schema, call the handler for (version,
+action), validate what the handler answers, and write the CALLRESULT or CALLERROR. CALLRESULTs
+and CALLERRORs (answers to our own CALLs) go to the reply handler and are never answered. No
+input can make it raise.
 """
 
 from __future__ import annotations
@@ -53,12 +54,16 @@ class MessageContext(NamedTuple):
     received_at: datetime
     lenient: bool = False
     message_id: str = ""
-    # False for a charger whose registration is not Accepted: it may only boot.
+    # False for a charger whose registration was not Accepted when it connected: anything but
+    # BootNotification asks the router's registration check first.
     admitted: bool = True
 
 
 CallHandler = Callable[[MessageContext, dict[str, Any]], dict[str, Any]]
 ReplyHandler = Callable[[MessageContext, CallResult | CallError], None]
+# Whether a charger not admitted at connect may send this CALL now: (charger id, version,
+# action, payload, received at). The payload is not validated yet.
+RegistrationCheck = Callable[[str, OcppVersion, str, dict[str, Any], datetime], bool]
 
 
 def _drop_reply(ctx: MessageContext, reply: CallResult | CallError) -> None:
@@ -90,6 +95,8 @@ class _Route:
 class Router:
     schemas: OcppSchemas = field(default_factory=default_schemas)
     reply_handler: ReplyHandler = _drop_reply
+    # None: a charger not admitted at connect may only boot.
+    registration_check: RegistrationCheck | None = None
     _handlers: dict[tuple[OcppVersion, str], CallHandler] = field(default_factory=dict)
     # Filled on an action's first message (compiling every schema at registration would cost
     # each cold start the actions it never sees).
@@ -169,15 +176,12 @@ class Router:
         # Only routed action names become metric dimensions: a charger cannot invent new ones.
         outcome.action = call.action if route is not None else "Unrouted"
         if not ctx.admitted and call.action != ADMISSION_ACTION:
-            # Until its registration is Accepted a charger may only send BootNotification
-            # (its answers to our commands still count: Pending chargers are configured so).
-            outcome.error = ErrorKind.SECURITY_ERROR.value
-            return self._error(
-                ctx,
-                call.message_id,
-                ErrorKind.SECURITY_ERROR,
-                "the charger is not accepted: only BootNotification is served",
-            )
+            # Not Accepted when it connected: BootNotification, and what the registration check
+            # allows now (B02/B03: a Pending charger sends what we asked for; it may have been
+            # accepted since). Its answers to our commands never get here: they always count.
+            refusal = self._refusal(ctx, call, outcome)
+            if refusal is not None:
+                return refusal
         if route is None:
             outcome.error = "Unrouted"
             if self.schemas.has_schema(ctx.version, call.action):
@@ -243,6 +247,38 @@ class Router:
                 f"{call.action} could not be processed",
             )
         return encode_call_result(call.message_id, response)
+
+    def _refusal(self, ctx: MessageContext, call: Call, outcome: Outcome) -> str | None:
+        """The CALLERROR for a CALL a charger not admitted at connect may not send; None if it
+        may."""
+        check = self.registration_check
+        try:
+            allowed = check is not None and check(
+                ctx.charge_point_id, ctx.version, call.action, call.payload, ctx.received_at
+            )
+        except Exception:
+            # Refused, but as a fault of ours: the charger may try again.
+            outcome.error = ErrorKind.INTERNAL_ERROR.value
+            logger.exception(
+                "registration check failed",
+                extra={"chargePointId": ctx.charge_point_id, "action": call.action},
+            )
+            return self._error(
+                ctx,
+                call.message_id,
+                ErrorKind.INTERNAL_ERROR,
+                f"{call.action[:64]} could not be processed",
+            )
+        if allowed:
+            return None
+        outcome.error = ErrorKind.SECURITY_ERROR.value
+        return self._error(
+            ctx,
+            call.message_id,
+            ErrorKind.SECURITY_ERROR,
+            "the charger is not accepted: only BootNotification and what the central system "
+            "asked for are served",
+        )
 
     def _ocpp_error(self, ctx: MessageContext, message_id: str, error: OcppError) -> str:
         return self._error(ctx, message_id, error.kind, error.description, error.details)

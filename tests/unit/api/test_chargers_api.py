@@ -6,6 +6,7 @@ import pytest
 
 from shared.access.passwords import verify_password
 from shared.models.connection import ConnectorStatus
+from shared.ports import ChargerChanges
 from tests.unit.api.test_auth_and_errors import assert_error
 
 PASSWORD = "correct-horse-battery"
@@ -247,3 +248,18 @@ def test_an_empty_change_leaves_the_connection_open(world) -> None:
     world.online_charger("CP-1")
     assert world.client.patch("/api/chargers/CP-1", {}).status == 200
     assert world.connections.closed == []
+
+
+def test_accepting_a_charger_leaves_its_connection_open(world) -> None:
+    # B02: a Pending charger stays connected; its next BootNotification is answered Accepted.
+    world.online_charger("CP-1")
+    world.deps.chargers.update("CP-1", ChargerChanges(registration_status="Pending"))
+    accept = world.client.patch("/api/chargers/CP-1", {"registrationStatus": "Accepted"})
+    assert accept.status == 200
+    assert world.connections.closed == []
+    assert world.deps.chargers.get("CP-1").registration_status == "Accepted"
+    # Accepting together with another change still closes it.
+    world.client.patch(
+        "/api/chargers/CP-1", {"registrationStatus": "Accepted", "validationMode": "lenient"}
+    )
+    assert world.connections.closed == ["conn-1"]
