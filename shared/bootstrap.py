@@ -66,8 +66,8 @@ from shared.station.connector_status import ConnectorStatuses
 from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
 from shared.station.device_model import DeviceModelHandlers
 from shared.station.events import StationEvents
-from shared.station.notifications import StationNotifications
 from shared.station.handlers import StationHandlers
+from shared.station.notifications import StationNotifications
 from shared.station.reservation_status import ReservationStatusHandlers
 from shared.station.status_reports import StatusReportHandlers
 from shared.telemetry.energy_rollup import EnergyRollup
