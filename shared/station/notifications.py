@@ -70,8 +70,10 @@ def plain(value: Any) -> Any:
 
 def packed(value: Any) -> str:
     """Nested content as reported, kept as JSON text: DynamoDB holds neither floats (schedule
-    limits, EV parameters) nor numbers of any size; the text holds both."""
-    return json.dumps(plain(value), ensure_ascii=True, separators=(",", ":"))
+    limits, EV parameters) nor numbers of any size; the text holds both. Not ASCII-escaped, so
+    the text is no longer than the message (at most 128 KB, well inside an item's 400 KB);
+    the framing has replaced lone surrogates already."""
+    return json.dumps(plain(value), ensure_ascii=False, separators=(",", ":"))
 
 
 def unpacked(detail: Payload, name: str = "content") -> Any:

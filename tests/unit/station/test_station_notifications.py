@@ -229,3 +229,15 @@ def test_a_failed_write_is_not_acknowledged():
     frame = s.frame("NotifyChargingLimit", {"chargingLimit": {"chargingLimitSource": "SO"}})
     assert frame[0] == 4
     assert not deps.publisher.of_type(CHARGING_LIMIT_CHANGED)
+
+
+def test_odd_text_is_kept_within_the_message_s_size():
+    deps, s = station()
+    content = "Prix \ud800 " + "é" * 400  # a lone surrogate, and text ASCII escapes would grow
+    info = {"id": 1, "priority": "NormalCycle", "message": {"format": "UTF8", "content": content}}
+    assert s.call("NotifyDisplayMessages", {"requestId": 1, "messageInfo": [info]}) == {}
+    (item,) = stored(deps, "display")
+    kept = unpacked(item.detail)["message"]["content"]
+    assert kept == "Prix \ufffd " + "é" * 400
+    assert len(item.detail["content"]) < 500
+    item.detail["content"].encode("utf-8")
