@@ -68,6 +68,7 @@ from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
 from shared.station.device_model import DeviceModelHandlers
 from shared.station.events import StationEvents
 from shared.station.handlers import StationHandlers
+from shared.station.notifications import StationNotifications
 from shared.station.reservation_status import ReservationStatusHandlers
 from shared.station.status_reports import StatusReportHandlers
 from shared.telemetry.energy_rollup import EnergyRollup
@@ -309,6 +310,11 @@ def build_router(services: Services) -> Router:
     StationEvents(
         log=deps.charger_events,
         statuses=services.connector_statuses,
+        publisher=deps.publisher,
+        retention_days=deps.settings.charger_events_retention_days,
+    ).register(router)
+    StationNotifications(
+        log=deps.charger_events,
         publisher=deps.publisher,
         retention_days=deps.settings.charger_events_retention_days,
     ).register(router)

@@ -1,13 +1,37 @@
 """What a charger reported about itself: NotifyEvent entries (2.0.1) and security events
-(2.0.1 and the 1.6 security extension), kept per charger for a while (docs/adr/0036)."""
+(2.0.1 and the 1.6 security extension), and its other 2.0.1 notifications (monitoring and
+customer reports, display messages, charging limits, EV charging needs and schedules, charging
+profile reports, firmware publishing), kept per charger for a while (docs/adr/0036)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ChargerEventKind = Literal["event", "security"]
-CHARGER_EVENT_KINDS: tuple[ChargerEventKind, ...] = ("event", "security")
+ChargerEventKind = Literal[
+    "event",
+    "security",
+    "monitoring",
+    "customer",
+    "display",
+    "charging-limit",
+    "ev-needs",
+    "ev-schedule",
+    "charging-profiles",
+    "firmware-publish",
+]
+CHARGER_EVENT_KINDS: tuple[ChargerEventKind, ...] = (
+    "event",
+    "security",
+    "monitoring",
+    "customer",
+    "display",
+    "charging-limit",
+    "ev-needs",
+    "ev-schedule",
+    "charging-profiles",
+    "firmware-publish",
+)
 
 
 @dataclass(frozen=True)

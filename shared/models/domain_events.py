@@ -30,6 +30,10 @@ RECEIPT_ISSUED = "ReceiptIssued"
 CHARGER_ALERT_RAISED = "ChargerAlertRaised"
 CHARGER_ALERT_CLEARED = "ChargerAlertCleared"
 SECURITY_EVENT_RECEIVED = "SecurityEventReceived"
+CHARGING_LIMIT_CHANGED = "ChargingLimitChanged"
+EV_CHARGING_NEEDS_RECEIVED = "EVChargingNeedsReceived"
+EV_CHARGING_SCHEDULE_RECEIVED = "EVChargingScheduleReceived"
+FIRMWARE_PUBLISH_STATUS_CHANGED = "FirmwarePublishStatusChanged"
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,51 @@ class SecurityEventReceived(EventDetail):
     protocol: Literal["ocpp1.6", "ocpp2.0.1"]
 
 
+class ChargingLimitChanged(EventDetail):
+    """An external charging limit set (NotifyChargingLimit, K11) or lifted
+    (ClearedChargingLimit, K12) on an EVSE (0: the whole station)."""
+
+    evseId: int
+    chargingLimitSource: str
+    isGridCritical: bool | None
+    cleared: bool
+    # ChargingScheduleType objects as the station reported them; null when cleared or absent.
+    chargingSchedule: list[dict[str, Any]] | None
+    receivedAt: str
+
+
+class EVChargingNeedsReceived(EventDetail):
+    """An EV's charging needs (NotifyEVChargingNeeds, ISO 15118, K15) and the CSMS's answer."""
+
+    evseId: int
+    requestedEnergyTransfer: str
+    departureTime: str | None
+    maxScheduleTuples: int | None
+    # ChargingNeedsType as reported (acChargingParameters / dcChargingParameters).
+    chargingNeeds: dict[str, Any]
+    answer: Literal["Accepted", "Rejected", "Processing"]
+    receivedAt: str
+
+
+class EVChargingScheduleReceived(EventDetail):
+    """The schedule an EV chose (NotifyEVChargingSchedule, ISO 15118, K17)."""
+
+    evseId: int
+    timeBase: str
+    chargingSchedule: dict[str, Any]
+    receivedAt: str
+
+
+class FirmwarePublishStatusChanged(EventDetail):
+    """A local controller's firmware publishing progress (PublishFirmwareStatusNotification,
+    L03)."""
+
+    status: str
+    requestId: int | None
+    locations: list[str]
+    receivedAt: str
+
+
 CATALOGUE: dict[str, type[EventDetail]] = {
     model.__name__: model
     for model in (
@@ -213,6 +258,10 @@ CATALOGUE: dict[str, type[EventDetail]] = {
         ChargerAlertRaised,
         ChargerAlertCleared,
         SecurityEventReceived,
+        ChargingLimitChanged,
+        EVChargingNeedsReceived,
+        EVChargingScheduleReceived,
+        FirmwarePublishStatusChanged,
     )
 }
 

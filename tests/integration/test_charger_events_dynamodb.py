@@ -8,7 +8,7 @@ import time
 import pytest
 
 from shared.adapters.dynamodb.charger_events import DynamoChargerEventLog
-from shared.models.charger_event import ChargerEvent
+from shared.models.charger_event import CHARGER_EVENT_KINDS, ChargerEvent
 from shared.ports import InvalidCursor
 
 
@@ -65,3 +65,13 @@ def test_a_cursor_of_another_listing_is_refused(log):
         log.newest("CP2", "event", 1, cursor)
     with pytest.raises(InvalidCursor):
         log.newest("CP1", "event", 1, "not-a-cursor")
+
+
+@pytest.mark.parametrize("kind", CHARGER_EVENT_KINDS)
+def test_every_kind_reads_back_as_itself_and_apart_from_the_others(log, kind):
+    # "event#" and "ev-needs#", "charging-limit#" and "charging-profiles#": prefixes that
+    # must not overlap in a begins_with listing.
+    log.record([event(n, kind=k) for n, k in enumerate(CHARGER_EVENT_KINDS)])
+    (item,) = log.newest("CP1", kind, 10, None).items
+    assert item.kind == kind
+    assert item.detail["eventId"] == CHARGER_EVENT_KINDS.index(kind)

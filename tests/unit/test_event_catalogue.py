@@ -86,6 +86,31 @@ def everything_published():
     cleared = {**problem, "eventId": 2, "actualValue": "false", "cleared": True}
     v201.call("NotifyEvent", {"generatedAt": ts(4), "seqNo": 0, "eventData": [cleared]})
     v201.call("SecurityEventNotification", {"type": "TamperDetectionActivated", "timestamp": ts(4)})
+    schedule = {
+        "id": 1,
+        "chargingRateUnit": "W",
+        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 7.5}],
+    }
+    v201.call(
+        "NotifyChargingLimit",
+        {
+            "evseId": 1,
+            "chargingLimit": {"chargingLimitSource": "SO"},
+            "chargingSchedule": [schedule],
+        },
+    )
+    v201.call("ClearedChargingLimit", {"evseId": 1, "chargingLimitSource": "SO"})
+    v201.call(
+        "NotifyEVChargingNeeds",
+        {"evseId": 1, "chargingNeeds": {"requestedEnergyTransfer": "DC", "departureTime": ts(9)}},
+    )
+    v201.call(
+        "NotifyEVChargingSchedule", {"timeBase": ts(4), "evseId": 1, "chargingSchedule": schedule}
+    )
+    v201.call(
+        "PublishFirmwareStatusNotification",
+        {"status": "Published", "requestId": 1, "location": ["u"]},
+    )
     disconnect(disconnect_event("c1=", authorizer=auth), station.services)
     # Published by the outbox relay once the charger stayed away.
     relay_outbox(station.services.outbox_sources(), datetime.now(UTC) + timedelta(hours=1))

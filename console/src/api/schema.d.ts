@@ -112,9 +112,29 @@ export interface paths {
         };
         /**
          * A charger's reported events, newest first (paged)
-         * @description kind=event: the entries of its NotifyEvent messages (OCPP 2.0.1 N07/N08: component, variable, value, trigger, cleared, ...); kind=security: its SecurityEventNotifications (2.0.1 A04 and the 1.6 security extension). Ordered by the charger's clock; kept 90 days (the setting CHARGER_EVENTS_RETENTION_DAYS).
+         * @description kind=event: the entries of its NotifyEvent messages (OCPP 2.0.1 N07/N08: component, variable, value, trigger, cleared, ...); kind=security: its SecurityEventNotifications (2.0.1 A04 and the 1.6 security extension); the other kinds (2.0.1, in `notification`): monitoring (NotifyMonitoringReport parts, N02), customer (NotifyCustomerInformation parts, N09), display (NotifyDisplayMessages, O04), charging-limit (the latest NotifyChargingLimit/ClearedChargingLimit per EVSE and source, K11/K12), ev-needs (the latest NotifyEVChargingNeeds per EVSE, K15), ev-schedule (NotifyEVChargingSchedule, K17), charging-profiles (ReportChargingProfiles, K09), firmware-publish (PublishFirmwareStatusNotification, L03). event/security/ev-schedule are ordered by the charger's clock, report kinds by request id (newest request first), charging-limit/ev-needs by EVSE; kept 90 days from receipt (the setting CHARGER_EVENTS_RETENTION_DAYS).
          */
         get: operations["list_charger_events_api_chargers__chargePointId__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chargers/{chargePointId}/charging-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The external charging limits in force and the EVs' charging needs, per EVSE
+         * @description externalLimits: the latest NotifyChargingLimit per EVSE and source (OCPP 2.0.1 K11; EVSE 0 is the whole station) not lifted by a ClearedChargingLimit (K12); evNeeds: the latest NotifyEVChargingNeeds per EVSE (K15, ISO 15118) and what the CSMS answered. Kept 90 days from receipt, like the charger's events.
+         */
+        get: operations["get_charging_limits_api_chargers__chargePointId__charging_limits_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -854,7 +874,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "event" | "security";
+            kind: "event" | "security" | "monitoring" | "customer" | "display" | "charging-limit" | "ev-needs" | "ev-schedule" | "charging-profiles" | "firmware-publish";
             /**
              * Receivedat
              * @description When the platform received it (UTC)
@@ -864,6 +884,8 @@ export interface components {
             event?: components["schemas"]["StationEventView"] | null;
             /** @description Set for kind=security: the security event */
             security?: components["schemas"]["SecurityEventView"] | null;
+            /** @description Set for the other kinds: the notification */
+            notification?: components["schemas"]["StationNotificationView"] | null;
         };
         /** ChargerGroup */
         ChargerGroup: {
@@ -1023,6 +1045,19 @@ export interface components {
              * @default false
              */
             generatePassword: boolean;
+        };
+        /** ChargingLimitsView */
+        ChargingLimitsView: {
+            /**
+             * Externallimits
+             * @description By EVSE, then source
+             */
+            externalLimits: components["schemas"]["ExternalLimitView"][];
+            /**
+             * Evneeds
+             * @description By EVSE
+             */
+            evNeeds: components["schemas"]["EvNeedsView"][];
         };
         /**
          * CommandNotAnsweredBody
@@ -1399,6 +1434,32 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["ErrorDetail"];
         };
+        /**
+         * EvNeedsView
+         * @description The latest charging needs an EV reported on an EVSE (NotifyEVChargingNeeds, K15).
+         */
+        EvNeedsView: {
+            /** Evseid */
+            evseId: number;
+            /** Requestedenergytransfer */
+            requestedEnergyTransfer: string;
+            /** Departuretime */
+            departureTime?: string | null;
+            /** Maxscheduletuples */
+            maxScheduleTuples?: number | null;
+            /**
+             * Chargingneeds
+             * @description ChargingNeedsType as the station reported it
+             */
+            chargingNeeds: unknown;
+            /**
+             * Answer
+             * @description What the CSMS answered: Accepted, Rejected or Processing
+             */
+            answer: string;
+            /** Receivedat */
+            receivedAt: string;
+        };
         /** EvseAvailabilityView */
         EvseAvailabilityView: {
             /** Uid */
@@ -1438,6 +1499,31 @@ export interface components {
             id: number;
             /** Connectorid */
             connectorId?: number | null;
+        };
+        /**
+         * ExternalLimitView
+         * @description An external charging limit in force (NotifyChargingLimit, K11), not yet cleared (K12).
+         */
+        ExternalLimitView: {
+            /**
+             * Evseid
+             * @description EVSE (0: the whole station)
+             */
+            evseId: number;
+            /**
+             * Charginglimitsource
+             * @description EMS, Other, SO or CSO
+             */
+            chargingLimitSource: string;
+            /** Isgridcritical */
+            isGridCritical?: boolean | null;
+            /**
+             * Chargingschedule
+             * @description ChargingScheduleType objects as the station reported them
+             */
+            chargingSchedule?: unknown[] | null;
+            /** Receivedat */
+            receivedAt: string;
         };
         /** FaultView */
         FaultView: {
@@ -2395,6 +2481,91 @@ export interface components {
              */
             tbc: boolean;
         };
+        /**
+         * StationNotificationView
+         * @description One of a 2.0.1 station's other notifications, per kind (fields the kind has no use for
+         *     are null): monitoring/customer report parts, display messages, charging limits, EV needs
+         *     and schedules, charging profiles, firmware publishing status.
+         */
+        StationNotificationView: {
+            /**
+             * Timestamp
+             * @description The station's time where the message has one (generatedAt, timeBase), else the receipt time (UTC)
+             */
+            timestamp: string;
+            /**
+             * Requestid
+             * @description The CSMS request it answers
+             */
+            requestId?: number | null;
+            /**
+             * Seqno
+             * @description Part of a multi-part report
+             */
+            seqNo?: number | null;
+            /**
+             * Tbc
+             * @description More parts followed
+             */
+            tbc?: boolean | null;
+            /**
+             * Evseid
+             * @description EVSE (0: the whole station)
+             */
+            evseId?: number | null;
+            /**
+             * Messageid
+             * @description kind=display: the message's id
+             */
+            messageId?: number | null;
+            /**
+             * Profileid
+             * @description kind=charging-profiles
+             */
+            profileId?: number | null;
+            /**
+             * Charginglimitsource
+             * @description EMS, Other, SO or CSO
+             */
+            chargingLimitSource?: string | null;
+            /** Isgridcritical */
+            isGridCritical?: boolean | null;
+            /**
+             * Cleared
+             * @description kind=charging-limit: lifted by ClearedChargingLimit
+             */
+            cleared?: boolean | null;
+            /**
+             * Requestedenergytransfer
+             * @description kind=ev-needs
+             */
+            requestedEnergyTransfer?: string | null;
+            /**
+             * Departuretime
+             * @description kind=ev-needs
+             */
+            departureTime?: string | null;
+            /**
+             * Maxscheduletuples
+             * @description kind=ev-needs
+             */
+            maxScheduleTuples?: number | null;
+            /**
+             * Answer
+             * @description kind=ev-needs: the CSMS's answer (Accepted/Rejected/Processing)
+             */
+            answer?: string | null;
+            /**
+             * Status
+             * @description kind=firmware-publish
+             */
+            status?: string | null;
+            /**
+             * Content
+             * @description The message's content as reported (monitor list, customer data, message info, charging schedules, EV charging needs, profile, locations)
+             */
+            content?: unknown;
+        };
         /** TariffBody */
         TariffBody: {
             /** Tariffid */
@@ -3172,7 +3343,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Which events */
-                kind?: "event" | "security";
+                kind?: "event" | "security" | "monitoring" | "customer" | "display" | "charging-limit" | "ev-needs" | "ev-schedule" | "charging-profiles" | "firmware-publish";
                 /** @description Page size */
                 limit?: number;
                 /** @description nextCursor of the previous page */
@@ -3196,6 +3367,73 @@ export interface operations {
                 };
             };
             /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_charging_limits_api_chargers__chargePointId__charging_limits_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChargingLimitsView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
             400: {
                 headers: {
                     [name: string]: unknown;

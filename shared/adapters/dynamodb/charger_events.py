@@ -20,6 +20,7 @@ KEY = ("chargePointId", "eventKey")
 BATCH_SIZE = 25
 BATCH_WRITE_ATTEMPTS = 5
 BATCH_WRITE_BACKOFF_S = 0.05
+_KINDS: dict[str, ChargerEventKind] = {kind: kind for kind in CHARGER_EVENT_KINDS}
 
 
 def event_item(event: ChargerEvent) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def event_of(item: dict[str, Any]) -> ChargerEvent:
     kind, _, key = str(values["eventKey"]).partition("#")
     return ChargerEvent(
         charge_point_id=values["chargePointId"],
-        kind="security" if kind == "security" else "event",
+        kind=_KINDS.get(kind, "event"),
         event_key=key,
         timestamp=values.get("timestamp", ""),
         received_at=values.get("receivedAt", ""),
