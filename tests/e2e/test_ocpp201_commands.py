@@ -112,7 +112,7 @@ def test_O01_set_display_message_then_O04_get_and_clear_it(platform):
     cp_id = new_id()
     operator = Operator(platform)
 
-    async def scenario() -> tuple[dict[str, Any], ...]:
+    async def scenario() -> tuple[Any, ...]:
         async with SimulatedCharger(platform.ws_url, cp_id, protocol=V201) as cp:
             assert (await cp.boot())["status"] == "Accepted"
             shown = await operator.command(cp_id, "SetDisplayMessage", {"message": MESSAGE})

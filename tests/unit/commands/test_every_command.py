@@ -39,7 +39,7 @@ def engine_and_deps():
 
 def test_every_csms_initiated_message_of_2_0_1_is_a_command():
     schemas = default_schemas()
-    assert BEYOND_THE_CORE <= CSMS_ACTIONS[OcppVersion.V201]
+    assert CSMS_ACTIONS[OcppVersion.V201] >= BEYOND_THE_CORE
     for action in CSMS_ACTIONS[OcppVersion.V201]:
         assert schemas.has_schema(OcppVersion.V201, action, "request")
         assert schemas.has_schema(OcppVersion.V201, action, "response")
