@@ -126,13 +126,50 @@ def csms_to_charger(services: Services) -> list[str]:
     return rows
 
 
-def not_implemented(router: Router) -> list[str]:
+# The messages the CSMS initiates, per the specifications (OCPP 1.6 with its security
+# extension, OCPP 2.0.1 Part 2); every other message of the schemas is the charger's.
+# DataTransfer goes both ways.
+CSMS_INITIATED: frozenset[str] = frozenset(
+    {
+        "CancelReservation", "CertificateSigned", "ChangeAvailability", "ChangeConfiguration",
+        "ClearCache", "ClearChargingProfile", "ClearDisplayMessage", "ClearVariableMonitoring",
+        "CostUpdated", "CustomerInformation", "DataTransfer", "DeleteCertificate",
+        "ExtendedTriggerMessage", "GetBaseReport", "GetChargingProfiles", "GetCompositeSchedule",
+        "GetConfiguration", "GetDiagnostics", "GetDisplayMessages", "GetInstalledCertificateIds",
+        "GetLocalListVersion", "GetLog", "GetMonitoringReport", "GetReport",
+        "GetTransactionStatus", "GetVariables", "InstallCertificate", "PublishFirmware",
+        "RemoteStartTransaction", "RemoteStopTransaction", "RequestStartTransaction",
+        "RequestStopTransaction", "ReserveNow", "Reset", "SendLocalList", "SetChargingProfile",
+        "SetDisplayMessage", "SetMonitoringBase", "SetMonitoringLevel", "SetNetworkProfile",
+        "SetVariableMonitoring", "SetVariables", "SignedUpdateFirmware", "TriggerMessage",
+        "UnlockConnector", "UnpublishFirmware", "UpdateFirmware",
+    }
+)  # fmt: skip
+CHARGER_INITIATED_TOO = frozenset({"DataTransfer"})
+
+
+def _status(router: Router, version: OcppVersion, action: str) -> str:
+    """What the platform does with `action` in `version`: answers it, sends it, or not yet."""
+    parts: list[str] = []
+    if action not in CSMS_INITIATED or action in CHARGER_INITIATED_TOO:
+        parts.append(
+            "charger → CSMS: " + ("handled" if router.handler(version, action) else "**not yet**")
+        )
+    if action in CSMS_INITIATED:
+        parts.append(
+            "CSMS → charger: " + ("sent" if action in CSMS_ACTIONS[version] else "**not yet**")
+        )
+    return "<br>".join(parts)
+
+
+def every_action(router: Router) -> list[str]:
+    """Every action of both versions' official schemas, its direction and its state."""
     schemas = default_schemas()
-    rows: list[str] = []
-    for version in VERSIONS:
-        known = set(router.actions(version)) | CSMS_ACTIONS[version]
-        missing = [a for a in schemas.actions(version) if a not in known]
-        rows.append(f"- OCPP {version.value[4:]}: " + ", ".join(missing))
+    per_version = {v: set(schemas.actions(v)) for v in VERSIONS}
+    rows = ["| Action | 1.6 | 2.0.1 |", "|---|---|---|"]
+    for action in sorted(set().union(*per_version.values())):
+        cells = [_status(router, v, action) if action in per_version[v] else "—" for v in VERSIONS]
+        rows.append(f"| {action} | {cells[0]} | {cells[1]} |")
     return rows
 
 
@@ -162,12 +199,15 @@ def render(services: Services) -> str:
         "",
         *csms_to_charger(services),
         "",
-        "## In the official schemas, not implemented yet",
+        "## Every action of the official schemas",
         "",
-        "A charger that sends one of these gets `NotImplemented`; the operator API refuses to",
-        "send one (`UnsupportedCommand`).",
+        "Each action of OCPP 1.6 (with its security extension) and OCPP 2.0.1, its direction,",
+        "and whether the platform handles it (charger → CSMS) or can send it (CSMS → charger:",
+        "through the generic command route, its request body typed in the OpenAPI document).",
+        "A charger that sends an action marked *not yet* gets `NotImplemented`; the operator",
+        "API refuses to send one (`UnsupportedCommand`).",
         "",
-        *not_implemented(router),
+        *every_action(router),
         "",
     ]
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -53,6 +53,9 @@ class ApiContext:
     services: Services
     now: Callable[[], datetime]
     openapi: Callable[[], dict[str, Any]]
+    # Changes a route module makes to the generated OpenAPI document (what Powertools cannot
+    # say from the annotations, e.g. a body documented by the official OCPP schemas).
+    document_hooks: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
 
     def caller(self) -> str | None:
         """Who is calling: the operator (for `requestedBy` on commands) or the driver."""

@@ -75,10 +75,13 @@ class HttpApp:
         )
         for module in spec.route_modules:
             module.register(ctx)
+        self._document_hooks = ctx.document_hooks
 
     @cached_property
     def openapi(self) -> dict[str, Any]:
-        return openapi_document(self.app, self.spec.public_paths, self.spec.description)
+        return openapi_document(
+            self.app, self.spec.public_paths, self.spec.description, self._document_hooks
+        )
 
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         path = APIGatewayProxyEventV2(event).path

@@ -7,6 +7,7 @@ document is adjusted to say what the API really does.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +71,10 @@ def _powertools_422(responses: dict[str, Any]) -> bool:
 
 
 def openapi_document(
-    app: APIGatewayHttpResolver, public_paths: frozenset[str], api: ApiDescription
+    app: APIGatewayHttpResolver,
+    public_paths: frozenset[str],
+    api: ApiDescription,
+    hooks: Iterable[Callable[[dict[str, Any]], None]] = (),
 ) -> dict[str, Any]:
     schema = app.get_openapi_schema(
         title=api.title,
@@ -109,4 +113,6 @@ def openapi_document(
         ).items()
         if k != "$defs"
     }
+    for hook in hooks:
+        hook(document)
     return document

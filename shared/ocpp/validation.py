@@ -130,6 +130,15 @@ class OcppSchemas:
             return self._validators[key] is not None
         return _safe_action_name(action) and self._path(version, action, kind).is_file()
 
+    def source(self, version: OcppVersion, action: str, kind: PayloadKind = "request") -> Any:
+        """The official JSON schema as shipped (for documents that show it, e.g. OpenAPI).
+
+        Raises KeyError when there is no schema for the action.
+        """
+        if not self.has_schema(version, action, kind):
+            raise KeyError(f"no {kind} schema for {action} in {version.value}")
+        return json.loads(self._path(version, action, kind).read_text(encoding="utf-8"))
+
     def _validator(self, version: OcppVersion, action: str, kind: PayloadKind) -> Validator | None:
         key = (version, action, kind)
         try:

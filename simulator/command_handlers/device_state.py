@@ -164,6 +164,13 @@ class DeviceState:
     unlock_result: str = "Unlocked"
     firmware_status: str = "Idle"
     diagnostics_status: str = "Idle"
+    # OCPP 2.0.1: display messages by id (SetDisplayMessage), variable monitors by id
+    # (SetVariableMonitoring), installed certificates (InstallCertificate, CertificateSigned).
+    display_messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    monitors: dict[int, dict[str, Any]] = field(default_factory=dict)
+    certificates: list[dict[str, str]] = field(default_factory=list)
+    # OCPP 2.0.1 CostUpdated: transaction id -> the running total cost shown.
+    running_costs: dict[str, float] = field(default_factory=dict)
     job_step_s: float = DEFAULT_JOB_STEP_S
     remote_session_duration_s: float = DEFAULT_REMOTE_SESSION_S
     _background: set[asyncio.Task[Any]] = field(default_factory=set)

@@ -35,6 +35,7 @@ from simulator.command_handlers.remote_sessions import (
     stop_all_and_reboot,
     stop_running_transaction,
 )
+from simulator.command_handlers.v201_blocks import BLOCK_COMMANDS
 from simulator.transaction_messages import ActiveTransaction
 
 
@@ -236,4 +237,5 @@ V201_COMMANDS: dict[str, Command] = {
     "SendLocalList": Command(send_local_list_201, refusal({"status": "Failed"})),
     "GetLocalListVersion": Command(get_local_list_version_201, refusal({"versionNumber": 0})),
     "DataTransfer": Command(data_transfer, refusal(REJECTED)),
+    **BLOCK_COMMANDS,
 }

@@ -41,3 +41,24 @@ def test_shortcut_senders_are_found_in_the_source() -> None:
     ]
     assert senders["SendLocalList"] == ["`shared/commands/local_list.py` `LocalListService.send`"]
     assert "Reset" not in senders  # sent through the generic route only
+
+
+def test_the_overview_names_every_action_of_both_versions_with_its_direction() -> None:
+    from devtools.action_index import CSMS_INITIATED
+    from shared.ocpp.validation import default_schemas
+
+    text = DOC.read_text()
+    schemas = default_schemas()
+    for version in OcppVersion:
+        assert CSMS_ACTIONS[version] <= CSMS_INITIATED
+        for action in schemas.actions(version):
+            assert f"| {action} |" in text
+    # Issue #16: every CSMS-initiated 2.0.1 message can be sent.
+    for action in schemas.actions(OcppVersion.V201):
+        if action in CSMS_INITIATED:
+            row = next(
+                line
+                for line in text.splitlines()
+                if line.startswith(f"| {action} |") and "CSMS → charger:" in line
+            )
+            assert row.endswith("CSMS → charger: sent |"), row

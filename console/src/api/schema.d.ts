@@ -2804,6 +2804,1313 @@ export interface components {
              */
             commands: components["schemas"]["CommandView"][];
         };
+        /** CancelReservation (OCPP 1.6) */
+        Ocpp16CancelReservationRequest: {
+            reservationId: number;
+        };
+        /** ChangeAvailability (OCPP 1.6) */
+        Ocpp16ChangeAvailabilityRequest: {
+            connectorId: number;
+            /** @enum {string} */
+            type: string;
+        };
+        /** ChangeConfiguration (OCPP 1.6) */
+        Ocpp16ChangeConfigurationRequest: {
+            key: string;
+            value: string;
+        };
+        /** ClearCache (OCPP 1.6) */
+        Ocpp16ClearCacheRequest: Record<string, never>;
+        /** ClearChargingProfile (OCPP 1.6) */
+        Ocpp16ClearChargingProfileRequest: {
+            connectorId?: number;
+            /** @enum {string} */
+            chargingProfilePurpose?: string;
+            stackLevel?: number;
+        };
+        /** DataTransfer (OCPP 1.6) */
+        Ocpp16DataTransferRequest: {
+            vendorId: string;
+            messageId?: string;
+            data?: string;
+        };
+        /** GetCompositeSchedule (OCPP 1.6) */
+        Ocpp16GetCompositeScheduleRequest: {
+            connectorId: number;
+            duration: number;
+            /** @enum {string} */
+            chargingRateUnit?: string;
+        };
+        /** GetConfiguration (OCPP 1.6) */
+        Ocpp16GetConfigurationRequest: {
+            key?: string[];
+        };
+        /** GetDiagnostics (OCPP 1.6) */
+        Ocpp16GetDiagnosticsRequest: {
+            /** Format: uri */
+            location: string;
+            retries?: number;
+            retryInterval?: number;
+            /** Format: date-time */
+            startTime?: string;
+            /** Format: date-time */
+            stopTime?: string;
+        };
+        /** GetLocalListVersion (OCPP 1.6) */
+        Ocpp16GetLocalListVersionRequest: Record<string, never>;
+        /** RemoteStartTransaction (OCPP 1.6) */
+        Ocpp16RemoteStartTransactionRequest: {
+            connectorId?: number;
+            idTag: string;
+            chargingProfile?: {
+                chargingProfileId: number;
+                transactionId?: number;
+                stackLevel: number;
+                /** @enum {string} */
+                chargingProfilePurpose: string;
+                /** @enum {string} */
+                chargingProfileKind: string;
+                /** @enum {string} */
+                recurrencyKind?: string;
+                /** Format: date-time */
+                validFrom?: string;
+                /** Format: date-time */
+                validTo?: string;
+                chargingSchedule: {
+                    duration?: number;
+                    /** Format: date-time */
+                    startSchedule?: string;
+                    /** @enum {string} */
+                    chargingRateUnit: string;
+                    chargingSchedulePeriod: {
+                        startPeriod: number;
+                        limit: number;
+                        numberPhases?: number;
+                    }[];
+                    minChargingRate?: number;
+                };
+            };
+        };
+        /** RemoteStopTransaction (OCPP 1.6) */
+        Ocpp16RemoteStopTransactionRequest: {
+            transactionId: number;
+        };
+        /** ReserveNow (OCPP 1.6) */
+        Ocpp16ReserveNowRequest: {
+            connectorId: number;
+            /** Format: date-time */
+            expiryDate: string;
+            idTag: string;
+            parentIdTag?: string;
+            reservationId: number;
+        };
+        /** Reset (OCPP 1.6) */
+        Ocpp16ResetRequest: {
+            /** @enum {string} */
+            type: string;
+        };
+        /** SendLocalList (OCPP 1.6) */
+        Ocpp16SendLocalListRequest: {
+            listVersion: number;
+            localAuthorizationList?: {
+                idTag: string;
+                idTagInfo?: {
+                    /** Format: date-time */
+                    expiryDate?: string;
+                    parentIdTag?: string;
+                    /** @enum {string} */
+                    status: string;
+                };
+            }[];
+            /** @enum {string} */
+            updateType: string;
+        };
+        /** SetChargingProfile (OCPP 1.6) */
+        Ocpp16SetChargingProfileRequest: {
+            connectorId: number;
+            csChargingProfiles: {
+                chargingProfileId: number;
+                transactionId?: number;
+                stackLevel: number;
+                /** @enum {string} */
+                chargingProfilePurpose: string;
+                /** @enum {string} */
+                chargingProfileKind: string;
+                /** @enum {string} */
+                recurrencyKind?: string;
+                /** Format: date-time */
+                validFrom?: string;
+                /** Format: date-time */
+                validTo?: string;
+                chargingSchedule: {
+                    duration?: number;
+                    /** Format: date-time */
+                    startSchedule?: string;
+                    /** @enum {string} */
+                    chargingRateUnit: string;
+                    chargingSchedulePeriod: {
+                        startPeriod: number;
+                        limit: number;
+                        numberPhases?: number;
+                    }[];
+                    minChargingRate?: number;
+                };
+            };
+        };
+        /** TriggerMessage (OCPP 1.6) */
+        Ocpp16TriggerMessageRequest: {
+            /** @enum {string} */
+            requestedMessage: string;
+            connectorId?: number;
+        };
+        /** UnlockConnector (OCPP 1.6) */
+        Ocpp16UnlockConnectorRequest: {
+            connectorId: number;
+        };
+        /** UpdateFirmware (OCPP 1.6) */
+        Ocpp16UpdateFirmwareRequest: {
+            /** Format: uri */
+            location: string;
+            retries?: number;
+            /** Format: date-time */
+            retrieveDate: string;
+            retryInterval?: number;
+        };
+        /** @description This class does not get 'AdditionalProperties = false' in the schema generation, so it can be extended with arbitrary JSON properties to allow adding custom data. */
+        Ocpp201CustomDataType: {
+            vendorId: string;
+        };
+        /** CancelReservation (OCPP 2.0.1) */
+        Ocpp201CancelReservationRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description Id of the reservation to cancel. */
+            reservationId: number;
+        };
+        /**
+         * @description Indicates the type of the signed certificate that is returned. When omitted the certificate is used for both the 15118 connection (if implemented) and the Charging Station to CSMS connection. This field is required when a typeOfCertificate was included in the &lt;&lt;signcertificaterequest,SignCertificateRequest&gt;&gt; that requested this certificate to be signed AND both the 15118 connection and the Charging Station connection are implemented.
+         * @enum {string}
+         */
+        Ocpp201CertificateSigningUseEnumType: string;
+        /** CertificateSigned (OCPP 2.0.1) */
+        Ocpp201CertificateSignedRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description The signed PEM encoded X.509 certificate. This can also contain the necessary sub CA certificates. In that case, the order of the bundle should follow the certificate chain, starting from the leaf certificate.
+             *
+             *     The Configuration Variable &lt;&lt;configkey-max-certificate-chain-size,MaxCertificateChainSize&gt;&gt; can be used to limit the maximum size of this field.
+             */
+            certificateChain: string;
+            certificateType?: components["schemas"]["Ocpp201CertificateSigningUseEnumType"];
+        };
+        /**
+         * @description This contains the type of availability change that the Charging Station should perform.
+         * @enum {string}
+         */
+        Ocpp201OperationalStatusEnumType: string;
+        /**
+         * @description EVSE
+         *     urn:x-oca:ocpp:uid:2:233123
+         *     Electric Vehicle Supply Equipment
+         */
+        Ocpp201EVSEType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description An id to designate a specific connector (on an EVSE) by connector index number. */
+            connectorId?: number;
+        };
+        /** ChangeAvailability (OCPP 2.0.1) */
+        Ocpp201ChangeAvailabilityRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            evse?: components["schemas"]["Ocpp201EVSEType"];
+            operationalStatus: components["schemas"]["Ocpp201OperationalStatusEnumType"];
+        };
+        /** ClearCache (OCPP 2.0.1) */
+        Ocpp201ClearCacheRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+        };
+        /**
+         * @description Charging_ Profile. Charging_ Profile_ Purpose. Charging_ Profile_ Purpose_ Code
+         *     urn:x-oca:ocpp:uid:1:569231
+         *     Specifies to purpose of the charging profiles that will be cleared, if they meet the other criteria in the request.
+         * @enum {string}
+         */
+        Ocpp201ChargingProfilePurposeEnumType: string;
+        /**
+         * @description Charging_ Profile
+         *     urn:x-oca:ocpp:uid:2:233255
+         *     A ChargingProfile consists of a ChargingSchedule, describing the amount of power or current that can be delivered per time interval.
+         */
+        Ocpp201ClearChargingProfileType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description Identified_ Object. MRID. Numeric_ Identifier
+             *     urn:x-enexis:ecdm:uid:1:569198
+             *     Specifies the id of the EVSE for which to clear charging profiles. An evseId of zero (0) specifies the charging profile for the overall Charging Station. Absence of this parameter means the clearing applies to all charging profiles that match the other criteria in the request.
+             */
+            evseId?: number;
+            chargingProfilePurpose?: components["schemas"]["Ocpp201ChargingProfilePurposeEnumType"];
+            /**
+             * @description Charging_ Profile. Stack_ Level. Counter
+             *     urn:x-oca:ocpp:uid:1:569230
+             *     Specifies the stackLevel for which charging profiles will be cleared, if they meet the other criteria in the request.
+             */
+            stackLevel?: number;
+        };
+        /** ClearChargingProfile (OCPP 2.0.1) */
+        Ocpp201ClearChargingProfileRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description The Id of the charging profile to clear. */
+            chargingProfileId?: number;
+            chargingProfileCriteria?: components["schemas"]["Ocpp201ClearChargingProfileType"];
+        };
+        /** ClearDisplayMessage (OCPP 2.0.1) */
+        Ocpp201ClearDisplayMessageRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+        };
+        /** ClearVariableMonitoring (OCPP 2.0.1) */
+        Ocpp201ClearVariableMonitoringRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+        };
+        /** CostUpdated (OCPP 2.0.1) */
+        Ocpp201CostUpdatedRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description Current total cost, based on the information known by the CSMS, of the transaction including taxes. In the currency configured with the configuration Variable: [&lt;&lt;configkey-currency, Currency&gt;&gt;] */
+            totalCost: number;
+            /** @description Transaction Id of the transaction the current cost are asked for. */
+            transactionId: string;
+        };
+        /**
+         * @description Used algorithms for the hashes provided.
+         * @enum {string}
+         */
+        Ocpp201HashAlgorithmEnumType: string;
+        /**
+         * @description Enumeration of possible idToken types.
+         * @enum {string}
+         */
+        Ocpp201IdTokenEnumType: string;
+        /** @description Contains a case insensitive identifier to use for the authorization and the type of authorization to support multiple forms of identifiers. */
+        Ocpp201AdditionalInfoType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description This field specifies the additional IdToken. */
+            additionalIdToken: string;
+            /** @description This defines the type of the additionalIdToken. This is a custom type, so the implementation needs to be agreed upon by all involved parties. */
+            type: string;
+        };
+        Ocpp201CertificateHashDataType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            hashAlgorithm: components["schemas"]["Ocpp201HashAlgorithmEnumType"];
+            /** @description Hashed value of the Issuer DN (Distinguished Name). */
+            issuerNameHash: string;
+            /** @description Hashed value of the issuers public key */
+            issuerKeyHash: string;
+            /** @description The serial number of the certificate. */
+            serialNumber: string;
+        };
+        /** @description Contains a case insensitive identifier to use for the authorization and the type of authorization to support multiple forms of identifiers. */
+        Ocpp201IdTokenType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            additionalInfo?: components["schemas"]["Ocpp201AdditionalInfoType"][];
+            /** @description IdToken is case insensitive. Might hold the hidden id of an RFID tag, but can for example also contain a UUID. */
+            idToken: string;
+            type: components["schemas"]["Ocpp201IdTokenEnumType"];
+        };
+        /** CustomerInformation (OCPP 2.0.1) */
+        Ocpp201CustomerInformationRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            customerCertificate?: components["schemas"]["Ocpp201CertificateHashDataType"];
+            idToken?: components["schemas"]["Ocpp201IdTokenType"];
+            /** @description The Id of the request. */
+            requestId: number;
+            /** @description Flag indicating whether the Charging Station should return NotifyCustomerInformationRequest messages containing information about the customer referred to. */
+            report: boolean;
+            /** @description Flag indicating whether the Charging Station should clear all information about the customer referred to. */
+            clear: boolean;
+            /**
+             * @description A (e.g. vendor specific) identifier of the customer this request refers to. This field contains a custom identifier other than IdToken and Certificate.
+             *     One of the possible identifiers (customerIdentifier, customerIdToken or customerCertificate) should be in the request message.
+             */
+            customerIdentifier?: string;
+        };
+        /** DataTransfer (OCPP 2.0.1) */
+        Ocpp201DataTransferRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description May be used to indicate a specific message or implementation. */
+            messageId?: string;
+            /** @description Data without specified length or format. This needs to be decided by both parties (Open to implementation). */
+            data?: unknown;
+            /** @description This identifies the Vendor specific implementation */
+            vendorId: string;
+        };
+        /** DeleteCertificate (OCPP 2.0.1) */
+        Ocpp201DeleteCertificateRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            certificateHashData: components["schemas"]["Ocpp201CertificateHashDataType"];
+        };
+        /**
+         * @description This field specifies the report base.
+         * @enum {string}
+         */
+        Ocpp201ReportBaseEnumType: string;
+        /** GetBaseReport (OCPP 2.0.1) */
+        Ocpp201GetBaseReportRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description The Id of the request. */
+            requestId: number;
+            reportBase: components["schemas"]["Ocpp201ReportBaseEnumType"];
+        };
+        /** @enum {string} */
+        Ocpp201ChargingLimitSourceEnumType: string;
+        /**
+         * @description Charging_ Profile
+         *     urn:x-oca:ocpp:uid:2:233255
+         *     A ChargingProfile consists of ChargingSchedule, describing the amount of power or current that can be delivered per time interval.
+         */
+        Ocpp201ChargingProfileCriterionType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            chargingProfilePurpose?: components["schemas"]["Ocpp201ChargingProfilePurposeEnumType"];
+            /**
+             * @description Charging_ Profile. Stack_ Level. Counter
+             *     urn:x-oca:ocpp:uid:1:569230
+             *     Value determining level in hierarchy stack of profiles. Higher values have precedence over lower values. Lowest level is 0.
+             */
+            stackLevel?: number;
+            /** @description List of all the chargingProfileIds requested. Any ChargingProfile that matches one of these profiles will be reported. If omitted, the Charging Station SHALL not filter on chargingProfileId. This field SHALL NOT contain more ids than set in &lt;&lt;configkey-charging-profile-entries,ChargingProfileEntries.maxLimit&gt;&gt; */
+            chargingProfileId?: number[];
+            /** @description For which charging limit sources, charging profiles SHALL be reported. If omitted, the Charging Station SHALL not filter on chargingLimitSource. */
+            chargingLimitSource?: components["schemas"]["Ocpp201ChargingLimitSourceEnumType"][];
+        };
+        /** GetChargingProfiles (OCPP 2.0.1) */
+        Ocpp201GetChargingProfilesRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description Reference identification that is to be used by the Charging Station in the &lt;&lt;reportchargingprofilesrequest, ReportChargingProfilesRequest&gt;&gt; when provided. */
+            requestId: number;
+            /** @description For which EVSE installed charging profiles SHALL be reported. If 0, only charging profiles installed on the Charging Station itself (the grid connection) SHALL be reported. If omitted, all installed charging profiles SHALL be reported. */
+            evseId?: number;
+            chargingProfile: components["schemas"]["Ocpp201ChargingProfileCriterionType"];
+        };
+        /**
+         * @description Can be used to force a power or current profile.
+         * @enum {string}
+         */
+        Ocpp201ChargingRateUnitEnumType: string;
+        /** GetCompositeSchedule (OCPP 2.0.1) */
+        Ocpp201GetCompositeScheduleRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description Length of the requested schedule in seconds. */
+            duration: number;
+            chargingRateUnit?: components["schemas"]["Ocpp201ChargingRateUnitEnumType"];
+            /** @description The ID of the EVSE for which the schedule is requested. When evseid=0, the Charging Station will calculate the expected consumption for the grid connection. */
+            evseId: number;
+        };
+        /**
+         * @description If provided the Charging Station shall return Display Messages with the given priority only.
+         * @enum {string}
+         */
+        Ocpp201MessagePriorityEnumType: string;
+        /**
+         * @description If provided the Charging Station shall return Display Messages with the given state only.
+         * @enum {string}
+         */
+        Ocpp201MessageStateEnumType: string;
+        /** GetDisplayMessages (OCPP 2.0.1) */
+        Ocpp201GetDisplayMessagesRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description The Id of this request. */
+            requestId: number;
+            priority?: components["schemas"]["Ocpp201MessagePriorityEnumType"];
+            state?: components["schemas"]["Ocpp201MessageStateEnumType"];
+        };
+        /** @enum {string} */
+        Ocpp201GetCertificateIdUseEnumType: string;
+        /** GetInstalledCertificateIds (OCPP 2.0.1) */
+        Ocpp201GetInstalledCertificateIdsRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description Indicates the type of certificates requested. When omitted, all certificate types are requested. */
+            certificateType?: components["schemas"]["Ocpp201GetCertificateIdUseEnumType"][];
+        };
+        /** GetLocalListVersion (OCPP 2.0.1) */
+        Ocpp201GetLocalListVersionRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+        };
+        /**
+         * @description This contains the type of log file that the Charging Station
+         *     should send.
+         * @enum {string}
+         */
+        Ocpp201LogEnumType: string;
+        /**
+         * @description Log
+         *     urn:x-enexis:ecdm:uid:2:233373
+         *     Generic class for the configuration of logging entries.
+         */
+        Ocpp201LogParametersType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description Log. Remote_ Location. URI
+             *     urn:x-enexis:ecdm:uid:1:569484
+             *     The URL of the location at the remote system where the log should be stored.
+             */
+            remoteLocation: string;
+            /**
+             * Format: date-time
+             * @description Log. Oldest_ Timestamp. Date_ Time
+             *     urn:x-enexis:ecdm:uid:1:569477
+             *     This contains the date and time of the oldest logging information to include in the diagnostics.
+             */
+            oldestTimestamp?: string;
+            /**
+             * Format: date-time
+             * @description Log. Latest_ Timestamp. Date_ Time
+             *     urn:x-enexis:ecdm:uid:1:569482
+             *     This contains the date and time of the latest logging information to include in the diagnostics.
+             */
+            latestTimestamp?: string;
+        };
+        /** GetLog (OCPP 2.0.1) */
+        Ocpp201GetLogRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            log: components["schemas"]["Ocpp201LogParametersType"];
+            logType: components["schemas"]["Ocpp201LogEnumType"];
+            /** @description The Id of this request */
+            requestId: number;
+            /** @description This specifies how many times the Charging Station must try to upload the log before giving up. If this field is not present, it is left to Charging Station to decide how many times it wants to retry. */
+            retries?: number;
+            /** @description The interval in seconds after which a retry may be attempted. If this field is not present, it is left to Charging Station to decide how long to wait between attempts. */
+            retryInterval?: number;
+        };
+        /** @enum {string} */
+        Ocpp201MonitoringCriterionEnumType: string;
+        /** @description A physical or logical component */
+        Ocpp201ComponentType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            evse?: components["schemas"]["Ocpp201EVSEType"];
+            /** @description Name of the component. Name should be taken from the list of standardized component names whenever possible. Case Insensitive. strongly advised to use Camel Case. */
+            name: string;
+            /** @description Name of instance in case the component exists as multiple instances. Case Insensitive. strongly advised to use Camel Case. */
+            instance?: string;
+        };
+        /** @description Class to report components, variables and variable attributes and characteristics. */
+        Ocpp201ComponentVariableType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            component: components["schemas"]["Ocpp201ComponentType"];
+            variable?: components["schemas"]["Ocpp201VariableType"];
+        };
+        /** @description Reference key to a component-variable. */
+        Ocpp201VariableType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description Name of the variable. Name should be taken from the list of standardized variable names whenever possible. Case Insensitive. strongly advised to use Camel Case. */
+            name: string;
+            /** @description Name of instance in case the variable exists as multiple instances. Case Insensitive. strongly advised to use Camel Case. */
+            instance?: string;
+        };
+        /** GetMonitoringReport (OCPP 2.0.1) */
+        Ocpp201GetMonitoringReportRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            componentVariable?: components["schemas"]["Ocpp201ComponentVariableType"][];
+            /** @description The Id of the request. */
+            requestId: number;
+            /** @description This field contains criteria for components for which a monitoring report is requested */
+            monitoringCriteria?: components["schemas"]["Ocpp201MonitoringCriterionEnumType"][];
+        };
+        /** @enum {string} */
+        Ocpp201ComponentCriterionEnumType: string;
+        /** GetReport (OCPP 2.0.1) */
+        Ocpp201GetReportRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            componentVariable?: components["schemas"]["Ocpp201ComponentVariableType"][];
+            /** @description The Id of the request. */
+            requestId: number;
+            /** @description This field contains criteria for components for which a report is requested */
+            componentCriteria?: components["schemas"]["Ocpp201ComponentCriterionEnumType"][];
+        };
+        /** GetTransactionStatus (OCPP 2.0.1) */
+        Ocpp201GetTransactionStatusRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description The Id of the transaction for which the status is requested. */
+            transactionId?: string;
+        };
+        /**
+         * @description Attribute type for which value is requested. When absent, default Actual is assumed.
+         * @default Actual
+         * @enum {string}
+         */
+        Ocpp201AttributeEnumType: string;
+        /** @description Class to hold parameters for GetVariables request. */
+        Ocpp201GetVariableDataType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            attributeType?: components["schemas"]["Ocpp201AttributeEnumType"];
+            component: components["schemas"]["Ocpp201ComponentType"];
+            variable: components["schemas"]["Ocpp201VariableType"];
+        };
+        /** GetVariables (OCPP 2.0.1) */
+        Ocpp201GetVariablesRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            getVariableData: components["schemas"]["Ocpp201GetVariableDataType"][];
+        };
+        /**
+         * @description Indicates the certificate type that is sent.
+         * @enum {string}
+         */
+        Ocpp201InstallCertificateUseEnumType: string;
+        /** InstallCertificate (OCPP 2.0.1) */
+        Ocpp201InstallCertificateRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            certificateType: components["schemas"]["Ocpp201InstallCertificateUseEnumType"];
+            /** @description A PEM encoded X.509 certificate. */
+            certificate: string;
+        };
+        /** PublishFirmware (OCPP 2.0.1) */
+        Ocpp201PublishFirmwareRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description This contains a string containing a URI pointing to a
+             *     location from which to retrieve the firmware.
+             */
+            location: string;
+            /**
+             * @description This specifies how many times Charging Station must try
+             *     to download the firmware before giving up. If this field is not
+             *     present, it is left to Charging Station to decide how many times it wants to retry.
+             */
+            retries?: number;
+            /** @description The MD5 checksum over the entire firmware file as a hexadecimal string of length 32. */
+            checksum: string;
+            /** @description The Id of the request. */
+            requestId: number;
+            /**
+             * @description The interval in seconds
+             *     after which a retry may be
+             *     attempted. If this field is not
+             *     present, it is left to Charging
+             *     Station to decide how long to wait
+             *     between attempts.
+             */
+            retryInterval?: number;
+        };
+        /**
+         * @description Charging_ Profile. Charging_ Profile_ Kind. Charging_ Profile_ Kind_ Code
+         *     urn:x-oca:ocpp:uid:1:569232
+         *     Indicates the kind of schedule.
+         * @enum {string}
+         */
+        Ocpp201ChargingProfileKindEnumType: string;
+        /**
+         * @description Cost. Cost_ Kind. Cost_ Kind_ Code
+         *     urn:x-oca:ocpp:uid:1:569243
+         *     The kind of cost referred to in the message element amount
+         * @enum {string}
+         */
+        Ocpp201CostKindEnumType: string;
+        /**
+         * @description Charging_ Profile. Recurrency_ Kind. Recurrency_ Kind_ Code
+         *     urn:x-oca:ocpp:uid:1:569233
+         *     Indicates the start point of a recurrence.
+         * @enum {string}
+         */
+        Ocpp201RecurrencyKindEnumType: string;
+        /**
+         * @description Charging_ Profile
+         *     urn:x-oca:ocpp:uid:2:233255
+         *     A ChargingProfile consists of ChargingSchedule, describing the amount of power or current that can be delivered per time interval.
+         */
+        Ocpp201ChargingProfileType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description Charging_ Profile. Stack_ Level. Counter
+             *     urn:x-oca:ocpp:uid:1:569230
+             *     Value determining level in hierarchy stack of profiles. Higher values have precedence over lower values. Lowest level is 0.
+             */
+            stackLevel: number;
+            chargingProfilePurpose: components["schemas"]["Ocpp201ChargingProfilePurposeEnumType"];
+            chargingProfileKind: components["schemas"]["Ocpp201ChargingProfileKindEnumType"];
+            recurrencyKind?: components["schemas"]["Ocpp201RecurrencyKindEnumType"];
+            /**
+             * Format: date-time
+             * @description Charging_ Profile. Valid_ From. Date_ Time
+             *     urn:x-oca:ocpp:uid:1:569234
+             *     Point in time at which the profile starts to be valid. If absent, the profile is valid as soon as it is received by the Charging Station.
+             */
+            validFrom?: string;
+            /**
+             * Format: date-time
+             * @description Charging_ Profile. Valid_ To. Date_ Time
+             *     urn:x-oca:ocpp:uid:1:569235
+             *     Point in time at which the profile stops to be valid. If absent, the profile is valid until it is replaced by another profile.
+             */
+            validTo?: string;
+            chargingSchedule: components["schemas"]["Ocpp201ChargingScheduleType"][];
+            /** @description SHALL only be included if ChargingProfilePurpose is set to TxProfile. The transactionId is used to match the profile to a specific transaction. */
+            transactionId?: string;
+        };
+        /**
+         * @description Charging_ Schedule_ Period
+         *     urn:x-oca:ocpp:uid:2:233257
+         *     Charging schedule period structure defines a time period in a charging schedule.
+         */
+        Ocpp201ChargingSchedulePeriodType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description Charging_ Schedule_ Period. Start_ Period. Elapsed_ Time
+             *     urn:x-oca:ocpp:uid:1:569240
+             *     Start of the period, in seconds from the start of schedule. The value of StartPeriod also defines the stop time of the previous period.
+             */
+            startPeriod: number;
+            /**
+             * @description Charging_ Schedule_ Period. Limit. Measure
+             *     urn:x-oca:ocpp:uid:1:569241
+             *     Charging rate limit during the schedule period, in the applicable chargingRateUnit, for example in Amperes (A) or Watts (W). Accepts at most one digit fraction (e.g. 8.1).
+             */
+            limit: number;
+            /**
+             * @description Charging_ Schedule_ Period. Number_ Phases. Counter
+             *     urn:x-oca:ocpp:uid:1:569242
+             *     The number of phases that can be used for charging. If a number of phases is needed, numberPhases=3 will be assumed unless another number is given.
+             */
+            numberPhases?: number;
+            /** @description Values: 1..3, Used if numberPhases=1 and if the EVSE is capable of switching the phase connected to the EV, i.e. ACPhaseSwitchingSupported is defined and true. It’s not allowed unless both conditions above are true. If both conditions are true, and phaseToUse is omitted, the Charging Station / EVSE will make the selection on its own. */
+            phaseToUse?: number;
+        };
+        /**
+         * @description Charging_ Schedule
+         *     urn:x-oca:ocpp:uid:2:233256
+         *     Charging schedule structure defines a list of charging periods, as used in: GetCompositeSchedule.conf and ChargingProfile.
+         */
+        Ocpp201ChargingScheduleType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * Format: date-time
+             * @description Charging_ Schedule. Start_ Schedule. Date_ Time
+             *     urn:x-oca:ocpp:uid:1:569237
+             *     Starting point of an absolute schedule. If absent the schedule will be relative to start of charging.
+             */
+            startSchedule?: string;
+            /**
+             * @description Charging_ Schedule. Duration. Elapsed_ Time
+             *     urn:x-oca:ocpp:uid:1:569236
+             *     Duration of the charging schedule in seconds. If the duration is left empty, the last period will continue indefinitely or until end of the transaction if chargingProfilePurpose = TxProfile.
+             */
+            duration?: number;
+            chargingRateUnit: components["schemas"]["Ocpp201ChargingRateUnitEnumType"];
+            chargingSchedulePeriod: components["schemas"]["Ocpp201ChargingSchedulePeriodType"][];
+            /**
+             * @description Charging_ Schedule. Min_ Charging_ Rate. Numeric
+             *     urn:x-oca:ocpp:uid:1:569239
+             *     Minimum charging rate supported by the EV. The unit of measure is defined by the chargingRateUnit. This parameter is intended to be used by a local smart charging algorithm to optimize the power allocation for in the case a charging process is inefficient at lower charging rates. Accepts at most one digit fraction (e.g. 8.1)
+             */
+            minChargingRate?: number;
+            salesTariff?: components["schemas"]["Ocpp201SalesTariffType"];
+        };
+        /**
+         * @description Consumption_ Cost
+         *     urn:x-oca:ocpp:uid:2:233259
+         */
+        Ocpp201ConsumptionCostType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description Consumption_ Cost. Start_ Value. Numeric
+             *     urn:x-oca:ocpp:uid:1:569246
+             *     The lowest level of consumption that defines the starting point of this consumption block. The block interval extends to the start of the next interval.
+             */
+            startValue: number;
+            cost: components["schemas"]["Ocpp201CostType"][];
+        };
+        /**
+         * @description Cost
+         *     urn:x-oca:ocpp:uid:2:233258
+         */
+        Ocpp201CostType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            costKind: components["schemas"]["Ocpp201CostKindEnumType"];
+            /**
+             * @description Cost. Amount. Amount
+             *     urn:x-oca:ocpp:uid:1:569244
+             *     The estimated or actual cost per kWh
+             */
+            amount: number;
+            /**
+             * @description Cost. Amount_ Multiplier. Integer
+             *     urn:x-oca:ocpp:uid:1:569245
+             *     Values: -3..3, The amountMultiplier defines the exponent to base 10 (dec). The final value is determined by: amount * 10 ^ amountMultiplier
+             */
+            amountMultiplier?: number;
+        };
+        /**
+         * @description Relative_ Timer_ Interval
+         *     urn:x-oca:ocpp:uid:2:233270
+         */
+        Ocpp201RelativeTimeIntervalType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description Relative_ Timer_ Interval. Start. Elapsed_ Time
+             *     urn:x-oca:ocpp:uid:1:569279
+             *     Start of the interval, in seconds from NOW.
+             */
+            start: number;
+            /**
+             * @description Relative_ Timer_ Interval. Duration. Elapsed_ Time
+             *     urn:x-oca:ocpp:uid:1:569280
+             *     Duration of the interval, in seconds.
+             */
+            duration?: number;
+        };
+        /**
+         * @description Sales_ Tariff_ Entry
+         *     urn:x-oca:ocpp:uid:2:233271
+         */
+        Ocpp201SalesTariffEntryType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            relativeTimeInterval: components["schemas"]["Ocpp201RelativeTimeIntervalType"];
+            /**
+             * @description Sales_ Tariff_ Entry. E_ Price_ Level. Unsigned_ Integer
+             *     urn:x-oca:ocpp:uid:1:569281
+             *     Defines the price level of this SalesTariffEntry (referring to NumEPriceLevels). Small values for the EPriceLevel represent a cheaper TariffEntry. Large values for the EPriceLevel represent a more expensive TariffEntry.
+             */
+            ePriceLevel?: number;
+            consumptionCost?: components["schemas"]["Ocpp201ConsumptionCostType"][];
+        };
+        /**
+         * @description Sales_ Tariff
+         *     urn:x-oca:ocpp:uid:2:233272
+         *     NOTE: This dataType is based on dataTypes from &lt;&lt;ref-ISOIEC15118-2,ISO 15118-2&gt;&gt;.
+         */
+        Ocpp201SalesTariffType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description Sales_ Tariff. Sales. Tariff_ Description
+             *     urn:x-oca:ocpp:uid:1:569283
+             *     A human readable title/short description of the sales tariff e.g. for HMI display purposes.
+             */
+            salesTariffDescription?: string;
+            /**
+             * @description Sales_ Tariff. Num_ E_ Price_ Levels. Counter
+             *     urn:x-oca:ocpp:uid:1:569284
+             *     Defines the overall number of distinct price levels used across all provided SalesTariff elements.
+             */
+            numEPriceLevels?: number;
+            salesTariffEntry: components["schemas"]["Ocpp201SalesTariffEntryType"][];
+        };
+        /** RequestStartTransaction (OCPP 2.0.1) */
+        Ocpp201RequestStartTransactionRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description Number of the EVSE on which to start the transaction. EvseId SHALL be &gt; 0 */
+            evseId?: number;
+            groupIdToken?: components["schemas"]["Ocpp201IdTokenType"];
+            idToken: components["schemas"]["Ocpp201IdTokenType"];
+            /** @description Id given by the server to this start request. The Charging Station might return this in the &lt;&lt;transactioneventrequest, TransactionEventRequest&gt;&gt;, letting the server know which transaction was started for this request. Use to start a transaction. */
+            remoteStartId: number;
+            chargingProfile?: components["schemas"]["Ocpp201ChargingProfileType"];
+        };
+        /** RequestStopTransaction (OCPP 2.0.1) */
+        Ocpp201RequestStopTransactionRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description The identifier of the transaction which the Charging Station is requested to stop. */
+            transactionId: string;
+        };
+        /**
+         * @description This field specifies the connector type.
+         * @enum {string}
+         */
+        Ocpp201ConnectorEnumType: string;
+        /** ReserveNow (OCPP 2.0.1) */
+        Ocpp201ReserveNowRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * Format: date-time
+             * @description Date and time at which the reservation expires.
+             */
+            expiryDateTime: string;
+            connectorType?: components["schemas"]["Ocpp201ConnectorEnumType"];
+            idToken: components["schemas"]["Ocpp201IdTokenType"];
+            /** @description This contains ID of the evse to be reserved. */
+            evseId?: number;
+            groupIdToken?: components["schemas"]["Ocpp201IdTokenType"];
+        };
+        /**
+         * @description This contains the type of reset that the Charging Station or EVSE should perform.
+         * @enum {string}
+         */
+        Ocpp201ResetEnumType: string;
+        /** Reset (OCPP 2.0.1) */
+        Ocpp201ResetRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            type: components["schemas"]["Ocpp201ResetEnumType"];
+            /** @description This contains the ID of a specific EVSE that needs to be reset, instead of the entire Charging Station. */
+            evseId?: number;
+        };
+        /**
+         * @description ID_ Token. Status. Authorization_ Status
+         *     urn:x-oca:ocpp:uid:1:569372
+         *     Current status of the ID Token.
+         * @enum {string}
+         */
+        Ocpp201AuthorizationStatusEnumType: string;
+        /**
+         * @description Message_ Content. Format. Message_ Format_ Code
+         *     urn:x-enexis:ecdm:uid:1:570848
+         *     Format of the message.
+         * @enum {string}
+         */
+        Ocpp201MessageFormatEnumType: string;
+        /**
+         * @description This contains the type of update (full or differential) of this request.
+         * @enum {string}
+         */
+        Ocpp201UpdateEnumType: string;
+        /** @description Contains the identifier to use for authorization. */
+        Ocpp201AuthorizationData: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            idToken: components["schemas"]["Ocpp201IdTokenType"];
+            idTokenInfo?: components["schemas"]["Ocpp201IdTokenInfoType"];
+        };
+        /**
+         * @description ID_ Token
+         *     urn:x-oca:ocpp:uid:2:233247
+         *     Contains status information about an identifier.
+         *     It is advised to not stop charging for a token that expires during charging, as ExpiryDate is only used for caching purposes. If ExpiryDate is not given, the status has no end date.
+         */
+        Ocpp201IdTokenInfoType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            status: components["schemas"]["Ocpp201AuthorizationStatusEnumType"];
+            /**
+             * Format: date-time
+             * @description ID_ Token. Expiry. Date_ Time
+             *     urn:x-oca:ocpp:uid:1:569373
+             *     Date and Time after which the token must be considered invalid.
+             */
+            cacheExpiryDateTime?: string;
+            /** @description Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in &lt;&lt;transactioneventresponse,TransactionEventResponse&gt;&gt; overrules this one. */
+            chargingPriority?: number;
+            /**
+             * @description ID_ Token. Language1. Language_ Code
+             *     urn:x-oca:ocpp:uid:1:569374
+             *     Preferred user interface language of identifier user. Contains a language code as defined in &lt;&lt;ref-RFC5646,[RFC5646]&gt;&gt;.
+             */
+            language1?: string;
+            /** @description Only used when the IdToken is only valid for one or more specific EVSEs, not for the entire Charging Station. */
+            evseId?: number[];
+            groupIdToken?: components["schemas"]["Ocpp201IdTokenType"];
+            /**
+             * @description ID_ Token. Language2. Language_ Code
+             *     urn:x-oca:ocpp:uid:1:569375
+             *     Second preferred user interface language of identifier user. Don’t use when language1 is omitted, has to be different from language1. Contains a language code as defined in &lt;&lt;ref-RFC5646,[RFC5646]&gt;&gt;.
+             */
+            language2?: string;
+            personalMessage?: components["schemas"]["Ocpp201MessageContentType"];
+        };
+        /**
+         * @description Message_ Content
+         *     urn:x-enexis:ecdm:uid:2:234490
+         *     Contains message details, for a message to be displayed on a Charging Station.
+         */
+        Ocpp201MessageContentType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            format: components["schemas"]["Ocpp201MessageFormatEnumType"];
+            /**
+             * @description Message_ Content. Language. Language_ Code
+             *     urn:x-enexis:ecdm:uid:1:570849
+             *     Message language identifier. Contains a language code as defined in &lt;&lt;ref-RFC5646,[RFC5646]&gt;&gt;.
+             */
+            language?: string;
+            /**
+             * @description Message_ Content. Content. Message
+             *     urn:x-enexis:ecdm:uid:1:570852
+             *     Message contents.
+             */
+            content: string;
+        };
+        /** SendLocalList (OCPP 2.0.1) */
+        Ocpp201SendLocalListRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            localAuthorizationList?: components["schemas"]["Ocpp201AuthorizationData"][];
+            /** @description In case of a full update this is the version number of the full list. In case of a differential update it is the version number of the list after the update has been applied. */
+            versionNumber: number;
+            updateType: components["schemas"]["Ocpp201UpdateEnumType"];
+        };
+        /** SetChargingProfile (OCPP 2.0.1) */
+        Ocpp201SetChargingProfileRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description For TxDefaultProfile an evseId=0 applies the profile to each individual evse. For ChargingStationMaxProfile and ChargingStationExternalConstraints an evseId=0 contains an overal limit for the whole Charging Station. */
+            evseId: number;
+            chargingProfile: components["schemas"]["Ocpp201ChargingProfileType"];
+        };
+        /**
+         * @description Message_ Info
+         *     urn:x-enexis:ecdm:uid:2:233264
+         *     Contains message details, for a message to be displayed on a Charging Station.
+         */
+        Ocpp201MessageInfoType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            display?: components["schemas"]["Ocpp201ComponentType"];
+            priority: components["schemas"]["Ocpp201MessagePriorityEnumType"];
+            state?: components["schemas"]["Ocpp201MessageStateEnumType"];
+            /**
+             * Format: date-time
+             * @description Message_ Info. Start. Date_ Time
+             *     urn:x-enexis:ecdm:uid:1:569256
+             *     From what date-time should this message be shown. If omitted: directly.
+             */
+            startDateTime?: string;
+            /**
+             * Format: date-time
+             * @description Message_ Info. End. Date_ Time
+             *     urn:x-enexis:ecdm:uid:1:569257
+             *     Until what date-time should this message be shown, after this date/time this message SHALL be removed.
+             */
+            endDateTime?: string;
+            /**
+             * @description During which transaction shall this message be shown.
+             *     Message SHALL be removed by the Charging Station after transaction has
+             *     ended.
+             */
+            transactionId?: string;
+            message: components["schemas"]["Ocpp201MessageContentType"];
+        };
+        /** SetDisplayMessage (OCPP 2.0.1) */
+        Ocpp201SetDisplayMessageRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            message: components["schemas"]["Ocpp201MessageInfoType"];
+        };
+        /**
+         * @description Specify which monitoring base will be set
+         * @enum {string}
+         */
+        Ocpp201MonitoringBaseEnumType: string;
+        /** SetMonitoringBase (OCPP 2.0.1) */
+        Ocpp201SetMonitoringBaseRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            monitoringBase: components["schemas"]["Ocpp201MonitoringBaseEnumType"];
+        };
+        /** SetMonitoringLevel (OCPP 2.0.1) */
+        Ocpp201SetMonitoringLevelRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description The Charging Station SHALL only report events with a severity number lower than or equal to this severity.
+             *     The severity range is 0-9, with 0 as the highest and 9 as the lowest severity level.
+             *
+             *     The severity levels have the following meaning: +
+             *     *0-Danger* +
+             *     Indicates lives are potentially in danger. Urgent attention is needed and action should be taken immediately. +
+             *     *1-Hardware Failure* +
+             *     Indicates that the Charging Station is unable to continue regular operations due to Hardware issues. Action is required. +
+             *     *2-System Failure* +
+             *     Indicates that the Charging Station is unable to continue regular operations due to software or minor hardware issues. Action is required. +
+             *     *3-Critical* +
+             *     Indicates a critical error. Action is required. +
+             *     *4-Error* +
+             *     Indicates a non-urgent error. Action is required. +
+             *     *5-Alert* +
+             *     Indicates an alert event. Default severity for any type of monitoring event.  +
+             *     *6-Warning* +
+             *     Indicates a warning event. Action may be required. +
+             *     *7-Notice* +
+             *     Indicates an unusual event. No immediate action is required. +
+             *     *8-Informational* +
+             *     Indicates a regular operational event. May be used for reporting, measuring throughput, etc. No action is required. +
+             *     *9-Debug* +
+             *     Indicates information useful to developers for debugging, not useful during operations.
+             */
+            severity: number;
+        };
+        /**
+         * @description APN. APN_ Authentication. APN_ Authentication_ Code
+         *     urn:x-oca:ocpp:uid:1:568828
+         *     Authentication method.
+         * @enum {string}
+         */
+        Ocpp201APNAuthenticationEnumType: string;
+        /**
+         * @description Applicable Network Interface.
+         * @enum {string}
+         */
+        Ocpp201OCPPInterfaceEnumType: string;
+        /**
+         * @description Communication_ Function. OCPP_ Transport. OCPP_ Transport_ Code
+         *     urn:x-oca:ocpp:uid:1:569356
+         *     Defines the transport protocol (e.g. SOAP or JSON). Note: SOAP is not supported in OCPP 2.0, but is supported by other versions of OCPP.
+         * @enum {string}
+         */
+        Ocpp201OCPPTransportEnumType: string;
+        /**
+         * @description Communication_ Function. OCPP_ Version. OCPP_ Version_ Code
+         *     urn:x-oca:ocpp:uid:1:569355
+         *     Defines the OCPP version used for this communication function.
+         * @enum {string}
+         */
+        Ocpp201OCPPVersionEnumType: string;
+        /**
+         * @description VPN. Type. VPN_ Code
+         *     urn:x-oca:ocpp:uid:1:569277
+         *     Type of VPN
+         * @enum {string}
+         */
+        Ocpp201VPNEnumType: string;
+        /**
+         * @description APN
+         *     urn:x-oca:ocpp:uid:2:233134
+         *     Collection of configuration data needed to make a data-connection over a cellular network.
+         *
+         *     NOTE: When asking a GSM modem to dial in, it is possible to specify which mobile operator should be used. This can be done with the mobile country code (MCC) in combination with a mobile network code (MNC). Example: If your preferred network is Vodafone Netherlands, the MCC=204 and the MNC=04 which means the key PreferredNetwork = 20404 Some modems allows to specify a preferred network, which means, if this network is not available, a different network is used. If you specify UseOnlyPreferredNetwork and this network is not available, the modem will not dial in.
+         */
+        Ocpp201APNType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description APN. APN. URI
+             *     urn:x-oca:ocpp:uid:1:568814
+             *     The Access Point Name as an URL.
+             */
+            apn: string;
+            /**
+             * @description APN. APN. User_ Name
+             *     urn:x-oca:ocpp:uid:1:568818
+             *     APN username.
+             */
+            apnUserName?: string;
+            /**
+             * @description APN. APN. Password
+             *     urn:x-oca:ocpp:uid:1:568819
+             *     APN Password.
+             */
+            apnPassword?: string;
+            /**
+             * @description APN. SIMPIN. PIN_ Code
+             *     urn:x-oca:ocpp:uid:1:568821
+             *     SIM card pin code.
+             */
+            simPin?: number;
+            /**
+             * @description APN. Preferred_ Network. Mobile_ Network_ ID
+             *     urn:x-oca:ocpp:uid:1:568822
+             *     Preferred network, written as MCC and MNC concatenated. See note.
+             */
+            preferredNetwork?: string;
+            /**
+             * @description APN. Use_ Only_ Preferred_ Network. Indicator
+             *     urn:x-oca:ocpp:uid:1:568824
+             *     Default: false. Use only the preferred Network, do
+             *     not dial in when not available. See Note.
+             * @default false
+             */
+            useOnlyPreferredNetwork: boolean;
+            apnAuthentication: components["schemas"]["Ocpp201APNAuthenticationEnumType"];
+        };
+        /**
+         * @description Communication_ Function
+         *     urn:x-oca:ocpp:uid:2:233304
+         *     The NetworkConnectionProfile defines the functional and technical parameters of a communication link.
+         */
+        Ocpp201NetworkConnectionProfileType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            apn?: components["schemas"]["Ocpp201APNType"];
+            ocppVersion: components["schemas"]["Ocpp201OCPPVersionEnumType"];
+            ocppTransport: components["schemas"]["Ocpp201OCPPTransportEnumType"];
+            /**
+             * @description Communication_ Function. OCPP_ Central_ System_ URL. URI
+             *     urn:x-oca:ocpp:uid:1:569357
+             *     URL of the CSMS(s) that this Charging Station  communicates with.
+             */
+            ocppCsmsUrl: string;
+            /**
+             * @description Duration in seconds before a message send by the Charging Station via this network connection times-out.
+             *     The best setting depends on the underlying network and response times of the CSMS.
+             *     If you are looking for a some guideline: use 30 seconds as a starting point.
+             */
+            messageTimeout: number;
+            /** @description This field specifies the security profile used when connecting to the CSMS with this NetworkConnectionProfile. */
+            securityProfile: number;
+            ocppInterface: components["schemas"]["Ocpp201OCPPInterfaceEnumType"];
+            vpn?: components["schemas"]["Ocpp201VPNType"];
+        };
+        /**
+         * @description VPN
+         *     urn:x-oca:ocpp:uid:2:233268
+         *     VPN Configuration settings
+         */
+        Ocpp201VPNType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description VPN. Server. URI
+             *     urn:x-oca:ocpp:uid:1:569272
+             *     VPN Server Address
+             */
+            server: string;
+            /**
+             * @description VPN. User. User_ Name
+             *     urn:x-oca:ocpp:uid:1:569273
+             *     VPN User
+             */
+            user: string;
+            /**
+             * @description VPN. Group. Group_ Name
+             *     urn:x-oca:ocpp:uid:1:569274
+             *     VPN group.
+             */
+            group?: string;
+            /**
+             * @description VPN. Password. Password
+             *     urn:x-oca:ocpp:uid:1:569275
+             *     VPN Password.
+             */
+            password: string;
+            /**
+             * @description VPN. Key. VPN_ Key
+             *     urn:x-oca:ocpp:uid:1:569276
+             *     VPN shared secret.
+             */
+            key: string;
+            type: components["schemas"]["Ocpp201VPNEnumType"];
+        };
+        /** SetNetworkProfile (OCPP 2.0.1) */
+        Ocpp201SetNetworkProfileRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description Slot in which the configuration should be stored. */
+            configurationSlot: number;
+            connectionData: components["schemas"]["Ocpp201NetworkConnectionProfileType"];
+        };
+        /**
+         * @description The type of this monitor, e.g. a threshold, delta or periodic monitor.
+         * @enum {string}
+         */
+        Ocpp201MonitorEnumType: string;
+        /** @description Class to hold parameters of SetVariableMonitoring request. */
+        Ocpp201SetMonitoringDataType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description Monitor only active when a transaction is ongoing on a component relevant to this transaction. Default = false.
+             * @default false
+             */
+            transaction: boolean;
+            /**
+             * @description Value for threshold or delta monitoring.
+             *     For Periodic or PeriodicClockAligned this is the interval in seconds.
+             */
+            value: number;
+            type: components["schemas"]["Ocpp201MonitorEnumType"];
+            /**
+             * @description The severity that will be assigned to an event that is triggered by this monitor. The severity range is 0-9, with 0 as the highest and 9 as the lowest severity level.
+             *
+             *     The severity levels have the following meaning: +
+             *     *0-Danger* +
+             *     Indicates lives are potentially in danger. Urgent attention is needed and action should be taken immediately. +
+             *     *1-Hardware Failure* +
+             *     Indicates that the Charging Station is unable to continue regular operations due to Hardware issues. Action is required. +
+             *     *2-System Failure* +
+             *     Indicates that the Charging Station is unable to continue regular operations due to software or minor hardware issues. Action is required. +
+             *     *3-Critical* +
+             *     Indicates a critical error. Action is required. +
+             *     *4-Error* +
+             *     Indicates a non-urgent error. Action is required. +
+             *     *5-Alert* +
+             *     Indicates an alert event. Default severity for any type of monitoring event.  +
+             *     *6-Warning* +
+             *     Indicates a warning event. Action may be required. +
+             *     *7-Notice* +
+             *     Indicates an unusual event. No immediate action is required. +
+             *     *8-Informational* +
+             *     Indicates a regular operational event. May be used for reporting, measuring throughput, etc. No action is required. +
+             *     *9-Debug* +
+             *     Indicates information useful to developers for debugging, not useful during operations.
+             */
+            severity: number;
+            component: components["schemas"]["Ocpp201ComponentType"];
+            variable: components["schemas"]["Ocpp201VariableType"];
+        };
+        /** SetVariableMonitoring (OCPP 2.0.1) */
+        Ocpp201SetVariableMonitoringRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            setMonitoringData: components["schemas"]["Ocpp201SetMonitoringDataType"][];
+        };
+        Ocpp201SetVariableDataType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            attributeType?: components["schemas"]["Ocpp201AttributeEnumType"];
+            /**
+             * @description Value to be assigned to attribute of variable.
+             *
+             *     The Configuration Variable &lt;&lt;configkey-configuration-value-size,ConfigurationValueSize&gt;&gt; can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valueList. The max size of these values will always remain equal.
+             */
+            attributeValue: string;
+            component: components["schemas"]["Ocpp201ComponentType"];
+            variable: components["schemas"]["Ocpp201VariableType"];
+        };
+        /** SetVariables (OCPP 2.0.1) */
+        Ocpp201SetVariablesRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            setVariableData: components["schemas"]["Ocpp201SetVariableDataType"][];
+        };
+        /**
+         * @description Type of message to be triggered.
+         * @enum {string}
+         */
+        Ocpp201MessageTriggerEnumType: string;
+        /** TriggerMessage (OCPP 2.0.1) */
+        Ocpp201TriggerMessageRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            evse?: components["schemas"]["Ocpp201EVSEType"];
+            requestedMessage: components["schemas"]["Ocpp201MessageTriggerEnumType"];
+        };
+        /** UnlockConnector (OCPP 2.0.1) */
+        Ocpp201UnlockConnectorRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description This contains the identifier of the EVSE for which a connector needs to be unlocked. */
+            evseId: number;
+            /** @description This contains the identifier of the connector that needs to be unlocked. */
+            connectorId: number;
+        };
+        /** UnpublishFirmware (OCPP 2.0.1) */
+        Ocpp201UnpublishFirmwareRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description The MD5 checksum over the entire firmware file as a hexadecimal string of length 32. */
+            checksum: string;
+        };
+        /**
+         * @description Firmware
+         *     urn:x-enexis:ecdm:uid:2:233291
+         *     Represents a copy of the firmware that can be loaded/updated on the Charging Station.
+         */
+        Ocpp201FirmwareType: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /**
+             * @description Firmware. Location. URI
+             *     urn:x-enexis:ecdm:uid:1:569460
+             *     URI defining the origin of the firmware.
+             */
+            location: string;
+            /**
+             * Format: date-time
+             * @description Firmware. Retrieve. Date_ Time
+             *     urn:x-enexis:ecdm:uid:1:569461
+             *     Date and time at which the firmware shall be retrieved.
+             */
+            retrieveDateTime: string;
+            /**
+             * Format: date-time
+             * @description Firmware. Install. Date_ Time
+             *     urn:x-enexis:ecdm:uid:1:569462
+             *     Date and time at which the firmware shall be installed.
+             */
+            installDateTime?: string;
+            /**
+             * @description Certificate with which the firmware was signed.
+             *     PEM encoded X.509 certificate.
+             */
+            signingCertificate?: string;
+            /**
+             * @description Firmware. Signature. Signature
+             *     urn:x-enexis:ecdm:uid:1:569464
+             *     Base64 encoded firmware signature.
+             */
+            signature?: string;
+        };
+        /** UpdateFirmware (OCPP 2.0.1) */
+        Ocpp201UpdateFirmwareRequest: {
+            customData?: components["schemas"]["Ocpp201CustomDataType"];
+            /** @description This specifies how many times Charging Station must try to download the firmware before giving up. If this field is not present, it is left to Charging Station to decide how many times it wants to retry. */
+            retries?: number;
+            /** @description The interval in seconds after which a retry may be attempted. If this field is not present, it is left to Charging Station to decide how long to wait between attempts. */
+            retryInterval?: number;
+            /** @description The Id of this request */
+            requestId: number;
+            firmware: components["schemas"]["Ocpp201FirmwareType"];
+        };
     };
     responses: never;
     parameters: never;
@@ -3892,16 +5199,14 @@ export interface operations {
             header?: never;
             path: {
                 chargePointId: string;
-                action: string;
+                action: "CancelReservation" | "CertificateSigned" | "ChangeAvailability" | "ChangeConfiguration" | "ClearCache" | "ClearChargingProfile" | "ClearDisplayMessage" | "ClearVariableMonitoring" | "CostUpdated" | "CustomerInformation" | "DataTransfer" | "DeleteCertificate" | "GetBaseReport" | "GetChargingProfiles" | "GetCompositeSchedule" | "GetConfiguration" | "GetDiagnostics" | "GetDisplayMessages" | "GetInstalledCertificateIds" | "GetLocalListVersion" | "GetLog" | "GetMonitoringReport" | "GetReport" | "GetTransactionStatus" | "GetVariables" | "InstallCertificate" | "PublishFirmware" | "RemoteStartTransaction" | "RemoteStopTransaction" | "RequestStartTransaction" | "RequestStopTransaction" | "ReserveNow" | "Reset" | "SendLocalList" | "SetChargingProfile" | "SetDisplayMessage" | "SetMonitoringBase" | "SetMonitoringLevel" | "SetNetworkProfile" | "SetVariableMonitoring" | "SetVariables" | "TriggerMessage" | "UnlockConnector" | "UnpublishFirmware" | "UpdateFirmware";
             };
             cookie?: never;
         };
         /** @description OCPP request payload */
         requestBody?: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                } | null;
+                "application/json": components["schemas"]["Ocpp16CancelReservationRequest"] | components["schemas"]["Ocpp16ChangeAvailabilityRequest"] | components["schemas"]["Ocpp16ChangeConfigurationRequest"] | components["schemas"]["Ocpp16ClearCacheRequest"] | components["schemas"]["Ocpp16ClearChargingProfileRequest"] | components["schemas"]["Ocpp16DataTransferRequest"] | components["schemas"]["Ocpp16GetCompositeScheduleRequest"] | components["schemas"]["Ocpp16GetConfigurationRequest"] | components["schemas"]["Ocpp16GetDiagnosticsRequest"] | components["schemas"]["Ocpp16GetLocalListVersionRequest"] | components["schemas"]["Ocpp16RemoteStartTransactionRequest"] | components["schemas"]["Ocpp16RemoteStopTransactionRequest"] | components["schemas"]["Ocpp16ReserveNowRequest"] | components["schemas"]["Ocpp16ResetRequest"] | components["schemas"]["Ocpp16SendLocalListRequest"] | components["schemas"]["Ocpp16SetChargingProfileRequest"] | components["schemas"]["Ocpp16TriggerMessageRequest"] | components["schemas"]["Ocpp16UnlockConnectorRequest"] | components["schemas"]["Ocpp16UpdateFirmwareRequest"] | components["schemas"]["Ocpp201CancelReservationRequest"] | components["schemas"]["Ocpp201CertificateSignedRequest"] | components["schemas"]["Ocpp201ChangeAvailabilityRequest"] | components["schemas"]["Ocpp201ClearCacheRequest"] | components["schemas"]["Ocpp201ClearChargingProfileRequest"] | components["schemas"]["Ocpp201ClearDisplayMessageRequest"] | components["schemas"]["Ocpp201ClearVariableMonitoringRequest"] | components["schemas"]["Ocpp201CostUpdatedRequest"] | components["schemas"]["Ocpp201CustomerInformationRequest"] | components["schemas"]["Ocpp201DataTransferRequest"] | components["schemas"]["Ocpp201DeleteCertificateRequest"] | components["schemas"]["Ocpp201GetBaseReportRequest"] | components["schemas"]["Ocpp201GetChargingProfilesRequest"] | components["schemas"]["Ocpp201GetCompositeScheduleRequest"] | components["schemas"]["Ocpp201GetDisplayMessagesRequest"] | components["schemas"]["Ocpp201GetInstalledCertificateIdsRequest"] | components["schemas"]["Ocpp201GetLocalListVersionRequest"] | components["schemas"]["Ocpp201GetLogRequest"] | components["schemas"]["Ocpp201GetMonitoringReportRequest"] | components["schemas"]["Ocpp201GetReportRequest"] | components["schemas"]["Ocpp201GetTransactionStatusRequest"] | components["schemas"]["Ocpp201GetVariablesRequest"] | components["schemas"]["Ocpp201InstallCertificateRequest"] | components["schemas"]["Ocpp201PublishFirmwareRequest"] | components["schemas"]["Ocpp201RequestStartTransactionRequest"] | components["schemas"]["Ocpp201RequestStopTransactionRequest"] | components["schemas"]["Ocpp201ReserveNowRequest"] | components["schemas"]["Ocpp201ResetRequest"] | components["schemas"]["Ocpp201SendLocalListRequest"] | components["schemas"]["Ocpp201SetChargingProfileRequest"] | components["schemas"]["Ocpp201SetDisplayMessageRequest"] | components["schemas"]["Ocpp201SetMonitoringBaseRequest"] | components["schemas"]["Ocpp201SetMonitoringLevelRequest"] | components["schemas"]["Ocpp201SetNetworkProfileRequest"] | components["schemas"]["Ocpp201SetVariableMonitoringRequest"] | components["schemas"]["Ocpp201SetVariablesRequest"] | components["schemas"]["Ocpp201TriggerMessageRequest"] | components["schemas"]["Ocpp201UnlockConnectorRequest"] | components["schemas"]["Ocpp201UnpublishFirmwareRequest"] | components["schemas"]["Ocpp201UpdateFirmwareRequest"];
             };
         };
         responses: {

@@ -2,9 +2,12 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, call } from "../api/client";
-import type { Schemas } from "../api/client";
+import type { ApiPaths, Schemas } from "../api/client";
 
 export type Command = Schemas["CommandView"];
+/** The commands the API can send (either OCPP version), as its OpenAPI document lists them. */
+export type CommandAction =
+  ApiPaths["/api/chargers/{chargePointId}/commands/{action}"]["post"]["parameters"]["path"]["action"];
 
 export interface CommandRun {
   action: string;
@@ -28,7 +31,7 @@ export function useCommand(chargePointId: string) {
   }, []);
 
   const send = useCallback(
-    async (action: string, payload: Record<string, unknown>, label?: string): Promise<Command | undefined> => {
+    async (action: CommandAction, payload: Record<string, unknown>, label?: string): Promise<Command | undefined> => {
       const named = label && label !== action ? `${label} (${action})` : undefined;
       setRun({ action, label: named, phase: "sending" });
       try {

@@ -10,6 +10,7 @@ import { LiveStatus } from "../components/LiveStatus";
 import { StateBadge } from "../components/StateBadge";
 import { formatDateTime } from "../format";
 import { useCommand } from "../hooks/useCommand";
+import type { CommandAction } from "../hooks/useCommand";
 import { LIST_POLL, usePolling } from "../hooks/usePolling";
 import { filledPage } from "../paging";
 import { CommandTable } from "./Commands";
@@ -33,7 +34,7 @@ function ActionDialog({
   protocol: Protocol;
   preset: Record<string, string>;
   onClose: () => void;
-  onSend: (action: string, payload: Record<string, unknown>, label: string) => void;
+  onSend: (action: CommandAction, payload: Record<string, unknown>, label: string) => void;
 }) {
   const spec = ACTIONS[kind]!;
   const form = useActionForm(initialValues(spec, protocol, preset));

@@ -2,6 +2,7 @@
  * OCPP request of the charger's protocol. */
 
 import { useState } from "react";
+import type { CommandAction } from "../hooks/useCommand";
 
 export type Protocol = "1.6" | "2.0.1";
 
@@ -12,7 +13,7 @@ export interface ActionForm {
 
 export interface ActionSpec {
   label: string;
-  action: (p: Protocol) => string;
+  action: (p: Protocol) => CommandAction;
   fields: (p: Protocol) => Field[];
   payload: (p: Protocol, v: Record<string, string>) => Record<string, unknown>;
   describe: string;

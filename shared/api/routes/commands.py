@@ -17,6 +17,11 @@ from pydantic import BaseModel
 from shared.admin.errors import NotFound
 from shared.api.context import ApiContext, path_value
 from shared.api.errors import CommandNotAnswered, command_location
+from shared.api.models.command_bodies import (
+    command_actions,
+    command_body_components,
+    command_body_schema,
+)
 from shared.api.models.commands import (
     CommandNotAnsweredBody,
     CommandView,
@@ -39,6 +44,7 @@ from shared.commands.history import CommandHistory
 from shared.models.command import CommandRecord, CommandStatus
 
 TAGS = ["commands"]
+COMMAND_PATH = "/api/chargers/{chargePointId}/commands/{action}"
 Wait = Annotated[bool, Query(description="Wait (at most 20 s) for the charger's answer")]
 OUTCOMES = {
     202: body("Sent (wait=false); poll the Location", CommandView),
@@ -48,8 +54,27 @@ OUTCOMES = {
 }
 
 
+def document_command_bodies(document: dict[str, Any]) -> None:
+    """The generic route's body is any command's official schema (Powertools can only say
+    "an object" for it); `action` names the commands of either version."""
+    operation = document["paths"][COMMAND_PATH]["post"]
+    content = operation["requestBody"]["content"]["application/json"]
+    content["schema"] = command_body_schema()
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path" and parameter["name"] == "action":
+            parameter["schema"] = {
+                "type": "string",
+                "enum": command_actions(),
+                "description": "An OCPP action the charger's protocol lets the CSMS send",
+            }
+    document.setdefault("components", {}).setdefault("schemas", {}).update(
+        command_body_components()
+    )
+
+
 def register(ctx: ApiContext) -> None:
     routes = ctx.routes
+    ctx.document_hooks.append(document_command_bodies)
 
     def engine_of() -> CommandEngine:
         return ctx.services.engine

@@ -113,6 +113,31 @@ PROFILE = {
     },
 }
 VARIABLE = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+HASH_DATA = {
+    "hashAlgorithm": "SHA256",
+    "issuerNameHash": "a" * 64,
+    "issuerKeyHash": "b" * 64,
+    "serialNumber": "01",
+}
+NETWORK_PROFILE = {
+    "configurationSlot": 1,
+    "connectionData": {
+        "ocppVersion": "OCPP20",
+        "ocppTransport": "JSON",
+        "ocppCsmsUrl": "wss://csms.example.com/ocpp",
+        "messageTimeout": 30,
+        "securityProfile": 1,
+        "ocppInterface": "Wired0",
+    },
+}
+MONITOR = {"value": 100, "type": "UpperThreshold", "severity": 5, **VARIABLE}
+MONITOR_RESULT = {"type": "UpperThreshold", "severity": 5, **VARIABLE}
+DISPLAY_MESSAGE = {
+    "id": 1,
+    "priority": "NormalCycle",
+    "message": {"format": "UTF8", "content": "Hello"},
+}
 # protocol, action, payload, answer when accepting, answer when refusing
 ANSWERS = [
     (V16, "RemoteStartTransaction", {"idTag": TAG, "connectorId": 1}, "Accepted", "Rejected"),
@@ -221,6 +246,75 @@ ANSWERS = [
     ),
     (V201, "GetLocalListVersion", {}, {"versionNumber": 0}, {"versionNumber": 0}),
     (V201, "DataTransfer", {"vendorId": "acme"}, "UnknownVendorId", "Rejected"),
+    (
+        V201,
+        "GetBaseReport",
+        {"requestId": 1, "reportBase": "FullInventory"},
+        "Accepted",
+        "Rejected",
+    ),
+    (V201, "GetReport", {"requestId": 2, "componentVariable": [VARIABLE]}, "Accepted", "Rejected"),
+    (
+        V201,
+        "GetTransactionStatus",
+        {"transactionId": "nope"},
+        {"messagesInQueue": False, "ongoingIndicator": False},
+        {"messagesInQueue": False, "ongoingIndicator": False},
+    ),
+    (
+        V201,
+        "GetChargingProfiles",
+        {"requestId": 3, "chargingProfile": {"chargingProfilePurpose": "TxDefaultProfile"}},
+        "NoProfiles",
+        "NoProfiles",
+    ),
+    (V201, "SetNetworkProfile", NETWORK_PROFILE, "Accepted", "Rejected"),
+    (
+        V201,
+        "PublishFirmware",
+        {"location": "https://example.com/fw.bin", "checksum": "0" * 32, "requestId": 4},
+        "Rejected",
+        "Rejected",
+    ),
+    (V201, "UnpublishFirmware", {"checksum": "0" * 32}, "NoFirmware", "NoFirmware"),
+    (
+        V201,
+        "InstallCertificate",
+        {"certificateType": "CSMSRootCertificate", "certificate": PEM},
+        "Accepted",
+        "Rejected",
+    ),
+    (V201, "CertificateSigned", {"certificateChain": PEM}, "Accepted", "Rejected"),
+    (V201, "GetInstalledCertificateIds", {}, "NotFound", "NotFound"),
+    (V201, "DeleteCertificate", {"certificateHashData": HASH_DATA}, "NotFound", "Failed"),
+    (
+        V201,
+        "SetVariableMonitoring",
+        {"setMonitoringData": [MONITOR]},
+        {"setMonitoringResult": [{"id": 1, "status": "Accepted", **MONITOR_RESULT}]},
+        {"setMonitoringResult": [{"status": "Rejected", **MONITOR_RESULT}]},
+    ),
+    (
+        V201,
+        "ClearVariableMonitoring",
+        {"id": [9]},
+        {"clearMonitoringResult": [{"id": 9, "status": "NotFound"}]},
+        {"clearMonitoringResult": [{"id": 9, "status": "Rejected"}]},
+    ),
+    (V201, "GetMonitoringReport", {"requestId": 5}, "EmptyResultSet", "Rejected"),
+    (V201, "SetMonitoringBase", {"monitoringBase": "All"}, "Accepted", "Rejected"),
+    (V201, "SetMonitoringLevel", {"severity": 5}, "Accepted", "Rejected"),
+    (
+        V201,
+        "CustomerInformation",
+        {"requestId": 6, "report": True, "clear": False, "idToken": TOKEN},
+        "Accepted",
+        "Rejected",
+    ),
+    (V201, "SetDisplayMessage", {"message": DISPLAY_MESSAGE}, "Accepted", "Rejected"),
+    (V201, "GetDisplayMessages", {"requestId": 7}, "Unknown", "Unknown"),
+    (V201, "ClearDisplayMessage", {"id": 1}, "Unknown", "Unknown"),
+    (V201, "CostUpdated", {"totalCost": 1.5, "transactionId": "T-1"}, {}, {}),
 ]
 
 
