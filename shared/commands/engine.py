@@ -197,6 +197,14 @@ class CommandEngine:
             raise CommandError(404, "NotFound", f"charger {charge_point_id!r} is not registered")
         if charger.connection_id is None or charger.protocol is None:
             raise CommandError(503, "ChargerOffline", f"charger {charge_point_id!r} is offline")
+        if charger.registration_status == "Rejected":
+            # OCPP 2.0.1 B03.FR.03 (1.6 likewise): the central system sends nothing to a charger
+            # it rejected. An operator who accepts it sees its next boot accepted (ADR 0040).
+            raise CommandError(
+                409,
+                "ChargerRejected",
+                f"charger {charge_point_id!r} is Rejected: accept it before sending commands",
+            )
         version = OcppVersion(charger.protocol)
         if action not in CSMS_ACTIONS[version]:
             raise CommandError(

@@ -9,6 +9,7 @@ from shared.models.charger import ChargerRecord
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext
 from shared.ocpp.versions import OcppVersion
+from shared.ports.chargers import ChargerChanges
 from tests.fakes import memory_deps, memory_services
 
 NOW = datetime(2026, 7, 1, tzinfo=UTC)
@@ -148,6 +149,20 @@ def test_refusals(setup, cp, action, payload, status, code):
         engine.send(cp, action, payload)
     assert (refused.value.status, refused.value.code) == (status, code)
     assert deps.sender.sent == []
+
+
+def test_a_rejected_charger_is_sent_nothing_until_an_operator_accepts_it(setup):
+    deps, engine, _ = setup
+    deps.chargers.update("CP1", ChargerChanges(registration_status="Rejected"))
+    with pytest.raises(CommandError) as refused:
+        engine.send("CP1", "TriggerMessage", {"requestedMessage": "BootNotification"})
+    assert (refused.value.status, refused.value.code) == (409, "ChargerRejected")
+    assert deps.sender.sent == []
+    assert deps.commands.slot_holder("CP1") is None
+    # Pending chargers are configured with commands (B02); only Rejected ones are left alone.
+    deps.chargers.update("CP1", ChargerChanges(registration_status="Pending"))
+    engine.send("CP1", "TriggerMessage", {"requestedMessage": "BootNotification"})
+    assert len(deps.sender.sent) == 1
 
 
 def test_gone_connection_marks_the_charger_offline(setup):
