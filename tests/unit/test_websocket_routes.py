@@ -6,6 +6,7 @@ import pytest
 
 from shared.access.passwords import hash_password
 from shared.bootstrap import build_router
+from shared.commands.engine import CommandError
 from shared.gateway.websocket import Unauthorized, authorize, connect, disconnect, message
 from shared.models.charger import ChargerRecord
 from shared.ports import ChargerChanges
@@ -182,7 +183,14 @@ def test_a_charger_not_accepted_may_only_boot_but_its_answers_to_commands_count(
     boot = send('[2,"m2","BootNotification",{"chargePointVendor":"A","chargePointModel":"B"}]')
     assert boot[2]["status"] == status
     # Pending chargers are configured by commands: their answers are processed, not refused.
+    # A Rejected charger is sent nothing (B03.FR.03), but the answer to a command sent before
+    # an operator rejected it still counts.
     deps.chargers.attach_connection("CP1", "c1=", "ocpp1.6", NOW_MS)
+    if status == "Rejected":
+        with pytest.raises(CommandError, match="is Rejected"):
+            services.engine.send("CP1", "ChangeConfiguration", {"key": "K", "value": "V"})
+        deps.chargers.update("CP1", ChargerChanges(registration_status="Accepted"))
     command = services.engine.send("CP1", "ChangeConfiguration", {"key": "K", "value": "V"})
+    deps.chargers.update("CP1", ChargerChanges(registration_status=status))
     assert send(f'[3,"{command.message_id}",{{"status":"Accepted"}}]') == []
     assert services.engine.get("CP1", command.message_id).status == "answered"
