@@ -6,7 +6,7 @@ profile reports, firmware publishing), kept per charger for a while (docs/adr/00
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 ChargerEventKind = Literal[
     "event",
@@ -20,18 +20,9 @@ ChargerEventKind = Literal[
     "charging-profiles",
     "firmware-publish",
 ]
-CHARGER_EVENT_KINDS: tuple[ChargerEventKind, ...] = (
-    "event",
-    "security",
-    "monitoring",
-    "customer",
-    "display",
-    "charging-limit",
-    "ev-needs",
-    "ev-schedule",
-    "charging-profiles",
-    "firmware-publish",
-)
+CHARGER_EVENT_KINDS: tuple[ChargerEventKind, ...] = get_args(ChargerEventKind)
+# The kinds of notifications, as opposed to NotifyEvent entries and security events.
+NOTIFICATION_KINDS = frozenset(CHARGER_EVENT_KINDS) - {"event", "security"}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from shared.api.models.common import ApiModel
-from shared.models.charger_event import ChargerEvent, ChargerEventKind
+from shared.models.charger_event import NOTIFICATION_KINDS, ChargerEvent, ChargerEventKind
 from shared.station.notifications import unpacked
 
 Trigger = Literal["Alerting", "Delta", "Periodic"]
@@ -85,20 +85,6 @@ class StationNotificationView(ApiModel):
         description="The message's content as reported (monitor list, customer data, message "
         "info, charging schedules, EV charging needs, profile, locations)",
     )
-
-
-NOTIFICATION_KINDS = frozenset(
-    {
-        "monitoring",
-        "customer",
-        "display",
-        "charging-limit",
-        "ev-needs",
-        "ev-schedule",
-        "charging-profiles",
-        "firmware-publish",
-    }
-)
 
 
 class ChargerEventView(ApiModel):
