@@ -37,6 +37,9 @@ class DeviceModelReader:
     def model(
         self, charge_point_id: str, component: str | None = None, variable: str | None = None
     ) -> DeviceModel:
+        # Reports before variables: a part's variables are stored before the part is counted,
+        # so a report read as complete has all of its variables in the read that follows.
+        progress = self.store.reports(charge_point_id)
         entries = self.store.variables(charge_point_id, component)
         if variable is not None:
             wanted = variable.casefold()
@@ -51,7 +54,7 @@ class DeviceModelReader:
                 entry.connector_id,
             )
             groups.setdefault(key, []).append(entry)
-        reports = {p.request_id: p for p in self.store.reports(charge_point_id)} if entries else {}
+        reports = {p.request_id: p for p in progress} if entries else {}
         return DeviceModel(
             charge_point_id,
             tuple(

@@ -111,6 +111,36 @@ def test_a_report_is_complete_only_when_every_part_arrived():
     assert progress.complete
 
 
+def test_a_report_read_as_complete_holds_its_last_part_even_while_that_part_arrives():
+    """The operator API reads the model while a station sends the last part: whatever
+    moment the part lands between the reader's queries, a complete report never comes with
+    that part's variables missing."""
+    deps = make_deps()
+    station = Station(deps, V201)
+    station.call("NotifyReport", part(9, 0, True, variable("A", "X")))
+    store = deps.device_models
+    reads: list[str] = []
+
+    class LastPartLandsAfterTheFirstRead:
+        def __getattr__(self, name: str) -> Any:
+            method = getattr(store, name)
+            if name not in ("variables", "reports"):
+                return method
+
+            def read(*args: Any, **kwargs: Any) -> Any:
+                result = method(*args, **kwargs)
+                reads.append(name)
+                if len(reads) == 1:
+                    station.call("NotifyReport", part(9, 1, False, variable("B", "Y")))
+                return result
+
+            return read
+
+    model = DeviceModelReader(LastPartLandsAfterTheFirstRead()).model("CP1")
+    names = {v.variable for c in model.components for v in c.variables}
+    assert not model.reports[9].complete or names == {"X", "Y"}
+
+
 def test_a_resent_part_changes_nothing():
     deps = make_deps()
     station = Station(deps, V201)
