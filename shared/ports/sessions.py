@@ -108,6 +108,17 @@ class TransactionRepository(Protocol):
         """Store the outcome of a session whose stop arrived before its start."""
         ...
 
+    def record_token(
+        self,
+        charge_point_id: str,
+        transaction_id: str,
+        id_tag: str,
+        authorization_status: str | None,
+    ) -> bool:
+        """Give a started session that has no id tag the token presented after its start
+        (2.0.1 E02: cable plugged in first); False if it has one already or no start."""
+        ...
+
     def claim_connector(
         self, charge_point_id: str, connector_key: str, transaction_id: str, started_at_ms: int
     ) -> str | None:

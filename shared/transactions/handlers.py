@@ -197,7 +197,10 @@ class TransactionHandlers:
                     received_at=iso_utc(ctx.received_at),
                 )
             )
-        elif event_type == "Ended":
+        elif event_type == "Updated" and token:
+            status = response["idTokenInfo"]["status"]
+            self.sessions.token_presented(ctx.charge_point_id, transaction_id, token, status)
+        if event_type == "Ended":
             self.sessions.stop(
                 *_origin(ctx),
                 transaction_id,

@@ -308,3 +308,13 @@ def test_a_connector_known_only_from_a_session_publishes_its_first_status(deps):
     send(deps, "StatusNotification", status("Charging", "2026-06-01T10:00:01Z"))
     (change,) = deps.publisher.of_type("ConnectorStatusChanged")
     assert (change.detail["previousStatus"], change.detail["status"]) == (None, "Charging")
+
+
+def test_record_token_only_on_a_started_session_without_one(deps):
+    assert not deps.transactions.record_token("CP1", "Y", "TAG", "Accepted")  # no session
+    record = TransactionRecord("CP1", "Y", "active", started_at="a", started_at_ms=1)
+    deps.transactions.record_start(record)
+    assert deps.transactions.record_token("CP1", "Y", "TAG", "Accepted")
+    assert not deps.transactions.record_token("CP1", "Y", "OTHER", "Invalid")
+    stored = deps.transactions.get("CP1", "Y")
+    assert (stored.id_tag, stored.authorization_status) == ("TAG", "Accepted")

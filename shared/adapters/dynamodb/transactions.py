@@ -212,6 +212,26 @@ class DynamoTransactionRepository:
             is not None
         )
 
+    def record_token(
+        self,
+        charge_point_id: str,
+        transaction_id: str,
+        id_tag: str,
+        authorization_status: str | None,
+    ) -> bool:
+        return (
+            self._update(
+                Key=self._key(charge_point_id, transaction_id),
+                UpdateExpression="SET idTag = :tag, authorizationStatus = :status",
+                ConditionExpression="attribute_exists(startedAt) AND attribute_not_exists(idTag)",
+                ExpressionAttributeValues={
+                    ":tag": to_attr(id_tag),
+                    ":status": to_attr(authorization_status),
+                },
+            )
+            is not None
+        )
+
     def complete_orphan(self, record: TransactionRecord) -> bool:
         """A session whose stop arrived before its start: store the computed outcome."""
         values = {

@@ -128,6 +128,20 @@ class MemoryTransactionRepository:
             self._store(replace(base, **updates, unpublished=base.unpublished | record.unpublished))
             return replace(self.records[key])
 
+    def record_token(
+        self,
+        charge_point_id: str,
+        transaction_id: str,
+        id_tag: str,
+        authorization_status: str | None,
+    ) -> bool:
+        with self._lock:
+            stored = self.records.get((charge_point_id, transaction_id))
+            if stored is None or stored.started_at is None or stored.id_tag is not None:
+                return False
+            self._store(replace(stored, id_tag=id_tag, authorization_status=authorization_status))
+            return True
+
     def complete_orphan(self, record: TransactionRecord) -> bool:
         with self._lock:
             key = (record.charge_point_id, record.transaction_id)

@@ -98,3 +98,24 @@ def test_meter_values_v201_go_to_telemetry():
     deps = make_deps()
     Station(deps, V201).call("MeterValues", {"evseId": 2, "meterValue": [energy_sample_v201(5, 1)]})
     assert [(r.source, r.evse_id) for r in deps.telemetry.records] == [("MeterValues", 2)]
+
+
+def test_E02_a_token_presented_after_a_cable_first_start_becomes_the_sessions():
+    deps = make_deps()
+    station = Station(deps, V201)
+    station.call("TransactionEvent", event("Started", 0, 0, 10_000, trigger="CablePluggedIn"))
+    assert deps.transactions.get("CP1", "tx-1").id_tag is None
+    authorized = event("Updated", 1, 1, trigger="Authorized", idToken=TOKEN)
+    assert station.call("TransactionEvent", authorized)["idTokenInfo"]["status"] == "Accepted"
+    other = event("Updated", 2, 2, trigger="Authorized", idToken={**TOKEN, "idToken": "OTHER"})
+    station.call("TransactionEvent", other)  # a later token does not replace the first
+    record = deps.transactions.get("CP1", "tx-1")
+    assert (record.id_tag, record.authorization_status) == ("GOOD", "Accepted")
+
+
+def test_a_token_for_a_transaction_not_started_yet_is_answered_and_not_stored():
+    deps = make_deps()
+    station = Station(deps, V201)
+    authorized = event("Updated", 1, 1, trigger="Authorized", idToken=TOKEN)
+    assert station.call("TransactionEvent", authorized)["idTokenInfo"]["status"] == "Accepted"
+    assert deps.transactions.get("CP1", "tx-1") is None
