@@ -36,6 +36,7 @@ from simulator.command_handlers.remote_sessions import (
     stop_running_transaction,
 )
 from simulator.command_handlers.v201_blocks import BLOCK_COMMANDS
+from simulator.command_handlers.v201_jobs import JOB_COMMANDS
 from simulator.transaction_messages import ActiveTransaction
 
 
@@ -238,4 +239,5 @@ V201_COMMANDS: dict[str, Command] = {
     "GetLocalListVersion": Command(get_local_list_version_201, refusal({"versionNumber": 0})),
     "DataTransfer": Command(data_transfer, refusal(REJECTED)),
     **BLOCK_COMMANDS,
+    **JOB_COMMANDS,
 }

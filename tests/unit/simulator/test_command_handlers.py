@@ -248,6 +248,30 @@ ANSWERS = [
     (V201, "DataTransfer", {"vendorId": "acme"}, "UnknownVendorId", "Rejected"),
     (
         V201,
+        "UpdateFirmware",
+        {
+            "requestId": 8,
+            "firmware": {
+                "location": "https://example.com/fw-2.bin",
+                "retrieveDateTime": "2026-01-01T00:00:00Z",
+            },
+        },
+        "Accepted",
+        "Rejected",
+    ),
+    (
+        V201,
+        "GetLog",
+        {
+            "logType": "DiagnosticsLog",
+            "requestId": 9,
+            "log": {"remoteLocation": "https://example.com/logs/"},
+        },
+        {"status": "Accepted", "filename": ANY},
+        "Rejected",
+    ),
+    (
+        V201,
         "GetBaseReport",
         {"requestId": 1, "reportBase": "FullInventory"},
         "Accepted",
