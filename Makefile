@@ -89,6 +89,7 @@ bootstrap diff deploy destroy: $(STAMP) console node_modules/.package-lock.json
 docs: $(STAMP)
 	$(BIN)/python -m devtools.action_index > docs/actions.md
 	$(BIN)/python -m shared.models.event_catalogue > docs/events.schema.json
+	$(BIN)/python -m devtools.use_cases > docs/ocpp201-use-cases.md
 
 ## lock: re-pin requirements/*.txt from requirements/*.in
 lock: $(STAMP)

@@ -31,7 +31,7 @@ async def get_charger(platform, charge_point_id, headers=TOKEN):
 
 
 @pytest.mark.parametrize("protocol", ["ocpp1.6", "ocpp2.0.1"])
-def test_boot_heartbeat_status_with_each_subprotocol(platform, protocol):
+def test_B01_G01_G02_boot_heartbeat_status_with_each_subprotocol(platform, protocol):
     cp_id = new_id()
 
     async def scenario():

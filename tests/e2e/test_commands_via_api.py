@@ -158,10 +158,12 @@ class Case:
     # What the platform or the charger shows once the accepting charger acted on the command
     # (and the refusing one must not show).
     effect: Effect | None = field(default=None, compare=False)
+    # The OCPP 2.0.1 use case the case exercises (docs/ocpp201-use-cases.md).
+    use_case: str | None = None
 
     @property
     def id(self) -> str:
-        return f"{self.protocol[4:]}-{self.action}"
+        return "-".join(filter(None, (self.use_case, self.protocol[4:], self.action)))
 
 
 CASES = [
@@ -259,7 +261,15 @@ CASES = [
         REJECTED,
         before=(SET_PROFILE,),
     ),
-    Case(V201, "Reset", {"type": "Immediate"}, ACCEPTED, REJECTED, effect=booted_twice),
+    Case(
+        V201,
+        "Reset",
+        {"type": "Immediate"},
+        ACCEPTED,
+        REJECTED,
+        effect=booted_twice,
+        use_case="B11",
+    ),
     Case(
         V201,
         "SetVariables",
@@ -267,6 +277,7 @@ CASES = [
         {"setVariableResult": [{**HEARTBEAT_VARIABLE, "attributeStatus": "Accepted"}]},
         {"setVariableResult": [{**HEARTBEAT_VARIABLE, "attributeStatus": "Rejected"}]},
         effect=lambda view, cp: cp.heartbeat_interval_s == 30,
+        use_case="B05",
     ),
     Case(
         V201,
@@ -278,6 +289,7 @@ CASES = [
             ]
         },
         {"getVariableResult": [{**HEARTBEAT_VARIABLE, "attributeStatus": "Rejected"}]},
+        use_case="B06",
     ),
     Case(
         V201,
@@ -286,6 +298,7 @@ CASES = [
         ACCEPTED,
         REJECTED,
         effect=lambda view, cp: view["bootReason"] == "Triggered",
+        use_case="F06",
     ),
     Case(
         V201,
@@ -294,6 +307,7 @@ CASES = [
         ACCEPTED,
         REJECTED,
         effect=lambda view, cp: connector_status(view, 1) == "Unavailable",
+        use_case="G03",
     ),
     Case(
         V201,
@@ -301,9 +315,17 @@ CASES = [
         {"evseId": 1, "connectorId": 1},
         {"status": "Unlocked"},
         {"status": "UnlockFailed"},
+        use_case="F05",
     ),
-    Case(V201, "ClearCache", {}, ACCEPTED, REJECTED),
-    Case(V201, "GetLocalListVersion", {}, {"versionNumber": 0}, {"versionNumber": 0}),
+    Case(V201, "ClearCache", {}, ACCEPTED, REJECTED, use_case="C11"),
+    Case(
+        V201,
+        "GetLocalListVersion",
+        {},
+        {"versionNumber": 0},
+        {"versionNumber": 0},
+        use_case="D02",
+    ),
     Case(
         V201, "DataTransfer", {"vendorId": "com.example"}, {"status": "UnknownVendorId"}, REJECTED
     ),
@@ -339,7 +361,9 @@ def test_command_answered_by_an_accepting_and_a_refusing_charger(platform, case:
 
 
 @pytest.mark.parametrize("protocol", [V16, V201])
-def test_remote_start_makes_a_session_and_remote_stop_ends_it(platform, protocol) -> None:
+def test_F02_F03_C05_remote_start_makes_a_session_and_remote_stop_ends_it(
+    platform, protocol
+) -> None:
     operator = Operator(platform)
     tag = new_id("TAG")
 
@@ -399,7 +423,7 @@ def test_remote_start_makes_a_session_and_remote_stop_ends_it(platform, protocol
 
 
 @pytest.mark.parametrize("protocol", [V16, V201])
-def test_local_list_through_its_route(platform, protocol) -> None:
+def test_D01_local_list_through_its_route(platform, protocol) -> None:
     operator = Operator(platform)
     tag = new_id("TAG")
 

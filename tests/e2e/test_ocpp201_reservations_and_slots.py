@@ -144,7 +144,7 @@ def test_H01_H02_reserve_and_cancel_on_a_201_station(platform):
     assert (item["reservationId"], item["status"]) == (reservation_id, "cancelled")
 
 
-def test_H_reservation_status_update_expires_the_reservation(platform):
+def test_H04_reservation_status_update_expires_the_reservation(platform):
     async def scenario(cp, base, operator):
         body = {"connectorId": 0, "idTag": "ANYONE", "expiryDate": in_an_hour()}
         made = await operator.call("POST", f"{base}/reservations", body)
@@ -161,7 +161,7 @@ def test_H_reservation_status_update_expires_the_reservation(platform):
     assert (item["status"], item["chargerStatus"]) == ("expired", "Expired")
 
 
-def test_send_local_list_carries_the_stored_token_type(platform):
+def test_D01_send_local_list_carries_the_stored_token_type(platform):
     tags = {f"KEY-{uuid.uuid4().hex[:6]}": "KeyCode", f"RFID-{uuid.uuid4().hex[:6]}": None}
 
     async def scenario(cp, base, operator):

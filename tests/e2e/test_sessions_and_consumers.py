@@ -92,7 +92,7 @@ def test_v16_session_energy_reaches_the_session_and_the_daily_roll_up(platform, 
     assert ledger.day_total(cp_id, "2026-11-25") == (2_345, 1)
 
 
-def test_v201_transaction_events_make_one_session(platform, stores):
+def test_E01_E03_E06_J02_v201_transaction_events_make_one_session(platform, stores):
     transactions, ledger = stores
     cp_id = f"SES2-{uuid.uuid4().hex[:8]}"
 

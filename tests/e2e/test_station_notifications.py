@@ -52,7 +52,7 @@ def listed(platform, cp_id: str, kind: str) -> list[dict[str, Any]]:
     return [i["notification"] for i in items]
 
 
-def test_K11_K12_external_limits_are_kept_until_cleared(platform):
+def test_K11_K12_K13_external_limits_are_kept_until_cleared(platform):
     async def scenario(cp: SimulatedCharger) -> None:
         limit = {"chargingLimitSource": "SO", "isGridCritical": True}
         message = {"evseId": 1, "chargingLimit": limit, "chargingSchedule": [SCHEDULE]}
