@@ -7,6 +7,7 @@ itself, the chain in PEM (`certificate`, C07.FR.06). The CSMS checks (C07.FR.05)
 
 - a PEM chain: every certificate within its validity period (else CertificateExpired), each
   signed by the next (else SignatureError, or CertChainError when the names do not chain),
+  the contract certificate issued to the eMAID (its subject CN, as ISO 15118-2 names them),
   the last one a trusted root or issued by one (else CertChainError); then each certificate's
   status over OCSP, asked with the CertID computed from the chain itself;
 - hash data only: each CertID's status over OCSP (the station checked the chain).
@@ -98,10 +99,12 @@ class ContractCertificates:
         hash_data = payload.get("iso15118CertificateHashData")
         if certificate is None and not hash_data:
             return response
+        token = (payload.get("idToken") or {}).get("idToken")
         verdict = self.verdict(
             certificate if isinstance(certificate, str) else None,
             hash_data if isinstance(hash_data, list) else [],
             at,
+            emaid=token if isinstance(token, str) else None,
         )
         info = dict(response.get("idTokenInfo") or {})
         token_status = str(info.get("status", "Unknown"))
@@ -126,17 +129,18 @@ class ContractCertificates:
         return {**response, "idTokenInfo": info, "certificateStatus": status}
 
     def verdict(
-        self, certificate: str | None, hash_data: list[Any], at: datetime
+        self, certificate: str | None, hash_data: list[Any], at: datetime, emaid: str | None = None
     ) -> ContractVerdict:
+        """`emaid`: the idToken a PEM chain's contract certificate must be issued to."""
         if certificate is not None:
-            return self._chain_verdict(certificate, _request_data(hash_data), at)
+            return self._chain_verdict(certificate, _request_data(hash_data), at, emaid)
         requests = _request_data(hash_data)
         if requests is None:
             return ContractVerdict("CertChainError", reason="unusable hash data")
         return self._ocsp_verdict([(r, self._issuer_of(r)) for r in requests])
 
     def _chain_verdict(
-        self, pem: str, hash_data: list[OcspRequestData] | None, at: datetime
+        self, pem: str, hash_data: list[OcspRequestData] | None, at: datetime, emaid: str | None
     ) -> ContractVerdict:
         from cryptography import x509
         from cryptography.exceptions import InvalidSignature
@@ -162,6 +166,8 @@ class ContractCertificates:
                 return ContractVerdict("SignatureError", reason="chain signature")
             except (ValueError, TypeError):
                 return ContractVerdict("CertChainError", reason="chain not verifiable")
+        if emaid is not None and _emaid(_common_name(chain[0])) != _emaid(emaid):
+            return ContractVerdict("CertChainError", reason="not the eMAID's certificate")
         root = self._anchor(chain[-1])
         if root is None:
             return ContractVerdict("CertChainError", reason="no trusted root")
@@ -282,6 +288,18 @@ def _issued_by(cert: Any, issuer: Any) -> bool:
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True
+
+
+def _common_name(cert: Any) -> str:
+    from cryptography.x509.oid import NameOID
+
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else ""
+
+
+def _emaid(value: str) -> str:
+    """An eMAID as compared: ISO 15118 writes it with or without dashes, in any case."""
+    return value.replace("-", "").upper()
 
 
 def _valid_at(cert: Any, at: datetime) -> bool:

@@ -225,3 +225,13 @@ def test_hash_data_names_the_issuer_as_the_responder_expects(pki):
     assert contract.hash_data()[1] == ocsp_request_data(
         pki.sub_ca.certificate, pki.root.certificate, pki.url
     )
+
+
+def test_C07_a_chain_issued_to_another_emaid_is_a_chain_error(pki):
+    contract = pki.issue("DE-ABC-C98765432-X")
+    cp = station(pki, Responder(pki))
+    assert authorize(cp, certificate=contract.pem_chain)["certificateStatus"] == "CertChainError"
+    # The same eMAID written with dashes and in other case is the certificate's.
+    cp.deps.id_tags.put(IdTagRecord("deabcc98765432x", "Accepted"))
+    answer = authorize(cp, token="deabcc98765432x", certificate=contract.pem_chain)
+    assert answer["certificateStatus"] == "Accepted"
