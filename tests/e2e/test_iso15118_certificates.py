@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from typing import Any
 
 import pytest
 from cryptography.x509 import ocsp
@@ -33,7 +34,7 @@ def test_C07_a_good_contract_is_accepted_and_a_revoked_one_invalid(platform):
     revoked_contract = pki.issue(revoked)
     pki.revoke(revoked_contract.certificate)
 
-    async def scenario() -> tuple[dict, dict, dict]:
+    async def scenario() -> tuple[Any, Any, Any]:
         async with SimulatedCharger(platform.ws_url, station_id(), protocol="ocpp2.0.1") as cp:
             await cp.boot()
             accepted = await cp.call(
@@ -77,7 +78,7 @@ def test_C07_responder_down_is_refused_for_now(platform):
     pki.failing = True
     try:
 
-        async def scenario() -> dict:
+        async def scenario() -> Any:
             async with SimulatedCharger(platform.ws_url, station_id(), protocol="ocpp2.0.1") as cp:
                 await cp.boot()
                 return await cp.call(
@@ -99,7 +100,7 @@ def test_C07_responder_down_is_refused_for_now(platform):
 def test_M06_the_station_gets_the_ocsp_response_of_a_certificate(platform):
     contract = platform.contract_pki.issue(f"DEPNC{uuid.uuid4().hex[:9]}")
 
-    async def scenario() -> dict:
+    async def scenario() -> Any:
         async with SimulatedCharger(platform.ws_url, station_id(), protocol="ocpp2.0.1") as cp:
             await cp.boot()
             return await cp.call(
@@ -124,7 +125,7 @@ def test_M01_M02_the_ev_certificate_request_goes_through_the_contract_pool(
         "exiRequest": EXI,
     }
 
-    async def scenario() -> tuple[dict, dict]:
+    async def scenario() -> tuple[Any, Any]:
         async with SimulatedCharger(platform.ws_url, station_id(), protocol="ocpp2.0.1") as cp:
             await cp.boot()
             first = await cp.call("Get15118EVCertificate", request)
