@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import urllib.error
-import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -44,6 +42,8 @@ MAX_CACHE_ENTRIES = 2048
 
 
 def urllib_post(url: str, body: bytes, timeout_s: float) -> bytes:
+    import urllib.request  # on first use: http.client and ssl stay off the cold start
+
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked by the caller
         url,
         data=body,
