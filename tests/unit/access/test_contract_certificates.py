@@ -235,3 +235,12 @@ def test_C07_a_chain_issued_to_another_emaid_is_a_chain_error(pki):
     cp.deps.id_tags.put(IdTagRecord("deabcc98765432x", "Accepted"))
     answer = authorize(cp, token="deabcc98765432x", certificate=contract.pem_chain)
     assert answer["certificateStatus"] == "Accepted"
+
+
+def test_hostile_strings_get_an_answer_not_an_error(pki):
+    cp = station(pki, Responder(pki))
+    odd = authorize(cp, certificate="\ud800-----BEGIN CERTIFICATE-----\x00")
+    assert odd["certificateStatus"] == "CertChainError"
+    data = pki.issue(EMAID).hash_data()
+    data[0] = {**data[0], "responderURL": "http://\ud800\x01/", "serialNumber": "\ud800"}
+    assert authorize(cp, iso15118CertificateHashData=data)["certificateStatus"] == "CertChainError"

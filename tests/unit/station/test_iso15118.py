@@ -124,3 +124,25 @@ def test_M01_a_pool_that_does_not_deliver_is_failed(pool, reason):
     )
     assert answer["status"] == "Failed"
     assert answer["statusInfo"]["reasonCode"] == reason
+
+
+def test_M06_a_station_chosen_responder_outside_the_allowed_hosts_is_not_asked(pki):
+    asked: list[str] = []
+
+    def post(url: str, body: bytes, timeout_s: float) -> bytes:
+        asked.append(url)
+        return pki.respond(body)
+
+    client = HttpOcspResponder(None, ("ocsp.mo.example",), post=post)
+    data = pki.issue("DEABCC1234567X").hash_data()[0]
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://\ud800\x01/"):
+        answer = station(client).call(
+            "GetCertificateStatus", {"ocspRequestData": {**data, "responderURL": url}}
+        )
+        assert answer["statusInfo"]["reasonCode"] == "ResponderUnavailable"
+    assert asked == []
+    allowed = {**data, "responderURL": "https://ocsp.mo.example/ocsp"}
+    assert station(client).call("GetCertificateStatus", {"ocspRequestData": allowed})["status"] == (
+        "Accepted"
+    )
+    assert asked == ["https://ocsp.mo.example/ocsp"]
