@@ -126,7 +126,9 @@ def test_M01_a_pool_that_does_not_deliver_is_failed(pool, reason):
     assert answer["statusInfo"]["reasonCode"] == reason
 
 
-def test_M06_a_station_chosen_responder_outside_the_allowed_hosts_is_not_asked(pki):
+def test_M06_a_station_chosen_responder_outside_the_allowed_hosts_is_not_asked(
+    pki: LocalContractPki,
+) -> None:
     asked: list[str] = []
 
     def post(url: str, body: bytes, timeout_s: float) -> bytes:
