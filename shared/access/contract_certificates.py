@@ -6,7 +6,8 @@ CertID per certificate of the chain, C07.FR.02) and, when it could not validate 
 itself, the chain in PEM (`certificate`, C07.FR.06). The CSMS checks (C07.FR.05):
 
 - a PEM chain: every certificate within its validity period (else CertificateExpired), each
-  signed by the next (else SignatureError, or CertChainError when the names do not chain),
+  signed by the next, a CA (else SignatureError, or CertChainError when the names do not
+  chain or the issuer is no CA),
   the contract certificate issued to the eMAID (its subject CN, as ISO 15118-2 names them),
   the last one a trusted root or issued by one (else CertChainError); then each certificate's
   status over OCSP, asked with the CertID computed from the chain itself;
@@ -143,7 +144,6 @@ class ContractCertificates:
         self, pem: str, hash_data: list[OcspRequestData] | None, at: datetime, emaid: str | None
     ) -> ContractVerdict:
         from cryptography import x509
-        from cryptography.exceptions import InvalidSignature
 
         try:
             chain = list(x509.load_pem_x509_certificates(pem.encode()))
@@ -157,15 +157,9 @@ class ContractCertificates:
             )
         if len(chain) > MAX_CHAIN_LENGTH:
             return ContractVerdict("CertChainError", reason="chain too long")
-        for cert, issuer in itertools.pairwise(chain):
-            if cert.issuer != issuer.subject:
-                return ContractVerdict("CertChainError", reason="names do not chain")
-            try:
-                cert.verify_directly_issued_by(issuer)
-            except InvalidSignature:
-                return ContractVerdict("SignatureError", reason="chain signature")
-            except (ValueError, TypeError):
-                return ContractVerdict("CertChainError", reason="chain not verifiable")
+        broken = _broken_link(chain)
+        if broken is not None:
+            return broken
         if emaid is not None and _emaid(_common_name(chain[0])) != _emaid(emaid):
             return ContractVerdict("CertChainError", reason="not the eMAID's certificate")
         root = self._anchor(chain[-1])
@@ -288,6 +282,33 @@ def _issued_by(cert: Any, issuer: Any) -> bool:
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True
+
+
+def _broken_link(chain: list[Any]) -> ContractVerdict | None:
+    """Why the chain does not hold together (each certificate issued by the next), if not."""
+    from cryptography.exceptions import InvalidSignature
+
+    for cert, issuer in itertools.pairwise(chain):
+        if cert.issuer != issuer.subject:
+            return ContractVerdict("CertChainError", reason="names do not chain")
+        if not _is_ca(issuer):
+            return ContractVerdict("CertChainError", reason="issuer is not a CA")
+        try:
+            cert.verify_directly_issued_by(issuer)
+        except InvalidSignature:
+            return ContractVerdict("SignatureError", reason="chain signature")
+        except (ValueError, TypeError):
+            return ContractVerdict("CertChainError", reason="chain not verifiable")
+    return None
+
+
+def _is_ca(cert: Any) -> bool:
+    from cryptography import x509
+
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
 
 
 def _common_name(cert: Any) -> str:

@@ -4,7 +4,7 @@ through the real router, the real OCSP client and the local fake responder (in-p
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -244,3 +244,28 @@ def test_hostile_strings_get_an_answer_not_an_error(pki):
     data = pki.issue(EMAID).hash_data()
     data[0] = {**data[0], "responderURL": "http://\ud800\x01/", "serialNumber": "\ud800"}
     assert authorize(cp, iso15118CertificateHashData=data)["certificateStatus"] == "CertChainError"
+
+
+def test_C07_a_certificate_issued_by_a_contract_certificate_is_a_chain_error(pki):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    holder = pki.issue(EMAID)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    # A certificate the contract's own key signed: the contract is no CA.
+    issued = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, EMAID)]))
+        .issuer_name(holder.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(holder.key, hashes.SHA256())
+    )
+    chain = issued.public_bytes(serialization.Encoding.PEM).decode() + holder.pem_chain
+    answer = authorize(station(pki, Responder(pki)), certificate=chain)
+    assert answer["certificateStatus"] == "CertChainError"
