@@ -76,9 +76,14 @@ class Iso15118Handlers:
         if self.pool is None:
             return failed("NoCertificatePool", "no contract pool is configured", exiResponse="")
         action = payload["action"]
+        exi_request = str(payload["exiRequest"])
+        try:  # an EXI stream the pool could not read is not sent to it
+            base64.b64decode(exi_request.encode("ascii"), validate=True)
+        except ValueError:
+            return failed("InvalidExiRequest", "exiRequest is not base64", exiResponse="")
         try:
             answer = self.pool.certificate(
-                str(payload["iso15118SchemaVersion"]), action, str(payload["exiRequest"])
+                str(payload["iso15118SchemaVersion"]), action, exi_request
             )
         except PoolUnavailable as exc:
             logger.warning(

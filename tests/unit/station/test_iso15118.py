@@ -148,3 +148,18 @@ def test_M06_a_station_chosen_responder_outside_the_allowed_hosts_is_not_asked(
         "Accepted"
     )
     assert asked == ["https://ocsp.mo.example/ocsp"]
+
+
+@pytest.mark.parametrize("exi", ["not base64!", "QUJD\ud800", "QUJDRA=", "QU JD"])
+def test_M01_an_exi_request_that_is_not_base64_is_failed_before_the_pool(exi):
+    pool = Pool(None)  # would raise if asked
+    answer = station(pool=pool).call(
+        "Get15118EVCertificate",
+        {
+            "iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef",
+            "action": "Update",
+            "exiRequest": exi,
+        },
+    )
+    assert answer["status"] == "Failed"
+    assert answer["statusInfo"]["reasonCode"] == "InvalidExiRequest"
