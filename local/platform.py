@@ -32,6 +32,7 @@ from local.invoke import Invoker, load_handler
 from local.memory_store import MemoryStore, wired
 from local.moto_server import MotoServer
 from local.moto_transport import InProcessTransport, install, uninstall
+from local.ocsp_responder import LocalContractPki
 from local.receipt_email import LocalReceiptEmail, set_up_receipt_email
 from local.settings import LocalSettings, handler_environment
 from local.state import SAVE_INTERVAL_S, StateDir
@@ -130,6 +131,8 @@ class LocalPlatform:
         # The retained tables kept between runs (local/state.py), if a folder is set.
         self.state = StateDir(Path(s.state_dir)) if s.state_dir else None
         self._saving: asyncio.Task[None] | None = None
+        # The ISO 15118 contract PKI and its OCSP responder (docs/adr/0042), while started.
+        self.contract_pki: LocalContractPki | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -171,6 +174,8 @@ class LocalPlatform:
                 self.environment.update(self.receipt_email.environment)
                 # Users signed up from now on exist in the pool the mailer looks them up in.
                 self.gateway.identity.directory = self.receipt_email.register
+            self.contract_pki = self._wiring.enter_context(LocalContractPki(s.host))
+            self.environment.update(self.contract_pki.environment)
             for name in USER_OVERRIDABLE:
                 if name in os.environ:
                     self.environment[name] = os.environ[name]

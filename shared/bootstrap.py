@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.access.contract_certificates import ContractCertificates
 from shared.access.registration import RegistrationGate
 from shared.admin.chargers import ChargerAdmin
 from shared.admin.id_tags import IdTagAdmin
@@ -61,6 +62,8 @@ from shared.ports import (
     TransactionRepository,
     WorkflowRunner,
 )
+from shared.ports.contract_pool import ContractCertificatePool
+from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
@@ -68,6 +71,7 @@ from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
 from shared.station.device_model import DeviceModelHandlers
 from shared.station.events import StationEvents
 from shared.station.handlers import StationHandlers
+from shared.station.iso15118 import Iso15118Handlers
 from shared.station.notifications import StationNotifications
 from shared.station.reservation_status import ReservationStatusHandlers
 from shared.station.status_reports import StatusReportHandlers
@@ -113,6 +117,10 @@ class Dependencies:
     vendors: VendorExtensions = field(default_factory=VendorExtensions)
     # The key of the fast admission check (docs/adr/0027); None: scrypt on every connect.
     admission_key: AdmissionKey | None = None
+    # ISO 15118 certificates (docs/adr/0042): the OCSP responder and the contract certificate
+    # pool; None: not configured (contract certificates are then not accepted).
+    ocsp: OcspResponder | None = None
+    contract_pool: ContractCertificatePool | None = None
 
 
 @dataclass
@@ -303,6 +311,9 @@ def build_router(services: Services) -> Router:
         sessions=services.sessions,
         event_log=deps.transaction_events,
         reservation_used=services.reservations.use,
+        contract_certificates=ContractCertificates(
+            deps.ocsp, deps.settings.contract_root_certificates
+        ).authorize,
     ).register(router)
     StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
@@ -319,6 +330,7 @@ def build_router(services: Services) -> Router:
         retention_days=deps.settings.charger_events_retention_days,
     ).register(router)
     ReservationStatusHandlers(update=services.reservations.status_update).register(router)
+    Iso15118Handlers(ocsp=deps.ocsp, pool=deps.contract_pool).register(router)
     return router
 
 
@@ -326,6 +338,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     """The AWS adapters. boto3 is imported (and each client created) on first use only."""
     from shared.adapters.apigateway import ApiGatewayLiveConnections, ApiGatewaySender
     from shared.adapters.aws_clients import LazyClient
+    from shared.adapters.contract_pool import LocalContractPool
     from shared.adapters.dynamodb.charger_events import DynamoChargerEventLog
     from shared.adapters.dynamodb.chargers import DynamoChargerRepository
     from shared.adapters.dynamodb.commands import DynamoCommandStore
@@ -345,6 +358,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
     from shared.adapters.eventbridge import EventBridgePublisher
     from shared.adapters.kinesis import KinesisTelemetrySink
+    from shared.adapters.ocsp_http import CachingOcspResponder, HttpOcspResponder
     from shared.adapters.secrets import CachedSecret, SecretAdmissionKey
     from shared.adapters.stepfunctions import StepFunctionsNotifier, StepFunctionsWorkflows
     from shared.adapters.stripe_payments import StripePaymentProvider
@@ -398,6 +412,16 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         device_models=DynamoDeviceModelStore(dynamodb, settings.device_models_table),
         charger_events=DynamoChargerEventLog(dynamodb, settings.charger_events_table),
         admission_key=admission_key,
+        ocsp=CachingOcspResponder(
+            HttpOcspResponder(
+                settings.ocsp_responder_url,
+                settings.ocsp_responder_hosts,
+                settings.ocsp_timeout_ms / 1000,
+            )
+        )
+        if settings.ocsp_responder_url or settings.ocsp_responder_hosts
+        else None,
+        contract_pool=LocalContractPool() if settings.contract_pool == "local" else None,
     )
 
 

@@ -14,6 +14,9 @@ from typing import Literal
 
 UnknownChargerPolicy = Literal["accept", "pending", "reject"]
 UNKNOWN_CHARGER_POLICIES: tuple[UnknownChargerPolicy, ...] = ("accept", "pending", "reject")
+# The contract certificate pool of ISO 15118 M01/M02 (docs/adr/0042): none, or the local fake.
+ContractPoolKind = Literal["none", "local"]
+CONTRACT_POOL_KINDS: tuple[ContractPoolKind, ...] = ("none", "local")
 
 # API Gateway closes a WebSocket after 10 minutes without traffic; the heartbeat interval we
 # hand out must stay below that. The margin covers a charger's timer and a slow link's delay
@@ -29,6 +32,8 @@ DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S = 300
 # How long a charger's reported events (NotifyEvent, security events) are kept (docs/adr/0036).
 DEFAULT_CHARGER_EVENTS_RETENTION_DAYS = 90
 DEFAULT_STRIPE_SECRET_NAME = "csms/stripe"  # noqa: S105 - a name, not a secret
+# An OCSP request's time limit: the Authorize waiting for it has API Gateway's 29 s in total.
+DEFAULT_OCSP_TIMEOUT_MS = 3000
 # The admission key's secret is a JSON object with the key in this field (docs/adr/0027).
 ADMISSION_KEY_FIELD = "key"
 
@@ -86,6 +91,14 @@ class Settings:
     admission_key_secret: str | None = None
     # Days a charger's reported events are kept (the table's TTL).
     charger_events_retention_days: int = DEFAULT_CHARGER_EVENTS_RETENTION_DAYS
+    # ISO 15118 certificates (docs/adr/0042). The OCSP responder every request goes to (None:
+    # the request's own responderURL, if its host is one of `ocsp_responder_hosts`).
+    ocsp_responder_url: str | None = None
+    ocsp_responder_hosts: tuple[str, ...] = ()
+    ocsp_timeout_ms: int = DEFAULT_OCSP_TIMEOUT_MS
+    # PEM bundle of the V2G / Mobility Operator roots contract chains must end in.
+    contract_root_certificates: str = ""
+    contract_pool: ContractPoolKind = "none"
 
     @property
     def connection_ttl_s(self) -> int:
@@ -177,7 +190,23 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             1,
             3650,
         ),
+        ocsp_responder_url=env.get("OCSP_RESPONDER_URL") or None,
+        ocsp_responder_hosts=tuple(
+            h.strip().lower() for h in env.get("OCSP_RESPONDER_HOSTS", "").split(",") if h.strip()
+        ),
+        ocsp_timeout_ms=_int(env, "OCSP_TIMEOUT_MS", DEFAULT_OCSP_TIMEOUT_MS, 100, 10_000),
+        contract_root_certificates=env.get("CONTRACT_ROOT_CERTIFICATES", ""),
+        contract_pool=_contract_pool(env),
     )
+
+
+def _contract_pool(env: Mapping[str, str]) -> ContractPoolKind:
+    kind = env.get("CONTRACT_POOL") or "none"
+    if kind not in CONTRACT_POOL_KINDS:
+        raise ConfigError(
+            f"CONTRACT_POOL must be one of {', '.join(CONTRACT_POOL_KINDS)}, got {kind!r}"
+        )
+    return kind
 
 
 @lru_cache(maxsize=1)

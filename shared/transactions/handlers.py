@@ -55,6 +55,9 @@ class TransactionHandlers:
     event_log: TransactionEventLog
     # (charger, reservation id, transaction id) -> consumed; None when reservations are off.
     reservation_used: Callable[[str, int, str], bool] | None = None
+    # C07: (Authorize payload, answer, when) -> the answer with the contract certificate's
+    # verdict (shared/access/contract_certificates.py); None: certificates are not checked.
+    contract_certificates: Callable[[Payload, Payload, datetime], Payload] | None = None
 
     def register(self, router: Router) -> None:
         v16, v201 = OcppVersion.V16, OcppVersion.V201
@@ -134,7 +137,10 @@ class TransactionHandlers:
 
     def authorize_v201(self, ctx: MessageContext, payload: Payload) -> Payload:
         id_tag = _id_token(payload)
-        return {"idTokenInfo": id_token_info_v201(self._info(ctx, id_tag))}
+        response = {"idTokenInfo": id_token_info_v201(self._info(ctx, id_tag))}
+        if self.contract_certificates is not None:
+            return self.contract_certificates(payload, response, ctx.received_at)
+        return response
 
     def meter_values_v201(self, ctx: MessageContext, payload: Payload) -> Payload:
         self.sessions.meter_values(
