@@ -195,8 +195,9 @@ USE_CASES = (
     UseCase(
         "C07",
         "Authorization using Contract Certificates",
-        N,
-        "Not yet.",
+        B,
+        "The contract chain or its OCSP hash data checked through the OCSP port: "
+        "certificateStatus answered, a revoked contract Invalid (ADR 0042).",
     ),
     UseCase(
         "C08",
@@ -530,8 +531,14 @@ USE_CASES = (
         "PublishFirmware; PublishFirmwareStatusNotification stored.",
     ),
     UseCase("L04", "Unpublish Firmware file on Local Controller", B, "UnpublishFirmware."),
-    UseCase("M01", "Certificate installation EV", N, "Not yet."),
-    UseCase("M02", "Certificate Update EV", N, "Not yet."),
+    UseCase(
+        "M01",
+        "Certificate installation EV",
+        B,
+        "Get15118EVCertificate passed to the contract certificate pool port; Failed with a "
+        "reason when no pool is configured.",
+    ),
+    UseCase("M02", "Certificate Update EV", B, "As M01, action Update."),
     UseCase(
         "M03",
         "Retrieve list of available certificates from a Charging Station",
@@ -545,7 +552,12 @@ USE_CASES = (
         "DeleteCertificate.",
     ),
     UseCase("M05", "Install CA certificate in a Charging Station", B, "InstallCertificate."),
-    UseCase("M06", "Get Charging Station Certificate status", N, "Not yet."),
+    UseCase(
+        "M06",
+        "Get Charging Station Certificate status",
+        B,
+        "GetCertificateStatus: the OCSP responder's answer relayed as ocspResult.",
+    ),
     UseCase(
         "N01",
         "Retrieve Log Information",
