@@ -62,6 +62,7 @@ from shared.ports import (
     WorkflowRunner,
 )
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
+from shared.station.charging_state import ChargingStates
 from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
 from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
@@ -304,6 +305,7 @@ def build_router(services: Services) -> Router:
         event_log=deps.transaction_events,
         reservation_used=services.reservations.use,
     ).register(router)
+    ChargingStates(deps.connectors, deps.transactions).follow(router)
     StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
     DeviceModelHandlers(deps.device_models).register(router)

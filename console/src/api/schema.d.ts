@@ -850,7 +850,7 @@ export interface components {
             connection: components["schemas"]["ConnectionView"] | null;
             /**
              * State
-             * @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE; occupied: Preparing, Finishing, Reserved or Occupied (an OCPP 2.0.1 charger shows occupied while it charges); unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order.
+             * @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE (OCPP 2.0.1: Occupied, with that chargingState); occupied: Preparing, Finishing, Reserved or Occupied; unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order.
              * @enum {string}
              */
             state: "available" | "occupied" | "charging" | "faulted" | "unavailable" | "offline" | "unknown";
@@ -929,7 +929,7 @@ export interface components {
             disconnectedAt: string | null;
             /**
              * State
-             * @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE; occupied: Preparing, Finishing, Reserved or Occupied (an OCPP 2.0.1 charger shows occupied while it charges); unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order.
+             * @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE (OCPP 2.0.1: Occupied, with that chargingState); occupied: Preparing, Finishing, Reserved or Occupied; unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order.
              * @enum {string}
              */
             state: "available" | "occupied" | "charging" | "faulted" | "unavailable" | "offline" | "unknown";
@@ -1235,6 +1235,11 @@ export interface components {
              * @description The charger's timestamp of that status
              */
             updatedAt: string;
+            /**
+             * Chargingstate
+             * @description OCPP 2.0.1: the chargingState (Charging, SuspendedEV, SuspendedEVSE, EVConnected, Idle) of the latest TransactionEvent that named one for this connector, null once its session ended without naming one; null for OCPP 1.6 (its status says it)
+             */
+            chargingState: string | null;
         };
         /** ConnectorList */
         ConnectorList: {
@@ -1286,6 +1291,11 @@ export interface components {
             vendorErrorCode: string | null;
             /** Timestamp */
             timestamp: string;
+            /**
+             * Chargingstate
+             * @description OCPP 2.0.1: the chargingState of the latest TransactionEvent that named one for this connector (Charging, SuspendedEV, SuspendedEVSE, EVConnected, Idle), null once its session ended without naming one; null for OCPP 1.6
+             */
+            chargingState: string | null;
         };
         /** CoordinatesBody */
         CoordinatesBody: {
@@ -6837,7 +6847,7 @@ export interface operations {
                 cursor?: string | null;
                 registrationStatus?: ("Accepted" | "Pending" | "Rejected") | null;
                 online?: boolean | null;
-                /** @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE; occupied: Preparing, Finishing, Reserved or Occupied (an OCPP 2.0.1 charger shows occupied while it charges); unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order. */
+                /** @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE (OCPP 2.0.1: Occupied, with that chargingState); occupied: Preparing, Finishing, Reserved or Occupied; unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order. */
                 state?: ("available" | "occupied" | "charging" | "faulted" | "unavailable" | "offline" | "unknown") | null;
                 locationId?: string | null;
                 /** @description Exactly as the charger reported it */
