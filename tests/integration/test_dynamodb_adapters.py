@@ -197,9 +197,7 @@ def test_a_repeated_status_writes_nothing_and_shows_a_pending_marker(aws_env, dy
     assert again.stored is not None and again.stored.unpublished == frozenset()
 
 
-def test_a_charging_state_is_kept_beside_the_status_and_the_latest_moment_wins(
-    aws_env, dynamodb
-):
+def test_a_charging_state_is_kept_beside_the_status_and_the_latest_moment_wins(aws_env, dynamodb):
     connectors = DynamoConnectorRepository(dynamodb, aws_env.connectors_table)
     # A state may arrive before the connector's first status: the item holds it alone.
     assert connectors.record_charging_state("CP1", "1/1", "Charging", 200)
