@@ -65,6 +65,7 @@ from shared.ports import (
 from shared.ports.contract_pool import ContractCertificatePool
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
+from shared.station.charging_state import ChargingStates
 from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
 from shared.station.data_transfer import DataTransferHandlers, VendorExtensions
@@ -315,6 +316,7 @@ def build_router(services: Services) -> Router:
             deps.ocsp, deps.settings.contract_root_certificates
         ).authorize,
     ).register(router)
+    ChargingStates(deps.connectors, deps.transactions).follow(router)
     StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
     DeviceModelHandlers(deps.device_models).register(router)

@@ -60,16 +60,21 @@ CSMS_ACTIONS: dict[OcppVersion, frozenset[str]] = {
             "ClearCache",
             "ClearChargingProfile",
             "DataTransfer",
+            "DeleteCertificate",
             "GetCompositeSchedule",
             "GetConfiguration",
             "GetDiagnostics",
+            "GetInstalledCertificateIds",
             "GetLocalListVersion",
+            "GetLog",
+            "InstallCertificate",
             "RemoteStartTransaction",
             "RemoteStopTransaction",
             "ReserveNow",
             "Reset",
             "SendLocalList",
             "SetChargingProfile",
+            "SignedUpdateFirmware",
             "TriggerMessage",
             "UnlockConnector",
             "UpdateFirmware",
@@ -121,6 +126,19 @@ CSMS_ACTIONS: dict[OcppVersion, frozenset[str]] = {
         }
     ),
 }
+
+# What is not sent to a Pending charger. The central system may read and change a Pending
+# charger's configuration (2.0.1 B02.FR.01, 1.6 §4.2.1), but not start or stop a transaction:
+# 1.6 names RemoteStart/RemoteStopTransaction "not allowed" while Pending, and a 2.0.1 station
+# answers RequestStart/RequestStopTransaction Rejected (B02.FR.05). ADR 0040.
+NOT_WHILE_PENDING = frozenset(
+    {
+        "RemoteStartTransaction",
+        "RemoteStopTransaction",
+        "RequestStartTransaction",
+        "RequestStopTransaction",
+    }
+)
 
 AnswerHook = Callable[[CommandRecord], None]
 
@@ -204,6 +222,13 @@ class CommandEngine:
                 409,
                 "ChargerRejected",
                 f"charger {charge_point_id!r} is Rejected: accept it before sending commands",
+            )
+        if charger.registration_status == "Pending" and action in NOT_WHILE_PENDING:
+            # The charger would answer Rejected: said before a slot is taken.
+            raise CommandError(
+                409,
+                "ChargerPending",
+                f"charger {charge_point_id!r} is Pending: {action} is sent once it is accepted",
             )
         version = OcppVersion(charger.protocol)
         if action not in CSMS_ACTIONS[version]:

@@ -20,6 +20,11 @@ class ConnectionRecord:
     registration_status: str = "Accepted"
 
 
+# Connector statuses (1.6) and 2.0.1 chargingStates of a session drawing, or about to draw,
+# energy: the console's "charging".
+CHARGING_STATES = frozenset({"Charging", "SuspendedEV", "SuspendedEVSE"})
+
+
 @dataclass(frozen=True)
 class ConnectorStatus:
     """Last status of one connector. 1.6 keys it by connectorId, 2.0.1 by EVSE and connector."""
@@ -39,6 +44,9 @@ class ConnectorStatus:
     # (the outbox, docs/adr/0019-outbox-relay.md).
     previous_status: str | None = None
     unpublished: frozenset[str] = frozenset()
+    # 2.0.1: the chargingState of the newest TransactionEvent that placed one on this
+    # connector (Charging, SuspendedEV, ...); 2.0.1 StatusNotification says only Occupied.
+    charging_state: str | None = None
 
     @property
     def connector_key(self) -> str:

@@ -220,31 +220,17 @@ class Router:
             outcome.error = exc.kind.value
             return self._ocpp_error(ctx, call.message_id, exc)
         except Exception:
-            outcome.error = ErrorKind.INTERNAL_ERROR.value
-            logger.exception(
-                "handler failed",
-                extra={"chargePointId": ctx.charge_point_id, "action": call.action},
-            )
-            return self._error(
-                ctx,
-                call.message_id,
-                ErrorKind.INTERNAL_ERROR,
-                f"{call.action} could not be processed",
-            )
+            return self._internal_error(ctx, call, outcome, "handler failed", exc_info=True)
 
         # Our own answers are checked too: a charger must never receive a non-conformant reply.
         invalid = violation_of(route.response, response)
         if invalid is not None:
-            outcome.error = ErrorKind.INTERNAL_ERROR.value
-            logger.error(
-                "handler produced an invalid response",
-                extra={"action": call.action, "violation": invalid.message},
-            )
-            return self._error(
+            return self._internal_error(
                 ctx,
-                call.message_id,
-                ErrorKind.INTERNAL_ERROR,
-                f"{call.action} could not be processed",
+                call,
+                outcome,
+                "handler produced an invalid response",
+                violation=invalid.message,
             )
         return encode_call_result(call.message_id, response)
 
@@ -258,16 +244,8 @@ class Router:
             )
         except Exception:
             # Refused, but as a fault of ours: the charger may try again.
-            outcome.error = ErrorKind.INTERNAL_ERROR.value
-            logger.exception(
-                "registration check failed",
-                extra={"chargePointId": ctx.charge_point_id, "action": call.action},
-            )
-            return self._error(
-                ctx,
-                call.message_id,
-                ErrorKind.INTERNAL_ERROR,
-                f"{call.action[:64]} could not be processed",
+            return self._internal_error(
+                ctx, call, outcome, "registration check failed", exc_info=True
             )
         if allowed:
             return None
@@ -278,6 +256,31 @@ class Router:
             ErrorKind.SECURITY_ERROR,
             "the charger is not accepted: only BootNotification and what the central system "
             "asked for are served",
+        )
+
+    def _internal_error(
+        self,
+        ctx: MessageContext,
+        call: Call,
+        outcome: Outcome,
+        what: str,
+        *,
+        exc_info: bool = False,
+        violation: str | None = None,
+    ) -> str:
+        """A fault of ours with a CALL: logged (with the exception being handled, if any), and
+        answered InternalError so the charger may send it again. The action in the answer is
+        cut short: an unrouted CALL's name is the charger's to choose."""
+        outcome.error = ErrorKind.INTERNAL_ERROR.value
+        extra: dict[str, Any] = {"chargePointId": ctx.charge_point_id, "action": call.action[:64]}
+        if violation is not None:
+            extra["violation"] = violation
+        logger.error(what, extra=extra, exc_info=exc_info)
+        return self._error(
+            ctx,
+            call.message_id,
+            ErrorKind.INTERNAL_ERROR,
+            f"{call.action[:64]} could not be processed",
         )
 
     def _ocpp_error(self, ctx: MessageContext, message_id: str, error: OcppError) -> str:

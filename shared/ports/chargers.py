@@ -177,6 +177,14 @@ class ConnectorRepository(Protocol):
         outbox relay; a bounded page."""
         ...
 
+    def record_charging_state(
+        self, charge_point_id: str, connector_key: str, charging_state: str | None, at_ms: int
+    ) -> bool:
+        """Store a 2.0.1 connector's charging state as of `at_ms` (None: no session charges
+        on it), unless one as of a later moment is stored; False then. One conditional write;
+        the status report on the same item is left as it is."""
+        ...
+
     def list_for(self, charge_point_id: str) -> list[ConnectorStatus]: ...
 
     def list_all(self) -> list[ConnectorStatus]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.models.charger import ChargerRecord, RegistrationStatus
-from shared.models.connection import ConnectorStatus
+from shared.models.connection import CHARGING_STATES, ConnectorStatus
 from shared.ports import ChargerFilter, ChargerRepository, ConnectorRepository, LocationRepository
 from shared.ports.paging import Page
 
@@ -31,10 +31,10 @@ CHARGER_STATES: tuple[ChargerState, ...] = (
     "unknown",
 )
 
-# A car draws (or may draw at any moment) energy. 2.0.1 reports a charging EVSE as Occupied:
-# telling it from a plugged, idle one would take a read of the charger's sessions per
-# charger, so a 2.0.1 charger shows "occupied" while it charges (docs/adr/0035).
-_CHARGING = frozenset({"Charging", "SuspendedEV", "SuspendedEVSE"})
+# A car draws (or may draw at any moment) energy: 1.6 says so in its status, 2.0.1 reports
+# the connector Occupied and says so in its session's chargingState, kept on the connector
+# (shared/station/charging_state.py, docs/adr/0035).
+_CHARGING = CHARGING_STATES
 _OCCUPIED = frozenset({"Preparing", "Finishing", "Reserved", "Occupied"})
 _NO_ERROR = "NoError"
 
@@ -50,8 +50,11 @@ def is_fault(status: ConnectorStatus) -> bool:
 
 
 def is_charging(status: ConnectorStatus) -> bool:
-    """Delivering or paused mid-session (1.6 Charging, SuspendedEV, SuspendedEVSE)."""
-    return status.status in _CHARGING
+    """Delivering or paused mid-session: 1.6 Charging, SuspendedEV, SuspendedEVSE, or a 2.0.1
+    Occupied connector whose session's chargingState is one of those."""
+    return status.status in _CHARGING or (
+        status.status == "Occupied" and status.charging_state in _CHARGING
+    )
 
 
 def _outlets(connectors: Sequence[ConnectorStatus]) -> list[ConnectorStatus]:
@@ -72,7 +75,7 @@ def charger_state(online: bool, connectors: Sequence[ConnectorStatus]) -> Charge
     if any(is_fault(c) for c in connectors):
         return "faulted"
     statuses = {c.status for c in connectors}
-    if statuses & _CHARGING:
+    if any(is_charging(c) for c in connectors):
         return "charging"
     if statuses & _OCCUPIED:
         return "occupied"

@@ -1,5 +1,10 @@
 """Status reports a charger sends about long-running jobs: firmware updates, diagnostics and
-log uploads. Stored on the charger record and published for operators and workflows."""
+log uploads. Stored on the charger record and published for operators and workflows.
+
+The 1.6 security extension reports its signed firmware updates and log uploads (the commands
+SignedUpdateFirmware, GetLog) as 2.0.1 does: SignedFirmwareStatusNotification and 1.6
+LogStatusNotification are stored and published as 2.0.1's FirmwareStatusNotification and
+LogStatusNotification, `requestId` included."""
 
 from __future__ import annotations
 
@@ -30,6 +35,8 @@ class StatusReportHandlers:
         v16, v201 = OcppVersion.V16, OcppVersion.V201
         router.route(v16, "FirmwareStatusNotification", self.firmware)
         router.route(v16, "DiagnosticsStatusNotification", self.diagnostics)
+        router.route(v16, "SignedFirmwareStatusNotification", self.firmware)
+        router.route(v16, "LogStatusNotification", self.diagnostics)
         router.route(v201, "FirmwareStatusNotification", self.firmware)
         router.route(v201, "LogStatusNotification", self.diagnostics)
 

@@ -18,7 +18,8 @@ Modules, lowest first (each imports only those above it):
 - remote_sessions: sessions the CSMS starts and stops; resets.
 - both_versions: what 1.6 and 2.0.1 commands share (settings, local list, triggered reports).
 - charging_profiles: 1.6 smart charging.
-- v16, v201: each version's handlers and its table; COMMANDS below joins the two.
+- v16, v201: each version's handlers and its table; COMMANDS below joins them.
+- v16_security: the 1.6 security extension's commands (certificates, GetLog, signed firmware).
 """
 
 from simulator.command_handlers.charger_api import ChargerApi
@@ -30,10 +31,14 @@ from simulator.command_handlers.device_state import (
     Setting,
 )
 from simulator.command_handlers.v16 import V16_COMMANDS
+from simulator.command_handlers.v16_security import SECURITY_COMMANDS_16
 from simulator.command_handlers.v201 import V201_COMMANDS
 
 # Every command a simulated charger knows, by protocol and action.
-COMMANDS: dict[str, dict[str, Command]] = {V16: V16_COMMANDS, V201: V201_COMMANDS}
+COMMANDS: dict[str, dict[str, Command]] = {
+    V16: {**V16_COMMANDS, **SECURITY_COMMANDS_16},
+    V201: V201_COMMANDS,
+}
 
 __all__ = [
     "COMMANDS",

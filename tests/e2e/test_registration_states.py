@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from csms_cli.client import Client, quote
+from csms_cli.client import ApiError, Client, quote
 from shared.config import settings_from
 from simulator import SimulatedCharger
 from simulator.errors import CallErrorReceived
@@ -254,3 +254,74 @@ def test_B02_16_a_pending_charge_point_sends_only_what_trigger_message_asked_for
     assert seen["trigger"]["result"] == {"status": "Accepted"}
     assert "currentTime" in seen["asked"]
     assert seen["not_asked"] == "SecurityError"
+
+
+async def command_refusal(operator: Operator, cp_id: str, action: str, body: dict[str, Any]) -> Any:
+    """(HTTP status, error code) of a command the API refuses (fails if it is sent)."""
+    try:
+        answer = await operator.command(cp_id, action, body)
+    except ApiError as exc:
+        return exc.status, exc.code
+    raise AssertionError(f"{action} was sent: {answer}")
+
+
+@pytest.mark.parametrize(
+    ("protocol", "start", "stop", "configure"),
+    [
+        (
+            V201,
+            (
+                "RequestStartTransaction",
+                {"idToken": {"idToken": "T1", "type": "Central"}, "remoteStartId": 1},
+            ),
+            ("RequestStopTransaction", {"transactionId": "tx-1"}),
+            (
+                "GetVariables",
+                {
+                    "getVariableData": [
+                        {
+                            "component": {"name": "OCPPCommCtrlr"},
+                            "variable": {"name": "HeartbeatInterval"},
+                        }
+                    ]
+                },
+            ),
+        ),
+        (
+            V16,
+            ("RemoteStartTransaction", {"idTag": "T1", "connectorId": 1}),
+            ("RemoteStopTransaction", {"transactionId": 1}),
+            ("GetConfiguration", {"key": ["HeartbeatInterval"]}),
+        ),
+    ],
+    ids=["2.0.1", "1.6"],
+)
+def test_B02_a_pending_station_is_not_asked_to_start_or_stop_a_transaction(
+    platform, protocol, start, stop, configure
+):
+    cp_id = new_id()
+    operator = Operator(platform)
+
+    async def scenario() -> dict[str, Any]:
+        await operator.register(cp_id, "Pending")
+        async with SimulatedCharger(platform.ws_url, cp_id, protocol=protocol) as cp:
+            seen: dict[str, Any] = {"boot": await cp.boot()}
+            seen["start"] = await command_refusal(operator, cp_id, *start)
+            seen["stop"] = await command_refusal(operator, cp_id, *stop)
+            # Nothing was sent and no slot is held: configuring it goes out at once.
+            seen["configure"] = await operator.command(cp_id, *configure)
+            seen["history"] = await operator.call("GET", f"/chargers/{quote(cp_id)}/commands")
+            await operator.call(
+                "PATCH", f"/chargers/{quote(cp_id)}", {"registrationStatus": "Accepted"}
+            )
+            # Accepted: a session may be started (the simulated station takes it).
+            seen["started"] = await operator.command(cp_id, *start)
+            return seen
+
+    seen = run(scenario())
+    assert seen["boot"]["status"] == "Pending"
+    assert seen["start"] == seen["stop"] == (409, "ChargerPending")
+    assert seen["configure"]["status"] == "answered"
+    assert [c["action"] for c in seen["history"]["items"]] == [configure[0]]
+    assert seen["started"]["status"] == "answered"
+    assert seen["started"]["result"]["status"] == "Accepted"

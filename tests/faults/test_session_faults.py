@@ -114,7 +114,7 @@ def assert_published_once(platform: Platform, detail_type: str) -> None:
 POSITIONS_16_START = range(1, 6)
 POSITIONS_16_STOP = range(1, 6)
 POSITIONS_201_STARTED = range(1, 9)
-POSITIONS_201_ENDED = range(1, 9)
+POSITIONS_201_ENDED = range(1, 10)  # the last: the connector's charging state
 
 
 @pytest.mark.parametrize("after", [False, True], ids=["before", "after-effect"])

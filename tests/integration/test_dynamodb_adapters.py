@@ -197,6 +197,25 @@ def test_a_repeated_status_writes_nothing_and_shows_a_pending_marker(aws_env, dy
     assert again.stored is not None and again.stored.unpublished == frozenset()
 
 
+def test_a_charging_state_is_kept_beside_the_status_and_the_latest_moment_wins(aws_env, dynamodb):
+    connectors = DynamoConnectorRepository(dynamodb, aws_env.connectors_table)
+    # A state may arrive before the connector's first status: the item holds it alone.
+    assert connectors.record_charging_state("CP1", "1/1", "Charging", 200)
+    assert connectors.list_for("CP1") == []
+    connectors.apply_status(status("Occupied", 100, error=None, evse=1), CHANGED)
+    (stored,) = connectors.list_for("CP1")
+    assert (stored.status, stored.charging_state) == ("Occupied", "Charging")
+    # An older state changes nothing; a resend of the stored one is harmless.
+    assert not connectors.record_charging_state("CP1", "1/1", "SuspendedEV", 150)
+    assert connectors.record_charging_state("CP1", "1/1", "Charging", 200)
+    # A new status leaves the charging state as it is; the overview's Scan reads it too.
+    connectors.apply_status(status("Occupied", 300, error="NoError", evse=1), CHANGED)
+    assert connectors.list_all()[0].charging_state == "Charging"
+    assert connectors.record_charging_state("CP1", "1/1", None, 400)
+    (cleared,) = connectors.list_for("CP1")
+    assert (cleared.status, cleared.charging_state) == ("Occupied", None)
+
+
 def _ledger_with_a_session(aws_env, dynamodb) -> DynamoEnergyLedger:
     DynamoTransactionRepository(
         dynamodb, aws_env.transactions_table, aws_env.connectors_table

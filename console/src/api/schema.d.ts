@@ -850,7 +850,7 @@ export interface components {
             connection: components["schemas"]["ConnectionView"] | null;
             /**
              * State
-             * @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE; occupied: Preparing, Finishing, Reserved or Occupied (an OCPP 2.0.1 charger shows occupied while it charges); unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order.
+             * @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE (OCPP 2.0.1: Occupied, with that chargingState); occupied: Preparing, Finishing, Reserved or Occupied; unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order.
              * @enum {string}
              */
             state: "available" | "occupied" | "charging" | "faulted" | "unavailable" | "offline" | "unknown";
@@ -929,7 +929,7 @@ export interface components {
             disconnectedAt: string | null;
             /**
              * State
-             * @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE; occupied: Preparing, Finishing, Reserved or Occupied (an OCPP 2.0.1 charger shows occupied while it charges); unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order.
+             * @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE (OCPP 2.0.1: Occupied, with that chargingState); occupied: Preparing, Finishing, Reserved or Occupied; unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order.
              * @enum {string}
              */
             state: "available" | "occupied" | "charging" | "faulted" | "unavailable" | "offline" | "unknown";
@@ -1235,6 +1235,11 @@ export interface components {
              * @description The charger's timestamp of that status
              */
             updatedAt: string;
+            /**
+             * Chargingstate
+             * @description OCPP 2.0.1: the chargingState (Charging, SuspendedEV, SuspendedEVSE, EVConnected, Idle) of the latest TransactionEvent that named one for this connector, null once its session ended without naming one; null for OCPP 1.6 (its status says it)
+             */
+            chargingState: string | null;
         };
         /** ConnectorList */
         ConnectorList: {
@@ -1286,6 +1291,11 @@ export interface components {
             vendorErrorCode: string | null;
             /** Timestamp */
             timestamp: string;
+            /**
+             * Chargingstate
+             * @description OCPP 2.0.1: the chargingState of the latest TransactionEvent that named one for this connector (Charging, SuspendedEV, SuspendedEVSE, EVConnected, Idle), null once its session ended without naming one; null for OCPP 1.6
+             */
+            chargingState: string | null;
         };
         /** CoordinatesBody */
         CoordinatesBody: {
@@ -2834,6 +2844,18 @@ export interface components {
             messageId?: string;
             data?: string;
         };
+        /** @enum {string} */
+        Ocpp16HashAlgorithmEnumType: string;
+        Ocpp16CertificateHashDataType: {
+            hashAlgorithm: components["schemas"]["Ocpp16HashAlgorithmEnumType"];
+            issuerNameHash: string;
+            issuerKeyHash: string;
+            serialNumber: string;
+        };
+        /** DeleteCertificate (OCPP 1.6) */
+        Ocpp16DeleteCertificateRequest: {
+            certificateHashData: components["schemas"]["Ocpp16CertificateHashDataType"];
+        };
         /** GetCompositeSchedule (OCPP 1.6) */
         Ocpp16GetCompositeScheduleRequest: {
             connectorId: number;
@@ -2856,8 +2878,36 @@ export interface components {
             /** Format: date-time */
             stopTime?: string;
         };
+        /** @enum {string} */
+        Ocpp16CertificateUseEnumType: string;
+        /** GetInstalledCertificateIds (OCPP 1.6) */
+        Ocpp16GetInstalledCertificateIdsRequest: {
+            certificateType: components["schemas"]["Ocpp16CertificateUseEnumType"];
+        };
         /** GetLocalListVersion (OCPP 1.6) */
         Ocpp16GetLocalListVersionRequest: Record<string, never>;
+        /** @enum {string} */
+        Ocpp16LogEnumType: string;
+        Ocpp16LogParametersType: {
+            remoteLocation: string;
+            /** Format: date-time */
+            oldestTimestamp?: string;
+            /** Format: date-time */
+            latestTimestamp?: string;
+        };
+        /** GetLog (OCPP 1.6) */
+        Ocpp16GetLogRequest: {
+            log: components["schemas"]["Ocpp16LogParametersType"];
+            logType: components["schemas"]["Ocpp16LogEnumType"];
+            requestId: number;
+            retries?: number;
+            retryInterval?: number;
+        };
+        /** InstallCertificate (OCPP 1.6) */
+        Ocpp16InstallCertificateRequest: {
+            certificateType: components["schemas"]["Ocpp16CertificateUseEnumType"];
+            certificate: string;
+        };
         /** RemoteStartTransaction (OCPP 1.6) */
         Ocpp16RemoteStartTransactionRequest: {
             connectorId?: number;
@@ -2956,6 +3006,22 @@ export interface components {
                     minChargingRate?: number;
                 };
             };
+        };
+        Ocpp16FirmwareType: {
+            location: string;
+            /** Format: date-time */
+            retrieveDateTime: string;
+            /** Format: date-time */
+            installDateTime?: string;
+            signingCertificate: string;
+            signature: string;
+        };
+        /** SignedUpdateFirmware (OCPP 1.6) */
+        Ocpp16SignedUpdateFirmwareRequest: {
+            retries?: number;
+            retryInterval?: number;
+            requestId: number;
+            firmware: components["schemas"]["Ocpp16FirmwareType"];
         };
         /** TriggerMessage (OCPP 1.6) */
         Ocpp16TriggerMessageRequest: {
@@ -5199,14 +5265,14 @@ export interface operations {
             header?: never;
             path: {
                 chargePointId: string;
-                action: "CancelReservation" | "CertificateSigned" | "ChangeAvailability" | "ChangeConfiguration" | "ClearCache" | "ClearChargingProfile" | "ClearDisplayMessage" | "ClearVariableMonitoring" | "CostUpdated" | "CustomerInformation" | "DataTransfer" | "DeleteCertificate" | "GetBaseReport" | "GetChargingProfiles" | "GetCompositeSchedule" | "GetConfiguration" | "GetDiagnostics" | "GetDisplayMessages" | "GetInstalledCertificateIds" | "GetLocalListVersion" | "GetLog" | "GetMonitoringReport" | "GetReport" | "GetTransactionStatus" | "GetVariables" | "InstallCertificate" | "PublishFirmware" | "RemoteStartTransaction" | "RemoteStopTransaction" | "RequestStartTransaction" | "RequestStopTransaction" | "ReserveNow" | "Reset" | "SendLocalList" | "SetChargingProfile" | "SetDisplayMessage" | "SetMonitoringBase" | "SetMonitoringLevel" | "SetNetworkProfile" | "SetVariableMonitoring" | "SetVariables" | "TriggerMessage" | "UnlockConnector" | "UnpublishFirmware" | "UpdateFirmware";
+                action: "CancelReservation" | "CertificateSigned" | "ChangeAvailability" | "ChangeConfiguration" | "ClearCache" | "ClearChargingProfile" | "ClearDisplayMessage" | "ClearVariableMonitoring" | "CostUpdated" | "CustomerInformation" | "DataTransfer" | "DeleteCertificate" | "GetBaseReport" | "GetChargingProfiles" | "GetCompositeSchedule" | "GetConfiguration" | "GetDiagnostics" | "GetDisplayMessages" | "GetInstalledCertificateIds" | "GetLocalListVersion" | "GetLog" | "GetMonitoringReport" | "GetReport" | "GetTransactionStatus" | "GetVariables" | "InstallCertificate" | "PublishFirmware" | "RemoteStartTransaction" | "RemoteStopTransaction" | "RequestStartTransaction" | "RequestStopTransaction" | "ReserveNow" | "Reset" | "SendLocalList" | "SetChargingProfile" | "SetDisplayMessage" | "SetMonitoringBase" | "SetMonitoringLevel" | "SetNetworkProfile" | "SetVariableMonitoring" | "SetVariables" | "SignedUpdateFirmware" | "TriggerMessage" | "UnlockConnector" | "UnpublishFirmware" | "UpdateFirmware";
             };
             cookie?: never;
         };
         /** @description OCPP request payload */
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["Ocpp16CancelReservationRequest"] | components["schemas"]["Ocpp16ChangeAvailabilityRequest"] | components["schemas"]["Ocpp16ChangeConfigurationRequest"] | components["schemas"]["Ocpp16ClearCacheRequest"] | components["schemas"]["Ocpp16ClearChargingProfileRequest"] | components["schemas"]["Ocpp16DataTransferRequest"] | components["schemas"]["Ocpp16GetCompositeScheduleRequest"] | components["schemas"]["Ocpp16GetConfigurationRequest"] | components["schemas"]["Ocpp16GetDiagnosticsRequest"] | components["schemas"]["Ocpp16GetLocalListVersionRequest"] | components["schemas"]["Ocpp16RemoteStartTransactionRequest"] | components["schemas"]["Ocpp16RemoteStopTransactionRequest"] | components["schemas"]["Ocpp16ReserveNowRequest"] | components["schemas"]["Ocpp16ResetRequest"] | components["schemas"]["Ocpp16SendLocalListRequest"] | components["schemas"]["Ocpp16SetChargingProfileRequest"] | components["schemas"]["Ocpp16TriggerMessageRequest"] | components["schemas"]["Ocpp16UnlockConnectorRequest"] | components["schemas"]["Ocpp16UpdateFirmwareRequest"] | components["schemas"]["Ocpp201CancelReservationRequest"] | components["schemas"]["Ocpp201CertificateSignedRequest"] | components["schemas"]["Ocpp201ChangeAvailabilityRequest"] | components["schemas"]["Ocpp201ClearCacheRequest"] | components["schemas"]["Ocpp201ClearChargingProfileRequest"] | components["schemas"]["Ocpp201ClearDisplayMessageRequest"] | components["schemas"]["Ocpp201ClearVariableMonitoringRequest"] | components["schemas"]["Ocpp201CostUpdatedRequest"] | components["schemas"]["Ocpp201CustomerInformationRequest"] | components["schemas"]["Ocpp201DataTransferRequest"] | components["schemas"]["Ocpp201DeleteCertificateRequest"] | components["schemas"]["Ocpp201GetBaseReportRequest"] | components["schemas"]["Ocpp201GetChargingProfilesRequest"] | components["schemas"]["Ocpp201GetCompositeScheduleRequest"] | components["schemas"]["Ocpp201GetDisplayMessagesRequest"] | components["schemas"]["Ocpp201GetInstalledCertificateIdsRequest"] | components["schemas"]["Ocpp201GetLocalListVersionRequest"] | components["schemas"]["Ocpp201GetLogRequest"] | components["schemas"]["Ocpp201GetMonitoringReportRequest"] | components["schemas"]["Ocpp201GetReportRequest"] | components["schemas"]["Ocpp201GetTransactionStatusRequest"] | components["schemas"]["Ocpp201GetVariablesRequest"] | components["schemas"]["Ocpp201InstallCertificateRequest"] | components["schemas"]["Ocpp201PublishFirmwareRequest"] | components["schemas"]["Ocpp201RequestStartTransactionRequest"] | components["schemas"]["Ocpp201RequestStopTransactionRequest"] | components["schemas"]["Ocpp201ReserveNowRequest"] | components["schemas"]["Ocpp201ResetRequest"] | components["schemas"]["Ocpp201SendLocalListRequest"] | components["schemas"]["Ocpp201SetChargingProfileRequest"] | components["schemas"]["Ocpp201SetDisplayMessageRequest"] | components["schemas"]["Ocpp201SetMonitoringBaseRequest"] | components["schemas"]["Ocpp201SetMonitoringLevelRequest"] | components["schemas"]["Ocpp201SetNetworkProfileRequest"] | components["schemas"]["Ocpp201SetVariableMonitoringRequest"] | components["schemas"]["Ocpp201SetVariablesRequest"] | components["schemas"]["Ocpp201TriggerMessageRequest"] | components["schemas"]["Ocpp201UnlockConnectorRequest"] | components["schemas"]["Ocpp201UnpublishFirmwareRequest"] | components["schemas"]["Ocpp201UpdateFirmwareRequest"];
+                "application/json": components["schemas"]["Ocpp16CancelReservationRequest"] | components["schemas"]["Ocpp16ChangeAvailabilityRequest"] | components["schemas"]["Ocpp16ChangeConfigurationRequest"] | components["schemas"]["Ocpp16ClearCacheRequest"] | components["schemas"]["Ocpp16ClearChargingProfileRequest"] | components["schemas"]["Ocpp16DataTransferRequest"] | components["schemas"]["Ocpp16DeleteCertificateRequest"] | components["schemas"]["Ocpp16GetCompositeScheduleRequest"] | components["schemas"]["Ocpp16GetConfigurationRequest"] | components["schemas"]["Ocpp16GetDiagnosticsRequest"] | components["schemas"]["Ocpp16GetInstalledCertificateIdsRequest"] | components["schemas"]["Ocpp16GetLocalListVersionRequest"] | components["schemas"]["Ocpp16GetLogRequest"] | components["schemas"]["Ocpp16InstallCertificateRequest"] | components["schemas"]["Ocpp16RemoteStartTransactionRequest"] | components["schemas"]["Ocpp16RemoteStopTransactionRequest"] | components["schemas"]["Ocpp16ReserveNowRequest"] | components["schemas"]["Ocpp16ResetRequest"] | components["schemas"]["Ocpp16SendLocalListRequest"] | components["schemas"]["Ocpp16SetChargingProfileRequest"] | components["schemas"]["Ocpp16SignedUpdateFirmwareRequest"] | components["schemas"]["Ocpp16TriggerMessageRequest"] | components["schemas"]["Ocpp16UnlockConnectorRequest"] | components["schemas"]["Ocpp16UpdateFirmwareRequest"] | components["schemas"]["Ocpp201CancelReservationRequest"] | components["schemas"]["Ocpp201CertificateSignedRequest"] | components["schemas"]["Ocpp201ChangeAvailabilityRequest"] | components["schemas"]["Ocpp201ClearCacheRequest"] | components["schemas"]["Ocpp201ClearChargingProfileRequest"] | components["schemas"]["Ocpp201ClearDisplayMessageRequest"] | components["schemas"]["Ocpp201ClearVariableMonitoringRequest"] | components["schemas"]["Ocpp201CostUpdatedRequest"] | components["schemas"]["Ocpp201CustomerInformationRequest"] | components["schemas"]["Ocpp201DataTransferRequest"] | components["schemas"]["Ocpp201DeleteCertificateRequest"] | components["schemas"]["Ocpp201GetBaseReportRequest"] | components["schemas"]["Ocpp201GetChargingProfilesRequest"] | components["schemas"]["Ocpp201GetCompositeScheduleRequest"] | components["schemas"]["Ocpp201GetDisplayMessagesRequest"] | components["schemas"]["Ocpp201GetInstalledCertificateIdsRequest"] | components["schemas"]["Ocpp201GetLocalListVersionRequest"] | components["schemas"]["Ocpp201GetLogRequest"] | components["schemas"]["Ocpp201GetMonitoringReportRequest"] | components["schemas"]["Ocpp201GetReportRequest"] | components["schemas"]["Ocpp201GetTransactionStatusRequest"] | components["schemas"]["Ocpp201GetVariablesRequest"] | components["schemas"]["Ocpp201InstallCertificateRequest"] | components["schemas"]["Ocpp201PublishFirmwareRequest"] | components["schemas"]["Ocpp201RequestStartTransactionRequest"] | components["schemas"]["Ocpp201RequestStopTransactionRequest"] | components["schemas"]["Ocpp201ReserveNowRequest"] | components["schemas"]["Ocpp201ResetRequest"] | components["schemas"]["Ocpp201SendLocalListRequest"] | components["schemas"]["Ocpp201SetChargingProfileRequest"] | components["schemas"]["Ocpp201SetDisplayMessageRequest"] | components["schemas"]["Ocpp201SetMonitoringBaseRequest"] | components["schemas"]["Ocpp201SetMonitoringLevelRequest"] | components["schemas"]["Ocpp201SetNetworkProfileRequest"] | components["schemas"]["Ocpp201SetVariableMonitoringRequest"] | components["schemas"]["Ocpp201SetVariablesRequest"] | components["schemas"]["Ocpp201TriggerMessageRequest"] | components["schemas"]["Ocpp201UnlockConnectorRequest"] | components["schemas"]["Ocpp201UnpublishFirmwareRequest"] | components["schemas"]["Ocpp201UpdateFirmwareRequest"];
             };
         };
         responses: {
@@ -6781,7 +6847,7 @@ export interface operations {
                 cursor?: string | null;
                 registrationStatus?: ("Accepted" | "Pending" | "Rejected") | null;
                 online?: boolean | null;
-                /** @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE; occupied: Preparing, Finishing, Reserved or Occupied (an OCPP 2.0.1 charger shows occupied while it charges); unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order. */
+                /** @description offline: not connected; unknown: no connector status yet; faulted: a connector is Faulted or reports an errorCode other than NoError; charging: a connector is Charging, SuspendedEV or SuspendedEVSE (OCPP 2.0.1: Occupied, with that chargingState); occupied: Preparing, Finishing, Reserved or Occupied; unavailable: every connector (or the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The first that applies, in this order. */
                 state?: ("available" | "occupied" | "charging" | "faulted" | "unavailable" | "offline" | "unknown") | null;
                 locationId?: string | null;
                 /** @description Exactly as the charger reported it */

@@ -11,9 +11,9 @@ export function StateLegend() {
         <dt>faulted</dt>
         <dd>a connector is Faulted or reports an error code</dd>
         <dt>charging</dt>
-        <dd>a connector is Charging, SuspendedEV or SuspendedEVSE</dd>
+        <dd>a connector is Charging, SuspendedEV or SuspendedEVSE (OCPP 2.0.1: Occupied, and its session says so)</dd>
         <dt>occupied</dt>
-        <dd>a connector is Preparing, Finishing, Reserved or Occupied — an OCPP 2.0.1 charger shows occupied while it charges (it does not report charging apart)</dd>
+        <dd>a connector is Preparing, Finishing, Reserved or Occupied</dd>
         <dt>unavailable</dt>
         <dd>every connector is Unavailable</dd>
         <dt>available</dt>

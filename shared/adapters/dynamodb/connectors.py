@@ -28,6 +28,7 @@ _STATUS_ATTRIBUTES = (
     "vendorErrorCode",
     "timestamp",
     "receivedAtMs",
+    "chargingState",
 )
 
 # `previousStatus` of a connector's first status (stored: DynamoDB copies it in the write).
@@ -48,6 +49,7 @@ def status_from_item(charge_point_id: str, values: dict[str, Any]) -> ConnectorS
         received_at_ms=int(values["receivedAtMs"]),
         previous_status=values.get("previousStatus") or None,
         unpublished=values.get("unpublished", frozenset()),
+        charging_state=values.get("chargingState"),
     )
 
 
@@ -157,6 +159,34 @@ class DynamoConnectorRepository:
             for values in self._outbox.waiting(marked_before_ms)
             if "status" in values
         ]
+
+    def record_charging_state(
+        self, charge_point_id: str, connector_key: str, charging_state: str | None, at_ms: int
+    ) -> bool:
+        """`chargingState` and the moment it is as of (`chargingStateAtMs`) beside the status
+        attributes, which stay as they are; a state as of a later moment wins."""
+        values: dict[str, Any] = {":at": to_attr(at_ms)}
+        expression = "SET chargingStateAtMs = :at"
+        if charging_state is None:
+            expression += " REMOVE chargingState"
+        else:
+            expression += ", chargingState = :state"
+            values[":state"] = to_attr(charging_state)
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(charge_point_id, connector_key),
+                UpdateExpression=expression,
+                ConditionExpression=(
+                    "attribute_not_exists(chargingStateAtMs) OR chargingStateAtMs <= :at"
+                ),
+                ExpressionAttributeValues=values,
+            )
+        except Exception as exc:
+            if error_code(exc) != CONDITION_FAILED:
+                raise
+            return False
+        return True
 
     def list_for(self, charge_point_id: str) -> list[ConnectorStatus]:
         items = query_all(

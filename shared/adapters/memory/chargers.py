@@ -266,8 +266,25 @@ class MemoryConnectionRepository:
 class MemoryConnectorRepository:
     def __init__(self) -> None:
         self.records: dict[tuple[str, str], ConnectorStatus] = {}
+        # (charger, connector) -> (charging state, as of): beside the status, as on the item.
+        self.charging: dict[tuple[str, str], tuple[str | None, int]] = {}
         self.outbox: MemoryOutbox[tuple[str, str]] = MemoryOutbox()
         self._lock = threading.Lock()
+
+    def _read(self, key: tuple[str, str]) -> ConnectorStatus:
+        state = self.charging.get(key, (None, 0))[0]
+        return replace(self.records[key], charging_state=state)
+
+    def record_charging_state(
+        self, charge_point_id: str, connector_key: str, charging_state: str | None, at_ms: int
+    ) -> bool:
+        key = (charge_point_id, connector_key)
+        with self._lock:
+            current = self.charging.get(key)
+            if current is not None and current[1] > at_ms:
+                return False
+            self.charging[key] = (charging_state, at_ms)
+            return True
 
     def apply_status(self, status: ConnectorStatus, change_events: frozenset[str]) -> StatusChange:
         key = (status.charge_point_id, status.connector_key)
@@ -279,7 +296,7 @@ class MemoryConnectorRepository:
                 status.status,
                 status.error_code,
             ):
-                return StatusChange(applied=True, stored=current)  # a repeat: nothing written
+                return StatusChange(applied=True, stored=self._read(key))  # a repeat: no write
             stored = replace(
                 status,
                 previous_status=current.status if current else None,
@@ -287,7 +304,7 @@ class MemoryConnectorRepository:
             )
             self.records[key] = stored
             self.outbox.note(key, stored.unpublished)
-            return StatusChange(applied=True, stored=stored)
+            return StatusChange(applied=True, stored=self._read(key))
 
     def mark_published(
         self, charge_point_id: str, connector_key: str, detail_type: str, received_at_ms: int
@@ -308,10 +325,10 @@ class MemoryConnectorRepository:
         )
 
     def marked(self, marked_before_ms: int) -> list[ConnectorStatus]:
-        return [self.records[key] for key in self.outbox.before(marked_before_ms)]
+        return [self._read(key) for key in self.outbox.before(marked_before_ms)]
 
     def list_for(self, charge_point_id: str) -> list[ConnectorStatus]:
-        return [s for (cp, _), s in sorted(self.records.items()) if cp == charge_point_id]
+        return [self._read(key) for key in sorted(self.records) if key[0] == charge_point_id]
 
     def list_all(self) -> list[ConnectorStatus]:
-        return [s for _, s in sorted(self.records.items())]
+        return [self._read(key) for key in sorted(self.records)]

@@ -76,6 +76,11 @@ class ConnectorView(ApiModel):
     vendorId: str | None
     vendorErrorCode: str | None
     timestamp: str
+    chargingState: str | None = Field(
+        description="OCPP 2.0.1: the chargingState of the latest TransactionEvent that named "
+        "one for this connector (Charging, SuspendedEV, SuspendedEVSE, EVConnected, Idle), "
+        "null once its session ended without naming one; null for OCPP 1.6",
+    )
 
     @classmethod
     def of(cls, s: ConnectorStatus) -> ConnectorView:
@@ -88,6 +93,7 @@ class ConnectorView(ApiModel):
             vendorId=s.vendor_id,
             vendorErrorCode=s.vendor_error_code,
             timestamp=s.timestamp,
+            chargingState=s.charging_state,
         )
 
 

@@ -17,10 +17,16 @@ from shared.station.overview import Overview
 STATE_DESCRIPTION = (
     "offline: not connected; unknown: no connector status yet; faulted: a connector is "
     "Faulted or reports an errorCode other than NoError; charging: a connector is Charging, "
-    "SuspendedEV or SuspendedEVSE; occupied: Preparing, Finishing, Reserved or Occupied (an "
-    "OCPP 2.0.1 charger shows occupied while it charges); unavailable: every connector (or "
+    "SuspendedEV or SuspendedEVSE (OCPP 2.0.1: Occupied, with that chargingState); occupied: "
+    "Preparing, Finishing, Reserved or Occupied; unavailable: every connector (or "
     "the 1.6 charge point, connector 0) Unavailable; available: at least one Available. The "
     "first that applies, in this order."
+)
+
+CHARGING_STATE_DESCRIPTION = (
+    "OCPP 2.0.1: the chargingState (Charging, SuspendedEV, SuspendedEVSE, EVConnected, Idle) "
+    "of the latest TransactionEvent that named one for this connector, null once its session "
+    "ended without naming one; null for OCPP 1.6 (its status says it)"
 )
 
 
@@ -30,6 +36,7 @@ class ConnectorBrief(ApiModel):
     status: str = Field(description="The connector's latest StatusNotification status")
     errorCode: str | None = Field(description="OCPP 1.6 errorCode; null for OCPP 2.0.1")
     updatedAt: str = Field(description="The charger's timestamp of that status")
+    chargingState: str | None = Field(description=CHARGING_STATE_DESCRIPTION)
 
     @classmethod
     def of(cls, s: ConnectorStatus) -> ConnectorBrief:
@@ -39,6 +46,7 @@ class ConnectorBrief(ApiModel):
             status=s.status,
             errorCode=s.error_code,
             updatedAt=s.timestamp,
+            chargingState=s.charging_state,
         )
 
 

@@ -34,6 +34,12 @@ SPLIT_DESCRIPTION = (
 Name = Annotated[
     str | None, Query(min_length=1, max_length=50, description="Case-insensitive name")
 ]
+# The split commands and their bodies: GetVariables is `POST .../get-variables` (operation
+# `get_variables`), its entries in `getVariableData`; SetVariables likewise.
+SPLIT_ROUTES: dict[VariablesAction, type[GetVariablesBody] | type[SetVariablesBody]] = {
+    "GetVariables": GetVariablesBody,
+    "SetVariables": SetVariablesBody,
+}
 
 
 def register(ctx: ApiContext) -> None:
@@ -61,37 +67,40 @@ def register(ctx: ApiContext) -> None:
         return DeviceModelView.of(reader.model(charge_point_id, component, variable))
 
     variables = VariableCommands(ctx.services.engine, reader)
+    for action, body in SPLIT_ROUTES.items():
+        _register_split_route(ctx, variables, action, body)
 
-    def send_variables(
-        charge_point_id: str, action: VariablesAction, entries: list[dict[str, Any]], timeout: int
+
+def _register_split_route(
+    ctx: ApiContext,
+    variables: VariableCommands,
+    action: VariablesAction,
+    body: type[GetVariablesBody] | type[SetVariablesBody],
+) -> None:
+    """One route function for either split command, its `request` typed with the action's own
+    body so the document shows it (the same operations as two hand-written routes)."""
+    verb = action.removesuffix("Variables").lower()
+    entries_field = f"{verb}VariableData"
+
+    def split(
+        chargePointId: str, request: Any, timeout: Timeout = DEFAULT_TIMEOUT_S
     ) -> VariablesOutcomeView:
+        entries = [e.model_dump(exclude_none=True) for e in getattr(request, entries_field)]
         outcome = variables.send(
-            charge_point_id, action, entries, timeout_s=timeout, requested_by=ctx.operator()
+            path_value(chargePointId),
+            action,
+            entries,
+            timeout_s=timeout,
+            requested_by=ctx.operator(),
         )
         return VariablesOutcomeView.of(outcome)
 
-    @routes.post(
-        "/api/chargers/<chargePointId>/device-model/get-variables",
+    split.__name__ = split.__qualname__ = f"{verb}_variables"
+    split.__annotations__["request"] = body
+    ctx.routes.post(
+        f"/api/chargers/<chargePointId>/device-model/{verb}-variables",
         tags=TAGS,
-        summary="GetVariables, split to the charger's reported message limits",
+        summary=f"{action}, split to the charger's reported message limits",
         description=SPLIT_DESCRIPTION,
         responses=errors(400, 404, 409, 503),
-    )
-    def get_variables(
-        chargePointId: str, request: GetVariablesBody, timeout: Timeout = DEFAULT_TIMEOUT_S
-    ) -> VariablesOutcomeView:
-        entries = [e.model_dump(exclude_none=True) for e in request.getVariableData]
-        return send_variables(path_value(chargePointId), "GetVariables", entries, timeout)
-
-    @routes.post(
-        "/api/chargers/<chargePointId>/device-model/set-variables",
-        tags=TAGS,
-        summary="SetVariables, split to the charger's reported message limits",
-        description=SPLIT_DESCRIPTION,
-        responses=errors(400, 404, 409, 503),
-    )
-    def set_variables(
-        chargePointId: str, request: SetVariablesBody, timeout: Timeout = DEFAULT_TIMEOUT_S
-    ) -> VariablesOutcomeView:
-        entries = [e.model_dump(exclude_none=True) for e in request.setVariableData]
-        return send_variables(path_value(chargePointId), "SetVariables", entries, timeout)
+    )(split)

@@ -122,6 +122,7 @@ def test_get_shows_connectors_and_the_live_connection(world) -> None:
             "vendorId": None,
             "vendorErrorCode": None,
             "timestamp": "2030-01-01T11:30:00.000Z",
+            "chargingState": None,
         }
     ]
     assert body["connection"] == {

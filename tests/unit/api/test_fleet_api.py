@@ -96,6 +96,7 @@ def test_list_items_carry_state_location_and_connectors(world, fleet) -> None:
             "status": "Available",
             "errorCode": None,
             "updatedAt": "2030-01-01T11:30:00.000Z",
+            "chargingState": None,
         },
         {
             "connectorId": 2,
@@ -103,6 +104,7 @@ def test_list_items_carry_state_location_and_connectors(world, fleet) -> None:
             "status": "Unavailable",
             "errorCode": None,
             "updatedAt": "2030-01-01T11:30:00.000Z",
+            "chargingState": None,
         },
     ]
     assert by_id["CP-E"]["connectors"] == []

@@ -165,6 +165,42 @@ def test_a_rejected_charger_is_sent_nothing_until_an_operator_accepts_it(setup):
     assert len(deps.sender.sent) == 1
 
 
+@pytest.mark.parametrize(
+    ("cp", "action", "payload"),
+    [
+        ("CP1", "RemoteStartTransaction", {"idTag": "TAG1"}),
+        ("CP1", "RemoteStopTransaction", {"transactionId": 1}),
+        (
+            "CP2",
+            "RequestStartTransaction",
+            {"idToken": {"idToken": "T1", "type": "Central"}, "remoteStartId": 1},
+        ),
+        ("CP2", "RequestStopTransaction", {"transactionId": "tx-1"}),
+    ],
+)
+def test_B02_a_pending_charger_is_not_asked_to_start_or_stop_a_transaction(
+    setup, cp, action, payload
+):
+    deps, engine, _ = setup
+    deps.chargers.update(cp, ChargerChanges(registration_status="Pending"))
+    with pytest.raises(CommandError) as refused:
+        engine.send(cp, action, payload)
+    assert (refused.value.status, refused.value.code) == (409, "ChargerPending")
+    assert deps.sender.sent == []
+    assert deps.commands.slot_holder(cp) is None
+    # Reading and changing its configuration is what Pending is for (B02.FR.01).
+    if cp == "CP1":
+        sent = engine.send(cp, "GetConfiguration", {})
+    else:
+        sent = engine.send(cp, "GetBaseReport", {"requestId": 1, "reportBase": "FullInventory"})
+    assert len(deps.sender.sent) == 1
+    # Once accepted, it is sent sessions again.
+    reply(engine, cp, sent.message_id, {} if cp == "CP1" else {"status": "Accepted"})
+    deps.chargers.update(cp, ChargerChanges(registration_status="Accepted"))
+    engine.send(cp, action, payload)
+    assert len(deps.sender.sent) == 2
+
+
 def test_gone_connection_marks_the_charger_offline(setup):
     deps, engine, _ = setup
     deps.sender.gone.add("conn-1=")

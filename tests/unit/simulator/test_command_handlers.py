@@ -196,6 +196,43 @@ ANSWERS = [
     (V16, "ClearChargingProfile", {}, "Unknown", "Unknown"),
     (
         V16,
+        "InstallCertificate",
+        {"certificateType": "CentralSystemRootCertificate", "certificate": PEM},
+        "Accepted",
+        "Rejected",
+    ),
+    (
+        V16,
+        "GetInstalledCertificateIds",
+        {"certificateType": "CentralSystemRootCertificate"},
+        "NotFound",
+        "NotFound",
+    ),
+    (V16, "DeleteCertificate", {"certificateHashData": HASH_DATA}, "NotFound", "Failed"),
+    (
+        V16,
+        "GetLog",
+        {"logType": "SecurityLog", "requestId": 3, "log": {"remoteLocation": "ftp://x/"}},
+        {"status": "Accepted", "filename": ANY},
+        "Rejected",
+    ),
+    (
+        V16,
+        "SignedUpdateFirmware",
+        {
+            "requestId": 4,
+            "firmware": {
+                "location": "https://example.com/fw-3.bin",
+                "retrieveDateTime": in_future(0),
+                "signingCertificate": PEM,
+                "signature": "c2ln",
+            },
+        },
+        "Accepted",
+        "Accepted",
+    ),
+    (
+        V16,
         "GetCompositeSchedule",
         {"connectorId": 1, "duration": 3600, "chargingRateUnit": "W"},
         {
@@ -906,6 +943,57 @@ async def test_firmware_update_reports_its_progress_and_the_next_boot_the_new_ve
         "Installed",
     ]
     assert b.sent("BootNotification")[-1]["firmwareVersion"] == "sim-2.0.0"
+
+
+@async_test
+async def test_v16_security_extension_log_upload_and_signed_firmware_report_their_request_id():
+    async with bench() as b:
+        log = {"logType": "DiagnosticsLog", "requestId": 11, "log": {"remoteLocation": "ftp://x/"}}
+        answer = await b.send("GetLog", log)
+        uploads = await b.until_sent("LogStatusNotification", 2)
+        firmware = {
+            "location": "https://example.com/fw/sim-3.0.0",
+            "retrieveDateTime": in_future(0),
+            "signingCertificate": PEM,
+            "signature": "c2ln",
+        }
+        assert await b.send("SignedUpdateFirmware", {"requestId": 12, "firmware": firmware}) == {
+            "status": "Accepted"
+        }
+        reports = await b.until_sent("SignedFirmwareStatusNotification", 5)
+        await b.cp.boot()
+        unsigned = {**firmware, "signingCertificate": "not a certificate"}
+        assert await b.send("SignedUpdateFirmware", {"requestId": 13, "firmware": unsigned}) == {
+            "status": "InvalidCertificate"
+        }
+    assert answer["status"] == "Accepted" and answer["filename"].startswith("diagnostics-CP-1-")
+    assert uploads == [
+        {"status": "Uploading", "requestId": 11},
+        {"status": "Uploaded", "requestId": 11},
+    ]
+    assert [(r["status"], r["requestId"]) for r in reports] == [
+        ("Downloading", 12),
+        ("Downloaded", 12),
+        ("SignatureVerified", 12),
+        ("Installing", 12),
+        ("Installed", 12),
+    ]
+    assert b.sent("BootNotification")[-1]["firmwareVersion"] == "sim-3.0.0"
+
+
+@async_test
+async def test_v16_security_extension_certificates_are_installed_listed_and_deleted():
+    async with bench() as b:
+        kind = {"certificateType": "ManufacturerRootCertificate"}
+        assert await b.send("GetInstalledCertificateIds", kind) == {"status": "NotFound"}
+        install = {**kind, "certificate": PEM}
+        assert await b.send("InstallCertificate", install) == {"status": "Accepted"}
+        listed = await b.send("GetInstalledCertificateIds", kind)
+        [hash_data] = listed["certificateHashData"]
+        delete = {"certificateHashData": hash_data}
+        assert await b.send("DeleteCertificate", delete) == {"status": "Accepted"}
+        assert await b.send("DeleteCertificate", delete) == {"status": "NotFound"}
+    assert listed["status"] == "Accepted"
 
 
 @async_test

@@ -54,3 +54,20 @@ def test_v201_firmware_and_log_status():
     station.call("LogStatusNotification", {"status": "Uploading", "requestId": 5})
     assert deps.chargers.get("CP1").firmware_status == "Installed"
     assert deps.publisher.events[0].detail["requestId"] == 4
+
+
+def test_v16_security_extension_signed_firmware_and_log_status_are_stored_as_in_v201():
+    deps = make_deps()
+    station = Station(deps)
+    assert station.call("SignedFirmwareStatusNotification", {"status": "SignatureVerified"}) == {}
+    station.call("SignedFirmwareStatusNotification", {"status": "Installed", "requestId": 7})
+    station.call("LogStatusNotification", {"status": "Uploaded", "requestId": 8})
+    record = deps.chargers.get("CP1")
+    assert (record.firmware_status, record.diagnostics_status) == ("Installed", "Uploaded")
+    assert [
+        (e.detail_type, e.detail["status"], e.detail["requestId"]) for e in deps.publisher.events
+    ] == [
+        ("FirmwareStatusChanged", "SignatureVerified", None),
+        ("FirmwareStatusChanged", "Installed", 7),
+        ("DiagnosticsStatusChanged", "Uploaded", 8),
+    ]

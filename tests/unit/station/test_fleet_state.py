@@ -12,8 +12,10 @@ def c16(connector_id: int, status: str, error_code: str = "NoError") -> Connecto
     return ConnectorStatus("CP", connector_id, status, "2030-01-01T00:00:00Z", 0, None, error_code)
 
 
-def c201(evse_id: int, status: str) -> ConnectorStatus:
-    return ConnectorStatus("CP", 1, status, "2030-01-01T00:00:00Z", 0, evse_id)
+def c201(evse_id: int, status: str, charging_state: str | None = None) -> ConnectorStatus:
+    return ConnectorStatus(
+        "CP", 1, status, "2030-01-01T00:00:00Z", 0, evse_id, charging_state=charging_state
+    )
 
 
 CASES = [
@@ -50,11 +52,22 @@ CASES = [
     ("finishing", True, [c16(1, "Finishing")], "occupied"),
     ("reserved", True, [c16(1, "Reserved"), c16(2, "Unavailable")], "occupied"),
     (
-        "2.0.1 occupied (charging or not: cannot tell)",
+        "2.0.1 occupied, no charging state named",
         True,
         [c201(1, "Occupied"), c201(2, "Available")],
         "occupied",
     ),
+    ("2.0.1 charging", True, [c201(1, "Occupied", "Charging"), c201(2, "Available")], "charging"),
+    ("2.0.1 suspended by the EV", True, [c201(1, "Occupied", "SuspendedEV")], "charging"),
+    ("2.0.1 suspended by the EVSE", True, [c201(1, "Occupied", "SuspendedEVSE")], "charging"),
+    ("2.0.1 plugged in, not charging", True, [c201(1, "Occupied", "EVConnected")], "occupied"),
+    (
+        "2.0.1 a stale charging state on a freed connector",
+        True,
+        [c201(1, "Available", "Charging")],
+        "available",
+    ),
+    ("2.0.1 a fault beats charging", True, [c201(1, "Faulted", "Charging")], "faulted"),
     ("2.0.1 available", True, [c201(1, "Available")], "available"),
     (
         "2.0.1 all unavailable",
