@@ -121,7 +121,7 @@ def settings_from_args(args: argparse.Namespace) -> LocalSettings:
 
 
 def _tls_lines(platform: LocalPlatform) -> list[str]:
-    if platform.tls is None:
+    if not platform.settings.tls or platform.tls is None:
         return []
     return [
         f"    over TLS        : {platform.wss_url}/{{chargePointId}} (security profile 2)",
