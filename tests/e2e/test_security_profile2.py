@@ -107,7 +107,7 @@ def test_A01_the_operator_rotates_the_station_password_over_wss(platform):
     async def scenario() -> dict[str, Any]:
         async with station(platform, "SP2-2", OLD, handlers=handlers) as cp:
             assert (await cp.boot())["status"] == "Accepted"
-            rotated = await asyncio.to_thread(
+            rotated: dict[str, Any] = await asyncio.to_thread(
                 operator.request, "POST", "/chargers/SP2-2/password/rotate"
             )
         new = taken["password"]
