@@ -47,11 +47,14 @@ def station(platform: Any, cp_id: str, password: str | None, **kwargs: Any) -> S
 
 
 async def connect_status(platform: Any, cp_id: str, password: str | None) -> Any:
+    cp = station(platform, cp_id, password)
     try:
-        async with station(platform, cp_id, password) as cp:
-            return (await cp.boot())["status"]
+        await cp.connect()
+        return (await cp.boot())["status"]
     except ConnectionRefused as refused:
         return refused.status
+    finally:
+        await cp.close()  # also the session of a refused handshake
 
 
 def test_the_wss_endpoint_is_served_with_the_local_ca_and_basic_auth(platform):
@@ -64,15 +67,18 @@ def test_the_wss_endpoint_is_served_with_the_local_ca_and_basic_auth(platform):
 
 def test_a_client_that_does_not_trust_the_ca_cannot_connect(platform):
     async def untrusting() -> None:
-        async with SimulatedCharger(
+        cp = SimulatedCharger(
             platform.wss_url,
             "SP2-1",
             protocol=V201,
             password=OLD,
             ssl_context=ssl.create_default_context(),
             response_timeout_s=5,
-        ):
-            pass
+        )
+        try:
+            await cp.connect()
+        finally:
+            await cp.close()
 
     with pytest.raises(ConnectionFailed):
         run(untrusting())
