@@ -157,6 +157,9 @@ def test_accepted_rotation_stores_the_new_hash_and_keeps_the_old_for_the_grace(s
     record = services.deps.chargers.get("CP1")
     assert verify_password(new, record.password_hash)
     assert verify_password(OLD, record.previous_password_hash)
+    # Nor is it in the CommandCompleted event.
+    (event,) = services.deps.publisher.of_type("CommandCompleted")
+    assert new not in json.dumps(event.detail) and REDACTED in json.dumps(event.detail)
     assert record.previous_password_until_ms == services.engine.clock_ms() + GRACE_S * 1000
     assert record.rotation_command_id is None and record.rotation_password_hash is None
 
