@@ -140,7 +140,9 @@ def test_grace_window():
 
 
 @pytest.mark.parametrize("protocol", ["ocpp2.0.1", "ocpp1.6"])
-def test_accepted_rotation_stores_the_new_hash_and_keeps_the_old_for_the_grace(services, protocol):
+def test_A01_accepted_rotation_stores_the_new_hash_and_keeps_the_old_for_the_grace(
+    services, protocol
+):
     online(services, protocol)
     command = services.password_rotation.rotate("CP1", requested_by="op")
     new = sent_password(services, protocol)
@@ -169,7 +171,7 @@ def test_accepted_rotation_stores_the_new_hash_and_keeps_the_old_for_the_grace(s
     assert not admitted(services, "wrong-Password-0123456789")
 
 
-def test_a_redelivered_answer_changes_nothing(services):
+def test_A01_a_redelivered_answer_changes_nothing(services):
     online(services)
     command = services.password_rotation.rotate("CP1")
     services.engine.on_reply("CP1", CallResult(command.message_id, accepted_201()))
@@ -186,7 +188,7 @@ def test_a_redelivered_answer_changes_nothing(services):
         lambda mid: CallError(mid, "NotSupported", "no", {}),
     ],
 )
-def test_a_refused_change_keeps_the_old_password(services, reply):
+def test_A01_a_refused_change_keeps_the_old_password(services, reply):
     online(services)
     command = services.password_rotation.rotate("CP1")
     new = sent_password(services)
@@ -197,7 +199,7 @@ def test_a_refused_change_keeps_the_old_password(services, reply):
     assert admitted(services, OLD) and not admitted(services, new)
 
 
-def test_a_timeout_keeps_the_old_password_and_a_late_accepted_answer_still_counts(services):
+def test_A01_a_timeout_keeps_the_old_password_and_a_late_accepted_answer_still_counts(services):
     online(services)
     command = services.password_rotation.rotate("CP1", timeout_s=5)
     new = sent_password(services)
@@ -237,7 +239,7 @@ def test_a_late_answer_of_a_replaced_rotation_changes_nothing(services):
     assert verify_password(newest, services.deps.chargers.get("CP1").password_hash)
 
 
-def test_the_first_connect_with_the_new_password_ends_the_grace(services):
+def test_A01_the_first_connect_with_the_new_password_ends_the_grace(services):
     online(services)
     command = services.password_rotation.rotate("CP1")
     new = sent_password(services)
@@ -248,7 +250,7 @@ def test_the_first_connect_with_the_new_password_ends_the_grace(services):
     assert not admitted(services, OLD)
 
 
-def test_the_old_password_keeps_its_fast_check_through_the_rotation(services, monkeypatch):
+def test_A01_the_old_password_keeps_its_fast_check_through_the_rotation(services, monkeypatch):
     online(services)
     key = Key()
     assert admitted(services, OLD, key=key)  # scrypt once, then the verifier is kept

@@ -27,7 +27,7 @@ def charger_with_password(world, protocol="ocpp2.0.1"):
     world.deps.chargers.records["CP-1"] = replace(record, password_hash=hash_password(OLD))
 
 
-def test_rotation_accepted_while_the_api_waits(world) -> None:
+def test_A01_rotation_accepted_while_the_api_waits(world) -> None:
     charger_with_password(world)
     world.reply(ACCEPTED_201)
     reply = world.client.post("/api/chargers/CP-1/password/rotate", None)
@@ -61,7 +61,7 @@ def test_rotation_of_a_16_charger_is_a_hex_authorization_key(world) -> None:
     assert verify_password(OLD, world.deps.chargers.get("CP-1").password_hash)
 
 
-def test_unanswered_rotation_is_504_and_a_late_answer_completes_it(world) -> None:
+def test_A01_unanswered_rotation_is_504_and_a_late_answer_completes_it(world) -> None:
     charger_with_password(world)
     reply = world.client.post("/api/chargers/CP-1/password/rotate", None, query={"timeout": 5})
     assert reply.status == 504
