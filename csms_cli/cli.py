@@ -259,6 +259,32 @@ def chargers_delete(client: Client, args: argparse.Namespace, output: Output) ->
     return OK
 
 
+def chargers_rotate_password(client: Client, args: argparse.Namespace, output: Output) -> int:
+    """A01: the CSMS generates a new password and sends it; it is never shown (only the
+    charger holds it), and becomes the charger's once the charger accepts it."""
+    body = client.request(
+        "POST",
+        f"/chargers/{quote(args.charger)}/password/rotate",
+        query={"wait": not args.no_wait, "timeout": args.timeout},
+    )
+    if output.raw_json:
+        output.json(body)
+        return exit_code(body["command"])
+    code = _command_outcome(output, body["command"])
+    state = body["password"]
+    if body["passwordChanged"]:
+        until = state.get("previousPasswordValidUntil")
+        output.line(
+            "password changed"
+            + (f"; the old one opens connections until {until} at most" if until else "")
+        )
+    elif state.get("rotationCommandId"):
+        output.line("password not changed yet: it changes if the charger accepts it")
+    else:
+        output.line("password not changed: the charger keeps its current one")
+    return code
+
+
 def command_status(client: Client, args: argparse.Namespace, output: Output) -> int:
     body = client.get(f"/chargers/{quote(args.charger)}/commands/{quote(args.command_id)}")
     return _command_outcome(output, body)
@@ -598,6 +624,15 @@ def _charger_parsers(commands: Any) -> None:
     )
     password.add_argument("--clear-password", action="store_true", help="remove the password")
     _add(chargers, "delete", chargers_delete, "delete a charger")
+    p = _no_wait(
+        _add(
+            chargers,
+            "rotate-password",
+            chargers_rotate_password,
+            "send the charger a new generated password (A01; never shown)",
+        )
+    )
+    p.add_argument("--timeout", type=int, default=None, help="the command's deadline, seconds")
     p = _add(chargers, "command-status", command_status, "a command's outcome")
     p.add_argument("command_id", metavar="COMMAND_ID", help="the id a command printed")
 

@@ -65,8 +65,11 @@ USE_CASES = (
     UseCase(
         "A01",
         "Update Charging Station Password for HTTP Basic Authentication",
-        N,
-        "Not yet.",
+        B,
+        "`POST /api/chargers/{id}/password/rotate` sends a generated password (1.6: "
+        "AuthorizationKey, hex); its hash is stored only when the station accepts (a late "
+        "Accepted counts), the old one opens connections until the first connect with the new "
+        "one or 24 h; requests stored redacted (ADR 0043).",
     ),
     UseCase(
         "A02",

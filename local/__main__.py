@@ -70,6 +70,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="the built operator console served at /console/ "
         "(default console/dist, built by `make console`; env LOCAL_CONSOLE_DIR)",
     )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        default=None,
+        help="also serve chargers over wss:// with a local CA's certificate (security profile "
+        "2; env LOCAL_TLS=1)",
+    )
+    parser.add_argument(
+        "--tls-port", type=int, help="the wss:// port (default 8443, env LOCAL_TLS_PORT)"
+    )
     parser.add_argument("--no-demo", action="store_true", help="do not start the demo charger")
     parser.add_argument(
         "--no-stripe",
@@ -105,7 +115,20 @@ def settings_from_args(args: argparse.Namespace) -> LocalSettings:
         stripe=not args.no_stripe,
         receipt_email_sender=args.receipt_email_sender,
         console_dir=args.console_dir,
+        tls=args.tls,
+        tls_port=args.tls_port,
     )
+
+
+def _tls_lines(platform: LocalPlatform) -> list[str]:
+    if not platform.settings.tls or platform.tls is None:
+        return []
+    return [
+        f"    over TLS        : {platform.wss_url}/{{chargePointId}} (security profile 2)",
+        f"    its CA          : {platform.tls.ca_file}",
+        f"    simulator       : python -m simulator --url {platform.wss_url} "
+        f"--ca-file {platform.tls.ca_file}",
+    ]
 
 
 def banner(platform: LocalPlatform) -> str:
@@ -124,6 +147,7 @@ def banner(platform: LocalPlatform) -> str:
             f"  API docs          : {platform.http_url}/docs (operator), "
             f"{platform.driver_url}/docs (driver)",
             f"  Charger WebSocket : {platform.ws_url}/{{chargePointId}}",
+            *_tls_lines(platform),
             f"  Operator HTTP API : {platform.http_url}",
             f"    dev token       : Authorization: Bearer {s.operator_dev_token}",
             f"  Driver HTTP API   : {platform.driver_url}",

@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -101,6 +102,9 @@ class GatewayConfig:
     console_dir: str | None = None
     # Lifetime of the development identity provider's access and ID tokens.
     access_token_ttl_s: int = ACCESS_TOKEN_TTL_S
+    # wss:// on its own port with this server context (local/tls.py); None: plain ws:// only.
+    tls_port: int = 8443  # 0 picks a free port
+    ssl_context: ssl.SSLContext | None = None
 
     @property
     def websocket_api(self) -> ApiIdentity:
@@ -258,6 +262,7 @@ class LocalGateway:
         self._route_tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._tls_port: int | None = None
         self.app = self._build_app()
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -289,9 +294,29 @@ class LocalGateway:
                 "gateway port", self.config.host, self.config.port, exc, "--port"
             ) from exc
         self._port = int(self._runner.addresses[0][1])  # the real port when 0 was asked
+        if self.config.ssl_context is not None:
+            await self._start_tls_site(self._runner)
         self.identity.issuer = self.base_url + identity_routes.PREFIX
         self.sign_in.allow_console_origins(self.origins)
         logger.info("gateway listening on %s", self.base_url)
+
+    async def _start_tls_site(self, runner: web.AppRunner) -> None:
+        """The same application over TLS: chargers connect with wss:// (security profile 2)."""
+        known = {tuple(address[:2]) for address in runner.addresses}
+        site = web.TCPSite(
+            runner, self.config.host, self.config.tls_port, ssl_context=self.config.ssl_context
+        )
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            self._runner = None
+            raise bind_error(
+                "TLS port", self.config.host, self.config.tls_port, exc, "--tls-port"
+            ) from exc
+        added = [a for a in runner.addresses if tuple(a[:2]) not in known]
+        self._tls_port = int(added[0][1]) if added else self.config.tls_port
+        logger.info("gateway listening for chargers on %s", self.wss_url)
 
     async def stop(self) -> None:
         """Close every WebSocket with 1001 (running `$disconnect`), then the server."""
@@ -349,6 +374,15 @@ class LocalGateway:
     def ws_url(self) -> str:
         """Charger URL prefix: append "/{chargePointId}"."""
         return f"ws://{self.config.host}:{self.port}/ocpp"
+
+    @property
+    def wss_url(self) -> str:
+        """Charger URL prefix over TLS (when the gateway serves it): append "/{chargePointId}".
+        Named localhost on a loopback or wildcard address, as the certificate names it."""
+        if self._tls_port is None:
+            raise RuntimeError("the gateway serves no TLS port")
+        host = "localhost" if self.config.host in _LOOPBACK_OR_ANY else self.config.host
+        return f"wss://{host}:{self._tls_port}/ocpp"
 
     @property
     def management_endpoint(self) -> str:

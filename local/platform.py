@@ -21,6 +21,7 @@ import math
 import os
 import secrets
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from local.receipt_email import LocalReceiptEmail, set_up_receipt_email
 from local.settings import LocalSettings, handler_environment
 from local.state import SAVE_INTERVAL_S, StateDir
 from local.stripe_server import LocalStripe
+from local.tls import LocalTls, ensure_tls
 from local.workflows import WorkflowTable, workflow_environment
 from shared.config import DEFAULT_STRIPE_SECRET_NAME
 
@@ -93,6 +95,17 @@ class LocalPlatform:
         self._event_rules = catalog.event_rules(s.enabled_settings)
         # --receipt-email-sender: moto's SES identity and user pool, while started.
         self.receipt_email: LocalReceiptEmail | None = None
+        # --tls: wss:// for chargers with a certificate of a local CA (local/tls.py), its files
+        # in the state folder (kept with the CA) or in a temporary one.
+        self._tls_temp: tempfile.TemporaryDirectory[str] | None = None
+        self.tls: LocalTls | None = None
+        if s.tls:
+            if s.state_dir:
+                tls_dir = Path(s.state_dir) / "tls"
+            else:
+                self._tls_temp = tempfile.TemporaryDirectory(prefix="csms-tls-")
+                tls_dir = Path(self._tls_temp.name)
+            self.tls = ensure_tls(tls_dir, (s.host,))
         self.gateway = LocalGateway(
             None,
             gateway_config
@@ -106,6 +119,8 @@ class LocalPlatform:
                 max_connection_s=s.max_connection_s,
                 console_dir=s.console_dir,
                 access_token_ttl_s=s.token_ttl_s,
+                tls_port=s.tls_port,
+                ssl_context=self.tls.server_context() if self.tls else None,
             ),
         )
         self.moto = MotoServer(s.host, s.moto_port)
@@ -305,6 +320,11 @@ class LocalPlatform:
     def ws_url(self) -> str:
         """Charger URL prefix: ws://host:port/ocpp (chargers append "/{chargePointId}")."""
         return self.gateway.ws_url
+
+    @property
+    def wss_url(self) -> str:
+        """Charger URL prefix over TLS (--tls): wss://localhost:port/ocpp."""
+        return self.gateway.wss_url
 
     @property
     def http_url(self) -> str:

@@ -24,6 +24,8 @@ a command-line flag):
 | development operator | LOCAL_OPERATOR_EMAIL    | operator@csms.localhost |
 | its password         | LOCAL_OPERATOR_PASSWORD | dev-operator         |
 | token lifetime (IdP) | LOCAL_TOKEN_TTL_S       | 3600 (Cognito's)     |
+| wss:// for chargers  | LOCAL_TLS               | off (1: on)          |
+| its port             | LOCAL_TLS_PORT          | 8443                 |
 
 `LOCAL_STORE=memory` keeps the handlers' DynamoDB tables in the platform's memory instead of
 moto (local/memory_store.py): for load runs with hundreds of chargers; Kinesis, EventBridge
@@ -34,6 +36,10 @@ connects without provisioning. The operator API accepts `Authorization: Bearer
 dev-operator-token` locally; this token never exists on AWS. The operator console signs in
 the development operator (in the operators group, created at every start) through the local
 identity provider; `LOCAL_TOKEN_TTL_S` shortens its tokens' lifetime (browser tests of expiry).
+
+`LOCAL_TLS=1` (`python -m local --tls`) also serves the charger endpoint as wss:// on its own
+port, with a certificate from a local CA (local/tls.py; the files in the state folder, the CA
+file named in the banner): security profile 2, TLS and Basic auth, end to end.
 """
 
 from __future__ import annotations
@@ -114,6 +120,9 @@ class LocalSettings:
     operator_password: str = DEFAULT_OPERATOR_PASSWORD
     # Lifetime of the identity provider's access and ID tokens, seconds.
     token_ttl_s: int = ACCESS_TOKEN_TTL_S
+    # wss:// for chargers on `tls_port` (0: any free port) beside the plain port (local/tls.py).
+    tls: bool = False
+    tls_port: int = 8443
 
     @property
     def enabled_settings(self) -> frozenset[str]:
@@ -195,6 +204,8 @@ class LocalSettings:
             operator_email=env.get("LOCAL_OPERATOR_EMAIL") or defaults.operator_email,
             operator_password=env.get("LOCAL_OPERATOR_PASSWORD") or defaults.operator_password,
             token_ttl_s=int(number("LOCAL_TOKEN_TTL_S", defaults.token_ttl_s)),
+            tls=env.get("LOCAL_TLS", "").strip().lower() in {"1", "true", "yes", "on"},
+            tls_port=int(number("LOCAL_TLS_PORT", defaults.tls_port)),
         )
 
     def replace(self, **changes: object) -> LocalSettings:

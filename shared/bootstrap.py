@@ -23,6 +23,7 @@ from shared.admin.tariffs import TariffAdmin
 from shared.commands.cost_profiles import CostProfileService
 from shared.commands.engine import CommandEngine
 from shared.commands.local_list import LocalListService
+from shared.commands.password_rotation import PasswordRotation
 from shared.commands.reservations import ReservationService
 from shared.config import ConfigError, Settings
 from shared.drivers.cards import DriverCards
@@ -139,6 +140,7 @@ class Services:
     reservations: ReservationService
     local_lists: LocalListService
     cost_profiles: CostProfileService
+    password_rotation: PasswordRotation
     charger_admin: ChargerAdmin
     id_tag_admin: IdTagAdmin
     session_reports: SessionReports
@@ -193,6 +195,11 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     cost_profiles = CostProfileService(deps.chargers, engine)
     engine.then("ChangeConfiguration", cost_profiles.step_finished)
     engine.then("SetVariables", cost_profiles.step_finished)
+    # A rotated password is the charger's once it accepts it (also when its answer is late).
+    password_rotation = PasswordRotation(deps.chargers, engine, deps.settings.password_grace_s)
+    for action in ("SetVariables", "ChangeConfiguration"):
+        engine.on_answer(action, password_rotation.answered)
+        engine.on_late_answer(action, password_rotation.answered)
     return Services(
         deps=deps,
         now=now,
@@ -219,6 +226,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         reservations=reservations,
         local_lists=local_lists,
         cost_profiles=cost_profiles,
+        password_rotation=password_rotation,
         charger_admin=ChargerAdmin(
             chargers=deps.chargers,
             connectors=deps.connectors,

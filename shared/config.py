@@ -89,6 +89,9 @@ class Settings:
     # Secrets Manager name or ARN of the admission key (docs/adr/0027): set for the $connect
     # authorizer only. None: no fast admission check, every password is checked by scrypt.
     admission_key_secret: str | None = None
+    # How long a charger's old password still opens a connection after a rotation
+    # (shared/access/rotation.py; the first connect with the new one ends it sooner).
+    password_grace_s: int = 24 * 3600
     # Days a charger's reported events are kept (the table's TTL).
     charger_events_retention_days: int = DEFAULT_CHARGER_EVENTS_RETENTION_DAYS
     # ISO 15118 certificates (docs/adr/0042). The OCSP responder every request goes to (None:
@@ -183,6 +186,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         ),
         user_pool_id=env.get("USER_POOL_ID") or None,
         admission_key_secret=env.get("ADMISSION_KEY_SECRET") or None,
+        password_grace_s=_int(env, "PASSWORD_GRACE_S", 24 * 3600, 0, 30 * 24 * 3600),
         charger_events_retention_days=_int(
             env,
             "CHARGER_EVENTS_RETENTION_DAYS",

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import ssl
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
@@ -133,6 +134,7 @@ class SimulatedCharger:
         initial_register_wh: float | None = None,
         replay_duplicates: int = 0,
         transaction_message_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         """heartbeat_interval_s / boot_retry_interval_s override what the CSMS hands out
         (accelerated runs); None honours the CSMS.
@@ -145,6 +147,8 @@ class SimulatedCharger:
         replay_duplicates: after every reconnect, send the last N acknowledged transaction
         messages again, as chargers do when a response got lost (idempotency tests).
         transaction_message_attempts: tries per transaction message that times out.
+        ssl_context: how a wss:// server is verified (e.g. trusting a local CA); None: the
+        system's trust store.
         """
         self.profile = profile_for(protocol)
         self.protocol = protocol
@@ -152,6 +156,7 @@ class SimulatedCharger:
         self.charge_point_id = charge_point_id
         self.endpoint = endpoint_for(url, charge_point_id, query_id=query_id)
         self.password = password
+        self.ssl_context = ssl_context
         self.connectors = connectors
         self.heartbeat_interval_override_s = heartbeat_interval_s
         self.boot_retry_interval_override_s = boot_retry_interval_s
@@ -322,7 +327,11 @@ class SimulatedCharger:
         try:
             ws = await asyncio.wait_for(
                 session.ws_connect(
-                    self.endpoint, protocols=(self.protocol,), headers=headers, autoping=True
+                    self.endpoint,
+                    protocols=(self.protocol,),
+                    headers=headers,
+                    autoping=True,
+                    ssl=self.ssl_context or True,
                 ),
                 timeout=self.response_timeout_s,
             )

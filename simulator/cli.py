@@ -143,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
         "e.g. 'secret-{index:05d}'",
     )
 
+    target.add_argument(
+        "--ca-file",
+        metavar="PEM",
+        help="trust this CA for wss:// (e.g. the one `python -m local --tls` prints)",
+    )
+
     fleet = parser.add_argument_group("fleet")
     fleet.add_argument(
         "-n", "--chargers", type=positive_int, default=1, help="number of chargers (default: 1)"
@@ -352,6 +358,7 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
         query_id=args.query_id,
         response_timeout_s=args.response_timeout,
         password_template=args.password_template,
+        ca_file=args.ca_file,
         boot_retry_interval_s=args.boot_retry_interval,
         first_index=args.first_index,
         session_plan=session_plan_from_args(args),

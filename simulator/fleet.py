@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ class FleetConfig:
     query_id: bool = False
     response_timeout_s: float = DEFAULT_RESPONSE_TIMEOUT_S
     password_template: str | None = None
+    # wss:// against a server whose certificate a local CA signed (python -m local --tls).
+    ca_file: str | None = None
     # None honours the interval of Pending/Rejected boot responses; a number overrides it.
     boot_retry_interval_s: float | None = None
     # Number of the first charger; disjoint ranges let several runs share one CSMS.
@@ -138,7 +141,9 @@ async def run_fleet(
     plans = _Countdown(config.chargers)
     started = time.perf_counter()
     # One session, no pool limit: every WebSocket holds its own connection.
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+    ssl_context = ssl.create_default_context(cafile=config.ca_file) if config.ca_file else True
+    connector = aiohttp.TCPConnector(limit=0, ssl=ssl_context)
+    async with aiohttp.ClientSession(connector=connector) as session:
         tasks = [
             asyncio.create_task(
                 _run_charger(

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from shared.access.fast_check import make_verifier, verifier_matches
 from shared.access.passwords import parse_basic_auth, spend_a_check, verify_password
+from shared.access.rotation import in_grace
 from shared.config import UnknownChargerPolicy
 from shared.models.charger import ChargerRecord, RegistrationStatus, ValidationMode
 from shared.observability import count_metric
@@ -128,13 +129,26 @@ def _check_password(
     key = admission_key.key() if admission_key is not None else None
     if username == charge_point_id and _fast_check(record, password, key):
         right, fast = True, True
+    elif username == charge_point_id and _previous_matches(record, password, key, now_ms):
+        _admitted_with_previous(record, chargers)
+        return None
     else:
         # A miss of the fast check is no refusal (a new password, another key): scrypt decides,
-        # so a wrong password costs what it always did.
+        # so a wrong password costs what it always did (twice that in a rotation's grace).
         right, fast = verify_password(password, record.password_hash), False
+        if (
+            not right
+            and username == charge_point_id
+            and _previous_matches(record, password, None, now_ms)
+        ):
+            _admitted_with_previous(record, chargers)
+            return None
     if username == charge_point_id and right:
         if not fast and key is not None:
             _keep_verifier(record, password, key, chargers)
+        if record.previous_password_hash is not None:
+            # The first connection with the new password ends the old one's grace.
+            chargers.end_password_grace(charge_point_id, record.previous_password_hash)
         if record.auth_failures:
             chargers.clear_auth_failures(charge_point_id)
         return None
@@ -149,6 +163,27 @@ def _check_password(
             extra={"chargePointId": charge_point_id, "failures": failures, "lockS": lock_s},
         )
     return Admission(False, charge_point_id, "wrong credentials", UNAUTHORIZED)
+
+
+def _previous_matches(record: ChargerRecord, password: str, key: bytes | None, now_ms: int) -> bool:
+    """Whether `password` is the one a rotation replaced, in its grace period: with a key, by
+    the old password's kept fast check only; without, by scrypt."""
+    previous = record.previous_password_hash
+    if previous is None or not in_grace(previous, record.previous_password_until_ms, now_ms):
+        return False
+    if key is None:
+        return verify_password(password, previous)
+    verifier = record.previous_auth_verifier
+    return verifier is not None and verifier_matches(
+        key, record.charge_point_id, previous, password, verifier
+    )
+
+
+def _admitted_with_previous(record: ChargerRecord, chargers: ChargerRepository) -> None:
+    """The password before a rotation, in its grace (shared/access/rotation.py)."""
+    if record.auth_failures:
+        chargers.clear_auth_failures(record.charge_point_id)
+    count_metric("ChargerAdmittedWithPreviousPassword", {})
 
 
 def _fast_check(record: ChargerRecord, password: str, key: bytes | None) -> bool:

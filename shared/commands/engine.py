@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from shared.access.rotation import redacted, sets_password
 from shared.models.command import CommandRecord
 from shared.models.domain_events import COMMAND_COMPLETED, DomainEvent
 from shared.observability import count_metric
@@ -184,12 +185,19 @@ class CommandEngine:
     # Follow-ups that may send the charger's next command: they run once the outcome is stored
     # and the slot is free, and only for whoever stored the outcome.
     next_hooks: dict[str, list[AnswerHook]] = field(default_factory=dict)
+    # Answers that came after the command was settled (timeout, lost connection): dropped
+    # for the command's record, but some changes happened on the charger all the same (a
+    # password it took). The hook gets the settled record with the late answer as `result`.
+    late_hooks: dict[str, list[AnswerHook]] = field(default_factory=dict)
 
     def on_answer(self, action: str, hook: AnswerHook) -> None:
         self.answer_hooks.setdefault(action, []).append(hook)
 
     def then(self, action: str, hook: AnswerHook) -> None:
         self.next_hooks.setdefault(action, []).append(hook)
+
+    def on_late_answer(self, action: str, hook: AnswerHook) -> None:
+        self.late_hooks.setdefault(action, []).append(hook)
 
     @staticmethod
     def actions(version: OcppVersion) -> list[str]:
@@ -207,9 +215,11 @@ class CommandEngine:
         task_token: str | None = None,
         requested_by: str | None = None,
         message_id: str | None = None,
+        sets_charger_password: bool = False,
     ) -> CommandRecord:
         """Send `action`; `message_id` is the caller's when it must know the command's id before
-        sending (to find it again after a lost response), a new one otherwise."""
+        sending (to find it again after a lost response), a new one otherwise. Only the
+        password rotation (`sets_charger_password`) may change the charger's password."""
         charger = self.chargers.get(charge_point_id)
         if charger is None:
             raise CommandError(404, "NotFound", f"charger {charge_point_id!r} is not registered")
@@ -237,6 +247,13 @@ class CommandEngine:
                 "UnsupportedCommand",
                 f"{action} is not a command of OCPP {version.value}",
                 {"supported": self.actions(version)},
+            )
+        if sets_password(action, payload) and not sets_charger_password:
+            raise CommandError(
+                400,
+                "PasswordNotSettable",
+                "the charger's password is changed by POST "
+                f"/api/chargers/{charge_point_id}/password/rotate, which keeps the CSMS's copy",
             )
         violation = self.schemas.check(version, action, payload, "request")
         if violation is not None:
@@ -280,7 +297,8 @@ class CommandEngine:
             created_at=iso_utc(from_epoch_ms(now_ms)),
             deadline_ms=deadline_ms,
             expires_at=now_ms // 1000 + OUTCOME_RETENTION_S,
-            payload=payload,
+            # A password goes to the charger only: the stored request shows it redacted.
+            payload=redacted(action, payload),
             task_token=task_token,
             requested_by=requested_by,
         )
@@ -375,6 +393,7 @@ class CommandEngine:
             )
             return
         if record.done:
+            self._late_answer(record, reply)
             logger.warning(
                 "reply for a finished command dropped",
                 extra={
@@ -390,6 +409,7 @@ class CommandEngine:
                 "timeout",
                 error={"code": "Timeout", "description": "the charger answered after the deadline"},
             )
+            self._late_answer(self.commands.get(charge_point_id, reply.message_id) or record, reply)
             logger.warning(
                 "late reply dropped; command timed out",
                 extra={"chargePointId": charge_point_id, "messageId": reply.message_id},
@@ -496,6 +516,11 @@ class CommandEngine:
         for record in waiting:
             self.publish_pending(record)
         return len(waiting)
+
+    def _late_answer(self, record: CommandRecord, reply: CallResult | CallError) -> None:
+        hooks = self.late_hooks.get(record.action)
+        if hooks and isinstance(reply, CallResult) and record.status in ("timeout", "offline"):
+            self._run_hooks(hooks, replace(record, result=reply.payload))
 
     @staticmethod
     def _run_hooks(hooks: list[AnswerHook], finished: CommandRecord) -> None:

@@ -57,6 +57,14 @@ class ChargerRecord:
     # The fast admission check of the current password (docs/adr/0027): an HMAC under the
     # deployment's admission key, bound to `password_hash`; None until the first right password.
     auth_verifier: str | None = None
+    # Password rotation (shared/access/rotation.py): the new password's hash while the charger
+    # has not yet accepted it, keyed by the command that carries it; after the change, the
+    # old password's hash and fast check, honoured until `previous_password_until_ms`.
+    rotation_command_id: str | None = None
+    rotation_password_hash: str | None = None
+    previous_password_hash: str | None = None
+    previous_auth_verifier: str | None = None
+    previous_password_until_ms: int | None = None
 
     @property
     def online(self) -> bool:

@@ -113,6 +113,31 @@ class ChargerRepository(Protocol):
         still the charger's (a password changed meanwhile wins); False when nothing written."""
         ...
 
+    def begin_password_rotation(
+        self, charge_point_id: str, command_id: str, password_hash: str
+    ) -> bool:
+        """Keep the hash of a password about to be sent (replacing a rotation not yet
+        accepted); False for an unknown charger or one without a password."""
+        ...
+
+    def complete_password_rotation(
+        self, charge_point_id: str, command_id: str, previous_until_ms: int
+    ) -> ChargerRecord | None:
+        """The charger accepted the password of `command_id`: it becomes the password, the old
+        one (and its fast check) is honoured until `previous_until_ms`. Only while
+        `command_id` is still the rotation in flight: None (nothing written) otherwise, so a
+        redelivered answer or a replaced rotation changes nothing."""
+        ...
+
+    def drop_password_rotation(self, charge_point_id: str, command_id: str) -> None:
+        """The charger refused the password of `command_id`: forget it (if still in flight)."""
+        ...
+
+    def end_password_grace(self, charge_point_id: str, previous_hash: str) -> None:
+        """The charger connected with its new password: the old one (if still `previous_hash`)
+        opens no connection any more."""
+        ...
+
     def list_page(
         self, limit: int, cursor: str | None, where: ChargerFilter
     ) -> Page[ChargerRecord]: ...

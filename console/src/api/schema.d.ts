@@ -325,6 +325,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chargers/{chargePointId}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The charger's password state: set, rotation in flight, old password's grace */
+        get: operations["get_password_state_api_chargers__chargePointId__password_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chargers/{chargePointId}/password/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the charger's Basic auth password (SetVariables / ChangeConfiguration)
+         * @description A new password is generated and sent to the charger (2.0.1: SecurityCtrlr.BasicAuthPassword; 1.6: AuthorizationKey, hex-encoded). It becomes the charger's password only when the charger accepts it; the old one still opens a connection for a grace period (until the first connect with the new one). The password is never returned or stored in the clear. 409: no password to rotate, or another command in flight; 503: the charger is offline.
+         */
+        post: operations["rotate_password_api_chargers__chargePointId__password_rotate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cost-profiles/{name}": {
         parameters: {
             query?: never;
@@ -1908,6 +1945,39 @@ export interface components {
              * @description Connectors whose latest status is Faulted or carries an errorCode other than NoError, most recently received first, at most 20
              */
             recentFaults: components["schemas"]["FaultView"][];
+        };
+        /**
+         * PasswordRotationView
+         * @description The rotation's command (its request redacted) and the password state after it.
+         */
+        PasswordRotationView: {
+            command: components["schemas"]["CommandView"];
+            /**
+             * Passwordchanged
+             * @description The charger accepted the new password and the CSMS stored its hash
+             */
+            passwordChanged: boolean;
+            password: components["schemas"]["PasswordState"];
+        };
+        /**
+         * PasswordState
+         * @description What the CSMS holds of a charger's Basic auth password (never the password).
+         */
+        PasswordState: {
+            /** Chargepointid */
+            chargePointId: string;
+            /** Haspassword */
+            hasPassword: boolean;
+            /**
+             * Rotationcommandid
+             * @description The rotation sent and not yet accepted by the charger, if any
+             */
+            rotationCommandId: string | null;
+            /**
+             * Previouspasswordvaliduntil
+             * @description Until when the password before the last rotation still opens a connection (the first connect with the new password ends it sooner); null: it does not
+             */
+            previousPasswordValidUntil: string | null;
         };
         /** PaymentView */
         PaymentView: {
@@ -5830,6 +5900,180 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReservationCommand"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Charger offline */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandNotAnsweredBody"];
+                };
+            };
+            /** @description The charger did not answer while the API waited */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandNotAnsweredBody"];
+                };
+            };
+        };
+    };
+    get_password_state_api_chargers__chargePointId__password_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordState"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    rotate_password_api_chargers__chargePointId__password_rotate_post: {
+        parameters: {
+            query?: {
+                /** @description Wait (at most 20 s) for the charger's answer */
+                wait?: boolean;
+                timeout?: number;
+            };
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordRotationView"];
+                };
+            };
+            /** @description Sent (wait=false) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordRotationView"];
                 };
             };
             /** @description Invalid request (details name the fields) */

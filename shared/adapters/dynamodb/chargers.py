@@ -240,6 +240,83 @@ class DynamoChargerRepository:
             is not None
         )
 
+    def begin_password_rotation(
+        self, charge_point_id: str, command_id: str, password_hash: str
+    ) -> bool:
+        return (
+            conditional(
+                self._client.update_item,
+                TableName=self._table,
+                Key=self._key(charge_point_id),
+                UpdateExpression="SET rotationCommandId = :id, rotationPasswordHash = :h",
+                ConditionExpression="attribute_exists(passwordHash)",
+                ExpressionAttributeValues={
+                    ":id": to_attr(command_id),
+                    ":h": to_attr(password_hash),
+                },
+            )
+            is not None
+        )
+
+    def complete_password_rotation(
+        self, charge_point_id: str, command_id: str, previous_until_ms: int
+    ) -> ChargerRecord | None:
+        record = self.get(charge_point_id)
+        if (
+            record is None
+            or record.rotation_command_id != command_id
+            or record.rotation_password_hash is None
+            or record.password_hash is None
+        ):
+            return None
+        # Read, then write on the condition that nothing changed in between: the old hash
+        # and verifier move to the previous-password attributes in the same write.
+        fields: dict[str, Any] = {
+            "passwordHash": record.rotation_password_hash,
+            "authVerifier": None,
+            "previousPasswordHash": record.password_hash,
+            "previousAuthVerifier": record.auth_verifier,
+            "previousPasswordUntilMs": previous_until_ms,
+            "rotationCommandId": None,
+            "rotationPasswordHash": None,
+        }
+        expression, names, values = update_expression(fields)
+        names.update({"#rc": "rotationCommandId", "#ph": "passwordHash"})
+        values.update({":rc": to_attr(command_id), ":ph": to_attr(record.password_hash)})
+        response = conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression=expression,
+            ConditionExpression="#rc = :rc AND #ph = :ph",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+        return None if response is None else charger_from_item(response["Attributes"])
+
+    def drop_password_rotation(self, charge_point_id: str, command_id: str) -> None:
+        conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression="REMOVE rotationCommandId, rotationPasswordHash",
+            ConditionExpression="rotationCommandId = :id",
+            ExpressionAttributeValues={":id": to_attr(command_id)},
+        )
+
+    def end_password_grace(self, charge_point_id: str, previous_hash: str) -> None:
+        conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(charge_point_id),
+            UpdateExpression=(
+                "REMOVE previousPasswordHash, previousAuthVerifier, previousPasswordUntilMs"
+            ),
+            ConditionExpression="previousPasswordHash = :h",
+            ExpressionAttributeValues={":h": to_attr(previous_hash)},
+        )
+
     def detach_connection(
         self, charge_point_id: str, connection_id: str, at: datetime, reason: str | None = None
     ) -> bool:
@@ -331,6 +408,15 @@ class DynamoChargerRepository:
             fields["passwordHash"] = None  # REMOVE
         if changes.password_hash is not None or changes.clear_password:
             fields["authVerifier"] = None  # the old password's fast check goes with it
+            # A password the operator sets ends a rotation and the old password's grace.
+            for name in (
+                "rotationCommandId",
+                "rotationPasswordHash",
+                "previousPasswordHash",
+                "previousAuthVerifier",
+                "previousPasswordUntilMs",
+            ):
+                fields[name] = None
         if not fields:
             return self.get(charge_point_id)
         expression, names, values = update_expression(fields)

@@ -159,6 +159,61 @@ class MemoryChargerRepository:
             self.records[charge_point_id] = replace(record, auth_verifier=verifier)
             return True
 
+    def begin_password_rotation(
+        self, charge_point_id: str, command_id: str, password_hash: str
+    ) -> bool:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is None or record.password_hash is None:
+                return False
+            self.records[charge_point_id] = replace(
+                record, rotation_command_id=command_id, rotation_password_hash=password_hash
+            )
+            return True
+
+    def complete_password_rotation(
+        self, charge_point_id: str, command_id: str, previous_until_ms: int
+    ) -> ChargerRecord | None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if (
+                record is None
+                or record.rotation_command_id != command_id
+                or record.rotation_password_hash is None
+            ):
+                return None
+            updated = replace(
+                record,
+                password_hash=record.rotation_password_hash,
+                auth_verifier=None,
+                previous_password_hash=record.password_hash,
+                previous_auth_verifier=record.auth_verifier,
+                previous_password_until_ms=previous_until_ms,
+                rotation_command_id=None,
+                rotation_password_hash=None,
+            )
+            self.records[charge_point_id] = updated
+            return replace(updated)
+
+    def drop_password_rotation(self, charge_point_id: str, command_id: str) -> None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is not None and record.rotation_command_id == command_id:
+                self.records[charge_point_id] = replace(
+                    record, rotation_command_id=None, rotation_password_hash=None
+                )
+
+    def end_password_grace(self, charge_point_id: str, previous_hash: str) -> None:
+        with self._lock:
+            record = self.records.get(charge_point_id)
+            if record is not None and record.previous_password_hash == previous_hash:
+                self.records[charge_point_id] = replace(
+                    record,
+                    previous_password_hash=None,
+                    previous_auth_verifier=None,
+                    previous_password_until_ms=None,
+                )
+
     def detach_connection(
         self, charge_point_id: str, connection_id: str, at: datetime, reason: str | None = None
     ) -> bool:
@@ -239,6 +294,10 @@ class MemoryChargerRepository:
                 updated.password_hash = None
             if changes.password_hash is not None or changes.clear_password:
                 updated.auth_verifier = None
+                # A password the operator sets ends a rotation and the old password's grace.
+                updated.rotation_command_id = updated.rotation_password_hash = None
+                updated.previous_password_hash = updated.previous_auth_verifier = None
+                updated.previous_password_until_ms = None
             self.records[charge_point_id] = updated
             return replace(updated)
 
