@@ -209,7 +209,9 @@ class AppSession:
         start = self.driver(START_STATUS, "GET", f"/driver/starts/{started['startId']}")
         if start["sessionId"] is None:
             raise RuntimeError(f"the start found no session: {start}")
-        window = requested + timedelta(seconds=START_WINDOW_S + 1)
+        # Counted from now, not from the request: on a loaded machine the steps in between
+        # may take longer than the one second of margin.
+        window = datetime.now(UTC) + timedelta(seconds=START_WINDOW_S + 1)
         if self.sweep(SWEEP_CLAIM, window) != 1:
             raise RuntimeError("the sweep did not look at the request")
         claimed = self._handlers["start_sweep"].services.deps.start_requests.get(cp, request_id)
