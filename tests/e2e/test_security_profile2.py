@@ -26,7 +26,7 @@ OLD = "station-Secret-0123456789"
 
 @pytest.fixture(scope="module")
 def platform():
-    with start_platform(unknown_chargers="reject", tls=True) as platform:
+    with start_platform(unknown_chargers="reject", tls=True, tls_port=0) as platform:
         chargers = DynamoChargerRepository(
             moto_client(platform, "dynamodb"), platform.environment["CHARGERS_TABLE"]
         )
