@@ -57,3 +57,26 @@ def test_the_signer_gets_the_secrets_arn_and_the_rule_on_signing_requests(templa
     assert environment["CA_SECRET_NAME"] == {"Ref": logical_id(stack.certificate_authority)}
     rules = [r for r in catalog.EVENT_RULES if r.function == "certificate_signer"]
     assert [r.detail_types for r in rules] == [("CertificateSigningRequested",)]
+
+
+def test_certificate_settings_reach_the_functions_only_when_set():
+    from aws_cdk import App
+
+    from infra.stack_settings import SettingsError, StackSettings, cdk_json_context
+
+    def settings(**context: object) -> StackSettings:
+        return StackSettings.from_scope(App(context={**cdk_json_context(), **context}))
+
+    assert settings().certificate_environment == {}
+    chosen = settings(
+        certificateOrganization="ACME Charging",
+        certificateValidityDays="730",
+        signV2gCertificates="true",
+    )
+    assert chosen.certificate_environment == {
+        "CERTIFICATE_ORGANIZATION": "ACME Charging",
+        "CERTIFICATE_VALIDITY_DAYS": "730",
+        "SIGN_V2G_CERTIFICATES": "true",
+    }
+    with pytest.raises(SettingsError):
+        settings(certificateValidityDays="0")
