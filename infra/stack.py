@@ -92,7 +92,7 @@ def certificate_authority_secret(scope: Construct) -> secretsmanager.Secret:
         secret,
         "AwsSolutions-SMG4",
         "No scheduled rotation: a CA key is replaced by issuing a new CA and renewing every "
-        "station's certificate (A03), an operator's decision, not a timer (docs/adr/0041).",
+        "station's certificate (A02), an operator's decision, not a timer (docs/adr/0041).",
     )
     return secret
 

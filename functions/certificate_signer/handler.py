@@ -1,7 +1,7 @@
 """CertificateSigningRequested events -> the CSR signed once, CertificateSigned sent once
 (docs/adr/0041). A station that is offline or busy with another command makes the invocation
 fail: the event is retried (asynchronous invocation), and the station's own repeat of its
-request (A02's CertSigningRepeatTimes) tries again later."""
+request (CertSigningRepeatTimes) tries again later."""
 
 from typing import Any
 

@@ -10,7 +10,7 @@ conditional Put; a resend of the same CSR finds it and changes nothing. Every ac
 publishes CertificateSigningRequested built from the record's key alone, so a resend publishes
 the same event id again (and the consumer's run is a no-op if the work is done). The station is
 answered Accepted only once the event is published: if the bus refuses it, the station gets an
-error and sends the request again (A02's CertSigningRepeatTimes makes it do so anyway).
+error and sends the request again (its CertSigningRepeatTimes makes it do so anyway).
 The signer signs once per record (a conditional update from `requested` to `issued`: a
 signature computed by a losing run is dropped) and sends once per send attempt: the attempt
 counter moves by a conditional update, and the nth CertificateSigned carries the command id
@@ -49,7 +49,7 @@ DEFAULT_VALIDITY_DAYS = 365
 # station that keeps failing is given up on much sooner.
 MAX_SEND_ATTEMPTS = 5
 SIGNER = "certificate-authority"
-# What the renewal trigger asks for, per protocol (A03; the 1.6 security extension).
+# What the renewal trigger asks for, per protocol (A02; the 1.6 security extension).
 RENEWAL_TRIGGER: dict[str, tuple[str, Payload]] = {
     OcppVersion.V201.value: (
         "TriggerMessage",
@@ -283,6 +283,6 @@ class CertificateSigning:
         return self.store.list(charge_point_id)
 
     def renew(self, charge_point_id: str, protocol: str, requested_by: str | None) -> CommandRecord:
-        """A03: ask the station for a new CSR (it then sends SignCertificate)."""
+        """A02: ask the station for a new CSR (it then sends SignCertificate)."""
         action, payload = RENEWAL_TRIGGER[protocol]
         return self.engine.send(charge_point_id, action, dict(payload), requested_by=requested_by)

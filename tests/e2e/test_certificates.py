@@ -1,7 +1,7 @@
 """Stations' certificates through the local gateway (docs/adr/0041): a simulated station asks
-for a certificate (OCPP 2.0.1 A02), is asked to renew it (A03), the 1.6 security extension
-does the same, and a resent request is signed and sent once. The station installs a chain
-only if it verifies against the platform's CA."""
+for a certificate on its own (OCPP 2.0.1 A03), the CSMS asks it to renew (A02), the 1.6
+security extension does the same, and a resent request is signed and sent once. The station
+installs a chain only if it verifies against the platform's CA."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def station(platform: Any, protocol: str, prefix: str) -> SimulatedCharger:
     return cp
 
 
-def test_A02_the_station_asks_and_installs_a_chain_of_the_platforms_ca(platform):
+def test_A03_the_station_asks_and_installs_a_chain_of_the_platforms_ca(platform):
     cp = station(platform, "ocpp2.0.1", "CRT")
 
     async def scenario() -> str:
@@ -87,7 +87,7 @@ def test_A02_the_station_asks_and_installs_a_chain_of_the_platforms_ca(platform)
     assert listed["sends"] == 1
 
 
-def test_A02_a_csr_for_another_identity_is_rejected(platform):
+def test_A03_a_csr_for_another_identity_is_rejected(platform):
     cp = station(platform, "ocpp2.0.1", "CRT")
 
     async def scenario() -> Any:
@@ -124,7 +124,7 @@ def renew_and_install(platform: Any, cp: SimulatedCharger, action: str) -> list[
     return listed
 
 
-def test_A03_the_operator_renews_a_stations_certificate(platform):
+def test_A02_the_operator_renews_a_stations_certificate(platform):
     cp = station(platform, "ocpp2.0.1", "CRT")
     renew_and_install(platform, cp, "TriggerMessage")
 
@@ -135,7 +135,7 @@ def test_the_1_6_security_extension_renews_and_installs_a_certificate(platform):
     assert listed["certificateType"] == "ChargingStationCertificate"
 
 
-def test_A02_a_resent_request_is_signed_and_sent_once(platform):
+def test_A03_a_resent_request_is_signed_and_sent_once(platform):
     cp = station(platform, "ocpp2.0.1", "CRT")
     key = new_key()
     csr = csr_for(cp.charge_point_id, key)

@@ -1,4 +1,4 @@
-"""Stations' certificates: what the CSMS's CA issued them, and renewal (OCPP 2.0.1 A03; the
+"""Stations' certificates: what the CSMS's CA issued them, and renewal (OCPP 2.0.1 A02; the
 1.6 security extension), docs/adr/0041-certificate-authority.md."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def register(ctx: ApiContext) -> None:
     @routes.post(
         "/api/chargers/<chargePointId>/certificates/renew",
         tags=TAGS,
-        summary="Renew a charger's certificate (A03)",
+        summary="Renew a charger's certificate (A02)",
         description="Sends TriggerMessage SignChargingStationCertificate (OCPP 2.0.1) or "
         "ExtendedTriggerMessage SignChargePointCertificate (1.6 security extension): a charger "
         "that accepts makes a new key and sends SignCertificate; its new certificate then "

@@ -46,7 +46,7 @@ def only_record(deps: MemoryDeps):
     return record
 
 
-def test_A02_a_good_csr_is_accepted_stored_and_announced():
+def test_A02_A03_a_good_csr_is_accepted_stored_and_announced():
     st = station()
     assert sign(st, csr_for(CP, new_key()), "ChargingStationCertificate") == {"status": "Accepted"}
     record = only_record(st.deps)
@@ -66,7 +66,7 @@ def test_A02_a_good_csr_is_accepted_stored_and_announced():
     "csr",
     [csr_for("SOMEONE-ELSE", new_key()), "not a csr", "-----BEGIN CERTIFICATE REQUEST-----\n"],
 )
-def test_A02_a_bad_csr_is_rejected_and_nothing_is_stored(csr):
+def test_A02_A03_a_bad_csr_is_rejected_and_nothing_is_stored(csr):
     st = station()
     assert sign(st, csr) == {"status": "Rejected"}
     assert st.deps.certificates.list(CP) == []
@@ -106,7 +106,7 @@ def test_a_request_whose_event_is_not_published_is_not_acknowledged():
     assert sign(st, csr) == {"status": "Accepted"}  # the station's resend goes through
 
 
-def test_A02_the_signer_signs_once_and_sends_once():
+def test_A02_A03_the_signer_signs_once_and_sends_once():
     st = station()
     key = new_key()
     csr = csr_for(CP, key)
@@ -208,7 +208,7 @@ def test_the_1_6_security_extension_gets_a_chain_without_a_certificate_type():
         (V16, "ExtendedTriggerMessage", "SignChargePointCertificate"),
     ],
 )
-def test_A03_renewal_triggers_a_new_request(version, action, message):
+def test_A02_renewal_triggers_a_new_request(version, action, message):
     st = station(version)
     signing = st.services.certificates
     assert signing is not None
