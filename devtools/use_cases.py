@@ -74,14 +74,17 @@ USE_CASES = (
     UseCase(
         "A02",
         "Update Charging Station Certificate by request of CSMS",
-        N,
-        "Not yet.",
+        B,
+        "`POST /api/chargers/{id}/certificates/renew` sends TriggerMessage "
+        "SignChargingStationCertificate; the CSR is signed by the platform's CA and sent in "
+        "CertificateSigned (docs/adr/0041).",
     ),
     UseCase(
         "A03",
         "Update Charging Station Certificate initiated by the Charging Station",
-        N,
-        "Not yet.",
+        B,
+        "SignCertificate checked (signature, CN, organization), signed once, CertificateSigned "
+        "sent once; `GET /api/chargers/{id}/certificates`. V2G CSRs Rejected unless configured.",
     ),
     UseCase(
         "A04",

@@ -156,6 +156,9 @@ class FunctionDef:
     # Sends e-mail from the receipt sender's SES identity (ses:SendEmail on that identity;
     # RECEIPT_EMAIL_SENDER).
     sends_email: bool = False
+    # Signs with the certificate authority's key (docs/adr/0041): GetSecretValue and
+    # PutSecretValue (the first signing sets the CA up) on that secret only; CA_SECRET_NAME.
+    uses_certificate_authority: bool = False
 
 
 @dataclass(frozen=True)
@@ -432,6 +435,16 @@ CHARGER_EVENTS = TableDef(
     ttl_attribute="expiresAt",
 )
 
+# Stations' certificates (docs/adr/0041-certificate-authority.md): one item per signing
+# request, keyed by the CSR's digest, from the request to the station's answer to the chain.
+CERTIFICATES = TableDef(
+    id="Certificates",
+    env_var="CERTIFICATES_TABLE",
+    local_name="csms-certificates",
+    partition_key=Key("chargePointId"),
+    sort_key=Key("requestKey"),
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -450,6 +463,7 @@ TABLES: tuple[TableDef, ...] = (
     LOCATIONS,
     DEVICE_MODELS,
     CHARGER_EVENTS,
+    CERTIFICATES,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -552,6 +566,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (DEVICE_MODELS.id, "write"),
             # NotifyEvent and SecurityEventNotification: Puts only (a resend overwrites).
             (CHARGER_EVENTS.id, ("PutItem", "BatchWriteItem")),
+            # SignCertificate: the request's conditional Put; CertificateSigned's answer.
+            (CERTIFICATES.id, ("PutItem", "UpdateItem")),
         ),
         publishes_events=True,
         writes_streams=(TELEMETRY_STREAM.id,),
@@ -590,6 +606,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (DEVICE_MODELS.id, "read"),
             # A charger's events, newest first.
             (CHARGER_EVENTS.id, ("Query",)),
+            # A charger's certificates.
+            (CERTIFICATES.id, ("Query",)),
         ),
         publishes_events=True,
         manages_connections=True,
@@ -716,6 +734,22 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         scans_outbox_of=(TRANSACTIONS.id, COMMANDS.id, CONNECTORS.id, CHARGERS.id),
         publishes_events=True,
     ),
+    FunctionDef(
+        name="certificate_signer",
+        tracing=False,
+        handler="functions.certificate_signer.handler.handler",
+        description="CertificateSigningRequested -> sign the CSR once, send CertificateSigned",
+        timeout_s=30,
+        tables=(
+            (CERTIFICATES.id, ("GetItem", "UpdateItem")),
+            # CertificateSigned goes out through the command engine.
+            (CHARGERS.id, ("GetItem", "UpdateItem")),
+            (COMMANDS.id, "readwrite"),
+        ),
+        publishes_events=True,
+        manages_connections=True,
+        uses_certificate_authority=True,
+    ),
     PAYMENT_WEBHOOK,
     RECEIPT_MAILER,
 )
@@ -752,6 +786,12 @@ EVENT_RULES: tuple[EventRuleDef, ...] = (
         function="energy_rollup",
         detail_types=("TransactionStopped",),
         description="Roll the energy of every finished session up per charger and day",
+    ),
+    EventRuleDef(
+        id="CertificateSigning",
+        function="certificate_signer",
+        detail_types=("CertificateSigningRequested",),
+        description="Sign a station's accepted CSR and send it the chain (docs/adr/0041)",
     ),
     EventRuleDef(
         id="StartRefused",

@@ -121,6 +121,8 @@ class FunctionResources:
     user_pool: cognito.IUserPool | None = None
     # The admission key `reads_admission_key` functions read (docs/adr/0027).
     admission_key: secretsmanager.ISecret | None = None
+    # The certificate authority's secret `uses_certificate_authority` functions sign with.
+    certificate_authority: secretsmanager.ISecret | None = None
     # The SES identity (an address) `sends_email` functions send from: receiptEmailSender.
     email_sender: str | None = None
 
@@ -228,6 +230,8 @@ def function_environment(definition: FunctionDef, resources: FunctionResources) 
         environment["USER_POOL_ID"] = _user_pool(definition, resources).user_pool_id
     if definition.reads_admission_key:
         environment["ADMISSION_KEY_SECRET"] = _admission_key(definition, resources).secret_arn
+    if definition.uses_certificate_authority:
+        environment["CA_SECRET_NAME"] = _certificate_authority(definition, resources).secret_arn
     if definition.sends_email:
         environment["RECEIPT_EMAIL_SENDER"] = _email_sender(definition, resources)
     return environment
@@ -264,6 +268,27 @@ def grant_access(
             actions=["execute-api:ManageConnections"],
             resource_arns=[connections_arn(_connections(definition, resources))],
         )
+    _grant_secrets(definition, grantee, resources)
+    if definition.reads_users:
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["cognito-idp:AdminGetUser"],
+            resource_arns=[_user_pool(definition, resources).user_pool_arn],
+        )
+    if definition.sends_email:
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["ses:SendEmail"],
+            resource_arns=sender_identity_arns(
+                Stack.of(cast(Construct, grantee)), _email_sender(definition, resources)
+            ),
+        )
+
+
+def _grant_secrets(
+    definition: FunctionDef, grantee: iam.IGrantable, resources: FunctionResources
+) -> None:
+    """Each secret to the functions that need it, and nothing more."""
     if definition.reads_stripe_secret:
         iam.Grant.add_to_principal(
             grantee=grantee,
@@ -280,19 +305,11 @@ def grant_access(
             actions=["secretsmanager:GetSecretValue"],
             resource_arns=[_admission_key(definition, resources).secret_arn],
         )
-    if definition.reads_users:
+    if definition.uses_certificate_authority:
         iam.Grant.add_to_principal(
             grantee=grantee,
-            actions=["cognito-idp:AdminGetUser"],
-            resource_arns=[_user_pool(definition, resources).user_pool_arn],
-        )
-    if definition.sends_email:
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["ses:SendEmail"],
-            resource_arns=sender_identity_arns(
-                Stack.of(cast(Construct, grantee)), _email_sender(definition, resources)
-            ),
+            actions=["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+            resource_arns=[_certificate_authority(definition, resources).secret_arn],
         )
 
 
@@ -340,6 +357,14 @@ def _user_pool(definition: FunctionDef, resources: FunctionResources) -> cognito
     if resources.user_pool is None:
         raise ValueError(f"{definition.name} reads users but no user pool is given")
     return resources.user_pool
+
+
+def _certificate_authority(
+    definition: FunctionDef, resources: FunctionResources
+) -> secretsmanager.ISecret:
+    if resources.certificate_authority is None:
+        raise ValueError(f"{definition.name} signs certificates but no CA secret is given")
+    return resources.certificate_authority
 
 
 def _admission_key(definition: FunctionDef, resources: FunctionResources) -> secretsmanager.ISecret:

@@ -12,7 +12,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -72,6 +72,31 @@ def admission_key_secret(scope: Construct) -> secretsmanager.Secret:
     return secret
 
 
+def certificate_authority_secret(scope: Construct) -> secretsmanager.Secret:
+    """The key and certificate of the CA that signs the stations' certificates (docs/adr/0041):
+    created holding a placeholder; the first signing sets a CA up in it (or the operator puts
+    their own in before). Kept when the stack goes: the stations' certificates chain to it."""
+    secret = secretsmanager.Secret(
+        scope,
+        "CertificateAuthority",
+        description="The stations' certificate authority: key and chain (docs/adr/0041)",
+        generate_secret_string=secretsmanager.SecretStringGenerator(
+            secret_string_template=json.dumps({}),
+            generate_string_key="placeholder",
+            password_length=32,
+            exclude_punctuation=True,
+        ),
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    acknowledge(
+        secret,
+        "AwsSolutions-SMG4",
+        "No scheduled rotation: a CA key is replaced by issuing a new CA and renewing every "
+        "station's certificate (A02), an operator's decision, not a timer (docs/adr/0041).",
+    )
+    return secret
+
+
 def websocket_function_names() -> list[str]:
     """The functions the WebSocket API invokes: its authorizer and one per route."""
     return [WEBSOCKET_AUTHORIZER, *dict.fromkeys(WEBSOCKET_ROUTES.values())]
@@ -123,6 +148,7 @@ class CsmsStack(Stack):
         )
         self.package = LambdaPackage(self, "Package")
         self.admission_key = admission_key_secret(self)
+        self.certificate_authority = certificate_authority_secret(self)
         self.function_resources = FunctionResources(
             tables=self.tables.by_id,
             event_bus=self.events.bus,
@@ -133,11 +159,13 @@ class CsmsStack(Stack):
                 "STRIPE_SECRET_NAME": settings.stripe_secret_name,
                 "PUBLISH_METER_VALUES": "true" if settings.publish_meter_values else "false",
                 "LIVE_ENERGY_WRITE_INTERVAL_S": str(settings.live_energy_write_interval_s),
+                **settings.certificate_environment,
             },
             log_retention=settings.log_retention,
             connections=self.websocket.stage,
             streams=self.streams.by_id,
             admission_key=self.admission_key,
+            certificate_authority=self.certificate_authority,
         )
         self.functions: dict[str, PythonFunction] = {}
         self.reserved_concurrency = dict(settings.reserved_concurrency)

@@ -55,6 +55,9 @@ DRIVER_SIGN_IN_DOMAIN_PREFIX = "driverSignInDomainPrefix"
 RECEIPT_EMAIL_SENDER = "receiptEmailSender"
 OPERATOR_CONSOLE = "operatorConsole"
 CONSOLE_DIST = "consoleDist"
+CERTIFICATE_ORGANIZATION = "certificateOrganization"
+CERTIFICATE_VALIDITY_DAYS = "certificateValidityDays"
+SIGN_V2G_CERTIFICATES = "signV2gCertificates"
 
 # API Gateway stage names; the name also ends up inside the CloudFront function's code.
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -170,6 +173,24 @@ class StackSettings:
     # are from the project root).
     operator_console: bool = True
     console_dist: str = "console/dist"
+    # Stations' certificates (docs/adr/0041): the organizationName every CSR must carry (none:
+    # any), how long a signed certificate lasts, and whether V2G CSRs are signed (Rejected
+    # otherwise: the CA is not a V2G root).
+    certificate_organization: str | None = None
+    certificate_validity_days: int = 365
+    sign_v2g_certificates: bool = False
+
+    @property
+    def certificate_environment(self) -> dict[str, str]:
+        """What the functions read of the certificate settings, only where not the default."""
+        environment: dict[str, str] = {}
+        if self.certificate_organization:
+            environment["CERTIFICATE_ORGANIZATION"] = self.certificate_organization
+        if self.certificate_validity_days != StackSettings.certificate_validity_days:
+            environment["CERTIFICATE_VALIDITY_DAYS"] = str(self.certificate_validity_days)
+        if self.sign_v2g_certificates:
+            environment["SIGN_V2G_CERTIFICATES"] = "true"
+        return environment
 
     @property
     def console_dist_path(self) -> Path:
@@ -282,6 +303,17 @@ class StackSettings:
                 node.try_get_context(OPERATOR_CONSOLE), defaults.operator_console
             ),
             console_dist=_optional(node.try_get_context(CONSOLE_DIST)) or defaults.console_dist,
+            certificate_organization=_optional(node.try_get_context(CERTIFICATE_ORGANIZATION)),
+            certificate_validity_days=_int(
+                node.try_get_context(CERTIFICATE_VALIDITY_DAYS),
+                CERTIFICATE_VALIDITY_DAYS,
+                defaults.certificate_validity_days,
+                1,
+                3650,
+            ),
+            sign_v2g_certificates=_bool(
+                node.try_get_context(SIGN_V2G_CERTIFICATES), defaults.sign_v2g_certificates
+            ),
         )
         settings.validate()
         return settings

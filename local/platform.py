@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from infra import catalog
+from local.certificate_authority import set_up_certificate_authority
 from local.delivery import ConsumerTable, Delivery, DeliveryConfig
 from local.gateway import GatewayConfig, LocalGateway, RouteTable
 from local.invoke import Invoker, load_handler
@@ -148,6 +149,8 @@ class LocalPlatform:
         self._saving: asyncio.Task[None] | None = None
         # The ISO 15118 contract PKI and its OCSP responder (docs/adr/0042), while started.
         self.contract_pki: LocalContractPki | None = None
+        # The certificate authority's chain (PEM) while started (docs/adr/0041).
+        self.certificate_authority: str | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -198,6 +201,12 @@ class LocalPlatform:
             await asyncio.to_thread(_create_resources, self.moto.endpoint)
             await asyncio.to_thread(self._load_state)
             await asyncio.to_thread(self._connect_stripe)
+            self.certificate_authority = await asyncio.to_thread(
+                set_up_certificate_authority,
+                self.moto.endpoint,
+                self.environment,
+                self.state.path if self.state else None,
+            )
             if self.settings.store == "memory":
                 self.memory_store = MemoryStore()
                 self._wiring.enter_context(wired(self.memory_store))

@@ -76,6 +76,8 @@ DUMMY_CREDENTIAL = "testing"
 # The admission key's secret in moto (docs/adr/0027): created with a random key at start-up.
 LOCAL_ADMISSION_KEY_SECRET = "csms/admission-key"  # noqa: S105 - a name, not a secret
 STAGE = "local"
+# The certificate authority's secret in moto (docs/adr/0041): local/certificate_authority.py.
+LOCAL_CA_SECRET = "csms/certificate-authority"  # noqa: S105 - a name, not a secret
 # As the stack checks receiptEmailSender (infra/stack_settings.py).
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -261,6 +263,7 @@ def handler_environment(
         "OPERATOR_DEV_TOKEN": settings.operator_dev_token,
         "STRIPE_API_BASE": stripe_api_base or NO_STRIPE,
         "ADMISSION_KEY_SECRET": LOCAL_ADMISSION_KEY_SECRET,
+        "CA_SECRET_NAME": LOCAL_CA_SECRET,
         "POWERTOOLS_SERVICE_NAME": "csms",
         "POWERTOOLS_METRICS_NAMESPACE": "Csms",
         "POWERTOOLS_LOG_LEVEL": "INFO",

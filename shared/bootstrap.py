@@ -20,6 +20,7 @@ from shared.admin.locations import LocationAdmin
 from shared.admin.payments import PaymentAdmin
 from shared.admin.sessions import SessionReports
 from shared.admin.tariffs import TariffAdmin
+from shared.certificates.signing import CertificatePolicy, CertificateSigning, NoAuthorityKeys
 from shared.commands.cost_profiles import CostProfileService
 from shared.commands.engine import CommandEngine
 from shared.commands.local_list import LocalListService
@@ -63,6 +64,7 @@ from shared.ports import (
     TransactionRepository,
     WorkflowRunner,
 )
+from shared.ports.certificates import AuthorityKeys, CertificateStore
 from shared.ports.contract_pool import ContractCertificatePool
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
@@ -123,6 +125,9 @@ class Dependencies:
     # pool; None: not configured (contract certificates are then not accepted).
     ocsp: OcspResponder | None = None
     contract_pool: ContractCertificatePool | None = None
+    # Stations' certificates (docs/adr/0041); the CA's key only where certificates are signed.
+    certificates: CertificateStore | None = None
+    authority_keys: AuthorityKeys | None = None
 
 
 @dataclass
@@ -155,6 +160,8 @@ class Services:
     payment_webhooks: WebhookReceiver
     location_admin: LocationAdmin
     location_search: LocationSearch
+    # None where the dependencies have no certificate store.
+    certificates: CertificateSigning | None = None
 
     @property
     def settings(self) -> Settings:
@@ -200,6 +207,9 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     for action in ("SetVariables", "ChangeConfiguration"):
         engine.on_answer(action, password_rotation.answered)
         engine.on_late_answer(action, password_rotation.answered)
+    certificates = _certificate_signing(deps, engine, now)
+    if certificates is not None:
+        engine.on_answer("CertificateSigned", certificates.send_answered)
     return Services(
         deps=deps,
         now=now,
@@ -274,6 +284,27 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         ),
         location_admin=LocationAdmin(deps.locations, deps.chargers, deps.tariffs, now),
         location_search=LocationSearch(deps.locations, deps.chargers, deps.connectors),
+        certificates=certificates,
+    )
+
+
+def _certificate_signing(
+    deps: Dependencies, engine: CommandEngine, now: Callable[[], datetime]
+) -> CertificateSigning | None:
+    if deps.certificates is None:
+        return None
+    settings = deps.settings
+    return CertificateSigning(
+        store=deps.certificates,
+        keys=deps.authority_keys or NoAuthorityKeys(),
+        engine=engine,
+        publisher=deps.publisher,
+        policy=CertificatePolicy(
+            organization=settings.certificate_organization,
+            validity_days=settings.certificate_validity_days,
+            sign_v2g=settings.sign_v2g_certificates,
+        ),
+        now=now,
     )
 
 
@@ -341,6 +372,8 @@ def build_router(services: Services) -> Router:
     ).register(router)
     ReservationStatusHandlers(update=services.reservations.status_update).register(router)
     Iso15118Handlers(ocsp=deps.ocsp, pool=deps.contract_pool).register(router)
+    if services.certificates is not None:
+        services.certificates.register(router)
     return router
 
 
@@ -349,6 +382,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.apigateway import ApiGatewayLiveConnections, ApiGatewaySender
     from shared.adapters.aws_clients import LazyClient
     from shared.adapters.contract_pool import LocalContractPool
+    from shared.adapters.dynamodb.certificates import DynamoCertificateStore
     from shared.adapters.dynamodb.charger_events import DynamoChargerEventLog
     from shared.adapters.dynamodb.chargers import DynamoChargerRepository
     from shared.adapters.dynamodb.commands import DynamoCommandStore
@@ -370,6 +404,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.kinesis import KinesisTelemetrySink
     from shared.adapters.ocsp_http import CachingOcspResponder, HttpOcspResponder
     from shared.adapters.secrets import CachedSecret, SecretAdmissionKey
+    from shared.adapters.secrets_certificates import SecretAuthorityKeys
     from shared.adapters.stepfunctions import StepFunctionsNotifier, StepFunctionsWorkflows
     from shared.adapters.stripe_payments import StripePaymentProvider
     from shared.adapters.stripe_webhooks import StripeWebhookVerifier
@@ -432,6 +467,12 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         if settings.ocsp_responder_url or settings.ocsp_responder_hosts
         else None,
         contract_pool=LocalContractPool() if settings.contract_pool == "local" else None,
+        certificates=DynamoCertificateStore(dynamodb, settings.certificates_table),
+        authority_keys=(
+            SecretAuthorityKeys(LazyClient("secretsmanager"), settings.ca_secret_name)
+            if settings.ca_secret_name
+            else None
+        ),
     )
 
 

@@ -31,6 +31,8 @@ DEFAULT_HEARTBEAT_INTERVAL_S = MAX_HEARTBEAT_INTERVAL_S
 DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S = 300
 # How long a charger's reported events (NotifyEvent, security events) are kept (docs/adr/0036).
 DEFAULT_CHARGER_EVENTS_RETENTION_DAYS = 90
+# How long a station certificate signed by the platform's CA lasts (docs/adr/0041).
+DEFAULT_CERTIFICATE_VALIDITY_DAYS = 365
 DEFAULT_STRIPE_SECRET_NAME = "csms/stripe"  # noqa: S105 - a name, not a secret
 # An OCSP request's time limit: the Authorize waiting for it has API Gateway's 29 s in total.
 DEFAULT_OCSP_TIMEOUT_MS = 3000
@@ -102,6 +104,13 @@ class Settings:
     # PEM bundle of the V2G / Mobility Operator roots contract chains must end in.
     contract_root_certificates: str = ""
     contract_pool: ContractPoolKind = "none"
+    # Stations' certificates (docs/adr/0041): the table; the CA's secret (the signer's only);
+    # the organizationName every CSR must carry (None: any); validity; V2G signed or refused.
+    certificates_table: str = "csms-certificates"
+    ca_secret_name: str | None = None
+    certificate_organization: str | None = None
+    certificate_validity_days: int = DEFAULT_CERTIFICATE_VALIDITY_DAYS
+    sign_v2g_certificates: bool = False
 
     @property
     def connection_ttl_s(self) -> int:
@@ -201,6 +210,13 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         ocsp_timeout_ms=_int(env, "OCSP_TIMEOUT_MS", DEFAULT_OCSP_TIMEOUT_MS, 100, 10_000),
         contract_root_certificates=env.get("CONTRACT_ROOT_CERTIFICATES", ""),
         contract_pool=_contract_pool(env),
+        certificates_table=_required(env, "CERTIFICATES_TABLE"),
+        ca_secret_name=env.get("CA_SECRET_NAME") or None,
+        certificate_organization=env.get("CERTIFICATE_ORGANIZATION") or None,
+        certificate_validity_days=_int(
+            env, "CERTIFICATE_VALIDITY_DAYS", DEFAULT_CERTIFICATE_VALIDITY_DAYS, 1, 3650
+        ),
+        sign_v2g_certificates=_flag(env, "SIGN_V2G_CERTIFICATES"),
     )
 
 

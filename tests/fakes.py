@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from local.resources import local_environment
+from shared.adapters.memory.certificates import MemoryAuthorityKeys, MemoryCertificateStore
 from shared.adapters.memory.charger_events import MemoryChargerEventLog
 from shared.adapters.memory.chargers import (
     MemoryChargerRepository,
@@ -93,6 +94,8 @@ class MemoryDeps(Dependencies):
     locations: MemoryLocationRepository
     device_models: MemoryDeviceModelStore
     charger_events: MemoryChargerEventLog
+    certificates: MemoryCertificateStore
+    authority_keys: MemoryAuthorityKeys
 
 
 class MemoryServices(Services):
@@ -129,6 +132,8 @@ def memory_deps(**settings: str) -> MemoryDeps:
         locations=MemoryLocationRepository(geohash.encode),
         device_models=MemoryDeviceModelStore(),
         charger_events=MemoryChargerEventLog(),
+        certificates=MemoryCertificateStore(),
+        authority_keys=MemoryAuthorityKeys(),
     )
 
 

@@ -9,6 +9,7 @@ from shared.api.http_app import HttpApp, HttpAppSpec
 from shared.api.openapi import OPERATOR_API
 from shared.api.operator_auth import require_operator
 from shared.api.routes import (
+    certificates,
     charger_events,
     chargers,
     commands,
@@ -37,6 +38,7 @@ OPERATOR_APP = HttpAppSpec(
         chargers,
         device_model,
         charger_events,
+        certificates,
         id_tags,
         sessions,
         energy,

@@ -56,12 +56,15 @@ CSMS_ACTIONS: dict[OcppVersion, frozenset[str]] = {
     OcppVersion.V16: frozenset(
         {
             "CancelReservation",
+            # The security extension's certificate signing (docs/adr/0041).
+            "CertificateSigned",
             "ChangeAvailability",
             "ChangeConfiguration",
             "ClearCache",
             "ClearChargingProfile",
             "DataTransfer",
             "DeleteCertificate",
+            "ExtendedTriggerMessage",
             "GetCompositeSchedule",
             "GetConfiguration",
             "GetDiagnostics",

@@ -34,6 +34,7 @@ CHARGING_LIMIT_CHANGED = "ChargingLimitChanged"
 EV_CHARGING_NEEDS_RECEIVED = "EVChargingNeedsReceived"
 EV_CHARGING_SCHEDULE_RECEIVED = "EVChargingScheduleReceived"
 FIRMWARE_PUBLISH_STATUS_CHANGED = "FirmwarePublishStatusChanged"
+CERTIFICATE_SIGNING_REQUESTED = "CertificateSigningRequested"
 
 
 @dataclass(frozen=True)

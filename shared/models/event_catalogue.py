@@ -238,6 +238,14 @@ class FirmwarePublishStatusChanged(EventDetail):
     receivedAt: str
 
 
+class CertificateSigningRequested(EventDetail):
+    """A station's certificate signing request was accepted (SignCertificate, 2.0.1 A02/A03,
+    1.6 security extension): the certificate_signer function signs it and sends the chain."""
+
+    requestKey: str
+    certificateType: str
+
+
 CATALOGUE: dict[str, type[EventDetail]] = {
     model.__name__: model
     for model in (
@@ -262,6 +270,7 @@ CATALOGUE: dict[str, type[EventDetail]] = {
         EVChargingNeedsReceived,
         EVChargingScheduleReceived,
         FirmwarePublishStatusChanged,
+        CertificateSigningRequested,
     )
 }
 

@@ -169,6 +169,9 @@ class DeviceState:
     display_messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     monitors: dict[int, dict[str, Any]] = field(default_factory=dict)
     certificates: list[dict[str, str]] = field(default_factory=list)
+    # Certificate signing (simulator/certificates.py): keys waiting for their certificate,
+    # the CSMS CA a signed chain must verify against, the organizationName of the CSRs.
+    signing: dict[str, Any] = field(default_factory=dict)
     # OCPP 2.0.1 CostUpdated: transaction id -> the running total cost shown.
     running_costs: dict[str, float] = field(default_factory=dict)
     job_step_s: float = DEFAULT_JOB_STEP_S

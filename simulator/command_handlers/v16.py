@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from simulator.command_handlers import certificates
 from simulator.command_handlers.both_versions import (
     apply_side_effect,
     clear_cache,
@@ -310,6 +311,10 @@ V16_COMMANDS: dict[str, Command] = {
     "GetConfiguration": Command(get_configuration_16, refuse_get_configuration_16),
     "ClearCache": Command(clear_cache, refusal(REJECTED)),
     "TriggerMessage": Command(trigger_message_16, refusal(REJECTED)),
+    "ExtendedTriggerMessage": Command(
+        certificates.extended_trigger_16(trigger_message_16), refusal(REJECTED)
+    ),
+    "CertificateSigned": Command(certificates.certificate_signed, refusal(REJECTED)),
     "SendLocalList": Command(send_local_list_16, refusal({"status": "Failed"})),
     "GetLocalListVersion": Command(get_local_list_version_16, refusal({"listVersion": -1})),
     "ReserveNow": Command(reserve_now_16, refusal(REJECTED)),

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from simulator.command_handlers import certificates
 from simulator.command_handlers.both_versions import (
     apply_side_effect,
     clear_cache,
@@ -167,6 +168,8 @@ async def trigger_message_201(cp: ChargerApi, payload: Payload) -> Payload:
         ),
         "TransactionEvent": lambda: _report_transactions(cp, running),
     }
+    if message == "SignChargingStationCertificate":
+        return certificates.sign_after_answer(cp)
     follow_up = follow_ups.get(message)
     if follow_up is None:
         return {"status": "NotImplemented"}

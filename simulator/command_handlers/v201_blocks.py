@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
+from simulator.command_handlers import certificates
 from simulator.command_handlers.charger_api import ChargerApi
 from simulator.command_handlers.command import (
     ACCEPTED,
@@ -140,16 +141,6 @@ async def install_certificate_201(cp: ChargerApi, payload: Payload) -> Payload:
     entry = {"type": payload["certificateType"], "pem": pem}
     if entry not in cp.device.certificates:
         cp.device.certificates.append(entry)
-    return dict(ACCEPTED)
-
-
-async def certificate_signed_201(cp: ChargerApi, payload: Payload) -> Payload:
-    chain = payload["certificateChain"]
-    if not _looks_like_a_certificate(chain):
-        return dict(REJECTED)
-    kind = payload.get("certificateType", "ChargingStationCertificate")
-    cp.device.certificates = [c for c in cp.device.certificates if c["type"] != kind]
-    cp.device.certificates.append({"type": kind, "pem": chain})
     return dict(ACCEPTED)
 
 
@@ -346,7 +337,7 @@ BLOCK_COMMANDS: dict[str, Command] = {
     "PublishFirmware": Command(publish_firmware_201, refusal(REJECTED)),
     "UnpublishFirmware": Command(unpublish_firmware_201, refusal({"status": "NoFirmware"})),
     "InstallCertificate": Command(install_certificate_201, refusal(REJECTED)),
-    "CertificateSigned": Command(certificate_signed_201, refusal(REJECTED)),
+    "CertificateSigned": Command(certificates.certificate_signed, refusal(REJECTED)),
     "GetInstalledCertificateIds": Command(
         get_installed_certificate_ids_201, refusal({"status": "NotFound"})
     ),

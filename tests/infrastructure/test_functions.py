@@ -21,6 +21,7 @@ USER_POOL_FUNCTIONS = ["driver_signup"]
 CONSUMER_FUNCTIONS = [
     "telemetry_consumer",
     "energy_rollup",
+    "certificate_signer",
     "session_workflow",
     "outbox_relay",
     "start_sweep",
@@ -121,7 +122,15 @@ def test_function_environment(template, stack, name):
         **streams,
         **_management_endpoint(stack, name),
         **_admission_key(stack, name),
+        **_certificate_authority(stack, name),
     }
+
+
+def _certificate_authority(stack, name: str) -> dict[str, object]:
+    """Only the certificate signer learns where the CA is (docs/adr/0041)."""
+    if not catalog.FUNCTIONS_BY_NAME[name].uses_certificate_authority:
+        return {}
+    return {"CA_SECRET_NAME": {"Ref": logical_id(stack.certificate_authority)}}
 
 
 def _admission_key(stack, name: str) -> dict[str, object]:

@@ -231,13 +231,17 @@ def test_only_connection_managers_reach_connections_and_only_on_this_stage(templ
 
 
 def _secret_statements(template, stack, name: str) -> list[dict[str, Any]]:
-    """The function's Secrets Manager statements, but the admission key's (tested below)."""
-    key = {"Ref": logical_id(stack.admission_key)}
+    """The function's Secrets Manager statements, but the admission key's (tested below) and
+    the certificate authority's (test_certificate_authority.py)."""
+    own = [
+        {"Ref": logical_id(stack.admission_key)},
+        {"Ref": logical_id(stack.certificate_authority)},
+    ]
     return [
         s
         for s in role_statements(template, stack, name)
         if any(a.startswith("secretsmanager:") for a in as_list(s["Action"]))
-        and s["Resource"] != key
+        and s["Resource"] not in own
     ]
 
 
@@ -270,7 +274,7 @@ def test_only_the_authorizer_reads_the_admission_key(template, stack, name):
 
 
 def test_the_admission_key_is_generated_and_read_by_no_one_else(template, stack):
-    (secret,) = resources(template, "AWS::SecretsManager::Secret").values()
+    secret = resources(template, "AWS::SecretsManager::Secret")[logical_id(stack.admission_key)]
     generated = secret["Properties"]["GenerateSecretString"]
     assert generated["GenerateStringKey"] == "key"
     assert generated["PasswordLength"] >= 64

@@ -11,6 +11,7 @@ from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.models.transaction import IdTagRecord
 from shared.ocpp.router import MessageContext
 from shared.ports import relay_outbox
+from simulator.command_handlers.certificates import csr_for, new_key
 from tests.fakes import connect_event, disconnect_event, site
 from tests.unit.transactions.helpers import V16, V201, Station, energy_sample_v16, make_deps, ts
 
@@ -111,6 +112,7 @@ def everything_published():
         "PublishFirmwareStatusNotification",
         {"status": "Published", "requestId": 1, "location": ["u"]},
     )
+    v201.call("SignCertificate", {"csr": csr_for("CP1", new_key())})
     disconnect(disconnect_event("c1=", authorizer=auth), station.services)
     # Published by the outbox relay once the charger stayed away.
     relay_outbox(station.services.outbox_sources(), datetime.now(UTC) + timedelta(hours=1))

@@ -143,6 +143,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chargers/{chargePointId}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The certificates the CSMS's CA issued a charger, newest request first
+         * @description One entry per signing request (SignCertificate) the charger sent and the CSMS accepted: its status, and once signed the certificate's serial number, subject, validity and the chain sent in CertificateSigned.
+         */
+        get: operations["list_certificates_api_chargers__chargePointId__certificates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chargers/{chargePointId}/certificates/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew a charger's certificate (A02)
+         * @description Sends TriggerMessage SignChargingStationCertificate (OCPP 2.0.1) or ExtendedTriggerMessage SignChargePointCertificate (1.6 security extension): a charger that accepts makes a new key and sends SignCertificate; its new certificate then appears in the list once signed. The answer is the trigger command's outcome.
+         */
+        post: operations["renew_certificate_api_chargers__chargePointId__certificates_renew_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/id-tags/{idTag}": {
         parameters: {
             query?: never;
@@ -2483,6 +2523,66 @@ export interface components {
             /** Unknown */
             unknown: number;
         };
+        /** StationCertificateList */
+        StationCertificateList: {
+            /**
+             * Certificates
+             * @description Newest request first
+             */
+            certificates: components["schemas"]["StationCertificateView"][];
+        };
+        /**
+         * StationCertificateView
+         * @description One signing request of the station, and the certificate it was given.
+         */
+        StationCertificateView: {
+            /**
+             * Requestkey
+             * @description Names the CSR (a digest of it): one record per CSR
+             */
+            requestKey: string;
+            /**
+             * Certificatetype
+             * @enum {string}
+             */
+            certificateType: "ChargingStationCertificate" | "V2GCertificate";
+            /**
+             * Status
+             * @description requested: accepted, not signed yet; issued: signed and sent (or being sent); installed / rejected: the station's answer to CertificateSigned
+             * @enum {string}
+             */
+            status: "requested" | "issued" | "installed" | "rejected";
+            /**
+             * Serialnumber
+             * @description Hexadecimal serial number, once issued
+             */
+            serialNumber: string | null;
+            /**
+             * Subject
+             * @description The certificate's subject (RFC 4514), once issued
+             */
+            subject: string | null;
+            /** Notbefore */
+            notBefore: string | null;
+            /** Notafter */
+            notAfter: string | null;
+            /** Requestedat */
+            requestedAt: string;
+            /** Issuedat */
+            issuedAt: string | null;
+            /** Answeredat */
+            answeredAt: string | null;
+            /**
+             * Sends
+             * @description CertificateSigned messages sent for it so far
+             */
+            sends: number;
+            /**
+             * Certificatechain
+             * @description The PEM chain sent: the station's certificate, then the CA's
+             */
+            certificateChain?: string | null;
+        };
         /**
          * StationEventView
          * @description A NotifyEvent eventData entry (OCPP 2.0.1 N07/N08) as the charger reported it.
@@ -2888,6 +2988,10 @@ export interface components {
         Ocpp16CancelReservationRequest: {
             reservationId: number;
         };
+        /** CertificateSigned (OCPP 1.6) */
+        Ocpp16CertificateSignedRequest: {
+            certificateChain: string;
+        };
         /** ChangeAvailability (OCPP 1.6) */
         Ocpp16ChangeAvailabilityRequest: {
             connectorId: number;
@@ -2925,6 +3029,13 @@ export interface components {
         /** DeleteCertificate (OCPP 1.6) */
         Ocpp16DeleteCertificateRequest: {
             certificateHashData: components["schemas"]["Ocpp16CertificateHashDataType"];
+        };
+        /** @enum {string} */
+        Ocpp16MessageTriggerEnumType: string;
+        /** ExtendedTriggerMessage (OCPP 1.6) */
+        Ocpp16ExtendedTriggerMessageRequest: {
+            requestedMessage: components["schemas"]["Ocpp16MessageTriggerEnumType"];
+            connectorId?: number;
         };
         /** GetCompositeSchedule (OCPP 1.6) */
         Ocpp16GetCompositeScheduleRequest: {
@@ -4923,6 +5034,179 @@ export interface operations {
             };
         };
     };
+    list_certificates_api_chargers__chargePointId__certificates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StationCertificateList"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    renew_certificate_api_chargers__chargePointId__certificates_renew_post: {
+        parameters: {
+            query?: {
+                /** @description Wait (at most 20 s) for the answer */
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandView"];
+                };
+            };
+            /** @description Sent (wait=false); poll the Location */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Charger offline */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandNotAnsweredBody"];
+                };
+            };
+            /** @description The charger did not answer while the API waited */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandNotAnsweredBody"];
+                };
+            };
+        };
+    };
     get_id_tag_api_id_tags__idTag__get: {
         parameters: {
             query?: never;
@@ -5335,14 +5619,14 @@ export interface operations {
             header?: never;
             path: {
                 chargePointId: string;
-                action: "CancelReservation" | "CertificateSigned" | "ChangeAvailability" | "ChangeConfiguration" | "ClearCache" | "ClearChargingProfile" | "ClearDisplayMessage" | "ClearVariableMonitoring" | "CostUpdated" | "CustomerInformation" | "DataTransfer" | "DeleteCertificate" | "GetBaseReport" | "GetChargingProfiles" | "GetCompositeSchedule" | "GetConfiguration" | "GetDiagnostics" | "GetDisplayMessages" | "GetInstalledCertificateIds" | "GetLocalListVersion" | "GetLog" | "GetMonitoringReport" | "GetReport" | "GetTransactionStatus" | "GetVariables" | "InstallCertificate" | "PublishFirmware" | "RemoteStartTransaction" | "RemoteStopTransaction" | "RequestStartTransaction" | "RequestStopTransaction" | "ReserveNow" | "Reset" | "SendLocalList" | "SetChargingProfile" | "SetDisplayMessage" | "SetMonitoringBase" | "SetMonitoringLevel" | "SetNetworkProfile" | "SetVariableMonitoring" | "SetVariables" | "SignedUpdateFirmware" | "TriggerMessage" | "UnlockConnector" | "UnpublishFirmware" | "UpdateFirmware";
+                action: "CancelReservation" | "CertificateSigned" | "ChangeAvailability" | "ChangeConfiguration" | "ClearCache" | "ClearChargingProfile" | "ClearDisplayMessage" | "ClearVariableMonitoring" | "CostUpdated" | "CustomerInformation" | "DataTransfer" | "DeleteCertificate" | "ExtendedTriggerMessage" | "GetBaseReport" | "GetChargingProfiles" | "GetCompositeSchedule" | "GetConfiguration" | "GetDiagnostics" | "GetDisplayMessages" | "GetInstalledCertificateIds" | "GetLocalListVersion" | "GetLog" | "GetMonitoringReport" | "GetReport" | "GetTransactionStatus" | "GetVariables" | "InstallCertificate" | "PublishFirmware" | "RemoteStartTransaction" | "RemoteStopTransaction" | "RequestStartTransaction" | "RequestStopTransaction" | "ReserveNow" | "Reset" | "SendLocalList" | "SetChargingProfile" | "SetDisplayMessage" | "SetMonitoringBase" | "SetMonitoringLevel" | "SetNetworkProfile" | "SetVariableMonitoring" | "SetVariables" | "SignedUpdateFirmware" | "TriggerMessage" | "UnlockConnector" | "UnpublishFirmware" | "UpdateFirmware";
             };
             cookie?: never;
         };
         /** @description OCPP request payload */
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["Ocpp16CancelReservationRequest"] | components["schemas"]["Ocpp16ChangeAvailabilityRequest"] | components["schemas"]["Ocpp16ChangeConfigurationRequest"] | components["schemas"]["Ocpp16ClearCacheRequest"] | components["schemas"]["Ocpp16ClearChargingProfileRequest"] | components["schemas"]["Ocpp16DataTransferRequest"] | components["schemas"]["Ocpp16DeleteCertificateRequest"] | components["schemas"]["Ocpp16GetCompositeScheduleRequest"] | components["schemas"]["Ocpp16GetConfigurationRequest"] | components["schemas"]["Ocpp16GetDiagnosticsRequest"] | components["schemas"]["Ocpp16GetInstalledCertificateIdsRequest"] | components["schemas"]["Ocpp16GetLocalListVersionRequest"] | components["schemas"]["Ocpp16GetLogRequest"] | components["schemas"]["Ocpp16InstallCertificateRequest"] | components["schemas"]["Ocpp16RemoteStartTransactionRequest"] | components["schemas"]["Ocpp16RemoteStopTransactionRequest"] | components["schemas"]["Ocpp16ReserveNowRequest"] | components["schemas"]["Ocpp16ResetRequest"] | components["schemas"]["Ocpp16SendLocalListRequest"] | components["schemas"]["Ocpp16SetChargingProfileRequest"] | components["schemas"]["Ocpp16SignedUpdateFirmwareRequest"] | components["schemas"]["Ocpp16TriggerMessageRequest"] | components["schemas"]["Ocpp16UnlockConnectorRequest"] | components["schemas"]["Ocpp16UpdateFirmwareRequest"] | components["schemas"]["Ocpp201CancelReservationRequest"] | components["schemas"]["Ocpp201CertificateSignedRequest"] | components["schemas"]["Ocpp201ChangeAvailabilityRequest"] | components["schemas"]["Ocpp201ClearCacheRequest"] | components["schemas"]["Ocpp201ClearChargingProfileRequest"] | components["schemas"]["Ocpp201ClearDisplayMessageRequest"] | components["schemas"]["Ocpp201ClearVariableMonitoringRequest"] | components["schemas"]["Ocpp201CostUpdatedRequest"] | components["schemas"]["Ocpp201CustomerInformationRequest"] | components["schemas"]["Ocpp201DataTransferRequest"] | components["schemas"]["Ocpp201DeleteCertificateRequest"] | components["schemas"]["Ocpp201GetBaseReportRequest"] | components["schemas"]["Ocpp201GetChargingProfilesRequest"] | components["schemas"]["Ocpp201GetCompositeScheduleRequest"] | components["schemas"]["Ocpp201GetDisplayMessagesRequest"] | components["schemas"]["Ocpp201GetInstalledCertificateIdsRequest"] | components["schemas"]["Ocpp201GetLocalListVersionRequest"] | components["schemas"]["Ocpp201GetLogRequest"] | components["schemas"]["Ocpp201GetMonitoringReportRequest"] | components["schemas"]["Ocpp201GetReportRequest"] | components["schemas"]["Ocpp201GetTransactionStatusRequest"] | components["schemas"]["Ocpp201GetVariablesRequest"] | components["schemas"]["Ocpp201InstallCertificateRequest"] | components["schemas"]["Ocpp201PublishFirmwareRequest"] | components["schemas"]["Ocpp201RequestStartTransactionRequest"] | components["schemas"]["Ocpp201RequestStopTransactionRequest"] | components["schemas"]["Ocpp201ReserveNowRequest"] | components["schemas"]["Ocpp201ResetRequest"] | components["schemas"]["Ocpp201SendLocalListRequest"] | components["schemas"]["Ocpp201SetChargingProfileRequest"] | components["schemas"]["Ocpp201SetDisplayMessageRequest"] | components["schemas"]["Ocpp201SetMonitoringBaseRequest"] | components["schemas"]["Ocpp201SetMonitoringLevelRequest"] | components["schemas"]["Ocpp201SetNetworkProfileRequest"] | components["schemas"]["Ocpp201SetVariableMonitoringRequest"] | components["schemas"]["Ocpp201SetVariablesRequest"] | components["schemas"]["Ocpp201TriggerMessageRequest"] | components["schemas"]["Ocpp201UnlockConnectorRequest"] | components["schemas"]["Ocpp201UnpublishFirmwareRequest"] | components["schemas"]["Ocpp201UpdateFirmwareRequest"];
+                "application/json": components["schemas"]["Ocpp16CancelReservationRequest"] | components["schemas"]["Ocpp16CertificateSignedRequest"] | components["schemas"]["Ocpp16ChangeAvailabilityRequest"] | components["schemas"]["Ocpp16ChangeConfigurationRequest"] | components["schemas"]["Ocpp16ClearCacheRequest"] | components["schemas"]["Ocpp16ClearChargingProfileRequest"] | components["schemas"]["Ocpp16DataTransferRequest"] | components["schemas"]["Ocpp16DeleteCertificateRequest"] | components["schemas"]["Ocpp16ExtendedTriggerMessageRequest"] | components["schemas"]["Ocpp16GetCompositeScheduleRequest"] | components["schemas"]["Ocpp16GetConfigurationRequest"] | components["schemas"]["Ocpp16GetDiagnosticsRequest"] | components["schemas"]["Ocpp16GetInstalledCertificateIdsRequest"] | components["schemas"]["Ocpp16GetLocalListVersionRequest"] | components["schemas"]["Ocpp16GetLogRequest"] | components["schemas"]["Ocpp16InstallCertificateRequest"] | components["schemas"]["Ocpp16RemoteStartTransactionRequest"] | components["schemas"]["Ocpp16RemoteStopTransactionRequest"] | components["schemas"]["Ocpp16ReserveNowRequest"] | components["schemas"]["Ocpp16ResetRequest"] | components["schemas"]["Ocpp16SendLocalListRequest"] | components["schemas"]["Ocpp16SetChargingProfileRequest"] | components["schemas"]["Ocpp16SignedUpdateFirmwareRequest"] | components["schemas"]["Ocpp16TriggerMessageRequest"] | components["schemas"]["Ocpp16UnlockConnectorRequest"] | components["schemas"]["Ocpp16UpdateFirmwareRequest"] | components["schemas"]["Ocpp201CancelReservationRequest"] | components["schemas"]["Ocpp201CertificateSignedRequest"] | components["schemas"]["Ocpp201ChangeAvailabilityRequest"] | components["schemas"]["Ocpp201ClearCacheRequest"] | components["schemas"]["Ocpp201ClearChargingProfileRequest"] | components["schemas"]["Ocpp201ClearDisplayMessageRequest"] | components["schemas"]["Ocpp201ClearVariableMonitoringRequest"] | components["schemas"]["Ocpp201CostUpdatedRequest"] | components["schemas"]["Ocpp201CustomerInformationRequest"] | components["schemas"]["Ocpp201DataTransferRequest"] | components["schemas"]["Ocpp201DeleteCertificateRequest"] | components["schemas"]["Ocpp201GetBaseReportRequest"] | components["schemas"]["Ocpp201GetChargingProfilesRequest"] | components["schemas"]["Ocpp201GetCompositeScheduleRequest"] | components["schemas"]["Ocpp201GetDisplayMessagesRequest"] | components["schemas"]["Ocpp201GetInstalledCertificateIdsRequest"] | components["schemas"]["Ocpp201GetLocalListVersionRequest"] | components["schemas"]["Ocpp201GetLogRequest"] | components["schemas"]["Ocpp201GetMonitoringReportRequest"] | components["schemas"]["Ocpp201GetReportRequest"] | components["schemas"]["Ocpp201GetTransactionStatusRequest"] | components["schemas"]["Ocpp201GetVariablesRequest"] | components["schemas"]["Ocpp201InstallCertificateRequest"] | components["schemas"]["Ocpp201PublishFirmwareRequest"] | components["schemas"]["Ocpp201RequestStartTransactionRequest"] | components["schemas"]["Ocpp201RequestStopTransactionRequest"] | components["schemas"]["Ocpp201ReserveNowRequest"] | components["schemas"]["Ocpp201ResetRequest"] | components["schemas"]["Ocpp201SendLocalListRequest"] | components["schemas"]["Ocpp201SetChargingProfileRequest"] | components["schemas"]["Ocpp201SetDisplayMessageRequest"] | components["schemas"]["Ocpp201SetMonitoringBaseRequest"] | components["schemas"]["Ocpp201SetMonitoringLevelRequest"] | components["schemas"]["Ocpp201SetNetworkProfileRequest"] | components["schemas"]["Ocpp201SetVariableMonitoringRequest"] | components["schemas"]["Ocpp201SetVariablesRequest"] | components["schemas"]["Ocpp201TriggerMessageRequest"] | components["schemas"]["Ocpp201UnlockConnectorRequest"] | components["schemas"]["Ocpp201UnpublishFirmwareRequest"] | components["schemas"]["Ocpp201UpdateFirmwareRequest"];
             };
         };
         responses: {

@@ -163,6 +163,14 @@ ANSWERS = [
     (V16, "TriggerMessage", {"requestedMessage": "Heartbeat"}, "Accepted", "Rejected"),
     (
         V16,
+        "ExtendedTriggerMessage",
+        {"requestedMessage": "SignChargePointCertificate"},
+        "Accepted",
+        "Rejected",
+    ),
+    (V16, "CertificateSigned", {"certificateChain": PEM}, "Accepted", "Rejected"),
+    (
+        V16,
         "SendLocalList",
         {"listVersion": 1, "updateType": "Full", "localAuthorizationList": []},
         "Accepted",
