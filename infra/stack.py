@@ -160,6 +160,7 @@ class CsmsStack(Stack):
                 "PUBLISH_METER_VALUES": "true" if settings.publish_meter_values else "false",
                 "LIVE_ENERGY_WRITE_INTERVAL_S": str(settings.live_energy_write_interval_s),
                 **settings.certificate_environment,
+                **settings.iso15118_environment,
             },
             log_retention=settings.log_retention,
             connections=self.websocket.stage,

@@ -56,11 +56,15 @@ RECEIPT_EMAIL_SENDER = "receiptEmailSender"
 OPERATOR_CONSOLE = "operatorConsole"
 CONSOLE_DIST = "consoleDist"
 CERTIFICATE_ORGANIZATION = "certificateOrganization"
+OCSP_RESPONDER_URL = "ocspResponderUrl"
+OCSP_RESPONDER_HOSTS = "ocspResponderHosts"
+CONTRACT_ROOT_CERTIFICATES = "contractRootCertificates"
 CERTIFICATE_VALIDITY_DAYS = "certificateValidityDays"
 SIGN_V2G_CERTIFICATES = "signV2gCertificates"
 
 # API Gateway stage names; the name also ends up inside the CloudFront function's code.
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_OCSP_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
 # CloudFront only takes certificates from ACM in us-east-1.
 _CLOUDFRONT_CERTIFICATE_ARN = re.compile(
     r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[\w-]+$"
@@ -179,6 +183,37 @@ class StackSettings:
     certificate_organization: str | None = None
     certificate_validity_days: int = 365
     sign_v2g_certificates: bool = False
+    # ISO 15118 contract certificates (docs/adr/0042): the OCSP responder every status check
+    # goes to, the hosts a station's own responderURL may name, and the PEM file of the V2G /
+    # Mobility Operator roots a contract chain must end in (read at synth). None of them: a
+    # contract certificate is refused (CertChainError), an id token alone still authorizes.
+    ocsp_responder_url: str | None = None
+    ocsp_responder_hosts: tuple[str, ...] = ()
+    contract_root_certificates: str | None = None
+
+    def _validate_iso15118(self) -> None:
+        if self.ocsp_responder_url and not _OCSP_URL.match(self.ocsp_responder_url):
+            raise SettingsError(
+                f"{OCSP_RESPONDER_URL} must be an http:// or https:// URL, "
+                f"got {self.ocsp_responder_url!r}"
+            )
+        for host in self.ocsp_responder_hosts:
+            if not _DOMAIN_NAME.match(host):
+                raise SettingsError(f"{OCSP_RESPONDER_HOSTS} holds {host!r}, not a host name")
+
+    @property
+    def iso15118_environment(self) -> dict[str, str]:
+        """What the functions read of the ISO 15118 settings, only those set."""
+        environment: dict[str, str] = {}
+        if self.ocsp_responder_url:
+            environment["OCSP_RESPONDER_URL"] = self.ocsp_responder_url
+        if self.ocsp_responder_hosts:
+            environment["OCSP_RESPONDER_HOSTS"] = ",".join(self.ocsp_responder_hosts)
+        if self.contract_root_certificates:
+            environment["CONTRACT_ROOT_CERTIFICATES"] = _root_bundle(
+                PROJECT_ROOT / self.contract_root_certificates
+            )
+        return environment
 
     @property
     def certificate_environment(self) -> dict[str, str]:
@@ -314,12 +349,18 @@ class StackSettings:
             sign_v2g_certificates=_bool(
                 node.try_get_context(SIGN_V2G_CERTIFICATES), defaults.sign_v2g_certificates
             ),
+            ocsp_responder_url=_optional(node.try_get_context(OCSP_RESPONDER_URL)),
+            ocsp_responder_hosts=tuple(
+                host.lower() for host in _strings(node.try_get_context(OCSP_RESPONDER_HOSTS))
+            ),
+            contract_root_certificates=_optional(node.try_get_context(CONTRACT_ROOT_CERTIFICATES)),
         )
         settings.validate()
         return settings
 
     def validate(self) -> None:
         """Raises SettingsError for values AWS would only refuse at deployment."""
+        self._validate_iso15118()
         if not _STAGE_NAME.match(self.stage_name):
             raise SettingsError(
                 f"{STAGE_NAME} may only hold letters, digits, '-' and '_', got {self.stage_name!r}"
@@ -413,6 +454,30 @@ def _int(raw: object, name: str, default: int, low: int = 1, high: int = 1_000_0
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+# Lambda allows 4 KB of environment per function; the other variables take well under 1 KB.
+MAX_ROOT_BUNDLE_BYTES = 3000
+_PEM_CERTIFICATE = re.compile(
+    r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----"
+)
+
+
+def _root_bundle(path: Path) -> str:
+    """The PEM certificates of `path`, only them, for CONTRACT_ROOT_CERTIFICATES."""
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise SettingsError(f"{CONTRACT_ROOT_CERTIFICATES}: cannot read {path}: {error}") from None
+    bundle = "\n".join(match.group(0) for match in _PEM_CERTIFICATE.finditer(text))
+    if not bundle:
+        raise SettingsError(f"{CONTRACT_ROOT_CERTIFICATES}: no PEM certificate in {path}")
+    if len(bundle.encode()) > MAX_ROOT_BUNDLE_BYTES:
+        raise SettingsError(
+            f"{CONTRACT_ROOT_CERTIFICATES}: {len(bundle.encode())} bytes of roots, more than the "
+            f"{MAX_ROOT_BUNDLE_BYTES} a Lambda environment leaves room for"
+        )
+    return bundle
 
 
 def _optional(raw: object) -> str | None:

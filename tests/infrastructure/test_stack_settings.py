@@ -191,3 +191,49 @@ def test_the_console_can_be_turned_off_or_deployed_from_another_build():
     assert str(off.console_dist_path) == "/srv/console-build"
     # Relative to the project, whatever the working directory.
     assert _settings(consoleDist="build/console").console_dist_path.is_absolute()
+
+
+ROOT_PEM = (
+    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUcontractroot\n-----END CERTIFICATE-----"
+)
+
+
+def test_iso15118_settings_reach_the_functions_only_when_set(tmp_path):
+    assert _settings().iso15118_environment == {}
+    roots = tmp_path / "roots.pem"
+    roots.write_text(f"V2G root, 2026\n{ROOT_PEM}\n")
+    settings = _settings(
+        ocspResponderUrl="http://ocsp.v2g.example.com/",
+        ocspResponderHosts="OCSP.mo.example.com, ocsp.v2g.example.com",
+        contractRootCertificates=str(roots),  # an absolute path stays absolute
+    )
+    assert settings.iso15118_environment == {
+        "OCSP_RESPONDER_URL": "http://ocsp.v2g.example.com/",
+        "OCSP_RESPONDER_HOSTS": "ocsp.mo.example.com,ocsp.v2g.example.com",
+        "CONTRACT_ROOT_CERTIFICATES": ROOT_PEM,  # only the certificates of the file
+    }
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"ocspResponderUrl": "ftp://ocsp.example.com"}, "ocspResponderUrl"),
+        ({"ocspResponderHosts": "ocsp.example.com,not a host"}, "ocspResponderHosts"),
+    ],
+)
+def test_iso15118_settings_are_checked(context, message):
+    with pytest.raises(SettingsError, match=message):
+        _settings(**context)
+
+
+def test_a_contract_root_file_without_certificates_or_too_big_is_refused(tmp_path):
+    empty = tmp_path / "empty.pem"
+    empty.write_text("no certificate here")
+    with pytest.raises(SettingsError, match="no PEM certificate"):
+        _ = _settings(contractRootCertificates=str(empty)).iso15118_environment
+    big = tmp_path / "big.pem"
+    big.write_text("\n".join([ROOT_PEM.replace("contractroot", "A" * 800)] * 4))
+    with pytest.raises(SettingsError, match="Lambda environment"):
+        _ = _settings(contractRootCertificates=str(big)).iso15118_environment
+    with pytest.raises(SettingsError, match="cannot read"):
+        _ = _settings(contractRootCertificates=str(tmp_path / "missing.pem")).iso15118_environment
