@@ -48,8 +48,8 @@ from shared.ports.payments import (
     PaymentRequest,
 )
 from shared.ports.publishing import publish_safely
-from shared.pricing.sessions import SessionPrice, price_session
-from shared.pricing.station import session_usage
+from shared.pricing.sessions import SessionPrice
+from shared.pricing.station import final_price
 from shared.timeutil import iso_utc
 
 logger = logging.getLogger("csms.settlement")
@@ -94,8 +94,8 @@ class Settlement:
         request, tariff = driver.request, driver.tariff
         if tariff is None:
             return {"status": "no-tariff"}
-        # The usage and the function the station's final cost (totalCost) is priced with.
-        price = price_session(tariff, [session_usage(session)])
+        # The function the station's final cost (totalCost) is priced with.
+        price = final_price(session, tariff)
         collected = self._collect(session, driver.driver_id, request, price)
         receipt = _receipt(session, driver.driver_id, price, collected, request, self.now())
         if not self.receipts.create(receipt):

@@ -175,6 +175,15 @@ class TransactionRepository(Protocol):
         """The session with its stored curve points (strongly consistent), or None."""
         ...
 
+    def claim_cost_update(
+        self, charge_point_id: str, transaction_id: str, at_ms: int, interval_ms: int
+    ) -> bool:
+        """Mark that the running session's cost is sent for the reading at `at_ms`; False
+        (and no change) if the session is unknown, stopped, or was sent a cost for a reading
+        less than `interval_ms` before. One conditional write: of two copies of a redelivered
+        batch, only one sends (docs/adr/0044)."""
+        ...
+
     def by_charger(
         self, charge_point_id: str, where: SessionFilter, limit: int, cursor: str | None
     ) -> Page[TransactionRecord]:

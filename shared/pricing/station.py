@@ -20,7 +20,7 @@ from typing import Any
 
 from shared.models.tariff import DAYS_OF_WEEK, PriceComponent, Restrictions, Tariff
 from shared.models.transaction import TransactionRecord
-from shared.pricing.sessions import UsagePeriod, with_tax
+from shared.pricing.sessions import SessionPrice, UsagePeriod, price_session, with_tax
 from shared.timeutil import from_epoch_ms, to_epoch_ms
 
 MINOR_DIGITS = 2  # every tariff currency has cents (shared/models/tariff.py)
@@ -48,6 +48,17 @@ def session_usage(session: TransactionRecord, at: datetime | None = None) -> Usa
         duration_s=max(0, duration_s),
         energy_wh=max(0, energy_wh),
     )
+
+
+def final_price(session: TransactionRecord, tariff: Tariff) -> SessionPrice:
+    """A finished session's price: what the settlement charges, the receipt shows and the
+    station is told at the end (totalCost)."""
+    return price_session(tariff, [session_usage(session)])
+
+
+def running_price(session: TransactionRecord, tariff: Tariff, at: datetime) -> SessionPrice:
+    """A running session's price up to its latest reading at `at` (CostUpdated)."""
+    return price_session(tariff, [session_usage(session, at)])
 
 
 def running_energy_wh(session: TransactionRecord) -> int:

@@ -15,8 +15,11 @@ class StationCosts(Protocol):
         """The tariff version a starting session is priced with (None: it is not priced)."""
         ...
 
-    def answer_fields(self, charge_point_id: str, transaction_id: str) -> dict[str, Any]:
-        """What a TransactionEventResponse adds for the stored session: the price text while
-        it runs (updatedPersonalMessage), the final cost once it ended (totalCost); nothing
-        for a session without a tariff."""
+    def answer_fields(
+        self, charge_point_id: str, transaction_id: str, session: TransactionRecord | None
+    ) -> dict[str, Any]:
+        """What a TransactionEventResponse adds for the session (`session`: as the event left
+        it; None: read the stored one): the price text while it runs
+        (updatedPersonalMessage), the final cost once it ended (totalCost); nothing for a
+        session without a tariff."""
         ...

@@ -255,6 +255,23 @@ class DynamoTransactionRepository:
             is not None
         )
 
+    def claim_cost_update(
+        self, charge_point_id: str, transaction_id: str, at_ms: int, interval_ms: int
+    ) -> bool:
+        response = self._update(
+            Key=self._key(charge_point_id, transaction_id),
+            UpdateExpression="SET costUpdatedAtMs = :at",
+            ConditionExpression=(
+                "attribute_exists(transactionId) AND attribute_not_exists(stoppedAt) AND "
+                "(attribute_not_exists(costUpdatedAtMs) OR costUpdatedAtMs <= :due)"
+            ),
+            ExpressionAttributeValues={
+                ":at": to_attr(at_ms),
+                ":due": to_attr(at_ms - interval_ms),
+            },
+        )
+        return response is not None
+
     def record_meter_progress(
         self,
         charge_point_id: str,

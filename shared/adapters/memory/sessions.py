@@ -244,6 +244,20 @@ class MemoryTransactionRepository:
                 curve.append(curve_point)
             return replace(self.records[key])
 
+    def claim_cost_update(
+        self, charge_point_id: str, transaction_id: str, at_ms: int, interval_ms: int
+    ) -> bool:
+        with self._lock:
+            key = (charge_point_id, transaction_id)
+            stored = self.records.get(key)
+            if stored is None or stored.stopped_at is not None:
+                return False
+            last = stored.cost_updated_at_ms
+            if last is not None and last > at_ms - interval_ms:
+                return False
+            self.records[key] = replace(stored, cost_updated_at_ms=at_ms)
+            return True
+
     def curve(self, charge_point_id: str, transaction_id: str) -> SessionCurve | None:
         with self._lock:
             key = (charge_point_id, transaction_id)
