@@ -46,8 +46,12 @@ class SessionTariffs:
         tag = self.id_tags.get(session.id_tag)
         if tag is None or tag.owner_id is None:
             return None
+        return self.of_driver(session, tag.owner_id)
+
+    def of_driver(self, session: TransactionRecord, driver_id: str) -> DriverSession:
+        """The session of a driver whose tag it is known to be (read with its answer)."""
         request = self.request_of(session)
-        return DriverSession(tag.owner_id, request, self.tariff(session, request))
+        return DriverSession(driver_id, request, self.tariff(session, request))
 
     def tariff(self, session: TransactionRecord, request: StartRequest | None) -> Tariff | None:
         if session.tariff_id is not None and session.tariff_version is not None:

@@ -25,9 +25,8 @@ class StationCostService:
     transactions: TransactionRepository
     session_tariffs: SessionTariffs
 
-    def tariff_of(self, session: TransactionRecord) -> Tariff | None:
-        driver = self.session_tariffs.driver_session(session)
-        return driver.tariff if driver is not None else None
+    def tariff_of(self, session: TransactionRecord, driver_id: str) -> Tariff | None:
+        return self.session_tariffs.of_driver(session, driver_id).tariff
 
     def answer_fields(
         self, charge_point_id: str, transaction_id: str, session: TransactionRecord | None

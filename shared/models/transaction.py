@@ -39,6 +39,8 @@ class IdTagInfo:
     expiry_date: str | None = None
     parent_id_tag: str | None = None
     known: bool = True
+    # The driver who owns the tag (their card or app token): whose session it starts.
+    owner_id: str | None = None
 
 
 @dataclass

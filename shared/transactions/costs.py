@@ -11,8 +11,9 @@ from shared.models.transaction import TransactionRecord
 
 
 class StationCosts(Protocol):
-    def tariff_of(self, session: TransactionRecord) -> Tariff | None:
-        """The tariff version a starting session is priced with (None: it is not priced)."""
+    def tariff_of(self, session: TransactionRecord, driver_id: str) -> Tariff | None:
+        """The tariff version a starting session of the driver's is priced with (None: it is
+        not priced)."""
         ...
 
     def answer_fields(

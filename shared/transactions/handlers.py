@@ -167,8 +167,11 @@ class TransactionHandlers:
         meter_values = as_list(payload.get("meterValue"))
         token = _id_token(payload)
         response: Payload = {}
+        owner: str | None = None  # the driver whose tag it is
         if token:
-            response["idTokenInfo"] = id_token_info_v201(self._info(ctx, token))
+            token_info = self._info(ctx, token)
+            owner = token_info.owner_id
+            response["idTokenInfo"] = id_token_info_v201(token_info)
 
         # Periodic meter updates only carry absolute register readings: a duplicate changes
         # nothing, so they cost one Kinesis record and no de-duplication. Everything else is
@@ -192,6 +195,7 @@ class TransactionHandlers:
             meter_start = register_for(meter_values, "Transaction.Begin", last=False)
             priced = self._start(
                 ctx,
+                owner,
                 TransactionRecord(
                     charge_point_id=ctx.charge_point_id,
                     transaction_id=transaction_id,
@@ -257,23 +261,25 @@ class TransactionHandlers:
             response |= self._cost_fields(ctx, transaction_id, event_type, priced)
         return response
 
-    def _start(self, ctx: MessageContext, record: TransactionRecord) -> TransactionRecord | None:
+    def _start(
+        self, ctx: MessageContext, owner: str | None, record: TransactionRecord
+    ) -> TransactionRecord | None:
         """Store a 2.0.1 start, priced when a tariff applies; the priced session (None: not
         priced). A replay's stored session may carry an earlier version: it is read then."""
-        started = self._priced(record)
+        started = self._priced(record, owner)
         fresh = self.sessions.start_v201(started)
         if started.tariff_id is None:
             return None
         return started if fresh else self._stored(ctx, record.transaction_id)
 
-    def _priced(self, record: TransactionRecord) -> TransactionRecord:
+    def _priced(self, record: TransactionRecord, owner: str | None) -> TransactionRecord:
         """A starting session with the tariff version it is priced with, stored with its start
         (the settlement prices the same version). A price that cannot be found never holds up
         a start: the session is then not priced."""
-        if self.costs is None or record.id_tag is None:
-            return record
+        if self.costs is None or record.id_tag is None or owner is None:
+            return record  # only a driver's session is priced (and settled)
         try:
-            tariff = self.costs.tariff_of(record)
+            tariff = self.costs.tariff_of(record, owner)
         except Exception:
             logger.exception(
                 "tariff of a starting session not found: the station is told no price",
