@@ -217,16 +217,14 @@ class TransactionHandlers:
             status = response["idTokenInfo"]["status"]
             self.sessions.token_presented(ctx.charge_point_id, transaction_id, token, status)
         if event_type == "Ended":
-            priced = self.sessions.stop(
-                *_origin(ctx),
+            priced = self._stop(
+                ctx,
                 transaction_id,
                 meter_stop=register_for(meter_values, "Transaction.End", last=True),
                 stopped=at,
                 reason=text(info, "stoppedReason") or DEFAULT_STOP_REASON,
                 id_tag=token,
             )
-            if priced is not None and not priced.stopped:  # a parallel copy stopped it first
-                priced = self._stored(ctx, transaction_id)
         # 2.0.1 names the reservation in whichever event the station first knows it (H01): it
         # is consumed by a conditional write, so a resent or repeated event changes nothing.
         reservation_id = optional_id(payload.get("reservationId"))
@@ -271,6 +269,15 @@ class TransactionHandlers:
         if started.tariff_id is None:
             return None
         return started if fresh else self._stored(ctx, record.transaction_id)
+
+    def _stop(
+        self, ctx: MessageContext, transaction_id: str, **stop: Any
+    ) -> TransactionRecord | None:
+        """Store a 2.0.1 end; the stopped session (None: an orphan, not priced)."""
+        stopped = self.sessions.stop(*_origin(ctx), transaction_id, **stop)
+        if stopped is not None and not stopped.stopped:  # a parallel copy stopped it first
+            return self._stored(ctx, transaction_id)
+        return stopped
 
     def _priced(self, record: TransactionRecord, owner: str | None) -> TransactionRecord:
         """A starting session with the tariff version it is priced with, stored with its start
