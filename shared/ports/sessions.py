@@ -119,6 +119,13 @@ class TransactionRepository(Protocol):
         (2.0.1 E02: cable plugged in first); False if it has one already or no start."""
         ...
 
+    def record_tariff(
+        self, charge_point_id: str, transaction_id: str, tariff_id: str, tariff_version: int
+    ) -> bool:
+        """Price a running session that became a driver's after its start (E02) with this
+        tariff version; False if it has one already, has no start or has stopped."""
+        ...
+
     def claim_connector(
         self, charge_point_id: str, connector_key: str, transaction_id: str, started_at_ms: int
     ) -> str | None:

@@ -183,7 +183,7 @@ class TransactionHandlers:
         if periodic or seq_no is None or not 0 <= seq_no <= MAX_SEQ_NO:
             seq_no = None  # no usable key: processed (idempotently) without de-duplication
         elif self.event_log.seen(ctx.charge_point_id, transaction_id, seq_no):
-            return response | self._cost_fields(ctx, transaction_id, event_type, None)
+            return response | self._resent_cost_fields(ctx, transaction_id, event_type)
 
         evse = as_object(payload.get("evse"))
         evse_id = optional_id(evse.get("id"))
@@ -215,7 +215,7 @@ class TransactionHandlers:
             )
         elif event_type == "Updated" and token:
             status = response["idTokenInfo"]["status"]
-            self.sessions.token_presented(ctx.charge_point_id, transaction_id, token, status)
+            priced = self._token_presented(ctx, transaction_id, token, status, owner)
         if event_type == "Ended":
             priced = self._stop(
                 ctx,
@@ -256,7 +256,7 @@ class TransactionHandlers:
                 int(time.time()) + TRANSACTION_EVENT_RETENTION_S,
             )
         if priced is not None and priced.tariff_id is not None:
-            response |= self._cost_fields(ctx, transaction_id, event_type, priced)
+            response |= self._cost_fields(ctx, transaction_id, priced)
         return response
 
     def _start(
@@ -278,6 +278,32 @@ class TransactionHandlers:
         if stopped is not None and not stopped.stopped:  # a parallel copy stopped it first
             return self._stored(ctx, transaction_id)
         return stopped
+
+    def _token_presented(
+        self,
+        ctx: MessageContext,
+        transaction_id: str,
+        token: str,
+        status: str,
+        owner: str | None,
+    ) -> TransactionRecord | None:
+        """A token after a cable-first start (E02) makes the session its owner's: a driver's
+        session is then priced like one that started with the token (the settlement prices
+        it), and the station told its price; the priced session (None: not priced)."""
+        first = self.sessions.token_presented(ctx.charge_point_id, transaction_id, token, status)
+        if not first or self.costs is None or owner is None:
+            return None
+        session = self._stored(ctx, transaction_id)
+        if session is None or session.stopped:
+            return None
+        priced = self._priced(session, owner)
+        if priced.tariff_id is None or priced.tariff_version is None:
+            return None
+        if not self.sessions.transactions.record_tariff(
+            ctx.charge_point_id, transaction_id, priced.tariff_id, priced.tariff_version
+        ):
+            return None  # priced meanwhile, or stopped
+        return priced
 
     def _priced(self, record: TransactionRecord, owner: str | None) -> TransactionRecord:
         """A starting session with the tariff version it is priced with, stored with its start
@@ -308,17 +334,21 @@ class TransactionHandlers:
             )
             return None
 
+    def _resent_cost_fields(
+        self, ctx: MessageContext, transaction_id: str, event_type: str
+    ) -> Payload:
+        """A resent Started or Ended is answered with the price as the first copy was."""
+        if event_type not in ("Started", "Ended"):
+            return {}
+        return self._cost_fields(ctx, transaction_id, None)
+
     def _cost_fields(
-        self,
-        ctx: MessageContext,
-        transaction_id: str,
-        event_type: str,
-        session: TransactionRecord | None,
+        self, ctx: MessageContext, transaction_id: str, session: TransactionRecord | None
     ) -> Payload:
         """The price text while a priced session runs (I01) and its final cost at the end
         (I03), also for a resent event (`session` None: read again); never an error in place
         of the acknowledgement."""
-        if self.costs is None or event_type not in ("Started", "Ended"):
+        if self.costs is None:
             return {}
         try:
             return self.costs.answer_fields(ctx.charge_point_id, transaction_id, session)

@@ -59,3 +59,19 @@ def test_no_cost_update_once_the_session_stopped(sessions) -> None:
     )  # fmt: skip
     assert sessions.finish(stopped)
     assert not sessions.claim_cost_update("CP1", "tx-1", ms(31), 5 * MINUTE)
+
+
+def test_a_session_priced_after_its_start_is_priced_once(aws_env, dynamodb) -> None:
+    repo = DynamoTransactionRepository(
+        dynamodb, aws_env.transactions_table, aws_env.connectors_table
+    )
+    cable_first = TransactionRecord(
+        "CP1", "tx-2", "active", protocol="ocpp2.0.1", meter_start_wh=1000,
+        started_at=iso_utc(START), started_at_ms=ms(0),
+    )  # fmt: skip
+    assert not repo.record_tariff("CP1", "tx-2", "AC", 3)  # no start yet
+    assert repo.record_start(cable_first) is not None
+    assert repo.record_tariff("CP1", "tx-2", "AC", 3)
+    assert not repo.record_tariff("CP1", "tx-2", "AC", 4)
+    stored = repo.get("CP1", "tx-2")
+    assert stored is not None and (stored.tariff_id, stored.tariff_version) == ("AC", 3)

@@ -232,6 +232,25 @@ class DynamoTransactionRepository:
             is not None
         )
 
+    def record_tariff(
+        self, charge_point_id: str, transaction_id: str, tariff_id: str, tariff_version: int
+    ) -> bool:
+        return (
+            self._update(
+                Key=self._key(charge_point_id, transaction_id),
+                UpdateExpression="SET tariffId = :id, tariffVersion = :version",
+                ConditionExpression=(
+                    "attribute_exists(startedAt) AND attribute_not_exists(stoppedAt) AND "
+                    "attribute_not_exists(tariffId)"
+                ),
+                ExpressionAttributeValues={
+                    ":id": to_attr(tariff_id),
+                    ":version": to_attr(tariff_version),
+                },
+            )
+            is not None
+        )
+
     def complete_orphan(self, record: TransactionRecord) -> bool:
         """A session whose stop arrived before its start: store the computed outcome."""
         values = {

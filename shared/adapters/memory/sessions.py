@@ -142,6 +142,21 @@ class MemoryTransactionRepository:
             self._store(replace(stored, id_tag=id_tag, authorization_status=authorization_status))
             return True
 
+    def record_tariff(
+        self, charge_point_id: str, transaction_id: str, tariff_id: str, tariff_version: int
+    ) -> bool:
+        with self._lock:
+            stored = self.records.get((charge_point_id, transaction_id))
+            if (
+                stored is None
+                or stored.started_at is None
+                or stored.stopped_at is not None
+                or stored.tariff_id is not None
+            ):
+                return False
+            self._store(replace(stored, tariff_id=tariff_id, tariff_version=tariff_version))
+            return True
+
     def complete_orphan(self, record: TransactionRecord) -> bool:
         with self._lock:
             key = (record.charge_point_id, record.transaction_id)

@@ -174,3 +174,31 @@ def test_a_1_6_session_is_told_no_price() -> None:
         "connectorId": 1, "idTag": "CARD-1", "meterStart": 0, "timestamp": ts(0),
     })  # fmt: skip
     assert set(answer_) == {"transactionId", "idTagInfo"}
+
+
+def test_E02_a_drivers_token_after_a_cable_first_start_prices_the_session() -> None:
+    station = make_station()
+    plugged = event("Started", 0, 0, 10_000, triggerReason="CablePluggedIn")
+    assert station.call("TransactionEvent", plugged) == {}
+    authorized = event("Updated", 1, 1, 10_000, triggerReason="Authorized", idToken=CARD)
+    answer_ = station.call("TransactionEvent", authorized)
+    assert answer_["updatedPersonalMessage"]["content"] == tariff_text(TARIFF)
+    stored = station.deps.transactions.get("CP1", "tx-1")
+    assert stored is not None
+    assert (stored.id_tag, stored.tariff_id, stored.tariff_version) == ("CARD-1", "AC-STANDARD", 1)
+    (update,) = reading(station, 2, 10, 12_000)
+    assert update[3]["transactionId"] == "tx-1"
+    final = station.call("TransactionEvent", event("Ended", 3, 30, 16_537))
+    station.services.settlement.settle("CP1", "tx-1")
+    receipt = station.deps.receipts.get("CP1", "tx-1")
+    assert receipt is not None
+    assert final["totalCost"] * 100 == receipt.total_incl_tax == 370
+
+
+def test_E02_a_token_nobody_owns_after_a_cable_first_start_prices_nothing() -> None:
+    station = make_station()
+    station.call("TransactionEvent", event("Started", 0, 0, 10_000, triggerReason="CablePluggedIn"))
+    authorized = event("Updated", 1, 1, 10_000, triggerReason="Authorized", idToken=FLEET)
+    assert set(station.call("TransactionEvent", authorized)) == {"idTokenInfo"}
+    stored = station.deps.transactions.get("CP1", "tx-1")
+    assert stored is not None and stored.tariff_id is None
