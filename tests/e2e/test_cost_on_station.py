@@ -21,12 +21,16 @@ from tests.e2e.conftest import drain, moto_client, run
 pytestmark = pytest.mark.e2e
 
 V201 = "ocpp2.0.1"
-# The session starts a minute from now: after its tariff's first version is valid.
-START = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+
+
+# When the running test published its tariff: its session starts a minute later, after the
+# tariff's first version became valid (published valid from then).
+STARTS: dict[str, datetime] = {}
 
 
 def stamp(minute: float) -> str:
-    return (START + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    start = STARTS.setdefault("now", datetime.now(UTC).replace(microsecond=0))
+    return (start + timedelta(minutes=1 + minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def event(tx: str, event_type: str, seq: int, minute: float, kwh: float, **extra: Any):
@@ -46,6 +50,7 @@ def event(tx: str, event_type: str, seq: int, minute: float, kwh: float, **extra
 
 def priced_site(platform: Any, cp_id: str, card: str | None) -> str:
     """A location for the charger with a tariff valid from now, and a driver's card."""
+    STARTS["now"] = datetime.now(UTC).replace(microsecond=0)
     operator = Client(platform.http_url, "dev-operator-token", timeout_s=30)
     tariff_id = f"AC-{cp_id}"
     operator.request("POST", "/tariffs", body={
