@@ -88,7 +88,7 @@ async def until(condition: Any, what: str, timeout_s: float = 20) -> Any:
         await asyncio.sleep(0.1)
 
 
-def test_I02_I03_the_station_is_told_the_price_the_running_and_the_final_cost(platform):
+def test_I01_I02_I03_the_station_is_told_the_price_the_running_and_the_final_cost(platform):
     cp_id = f"COST-{uuid.uuid4().hex[:8]}"
     card = f"CARD-{uuid.uuid4().hex[:8]}"
     priced_site(platform, cp_id, card)
