@@ -568,6 +568,11 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (CHARGER_EVENTS.id, ("PutItem", "BatchWriteItem")),
             # SignCertificate: the request's conditional Put; CertificateSigned's answer.
             (CERTIFICATES.id, ("PutItem", "UpdateItem")),
+            # A 2.0.1 start's tariff (docs/adr/0044): the charger's location, the driver's
+            # start request, the tariff's versions.
+            (LOCATIONS.id, ("GetItem",)),
+            (START_REQUESTS.id, ("Query",)),
+            (TARIFFS.id, ("Query",)),
         ),
         publishes_events=True,
         writes_streams=(TELEMETRY_STREAM.id,),
@@ -699,8 +704,16 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         handler="functions.telemetry_consumer.handler.handler",
         description="Kinesis telemetry -> live session energy and MeterValuesReceived summaries",
         timeout_s=60,
-        tables=((TRANSACTIONS.id, ("UpdateItem",)),),
+        # The running cost of a priced 2.0.1 session (CostUpdated, docs/adr/0044): its
+        # tariff version, and the command engine (charger, command slot, @connections).
+        tables=(
+            (TRANSACTIONS.id, ("UpdateItem",)),
+            (TARIFFS.id, ("Query",)),
+            (CHARGERS.id, ("GetItem", "UpdateItem")),
+            (COMMANDS.id, "readwrite"),
+        ),
         publishes_events=True,
+        manages_connections=True,
     ),
     FunctionDef(
         name="energy_rollup",

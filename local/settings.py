@@ -11,6 +11,7 @@ a command-line flag):
 | unknown chargers     | UNKNOWN_CHARGERS        | accept               |
 | heartbeat interval   | HEARTBEAT_INTERVAL_S    | 570                  |
 | live energy writes   | LIVE_ENERGY_WRITE_INTERVAL_S | 0 (every batch; AWS: 300) |
+| running cost (2.0.1) | COST_UPDATE_INTERVAL_S  | 60 (AWS: 300; 0: off) |
 | operator dev token   | OPERATOR_DEV_TOKEN      | dev-operator-token   |
 | region               | AWS_REGION              | us-east-1            |
 | WebSocket idle close | LOCAL_IDLE_TIMEOUT_S    | 600 (API Gateway's)  |
@@ -92,6 +93,8 @@ class LocalSettings:
     # A session's live energy after every telemetry batch: a developer watching a session
     # wants it now; on AWS the stack writes it at most every five minutes (cost).
     live_energy_write_interval_s: int = 0
+    # A priced 2.0.1 session's CostUpdated at most once a minute of its readings (AWS: 300 s).
+    cost_update_interval_s: int = 60
     operator_dev_token: str = DEFAULT_OPERATOR_DEV_TOKEN
     region: str = "us-east-1"
     account_id: str = "123456789012"
@@ -187,6 +190,9 @@ class LocalSettings:
             live_energy_write_interval_s=int(
                 number("LIVE_ENERGY_WRITE_INTERVAL_S", defaults.live_energy_write_interval_s)
             ),
+            cost_update_interval_s=int(
+                number("COST_UPDATE_INTERVAL_S", defaults.cost_update_interval_s)
+            ),
             operator_dev_token=env.get("OPERATOR_DEV_TOKEN") or defaults.operator_dev_token,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
             idle_timeout_s=number("LOCAL_IDLE_TIMEOUT_S", defaults.idle_timeout_s),
@@ -260,6 +266,7 @@ def handler_environment(
         "UNKNOWN_CHARGERS": settings.unknown_chargers,
         "HEARTBEAT_INTERVAL_S": str(settings.heartbeat_interval_s),
         "LIVE_ENERGY_WRITE_INTERVAL_S": str(settings.live_energy_write_interval_s),
+        "COST_UPDATE_INTERVAL_S": str(settings.cost_update_interval_s),
         "OPERATOR_DEV_TOKEN": settings.operator_dev_token,
         "STRIPE_API_BASE": stripe_api_base or NO_STRIPE,
         "ADMISSION_KEY_SECRET": LOCAL_ADMISSION_KEY_SECRET,

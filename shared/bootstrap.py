@@ -28,11 +28,13 @@ from shared.commands.password_rotation import PasswordRotation
 from shared.commands.reservations import ReservationService
 from shared.config import ConfigError, Settings
 from shared.drivers.cards import DriverCards
+from shared.drivers.cost_updates import CostUpdates
 from shared.drivers.payment_methods import DriverPaymentMethods
 from shared.drivers.receipt_mail import ReceiptMailer
 from shared.drivers.sessions import DriverSessions
 from shared.drivers.settlement import Settlement
 from shared.drivers.starts import ConnectorOffer, OfferOf, SessionStarts
+from shared.drivers.station_costs import StationCostService
 from shared.drivers.stops import DriverStops
 from shared.locations.search import LocationSearch
 from shared.ocpp.framing import CallError, CallResult
@@ -200,6 +202,10 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     # A cost profile's next ChangeConfiguration goes out once the previous one is answered and
     # the charger's command slot is free again.
     cost_profiles = CostProfileService(deps.chargers, engine)
+    # A priced 2.0.1 session's running cost goes to its station after its readings are stored.
+    cost_updates = CostUpdates(
+        deps.transactions, tariff_admin, engine, deps.settings.cost_update_interval_s
+    )
     engine.then("ChangeConfiguration", cost_profiles.step_finished)
     engine.then("SetVariables", cost_profiles.step_finished)
     # A rotated password is the charger's once it accepts it (also when its answer is late).
@@ -230,6 +236,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
             publisher=deps.publisher,
             publish=deps.settings.publish_meter_values,
             write_interval_s=deps.settings.live_energy_write_interval_s,
+            after_write=cost_updates.session_progressed if cost_updates.interval_s else None,
         ),
         energy_rollup=EnergyRollup(deps.energy),
         engine=engine,
@@ -354,6 +361,7 @@ def build_router(services: Services) -> Router:
         contract_certificates=ContractCertificates(
             deps.ocsp, deps.settings.contract_root_certificates
         ).authorize,
+        costs=StationCostService(deps.transactions, services.settlement.session_tariffs),
     ).register(router)
     ChargingStates(deps.connectors, deps.transactions).follow(router)
     StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)

@@ -33,6 +33,7 @@ DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S = 300
 DEFAULT_CHARGER_EVENTS_RETENTION_DAYS = 90
 # How long a station certificate signed by the platform's CA lasts (docs/adr/0041).
 DEFAULT_CERTIFICATE_VALIDITY_DAYS = 365
+DEFAULT_COST_UPDATE_INTERVAL_S = 300
 DEFAULT_STRIPE_SECRET_NAME = "csms/stripe"  # noqa: S105 - a name, not a secret
 # An OCSP request's time limit: the Authorize waiting for it has API Gateway's 29 s in total.
 DEFAULT_OCSP_TIMEOUT_MS = 3000
@@ -111,6 +112,9 @@ class Settings:
     certificate_organization: str | None = None
     certificate_validity_days: int = DEFAULT_CERTIFICATE_VALIDITY_DAYS
     sign_v2g_certificates: bool = False
+    # A priced 2.0.1 session's running cost (CostUpdated) at most once per this many seconds
+    # of its readings; 0: never (docs/adr/0044-cost-on-the-station.md).
+    cost_update_interval_s: int = DEFAULT_COST_UPDATE_INTERVAL_S
 
     @property
     def connection_ttl_s(self) -> int:
@@ -217,6 +221,9 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             env, "CERTIFICATE_VALIDITY_DAYS", DEFAULT_CERTIFICATE_VALIDITY_DAYS, 1, 3650
         ),
         sign_v2g_certificates=_flag(env, "SIGN_V2G_CERTIFICATES"),
+        cost_update_interval_s=_int(
+            env, "COST_UPDATE_INTERVAL_S", DEFAULT_COST_UPDATE_INTERVAL_S, 0, 86_400
+        ),
     )
 
 

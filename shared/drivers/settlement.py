@@ -2,8 +2,8 @@
 
 A session is settled when its id tag is a driver's: their app token (a start from the app,
 paid from the start request's hold) or one of their cards (charged at once to their default
-payment method, or left to invoice when they have none). The price comes from the tariff
-version the request recorded, or the one valid at the start for the charger's location.
+payment method, or left to invoice when they have none). The tariff version is chosen by
+shared/drivers/session_tariffs.py, the rule that also prices what the station is told.
 
 Idempotent end to end: every payment call carries a key derived from the session
 (`settle:{chargePointId}:{transactionId}:{step}`), so a second run, or two runs at once, get
@@ -27,10 +27,10 @@ from typing import Any
 from shared.admin.errors import Conflict
 from shared.admin.tariffs import TariffAdmin
 from shared.drivers.payment_methods import DriverPaymentMethods
+from shared.drivers.session_tariffs import SessionTariffs, TariffOf
 from shared.models.domain_events import RECEIPT_ISSUED, DomainEvent
 from shared.models.receipt import PaymentOutcome, Receipt, ReceiptLine
 from shared.models.start_request import StartRequest
-from shared.models.tariff import Tariff
 from shared.models.transaction import TransactionRecord
 from shared.payments.keys import settle_key
 from shared.ports import (
@@ -48,12 +48,11 @@ from shared.ports.payments import (
     PaymentRequest,
 )
 from shared.ports.publishing import publish_safely
-from shared.pricing.sessions import SessionPrice, UsagePeriod, price_session
-from shared.timeutil import from_epoch_ms, iso_utc, parse_timestamp, to_epoch_ms
+from shared.pricing.sessions import SessionPrice
+from shared.pricing.station import final_price
+from shared.timeutil import iso_utc
 
 logger = logging.getLogger("csms.settlement")
-
-TariffOf = Callable[[str, int], str | None]
 
 
 @dataclass(frozen=True)
@@ -77,6 +76,11 @@ class Settlement:
     publisher: EventPublisher
     now: Callable[[], datetime]
 
+    @property
+    def session_tariffs(self) -> SessionTariffs:
+        """Which tariff prices a session: the same rule as what the station is told."""
+        return SessionTariffs(self.id_tags, self.requests, self.tariffs, self.tariff_of)
+
     def settle(self, charge_point_id: str, transaction_id: str) -> dict[str, Any]:
         session = self.transactions.get(charge_point_id, transaction_id)
         if session is None or not session.stopped or session.id_tag is None:
@@ -84,16 +88,16 @@ class Settlement:
         existing = self.receipts.get(charge_point_id, transaction_id)
         if existing is not None:
             return self._finish(existing, None)  # a repeat: finish what may be left
-        tag = self.id_tags.get(session.id_tag)
-        if tag is None or tag.owner_id is None:
+        driver = self.session_tariffs.driver_session(session)
+        if driver is None:
             return {"status": "not-a-driver-session"}
-        request = self._request_of(session)
-        tariff = self._tariff(session, request)
+        request, tariff = driver.request, driver.tariff
         if tariff is None:
             return {"status": "no-tariff"}
-        price = price_session(tariff, [_usage(session)])
-        collected = self._collect(session, tag.owner_id, request, price)
-        receipt = _receipt(session, tag.owner_id, price, collected, request, self.now())
+        # The function the station's final cost (totalCost) is priced with.
+        price = final_price(session, tariff)
+        collected = self._collect(session, driver.driver_id, request, price)
+        receipt = _receipt(session, driver.driver_id, price, collected, request, self.now())
         if not self.receipts.create(receipt):
             stored = self.receipts.get(charge_point_id, transaction_id)
             assert stored is not None
@@ -119,38 +123,6 @@ class Settlement:
             # finds the receipt stored and publishes it (the same event id).
             raise ReceiptNotPublished(f"{receipt.charge_point_id}/{receipt.transaction_id}")
         return {"status": "settled", "outcome": receipt.outcome, "total": receipt.total_incl_tax}
-
-    def _request_of(self, session: TransactionRecord) -> StartRequest | None:
-        """The start request behind an app session (None for a card session)."""
-        if not (session.id_tag or "").startswith("APP-"):
-            return None
-        # The request came before the session started: by the platform's clock (received),
-        # or the charger's when that is earlier (a charger whose clock runs fast is not
-        # taken for one that started long after its request).
-        received = parse_timestamp(session.received_at)
-        started_ms = min(
-            session.started_at_ms or 0,
-            to_epoch_ms(received) if received is not None else session.started_at_ms or 0,
-        )
-        since = started_ms - 3_600_000
-        for request in self.requests.by_charger(session.charge_point_id, since):
-            if request.id_tag != session.id_tag:
-                continue
-            if request.transaction_id in (None, session.transaction_id) and (
-                request.remote_start_id is None
-                or session.remote_start_id in (None, request.remote_start_id)
-            ):
-                return request
-        return None
-
-    def _tariff(self, session: TransactionRecord, request: StartRequest | None) -> Tariff | None:
-        if request is not None:
-            return self.tariffs.version(request.tariff_id, request.tariff_version)
-        tariff_id = self.tariff_of(session.charge_point_id, session.connector_id or 0)
-        if tariff_id is None:
-            return None
-        started = from_epoch_ms(session.started_at_ms or 0)
-        return self.tariffs.valid_at(tariff_id, started)
 
     def _collect(
         self,
@@ -222,21 +194,6 @@ class Settlement:
 
 class ReceiptNotPublished(Exception):
     """The receipt is stored but the bus did not take ReceiptIssued: run the settlement again."""
-
-
-def _usage(session: TransactionRecord) -> UsagePeriod:
-    """The session as one charging period: energy spread evenly over its duration (the
-    platform keeps no per-interval readings on the session); an unknown energy (a meter that
-    went backwards) is priced as none."""
-    started_ms = session.started_at_ms or session.stopped_at_ms or 0
-    duration_s = session.duration_s
-    if duration_s is None:
-        duration_s = max(0, ((session.stopped_at_ms or started_ms) - started_ms) // 1000)
-    return UsagePeriod(
-        start=from_epoch_ms(started_ms),
-        duration_s=max(0, duration_s),
-        energy_wh=max(0, session.energy_wh or 0),
-    )
 
 
 def _receipt(

@@ -39,6 +39,8 @@ class IdTagInfo:
     expiry_date: str | None = None
     parent_id_tag: str | None = None
     known: bool = True
+    # The driver who owns the tag (their card or app token): whose session it starts.
+    owner_id: str | None = None
 
 
 @dataclass
@@ -69,6 +71,12 @@ class TransactionRecord:
     last_meter_at: str | None = None
     received_at: str | None = None
     remote_start_id: int | None = None
+    # The tariff version the session is priced with, when it is a driver's session on a
+    # priced connector (written with the start; docs/adr/0044-cost-on-the-station.md).
+    tariff_id: str | None = None
+    tariff_version: int | None = None
+    # When the station was last sent the running cost (CostUpdated), by the reading's clock.
+    cost_updated_at_ms: int | None = None
     # Detail types of events stored with the session but not yet published (the outbox
     # marker: set in the write that makes the change, cleared once the event is published).
     unpublished: frozenset[str] = frozenset()
@@ -92,6 +100,8 @@ START_FIELDS: tuple[str, ...] = (
     "authorization_status",
     "remote_start_id",
     "received_at",
+    "tariff_id",
+    "tariff_version",
 )
 STOP_FIELDS: tuple[str, ...] = (
     "status",

@@ -119,6 +119,13 @@ class TransactionRepository(Protocol):
         (2.0.1 E02: cable plugged in first); False if it has one already or no start."""
         ...
 
+    def record_tariff(
+        self, charge_point_id: str, transaction_id: str, tariff_id: str, tariff_version: int
+    ) -> bool:
+        """Price a running session that became a driver's after its start (E02) with this
+        tariff version; False if it has one already, has no start or has stopped."""
+        ...
+
     def claim_connector(
         self, charge_point_id: str, connector_key: str, transaction_id: str, started_at_ms: int
     ) -> str | None:
@@ -173,6 +180,15 @@ class TransactionRepository(Protocol):
 
     def curve(self, charge_point_id: str, transaction_id: str) -> SessionCurve | None:
         """The session with its stored curve points (strongly consistent), or None."""
+        ...
+
+    def claim_cost_update(
+        self, charge_point_id: str, transaction_id: str, at_ms: int, interval_ms: int
+    ) -> bool:
+        """Mark that the running session's cost is sent for the reading at `at_ms`; False
+        (and no change) if the session is unknown, stopped, or was sent a cost for a reading
+        less than `interval_ms` before. One conditional write: of two copies of a redelivered
+        batch, only one sends (docs/adr/0044)."""
         ...
 
     def by_charger(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -83,6 +84,9 @@ class SessionProgress:
     # setting liveEnergyWriteIntervalS; 0: once per batch). The stop writes the final energy
     # whatever this says; a reading skipped here is one a later batch supersedes.
     write_interval_s: int = 0
+    # What follows a stored reading, with the updated session and the reading's time: the
+    # running cost sent to a 2.0.1 station (docs/adr/0044). Its failure never fails the batch.
+    after_write: Callable[[TransactionRecord, datetime], object] | None = None
     # Per session: its last written reading's time, and its start (curve points are stored
     # relative to it once known).
     _written: OrderedDict[tuple[str, str], tuple[datetime, CurveOrigin | None]] = field(
@@ -113,6 +117,19 @@ class SessionProgress:
         while len(self._written) > REMEMBERED_SESSIONS:
             self._written.popitem(last=False)
 
+    def _after_write(self, reading: SessionReading, session: TransactionRecord) -> None:
+        at = parse_timestamp(reading.at)
+        if self.after_write is None or at is None:
+            return
+        try:
+            self.after_write(session, at)
+        except Exception:
+            # The reading is stored; a lost display refresh is not worth a batch retry.
+            logger.exception(
+                "follow-up of a session reading failed",
+                extra={"transactionId": reading.transaction_id},
+            )
+
     def apply(self, records: list[tuple[str, TelemetryRecord]], now: datetime) -> list[str]:
         """Apply a batch; the ids of records whose session update failed (to be retried)."""
         failed: list[str] = []
@@ -137,6 +154,7 @@ class SessionProgress:
                 continue
             if session is not None:
                 self._remember(reading, session)
+                self._after_write(reading, session)
             session_energy = None
             if session is not None and session.meter_start_wh is not None:
                 delta = reading.energy_wh - session.meter_start_wh

@@ -37,6 +37,7 @@ class Authorizer:
             status=status,
             expiry_date=iso_utc(expiry) if expiry else None,
             parent_id_tag=record.parent_id_tag,
+            owner_id=record.owner_id,
         )
 
 

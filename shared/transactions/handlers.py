@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from shared.ocpp.versions import OcppVersion
 from shared.ports import TransactionEventLog
 from shared.timeutil import iso_utc, parse_timestamp, to_epoch_ms
 from shared.transactions.authorization import Authorizer, id_tag_info_v16, id_token_info_v201
+from shared.transactions.costs import StationCosts
 from shared.transactions.meter import register_for
 from shared.transactions.sessions import SessionService
 
@@ -58,6 +59,8 @@ class TransactionHandlers:
     # C07: (Authorize payload, answer, when) -> the answer with the contract certificate's
     # verdict (shared/access/contract_certificates.py); None: certificates are not checked.
     contract_certificates: Callable[[Payload, Payload, datetime], Payload] | None = None
+    # Price and cost for 2.0.1 stations (block I); None: the station is told no price.
+    costs: StationCosts | None = None
 
     def register(self, router: Router) -> None:
         v16, v201 = OcppVersion.V16, OcppVersion.V201
@@ -164,8 +167,11 @@ class TransactionHandlers:
         meter_values = as_list(payload.get("meterValue"))
         token = _id_token(payload)
         response: Payload = {}
+        owner: str | None = None  # the driver whose tag it is
         if token:
-            response["idTokenInfo"] = id_token_info_v201(self._info(ctx, token))
+            token_info = self._info(ctx, token)
+            owner = token_info.owner_id
+            response["idTokenInfo"] = id_token_info_v201(token_info)
 
         # Periodic meter updates only carry absolute register readings: a duplicate changes
         # nothing, so they cost one Kinesis record and no de-duplication. Everything else is
@@ -177,15 +183,19 @@ class TransactionHandlers:
         if periodic or seq_no is None or not 0 <= seq_no <= MAX_SEQ_NO:
             seq_no = None  # no usable key: processed (idempotently) without de-duplication
         elif self.event_log.seen(ctx.charge_point_id, transaction_id, seq_no):
-            return response
+            return response | self._resent_cost_fields(ctx, transaction_id, event_type)
 
         evse = as_object(payload.get("evse"))
         evse_id = optional_id(evse.get("id"))
         connector_id = optional_id(evse.get("connectorId"))
         at = parse_timestamp(payload.get("timestamp")) or ctx.received_at
+        # The session as this event left it, when it may be priced (None: it is not).
+        priced: TransactionRecord | None = None
         if event_type == "Started":
             meter_start = register_for(meter_values, "Transaction.Begin", last=False)
-            self.sessions.start_v201(
+            priced = self._start(
+                ctx,
+                owner,
                 TransactionRecord(
                     charge_point_id=ctx.charge_point_id,
                     transaction_id=transaction_id,
@@ -201,14 +211,14 @@ class TransactionHandlers:
                     authorization_status=response.get("idTokenInfo", {}).get("status"),
                     remote_start_id=optional_id(info.get("remoteStartId")),
                     received_at=iso_utc(ctx.received_at),
-                )
+                ),
             )
         elif event_type == "Updated" and token:
             status = response["idTokenInfo"]["status"]
-            self.sessions.token_presented(ctx.charge_point_id, transaction_id, token, status)
+            priced = self._token_presented(ctx, transaction_id, token, status, owner)
         if event_type == "Ended":
-            self.sessions.stop(
-                *_origin(ctx),
+            priced = self._stop(
+                ctx,
                 transaction_id,
                 meter_stop=register_for(meter_values, "Transaction.End", last=True),
                 stopped=at,
@@ -245,7 +255,109 @@ class TransactionHandlers:
                 seq_no,
                 int(time.time()) + TRANSACTION_EVENT_RETENTION_S,
             )
+        if priced is not None and priced.tariff_id is not None:
+            response |= self._cost_fields(ctx, transaction_id, priced)
         return response
+
+    def _start(
+        self, ctx: MessageContext, owner: str | None, record: TransactionRecord
+    ) -> TransactionRecord | None:
+        """Store a 2.0.1 start, priced when a tariff applies; the priced session (None: not
+        priced). A replay's stored session may carry an earlier version: it is read then."""
+        started = self._priced(record, owner)
+        fresh = self.sessions.start_v201(started)
+        if started.tariff_id is None:
+            return None
+        return started if fresh else self._stored(ctx, record.transaction_id)
+
+    def _stop(
+        self, ctx: MessageContext, transaction_id: str, **stop: Any
+    ) -> TransactionRecord | None:
+        """Store a 2.0.1 end; the stopped session (None: an orphan, not priced)."""
+        stopped = self.sessions.stop(*_origin(ctx), transaction_id, **stop)
+        if stopped is not None and not stopped.stopped:  # a parallel copy stopped it first
+            return self._stored(ctx, transaction_id)
+        return stopped
+
+    def _token_presented(
+        self,
+        ctx: MessageContext,
+        transaction_id: str,
+        token: str,
+        status: str,
+        owner: str | None,
+    ) -> TransactionRecord | None:
+        """A token after a cable-first start (E02) makes the session its owner's: a driver's
+        session is then priced like one that started with the token (the settlement prices
+        it), and the station told its price; the priced session (None: not priced)."""
+        first = self.sessions.token_presented(ctx.charge_point_id, transaction_id, token, status)
+        if not first or self.costs is None or owner is None:
+            return None
+        session = self._stored(ctx, transaction_id)
+        if session is None or session.stopped:
+            return None
+        priced = self._priced(session, owner)
+        if priced.tariff_id is None or priced.tariff_version is None:
+            return None
+        if not self.sessions.transactions.record_tariff(
+            ctx.charge_point_id, transaction_id, priced.tariff_id, priced.tariff_version
+        ):
+            return None  # priced meanwhile, or stopped
+        return priced
+
+    def _priced(self, record: TransactionRecord, owner: str | None) -> TransactionRecord:
+        """A starting session with the tariff version it is priced with, stored with its start
+        (the settlement prices the same version). A price that cannot be found never holds up
+        a start: the session is then not priced."""
+        if self.costs is None or record.id_tag is None or owner is None:
+            return record  # only a driver's session is priced (and settled)
+        try:
+            tariff = self.costs.tariff_of(record, owner)
+        except Exception:
+            logger.exception(
+                "tariff of a starting session not found: the station is told no price",
+                extra={"chargePointId": record.charge_point_id},
+            )
+            return record
+        if tariff is None:
+            return record
+        return replace(record, tariff_id=tariff.tariff_id, tariff_version=tariff.version)
+
+    def _stored(self, ctx: MessageContext, transaction_id: str) -> TransactionRecord | None:
+        """The stored session, for its price only: a failed read leaves the price out."""
+        try:
+            return self.sessions.transactions.get(ctx.charge_point_id, transaction_id)
+        except Exception:
+            logger.exception(
+                "session not read: the event is acknowledged without its price",
+                extra={"chargePointId": ctx.charge_point_id, "transactionId": transaction_id},
+            )
+            return None
+
+    def _resent_cost_fields(
+        self, ctx: MessageContext, transaction_id: str, event_type: str
+    ) -> Payload:
+        """A resent Started or Ended is answered with the price as the first copy was."""
+        if event_type not in ("Started", "Ended"):
+            return {}
+        return self._cost_fields(ctx, transaction_id, None)
+
+    def _cost_fields(
+        self, ctx: MessageContext, transaction_id: str, session: TransactionRecord | None
+    ) -> Payload:
+        """The price text while a priced session runs (I01) and its final cost at the end
+        (I03), also for a resent event (`session` None: read again); never an error in place
+        of the acknowledgement."""
+        if self.costs is None:
+            return {}
+        try:
+            return self.costs.answer_fields(ctx.charge_point_id, transaction_id, session)
+        except Exception:
+            logger.exception(
+                "cost of a session not computed: the event is acknowledged without it",
+                extra={"chargePointId": ctx.charge_point_id, "transactionId": transaction_id},
+            )
+            return {}
 
     def _telemetry_after_stop(
         self, ctx: MessageContext, source: TelemetrySource, meter_values: list[Any], **where: Any

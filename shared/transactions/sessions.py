@@ -167,21 +167,24 @@ class SessionService:
         transaction_id: str,
         id_tag: str,
         authorization_status: str | None,
-    ) -> None:
+    ) -> bool:
         """A token presented during a 2.0.1 transaction that started without one (E02: the
         cable first) becomes the session's: the driver's history and receipt find it. The
-        first token stays (a stop by another card is the stop's id tag); a resend is a no-op."""
-        if self.transactions.record_token(
+        first token stays (a stop by another card is the stop's id tag); a resend is a no-op.
+        True if this token became the session's."""
+        if not self.transactions.record_token(
             charge_point_id, transaction_id, id_tag, authorization_status
         ):
-            logger.info(
-                "session authorized after its start",
-                extra={
-                    "chargePointId": charge_point_id,
-                    "transactionId": transaction_id,
-                    "authorizationStatus": authorization_status,
-                },
-            )
+            return False
+        logger.info(
+            "session authorized after its start",
+            extra={
+                "chargePointId": charge_point_id,
+                "transactionId": transaction_id,
+                "authorizationStatus": authorization_status,
+            },
+        )
+        return True
 
     def _started(self, record: TransactionRecord, received_at: datetime) -> None:
         """What follows a stored start: the connector's active session (displacing an older

@@ -232,6 +232,25 @@ class DynamoTransactionRepository:
             is not None
         )
 
+    def record_tariff(
+        self, charge_point_id: str, transaction_id: str, tariff_id: str, tariff_version: int
+    ) -> bool:
+        return (
+            self._update(
+                Key=self._key(charge_point_id, transaction_id),
+                UpdateExpression="SET tariffId = :id, tariffVersion = :version",
+                ConditionExpression=(
+                    "attribute_exists(startedAt) AND attribute_not_exists(stoppedAt) AND "
+                    "attribute_not_exists(tariffId)"
+                ),
+                ExpressionAttributeValues={
+                    ":id": to_attr(tariff_id),
+                    ":version": to_attr(tariff_version),
+                },
+            )
+            is not None
+        )
+
     def complete_orphan(self, record: TransactionRecord) -> bool:
         """A session whose stop arrived before its start: store the computed outcome."""
         values = {
@@ -254,6 +273,23 @@ class DynamoTransactionRepository:
             )
             is not None
         )
+
+    def claim_cost_update(
+        self, charge_point_id: str, transaction_id: str, at_ms: int, interval_ms: int
+    ) -> bool:
+        response = self._update(
+            Key=self._key(charge_point_id, transaction_id),
+            UpdateExpression="SET costUpdatedAtMs = :at",
+            ConditionExpression=(
+                "attribute_exists(transactionId) AND attribute_not_exists(stoppedAt) AND "
+                "(attribute_not_exists(costUpdatedAtMs) OR costUpdatedAtMs <= :due)"
+            ),
+            ExpressionAttributeValues={
+                ":at": to_attr(at_ms),
+                ":due": to_attr(at_ms - interval_ms),
+            },
+        )
+        return response is not None
 
     def record_meter_progress(
         self,

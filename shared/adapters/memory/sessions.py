@@ -142,6 +142,21 @@ class MemoryTransactionRepository:
             self._store(replace(stored, id_tag=id_tag, authorization_status=authorization_status))
             return True
 
+    def record_tariff(
+        self, charge_point_id: str, transaction_id: str, tariff_id: str, tariff_version: int
+    ) -> bool:
+        with self._lock:
+            stored = self.records.get((charge_point_id, transaction_id))
+            if (
+                stored is None
+                or stored.started_at is None
+                or stored.stopped_at is not None
+                or stored.tariff_id is not None
+            ):
+                return False
+            self._store(replace(stored, tariff_id=tariff_id, tariff_version=tariff_version))
+            return True
+
     def complete_orphan(self, record: TransactionRecord) -> bool:
         with self._lock:
             key = (record.charge_point_id, record.transaction_id)
@@ -243,6 +258,20 @@ class MemoryTransactionRepository:
             if curve_point is not None and len(curve) < MAX_CURVE_POINTS:
                 curve.append(curve_point)
             return replace(self.records[key])
+
+    def claim_cost_update(
+        self, charge_point_id: str, transaction_id: str, at_ms: int, interval_ms: int
+    ) -> bool:
+        with self._lock:
+            key = (charge_point_id, transaction_id)
+            stored = self.records.get(key)
+            if stored is None or stored.stopped_at is not None:
+                return False
+            last = stored.cost_updated_at_ms
+            if last is not None and last > at_ms - interval_ms:
+                return False
+            self.records[key] = replace(stored, cost_updated_at_ms=at_ms)
+            return True
 
     def curve(self, charge_point_id: str, transaction_id: str) -> SessionCurve | None:
         with self._lock:
