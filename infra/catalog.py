@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import ProjectionTypeDef
@@ -107,6 +107,16 @@ class EventRuleDef:
     function: str
     detail_types: tuple[str, ...]
     description: str = ""
+    # Detail field -> the values it must have (EventBridge matches any of them): events the
+    # function would only drop are not delivered, and cost no invocation.
+    detail: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def pattern(self, source: str) -> dict[str, Any]:
+        """The rule's event pattern, as EventBridge reads it (and the local platform too)."""
+        pattern: dict[str, Any] = {"source": [source], "detail-type": list(self.detail_types)}
+        if self.detail:
+            pattern["detail"] = {field: list(values) for field, values in self.detail}
+        return pattern
 
 
 @dataclass(frozen=True)
@@ -810,6 +820,8 @@ EVENT_RULES: tuple[EventRuleDef, ...] = (
         id="StartRefused",
         function="session_workflow",
         detail_types=("CommandCompleted",),
+        # Not every command's outcome: CostUpdated alone completes every few minutes a session.
+        detail=(("action", ("RemoteStartTransaction", "RequestStartTransaction")),),
         description="A remote start the charger did not accept releases its hold at once",
     ),
 )

@@ -128,7 +128,9 @@ class Consumers(Construct):
             event_bus=event_bus,
             description=definition.description or None,
             event_pattern=eventbridge.EventPattern(
-                source=[event_source], detail_type=list(definition.detail_types)
+                source=[event_source],
+                detail_type=list(definition.detail_types),
+                detail=dict(definition.pattern(event_source).get("detail", {})) or None,
             ),
             targets=[
                 targets.LambdaFunction(

@@ -159,6 +159,7 @@ class CsmsStack(Stack):
                 "STRIPE_SECRET_NAME": settings.stripe_secret_name,
                 "PUBLISH_METER_VALUES": "true" if settings.publish_meter_values else "false",
                 "LIVE_ENERGY_WRITE_INTERVAL_S": str(settings.live_energy_write_interval_s),
+                "COST_UPDATE_INTERVAL_S": str(settings.cost_update_interval_s),
                 **settings.certificate_environment,
                 **settings.iso15118_environment,
             },

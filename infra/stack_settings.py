@@ -17,6 +17,7 @@ from constructs import Construct
 
 from shared.config import (
     API_GATEWAY_IDLE_TIMEOUT_S,
+    DEFAULT_COST_UPDATE_INTERVAL_S,
     DEFAULT_HEARTBEAT_INTERVAL_S,
     DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S,
     HEARTBEAT_MARGIN_S,
@@ -39,6 +40,7 @@ API_GATEWAY_ACCOUNT_LOGGING = "apiGatewayAccountLogging"
 WEBSOCKET_ACCESS_LOG = "websocketAccessLog"
 PUBLISH_METER_VALUES = "publishMeterValues"
 LIVE_ENERGY_WRITE_INTERVAL_S = "liveEnergyWriteIntervalS"
+COST_UPDATE_INTERVAL_S = "costUpdateIntervalS"
 HTTP_THROTTLE_BURST_LIMIT = "httpThrottleBurstLimit"
 HTTP_THROTTLE_RATE_LIMIT = "httpThrottleRateLimit"
 HTTP_ALLOWED_ORIGINS = "httpAllowedOrigins"
@@ -140,6 +142,9 @@ class StackSettings:
     # A session's live energy is written at most once per this many seconds (0: every
     # telemetry batch); the stop writes the final energy whatever this says.
     live_energy_write_interval_s: int = DEFAULT_LIVE_ENERGY_WRITE_INTERVAL_S
+    # A priced 2.0.1 session's station gets a CostUpdated at most once per this many seconds
+    # (0: never), after a live-energy write (docs/adr/0044).
+    cost_update_interval_s: int = DEFAULT_COST_UPDATE_INTERVAL_S
     # API Gateway writes WebSocket access logs only once the account-level CloudWatch role is
     # set (one per account and region): created with the access log unless turned off here,
     # where another stack already manages it.
@@ -293,6 +298,13 @@ class StackSettings:
                 defaults.live_energy_write_interval_s,
                 0,
                 3600,
+            ),
+            cost_update_interval_s=_int(
+                node.try_get_context(COST_UPDATE_INTERVAL_S),
+                COST_UPDATE_INTERVAL_S,
+                defaults.cost_update_interval_s,
+                0,
+                86_400,
             ),
             api_gateway_account_logging=_bool(
                 node.try_get_context(API_GATEWAY_ACCOUNT_LOGGING),

@@ -153,8 +153,3 @@ def eventbridge_event(
     # Anything else moto or AWS may add later is kept, after the documented keys.
     event.update({key: value for key, value in envelope.items() if key not in event})
     return event
-
-
-def rule_pattern(source: str, detail_types: Sequence[str]) -> dict[str, list[str]]:
-    """The event pattern of a rule: the platform's source and the rule's detail types."""
-    return {"source": [source], "detail-type": list(detail_types)}

@@ -16,7 +16,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from infra.catalog import EventBusDef, EventRuleDef
-from local.delivery.event_shapes import eventbridge_event, rule_pattern
+from local.delivery.event_shapes import eventbridge_event
 from local.delivery.runtime import Runtime, pause
 from local.invoke import InvocationError, LambdaFunction
 
@@ -80,7 +80,7 @@ class RulePoller:
         self._events.put_rule(
             Name=self.rule_name,
             EventBusName=self.bus.local_name,
-            EventPattern=json.dumps(rule_pattern(self.bus.source, self.rule.detail_types)),
+            EventPattern=json.dumps(self.rule.pattern(self.bus.source)),
             State="ENABLED",
             Description=self.rule.description or self.rule.id,
         )

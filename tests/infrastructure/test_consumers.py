@@ -107,11 +107,16 @@ def test_every_scheduled_function_finishes_before_its_next_run():
 @pytest.mark.parametrize("definition", catalog.EVENT_RULES, ids=lambda r: r.id)
 def test_rule_matches_the_platforms_events_of_its_detail_types(template, stack, definition):
     properties = resource(template, stack.consumers.rules[definition.id])["Properties"]
-    assert properties["EventPattern"] == {
-        "source": [catalog.EVENT_BUS.source],
-        "detail-type": list(definition.detail_types),
-    }
+    assert properties["EventPattern"] == definition.pattern(catalog.EVENT_BUS.source)
+    assert properties["EventPattern"]["detail-type"] == list(definition.detail_types)
     assert properties["State"] == "ENABLED"
+
+
+def test_the_start_refused_rule_delivers_only_remote_start_outcomes(template, stack):
+    properties = resource(template, stack.consumers.rules["StartRefused"])["Properties"]
+    assert properties["EventPattern"]["detail"] == {
+        "action": ["RemoteStartTransaction", "RequestStartTransaction"]
+    }
 
 
 @pytest.mark.parametrize("definition", catalog.EVENT_RULES, ids=lambda r: r.id)

@@ -116,6 +116,8 @@ def test_function_environment(template, stack, name):
         "PUBLISH_METER_VALUES": "false",
         # Live energy written at most every five minutes per session.
         "LIVE_ENERGY_WRITE_INTERVAL_S": "300",
+        # A priced 2.0.1 session's running cost at most every five minutes (docs/adr/0044).
+        "COST_UPDATE_INTERVAL_S": "300",
         "EVENT_BUS_NAME": {"Ref": logical_id(stack.events.bus)},
         "EVENT_SOURCE": catalog.EVENT_BUS.source,
         **tables,

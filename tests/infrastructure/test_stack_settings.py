@@ -237,3 +237,11 @@ def test_a_contract_root_file_without_certificates_or_too_big_is_refused(tmp_pat
         _ = _settings(contractRootCertificates=str(big)).iso15118_environment
     with pytest.raises(SettingsError, match="cannot read"):
         _ = _settings(contractRootCertificates=str(tmp_path / "missing.pem")).iso15118_environment
+
+
+def test_the_cost_update_interval_is_read_and_checked():
+    assert _settings().cost_update_interval_s == 300
+    assert _settings(costUpdateIntervalS="900").cost_update_interval_s == 900
+    assert _settings(costUpdateIntervalS="0").cost_update_interval_s == 0
+    with pytest.raises(SettingsError, match="costUpdateIntervalS"):
+        _settings(costUpdateIntervalS="-1")

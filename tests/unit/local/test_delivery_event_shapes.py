@@ -19,7 +19,6 @@ from local.delivery.event_shapes import (
     eventbridge_event,
     kinesis_event,
     record_payload_bytes,
-    rule_pattern,
 )
 
 SOURCE = StreamSource(
@@ -162,10 +161,16 @@ def test_eventbridge_event_refuses_what_is_not_an_envelope(body):
         eventbridge_event(body, account_id="1", region="r")
 
 
-def test_rule_pattern_matches_source_and_detail_types():
-    assert rule_pattern("csms.ocpp", ("A", "B")) == {
+def test_rule_pattern_matches_source_detail_types_and_detail_fields():
+    from infra.catalog import EventRuleDef
+
+    plain = EventRuleDef(id="R", function="f", detail_types=("A", "B"))
+    assert plain.pattern("csms.ocpp") == {"source": ["csms.ocpp"], "detail-type": ["A", "B"]}
+    filtered = EventRuleDef(id="R", function="f", detail_types=("A",), detail=(("x", ("1", "2")),))
+    assert filtered.pattern("csms.ocpp") == {
         "source": ["csms.ocpp"],
-        "detail-type": ["A", "B"],
+        "detail-type": ["A"],
+        "detail": {"x": ["1", "2"]},
     }
 
 
