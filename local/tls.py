@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from shared.certificates.x509 import new_authority
+
 CA_FILE = "ca.pem"
 CA_KEY_FILE = "ca-key.pem"
 CERT_FILE = "server.pem"
@@ -87,38 +89,15 @@ def _load_ca(directory: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivate
 
 
 def _new_ca(directory: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CSMS local development CA")])
-    now = _now()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + CA_LIFETIME)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    key_pem, cert_pem = new_authority(
+        "CSMS", _now(), CA_LIFETIME, common_name="CSMS local development CA"
     )
-    _write_private(directory / CA_KEY_FILE, _pem_key(key))
-    (directory / CA_FILE).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return cert, key
+    _write_private(directory / CA_KEY_FILE, key_pem.encode("ascii"))
+    (directory / CA_FILE).write_text(cert_pem)
+    loaded = _load_ca(directory)
+    if loaded is None:  # only if the file system lost what was just written
+        raise OSError(f"the development CA written to {directory} cannot be read back")
+    return loaded
 
 
 def _alt_names(hosts: tuple[str, ...]) -> list[x509.GeneralName]:

@@ -186,14 +186,19 @@ class Authority:
 
 
 def new_authority(
-    organization: str, now: datetime, validity: timedelta = timedelta(days=3650)
+    organization: str,
+    now: datetime,
+    validity: timedelta = timedelta(days=3650),
+    common_name: str | None = None,
 ) -> tuple[str, str]:
     """A self-signed CA (EC P-256): its key (PKCS#8 PEM) and certificate (PEM)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{organization} Charging Station CA"),
+            x509.NameAttribute(
+                NameOID.COMMON_NAME, common_name or f"{organization} Charging Station CA"
+            ),
         ]
     )
     certificate = (

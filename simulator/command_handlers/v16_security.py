@@ -22,29 +22,23 @@ from simulator.command_handlers.command import (
     quietly,
     refusal,
 )
-from simulator.command_handlers.v201_blocks import _hash_data, _looks_like_a_certificate
-
-
-async def install_certificate_16(cp: ChargerApi, payload: Payload) -> Payload:
-    pem = payload["certificate"]
-    if not _looks_like_a_certificate(pem):
-        return dict(REJECTED)
-    entry = {"type": payload["certificateType"], "pem": pem}
-    if entry not in cp.device.certificates:
-        cp.device.certificates.append(entry)
-    return dict(ACCEPTED)
+from simulator.command_handlers.v201_blocks import (
+    hash_data,
+    install_certificate,
+    looks_like_a_certificate,
+)
 
 
 async def get_installed_certificate_ids_16(cp: ChargerApi, payload: Payload) -> Payload:
     found = [c for c in cp.device.certificates if c["type"] == payload["certificateType"]]
     if not found:
         return {"status": "NotFound"}
-    return {"status": "Accepted", "certificateHashData": [_hash_data(c) for c in found]}
+    return {"status": "Accepted", "certificateHashData": [hash_data(c) for c in found]}
 
 
 async def delete_certificate_16(cp: ChargerApi, payload: Payload) -> Payload:
     serial = payload["certificateHashData"]["serialNumber"]
-    kept = [c for c in cp.device.certificates if _hash_data(c)["serialNumber"] != serial]
+    kept = [c for c in cp.device.certificates if hash_data(c)["serialNumber"] != serial]
     if len(kept) == len(cp.device.certificates):
         return {"status": "NotFound"}
     cp.device.certificates = kept
@@ -67,7 +61,7 @@ async def _log_upload(cp: ChargerApi, request_id: int) -> None:
 
 async def signed_update_firmware_16(cp: ChargerApi, payload: Payload) -> Payload:
     firmware = payload["firmware"]
-    if not _looks_like_a_certificate(firmware["signingCertificate"]):
+    if not looks_like_a_certificate(firmware["signingCertificate"]):
         return {"status": "InvalidCertificate"}
     steps = ["Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"]
     location = firmware["location"].rstrip("/")
@@ -98,7 +92,7 @@ async def _signed_update(
 
 
 SECURITY_COMMANDS_16: dict[str, Command] = {
-    "InstallCertificate": Command(install_certificate_16, refusal(REJECTED)),
+    "InstallCertificate": Command(install_certificate, refusal(REJECTED)),
     "GetInstalledCertificateIds": Command(
         get_installed_certificate_ids_16, refusal({"status": "NotFound"})
     ),

@@ -120,7 +120,7 @@ async def unpublish_firmware_201(cp: ChargerApi, payload: Payload) -> Payload:
 # fields — enough for a CSMS to list, match and delete what it installed.
 
 
-def _hash_data(certificate: dict[str, str]) -> Payload:
+def hash_data(certificate: dict[str, str]) -> Payload:
     digest = hashlib.sha256(certificate["pem"].encode()).hexdigest()
     return {
         "hashAlgorithm": "SHA256",
@@ -130,13 +130,14 @@ def _hash_data(certificate: dict[str, str]) -> Payload:
     }
 
 
-def _looks_like_a_certificate(text: str) -> bool:
+def looks_like_a_certificate(text: str) -> bool:
     return "-----BEGIN CERTIFICATE-----" in text
 
 
-async def install_certificate_201(cp: ChargerApi, payload: Payload) -> Payload:
+async def install_certificate(cp: ChargerApi, payload: Payload) -> Payload:
+    """M05 (and the 1.6 security extension's InstallCertificate, the same request)."""
     pem = payload["certificate"]
-    if not _looks_like_a_certificate(pem):
+    if not looks_like_a_certificate(pem):
         return dict(REJECTED)
     entry = {"type": payload["certificateType"], "pem": pem}
     if entry not in cp.device.certificates:
@@ -155,14 +156,14 @@ async def get_installed_certificate_ids_201(cp: ChargerApi, payload: Payload) ->
     return {
         "status": "Accepted",
         "certificateHashDataChain": [
-            {"certificateType": c["type"], "certificateHashData": _hash_data(c)} for c in listed
+            {"certificateType": c["type"], "certificateHashData": hash_data(c)} for c in listed
         ],
     }
 
 
 async def delete_certificate_201(cp: ChargerApi, payload: Payload) -> Payload:
     serial = payload["certificateHashData"]["serialNumber"]
-    kept = [c for c in cp.device.certificates if _hash_data(c)["serialNumber"] != serial]
+    kept = [c for c in cp.device.certificates if hash_data(c)["serialNumber"] != serial]
     if len(kept) == len(cp.device.certificates):
         return {"status": "NotFound"}
     cp.device.certificates = kept
@@ -336,7 +337,7 @@ BLOCK_COMMANDS: dict[str, Command] = {
     "SetNetworkProfile": Command(set_network_profile_201, refusal(REJECTED)),
     "PublishFirmware": Command(publish_firmware_201, refusal(REJECTED)),
     "UnpublishFirmware": Command(unpublish_firmware_201, refusal({"status": "NoFirmware"})),
-    "InstallCertificate": Command(install_certificate_201, refusal(REJECTED)),
+    "InstallCertificate": Command(install_certificate, refusal(REJECTED)),
     "CertificateSigned": Command(certificates.certificate_signed, refusal(REJECTED)),
     "GetInstalledCertificateIds": Command(
         get_installed_certificate_ids_201, refusal({"status": "NotFound"})
