@@ -18,10 +18,10 @@ from tests.e2e.test_commands_via_api import (
     V16,
     Case,
     Operator,
+    answered_by_an_accepting_and_a_refusing_charger,
     charger_pair,
     eventually,
     in_future,
-    in_turn,
 )
 
 pytestmark = pytest.mark.e2e
@@ -74,27 +74,7 @@ CASES = [
 def test_v16_security_command_answered_by_an_accepting_and_a_refusing_charger(
     platform, case: Case
 ) -> None:
-    operator = Operator(platform)
-
-    async def scenario() -> None:
-        async with charger_pair(platform, case.protocol) as (good, bad):
-            answers = await in_turn(
-                (good, bad),
-                lambda cp: operator.command(cp.charge_point_id, case.action, case.payload),
-            )
-            for answer in answers:
-                assert (answer["action"], answer["status"]) == (case.action, "answered"), answer
-            assert [a["result"] for a in answers] == [case.accepted, case.refused]
-            if case.effect is not None:
-                effect = case.effect
-
-                async def shows_effect() -> bool:
-                    return effect(await operator.charger(good.charge_point_id), good)
-
-                await eventually(shows_effect)
-                assert not effect(await operator.charger(bad.charge_point_id), bad)
-
-    run(scenario(), timeout=30)
+    answered_by_an_accepting_and_a_refusing_charger(platform, case)
 
 
 def test_v16_security_signed_firmware_and_log_reports_carry_their_request_id(platform) -> None:
