@@ -439,7 +439,13 @@ USE_CASES = (
     ),
     UseCase("I04", "Show Fallback Tariff Information", S, "The station's configured text."),
     UseCase("I05", "Show Fallback Total Cost Message", S, "The station's configured text."),
-    UseCase("I06", "Update Tariff Information During Transaction", N, "Not yet."),
+    UseCase(
+        "I06",
+        "Update Tariff Information During Transaction",
+        N,
+        "Not built: a session is priced at the tariff version of its start (ADR 0044), so its "
+        "tariff never changes during it and there is nothing to update.",
+    ),
     UseCase(
         "J01",
         "Sending Meter Values not related to a transaction",
