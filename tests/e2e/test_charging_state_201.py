@@ -165,6 +165,11 @@ def test_F01_F03_a_remotely_started_2_0_1_session_shows_charging_until_it_stops(
                 return state if state != "charging" else None
 
             states.append(await eventually(not_charging))
+
+            async def quiet() -> bool:  # the last answers reached the charger before it stops
+                return charger.is_quiet
+
+            await eventually(quiet, timeout=5)
         finally:
             stop.set()
             await asyncio.wait_for(task, 10)
