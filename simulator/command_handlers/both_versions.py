@@ -41,6 +41,12 @@ async def data_transfer(cp: ChargerApi, payload: Payload) -> Payload:
     return {"status": "UnknownVendorId"}
 
 
+def version_of(location: str) -> str:
+    """The firmware version an image installs: the last part of its location's path."""
+    name = location.rstrip("/").rsplit("/", 1)[-1] or location
+    return name[:50]
+
+
 def firmware_now(cp: ChargerApi) -> str:
     """A triggered report says what is going on now: Idle unless an update is under way."""
     status = cp.device.firmware_status

@@ -20,6 +20,7 @@ from simulator.command_handlers.both_versions import (
     report_meters,
     report_statuses,
     update_local_list,
+    version_of,
 )
 from simulator.command_handlers.charger_api import ChargerApi
 from simulator.command_handlers.charging_profiles import (
@@ -258,18 +259,13 @@ async def get_diagnostics_16(cp: ChargerApi, payload: Payload) -> Payload:
 async def update_firmware_16(cp: ChargerApi, payload: Payload) -> Payload:
     # Starts at once rather than at retrieveDate: runs are accelerated.
     steps = ["Downloading", "Downloaded", "Installing", "Installed"]
-    cp.after_answer(_progress(cp, "firmware", steps, new_version=_version_of(payload["location"])))
+    cp.after_answer(_progress(cp, "firmware", steps, new_version=version_of(payload["location"])))
     return {}
 
 
 async def refuse_update_firmware_16(cp: ChargerApi, payload: Payload) -> Payload:
     cp.after_answer(_progress(cp, "firmware", ["Downloading", "DownloadFailed"]))
     return {}
-
-
-def _version_of(location: str) -> str:
-    name = location.rstrip("/").rsplit("/", 1)[-1] or location
-    return name[:50]
 
 
 async def _progress(

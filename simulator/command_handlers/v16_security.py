@@ -9,24 +9,24 @@ job: `job_step_s` between steps).
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import replace
-from datetime import UTC, datetime
-
+from simulator.command_handlers.both_versions import version_of
 from simulator.command_handlers.charger_api import ChargerApi
 from simulator.command_handlers.command import (
     ACCEPTED,
     REJECTED,
     Command,
     Payload,
-    quietly,
     refusal,
 )
 from simulator.command_handlers.v201_blocks import (
+    delete_certificate,
     hash_data,
     install_certificate,
     looks_like_a_certificate,
 )
+from simulator.command_handlers.v201_jobs import SIGNED_FIRMWARE_STEPS, firmware_steps, get_log
+
+SIGNED_STATUS = "SignedFirmwareStatusNotification"
 
 
 async def get_installed_certificate_ids_16(cp: ChargerApi, payload: Payload) -> Payload:
@@ -36,59 +36,21 @@ async def get_installed_certificate_ids_16(cp: ChargerApi, payload: Payload) -> 
     return {"status": "Accepted", "certificateHashData": [hash_data(c) for c in found]}
 
 
-async def delete_certificate_16(cp: ChargerApi, payload: Payload) -> Payload:
-    serial = payload["certificateHashData"]["serialNumber"]
-    kept = [c for c in cp.device.certificates if hash_data(c)["serialNumber"] != serial]
-    if len(kept) == len(cp.device.certificates):
-        return {"status": "NotFound"}
-    cp.device.certificates = kept
-    return dict(ACCEPTED)
-
-
-async def get_log_16(cp: ChargerApi, payload: Payload) -> Payload:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    kind = "security" if payload["logType"] == "SecurityLog" else "diagnostics"
-    cp.after_answer(_log_upload(cp, payload["requestId"]))
-    return {"status": "Accepted", "filename": f"{kind}-{cp.charge_point_id}-{stamp}.log"[:255]}
-
-
-async def _log_upload(cp: ChargerApi, request_id: int) -> None:
-    for step in ("Uploading", "Uploaded"):
-        await asyncio.sleep(cp.device.job_step_s)
-        cp.device.diagnostics_status = step
-        await quietly(cp.call("LogStatusNotification", {"status": step, "requestId": request_id}))
-
-
 async def signed_update_firmware_16(cp: ChargerApi, payload: Payload) -> Payload:
     firmware = payload["firmware"]
     if not looks_like_a_certificate(firmware["signingCertificate"]):
         return {"status": "InvalidCertificate"}
-    steps = ["Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"]
-    location = firmware["location"].rstrip("/")
-    version = (location.rsplit("/", 1)[-1] or location)[:50]
-    cp.after_answer(_signed_update(cp, payload["requestId"], steps, version))
+    version = version_of(firmware["location"])
+    steps = SIGNED_FIRMWARE_STEPS
+    cp.after_answer(firmware_steps(cp, payload["requestId"], steps, version, SIGNED_STATUS))
     return dict(ACCEPTED)
 
 
 async def refuse_signed_update_firmware_16(cp: ChargerApi, payload: Payload) -> Payload:
     """Accepted, then the signature does not verify (L01's failure path)."""
     steps = ["Downloading", "Downloaded", "InvalidSignature"]
-    cp.after_answer(_signed_update(cp, payload["requestId"], steps, None))
+    cp.after_answer(firmware_steps(cp, payload["requestId"], steps, None, SIGNED_STATUS))
     return dict(ACCEPTED)
-
-
-async def _signed_update(
-    cp: ChargerApi, request_id: int, steps: list[str], new_version: str | None
-) -> None:
-    """Report each step (accelerated); an installed firmware is what the next boot reports."""
-    for step in steps:
-        await asyncio.sleep(cp.device.job_step_s)
-        cp.device.firmware_status = step
-        if step == "Installed" and new_version is not None:
-            cp.identity = replace(cp.identity, firmware_version=new_version)
-        await quietly(
-            cp.call("SignedFirmwareStatusNotification", {"status": step, "requestId": request_id})
-        )
 
 
 SECURITY_COMMANDS_16: dict[str, Command] = {
@@ -96,7 +58,7 @@ SECURITY_COMMANDS_16: dict[str, Command] = {
     "GetInstalledCertificateIds": Command(
         get_installed_certificate_ids_16, refusal({"status": "NotFound"})
     ),
-    "DeleteCertificate": Command(delete_certificate_16, refusal({"status": "Failed"})),
-    "GetLog": Command(get_log_16, refusal(REJECTED)),
+    "DeleteCertificate": Command(delete_certificate, refusal({"status": "Failed"})),
+    "GetLog": Command(get_log, refusal(REJECTED)),
     "SignedUpdateFirmware": Command(signed_update_firmware_16, refuse_signed_update_firmware_16),
 }

@@ -161,7 +161,8 @@ async def get_installed_certificate_ids_201(cp: ChargerApi, payload: Payload) ->
     }
 
 
-async def delete_certificate_201(cp: ChargerApi, payload: Payload) -> Payload:
+async def delete_certificate(cp: ChargerApi, payload: Payload) -> Payload:
+    """M04 (and the 1.6 security extension's DeleteCertificate, the same request)."""
     serial = payload["certificateHashData"]["serialNumber"]
     kept = [c for c in cp.device.certificates if hash_data(c)["serialNumber"] != serial]
     if len(kept) == len(cp.device.certificates):
@@ -342,7 +343,7 @@ BLOCK_COMMANDS: dict[str, Command] = {
     "GetInstalledCertificateIds": Command(
         get_installed_certificate_ids_201, refusal({"status": "NotFound"})
     ),
-    "DeleteCertificate": Command(delete_certificate_201, refusal({"status": "Failed"})),
+    "DeleteCertificate": Command(delete_certificate, refusal({"status": "Failed"})),
     "SetVariableMonitoring": Command(set_variable_monitoring_201, refuse_monitors),
     "ClearVariableMonitoring": Command(clear_variable_monitoring_201, refuse_clearing),
     "GetMonitoringReport": Command(get_monitoring_report_201, refusal(REJECTED)),

@@ -1,7 +1,8 @@
-"""OCPP 2.0.1 jobs a station runs after it answers: a firmware update (L01 secure, L02
-non-secure) and a log upload (N01). Each step is reported with the request's id, one after the
-other (accelerated, `job_step_s` apart); an installed firmware is the version the next boot
-reports. A refused job answers Rejected and reports nothing."""
+"""Jobs a station runs after it answers: a firmware update (2.0.1 L01 secure, L02 non-secure;
+the 1.6 security extension's SignedUpdateFirmware) and a log upload (2.0.1 N01 and the 1.6
+security extension's GetLog, the same request). Each step is reported with the request's id,
+one after the other (accelerated, `job_step_s` apart); an installed firmware is the version the
+next boot reports. A refused job answers Rejected and reports nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from simulator.command_handlers.both_versions import version_of
 from simulator.command_handlers.charger_api import ChargerApi
 from simulator.command_handlers.command import (
     ACCEPTED,
@@ -30,19 +32,20 @@ SIGNED_FIRMWARE_STEPS = [
 LOG_STEPS = ["Uploading", "Uploaded"]
 
 
-def _version_of(location: str) -> str:
-    name = location.rstrip("/").rsplit("/", 1)[-1] or location
-    return name[:50]
-
-
-async def _firmware_steps(cp: ChargerApi, request_id: int, steps: list[str], version: str) -> None:
+async def firmware_steps(
+    cp: ChargerApi,
+    request_id: int,
+    steps: list[str],
+    version: str | None,
+    action: str = "FirmwareStatusNotification",
+) -> None:
+    """Report each step with `action` (1.6 signed updates: SignedFirmwareStatusNotification)."""
     for step in steps:
         await asyncio.sleep(cp.device.job_step_s)
         cp.device.firmware_status = step
-        if step == "Installed":
+        if step == "Installed" and version is not None:
             cp.identity = replace(cp.identity, firmware_version=version)
-        status = {"status": step, "requestId": request_id}
-        await quietly(cp.call("FirmwareStatusNotification", status))
+        await quietly(cp.call(action, {"status": step, "requestId": request_id}))
 
 
 async def update_firmware_201(cp: ChargerApi, payload: Payload) -> Payload:
@@ -51,8 +54,8 @@ async def update_firmware_201(cp: ChargerApi, payload: Payload) -> Payload:
     firmware = payload["firmware"]
     signed = "signature" in firmware and "signingCertificate" in firmware
     steps = SIGNED_FIRMWARE_STEPS if signed else FIRMWARE_STEPS
-    version = _version_of(firmware["location"])
-    cp.after_answer(_firmware_steps(cp, payload["requestId"], steps, version))
+    version = version_of(firmware["location"])
+    cp.after_answer(firmware_steps(cp, payload["requestId"], steps, version))
     return dict(ACCEPTED)
 
 
@@ -63,7 +66,7 @@ async def _log_steps(cp: ChargerApi, request_id: int) -> None:
         await quietly(cp.call("LogStatusNotification", {"status": step, "requestId": request_id}))
 
 
-async def get_log_201(cp: ChargerApi, payload: Payload) -> Payload:
+async def get_log(cp: ChargerApi, payload: Payload) -> Payload:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     kind = "security" if payload["logType"] == "SecurityLog" else "diagnostics"
     cp.after_answer(_log_steps(cp, payload["requestId"]))
@@ -72,5 +75,5 @@ async def get_log_201(cp: ChargerApi, payload: Payload) -> Payload:
 
 JOB_COMMANDS: dict[str, Command] = {
     "UpdateFirmware": Command(update_firmware_201, refusal(REJECTED)),
-    "GetLog": Command(get_log_201, refusal(REJECTED)),
+    "GetLog": Command(get_log, refusal(REJECTED)),
 }
