@@ -114,9 +114,10 @@ class TransactionRepository(Protocol):
         transaction_id: str,
         id_tag: str,
         authorization_status: str | None,
-    ) -> bool:
+    ) -> TransactionRecord | None:
         """Give a started session that has no id tag the token presented after its start
-        (2.0.1 E02: cable plugged in first); False if it has one already or no start."""
+        (2.0.1 E02: cable plugged in first): the session as stored then, None (nothing
+        written) if it has one already or no start."""
         ...
 
     def record_tariff(

@@ -290,11 +290,8 @@ class TransactionHandlers:
         """A token after a cable-first start (E02) makes the session its owner's: a driver's
         session is then priced like one that started with the token (the settlement prices
         it), and the station told its price; the priced session (None: not priced)."""
-        first = self.sessions.token_presented(ctx.charge_point_id, transaction_id, token, status)
-        if not first or self.costs is None or owner is None:
-            return None
-        session = self._stored(ctx, transaction_id)
-        if session is None or session.stopped:
+        session = self.sessions.token_presented(ctx.charge_point_id, transaction_id, token, status)
+        if session is None or session.stopped or self.costs is None or owner is None:
             return None
         priced = self._priced(session, owner)
         if priced.tariff_id is None or priced.tariff_version is None:

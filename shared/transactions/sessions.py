@@ -167,15 +167,16 @@ class SessionService:
         transaction_id: str,
         id_tag: str,
         authorization_status: str | None,
-    ) -> bool:
+    ) -> TransactionRecord | None:
         """A token presented during a 2.0.1 transaction that started without one (E02: the
         cable first) becomes the session's: the driver's history and receipt find it. The
         first token stays (a stop by another card is the stop's id tag); a resend is a no-op.
-        True if this token became the session's."""
-        if not self.transactions.record_token(
+        The session with this token (None: the token did not become the session's)."""
+        session = self.transactions.record_token(
             charge_point_id, transaction_id, id_tag, authorization_status
-        ):
-            return False
+        )
+        if session is None:
+            return None
         logger.info(
             "session authorized after its start",
             extra={
@@ -184,7 +185,7 @@ class SessionService:
                 "authorizationStatus": authorization_status,
             },
         )
-        return True
+        return session
 
     def _started(self, record: TransactionRecord, received_at: datetime) -> None:
         """What follows a stored start: the connector's active session (displacing an older

@@ -314,7 +314,8 @@ def test_record_token_only_on_a_started_session_without_one(deps):
     assert not deps.transactions.record_token("CP1", "Y", "TAG", "Accepted")  # no session
     record = TransactionRecord("CP1", "Y", "active", started_at="a", started_at_ms=1)
     deps.transactions.record_start(record)
-    assert deps.transactions.record_token("CP1", "Y", "TAG", "Accepted")
+    recorded = deps.transactions.record_token("CP1", "Y", "TAG", "Accepted")
+    assert recorded is not None and recorded.id_tag == "TAG"  # the session as stored
     assert not deps.transactions.record_token("CP1", "Y", "OTHER", "Invalid")
     stored = deps.transactions.get("CP1", "Y")
     assert (stored.id_tag, stored.authorization_status) == ("TAG", "Accepted")

@@ -218,19 +218,18 @@ class DynamoTransactionRepository:
         transaction_id: str,
         id_tag: str,
         authorization_status: str | None,
-    ) -> bool:
-        return (
-            self._update(
-                Key=self._key(charge_point_id, transaction_id),
-                UpdateExpression="SET idTag = :tag, authorizationStatus = :status",
-                ConditionExpression="attribute_exists(startedAt) AND attribute_not_exists(idTag)",
-                ExpressionAttributeValues={
-                    ":tag": to_attr(id_tag),
-                    ":status": to_attr(authorization_status),
-                },
-            )
-            is not None
+    ) -> TransactionRecord | None:
+        response = self._update(
+            Key=self._key(charge_point_id, transaction_id),
+            UpdateExpression="SET idTag = :tag, authorizationStatus = :status",
+            ConditionExpression="attribute_exists(startedAt) AND attribute_not_exists(idTag)",
+            ExpressionAttributeValues={
+                ":tag": to_attr(id_tag),
+                ":status": to_attr(authorization_status),
+            },
+            ReturnValues="ALL_NEW",
         )
+        return transaction_from_item(response["Attributes"]) if response else None
 
     def record_tariff(
         self, charge_point_id: str, transaction_id: str, tariff_id: str, tariff_version: int

@@ -134,13 +134,13 @@ class MemoryTransactionRepository:
         transaction_id: str,
         id_tag: str,
         authorization_status: str | None,
-    ) -> bool:
+    ) -> TransactionRecord | None:
         with self._lock:
             stored = self.records.get((charge_point_id, transaction_id))
             if stored is None or stored.started_at is None or stored.id_tag is not None:
-                return False
+                return None
             self._store(replace(stored, id_tag=id_tag, authorization_status=authorization_status))
-            return True
+            return replace(self.records[(charge_point_id, transaction_id)])
 
     def record_tariff(
         self, charge_point_id: str, transaction_id: str, tariff_id: str, tariff_version: int
