@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -16,9 +15,10 @@ from unittest.mock import ANY
 
 import pytest
 
-from csms_cli.client import Client, quote
+from csms_cli.client import quote
 from simulator import Backoff, SimulatedCharger
 from simulator.handlers import CommandHandlerTable, default_handlers
+from tests.e2e import test_commands_via_api as commands_via_api
 from tests.e2e.conftest import run
 
 pytestmark = pytest.mark.e2e
@@ -35,23 +35,13 @@ def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class Operator:
-    def __init__(self, platform: Any) -> None:
-        self.client = Client(platform.http_url, "dev-operator-token", timeout_s=30)
-
-    async def call(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
-        return await asyncio.to_thread(self.client.request, method, path, query or None, body)
+class Operator(commands_via_api.Operator):
+    """The operator API; a command must have been answered."""
 
     async def command(self, cp_id: str, action: str, payload: dict[str, Any]) -> View:
-        answer: View = await self.call(
-            "POST", f"/chargers/{quote(cp_id)}/commands/{action}", payload
-        )
+        answer = await super().command(cp_id, action, payload)
         assert (answer["action"], answer["status"]) == (action, "answered"), answer
         return answer
-
-    async def charger(self, cp_id: str) -> View:
-        view: View = await self.call("GET", f"/chargers/{quote(cp_id)}")
-        return view
 
     async def session(self, cp_id: str, transaction_id: str) -> View:
         view: View = await self.call(
@@ -61,14 +51,7 @@ class Operator:
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout} s (last: {result!r})")
-        await asyncio.sleep(0.1)
+    return await commands_via_api.eventually(check, timeout)
 
 
 def with_station(
