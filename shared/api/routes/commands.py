@@ -72,6 +72,29 @@ def document_command_bodies(document: dict[str, Any]) -> None:
     )
 
 
+def command_outcome(
+    engine: CommandEngine,
+    sent: CommandRecord,
+    wait: bool,
+    wait_s: float,
+    view: Callable[[CommandRecord], BaseModel],
+    extra: Callable[[CommandRecord], dict[str, Any]] | None = None,
+) -> Response[Any]:
+    """A sent command's answer to the API: 202 at once (wait=false), else 200 with its
+    outcome once the charger answered, CommandNotAnswered when it did not within wait_s."""
+    if not wait:
+        return Response(
+            status_code=202,
+            content_type=content_types.APPLICATION_JSON,
+            body=view(sent),
+            headers={"Location": command_location(sent)},
+        )
+    final = engine.wait(sent.charge_point_id, sent.message_id, wait_s) or sent
+    if final.status in ("pending", "timeout", "offline"):
+        raise CommandNotAnswered(final, extra(final) if extra else None)
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=view(final))
+
+
 def register(ctx: ApiContext) -> None:
     routes = ctx.routes
     ctx.document_hooks.append(document_command_bodies)
@@ -86,19 +109,7 @@ def register(ctx: ApiContext) -> None:
         view: Callable[[CommandRecord], BaseModel],
         extra: Callable[[CommandRecord], dict[str, Any]] | None = None,
     ) -> Response[Any]:
-        if not wait:
-            return Response(
-                status_code=202,
-                content_type=content_types.APPLICATION_JSON,
-                body=view(sent),
-                headers={"Location": command_location(sent)},
-            )
-        final = engine_of().wait(sent.charge_point_id, sent.message_id, wait_s) or sent
-        if final.status in ("pending", "timeout", "offline"):
-            raise CommandNotAnswered(final, extra(final) if extra else None)
-        return Response(
-            status_code=200, content_type=content_types.APPLICATION_JSON, body=view(final)
-        )
+        return command_outcome(engine_of(), sent, wait, wait_s, view, extra)
 
     @routes.post(
         "/api/chargers/<chargePointId>/commands/<action>",

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.access.rotation import change_accepted
 from shared.admin.errors import NotFound
 from shared.api.context import ApiContext, path_value
-from shared.api.errors import CommandNotAnswered, command_location
 from shared.api.models.commands import CommandNotAnsweredBody, CommandView
 from shared.api.models.passwords import PasswordRotationView, PasswordState
+from shared.api.routes.commands import command_outcome
 from shared.api.routes.responses import body, errors
 from shared.commands.engine import DEFAULT_TIMEOUT_S, MAX_SYNC_WAIT_S, MAX_TIMEOUT_S
 from shared.models.command import CommandRecord
@@ -83,18 +83,5 @@ def register(ctx: ApiContext) -> None:
         sent = ctx.services.password_rotation.rotate(
             path_value(chargePointId), requested_by=ctx.operator(), timeout_s=timeout
         )
-        if not wait:
-            return Response(
-                status_code=202,
-                content_type=content_types.APPLICATION_JSON,
-                body=view(sent),
-                headers={"Location": command_location(sent)},
-            )
-        engine = ctx.services.engine
-        final = engine.wait(sent.charge_point_id, sent.message_id, min(timeout, MAX_SYNC_WAIT_S))
-        final = final or sent
-        if final.status in ("pending", "timeout", "offline"):
-            raise CommandNotAnswered(final)
-        return Response(
-            status_code=200, content_type=content_types.APPLICATION_JSON, body=view(final)
-        )
+        wait_s = min(timeout, MAX_SYNC_WAIT_S)
+        return command_outcome(ctx.services.engine, sent, wait, wait_s, view)
