@@ -362,8 +362,8 @@ def build_router(services: Services) -> Router:
             deps.ocsp, deps.settings.contract_root_certificates
         ).authorize,
         costs=StationCostService(deps.transactions, services.settlement.session_tariffs),
+        charging_state=ChargingStates(deps.connectors, deps.transactions).record,
     ).register(router)
-    ChargingStates(deps.connectors, deps.transactions).follow(router)
     StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
     DeviceModelHandlers(deps.device_models).register(router)

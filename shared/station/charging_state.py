@@ -11,8 +11,8 @@ update (the spec sends the state when it changes, and a station that repeats it 
 periodic update would otherwise cost a write a minute); and every Ended event, which stores
 the state it names (EVConnected, Idle) or none: a session that ended charges no more. The
 connector is the event's `evse`, or the session's when the event names none (later events need
-not: one strongly consistent GetItem of the session); an EVSE without a connector id is its
-connector 1.
+not): the session an end stopped, as its handler already read it, else one strongly consistent
+GetItem of the session; an EVSE without a connector id is its connector 1.
 
 Idempotent and order-proof: the write is conditional on the moment the state is as of (the
 event's timestamp, never later than its receipt: a station clock ahead cannot pin a state), so
@@ -23,16 +23,15 @@ next change writes again).
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from shared.models.connection import CHARGING_STATES
+from shared.models.transaction import TransactionRecord
 from shared.observability import count_metric
 from shared.ocpp.fields import as_object, optional_id
-from shared.ocpp.router import MessageContext, Router
-from shared.ocpp.versions import OcppVersion
+from shared.ocpp.router import MessageContext
 from shared.ports import ConnectorRepository, TransactionRepository
 from shared.timeutil import parse_timestamp, to_epoch_ms
 
@@ -50,25 +49,13 @@ class ChargingStates:
     connectors: ConnectorRepository
     transactions: TransactionRepository
 
-    def follow(self, router: Router) -> None:
-        """Record the charging state after the routed 2.0.1 TransactionEvent handler (which
-        stays the one the router and the action index name)."""
-        handle = router.handler(OcppVersion.V201, "TransactionEvent")
-        if handle is None:
-            return
-
-        @functools.wraps(handle)
-        def transaction_event(ctx: MessageContext, payload: Payload) -> Payload:
-            response = handle(ctx, payload)
-            self.record(ctx, payload)
-            return response
-
-        router.route(OcppVersion.V201, "TransactionEvent", transaction_event)
-
-    def record(self, ctx: MessageContext, payload: Payload) -> None:
-        """Store the state the event names, if any; never raises."""
+    def record(
+        self, ctx: MessageContext, payload: Payload, session: TransactionRecord | None = None
+    ) -> None:
+        """Store the state the event names, if any (after the TransactionEvent's handler,
+        which passes the session it has read when it stopped one); never raises."""
         try:
-            self._record(ctx, payload)
+            self._record(ctx, payload, session)
         except Exception:
             logger.exception(
                 "charging state not stored",
@@ -76,7 +63,9 @@ class ChargingStates:
             )
             count_metric("ChargingStateLost", {})
 
-    def _record(self, ctx: MessageContext, payload: Payload) -> None:
+    def _record(
+        self, ctx: MessageContext, payload: Payload, session: TransactionRecord | None
+    ) -> None:
         info = as_object(payload.get("transactionInfo"))
         named = info.get("chargingState")
         state = named if named in ALL_STATES else None
@@ -85,7 +74,7 @@ class ChargingStates:
             state = None if state in CHARGING_STATES else state
         elif state is None or payload.get("triggerReason") == "MeterValuePeriodic":
             return
-        where = self._connector(ctx, payload, info.get("transactionId"))
+        where = self._connector(ctx, payload, info.get("transactionId"), session)
         if where is None:
             return
         evse_id, connector_id = where
@@ -96,15 +85,19 @@ class ChargingStates:
         )
 
     def _connector(
-        self, ctx: MessageContext, payload: Payload, transaction_id: Any
+        self,
+        ctx: MessageContext,
+        payload: Payload,
+        transaction_id: Any,
+        session: TransactionRecord | None,
     ) -> tuple[int, int] | None:
         evse = as_object(payload.get("evse"))
         evse_id = optional_id(evse.get("id"))
         connector_id = optional_id(evse.get("connectorId"))
-        if evse_id is None and isinstance(transaction_id, str):
+        if evse_id is None and session is None and isinstance(transaction_id, str):
             session = self.transactions.get(ctx.charge_point_id, transaction_id)
-            if session is not None:
-                evse_id, connector_id = session.evse_id, session.connector_id
+        if evse_id is None and session is not None:
+            evse_id, connector_id = session.evse_id, session.connector_id
         if evse_id is None:
             return None  # a session never placed on an EVSE: nothing to show it on
         return evse_id, connector_id if connector_id is not None else DEFAULT_CONNECTOR

@@ -61,6 +61,11 @@ class TransactionHandlers:
     contract_certificates: Callable[[Payload, Payload, datetime], Payload] | None = None
     # Price and cost for 2.0.1 stations (block I); None: the station is told no price.
     costs: StationCosts | None = None
+    # After each 2.0.1 TransactionEvent: (context, payload, the session the event stopped or
+    # None) -> its connector's charging state stored (shared/station/charging_state.py).
+    charging_state: Callable[[MessageContext, Payload, TransactionRecord | None], None] | None = (
+        None
+    )
 
     def register(self, router: Router) -> None:
         v16, v201 = OcppVersion.V16, OcppVersion.V201
@@ -183,6 +188,7 @@ class TransactionHandlers:
         if periodic or seq_no is None or not 0 <= seq_no <= MAX_SEQ_NO:
             seq_no = None  # no usable key: processed (idempotently) without de-duplication
         elif self.event_log.seen(ctx.charge_point_id, transaction_id, seq_no):
+            self._record_charging_state(ctx, payload, None)
             return response | self._resent_cost_fields(ctx, transaction_id, event_type)
 
         evse = as_object(payload.get("evse"))
@@ -216,8 +222,9 @@ class TransactionHandlers:
         elif event_type == "Updated" and token:
             status = response["idTokenInfo"]["status"]
             priced = self._token_presented(ctx, transaction_id, token, status, owner)
+        stopped: TransactionRecord | None = None
         if event_type == "Ended":
-            priced = self._stop(
+            priced = stopped = self._stop(
                 ctx,
                 transaction_id,
                 meter_stop=register_for(meter_values, "Transaction.End", last=True),
@@ -257,7 +264,14 @@ class TransactionHandlers:
             )
         if priced is not None and priced.tariff_id is not None:
             response |= self._cost_fields(ctx, transaction_id, priced)
+        self._record_charging_state(ctx, payload, stopped)
         return response
+
+    def _record_charging_state(
+        self, ctx: MessageContext, payload: Payload, stopped: TransactionRecord | None
+    ) -> None:
+        if self.charging_state is not None:
+            self.charging_state(ctx, payload, stopped)
 
     def _start(
         self, ctx: MessageContext, owner: str | None, record: TransactionRecord
