@@ -455,6 +455,20 @@ CERTIFICATES = TableDef(
     sort_key=Key("requestKey"),
 )
 
+# Firmware images, their download and upload tokens, campaigns with their targets, and each
+# charger's firmware and diagnostics jobs (docs/adr/0045-firmware-campaigns.md): one table,
+# items told apart by key prefix (`IMAGE#`, `FILE#`, `CAMPAIGN#`, `CHARGER#`). Images and
+# campaigns are listed newest first through ByKind (`kind` is set on those items only).
+FIRMWARE = TableDef(
+    id="Firmware",
+    env_var="FIRMWARE_TABLE",
+    local_name="csms-firmware",
+    partition_key=Key("pk"),
+    sort_key=Key("sk"),
+    ttl_attribute="expiresAt",
+    indexes=(IndexDef("ByKind", Key("kind"), Key("createdAt")),),
+)
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -474,6 +488,7 @@ TABLES: tuple[TableDef, ...] = (
     DEVICE_MODELS,
     CHARGER_EVENTS,
     CERTIFICATES,
+    FIRMWARE,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.

@@ -108,6 +108,8 @@ class Settings:
     # Stations' certificates (docs/adr/0041): the table; the CA's secret (the signer's only);
     # the organizationName every CSR must carry (None: any); validity; V2G signed or refused.
     certificates_table: str = "csms-certificates"
+    # Firmware images, campaigns and diagnostics uploads (docs/adr/0045).
+    firmware_table: str = "csms-firmware"
     ca_secret_name: str | None = None
     certificate_organization: str | None = None
     certificate_validity_days: int = DEFAULT_CERTIFICATE_VALIDITY_DAYS
@@ -215,6 +217,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         contract_root_certificates=env.get("CONTRACT_ROOT_CERTIFICATES", ""),
         contract_pool=_contract_pool(env),
         certificates_table=_required(env, "CERTIFICATES_TABLE"),
+        firmware_table=_required(env, "FIRMWARE_TABLE"),
         ca_secret_name=env.get("CA_SECRET_NAME") or None,
         certificate_organization=env.get("CERTIFICATE_ORGANIZATION") or None,
         certificate_validity_days=_int(
