@@ -105,7 +105,7 @@ def create_resources(
     if _ensure_event_bus(events, event_bus.local_name):
         created.append(event_bus.local_name)
     s3 = session.client("s3", region_name=region, endpoint_url=endpoint_url)
-    created += [bucket.local_name for bucket in BUCKETS if _ensure_bucket(s3, bucket)]
+    created += [bucket.local_name for bucket in BUCKETS if _ensure_bucket(s3, bucket, region)]
     return LocalResources(
         tables={table.id: table.local_name for table in tables},
         event_bus_name=event_bus.local_name,
@@ -118,13 +118,17 @@ def create_resources(
     )
 
 
-def _ensure_bucket(client: Any, bucket: BucketDef) -> bool:
+def _ensure_bucket(client: Any, bucket: BucketDef, region: str) -> bool:
     """The bucket with the catalog's lifecycle (moto keeps the rules; AWS applies them)."""
     created = False
     try:
         client.head_bucket(Bucket=bucket.local_name)
     except client.exceptions.ClientError:
-        client.create_bucket(Bucket=bucket.local_name)
+        location = {} if region == "us-east-1" else {"LocationConstraint": region}
+        client.create_bucket(
+            Bucket=bucket.local_name,
+            **({"CreateBucketConfiguration": location} if location else {}),
+        )
         created = True
     if bucket.expirations:
         client.put_bucket_lifecycle_configuration(

@@ -19,10 +19,13 @@ def declare(world: World, **extra: Any) -> dict[str, Any]:
     body = {"version": "2.0.0", "fileName": "fw-2.0.0.bin", "sha256": SHA, "sizeBytes": 64}
     reply = world.client.post("/api/firmware/images", {**body, **extra})
     assert reply.status == 201, reply.body
-    return reply.body
+    created: dict[str, Any] = reply.body
+    return created
 
 
-def files_event(method: str, path: str, body: bytes = b"", content_type: str = "") -> dict:
+def files_event(
+    method: str, path: str, body: bytes = b"", content_type: str = ""
+) -> dict[str, Any]:
     return {
         "rawPath": path,
         "requestContext": {"http": {"method": method}},
