@@ -648,6 +648,9 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (LOCATIONS.id, ("GetItem",)),
             (START_REQUESTS.id, ("Query",)),
             (TARIFFS.id, ("Query",)),
+            # Diagnostics/log uploads (docs/adr/0045): a status report or the charger's
+            # answer on its job (1.6 reports name none: the latest, by Query).
+            (FIRMWARE.id, ("Query", "UpdateItem")),
         ),
         publishes_events=True,
         writes_streams=(TELEMETRY_STREAM.id,),
