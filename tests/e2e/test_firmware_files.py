@@ -29,7 +29,7 @@ IMAGE = firmware_file(VERSION, 8192)
 
 def put(url: str, body: bytes) -> int:
     # A typed body: urllib's default (a form) would be parsed as one by moto's server.
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - the presigned URL of moto
         url, data=body, method="PUT", headers={"Content-Type": "application/octet-stream"}
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - moto
