@@ -70,7 +70,7 @@ def test_tokens_expire_and_jobs_record_statuses_once(aws_env, dynamodb):
         job = UploadJob("CP", request_id, "DiagnosticsLog", "2030-01-01T10:00:00Z", "uploads/")
         assert jobs.create(job)
     assert not jobs.create(job)
-    assert jobs.latest("CP").request_id == 12  # type: ignore[union-attr]
+    assert jobs.latest("CP").request_id == 12
     assert jobs.record_status("CP", 12, "Uploading", "t1")
     assert not jobs.record_status("CP", 12, "Uploading", "t2")  # a replay
     assert jobs.record_status("CP", 12, "Uploaded", "t3")
