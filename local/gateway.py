@@ -39,7 +39,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from aiohttp.http_websocket import WebSocketError
 
-from infra.catalog import HttpRouteDef
+from infra.catalog import FILE_ROUTE, HttpRouteDef
 from local.apigw_wire import (
     ApiIdentity,
     ConnectionFacts,
@@ -179,7 +179,11 @@ class RouteTable:
         return cls(
             websocket={route: function(name) for route, name in catalog.WEBSOCKET_ROUTES.items()},
             authorizer=function(authorizer) if authorizer else None,
-            http={prefix: function(name) for prefix, name in catalog.HTTP_ROUTES.items()},
+            http={
+                **{prefix: function(name) for prefix, name in catalog.HTTP_ROUTES.items()},
+                # No authorizer: the path's token is the credential (docs/adr/0045).
+                catalog.FILE_ROUTE.prefix: function(catalog.FILE_ROUTE.function),
+            },
             identity_query_parameter=catalog.WEBSOCKET_IDENTITY_SOURCE.rsplit(".", 1)[-1],
             http_auth={route.prefix: _http_auth(route) for route in catalog.HTTP_API_ROUTES},
             webhooks={hook.path: function(hook.function) for hook in catalog.HTTP_WEBHOOKS},
@@ -412,7 +416,9 @@ class LocalGateway:
 
     def _start_page(self, request: web.Request) -> web.Response:
         """Where things are (local/start_page.py): HTML for browsers, text for curl."""
-        prefixes = self.routes.http if self.routes is not None else ()
+        # The chargers' files route has no documentation page (docs/firmware.md).
+        routes = self.routes.http if self.routes is not None else {}
+        prefixes = [prefix for prefix in routes if prefix != FILE_ROUTE.prefix]
         links = start_page_links(self.base_url, self.ws_url, prefixes)
         if "text/html" in request.headers.get("Accept", ""):
             page = start_page_html(links, self.identity.development_operator)

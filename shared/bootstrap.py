@@ -36,6 +36,9 @@ from shared.drivers.settlement import Settlement
 from shared.drivers.starts import ConnectorOffer, OfferOf, SessionStarts
 from shared.drivers.station_costs import StationCostService
 from shared.drivers.stops import DriverStops
+from shared.firmware.files import FileLocations
+from shared.firmware.images import FirmwareImages
+from shared.firmware.uploads import DiagnosticsUploads
 from shared.locations.search import LocationSearch
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
@@ -68,6 +71,7 @@ from shared.ports import (
 )
 from shared.ports.certificates import AuthorityKeys, CertificateStore
 from shared.ports.contract_pool import ContractCertificatePool
+from shared.ports.files import FileStores
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.station.charging_state import ChargingStates
@@ -130,6 +134,8 @@ class Dependencies:
     # Stations' certificates (docs/adr/0041); the CA's key only where certificates are signed.
     certificates: CertificateStore | None = None
     authority_keys: AuthorityKeys | None = None
+    # Firmware images, file locations and uploads (docs/adr/0045); None: not kept here.
+    files: FileStores | None = None
 
 
 @dataclass
@@ -164,6 +170,10 @@ class Services:
     location_search: LocationSearch
     # None where the dependencies have no certificate store.
     certificates: CertificateSigning | None = None
+    # None where the dependencies keep no files (docs/adr/0045).
+    firmware_images: FirmwareImages | None = None
+    file_locations: FileLocations | None = None
+    uploads: DiagnosticsUploads | None = None
 
     @property
     def settings(self) -> Settings:
@@ -216,6 +226,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     certificates = _certificate_signing(deps, engine, now)
     if certificates is not None:
         engine.on_answer("CertificateSigned", certificates.send_answered)
+    firmware_images, file_locations, uploads = _files(deps, engine, now)
     return Services(
         deps=deps,
         now=now,
@@ -292,7 +303,26 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         location_admin=LocationAdmin(deps.locations, deps.chargers, deps.tariffs, now),
         location_search=LocationSearch(deps.locations, deps.chargers, deps.connectors),
         certificates=certificates,
+        firmware_images=firmware_images,
+        file_locations=file_locations,
+        uploads=uploads,
     )
+
+
+def _files(
+    deps: Dependencies, engine: CommandEngine, now: Callable[[], datetime]
+) -> tuple[FirmwareImages | None, FileLocations | None, DiagnosticsUploads | None]:
+    """Images, `/files/<token>` locations and diagnostics uploads (docs/adr/0045)."""
+    stores = deps.files
+    if stores is None:
+        return None, None, None
+    locations = FileLocations(stores.tokens, stores.objects, deps.settings.files_base_url)
+    uploads = DiagnosticsUploads(
+        deps.chargers, stores.uploads, locations, stores.objects, engine, now
+    )
+    for action in ("GetDiagnostics", "GetLog"):
+        engine.on_answer(action, uploads.answered)
+    return FirmwareImages(stores.images, stores.objects, now), locations, uploads
 
 
 def _certificate_signing(
@@ -364,7 +394,11 @@ def build_router(services: Services) -> Router:
         costs=StationCostService(deps.transactions, services.settlement.session_tariffs),
         charging_state=ChargingStates(deps.connectors, deps.transactions).record,
     ).register(router)
-    StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
+    StatusReportHandlers(
+        reports=deps.chargers,
+        publisher=deps.publisher,
+        upload_status=services.uploads.status_reported if services.uploads else None,
+    ).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
     DeviceModelHandlers(deps.device_models).register(router)
     StationEvents(
@@ -399,6 +433,8 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.device_models import DynamoDeviceModelStore
     from shared.adapters.dynamodb.drivers import DynamoDriverRepository
     from shared.adapters.dynamodb.energy import DynamoEnergyLedger
+    from shared.adapters.dynamodb.file_tokens import DynamoFileTokens, DynamoUploadJobs
+    from shared.adapters.dynamodb.firmware_images import DynamoFirmwareImages
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
     from shared.adapters.dynamodb.locations import DynamoLocationRepository
     from shared.adapters.dynamodb.payments import DynamoPaymentRecords
@@ -411,6 +447,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.eventbridge import EventBridgePublisher
     from shared.adapters.kinesis import KinesisTelemetrySink
     from shared.adapters.ocsp_http import CachingOcspResponder, HttpOcspResponder
+    from shared.adapters.s3 import S3FileObjects
     from shared.adapters.secrets import CachedSecret, SecretAdmissionKey
     from shared.adapters.secrets_certificates import SecretAuthorityKeys
     from shared.adapters.stepfunctions import StepFunctionsNotifier, StepFunctionsWorkflows
@@ -480,6 +517,12 @@ def aws_dependencies(settings: Settings) -> Dependencies:
             SecretAuthorityKeys(LazyClient("secretsmanager"), settings.ca_secret_name)
             if settings.ca_secret_name
             else None
+        ),
+        files=FileStores(
+            objects=S3FileObjects(LazyClient("s3"), settings.files_bucket),
+            tokens=DynamoFileTokens(dynamodb, settings.firmware_table),
+            images=DynamoFirmwareImages(dynamodb, settings.firmware_table),
+            uploads=DynamoUploadJobs(dynamodb, settings.firmware_table),
         ),
     )
 

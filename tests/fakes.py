@@ -23,6 +23,12 @@ from shared.adapters.memory.commands import (
 )
 from shared.adapters.memory.device_models import MemoryDeviceModelStore
 from shared.adapters.memory.drivers import MemoryDriverRepository
+from shared.adapters.memory.files import (
+    MemoryFileObjects,
+    MemoryFileTokens,
+    MemoryImageRepository,
+    MemoryUploadJobs,
+)
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import FakePaymentProvider, MemoryPaymentRecords
 from shared.adapters.memory.publishing import MemoryEventPublisher
@@ -47,10 +53,15 @@ from shared.models.location import Evse, EvseBinding, Location
 from shared.models.receipt import Receipt, ReceiptLine
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.ports import WorkflowFailed
+from shared.ports.files import FileStores
 from shared.timeutil import utc_now
 
 # Every resource name the functions need, from the catalog (as the local platform sets them).
-BASE_ENV = {**local_environment(), "AWS_REGION": "us-east-1"}
+BASE_ENV = {
+    **local_environment(),
+    "AWS_REGION": "us-east-1",
+    "FILES_BASE_URL": "https://csms.example.test",
+}
 # The webhook signing secret of the tests' Stripe endpoint (signatures are checked for real).
 WEBHOOK_SECRET = "whsec_test_secret"
 
@@ -96,6 +107,20 @@ class MemoryDeps(Dependencies):
     charger_events: MemoryChargerEventLog
     certificates: MemoryCertificateStore
     authority_keys: MemoryAuthorityKeys
+    files: MemoryFileStores
+
+
+class MemoryFileStores(FileStores):
+    objects: MemoryFileObjects
+    tokens: MemoryFileTokens
+    images: MemoryImageRepository
+    uploads: MemoryUploadJobs
+
+
+def memory_file_stores() -> MemoryFileStores:
+    return MemoryFileStores(
+        MemoryFileObjects(), MemoryFileTokens(), MemoryImageRepository(), MemoryUploadJobs()
+    )
 
 
 class MemoryServices(Services):
@@ -134,6 +159,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         charger_events=MemoryChargerEventLog(),
         certificates=MemoryCertificateStore(),
         authority_keys=MemoryAuthorityKeys(),
+        files=memory_file_stores(),
     )
 
 

@@ -15,7 +15,9 @@ from shared.api.routes import (
     commands,
     cost_profiles,
     device_model,
+    diagnostics,
     energy,
+    firmware_images,
     id_tags,
     locations,
     meta,
@@ -49,6 +51,8 @@ OPERATOR_APP = HttpAppSpec(
         payments,
         locations,
         overview,
+        firmware_images,
+        diagnostics,
     ),
 )
 
