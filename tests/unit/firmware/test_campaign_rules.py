@@ -65,14 +65,14 @@ def test_selection_ands_criteria_and_ors_values():
 
 def test_a_campaign_needs_a_selector_and_increasing_waves():
     def campaign(**kw):
-        args = dict(
-            campaign_id="c",
-            name="n",
-            image_id="i",
-            image_version="2.0",
-            selector=Selector(models=("X1",)),
-            created_at="2026-01-01T00:00:00Z",
-        )
+        args = {
+            "campaign_id": "c",
+            "name": "n",
+            "image_id": "i",
+            "image_version": "2.0",
+            "selector": Selector(models=("X1",)),
+            "created_at": "2026-01-01T00:00:00Z",
+        }
         args.update(kw)
         return Campaign(**args)
 
@@ -99,7 +99,7 @@ def test_waves_are_cumulative_with_a_stable_canary():
 
 @given(st.integers(0, 300), st.lists(st.integers(1, 99), max_size=3, unique=True))
 def test_every_charger_gets_exactly_one_wave(n, middle):
-    waves = tuple(sorted(middle)) + (100,)
+    waves = (*tuple(sorted(middle)), 100)
     ids = [f"CP{i}" for i in range(n)]
     assigned = assign_waves("c", ids, waves)
     assert set(assigned) == set(ids)
