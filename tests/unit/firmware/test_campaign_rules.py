@@ -2,6 +2,7 @@
 transitions and the halt rule."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -65,7 +66,7 @@ def test_selection_ands_criteria_and_ors_values():
 
 def test_a_campaign_needs_a_selector_and_increasing_waves():
     def campaign(**kw):
-        args = {
+        args: dict[str, Any] = {
             "campaign_id": "c",
             "name": "n",
             "image_id": "i",

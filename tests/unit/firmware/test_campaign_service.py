@@ -104,7 +104,7 @@ def draft(**kw) -> Campaign:
     return Campaign(**fields)
 
 
-def started(service, **kw) -> Campaign:
+def started(service: CampaignService, **kw: Any) -> Campaign:
     campaign = service.create(draft(**kw))
     return service.start(campaign.campaign_id)
 
