@@ -117,11 +117,12 @@ class MemoryCampaignStore:
                     slot = (current.campaign_id, current.site)
                     self.slots[slot] = max(0, self.slots.get(slot, 0) - 1)
                     fields["slot_held"] = False
-            label = move.state if move.reason is None else f"{move.state}: {move.reason}"
-            fields["timeline"] = (*current.timeline, StatusEvent(label, at))
+            if move.expected != move.state or move.reason is not None:
+                label = move.state if move.reason is None else f"{move.state}: {move.reason}"
+                fields["timeline"] = (*current.timeline, StatusEvent(label, at))
             updated = replace(current, **fields)
             self.target_items[key] = updated
-            if fields.get("request_id") is not None and move.state == "sent":
+            if move.state == "sent" and move.expected != "sent":
                 entries = self.history.setdefault(target.charge_point_id, [])
                 if all(cid != target.campaign_id for cid, _ in entries):
                     entries.append((target.campaign_id, at))
