@@ -121,7 +121,9 @@ def campaign_item(campaign: Campaign) -> dict[str, Any]:
 
 
 def _campaign(values: dict[str, Any]) -> Campaign:
-    fields = {name: values.get(attr) for name, attr in _CAMPAIGN_FIELDS.items() if attr in values}
+    fields: dict[str, Any] = {
+        name: values.get(attr) for name, attr in _CAMPAIGN_FIELDS.items() if attr in values
+    }
     fields["waves"] = tuple(values.get("waves") or ())
     sel = values.get("selector") or {}
     fields["selector"] = Selector(
