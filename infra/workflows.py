@@ -45,7 +45,10 @@ from infra.workflow_definitions import check_references, render_definition
 START_ACTIONS: dict[StartMode, str] = {
     "sync": "states:StartSyncExecution",
     "async": "states:StartExecution",
+    "control": "states:StartExecution",
 }
+# "control" also stops and describes the state machine's executions.
+CONTROL_ACTIONS = ("states:StopExecution", "states:DescribeExecution")
 
 
 def workflow_function_names(
@@ -181,6 +184,16 @@ class Workflows(Construct):
         iam.Grant.add_to_principal(
             grantee=function, actions=[START_ACTIONS[mode]], resource_arns=[arn]
         )
+        if mode == "control":
+            executions = Stack.of(self).format_arn(
+                service="states",
+                resource="execution",
+                resource_name=f"{state_machine_name(Stack.of(self), definition)}:*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+            iam.Grant.add_to_principal(
+                grantee=function, actions=list(CONTROL_ACTIONS), resource_arns=[executions]
+            )
         function.add_environment(definition.env_var, arn)
 
     def _add_rule(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from shared.access.contract_certificates import ContractCertificates
 from shared.access.registration import RegistrationGate
@@ -30,13 +31,14 @@ from shared.config import ConfigError, Settings
 from shared.drivers.cards import DriverCards
 from shared.drivers.cost_updates import CostUpdates
 from shared.drivers.payment_methods import DriverPaymentMethods
-from shared.drivers.receipt_mail import ReceiptMailer
 from shared.drivers.sessions import DriverSessions
 from shared.drivers.settlement import Settlement
 from shared.drivers.starts import ConnectorOffer, OfferOf, SessionStarts
 from shared.drivers.station_costs import StationCostService
 from shared.drivers.stops import DriverStops
+from shared.firmware.campaigns_service import CampaignService
 from shared.locations.search import LocationSearch
+from shared.models.firmware import FirmwareImage
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
 from shared.payments.webhooks import PaymentWebhooks, WebhookReceiver
@@ -68,6 +70,8 @@ from shared.ports import (
 )
 from shared.ports.certificates import AuthorityKeys, CertificateStore
 from shared.ports.contract_pool import ContractCertificatePool
+from shared.ports.firmware import FirmwareDownloads, FirmwareImageStore
+from shared.ports.firmware_campaigns import CampaignExecutions, CampaignStore
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.station.charging_state import ChargingStates
@@ -164,6 +168,8 @@ class Services:
     location_search: LocationSearch
     # None where the dependencies have no certificate store.
     certificates: CertificateSigning | None = None
+    # Firmware campaigns (docs/adr/0045); attached by `attach_firmware_campaigns`.
+    firmware_campaigns: CampaignService | None = None
 
     @property
     def settings(self) -> Settings:
@@ -486,25 +492,82 @@ def aws_dependencies(settings: Settings) -> Dependencies:
 
 def aws_services(settings: Settings) -> Services:
     """What a Lambda function builds at import: the services over the AWS adapters."""
-    return build_services(aws_dependencies(settings))
+    services = build_services(aws_dependencies(settings))
+    attach_aws_firmware_campaigns(services)
+    return services
 
 
-def aws_receipt_mailer(settings: Settings) -> ReceiptMailer:
-    """The receipt_mailer function's service: the Receipts table, Cognito and SES (the stack
-    sets RECEIPT_EMAIL_SENDER and USER_POOL_ID only where receipt e-mails are turned on)."""
-    from shared.adapters.aws_clients import LazyClient
-    from shared.adapters.cognito import CognitoDriverDirectory
-    from shared.adapters.dynamodb.receipt_emails import DynamoReceiptEmailLog
-    from shared.adapters.dynamodb.receipts import DynamoReceiptStore
-    from shared.adapters.ses import SesMailSender
-
-    if not settings.receipt_email_sender or not settings.user_pool_id:
-        raise ConfigError("receipt e-mails need RECEIPT_EMAIL_SENDER and USER_POOL_ID")
-    dynamodb = LazyClient("dynamodb")
-    return ReceiptMailer(
-        receipts=DynamoReceiptStore(dynamodb, settings.receipts_table),
-        log=DynamoReceiptEmailLog(dynamodb, settings.receipts_table),
-        directory=CognitoDriverDirectory(LazyClient("cognito-idp"), settings.user_pool_id),
-        mail=SesMailSender(LazyClient("sesv2"), settings.receipt_email_sender),
-        now=utc_now,
+def attach_firmware_campaigns(
+    services: Services,
+    store: CampaignStore,
+    images: FirmwareImageStore,
+    downloads: FirmwareDownloads,
+    executions: CampaignExecutions,
+) -> CampaignService:
+    """Firmware campaigns over the services' chargers, sites, sessions and command engine."""
+    deps = services.deps
+    services.firmware_campaigns = CampaignService(
+        store=store,
+        chargers=deps.chargers,
+        locations=deps.locations,
+        transactions=deps.transactions,
+        images=images,
+        downloads=downloads,
+        engine=services.engine,
+        tasks=deps.tasks,
+        executions=executions,
+        now=services.now,
     )
+    return services.firmware_campaigns
+
+
+def attach_aws_firmware_campaigns(services: Services) -> None:
+    from shared.adapters.aws_clients import LazyClient
+    from shared.adapters.dynamodb.firmware_campaigns import DynamoCampaignStore
+    from shared.adapters.stepfunctions import StepFunctionsCampaigns
+
+    settings = services.settings
+    attach_firmware_campaigns(
+        services,
+        DynamoCampaignStore(LazyClient("dynamodb"), settings.firmware_table),
+        FIRMWARE_FILES,
+        FIRMWARE_FILES,
+        StepFunctionsCampaigns(
+            LazyClient("stepfunctions"), settings.firmware_campaign_state_machine_arn or ""
+        ),
+    )
+
+
+class FirmwareFiles:
+    """The firmware images and their download locations campaigns use, set once per process
+    by `use_firmware_files` (until the files bucket's adapters are wired in
+    `attach_aws_firmware_campaigns`). Without them a campaign cannot be created or sent."""
+
+    images: FirmwareImageStore | None = None
+    downloads: FirmwareDownloads | None = None
+
+    def get(self, image_id: str) -> FirmwareImage | None:
+        return self.images.get(image_id) if self.images is not None else None
+
+    def update_firmware_request(
+        self,
+        image: FirmwareImage,
+        protocol: str,
+        request_id: int,
+        *,
+        retries: int = 3,
+        retry_interval_s: int = 120,
+    ) -> tuple[str, dict[str, Any]]:
+        if self.downloads is None:
+            raise ConfigError("no firmware download locations are configured")
+        return self.downloads.update_firmware_request(
+            image, protocol, request_id, retries=retries, retry_interval_s=retry_interval_s
+        )
+
+
+FIRMWARE_FILES = FirmwareFiles()
+
+
+def use_firmware_files(images: FirmwareImageStore, downloads: FirmwareDownloads) -> None:
+    FIRMWARE_FILES.images = images
+    FIRMWARE_FILES.downloads = downloads

@@ -23,6 +23,17 @@ from typing import Any
 
 from shared.commands.engine import CommandEngine, CommandError
 from shared.firmware.campaigns import (
+    WaveCounts,
+    assign_waves,
+    count_waves,
+    halt_reason,
+    on_boot,
+    on_status,
+    request_id_for,
+    seconds_until_open,
+    selects,
+)
+from shared.models.firmware_campaign import (
     CANCELLABLE,
     CANCELLED,
     FAILED,
@@ -42,15 +53,6 @@ from shared.firmware.campaigns import (
     ChargerFacts,
     Move,
     Target,
-    WaveCounts,
-    assign_waves,
-    count_waves,
-    halt_reason,
-    on_boot,
-    on_status,
-    request_id_for,
-    seconds_until_open,
-    selects,
 )
 from shared.ports import ChargerRepository, LocationRepository, TaskNotifier, TransactionRepository
 from shared.ports.firmware import FirmwareDownloads, FirmwareImageStore

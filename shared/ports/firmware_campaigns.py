@@ -7,7 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from shared.firmware.campaigns import Campaign, Move, Target
+from shared.models.firmware_campaign import (
+    Campaign,
+    Move,
+    Target,
+)
 from shared.ports.paging import Page
 
 

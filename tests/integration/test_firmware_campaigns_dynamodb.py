@@ -9,7 +9,13 @@ from dataclasses import replace
 import pytest
 
 from shared.adapters.dynamodb.firmware_campaigns import DynamoCampaignStore
-from shared.firmware.campaigns import Campaign, Move, Selector, Target, Window
+from shared.models.firmware_campaign import (
+    Campaign,
+    Move,
+    Selector,
+    Target,
+    Window,
+)
 from shared.ports.firmware_campaigns import ActiveJob
 
 AT = "2026-01-15T12:00:00Z"

@@ -30,7 +30,7 @@ from shared.adapters.dynamodb.items import (
     update_expression,
 )
 from shared.adapters.dynamodb.paging import encode_cursor, read_page, start_key
-from shared.firmware.campaigns import (
+from shared.models.firmware_campaign import (
     TERMINAL,
     Campaign,
     Move,

@@ -9,7 +9,12 @@ from typing import Any
 
 from shared.adapters.dynamodb.paging import key_values
 from shared.adapters.memory.paging import page_after
-from shared.firmware.campaigns import Campaign, Move, StatusEvent, Target
+from shared.models.firmware_campaign import (
+    Campaign,
+    Move,
+    StatusEvent,
+    Target,
+)
 from shared.ports.firmware_campaigns import ActiveJob
 from shared.ports.paging import Page
 

@@ -9,6 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.firmware.campaigns import (
+    WaveCounts,
+    assign_waves,
+    halt_reason,
+    on_boot,
+    on_status,
+    request_id_for,
+    seconds_until_open,
+    selects,
+)
+from shared.models.firmware_campaign import (
     FAILED,
     PROGRESS_RANK,
     SUCCEEDED,
@@ -20,15 +30,7 @@ from shared.firmware.campaigns import (
     Selector,
     StatusEvent,
     Target,
-    WaveCounts,
     Window,
-    assign_waves,
-    halt_reason,
-    on_boot,
-    on_status,
-    request_id_for,
-    seconds_until_open,
-    selects,
 )
 
 REPORTS = [

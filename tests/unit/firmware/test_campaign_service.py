@@ -12,7 +12,6 @@ import pytest
 
 from shared.adapters.memory.firmware import MemoryFirmwareImages
 from shared.adapters.memory.firmware_campaigns import MemoryCampaignStore
-from shared.firmware.campaigns import Campaign, Selector, Window
 from shared.firmware.campaigns_service import (
     CampaignConflict,
     CampaignService,
@@ -21,6 +20,11 @@ from shared.firmware.campaigns_service import (
 )
 from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.firmware import FirmwareImage
+from shared.models.firmware_campaign import (
+    Campaign,
+    Selector,
+    Window,
+)
 from shared.models.transaction import TransactionRecord
 from shared.ocpp.framing import CallResult
 from tests.fakes import Clock, memory_services
