@@ -16,6 +16,7 @@ from shared.api.routes import (
     cost_profiles,
     device_model,
     energy,
+    firmware_campaigns,
     id_tags,
     locations,
     meta,
@@ -49,6 +50,7 @@ OPERATOR_APP = HttpAppSpec(
         payments,
         locations,
         overview,
+        firmware_campaigns,
     ),
 )
 
