@@ -6,6 +6,7 @@ Command line: `python -m simulator --help`.
 
 from simulator.charger import Backoff, SimulatedCharger, endpoint_for
 from simulator.command_handlers import ChargerApi, DeviceState
+from simulator.command_handlers.transfers import firmware_file
 from simulator.demo import run_demo_charger
 from simulator.errors import (
     CallErrorReceived,
@@ -20,6 +21,7 @@ from simulator.errors import (
 )
 from simulator.fleet import FleetConfig, run_charger, run_fleet
 from simulator.handlers import ActionHandler, CommandHandlerTable, default_handlers
+from simulator.job_faults import NO_FAULTS, JobFaults, always
 from simulator.meter import ConnectorMeter, MeterSample
 from simulator.ocpp_link import InvalidRequest, InvalidResponse
 from simulator.offline_queue import Acknowledged, OfflineQueue, QueuedMessage
@@ -31,6 +33,7 @@ from simulator.stats import RoundTrip, SessionTotals, Stats, Summary
 from simulator.transaction_messages import ActiveTransaction, TransactionEventResult
 
 __all__ = [
+    "NO_FAULTS",
     "Acknowledged",
     "ActionHandler",
     "ActiveTransaction",
@@ -49,6 +52,7 @@ __all__ = [
     "FrameError",
     "InvalidRequest",
     "InvalidResponse",
+    "JobFaults",
     "MeterSample",
     "OfflineQueue",
     "QueuedMessage",
@@ -64,8 +68,10 @@ __all__ = [
     "SubprotocolMismatch",
     "Summary",
     "TransactionEventResult",
+    "always",
     "default_handlers",
     "endpoint_for",
+    "firmware_file",
     "run_charger",
     "run_demo_charger",
     "run_fleet",

@@ -51,6 +51,7 @@ from simulator.frames import (
     parse_frame,
 )
 from simulator.handlers import CommandHandlerTable, default_handlers
+from simulator.job_faults import JobFaults
 from simulator.meter import ConnectorMeter, is_dc
 from simulator.meter import initial_register_wh as default_register_wh
 from simulator.ocpp_link import Answer, CommandRefused, InvalidResponse, open_link
@@ -135,6 +136,7 @@ class SimulatedCharger:
         replay_duplicates: int = 0,
         transaction_message_attempts: int = DEFAULT_MAX_ATTEMPTS,
         ssl_context: ssl.SSLContext | None = None,
+        job_faults: JobFaults | None = None,
     ) -> None:
         """heartbeat_interval_s / boot_retry_interval_s override what the CSMS hands out
         (accelerated runs); None honours the CSMS.
@@ -149,6 +151,8 @@ class SimulatedCharger:
         transaction_message_attempts: tries per transaction message that times out.
         ssl_context: how a wss:// server is verified (e.g. trusting a local CA); None: the
         system's trust store.
+        job_faults: how firmware updates and uploads fail, and their timings
+        (simulator/job_faults.py; also settable later as `device.faults`).
         """
         self.profile = profile_for(protocol)
         self.protocol = protocol
@@ -188,6 +192,8 @@ class SimulatedCharger:
             heartbeat_interval_s=heartbeat_interval_s or FALLBACK_HEARTBEAT_INTERVAL_S,
             power_kw=power_kw,
         )
+        if job_faults is not None:
+            self.device.faults = job_faults
         self.offline_queue = OfflineQueue(
             self.call,
             is_online=lambda: self.is_online,
@@ -722,15 +728,18 @@ class SimulatedCharger:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closed.wait(), 5)
 
-    async def reboot(self) -> None:
-        """Restart as after a power cycle: drop the connection, then reconnect and boot.
+    async def reboot(self, offline_s: float = 0.0) -> None:
+        """Restart as after a power cycle: drop the connection, then (after offline_s)
+        reconnect and boot.
 
         Under run() the lifecycle reconnects, boots and reports the connectors; driven step
         by step, this does it.
         """
-        await self.drop_connection()
+        await self.drop_connection(offline_s)
         if self._in_lifecycle:
             return
+        if offline_s > 0:
+            await asyncio.sleep(offline_s)
         await self.connect()
         await self.boot()
         await self._report_connector_statuses()

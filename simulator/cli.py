@@ -15,6 +15,7 @@ from typing import TextIO
 from simulator.charger import DEFAULT_POWER_KW, DEFAULT_RESPONSE_TIMEOUT_S
 from simulator.diagnosis import problems
 from simulator.fleet import DEFAULT_URL, FleetConfig, run_fleet
+from simulator.job_faults import JobFaults
 from simulator.protocols import PROTOCOLS
 from simulator.session_plan import DEFAULT_ID_TAG_TEMPLATE, SessionPlan
 from simulator.stats import Stats, Summary
@@ -210,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_session_arguments(parser)
+    _add_job_fault_arguments(parser)
 
     output = parser.add_argument_group("output")
     output.add_argument("-q", "--quiet", action="store_true", help="no progress line on stderr")
@@ -329,6 +331,69 @@ def _add_session_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_job_fault_arguments(parser: argparse.ArgumentParser) -> None:
+    jobs = parser.add_argument_group(
+        "firmware updates and uploads (probabilities per job, 0..1; default 0)"
+    )
+    for name, what in (
+        ("download-failed", "the download fails (DownloadFailed)"),
+        ("install-failed", "the installation fails (InstallationFailed)"),
+        ("invalid-signature", "a signed image does not verify (InvalidSignature)"),
+        ("never-reports", "the update is accepted, then nothing is ever reported"),
+        ("old-version", "Installed, but the charger boots with its old version"),
+        ("upload-failed", "a diagnostics/log upload fails (UploadFailed / UploadFailure)"),
+    ):
+        jobs.add_argument(f"--{name}", type=share, default=0.0, metavar="P", help=what)
+    jobs.add_argument(
+        "--job-step",
+        type=non_negative_float,
+        metavar="SECONDS",
+        help="pause before each firmware/upload status report (default: 0.05)",
+    )
+    jobs.add_argument(
+        "--reboot-offline",
+        type=non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long a charger stays offline rebooting into new firmware (default: 0)",
+    )
+    jobs.add_argument(
+        "--faults-seed", type=int, default=0, help="seed of the job outcomes (default: 0)"
+    )
+    jobs.add_argument(
+        "--faults-on",
+        type=index_set,
+        metavar="INDEXES",
+        help="apply the failure probabilities only to these chargers, e.g. '3,7-9' "
+        "(the others install and upload normally; default: every charger)",
+    )
+
+
+def index_set(text: str) -> frozenset[int]:
+    indexes: set[int] = set()
+    try:
+        for part in text.split(","):
+            low, _, high = part.strip().partition("-")
+            indexes.update(range(int(low), int(high or low) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of indexes like 3,7-9: {text!r}") from None
+    return frozenset(indexes)
+
+
+def job_faults_from_args(args: argparse.Namespace) -> JobFaults:
+    return JobFaults(
+        download_failed=args.download_failed,
+        install_failed=args.install_failed,
+        invalid_signature=args.invalid_signature,
+        never_reports=args.never_reports,
+        old_version=args.old_version,
+        upload_failed=args.upload_failed,
+        step_s=args.job_step,
+        reboot_s=args.reboot_offline,
+        seed=args.faults_seed,
+    )
+
+
 def session_plan_from_args(args: argparse.Namespace) -> SessionPlan | None:
     if args.sessions is None and args.sessions_per_hour is None:
         return None
@@ -367,6 +432,8 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
         drop_every_s=args.drop_every,
         offline_s=args.offline_for,
         replay_duplicates=args.replay_duplicates,
+        job_faults=job_faults_from_args(args),
+        job_faults_on=args.faults_on,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 
 from simulator.charger import DEFAULT_POWER_KW, DEFAULT_RESPONSE_TIMEOUT_S, SimulatedCharger
+from simulator.job_faults import NO_FAULTS, JobFaults
 from simulator.offline_queue import DEFAULT_MAX_ATTEMPTS
 from simulator.protocols import PROTOCOLS
 from simulator.session_plan import SessionPlan, run_session_plan
@@ -71,6 +72,12 @@ class FleetConfig:
     # After each reconnect re-send the last N acknowledged transaction messages (idempotency).
     replay_duplicates: int = 0
     transaction_message_attempts: int = DEFAULT_MAX_ATTEMPTS
+    # How firmware updates and uploads go (failure probabilities, step timings), for every
+    # charger or, given job_faults_on, only for the chargers of these indexes (the others
+    # get NO_FAULTS with the same timings); job_faults_for overrides both per charger id.
+    job_faults: JobFaults = NO_FAULTS
+    job_faults_on: frozenset[int] | None = None
+    job_faults_for: Callable[[str], JobFaults | None] | None = None
 
     def validate(self) -> None:
         problems = []
@@ -106,6 +113,7 @@ class FleetConfig:
             problems.append("offline_s and replay_duplicates must be >= 0")
         if self.transaction_message_attempts < 1:
             problems.append("transaction_message_attempts must be at least 1")
+        problems += self.job_faults.problems()
         if self.session_plan is not None:
             problems += self.session_plan.problems()
             last = self.first_index + max(self.chargers, 1) - 1
@@ -121,6 +129,20 @@ class FleetConfig:
         if self.password_template is not None:
             return self.password_template.format(id=self.charge_point_id(index), index=index)
         return self.password
+
+    def job_faults_of(self, index: int) -> JobFaults:
+        """The job faults of the charger with this index."""
+        if self.job_faults_for is not None:
+            chosen = self.job_faults_for(self.charge_point_id(index))
+            if chosen is not None:
+                return chosen
+        if self.job_faults_on is None or index in self.job_faults_on:
+            return self.job_faults
+        return JobFaults(
+            step_s=self.job_faults.step_s,
+            reboot_s=self.job_faults.reboot_s,
+            seed=self.job_faults.seed,
+        )
 
     @property
     def indexes(self) -> range:
@@ -217,6 +239,7 @@ async def _run_charger(
         time_scale=config.time_scale,
         replay_duplicates=config.replay_duplicates,
         transaction_message_attempts=config.transaction_message_attempts,
+        job_faults=config.job_faults_of(index),
     )
     await run_charger(
         charger,

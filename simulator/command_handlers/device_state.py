@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from simulator.job_faults import NO_FAULTS, JobFaults
 from simulator.protocols import RFID_CARD
 from simulator.transaction_messages import TransactionId
 
@@ -144,7 +146,8 @@ class DeviceState:
     """What a charger keeps that commands read and change (`charger.device`).
 
     Tests may set `unlock_result` ("Unlocked", "UnlockFailed", "NotSupported": a charger
-    without a lock actuator), `job_step_s` and `remote_session_duration_s`.
+    without a lock actuator), `job_step_s`, `faults` (how firmware updates and uploads go,
+    simulator/job_faults.py) and `remote_session_duration_s`.
     """
 
     connectors: int
@@ -175,8 +178,10 @@ class DeviceState:
     # OCPP 2.0.1 CostUpdated: transaction id -> the running total cost shown.
     running_costs: dict[str, float] = field(default_factory=dict)
     job_step_s: float = DEFAULT_JOB_STEP_S
+    faults: JobFaults = NO_FAULTS
     remote_session_duration_s: float = DEFAULT_REMOTE_SESSION_S
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
+    _rng: random.Random | None = None
 
     @classmethod
     def for_charger(
@@ -199,6 +204,19 @@ class DeviceState:
 
     def _setting(self, key: str | tuple[str, str]) -> Setting:
         return self.configuration[key] if isinstance(key, str) else self.variables[key]
+
+    # Jobs (firmware updates, uploads).
+
+    @property
+    def step_s(self) -> float:
+        """The pause before each job status report."""
+        return self.job_step_s if self.faults.step_s is None else self.faults.step_s
+
+    def fault_rng(self, charge_point_id: str) -> random.Random:
+        """The charger's stream of job outcomes (repeatable for the faults' seed)."""
+        if self._rng is None:
+            self._rng = self.faults.rng(charge_point_id)
+        return self._rng
 
     # Connectors.
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from simulator.command_handlers import certificates
 from simulator.command_handlers.both_versions import (
@@ -20,7 +19,6 @@ from simulator.command_handlers.both_versions import (
     report_meters,
     report_statuses,
     update_local_list,
-    version_of,
 )
 from simulator.command_handlers.charger_api import ChargerApi
 from simulator.command_handlers.charging_profiles import (
@@ -31,7 +29,6 @@ from simulator.command_handlers.charging_profiles import (
 from simulator.command_handlers.command import (
     ACCEPTED,
     REJECTED,
-    V16,
     Command,
     Payload,
     quietly,
@@ -50,6 +47,7 @@ from simulator.command_handlers.remote_sessions import (
     stop_all_and_reboot,
     stop_running_transaction,
 )
+from simulator.command_handlers.transfers import FirmwareJob, run_upload, start_firmware_update
 
 
 async def remote_start_16(cp: ChargerApi, payload: Payload) -> Payload:
@@ -252,44 +250,31 @@ async def cancel_reservation_16(cp: ChargerApi, payload: Payload) -> Payload:
 async def get_diagnostics_16(cp: ChargerApi, payload: Payload) -> Payload:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     file_name = f"diagnostics-{cp.charge_point_id}-{stamp}.log"[:255]
-    cp.after_answer(_progress(cp, "diagnostics", ["Uploading", "Uploaded"]))
+    cp.after_answer(run_upload(cp, payload["location"], file_name))
     return {"fileName": file_name}
 
 
 async def update_firmware_16(cp: ChargerApi, payload: Payload) -> Payload:
     # Starts at once rather than at retrieveDate: runs are accelerated.
-    steps = ["Downloading", "Downloaded", "Installing", "Installed"]
-    cp.after_answer(_progress(cp, "firmware", steps, new_version=version_of(payload["location"])))
+    job = FirmwareJob(payload["location"], retries=payload.get("retries", 0))
+    cp.after_answer(_start(cp, job))
     return {}
+
+
+async def _start(cp: ChargerApi, job: FirmwareJob) -> None:
+    start_firmware_update(cp, job)
 
 
 async def refuse_update_firmware_16(cp: ChargerApi, payload: Payload) -> Payload:
-    cp.after_answer(_progress(cp, "firmware", ["Downloading", "DownloadFailed"]))
+    cp.after_answer(_report_steps(cp, ["Downloading", "DownloadFailed"]))
     return {}
 
 
-async def _progress(
-    cp: ChargerApi,
-    job: Literal["firmware", "diagnostics"],
-    steps: list[str],
-    *,
-    new_version: str | None = None,
-) -> None:
-    """Report a job's steps one after the other (accelerated); an installed firmware is the
-    version the next boot reports."""
-    if job == "firmware":
-        action = "FirmwareStatusNotification"
-    else:
-        action = "DiagnosticsStatusNotification" if cp.protocol == V16 else "LogStatusNotification"
+async def _report_steps(cp: ChargerApi, steps: list[str]) -> None:
     for step in steps:
-        await asyncio.sleep(cp.device.job_step_s)
-        if job == "firmware":
-            cp.device.firmware_status = step
-        else:
-            cp.device.diagnostics_status = step
-        if step == "Installed" and new_version is not None:
-            cp.identity = replace(cp.identity, firmware_version=new_version)
-        await quietly(cp.call(action, {"status": step}))
+        await asyncio.sleep(cp.device.step_s)
+        cp.device.firmware_status = step
+        await quietly(cp.call("FirmwareStatusNotification", {"status": step}))
 
 
 def _parse_time(text: str) -> datetime:

@@ -9,7 +9,6 @@ job: `job_step_s` between steps).
 
 from __future__ import annotations
 
-from simulator.command_handlers.both_versions import version_of
 from simulator.command_handlers.charger_api import ChargerApi
 from simulator.command_handlers.command import (
     ACCEPTED,
@@ -24,7 +23,7 @@ from simulator.command_handlers.v201_blocks import (
     install_certificate,
     looks_like_a_certificate,
 )
-from simulator.command_handlers.v201_jobs import SIGNED_FIRMWARE_STEPS, firmware_steps, get_log
+from simulator.command_handlers.v201_jobs import firmware_job, firmware_steps, get_log, start_update
 
 SIGNED_STATUS = "SignedFirmwareStatusNotification"
 
@@ -40,16 +39,14 @@ async def signed_update_firmware_16(cp: ChargerApi, payload: Payload) -> Payload
     firmware = payload["firmware"]
     if not looks_like_a_certificate(firmware["signingCertificate"]):
         return {"status": "InvalidCertificate"}
-    version = version_of(firmware["location"])
-    steps = SIGNED_FIRMWARE_STEPS
-    cp.after_answer(firmware_steps(cp, payload["requestId"], steps, version, SIGNED_STATUS))
+    cp.after_answer(start_update(cp, firmware_job(payload, SIGNED_STATUS)))
     return dict(ACCEPTED)
 
 
 async def refuse_signed_update_firmware_16(cp: ChargerApi, payload: Payload) -> Payload:
     """Accepted, then the signature does not verify (L01's failure path)."""
     steps = ["Downloading", "Downloaded", "InvalidSignature"]
-    cp.after_answer(firmware_steps(cp, payload["requestId"], steps, None, SIGNED_STATUS))
+    cp.after_answer(firmware_steps(cp, payload["requestId"], steps, SIGNED_STATUS))
     return dict(ACCEPTED)
 
 

@@ -1,16 +1,15 @@
 """Jobs a station runs after it answers: a firmware update (2.0.1 L01 secure, L02 non-secure;
 the 1.6 security extension's SignedUpdateFirmware) and a log upload (2.0.1 N01 and the 1.6
 security extension's GetLog, the same request). Each step is reported with the request's id,
-one after the other (accelerated, `job_step_s` apart); an installed firmware is the version the
-next boot reports. A refused job answers Rejected and reports nothing."""
+one after the other (accelerated, `job_step_s` apart); the download and upload are real
+(transfers.py), an installed firmware reboots the station into the new version. A refused
+job answers Rejected and reports nothing."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import UTC, datetime
 
-from simulator.command_handlers.both_versions import version_of
 from simulator.command_handlers.charger_api import ChargerApi
 from simulator.command_handlers.command import (
     ACCEPTED,
@@ -20,57 +19,51 @@ from simulator.command_handlers.command import (
     quietly,
     refusal,
 )
-
-FIRMWARE_STEPS = ["Downloading", "Downloaded", "Installing", "Installed"]
-SIGNED_FIRMWARE_STEPS = [
-    "Downloading",
-    "Downloaded",
-    "SignatureVerified",
-    "Installing",
-    "Installed",
-]
-LOG_STEPS = ["Uploading", "Uploaded"]
+from simulator.command_handlers.transfers import FirmwareJob, run_upload, start_firmware_update
 
 
 async def firmware_steps(
     cp: ChargerApi,
     request_id: int,
     steps: list[str],
-    version: str | None,
     action: str = "FirmwareStatusNotification",
 ) -> None:
-    """Report each step with `action` (1.6 signed updates: SignedFirmwareStatusNotification)."""
+    """Report fixed steps with `action` (refusals; 1.6 signed: SignedFirmwareStatusNotification)."""
     for step in steps:
-        await asyncio.sleep(cp.device.job_step_s)
+        await asyncio.sleep(cp.device.step_s)
         cp.device.firmware_status = step
-        if step == "Installed" and version is not None:
-            cp.identity = replace(cp.identity, firmware_version=version)
         await quietly(cp.call(action, {"status": step, "requestId": request_id}))
+
+
+async def start_update(cp: ChargerApi, job: FirmwareJob) -> None:
+    start_firmware_update(cp, job)
+
+
+def firmware_job(payload: Payload, action: str = "FirmwareStatusNotification") -> FirmwareJob:
+    firmware = payload["firmware"]
+    return FirmwareJob(
+        firmware["location"],
+        request_id=payload["requestId"],
+        signed="signature" in firmware and "signingCertificate" in firmware,
+        retries=payload.get("retries", 0),
+        action=action,
+    )
 
 
 async def update_firmware_201(cp: ChargerApi, payload: Payload) -> Payload:
     """L01 when the firmware comes with a signature (the station verifies it), else L02.
     Starts at once rather than at retrieveDateTime: runs are accelerated."""
-    firmware = payload["firmware"]
-    signed = "signature" in firmware and "signingCertificate" in firmware
-    steps = SIGNED_FIRMWARE_STEPS if signed else FIRMWARE_STEPS
-    version = version_of(firmware["location"])
-    cp.after_answer(firmware_steps(cp, payload["requestId"], steps, version))
+    cp.after_answer(start_update(cp, firmware_job(payload)))
     return dict(ACCEPTED)
-
-
-async def _log_steps(cp: ChargerApi, request_id: int) -> None:
-    for step in LOG_STEPS:
-        await asyncio.sleep(cp.device.job_step_s)
-        cp.device.diagnostics_status = step
-        await quietly(cp.call("LogStatusNotification", {"status": step, "requestId": request_id}))
 
 
 async def get_log(cp: ChargerApi, payload: Payload) -> Payload:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     kind = "security" if payload["logType"] == "SecurityLog" else "diagnostics"
-    cp.after_answer(_log_steps(cp, payload["requestId"]))
-    return {"status": "Accepted", "filename": f"{kind}-{cp.charge_point_id}-{stamp}.log"[:255]}
+    file_name = f"{kind}-{cp.charge_point_id}-{stamp}.log"[:255]
+    location = payload["log"]["remoteLocation"]
+    cp.after_answer(run_upload(cp, location, file_name, payload["requestId"]))
+    return {"status": "Accepted", "filename": file_name}
 
 
 JOB_COMMANDS: dict[str, Command] = {

@@ -54,7 +54,11 @@ CASES = [
     Case(
         V16,
         "GetLog",
-        {"logType": "SecurityLog", "requestId": 21, "log": {"remoteLocation": "ftp://logs/"}},
+        {
+            "logType": "SecurityLog",
+            "requestId": 21,
+            "log": {"remoteLocation": "ftp://logs.example/"},
+        },
         {"status": "Accepted", "filename": ANY},
         REJECTED,
         effect=lambda view, cp: view["diagnosticsStatus"] == "Uploaded",
@@ -91,7 +95,7 @@ def test_v16_security_signed_firmware_and_log_reports_carry_their_request_id(pla
                 {
                     "logType": "DiagnosticsLog",
                     "requestId": 32,
-                    "log": {"remoteLocation": "ftp://x/"},
+                    "log": {"remoteLocation": "ftp://x.example/"},
                 },
             )
 

@@ -242,10 +242,17 @@ def test_N04_N06_a_monitor_set_then_cleared(platform):
 @pytest.mark.parametrize(
     ("firmware", "steps"),
     [
-        ({}, ["Downloading", "Downloaded", "Installing", "Installed"]),
+        ({}, ["Downloading", "Downloaded", "Installing", "InstallRebooting", "Installed"]),
         (
             {"signingCertificate": CERTIFICATE, "signature": "c2lnbmF0dXJl"},
-            ["Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"],
+            [
+                "Downloading",
+                "Downloaded",
+                "SignatureVerified",
+                "Installing",
+                "InstallRebooting",
+                "Installed",
+            ],
         ),
     ],
     ids=["L02-unsigned", "L01-signed"],

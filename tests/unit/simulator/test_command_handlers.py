@@ -220,7 +220,7 @@ ANSWERS = [
     (
         V16,
         "GetLog",
-        {"logType": "SecurityLog", "requestId": 3, "log": {"remoteLocation": "ftp://x/"}},
+        {"logType": "SecurityLog", "requestId": 3, "log": {"remoteLocation": "ftp://x.example/"}},
         {"status": "Accepted", "filename": ANY},
         "Rejected",
     ),
@@ -943,7 +943,6 @@ async def test_firmware_update_reports_its_progress_and_the_next_boot_the_new_ve
         payload = {"location": "https://example.com/fw/sim-2.0.0", "retrieveDate": in_future(0)}
         assert await b.send("UpdateFirmware", payload) == {}
         reports = await b.until_sent("FirmwareStatusNotification", 4)
-        await b.cp.boot()
     assert [r["status"] for r in reports] == [
         "Downloading",
         "Downloaded",
@@ -956,7 +955,11 @@ async def test_firmware_update_reports_its_progress_and_the_next_boot_the_new_ve
 @async_test
 async def test_v16_security_extension_log_upload_and_signed_firmware_report_their_request_id():
     async with bench() as b:
-        log = {"logType": "DiagnosticsLog", "requestId": 11, "log": {"remoteLocation": "ftp://x/"}}
+        log = {
+            "logType": "DiagnosticsLog",
+            "requestId": 11,
+            "log": {"remoteLocation": "ftp://x.example/"},
+        }
         answer = await b.send("GetLog", log)
         uploads = await b.until_sent("LogStatusNotification", 2)
         firmware = {
@@ -968,8 +971,7 @@ async def test_v16_security_extension_log_upload_and_signed_firmware_report_thei
         assert await b.send("SignedUpdateFirmware", {"requestId": 12, "firmware": firmware}) == {
             "status": "Accepted"
         }
-        reports = await b.until_sent("SignedFirmwareStatusNotification", 5)
-        await b.cp.boot()
+        reports = await b.until_sent("SignedFirmwareStatusNotification", 6)
         unsigned = {**firmware, "signingCertificate": "not a certificate"}
         assert await b.send("SignedUpdateFirmware", {"requestId": 13, "firmware": unsigned}) == {
             "status": "InvalidCertificate"
@@ -984,6 +986,7 @@ async def test_v16_security_extension_log_upload_and_signed_firmware_report_thei
         ("Downloaded", 12),
         ("SignatureVerified", 12),
         ("Installing", 12),
+        ("InstallRebooting", 12),
         ("Installed", 12),
     ]
     assert b.sent("BootNotification")[-1]["firmwareVersion"] == "sim-3.0.0"
