@@ -66,6 +66,8 @@ RUNNING_LIKE = frozenset({"starting", "running"})
 COMMAND_TIMEOUT_S = 60
 COMMAND_WAIT_S = 20
 MAX_WAIT_S = 24 * 3600
+# A report judged again after another one moved its target first (see _on_report).
+REPORT_ATTEMPTS = 4
 
 
 class CampaignConflict(Exception):
@@ -423,22 +425,30 @@ class CampaignService:
     # The charger's reports (the FirmwareStatusChanged and ChargerBooted rule)
 
     def firmware_status(self, charge_point_id: str, status: str, request_id: int | None) -> None:
-        found = self._active_target(charge_point_id, request_id)
-        if found is None:
-            return
-        target, _ = found
-        move = on_status(target, status)
-        if move is not None:
-            self._apply(target, move)
+        self._on_report(charge_point_id, request_id, lambda t, _: on_status(t, status))
 
     def booted(self, charge_point_id: str, firmware_version: str | None) -> None:
-        found = self._active_target(charge_point_id, None)
-        if found is None:
-            return
-        target, campaign = found
-        move = on_boot(target, firmware_version, campaign.image_version)
-        if move is not None:
-            self._apply(target, move)
+        self._on_report(
+            charge_point_id, None, lambda t, c: on_boot(t, firmware_version, c.image_version)
+        )
+
+    def _on_report(
+        self,
+        charge_point_id: str,
+        request_id: int | None,
+        decide: Callable[[Target, Campaign], Move | None],
+    ) -> None:
+        """Apply the move a report makes. Two reports of one charger may be handled at once
+        (the InstallRebooting status and the boot after it): when the other one moved the
+        target first, the condition fails, and the report is judged again on the new state."""
+        for _ in range(REPORT_ATTEMPTS):
+            found = self._active_target(charge_point_id, request_id)
+            if found is None:
+                return
+            target, campaign = found
+            move = decide(target, campaign)
+            if move is None or self._apply(target, move) is not None:
+                return
 
     def _active_target(
         self, charge_point_id: str, request_id: int | None
@@ -452,12 +462,11 @@ class CampaignService:
             return None
         return target, campaign
 
-    def _apply(self, target: Target, move: Move) -> None:
+    def _apply(self, target: Target, move: Move) -> Target | None:
         at = iso_utc(self.now())
         if move.terminal:
-            self._finish(target, move, at)
-        else:
-            self.store.move(target, move, at)
+            return self._finish(target, move, at)
+        return self.store.move(target, move, at)
 
     def _finish(self, target: Target, move: Move, at: str) -> Target | None:
         """A terminal transition; its winner (alone) tells the waiting task."""

@@ -22,6 +22,7 @@ from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.firmware import FirmwareImage
 from shared.models.firmware_campaign import (
     Campaign,
+    Move,
     Selector,
     Window,
 )
@@ -310,3 +311,30 @@ def test_only_available_images(world):
     service.images = MemoryFirmwareImages(replace(IMAGE, status="awaiting_upload"))
     with pytest.raises(CampaignConflict):
         service.create(draft())
+
+
+def test_a_boot_racing_another_report_is_judged_again(world):
+    """The InstallRebooting report and the boot after it are handled at once: the boot read
+    Installing, InstallRebooting was written first, the boot's condition fails; judged again
+    on InstallRebooting, the boot still makes the target succeed."""
+    service, deps, _, _, _ = world
+    cid = started(service, selector=Selector(charger_ids=("CP1",))).campaign_id
+    service.prepare(cid, "CP1")
+    service.update(cid, "CP1", "tok")
+    service.firmware_status("CP1", "Installing", None)
+    store = service.store
+    real_move = store.move
+    raced = []
+
+    def racing_move(target, move, at, changes=None):
+        if not raced:
+            raced.append(True)
+            current = store.get_target(cid, "CP1")
+            real_move(current, Move("Installing", "InstallRebooting"), at)
+        return real_move(target, move, at, changes)
+
+    store.move = racing_move  # type: ignore[method-assign]
+    service.booted("CP1", "2.0")
+    target = store.get_target(cid, "CP1")
+    assert target.state == "succeeded" and raced
+    assert deps.tasks.succeeded[-1][0] == "tok"

@@ -1,0 +1,160 @@
+"""Firmware campaigns on the local platform (docs/adr/0045-firmware-campaigns.md): the
+FirmwareCampaign Standard execution really runs in moto (nested Map, Wait, Lambda tasks with
+task tokens), the updates go out through the command engine over WebSockets, and simulated
+2.0.1 stations download, report, reboot and boot with the new version (or fail as their job
+faults say). Use cases: OCPP 2.0.1 L02 (non-secure firmware update), at fleet scale."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from csms_cli.client import ApiError, Client
+from shared.adapters.memory.firmware import MemoryFirmwareImages
+from shared.bootstrap import use_firmware_files
+from shared.models.firmware import FirmwareImage
+from simulator import Backoff, SimulatedCharger, always
+from tests.e2e.conftest import moto_client, run
+
+pytestmark = pytest.mark.e2e
+
+V201 = "ocpp2.0.1"
+OLD, NEW = "sim-1.0.0", "2.0.0"
+View = dict[str, Any]
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def images() -> MemoryFirmwareImages:
+    """The image campaigns roll out: its location (files.example.test, a reserved domain the
+    simulator does not contact) ends in the version the simulated stations then install."""
+    store = MemoryFirmwareImages(
+        FirmwareImage("img-2", NEW, NEW, "ab" * 32, "available", "2026-01-01T00:00:00Z")
+    )
+    use_firmware_files(store, store)
+    return store
+
+
+class Operator:
+    def __init__(self, platform: Any) -> None:
+        self.client = Client(platform.http_url, "dev-operator-token", timeout_s=30)
+
+    async def call(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
+        return await asyncio.to_thread(self.client.request, method, path, query or None, body)
+
+    async def create(self, charger_ids: list[str], **rules: Any) -> View:
+        body = {
+            "name": "roll 2.0.0",
+            "imageId": "img-2",
+            "selector": {"chargerIds": charger_ids},
+            "siteConcurrency": None,
+            "pollS": 1,
+            "retries": 0,
+            "chargerTimeoutS": 60,
+            **rules,
+        }
+        created: View = await self.call("POST", "/firmware/campaigns", body)
+        return created
+
+    async def show(self, campaign_id: str) -> View:
+        view: View = await self.call("GET", f"/firmware/campaigns/{campaign_id}")
+        return view
+
+    async def targets(self, campaign_id: str) -> dict[str, View]:
+        listed = await self.call("GET", f"/firmware/campaigns/{campaign_id}/targets")
+        return {t["chargePointId"]: t for t in listed["targets"]}
+
+    async def act(self, campaign_id: str, action: str) -> View:
+        view: View = await self.call("POST", f"/firmware/campaigns/{campaign_id}/{action}")
+        return view
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached within {timeout} s (last: {result!r})")
+        await asyncio.sleep(0.25)
+
+
+@contextlib.asynccontextmanager
+async def fleet(platform: Any, count: int, prefix: str) -> AsyncIterator[list[SimulatedCharger]]:
+    """`count` 2.0.1 stations, booted with the old version, online until the block ends."""
+    async with contextlib.AsyncExitStack() as stack:
+        chargers = []
+        for _ in range(count):
+            cp = SimulatedCharger(
+                platform.ws_url,
+                new_id(prefix),
+                protocol=V201,
+                backoff=Backoff(initial_s=0.05, max_s=0.2),
+            )
+            cp.device.job_step_s = 0.02
+            await stack.enter_async_context(cp)
+            assert (await cp.boot())["status"] == "Accepted"
+            chargers.append(cp)
+        yield chargers
+
+
+def execution_status(platform: Any, arn: str) -> View:
+    described: View = moto_client(platform, "stepfunctions").describe_execution(executionArn=arn)
+    return described
+
+
+def test_L02_a_three_wave_campaign_halts_when_the_second_wave_fails(platform, images):
+    """30 stations in waves of 10 %, 50 %, 100 % (3, 12, 15): the canary succeeds (the new
+    version seen at boot), half of wave 2 fails installing (above the 20 % threshold), the
+    campaign halts and wave 3 is never sent."""
+
+    async def scenario() -> tuple[View, dict[str, View], View, list[SimulatedCharger]]:
+        operator = Operator(platform)
+        async with fleet(platform, 30, "FW") as chargers:
+            by_id = {cp.charge_point_id: cp for cp in chargers}
+            campaign = await operator.create(
+                list(by_id), waves=[10, 50, 100], failureThresholdPct=20, concurrency=8
+            )
+            cid = campaign["campaignId"]
+            preview = await operator.targets(cid)
+            waves = {n: [cp for cp, t in preview.items() if t["wave"] == n] for n in (1, 2, 3)}
+            assert [len(waves[n]) for n in (1, 2, 3)] == [3, 12, 15]
+            for cp_id in waves[2][:6]:
+                by_id[cp_id].device.faults = always("install_failed", step_s=0.02)
+            started = await operator.act(cid, "start")
+            assert started["status"] == "running"
+
+            async def halted() -> View | None:
+                view = await operator.show(cid)
+                return view if view["campaign"]["status"] == "halted" else None
+
+            final = await eventually(halted, timeout=120)
+            return final, await operator.targets(cid), preview, chargers
+
+    final, targets, preview, chargers = run(scenario(), timeout=200)
+    waves = {n: [cp for cp, t in preview.items() if t["wave"] == n] for n in (1, 2, 3)}
+    progress = {w["wave"]: w for w in final["waves"]}
+    assert progress[1]["states"] == {"succeeded": 3}
+    assert progress[2]["states"] == {"succeeded": 6, "failed": 6}
+    assert progress[3]["states"] == {"pending": 15}
+    assert "wave 2: 6 of 12" in final["campaign"]["haltedReason"]
+    for cp_id in waves[1]:
+        assert targets[cp_id]["timeline"][-1]["status"] == "succeeded"
+    for cp_id in waves[2][:6]:
+        assert targets[cp_id]["reason"] == "InstallationFailed"
+    for cp_id in waves[3]:
+        assert targets[cp_id]["timeline"] == []
+    new_versions = {cp.charge_point_id for cp in chargers if cp.identity.firmware_version == NEW}
+    assert new_versions == set(waves[1]) | set(waves[2][6:])
+    execution = execution_status(platform, final["campaign"]["executionArn"])
+    assert execution["status"] == "FAILED" and execution.get("error") == "Campaign.Halted"
