@@ -11,6 +11,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -158,3 +159,146 @@ def test_L02_a_three_wave_campaign_halts_when_the_second_wave_fails(platform, im
     assert new_versions == set(waves[1]) | set(waves[2][6:])
     execution = execution_status(platform, final["campaign"]["executionArn"])
     assert execution["status"] == "FAILED" and execution.get("error") == "Campaign.Halted"
+
+
+async def states(operator: Operator, campaign_id: str) -> dict[str, str]:
+    return {cp: t["state"] for cp, t in (await operator.targets(campaign_id)).items()}
+
+
+def test_L02_pause_holds_new_stations_and_resume_completes_the_campaign(platform, images):
+    """Paused, the station under way finishes and no other starts; resumed, all succeed and
+    the execution ends SUCCEEDED."""
+
+    async def scenario() -> tuple[View, dict[str, str], dict[str, str], Any]:
+        operator = Operator(platform)
+        async with fleet(platform, 3, "FWP") as chargers:
+            for cp in chargers:
+                cp.device.faults = always("installed", step_s=0.3)
+            campaign = await operator.create(
+                [cp.charge_point_id for cp in chargers], waves=[100], concurrency=1
+            )
+            cid = campaign["campaignId"]
+            await operator.act(cid, "start")
+
+            async def one_sent() -> bool:
+                return any(
+                    s not in ("pending", "ready") for s in (await states(operator, cid)).values()
+                )
+
+            await eventually(one_sent)
+            assert (await operator.act(cid, "pause"))["status"] == "paused"
+            with pytest.raises(ApiError) as twice:
+                await operator.act(cid, "pause")
+            await asyncio.sleep(4)
+            while_paused = await states(operator, cid)
+            await operator.act(cid, "resume")
+
+            async def completed() -> View | None:
+                view = await operator.show(cid)
+                return view if view["campaign"]["status"] == "completed" else None
+
+            final = await eventually(completed, timeout=90)
+            return final, while_paused, await states(operator, cid), twice.value
+
+    final, while_paused, after, twice = run(scenario(), timeout=150)
+    assert twice.status == 409 and twice.details == {"status": "paused"}
+    assert sorted(while_paused.values()) == ["pending", "pending", "succeeded"]
+    assert set(after.values()) == {"succeeded"}
+    execution = execution_status(platform, final["campaign"]["executionArn"])
+    assert execution["status"] == "SUCCEEDED"
+
+
+def test_L02_cancel_stops_the_execution_and_cancels_stations_not_started(platform, images):
+    async def scenario() -> tuple[View, dict[str, str], ApiError]:
+        operator = Operator(platform)
+        async with fleet(platform, 3, "FWC") as chargers:
+            for cp in chargers:
+                cp.device.faults = always("installed", step_s=0.3)
+            campaign = await operator.create(
+                [cp.charge_point_id for cp in chargers], waves=[100], concurrency=1
+            )
+            cid = campaign["campaignId"]
+            await operator.act(cid, "start")
+            cancelled = await operator.act(cid, "cancel")
+            with pytest.raises(ApiError) as again:
+                await operator.act(cid, "resume")
+            await asyncio.sleep(3)
+            return cancelled, await states(operator, cid), again.value
+
+    cancelled, after, again = run(scenario(), timeout=60)
+    assert cancelled["status"] == "cancelled"
+    assert again.status == 409 and again.details == {"status": "cancelled"}
+    assert "cancelled" in after.values() and "pending" not in after.values()
+    execution = execution_status(platform, cancelled["executionArn"])
+    assert execution["status"] == "ABORTED"
+
+
+def test_L02_a_station_in_a_session_waits_for_its_end_or_is_skipped(platform, images):
+    from tests.e2e.test_ocpp201_use_cases import transaction_event
+
+    async def scenario() -> tuple[dict[str, str], dict[str, View], dict[str, str]]:
+        operator = Operator(platform)
+        async with fleet(platform, 2, "FWS") as (waiting, skipped):
+            now = datetime.now(UTC).replace(microsecond=0)
+            for cp in (waiting, skipped):
+                await cp.call(
+                    "TransactionEvent",
+                    transaction_event(
+                        "Started", f"TX-{cp.charge_point_id}", 0, now, "CablePluggedIn"
+                    ),
+                )
+            waits = await operator.create([waiting.charge_point_id], waves=[100])
+            skips = await operator.create(
+                [skipped.charge_point_id], waves=[100], sessionPolicy="skip"
+            )
+            await operator.act(waits["campaignId"], "start")
+            await operator.act(skips["campaignId"], "start")
+            await asyncio.sleep(4)
+            held = await states(operator, waits["campaignId"])
+            skip_targets = await operator.targets(skips["campaignId"])
+            await waiting.call(
+                "TransactionEvent",
+                transaction_event(
+                    "Ended", f"TX-{waiting.charge_point_id}", 1, now, "EVDeparted",
+                    info={"stoppedReason": "EVDisconnected"},
+                ),
+            )  # fmt: skip
+
+            async def done() -> dict[str, str] | None:
+                found = await states(operator, waits["campaignId"])
+                return found if set(found.values()) == {"succeeded"} else None
+
+            return held, skip_targets, await eventually(done, timeout=60)
+
+    held, skip_targets, after = run(scenario(), timeout=120)
+    assert set(held.values()) == {"pending"}
+    (skip,) = skip_targets.values()
+    assert (skip["state"], skip["reason"]) == ("skipped", "ActiveSession")
+    assert set(after.values()) == {"succeeded"}
+
+
+def test_L02_a_closed_maintenance_window_holds_the_wave(platform, images):
+    """A window opening in two hours (UTC: the station has no site): nothing is sent."""
+
+    async def scenario() -> tuple[dict[str, str], View]:
+        operator = Operator(platform)
+        async with fleet(platform, 2, "FWW") as chargers:
+            opens = datetime.now(UTC) + timedelta(hours=2)
+            window = {
+                "start": opens.strftime("%H:%M"),
+                "end": (opens + timedelta(hours=1)).strftime("%H:%M"),
+            }
+            campaign = await operator.create(
+                [cp.charge_point_id for cp in chargers], waves=[100], windows=[window]
+            )
+            cid = campaign["campaignId"]
+            await operator.act(cid, "start")
+            await asyncio.sleep(4)
+            held = await states(operator, cid)
+            view = await operator.show(cid)
+            await operator.act(cid, "cancel")
+            return held, view
+
+    held, view = run(scenario(), timeout=60)
+    assert set(held.values()) == {"pending"}
+    assert view["campaign"]["status"] == "running"
