@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from csms_cli import configuration, drivers, ocpp
+from csms_cli import configuration, drivers, firmware_campaigns, ocpp
 from csms_cli.client import DEFAULT_URL, LOCAL_DEV_TOKEN, ApiError, Client, Unreachable, quote
 from csms_cli.outcomes import ERROR as API_ERROR
 from csms_cli.outcomes import OK, USAGE, exit_code
@@ -828,6 +828,9 @@ def build_parser() -> argparse.ArgumentParser:
     _command_parsers(commands)
     _cost_profile_parsers(commands)
     drivers.add_parsers(
+        commands, lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False)
+    )
+    firmware_campaigns.add_parsers(
         commands, lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False)
     )
     return parser

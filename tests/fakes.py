@@ -23,6 +23,11 @@ from shared.adapters.memory.commands import (
 )
 from shared.adapters.memory.device_models import MemoryDeviceModelStore
 from shared.adapters.memory.drivers import MemoryDriverRepository
+from shared.adapters.memory.firmware import MemoryFirmwareImages
+from shared.adapters.memory.firmware_campaigns import (
+    MemoryCampaignExecutions,
+    MemoryCampaignStore,
+)
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import FakePaymentProvider, MemoryPaymentRecords
 from shared.adapters.memory.publishing import MemoryEventPublisher
@@ -38,7 +43,7 @@ from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
 from shared.adapters.stripe_webhooks import StripeWebhookVerifier
-from shared.bootstrap import Dependencies, Services, build_services
+from shared.bootstrap import Dependencies, Services, attach_firmware_campaigns, build_services
 from shared.config import Settings, settings_from
 from shared.locations import geohash
 from shared.models.charger import ChargerRecord
@@ -144,6 +149,12 @@ def memory_services(
     # The services' deps are the MemoryDeps given: the cast only tells the type checker.
     services = cast(MemoryServices, build_services(deps or memory_deps(**settings), now))
     services.deps.workflows.services = services
+    # Firmware campaigns over in-memory campaigns, images (none: tests add theirs) and
+    # executions that are only recorded.
+    images = MemoryFirmwareImages()
+    attach_firmware_campaigns(
+        services, MemoryCampaignStore(), images, images, MemoryCampaignExecutions()
+    )
     return services
 
 
