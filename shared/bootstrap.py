@@ -31,6 +31,7 @@ from shared.config import ConfigError, Settings
 from shared.drivers.cards import DriverCards
 from shared.drivers.cost_updates import CostUpdates
 from shared.drivers.payment_methods import DriverPaymentMethods
+from shared.drivers.receipt_mail import ReceiptMailer
 from shared.drivers.sessions import DriverSessions
 from shared.drivers.settlement import Settlement
 from shared.drivers.starts import ConnectorOffer, OfferOf, SessionStarts
@@ -495,6 +496,27 @@ def aws_services(settings: Settings) -> Services:
     services = build_services(aws_dependencies(settings))
     attach_aws_firmware_campaigns(services)
     return services
+
+
+def aws_receipt_mailer(settings: Settings) -> ReceiptMailer:
+    """The receipt_mailer function's service: the Receipts table, Cognito and SES (the stack
+    sets RECEIPT_EMAIL_SENDER and USER_POOL_ID only where receipt e-mails are turned on)."""
+    from shared.adapters.aws_clients import LazyClient
+    from shared.adapters.cognito import CognitoDriverDirectory
+    from shared.adapters.dynamodb.receipt_emails import DynamoReceiptEmailLog
+    from shared.adapters.dynamodb.receipts import DynamoReceiptStore
+    from shared.adapters.ses import SesMailSender
+
+    if not settings.receipt_email_sender or not settings.user_pool_id:
+        raise ConfigError("receipt e-mails need RECEIPT_EMAIL_SENDER and USER_POOL_ID")
+    dynamodb = LazyClient("dynamodb")
+    return ReceiptMailer(
+        receipts=DynamoReceiptStore(dynamodb, settings.receipts_table),
+        log=DynamoReceiptEmailLog(dynamodb, settings.receipts_table),
+        directory=CognitoDriverDirectory(LazyClient("cognito-idp"), settings.user_pool_id),
+        mail=SesMailSender(LazyClient("sesv2"), settings.receipt_email_sender),
+        now=utc_now,
+    )
 
 
 def attach_firmware_campaigns(

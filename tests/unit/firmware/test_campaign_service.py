@@ -324,7 +324,7 @@ def test_a_boot_racing_another_report_is_judged_again(world):
     service.firmware_status("CP1", "Installing", None)
     store = service.store
     real_move = store.move
-    raced = []
+    raced: list[bool] = []
 
     def racing_move(target, move, at, changes=None):
         if not raced:
@@ -333,7 +333,7 @@ def test_a_boot_racing_another_report_is_judged_again(world):
             real_move(current, Move("Installing", "InstallRebooting"), at)
         return real_move(target, move, at, changes)
 
-    store.move = racing_move  # type: ignore[method-assign]
+    store.move = racing_move
     service.booted("CP1", "2.0")
     target = store.get_target(cid, "CP1")
     assert target.state == "succeeded" and raced
