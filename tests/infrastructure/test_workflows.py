@@ -295,19 +295,19 @@ def test_the_firmware_campaign_invokes_its_function_and_the_operator_api_control
 ):
     machine = resource(template, stack.workflows.state_machines["FirmwareCampaign"])
     role = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    function = logical_id(stack.functions["firmware_campaign"].function)
     invoked = [
         s["Resource"]
         for s in _statements_of_role(template, role)
         if "lambda:InvokeFunction" in _actions(s)
     ]
-    function = logical_id(stack.functions["firmware_campaign"])
     assert json.dumps(invoked).count('"Fn::GetAtt"') == 1 and function in json.dumps(invoked)
     assert not [
         s
         for s in _statements_of_role(template, role)
         if any(a.startswith("dynamodb:") for a in _actions(s))
     ]
-    api = resource(template, stack.functions["operator_api"])
+    api = resource(template, stack.functions["operator_api"].function)
     api_role = api["Properties"]["Role"]["Fn::GetAtt"][0]
     states = {
         action: json.dumps(s["Resource"])
@@ -320,11 +320,9 @@ def test_the_firmware_campaign_invokes_its_function_and_the_operator_api_control
         "states:StopExecution",
         "states:DescribeExecution",
     }
-    assert states["states:StartExecution"].endswith(
-        ':stateMachine:", {"Ref": "AWS::StackName"}, "-FirmwareCampaign"]]}'
-    )
+    assert states["states:StartExecution"].endswith(':stateMachine:Csms-FirmwareCampaign"]]}')
     assert ":execution:" in states["states:StopExecution"]
-    assert states["states:StopExecution"].endswith('-FirmwareCampaign:*"]]}')
+    assert states["states:StopExecution"].endswith(':execution:Csms-FirmwareCampaign:*"]]}')
     variables = api["Properties"]["Environment"]["Variables"]
     assert "FIRMWARE_CAMPAIGN_STATE_MACHINE_ARN" in variables
 
