@@ -200,12 +200,9 @@ def watch(
         sleep(args.every)
 
 
-def add_parsers(commands: Any, add: Any) -> None:
-    """The `firmware` command group with `campaigns`; `add(sub, name, handler, help)` is the
-    CLI's helper."""
-    firmware = commands.add_parser("firmware", help="firmware campaigns").add_subparsers(
-        dest="group", required=True, metavar="GROUP"
-    )
+def add_parsers(firmware: Any, add: Any) -> None:
+    """`campaigns` in the `firmware` command group (`firmware`: its subcommands);
+    `add(sub, name, handler, help)` is the CLI's helper."""
     campaigns = firmware.add_parser(
         "campaigns", help="roll an image out over the fleet in waves"
     ).add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")

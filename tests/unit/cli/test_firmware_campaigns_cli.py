@@ -19,7 +19,7 @@ IMAGE = FirmwareImage("img-2", "2.0", "fw.bin", "ab" * 32, "available", "2030-01
 def setup(cli: Cli, count: int = 4) -> list[str]:
     campaigns = cli.world.services.firmware_campaigns
     assert campaigns is not None
-    campaigns.images.put(IMAGE)  # type: ignore[attr-defined]
+    campaigns.images.create(IMAGE)  # type: ignore[attr-defined]
     ids = [f"CP-{i}" for i in range(count)]
     for i, cp in enumerate(ids):
         cli.world.online_charger(cp, protocol="ocpp2.0.1", connection_id=f"conn-{i}")
