@@ -50,6 +50,7 @@ from shared.models.firmware_campaign import (
     STARTABLE,
     SUCCEEDED,
     Campaign,
+    CampaignError,
     ChargerFacts,
     Move,
     Target,
@@ -68,6 +69,8 @@ COMMAND_WAIT_S = 20
 MAX_WAIT_S = 24 * 3600
 # A report judged again after another one moved its target first (see _on_report).
 REPORT_ATTEMPTS = 4
+# Step Functions takes inputs up to 256 KB; some room is left for the state's own fields.
+MAX_EXECUTION_INPUT_BYTES = 250 * 1024
 
 
 class CampaignConflict(Exception):
@@ -188,25 +191,31 @@ class CampaignService:
             raise CampaignConflict(campaign, "start")
         targets = self._plan(campaign)
         if not targets:
-            raise CampaignConflict(campaign, "start (no charger matches) ")
+            raise CampaignError("no charger matches the selector: nothing to start")
+        waves: dict[int, list[str]] = {}
+        for target in targets:
+            waves.setdefault(target.wave, []).append(target.charge_point_id)
+        payload = {
+            "campaignId": campaign_id,
+            "concurrency": campaign.concurrency,
+            "timeoutS": campaign.charger_timeout_s,
+            "waves": [{"wave": number, "chargers": waves[number]} for number in sorted(waves)],
+        }
+        size = len(json.dumps(payload, separators=(",", ":")))
+        if size > MAX_EXECUTION_INPUT_BYTES:
+            # The target list travels in the execution's input (ADR 0045).
+            raise CampaignError(
+                f"{len(targets)} chargers make an execution input of {size // 1024} KB, "
+                f"more than Step Functions takes ({MAX_EXECUTION_INPUT_BYTES // 1024} KB): "
+                "split the campaign (by site, model or list)"
+            )
         starting = self.store.set_status(
             campaign_id, STARTABLE, {"status": "starting", "target_count": len(targets)}
         )
         if starting is None:
             raise CampaignConflict(self.get(campaign_id), "start")
         self.store.put_targets(targets)
-        waves: dict[int, list[str]] = {}
-        for target in targets:
-            waves.setdefault(target.wave, []).append(target.charge_point_id)
-        arn = self.executions.start(
-            campaign_id,
-            {
-                "campaignId": campaign_id,
-                "concurrency": campaign.concurrency,
-                "timeoutS": campaign.charger_timeout_s,
-                "waves": [{"wave": number, "chargers": waves[number]} for number in sorted(waves)],
-            },
-        )
+        arn = self.executions.start(campaign_id, payload)
         running = self.store.set_status(
             campaign_id,
             frozenset({"starting"}),

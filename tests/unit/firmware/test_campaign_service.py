@@ -22,12 +22,14 @@ from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.firmware import FirmwareImage
 from shared.models.firmware_campaign import (
     Campaign,
+    CampaignError,
     Move,
     Selector,
     Window,
 )
 from shared.models.transaction import TransactionRecord
 from shared.ocpp.framing import CallResult
+from shared.ports.firmware_campaigns import CampaignStore
 from tests.fakes import Clock, memory_services
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -64,7 +66,12 @@ class AnsweringSender:
 
 
 @pytest.fixture
-def world():
+def store() -> CampaignStore:
+    return MemoryCampaignStore()
+
+
+@pytest.fixture
+def world(store: CampaignStore):
     clock = Clock(NOW)
     services = memory_services(now=clock)
     deps = services.deps
@@ -77,7 +84,6 @@ def world():
             cp, BootInfo("ACME", "X1", firmware_version="1.0"), "ocpp2.0.1", NOW
         )
         deps.chargers.attach_connection(cp, f"{cp}=", "ocpp2.0.1", 1)
-    store = MemoryCampaignStore()
     executions = Executions()
     service = CampaignService(
         store=store,
@@ -338,3 +344,17 @@ def test_a_boot_racing_another_report_is_judged_again(world):
     target = store.get_target(cid, "CP1")
     assert target.state == "succeeded" and raced
     assert deps.tasks.succeeded[-1][0] == "tok"
+
+
+def test_a_start_too_large_for_one_execution_or_without_targets_is_refused(world, monkeypatch):
+    from shared.firmware import campaigns_service
+
+    service, _, _, executions, _ = world
+    monkeypatch.setattr(campaigns_service, "MAX_EXECUTION_INPUT_BYTES", 200)
+    campaign = service.create(draft())
+    with pytest.raises(CampaignError, match="split the campaign"):
+        service.start(campaign.campaign_id)
+    nobody = service.create(draft(selector=Selector(models=("nope",))))
+    with pytest.raises(CampaignError, match="no charger matches"):
+        service.start(nobody.campaign_id)
+    assert service.get(campaign.campaign_id).status == "draft" and not executions.started
