@@ -110,15 +110,17 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 60) -
 
 
 @contextlib.asynccontextmanager
-async def fleet(platform: Any, count: int, prefix: str) -> AsyncIterator[list[SimulatedCharger]]:
-    """`count` 2.0.1 stations, booted with the old version, online until the block ends."""
+async def fleet(
+    platform: Any, count: int, prefix: str, protocol: str = V201
+) -> AsyncIterator[list[SimulatedCharger]]:
+    """`count` stations, booted with the old version, online until the block ends."""
     async with contextlib.AsyncExitStack() as stack:
         chargers = []
         for _ in range(count):
             cp = SimulatedCharger(
                 platform.ws_url,
                 new_id(prefix),
-                protocol=V201,
+                protocol=protocol,
                 backoff=Backoff(initial_s=0.05, max_s=0.2),
             )
             cp.device.job_step_s = 0.02
@@ -330,3 +332,31 @@ def test_L02_a_closed_maintenance_window_holds_the_wave(platform, images):
     held, view = run(scenario(), timeout=60)
     assert set(held.values()) == {"pending"}
     assert view["campaign"]["status"] == "running"
+
+
+def test_1_6_stations_are_matched_by_the_active_job_and_confirmed_at_boot(platform, images):
+    """1.6 FirmwareStatusNotification names no request: the charger's active job does; the
+    version in the next BootNotification confirms the update."""
+
+    async def scenario() -> tuple[View, dict[str, View], list[SimulatedCharger]]:
+        operator = Operator(platform, images)
+        async with fleet(platform, 2, "FW16", protocol="ocpp1.6") as chargers:
+            campaign = await operator.create(
+                [cp.charge_point_id for cp in chargers], waves=[50, 100]
+            )
+            cid = campaign["campaignId"]
+            await operator.act(cid, "start")
+
+            async def completed() -> View | None:
+                view = await operator.show(cid)
+                return view if view["campaign"]["status"] == "completed" else None
+
+            final = await eventually(completed, timeout=90)
+            return final, await operator.targets(cid), chargers
+
+    final, targets, chargers = run(scenario(), timeout=150)
+    assert [w["states"] for w in final["waves"]] == [{"succeeded": 1}, {"succeeded": 1}]
+    for target in targets.values():
+        steps = [step["status"] for step in target["timeline"]]
+        assert steps[:3] == ["ready", "sent", "Downloading"] and steps[-1] == "succeeded"
+    assert {cp.identity.firmware_version for cp in chargers} == {NEW}
