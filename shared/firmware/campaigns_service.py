@@ -498,12 +498,15 @@ class CampaignService:
 
 def _reason(cause: str, error: str) -> str:
     """The failure reason from a caught task error: a charger's report (Firmware.Failed's
-    cause), or the reason our update step put first in its message."""
-    text = cause
-    if error != "Firmware.Failed":
-        # A Lambda error's cause is the runtime's JSON payload with errorMessage.
-        try:
-            text = str(json.loads(cause).get("errorMessage", cause))
-        except (ValueError, AttributeError):
-            text = cause
+    cause), the reason our update step put first in its message (FirmwareCommandFailed), or
+    the error's name (ChargerBusy after its retries, a Lambda or runtime error)."""
+    if error == "Firmware.Failed":
+        return (cause.split(":", 1)[0] or error)[:64]
+    if error != FirmwareCommandFailed.__name__:
+        return error[:64] or "Failed"
+    # A Lambda error's cause is the runtime's JSON payload with errorMessage.
+    try:
+        text = str(json.loads(cause).get("errorMessage", cause))
+    except (ValueError, AttributeError):
+        text = cause
     return (text.split(":", 1)[0] or error)[:64]

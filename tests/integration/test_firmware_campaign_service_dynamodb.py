@@ -9,6 +9,7 @@ from shared.adapters.dynamodb.firmware_campaigns import DynamoCampaignStore
 from shared.ports.firmware_campaigns import CampaignStore
 from tests.unit.firmware.test_campaign_service import (  # noqa: F401 - collected here too
     test_a_boot_racing_another_report_is_judged_again,
+    test_a_busy_charger_after_its_retries_fails_as_busy,
     test_a_busy_charger_is_retried_by_the_workflow,
     test_a_charger_succeeds_at_the_boot_with_the_new_version,
     test_a_closed_window_holds_the_charger,

@@ -358,3 +358,12 @@ def test_a_start_too_large_for_one_execution_or_without_targets_is_refused(world
     with pytest.raises(CampaignError, match="no charger matches"):
         service.start(nobody.campaign_id)
     assert service.get(campaign.campaign_id).status == "draft" and not executions.started
+
+
+def test_a_busy_charger_after_its_retries_fails_as_busy(world):
+    service, _, _, _, _ = world
+    cid = started(service, selector=Selector(charger_ids=("CP1",)), retries=0).campaign_id
+    service.prepare(cid, "CP1")
+    cause = json.dumps({"errorMessage": "charger 'CP1' is still answering another command"})
+    assert service.record_failure(cid, "CP1", "ChargerBusy", cause) == {"retry": False}
+    assert service.store.get_target(cid, "CP1").reason == "ChargerBusy"
