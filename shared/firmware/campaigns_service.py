@@ -59,7 +59,7 @@ from shared.ports import ChargerRepository, LocationRepository, TaskNotifier, Tr
 from shared.ports.firmware import FirmwareDownloads, FirmwareImageStore
 from shared.ports.firmware_campaigns import ActiveJob, CampaignExecutions, CampaignStore
 from shared.ports.sessions import SessionFilter
-from shared.timeutil import iso_utc
+from shared.timeutil import iso_utc, parse_timestamp
 
 logger = logging.getLogger("csms.firmware.campaigns")
 
@@ -390,8 +390,14 @@ class CampaignService:
             return {"retry": False}
         at = iso_utc(self.now())
         if not target.terminal:
-            reason = REASON_TIMEOUT if error == "States.Timeout" else _reason(cause, error)
-            target = self._finish(target, Move(target.state, FAILED, reason), at) or (
+            if error == "States.Timeout" and self._booted_with_image(campaign, target):
+                # The boot's event was lost (charger events are published once): the charger
+                # record saw the new version after the command, which is success.
+                move = Move(target.state, SUCCEEDED)
+            else:
+                reason = REASON_TIMEOUT if error == "States.Timeout" else _reason(cause, error)
+                move = Move(target.state, FAILED, reason)
+            target = self._finish(target, move, at) or (
                 self.store.get_target(campaign_id, charge_point_id) or target
             )
         if target.state != FAILED or target.attempt > campaign.retries:
@@ -405,6 +411,20 @@ class CampaignService:
             {"attempt": target.attempt + 1, "request_id": None},
         )
         return {"retry": retried is not None}
+
+    def _booted_with_image(self, campaign: Campaign, target: Target) -> bool:
+        """Whether the charger booted with the image's version after this attempt was sent."""
+        sent_at = next((e.at for e in reversed(target.timeline) if e.status == SENT), None)
+        charger = self.chargers.get(target.charge_point_id)
+        if sent_at is None or charger is None or charger.last_boot_at is None:
+            return False
+        booted, sent = parse_timestamp(charger.last_boot_at), parse_timestamp(sent_at)
+        return (
+            charger.firmware_version == campaign.image_version
+            and booted is not None
+            and sent is not None
+            and booted >= sent
+        )
 
     def evaluate_wave(self, campaign_id: str, wave: int) -> dict[str, Any]:
         campaign = self.get(campaign_id)

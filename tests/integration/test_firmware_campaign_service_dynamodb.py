@@ -17,6 +17,7 @@ from tests.unit.firmware.test_campaign_service import (  # noqa: F401 - collecte
     test_a_rejected_command_raises_for_the_workflow_to_catch,
     test_a_repeated_update_step_sends_one_command,
     test_a_start_too_large_for_one_execution_or_without_targets_is_refused,
+    test_a_timeout_after_a_lost_boot_event_is_a_success_when_the_charger_has_the_version,
     test_a_wave_over_the_threshold_halts_the_campaign,
     test_create_preview_start_freezes_targets_and_starts_the_execution,
     test_only_available_images,

@@ -367,3 +367,21 @@ def test_a_busy_charger_after_its_retries_fails_as_busy(world):
     cause = json.dumps({"errorMessage": "charger 'CP1' is still answering another command"})
     assert service.record_failure(cid, "CP1", "ChargerBusy", cause) == {"retry": False}
     assert service.store.get_target(cid, "CP1").reason == "ChargerBusy"
+
+
+def test_a_timeout_after_a_lost_boot_event_is_a_success_when_the_charger_has_the_version(world):
+    """Charger events are published once: when the boot's event was lost, the timeout finds
+    the new version on the charger record (booted after the command) and ends a success."""
+    service, deps, _, _, clock = world
+    cid = started(service, selector=Selector(charger_ids=("CP1", "CP2")), retries=0).campaign_id
+    for cp in ("CP1", "CP2"):
+        service.prepare(cid, cp)
+        service.update(cid, cp, f"tok-{cp}")
+    clock.now = NOW.replace(minute=30)
+    deps.chargers.record_boot(
+        "CP1", BootInfo("ACME", "X1", firmware_version="2.0"), "ocpp2.0.1", clock.now
+    )  # no ChargerBooted reached the campaign
+    assert service.record_failure(cid, "CP1", "States.Timeout", "") == {"retry": False}
+    assert service.record_failure(cid, "CP2", "States.Timeout", "") == {"retry": False}
+    states = {t.charge_point_id: (t.state, t.reason) for t in service.store.targets(cid)}
+    assert states == {"CP1": ("succeeded", None), "CP2": ("failed", "Timeout")}
