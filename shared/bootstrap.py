@@ -15,6 +15,7 @@ from datetime import datetime
 from shared.access.contract_certificates import ContractCertificates
 from shared.access.registration import RegistrationGate
 from shared.admin.chargers import ChargerAdmin
+from shared.admin.errors import NotFound
 from shared.admin.id_tags import IdTagAdmin
 from shared.admin.locations import LocationAdmin
 from shared.admin.payments import PaymentAdmin
@@ -41,6 +42,7 @@ from shared.firmware.files import FileLocations
 from shared.firmware.images import FirmwareImages
 from shared.firmware.uploads import DiagnosticsUploads
 from shared.locations.search import LocationSearch
+from shared.models.firmware import FirmwareImage
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
 from shared.payments.webhooks import PaymentWebhooks, WebhookReceiver
@@ -590,15 +592,28 @@ def attach_aws_firmware_campaigns(services: Services) -> None:
     from shared.adapters.stepfunctions import StepFunctionsCampaigns
 
     settings = services.settings
-    files = services.deps.files
-    if files is None or services.file_locations is None:
+    if services.firmware_images is None or services.file_locations is None:
         return  # no files kept here: no images to roll out
     attach_firmware_campaigns(
         services,
         DynamoCampaignStore(LazyClient("dynamodb"), settings.firmware_table),
-        files.images,
+        ReadImages(services.firmware_images),
         services.file_locations,
         StepFunctionsCampaigns(
             LazyClient("stepfunctions"), settings.firmware_campaign_state_machine_arn or ""
         ),
     )
+
+
+class ReadImages:
+    """Images as campaigns read them: verified on the way when the file arrived since
+    (`FirmwareImages.read`), None for an unknown image."""
+
+    def __init__(self, images: FirmwareImages) -> None:
+        self._images = images
+
+    def get(self, image_id: str) -> FirmwareImage | None:
+        try:
+            return self._images.read(image_id)
+        except NotFound:
+            return None

@@ -48,7 +48,13 @@ from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
 from shared.adapters.stripe_webhooks import StripeWebhookVerifier
-from shared.bootstrap import Dependencies, Services, attach_firmware_campaigns, build_services
+from shared.bootstrap import (
+    Dependencies,
+    ReadImages,
+    Services,
+    attach_firmware_campaigns,
+    build_services,
+)
 from shared.config import Settings, settings_from
 from shared.locations import geohash
 from shared.models.charger import ChargerRecord
@@ -176,11 +182,11 @@ def memory_services(
     services.deps.workflows.services = services
     # Firmware campaigns over the in-memory images and /files/ locations, campaigns kept in
     # memory and executions that are only recorded.
-    assert services.file_locations is not None
+    assert services.file_locations is not None and services.firmware_images is not None
     attach_firmware_campaigns(
         services,
         MemoryCampaignStore(),
-        services.deps.files.images,
+        ReadImages(services.firmware_images),
         services.file_locations,
         MemoryCampaignExecutions(),
     )

@@ -619,7 +619,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a draft: freeze its targets and start its execution */
+        /**
+         * Start a draft: freeze its targets and start its execution
+         * @description 400 when no charger matches, or when the target list is too large for one execution's input (256 KB, about 5,000 charger ids): split the campaign.
+         */
         post: operations["start_campaign_api_firmware_campaigns__campaignId__start_post"];
         delete?: never;
         options?: never;
@@ -8222,7 +8225,7 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignView"];
                 };
             };
-            /** @description Invalid request (details name the fields) */
+            /** @description Invalid request; details name the fields */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -17,9 +17,7 @@ IMAGE = FirmwareImage("img-2", "2.0", "fw.bin", "ab" * 32, "available", "2030-01
 
 
 def setup(cli: Cli, count: int = 4) -> list[str]:
-    campaigns = cli.world.services.firmware_campaigns
-    assert campaigns is not None
-    campaigns.images.create(IMAGE)  # type: ignore[attr-defined]
+    cli.world.deps.files.images.create(IMAGE)
     ids = [f"CP-{i}" for i in range(count)]
     for i, cp in enumerate(ids):
         cli.world.online_charger(cp, protocol="ocpp2.0.1", connection_id=f"conn-{i}")
@@ -119,3 +117,30 @@ def test_a_chargers_firmware_history(cli: Cli) -> None:
     (entry,) = view["campaigns"]
     assert entry["campaignId"] == cid and entry["target"]["state"] == "Downloading"
     assert [s["status"] for s in entry["target"]["timeline"]] == ["ready", "sent", "Downloading"]
+
+
+def test_an_uploaded_image_not_verified_yet_is_verified_by_the_campaign(cli: Cli) -> None:
+    import hashlib
+    from dataclasses import replace
+
+    from shared.firmware.files import firmware_key
+
+    setup(cli, 1)
+    body = b"firmware 3.0"
+    image = replace(
+        IMAGE,
+        image_id="img-3",
+        version="3.0",
+        sha256=hashlib.sha256(body).hexdigest(),
+        size_bytes=len(body),
+        status="awaiting_upload",
+    )
+    files = cli.world.deps.files
+    files.images.create(image)
+    args = ("firmware", "campaigns", "create", "--name", "v3", "--image", "img-3")
+    code, _, err = cli(*args, "--chargers", "CP-0")
+    assert code == 1 and "409" in err  # nothing uploaded yet
+    files.objects.put(firmware_key(image), body, "application/octet-stream")
+    code, _, err = cli(*args, "--chargers", "CP-0")
+    assert code == 0, err
+    assert files.images.get("img-3").status == "available"
