@@ -20,7 +20,9 @@ Access = Literal["read", "write", "readwrite"] | tuple[str, ...]
 Projection = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
 # How a function starts a state machine: StartSyncExecution (EXPRESS only: the caller waits for
 # the output) or StartExecution (fire and forget).
-StartMode = Literal["sync", "async"]
+# "control": StartExecution, and StopExecution/DescribeExecution on its executions (a
+# campaign the operator cancels).
+StartMode = Literal["sync", "async", "control"]
 StateMachineType = Literal["EXPRESS", "STANDARD"]
 
 
@@ -692,14 +694,17 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             # A charger's certificates.
             (CERTIFICATES.id, ("Query",)),
             # Firmware images (newest first through ByKind), download and upload tokens, a
-            # charger's upload jobs (docs/adr/0045).
-            (FIRMWARE.id, ("GetItem", "PutItem", "UpdateItem", "Query")),
+            # charger's upload jobs; campaigns, started with their targets (BatchWriteItem),
+            # paused, cancelled (docs/adr/0045).
+            (FIRMWARE.id, ("GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem")),
         ),
         publishes_events=True,
         manages_connections=True,
         sends_task_results=True,
         # Refunds go to Stripe.
         reads_stripe_secret=True,
+        # A campaign's execution: started by `start`, stopped by `cancel`.
+        starts_state_machines=(("FirmwareCampaign", "control"),),
         # Presigned PUTs of images and their check (head, read); links to uploaded files.
         buckets=(
             (FILES.id, ("s3:PutObject", "s3:GetObject"), "firmware/*"),
@@ -765,6 +770,29 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         publishes_events=True,
         manages_connections=True,
         reads_stripe_secret=True,
+    ),
+    FunctionDef(
+        name="firmware_campaign",
+        # One invocation per charger step of a campaign, and per firmware report and boot.
+        tracing=False,
+        handler="functions.firmware_campaign.handler.handler",
+        description="Firmware campaign tasks (prepare, update, failures, waves); reports, boots",
+        # The update step waits up to 20 s for the charger's answer to UpdateFirmware.
+        timeout_s=60,
+        tables=(
+            # Targets move by conditional UpdateItem (with the site slot in one
+            # TransactWriteItems); the charger's job and history are Puts.
+            (FIRMWARE.id, ("GetItem", "PutItem", "UpdateItem", "Query")),
+            # The update goes through the command engine (the charger's command slot).
+            (CHARGERS.id, ("GetItem", "UpdateItem")),
+            (COMMANDS.id, "readwrite"),
+            # The site's time zone; whether a session is active.
+            (LOCATIONS.id, ("GetItem",)),
+            (TRANSACTIONS.id, ("Query",)),
+        ),
+        publishes_events=True,
+        manages_connections=True,
+        sends_task_results=True,
     ),
     FunctionDef(
         name="start_sweep",
@@ -902,6 +930,12 @@ EVENT_RULES: tuple[EventRuleDef, ...] = (
         detail=(("action", ("RemoteStartTransaction", "RequestStartTransaction")),),
         description="A remote start the charger did not accept releases its hold at once",
     ),
+    EventRuleDef(
+        id="FirmwareCampaignReports",
+        function="firmware_campaign",
+        detail_types=("FirmwareStatusChanged", "ChargerBooted"),
+        description="Firmware reports and boots move campaign targets (docs/adr/0045)",
+    ),
 )
 
 # Rules of optional functions (FunctionDef.enabled_by): deployed, and run locally, only when
@@ -936,6 +970,17 @@ STATE_MACHINES: tuple[StateMachineDef, ...] = (
         functions=("session_workflow",),
         timeout_s=120,
         description="A finished driver session: price, capture or charge, receipt",
+    ),
+    StateMachineDef(
+        id="FirmwareCampaign",
+        env_var="FIRMWARE_CAMPAIGN_STATE_MACHINE_ARN",
+        local_name="csms-firmware-campaign",
+        definition_file="firmware_campaign.asl.json",
+        functions=("firmware_campaign",),
+        type="STANDARD",
+        # Waves wait for windows and sessions: a campaign may take weeks, never a year.
+        timeout_s=60 * 24 * 3600,
+        description="A firmware campaign: waves of chargers, each driven by its reports",
     ),
 )
 WORKFLOW_RULES: tuple[WorkflowRuleDef, ...] = (

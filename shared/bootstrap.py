@@ -15,6 +15,7 @@ from datetime import datetime
 from shared.access.contract_certificates import ContractCertificates
 from shared.access.registration import RegistrationGate
 from shared.admin.chargers import ChargerAdmin
+from shared.admin.errors import NotFound
 from shared.admin.id_tags import IdTagAdmin
 from shared.admin.locations import LocationAdmin
 from shared.admin.payments import PaymentAdmin
@@ -36,10 +37,12 @@ from shared.drivers.settlement import Settlement
 from shared.drivers.starts import ConnectorOffer, OfferOf, SessionStarts
 from shared.drivers.station_costs import StationCostService
 from shared.drivers.stops import DriverStops
+from shared.firmware.campaigns_service import CampaignService
 from shared.firmware.files import FileLocations
 from shared.firmware.images import FirmwareImages
 from shared.firmware.uploads import DiagnosticsUploads
 from shared.locations.search import LocationSearch
+from shared.models.firmware import FirmwareImage
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
 from shared.payments.webhooks import PaymentWebhooks, WebhookReceiver
@@ -72,6 +75,8 @@ from shared.ports import (
 from shared.ports.certificates import AuthorityKeys, CertificateStore
 from shared.ports.contract_pool import ContractCertificatePool
 from shared.ports.files import FileStores
+from shared.ports.firmware import FirmwareDownloads, FirmwareImageStore
+from shared.ports.firmware_campaigns import CampaignExecutions, CampaignStore
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.station.charging_state import ChargingStates
@@ -170,6 +175,8 @@ class Services:
     location_search: LocationSearch
     # None where the dependencies have no certificate store.
     certificates: CertificateSigning | None = None
+    # Firmware campaigns (docs/adr/0045); attached by `attach_firmware_campaigns`.
+    firmware_campaigns: CampaignService | None = None
     # None where the dependencies keep no files (docs/adr/0045).
     firmware_images: FirmwareImages | None = None
     file_locations: FileLocations | None = None
@@ -529,7 +536,9 @@ def aws_dependencies(settings: Settings) -> Dependencies:
 
 def aws_services(settings: Settings) -> Services:
     """What a Lambda function builds at import: the services over the AWS adapters."""
-    return build_services(aws_dependencies(settings))
+    services = build_services(aws_dependencies(settings))
+    attach_aws_firmware_campaigns(services)
+    return services
 
 
 def aws_receipt_mailer(settings: Settings) -> ReceiptMailer:
@@ -551,3 +560,60 @@ def aws_receipt_mailer(settings: Settings) -> ReceiptMailer:
         mail=SesMailSender(LazyClient("sesv2"), settings.receipt_email_sender),
         now=utc_now,
     )
+
+
+def attach_firmware_campaigns(
+    services: Services,
+    store: CampaignStore,
+    images: FirmwareImageStore,
+    downloads: FirmwareDownloads,
+    executions: CampaignExecutions,
+) -> CampaignService:
+    """Firmware campaigns over the services' chargers, sites, sessions and command engine."""
+    deps = services.deps
+    services.firmware_campaigns = CampaignService(
+        store=store,
+        chargers=deps.chargers,
+        locations=deps.locations,
+        transactions=deps.transactions,
+        images=images,
+        downloads=downloads,
+        engine=services.engine,
+        tasks=deps.tasks,
+        executions=executions,
+        now=services.now,
+    )
+    return services.firmware_campaigns
+
+
+def attach_aws_firmware_campaigns(services: Services) -> None:
+    from shared.adapters.aws_clients import LazyClient
+    from shared.adapters.dynamodb.firmware_campaigns import DynamoCampaignStore
+    from shared.adapters.stepfunctions import StepFunctionsCampaigns
+
+    settings = services.settings
+    if services.firmware_images is None or services.file_locations is None:
+        return  # no files kept here: no images to roll out
+    attach_firmware_campaigns(
+        services,
+        DynamoCampaignStore(LazyClient("dynamodb"), settings.firmware_table),
+        ReadImages(services.firmware_images),
+        services.file_locations,
+        StepFunctionsCampaigns(
+            LazyClient("stepfunctions"), settings.firmware_campaign_state_machine_arn or ""
+        ),
+    )
+
+
+class ReadImages:
+    """Images as campaigns read them: verified on the way when the file arrived since
+    (`FirmwareImages.read`), None for an unknown image."""
+
+    def __init__(self, images: FirmwareImages) -> None:
+        self._images = images
+
+    def get(self, image_id: str) -> FirmwareImage | None:
+        try:
+            return self._images.read(image_id)
+        except NotFound:
+            return None

@@ -79,6 +79,8 @@ class Settings:
     stripe_api_base: str | None = None
     # The StartSession workflow, for functions that start it (FunctionDef.starts_state_machines).
     start_session_state_machine_arn: str | None = None
+    # The FirmwareCampaign execution (operator_api starts and stops it; docs/adr/0045).
+    firmware_campaign_state_machine_arn: str | None = None
     # Receipt e-mails (the stack setting receiptEmailSender): the SES identity they are sent
     # from, and the user pool that knows the drivers' addresses. Unset: no e-mails.
     receipt_email_sender: str | None = None
@@ -194,6 +196,9 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         stripe_secret_name=env.get("STRIPE_SECRET_NAME") or DEFAULT_STRIPE_SECRET_NAME,
         stripe_api_base=env.get("STRIPE_API_BASE") or None,
         start_session_state_machine_arn=env.get("START_SESSION_STATE_MACHINE_ARN") or None,
+        firmware_campaign_state_machine_arn=(
+            env.get("FIRMWARE_CAMPAIGN_STATE_MACHINE_ARN") or None
+        ),
         receipt_email_sender=env.get("RECEIPT_EMAIL_SENDER") or None,
         publish_meter_values=_flag(env, "PUBLISH_METER_VALUES"),
         live_energy_write_interval_s=_int(

@@ -29,6 +29,10 @@ from shared.adapters.memory.files import (
     MemoryImageRepository,
     MemoryUploadJobs,
 )
+from shared.adapters.memory.firmware_campaigns import (
+    MemoryCampaignExecutions,
+    MemoryCampaignStore,
+)
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import FakePaymentProvider, MemoryPaymentRecords
 from shared.adapters.memory.publishing import MemoryEventPublisher
@@ -44,7 +48,13 @@ from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
 from shared.adapters.stripe_webhooks import StripeWebhookVerifier
-from shared.bootstrap import Dependencies, Services, build_services
+from shared.bootstrap import (
+    Dependencies,
+    ReadImages,
+    Services,
+    attach_firmware_campaigns,
+    build_services,
+)
 from shared.config import Settings, settings_from
 from shared.locations import geohash
 from shared.models.charger import ChargerRecord
@@ -170,6 +180,16 @@ def memory_services(
     # The services' deps are the MemoryDeps given: the cast only tells the type checker.
     services = cast(MemoryServices, build_services(deps or memory_deps(**settings), now))
     services.deps.workflows.services = services
+    # Firmware campaigns over the in-memory images and /files/ locations, campaigns kept in
+    # memory and executions that are only recorded.
+    assert services.file_locations is not None and services.firmware_images is not None
+    attach_firmware_campaigns(
+        services,
+        MemoryCampaignStore(),
+        ReadImages(services.firmware_images),
+        services.file_locations,
+        MemoryCampaignExecutions(),
+    )
     return services
 
 

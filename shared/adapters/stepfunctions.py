@@ -42,3 +42,25 @@ class StepFunctionsWorkflows:
             )
         output: dict[str, Any] = json.loads(response.get("output") or "{}")
         return output
+
+
+class StepFunctionsCampaigns:
+    """A firmware campaign's Standard execution, named after the campaign: a repeated start
+    with the same input finds the same execution (StartExecution is idempotent by name)."""
+
+    def __init__(self, client: Any, arn: str) -> None:
+        self._client = client
+        self._arn = arn
+
+    def start(self, name: str, payload: dict[str, Any]) -> str:
+        if not self._arn:
+            raise WorkflowFailed("NotDeployed", "no state machine ARN for FirmwareCampaign")
+        response = self._client.start_execution(
+            stateMachineArn=self._arn,
+            name=name,
+            input=json.dumps(payload, separators=(",", ":")),
+        )
+        return str(response["executionArn"])
+
+    def stop(self, execution_arn: str, cause: str) -> None:
+        self._client.stop_execution(executionArn=execution_arn, cause=cause[:256])

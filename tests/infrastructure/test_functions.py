@@ -25,6 +25,7 @@ CONSUMER_FUNCTIONS = [
     "energy_rollup",
     "certificate_signer",
     "session_workflow",
+    "firmware_campaign",
     "outbox_relay",
     "start_sweep",
 ]

@@ -164,8 +164,13 @@ def test_no_wildcards_except_xray(template, stack, name):
 @pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_task_results_only_for_functions_that_send_them(template, stack, name):
     actions = {a for s in role_statements(template, stack, name) for a in as_list(s["Action"])}
-    # Starting a state machine is another grant (test_workflows checks it).
-    starts = {"states:StartSyncExecution", "states:StartExecution"}
+    # Starting (and controlling) a state machine is another grant (test_workflows checks it).
+    starts = {
+        "states:StartSyncExecution",
+        "states:StartExecution",
+        "states:StopExecution",
+        "states:DescribeExecution",
+    }
     granted = {a for a in actions if a.startswith("states:") and a not in starts}
     if catalog.FUNCTIONS_BY_NAME[name].sends_task_results:
         assert granted == {
