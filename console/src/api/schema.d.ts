@@ -573,6 +573,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/firmware/campaigns/{campaignId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign and its progress: targets by state per wave */
+        get: operations["get_campaign_api_firmware_campaigns__campaignId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/firmware/campaigns/{campaignId}/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A campaign's targets: the preview of a draft, the states after start
+         * @description Before start, the chargers the selector picks now and the wave each would join (the assignment is stable: start freezes exactly this list while the fleet does not change); after, the frozen targets with their states and timelines.
+         */
+        get: operations["campaign_targets_api_firmware_campaigns__campaignId__targets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/firmware/campaigns/{campaignId}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a draft: freeze its targets and start its execution */
+        post: operations["start_campaign_api_firmware_campaigns__campaignId__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/firmware/campaigns/{campaignId}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause: chargers under way finish, no new ones start */
+        post: operations["pause_campaign_api_firmware_campaigns__campaignId__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/firmware/campaigns/{campaignId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused campaign */
+        post: operations["resume_campaign_api_firmware_campaigns__campaignId__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/firmware/campaigns/{campaignId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel: the execution stops; targets not started are cancelled */
+        post: operations["cancel_campaign_api_firmware_campaigns__campaignId__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chargers/{chargePointId}/firmware": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A charger's firmware: its version, last status and campaign history */
+        get: operations["charger_firmware_api_chargers__chargePointId__firmware_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -788,10 +910,201 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/firmware/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List campaigns, newest first */
+        get: operations["list_campaigns_api_firmware_campaigns_get"];
+        put?: never;
+        /**
+         * Create a campaign (a draft)
+         * @description A draft names an available image, a target selector, waves and the rules of the roll-out; nothing is sent before `start`. Preview its targets with GET .../targets.
+         */
+        post: operations["create_campaign_api_firmware_campaigns_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** CampaignBody */
+        CampaignBody: {
+            /** Name */
+            name: string;
+            /**
+             * Imageid
+             * @description An available image
+             */
+            imageId: string;
+            selector: components["schemas"]["SelectorBody"];
+            /**
+             * Waves
+             * @description Cumulative percentages of the targets, ending at 100
+             */
+            waves?: number[];
+            /**
+             * Failurethresholdpct
+             * @description A wave whose failure rate is above it halts the campaign
+             * @default 20
+             */
+            failureThresholdPct: number;
+            /** Windows */
+            windows?: components["schemas"]["WindowBody"][];
+            /**
+             * Sessionpolicy
+             * @description A charger with an active session: wait for its end, or skip it
+             * @default wait
+             * @enum {string}
+             */
+            sessionPolicy: "wait" | "skip";
+            /**
+             * Siteconcurrency
+             * @description Chargers of one site updating at once; null: any
+             * @default 1
+             */
+            siteConcurrency: number | null;
+            /**
+             * Concurrency
+             * @description Chargers of a wave at once
+             * @default 10
+             */
+            concurrency: number;
+            /**
+             * Chargertimeouts
+             * @description Per attempt, command to new boot
+             * @default 3600
+             */
+            chargerTimeoutS: number;
+            /**
+             * Retries
+             * @description Attempts after a failed one
+             * @default 1
+             */
+            retries: number;
+            /**
+             * Polls
+             * @description How often a held charger is looked at again
+             * @default 60
+             */
+            pollS: number;
+        };
+        /** CampaignPage */
+        CampaignPage: {
+            /**
+             * Items
+             * @description Newest first
+             */
+            items: components["schemas"]["CampaignView"][];
+            /** Nextcursor */
+            nextCursor?: string | null;
+        };
+        /** CampaignProgressView */
+        CampaignProgressView: {
+            campaign: components["schemas"]["CampaignView"];
+            /**
+             * Waves
+             * @description Counts by state per wave (after start)
+             */
+            waves: components["schemas"]["WaveProgress"][];
+        };
+        /** CampaignView */
+        CampaignView: {
+            /** Name */
+            name: string;
+            /**
+             * Imageid
+             * @description An available image
+             */
+            imageId: string;
+            selector: components["schemas"]["SelectorBody"];
+            /**
+             * Waves
+             * @description Cumulative percentages of the targets, ending at 100
+             */
+            waves?: number[];
+            /**
+             * Failurethresholdpct
+             * @description A wave whose failure rate is above it halts the campaign
+             * @default 20
+             */
+            failureThresholdPct: number;
+            /** Windows */
+            windows?: components["schemas"]["WindowBody"][];
+            /**
+             * Sessionpolicy
+             * @description A charger with an active session: wait for its end, or skip it
+             * @default wait
+             * @enum {string}
+             */
+            sessionPolicy: "wait" | "skip";
+            /**
+             * Siteconcurrency
+             * @description Chargers of one site updating at once; null: any
+             * @default 1
+             */
+            siteConcurrency: number | null;
+            /**
+             * Concurrency
+             * @description Chargers of a wave at once
+             * @default 10
+             */
+            concurrency: number;
+            /**
+             * Chargertimeouts
+             * @description Per attempt, command to new boot
+             * @default 3600
+             */
+            chargerTimeoutS: number;
+            /**
+             * Retries
+             * @description Attempts after a failed one
+             * @default 1
+             */
+            retries: number;
+            /**
+             * Polls
+             * @description How often a held charger is looked at again
+             * @default 60
+             */
+            pollS: number;
+            /** Campaignid */
+            campaignId: string;
+            /**
+             * Imageversion
+             * @description The version the chargers must report at boot
+             */
+            imageVersion: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "starting" | "running" | "paused" | "halted" | "cancelled" | "completed" | "failed";
+            /** Createdat */
+            createdAt: string;
+            /** Createdby */
+            createdBy?: string | null;
+            /** Startedat */
+            startedAt?: string | null;
+            /** Finishedat */
+            finishedAt?: string | null;
+            /** Haltedreason */
+            haltedReason?: string | null;
+            /**
+             * Targetcount
+             * @description Frozen at start
+             */
+            targetCount?: number | null;
+            /** Executionarn */
+            executionArn?: string | null;
+        };
         /** ChargerApplyOutcome */
         ChargerApplyOutcome: {
             /** Chargepointid */
@@ -850,6 +1163,21 @@ export interface components {
              * @description OCPP 2.0.1
              */
             evseId?: number | null;
+        };
+        /** ChargerCampaign */
+        ChargerCampaign: {
+            /** Campaignid */
+            campaignId: string;
+            /** Name */
+            name: string;
+            /** Imageversion */
+            imageVersion: string;
+            /**
+             * Campaignstatus
+             * @enum {string}
+             */
+            campaignStatus: "draft" | "starting" | "running" | "paused" | "halted" | "cancelled" | "completed" | "failed";
+            target: components["schemas"]["TargetView"];
         };
         /** ChargerCounts */
         ChargerCounts: {
@@ -963,6 +1291,26 @@ export interface components {
             security?: components["schemas"]["SecurityEventView"] | null;
             /** @description Set for the other kinds: the notification */
             notification?: components["schemas"]["StationNotificationView"] | null;
+        };
+        /** ChargerFirmwareView */
+        ChargerFirmwareView: {
+            /** Chargepointid */
+            chargePointId: string;
+            /**
+             * Firmwareversion
+             * @description As reported at the last boot
+             */
+            firmwareVersion: string | null;
+            /**
+             * Firmwarestatus
+             * @description The last FirmwareStatusNotification
+             */
+            firmwareStatus: string | null;
+            /**
+             * Campaigns
+             * @description Newest first
+             */
+            campaigns: components["schemas"]["ChargerCampaign"][];
         };
         /** ChargerGroup */
         ChargerGroup: {
@@ -2377,6 +2725,28 @@ export interface components {
              */
             protocol: string;
         };
+        /**
+         * SelectorBody
+         * @description Which chargers: every given criterion must hold (AND); within one, any value (OR).
+         */
+        SelectorBody: {
+            /** Vendors */
+            vendors?: string[];
+            /** Models */
+            models?: string[];
+            /**
+             * Firmwareversions
+             * @description The version reported at boot now
+             */
+            firmwareVersions?: string[];
+            /**
+             * Sites
+             * @description Location ids the chargers belong to
+             */
+            sites?: string[];
+            /** Chargerids */
+            chargerIds?: string[];
+        };
         /** SessionCountsView */
         SessionCountsView: {
             /**
@@ -2746,6 +3116,46 @@ export interface components {
              */
             content?: unknown;
         };
+        /** StatusStep */
+        StatusStep: {
+            /** Status */
+            status: string;
+            /** At */
+            at: string;
+        };
+        /** TargetList */
+        TargetList: {
+            /**
+             * Targets
+             * @description By wave, then charger id
+             */
+            targets: components["schemas"]["TargetView"][];
+        };
+        /** TargetView */
+        TargetView: {
+            /** Chargepointid */
+            chargePointId: string;
+            /** Wave */
+            wave: number;
+            /**
+             * State
+             * @description pending, ready, sent, a FirmwareStatusNotification status, or succeeded, failed, skipped, cancelled
+             */
+            state: string;
+            /** Site */
+            site?: string | null;
+            /** Attempt */
+            attempt: number;
+            /**
+             * Reason
+             * @description Why it failed or was skipped
+             */
+            reason?: string | null;
+            /** Updatedat */
+            updatedAt?: string | null;
+            /** Timeline */
+            timeline?: components["schemas"]["StatusStep"][];
+        };
         /** TariffBody */
         TariffBody: {
             /** Tariffid */
@@ -2983,6 +3393,49 @@ export interface components {
              * @description The CALLs sent, in order
              */
             commands: components["schemas"]["CommandView"][];
+        };
+        /** WaveProgress */
+        WaveProgress: {
+            /** Wave */
+            wave: number;
+            /** Total */
+            total: number;
+            /** Failed */
+            failed: number;
+            /**
+             * Failureratepct
+             * @description Failed of the attempted (skipped ones aside)
+             */
+            failureRatePct: number;
+            /**
+             * States
+             * @description Targets per state
+             */
+            states: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * WindowBody
+         * @description A maintenance window in the site's local time (UTC for chargers without a site).
+         */
+        WindowBody: {
+            /**
+             * Start
+             * @example 22:00
+             */
+            start: string;
+            /**
+             * End
+             * @description At or before start: next day
+             * @example 05:00
+             */
+            end: string;
+            /**
+             * Days
+             * @description Days the window opens on; empty: every day
+             */
+            days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
         };
         /** CancelReservation (OCPP 1.6) */
         Ocpp16CancelReservationRequest: {
@@ -7328,6 +7781,511 @@ export interface operations {
             };
         };
     };
+    get_campaign_api_firmware_campaigns__campaignId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignProgressView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    campaign_targets_api_firmware_campaigns__campaignId__targets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetList"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    start_campaign_api_firmware_campaigns__campaignId__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    pause_campaign_api_firmware_campaigns__campaignId__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    resume_campaign_api_firmware_campaigns__campaignId__resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    cancel_campaign_api_firmware_campaigns__campaignId__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    charger_firmware_api_chargers__chargePointId__firmware_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChargerFirmwareView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     health_api_health_get: {
         parameters: {
             query?: never;
@@ -8239,6 +9197,143 @@ export interface operations {
             };
             /** @description Not an operator */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_campaigns_api_firmware_campaigns_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPage"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_campaign_api_firmware_campaigns_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
