@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from csms_cli import configuration, drivers, ocpp
+from csms_cli import configuration, drivers, firmware, firmware_campaigns, ocpp
 from csms_cli.client import DEFAULT_URL, LOCAL_DEV_TOKEN, ApiError, Client, Unreachable, quote
 from csms_cli.outcomes import ERROR as API_ERROR
 from csms_cli.outcomes import OK, USAGE, exit_code
@@ -635,6 +635,7 @@ def _charger_parsers(commands: Any) -> None:
     p.add_argument("--timeout", type=int, default=None, help="the command's deadline, seconds")
     p = _add(chargers, "command-status", command_status, "a command's outcome")
     p.add_argument("command_id", metavar="COMMAND_ID", help="the id a command printed")
+    firmware.add_diagnostics_parsers(chargers, _add)
 
 
 def _id_tag_parsers(commands: Any) -> None:
@@ -827,6 +828,11 @@ def build_parser() -> argparse.ArgumentParser:
     _report_parsers(commands)
     _command_parsers(commands)
     _cost_profile_parsers(commands)
+    firmware_subjects = firmware.add_firmware_parsers(commands, _add)
+    firmware_campaigns.add_parsers(
+        firmware_subjects,
+        lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False),
+    )
     drivers.add_parsers(
         commands, lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False)
     )

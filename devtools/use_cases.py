@@ -584,7 +584,9 @@ USE_CASES = (
         "N01",
         "Retrieve Log Information",
         B,
-        "GetLog; LogStatusNotification stored on the charger.",
+        "GetLog with a `/files/<token>` upload location (`POST /api/chargers/{id}/diagnostics`);"
+        " LogStatusNotification stored on the charger and on the request; the file relayed to "
+        "the files bucket and linked by the list route (docs/firmware.md).",
     ),
     UseCase(
         "N02",

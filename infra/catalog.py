@@ -91,6 +91,22 @@ class StreamDef:
 
 
 @dataclass(frozen=True)
+class BucketDef:
+    """An S3 bucket: private, SSE-S3, TLS only, public access blocked, no versioning.
+    `expirations`: key prefix -> days after which objects under it are deleted."""
+
+    id: str
+    env_var: str
+    local_name: str
+    expirations: tuple[tuple[str, int], ...] = ()
+
+
+# A bucket grant: (bucket id, S3 actions, key pattern), e.g. (FILES.id, ("s3:GetObject",),
+# "firmware/*"): exactly those actions on the objects under that pattern, nothing else.
+BucketAccess = tuple[str, tuple[str, ...], str]
+
+
+@dataclass(frozen=True)
 class StreamConsumerDef:
     """A function fed by a stream (Lambda event source mapping / local poller)."""
 
@@ -171,6 +187,12 @@ class FunctionDef:
     # Signs with the certificate authority's key (docs/adr/0041): GetSecretValue and
     # PutSecretValue (the first signing sets the CA up) on that secret only; CA_SECRET_NAME.
     uses_certificate_authority: bool = False
+    # Objects of the catalog's buckets this function reads or writes (presigning counts: a
+    # presigned URL only works for what its signer may do); every function gets the names.
+    buckets: tuple[BucketAccess, ...] = ()
+    # Hands chargers `/files/<token>` locations (docs/adr/0045): FILES_BASE_URL is the HTTP
+    # API's URL.
+    mints_file_locations: bool = False
 
 
 @dataclass(frozen=True)
@@ -471,6 +493,17 @@ FIRMWARE = TableDef(
     indexes=(IndexDef("ByKind", Key("kind"), Key("createdAt")),),
 )
 
+# Firmware images and the files chargers upload (docs/adr/0045-firmware-campaigns.md):
+# `firmware/<imageId>/<fileName>` and `uploads/<chargePointId>/<requestId>/<fileName>`.
+FILES = BucketDef(
+    id="Files",
+    env_var="FILES_BUCKET",
+    local_name="csms-files",
+    expirations=(("uploads/", 90),),
+)
+BUCKETS: tuple[BucketDef, ...] = (FILES,)
+BUCKETS_BY_ID = {b.id: b for b in BUCKETS}
+
 TABLES: tuple[TableDef, ...] = (
     CHARGERS,
     CONNECTIONS,
@@ -541,6 +574,23 @@ RECEIPT_MAILER = FunctionDef(
     sends_email=True,
 )
 
+# Reached by chargers through FILE_ROUTE (no JWT: the path's token is the credential).
+FILES_RELAY = FunctionDef(
+    name="files",
+    handler="functions.files.handler.handler",
+    description="Chargers' files: /files/<token> -> 307 to a presigned GET, or an upload relayed",
+    # An upload of up to 6 MB goes to S3 in one PutObject.
+    memory_mb=512,
+    timeout_s=29,
+    tracing=False,
+    # Resolves its token; records what was uploaded on the upload's job.
+    tables=((FIRMWARE.id, ("GetItem", "UpdateItem")),),
+    buckets=(
+        (FILES.id, ("s3:GetObject",), "firmware/*"),
+        (FILES.id, ("s3:GetObject", "s3:PutObject"), "uploads/*"),
+    ),
+)
+
 FUNCTIONS: tuple[FunctionDef, ...] = (
     FunctionDef(
         name="ws_authorize",
@@ -600,6 +650,9 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (LOCATIONS.id, ("GetItem",)),
             (START_REQUESTS.id, ("Query",)),
             (TARIFFS.id, ("Query",)),
+            # Diagnostics/log uploads (docs/adr/0045): a status report or the charger's
+            # answer on its job (1.6 reports name none: the latest, by Query).
+            (FIRMWARE.id, ("Query", "UpdateItem")),
         ),
         publishes_events=True,
         writes_streams=(TELEMETRY_STREAM.id,),
@@ -640,8 +693,9 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (CHARGER_EVENTS.id, ("Query",)),
             # A charger's certificates.
             (CERTIFICATES.id, ("Query",)),
-            # Firmware campaigns: created, listed (ByKind), started with their targets
-            # (BatchWriteItem), paused, cancelled (docs/adr/0045).
+            # Firmware images (newest first through ByKind), download and upload tokens, a
+            # charger's upload jobs; campaigns, started with their targets (BatchWriteItem),
+            # paused, cancelled (docs/adr/0045).
             (FIRMWARE.id, ("GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem")),
         ),
         publishes_events=True,
@@ -651,6 +705,12 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         reads_stripe_secret=True,
         # A campaign's execution: started by `start`, stopped by `cancel`.
         starts_state_machines=(("FirmwareCampaign", "control"),),
+        # Presigned PUTs of images and their check (head, read); links to uploaded files.
+        buckets=(
+            (FILES.id, ("s3:PutObject", "s3:GetObject"), "firmware/*"),
+            (FILES.id, ("s3:GetObject",), "uploads/*"),
+        ),
+        mints_file_locations=True,
     ),
     FunctionDef(
         name="driver_api",
@@ -820,6 +880,7 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
     ),
     PAYMENT_WEBHOOK,
     RECEIPT_MAILER,
+    FILES_RELAY,
 )
 
 SCHEDULES: tuple[ScheduleDef, ...] = (
@@ -1017,6 +1078,19 @@ class WebhookRouteDef:
 HTTP_WEBHOOKS: tuple[WebhookRouteDef, ...] = (
     WebhookRouteDef(path="/webhooks/stripe", function=PAYMENT_WEBHOOK.name),
 )
+
+
+@dataclass(frozen=True)
+class FileRouteDef:
+    """`{methods} {prefix}/{proxy+}` of the HTTP API without JWT: the chargers' downloads and
+    uploads (docs/adr/0045), whose random path token is the credential."""
+
+    prefix: str
+    function: str
+    methods: tuple[str, ...] = ("GET", "PUT", "POST")
+
+
+FILE_ROUTE = FileRouteDef(prefix="/files", function=FILES_RELAY.name)
 # The user pool's triggers: Cognito trigger -> function name.
 USER_POOL_TRIGGERS: dict[str, str] = {"PostConfirmation": "driver_signup"}
 # Route prefix -> function name.

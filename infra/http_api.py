@@ -16,7 +16,7 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from infra.access_logs import JsonAccessLogs
-from infra.catalog import HttpRouteDef
+from infra.catalog import FileRouteDef, HttpRouteDef
 from infra.nag import acknowledge
 from infra.naming import construct_id_for
 
@@ -87,6 +87,7 @@ class PlatformHttpApi(Construct):
         routes: Sequence[HttpRoute],
         user_pool: cognito.IUserPool,
         webhooks: Mapping[str, lambda_.IFunction] | None = None,
+        files: tuple[FileRouteDef, lambda_.IFunction] | None = None,
         allowed_origins: tuple[str, ...],
         throttle_burst_limit: int,
         throttle_rate_limit: int,
@@ -126,6 +127,29 @@ class PlatformHttpApi(Construct):
             self._add(route, user_pool)
         for path, function in (webhooks or {}).items():
             self._add_webhook(path, function)
+        if files is not None:
+            self._add_files(*files)
+
+    def _add_files(self, route: FileRouteDef, function: lambda_.IFunction) -> None:
+        integration = HttpLambdaIntegration(
+            construct_id_for(route.function) + "Integration",
+            function,
+            payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
+        )
+        for method in route.methods:
+            (added,) = self.api.add_routes(
+                path=f"{route.prefix}/{{proxy+}}",
+                methods=[apigwv2.HttpMethod(method)],
+                integration=integration,
+                authorizer=apigwv2.HttpNoneAuthorizer(),
+            )
+            self.routes[f"{method} {route.prefix}/{{proxy+}}"] = added
+            acknowledge(
+                added,
+                "AwsSolutions-APIG4",
+                "Chargers have no JWT: the path's random token (122 bits, expiring) is the "
+                "credential of one download or upload location (docs/adr/0045).",
+            )
 
     def _add_webhook(self, path: str, function: lambda_.IFunction) -> None:
         integration = HttpLambdaIntegration(

@@ -16,6 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -27,10 +28,12 @@ from infra.bundling import (
     dependencies_hash,
 )
 from infra.catalog import (
+    BUCKETS_BY_ID,
     EVENT_BUS,
     OUTBOX,
     STREAMS_BY_ID,
     TABLES_BY_ID,
+    BucketDef,
     FunctionDef,
     StreamDef,
     TableDef,
@@ -125,6 +128,9 @@ class FunctionResources:
     certificate_authority: secretsmanager.ISecret | None = None
     # The SES identity (an address) `sends_email` functions send from: receiptEmailSender.
     email_sender: str | None = None
+    # Bucket id -> bucket; every function gets every bucket's name, grants per definition.
+    buckets: Mapping[str, s3.IBucket] = field(default_factory=dict)
+    bucket_definitions: Mapping[str, BucketDef] = field(default_factory=lambda: BUCKETS_BY_ID)
 
 
 class PythonFunction(Construct):
@@ -181,6 +187,15 @@ class PythonFunction(Construct):
                 "Task tokens of this stack's state machines (named after the stack): a token, "
                 "not an ARN, identifies the waiting task.",
             )
+        for bucket_id, _actions, pattern in definition.buckets:
+            acknowledge(
+                self.role,
+                wildcard_resource_finding(
+                    self, resources.buckets[bucket_id].arn_for_objects(pattern)
+                ),
+                f"Objects under {pattern} of the {bucket_id} bucket only: their keys (image and "
+                "upload ids) are only known at run time.",
+            )
         for table_id, _access in definition.tables:
             if resources.table_definitions[table_id].indexes:
                 table_arn = resources.tables[table_id].table_arn
@@ -234,6 +249,8 @@ def function_environment(definition: FunctionDef, resources: FunctionResources) 
         environment["CA_SECRET_NAME"] = _certificate_authority(definition, resources).secret_arn
     if definition.sends_email:
         environment["RECEIPT_EMAIL_SENDER"] = _email_sender(definition, resources)
+    for bucket_id, bucket in resources.buckets.items():
+        environment[resources.bucket_definitions[bucket_id].env_var] = bucket.bucket_name
     return environment
 
 
@@ -269,6 +286,12 @@ def grant_access(
             resource_arns=[connections_arn(_connections(definition, resources))],
         )
     _grant_secrets(definition, grantee, resources)
+    for bucket_id, actions, pattern in definition.buckets:
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(actions),
+            resource_arns=[resources.buckets[bucket_id].arn_for_objects(pattern)],
+        )
     if definition.reads_users:
         iam.Grant.add_to_principal(
             grantee=grantee,

@@ -20,6 +20,7 @@ from constructs import Construct
 from infra.auth import UserDirectory, default_sign_in_domain_prefix
 from infra.catalog import (
     EVENT_BUS,
+    FILE_ROUTE,
     FUNCTIONS_BY_NAME,
     HTTP_API_ROUTES,
     HTTP_ROUTES,
@@ -34,6 +35,7 @@ from infra.charger_edge import ChargerEdge
 from infra.console_hosting import OperatorConsole, console_dist
 from infra.consumers import Consumers, consumer_function_names
 from infra.event_bus import EventBus
+from infra.files_bucket import Buckets
 from infra.http_api import HttpRoute, PlatformHttpApi
 from infra.monitoring import MonitoredResources, Monitoring
 from infra.nag import acknowledge
@@ -110,7 +112,13 @@ def user_pool_function_names() -> list[str]:
 def http_function_names() -> list[str]:
     """The functions behind the HTTP API, each once."""
     return list(
-        dict.fromkeys([*HTTP_ROUTES.values(), *(webhook.function for webhook in HTTP_WEBHOOKS)])
+        dict.fromkeys(
+            [
+                *HTTP_ROUTES.values(),
+                *(webhook.function for webhook in HTTP_WEBHOOKS),
+                FILE_ROUTE.function,
+            ]
+        )
     )
 
 
@@ -134,6 +142,7 @@ class CsmsStack(Stack):
             self, "Events", archive_retention_days=settings.event_archive_retention_days
         )
         self.streams = Streams(self, "Telemetry")
+        self.buckets = Buckets(self, "Buckets")
         self.websocket = WebSocketApi(
             self,
             "WebSocket",
@@ -168,6 +177,7 @@ class CsmsStack(Stack):
             streams=self.streams.by_id,
             admission_key=self.admission_key,
             certificate_authority=self.certificate_authority,
+            buckets=self.buckets.by_id,
         )
         self.functions: dict[str, PythonFunction] = {}
         self.reserved_concurrency = dict(settings.reserved_concurrency)
@@ -223,12 +233,17 @@ class CsmsStack(Stack):
             webhooks={
                 webhook.path: self.functions[webhook.function].function for webhook in HTTP_WEBHOOKS
             },
+            files=(FILE_ROUTE, self.functions[FILE_ROUTE.function].function),
             user_pool=self.users.user_pool,
             allowed_origins=settings.http_allowed_origins,
             throttle_burst_limit=settings.http_throttle_burst_limit,
             throttle_rate_limit=settings.http_throttle_rate_limit,
             log_retention=settings.log_retention,
         )
+        # Chargers' `/files/<token>` locations are on this API (docs/adr/0045).
+        for function in self.functions.values():
+            if function.definition.mints_file_locations:
+                function.function.add_environment("FILES_BASE_URL", self.http_api.api.api_endpoint)
         if self.console is not None:
             assert self.users.console_client is not None
             self.console.route_api(self.http_api.api)

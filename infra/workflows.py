@@ -38,7 +38,7 @@ from infra.catalog import (
 )
 from infra.consumers import RULE_MAX_EVENT_AGE, RULE_RETRY_ATTEMPTS
 from infra.dead_letters import dead_letter_queue
-from infra.nag import acknowledge
+from infra.nag import acknowledge, wildcard_resource_finding
 from infra.workflow_definitions import check_references, render_definition
 
 # What a starter may call, per mode (StartSyncExecution exists for EXPRESS only).
@@ -194,6 +194,13 @@ class Workflows(Construct):
             iam.Grant.add_to_principal(
                 grantee=function, actions=list(CONTROL_ACTIONS), resource_arns=[executions]
             )
+            if isinstance(function.role, Construct):
+                acknowledge(
+                    function.role,
+                    wildcard_resource_finding(function, executions),
+                    f"The executions of {definition.id} only: an execution's ARN is the "
+                    "state machine's name and the execution's, known once it is started.",
+                )
         function.add_environment(definition.env_var, arn)
 
     def _add_rule(

@@ -179,7 +179,11 @@ class RouteTable:
         return cls(
             websocket={route: function(name) for route, name in catalog.WEBSOCKET_ROUTES.items()},
             authorizer=function(authorizer) if authorizer else None,
-            http={prefix: function(name) for prefix, name in catalog.HTTP_ROUTES.items()},
+            http={
+                **{prefix: function(name) for prefix, name in catalog.HTTP_ROUTES.items()},
+                # No authorizer: the path's token is the credential (docs/adr/0045).
+                catalog.FILE_ROUTE.prefix: function(catalog.FILE_ROUTE.function),
+            },
             identity_query_parameter=catalog.WEBSOCKET_IDENTITY_SOURCE.rsplit(".", 1)[-1],
             http_auth={route.prefix: _http_auth(route) for route in catalog.HTTP_API_ROUTES},
             webhooks={hook.path: function(hook.function) for hook in catalog.HTTP_WEBHOOKS},

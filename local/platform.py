@@ -176,6 +176,7 @@ class LocalPlatform:
                 management_endpoint=self.gateway.management_endpoint,
                 moto_port=self.moto.port,
                 stripe_api_base=self.stripe.api_base if self.stripe else None,
+                files_base_url=self.gateway.base_url,
             )
             self.environment.update(
                 workflow_environment(

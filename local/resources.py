@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from infra.catalog import EVENT_BUS, STREAMS, TABLES, EventBusDef, Key, StreamDef, TableDef
+from infra.catalog import (
+    BUCKETS,
+    EVENT_BUS,
+    STREAMS,
+    TABLES,
+    BucketDef,
+    EventBusDef,
+    Key,
+    StreamDef,
+    TableDef,
+)
 
 if TYPE_CHECKING:
     import boto3
@@ -57,6 +67,7 @@ def local_environment(
     environment.update({stream.env_var: stream.local_name for stream in streams})
     environment[event_bus.env_var] = event_bus.local_name
     environment["EVENT_SOURCE"] = event_bus.source
+    environment.update({bucket.env_var: bucket.local_name for bucket in BUCKETS})
     if endpoint_url:
         environment["AWS_ENDPOINT_URL"] = endpoint_url
     return environment
@@ -93,6 +104,8 @@ def create_resources(
             created.append(stream.local_name)
     if _ensure_event_bus(events, event_bus.local_name):
         created.append(event_bus.local_name)
+    s3 = session.client("s3", region_name=region, endpoint_url=endpoint_url)
+    created += [bucket.local_name for bucket in BUCKETS if _ensure_bucket(s3, bucket, region)]
     return LocalResources(
         tables={table.id: table.local_name for table in tables},
         event_bus_name=event_bus.local_name,
@@ -103,6 +116,38 @@ def create_resources(
         streams={stream.id: stream.local_name for stream in streams},
         stream_arns=stream_arns,
     )
+
+
+def _ensure_bucket(client: Any, bucket: BucketDef, region: str) -> bool:
+    """The bucket with the catalog's lifecycle (moto keeps the rules; AWS applies them)."""
+    created = False
+    try:
+        client.head_bucket(Bucket=bucket.local_name)
+    except client.exceptions.ClientError:
+        location = {} if region == "us-east-1" else {"LocationConstraint": region}
+        client.create_bucket(
+            Bucket=bucket.local_name,
+            **({"CreateBucketConfiguration": location} if location else {}),
+        )
+        created = True
+    if bucket.expirations:
+        client.put_bucket_lifecycle_configuration(
+            Bucket=bucket.local_name,
+            LifecycleConfiguration={"Rules": lifecycle_rules(bucket)},
+        )
+    return created
+
+
+def lifecycle_rules(bucket: BucketDef) -> list[dict[str, Any]]:
+    return [
+        {
+            "ID": f"expire-{prefix.strip('/')}",
+            "Filter": {"Prefix": prefix},
+            "Status": "Enabled",
+            "Expiration": {"Days": days},
+        }
+        for prefix, days in bucket.expirations
+    ]
 
 
 def _ensure_table(client: DynamoDBClient, table: TableDef) -> bool:

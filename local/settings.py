@@ -240,6 +240,7 @@ def handler_environment(
     management_endpoint: str,
     moto_port: int,
     stripe_api_base: str | None = None,
+    files_base_url: str = "",
 ) -> dict[str, str]:
     """Everything the handlers read, pointing boto3 at moto and @connections at the gateway.
 
@@ -271,6 +272,8 @@ def handler_environment(
         "STRIPE_API_BASE": stripe_api_base or NO_STRIPE,
         "ADMISSION_KEY_SECRET": LOCAL_ADMISSION_KEY_SECRET,
         "CA_SECRET_NAME": LOCAL_CA_SECRET,
+        # Chargers fetch and upload files at <gateway>/files/<token> (docs/adr/0045).
+        "FILES_BASE_URL": files_base_url,
         "POWERTOOLS_SERVICE_NAME": "csms",
         "POWERTOOLS_METRICS_NAMESPACE": "Csms",
         "POWERTOOLS_LOG_LEVEL": "INFO",

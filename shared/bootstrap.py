@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from shared.access.contract_certificates import ContractCertificates
 from shared.access.registration import RegistrationGate
@@ -31,14 +30,17 @@ from shared.config import ConfigError, Settings
 from shared.drivers.cards import DriverCards
 from shared.drivers.cost_updates import CostUpdates
 from shared.drivers.payment_methods import DriverPaymentMethods
+from shared.drivers.receipt_mail import ReceiptMailer
 from shared.drivers.sessions import DriverSessions
 from shared.drivers.settlement import Settlement
 from shared.drivers.starts import ConnectorOffer, OfferOf, SessionStarts
 from shared.drivers.station_costs import StationCostService
 from shared.drivers.stops import DriverStops
 from shared.firmware.campaigns_service import CampaignService
+from shared.firmware.files import FileLocations
+from shared.firmware.images import FirmwareImages
+from shared.firmware.uploads import DiagnosticsUploads
 from shared.locations.search import LocationSearch
-from shared.models.firmware import FirmwareImage
 from shared.ocpp.framing import CallError, CallResult
 from shared.ocpp.router import MessageContext, Router
 from shared.payments.webhooks import PaymentWebhooks, WebhookReceiver
@@ -70,6 +72,7 @@ from shared.ports import (
 )
 from shared.ports.certificates import AuthorityKeys, CertificateStore
 from shared.ports.contract_pool import ContractCertificatePool
+from shared.ports.files import FileStores
 from shared.ports.firmware import FirmwareDownloads, FirmwareImageStore
 from shared.ports.firmware_campaigns import CampaignExecutions, CampaignStore
 from shared.ports.ocsp import OcspResponder
@@ -134,6 +137,8 @@ class Dependencies:
     # Stations' certificates (docs/adr/0041); the CA's key only where certificates are signed.
     certificates: CertificateStore | None = None
     authority_keys: AuthorityKeys | None = None
+    # Firmware images, file locations and uploads (docs/adr/0045); None: not kept here.
+    files: FileStores | None = None
 
 
 @dataclass
@@ -170,6 +175,10 @@ class Services:
     certificates: CertificateSigning | None = None
     # Firmware campaigns (docs/adr/0045); attached by `attach_firmware_campaigns`.
     firmware_campaigns: CampaignService | None = None
+    # None where the dependencies keep no files (docs/adr/0045).
+    firmware_images: FirmwareImages | None = None
+    file_locations: FileLocations | None = None
+    uploads: DiagnosticsUploads | None = None
 
     @property
     def settings(self) -> Settings:
@@ -222,6 +231,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     certificates = _certificate_signing(deps, engine, now)
     if certificates is not None:
         engine.on_answer("CertificateSigned", certificates.send_answered)
+    firmware_images, file_locations, uploads = _files(deps, engine, now)
     return Services(
         deps=deps,
         now=now,
@@ -298,7 +308,26 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         location_admin=LocationAdmin(deps.locations, deps.chargers, deps.tariffs, now),
         location_search=LocationSearch(deps.locations, deps.chargers, deps.connectors),
         certificates=certificates,
+        firmware_images=firmware_images,
+        file_locations=file_locations,
+        uploads=uploads,
     )
+
+
+def _files(
+    deps: Dependencies, engine: CommandEngine, now: Callable[[], datetime]
+) -> tuple[FirmwareImages | None, FileLocations | None, DiagnosticsUploads | None]:
+    """Images, `/files/<token>` locations and diagnostics uploads (docs/adr/0045)."""
+    stores = deps.files
+    if stores is None:
+        return None, None, None
+    locations = FileLocations(stores.tokens, stores.objects, deps.settings.files_base_url)
+    uploads = DiagnosticsUploads(
+        deps.chargers, stores.uploads, locations, stores.objects, engine, now
+    )
+    for action in ("GetDiagnostics", "GetLog"):
+        engine.on_answer(action, uploads.answered)
+    return FirmwareImages(stores.images, stores.objects, now), locations, uploads
 
 
 def _certificate_signing(
@@ -370,7 +399,11 @@ def build_router(services: Services) -> Router:
         costs=StationCostService(deps.transactions, services.settlement.session_tariffs),
         charging_state=ChargingStates(deps.connectors, deps.transactions).record,
     ).register(router)
-    StatusReportHandlers(reports=deps.chargers, publisher=deps.publisher).register(router)
+    StatusReportHandlers(
+        reports=deps.chargers,
+        publisher=deps.publisher,
+        upload_status=services.uploads.status_reported if services.uploads else None,
+    ).register(router)
     DataTransferHandlers(vendors=deps.vendors, publisher=deps.publisher).register(router)
     DeviceModelHandlers(deps.device_models).register(router)
     StationEvents(
@@ -405,6 +438,8 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.device_models import DynamoDeviceModelStore
     from shared.adapters.dynamodb.drivers import DynamoDriverRepository
     from shared.adapters.dynamodb.energy import DynamoEnergyLedger
+    from shared.adapters.dynamodb.file_tokens import DynamoFileTokens, DynamoUploadJobs
+    from shared.adapters.dynamodb.firmware_images import DynamoFirmwareImages
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
     from shared.adapters.dynamodb.locations import DynamoLocationRepository
     from shared.adapters.dynamodb.payments import DynamoPaymentRecords
@@ -417,6 +452,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.eventbridge import EventBridgePublisher
     from shared.adapters.kinesis import KinesisTelemetrySink
     from shared.adapters.ocsp_http import CachingOcspResponder, HttpOcspResponder
+    from shared.adapters.s3 import S3FileObjects
     from shared.adapters.secrets import CachedSecret, SecretAdmissionKey
     from shared.adapters.secrets_certificates import SecretAuthorityKeys
     from shared.adapters.stepfunctions import StepFunctionsNotifier, StepFunctionsWorkflows
@@ -487,6 +523,12 @@ def aws_dependencies(settings: Settings) -> Dependencies:
             if settings.ca_secret_name
             else None
         ),
+        files=FileStores(
+            objects=S3FileObjects(LazyClient("s3"), settings.files_bucket),
+            tokens=DynamoFileTokens(dynamodb, settings.firmware_table),
+            images=DynamoFirmwareImages(dynamodb, settings.firmware_table),
+            uploads=DynamoUploadJobs(dynamodb, settings.firmware_table),
+        ),
     )
 
 
@@ -495,6 +537,27 @@ def aws_services(settings: Settings) -> Services:
     services = build_services(aws_dependencies(settings))
     attach_aws_firmware_campaigns(services)
     return services
+
+
+def aws_receipt_mailer(settings: Settings) -> ReceiptMailer:
+    """The receipt_mailer function's service: the Receipts table, Cognito and SES (the stack
+    sets RECEIPT_EMAIL_SENDER and USER_POOL_ID only where receipt e-mails are turned on)."""
+    from shared.adapters.aws_clients import LazyClient
+    from shared.adapters.cognito import CognitoDriverDirectory
+    from shared.adapters.dynamodb.receipt_emails import DynamoReceiptEmailLog
+    from shared.adapters.dynamodb.receipts import DynamoReceiptStore
+    from shared.adapters.ses import SesMailSender
+
+    if not settings.receipt_email_sender or not settings.user_pool_id:
+        raise ConfigError("receipt e-mails need RECEIPT_EMAIL_SENDER and USER_POOL_ID")
+    dynamodb = LazyClient("dynamodb")
+    return ReceiptMailer(
+        receipts=DynamoReceiptStore(dynamodb, settings.receipts_table),
+        log=DynamoReceiptEmailLog(dynamodb, settings.receipts_table),
+        directory=CognitoDriverDirectory(LazyClient("cognito-idp"), settings.user_pool_id),
+        mail=SesMailSender(LazyClient("sesv2"), settings.receipt_email_sender),
+        now=utc_now,
+    )
 
 
 def attach_firmware_campaigns(
@@ -527,47 +590,15 @@ def attach_aws_firmware_campaigns(services: Services) -> None:
     from shared.adapters.stepfunctions import StepFunctionsCampaigns
 
     settings = services.settings
+    files = services.deps.files
+    if files is None or services.file_locations is None:
+        return  # no files kept here: no images to roll out
     attach_firmware_campaigns(
         services,
         DynamoCampaignStore(LazyClient("dynamodb"), settings.firmware_table),
-        FIRMWARE_FILES,
-        FIRMWARE_FILES,
+        files.images,
+        services.file_locations,
         StepFunctionsCampaigns(
             LazyClient("stepfunctions"), settings.firmware_campaign_state_machine_arn or ""
         ),
     )
-
-
-class FirmwareFiles:
-    """The firmware images and their download locations campaigns use, set once per process
-    by `use_firmware_files` (until the files bucket's adapters are wired in
-    `attach_aws_firmware_campaigns`). Without them a campaign cannot be created or sent."""
-
-    images: FirmwareImageStore | None = None
-    downloads: FirmwareDownloads | None = None
-
-    def get(self, image_id: str) -> FirmwareImage | None:
-        return self.images.get(image_id) if self.images is not None else None
-
-    def update_firmware_request(
-        self,
-        image: FirmwareImage,
-        protocol: str,
-        request_id: int,
-        *,
-        retries: int = 3,
-        retry_interval_s: int = 120,
-    ) -> tuple[str, dict[str, Any]]:
-        if self.downloads is None:
-            raise ConfigError("no firmware download locations are configured")
-        return self.downloads.update_firmware_request(
-            image, protocol, request_id, retries=retries, retry_interval_s=retry_interval_s
-        )
-
-
-FIRMWARE_FILES = FirmwareFiles()
-
-
-def use_firmware_files(images: FirmwareImageStore, downloads: FirmwareDownloads) -> None:
-    FIRMWARE_FILES.images = images
-    FIRMWARE_FILES.downloads = downloads

@@ -112,6 +112,10 @@ class Settings:
     certificates_table: str = "csms-certificates"
     # Firmware images, campaigns and diagnostics uploads (docs/adr/0045).
     firmware_table: str = "csms-firmware"
+    # The files bucket (images, uploads) and the public base of `/files/<token>` locations
+    # (the HTTP API's URL; locally the gateway's), docs/adr/0045.
+    files_bucket: str = "csms-files"
+    files_base_url: str = ""
     ca_secret_name: str | None = None
     certificate_organization: str | None = None
     certificate_validity_days: int = DEFAULT_CERTIFICATE_VALIDITY_DAYS
@@ -223,6 +227,8 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         contract_pool=_contract_pool(env),
         certificates_table=_required(env, "CERTIFICATES_TABLE"),
         firmware_table=_required(env, "FIRMWARE_TABLE"),
+        files_bucket=env.get("FILES_BUCKET") or "csms-files",
+        files_base_url=env.get("FILES_BASE_URL", ""),
         ca_secret_name=env.get("CA_SECRET_NAME") or None,
         certificate_organization=env.get("CERTIFICATE_ORGANIZATION") or None,
         certificate_validity_days=_int(

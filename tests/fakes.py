@@ -23,6 +23,16 @@ from shared.adapters.memory.commands import (
 )
 from shared.adapters.memory.device_models import MemoryDeviceModelStore
 from shared.adapters.memory.drivers import MemoryDriverRepository
+from shared.adapters.memory.files import (
+    MemoryFileObjects,
+    MemoryFileTokens,
+    MemoryImageRepository,
+    MemoryUploadJobs,
+)
+from shared.adapters.memory.firmware_campaigns import (
+    MemoryCampaignExecutions,
+    MemoryCampaignStore,
+)
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import FakePaymentProvider, MemoryPaymentRecords
 from shared.adapters.memory.publishing import MemoryEventPublisher
@@ -38,7 +48,7 @@ from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
 from shared.adapters.stripe_webhooks import StripeWebhookVerifier
-from shared.bootstrap import Dependencies, Services, build_services
+from shared.bootstrap import Dependencies, Services, attach_firmware_campaigns, build_services
 from shared.config import Settings, settings_from
 from shared.locations import geohash
 from shared.models.charger import ChargerRecord
@@ -47,10 +57,15 @@ from shared.models.location import Evse, EvseBinding, Location
 from shared.models.receipt import Receipt, ReceiptLine
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
 from shared.ports import WorkflowFailed
+from shared.ports.files import FileStores
 from shared.timeutil import utc_now
 
 # Every resource name the functions need, from the catalog (as the local platform sets them).
-BASE_ENV = {**local_environment(), "AWS_REGION": "us-east-1"}
+BASE_ENV = {
+    **local_environment(),
+    "AWS_REGION": "us-east-1",
+    "FILES_BASE_URL": "https://csms.example.test",
+}
 # The webhook signing secret of the tests' Stripe endpoint (signatures are checked for real).
 WEBHOOK_SECRET = "whsec_test_secret"
 
@@ -96,6 +111,20 @@ class MemoryDeps(Dependencies):
     charger_events: MemoryChargerEventLog
     certificates: MemoryCertificateStore
     authority_keys: MemoryAuthorityKeys
+    files: MemoryFileStores
+
+
+class MemoryFileStores(FileStores):
+    objects: MemoryFileObjects
+    tokens: MemoryFileTokens
+    images: MemoryImageRepository
+    uploads: MemoryUploadJobs
+
+
+def memory_file_stores() -> MemoryFileStores:
+    return MemoryFileStores(
+        MemoryFileObjects(), MemoryFileTokens(), MemoryImageRepository(), MemoryUploadJobs()
+    )
 
 
 class MemoryServices(Services):
@@ -134,6 +163,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         charger_events=MemoryChargerEventLog(),
         certificates=MemoryCertificateStore(),
         authority_keys=MemoryAuthorityKeys(),
+        files=memory_file_stores(),
     )
 
 
@@ -144,6 +174,16 @@ def memory_services(
     # The services' deps are the MemoryDeps given: the cast only tells the type checker.
     services = cast(MemoryServices, build_services(deps or memory_deps(**settings), now))
     services.deps.workflows.services = services
+    # Firmware campaigns over the in-memory images and /files/ locations, campaigns kept in
+    # memory and executions that are only recorded.
+    assert services.file_locations is not None
+    attach_firmware_campaigns(
+        services,
+        MemoryCampaignStore(),
+        services.deps.files.images,
+        services.file_locations,
+        MemoryCampaignExecutions(),
+    )
     return services
 
 

@@ -6,6 +6,7 @@ standard AWS_ENDPOINT_URL variables (local mode points them at the embedded moto
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -94,6 +95,12 @@ def _client(service: str, endpoint_url: str | None, interactive: bool) -> Any:
         # handlers in a pool of threads that share these clients.
         max_pool_connections=64,
     )
+    if service == "s3":
+        # Presigned URLs: SigV4; by path where the endpoint is not AWS's (moto on a port).
+        local = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+        config = config.merge(
+            Config(signature_version="s3v4", s3={"addressing_style": "path" if local else "auto"})
+        )
     made = boto3.session.Session().client(
         service,  # type: ignore[call-overload]  # the service name is a runtime value
         region_name=get_settings().region,

@@ -15,8 +15,10 @@ from shared.api.routes import (
     commands,
     cost_profiles,
     device_model,
+    diagnostics,
     energy,
     firmware_campaigns,
+    firmware_images,
     id_tags,
     locations,
     meta,
@@ -51,6 +53,8 @@ OPERATOR_APP = HttpAppSpec(
         locations,
         overview,
         firmware_campaigns,
+        firmware_images,
+        diagnostics,
     ),
 )
 

@@ -1,1 +1,2 @@
-"""Firmware: campaigns rolling images out over the fleet (docs/adr/0045-firmware-campaigns.md)."""
+"""Firmware images, the files chargers download and upload, and campaigns
+(docs/adr/0045-firmware-campaigns.md)."""

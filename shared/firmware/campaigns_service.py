@@ -50,6 +50,7 @@ from shared.models.firmware_campaign import (
     STARTABLE,
     SUCCEEDED,
     Campaign,
+    CampaignError,
     ChargerFacts,
     Move,
     Target,
@@ -66,6 +67,10 @@ RUNNING_LIKE = frozenset({"starting", "running"})
 COMMAND_TIMEOUT_S = 60
 COMMAND_WAIT_S = 20
 MAX_WAIT_S = 24 * 3600
+# A report judged again after another one moved its target first (see _on_report).
+REPORT_ATTEMPTS = 4
+# Step Functions takes inputs up to 256 KB; some room is left for the state's own fields.
+MAX_EXECUTION_INPUT_BYTES = 250 * 1024
 
 
 class CampaignConflict(Exception):
@@ -186,25 +191,31 @@ class CampaignService:
             raise CampaignConflict(campaign, "start")
         targets = self._plan(campaign)
         if not targets:
-            raise CampaignConflict(campaign, "start (no charger matches) ")
+            raise CampaignError("no charger matches the selector: nothing to start")
+        waves: dict[int, list[str]] = {}
+        for target in targets:
+            waves.setdefault(target.wave, []).append(target.charge_point_id)
+        payload = {
+            "campaignId": campaign_id,
+            "concurrency": campaign.concurrency,
+            "timeoutS": campaign.charger_timeout_s,
+            "waves": [{"wave": number, "chargers": waves[number]} for number in sorted(waves)],
+        }
+        size = len(json.dumps(payload, separators=(",", ":")))
+        if size > MAX_EXECUTION_INPUT_BYTES:
+            # The target list travels in the execution's input (ADR 0045).
+            raise CampaignError(
+                f"{len(targets)} chargers make an execution input of {size // 1024} KB, "
+                f"more than Step Functions takes ({MAX_EXECUTION_INPUT_BYTES // 1024} KB): "
+                "split the campaign (by site, model or list)"
+            )
         starting = self.store.set_status(
             campaign_id, STARTABLE, {"status": "starting", "target_count": len(targets)}
         )
         if starting is None:
             raise CampaignConflict(self.get(campaign_id), "start")
         self.store.put_targets(targets)
-        waves: dict[int, list[str]] = {}
-        for target in targets:
-            waves.setdefault(target.wave, []).append(target.charge_point_id)
-        arn = self.executions.start(
-            campaign_id,
-            {
-                "campaignId": campaign_id,
-                "concurrency": campaign.concurrency,
-                "timeoutS": campaign.charger_timeout_s,
-                "waves": [{"wave": number, "chargers": waves[number]} for number in sorted(waves)],
-            },
-        )
+        arn = self.executions.start(campaign_id, payload)
         running = self.store.set_status(
             campaign_id,
             frozenset({"starting"}),
@@ -423,22 +434,30 @@ class CampaignService:
     # The charger's reports (the FirmwareStatusChanged and ChargerBooted rule)
 
     def firmware_status(self, charge_point_id: str, status: str, request_id: int | None) -> None:
-        found = self._active_target(charge_point_id, request_id)
-        if found is None:
-            return
-        target, _ = found
-        move = on_status(target, status)
-        if move is not None:
-            self._apply(target, move)
+        self._on_report(charge_point_id, request_id, lambda t, _: on_status(t, status))
 
     def booted(self, charge_point_id: str, firmware_version: str | None) -> None:
-        found = self._active_target(charge_point_id, None)
-        if found is None:
-            return
-        target, campaign = found
-        move = on_boot(target, firmware_version, campaign.image_version)
-        if move is not None:
-            self._apply(target, move)
+        self._on_report(
+            charge_point_id, None, lambda t, c: on_boot(t, firmware_version, c.image_version)
+        )
+
+    def _on_report(
+        self,
+        charge_point_id: str,
+        request_id: int | None,
+        decide: Callable[[Target, Campaign], Move | None],
+    ) -> None:
+        """Apply the move a report makes. Two reports of one charger may be handled at once
+        (the InstallRebooting status and the boot after it): when the other one moved the
+        target first, the condition fails, and the report is judged again on the new state."""
+        for _ in range(REPORT_ATTEMPTS):
+            found = self._active_target(charge_point_id, request_id)
+            if found is None:
+                return
+            target, campaign = found
+            move = decide(target, campaign)
+            if move is None or self._apply(target, move) is not None:
+                return
 
     def _active_target(
         self, charge_point_id: str, request_id: int | None
@@ -452,12 +471,11 @@ class CampaignService:
             return None
         return target, campaign
 
-    def _apply(self, target: Target, move: Move) -> None:
+    def _apply(self, target: Target, move: Move) -> Target | None:
         at = iso_utc(self.now())
         if move.terminal:
-            self._finish(target, move, at)
-        else:
-            self.store.move(target, move, at)
+            return self._finish(target, move, at)
+        return self.store.move(target, move, at)
 
     def _finish(self, target: Target, move: Move, at: str) -> Target | None:
         """A terminal transition; its winner (alone) tells the waiting task."""
@@ -480,12 +498,15 @@ class CampaignService:
 
 def _reason(cause: str, error: str) -> str:
     """The failure reason from a caught task error: a charger's report (Firmware.Failed's
-    cause), or the reason our update step put first in its message."""
-    text = cause
-    if error != "Firmware.Failed":
-        # A Lambda error's cause is the runtime's JSON payload with errorMessage.
-        try:
-            text = str(json.loads(cause).get("errorMessage", cause))
-        except (ValueError, AttributeError):
-            text = cause
+    cause), the reason our update step put first in its message (FirmwareCommandFailed), or
+    the error's name (ChargerBusy after its retries, a Lambda or runtime error)."""
+    if error == "Firmware.Failed":
+        return (cause.split(":", 1)[0] or error)[:64]
+    if error != FirmwareCommandFailed.__name__:
+        return error[:64] or "Failed"
+    # A Lambda error's cause is the runtime's JSON payload with errorMessage.
+    try:
+        text = str(json.loads(cause).get("errorMessage", cause))
+    except (ValueError, AttributeError):
+        text = cause
     return (text.split(":", 1)[0] or error)[:64]

@@ -22,7 +22,6 @@ FINISHED: frozenset[str] = frozenset({"halted", "cancelled", "completed", "faile
 
 DEFAULT_WAVES = (1, 10, 100)
 DEFAULT_FAILURE_THRESHOLD_PCT = 20
-MAX_TARGETS = 6000 * 3  # per wave the workflow's state holds ~6,000 ids (ADR 0045)
 
 # The target's states. Progress states are ranked; a report moves a target only forward.
 PENDING = "pending"

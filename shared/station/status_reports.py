@@ -8,6 +8,7 @@ LogStatusNotification, `requestId` included."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,9 @@ Payload = dict[str, Any]
 class StatusReportHandlers:
     reports: ChargerRepository
     publisher: EventPublisher
+    # An upload's status on its job (charger, status, requestId or None, received at):
+    # docs/adr/0045; None where no upload jobs are kept.
+    upload_status: Callable[[str, str, int | None, str], None] | None = None
 
     def register(self, router: Router) -> None:
         v16, v201 = OcppVersion.V16, OcppVersion.V201
@@ -60,4 +64,12 @@ class StatusReportHandlers:
 
     def diagnostics(self, ctx: MessageContext, payload: Payload) -> Payload:
         self._report(ctx, "diagnostics", DIAGNOSTICS_STATUS_CHANGED, payload)
+        if self.upload_status is not None:
+            request_id = payload.get("requestId")
+            self.upload_status(
+                ctx.charge_point_id,
+                text(payload, "status"),
+                request_id if isinstance(request_id, int) else None,
+                iso_utc(ctx.received_at),
+            )
         return {}

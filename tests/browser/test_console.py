@@ -293,6 +293,7 @@ PAGES = [
     ("sites", "Sites"),
     ("tariffs", "Tariffs"),
     ("payments", "Payments"),
+    ("firmware", "Firmware campaigns"),
 ]
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from infra import catalog
@@ -16,13 +18,14 @@ from tests.infrastructure.template_queries import (
 pytestmark = pytest.mark.infrastructure
 
 WEBSOCKET_FUNCTIONS = ["ws_authorize", "ws_connect", "ws_default", "ws_disconnect"]
-HTTP_FUNCTIONS = ["operator_api", "driver_api", "payment_webhook"]
+HTTP_FUNCTIONS = ["operator_api", "driver_api", "payment_webhook", "files"]
 USER_POOL_FUNCTIONS = ["driver_signup"]
 CONSUMER_FUNCTIONS = [
     "telemetry_consumer",
     "energy_rollup",
     "certificate_signer",
     "session_workflow",
+    "firmware_campaign",
     "outbox_relay",
     "start_sweep",
 ]
@@ -125,7 +128,19 @@ def test_function_environment(template, stack, name):
         **_management_endpoint(stack, name),
         **_admission_key(stack, name),
         **_certificate_authority(stack, name),
+        **_buckets(stack, name),
     }
+
+
+def _buckets(stack, name: str) -> dict[str, Any]:
+    """Every bucket's name; the `/files` base URL (the HTTP API's) where locations are minted."""
+    found: dict[str, Any] = {
+        definition.env_var: {"Ref": logical_id(stack.buckets.by_id[definition.id])}
+        for definition in catalog.BUCKETS
+    }
+    if catalog.FUNCTIONS_BY_NAME[name].mints_file_locations:
+        found["FILES_BASE_URL"] = stack.resolve(stack.http_api.api.api_endpoint)
+    return found
 
 
 def _certificate_authority(stack, name: str) -> dict[str, object]:

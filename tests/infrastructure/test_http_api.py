@@ -23,6 +23,7 @@ from tests.infrastructure.template_queries import (
 pytestmark = pytest.mark.infrastructure
 
 WEBHOOK = "POST /webhooks/stripe"
+FILES = tuple(f"{method} /files/{{proxy+}}" for method in ("GET", "PUT", "POST"))
 PREFIXES = {
     "/api": ("operator_api", ("operator_client", "console_client")),
     "/driver": ("driver_api", ("driver_client",)),
@@ -50,7 +51,7 @@ def _authorizer(template: Template, route: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_api_has_the_proxy_routes_and_the_public_routes_only(template, stack):
     assert resource(template, stack.http_api.api)["Properties"]["ProtocolType"] == "HTTP"
-    assert set(_routes(template, stack)) == {*PROXY_ROUTES.values(), *PUBLIC, WEBHOOK}
+    assert set(_routes(template, stack)) == {*PROXY_ROUTES.values(), *PUBLIC, WEBHOOK, *FILES}
     assert catalog.HTTP_ROUTES == {"/api": "operator_api", "/driver": "driver_api"}
 
 
@@ -77,7 +78,7 @@ def test_every_route_but_the_public_ones_needs_a_cognito_jwt_for_its_client(
     }
 
 
-@pytest.mark.parametrize("route_key", [*PUBLIC, WEBHOOK])
+@pytest.mark.parametrize("route_key", [*PUBLIC, WEBHOOK, *FILES])
 def test_the_public_routes_have_no_authorizer(template, stack, route_key):
     route = _routes(template, stack)[route_key]
     assert route["AuthorizationType"] == "NONE"
@@ -114,7 +115,16 @@ def test_the_stripe_webhook_reaches_its_function_with_payload_v2(template, stack
     assert referenced_ids(integration["IntegrationUri"]) == {function}
 
 
-@pytest.mark.parametrize("name", ["operator_api", "driver_api", "payment_webhook"])
+def test_the_files_routes_reach_the_files_function_with_payload_v2(template, stack):
+    function = logical_id(stack.functions[catalog.FILE_ROUTE.function].function)
+    for key in FILES:
+        (integration_id,) = referenced_ids(_routes(template, stack)[key]["Target"])
+        integration = template_json(template)["Resources"][integration_id]["Properties"]
+        assert integration["PayloadFormatVersion"] == "2.0"
+        assert referenced_ids(integration["IntegrationUri"]) == {function}
+
+
+@pytest.mark.parametrize("name", ["operator_api", "driver_api", "payment_webhook", "files"])
 def test_api_gateway_may_invoke_each_function_from_this_api_only(template, stack, name):
     api = logical_id(stack.http_api.api)
     function = logical_id(stack.functions[name].function)

@@ -164,8 +164,13 @@ def test_no_wildcards_except_xray(template, stack, name):
 @pytest.mark.parametrize("name", STACK_FUNCTIONS)
 def test_task_results_only_for_functions_that_send_them(template, stack, name):
     actions = {a for s in role_statements(template, stack, name) for a in as_list(s["Action"])}
-    # Starting a state machine is another grant (test_workflows checks it).
-    starts = {"states:StartSyncExecution", "states:StartExecution"}
+    # Starting (and controlling) a state machine is another grant (test_workflows checks it).
+    starts = {
+        "states:StartSyncExecution",
+        "states:StartExecution",
+        "states:StopExecution",
+        "states:DescribeExecution",
+    }
     granted = {a for a in actions if a.startswith("states:") and a not in starts}
     if catalog.FUNCTIONS_BY_NAME[name].sends_task_results:
         assert granted == {
@@ -382,3 +387,46 @@ def test_eventbridge_may_invoke_each_rule_target_from_its_rule_only(template, st
         )
         for rule in targets
     }
+
+
+@pytest.mark.parametrize("name", STACK_FUNCTIONS)
+def test_bucket_access_is_exactly_the_catalogs(template, stack, name):
+    """Exactly the declared S3 actions on exactly the declared key patterns; nothing else."""
+    statements = role_statements(template, stack, name)
+    granted = set()
+    for statement in statements:
+        for action in as_list(statement["Action"]):
+            if action.startswith("s3:"):
+                for resource in as_list(statement["Resource"]):
+                    granted.add((action, json.dumps(resource, sort_keys=True)))
+    declared = set()
+    for bucket_id, actions, pattern in catalog.FUNCTIONS_BY_NAME[name].buckets:
+        arn = stack.resolve(stack.buckets.by_id[bucket_id].arn_for_objects(pattern))
+        declared |= {(action, json.dumps(arn, sort_keys=True)) for action in actions}
+    assert granted == declared
+
+
+def test_the_files_bucket_is_private_encrypted_tls_only_and_expires_uploads(template, stack):
+    bucket = stack.buckets.by_id[catalog.FILES.id]
+    properties = resources(template, "AWS::S3::Bucket")[logical_id(bucket)]["Properties"]
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    (encryption,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert "VersioningConfiguration" not in properties
+    rules = {rule["Id"]: rule for rule in properties["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-uploads"]["Prefix"] == "uploads/"
+    assert rules["expire-uploads"]["ExpirationInDays"] == 90
+    policies = [
+        p["Properties"]
+        for p in resources(template, "AWS::S3::BucketPolicy").values()
+        if referenced_ids(p["Properties"]["Bucket"]) == {logical_id(bucket)}
+    ]
+    (policy,) = policies
+    (deny,) = policy["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

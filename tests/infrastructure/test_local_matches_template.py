@@ -169,6 +169,10 @@ def test_local_environment_names_what_the_functions_reference(template, stack, l
             logical_id(stream): catalog.STREAMS_BY_ID[stream_id].local_name
             for stream_id, stream in stack.streams.by_id.items()
         }
+        | {
+            logical_id(bucket): catalog.BUCKETS_BY_ID[bucket_id].local_name
+            for bucket_id, bucket in stack.buckets.by_id.items()
+        }
     )
     environment = local_environment()
     referenced: set[str] = set()
@@ -183,6 +187,31 @@ def test_local_environment_names_what_the_functions_reference(template, stack, l
     assert dict(local.environment) == environment
 
 
+def test_local_creates_the_templates_buckets_with_their_expirations(
+    template, stack, moto_session, local
+):
+    s3 = moto_session.client("s3")
+    assert set(resources(template, "AWS::S3::Bucket")) >= {
+        logical_id(bucket) for bucket in stack.buckets.by_id.values()
+    }
+    for bucket_id, bucket in stack.buckets.by_id.items():
+        definition = catalog.BUCKETS_BY_ID[bucket_id]
+        s3.head_bucket(Bucket=definition.local_name)
+        local_rules = s3.get_bucket_lifecycle_configuration(Bucket=definition.local_name)["Rules"]
+        template_rules = resources(template, "AWS::S3::Bucket")[logical_id(bucket)]["Properties"][
+            "LifecycleConfiguration"
+        ]["Rules"]
+        expiring = {
+            (rule["Prefix"], rule["ExpirationInDays"])
+            for rule in template_rules
+            if "ExpirationInDays" in rule
+        }
+        assert expiring == set(definition.expirations)
+        assert {
+            (rule["Filter"]["Prefix"], rule["Expiration"]["Days"]) for rule in local_rules
+        } == expiring
+
+
 def test_local_environment_adds_the_endpoint_when_given():
     assert local_environment("http://127.0.0.1:5000")["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
     assert "AWS_ENDPOINT_URL" not in local_environment()
@@ -191,7 +220,7 @@ def test_local_environment_adds_the_endpoint_when_given():
 def test_creating_again_leaves_existing_resources_alone(moto_session, local, dynamodb):
     assert set(local.created) == {t.local_name for t in catalog.TABLES} | {
         s.local_name for s in catalog.STREAMS
-    } | {catalog.EVENT_BUS.local_name}
+    } | {catalog.EVENT_BUS.local_name} | {b.local_name for b in catalog.BUCKETS}
     item = {"connectionId": {"S": "abc"}, "expiresAt": {"N": "1"}}
     dynamodb.put_item(TableName=catalog.CONNECTIONS.local_name, Item=item)
     again = create_resources(moto_session)

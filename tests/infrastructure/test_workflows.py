@@ -271,14 +271,60 @@ def test_failed_and_timed_out_executions_and_dead_letters_raise_alarms():
     ]
 
 
-def test_the_real_stack_has_the_catalogs_state_machines_express(template, stack):
+def test_the_real_stack_has_the_catalogs_state_machines(template, stack):
     machines = resources(template, "AWS::StepFunctions::StateMachine")
     assert set(machines) == {logical_id(m) for m in stack.workflows.state_machines.values()}
-    assert len(machines) == len(catalog.STATE_MACHINES) == 2
+    assert len(machines) == len(catalog.STATE_MACHINES) == 3
+    types = {
+        machine_id: resource(template, machine)["Properties"]["StateMachineType"]
+        for machine_id, machine in stack.workflows.state_machines.items()
+    }
+    assert types == {
+        "StartSession": "EXPRESS",
+        "SettleSession": "EXPRESS",
+        # One execution per campaign (docs/adr/0045).
+        "FirmwareCampaign": "STANDARD",
+    }
     for machine in machines.values():
-        assert machine["Properties"]["StateMachineType"] == "EXPRESS"
         assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ERROR"
         assert machine["Properties"]["LoggingConfiguration"]["IncludeExecutionData"] is False
+
+
+def test_the_firmware_campaign_invokes_its_function_and_the_operator_api_controls_it(
+    template, stack
+):
+    machine = resource(template, stack.workflows.state_machines["FirmwareCampaign"])
+    role = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    function = logical_id(stack.functions["firmware_campaign"].function)
+    invoked = [
+        s["Resource"]
+        for s in _statements_of_role(template, role)
+        if "lambda:InvokeFunction" in _actions(s)
+    ]
+    assert json.dumps(invoked).count('"Fn::GetAtt"') == 1 and function in json.dumps(invoked)
+    assert not [
+        s
+        for s in _statements_of_role(template, role)
+        if any(a.startswith("dynamodb:") for a in _actions(s))
+    ]
+    api = resource(template, stack.functions["operator_api"].function)
+    api_role = api["Properties"]["Role"]["Fn::GetAtt"][0]
+    states = {
+        action: json.dumps(s["Resource"])
+        for s in _statements_of_role(template, api_role)
+        for action in _actions(s)
+        if action.startswith("states:") and not action.startswith("states:SendTask")
+    }
+    assert set(states) == {
+        "states:StartExecution",
+        "states:StopExecution",
+        "states:DescribeExecution",
+    }
+    assert states["states:StartExecution"].endswith(':stateMachine:Csms-FirmwareCampaign"]]}')
+    assert ":execution:" in states["states:StopExecution"]
+    assert states["states:StopExecution"].endswith(':execution:Csms-FirmwareCampaign:*"]]}')
+    variables = api["Properties"]["Environment"]["Variables"]
+    assert "FIRMWARE_CAMPAIGN_STATE_MACHINE_ARN" in variables
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:

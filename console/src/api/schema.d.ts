@@ -619,7 +619,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a draft: freeze its targets and start its execution */
+        /**
+         * Start a draft: freeze its targets and start its execution
+         * @description 400 when no charger matches, or when the target list is too large for one execution's input (256 KB, about 5,000 charger ids): split the campaign.
+         */
         post: operations["start_campaign_api_firmware_campaigns__campaignId__start_post"];
         delete?: never;
         options?: never;
@@ -689,6 +692,67 @@ export interface paths {
         get: operations["charger_firmware_api_chargers__chargePointId__firmware_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/firmware/images/{imageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A firmware image */
+        get: operations["get_image_api_firmware_images__imageId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/firmware/images/{imageId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the uploaded file and make the image available
+         * @description Compares the stored file with the declaration: its size, and its SHA-256 (S3's full-object checksum when the upload sent `x-amz-checksum-sha256`, else the file read and hashed). 404 while no file is stored; 409 with the declared and stored values when they differ (the image stays `awaiting_upload`: upload again). An available image is answered as it is.
+         */
+        post: operations["verify_image_api_firmware_images__imageId__verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chargers/{chargePointId}/diagnostics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A charger's diagnostics and log uploads, newest first
+         * @description Each request with the charger's status reports and, once uploaded, the stored file's size and a presigned download link valid 5 minutes.
+         */
+        get: operations["list_diagnostics_api_chargers__chargePointId__diagnostics_get"];
+        put?: never;
+        /**
+         * Ask a charger to upload its diagnostics or a log
+         * @description Sends GetDiagnostics (OCPP 1.6) or GetLog (2.0.1; on 1.6 the security extension's, when `logType` is given) with an upload location `<HTTP API>/files/<token>`: the charger PUTs (or POSTs multipart) its file there, at most 6 MB, and it lands in the files bucket. Its status reports are recorded on the request; `GET` lists the requests with a download link. 200 with the charger's answer, 202 while it has not answered yet.
+         */
+        post: operations["request_diagnostics_api_chargers__chargePointId__diagnostics_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -925,6 +989,27 @@ export interface paths {
          * @description A draft names an available image, a target selector, waves and the rules of the roll-out; nothing is sent before `start`. Preview its targets with GET .../targets.
          */
         post: operations["create_campaign_api_firmware_campaigns_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/firmware/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Firmware images, newest first (paged) */
+        get: operations["list_images_api_firmware_images_get"];
+        put?: never;
+        /**
+         * Declare a firmware image and get its upload URL
+         * @description Records the image (version, file name, SHA-256, size, vendor/model and, for signed updates, the signing certificate and signature together) as `awaiting_upload`, and answers a presigned S3 PUT valid 15 minutes. Upload the file there, then `POST .../verify`: the image becomes `available` once the stored file's size and SHA-256 match.
+         */
+        post: operations["create_image_api_firmware_images_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1781,6 +1866,17 @@ export interface components {
              */
             ocpp201: components["schemas"]["VariableValue"][];
         };
+        /** CreatedFirmwareImage */
+        CreatedFirmwareImage: {
+            image: components["schemas"]["FirmwareImageView"];
+            /**
+             * Uploadurl
+             * @description Presigned S3 PUT of the file (15 minutes): `PUT` the file's bytes there, then verify the image
+             */
+            uploadUrl: string;
+            /** Uploadexpiresinseconds */
+            uploadExpiresInSeconds: number;
+        };
         /** DeviceModelView */
         DeviceModelView: {
             /** Chargepointid */
@@ -1795,6 +1891,31 @@ export interface components {
              * @description The reports the variables come from
              */
             reports: components["schemas"]["ReportView"][];
+        };
+        /** DiagnosticsRequestBody */
+        DiagnosticsRequestBody: {
+            /**
+             * Logtype
+             * @description OCPP 2.0.1 GetLog's log type (default DiagnosticsLog). On 1.6: absent sends GetDiagnostics, given sends the security extension's GetLog
+             */
+            logType?: ("DiagnosticsLog" | "SecurityLog") | null;
+            /**
+             * Starttime
+             * @description Oldest entry wanted (1.6 startTime, 2.0.1 oldestTimestamp)
+             */
+            startTime?: string | null;
+            /**
+             * Stoptime
+             * @description Newest entry wanted (1.6 stopTime, 2.0.1 latestTimestamp)
+             */
+            stopTime?: string | null;
+            /** Retries */
+            retries?: number | null;
+            /**
+             * Retryinterval
+             * @description Seconds
+             */
+            retryInterval?: number | null;
         };
         /** EnergyDayView */
         EnergyDayView: {
@@ -1981,6 +2102,89 @@ export interface components {
              * @description The charger's timestamp of the status
              */
             at: string;
+        };
+        /** FirmwareImageBody */
+        FirmwareImageBody: {
+            /**
+             * Version
+             * @description The version the charger reports once it runs the image (its BootNotification firmwareVersion; at most 50 characters)
+             */
+            version: string;
+            /**
+             * Filename
+             * @description The file's name, safe as the last part of a URL and an S3 key: letters, digits and `._+-`, not starting with a dot, at most 200 characters
+             */
+            fileName: string;
+            /**
+             * Sha256
+             * @description Hex SHA-256 of the file
+             */
+            sha256: string;
+            /**
+             * Sizebytes
+             * @description The file's size in bytes
+             */
+            sizeBytes: number;
+            /** Vendor */
+            vendor?: string | null;
+            /** Model */
+            model?: string | null;
+            /**
+             * Signingcertificate
+             * @description Signed updates: the PEM certificate that signed the image (with signature)
+             */
+            signingCertificate?: string | null;
+            /**
+             * Signature
+             * @description Signed updates: the base64 signature of the image (with the certificate)
+             */
+            signature?: string | null;
+        };
+        /** FirmwareImagePage */
+        FirmwareImagePage: {
+            /**
+             * Items
+             * @description Newest first
+             */
+            items: components["schemas"]["FirmwareImageView"][];
+            /** Nextcursor */
+            nextCursor: string | null;
+        };
+        /** FirmwareImageView */
+        FirmwareImageView: {
+            /** Imageid */
+            imageId: string;
+            /** Version */
+            version: string;
+            /** Filename */
+            fileName: string;
+            /** Sha256 */
+            sha256: string;
+            /** Sizebytes */
+            sizeBytes: number | null;
+            /**
+             * Status
+             * @description awaiting_upload until the stored file matches size and checksum
+             * @enum {string}
+             */
+            status: "awaiting_upload" | "available";
+            /** Vendor */
+            vendor: string | null;
+            /** Model */
+            model: string | null;
+            /**
+             * Signed
+             * @description Whether a signing certificate and signature are kept
+             */
+            signed: boolean;
+            /** Signingcertificate */
+            signingCertificate: string | null;
+            /** Signature */
+            signature: string | null;
+            /** Createdat */
+            createdAt: string;
+            /** Createdby */
+            createdBy: string | null;
         };
         /** GetVariableData */
         GetVariableData: {
@@ -2592,6 +2796,33 @@ export interface components {
             lastSeqNo: number | null;
             /** Complete */
             complete: boolean;
+        };
+        /** RequestedUpload */
+        RequestedUpload: {
+            /** Requestid */
+            requestId: number;
+            /**
+             * Commandid
+             * @description The GetDiagnostics / GetLog command's id
+             */
+            commandId: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "GetDiagnostics" | "GetLog";
+            /**
+             * Commandstatus
+             * @description The command's status when this answer was made
+             */
+            commandStatus: string;
+            /**
+             * Result
+             * @description The charger's answer, if any yet
+             */
+            result: {
+                [key: string]: unknown;
+            } | null;
         };
         /** ReservationCommand */
         ReservationCommand: {
@@ -3232,6 +3463,62 @@ export interface components {
             validFrom: string;
             /** Elements */
             elements: components["schemas"]["TariffElementBody"][];
+        };
+        /** UploadList */
+        UploadList: {
+            /**
+             * Uploads
+             * @description Newest request first
+             */
+            uploads: components["schemas"]["UploadView"][];
+        };
+        /** UploadStatusView */
+        UploadStatusView: {
+            /** Status */
+            status: string;
+            /** At */
+            at: string;
+        };
+        /** UploadView */
+        UploadView: {
+            /** Requestid */
+            requestId: number;
+            /**
+             * Kind
+             * @description diagnostics: 1.6 GetDiagnostics; the others: GetLog's log type
+             * @enum {string}
+             */
+            kind: "diagnostics" | "DiagnosticsLog" | "SecurityLog";
+            /** Requestedat */
+            requestedAt: string;
+            /** Requestedby */
+            requestedBy: string | null;
+            /**
+             * Filename
+             * @description The file name the charger said it uploads
+             */
+            fileName: string | null;
+            /**
+             * Status
+             * @description The latest report (DiagnosticsStatusNotification / LogStatusNotification), or the command's refusal
+             */
+            status: string | null;
+            /** Statusat */
+            statusAt: string | null;
+            /** Statuses */
+            statuses: components["schemas"]["UploadStatusView"][];
+            /**
+             * Sizebytes
+             * @description The stored file's size, once uploaded
+             */
+            sizeBytes: number | null;
+            /** Uploadedat */
+            uploadedAt: string | null;
+            /**
+             * Downloadurl
+             * @description Presigned GET of the stored file (5 minutes)
+             */
+            downloadUrl: string | null;
         };
         /** UsageBody */
         UsageBody: {
@@ -7935,7 +8222,7 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignView"];
                 };
             };
-            /** @description Invalid request (details name the fields) */
+            /** @description Invalid request; details name the fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8277,6 +8564,308 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_image_api_firmware_images__imageId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FirmwareImageView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    verify_image_api_firmware_images__imageId__verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FirmwareImageView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_diagnostics_api_chargers__chargePointId__diagnostics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadList"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    request_diagnostics_api_chargers__chargePointId__diagnostics_post: {
+        parameters: {
+            query?: {
+                /** @description Wait (at most 20 s) for the answer */
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                chargePointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiagnosticsRequestBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestedUpload"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Charger offline, or the payment provider unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9334,6 +9923,125 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_images_api_firmware_images_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FirmwareImagePage"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_image_api_firmware_images_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FirmwareImageBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedFirmwareImage"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

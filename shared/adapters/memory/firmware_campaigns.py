@@ -142,3 +142,18 @@ class MemoryCampaignStore:
     def charger_campaigns(self, charge_point_id: str) -> list[str]:
         entries = self.history.get(charge_point_id, [])
         return [cid for cid, _ in sorted(entries, key=lambda e: e[1], reverse=True)]
+
+
+class MemoryCampaignExecutions:
+    """Campaign executions that only record what was started and stopped."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, dict[str, Any]]] = []
+        self.stopped: list[str] = []
+
+    def start(self, name: str, payload: dict[str, Any]) -> str:
+        self.started.append((name, payload))
+        return f"arn:aws:states:us-east-1:123456789012:execution:csms-firmware-campaign:{name}"
+
+    def stop(self, execution_arn: str, cause: str) -> None:
+        self.stopped.append(execution_arn)

@@ -50,6 +50,8 @@ def register(ctx: ApiContext) -> None:
     def campaign_action(campaign_id: str, action: str) -> Campaign:
         try:
             return getattr(service(), action)(path_value(campaign_id))  # type: ignore[no-any-return]
+        except CampaignError as exc:
+            raise InvalidRequest(str(exc)) from None
         except CampaignNotFound as exc:
             raise NotFound(str(exc)) from None
         except CampaignConflict as exc:
@@ -127,7 +129,9 @@ def register(ctx: ApiContext) -> None:
         "/api/firmware/campaigns/<campaignId>/start",
         tags=TAGS,
         summary="Start a draft: freeze its targets and start its execution",
-        responses=errors(404, 409),
+        description="400 when no charger matches, or when the target list is too large for "
+        "one execution's input (256 KB, about 5,000 charger ids): split the campaign.",
+        responses=errors(400, 404, 409),
     )
     def start_campaign(campaignId: str) -> CampaignView:
         return CampaignView.of(campaign_action(campaignId, "start"))

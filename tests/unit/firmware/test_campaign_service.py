@@ -22,11 +22,14 @@ from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.firmware import FirmwareImage
 from shared.models.firmware_campaign import (
     Campaign,
+    CampaignError,
+    Move,
     Selector,
     Window,
 )
 from shared.models.transaction import TransactionRecord
 from shared.ocpp.framing import CallResult
+from shared.ports.firmware_campaigns import CampaignStore
 from tests.fakes import Clock, memory_services
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -63,7 +66,12 @@ class AnsweringSender:
 
 
 @pytest.fixture
-def world():
+def store() -> CampaignStore:
+    return MemoryCampaignStore()
+
+
+@pytest.fixture
+def world(store: CampaignStore):
     clock = Clock(NOW)
     services = memory_services(now=clock)
     deps = services.deps
@@ -76,7 +84,6 @@ def world():
             cp, BootInfo("ACME", "X1", firmware_version="1.0"), "ocpp2.0.1", NOW
         )
         deps.chargers.attach_connection(cp, f"{cp}=", "ocpp2.0.1", 1)
-    store = MemoryCampaignStore()
     executions = Executions()
     service = CampaignService(
         store=store,
@@ -310,3 +317,53 @@ def test_only_available_images(world):
     service.images = MemoryFirmwareImages(replace(IMAGE, status="awaiting_upload"))
     with pytest.raises(CampaignConflict):
         service.create(draft())
+
+
+def test_a_boot_racing_another_report_is_judged_again(world):
+    """The InstallRebooting report and the boot after it are handled at once: the boot read
+    Installing, InstallRebooting was written first, the boot's condition fails; judged again
+    on InstallRebooting, the boot still makes the target succeed."""
+    service, deps, _, _, _ = world
+    cid = started(service, selector=Selector(charger_ids=("CP1",))).campaign_id
+    service.prepare(cid, "CP1")
+    service.update(cid, "CP1", "tok")
+    service.firmware_status("CP1", "Installing", None)
+    store = service.store
+    real_move = store.move
+    raced: list[bool] = []
+
+    def racing_move(target, move, at, changes=None):
+        if not raced:
+            raced.append(True)
+            current = store.get_target(cid, "CP1")
+            real_move(current, Move("Installing", "InstallRebooting"), at)
+        return real_move(target, move, at, changes)
+
+    store.move = racing_move
+    service.booted("CP1", "2.0")
+    target = store.get_target(cid, "CP1")
+    assert target.state == "succeeded" and raced
+    assert deps.tasks.succeeded[-1][0] == "tok"
+
+
+def test_a_start_too_large_for_one_execution_or_without_targets_is_refused(world, monkeypatch):
+    from shared.firmware import campaigns_service
+
+    service, _, _, executions, _ = world
+    monkeypatch.setattr(campaigns_service, "MAX_EXECUTION_INPUT_BYTES", 200)
+    campaign = service.create(draft())
+    with pytest.raises(CampaignError, match="split the campaign"):
+        service.start(campaign.campaign_id)
+    nobody = service.create(draft(selector=Selector(models=("nope",))))
+    with pytest.raises(CampaignError, match="no charger matches"):
+        service.start(nobody.campaign_id)
+    assert service.get(campaign.campaign_id).status == "draft" and not executions.started
+
+
+def test_a_busy_charger_after_its_retries_fails_as_busy(world):
+    service, _, _, _, _ = world
+    cid = started(service, selector=Selector(charger_ids=("CP1",)), retries=0).campaign_id
+    service.prepare(cid, "CP1")
+    cause = json.dumps({"errorMessage": "charger 'CP1' is still answering another command"})
+    assert service.record_failure(cid, "CP1", "ChargerBusy", cause) == {"retry": False}
+    assert service.store.get_target(cid, "CP1").reason == "ChargerBusy"
