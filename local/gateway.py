@@ -39,7 +39,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from aiohttp.http_websocket import WebSocketError
 
-from infra.catalog import HttpRouteDef
+from infra.catalog import FILE_ROUTE, HttpRouteDef
 from local.apigw_wire import (
     ApiIdentity,
     ConnectionFacts,
@@ -416,7 +416,9 @@ class LocalGateway:
 
     def _start_page(self, request: web.Request) -> web.Response:
         """Where things are (local/start_page.py): HTML for browsers, text for curl."""
-        prefixes = self.routes.http if self.routes is not None else ()
+        # The chargers' files route has no documentation page (docs/firmware.md).
+        routes = self.routes.http if self.routes is not None else {}
+        prefixes = [prefix for prefix in routes if prefix != FILE_ROUTE.prefix]
         links = start_page_links(self.base_url, self.ws_url, prefixes)
         if "text/html" in request.headers.get("Accept", ""):
             page = start_page_html(links, self.identity.development_operator)

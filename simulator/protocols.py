@@ -24,6 +24,8 @@ class ChargerIdentity:
     model: str = "SimCharger"
     serial_number: str = "SIM-0"
     firmware_version: str = "sim-1.0.0"
+    # Why the next 2.0.1 boot happens (BootReasonEnumType): FirmwareUpdate after an update.
+    boot_reason: str = "PowerUp"
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ class Ocpp201:
     def boot_notification(self, identity: ChargerIdentity) -> dict[str, Any]:
         # Field length limits of the 2.0.1 schema: model 20, vendor 50, serial 25, firmware 50.
         return {
-            "reason": "PowerUp",
+            "reason": identity.boot_reason,
             "chargingStation": {
                 "vendorName": identity.vendor[:50],
                 "model": identity.model[:20],

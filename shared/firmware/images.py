@@ -1,7 +1,8 @@
 """Firmware images (docs/adr/0045-firmware-campaigns.md): the operator declares an image
 (version, file name, SHA-256, size, for signed updates the certificate and signature), gets
 a presigned PUT valid 15 minutes, uploads, and the image becomes `available` once the stored
-object's size and checksum match what was declared.
+object's size and checksum match what was declared (`verify`, or the first `read` after the
+upload).
 
 Idempotency: the image is created once (a new id per request); `verify` only reads the object
 and moves awaiting_upload -> available, a no-op when repeated. A mismatch changes nothing.
@@ -95,6 +96,17 @@ class FirmwareImages:
         if image is None:
             raise NotFound(f"firmware image {image_id!r} does not exist")
         return image
+
+    def read(self, image_id: str) -> FirmwareImage:
+        """The image, verified on the way when its file arrived since (the first read after
+        the upload makes it available; a mismatch leaves it as it is)."""
+        image = self.get(image_id)
+        if image.status == "available" or self.objects.head(firmware_key(image)) is None:
+            return image
+        try:
+            return self.verify(image_id)
+        except ChecksumMismatch:
+            return image
 
     def list(self, limit: int, cursor: str | None = None) -> Page[FirmwareImage]:
         return self.images.list(limit, cursor)

@@ -178,8 +178,10 @@ async def run_firmware_update(cp: ChargerApi, job: FirmwareJob) -> None:
         cp.identity = replace(cp.identity, firmware_version=version)
     if job.request_id is not None:
         await report("InstallRebooting")
+    cp.identity = replace(cp.identity, boot_reason="FirmwareUpdate")
     await cp.reboot(faults.reboot_s)
     await _back_online(cp)
+    cp.identity = replace(cp.identity, boot_reason="PowerUp")
     await report("Installed")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable
@@ -140,3 +141,40 @@ def test_L01_L02_N01_images_are_downloaded_through_files_tokens_and_uploads_land
             await asyncio.gather(*runs, return_exceptions=True)
 
     run(scenario(), timeout=90)
+
+
+def send(method: str, url: str, body: bytes = b"", content_type: str = "") -> tuple[int, bytes]:
+    headers = {"Content-Type": content_type} if content_type else {}
+    request = urllib.request.Request(  # noqa: S310 - the local gateway
+        url, data=body if method != "GET" else None, method=method, headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_N01_the_relay_takes_multipart_posts_and_refuses_what_it_must(platform) -> None:
+    from shared.adapters.aws_clients import client
+    from shared.bootstrap import aws_services
+    from shared.config import get_settings
+
+    services = aws_services(get_settings())
+    assert services.file_locations is not None
+    location = services.file_locations.upload_location("RELAY-1", 77)
+    form = (
+        b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="diag.zip"\r\n'
+        b"Content-Type: application/zip\r\n\r\nPK-not-really\r\n--b0undary--\r\n"
+    )
+    status, _ = send("POST", location, form, "multipart/form-data; boundary=b0undary")
+    assert status == 200
+    stored = client("s3").get_object(
+        Bucket=get_settings().files_bucket, Key="uploads/RELAY-1/77/diag.zip"
+    )
+    assert stored["Body"].read() == b"PK-not-really"
+    assert send("GET", location)[0] == 405
+    assert send("PUT", location.rsplit("/", 1)[0] + "/" + "0" * 32, b"x")[0] == 404
+    big = b"x" * (6 * 1024 * 1024 + 1)
+    status, body = send("PUT", location + "/big.bin", big, "application/octet-stream")
+    assert status == 413 and b"PayloadTooLarge" in body

@@ -551,7 +551,10 @@ def test_without_the_console_nothing_of_it_is_deployed(without_console):
     stack, template = without_console
     assert stack.console is None
     assert stack.users.console_client is None
-    assert not resources(template, "AWS::S3::Bucket")
+    # Only the catalog's buckets (the files bucket, docs/adr/0045), none of the console's.
+    assert set(resources(template, "AWS::S3::Bucket")) == {
+        logical_id(bucket) for bucket in stack.buckets.by_id.values()
+    }
     assert len(resources(template, "AWS::CloudFront::Distribution")) == 1  # the chargers'
     assert not resources(template, "Custom::CDKBucketDeployment")
     assert not cdk_functions(stack)

@@ -705,7 +705,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A firmware image */
+        /**
+         * A firmware image
+         * @description An image awaiting its upload whose file has arrived is verified on the way (as `POST .../verify` would, but a mismatch leaves it as it is).
+         */
         get: operations["get_image_api_firmware_images__imageId__get"];
         put?: never;
         post?: never;

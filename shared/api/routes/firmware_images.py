@@ -85,10 +85,12 @@ def register(ctx: ApiContext) -> None:
         "/api/firmware/images/<imageId>",
         tags=TAGS,
         summary="A firmware image",
+        description="An image awaiting its upload whose file has arrived is verified on the "
+        "way (as `POST .../verify` would, but a mismatch leaves it as it is).",
         responses=errors(404),
     )
     def get_image(imageId: Annotated[str, Path(pattern=IMAGE_ID_PATTERN)]) -> FirmwareImageView:
-        return FirmwareImageView.of(images().get(imageId))
+        return FirmwareImageView.of(images().read(imageId))
 
     @routes.post(
         "/api/firmware/images/<imageId>/verify",

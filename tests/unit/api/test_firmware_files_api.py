@@ -71,6 +71,13 @@ def test_a_mismatching_file_is_409_with_both_values_and_the_image_waits(world: W
     assert world.client.get(f"/api/firmware/images/{image_id}").body["status"] == "awaiting_upload"
 
 
+def test_the_first_read_after_the_upload_verifies(world: World) -> None:
+    image_id = declare(world)["image"]["imageId"]
+    assert world.client.get(f"/api/firmware/images/{image_id}").body["status"] == "awaiting_upload"
+    world.deps.files.objects.objects[f"firmware/{image_id}/fw-2.0.0.bin"] = FILE
+    assert world.client.get(f"/api/firmware/images/{image_id}").body["status"] == "available"
+
+
 def test_s3s_own_checksum_is_used_when_the_upload_sent_one(world: World) -> None:
     image_id = declare(world)["image"]["imageId"]
     key = f"firmware/{image_id}/fw-2.0.0.bin"

@@ -131,6 +131,7 @@ async def test_a_201_station_downloads_through_the_redirect_and_boots_the_image_
     boots = [c.payload for c in csms.calls("BootNotification")]
     # Driven step by step, the charger booted only when it rebooted into the new image.
     assert len(boots) == 1 and boots[-1]["chargingStation"]["firmwareVersion"] == "7.1.0"
+    assert boots[-1]["reason"] == "FirmwareUpdate"
 
 
 @async_test
