@@ -40,6 +40,13 @@ const TONE: Record<string, string> = {
   downloading: "active",
   downloaded: "active",
   installing: "active",
+  uploading: "active",
+  uploaded: "ok",
+  uploadfailed: "bad",
+  uploadfailure: "bad",
+  downloadfailed: "bad",
+  installationfailed: "bad",
+  invalidsignature: "bad",
 };
 
 export function StateBadge({ state, testId = "charger-state" }: { state: string; testId?: string }) {

@@ -22,7 +22,59 @@ export function list(text: string): string[] {
     .filter((part) => part !== "");
 }
 
-function NewCampaign() {
+const IMAGES_POLL = { intervalMs: 30_000, maxIntervalMs: 300_000 };
+
+/** The images campaigns can roll out (uploaded with `csms_cli firmware images upload`). */
+function Images({ images }: { images: Schemas["FirmwareImageView"][] }) {
+  return (
+    <section className="card">
+      <h2>Images</h2>
+      <p className="muted">
+        Upload an image with <code>csms_cli firmware images upload FILE --version V</code>: it is checked against its
+        SHA-256 and becomes available to campaigns.
+      </p>
+      {images.length === 0 ? (
+        <p>No image yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Image</th>
+              <th scope="col">Version</th>
+              <th scope="col">File</th>
+              <th scope="col">Size</th>
+              <th scope="col">Status</th>
+              <th scope="col">Signed</th>
+              <th scope="col">For</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {images.map((image) => (
+              <tr key={image.imageId}>
+                <td>
+                  <code>{image.imageId}</code>
+                </td>
+                <td>{image.version}</td>
+                <td>{image.fileName}</td>
+                <td>{image.sizeBytes === null ? "—" : `${(image.sizeBytes / 1024).toFixed(0)} KiB`}</td>
+                <td>
+                  <StateBadge state={image.status === "available" ? "available" : "pending"} testId="image-status" />
+                  {image.status === "available" ? "" : " awaiting upload"}
+                </td>
+                <td>{image.signed ? "yes" : "no"}</td>
+                <td>{[image.vendor, image.model].filter(Boolean).join(" ") || "any model"}</td>
+                <td>{formatDateTime(image.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function NewCampaign({ images }: { images: Schemas["FirmwareImageView"][] }) {
   const navigate = useNavigate();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -96,8 +148,17 @@ function NewCampaign() {
           <input value={form.name} required maxLength={100} onChange={set("name")} />
         </label>
         <label>
-          Image id
-          <input value={form.imageId} required maxLength={64} onChange={set("imageId")} />
+          Image
+          <select value={form.imageId} required onChange={set("imageId")}>
+            <option value="">choose an available image</option>
+            {images
+              .filter((image) => image.status === "available")
+              .map((image) => (
+                <option key={image.imageId} value={image.imageId}>
+                  {image.version} ({image.fileName})
+                </option>
+              ))}
+          </select>
         </label>
         <label>
           Vendors
@@ -167,6 +228,12 @@ export function FirmwarePage() {
     cursor ?? "",
     LIST_POLL,
   );
+  const images = usePolling(
+    (signal) => call(api().GET("/api/firmware/images", { params: { query: { limit: 100 } }, signal })),
+    "images",
+    IMAGES_POLL,
+  );
+  const imageList = images.data?.items ?? [];
   return (
     <>
       <PageHeader title="Firmware campaigns">
@@ -211,7 +278,9 @@ export function FirmwarePage() {
           Next page
         </button>
       </div>
-      <NewCampaign />
+      <NewCampaign images={imageList} />
+      <ErrorAlert error={images.error} />
+      <Images images={imageList} />
     </>
   );
 }
