@@ -18,6 +18,8 @@ import { CommandsPage } from "./pages/Commands";
 import { SitesPage } from "./pages/Sites";
 import { TariffsPage } from "./pages/Tariffs";
 import { PaymentsPage } from "./pages/Payments";
+import { FirmwarePage } from "./pages/Firmware";
+import { CampaignDetailPage } from "./pages/CampaignDetail";
 import { NotFoundPage } from "./pages/NotFound";
 
 function signInPath(next: string, expired: boolean): string {
@@ -74,6 +76,8 @@ const router = createBrowserRouter(
         { path: "sites", element: <SitesPage /> },
         { path: "tariffs", element: <TariffsPage /> },
         { path: "payments", element: <PaymentsPage /> },
+        { path: "firmware", element: <FirmwarePage /> },
+        { path: "firmware/:campaignId", element: <CampaignDetailPage /> },
         { path: "*", element: <NotFoundPage /> },
           ],
         },

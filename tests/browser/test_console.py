@@ -8,6 +8,7 @@ the same local platform. Screenshots land in tests/browser/screenshots/ for revi
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -20,8 +21,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from csms_cli.client import Client
+from csms_cli.firmware import put_file
 from local.platform import LocalPlatform
-from simulator import SimulatedCharger
+from simulator import SimulatedCharger, firmware_file
 from tests.browser.conftest import assert_accessible, console_url, screenshot
 from tests.e2e.conftest import drain, on_platform_loop
 
@@ -293,6 +295,7 @@ PAGES = [
     ("sites", "Sites"),
     ("tariffs", "Tariffs"),
     ("payments", "Payments"),
+    ("firmware", "Firmware campaigns"),
 ]
 
 
@@ -311,3 +314,74 @@ def test_every_page_renders_and_has_no_serious_accessibility_violation(
     assert_accessible(page)
     # No script error and no content-security-policy violation on any page.
     assert errors == []
+
+
+def uploaded_image(platform: LocalPlatform, version: str) -> dict[str, Any]:
+    """An image the way an operator uploads one: declared, PUT to its presigned URL, verified."""
+    data = firmware_file(version)
+    client = api(platform)
+    created = client.request(
+        "POST",
+        "/firmware/images",
+        body={
+            "version": version,
+            "fileName": f"fw-{version}.bin",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "sizeBytes": len(data),
+        },
+    )
+    put_file(created["uploadUrl"], data)
+    verified: dict[str, Any] = client.request(
+        "POST", f"/firmware/images/{created['image']['imageId']}/verify"
+    )
+    assert verified["status"] == "available"
+    return verified
+
+
+def test_a_campaign_is_created_previewed_started_and_followed_to_the_new_version(
+    page: Page, platform: LocalPlatform, charger: Charger
+) -> None:
+    version = f"9.{uuid.uuid4().hex[:4]}"
+    image = uploaded_image(platform, version)
+    sign_in(page, platform, "firmware")
+    form = page.locator("form").filter(has=page.get_by_label("Image"))
+    form.get_by_label("Name").fill(f"Roll {version}")
+    expect(
+        form.get_by_label("Image").locator(f'option[value="{image["imageId"]}"]')
+    ).to_be_attached()
+    form.get_by_label("Image").select_option(image["imageId"])
+    form.get_by_label("Charger ids").fill(charger.id)
+    form.get_by_label("Waves (cumulative %)").fill("100")
+    screenshot(page, "10-firmware-new-campaign")
+    form.get_by_role("button", name="Create draft").click()
+    # The draft's page previews the targets before anything is sent.
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Campaign Roll {version}")
+    expect(page.get_by_role("heading", name=re.compile("Preview: 1 chargers"))).to_be_visible()
+    expect(page.get_by_test_id("campaign-status")).to_have_text("draft")
+    assert not [c for c in charger.sim.csms_calls if c.action == "UpdateFirmware"]
+    screenshot(page, "11-firmware-campaign-draft")
+    assert_accessible(page)
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="Start").click()
+    # The charger downloads the image, reboots into it, and the campaign completes.
+    expect(page.get_by_test_id("target-state")).to_have_text("succeeded", timeout=60_000)
+    expect(page.get_by_test_id("campaign-status")).to_have_text("completed", timeout=30_000)
+    expect(page.get_by_role("row", name=re.compile("Wave 1"))).to_contain_text("succeeded 1")
+    assert charger.sim.identity.firmware_version == version
+    screenshot(page, "12-firmware-campaign-completed")
+    assert_accessible(page)
+    # The charger's page tells the same story, and its diagnostics come back as a file.
+    page.get_by_role("link", name=charger.id).click()
+    firmware = page.locator("section").filter(has=page.get_by_role("heading", name="Firmware"))
+    expect(firmware).to_contain_text(version)
+    expect(firmware.get_by_test_id("target-state")).to_have_text("succeeded")
+    diagnostics = page.locator("section").filter(
+        has=page.get_by_role("heading", name="Diagnostics")
+    )
+    diagnostics.get_by_role("button", name="Request diagnostics").click()
+    expect(diagnostics.get_by_test_id("upload-status")).to_have_text("Uploaded", timeout=30_000)
+    link = diagnostics.get_by_role("link")
+    expect(link).to_be_visible()
+    assert link.get_attribute("href", timeout=5_000)
+    screenshot(page, "13-charger-firmware-and-diagnostics")
+    assert_accessible(page)

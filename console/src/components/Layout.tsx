@@ -12,6 +12,7 @@ const PAGES: [string, string][] = [
   ["/sites", "Sites"],
   ["/tariffs", "Tariffs"],
   ["/payments", "Payments"],
+  ["/firmware", "Firmware"],
 ];
 
 export function Layout() {

@@ -27,6 +27,26 @@ const TONE: Record<string, string> = {
   pending: "neutral",
   inoperative: "warn",
   outoforder: "bad",
+  // firmware campaigns and their chargers
+  draft: "neutral",
+  running: "active",
+  paused: "warn",
+  halted: "bad",
+  cancelled: "warn",
+  failed: "bad",
+  succeeded: "ok",
+  skipped: "warn",
+  installed: "ok",
+  downloading: "active",
+  downloaded: "active",
+  installing: "active",
+  uploading: "active",
+  uploaded: "ok",
+  uploadfailed: "bad",
+  uploadfailure: "bad",
+  downloadfailed: "bad",
+  installationfailed: "bad",
+  invalidsignature: "bad",
 };
 
 export function StateBadge({ state, testId = "charger-state" }: { state: string; testId?: string }) {

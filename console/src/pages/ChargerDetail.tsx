@@ -13,6 +13,7 @@ import { useCommand } from "../hooks/useCommand";
 import type { CommandAction } from "../hooks/useCommand";
 import { LIST_POLL, usePolling } from "../hooks/usePolling";
 import { filledPage } from "../paging";
+import { ChargerDiagnostics, ChargerFirmware } from "./ChargerFirmware";
 import { CommandTable } from "./Commands";
 import type { Protocol } from "./actions";
 import { ACTIONS, ActionFields, initialValues, useActionForm } from "./actions";
@@ -341,6 +342,8 @@ export function ChargerDetailPage() {
             />
           ) : null}
           <Configuration chargePointId={chargePointId} protocol={protocol} />
+          <ChargerFirmware chargePointId={chargePointId} />
+          <ChargerDiagnostics chargePointId={chargePointId} protocol={protocol} />
           <section className="card">
             <h2>Command history</h2>
             <ErrorAlert error={history.error} />
