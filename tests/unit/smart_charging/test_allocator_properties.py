@@ -1,0 +1,219 @@
+"""The allocator's guarantees, on random sites (docs/adr/0046-site-load-allocation.md)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.smart_charging.allocation import Allocation, cap_da, min_da
+from shared.smart_charging.allocator import allocate, target_limits
+from shared.smart_charging.loads import SiteConstraints
+from shared.smart_charging.plan import plan_commands, prefix_violations
+from shared.smart_charging.site import PhaseCurrents, Site, quantise_down, quantise_up
+from shared.smart_charging.stability import StabilityRules, increase_allowed
+from tests.unit.smart_charging.strategies import (
+    NOW,
+    PROFILE,
+    amps,
+    exact_overloads,
+    grid_limits,
+    phase_limits,
+    previous_allocations,
+    sites,
+)
+
+
+def _stuck(constraints: SiteConstraints, load: list[int], evse_id: str, extra: int) -> list[int]:
+    """The constraints on the EVSE's path that cannot take `extra` more deciamperes of it."""
+    return [
+        c
+        for c, per_da in constraints.usage[evse_id]
+        if load[c] + per_da * extra > constraints.caps[c]
+    ]
+
+
+@PROFILE
+@given(sites(), grid_limits, st.data())
+def test_never_above_a_limit(site: Site, grid: PhaseCurrents | None, data: st.DataObject) -> None:
+    previous = data.draw(previous_allocations(site))
+    target = target_limits(site, grid, previous)
+    assert exact_overloads(site, grid, target) == []
+    applied = allocate(site, grid, previous, NOW)
+    limits = {k: v.limit_da for k, v in applied.limits.items()}
+    assert exact_overloads(site, grid, limits) == []
+
+
+@PROFILE
+@given(sites(), grid_limits, st.data())
+def test_zero_or_at_least_the_minimum_and_never_above_the_cap(
+    site: Site, grid: PhaseCurrents | None, data: st.DataObject
+) -> None:
+    previous = data.draw(previous_allocations(site))
+    target = target_limits(site, grid, previous)
+    applied = allocate(site, grid, previous, NOW)
+    for evse in site.evses:
+        if evse.id not in target:
+            assert not (evse.controllable and evse.live.session_active)
+            continue
+        for limit in (target[evse.id], applied.limits[evse.id].limit_da):
+            assert limit == 0 or min_da(evse) <= limit <= max(min_da(evse), cap_da(evse))
+            assert limit <= quantise_down(evse.max_current_a)
+
+
+@PROFILE
+@given(amps | st.floats(0.01, 1000, allow_nan=False, allow_infinity=False))
+def test_quantisation_never_rounds_up(value: float) -> None:
+    exact = Decimal(repr(value))
+    down, up = quantise_down(value), quantise_up(value)
+    assert Decimal(down) / 10 <= exact < Decimal(down + 1) / 10
+    assert Decimal(up - 1) / 10 < exact <= Decimal(up) / 10
+
+
+@PROFILE
+@given(sites(equal_weights=True), grid_limits)
+def test_fair_within_a_tier(site: Site, grid: PhaseCurrents | None) -> None:
+    """Two EVSEs of a tier with equal weights are at most one quantum apart, unless the lower
+    one is at its own cap, the higher one at its own minimum, or a constraint stops the lower
+    one that the higher one does not load."""
+    constraints = SiteConstraints.of(site, grid)
+    target = target_limits(site, grid, None, constraints)
+    load = constraints.load(target)
+    active = [e for e in site.evses if e.id in target and target[e.id] > 0]
+    for low in active:
+        for high in active:
+            if low.tier != high.tier or target[high.id] <= target[low.id] + 1:
+                continue
+            if target[low.id] >= cap_da(low) or target[high.id] <= min_da(high):
+                continue
+            high_path = {c for c, _ in constraints.usage[high.id]}
+            stopping = _stuck(constraints, load, low.id, 1)
+            assert any(c not in high_path for c in stopping), (low.id, high.id, target)
+
+
+@PROFILE
+@given(sites(), grid_limits, st.data())
+def test_work_conserving(site: Site, grid: PhaseCurrents | None, data: st.DataObject) -> None:
+    """An EVSE short of its cap has a full constraint on its path (a quantum more does not
+    fit); a paused one that wants current has one where its minimum does not fit."""
+    previous = data.draw(previous_allocations(site))
+    constraints = SiteConstraints.of(site, grid)
+    target = target_limits(site, grid, previous, constraints)
+    load = constraints.load(target)
+    for evse in site.evses:
+        if evse.id not in target or target[evse.id] >= cap_da(evse):
+            continue
+        if target[evse.id] == 0:
+            assert _stuck(constraints, load, evse.id, min_da(evse)), evse.id
+        else:
+            assert _stuck(constraints, load, evse.id, 1), evse.id
+
+
+@PROFILE
+@given(
+    sites(tiers=1, reservations=False, power_limits=False),
+    st.data(),
+)
+def test_raising_a_limit_never_lowers_the_total(site: Site, data: st.DataObject) -> None:
+    """Within what admission decides (minimums at one quantum, so everyone is admitted),
+    raising any node's limit never lowers the total current the site delivers, counted per
+    phase (its power)."""
+    site = replace(site, evses=tuple(replace(e, min_current_a=0.1, weight=1.0) for e in site.evses))
+    limited = [n for n in site.nodes if n.max_current is not None]
+    node = data.draw(st.sampled_from(limited))
+    assert node.max_current is not None
+    raise_by = data.draw(st.integers(1, 400)) / 10
+    raised_limits = PhaseCurrents(*(a + raise_by for a in node.max_current.by_phase()))
+    raised = replace(
+        site,
+        nodes=tuple(replace(n, max_current=raised_limits) if n is node else n for n in site.nodes),
+    )
+
+    def total(s: Site) -> int:
+        constraints = SiteConstraints.of(s)
+        target = target_limits(s, None, None, constraints)
+        return sum(target[e.id] * len(e.used_phases()) for e in s.evses if e.id in target)
+
+    before, after = total(site), total(raised)
+    # Rounding to whole deciamperes may cost each EVSE one quantum per phase.
+    assert after >= before - 3 * len(site.evses)
+
+
+@PROFILE
+@given(sites(), grid_limits, st.data())
+def test_the_filter_never_breaks_a_limit_and_follows_its_rules(
+    site: Site, grid: PhaseCurrents | None, data: st.DataObject
+) -> None:
+    previous = data.draw(previous_allocations(site))
+    rules = StabilityRules()
+    target = target_limits(site, grid, previous)
+    applied = allocate(site, grid, previous, NOW, rules)
+    limits = {k: v.limit_da for k, v in applied.limits.items()}
+    assert exact_overloads(site, grid, limits) == []
+    for evse_id, limit in limits.items():
+        before = previous.limits.get(evse_id)
+        wanted = target[evse_id]
+        if before is None:
+            assert limit == wanted  # a new session gets its target at once
+            continue
+        if wanted < before.limit_da:
+            kept = wanted == 0 and limit == min_da(site.evse(evse_id))
+            assert limit == wanted or kept  # decreases at once (or the run dwell's minimum)
+        if limit > before.limit_da:
+            evse = site.evse(evse_id)
+            assert increase_allowed(
+                before.limit_da, limit, before.changed_at, min_da(evse), NOW, rules
+            ) or (wanted == 0 and limit == min_da(evse) and before.limit_da == 0)
+
+
+@PROFILE
+@given(sites(), phase_limits, phase_limits, st.data())
+def test_lowering_a_limit_raises_no_evse_beyond_what_the_filter_permits(
+    site: Site, grid: PhaseCurrents, lower: PhaseCurrents, data: st.DataObject
+) -> None:
+    lowered = PhaseCurrents(
+        *(min(a, b) for a, b in zip(grid.by_phase(), lower.by_phase(), strict=True))
+    )
+    rules = StabilityRules()
+    first = allocate(site, grid, data.draw(previous_allocations(site)), NOW - timedelta(minutes=1))
+    second = allocate(site, lowered, first, NOW, rules)
+    for evse_id, state in second.limits.items():
+        before, limit = first.limits[evse_id], state.limit_da
+        if limit > before.limit_da:
+            evse = site.evse(evse_id)
+            assert increase_allowed(
+                before.limit_da, limit, before.changed_at, min_da(evse), NOW, rules
+            )
+    limits = {k: v.limit_da for k, v in second.limits.items()}
+    assert exact_overloads(site, lowered, limits) == []
+
+
+@PROFILE
+@given(sites(), grid_limits, st.data())
+def test_every_prefix_of_the_command_sequence_is_feasible(
+    site: Site, grid: PhaseCurrents | None, data: st.DataObject
+) -> None:
+    previous = data.draw(previous_allocations(site))
+    allocation = allocate(site, grid, previous, NOW)
+    commands = plan_commands(site, previous, allocation)
+    assert prefix_violations(site, grid, previous, commands) == []
+    kinds = [command.decrease for command in commands]
+    assert kinds == sorted(kinds, reverse=True)  # every decrease before any increase
+    # What the order prevents: increases sent first can break a limit, and only when some
+    # decrease had to make room for them.
+    reordered = sorted(commands, key=lambda c: c.decrease)
+    problems = prefix_violations(site, grid, previous, reordered)
+    if problems:
+        assert any(c.decrease for c in commands)
+
+
+@PROFILE
+@given(sites(), st.data())
+def test_sites_and_allocations_survive_their_plain_form(site: Site, data: st.DataObject) -> None:
+    assert Site.from_dict(site.to_dict()) == site
+    previous = data.draw(previous_allocations(site))
+    allocation = allocate(site, None, previous, NOW)
+    assert Allocation.from_dict(allocation.to_dict()) == allocation
