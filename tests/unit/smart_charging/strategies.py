@@ -65,7 +65,7 @@ _minutes_ago = st.integers(0, 300)
 
 
 @st.composite
-def sites(  # noqa: PLR0913 - knobs for the tests that need a narrower site
+def sites(
     draw: st.DrawFn,
     max_nodes: int = 5,
     max_evses: int = 10,
@@ -182,20 +182,25 @@ def exact_overloads(site: Site, grid: PhaseCurrents | None, limits: dict[str, in
         if node.max_current is not None:
             caps = dict(zip(PHASES, map(_exact, node.max_current.by_phase()), strict=True))
         if node.parent is None and grid is not None:
-            for phase, value in zip(PHASES, grid.by_phase(), strict=True):
+            for grid_phase, value in zip(PHASES, grid.by_phase(), strict=True):
                 limit = max(Fraction(0), _exact(value))
-                caps[phase] = min(caps.get(phase, limit), limit)
-
-        def phase_load(phase: str, table: dict[str, tuple[Fraction, tuple[str, ...]]]) -> Fraction:
-            return sum((table[e.id][0] for e in below if phase in table[e.id][1]), Fraction(0))
+                caps[grid_phase] = min(caps.get(grid_phase, limit), limit)
 
         for phase, cap in caps.items():
-            load = phase_load(phase, drawn)
-            if load > cap and load > phase_load(phase, reserved_only):
+            load = _phase_load(below, phase, drawn)
+            if load > cap and load > _phase_load(below, phase, reserved_only):
                 problems.append(f"{node.id}/{phase}: {float(load)} A > {float(cap)} A")
         if node.max_power_w is not None:
-            power = _exact(node.voltage_v) * sum(phase_load(p, drawn) for p in PHASES)
-            reserved = _exact(node.voltage_v) * sum(phase_load(p, reserved_only) for p in PHASES)
+            power = _exact(node.voltage_v) * sum(_phase_load(below, p, drawn) for p in PHASES)
+            reserved = _exact(node.voltage_v) * sum(
+                _phase_load(below, p, reserved_only) for p in PHASES
+            )
             if power > _exact(node.max_power_w) and power > reserved:
                 problems.append(f"{node.id}/power: {float(power)} W > {node.max_power_w} W")
     return problems
+
+
+def _phase_load(
+    below: list[Evse], phase: str, table: dict[str, tuple[Fraction, tuple[str, ...]]]
+) -> Fraction:
+    return sum((table[e.id][0] for e in below if phase in table[e.id][1]), Fraction(0))
