@@ -16,17 +16,18 @@ from shared.smart_charging.allocation import Allocation, EvseLimit
 from shared.smart_charging.site import PHASES, Evse, EvseLive, Node, PhaseCurrents, Site
 
 # Thousands of examples over the module, in about 20 s on a shared core; CI runs a fixed,
-# smaller set (derandomized, so a red build is reproducible).
+# smaller set (derandomized, so a red build is reproducible). SMART_CHARGING_EXAMPLES=20000
+# runs a long search by hand.
 settings.register_profile(
     "smart-charging",
-    max_examples=250,
+    max_examples=int(os.environ.get("SMART_CHARGING_EXAMPLES", "250")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
     "smart-charging-ci",
     parent=settings.get_profile("smart-charging"),
-    max_examples=150,
+    max_examples=int(os.environ.get("SMART_CHARGING_EXAMPLES", "150")),
     derandomize=True,
 )
 PROFILE = settings.get_profile("smart-charging-ci" if os.environ.get("CI") else "smart-charging")

@@ -181,6 +181,49 @@ def test_limits_are_whole_tenths_rounded_down() -> None:
     }
 
 
+def test_where_raising_a_limit_lowers_the_total() -> None:
+    """The price of fairness and of minimums (ADR 0046, Guarantees): the total a site
+    delivers, counted per phase, is monotone only where every EVSE loads one phase or every
+    one all three, and minimums do not make admission choose."""
+
+    def delivered(s: Site) -> float:
+        limits = target_limits(s)
+        return sum(limits[e.id] * len(e.used_phases()) for e in s.evses) / 10
+
+    # Max-min fairness with mixed phases: a 1-phase car behind an 8 A circuit, a 3-phase one
+    # beside it on a 20 A connection. Raising the circuit to 10 A makes them equal: the
+    # 1-phase car gains 2 A on one phase, the 3-phase car loses 2 A on three.
+    def mixed(circuit: float) -> Site:
+        return Site(
+            "s",
+            (
+                Node("grid", None, PhaseCurrents.uniform(20)),
+                Node("c", "grid", PhaseCurrents.uniform(circuit)),
+            ),
+            (
+                car("E0", node="c", phases=("L1",), min_current_a=1),
+                car("E1", min_current_a=1),
+            ),
+        )
+
+    assert amps(target_limits(mixed(8))) == {"E0": 8.0, "E1": 12.0}
+    assert amps(target_limits(mixed(10))) == {"E0": 10.0, "E1": 10.0}
+    assert (delivered(mixed(8)), delivered(mixed(10))) == (44.0, 40.0)
+
+    # Admission at 6 A: one more ampere on L1 lets a waiting 1-phase car in, and the
+    # 3-phase car that had L1 to itself goes down to 6 A.
+    def admission(l1: float) -> Site:
+        return site(
+            PhaseCurrents(l1, 32, 32),
+            car("A", arrived_minutes_ago=60),
+            car("B", phases=("L1",), arrived_minutes_ago=30),
+        )
+
+    assert amps(target_limits(admission(11))) == {"A": 11.0, "B": 0.0}
+    assert amps(target_limits(admission(12))) == {"A": 6.0, "B": 6.0}
+    assert (delivered(admission(11)), delivered(admission(12))) == (33.0, 24.0)
+
+
 # The stability filter
 
 
