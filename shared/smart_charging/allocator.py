@@ -12,9 +12,10 @@ and the time to a current limit per active EVSE (docs/adr/0046-site-load-allocat
    weighted water-filling: a level L rises and every EVSE gets clamp(weight * L, min, cap),
    an EVSE stopping where it reaches its cap or a constraint it loads is full (max-min fair
    in weight). A lower tier gets only what the higher ones cannot use.
-3. The levels are exact in floating point, then rounded down to whole deciamperes, checked
-   again in integers (the integers are the guarantee, not the floats), and the quanta that
-   rounding left are handed out one at a time, lowest share first, while they fit.
+3. The levels are computed in floating point, then rounded down to whole deciamperes,
+   checked again in integers (the integers are the guarantee, not the floats), and the quanta
+   that rounding left are handed out one at a time, always to the lowest share that can take
+   one, until none can.
 
 `allocate` then passes the target through the stability filter (`stability.py`) and records
 when each limit changed, which the next call's filter needs.
@@ -190,22 +191,22 @@ def _round_down(members: list[_Member], shares: list[float], remaining: list[int
 
 
 def _hand_out_quanta(members: list[_Member], remaining: list[int]) -> None:
-    """What rounding left: one deciampere at a time to the lowest share (value / weight) that
-    can take it, until none can. Afterwards an admitted member below its cap has a full
-    constraint on its path (work conservation, to the quantum)."""
-    order = {m.evse_id: n for n, m in enumerate(members)}
-    while True:
-        given = False
-        for member in sorted(members, key=lambda m: (m.value / m.weight, order[m.evse_id])):
-            if member.value >= member.cap:
-                continue
-            if all(remaining[c] >= per_da for c, per_da in member.usage):
-                for c, per_da in member.usage:
-                    remaining[c] -= per_da
-                member.value += 1
-                given = True
-        if not given:
-            return
+    """What rounding left: one deciampere at a time, always to the lowest share (value /
+    weight, then admission order) that can take it. One that cannot never will (what is left
+    only shrinks), so it leaves the queue. Afterwards an admitted member below its cap has a
+    full constraint on its path (work conservation, to the quantum)."""
+    queue = [(m.value / m.weight, n) for n, m in enumerate(members) if m.value < m.cap]
+    heapq.heapify(queue)
+    while queue:
+        _, n = heapq.heappop(queue)
+        member = members[n]
+        if not all(remaining[c] >= per_da for c, per_da in member.usage):
+            continue
+        for c, per_da in member.usage:
+            remaining[c] -= per_da
+        member.value += 1
+        if member.value < member.cap:
+            heapq.heappush(queue, (member.value / member.weight, n))
 
 
 def allocate(
