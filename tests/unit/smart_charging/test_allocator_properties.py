@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from shared.smart_charging.allocation import Allocation, cap_da, min_da
 from shared.smart_charging.allocator import allocate, target_limits
 from shared.smart_charging.loads import SiteConstraints
-from shared.smart_charging.plan import plan_commands, prefix_violations
+from shared.smart_charging.plan import assumed_limits, plan_commands, prefix_violations
 from shared.smart_charging.site import PHASES, PhaseCurrents, Site, quantise_down, quantise_up
 from shared.smart_charging.stability import StabilityRules, increase_allowed
 from tests.unit.smart_charging.strategies import (
@@ -229,6 +229,13 @@ def test_every_prefix_of_the_command_sequence_is_feasible(
     allocation = allocate(site, grid, previous, NOW)
     commands = plan_commands(site, previous, allocation)
     assert prefix_violations(site, grid, previous, commands) == []
+    # The same, by the exact checker: from a state within the limits, every state on the way
+    # is within them.
+    state = assumed_limits(site, previous)
+    if exact_overloads(site, grid, state) == []:
+        for command in commands:
+            state[command.evse_id] = command.to_da
+            assert exact_overloads(site, grid, state) == [], command
     kinds = [command.decrease for command in commands]
     assert kinds == sorted(kinds, reverse=True)  # every decrease before any increase
     # What the order prevents: increases sent first can break a limit, and only when some
