@@ -47,6 +47,8 @@ class Sizes:
     commands: int
     sdk_cpu_iterations: int
     runtime_iterations: int
+    campaign_chargers: int
+    allocator_iterations: int
 
 
 FULL = Sizes(
@@ -60,6 +62,8 @@ FULL = Sizes(
     commands=30,
     sdk_cpu_iterations=500,
     runtime_iterations=1000,
+    campaign_chargers=1000,
+    allocator_iterations=200,
 )
 QUICK = Sizes(
     cpu_iterations=30,
@@ -72,6 +76,8 @@ QUICK = Sizes(
     commands=2,
     sdk_cpu_iterations=20,
     runtime_iterations=20,
+    campaign_chargers=10,
+    allocator_iterations=10,
 )
 
 
@@ -116,9 +122,11 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
         cost_model,
         costs,
         cpu,
+        firmware_campaign,
         local_load,
         runtime_overhead,
         sdk_cpu,
+        smart_charging_allocator,
         stack_facts,
     )
 
@@ -168,6 +176,10 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
         },
     )
     results["console_bundle"] = _timed("console bundle", console_bundle.measure)
+    results["smart_charging_allocator"] = _timed(
+        "site allocator CPU",
+        lambda: smart_charging_allocator.run(sizes.allocator_iterations),
+    )
     if load:
         results["command_round_trip"] = _timed(
             "command round trip",
@@ -181,6 +193,9 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
                 moto_sizes=sizes.load_moto_chargers,
                 settle_s=sizes.load_settle_s,
             ),
+        )
+        results["firmware_campaign"] = _timed(
+            "firmware campaign", lambda: firmware_campaign.run(sizes.campaign_chargers)
         )
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     return results

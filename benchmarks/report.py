@@ -551,6 +551,99 @@ def _commands(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _allocator(results: Mapping[str, Any]) -> list[str]:
+    section = results["smart_charging_allocator"]
+    lines = [
+        "",
+        "## Site load allocation (CPU)",
+        "",
+        _stamp(section, results)
+        + " One allocation of a site's current (docs/adr/0046): per-phase limits of the grid "
+        "connection, boards and circuits, the stability filter and the decrease-first plan, "
+        "CPU time of one thread (`benchmarks/smart_charging_allocator.py`).",
+        "",
+    ]
+    lines += _table(
+        ["EVSEs", "Circuits", "Allocations", "median ms", "p95 ms", "goal ms", "commands each"],
+        [
+            [
+                section["evses"],
+                section["circuits"],
+                section["iterations"],
+                section["median_ms"],
+                section["p95_ms"],
+                section["goal_ms"],
+                section["commands_per_allocation"],
+            ]
+        ],
+        "rrrrrrr",
+    )
+    return lines
+
+
+def _campaign(results: Mapping[str, Any]) -> list[str]:
+    section = results["firmware_campaign"]
+    usd = section["per_1000_chargers_usd"]
+    waves = "; ".join(
+        f"wave {w['wave']}: " + ", ".join(f"{n} {state}" for state, n in w["states"].items())
+        for w in section["waves"]
+    )
+    lines = [
+        "",
+        "## Firmware campaign (local platform)",
+        "",
+        _stamp(section, results)
+        + f" A campaign of waves {' / '.join(f'{w} %' for w in section['waves_pct'])} over "
+        f"{section['chargers']} simulated OCPP 2.0.1 stations, {section['concurrency']} at "
+        "once, run by the FirmwareCampaign Standard execution in moto; the stations really "
+        "download the uploaded image through /files/<token>, report each step, reboot and "
+        "boot with the new version (`benchmarks/firmware_campaign.py`). Transitions are the "
+        "execution history's state entries, what Standard bills; the cost is per 1,000 "
+        "chargers, once per campaign (nothing per charger-month).",
+        "",
+    ]
+    lines += _table(
+        [
+            "Chargers",
+            "Updated",
+            "Campaign s",
+            "Transitions",
+            "per charger",
+            "Lambda tasks",
+            "Reports per charger",
+        ],
+        [
+            [
+                section["chargers"],
+                section["updated"],
+                section["elapsed_s"],
+                section["transitions"],
+                section["transitions_per_charger"],
+                section["lambda_tasks"],
+                section["reports_per_charger"],
+            ]
+        ],
+        "rrrrrrr",
+    )
+    lines += [
+        "",
+        f"Outcome: {section['status']} ({waves}).",
+        "",
+    ]
+    lines += _table(
+        ["Per 1,000 chargers", "USD"],
+        [
+            ["Step Functions transitions", _usd6(usd["step_functions"])],
+            ["Lambda (tasks and reports)", _usd6(usd["lambda"])],
+            ["EventBridge events (reports, boots)", _usd6(usd["eventbridge"])],
+            ["Total, without the image's transfer", _usd6(usd["total_without_transfer"])],
+            ["Image transfer out, per MB of image", _usd6(usd["image_transfer_per_mb"])],
+        ],
+        "lr",
+    )
+    return lines
+
+
 def _load(results: Mapping[str, Any]) -> list[str]:
     load = results["local_load"]
     config = load["config"]
@@ -657,6 +750,8 @@ def markdown(results: Mapping[str, Any], data_label: str = "benchmarks/results/l
         ("console_bundle", _console_bundle),
         ("command_round_trip", _commands),
         ("local_load", _load),
+        ("smart_charging_allocator", _allocator),
+        ("firmware_campaign", _campaign),
     ):
         if section in results:
             lines += render(results)

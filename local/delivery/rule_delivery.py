@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from infra.catalog import EventBusDef, EventRuleDef
@@ -107,25 +108,43 @@ class RulePoller:
         return all(int(count) == 0 for count in attributes.values())
 
     async def run(self) -> None:
-        while not self._runtime.stopping.is_set():
-            try:
-                messages = await self._runtime.io(self._receive)
-                if self._runtime.stopping.is_set():
-                    break  # left in the queue, as an unfinished poller would on AWS
-                outcomes = await asyncio.gather(
-                    *(self._deliver(message) for message in messages), return_exceptions=True
-                )
-                for outcome in outcomes:
-                    if isinstance(outcome, Exception):
-                        logger.error("%s: delivery failed", self.rule_name, exc_info=outcome)
-            except Exception:
-                logger.exception("%s: polling failed; retrying", self.rule_name)
-                await pause(self.wake, ERROR_BACKOFF_S)
+        # Lambda invokes a rule's target for each event as it comes, never a batch at a time:
+        # the next messages are received while earlier ones are still being delivered, up to
+        # the invoker's threads. (Waiting for a whole batch let a busy rule's queue grow, and
+        # moto's SQS slows down with the length of a queue.)
+        in_flight: set[asyncio.Task[None]] = set()
+        limit = max(MAX_RECEIVE, self._runtime.config.max_workers)
+        try:
+            while not self._runtime.stopping.is_set():
+                try:
+                    if len(in_flight) >= limit:
+                        await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                        continue
+                    room = limit - len(in_flight)
+                    messages = await self._runtime.io(partial(self._receive, room))
+                    if self._runtime.stopping.is_set():
+                        break  # left in the queue, as an unfinished poller would on AWS
+                    for message in messages:
+                        task = asyncio.create_task(self._deliver_logged(message))
+                        in_flight.add(task)
+                        task.add_done_callback(in_flight.discard)
+                except Exception:
+                    logger.exception("%s: polling failed; retrying", self.rule_name)
+                    await pause(self.wake, ERROR_BACKOFF_S)
+        finally:
+            if in_flight:
+                await asyncio.wait(in_flight)
 
-    def _receive(self) -> list[dict[str, Any]]:
+    async def _deliver_logged(self, message: dict[str, Any]) -> None:
+        try:
+            await self._deliver(message)
+        except Exception:
+            logger.exception("%s: delivery failed", self.rule_name)
+
+    def _receive(self, room: int = MAX_RECEIVE) -> list[dict[str, Any]]:
         response = self._sqs.receive_message(
             QueueUrl=self.queue_url,
-            MaxNumberOfMessages=MAX_RECEIVE,
+            MaxNumberOfMessages=max(1, min(MAX_RECEIVE, room)),
             WaitTimeSeconds=self._runtime.config.queue_wait_s,
             VisibilityTimeout=self._visibility_timeout_s,
         )
