@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.memory.firmware import MemoryFirmwareImages
+from shared.adapters.memory.files import MemoryFileObjects, MemoryFileTokens, MemoryImageRepository
 from shared.adapters.memory.firmware_campaigns import MemoryCampaignStore
 from shared.firmware.campaigns_service import (
     CampaignConflict,
@@ -18,6 +18,7 @@ from shared.firmware.campaigns_service import (
     ChargerBusy,
     FirmwareCommandFailed,
 )
+from shared.firmware.files import FileLocations
 from shared.models.charger import BootInfo, ChargerRecord
 from shared.models.firmware import FirmwareImage
 from shared.models.firmware_campaign import (
@@ -34,6 +35,12 @@ from tests.fakes import Clock, memory_services
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 IMAGE = FirmwareImage("img-2", "2.0", "fw.bin", "ab" * 32, "available", "2026-01-01T00:00:00Z")
+
+
+def images_of(image: FirmwareImage) -> MemoryImageRepository:
+    images = MemoryImageRepository()
+    images.create(image)
+    return images
 
 
 class Executions:
@@ -90,8 +97,8 @@ def world(store: CampaignStore):
         chargers=deps.chargers,
         locations=deps.locations,
         transactions=deps.transactions,
-        images=MemoryFirmwareImages(IMAGE),
-        downloads=MemoryFirmwareImages(IMAGE),
+        images=images_of(IMAGE),
+        downloads=FileLocations(MemoryFileTokens(), MemoryFileObjects(), "https://files.test"),
         engine=services.engine,
         tasks=deps.tasks,
         executions=executions,
@@ -314,7 +321,7 @@ def test_a_wave_over_the_threshold_halts_the_campaign(world):
 
 def test_only_available_images(world):
     service, _, _, _, _ = world
-    service.images = MemoryFirmwareImages(replace(IMAGE, status="awaiting_upload"))
+    service.images = images_of(replace(IMAGE, status="awaiting_upload"))
     with pytest.raises(CampaignConflict):
         service.create(draft())
 
