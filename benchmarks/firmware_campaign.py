@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import itertools
 import threading
 import time
@@ -86,7 +85,7 @@ async def _campaign(chargers: int, connect_batch: int) -> dict[str, Any]:
     import boto3
 
     from csms_cli.client import Client
-    from csms_cli.firmware import put_file
+    from csms_cli.firmware import upload_image
     from local.platform import LocalPlatform
     from local.settings import LocalSettings
     from simulator import Backoff, SimulatedCharger, firmware_file
@@ -100,21 +99,10 @@ async def _campaign(chargers: int, connect_batch: int) -> dict[str, Any]:
             return api.request(method, path, None, body)
 
         version = f"bench-{uuid.uuid4().hex[:6]}"
-        data = firmware_file(version)
-        created = await asyncio.to_thread(
-            call,
-            "POST",
-            "/firmware/images",
-            {
-                "version": version,
-                "fileName": f"{version}.bin",
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "sizeBytes": len(data),
-            },
+        image = await asyncio.to_thread(
+            upload_image, api, firmware_file(version), {"version": version, "fileName": "fw.bin"}
         )
-        await asyncio.to_thread(put_file, created["uploadUrl"], data)
-        image_id = created["image"]["imageId"]
-        await asyncio.to_thread(call, "POST", f"/firmware/images/{image_id}/verify")
+        image_id = image["imageId"]
 
         async with contextlib.AsyncExitStack() as stack:
             fleet: list[SimulatedCharger] = []

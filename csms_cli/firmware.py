@@ -114,20 +114,29 @@ def put_file(url: str, body: bytes, timeout_s: float = 300.0) -> None:
         raise Unreachable(f"cannot upload: {getattr(exc, 'reason', exc)}") from None
 
 
+def upload_image(client: Client, data: bytes, declaration: dict[str, Any]) -> dict[str, Any]:
+    """Declare an image (`declaration`: version, fileName and the optional fields; the
+    checksum and size are the data's), PUT it to its presigned URL and verify it: the image
+    as the API then shows it, available."""
+    created = client.request(
+        "POST",
+        "/firmware/images",
+        body={**declaration, "sha256": hashlib.sha256(data).hexdigest(), "sizeBytes": len(data)},
+    )
+    put_file(created["uploadUrl"], data)
+    image_id = created["image"]["imageId"]
+    verified: dict[str, Any] = client.request("POST", f"/firmware/images/{quote(image_id)}/verify")
+    return verified
+
+
 def images_upload(client: Client, args: argparse.Namespace, output: Output) -> int:
     path = Path(args.file)
     data = path.read_bytes()
     if args.file_name is None:
         args.file_name = path.name
-    created = client.request(
-        "POST",
-        "/firmware/images",
-        body=_declaration(args, hashlib.sha256(data).hexdigest(), len(data)),
-    )
-    put_file(created["uploadUrl"], data)
-    image_id = created["image"]["imageId"]
-    verified = client.request("POST", f"/firmware/images/{quote(image_id)}/verify")
-    return _show(output, verified)
+    declaration = _declaration(args, "", 0)
+    del declaration["sha256"], declaration["sizeBytes"]
+    return _show(output, upload_image(client, data, declaration))
 
 
 def images_list(client: Client, args: argparse.Namespace, output: Output) -> int:

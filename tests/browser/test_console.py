@@ -8,7 +8,6 @@ the same local platform. Screenshots land in tests/browser/screenshots/ for revi
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -21,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from csms_cli.client import Client
-from csms_cli.firmware import put_file
+from csms_cli.firmware import upload_image
 from local.platform import LocalPlatform
 from simulator import SimulatedCharger, firmware_file
 from tests.browser.conftest import assert_accessible, console_url, screenshot
@@ -318,24 +317,11 @@ def test_every_page_renders_and_has_no_serious_accessibility_violation(
 
 def uploaded_image(platform: LocalPlatform, version: str) -> dict[str, Any]:
     """An image the way an operator uploads one: declared, PUT to its presigned URL, verified."""
-    data = firmware_file(version)
-    client = api(platform)
-    created = client.request(
-        "POST",
-        "/firmware/images",
-        body={
-            "version": version,
-            "fileName": f"fw-{version}.bin",
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "sizeBytes": len(data),
-        },
+    image = upload_image(
+        api(platform), firmware_file(version), {"version": version, "fileName": f"fw-{version}.bin"}
     )
-    put_file(created["uploadUrl"], data)
-    verified: dict[str, Any] = client.request(
-        "POST", f"/firmware/images/{created['image']['imageId']}/verify"
-    )
-    assert verified["status"] == "available"
-    return verified
+    assert image["status"] == "available"
+    return image
 
 
 def test_a_campaign_is_created_previewed_started_and_followed_to_the_new_version(

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import time
-import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -19,6 +17,7 @@ from typing import Any
 import pytest
 
 from csms_cli.client import ApiError, Client
+from csms_cli.firmware import upload_image
 from simulator import Backoff, SimulatedCharger, always, firmware_file
 from tests.e2e.conftest import moto_client, run
 
@@ -33,33 +32,14 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def put(url: str, body: bytes) -> int:
-    request = urllib.request.Request(  # noqa: S310 - the presigned URL of moto
-        url, data=body, method="PUT", headers={"Content-Type": "application/octet-stream"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - moto
-        return int(response.status)
-
-
 @pytest.fixture(scope="module")
 def images(platform: Any) -> str:
     """The image campaigns roll out, uploaded through its presigned PUT and verified: the
     stations really download it through /files/<token> and install the version it names."""
     client = Client(platform.http_url, "dev-operator-token", timeout_s=30)
-    body = firmware_file(NEW, 4096)
-    created = client.request(
-        "POST",
-        "/firmware/images",
-        body={
-            "version": NEW,
-            "fileName": f"{NEW}.bin",
-            "sha256": hashlib.sha256(body).hexdigest(),
-            "sizeBytes": len(body),
-        },
-    )
-    image_id: str = created["image"]["imageId"]
-    assert put(created["uploadUrl"], body) == 200
-    assert client.request("POST", f"/firmware/images/{image_id}/verify")["status"] == "available"
+    image = upload_image(client, firmware_file(NEW, 4096), {"version": NEW, "fileName": "fw.bin"})
+    assert image["status"] == "available"
+    image_id: str = image["imageId"]
     return image_id
 
 
