@@ -38,6 +38,7 @@ CHARGER_FIELDS = [
     ("Model", "model"),
     ("Serial", "serialNumber"),
     ("Firmware", "firmwareVersion"),
+    ("Tags", "tags"),
     ("Last boot", "lastBootAt"),
     ("Connected at", "connectedAt"),
     ("Last active", "lastActiveAt"),
@@ -189,6 +190,7 @@ def chargers_list(client: Client, args: argparse.Namespace, output: Output) -> i
         cursor=args.cursor,
         registrationStatus=args.registration_status,
         online=args.online,
+        tag=args.tag,
     )
     return _page(output, body, CHARGER_COLUMNS)
 
@@ -199,7 +201,12 @@ def chargers_get(client: Client, args: argparse.Namespace, output: Output) -> in
         output.json(body)
         return OK
     connection = body.get("connection") or {}
-    output.line(fields({**body, "lastActiveAt": connection.get("lastActiveAt")}, CHARGER_FIELDS))
+    shown = {
+        **body,
+        "lastActiveAt": connection.get("lastActiveAt"),
+        "tags": ", ".join(body.get("tags") or []) or None,
+    }
+    output.line(fields(shown, CHARGER_FIELDS))
     if connection:
         output.line(
             f"Connection:       {connection.get('connectionId')} ({connection.get('state')})"
@@ -250,6 +257,19 @@ def chargers_update(client: Client, args: argparse.Namespace, output: Output) ->
         return USAGE
     path = f"/chargers/{quote(args.charger)}"
     return _saved(output, client.request("PATCH", path, body=request))
+
+
+def chargers_tag(client: Client, args: argparse.Namespace, output: Output) -> int:
+    request = {"addTags": args.add or [], "removeTags": args.remove or []}
+    if not request["addTags"] and not request["removeTags"]:
+        output.error("nothing to change: --add TAG and/or --remove TAG")
+        return USAGE
+    body = client.request("PATCH", f"/chargers/{quote(args.charger)}", body=request)
+    if output.raw_json:
+        output.json(body)
+    else:
+        output.line(f"{body['chargePointId']}: {', '.join(body.get('tags') or []) or '(no tags)'}")
+    return OK
 
 
 def chargers_delete(client: Client, args: argparse.Namespace, output: Output) -> int:
@@ -590,6 +610,7 @@ def _charger_parsers(commands: Any) -> None:
         "--online", dest="online", action="store_true", default=None, help="only connected ones"
     )
     online.add_argument("--offline", dest="online", action="store_false", help="only offline ones")
+    p.add_argument("--tag", help="only chargers carrying this tag")
     _add(chargers, "get", chargers_get, "show a charger with connectors and connection")
     p = _add(chargers, "register", chargers_register, "register a charger")
     p.add_argument(
@@ -623,6 +644,9 @@ def _charger_parsers(commands: Any) -> None:
         "--generate-password", action="store_true", help="rotate to a generated one"
     )
     password.add_argument("--clear-password", action="store_true", help="remove the password")
+    p = _add(chargers, "tag", chargers_tag, "add or remove a charger's tags (campaign selectors)")
+    p.add_argument("--add", action="append", metavar="TAG", help="add this tag (repeatable)")
+    p.add_argument("--remove", action="append", metavar="TAG", help="remove it (repeatable)")
     _add(chargers, "delete", chargers_delete, "delete a charger")
     p = _no_wait(
         _add(
@@ -636,6 +660,7 @@ def _charger_parsers(commands: Any) -> None:
     p = _add(chargers, "command-status", command_status, "a command's outcome")
     p.add_argument("command_id", metavar="COMMAND_ID", help="the id a command printed")
     firmware.add_diagnostics_parsers(chargers, _add)
+    firmware_campaigns.add_charger_parser(chargers, _add)
 
 
 def _id_tag_parsers(commands: Any) -> None:

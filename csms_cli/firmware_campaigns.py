@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from csms_cli.client import Client
+from csms_cli.client import Client, quote
+from csms_cli.firmware import Add
 from csms_cli.tables import fields, table
 
 FINISHED = frozenset({"halted", "cancelled", "completed", "failed"})
@@ -54,6 +55,7 @@ def create(client: Client, args: argparse.Namespace, output: Output) -> int:
             "firmwareVersions": _ids(args.firmware_version),
             "sites": _ids(args.site),
             "chargerIds": _ids(args.chargers),
+            "tags": _ids(args.tag),
         },
         "waves": args.waves,
         "failureThresholdPct": args.failure_threshold,
@@ -215,6 +217,7 @@ def add_parsers(firmware: Any, add: Any) -> None:
         ("--firmware-version", "current firmware versions"),
         ("--site", "location ids"),
         ("--chargers", "charger ids"),
+        ("--tag", "charger tags"),
     ):
         p.add_argument(flag, help=f"{what}, comma-separated (any of)")
     p.add_argument("--waves", type=_waves, default=[1, 10, 100], help="cumulative %% (1,10,100)")
@@ -252,3 +255,41 @@ def add_parsers(firmware: Any, add: Any) -> None:
     p = add(campaigns, "watch", watch, "print the progress until the campaign ends")
     p.add_argument("campaign", metavar="CAMPAIGN", help="the campaign's id")
     p.add_argument("--every", type=float, default=5.0, help="seconds between looks (5)")
+
+
+def charger_firmware(client: Client, args: argparse.Namespace, output: Output) -> int:
+    """`chargers firmware CP`: the version, the last status, and every campaign that
+    targeted the charger with the target's state and timeline."""
+    body = client.request("GET", f"/chargers/{quote(args.charger)}/firmware")
+    if output.raw_json:
+        output.json(body)
+        return 0
+    output.line(
+        fields(
+            body,
+            [
+                ("Charger", "chargePointId"),
+                ("Firmware", "firmwareVersion"),
+                ("Firmware status", "firmwareStatus"),
+            ],
+        )
+    )
+    for entry in body["campaigns"]:
+        target = entry["target"]
+        output.line()
+        output.line(
+            f"{entry['campaignId']}  {entry['name']}  -> {entry['imageVersion']}  "
+            f"({entry['campaignStatus']}): {target['state']}"
+            + (f" ({target['reason']})" if target.get("reason") else "")
+            + f", wave {target['wave']}, attempt {target['attempt']}"
+        )
+        for step in target["timeline"]:
+            output.line(f"  {step['at']}  {step['status']}")
+    if not body["campaigns"]:
+        output.line("(no campaign has targeted it)")
+    return 0
+
+
+def add_charger_parser(chargers: Any, add: Add) -> None:
+    """`chargers firmware CP`: `add(sub, name, handler, help)` adds the CP argument."""
+    add(chargers, "firmware", charger_firmware, "a charger's firmware and its campaigns", True)

@@ -7,13 +7,13 @@ import logging
 import secrets
 import string
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
 from shared.access.passwords import hash_password, password_problem
 from shared.admin.errors import Conflict, InvalidRequest, NotFound
-from shared.models.charger import ChargerRecord, RegistrationStatus, ValidationMode
+from shared.models.charger import ChargerRecord, RegistrationStatus, ValidationMode, tags_problem
 from shared.models.connection import ConnectorStatus
 from shared.ports import (
     ChargerChanges,
@@ -59,9 +59,9 @@ class PasswordChange:
 
 
 def _only_accepts(changes: ChargerChanges) -> bool:
-    return changes.registration_status == "Accepted" and changes == ChargerChanges(
-        registration_status="Accepted"
-    )
+    return changes.registration_status == "Accepted" and replace(
+        changes, tags=None
+    ) == ChargerChanges(registration_status="Accepted")
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,8 @@ class ChargerAdmin:
         registration_status: RegistrationStatus | None = None,
         validation_mode: ValidationMode | None = None,
         password: PasswordChange | None = None,
+        add_tags: frozenset[str] = frozenset(),
+        remove_tags: frozenset[str] = frozenset(),
     ) -> tuple[ChargerRecord, str | None]:
         """The updated record and the generated password, if one was generated."""
         generated = generate_password() if password and password.generate else None
@@ -145,11 +147,12 @@ class ChargerAdmin:
             validation_mode=validation_mode,
             password_hash=_checked_hash(plain, charge_point_id) if plain else None,
             clear_password=bool(password and password.clear),
+            tags=self._new_tags(charge_point_id, add_tags, remove_tags),
         )
         record = self.chargers.update(charge_point_id, changes)
         if record is None:
             raise NotFound(f"charger {charge_point_id!r} is not registered")
-        if not changes.empty and not _only_accepts(changes):
+        if changes.settles_at_connect and not _only_accepts(changes):
             # Registration, validation mode and credentials are settled when a charger
             # connects: the live connection is closed, and the charger's next one gets them (a
             # changed or removed password, a Rejected status, take effect now). Accepting is the
@@ -157,6 +160,22 @@ class ChargerAdmin:
             # BootNotification is answered Accepted, and the router serves it from then on.
             self._close(record, "registration or credentials changed")
         return record, generated
+
+    def _new_tags(
+        self, charge_point_id: str, add: frozenset[str], remove: frozenset[str]
+    ) -> frozenset[str] | None:
+        """The charger's tags after adding and removing (None: no tag change). The whole set
+        is written: repeating a change gives the same set; two operators tagging one charger
+        at the same instant is last-write-wins."""
+        if not add and not remove:
+            return None
+        problem = next((p for tag in sorted(add | remove) if (p := tags_problem([tag]))), None)
+        if problem is None:
+            tags = (self.get(charge_point_id).tags | add) - remove
+            problem = tags_problem(tags)
+        if problem is not None:
+            raise InvalidRequest(problem, [{"field": "tags", "message": problem}])
+        return tags
 
     def delete(self, charge_point_id: str) -> None:
         record = self.chargers.delete(charge_point_id)

@@ -49,7 +49,9 @@ def selects(selector: Selector, charger: ChargerFacts) -> bool:
         (selector.sites, charger.site),
         (selector.charger_ids, charger.charge_point_id),
     ]
-    return all(not wanted or value in wanted for wanted, value in checks)
+    return all(not wanted or value in wanted for wanted, value in checks) and (
+        not selector.tags or not charger.tags.isdisjoint(selector.tags)
+    )
 
 
 def seconds_until_open(windows: Sequence[Window], time_zone: str | None, now: datetime) -> int:

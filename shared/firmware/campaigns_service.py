@@ -159,6 +159,7 @@ class CampaignService:
                 charger.firmware_version,
                 site,
                 charger.protocol,
+                charger.tags,
             )
             if selects(campaign.selector, facts) and charger.registration_status != "Rejected":
                 picked[charger.charge_point_id] = facts

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 RegistrationStatus = Literal["Accepted", "Pending", "Rejected"]
 REGISTRATION_STATUSES: tuple[RegistrationStatus, ...] = ("Accepted", "Pending", "Rejected")
 ValidationMode = Literal["strict", "lenient"]
+
+# Operator tags (`pilot`, `depot-north`): short labels a campaign selector can pick by.
+MAX_TAGS = 20
+TAG_PATTERN = r"^[A-Za-z0-9_.:-]{1,32}$"
+_TAG = re.compile(TAG_PATTERN)
+
+
+def tags_problem(tags: Iterable[str]) -> str | None:
+    """Why these tags cannot be a charger's (None: they can)."""
+    tags = list(tags)
+    bad = [t for t in tags if not _TAG.match(t)]
+    if bad:
+        return f"a tag is 1-32 letters, digits or -_.: (not {bad[0]!r})"
+    if len(set(tags)) > MAX_TAGS:
+        return f"a charger has at most {MAX_TAGS} tags"
+    return None
 
 
 @dataclass
@@ -18,6 +36,8 @@ class ChargerRecord:
     password_hash: str | None = None
     auto_registered: bool = False
     created_at: str | None = None
+    # Set by operators (`tags_problem` says which are valid).
+    tags: frozenset[str] = frozenset()
     # Reported at boot.
     vendor: str | None = None
     model: str | None = None

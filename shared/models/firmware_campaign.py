@@ -80,10 +80,16 @@ class Selector:
     firmware_versions: tuple[str, ...] = ()
     sites: tuple[str, ...] = ()  # location ids
     charger_ids: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # operator tags: a charger carrying any of them
 
     def empty(self) -> bool:
         return not (
-            self.vendors or self.models or self.firmware_versions or self.sites or self.charger_ids
+            self.vendors
+            or self.models
+            or self.firmware_versions
+            or self.sites
+            or self.charger_ids
+            or self.tags
         )
 
 
@@ -97,6 +103,7 @@ class ChargerFacts:
     firmware_version: str | None
     site: str | None  # location id
     protocol: str | None = None
+    tags: frozenset[str] = frozenset()
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -27,6 +27,7 @@ class ChargerFilter:
     online: bool | None = None
     vendor: str | None = None  # exact, as the charger reported it at boot
     model: str | None = None
+    tag: str | None = None  # the charger carries this tag
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ChargerChanges:
     validation_mode: ValidationMode | None = None
     password_hash: str | None = None
     clear_password: bool = False
+    tags: frozenset[str] | None = None  # the charger's whole new set of tags
 
     @property
     def empty(self) -> bool:
@@ -45,6 +47,17 @@ class ChargerChanges:
             and self.validation_mode is None
             and self.password_hash is None
             and not self.clear_password
+            and self.tags is None
+        )
+
+    @property
+    def settles_at_connect(self) -> bool:
+        """Changes a charger's connection is admitted under (tags are not)."""
+        return (
+            self.registration_status is not None
+            or self.validation_mode is not None
+            or self.password_hash is not None
+            or self.clear_password
         )
 
 

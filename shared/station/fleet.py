@@ -104,6 +104,7 @@ class FleetFilter:
     vendor: str | None = None
     model: str | None = None
     text: str | None = None  # case-insensitive substring of the charger id
+    tag: str | None = None
 
     def stored(self) -> ChargerFilter:
         """The part the Chargers table's read can apply itself."""
@@ -112,6 +113,7 @@ class FleetFilter:
             online=self.online,
             vendor=self.vendor,
             model=self.model,
+            tag=self.tag,
         )
 
 

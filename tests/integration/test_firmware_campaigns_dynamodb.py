@@ -32,7 +32,7 @@ def campaign(cid: str = "c1", created_at: str = AT) -> Campaign:
         name="roll",
         image_id="img",
         image_version="2.0",
-        selector=Selector(models=("X1",), sites=("S1",)),
+        selector=Selector(models=("X1",), sites=("S1",), tags=("pilot",)),
         created_at=created_at,
         windows=(Window("22:00", "05:00", ("mon",)),),
         site_concurrency=1,

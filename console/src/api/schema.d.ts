@@ -20,8 +20,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change registration status, validation mode or password
-         * @description `"password": null` removes the password; `"generatePassword": true` sets a random one and returns it once.
+         * Change registration status, validation mode, password or tags
+         * @description `"password": null` removes the password; `"generatePassword": true` sets a random one and returns it once. `addTags` and `removeTags` change the charger's tags (at most 20); changing only tags leaves the connection open.
          */
         patch: operations["update_charger_api_chargers__chargePointId__patch"];
         trace?: never;
@@ -1296,6 +1296,11 @@ export interface components {
             model: string | null;
             /** Firmwareversion */
             firmwareVersion: string | null;
+            /**
+             * Tags
+             * @description Set by operators, sorted
+             */
+            tags: string[];
             /** Createdat */
             createdAt: string | null;
             /** Lastbootat */
@@ -1432,6 +1437,11 @@ export interface components {
             model: string | null;
             /** Firmwareversion */
             firmwareVersion: string | null;
+            /**
+             * Tags
+             * @description Set by operators, sorted
+             */
+            tags: string[];
             /** Createdat */
             createdAt: string | null;
             /** Lastbootat */
@@ -1518,6 +1528,11 @@ export interface components {
             model: string | null;
             /** Firmwareversion */
             firmwareVersion: string | null;
+            /**
+             * Tags
+             * @description Set by operators, sorted
+             */
+            tags: string[];
             /** Createdat */
             createdAt: string | null;
             /** Lastbootat */
@@ -1558,6 +1573,16 @@ export interface components {
              * @default false
              */
             generatePassword: boolean;
+            /**
+             * Addtags
+             * @default []
+             */
+            addTags: string[];
+            /**
+             * Removetags
+             * @default []
+             */
+            removeTags: string[];
         };
         /** ChargingLimitsView */
         ChargingLimitsView: {
@@ -2980,6 +3005,11 @@ export interface components {
             sites?: string[];
             /** Chargerids */
             chargerIds?: string[];
+            /**
+             * Tags
+             * @description Chargers carrying any of these tags
+             */
+            tags?: string[];
         };
         /** SessionCountsView */
         SessionCountsView: {
@@ -8934,6 +8964,8 @@ export interface operations {
                 model?: string | null;
                 /** @description Part of the charger id, any case */
                 q?: string | null;
+                /** @description Chargers carrying this tag */
+                tag?: string | null;
             };
             header?: never;
             path?: never;

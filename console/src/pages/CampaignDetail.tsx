@@ -87,6 +87,7 @@ function Summary({ campaign }: { campaign: Campaign }) {
     ["current version", selector.firmwareVersions],
     ["site", selector.sites],
     ["charger", selector.chargerIds],
+    ["tag", selector.tags],
   ] as const;
   const described = filters.filter(([, values]) => (values ?? []).length > 0);
   return (

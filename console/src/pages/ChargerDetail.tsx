@@ -261,6 +261,8 @@ export function ChargerDetailPage() {
                 <dd>{formatDateTime(charger.disconnectedAt)}</dd>
                 <dt>Registration</dt>
                 <dd>{charger.registrationStatus}</dd>
+                <dt>Tags</dt>
+                <dd data-testid="charger-tags">{charger.tags.length > 0 ? charger.tags.join(", ") : "—"}</dd>
                 <dt>Active session</dt>
                 <dd>
                   {activeTx ? (

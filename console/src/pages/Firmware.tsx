@@ -86,6 +86,7 @@ function NewCampaign({ images }: { images: Schemas["FirmwareImageView"][] }) {
     firmwareVersions: "",
     sites: "",
     chargerIds: "",
+    tags: "",
     waves: "1, 10, 100",
     failureThresholdPct: "20",
     sessionPolicy: "wait",
@@ -109,6 +110,7 @@ function NewCampaign({ images }: { images: Schemas["FirmwareImageView"][] }) {
         firmwareVersions: list(form.firmwareVersions),
         sites: list(form.sites),
         chargerIds: list(form.chargerIds),
+        tags: list(form.tags),
       },
       waves: list(form.waves).map(Number),
       failureThresholdPct: Number(form.failureThresholdPct),
@@ -179,6 +181,10 @@ function NewCampaign({ images }: { images: Schemas["FirmwareImageView"][] }) {
         <label>
           Charger ids
           <input value={form.chargerIds} onChange={set("chargerIds")} />
+        </label>
+        <label>
+          Tags (any of)
+          <input value={form.tags} onChange={set("tags")} />
         </label>
         <label>
           Waves (cumulative %)

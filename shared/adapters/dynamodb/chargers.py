@@ -382,6 +382,9 @@ class DynamoChargerRepository:
             clauses.append("#model = :model")
             names["#model"] = "model"
             values[":model"] = to_attr(where.model)
+        if where.tag is not None:
+            clauses.append("contains(tags, :tag)")
+            values[":tag"] = to_attr(where.tag)
         # A bounded page of a Scan: an operator listing, never a hot path.
         items, last = read_page(
             self._client.scan,
@@ -406,6 +409,8 @@ class DynamoChargerRepository:
             fields["passwordHash"] = changes.password_hash
         elif changes.clear_password:
             fields["passwordHash"] = None  # REMOVE
+        if changes.tags is not None:
+            fields["tags"] = changes.tags or None  # a string set; none left: REMOVE
         if changes.password_hash is not None or changes.clear_password:
             fields["authVerifier"] = None  # the old password's fast check goes with it
             # A password the operator sets ends a rotation and the old password's grace.

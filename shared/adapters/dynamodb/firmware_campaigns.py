@@ -112,6 +112,7 @@ def campaign_item(campaign: Campaign) -> dict[str, Any]:
         "firmwareVersions": list(selector.firmware_versions),
         "sites": list(selector.sites),
         "chargerIds": list(selector.charger_ids),
+        "tags": list(selector.tags),
     }
     values["windows"] = [
         {"start": w.start, "end": w.end, "days": list(w.days)} for w in campaign.windows
@@ -132,6 +133,7 @@ def _campaign(values: dict[str, Any]) -> Campaign:
         firmware_versions=tuple(sel.get("firmwareVersions") or ()),
         sites=tuple(sel.get("sites") or ()),
         charger_ids=tuple(sel.get("chargerIds") or ()),
+        tags=tuple(sel.get("tags") or ()),
     )
     fields["windows"] = tuple(
         Window(w["start"], w["end"], tuple(w.get("days") or ()))

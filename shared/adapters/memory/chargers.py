@@ -266,6 +266,7 @@ class MemoryChargerRepository:
             and (where.online is None or record.online == where.online)
             and (where.vendor is None or record.vendor == where.vendor)
             and (where.model is None or record.model == where.model)
+            and (where.tag is None or where.tag in record.tags)
         ]
         return page_after(
             records,
@@ -292,6 +293,8 @@ class MemoryChargerRepository:
                 updated.password_hash = changes.password_hash
             elif changes.clear_password:
                 updated.password_hash = None
+            if changes.tags is not None:
+                updated.tags = frozenset(changes.tags)
             if changes.password_hash is not None or changes.clear_password:
                 updated.auth_verifier = None
                 # A password the operator sets ends a rotation and the old password's grace.

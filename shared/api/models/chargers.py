@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field, model_validator
 from shared.access.passwords import password_problem
 from shared.admin.chargers import ChargerDetails
 from shared.api.models.common import ApiModel, ChargePointId
-from shared.models.charger import ChargerRecord
+from shared.models.charger import MAX_TAGS, TAG_PATTERN, ChargerRecord
 from shared.models.connection import ConnectorStatus
 
 RegistrationStatus = Literal["Accepted", "Pending", "Rejected"]
@@ -27,6 +27,11 @@ Password = Annotated[
     str,
     AfterValidator(_password_ok),
     Field(description="16 to 40 printable ASCII characters (HTTP Basic auth, profiles 1/2)"),
+]
+
+Tag = Annotated[
+    str,
+    Field(pattern=TAG_PATTERN, description="1 to 32 letters, digits or -_.: (e.g. pilot)"),
 ]
 
 
@@ -55,6 +60,8 @@ class ChargerUpdate(ApiModel):
     validationMode: ValidationMode | None = None
     password: Password | None = None
     generatePassword: bool = False
+    addTags: list[Tag] = Field(default=[], max_length=MAX_TAGS)
+    removeTags: list[Tag] = Field(default=[], max_length=MAX_TAGS)
 
     @model_validator(mode="after")
     def _one_password_source(self) -> Self:
@@ -108,6 +115,7 @@ class ChargerSummary(ApiModel):
     vendor: str | None
     model: str | None
     firmwareVersion: str | None
+    tags: list[str] = Field(description="Set by operators, sorted")
     createdAt: str | None
     lastBootAt: str | None
     connectedAt: str | None
@@ -130,6 +138,7 @@ def _summary_fields(r: ChargerRecord) -> dict[str, Any]:
         "vendor": r.vendor,
         "model": r.model,
         "firmwareVersion": r.firmware_version,
+        "tags": sorted(r.tags),
         "createdAt": r.created_at,
         "lastBootAt": r.last_boot_at,
         "connectedAt": r.connected_at,

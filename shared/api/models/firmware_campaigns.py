@@ -30,6 +30,9 @@ class SelectorBody(ApiModel):
         default_factory=list, max_length=100, description="Location ids the chargers belong to"
     )
     chargerIds: list[str] = Field(default_factory=list, max_length=20000)
+    tags: list[str] = Field(
+        default_factory=list, max_length=100, description="Chargers carrying any of these tags"
+    )
 
     def selector(self) -> Selector:
         return Selector(
@@ -38,6 +41,7 @@ class SelectorBody(ApiModel):
             firmware_versions=tuple(self.firmwareVersions),
             sites=tuple(self.sites),
             charger_ids=tuple(self.chargerIds),
+            tags=tuple(self.tags),
         )
 
     @classmethod
@@ -48,6 +52,7 @@ class SelectorBody(ApiModel):
             firmwareVersions=list(selector.firmware_versions),
             sites=list(selector.sites),
             chargerIds=list(selector.charger_ids),
+            tags=list(selector.tags),
         )
 
 

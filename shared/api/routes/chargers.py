@@ -27,6 +27,7 @@ from shared.api.models.fleet import (
     ChargerListPage,
 )
 from shared.api.routes.responses import errors
+from shared.models.charger import TAG_PATTERN
 from shared.station.fleet import ChargerState, Fleet, FleetFilter
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
@@ -111,6 +112,10 @@ def register(ctx: ApiContext) -> None:
             str | None,
             Query(min_length=1, max_length=48, description="Part of the charger id, any case"),
         ] = None,
+        tag: Annotated[
+            str | None,
+            Query(pattern=TAG_PATTERN, description="Chargers carrying this tag"),
+        ] = None,
     ) -> ChargerListPage:
         page = fleet.page(
             limit,
@@ -123,6 +128,7 @@ def register(ctx: ApiContext) -> None:
                 vendor=vendor,
                 model=model,
                 text=q,
+                tag=tag,
             ),
         )
         return ChargerListPage(
@@ -141,9 +147,10 @@ def register(ctx: ApiContext) -> None:
     @routes.patch(
         "/api/chargers/<chargePointId>",
         tags=TAGS,
-        summary="Change registration status, validation mode or password",
+        summary="Change registration status, validation mode, password or tags",
         description='`"password": null` removes the password; `"generatePassword": true` '
-        "sets a random one and returns it once.",
+        "sets a random one and returns it once. `addTags` and `removeTags` change the "
+        "charger's tags (at most 20); changing only tags leaves the connection open.",
         responses=errors(404),
     )
     def update_charger(chargePointId: str, update: ChargerUpdate) -> ChargerSaved:
@@ -152,6 +159,8 @@ def register(ctx: ApiContext) -> None:
             update.registrationStatus,
             update.validationMode,
             _password(update.password, update.generatePassword, update.clears_password),
+            frozenset(update.addTags),
+            frozenset(update.removeTags),
         )
         return ChargerSaved.saved(record, generated)
 

@@ -75,6 +75,33 @@ def test_a_filtered_page_is_bounded_but_complete_over_cursors(directory) -> None
     assert pages > 1
 
 
+def test_charger_tags_are_a_string_set_written_whole_and_filtered(
+    directory, dynamodb, aws_env
+) -> None:
+    for n in range(6):
+        directory.create(ChargerRecord(f"CP-{n}"))
+    tags = frozenset({"pilot", "depot-north"})
+    updated = directory.update("CP-1", ChargerChanges(tags=tags))
+    assert updated.tags == tags
+    assert directory.update("CP-1", ChargerChanges(tags=tags)).tags == tags  # redelivered
+    directory.update("CP-4", ChargerChanges(tags=frozenset({"pilot"})))
+    directory.update("CP-5", ChargerChanges(tags=frozenset({"pilot-2"})))
+    item = dynamodb.get_item(TableName=aws_env.chargers_table, Key={"chargePointId": {"S": "CP-1"}})
+    assert item["Item"]["tags"] == {"SS": ["depot-north", "pilot"]}
+    # `contains` on a string set is membership, not a substring: pilot-2 is not pilot.
+    found, _ = all_pages(
+        lambda limit, c: directory.list_page(limit, c, ChargerFilter(tag="pilot")), 2
+    )
+    assert sorted(r.charge_point_id for r in found) == ["CP-1", "CP-4"]
+    # Other changes leave the tags; the empty set removes the attribute.
+    assert directory.update("CP-1", ChargerChanges(validation_mode="lenient")).tags == tags
+    assert directory.update("CP-1", ChargerChanges(tags=frozenset())).tags == frozenset()
+    item = dynamodb.get_item(TableName=aws_env.chargers_table, Key={"chargePointId": {"S": "CP-1"}})
+    assert "tags" not in item["Item"]
+    assert directory.get("CP-0").tags == frozenset()
+    assert directory.update("NOPE", ChargerChanges(tags=tags)) is None
+
+
 def test_charger_update_and_delete(directory, dynamodb, aws_env) -> None:
     directory.create(ChargerRecord("CP-U", password_hash="old"))
     # The command slot lives on the charger item: updates must leave it alone.

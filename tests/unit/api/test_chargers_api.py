@@ -264,3 +264,68 @@ def test_accepting_a_charger_leaves_its_connection_open(world) -> None:
         "/api/chargers/CP-1", {"registrationStatus": "Accepted", "validationMode": "lenient"}
     )
     assert world.connections.closed == ["conn-1"]
+
+
+def test_tags_are_added_removed_shown_and_filtered_without_closing_the_connection(
+    world,
+) -> None:
+    world.online_charger("CP-1")
+    world.client.post("/api/chargers", {"chargePointId": "CP-2"})
+    tagged = world.client.patch(
+        "/api/chargers/CP-1", {"addTags": ["pilot", "depot-north", "fw:v2.1_b"]}
+    )
+    assert tagged.status == 200
+    assert tagged.body["tags"] == ["depot-north", "fw:v2.1_b", "pilot"]
+    assert world.connections.closed == []  # tags do not touch admission
+    # Redelivered: the same set.
+    again = world.client.patch("/api/chargers/CP-1", {"addTags": ["pilot", "depot-north"]})
+    assert again.body["tags"] == ["depot-north", "fw:v2.1_b", "pilot"]
+    changed = world.client.patch(
+        "/api/chargers/CP-1", {"addTags": ["canary"], "removeTags": ["fw:v2.1_b", "absent"]}
+    )
+    assert changed.body["tags"] == ["canary", "depot-north", "pilot"]
+    assert world.deps.chargers.get("CP-1").tags == frozenset({"canary", "depot-north", "pilot"})
+    assert world.client.get("/api/chargers/CP-1").body["tags"] == ["canary", "depot-north", "pilot"]
+    assert world.client.get("/api/chargers/CP-2").body["tags"] == []
+    listed = world.client.get("/api/chargers", query={"tag": "pilot"}).body
+    assert [(c["chargePointId"], c["tags"]) for c in listed["items"]] == [
+        ("CP-1", ["canary", "depot-north", "pilot"])
+    ]
+    assert world.client.get("/api/chargers", query={"tag": "nobody"}).body["items"] == []
+    # Removing them all.
+    cleared = world.client.patch(
+        "/api/chargers/CP-1", {"removeTags": ["canary", "depot-north", "pilot"]}
+    )
+    assert cleared.body["tags"] == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"addTags": [""]},
+        {"addTags": ["x" * 33]},
+        {"addTags": ["with space"]},
+        {"removeTags": ["bad/tag"]},
+        {"addTags": [f"t{n}" for n in range(21)]},
+    ],
+)
+def test_malformed_tags_are_refused(world, change) -> None:
+    world.client.post("/api/chargers", {"chargePointId": "CP-T"})
+    assert_error(world.client.patch("/api/chargers/CP-T", change), 400, "ValidationError")
+    assert_error(world.client.get("/api/chargers", query={"tag": "a b"}), 400, "ValidationError")
+
+
+def test_a_charger_holds_at_most_20_tags(world) -> None:
+    world.client.post("/api/chargers", {"chargePointId": "CP-T"})
+    first = [f"t{n}" for n in range(15)]
+    assert world.client.patch("/api/chargers/CP-T", {"addTags": first}).status == 200
+    too_many = world.client.patch("/api/chargers/CP-T", {"addTags": [f"u{n}" for n in range(6)]})
+    assert_error(too_many, 400, "InvalidRequest")
+    assert too_many.error["details"] == [
+        {"field": "tags", "message": "a charger has at most 20 tags"}
+    ]
+    assert len(world.deps.chargers.get("CP-T").tags) == 15
+    # Swapping within the limit is fine: the count is the result's.
+    swap = {"addTags": [f"u{n}" for n in range(5)], "removeTags": first[:5]}
+    assert len(world.client.patch("/api/chargers/CP-T", swap).body["tags"]) == 15
+    assert_error(world.client.patch("/api/chargers/NOPE", {"addTags": ["a"]}), 404, "NotFound")

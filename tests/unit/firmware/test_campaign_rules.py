@@ -66,6 +66,19 @@ def test_selection_ands_criteria_and_ors_values():
     assert selects(Selector(charger_ids=("CP1",), models=("X1",)), facts())
 
 
+def test_a_tag_selector_picks_chargers_with_any_of_its_tags_and_ands_with_the_rest():
+    pilot = ChargerFacts("CP1", "ACME", "X1", "1.0", "S1", tags=frozenset({"pilot", "north"}))
+    selector = Selector(tags=("pilot", "canary"))
+    assert not selector.empty()
+    assert selects(selector, pilot)
+    assert selects(Selector(tags=("canary", "north")), pilot)
+    assert not selects(selector, facts())  # no tags at all
+    assert not selects(Selector(tags=("pilot-2",)), pilot)  # a tag is matched whole
+    assert selects(Selector(tags=("pilot",), vendors=("ACME",)), pilot)
+    assert not selects(Selector(tags=("pilot",), vendors=("Other",)), pilot)
+    assert selects(Selector(vendors=("ACME",)), pilot)  # no tag criterion: tags do not matter
+
+
 def test_a_campaign_needs_a_selector_and_increasing_waves():
     def campaign(**kw):
         args: dict[str, Any] = {
