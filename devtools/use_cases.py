@@ -542,10 +542,16 @@ USE_CASES = (
         "L01",
         "Secure Firmware Update",
         B,
-        "UpdateFirmware with the signing certificate and signature; FirmwareStatusNotification "
-        "stored.",
+        "UpdateFirmware with the image's signing certificate and signature and a short /files "
+        "location; each FirmwareStatusNotification moves the campaign's target (ADR 0045).",
     ),
-    UseCase("L02", "Non-Secure Firmware Update", B, "UpdateFirmware; status stored."),
+    UseCase(
+        "L02",
+        "Non-Secure Firmware Update",
+        B,
+        "UpdateFirmware with a short /files location (307 to a presigned S3 GET); campaigns "
+        "roll it out in waves, confirmed by the version at the next boot (ADR 0045).",
+    ),
     UseCase(
         "L03",
         "Publish Firmware file on Local Controller",
