@@ -55,7 +55,8 @@ class CommandStore(Protocol):
     def acquire_slot(
         self, charge_point_id: str, message_id: str, deadline_ms: int, now_ms: int
     ) -> bool:
-        """Claim the charger's single in-flight slot (free, or held past its deadline)."""
+        """Claim the charger's single in-flight slot (free, held past its deadline, or held
+        by this same message id: a send retried before its record was written)."""
         ...
 
     def slot_holder(self, charge_point_id: str) -> tuple[str, int] | None:

@@ -196,9 +196,13 @@ class DynamoCommandStore:
                 TableName=self._chargers,
                 Key={"chargePointId": {"S": charge_point_id}},
                 UpdateExpression="SET inflightMessageId = :m, inflightDeadlineMs = :d",
+                # The same command may take its own slot again: a send retried after its
+                # slot was taken but before its record was written (the record's own
+                # condition keeps a command from going out twice).
                 ConditionExpression=(
                     "attribute_exists(chargePointId) AND "
-                    "(attribute_not_exists(inflightMessageId) OR inflightDeadlineMs < :now)"
+                    "(attribute_not_exists(inflightMessageId) OR inflightDeadlineMs < :now "
+                    "OR inflightMessageId = :m)"
                 ),
                 ExpressionAttributeValues={
                     ":m": to_attr(message_id),

@@ -103,7 +103,7 @@ class MemoryCommandStore:
     ) -> bool:
         with self._lock:
             holder = self.slots.get(charge_point_id)
-            if holder is not None and holder[1] >= now_ms:
+            if holder is not None and holder[1] >= now_ms and holder[0] != message_id:
                 return False
             self.slots[charge_point_id] = (message_id, deadline_ms)
             return True
