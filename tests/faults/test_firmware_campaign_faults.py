@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -93,7 +94,7 @@ def delivered(work: Callable[[], object], attempts: int = 3) -> None:
 
 def reports_and_boot(service: CampaignService, request_id: int | None) -> None:
     for status in REPORTS:
-        delivered(lambda s=status: service.firmware_status("CP1", s, request_id))
+        delivered(partial(service.firmware_status, "CP1", status, request_id))
     delivered(lambda: service.booted("CP1", "2.0"))
 
 
