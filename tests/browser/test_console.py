@@ -342,7 +342,7 @@ def test_a_campaign_is_created_previewed_started_and_followed_to_the_new_version
     form.get_by_role("button", name="Create draft").click()
     # The draft's page previews the targets before anything is sent.
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Campaign Roll {version}")
-    expect(page.get_by_role("heading", name=re.compile("Preview: 1 chargers"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Preview: 1 charger would"))).to_be_visible()
     expect(page.get_by_test_id("campaign-status")).to_have_text("draft")
     assert not [c for c in charger.sim.csms_calls if c.action == "UpdateFirmware"]
     screenshot(page, "11-firmware-campaign-draft")

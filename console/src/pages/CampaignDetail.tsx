@@ -219,7 +219,9 @@ export function CampaignDetailPage() {
       ) : null}
       <section className="card">
         <h2>
-          {campaign?.status === "draft" ? `Preview: ${list.length} chargers would be updated` : `Chargers (${list.length})`}{" "}
+          {campaign?.status === "draft"
+            ? `Preview: ${list.length} ${list.length === 1 ? "charger" : "chargers"} would be updated`
+            : `Chargers (${list.length})`}{" "}
           <LiveStatus poll={targets} />
         </h2>
         <ErrorAlert error={targets.error} />
