@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.unit.cli.conftest import Cli
-from tests.unit.cli.test_firmware_campaigns_cli import setup
+from tests.unit.cli.test_firmware_campaigns_cli import downloading, setup
 
 
 def test_tagging_chargers_listing_them_and_a_campaign_by_tag(cli: Cli) -> None:
@@ -42,19 +42,7 @@ def test_a_chargers_firmware_history_is_printed(cli: Cli) -> None:
     setup(cli, 1)
     code, out, _ = cli("chargers", "firmware", "CP-0")
     assert code == 0 and "(no campaign has targeted it)" in out
-    service = cli.world.services.firmware_campaigns
-    assert service is not None
-    cid = json.loads(
-        cli(
-            "--json", "firmware", "campaigns", "create", "--name", "roll 2", "--image", "img-2",
-            "--chargers", "CP-0",
-        )[1]
-    )["campaignId"]  # fmt: skip
-    service.start(cid)
-    service.prepare(cid, "CP-0")
-    cli.world.reply({"status": "Accepted"}, after_s=0.1)
-    service.update(cid, "CP-0", "token")
-    service.firmware_status("CP-0", "Downloading", None)
+    cid = downloading(cli, "roll 2")
     code, out, err = cli("chargers", "firmware", "CP-0")
     assert code == 0, err
     lines = out.splitlines()

@@ -98,13 +98,13 @@ def test_watch_prints_until_the_campaign_ends(cli: Cli) -> None:
     assert looks == [2.0] and any("cancelled" in line for line in Out.lines)
 
 
-def test_a_chargers_firmware_history(cli: Cli) -> None:
-    setup(cli, 1)
+def downloading(cli: Cli, name: str) -> str:
+    """A campaign created through the CLI whose update CP-0 accepted and is downloading."""
     service = cli.world.services.firmware_campaigns
     assert service is not None
     cid = json.loads(
         cli(
-            "--json", "firmware", "campaigns", "create", "--name", "h", "--image", "img-2",
+            "--json", "firmware", "campaigns", "create", "--name", name, "--image", "img-2",
             "--chargers", "CP-0",
         )[1]
     )["campaignId"]  # fmt: skip
@@ -113,6 +113,12 @@ def test_a_chargers_firmware_history(cli: Cli) -> None:
     cli.world.reply({"status": "Accepted"}, after_s=0.1)
     service.update(cid, "CP-0", "token")
     service.firmware_status("CP-0", "Downloading", None)
+    return str(cid)
+
+
+def test_a_chargers_firmware_history(cli: Cli) -> None:
+    setup(cli, 1)
+    cid = downloading(cli, "h")
     view = cli.world.client.get("/api/chargers/CP-0/firmware").body
     (entry,) = view["campaigns"]
     assert entry["campaignId"] == cid and entry["target"]["state"] == "Downloading"
