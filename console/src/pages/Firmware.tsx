@@ -11,6 +11,7 @@ import { LiveStatus } from "../components/LiveStatus";
 import { StateBadge } from "../components/StateBadge";
 import { formatDateTime } from "../format";
 import { LIST_POLL, usePolling } from "../hooks/usePolling";
+import { Pager, usePager } from "../paging";
 
 type CampaignBody = Schemas["CampaignBody"];
 
@@ -227,8 +228,8 @@ function NewCampaign({ images }: { images: Schemas["FirmwareImageView"][] }) {
 }
 
 export function FirmwarePage() {
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pager = usePager("campaigns");
+  const cursor = pager.cursor;
   const poll = usePolling(
     (signal) => call(api().GET("/api/firmware/campaigns", { params: { query: { limit: 50, cursor } }, signal })),
     cursor ?? "",
@@ -276,14 +277,7 @@ export function FirmwarePage() {
         </tbody>
       </table>
       {poll.data && poll.data.items.length === 0 ? <p>No campaigns yet.</p> : null}
-      <div className="pager">
-        <button type="button" className="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button type="button" className="button" disabled={!poll.data?.nextCursor} onClick={() => setCursors([...cursors, poll.data?.nextCursor ?? null])}>
-          Next page
-        </button>
-      </div>
+      <Pager pager={pager} nextCursor={poll.data?.nextCursor} />
       <NewCampaign images={imageList} />
       <ErrorAlert error={images.error} />
       <Images images={imageList} />
