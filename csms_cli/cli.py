@@ -15,7 +15,7 @@ from csms_cli import configuration, drivers, firmware, firmware_campaigns, ocpp
 from csms_cli.client import DEFAULT_URL, LOCAL_DEV_TOKEN, ApiError, Client, Unreachable, quote
 from csms_cli.outcomes import ERROR as API_ERROR
 from csms_cli.outcomes import OK, USAGE, exit_code
-from csms_cli.tables import fields, table
+from csms_cli.tables import fields, print_page, table
 
 CHARGER_COLUMNS = [
     ("CHARGER", "chargePointId"),
@@ -121,14 +121,7 @@ Handler = Callable[[Client, argparse.Namespace, Output], int]
 
 
 def _page(output: Output, body: dict[str, Any], columns: list[tuple[str, str]]) -> int:
-    if output.raw_json:
-        output.json(body)
-        return OK
-    items = body.get("items", [])
-    output.line(table(items, columns) if items else "(none)")
-    if body.get("nextCursor"):
-        output.line(f"\nmore: --cursor {body['nextCursor']}")
-    return OK
+    return print_page(output, body, columns)
 
 
 def _command_outcome(output: Output, command: dict[str, Any]) -> int:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from csms_cli.client import Client, Unreachable, quote
 from csms_cli.outcomes import ERROR, OK
-from csms_cli.tables import fields, table
+from csms_cli.tables import fields, print_page, table
 
 IMAGE_COLUMNS = [
     ("Image", "imageId"),
@@ -141,14 +141,7 @@ def images_upload(client: Client, args: argparse.Namespace, output: Output) -> i
 
 def images_list(client: Client, args: argparse.Namespace, output: Output) -> int:
     body = client.get("/firmware/images", limit=args.limit, cursor=args.cursor)
-    if output.raw_json:
-        output.json(body)
-        return OK
-    items = body.get("items", [])
-    output.line(table(items, IMAGE_COLUMNS) if items else "(none)")
-    if body.get("nextCursor"):
-        output.line(f"\nmore: --cursor {body['nextCursor']}")
-    return OK
+    return print_page(output, body, IMAGE_COLUMNS)
 
 
 def images_show(client: Client, args: argparse.Namespace, output: Output) -> int:

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from csms_cli.client import Client, quote
 from csms_cli.firmware import Add
-from csms_cli.tables import fields, table
+from csms_cli.tables import fields, print_page, table
 
 FINISHED = frozenset({"halted", "cancelled", "completed", "failed"})
 BASE = "/firmware/campaigns"
@@ -77,9 +77,6 @@ def create(client: Client, args: argparse.Namespace, output: Output) -> int:
 
 def list_campaigns(client: Client, args: argparse.Namespace, output: Output) -> int:
     body = client.request("GET", BASE, {"limit": args.limit, "cursor": args.cursor})
-    if output.raw_json:
-        output.json(body)
-        return 0
     columns = [
         ("ID", "campaignId"),
         ("NAME", "name"),
@@ -88,11 +85,7 @@ def list_campaigns(client: Client, args: argparse.Namespace, output: Output) -> 
         ("TARGETS", "targetCount"),
         ("CREATED", "createdAt"),
     ]
-    items = body.get("items", [])
-    output.line(table(items, columns) if items else "(none)")
-    if body.get("nextCursor"):
-        output.line(f"\nmore: --cursor {body['nextCursor']}")
-    return 0
+    return print_page(output, body, columns)
 
 
 def _render(view: dict[str, Any], output: Output) -> None:

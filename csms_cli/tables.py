@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 Column = tuple[str, str]  # (header, key in the row)
 
@@ -34,3 +34,23 @@ def fields(values: Mapping[str, Any], keys: Sequence[Column]) -> str:
     return "\n".join(
         f"{(label + ':').ljust(width)}  {cell(values.get(key))}" for label, key in keys
     )
+
+
+class Printer(Protocol):
+    raw_json: bool
+
+    def line(self, text: str = "") -> None: ...
+
+    def json(self, value: Any) -> None: ...
+
+
+def print_page(output: Printer, body: dict[str, Any], columns: list[tuple[str, str]]) -> int:
+    """One page of a list: as JSON, or a table and the cursor of the next page."""
+    if output.raw_json:
+        output.json(body)
+        return 0
+    items = body.get("items", [])
+    output.line(table(items, columns) if items else "(none)")
+    if body.get("nextCursor"):
+        output.line(f"\nmore: --cursor {body['nextCursor']}")
+    return 0
