@@ -62,7 +62,7 @@ FULL = Sizes(
     commands=30,
     sdk_cpu_iterations=500,
     runtime_iterations=1000,
-    campaign_chargers=200,
+    campaign_chargers=1000,
     allocator_iterations=200,
 )
 QUICK = Sizes(

@@ -12,22 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.platform_process import PlatformProcess, cpu_seconds, proc_status
+
 LOAD_TAG = "LOAD-TAG"
 TARGET_CHARGERS = 1000
 TARGET_P95_MS = 50.0
-# Printed by `python -m local` once it serves.
-READY_LINE = "Press Ctrl-C to stop."
 WIND_DOWN_MARGIN_S = 2.0
 
 
@@ -61,109 +55,6 @@ class LoadConfig:
         if self.ramp_up_s is not None:
             return self.ramp_up_s
         return max(2.0, self.chargers / self.ramp_chargers_per_s)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _proc_status(pid: int) -> dict[str, int]:
-    """VmRSS / VmHWM in kB from /proc (Linux only; {} elsewhere)."""
-    values: dict[str, int] = {}
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                values[key] = int(rest.split()[0])
-    return values
-
-
-def _cpu_seconds(pid: int) -> float:
-    with contextlib.suppress(OSError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return 0.0
-
-
-class PlatformProcess:
-    """`python -m local` on free ports; its output goes to a file (a full pipe would stall it)."""
-
-    def __init__(self, start_timeout_s: float, store: str = "memory") -> None:
-        self.port = _free_port()
-        self.moto_port = _free_port()
-        self.store = store
-        self._timeout = start_timeout_s
-        self._log = tempfile.NamedTemporaryFile("w+", prefix="local-load-", suffix=".log")  # noqa: SIM115
-        # A load run starts empty and keeps nothing: never the developer's `.local/state`.
-        self._state = tempfile.TemporaryDirectory(prefix="local-load-state-")
-        self.process: subprocess.Popen[str] | None = None
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ocpp"
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api"
-
-    def command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "local",
-            "--port",
-            str(self.port),
-            "--moto-port",
-            str(self.moto_port),
-            "--no-demo",
-            "--store",
-            self.store,
-            "--log-level",
-            "WARNING",
-            *(["--state-dir", self._state.name, "--fresh"] if self.store == "moto" else []),
-        ]
-
-    def __enter__(self) -> PlatformProcess:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        env.pop("AWS_ENDPOINT_URL", None)
-        self.process = subprocess.Popen(
-            self.command(),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=ROOT,
-            env=env,
-        )
-        deadline = time.monotonic() + self._timeout
-        while not self._ready():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.__exit__()
-                raise RuntimeError(f"local platform did not start:\n{self.log_tail()}")
-            time.sleep(0.1)
-        return self
-
-    def _ready(self) -> bool:
-        # The banner comes once resources exist and the handlers are loaded.
-        self._log.flush()
-        return READY_LINE in Path(self._log.name).read_text(errors="replace")
-
-    def log_tail(self, lines: int = 20) -> str:
-        self._log.flush()
-        return "\n".join(Path(self._log.name).read_text(errors="replace").splitlines()[-lines:])
-
-    def __exit__(self, *exc: object) -> None:
-        process = self.process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-        self._log.close()
-        self._state.cleanup()
 
 
 def _provision(api_url: str) -> None:
@@ -211,7 +102,7 @@ async def _drive(config: LoadConfig, platform: PlatformProcess) -> dict[str, Any
             samples=len(stats.round_trips_s),
             sent=stats.messages_sent,
             at=time.perf_counter(),
-            cpu=_cpu_seconds(pid),
+            cpu=cpu_seconds(pid),
             own_cpu=time.process_time(),
         )
 
@@ -219,7 +110,7 @@ async def _drive(config: LoadConfig, platform: PlatformProcess) -> dict[str, Any
         await asyncio.sleep(config.ramp_s + config.settle_s)
         mark(opened)
         while time.perf_counter() - opened["at"] < config.measure_s:
-            peak_rss[0] = max(peak_rss[0], _proc_status(pid).get("VmRSS", 0))
+            peak_rss[0] = max(peak_rss[0], proc_status(pid).get("VmRSS", 0))
             await asyncio.sleep(min(1.0, config.measure_s - (time.perf_counter() - opened["at"])))
         mark(closed)
 
@@ -234,7 +125,7 @@ async def _drive(config: LoadConfig, platform: PlatformProcess) -> dict[str, Any
     steady = RoundTrip.of(stats.round_trips_s[int(opened["samples"]) : int(closed["samples"])])
     sent = closed["sent"] - opened["sent"]
     platform_cpu = closed["cpu"] - opened["cpu"]
-    status = _proc_status(pid)
+    status = proc_status(pid)
     return {
         "chargers": config.chargers,
         "store": platform.store,

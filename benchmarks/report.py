@@ -595,7 +595,8 @@ def _campaign(results: Mapping[str, Any]) -> list[str]:
         _stamp(section, results)
         + f" A campaign of waves {' / '.join(f'{w} %' for w in section['waves_pct'])} over "
         f"{section['chargers']} simulated OCPP 2.0.1 stations, {section['concurrency']} at "
-        "once, run by the FirmwareCampaign Standard execution in moto; the stations really "
+        "once, run by the FirmwareCampaign Standard execution in moto (the platform as its "
+        "own process, tables in memory); the stations really "
         "download the uploaded image through /files/<token>, report each step, reboot and "
         "boot with the new version (`benchmarks/firmware_campaign.py`). Transitions are the "
         "execution history's state entries, what Standard bills; the cost is per 1,000 "

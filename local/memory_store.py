@@ -6,8 +6,9 @@ again: 1.5-3 ms of CPU per call, all under one interpreter lock shared with the 
 handlers. That is right for developing against the real adapters, but a thousand simulated
 chargers need more CPU than one interpreter has. The memory store swaps the DynamoDB adapters
 for the in-memory ones the unit tests use (the same ports, conditions and idempotency rules),
-shared by every function in the process. Kinesis and EventBridge stay on moto, so stream and
-rule delivery to the consumers is unchanged, and so does @connections (the gateway).
+shared by every function in the process. Kinesis, EventBridge, S3 and Step Functions stay on
+moto, so stream and rule delivery, presigned file URLs and workflows are unchanged, and so does
+@connections (the gateway).
 
 Every call into the store runs under one lock: DynamoDB applies each request atomically, and
 the in-memory adapters were written for one thread.
@@ -32,6 +33,8 @@ from shared.adapters.memory.chargers import (
 from shared.adapters.memory.commands import MemoryCommandStore, MemoryReservationStore
 from shared.adapters.memory.device_models import MemoryDeviceModelStore
 from shared.adapters.memory.drivers import MemoryDriverRepository
+from shared.adapters.memory.files import MemoryFileTokens, MemoryImageRepository, MemoryUploadJobs
+from shared.adapters.memory.firmware_campaigns import MemoryCampaignStore
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import MemoryPaymentRecords
 from shared.adapters.memory.receipts import MemoryReceiptStore
@@ -96,6 +99,11 @@ class MemoryStore:
     )
     device_models: MemoryDeviceModelStore = field(default_factory=MemoryDeviceModelStore)
     charger_events: MemoryChargerEventLog = field(default_factory=MemoryChargerEventLog)
+    # The firmware table; the files themselves stay in moto's S3 (presigned URLs).
+    file_tokens: MemoryFileTokens = field(default_factory=MemoryFileTokens)
+    firmware_images: MemoryImageRepository = field(default_factory=MemoryImageRepository)
+    upload_jobs: MemoryUploadJobs = field(default_factory=MemoryUploadJobs)
+    campaigns: MemoryCampaignStore = field(default_factory=MemoryCampaignStore)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -128,6 +136,14 @@ class MemoryStore:
             locations=s(self.locations),
             device_models=s(self.device_models),
             charger_events=s(self.charger_events),
+            files=aws.files
+            and dataclasses.replace(
+                aws.files,
+                tokens=s(self.file_tokens),
+                images=s(self.firmware_images),
+                uploads=s(self.upload_jobs),
+            ),
+            campaigns=s(self.campaigns),
         )
 
 

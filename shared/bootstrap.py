@@ -141,6 +141,8 @@ class Dependencies:
     authority_keys: AuthorityKeys | None = None
     # Firmware images, file locations and uploads (docs/adr/0045); None: not kept here.
     files: FileStores | None = None
+    # Firmware campaigns, their targets and the chargers' jobs (docs/adr/0045).
+    campaigns: CampaignStore | None = None
 
 
 @dataclass
@@ -441,6 +443,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.drivers import DynamoDriverRepository
     from shared.adapters.dynamodb.energy import DynamoEnergyLedger
     from shared.adapters.dynamodb.file_tokens import DynamoFileTokens, DynamoUploadJobs
+    from shared.adapters.dynamodb.firmware_campaigns import DynamoCampaignStore
     from shared.adapters.dynamodb.firmware_images import DynamoFirmwareImages
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
     from shared.adapters.dynamodb.locations import DynamoLocationRepository
@@ -531,6 +534,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
             images=DynamoFirmwareImages(dynamodb, settings.firmware_table),
             uploads=DynamoUploadJobs(dynamodb, settings.firmware_table),
         ),
+        campaigns=DynamoCampaignStore(dynamodb, settings.firmware_table),
     )
 
 
@@ -588,15 +592,15 @@ def attach_firmware_campaigns(
 
 def attach_aws_firmware_campaigns(services: Services) -> None:
     from shared.adapters.aws_clients import LazyClient
-    from shared.adapters.dynamodb.firmware_campaigns import DynamoCampaignStore
     from shared.adapters.stepfunctions import StepFunctionsCampaigns
 
     settings = services.settings
-    if services.firmware_images is None or services.file_locations is None:
+    store = services.deps.campaigns
+    if store is None or services.firmware_images is None or services.file_locations is None:
         return  # no files kept here: no images to roll out
     attach_firmware_campaigns(
         services,
-        DynamoCampaignStore(LazyClient("dynamodb"), settings.firmware_table),
+        store,
         ReadImages(services.firmware_images),
         services.file_locations,
         StepFunctionsCampaigns(

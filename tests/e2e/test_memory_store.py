@@ -1,8 +1,9 @@
 """`--store memory`: the same handlers, gateway and consumers with the tables in memory.
 
 A whole session (authorize, start, meter values through Kinesis to the consumer, stop
-through EventBridge to the energy roll-up) and a command through the operator API must
-behave as with moto, and nothing may reach moto's DynamoDB.
+through EventBridge to the energy roll-up), a command through the operator API and a firmware
+campaign (the execution and the image on moto) must behave as with moto, and nothing may reach
+moto's DynamoDB.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from typing import Any
 import pytest
 
 from csms_cli.client import Client
+from csms_cli.firmware import upload_image
 from local.platform import LocalPlatform
 from shared.models.transaction import IdTagRecord
-from simulator import SimulatedCharger
+from simulator import SimulatedCharger, firmware_file
 from tests.e2e.conftest import drain, moto_client, run, start_platform
+from tests.e2e.test_firmware_campaign import Operator, eventually, fleet
 
 pytestmark = pytest.mark.e2e
 
@@ -118,6 +121,43 @@ def test_commands_reach_the_charger_and_complete_in_memory(
     answer = run(scenario())
     assert (answer["action"], answer["status"]) == ("ChangeAvailability", "answered"), answer
     assert answer["result"] == {"status": "Accepted"}
+
+
+def test_a_firmware_campaign_completes_with_its_tables_in_memory(
+    memory_platform: LocalPlatform,
+) -> None:
+    platform = memory_platform
+    version = f"mem-{uuid.uuid4().hex[:6]}"
+    client = api(platform)
+    image = upload_image(
+        client, firmware_file(version, 2048), {"version": version, "fileName": "fw.bin"}
+    )
+    assert image["status"] == "available"
+
+    async def scenario() -> tuple[dict[str, Any], list[str]]:
+        operator = Operator(platform, image["imageId"])
+        async with fleet(platform, 3, "MEMFW") as chargers:
+            campaign = await operator.create(
+                [cp.charge_point_id for cp in chargers], waves=[100], concurrency=3
+            )
+            await operator.act(campaign["campaignId"], "start")
+
+            async def completed() -> dict[str, Any] | None:
+                view = await operator.show(campaign["campaignId"])
+                return view if view["campaign"]["status"] == "completed" else None
+
+            final = await eventually(completed, timeout=60)
+            return final, [cp.identity.firmware_version for cp in chargers]
+
+    final, versions = run(scenario(), timeout=90)
+    assert [wave["states"] for wave in final["waves"]] == [{"succeeded": 3}]
+    assert versions == [version] * 3
+    execution = moto_client(platform, "stepfunctions").describe_execution(
+        executionArn=final["campaign"]["executionArn"]
+    )
+    assert execution["status"] == "SUCCEEDED"
+    table = platform.environment["FIRMWARE_TABLE"]
+    assert moto_client(platform, "dynamodb").scan(TableName=table)["Count"] == 0
 
 
 def api(platform: LocalPlatform) -> Client:

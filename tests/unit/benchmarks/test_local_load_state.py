@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from benchmarks.local_load import PlatformProcess
+from benchmarks.platform_process import PlatformProcess
 
 REPO = Path(__file__).resolve().parents[3]
 

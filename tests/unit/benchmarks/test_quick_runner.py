@@ -34,6 +34,9 @@ def test_the_quick_run_writes_every_section(tmp_path):
         assert run["round_trip_whole_run_ms"]["count"] > 0  # the window may be quiet
         assert run["errors"] == 0, run["error_kinds"]
 
+    campaign = results["firmware_campaign"]
+    assert (campaign["status"], campaign["updated"]) == ("completed", campaign["chargers"])
+
     report = (tmp_path / "BENCHMARKS.md").read_text()
     headings = ("## Cost per charger-month", "## AWS calls", "## CPU", "## Cold start", "## Local")
     for heading in headings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -74,6 +75,29 @@ def test_wired_functions_share_the_store_and_the_factories_come_back() -> None:
         assert type(first.telemetry).__name__ == "KinesisTelemetrySink"
         assert type(first.live_connections).__name__ == "ApiGatewayLiveConnections"
     assert shared.bootstrap.aws_dependencies is original
+
+
+def behind(proxy: Any) -> Any:
+    """What a Serialized proxy calls."""
+    assert isinstance(proxy, Serialized)
+    return proxy._target
+
+
+def test_firmware_tables_are_in_memory_and_the_files_stay_in_s3() -> None:
+    store = MemoryStore()
+    settings = make_settings()
+    with wired(store):
+        services = shared.bootstrap.aws_services(settings)
+        files = services.deps.files
+        assert files is not None
+        # Images, tokens, upload jobs and campaigns: the store's, seen by every function.
+        assert services.firmware_campaigns is not None
+        assert behind(services.firmware_campaigns.store) is store.campaigns
+        assert behind(files.images) is store.firmware_images
+        assert behind(files.tokens) is store.file_tokens
+        assert behind(files.uploads) is store.upload_jobs
+        # The files themselves: presigned URLs of the bucket, as on AWS.
+        assert type(files.objects).__name__ == "S3FileObjects"
 
 
 def test_the_store_setting_is_checked() -> None:
