@@ -3,8 +3,11 @@ against the profiles kept in `DeviceState.charging_profiles`."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from simulator.command_handlers.charger_api import ChargerApi
 from simulator.command_handlers.command import ACCEPTED, REJECTED, Payload
+from simulator.command_handlers.device_state import DeviceState
 from simulator.frames import utc_timestamp
 
 AC_PHASE_VOLTAGE_V = 230.0
@@ -82,7 +85,7 @@ async def get_composite_schedule_16(cp: ChargerApi, payload: Payload) -> Payload
     if connector != 0 and not cp.device.knows(connector):
         return dict(REJECTED)
     duration = payload["duration"]
-    profile = _active_profile(cp, connector)
+    profile = _active_profile(cp.device, connector)
     if profile is None:
         # No profile: the connector's own maximum all along.
         schedule: Payload = {
@@ -109,10 +112,27 @@ async def get_composite_schedule_16(cp: ChargerApi, payload: Payload) -> Payload
     }
 
 
-def _active_profile(cp: ChargerApi, connector: int) -> Payload | None:
+def limit_in_force(device: DeviceState, connector: int, at: datetime) -> float | None:
+    """The current per phase (A) the connector may draw at `at` under its profiles, what a
+    station's power electronics obey; None without a profile (its hardware maximum).
+
+    The profile in force's period that has started by `at` (from its startSchedule; a
+    profile without one counts from its first period)."""
+    profile = _active_profile(device, connector)
+    if profile is None:
+        return None
+    schedule = profile["chargingSchedule"]
+    started = schedule.get("startSchedule")
+    elapsed = (at - datetime.fromisoformat(started)).total_seconds() if started else 0.0
+    periods = [p for p in schedule["chargingSchedulePeriod"] if p["startPeriod"] <= elapsed]
+    period = periods[-1] if periods else schedule["chargingSchedulePeriod"][0]
+    return float(_in_unit(period, schedule["chargingRateUnit"], "A")["limit"])
+
+
+def _active_profile(device: DeviceState, connector: int) -> Payload | None:
     """The profile in force: a TxProfile, else a TxDefaultProfile (the connector's, else the
     charger's), else the ChargePointMaxProfile — the highest stack level of its purpose."""
-    profiles = cp.device.charging_profiles
+    profiles = device.charging_profiles
     own, shared = profiles.get(connector, []), profiles.get(0, [])
     for purpose, candidates in (
         ("TxProfile", own),

@@ -19,6 +19,7 @@ from jsonschema.validators import validator_for  # type: ignore[import-untyped]
 
 from simulator import Backoff, ChargerApi, CommandHandlerTable, SimulatedCharger
 from simulator.command_handlers import COMMANDS
+from simulator.command_handlers.charging_profiles import limit_in_force
 from simulator.handlers import default_handlers
 from tests.unit.simulator.schemas import SCHEMA_DIRS, assert_valid_request
 from tests.unit.simulator.scripted_csms import ScriptedCsms, TransactionResponder, async_test
@@ -1073,6 +1074,45 @@ async def test_charging_profiles_are_kept_per_connector_and_make_the_composite_s
     assert (cleared, cleared_again) == ({"status": "Accepted"}, {"status": "Unknown"})
     assert by_purpose == {"status": "Accepted"}
     assert all(not profiles for profiles in b.cp.device.charging_profiles.values())
+
+
+@async_test
+async def test_the_limit_in_force_follows_the_schedule_and_the_profile_layers():
+    start = datetime(2030, 1, 1, 12, tzinfo=UTC)
+    stepped = {
+        **PROFILE,
+        "chargingSchedule": {
+            "startSchedule": "2030-01-01T12:00:00Z",
+            "chargingRateUnit": "A",
+            "chargingSchedulePeriod": [
+                {"startPeriod": 0, "limit": 16},
+                {"startPeriod": 600, "limit": 10.5},
+            ],
+        },
+    }
+    async with bench() as b:
+        device = b.cp.device
+        assert limit_in_force(device, 1, start) is None  # no profile: the hardware's maximum
+        await b.send("SetChargingProfile", {"connectorId": 1, "csChargingProfiles": stepped})
+        assert limit_in_force(device, 1, start + timedelta(seconds=599)) == 16
+        assert limit_in_force(device, 1, start + timedelta(seconds=600)) == 10.5
+        # A charger-wide power limit applies where the connector has no profile of its own.
+        await b.send(
+            "SetChargingProfile",
+            {
+                "connectorId": 0,
+                "csChargingProfiles": {
+                    **PROFILE,
+                    "chargingProfileId": 8,
+                    "chargingProfilePurpose": "ChargePointMaxProfile",
+                    "chargingSchedule": {
+                        "chargingRateUnit": "W",
+                        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 6900}],
+                    },
+                },
+            },
+        )
+        assert limit_in_force(device, 2, start) == 10  # 6,900 W over 3 x 230 V
 
 
 @async_test
