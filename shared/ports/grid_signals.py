@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal, Protocol
 
 SignalKind = Literal["import_limit", "export_limit", "price", "carbon"]
@@ -141,7 +141,7 @@ class GridSignalSource(Protocol):
 class PriceFeed(Protocol):
     """Day-ahead prices of a bidding zone."""
 
-    def day_ahead(self, zone: str, day: date) -> list[GridSignal]:
-        """The prices of the delivery day (UTC midnight to midnight), in the feed's own
-        resolution; empty when not published yet. Raises GridSignalUnavailable."""
+    def prices(self, zone: str, start: datetime, end: datetime) -> list[GridSignal]:
+        """The prices over [start, end) in the feed's own resolution, per kWh; empty when
+        none are published yet. Raises GridSignalUnavailable."""
         ...
