@@ -16,7 +16,7 @@ that the limit holds for every instant at which the wall clock is inside the win
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -269,10 +269,3 @@ def _jump(local: datetime, zone: ZoneInfo) -> datetime:
     while moment < high and moment.astimezone(zone).utcoffset() != after:
         moment += timedelta(minutes=1)
     return moment
-
-
-def evaluate(
-    schedules: Sequence[OperatorSchedule], start: datetime, end: datetime, received_at: datetime
-) -> list[GridSignal]:
-    """Every schedule's signals over [start, end)."""
-    return [s for schedule in schedules for s in schedule.signals(start, end, received_at)]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.grid_signals import (
@@ -19,6 +20,8 @@ from shared.grid_signals import (
     step_series,
 )
 
+# more with GRID_SIGNALS_EXAMPLES=5000 before a release
+EXAMPLES = settings(max_examples=int(os.environ.get("GRID_SIGNALS_EXAMPLES", "300")), deadline=None)
 T0 = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 CONNECTION_A = (63.0, 63.0, 63.0)
 
@@ -168,6 +171,7 @@ offsets = st.integers(-150, 400)
 look_aheads = st.integers(0, 30).map(lambda m: timedelta(minutes=m))
 
 
+@EXAMPLES
 @given(st.lists(limit_signals, max_size=8), connections, offsets, look_aheads)
 def test_never_above_any_limit_in_force_nor_the_connection(signals, connection, at, ahead) -> None:
     moment = T0 + timedelta(minutes=at)
@@ -185,6 +189,7 @@ def test_never_above_any_limit_in_force_nor_the_connection(signals, connection, 
         )
 
 
+@EXAMPLES
 @given(st.lists(limit_signals, max_size=8), connections, offsets, look_aheads)
 def test_no_limit_within_the_look_ahead_is_below_what_the_allocator_gets(
     signals, connection, at, ahead
@@ -198,6 +203,7 @@ def test_no_limit_within_the_look_ahead_is_below_what_the_allocator_gets(
             assert grid.allocator_amps[phase] <= then.amps[phase]
 
 
+@EXAMPLES
 @given(st.lists(limit_signals, max_size=8), limit_signals, connections, offsets)
 def test_another_source_never_raises_the_limit(signals, extra, connection, at) -> None:
     moment = T0 + timedelta(minutes=at)
@@ -207,6 +213,7 @@ def test_another_source_never_raises_the_limit(signals, extra, connection, at) -
         assert after.allocator_amps[phase] <= before.allocator_amps[phase]
 
 
+@EXAMPLES
 @given(st.lists(limit_signals, max_size=8), connections, offsets)
 def test_the_answer_holds_until_next_change(signals, connection, at) -> None:
     moment = T0 + timedelta(minutes=at)
@@ -259,6 +266,7 @@ prices = st.builds(
 )
 
 
+@EXAMPLES
 @given(st.lists(prices, max_size=10), st.integers(0, 300))
 def test_the_series_gives_the_newest_covering_value_at_every_moment(signals, at) -> None:
     moment = T0 + timedelta(minutes=at)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import os
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.grid_signals import OperatorSchedule, ScheduleError, resolve_limit
 
+# more with GRID_SIGNALS_EXAMPLES=5000 before a release
+EXAMPLES = settings(max_examples=int(os.environ.get("GRID_SIGNALS_EXAMPLES", "300")), deadline=None)
 BERLIN = ZoneInfo("Europe/Berlin")
 RECEIVED = datetime(2026, 1, 1, tzinfo=UTC)
 CONNECTION = (63.0, 63.0, 63.0)
@@ -153,6 +156,7 @@ zones = st.sampled_from(
 clocks = st.times().map(lambda t: time(t.hour, t.minute))
 
 
+@EXAMPLES
 @given(zones, clocks, clocks, st.dates(date(2026, 1, 1), date(2027, 12, 31)))
 def test_every_instant_inside_a_window_on_the_wall_clock_is_covered(zone, start, end, day) -> None:
     plan = OperatorSchedule(zone, (_window(start, end),))
