@@ -257,8 +257,12 @@ def _handler(vtn: FakeVtn) -> type[BaseHTTPRequestHandler]:
             try:
                 subscription = json.loads(self._body())
                 targets = subscription["objectOperations"]
-                assert all(t["callbackUrl"] and t["objects"] and t["operations"] for t in targets)
-            except (ValueError, KeyError, TypeError, AssertionError):
+                complete = bool(targets) and all(
+                    t["callbackUrl"] and t["objects"] and t["operations"] for t in targets
+                )
+            except (ValueError, KeyError, TypeError):
+                complete = False
+            if not complete:
                 self._problem(400, "not a subscription")
                 return
             stored = {"objectType": "SUBSCRIPTION", "createdDateTime": _now(), **subscription}

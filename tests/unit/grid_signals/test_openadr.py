@@ -339,3 +339,36 @@ def test_an_own_interval_period_does_not_shift_the_sequence() -> None:
         (datetime(2026, 12, 7, 20, tzinfo=UTC), datetime(2026, 12, 7, 21, tzinfo=UTC)),
         (NOW + timedelta(minutes=45), NOW + timedelta(hours=1)),
     ]
+
+
+# --- the fake VTN itself ------------------------------------------------------------------
+
+
+def test_the_fake_vtn_wants_its_token_and_well_formed_subscriptions(vtn: FakeVtn) -> None:
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError) as unauthorised:
+        urllib.request.urlopen(f"{vtn.base_url}/programs", timeout=5)  # noqa: S310
+    assert unauthorised.value.code == 401
+    ven = ven_of(vtn)
+    token = ven._access_token()
+    request = urllib.request.Request(  # noqa: S310
+        f"{vtn.base_url}/subscriptions",
+        data=b'{"clientName": "x", "objectOperations": [{"objects": []}]}',
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as malformed:
+        urllib.request.urlopen(request, timeout=5)  # noqa: S310
+    assert malformed.value.code == 400
+    assert vtn.subscriptions == {}
+
+
+def test_a_subscriber_that_is_gone_is_recorded_not_fatal(vtn: FakeVtn) -> None:
+    limits = vtn.add_program(LIMITS)
+    ven = ven_of(vtn)
+    assert ven.subscribe("http://127.0.0.1:9/gone", CALLBACK_TOKEN) is not None
+    vtn.put_event(limit_event(limits["id"], 11.0))
+    assert vtn.deliveries == [("http://127.0.0.1:9/gone", 0)]
+    assert len(ven.poll().signals) == 1  # polling still brings the event
