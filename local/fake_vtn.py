@@ -7,12 +7,14 @@ talks to in tests and on a laptop, with no network (docs/adr/0050-grid-signals.m
         vtn.delete_event(event_id)
         vtn.base_url, vtn.subscriptions, vtn.deliveries
 
-Endpoints (OpenADR 3.0.1, the ones the VEN uses): POST /auth/token (client credentials, HTTP
-Basic or form fields), GET /programs, GET /events (programID, skip, limit), GET/POST
-/subscriptions, DELETE /subscriptions/{id}. Every other call needs the bearer token it
-issued. With `subscriptions=False` the VTN answers 404 to /subscriptions (a VTN that only
-polls). Notifications are POSTed to each subscriber's callbackUrl with its bearerToken as the
-event changes; `deliveries` records (url, status) of each.
+Endpoints (OpenADR 3.0.1, the ones the VEN uses): GET /auth/server (the token URL), POST
+/auth/token (client credentials, HTTP Basic or form fields), GET /programs, GET /events
+(programID, skip, limit), GET/POST /subscriptions, DELETE /subscriptions/{id}. Every other
+call needs the bearer token it issued. With `subscriptions=False` the VTN answers 404 to
+/subscriptions (a VTN that only polls). Notifications are POSTed to each subscriber's
+callbackUrl with its bearerToken as the event changes; `deliveries` records (url, status) of
+each. openadr3-client 2.4.2 (3.0.1 and 3.1.0 clients, on Python 3.13) reads its programmes,
+events and subscriptions.
 """
 
 from __future__ import annotations
@@ -186,6 +188,9 @@ def _handler(vtn: FakeVtn) -> type[BaseHTTPRequestHandler]:
             if method == "POST" and url.path == "/auth/token":
                 self._token()
                 return
+            if method == "GET" and url.path == "/auth/server":  # discovery (OpenADR 3.1)
+                self._reply(200, {"tokenURL": f"{vtn.base_url}/auth/token"})
+                return
             if not self._authorised():
                 return
             if url.path.startswith("/subscriptions") and not vtn.takes_subscriptions:
@@ -267,6 +272,7 @@ def _handler(vtn: FakeVtn) -> type[BaseHTTPRequestHandler]:
                 return
             stored = {"objectType": "SUBSCRIPTION", "createdDateTime": _now(), **subscription}
             stored["id"] = vtn._id("subscription")
+            stored["modificationDateTime"] = stored["createdDateTime"]
             vtn.subscriptions[stored["id"]] = stored
             self._reply(201, stored)
 

@@ -1,10 +1,11 @@
 """An OpenADR 3 VEN: the site's grid limits, prices and carbon from a VTN (docs/adr/0050).
 
 It speaks the OpenADR 3 REST API the way the openadr3-client package does (OAuth 2 client
-credentials against the VTN's token URL, HTTP Basic with the client id and secret, the token
-cached for half its lifetime; GET /programs and /events, paged with skip and limit; POST
-/subscriptions), on the standard library: openadr3-client needs Python >= 3.12 and the
-development environment runs 3.11 (ADR 0050 says why, and when to switch).
+credentials against the VTN's token URL, configured or discovered at GET /auth/server, HTTP
+Basic with the client id and secret, the token cached for half its lifetime; GET /programs
+and /events, paged with skip and limit; POST /subscriptions), on the standard library:
+openadr3-client needs Python >= 3.12 and the development environment runs 3.11 (ADR 0050
+says why, and when to switch).
 
 Mapping (OpenADR 3.0.1 definitions):
 
@@ -293,7 +294,7 @@ class OpenAdrVen:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.token_url = token_url or f"{self.base_url}/auth/token"
+        self.token_url = token_url  # None: discovered from the VTN on first use
         self.client_id = client_id
         self.client_secret = client_secret
         self.scopes = scopes
@@ -314,13 +315,14 @@ class OpenAdrVen:
             now = self._clock()
             if self._token is not None and self._token[0] > now:
                 return self._token[1]
+            token_url = self.token_url or self._discover_token_url()
             basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
             form = {"grant_type": "client_credentials"}
             if self.scopes:
                 form["scope"] = " ".join(self.scopes)
             status, body = self._send(
                 "POST",
-                self.token_url,
+                token_url,
                 {
                     "Authorization": f"Basic {basic}",
                     "Content-Type": "application/x-www-form-urlencoded",
@@ -337,6 +339,20 @@ class OpenAdrVen:
                 lifetime = 3600
             self._token = (now + timedelta(seconds=max(0, int(lifetime)) // 2), token)
             return token
+
+    def _discover_token_url(self) -> str:
+        """GET /auth/server (OpenADR 3.1 discovery), as openadr3-client does without a token
+        URL; a VTN that does not answer it has its token endpoint at /auth/token."""
+        status, body = self._send(
+            "GET", f"{self.base_url}/auth/server", {"Accept": "application/json"}, None
+        )
+        answer = _json(body) if status == 200 else None
+        found = answer.get("tokenURL") if isinstance(answer, dict) else None
+        url = (
+            found if isinstance(found, str) and found.startswith(("https://", "http://")) else None
+        )
+        self.token_url = url or f"{self.base_url}/auth/token"
+        return self.token_url
 
     def _send(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None

@@ -164,6 +164,15 @@ def test_the_token_is_reused_and_fetched_again_when_revoked(vtn: FakeVtn) -> Non
     assert vtn.requests.count(("POST", "/auth/token")) == 2
 
 
+def test_the_token_url_is_discovered_or_given(vtn: FakeVtn) -> None:
+    vtn.add_program(LIMITS)
+    ven_of(vtn).poll()
+    assert vtn.requests[:2] == [("GET", "/auth/server"), ("POST", "/auth/token")]
+    vtn.requests.clear()
+    ven_of(vtn, token_url=f"{vtn.base_url}/auth/token").poll()
+    assert ("GET", "/auth/server") not in vtn.requests
+
+
 def test_wrong_credentials_or_no_vtn_are_unavailable(vtn: FakeVtn) -> None:
     with pytest.raises(GridSignalUnavailable, match="token endpoint answered 401"):
         OpenAdrVen(vtn.base_url, "ven-1", "wrong").poll()
