@@ -101,6 +101,7 @@ class _PendingCall:
     action: str
     future: asyncio.Future[Frame]
     timeout_s: float
+    started: float  # perf_counter() when the CALL was sent
 
 
 def endpoint_for(url: str, charge_point_id: str, *, query_id: bool = False) -> str:
@@ -447,8 +448,7 @@ class SimulatedCharger:
         async with self._call_lock:
             message_id = new_message_id()
             future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
-            self._pending[message_id] = _PendingCall(action, future, timeout)
-            started = time.perf_counter()
+            self._pending[message_id] = _PendingCall(action, future, timeout, time.perf_counter())
             try:
                 frame = await exchange(message_id)
             except ResponseTimeout:
@@ -465,7 +465,6 @@ class SimulatedCharger:
                 raise
             finally:
                 self._pending.pop(message_id, None)
-            self.stats.round_trips_s.append(time.perf_counter() - started)
         if isinstance(frame, CallError):
             self.stats.error(f"CallError.{frame.code}", self.charge_point_id, action)
             raise CallErrorReceived(frame.code, frame.description, frame.details)
@@ -548,6 +547,8 @@ class SimulatedCharger:
         pending = self._pending.pop(frame.message_id, None)
         if pending is not None:
             if not pending.future.done():
+                # Timed on arrival: a caller stopped before it resumes still had its answer.
+                self.stats.round_trips_s.append(time.perf_counter() - pending.started)
                 pending.future.set_result(frame)
             return
         if frame.message_id in self._raw_ids:
