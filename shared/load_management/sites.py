@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from shared.admin.errors import Conflict, InvalidRequest, NotFound
 from shared.models.location import Location
@@ -28,6 +28,9 @@ from shared.smart_charging.site import PHASE_INDEX, Evse, Site, SiteError, quant
 from shared.timeutil import iso_utc
 
 
+EvseKind = Literal["active", "reserved", "idle"]
+
+
 @dataclass(frozen=True)
 class EvseAllocation:
     """An EVSE of the model under the last allocation: `kind` says what it counts as
@@ -36,7 +39,7 @@ class EvseAllocation:
     `limit_a` the allocated limit (active only; None: not allocated yet)."""
 
     evse: Evse
-    kind: str
+    kind: EvseKind
     limit_a: float | None
     changed_at: datetime | None
     running_since: datetime | None
@@ -119,6 +122,7 @@ def allocation_view(
     evses: list[EvseAllocation] = []
     for evse in site.evses:
         limit = allocation.limits.get(evse.id)
+        kind: EvseKind
         if evse.controllable and evse.live.session_active:
             kind = "active"
             drawn = limit.limit_da if limit else quantise_up(evse.default_limit_a)
