@@ -19,7 +19,7 @@ from shared.ports.site_loads import StoredSite, model_document
 from shared.timeutil import iso_utc
 
 MAX_NODES = 200
-MAX_EVSES = 1000
+MAX_EVSES = 500
 
 
 def _iso(moment: datetime | None) -> str | None:

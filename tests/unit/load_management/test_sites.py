@@ -5,18 +5,19 @@ with the loads it permits per node and phase."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.admin.errors import Conflict, InvalidRequest, NotFound
-from shared.load_management.sites import SiteModels, with_live
+from shared.load_management.sites import SiteModels, allocation_view, with_live
 from shared.locations import geohash
 from shared.ports.site_loads import StoredSite
 from shared.smart_charging.allocation import Allocation, EvseLimit
 from shared.smart_charging.allocator import allocate
-from shared.smart_charging.site import EvseLive, Site
+from shared.smart_charging.site import Evse, EvseLive, Site
 from tests.unit.load_management.examples import DEPOT, depot_location, depot_model
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -206,3 +207,39 @@ def test_an_active_evse_not_allocated_yet_counts_at_its_default_limit(
     assert first.kind == "active" and first.limit_a is None
     # A 1-phase car on the unrotated EVSE: L1 only.
     assert {n.node_id: n.load_a for n in view.nodes}["circuit-1"] == (6.0, 0.0, 0.0)
+
+
+def _depot_allocation(models: SiteModels, lives: list[EvseLive]) -> dict[str, Any]:
+    stored = models.put(DEPOT, depot_model())
+    site = Site(
+        stored.site.id,
+        stored.site.nodes,
+        tuple(
+            Evse.from_dict({**evse.to_dict(), "live": live.to_dict()})
+            for evse, live in zip(stored.site.evses, lives, strict=True)
+        ),
+    )
+    allocation = allocate(site, None, None, NOW)
+    return {
+        "limits": [allocation.limit_da(e.id) for e in site.evses],
+        "loads": {
+            n.node_id: n.load_a for n in allocation_view(site, allocation, stored.revision).nodes
+        },
+    }
+
+
+THREE_PHASE = EvseLive(session_active=True)
+ONE_PHASE = EvseLive(session_active=True, car_phases=1)
+
+
+def test_the_worked_example_of_the_operators_guide(models: SiteModels) -> None:
+    """docs/smart-charging.md, "Sites and circuits": the numbers it quotes."""
+    six_three_phase = _depot_allocation(models, [THREE_PHASE] * 6)
+    assert six_three_phase["limits"] == [105] * 6
+    assert six_three_phase["loads"]["grid"] == (63.0, 63.0, 63.0)
+    # Rotated phases put two 1-phase cars on each grid phase: 31.5 A each, not 10.5.
+    six_one_phase = _depot_allocation(models, [ONE_PHASE] * 6)
+    assert six_one_phase["limits"] == [315] * 6
+    mixed = _depot_allocation(models, [ONE_PHASE] * 3 + [THREE_PHASE] * 3)
+    assert mixed["limits"] == [310, 310, 310, 107, 107, 106]
+    assert mixed["loads"]["circuit-2"] == (32.0, 32.0, 32.0)
