@@ -21,14 +21,91 @@ from typing import Any, Literal
 from shared.admin.errors import Conflict, InvalidRequest, NotFound
 from shared.models.location import Location
 from shared.ports.locations import LocationRepository
-from shared.ports.site_loads import EvseAddress, LiveState, SiteLoadStore, StoredSite
+from shared.ports.site_loads import EvseAddress, SiteLoadStore, StoredModel
 from shared.smart_charging.allocation import Allocation
 from shared.smart_charging.loads import reservation_da
-from shared.smart_charging.site import PHASE_INDEX, Evse, Site, SiteError, quantise_up
-from shared.timeutil import iso_utc
-
+from shared.smart_charging.site import PHASE_INDEX, Evse, EvseLive, Site, SiteError, quantise_up
+from shared.timeutil import iso_utc, to_epoch_ms
 
 EvseKind = Literal["active", "reserved", "idle"]
+
+
+def model_document(site: Site) -> dict[str, Any]:
+    """The plain form a model is stored in: the site's, without its EVSEs' live state (that
+    is kept per EVSE, written by events)."""
+    document = site.to_dict()
+    for evse in document["evses"]:
+        evse.pop("live", None)
+    return document
+
+
+@dataclass(frozen=True)
+class ElectricalModel:
+    """A stored model read back: the site (EVSEs without live state), its revision and when
+    it was last written."""
+
+    site: Site
+    revision: int
+    updated_at: str
+
+    @classmethod
+    def of(cls, stored: StoredModel) -> ElectricalModel:
+        return cls(Site.from_dict({**stored.document, "id": stored.site_id}), stored.revision,
+                   stored.updated_at)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """An EVSE's live state and the time (epoch ms) of the event it was taken from."""
+
+    live: EvseLive
+    event_at_ms: int
+
+
+@dataclass(frozen=True)
+class SiteState:
+    """What is stored about a site, as the allocator's types."""
+
+    model: ElectricalModel | None
+    live: Mapping[EvseAddress, LiveState]
+    allocation: Allocation | None
+
+    def site(self) -> Site | None:
+        """The model with each EVSE's live state; None without a model."""
+        return None if self.model is None else with_live(self.model.site, self.live)
+
+
+@dataclass
+class SiteLoads:
+    """The site load store in the allocator's types: what the loop reads and writes."""
+
+    store: SiteLoadStore
+
+    def state(self, site_id: str) -> SiteState:
+        records = self.store.snapshot(site_id)
+        return SiteState(
+            model=ElectricalModel.of(records.model) if records.model else None,
+            live={
+                address: LiveState(EvseLive.from_dict(stored.live), stored.event_at_ms)
+                for address, stored in records.live.items()
+            },
+            allocation=(
+                Allocation.from_dict(records.allocation.document) if records.allocation else None
+            ),
+        )
+
+    def put_live(
+        self, site_id: str, address: EvseAddress, live: EvseLive, event_at_ms: int
+    ) -> bool:
+        """False: a state from this event or a newer one is stored already (done)."""
+        return self.store.put_live(site_id, address, live.to_dict(), event_at_ms)
+
+    def put_allocation(self, site_id: str, allocation: Allocation) -> bool:
+        """False: this allocation or a newer one is stored already. An allocation is stored
+        with the time it was made (it orders redeliveries): ValueError without one."""
+        if allocation.at is None:
+            raise ValueError("an allocation is stored with the time it was made")
+        return self.store.put_allocation(site_id, allocation.to_dict(), to_epoch_ms(allocation.at))
 
 
 @dataclass(frozen=True)
@@ -174,19 +251,19 @@ class SiteModels:
             raise NotFound(f"location {location_id!r} not found")
         return location
 
-    def get(self, location_id: str) -> StoredSite:
+    def get(self, location_id: str) -> ElectricalModel:
         self._location(location_id)
         stored = self.store.get_model(location_id)
         if stored is None:
             raise NotFound(f"location {location_id!r} has no electrical model")
-        return stored
+        return ElectricalModel.of(stored)
 
     def put(
         self,
         location_id: str,
         document: Mapping[str, Any],
         expected_revision: int | None = None,
-    ) -> StoredSite:
+    ) -> ElectricalModel:
         """Replace (or create) the model of a location from its plain form (without `id`:
         the location's). `expected_revision`, when given, must be the stored revision
         (Conflict otherwise, also when none is stored); without it the model replaces
@@ -212,10 +289,12 @@ class SiteModels:
         stored_revision = current.revision if current else None
         if expected_revision is not None and expected_revision != stored_revision:
             raise Conflict(self._revision_message(location_id, stored_revision, expected_revision))
-        saved = self.store.put_model(site, stored_revision, iso_utc(self.now()))
+        saved = self.store.put_model(
+            location_id, model_document(site), stored_revision, iso_utc(self.now())
+        )
         if saved is None:
             raise Conflict(f"the electrical model of {location_id!r} changed meanwhile")
-        return saved
+        return ElectricalModel.of(saved)
 
     def delete(self, location_id: str, expected_revision: int | None = None) -> None:
         current = self.get(location_id)
@@ -228,13 +307,13 @@ class SiteModels:
         """The last stored allocation over the current model and live states; NotFound when
         the site has no model or has not been allocated yet."""
         self._location(location_id)
-        snapshot = self.store.snapshot(location_id)
-        if snapshot.model is None:
+        state = SiteLoads(self.store).state(location_id)
+        site = state.site()
+        if state.model is None or site is None:
             raise NotFound(f"location {location_id!r} has no electrical model")
-        if snapshot.allocation is None:
+        if state.allocation is None:
             raise NotFound(f"location {location_id!r}: no allocation yet")
-        site = with_live(snapshot.model.site, snapshot.live)
-        return allocation_view(site, snapshot.allocation, snapshot.model.revision)
+        return allocation_view(site, state.allocation, state.model.revision)
 
     @staticmethod
     def _revision_message(location_id: str, stored: int | None, expected: int) -> str:

@@ -2,6 +2,10 @@
 per site (a location), its electrical model, the live state of each of its EVSEs, and the
 last allocation with what the stability filter remembers.
 
+Records are held in their plain forms (ADR 0046: `Site.to_dict`, `EvseLive.to_dict`,
+`Allocation.to_dict`): the store knows their keys, versions and times, never their meaning
+(shared/load_management/sites.py reads them as the model's types).
+
 - The model is versioned: every write names the revision it replaces (None: there must be
   none), so two operators editing one site cannot overwrite each other silently.
 - A live state is written per EVSE (charger and EVSE number, as events name them) with the
@@ -16,53 +20,60 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shared.smart_charging.allocation import Allocation
-from shared.smart_charging.site import EvseLive, Site
-
 # (chargePointId, EVSE number: the 2.0.1 evseId, the 1.6 connectorId)
 EvseAddress = tuple[str, int]
+Document = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class StoredSite:
-    """A site's electrical model as stored: the model (its EVSEs without live state), the
+class StoredModel:
+    """A site's electrical model as stored: its plain form (EVSEs without live state), the
     revision (1 for the first, one more per change) and when it was last written."""
 
-    site: Site
+    site_id: str
+    document: dict[str, Any]
     revision: int
     updated_at: str
 
 
 @dataclass(frozen=True)
-class LiveState:
-    """An EVSE's live state and the time (epoch ms) of the event it was taken from."""
+class StoredLive:
+    """An EVSE's live state (plain form) and the time (epoch ms) of the event it came from."""
 
-    live: EvseLive
+    live: dict[str, Any]
     event_at_ms: int
 
 
 @dataclass(frozen=True)
-class SiteSnapshot:
+class StoredAllocation:
+    """The site's last allocation (plain form) and when it was made (epoch ms)."""
+
+    document: dict[str, Any]
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class SiteRecords:
     """Everything stored about a site, read at once (one Query on DynamoDB)."""
 
-    model: StoredSite | None = None
-    live: Mapping[EvseAddress, LiveState] = field(default_factory=dict)
-    allocation: Allocation | None = None
+    model: StoredModel | None = None
+    live: Mapping[EvseAddress, StoredLive] = field(default_factory=dict)
+    allocation: StoredAllocation | None = None
 
 
 class SiteLoadStore(Protocol):
-    def snapshot(self, site_id: str) -> SiteSnapshot:
+    def snapshot(self, site_id: str) -> SiteRecords:
         """The model, every live state and the last allocation of a site."""
         ...
 
-    def get_model(self, site_id: str) -> StoredSite | None: ...
+    def get_model(self, site_id: str) -> StoredModel | None: ...
 
     def put_model(
-        self, site: Site, expected_revision: int | None, updated_at: str
-    ) -> StoredSite | None:
-        """Store `site` (its EVSEs' live states are not kept here) at `expected_revision + 1`,
-        only if the stored revision is `expected_revision` (None: only if no model is
-        stored). None when that did not hold: nothing was written."""
+        self, site_id: str, document: Document, expected_revision: int | None, updated_at: str
+    ) -> StoredModel | None:
+        """Store the model at `expected_revision + 1`, only if the stored revision is
+        `expected_revision` (None: only if no model is stored). None when that did not hold:
+        nothing was written."""
         ...
 
     def delete_model(self, site_id: str, expected_revision: int) -> bool:
@@ -72,27 +83,14 @@ class SiteLoadStore(Protocol):
         ...
 
     def put_live(
-        self, site_id: str, address: EvseAddress, live: EvseLive, event_at_ms: int
+        self, site_id: str, address: EvseAddress, live: Document, event_at_ms: int
     ) -> bool:
         """Store an EVSE's live state unless one from an event at `event_at_ms` or later is
         stored (an older event, or the same one delivered again): False then, and nothing
         changed."""
         ...
 
-    def put_allocation(self, site_id: str, allocation: Allocation) -> bool:
-        """Store the site's allocation (its `at` is required) unless one at that time or
-        later is stored: False then, and nothing changed."""
+    def put_allocation(self, site_id: str, document: Document, at_ms: int) -> bool:
+        """Store the site's allocation made at `at_ms` unless one made then or later is
+        stored: False then, and nothing changed."""
         ...
-
-
-class AllocationWithoutTime(ValueError):
-    """An allocation is stored with the time it was made (it orders redeliveries)."""
-
-
-def model_document(site: Site) -> dict[str, Any]:
-    """The plain form a model is stored in: the site's, without its EVSEs' live state (that
-    is kept per EVSE, written by events)."""
-    document = site.to_dict()
-    for evse in document["evses"]:
-        evse.pop("live", None)
-    return document

@@ -20,16 +20,13 @@ from typing import Any
 
 from shared.adapters.dynamodb.items import conditional, from_item, query_all
 from shared.ports.site_loads import (
-    AllocationWithoutTime,
+    Document,
     EvseAddress,
-    LiveState,
-    SiteSnapshot,
-    StoredSite,
-    model_document,
+    SiteRecords,
+    StoredAllocation,
+    StoredLive,
+    StoredModel,
 )
-from shared.smart_charging.allocation import Allocation
-from shared.smart_charging.site import EvseLive, Site
-from shared.timeutil import to_epoch_ms
 
 MODEL = "MODEL"
 ALLOCATION = "ALLOCATION"
@@ -44,13 +41,14 @@ def live_sk(address: EvseAddress) -> str:
     return f"{EVSE_PREFIX}{address[0]}#{address[1]}"
 
 
-def _json(value: Any) -> str:
+def _json(value: Document) -> str:
     return json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
-def _stored_site(values: dict[str, Any]) -> StoredSite:
-    return StoredSite(
-        site=Site.from_dict(json.loads(values["document"])),
+def _model(site_id: str, values: dict[str, Any]) -> StoredModel:
+    return StoredModel(
+        site_id=site_id,
+        document=json.loads(values["document"]),
         revision=int(values["revision"]),
         updated_at=str(values["updatedAt"]),
     )
@@ -64,7 +62,7 @@ class DynamoSiteLoadStore:
     def _key(self, site_id: str, sk: str) -> dict[str, Any]:
         return {"pk": {"S": site_pk(site_id)}, "sk": {"S": sk}}
 
-    def snapshot(self, site_id: str) -> SiteSnapshot:
+    def snapshot(self, site_id: str) -> SiteRecords:
         items = query_all(
             self._client,
             TableName=self._table,
@@ -72,39 +70,35 @@ class DynamoSiteLoadStore:
             ExpressionAttributeValues={":pk": {"S": site_pk(site_id)}},
             ConsistentRead=True,
         )
-        model: StoredSite | None = None
-        allocation: Allocation | None = None
-        live: dict[EvseAddress, LiveState] = {}
+        model: StoredModel | None = None
+        allocation: StoredAllocation | None = None
+        live: dict[EvseAddress, StoredLive] = {}
         for values in items:
             sk = values["sk"]
             if sk == MODEL:
-                model = _stored_site(values)
+                model = _model(site_id, values)
             elif sk == ALLOCATION:
-                allocation = Allocation.from_dict(json.loads(values["document"]))
+                allocation = StoredAllocation(json.loads(values["document"]), int(values["atMs"]))
             elif sk.startswith(EVSE_PREFIX):
                 address = (str(values["chargePointId"]), int(values["evseId"]))
-                live[address] = LiveState(
-                    EvseLive.from_dict(json.loads(values["live"])), int(values["eventAtMs"])
-                )
-        return SiteSnapshot(model, live, allocation)
+                live[address] = StoredLive(json.loads(values["live"]), int(values["eventAtMs"]))
+        return SiteRecords(model, live, allocation)
 
-    def get_model(self, site_id: str) -> StoredSite | None:
+    def get_model(self, site_id: str) -> StoredModel | None:
         response = self._client.get_item(
             TableName=self._table, Key=self._key(site_id, MODEL), ConsistentRead=True
         )
         item = response.get("Item")
-        if item is None:
-            return None
-        return _stored_site(from_item(item))
+        return None if item is None else _model(site_id, from_item(item))
 
     def put_model(
-        self, site: Site, expected_revision: int | None, updated_at: str
-    ) -> StoredSite | None:
+        self, site_id: str, document: Document, expected_revision: int | None, updated_at: str
+    ) -> StoredModel | None:
         revision = 1 if expected_revision is None else expected_revision + 1
+        text = _json(document)
         item = {
-            **self._key(site.id, MODEL),
-            "siteId": {"S": site.id},
-            "document": {"S": _json(model_document(site))},
+            **self._key(site_id, MODEL),
+            "document": {"S": text},
             "revision": {"N": str(revision)},
             "updatedAt": {"S": updated_at},
         }
@@ -119,7 +113,7 @@ class DynamoSiteLoadStore:
         written = conditional(self._client.put_item, TableName=self._table, Item=item, **condition)
         if written is None:
             return None
-        return StoredSite(Site.from_dict(model_document(site)), revision, updated_at)
+        return StoredModel(site_id, json.loads(text), revision, updated_at)
 
     def delete_model(self, site_id: str, expected_revision: int) -> bool:
         done = conditional(
@@ -139,38 +133,31 @@ class DynamoSiteLoadStore:
         return done is not None
 
     def put_live(
-        self, site_id: str, address: EvseAddress, live: EvseLive, event_at_ms: int
+        self, site_id: str, address: EvseAddress, live: Document, event_at_ms: int
     ) -> bool:
         item = {
             **self._key(site_id, live_sk(address)),
             "chargePointId": {"S": address[0]},
             "evseId": {"N": str(address[1])},
-            "live": {"S": _json(live.to_dict())},
+            "live": {"S": _json(live)},
             "eventAtMs": {"N": str(event_at_ms)},
         }
-        written = conditional(
-            self._client.put_item,
-            TableName=self._table,
-            Item=item,
-            ConditionExpression="attribute_not_exists(pk) OR eventAtMs < :at",
-            ExpressionAttributeValues={":at": {"N": str(event_at_ms)}},
-        )
-        return written is not None
+        return self._put_if_newer(item, "eventAtMs", event_at_ms)
 
-    def put_allocation(self, site_id: str, allocation: Allocation) -> bool:
-        if allocation.at is None:
-            raise AllocationWithoutTime("an allocation is stored with its time")
-        at_ms = to_epoch_ms(allocation.at)
+    def put_allocation(self, site_id: str, document: Document, at_ms: int) -> bool:
         item = {
             **self._key(site_id, ALLOCATION),
-            "document": {"S": _json(allocation.to_dict())},
+            "document": {"S": _json(document)},
             "atMs": {"N": str(at_ms)},
         }
+        return self._put_if_newer(item, "atMs", at_ms)
+
+    def _put_if_newer(self, item: dict[str, Any], time_attribute: str, at_ms: int) -> bool:
         written = conditional(
             self._client.put_item,
             TableName=self._table,
             Item=item,
-            ConditionExpression="attribute_not_exists(pk) OR atMs < :at",
+            ConditionExpression=f"attribute_not_exists(pk) OR {time_attribute} < :at",
             ExpressionAttributeValues={":at": {"N": str(at_ms)}},
         )
         return written is not None

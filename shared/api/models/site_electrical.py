@@ -14,8 +14,14 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from shared.api.models.common import ApiModel
-from shared.load_management.sites import EvseAllocation, EvseKind, NodeLoad, SiteAllocationView
-from shared.ports.site_loads import StoredSite, model_document
+from shared.load_management.sites import (
+    ElectricalModel,
+    EvseAllocation,
+    EvseKind,
+    NodeLoad,
+    SiteAllocationView,
+    model_document,
+)
 from shared.timeutil import iso_utc
 
 MAX_NODES = 200
@@ -141,7 +147,7 @@ class ElectricalModelView(ApiModel):
     evses: list[ElectricalEvseBody]
 
     @classmethod
-    def of(cls, stored: StoredSite) -> ElectricalModelView:
+    def of(cls, stored: ElectricalModel) -> ElectricalModelView:
         document = model_document(stored.site)
         return cls(
             locationId=stored.site.id,

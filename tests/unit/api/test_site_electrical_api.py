@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.load_management.sites import with_live
+from shared.load_management.sites import SiteLoads
 from shared.smart_charging.allocator import allocate
 from shared.smart_charging.site import EvseLive
 from tests.unit.api.test_auth_and_errors import assert_error
@@ -122,12 +122,12 @@ def test_the_allocation_is_404_until_there_is_one_then_per_evse_and_node(world) 
     assert_error(no_allocation, 404, "NotFound")
     assert no_allocation.error["message"] == "location 'DEPOT': no allocation yet"
 
-    store = world.deps.site_loads
-    store.put_live(DEPOT, ("CP-A", 1), EvseLive(session_active=True, car_phases=1), 1)
-    store.put_live(DEPOT, ("CP-C", 2), EvseLive(session_active=True), 1)
-    snapshot = store.snapshot(DEPOT)
-    site = with_live(snapshot.model.site, snapshot.live)
-    store.put_allocation(DEPOT, allocate(site, None, None, START))
+    loads = SiteLoads(world.deps.site_loads)
+    loads.put_live(DEPOT, ("CP-A", 1), EvseLive(session_active=True, car_phases=1), 1)
+    loads.put_live(DEPOT, ("CP-C", 2), EvseLive(session_active=True), 1)
+    site = loads.state(DEPOT).site()
+    assert site is not None
+    loads.put_allocation(DEPOT, allocate(site, None, None, START))
 
     reply = world.client.get(ALLOCATION)
     assert reply.status == 200, reply.body

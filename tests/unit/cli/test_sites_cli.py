@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from shared.load_management.sites import with_live
+from shared.load_management.sites import SiteLoads
 from shared.smart_charging.allocator import allocate
 from shared.smart_charging.site import EvseLive
 from tests.unit.api.world import START
@@ -77,13 +77,11 @@ def test_allocation_table_and_json(cli: Cli, depot) -> None:
     cli("sites", "electrical", "put", DEPOT, str(depot))
     code, _, err = cli("sites", "allocation", DEPOT)
     assert code == 1 and "no allocation yet" in err
-    store = cli.world.deps.site_loads
-    store.put_live(DEPOT, ("CP-A", 1), EvseLive(session_active=True), 1)
-    snapshot = store.snapshot(DEPOT)
-    assert snapshot.model is not None
-    store.put_allocation(
-        DEPOT, allocate(with_live(snapshot.model.site, snapshot.live), None, None, START)
-    )
+    loads = SiteLoads(cli.world.deps.site_loads)
+    loads.put_live(DEPOT, ("CP-A", 1), EvseLive(session_active=True), 1)
+    site = loads.state(DEPOT).site()
+    assert site is not None
+    loads.put_allocation(DEPOT, allocate(site, None, None, START))
     code, out, err = cli("sites", "allocation", DEPOT)
     assert code == 0, err
     lines = out.splitlines()

@@ -12,9 +12,9 @@ import pytest
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.admin.errors import Conflict, InvalidRequest, NotFound
-from shared.load_management.sites import SiteModels, allocation_view, with_live
+from shared.load_management.sites import SiteLoads, SiteModels, allocation_view
 from shared.locations import geohash
-from shared.ports.site_loads import StoredSite
+from shared.ports.site_loads import Document, StoredModel
 from shared.smart_charging.allocation import Allocation, EvseLimit
 from shared.smart_charging.allocator import allocate
 from shared.smart_charging.site import Evse, EvseLive, Site
@@ -80,9 +80,11 @@ def test_a_write_that_loses_the_race_is_a_conflict(
     models.put(DEPOT, depot_model())
     real_put = store.put_model
 
-    def other_edit_first(site: Site, expected: int | None, at: str) -> StoredSite | None:
-        real_put(site, expected, at)  # another operator's edit lands between read and write
-        return real_put(site, expected, at)
+    def other_edit_first(
+        site_id: str, document: Document, expected: int | None, at: str
+    ) -> StoredModel | None:
+        real_put(site_id, document, expected, at)  # another edit lands between read and write
+        return real_put(site_id, document, expected, at)
 
     store.put_model = other_edit_first  # type: ignore[method-assign,assignment]
     with pytest.raises(Conflict, match="changed meanwhile"):
@@ -166,14 +168,16 @@ def test_no_allocation_yet_is_not_found(models: SiteModels) -> None:
 def test_the_allocation_view_gives_each_evse_and_the_load_on_every_node_per_phase(
     models: SiteModels, store: MemorySiteLoadStore
 ) -> None:
-    stored = models.put(DEPOT, depot_model())
+    models.put(DEPOT, depot_model())
+    loads = SiteLoads(store)
     # Three cars on circuit 1 (one on each rotation), CP-B-2 takes no profiles.
     for number, (cp, evse) in enumerate([("CP-A", 1), ("CP-A", 2), ("CP-B", 1)]):
-        store.put_live(DEPOT, (cp, evse), EvseLive(session_active=True), 1000 + number)
-    store.put_live(DEPOT, ("CP-B", 2), EvseLive(responsive=False), 1000)
-    site = with_live(stored.site, store.snapshot(DEPOT).live)
+        loads.put_live(DEPOT, (cp, evse), EvseLive(session_active=True), 1000 + number)
+    loads.put_live(DEPOT, ("CP-B", 2), EvseLive(responsive=False), 1000)
+    site = loads.state(DEPOT).site()
+    assert site is not None
     allocation = allocate(site, None, None, NOW)
-    assert store.put_allocation(DEPOT, allocation)
+    assert loads.put_allocation(DEPOT, allocation)
 
     view = models.allocation(DEPOT)
     assert view.at == NOW and view.model_revision == 1 and view.overloaded == ()
@@ -187,10 +191,10 @@ def test_the_allocation_view_gives_each_evse_and_the_load_on_every_node_per_phas
     ]
     assert kinds["CP-B-2"] == ("reserved", None)
     assert kinds["CP-C-1"] == ("idle", None) and kinds["CP-C-2"] == ("idle", None)
-    loads = {n.node_id: n.load_a for n in view.nodes}
-    assert loads["circuit-1"] == (31.0, 31.0, 31.0)
-    assert loads["circuit-2"] == (32.0, 32.0, 32.0)
-    assert loads["grid"] == (63.0, 63.0, 63.0)
+    node_loads = {n.node_id: n.load_a for n in view.nodes}
+    assert node_loads["circuit-1"] == (31.0, 31.0, 31.0)
+    assert node_loads["circuit-2"] == (32.0, 32.0, 32.0)
+    assert node_loads["grid"] == (63.0, 63.0, 63.0)
     assert {n.node_id: n.max_current_a for n in view.nodes}["grid"] == (63.0, 63.0, 63.0)
 
 
@@ -200,8 +204,9 @@ def test_an_active_evse_not_allocated_yet_counts_at_its_default_limit(
     model = depot_model()
     model["evses"][0]["defaultLimitA"] = 6
     models.put(DEPOT, model)
-    store.put_live(DEPOT, ("CP-A", 1), EvseLive(session_active=True, car_phases=1), 1)
-    store.put_allocation(DEPOT, Allocation({"other": EvseLimit(100, NOW, NOW)}, NOW))
+    loads = SiteLoads(store)
+    loads.put_live(DEPOT, ("CP-A", 1), EvseLive(session_active=True, car_phases=1), 1)
+    loads.put_allocation(DEPOT, Allocation({"other": EvseLimit(100, NOW, NOW)}, NOW))
     view = models.allocation(DEPOT)
     first = next(a for a in view.evses if a.evse.id == "CP-A-1")
     assert first.kind == "active" and first.limit_a is None
