@@ -174,8 +174,8 @@ def add_parsers(commands: Any, add: Add) -> None:
     p.add_argument(
         "file",
         metavar="FILE",
-        help="the model as JSON (nodes, evses; '-': standard input); `show --json` output "
-        "works as is, its revision included",
+        help="the model as JSON (nodes, evses; '-': standard input); what "
+        "`--json sites electrical show` prints works as is, its revision included",
     )
     p.add_argument(
         "--revision", type=int, help="the revision this replaces (refused if another edit won)"
