@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from csms_cli import configuration, drivers, firmware, firmware_campaigns, ocpp
+from csms_cli import configuration, drivers, firmware, firmware_campaigns, ocpp, sites
 from csms_cli.client import DEFAULT_URL, LOCAL_DEV_TOKEN, ApiError, Client, Unreachable, quote
 from csms_cli.outcomes import ERROR as API_ERROR
 from csms_cli.outcomes import OK, USAGE, exit_code
@@ -852,6 +852,9 @@ def build_parser() -> argparse.ArgumentParser:
         lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False),
     )
     drivers.add_parsers(
+        commands, lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False)
+    )
+    sites.add_parsers(
         commands, lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False)
     )
     return parser

@@ -493,6 +493,17 @@ FIRMWARE = TableDef(
     indexes=(IndexDef("ByKind", Key("kind"), Key("createdAt")),),
 )
 
+# Site load management (docs/adr/0046, docs/adr/0047-site-electrical-model-storage.md): one
+# partition per site (`SITE#<locationId>`): its electrical model (`MODEL`, versioned), one
+# live state per EVSE (`EVSE#<chargePointId>#<evse>`), the last allocation (`ALLOCATION`).
+SITE_LOADS = TableDef(
+    id="SiteLoads",
+    env_var="SITE_LOADS_TABLE",
+    local_name="csms-site-loads",
+    partition_key=Key("pk"),
+    sort_key=Key("sk"),
+)
+
 # Firmware images and the files chargers upload (docs/adr/0045-firmware-campaigns.md):
 # `firmware/<imageId>/<fileName>` and `uploads/<chargePointId>/<requestId>/<fileName>`.
 FILES = BucketDef(
@@ -524,6 +535,7 @@ TABLES: tuple[TableDef, ...] = (
     CHARGER_EVENTS,
     CERTIFICATES,
     FIRMWARE,
+    SITE_LOADS,
 )
 
 # Meter values and other telemetry, one record per OCPP message, partition key = charger id.
@@ -697,6 +709,9 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             # charger's upload jobs; campaigns, started with their targets (BatchWriteItem),
             # paused, cancelled (docs/adr/0045).
             (FIRMWARE.id, ("GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem")),
+            # Sites' electrical models (conditional Put, Delete with the allocation in one
+            # transaction) and what the allocation view reads (one Query per site).
+            (SITE_LOADS.id, ("GetItem", "PutItem", "DeleteItem", "Query")),
         ),
         publishes_events=True,
         manages_connections=True,

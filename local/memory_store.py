@@ -44,6 +44,7 @@ from shared.adapters.memory.sessions import (
     MemoryTransactionEventLog,
     MemoryTransactionRepository,
 )
+from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.config import Settings
@@ -104,6 +105,7 @@ class MemoryStore:
     firmware_images: MemoryImageRepository = field(default_factory=MemoryImageRepository)
     upload_jobs: MemoryUploadJobs = field(default_factory=MemoryUploadJobs)
     campaigns: MemoryCampaignStore = field(default_factory=MemoryCampaignStore)
+    site_loads: MemorySiteLoadStore = field(default_factory=MemorySiteLoadStore)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -144,6 +146,7 @@ class MemoryStore:
                 uploads=s(self.upload_jobs),
             ),
             campaigns=s(self.campaigns),
+            site_loads=s(self.site_loads),
         )
 
 

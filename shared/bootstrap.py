@@ -41,6 +41,7 @@ from shared.firmware.campaigns_service import CampaignService
 from shared.firmware.files import FileLocations
 from shared.firmware.images import FirmwareImages
 from shared.firmware.uploads import DiagnosticsUploads
+from shared.load_management.sites import SiteModels
 from shared.locations.search import LocationSearch
 from shared.models.firmware import FirmwareImage
 from shared.ocpp.framing import CallError, CallResult
@@ -79,6 +80,7 @@ from shared.ports.firmware import FirmwareDownloads, FirmwareImageStore
 from shared.ports.firmware_campaigns import CampaignExecutions, CampaignStore
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
+from shared.ports.site_loads import SiteLoadStore
 from shared.station.charging_state import ChargingStates
 from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
@@ -143,6 +145,8 @@ class Dependencies:
     files: FileStores | None = None
     # Firmware campaigns, their targets and the chargers' jobs (docs/adr/0045).
     campaigns: CampaignStore | None = None
+    # Sites' electrical models, EVSE live states and allocations (docs/adr/0047).
+    site_loads: SiteLoadStore | None = None
 
 
 @dataclass
@@ -183,6 +187,8 @@ class Services:
     firmware_images: FirmwareImages | None = None
     file_locations: FileLocations | None = None
     uploads: DiagnosticsUploads | None = None
+    # Sites' electrical models (docs/adr/0047); None where no site load store is kept.
+    site_models: SiteModels | None = None
 
     @property
     def settings(self) -> Settings:
@@ -315,6 +321,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         firmware_images=firmware_images,
         file_locations=file_locations,
         uploads=uploads,
+        site_models=(SiteModels(deps.site_loads, deps.locations, now) if deps.site_loads else None),
     )
 
 
@@ -450,6 +457,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.payments import DynamoPaymentRecords
     from shared.adapters.dynamodb.receipts import DynamoReceiptStore
     from shared.adapters.dynamodb.reservations import DynamoReservationStore
+    from shared.adapters.dynamodb.site_loads import DynamoSiteLoadStore
     from shared.adapters.dynamodb.start_requests import DynamoStartRequestStore
     from shared.adapters.dynamodb.tariffs import DynamoTariffRepository
     from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
@@ -535,6 +543,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
             uploads=DynamoUploadJobs(dynamodb, settings.firmware_table),
         ),
         campaigns=DynamoCampaignStore(dynamodb, settings.firmware_table),
+        site_loads=DynamoSiteLoadStore(dynamodb, settings.site_loads_table),
     )
 
 

@@ -112,6 +112,8 @@ class Settings:
     certificates_table: str = "csms-certificates"
     # Firmware images, campaigns and diagnostics uploads (docs/adr/0045).
     firmware_table: str = "csms-firmware"
+    # Sites' electrical models, EVSE live states and allocations (docs/adr/0047).
+    site_loads_table: str = "csms-site-loads"
     # The files bucket (images, uploads) and the public base of `/files/<token>` locations
     # (the HTTP API's URL; locally the gateway's), docs/adr/0045.
     files_bucket: str = "csms-files"
@@ -227,6 +229,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         contract_pool=_contract_pool(env),
         certificates_table=_required(env, "CERTIFICATES_TABLE"),
         firmware_table=_required(env, "FIRMWARE_TABLE"),
+        site_loads_table=_required(env, "SITE_LOADS_TABLE"),
         files_bucket=env.get("FILES_BUCKET") or "csms-files",
         files_base_url=env.get("FILES_BASE_URL", ""),
         ca_secret_name=env.get("CA_SECRET_NAME") or None,

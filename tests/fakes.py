@@ -44,6 +44,7 @@ from shared.adapters.memory.sessions import (
     MemoryTransactionEventLog,
     MemoryTransactionRepository,
 )
+from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.tariffs import MemoryTariffRepository
 from shared.adapters.memory.websocket import MemoryLiveConnections, MemorySender
@@ -118,6 +119,7 @@ class MemoryDeps(Dependencies):
     certificates: MemoryCertificateStore
     authority_keys: MemoryAuthorityKeys
     files: MemoryFileStores
+    site_loads: MemorySiteLoadStore
 
 
 class MemoryFileStores(FileStores):
@@ -170,6 +172,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         certificates=MemoryCertificateStore(),
         authority_keys=MemoryAuthorityKeys(),
         files=memory_file_stores(),
+        site_loads=MemorySiteLoadStore(),
     )
 
 

@@ -26,6 +26,7 @@ from shared.api.routes import (
     passwords,
     payments,
     sessions,
+    site_electrical,
     tariffs,
 )
 from shared.bootstrap import Services
@@ -55,6 +56,7 @@ OPERATOR_APP = HttpAppSpec(
         firmware_campaigns,
         firmware_images,
         diagnostics,
+        site_electrical,
     ),
 )
 

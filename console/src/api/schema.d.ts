@@ -762,6 +762,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/locations/{locationId}/electrical": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A location's electrical model, with its revision */
+        get: operations["get_electrical_api_locations__locationId__electrical_get"];
+        /**
+         * Replace (or create) a location's electrical model
+         * @description The grid connection and circuits as a tree of nodes with per-phase current limits (and optional power limits), and each EVSE's node, phase mapping, minimum and maximum current, tier, weight, whether it takes charging profiles and its default limit. Every EVSE must name a charger and EVSE number the location serves. A model that cannot be allocated is a 400 listing every problem in `details`; give `revision` to be sure nobody changed it since it was read (409 otherwise).
+         */
+        put: operations["put_electrical_api_locations__locationId__electrical_put"];
+        post?: never;
+        /** Delete a location's electrical model (and its last allocation) */
+        delete: operations["delete_electrical_api_locations__locationId__electrical_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/locations/{locationId}/allocation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A location's last allocation: each EVSE's limit and each node's load per phase
+         * @description Shown over the current model and EVSE states; 404 while the location has no model or no allocation yet.
+         */
+        get: operations["get_allocation_api_locations__locationId__allocation_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -1945,6 +1987,177 @@ export interface components {
              */
             retryInterval?: number | null;
         };
+        /**
+         * ElectricalEvseBody
+         * @description An EVSE of the location: where it hangs, how it is wired, what it may draw, how it
+         *     ranks.
+         */
+        ElectricalEvseBody: {
+            /**
+             * Id
+             * @example CP-A-1
+             */
+            id: string;
+            /**
+             * Node
+             * @description The node it hangs from
+             * @example circuit-1
+             */
+            node: string;
+            /**
+             * Chargepointid
+             * @description The charger serving it
+             */
+            chargePointId: string;
+            /**
+             * Evseid
+             * @description The charger's EVSE: the 2.0.1 evseId, the 1.6 connectorId; the location must bind one of its EVSEs to this charger and number
+             */
+            evseId: number;
+            /**
+             * Phases
+             * @description The grid phase each of the charger's phases is wired to, in order: ["L2", "L3", "L1"] is a 3-phase charger rotated by one, ["L3"] a 1-phase one on L3
+             */
+            phases?: string[];
+            /**
+             * Mincurrenta
+             * @description Below this a car is paused (IEC 61851)
+             * @default 6
+             */
+            minCurrentA: number;
+            /**
+             * Maxcurrenta
+             * @description Hardware maximum
+             * @default 32
+             */
+            maxCurrentA: number;
+            /**
+             * Tier
+             * @description Higher tiers are served first, strictly
+             * @default 0
+             */
+            tier: number;
+            /**
+             * Weight
+             * @description Its share within its tier, relative
+             * @default 1
+             */
+            weight: number;
+            /**
+             * Acceptsprofiles
+             * @description False: the charger takes no charging profiles; its maximum is always held
+             * @default true
+             */
+            acceptsProfiles: boolean;
+            /**
+             * Defaultlimita
+             * @description What a new session draws before the first allocation (TxDefaultProfile); held for the EVSE while it is idle
+             * @default 0
+             */
+            defaultLimitA: number;
+        };
+        /**
+         * ElectricalModelBody
+         * @description A location's electrical model: the tree of nodes (one root: the grid connection) and
+         *     the EVSEs. Replaces the stored model whole.
+         * @example {
+         *       "evses": [
+         *         {
+         *           "chargePointId": "CP-A",
+         *           "evseId": 1,
+         *           "id": "CP-A-1",
+         *           "node": "circuit-1"
+         *         },
+         *         {
+         *           "chargePointId": "CP-A",
+         *           "evseId": 2,
+         *           "id": "CP-A-2",
+         *           "node": "circuit-1",
+         *           "phases": [
+         *             "L2",
+         *             "L3",
+         *             "L1"
+         *           ]
+         *         }
+         *       ],
+         *       "nodes": [
+         *         {
+         *           "id": "grid",
+         *           "maxCurrent": {
+         *             "L1": 63,
+         *             "L2": 63,
+         *             "L3": 63
+         *           }
+         *         },
+         *         {
+         *           "id": "circuit-1",
+         *           "maxCurrent": {
+         *             "L1": 32,
+         *             "L2": 32,
+         *             "L3": 32
+         *           },
+         *           "parent": "grid"
+         *         }
+         *       ]
+         *     }
+         */
+        ElectricalModelBody: {
+            /** Nodes */
+            nodes: components["schemas"]["ElectricalNodeBody"][];
+            /** Evses */
+            evses?: components["schemas"]["ElectricalEvseBody"][];
+            /**
+             * Revision
+             * @description The revision this replaces (a 409 if another edit won); without it the model replaces whatever is stored
+             */
+            revision?: number | null;
+        };
+        /** ElectricalModelView */
+        ElectricalModelView: {
+            /** Locationid */
+            locationId: string;
+            /**
+             * Revision
+             * @description One more on every change; give it back to change it
+             */
+            revision: number;
+            /** Updatedat */
+            updatedAt: string;
+            /** Nodes */
+            nodes: components["schemas"]["ElectricalNodeBody"][];
+            /** Evses */
+            evses: components["schemas"]["ElectricalEvseBody"][];
+        };
+        /**
+         * ElectricalNodeBody
+         * @description A point of the installation with limits: the grid connection (the one node without a
+         *     parent), a distribution board, a circuit. A node without limits only groups.
+         */
+        ElectricalNodeBody: {
+            /**
+             * Id
+             * @example circuit-1
+             */
+            id: string;
+            /**
+             * Parent
+             * @description The node above; none for the grid connection
+             */
+            parent?: string | null;
+            /** @description The fuse or contract: at most this current per phase (A) */
+            maxCurrent?: components["schemas"]["PhaseCurrentsBody"] | null;
+            /**
+             * Maxpowerw
+             * @description At most this power (W) over the three phases, at voltageV
+             */
+            maxPowerW?: number | null;
+            /**
+             * Voltagev
+             * @description Phase-to-neutral voltage
+             * @default 230
+             */
+            voltageV: number;
+        };
         /** EnergyDayView */
         EnergyDayView: {
             /**
@@ -2043,6 +2256,38 @@ export interface components {
             answer: string;
             /** Receivedat */
             receivedAt: string;
+        };
+        /** EvseAllocationView */
+        EvseAllocationView: {
+            /** Id */
+            id: string;
+            /** Chargepointid */
+            chargePointId: string;
+            /** Evseid */
+            evseId: number;
+            /** Node */
+            node: string;
+            /**
+             * Kind
+             * @description active: in session and controllable, drawing its limit; reserved: takes no profiles or does not answer, its worst case held; idle: no session, its default limit held
+             * @enum {string}
+             */
+            kind: "active" | "reserved" | "idle";
+            /**
+             * Limita
+             * @description The allocated limit per phase (active EVSEs; 0: paused; none: not allocated yet)
+             */
+            limitA: number | null;
+            /**
+             * Changedat
+             * @description When the limit last changed (or was paused)
+             */
+            changedAt: string | null;
+            /**
+             * Runningsince
+             * @description When it last went from paused to charging
+             */
+            runningSince: string | null;
         };
         /** EvseAvailabilityView */
         EvseAvailabilityView: {
@@ -2534,6 +2779,16 @@ export interface components {
              */
             items: components["schemas"]["EnergyPeriodView"][];
         };
+        /** NodeLoadView */
+        NodeLoadView: {
+            /** Id */
+            id: string;
+            /** @description The most the allocation lets flow through the node per phase: active EVSEs at their limits, reserved and idle ones at what they may draw */
+            loadA: components["schemas"]["PhaseCurrentsBody"];
+            maxCurrent: components["schemas"]["PhaseCurrentsBody"] | null;
+            /** Maxpowerw */
+            maxPowerW: number | null;
+        };
         /** OpeningTimesBody */
         OpeningTimesBody: {
             /**
@@ -2635,6 +2890,27 @@ export interface components {
             updatedAt?: string | null;
             /** Refunds */
             refunds: components["schemas"]["RefundView"][];
+        };
+        /**
+         * PhaseCurrentsBody
+         * @description A current per grid phase, in amperes.
+         */
+        PhaseCurrentsBody: {
+            /**
+             * L1
+             * @example 63
+             */
+            L1: number;
+            /**
+             * L2
+             * @example 63
+             */
+            L2: number;
+            /**
+             * L3
+             * @example 63
+             */
+            L3: number;
         };
         /** PlannedCommandView */
         PlannedCommandView: {
@@ -3139,6 +3415,33 @@ export interface components {
         SetVariablesBody: {
             /** Setvariabledata */
             setVariableData: components["schemas"]["SetVariableData"][];
+        };
+        /**
+         * SiteAllocationBody
+         * @description The last allocation of a location, over its current model and EVSE states.
+         */
+        SiteAllocationBody: {
+            /** Locationid */
+            locationId: string;
+            /**
+             * At
+             * @description When it was made
+             */
+            at: string | null;
+            /**
+             * Modelrevision
+             * @description The model revision it is shown against
+             */
+            modelRevision: number | null;
+            /**
+             * Overloaded
+             * @description Limits the reserved and idle EVSEs alone exceed (`node/L1`, `node/power`): over-subscribed, an alert for the operator
+             */
+            overloaded: string[];
+            /** Evses */
+            evses: components["schemas"]["EvseAllocationView"][];
+            /** Nodes */
+            nodes: components["schemas"]["NodeLoadView"][];
         };
         /** StateCounts */
         StateCounts: {
@@ -8899,6 +9202,297 @@ export interface operations {
             };
             /** @description Charger offline, or the payment provider unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_electrical_api_locations__locationId__electrical_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ElectricalModelView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    put_electrical_api_locations__locationId__electrical_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ElectricalModelBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ElectricalModelView"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_electrical_api_locations__locationId__electrical_delete: {
+        parameters: {
+            query?: {
+                /** @description The revision this deletes (409 if stale) */
+                revision?: number | null;
+            };
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_allocation_api_locations__locationId__allocation_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteAllocationBody"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

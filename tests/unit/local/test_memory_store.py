@@ -100,6 +100,14 @@ def test_firmware_tables_are_in_memory_and_the_files_stay_in_s3() -> None:
         assert type(files.objects).__name__ == "S3FileObjects"
 
 
+def test_the_site_loads_table_is_in_memory() -> None:
+    store = MemoryStore()
+    with wired(store):
+        services = shared.bootstrap.aws_services(make_settings())
+        assert services.site_models is not None
+        assert behind(services.site_models.store) is store.site_loads
+
+
 def test_the_store_setting_is_checked() -> None:
     assert LocalSettings.from_env({"LOCAL_STORE": "memory"}).store == "memory"
     assert LocalSettings.from_env({}).store == "moto"
