@@ -2,6 +2,7 @@
 ids per EVSE in the reserved range, and the layers a station composes."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ VERSIONS = [profiles.V16, profiles.V201]
 SCHEMAS = default_schemas()
 
 
-def valid(version: str, action: str, payload: dict) -> dict:
+def valid(version: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
     violation = SCHEMAS.check(OcppVersion(version), action, payload, "request")
     assert violation is None, f"{action} {payload}: {violation}"
     return payload
