@@ -83,7 +83,7 @@ async def online(
 
 
 @pytest.mark.parametrize("protocol", [profiles.V16, profiles.V201])
-def test_limits_replace_each_other_and_the_fallback_holds_once_they_are_cleared(
+def test_K01_K08_K09_K10_limits_replace_each_other_and_the_fallback_holds_once_cleared(
     platform, protocol
 ) -> None:
     operator = Operator(platform)
