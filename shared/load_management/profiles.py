@@ -21,12 +21,12 @@ reserves for an idle EVSE (ADR 0046). It carries no validity horizon (the ADR sa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from shared.smart_charging.plan import LimitCommand
-from shared.smart_charging.site import Evse, quantise_down
+from shared.smart_charging.site import Evse, Site, quantise_down
 
 Payload = dict[str, Any]
 Version = Literal["ocpp1.6", "ocpp2.0.1"]
@@ -40,6 +40,10 @@ STATION_MAX_PROFILE_ID = 1_800_000_000
 DEFAULT_PROFILE_BASE = 1_800_010_000
 DYNAMIC_PROFILE_BASE = 1_800_020_000
 MAX_EVSE_NUMBER = 9_999
+
+# The station maximum is Absolute (2.0.1 forbids a Relative one); it starts this long before it
+# is sent, so a charger whose clock is up to a day behind applies it at once.
+STATION_MAX_BACKDATE = timedelta(days=1)
 
 FALLBACK_STACK_LEVEL = 0
 # Above a TxProfile a remote start may carry (stack level 0): the site's limit wins.
@@ -163,12 +167,34 @@ def limit_profile(
 def station_max_profile(version: Version, max_current_a: float, at: datetime) -> Payload:
     """SetChargingProfile for the charger's safe maximum (all its EVSEs together, per phase):
     ChargePointMaxProfile on connector 0 (1.6) / ChargingStationMaxProfile on EVSE 0 (2.0.1),
-    in force from `at` on."""
+    in force from a day before `at` on (clock skew)."""
     purpose = "ChargePointMaxProfile" if version == V16 else "ChargingStationMaxProfile"
+    start = at - STATION_MAX_BACKDATE
     profile = _profile(
-        version, STATION_MAX_PROFILE_ID, FALLBACK_STACK_LEVEL, purpose, max_current_a, start=at
+        version, STATION_MAX_PROFILE_ID, FALLBACK_STACK_LEVEL, purpose, max_current_a, start=start
     )
     return _set(version, 0, profile)
+
+
+def station_safe_max_a(site: Site, charge_point_id: str) -> float:
+    """The charger's safe maximum per phase: its EVSEs' hardware maxima together, and no more
+    than any node above all of them allows one phase (a power limit over the fewest phases
+    an EVSE of the charger uses). Never below what the allocator can give the charger, so it
+    only bites when the charger is on its own."""
+    evses = [e for e in site.evses if e.charge_point_id == charge_point_id]
+    if not evses:
+        raise ProfileError(f"charger {charge_point_id!r} has no EVSE in site {site.id!r}")
+    bounds = [sum(e.max_current_a for e in evses)]
+    common = set(site.path(evses[0].node)).intersection(*(site.path(e.node) for e in evses))
+    phases = min(len(e.phases) for e in evses)
+    for node in site.nodes:
+        if node.id not in common:
+            continue
+        if node.max_current is not None:
+            bounds.append(min(node.max_current.by_phase()))
+        if node.max_power_w is not None:
+            bounds.append(node.max_power_w / (node.voltage_v * phases))
+    return quantise_down(min(bounds)) / 10
 
 
 def default_profile(version: Version, evse_number: int, default_limit_a: float) -> Payload:

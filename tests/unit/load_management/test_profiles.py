@@ -11,7 +11,7 @@ from shared.load_management.profiles import ProfileError
 from shared.ocpp.validation import default_schemas
 from shared.ocpp.versions import OcppVersion
 from shared.smart_charging.plan import LimitCommand
-from shared.smart_charging.site import Evse
+from shared.smart_charging.site import Evse, Node, PhaseCurrents, Site
 
 AT = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 VERSIONS = [profiles.V16, profiles.V201]
@@ -100,7 +100,7 @@ def test_the_fallback_layer(version):
         assert station["connectorId"] == 0
         profile = station["csChargingProfiles"]
         assert profile["chargingProfilePurpose"] == "ChargePointMaxProfile"
-        assert profile["chargingSchedule"]["startSchedule"] == "2026-07-01T12:00:00Z"
+        assert profile["chargingSchedule"]["startSchedule"] == "2026-06-30T12:00:00Z"
         assert profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] == 31.9
         assert [p["connectorId"] for p in (first, second)] == [1, 2]
         defaults = [p["csChargingProfiles"] for p in (first, second)]
@@ -171,3 +171,31 @@ def test_limits_round_down_to_tenths_and_bad_input_is_refused():
     assert profiles.dynamic_profile_id(profiles.MAX_EVSE_NUMBER) in profiles.PROFILE_ID_RANGE
     assert profiles.default_profile_id(profiles.MAX_EVSE_NUMBER) < profiles.DYNAMIC_PROFILE_BASE
     assert profiles.PROFILE_ID_RANGE.stop <= 2**31
+
+
+def test_the_safe_maximum_of_a_charger():
+    site = Site(
+        "s",
+        (
+            Node("grid", max_current=PhaseCurrents.uniform(63)),
+            Node("board", "grid", max_current=PhaseCurrents(40, 32, 40)),
+            Node("a", "board", max_power_w=11_040),
+            Node("b", "board"),
+        ),
+        (
+            Evse("e1", "a", "CP1", 1, max_current_a=16),
+            Evse("e2", "b", "CP1", 2, max_current_a=16),
+            Evse("e3", "a", "CP2", 1, max_current_a=32, phases=("L1",)),
+            Evse("e4", "a", "CP3", 1, max_current_a=10),
+        ),
+    )
+    # Two EVSEs on two circuits: their 32 A together, within the board's weakest phase.
+    assert profiles.station_safe_max_a(site, "CP1") == 32.0
+    # A 1-phase EVSE under an 11,040 W circuit: 48 A on its phase, so its own 32 A.
+    assert profiles.station_safe_max_a(site, "CP2") == 32.0
+    # A 3-phase EVSE under the same circuit could draw 16 A: its own 10 A bind.
+    assert profiles.station_safe_max_a(site, "CP3") == 10.0
+    narrow = Site("n", (Node("grid", max_power_w=6_900),), (Evse("e", "grid", "CP", 1),))
+    assert profiles.station_safe_max_a(narrow, "CP") == 10.0
+    with pytest.raises(ProfileError, match="no EVSE"):
+        profiles.station_safe_max_a(site, "CP9")

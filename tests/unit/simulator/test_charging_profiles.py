@@ -145,8 +145,9 @@ async def test_the_limit_in_force_is_the_lowest_of_the_station_maximum_and_the_e
         )
         assert limit_in_force(device, 1, now) == 16
         assert await composite_a(b, 1) == [{"startPeriod": 0, "limit": 16.0}]
-        # A station maximum that ends in five minutes and a lower one that starts then.
-        station = profiles.station_max_profile(protocol, 10, now + timedelta(minutes=5))
+        # A lower station maximum, at a higher stack level, that starts in five minutes.
+        starts = now + timedelta(minutes=5) + profiles.STATION_MAX_BACKDATE
+        station = profiles.station_max_profile(protocol, 10, starts)
         key = "csChargingProfiles" if protocol == V16 else "chargingProfile"
         id_key = "chargingProfileId" if protocol == V16 else "id"
         station[key] = {**station[key], id_key: 5, "stackLevel": 1}
