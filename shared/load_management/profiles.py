@@ -3,8 +3,8 @@ EVSE on its charger, and the fallback layer that keeps a charger within limits w
 (docs/adr/0048-charging-profiles-for-site-limits.md). Pure: payloads in, payloads out.
 
 Two layers per charger, each profile with an id of its own from a reserved range, so a new
-profile of the same kind replaces the previous one (same id, OCPP 1.6 §5.16.2, 2.0.1
-K01.FR.05) instead of stacking beside it, and so our profiles can be told from an operator's:
+profile of the same kind replaces the previous one (same id: 1.6 SetChargingProfile, 2.0.1
+K01) instead of stacking beside it, and so our profiles can be told from an operator's:
 
 - fallback, stack level 0: the charger's safe maximum, ChargePointMaxProfile on connector 0
   (1.6) / ChargingStationMaxProfile on EVSE 0 (2.0.1), id `STATION_MAX_PROFILE_ID`;
@@ -147,7 +147,7 @@ def limit_profile(
 ) -> Payload:
     """SetChargingProfile for an EVSE's new limit: a TxProfile with the EVSE's stable id.
 
-    2.0.1 requires the transaction's id (K01.FR.03); 1.6 takes it when known (a 1.6
+    2.0.1 requires the transaction's id (K01); 1.6 takes it when known (a 1.6
     transaction id is an integer) and otherwise applies it to the connector's transaction."""
     if version == V201 and transaction_id is None:
         raise ProfileError("an OCPP 2.0.1 TxProfile names its transaction")

@@ -166,7 +166,7 @@ def _why_not_201(cp: ChargerApi, evse: int, profile: Payload) -> str | None:
         active = cp.charging.transaction_on(evse)
         if active is None or profile.get("transactionId") != active.transaction_id:
             return "TxNotFound"
-    # K01.FR.06: another profile with the same purpose and stack level on the EVSE (and
+    # K01: another profile with the same purpose and stack level on the EVSE (and
     # the same transaction) makes the new one ambiguous: only its own id may replace it.
     for other in cp.device.charging_profiles.get(evse, []):
         if (
@@ -409,7 +409,7 @@ def _from_amps(amps: float, unit: str) -> float:
 
 
 def _remove(device: DeviceState, wanted: int) -> None:
-    """A profile with the same id is replaced wherever it is (1.6 §5.16.2, 2.0.1 K01.FR.05)."""
+    """A profile with the same id is replaced wherever it is (1.6 SetChargingProfile, 2.0.1 K01)."""
     for installed in device.charging_profiles.values():
         installed[:] = [p for p in installed if profile_id(p) != wanted]
 
