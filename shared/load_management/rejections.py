@@ -151,6 +151,20 @@ def decide(
             replace(state, attempts=attempts, reason=reason or outcome),
             retry_in_s=rules.backoff(attempts),
         )
+    return hold(evse, state, outcome, now, reason, rules, attempts)
+
+
+def hold(
+    evse: EvseRef,
+    state: ControlState,
+    outcome: Outcome,
+    now: datetime,
+    reason: str = "",
+    rules: RejectionRules = DEFAULT_RULES,
+    attempts: int = 1,
+) -> Decision:
+    """Give up on the EVSE for a while: held uncontrollable, the episode's alert raised on
+    its first hold. (Also for an EVSE whose charger refused the layer the EVSE stands on.)"""
     holds = state.holds + 1
     until = now + timedelta(seconds=rules.hold(holds))
     held = ControlState(attempts=0, holds=holds, until=until, reason=reason or outcome)

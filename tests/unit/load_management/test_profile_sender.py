@@ -15,6 +15,7 @@ from shared.models.charger import ChargerRecord
 from shared.models.domain_events import COMMAND_COMPLETED, EVSE_CONTROL_LOST, EVSE_CONTROL_RESTORED
 from shared.ocpp.framing import CallError, CallResult
 from shared.smart_charging.plan import LimitCommand
+from shared.smart_charging.site import Evse, Node, PhaseCurrents, Site
 from tests.fakes import memory_deps
 
 NOW = datetime(2026, 7, 1, tzinfo=UTC)
@@ -224,3 +225,65 @@ def test_an_alert_the_bus_did_not_take_is_handed_back(site):
     result = sender.send_plan([cmd("CP16", 1, 16, 8)])
     assert result.results[0].sent == "held" and result.results[0].attempts == 1
     assert [e.detail_type for e in result.unpublished] == [EVSE_CONTROL_LOST]
+
+
+SITE = Site(
+    "s",
+    (Node("grid", max_current=PhaseCurrents.uniform(25)),),
+    (
+        Evse("s/CP16/2", "grid", "CP16", 2, max_current_a=16, default_limit_a=0),
+        Evse("s/CP16/1", "grid", "CP16", 1, max_current_a=16, default_limit_a=6),
+        Evse("s/CP201/1", "grid", "CP201", 1),
+    ),
+)
+
+
+def test_the_fallback_layer_is_installed_maximum_first(site):
+    deps, clock, link, sender, _ = site
+    sent_at = clock.now()
+    result = sender.install_fallback(SITE, "CP16")
+    assert [(r.evse.evse_id, r.sent) for r in result.results] == [
+        ("s/CP16/1", "accepted"),
+        ("s/CP16/2", "accepted"),
+    ]
+    assert not result.reallocate
+    sent = [payload for _, payload in link.sent()]
+    # The safe maximum: both EVSEs' 32 A, within the connection's 25 A per phase.
+    assert sent == [
+        profiles.station_max_profile("ocpp1.6", 25, sent_at),
+        profiles.default_profile("ocpp1.6", 1, 6),
+        profiles.default_profile("ocpp1.6", 2, 0),
+    ]
+    assert deps.publisher.of_type(EVSE_CONTROL_LOST) == []
+
+
+def test_a_charger_that_refuses_its_maximum_has_every_evse_held(site):
+    deps, _, link, sender, _ = site
+    link.answer = lambda cp, action, payload: (
+        {"status": "Rejected"} if payload["connectorId"] == 0 else {"status": "Accepted"}
+    )
+    result = sender.install_fallback(SITE, "CP16")
+    assert [(r.evse.evse_id, r.sent) for r in result.results] == [
+        ("s/CP16/1", "held"),
+        ("s/CP16/2", "held"),
+    ]
+    assert result.reallocate
+    # Three attempts at the maximum, no default sent.
+    assert [p["connectorId"] for _, p in link.sent()] == [0, 0, 0]
+    alerts = deps.publisher.of_type(EVSE_CONTROL_LOST)
+    assert [a.detail["siteEvseId"] for a in alerts] == ["s/CP16/1", "s/CP16/2"]
+    assert alerts[0].detail["reason"] == "station maximum not taken: answered Rejected"
+
+
+def test_an_evse_whose_default_is_refused_is_held_alone(site):
+    deps, _, link, sender, _ = site
+    link.answer = lambda cp, action, payload: (
+        {"status": "Rejected"} if payload["connectorId"] == 2 else {"status": "Accepted"}
+    )
+    result = sender.install_fallback(SITE, "CP16")
+    assert [(r.evse.evse_id, r.sent) for r in result.results] == [
+        ("s/CP16/1", "accepted"),
+        ("s/CP16/2", "held"),
+    ]
+    (alert,) = deps.publisher.of_type(EVSE_CONTROL_LOST)
+    assert alert.detail["siteEvseId"] == "s/CP16/2"

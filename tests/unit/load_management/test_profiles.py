@@ -82,7 +82,11 @@ def test_a_pause_is_a_limit_of_zero(version):
     payload = valid(
         version, "SetChargingProfile", profiles.limit_profile(version, command(1, 0), tx(version))
     )
-    assert 'limit": 0.0' in str(payload).replace("'", '"')
+    if version == profiles.V16:
+        schedule = payload["csChargingProfiles"]["chargingSchedule"]
+    else:
+        schedule = payload["chargingProfile"]["chargingSchedule"][0]
+    assert schedule["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 0.0}]
 
 
 @pytest.mark.parametrize("version", VERSIONS)
