@@ -162,6 +162,8 @@ def _why_not_201(cp: ChargerApi, evse: int, profile: Payload) -> str | None:
         purpose == "TxProfile" and evse == 0
     ):
         return "InvalidEvse"
+    if purpose == "ChargingStationMaxProfile" and profile["chargingProfileKind"] == "Relative":
+        return "InvalidProfile"  # K01.FR.38
     if purpose == "TxProfile":
         active = cp.charging.transaction_on(evse)
         if active is None or profile.get("transactionId") != active.transaction_id:

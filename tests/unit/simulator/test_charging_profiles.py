@@ -64,6 +64,8 @@ async def test_201_profiles_replace_by_id_report_and_clear():
         fallback = profiles.fallback_profiles(V201, 20, [], datetime.now(UTC))[0]
         station = await b.send("SetChargingProfile", fallback)
         misplaced = await b.send("SetChargingProfile", {**fallback, "evseId": 1})
+        relative = {**fallback["chargingProfile"], "chargingProfileKind": "Relative"}
+        relative_max = await b.send("SetChargingProfile", {**fallback, "chargingProfile": relative})
         default = await b.send("SetChargingProfile", profiles.default_profile(V201, 1, 6))
         no_transaction = await b.send(
             "SetChargingProfile", profiles.limit_profile(V201, limit(1, 16), "nope")
@@ -96,6 +98,7 @@ async def test_201_profiles_replace_by_id_report_and_clear():
         )
     assert station == default == first == second == {"status": "Accepted"}
     assert misplaced == {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidEvse"}}
+    assert relative_max["statusInfo"] == {"reasonCode": "InvalidProfile"}
     assert no_transaction["statusInfo"] == {"reasonCode": "TxNotFound"}
     # Another id at the same stack level and purpose is ambiguous: only the stable id replaces.
     assert duplicate["statusInfo"] == {"reasonCode": "DuplicateProfile"}
