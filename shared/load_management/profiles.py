@@ -179,8 +179,10 @@ def station_max_profile(version: Version, max_current_a: float, at: datetime) ->
 def station_safe_max_a(site: Site, charge_point_id: str) -> float:
     """The charger's safe maximum per phase: its EVSEs' hardware maxima together, and no more
     than any node above all of them allows one phase (a power limit over the fewest phases
-    an EVSE of the charger uses). Never below what the allocator can give the charger, so it
-    only bites when the charger is on its own."""
+    an EVSE of the charger uses). It bites only when the charger is on its own: the
+    allocator never gives more, except to a charger whose EVSEs load only the stronger
+    phases of a node with unequal phase limits, which is held to the weakest (a profile's
+    limit is one number for every phase)."""
     evses = [e for e in site.evses if e.charge_point_id == charge_point_id]
     if not evses:
         raise ProfileError(f"charger {charge_point_id!r} has no EVSE in site {site.id!r}")
