@@ -78,6 +78,8 @@ class EvseResult:
     state: ControlState
     attempts: int = 0
     reason: str | None = None
+    # How the last attempt ended (None: nothing was sent).
+    outcome: Outcome | None = None
     # The limit, for a plan's results.
     command: LimitCommand | None = None
 
@@ -163,7 +165,7 @@ class ProfileSender:
                 decision = hold(
                     ref,
                     state,
-                    "rejected",
+                    maximum.outcome or "rejected",
                     self.clock(),
                     f"station maximum not taken: {maximum.reason}",
                     self.rules,
@@ -171,7 +173,14 @@ class ProfileSender:
                 )
                 self._publish(decision.event, result)
                 result.results.append(
-                    EvseResult(ref, "held", decision.state, maximum.attempts, maximum.reason)
+                    EvseResult(
+                        ref,
+                        "held",
+                        decision.state,
+                        maximum.attempts,
+                        maximum.reason,
+                        maximum.outcome,
+                    )
                 )
                 continue
             result.results.append(
@@ -215,7 +224,7 @@ class ProfileSender:
                 self._publish(decision.event, plan)
             state = decision.state
             if decision.verdict == "accepted":
-                return EvseResult(evse, "accepted", state, attempts)
+                return EvseResult(evse, "accepted", state, attempts, outcome=outcome)
             if decision.verdict == "hold":
                 logger.warning(
                     "EVSE held uncontrollable",
@@ -226,7 +235,7 @@ class ProfileSender:
                         "until": str(state.until),
                     },
                 )
-                return EvseResult(evse, "held", state, attempts, reason)
+                return EvseResult(evse, "held", state, attempts, reason, outcome)
             assert decision.retry_in_s is not None
             self.sleep(decision.retry_in_s)
 

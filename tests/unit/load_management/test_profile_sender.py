@@ -273,6 +273,7 @@ def test_a_charger_that_refuses_its_maximum_has_every_evse_held(site):
     alerts = deps.publisher.of_type(EVSE_CONTROL_LOST)
     assert [a.detail["siteEvseId"] for a in alerts] == ["s/CP16/1", "s/CP16/2"]
     assert alerts[0].detail["reason"] == "station maximum not taken: answered Rejected"
+    assert alerts[0].detail["outcome"] == "rejected"
 
 
 def test_an_evse_whose_default_is_refused_is_held_alone(site):
