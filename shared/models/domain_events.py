@@ -35,6 +35,9 @@ EV_CHARGING_NEEDS_RECEIVED = "EVChargingNeedsReceived"
 EV_CHARGING_SCHEDULE_RECEIVED = "EVChargingScheduleReceived"
 FIRMWARE_PUBLISH_STATUS_CHANGED = "FirmwarePublishStatusChanged"
 CERTIFICATE_SIGNING_REQUESTED = "CertificateSigningRequested"
+# Site load management (docs/adr/0048): an EVSE that does not take its limits.
+EVSE_CONTROL_LOST = "EvseControlLost"
+EVSE_CONTROL_RESTORED = "EvseControlRestored"
 
 
 @dataclass(frozen=True)

@@ -246,6 +246,29 @@ class CertificateSigningRequested(EventDetail):
     certificateType: str
 
 
+class EvseControlLost(EventDetail):
+    """An EVSE's charger did not take its charging limit after the retries (rejected, a
+    CALLERROR, no answer, offline): held uncontrollable until `until`, its worst case
+    reserved (docs/adr/0048)."""
+
+    siteEvseId: str
+    evseId: int
+    reason: str
+    outcome: Literal["rejected", "not_supported", "error", "timeout", "offline"]
+    attempts: int
+    lostAt: str
+    until: str
+
+
+class EvseControlRestored(EventDetail):
+    """The EVSE's charger accepted a limit again after losing control (docs/adr/0048)."""
+
+    siteEvseId: str
+    evseId: int
+    restoredAt: str
+    holds: int
+
+
 CATALOGUE: dict[str, type[EventDetail]] = {
     model.__name__: model
     for model in (
@@ -271,6 +294,8 @@ CATALOGUE: dict[str, type[EventDetail]] = {
         EVChargingScheduleReceived,
         FirmwarePublishStatusChanged,
         CertificateSigningRequested,
+        EvseControlLost,
+        EvseControlRestored,
     )
 }
 

@@ -17,7 +17,7 @@ Modules, lowest first (each imports only those above it):
 - connectors: connector status, free connectors, availability changes.
 - remote_sessions: sessions the CSMS starts and stops; resets.
 - both_versions: what 1.6 and 2.0.1 commands share (settings, local list, triggered reports).
-- charging_profiles: 1.6 smart charging.
+- charging_profiles: smart charging (1.6 and 2.0.1) and the limit a connector obeys.
 - v16, v201: each version's handlers and its table; COMMANDS below joins them.
 - v16_security: the 1.6 security extension's commands (certificates, GetLog, signed firmware).
 """

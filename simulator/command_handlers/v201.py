@@ -20,6 +20,12 @@ from simulator.command_handlers.both_versions import (
     update_local_list,
 )
 from simulator.command_handlers.charger_api import ChargerApi
+from simulator.command_handlers.charging_profiles import (
+    clear_charging_profile_201,
+    get_charging_profiles_201,
+    get_composite_schedule_201,
+    set_charging_profile_201,
+)
 from simulator.command_handlers.command import (
     ACCEPTED,
     REJECTED,
@@ -241,6 +247,11 @@ V201_COMMANDS: dict[str, Command] = {
     "SendLocalList": Command(send_local_list_201, refusal({"status": "Failed"})),
     "GetLocalListVersion": Command(get_local_list_version_201, refusal({"versionNumber": 0})),
     "DataTransfer": Command(data_transfer, refusal(REJECTED)),
+    # Smart charging (K01, K05, K08, K09): charging_profiles.py, shared with 1.6.
+    "SetChargingProfile": Command(set_charging_profile_201, refusal(REJECTED)),
+    "ClearChargingProfile": Command(clear_charging_profile_201, refusal({"status": "Unknown"})),
+    "GetChargingProfiles": Command(get_charging_profiles_201, refusal({"status": "NoProfiles"})),
+    "GetCompositeSchedule": Command(get_composite_schedule_201, refusal(REJECTED)),
     **BLOCK_COMMANDS,
     **JOB_COMMANDS,
 }

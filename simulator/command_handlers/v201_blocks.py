@@ -95,11 +95,6 @@ async def get_transaction_status_201(cp: ChargerApi, payload: Payload) -> Payloa
     return answer
 
 
-async def get_charging_profiles_201(cp: ChargerApi, payload: Payload) -> Payload:
-    """K09: this station keeps no 2.0.1 charging profiles to report."""
-    return {"status": "NoProfiles"}
-
-
 async def set_network_profile_201(cp: ChargerApi, payload: Payload) -> Payload:
     slot = payload["configurationSlot"]
     key = ("OCPPCommCtrlr", f"NetworkConnectionProfile{slot}")
@@ -334,7 +329,6 @@ BLOCK_COMMANDS: dict[str, Command] = {
     "GetBaseReport": Command(get_base_report_201, refusal(REJECTED)),
     "GetReport": Command(get_report_201, refusal(REJECTED)),
     "GetTransactionStatus": Command(get_transaction_status_201, get_transaction_status_201),
-    "GetChargingProfiles": Command(get_charging_profiles_201, refusal({"status": "NoProfiles"})),
     "SetNetworkProfile": Command(set_network_profile_201, refusal(REJECTED)),
     "PublishFirmware": Command(publish_firmware_201, refusal(REJECTED)),
     "UnpublishFirmware": Command(unpublish_firmware_201, refusal({"status": "NoFirmware"})),

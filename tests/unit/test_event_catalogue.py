@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.gateway.websocket import connect, disconnect
+from shared.load_management.rejections import ControlState, EvseRef, decide
 from shared.models import domain_events
 from shared.models.event_catalogue import CATALOGUE, json_schemas
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
@@ -113,6 +114,11 @@ def everything_published():
         {"status": "Published", "requestId": 1, "location": ["u"]},
     )
     v201.call("SignCertificate", {"csr": csr_for("CP1", new_key())})
+    # Site load management's alerts: what the profile sender publishes for the rules' decisions.
+    evse = EvseRef("site/CP1/1", "CP1", 1)
+    lost = decide(evse, ControlState(), "not_supported", station.clock, "answered NotSupported")
+    restored = decide(evse, lost.state, "accepted", station.clock)
+    deps.publisher.publish([e for e in (lost.event, restored.event) if e is not None])
     disconnect(disconnect_event("c1=", authorizer=auth), station.services)
     # Published by the outbox relay once the charger stayed away.
     relay_outbox(station.services.outbox_sources(), datetime.now(UTC) + timedelta(hours=1))

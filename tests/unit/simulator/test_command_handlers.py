@@ -113,6 +113,19 @@ PROFILE = {
         "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}],
     },
 }
+PROFILE_201 = {
+    "id": 7,
+    "stackLevel": 1,
+    "chargingProfilePurpose": "TxDefaultProfile",
+    "chargingProfileKind": "Relative",
+    "chargingSchedule": [
+        {
+            "id": 1,
+            "chargingRateUnit": "A",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}],
+        }
+    ],
+}
 VARIABLE = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 HASH_DATA = {
@@ -337,6 +350,30 @@ ANSWERS = [
         {"requestId": 3, "chargingProfile": {"chargingProfilePurpose": "TxDefaultProfile"}},
         "NoProfiles",
         "NoProfiles",
+    ),
+    (
+        V201,
+        "SetChargingProfile",
+        {"evseId": 1, "chargingProfile": PROFILE_201},
+        "Accepted",
+        "Rejected",
+    ),
+    (V201, "ClearChargingProfile", {"chargingProfileId": 7}, "Unknown", "Unknown"),
+    (
+        V201,
+        "GetCompositeSchedule",
+        {"evseId": 1, "duration": 3600, "chargingRateUnit": "W"},
+        {
+            "status": "Accepted",
+            "schedule": {
+                "evseId": 1,
+                "duration": 3600,
+                "scheduleStart": ANY,
+                "chargingRateUnit": "W",
+                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 11000}],
+            },
+        },
+        "Rejected",
     ),
     (V201, "SetNetworkProfile", NETWORK_PROFILE, "Accepted", "Rejected"),
     (
