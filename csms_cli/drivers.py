@@ -10,19 +10,12 @@ from __future__ import annotations
 import argparse
 import os
 import urllib.parse
-from typing import Any, Protocol
+from typing import Any
 
 from csms_cli.client import Client
+from csms_cli.tables import Printer
 
 DRIVER_APP_CLIENT = "local-driver-app"  # the local user pool's app client of the driver app
-
-
-class Output(Protocol):
-    raw_json: bool
-
-    def line(self, text: str = "") -> None: ...
-
-    def json(self, value: Any) -> None: ...
 
 
 def identity_url(args: argparse.Namespace) -> str:
@@ -33,7 +26,7 @@ def identity_url(args: argparse.Namespace) -> str:
     return f"{parts.scheme}://{parts.netloc}/local-idp"
 
 
-def sign_up(_client: Client, args: argparse.Namespace, output: Output) -> int:
+def sign_up(_client: Client, args: argparse.Namespace, output: Printer) -> int:
     user = Client(identity_url(args), None).request(
         "POST", "/users", body={"email": args.email, "password": args.password, "group": "drivers"}
     )
@@ -44,7 +37,7 @@ def sign_up(_client: Client, args: argparse.Namespace, output: Output) -> int:
     return 0
 
 
-def token(_client: Client, args: argparse.Namespace, output: Output) -> int:
+def token(_client: Client, args: argparse.Namespace, output: Printer) -> int:
     answer = Client(identity_url(args), None).request(
         "POST",
         "/oauth2/token",

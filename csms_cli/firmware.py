@@ -9,11 +9,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from csms_cli.client import Client, Unreachable, quote
 from csms_cli.outcomes import ERROR, OK
-from csms_cli.tables import fields, print_page, table
+from csms_cli.tables import Output, fields, print_page, table
 
 IMAGE_COLUMNS = [
     ("Image", "imageId"),
@@ -48,16 +48,6 @@ UPLOAD_COLUMNS = [
     ("Bytes", "sizeBytes"),
     ("Download (5 min)", "downloadUrl"),
 ]
-
-
-class Output(Protocol):
-    raw_json: bool
-
-    def line(self, text: str = "") -> None: ...
-
-    def json(self, value: Any) -> None: ...
-
-    def error(self, text: str) -> None: ...
 
 
 Handler = Callable[[Client, argparse.Namespace, Any], int]

@@ -7,22 +7,14 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from csms_cli.client import Client, quote
 from csms_cli.firmware import Add
-from csms_cli.tables import fields, print_page, table
+from csms_cli.tables import Printer, fields, print_page, table
 
 FINISHED = frozenset({"halted", "cancelled", "completed", "failed"})
 BASE = "/firmware/campaigns"
-
-
-class Output(Protocol):
-    raw_json: bool
-
-    def line(self, text: str = "") -> None: ...
-
-    def json(self, value: Any) -> None: ...
 
 
 def _ids(value: str | None) -> list[str]:
@@ -45,7 +37,7 @@ def _waves(text: str) -> list[int]:
         raise argparse.ArgumentTypeError("waves are percentages, e.g. 1,10,100") from None
 
 
-def create(client: Client, args: argparse.Namespace, output: Output) -> int:
+def create(client: Client, args: argparse.Namespace, output: Printer) -> int:
     body: dict[str, Any] = {
         "name": args.name,
         "imageId": args.image,
@@ -75,7 +67,7 @@ def create(client: Client, args: argparse.Namespace, output: Output) -> int:
     return 0
 
 
-def list_campaigns(client: Client, args: argparse.Namespace, output: Output) -> int:
+def list_campaigns(client: Client, args: argparse.Namespace, output: Printer) -> int:
     body = client.request("GET", BASE, {"limit": args.limit, "cursor": args.cursor})
     columns = [
         ("ID", "campaignId"),
@@ -88,7 +80,7 @@ def list_campaigns(client: Client, args: argparse.Namespace, output: Output) -> 
     return print_page(output, body, columns)
 
 
-def _render(view: dict[str, Any], output: Output) -> None:
+def _render(view: dict[str, Any], output: Printer) -> None:
     campaign = view["campaign"]
     output.line(
         fields(
@@ -132,7 +124,7 @@ def _render(view: dict[str, Any], output: Output) -> None:
         )
 
 
-def show(client: Client, args: argparse.Namespace, output: Output) -> int:
+def show(client: Client, args: argparse.Namespace, output: Printer) -> int:
     view = client.request("GET", f"{BASE}/{args.campaign}")
     if output.raw_json:
         output.json(view)
@@ -141,7 +133,7 @@ def show(client: Client, args: argparse.Namespace, output: Output) -> int:
     return 0
 
 
-def targets(client: Client, args: argparse.Namespace, output: Output) -> int:
+def targets(client: Client, args: argparse.Namespace, output: Printer) -> int:
     body = client.request("GET", f"{BASE}/{args.campaign}/targets")
     if output.raw_json:
         output.json(body)
@@ -162,8 +154,8 @@ def targets(client: Client, args: argparse.Namespace, output: Output) -> int:
     return 0
 
 
-def _action(name: str) -> Callable[[Client, argparse.Namespace, Output], int]:
-    def act(client: Client, args: argparse.Namespace, output: Output) -> int:
+def _action(name: str) -> Callable[[Client, argparse.Namespace, Printer], int]:
+    def act(client: Client, args: argparse.Namespace, output: Printer) -> int:
         campaign = client.request("POST", f"{BASE}/{args.campaign}/{name}")
         if output.raw_json:
             output.json(campaign)
@@ -177,7 +169,7 @@ def _action(name: str) -> Callable[[Client, argparse.Namespace, Output], int]:
 def watch(
     client: Client,
     args: argparse.Namespace,
-    output: Output,
+    output: Printer,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Print the progress every --every seconds until the campaign ends; exit code 0 when it
@@ -250,7 +242,7 @@ def add_parsers(firmware: Any, add: Any) -> None:
     p.add_argument("--every", type=float, default=5.0, help="seconds between looks (5)")
 
 
-def charger_firmware(client: Client, args: argparse.Namespace, output: Output) -> int:
+def charger_firmware(client: Client, args: argparse.Namespace, output: Printer) -> int:
     """`chargers firmware CP`: the version, the last status, and every campaign that
     targeted the charger with the target's state and timeline."""
     body = client.request("GET", f"/chargers/{quote(args.charger)}/firmware")

@@ -8,11 +8,11 @@ import json
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from csms_cli.client import Client, quote
 from csms_cli.outcomes import OK, USAGE
-from csms_cli.tables import fields, table
+from csms_cli.tables import Output, fields, table
 
 MODEL_FIELDS = [("Location", "locationId"), ("Revision", "revision"), ("Updated", "updatedAt")]
 NODE_COLUMNS = [
@@ -66,16 +66,6 @@ LOAD_COLUMNS = [
 # What `show --json` prints beside the model: dropped from a file given to `put`, so that
 # show, edit, put round-trips (the file's `revision` is the one the edit replaces).
 _VIEW_ONLY = ("locationId", "updatedAt")
-
-
-class Output(Protocol):
-    raw_json: bool
-
-    def line(self, text: str = "") -> None: ...
-
-    def json(self, value: Any) -> None: ...
-
-    def error(self, text: str) -> None: ...
 
 
 Handler = Callable[[Client, argparse.Namespace, Any], int]

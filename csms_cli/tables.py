@@ -44,6 +44,12 @@ class Printer(Protocol):
     def json(self, value: Any) -> None: ...
 
 
+class Output(Printer, Protocol):
+    """A printer that also reports errors (on stderr)."""
+
+    def error(self, text: str) -> None: ...
+
+
 def print_page(output: Printer, body: dict[str, Any], columns: list[tuple[str, str]]) -> int:
     """One page of a list: as JSON, or a table and the cursor of the next page."""
     if output.raw_json:
