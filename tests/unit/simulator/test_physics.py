@@ -78,7 +78,7 @@ def test_a_one_phase_car_draws_on_the_first_phase_only():
 
 
 def test_bad_cars_are_refused_with_every_reason():
-    with pytest.raises(ValueError, match="phases.*target_soc"):
+    with pytest.raises(ValueError, match=r"phases.*target_soc"):
         Car(phases=4, target_soc=0)
 
 
