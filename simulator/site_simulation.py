@@ -121,8 +121,10 @@ class Controller:
     # After the decreases are answered, how long before the increases go out: the slowest
     # charger-and-car response (IEC 61851: 5 s).
     settle_s: float = 5.0
-    # How long an EVSE that refused or did not answer stays reserved at its worst case.
+    # How long an EVSE that refused or did not answer stays reserved at its worst case; while
+    # the reservations overload the site, they are tried again this often instead.
     reserved_s: float = 900.0
+    overload_retry_s: float = 60.0
     rules: StabilityRules = field(default_factory=StabilityRules)
     decrease_first: bool = True
     reserve_unresponsive: bool = True
@@ -148,6 +150,9 @@ class Controller:
 class Result:
     site_hours: float = 0.0
     evse_hours: float = 0.0
+    # EVSE-hours with a car plugged in: what limit changes are counted against (an idle
+    # EVSE gets no commands).
+    session_hours: float = 0.0
     sessions: int = 0
     turned_away: int = 0
     energy_wh: float = 0.0
@@ -160,18 +165,33 @@ class Result:
     violations: Counter[str] = field(default_factory=Counter)
     violation_s: float = 0.0
     max_excess_a: float = 0.0
+    # Excesses no controller could prevent: the chargers that take no profiles, are offline
+    # or refuse commands draw more than the limit by themselves (an alert for the operator;
+    # episodes per constraint).
+    oversubscribed: Counter[str] = field(default_factory=Counter)
     # Unannounced (or short-notice) drops: how long the site stayed above the new limit.
     reaction_times_s: list[float] = field(default_factory=list)
     drops: int = 0
     announced_drops: int = 0
     overloaded_allocations: int = 0
+    # Plans with decreases and increases: the increases wait for the decreases' answers and
+    # the settle time (how often, and for how long in all).
+    increase_waits: int = 0
+    wait_s: float = 0.0
 
     @property
     def violation_count(self) -> int:
         return sum(self.violations.values())
 
     def merge(self, other: Result) -> None:
-        for name in ("site_hours", "evse_hours", "energy_wh", "violation_s"):
+        for name in (
+            "site_hours",
+            "evse_hours",
+            "session_hours",
+            "energy_wh",
+            "violation_s",
+            "wait_s",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in (
             "sessions",
@@ -184,15 +204,18 @@ class Result:
             "drops",
             "announced_drops",
             "overloaded_allocations",
+            "increase_waits",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.violations.update(other.violations)
+        self.oversubscribed.update(other.oversubscribed)
         self.max_excess_a = max(self.max_excess_a, other.max_excess_a)
         self.reaction_times_s += other.reaction_times_s
 
     def summary(self) -> dict[str, Any]:
         evse_hours = self.evse_hours or 1.0
         reactions = sorted(self.reaction_times_s)
+        waits = self.increase_waits
         return {
             "site_hours": round(self.site_hours, 1),
             "evse_hours": round(self.evse_hours, 1),
@@ -203,7 +226,12 @@ class Result:
             "violations_by_constraint": dict(sorted(self.violations.items())),
             "violation_s": round(self.violation_s, 1),
             "max_excess_a": round(self.max_excess_a, 2),
+            "oversubscribed": sum(self.oversubscribed.values()),
+            "session_hours": round(self.session_hours, 1),
             "limit_changes_per_evse_hour": round(self.limit_changes / evse_hours, 3),
+            "limit_changes_per_session_hour": round(
+                self.limit_changes / (self.session_hours or 1.0), 3
+            ),
             "commands_per_evse_day": round(self.commands / evse_hours * 24, 2),
             "allocations_per_site_hour": round(self.allocations / (self.site_hours or 1.0), 2),
             "refusals": self.refusals,
@@ -211,8 +239,26 @@ class Result:
             "drops": self.drops,
             "announced_drops": self.announced_drops,
             "overloaded_allocations": self.overloaded_allocations,
+            "increase_waits_per_site_hour": round(waits / (self.site_hours or 1.0), 2),
+            "mean_wait_s": round(self.wait_s / waits, 1) if waits else 0.0,
             "reaction_s_max": round(reactions[-1], 1) if reactions else None,
         }
+
+
+def wandering_grid(
+    seed: int,
+    hours: float = 24.0,
+    limits_a: tuple[float, float] = (72.0, 80.0),
+    step_s: float = 300.0,
+    notice_s: float = 1800.0,
+) -> list[GridDrop]:
+    """A grid limit that wanders: a new limit drawn from `limits_a` every `step_s` after the
+    first half hour, each announced `notice_s` ahead (steady inputs with noise)."""
+    jitter = random.Random(seed)
+    starts = [1800.0 + n * step_s for n in range(int((hours * 3600 - 1800.0) // step_s))]
+    return [
+        GridDrop(t, t + step_s, round(jitter.uniform(*limits_a), 1), t - notice_s) for t in starts
+    ]
 
 
 def example_site(
@@ -269,6 +315,7 @@ class _Charger:
     soc: float = 0.0
     charged_to: float = 0.0
     departs_at: float = math.inf
+    plugged_at: float = 0.0
     # Counts the sessions: a profile for an ended session is dropped (OCPP ties a TxProfile
     # to its transaction).
     session: int = 0
@@ -290,6 +337,7 @@ class _Batch:
     before: Allocation
     increases: list[LimitCommand]
     waiting: set[str]
+    started: float
     failed: bool = False
 
 
@@ -327,6 +375,8 @@ class SiteSimulation:
         self.drops = drops if drops is not None else self._random_drops()
         self._prepare_checks()
         self._open: dict[str, float] = {}
+        self._may_rise = True
+        self._oversubscribed: set[str] = set()
         # Drops with too little notice, while the controller reacts: when each started, and
         # since when the root has been back within (None: still over).
         self._reacting: list[_Reaction] = []
@@ -346,12 +396,19 @@ class SiteSimulation:
             when, _, action = heapq.heappop(self._events)
             self.now = when
             action()
-            self._check()
+            # A violation can only begin where a draw rises or a limit falls; once one is
+            # open, every event is checked until it ends.
+            if self._may_rise or self._open or self._oversubscribed or self._reacting:
+                self._may_rise = False
+                self._check()
         self.now = self.end
         self._advance_cars()
         self._close_open_violations()
         self.result.site_hours = self.end / 3600
         self.result.evse_hours = self.end / 3600 * len(self.site.evses)
+        for charger in self.chargers.values():
+            if charger.car is not None:
+                self.result.session_hours += (self.end - charger.plugged_at) / 3600
         return self.result
 
     def _at(self, when: float, action: Callable[[], None]) -> None:
@@ -388,8 +445,10 @@ class SiteSimulation:
         charger.session += 1
         charger.profile_a = None
         charger.obeyed_a = charger.evse.default_limit_a
+        self._may_rise = True
         dwell = min(12.0, max(0.25, self.random.expovariate(1 / self.scenario.dwell_mean_h)))
         charger.departs_at = self.now + dwell * 3600
+        charger.plugged_at = self.now
         self.result.sessions += 1
         self._at(charger.departs_at, partial(self._depart, charger.evse.id))
         if charger.online:
@@ -397,6 +456,7 @@ class SiteSimulation:
 
     def _depart(self, evse_id: str) -> None:
         charger = self.chargers[evse_id]
+        self.result.session_hours += (self.now - charger.plugged_at) / 3600
         self._advance_cars()
         charger.car = None
         charger.profile_a = None
@@ -480,6 +540,16 @@ class SiteSimulation:
         self._at(self.reserved_until[evse_id], lambda: self._reservation_ends(evse_id))
         self._trigger()
 
+    def _retry_reservations_soon(self) -> None:
+        """The reservations alone overload the site (the allocation names it, the operator
+        is alerted): the reserved EVSEs are tried again after `overload_retry_s`, not after
+        the whole hold, since one that answers again can be lowered."""
+        retry_at = self.now + self.controller.overload_retry_s
+        for evse_id, until in list(self.reserved_until.items()):
+            if until > retry_at:
+                self.reserved_until[evse_id] = retry_at
+                self._at(retry_at, partial(self._reservation_ends, evse_id))
+
     def _reservation_ends(self, evse_id: str) -> None:
         if self.reserved_until.get(evse_id, math.inf) > self.now:
             return
@@ -531,6 +601,7 @@ class SiteSimulation:
         self.result.allocations += 1
         if allocation.overloaded:
             self.result.overloaded_allocations += 1
+            self._retry_reservations_soon()
         commands = plan_commands(site, previous, allocation)
         self.previous = allocation
         if not commands:
@@ -538,13 +609,13 @@ class SiteSimulation:
         if not self.controller.decrease_first:
             # Broken on purpose: everything at once, increases first.
             ordered = [c for c in commands if not c.decrease] + [c for c in commands if c.decrease]
-            self.batch = _Batch(previous, [], {c.evse_id for c in ordered})
+            self.batch = _Batch(previous, [], {c.evse_id for c in ordered}, self.now)
             for command in ordered:
                 self._send(command)
             return
         decreases = [c for c in commands if c.decrease]
         increases = [c for c in commands if not c.decrease]
-        self.batch = _Batch(previous, increases, {c.evse_id for c in decreases})
+        self.batch = _Batch(previous, increases, {c.evse_id for c in decreases}, self.now)
         for command in decreases:
             self._send(command)
         if not decreases:
@@ -588,6 +659,7 @@ class SiteSimulation:
             return  # the session ended, or a newer limit came since
         self._advance_cars()
         charger.obeyed_a = limit_a
+        self._may_rise = True
 
     def _answered(self, command: LimitCommand, accepted: bool | None) -> None:
         if accepted is None:
@@ -613,6 +685,9 @@ class SiteSimulation:
             return
         increases, batch.increases = batch.increases, []
         batch.waiting = {c.evse_id for c in increases}
+        # The loop waits for the decreases' answers and the settle time before the increases.
+        self.result.increase_waits += 1
+        self.result.wait_s += self.now + self.controller.settle_s - batch.started
         self._at(self.now + self.controller.settle_s, lambda: self._send_all(increases))
 
     def _send_increases(self) -> None:
@@ -675,6 +750,7 @@ class SiteSimulation:
         self._at(drop.end_s, self._trigger)
 
     def _drop_starts(self, drop: GridDrop) -> None:
+        self._may_rise = True
         self._trigger()
         if drop.notice_s < self.controller.reaction_time_s(self.scenario):
             self._reacting.append(_Reaction(self.now))
@@ -698,10 +774,23 @@ class SiteSimulation:
         count = charger.car.phases if charger.car is not None else 0
         return charger.evse.phases[: min(count, len(charger.evse.phases))]
 
-    def _loads(self) -> list[list[float]]:
+    def _uncontrolled(self, charger: _Charger) -> bool:
+        """Whether the controller cannot lower this charger's draw now: it takes no profiles,
+        is offline or refuses commands, or the controller holds it reserved after a refusal
+        or a time-out (and is retrying it)."""
+        return (
+            not charger.evse.accepts_profiles
+            or not charger.online
+            or self.now < charger.refusing_until
+            or not self.live[charger.evse.id].responsive
+        )
+
+    def _loads(self, uncontrolled_only: bool = False) -> list[list[float]]:
         self._advance_cars()
         loads = [[0.0, 0.0, 0.0] for _ in self._node_ids]
         for evse_id, charger in self.chargers.items():
+            if uncontrolled_only and not self._uncontrolled(charger):
+                continue
             current = charger.current_a()
             if current <= 0:
                 continue
@@ -711,8 +800,8 @@ class SiteSimulation:
                     loads[node][phase] += current
         return loads
 
-    def _excesses(self) -> dict[str, float]:
-        loads = self._loads()
+    def _excesses(self, uncontrolled_only: bool = False) -> dict[str, float]:
+        loads = self._loads(uncontrolled_only)
         grid = self._grid_in_force()
         over: dict[str, float] = {}
         for index, node in enumerate(self.site.nodes):
@@ -737,13 +826,21 @@ class SiteSimulation:
         for name in list(self._open):
             if name not in over:
                 self.result.violation_s += self.now - self._open.pop(name)
+        beyond_control = self._excesses(uncontrolled_only=True) if over else {}
         for name, excess in over.items():
             if name.startswith(f"{self.site.root.id}/") and reacting:
+                continue
+            if name in beyond_control:
+                # The chargers nothing can lower draw more than the limit by themselves.
+                if name not in self._oversubscribed:
+                    self.result.oversubscribed[name] += 1
+                self._oversubscribed.add(name)
                 continue
             if name not in self._open:
                 self._open[name] = self.now
                 self.result.violations[name] += 1
             self.result.max_excess_a = max(self.result.max_excess_a, excess)
+        self._oversubscribed &= set(beyond_control)
 
     def _still_reacting(self, over: dict[str, float]) -> bool:
         """Whether an excess at the root is the controller still reacting to a drop with too
