@@ -1,14 +1,17 @@
 """The car model: what a car draws under a limit, tapering, 1-phase cars, latency, and the
 meter reporting it (simulator/physics.py, simulator/meter.py)."""
 
+import asyncio
 import math
 
 import pytest
 
+from simulator import Backoff, SimulatedCharger
 from simulator.meter import ConnectorMeter
 from simulator.physics import Car, ChargingCar
 from simulator.protocols import profile_for
 from tests.unit.simulator.schemas import assert_valid_request
+from tests.unit.simulator.scripted_csms import ScriptedCsms, TransactionResponder, async_test
 
 CAR = Car(battery_wh=60_000, max_current_a=16, phases=3, taper_from_soc=0.8, end_current_a=2)
 
@@ -136,3 +139,40 @@ def test_without_a_car_model_the_meter_draws_its_power_as_before():
     meter.start()
     assert meter.sample().phase_currents is None
     assert meter.sample().current_a == pytest.approx(16)
+
+
+@async_test
+async def test_a_simulated_charger_obeys_the_profile_it_accepted_after_its_latency():
+    profile = {
+        "chargingProfileId": 7,
+        "stackLevel": 1,
+        "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Absolute",
+        "chargingSchedule": {
+            "chargingRateUnit": "A",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10}],
+        },
+    }
+    async with ScriptedCsms(responder=TransactionResponder()) as csms:
+        cp = SimulatedCharger(
+            csms.url,
+            "CP-1",
+            power_kw=22.08,  # 32 A on three phases
+            dc=False,
+            car=Car(phases=1, max_current_a=20),
+            car_start_soc=0.3,
+            limit_latency_s=0.2,
+            backoff=Backoff(initial_s=0.01, max_s=0.05),
+        )
+        async with cp:
+            await cp.start_transaction(1, "TAG-1")
+            assert cp.meter(1).sample().phase_currents == (20, 0, 0)
+            frame = await csms.send_call(
+                "CP-1", "SetChargingProfile", {"connectorId": 1, "csChargingProfiles": profile}
+            )
+            assert frame[2] == {"status": "Accepted"}
+            assert cp.meter(1).sample().phase_currents == (20, 0, 0)  # not obeyed yet
+            await asyncio.sleep(0.3)
+            reading = cp.meter(1).sample()
+    assert reading.phase_currents == (10, 0, 0)
+    assert reading.power_w == pytest.approx(2300)
