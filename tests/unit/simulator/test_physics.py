@@ -3,6 +3,7 @@ meter reporting it (simulator/physics.py, simulator/meter.py)."""
 
 import asyncio
 import math
+from typing import Any
 
 import pytest
 
@@ -122,8 +123,8 @@ def test_the_meter_reports_what_the_car_draws_under_the_profile(protocol):
     assert meter.register_wh == pytest.approx(1000 + 230 * (20 * 2 + 10 * 3600) / 3600)
     meter.start()
     clock.now += 1
-    payload = {"meterValue": [profile_for(protocol).meter_value(meter.sample())]}
-    payload = {"connectorId": 1, **payload} if protocol == "ocpp1.6" else {"evseId": 1, **payload}
+    where: dict[str, Any] = {"connectorId": 1} if protocol == "ocpp1.6" else {"evseId": 1}
+    payload = {**where, "meterValue": [profile_for(protocol).meter_value(meter.sample())]}
     assert_valid_request(protocol, "MeterValues", payload)
     currents = [
         (v.get("phase"), float(v["value"]))
