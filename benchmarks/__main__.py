@@ -81,7 +81,7 @@ QUICK = Sizes(
     runtime_iterations=20,
     campaign_chargers=10,
     allocator_iterations=10,
-    site_days=2,
+    site_days=3,
 )
 
 

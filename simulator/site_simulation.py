@@ -645,6 +645,8 @@ class SiteSimulation:
         if not refusing and self.random.random() < self.scenario.refusal_probability:
             charger.refusing_until = self.now + self.scenario.refusing_s
             refusing = True
+            # When it answers again its draw counts as controllable: check then.
+            self._at(charger.refusing_until, self._recheck)
         if not refusing and charger.car is not None and charger.session == session:
             limit = command.limit_a
             if limit != charger.profile_a:
@@ -652,6 +654,9 @@ class SiteSimulation:
             charger.profile_a = limit
             self._at(self.now + charger.obey_s, lambda: self._obey(command.evse_id, limit))
         self._at(self.now + back, lambda: self._answered(command, not refusing))
+
+    def _recheck(self) -> None:
+        self._may_rise = True
 
     def _obey(self, evse_id: str, limit_a: float) -> None:
         charger = self.chargers[evse_id]

@@ -35,7 +35,7 @@ def test_the_quick_run_writes_every_section(tmp_path):
         assert run["errors"] == 0, run["error_kinds"]
 
     site = results["smart_charging_site"]
-    assert site["site_hours"] == 48 and site["violations"] == 0
+    assert site["site_hours"] == 72 and site["violations"] == 0
 
     campaign = results["firmware_campaign"]
     assert (campaign["status"], campaign["updated"]) == ("completed", campaign["chargers"])
