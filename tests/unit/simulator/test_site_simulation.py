@@ -153,3 +153,22 @@ def test_the_check_adds_up_each_phase_through_the_tree():
     assert sim._excesses() == {}
     sim.drops = [GridDrop(0.0, 100.0, 55.0, 0.0)]
     assert sim._excesses() == {"grid/L1": 5.0, "grid/L2": 7.0}
+
+
+def test_an_excess_only_uncontrollable_chargers_cause_is_over_subscription():
+    sim = SiteSimulation(CAR_PARK, Scenario(drops_per_day=0.0))
+    sim.drops = [GridDrop(0.0, 100.0, 10.0, 0.0)]  # the grid allows 10 A a phase
+    # E05 takes no profiles: its 16 A car alone is above the grid's limit.
+    profileless = sim.chargers["E05"]
+    profileless.car, profileless.soc, profileless.obeyed_a = Car(max_current_a=16), 0.2, 16.0
+    sim._check()
+    assert sim.result.violation_count == 0
+    assert sum(sim.result.oversubscribed.values()) == 3  # grid L1, L2, L3
+    # The same excess from an EVSE the controller could have lowered is a violation.
+    profileless.car = None
+    controllable = sim.chargers["E00"]
+    controllable.car, controllable.soc, controllable.obeyed_a = Car(), 0.2, 16.0
+    sim.now = 1.0
+    sim._check()
+    assert dict(sim.result.violations) == {"grid/L1": 1, "grid/L2": 1, "grid/L3": 1}
+    assert sim.result.max_excess_a == 6.0
