@@ -8,16 +8,18 @@ disconnect every two EVSE-days, two announced grid-limit drops a day); a third t
 without slack (every car takes 32 A on three phases, 0 A default, 2 % refused
 commands, a disconnect per EVSE-day), where a misordered command shows at once; a third that
 site under steady inputs (long sessions, few arrivals, the grid's limit wandering between 72
-and 80 A every five minutes), where the goal of at most four limit changes per EVSE-hour in
+and 80 A every quarter of an hour), where the goal of at most four limit changes per EVSE-hour in
 session applies (a busy day changes every active EVSE's share at each arrival and is
 reported, not held to it). Every day has its own seed; a run is reproducible.
 
 The cost: every allocation is one SQS FIFO message (SendMessage, and the event source
 mapping's ReceiveMessage and DeleteMessage: three requests), one Lambda invocation (the
-allocation's measured CPU here, a read of the site and a write of the allocation, the posts
-of its commands, and the wait for the decreases' answers and the settle time when a plan has
-increases after decreases), and every profile one command round trip (a WebSocket frame each
-way, the $default Lambda invocation that takes the answer, the pending call's writes).
+allocation's measured CPU here, a read of the site and a write of the allocation, and the
+whole time its plan takes to send: ADR 0048's sender sends one command at a time and waits
+for each answer, retries and the settle time included), and every profile one command round
+trip (a WebSocket frame each way, the $default Lambda invocation that takes the answer, the
+pending call's writes, and the sender's strongly consistent reads while it waits, counted by
+`cost_model.command_wait`).
 
     python -m benchmarks.smart_charging_site            # the full 10,000 site-hours
     python -m benchmarks.smart_charging_site 20         # 20 site-days
@@ -30,7 +32,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.cost_model import Prices
+from benchmarks.cost_model import Prices, command_wait
 from simulator.site_simulation import (
     Result,
     Scenario,
@@ -49,7 +51,7 @@ NO_SLACK_DAY = Scenario(
     refusal_probability=0.02,
     disconnects_per_evse_day=1.0,
 )
-# Steady inputs: long sessions, few arrivals, the grid's limit wandering every 5 minutes.
+# Steady inputs: long sessions, few arrivals, the grid's limit wandering every 15 minutes.
 STEADY_DAY = Scenario(
     arrivals_per_evse_hour=0.05,
     dwell_mean_h=10.0,
@@ -71,8 +73,9 @@ class LoopCosts:
     allocator_reads: int = 1
     allocator_writes: int = 1
     dynamodb_call_ms: float = 5.0
-    # Posting one command (@connections) from the allocator.
-    post_ms: float = 10.0
+    # A command's answer arrives this long after the send (the simulation's mean round
+    # trip): how long the sender polls for it.
+    answer_ms: float = 2200.0
     # The $default invocation that takes a command's answer, and its writes (the pending
     # call's completion, the command record).
     reply_lambda_ms: float = 20.0
@@ -109,11 +112,8 @@ def cost_per_charger_month(
     sqs_request = 0.50 / 1e6  # FIFO, per 64 KB request (../shared/aws-prices.md)
     allocations = summary["allocations_per_site_hour"] * HOURS_PER_MONTH / evses_per_site
     commands = summary["commands_per_evse_day"] * HOURS_PER_MONTH / 24
-    waits = summary["increase_waits_per_site_hour"] * HOURS_PER_MONTH / evses_per_site
-    allocator_ms = (
-        allocation_cpu_ms
-        + (costs.allocator_reads + costs.allocator_writes) * costs.dynamodb_call_ms
-    )
+    store_calls = costs.allocator_reads + costs.allocator_writes
+    allocator_ms = allocation_cpu_ms + store_calls * costs.dynamodb_call_ms
     allocator = allocations * (
         costs.sqs_requests_per_allocation * sqs_request
         + prices.lambda_request
@@ -121,14 +121,15 @@ def cost_per_charger_month(
         + costs.allocator_reads * prices.dynamodb_read_unit
         + costs.allocator_writes * prices.dynamodb_write_unit
     )
-    waiting = (
-        waits
-        * _gb_seconds(summary["mean_wait_s"] * 1000, costs.allocator_memory_mb)
+    sending = (
+        allocations
+        * _gb_seconds(summary["sending_s_per_allocation"] * 1000, costs.allocator_memory_mb)
         * prices.lambda_gb_second_arm
     )
+    polls = command_wait(costs.answer_ms, costs.dynamodb_call_ms).polls
     per_command = (
         costs.websocket_frames_per_command * prices.websocket_message
-        + _gb_seconds(costs.post_ms, costs.allocator_memory_mb) * prices.lambda_gb_second_arm
+        + polls * prices.dynamodb_read_unit
         + prices.lambda_request
         + _gb_seconds(costs.reply_lambda_ms, costs.reply_memory_mb) * prices.lambda_gb_second_arm
         + costs.reply_writes * prices.dynamodb_write_unit
@@ -139,9 +140,9 @@ def cost_per_charger_month(
         "allocations_per_charger_month": round(allocations, 1),
         "commands_per_charger_month": round(commands, 1),
         "allocations_usd": round(allocator, 5),
-        "waiting_usd": round(waiting, 5),
+        "sending_usd": round(sending, 5),
         "profiles_usd": round(profiles, 5),
-        "total_usd": round(allocator + waiting + profiles, 5),
+        "total_usd": round(allocator + sending + profiles, 5),
     }
 
 

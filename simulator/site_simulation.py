@@ -34,7 +34,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -88,13 +88,16 @@ class Scenario:
     # The most a car takes per phase, drawn from these (16 A: 11 kW cars; 32 A: 22 kW ones).
     car_currents_a: tuple[float, ...] = (16.0, 32.0, 32.0)
     # Commands: time to reach the charger (its answer takes as long back), time for the
-    # charger and the car to obey (IEC 61851: within 5 s), a timeout for an offline charger.
+    # charger and the car to obey (IEC 61851: within 5 s), the sender's deadline for an
+    # answer (ADR 0048: 15 s).
     send_s: tuple[float, float] = (0.2, 2.0)
     obey_s: tuple[float, float] = (1.0, 5.0)
-    command_timeout_s: float = 30.0
-    # A command is refused with this probability; the charger then refuses everything for
-    # `refusing_s` (a firmware state, a full profile table).
+    command_timeout_s: float = 15.0
+    # A command is refused with this probability; for `persistent_refusal_share` of the
+    # refusals the charger then refuses everything for `refusing_s` (a firmware state, a
+    # full profile table), the others are one-offs a retry gets past.
     refusal_probability: float = 0.01
+    persistent_refusal_share: float = 0.5
     refusing_s: float = 1800.0
     disconnects_per_evse_day: float = 0.5
     offline_mean_s: float = 600.0
@@ -116,14 +119,19 @@ class Controller:
     the switches break it on purpose, to show the simulation catches the breakage."""
 
     debounce_s: float = 2.0
-    # Announced grid limits starting within this are allocated against already.
-    look_ahead_s: float = 900.0
+    # Announced grid limits starting within this are allocated against already (ADR 0050:
+    # 5 minutes).
+    look_ahead_s: float = 300.0
     # After the decreases are answered, how long before the increases go out: the slowest
     # charger-and-car response (IEC 61851: 5 s).
     settle_s: float = 5.0
-    # How long an EVSE that refused or did not answer stays reserved at its worst case; while
-    # the reservations overload the site, they are tried again this often instead.
+    # ADR 0048: a command is tried `attempts` times (2 s, 4 s apart); then the EVSE is held
+    # (its worst case reserved) for `reserved_s`, doubling with each hold in a row, at most
+    # `max_hold_s`. While the reservations overload the site, held EVSEs are tried again
+    # after `overload_retry_s` instead.
+    attempts: int = 3
     reserved_s: float = 900.0
+    max_hold_s: float = 4 * 3600.0
     overload_retry_s: float = 60.0
     rules: StabilityRules = field(default_factory=StabilityRules)
     decrease_first: bool = True
@@ -135,15 +143,15 @@ class Controller:
     # to what those EVSEs were told (the next plan starts from it).
     store_as_sent: bool = True
 
-    def reaction_time_s(self, scenario: Scenario) -> float:
-        """The longest from a grid change to every charger obeying the new allocation,
-        including one refusal: debounce, a round of decreases, the settle time, then the
-        allocation that reserves the refusing EVSE and its decreases; and the batch in
-        flight that the change may have to wait for."""
-        round_trip = 2 * max(scenario.send_s) + self.settle_s
-        batch = round_trip + 2 * max(scenario.send_s)
-        timeout = scenario.command_timeout_s + self.settle_s
-        return batch + 2 * (self.debounce_s + max(round_trip, timeout))
+    def reaction_time_s(self, scenario: Scenario, evses: int) -> float:
+        """The longest from a grid change to every charger obeying the new allocation, with
+        one charger that does not answer: the plan in flight it waits for, then the debounce
+        and a plan (every EVSE's command one at a time, one of them given up on after its
+        attempts, the settle time), then again for the allocation that reserves that EVSE."""
+        backoffs = sum(min(30.0, 2.0 * 2.0**n) for n in range(self.attempts - 1))
+        given_up = self.attempts * scenario.command_timeout_s + backoffs
+        plan = evses * 2 * max(scenario.send_s) + given_up + self.settle_s
+        return plan + 2 * (self.debounce_s + plan)
 
 
 @dataclass
@@ -178,6 +186,9 @@ class Result:
     # the settle time (how often, and for how long in all).
     increase_waits: int = 0
     wait_s: float = 0.0
+    # How long plans took to send, in all (one command at a time, retries included): the
+    # time the sending loop is busy.
+    sending_s: float = 0.0
 
     @property
     def violation_count(self) -> int:
@@ -191,6 +202,7 @@ class Result:
             "energy_wh",
             "violation_s",
             "wait_s",
+            "sending_s",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in (
@@ -241,6 +253,7 @@ class Result:
             "overloaded_allocations": self.overloaded_allocations,
             "increase_waits_per_site_hour": round(waits / (self.site_hours or 1.0), 2),
             "mean_wait_s": round(self.wait_s / waits, 1) if waits else 0.0,
+            "sending_s_per_allocation": round(self.sending_s / (self.allocations or 1), 2),
             "reaction_s_max": round(reactions[-1], 1) if reactions else None,
         }
 
@@ -249,11 +262,12 @@ def wandering_grid(
     seed: int,
     hours: float = 24.0,
     limits_a: tuple[float, float] = (72.0, 80.0),
-    step_s: float = 300.0,
+    step_s: float = 900.0,
     notice_s: float = 1800.0,
 ) -> list[GridDrop]:
-    """A grid limit that wanders: a new limit drawn from `limits_a` every `step_s` after the
-    first half hour, each announced `notice_s` ahead (steady inputs with noise)."""
+    """A grid limit that wanders: a new limit drawn from `limits_a` every `step_s` (a
+    quarter-hourly schedule) after the first half hour, each announced `notice_s` ahead
+    (steady inputs with noise)."""
     jitter = random.Random(seed)
     starts = [1800.0 + n * step_s for n in range(int((hours * 3600 - 1800.0) // step_s))]
     return [
@@ -334,10 +348,14 @@ class _Reaction:
 
 @dataclass
 class _Batch:
+    """A plan being sent: the commands of the current phase still to go, the increases
+    waiting for the decreases, whether a decrease was not taken."""
+
     before: Allocation
+    queue: deque[LimitCommand]
     increases: list[LimitCommand]
-    waiting: set[str]
     started: float
+    increasing: bool = False
     failed: bool = False
 
 
@@ -369,6 +387,10 @@ class SiteSimulation:
         self.reserved_until: dict[str, float] = {}
         # The session each EVSE's commands are for, as the controller knows it.
         self.session_seen = dict.fromkeys(self.chargers, 0)
+        # Holds in a row per EVSE (ADR 0048 doubles the hold), and the chargers the platform
+        # knows are offline (a command to one fails at once).
+        self.holds_in_row: dict[str, int] = {}
+        self.known_offline: set[str] = set()
         self.previous = Allocation()
         self.allocation_due: float | None = None
         self.batch: _Batch | None = None
@@ -488,17 +510,21 @@ class SiteSimulation:
                 detect = self.now + self.scenario.silent_detect_s
                 self._at(detect, lambda: self._noticed_offline(evse_id))
             else:
+                self.known_offline.add(evse_id)
                 self._mark_unresponsive(evse_id)
         rate = self.scenario.disconnects_per_evse_day / 86400
         self._at(self.now + self.random.expovariate(rate), lambda: self._disconnect(evse_id))
 
     def _noticed_offline(self, evse_id: str) -> None:
-        if not self.chargers[evse_id].online and self.live[evse_id].responsive:
-            self._mark_unresponsive(evse_id)
+        if not self.chargers[evse_id].online:
+            self.known_offline.add(evse_id)
+            if self.live[evse_id].responsive:
+                self._mark_unresponsive(evse_id)
 
     def _reconnect(self, evse_id: str) -> None:
         charger = self.chargers[evse_id]
         charger.online = True
+        self.known_offline.discard(evse_id)
         # The charger reports its connectors (StatusNotification / TransactionEvent replay).
         live = self.live[evse_id]
         if charger.car is not None and not live.session_active:
@@ -536,7 +562,10 @@ class SiteSimulation:
         if not self.controller.reserve_unresponsive:
             return
         self.live[evse_id] = replace(self.live[evse_id], responsive=False)
-        self.reserved_until[evse_id] = self.now + self.controller.reserved_s
+        holds = self.holds_in_row.get(evse_id, 0)
+        self.holds_in_row[evse_id] = holds + 1
+        hold = min(self.controller.max_hold_s, self.controller.reserved_s * 2**holds)
+        self.reserved_until[evse_id] = self.now + hold
         self._at(self.reserved_until[evse_id], lambda: self._reservation_ends(evse_id))
         self._trigger()
 
@@ -606,54 +635,77 @@ class SiteSimulation:
         self.previous = allocation
         if not commands:
             return
-        if not self.controller.decrease_first:
-            # Broken on purpose: everything at once, increases first.
-            ordered = [c for c in commands if not c.decrease] + [c for c in commands if c.decrease]
-            self.batch = _Batch(previous, [], {c.evse_id for c in ordered}, self.now)
-            for command in ordered:
-                self._send(command)
-            return
         decreases = [c for c in commands if c.decrease]
         increases = [c for c in commands if not c.decrease]
-        self.batch = _Batch(previous, increases, {c.evse_id for c in decreases}, self.now)
-        for command in decreases:
-            self._send(command)
-        if not decreases:
-            self._send_increases()
+        if self.controller.decrease_first:
+            self.batch = _Batch(previous, deque(decreases), increases, self.now)
+        else:
+            # Broken on purpose: increases first, nothing waited for.
+            self.batch = _Batch(previous, deque(increases + decreases), [], self.now, True)
+        self._send_next()
 
-    def _send(self, command: LimitCommand) -> None:
+    def _send_next(self) -> None:
+        """One command at a time, each answered or given up on before the next (ADR 0048's
+        sender); the decreases first, then after the settle time the increases."""
+        batch = self.batch
+        assert batch is not None
+        while batch.queue:
+            command = batch.queue.popleft()
+            live = self.live[command.evse_id]
+            if live.responsive and live.session_active:  # a held EVSE or no session: skipped
+                self._attempt(command, 1)
+                return
+        if not batch.increasing:
+            batch.increasing = True
+            if batch.failed:
+                if self.controller.store_as_sent:
+                    self._abandon(batch)
+            elif batch.increases:
+                batch.queue = deque(batch.increases)
+                batch.increases = []
+                # The decreases are answered; the increases wait for the chargers to settle.
+                self.result.increase_waits += 1
+                self.result.wait_s += self.now + self.controller.settle_s - batch.started
+                self._at(self.now + self.controller.settle_s, self._send_next)
+                return
+        self._batch_done()
+
+    def _attempt(self, command: LimitCommand, attempt: int) -> None:
         self.result.commands += 1
         charger = self.chargers[command.evse_id]
-        there = self.random.uniform(*self.scenario.send_s)
         session = self.session_seen[command.evse_id]
-        if not charger.online:
-            self._at(
-                self.now + self.scenario.command_timeout_s, lambda: self._answered(command, None)
-            )
-            return
-        self._at(self.now + there, lambda: self._arrives(command, session))
+        answered = partial(self._answered, command, attempt)
+        if command.evse_id in self.known_offline:
+            self._at(self.now, partial(answered, None))  # the engine knows: fails at once
+        elif not charger.online:
+            self._at(self.now + self.scenario.command_timeout_s, partial(answered, None))
+        else:
+            there = self.random.uniform(*self.scenario.send_s)
+            self._at(self.now + there, lambda: self._arrives(command, session, answered))
 
-    def _arrives(self, command: LimitCommand, session: int) -> None:
+    def _arrives(
+        self, command: LimitCommand, session: int, answered: Callable[[bool | None], None]
+    ) -> None:
         charger = self.chargers[command.evse_id]
         back = self.random.uniform(*self.scenario.send_s)
         if not charger.online:
-            self._at(
-                self.now + self.scenario.command_timeout_s, lambda: self._answered(command, None)
-            )
+            there = self.now - back  # about when it was sent
+            self._at(there + self.scenario.command_timeout_s, partial(answered, None))
             return
         refusing = self.now < charger.refusing_until
         if not refusing and self.random.random() < self.scenario.refusal_probability:
-            charger.refusing_until = self.now + self.scenario.refusing_s
             refusing = True
-            # When it answers again its draw counts as controllable: check then.
-            self._at(charger.refusing_until, self._recheck)
+            if self.random.random() < self.scenario.persistent_refusal_share:
+                charger.refusing_until = self.now + self.scenario.refusing_s
+                # When it answers again its draw counts as controllable: check then.
+                self._at(charger.refusing_until, self._recheck)
         if not refusing and charger.car is not None and charger.session == session:
             limit = command.limit_a
             if limit != charger.profile_a:
                 self.result.limit_changes += 1
             charger.profile_a = limit
             self._at(self.now + charger.obey_s, lambda: self._obey(command.evse_id, limit))
-        self._at(self.now + back, lambda: self._answered(command, not refusing))
+        self._at(self.now + back, partial(answered, not refusing))
 
     def _recheck(self) -> None:
         self._may_rise = True
@@ -666,44 +718,33 @@ class SiteSimulation:
         charger.obeyed_a = limit_a
         self._may_rise = True
 
-    def _answered(self, command: LimitCommand, accepted: bool | None) -> None:
+    def _answered(self, command: LimitCommand, attempt: int, accepted: bool | None) -> None:
+        """ADR 0048's rules: a failed attempt is retried after 2 s, 4 s ... until three
+        failed; then the EVSE is held (its worst case reserved) and, for a decrease, the
+        plan's increases are not sent."""
+        evse_id = command.evse_id
         if accepted is None:
             self.result.timeouts += 1
         elif not accepted:
             self.result.refusals += 1
         batch = self.batch
-        reserve = self.controller.reserve_unresponsive
-        live = self.live[command.evse_id]
-        if not accepted and reserve and live.session_active and live.responsive:
-            self._mark_unresponsive(command.evse_id)
-            if batch is not None:
-                batch.failed = True
-        if batch is None:
+        assert batch is not None
+        live = self.live[evse_id]
+        give_up = accepted or not self.controller.reserve_unresponsive or not live.session_active
+        if accepted:
+            self.holds_in_row[evse_id] = 0
+        if give_up:
+            self._send_next()
             return
-        batch.waiting.discard(command.evse_id)
-        if batch.waiting:
+        if attempt < self.controller.attempts:
+            backoff = min(30.0, 2.0 * 2 ** (attempt - 1))
+            self._at(self.now + backoff, lambda: self._attempt(command, attempt + 1))
             return
-        if batch.failed and self.controller.store_as_sent:
-            self._abandon(batch)
-        if batch.failed or not batch.increases:
-            self._batch_done()
-            return
-        increases, batch.increases = batch.increases, []
-        batch.waiting = {c.evse_id for c in increases}
-        # The loop waits for the decreases' answers and the settle time before the increases.
-        self.result.increase_waits += 1
-        self.result.wait_s += self.now + self.controller.settle_s - batch.started
-        self._at(self.now + self.controller.settle_s, lambda: self._send_all(increases))
-
-    def _send_increases(self) -> None:
-        assert self.batch is not None
-        increases, self.batch.increases = self.batch.increases, []
-        self.batch.waiting = {c.evse_id for c in increases}
-        self._send_all(increases)
-
-    def _send_all(self, commands: list[LimitCommand]) -> None:
-        for command in commands:
-            self._send(command)
+        if live.responsive:
+            self._mark_unresponsive(evse_id)
+        if not batch.increasing:
+            batch.failed = True
+        self._send_next()
 
     def _abandon(self, batch: _Batch) -> None:
         """A decrease failed: the increases are not sent, so the stored allocation goes back
@@ -720,6 +761,8 @@ class SiteSimulation:
         batch.increases = []
 
     def _batch_done(self) -> None:
+        if self.batch is not None:
+            self.result.sending_s += self.now - self.batch.started
         self.batch = None
         if self.allocation_due is not None:
             self._at(max(self.now, self.allocation_due), self._allocate)
@@ -757,10 +800,13 @@ class SiteSimulation:
     def _drop_starts(self, drop: GridDrop) -> None:
         self._may_rise = True
         self._trigger()
-        if drop.notice_s < self.controller.reaction_time_s(self.scenario):
+        if drop.notice_s < self._reaction_time_s():
             self._reacting.append(_Reaction(self.now))
-            window = self.controller.reaction_time_s(self.scenario)
+            window = self._reaction_time_s()
             self._at(self.now + window, lambda: None)  # a check when the window closes
+
+    def _reaction_time_s(self) -> float:
+        return self.controller.reaction_time_s(self.scenario, len(self.site.evses))
 
     def _grid_in_force(self) -> float | None:
         limits = [d.limit_a for d in self.drops if d.start_s <= self.now < d.end_s]
@@ -853,7 +899,7 @@ class SiteSimulation:
         reaction time is recorded: from the drop until the root was last back within."""
         if not self._reacting:
             return False
-        window = self.controller.reaction_time_s(self.scenario)
+        window = self._reaction_time_s()
         root_over = any(name.startswith(f"{self.site.root.id}/") for name in over)
         kept = []
         for reaction in self._reacting:

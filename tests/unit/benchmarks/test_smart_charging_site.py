@@ -20,8 +20,7 @@ def test_the_cost_follows_the_counts_at_list_prices():
     summary = {
         "allocations_per_site_hour": 12.0,
         "commands_per_evse_day": 24.0,
-        "increase_waits_per_site_hour": 0.0,
-        "mean_wait_s": 0.0,
+        "sending_s_per_allocation": 0.0,
     }
     costs = smart_charging_site.LoopCosts()
     cost = smart_charging_site.cost_per_charger_month(summary, 12, 0.0, Prices(), costs)
@@ -33,4 +32,9 @@ def test_the_cost_follows_the_counts_at_list_prices():
         {**summary, "commands_per_evse_day": 48.0}, 12, 0.0, Prices(), costs
     )
     assert doubled["profiles_usd"] == pytest.approx(2 * cost["profiles_usd"], abs=2e-5)
-    assert cost["waiting_usd"] == 0
+    assert cost["sending_usd"] == 0
+    sending = smart_charging_site.cost_per_charger_month(
+        {**summary, "sending_s_per_allocation": 10.0}, 12, 0.0, Prices(), costs
+    )
+    # Ten seconds at 256 MB per allocation, 730 allocations.
+    assert sending["sending_usd"] == pytest.approx(730 * 10 / 4 * 0.0000133334, abs=1e-5)

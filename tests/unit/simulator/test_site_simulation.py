@@ -37,7 +37,7 @@ FULL = Scenario(
 )
 
 
-def run_days(site, scenario, controller=None, seeds=range(6)) -> Result:
+def run_days(site, scenario, controller=None, seeds=range(12)) -> Result:
     total = Result()
     for seed in seeds:
         total.merge(simulate(site, scenario, controller, seed=seed))
@@ -56,7 +56,9 @@ def test_seeded_site_days_never_put_the_draw_above_a_limit(site, scenario):
     # The days had what the test is about: sessions, refusals, offline chargers whose
     # commands timed out, announced grid-limit drops, and energy delivered.
     assert total.sessions > 150
-    assert total.refusals > 0 and total.timeouts > 0
+    assert total.refusals > 0
+    if scenario is FULL:  # two disconnects per EVSE-day: commands reach offline chargers
+        assert total.timeouts > 0
     assert total.announced_drops >= 6
     assert total.energy_wh > 2_000_000
 
@@ -65,7 +67,7 @@ def test_an_unannounced_drop_is_a_reaction_time_not_a_violation():
     unannounced = replace(FULL, drop_notice_s=0.0, drops_per_day=4.0)
     total = run_days(TIGHT, unannounced)
     assert total.violation_count == 0, total.summary()
-    window = Controller().reaction_time_s(unannounced)
+    window = Controller().reaction_time_s(unannounced, len(TIGHT.evses))
     # The site was above the new limit for a while after some drops, never past the window.
     assert max(total.reaction_times_s) > 0
     assert max(total.reaction_times_s) < window
@@ -109,7 +111,7 @@ def test_a_broken_controller_is_caught(broken):
 
 def test_limit_changes_stay_within_four_per_evse_hour_under_steady_inputs():
     # Steady: long sessions, few arrivals, and the grid's limit wandering by a few amperes
-    # every five minutes (announced). Counted per hour of an EVSE with a car plugged in.
+    # every quarter of an hour (announced). Counted per hour of an EVSE with a car plugged in.
     steady = replace(
         FULL,
         drops_per_day=0.0,
