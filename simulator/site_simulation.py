@@ -7,10 +7,12 @@ any length) of what happens at a real site and checks the physics, not the model
   `simulator/physics.py` (battery, state of charge, 1 or 3 phases, taper, full) and leave after
   their dwell time;
 - the controller is the one of ADR 0046 run the way point 3 of issue #18 runs it: on session
-  start/stop, connect/disconnect, rejections, grid changes and the end of a reservation, never
-  on meter values, debounced and serialised per site; it allocates (`allocate`, the stability
-  filter inside), plans (`plan_commands`, decreases first), sends the decreases, waits for
-  their answers and for the chargers to settle, then sends the increases;
+  start/stop, connect/disconnect, rejections, grid changes and the end of a hold, never on
+  meter values, debounced and serialised per site; it allocates (`allocate`, the stability
+  filter inside) against the lowest grid limit within its look-ahead (ADR 0050), plans
+  (`plan_commands`, decreases first) and sends the plan as ADR 0048's sender does (one
+  command at a time, three attempts, then the EVSE held), waiting for the chargers to settle
+  between the decreases and the increases;
 - commands take time to arrive and chargers take time to obey; some chargers refuse commands
   for a while (the controller then reserves them at their worst case, ADR 0046) and some go
   offline (they keep their last limit; a car plugged in meanwhile starts under the default);
@@ -25,8 +27,9 @@ per-phase or power limit, or the root's above the grid's limit in force. One epi
 counted per constraint from the instant it goes over until it is back within. The exception
 is a grid limit that drops with less notice than the controller's reaction time: the excess
 in the first `reaction_time_s` after the drop is the controller reacting, reported as a
-reaction time, not a violation; an announced drop (notice ≥ the look-ahead ≥ the reaction
-time) has none, and an excess that outlasts the reaction time is a violation either way.
+reaction time, not a violation; an announced drop (notice ≥ the reaction time) has none, and
+an excess that outlasts the reaction time is a violation either way. An excess the chargers
+the controller cannot lower cause by themselves is over-subscription, reported apart.
 """
 
 from __future__ import annotations
@@ -787,7 +790,7 @@ class SiteSimulation:
 
     def _schedule_drop(self, drop: GridDrop) -> None:
         self.result.drops += 1
-        if drop.notice_s >= self.controller.look_ahead_s:
+        if drop.notice_s >= self._reaction_time_s():
             self.result.announced_drops += 1
         # The controller hears of it when announced, and again when it enters the look-ahead
         # (the grid-signal loop's timer); the physics changes at its start and its end.
