@@ -49,6 +49,8 @@ class Sizes:
     runtime_iterations: int
     campaign_chargers: int
     allocator_iterations: int
+    # Simulated site-days of 24 h (benchmarks/smart_charging_site.py).
+    site_days: int
 
 
 FULL = Sizes(
@@ -64,6 +66,7 @@ FULL = Sizes(
     runtime_iterations=1000,
     campaign_chargers=1000,
     allocator_iterations=200,
+    site_days=418,
 )
 QUICK = Sizes(
     cpu_iterations=30,
@@ -78,6 +81,7 @@ QUICK = Sizes(
     runtime_iterations=20,
     campaign_chargers=10,
     allocator_iterations=10,
+    site_days=3,
 )
 
 
@@ -127,6 +131,7 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
         runtime_overhead,
         sdk_cpu,
         smart_charging_allocator,
+        smart_charging_site,
         stack_facts,
     )
 
@@ -179,6 +184,9 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
     results["smart_charging_allocator"] = _timed(
         "site allocator CPU",
         lambda: smart_charging_allocator.run(sizes.allocator_iterations),
+    )
+    results["smart_charging_site"] = _timed(
+        "site simulation", lambda: smart_charging_site.run(sizes.site_days)
     )
     if load:
         results["command_round_trip"] = _timed(

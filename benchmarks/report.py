@@ -581,6 +581,59 @@ def _allocator(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _site_simulation(results: Mapping[str, Any]) -> list[str]:
+    section = results["smart_charging_site"]
+    lines = [
+        "",
+        "## Site load management (simulated site-hours)",
+        "",
+        _stamp(section, results)
+        + f" {section['site_hours']:,.0f} simulated site-hours of a 12-EVSE site under the "
+        "load-management loop (docs/adr/0049): cars arrive and leave, charge with a car "
+        "model, commands take time and are sometimes refused, chargers go offline, the "
+        "grid's limit drops (announced); the physical per-phase draw through every node is "
+        "checked at every instant (`benchmarks/smart_charging_site.py`). Goals: "
+        f"{section['goal_violations']} violations, at most "
+        f"{section['goal_changes_per_evse_hour']} limit changes per EVSE-hour in session under "
+        "steady inputs (the steady profile; busy days are shown as they are). The cost "
+        "counts one SQS FIFO message and one Lambda invocation per allocation and one "
+        "command round trip per profile, at list prices.",
+        "",
+    ]
+    rows = []
+    for name, profile in section["profiles"].items():
+        cost = profile["cost_per_charger_month"]
+        rows.append(
+            [
+                name,
+                f"{profile['site_hours']:,.0f}",
+                profile["violations"],
+                profile["oversubscribed"],
+                profile["limit_changes_per_session_hour"],
+                profile["commands_per_evse_day"],
+                profile["allocations_per_site_hour"],
+                profile["allocation_cpu_ms"],
+                f"${cost['total_usd']:.4f}",
+            ]
+        )
+    lines += _table(
+        [
+            "Profile",
+            "Site-hours",
+            "Violations",
+            "Over-subscribed",
+            "Changes / EVSE-hour in session",
+            "Commands / EVSE-day",
+            "Allocations / site-hour",
+            "CPU ms each",
+            "Added per charger-month",
+        ],
+        rows,
+        "lrrrrrrrr",
+    )
+    return lines
+
+
 def _campaign(results: Mapping[str, Any]) -> list[str]:
     section = results["firmware_campaign"]
     usd = section["per_1000_chargers_usd"]
@@ -752,6 +805,7 @@ def markdown(results: Mapping[str, Any], data_label: str = "benchmarks/results/l
         ("command_round_trip", _commands),
         ("local_load", _load),
         ("smart_charging_allocator", _allocator),
+        ("smart_charging_site", _site_simulation),
         ("firmware_campaign", _campaign),
     ):
         if section in results:

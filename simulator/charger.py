@@ -22,6 +22,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +32,7 @@ import aiohttp
 
 from simulator import sessions
 from simulator.command_handlers import DeviceState
+from simulator.command_handlers.charging_profiles import limit_in_force
 from simulator.connect_errors import describe_connect_failure
 from simulator.errors import (
     CallErrorReceived,
@@ -56,6 +59,7 @@ from simulator.meter import ConnectorMeter, is_dc
 from simulator.meter import initial_register_wh as default_register_wh
 from simulator.ocpp_link import Answer, CommandRefused, InvalidResponse, open_link
 from simulator.offline_queue import DEFAULT_MAX_ATTEMPTS, OfflineQueue
+from simulator.physics import Car
 from simulator.protocols import (
     ChargerIdentity,
     ConnectorRef,
@@ -138,6 +142,9 @@ class SimulatedCharger:
         transaction_message_attempts: int = DEFAULT_MAX_ATTEMPTS,
         ssl_context: ssl.SSLContext | None = None,
         job_faults: JobFaults | None = None,
+        car: Car | None = None,
+        car_start_soc: float = 0.2,
+        limit_latency_s: float = 0.0,
     ) -> None:
         """heartbeat_interval_s / boot_retry_interval_s override what the CSMS hands out
         (accelerated runs); None honours the CSMS.
@@ -154,6 +161,10 @@ class SimulatedCharger:
         system's trust store.
         job_faults: how firmware updates and uploads fail, and their timings
         (simulator/job_faults.py; also settable later as `device.faults`).
+        car: the car model every AC session charges (simulator/physics.py), starting at
+        car_start_soc: the connector then draws what the car takes within the limit its
+        charging profiles set, obeyed limit_latency_s (charging time) after it was accepted,
+        and its meter reports that. None: the full power_kw all along, as before.
         """
         self.profile = profile_for(protocol)
         self.protocol = protocol
@@ -182,6 +193,10 @@ class SimulatedCharger:
                 power_w=power_kw * 1000,
                 dc=is_dc(power_kw, dc),
                 time_scale=time_scale,
+                car=car,
+                start_soc=car_start_soc,
+                limit=partial(self._limit_now, number),
+                latency_s=limit_latency_s,
             )
             for number in range(1, connectors + 1)
         }
@@ -614,10 +629,16 @@ class SimulatedCharger:
 
         return answer
 
+    def _limit_now(self, connector: int) -> float | None:
+        return limit_in_force(self.device, connector, datetime.now(UTC))
+
     def _answered(self, message_id: str) -> None:
         """The CALLRESULT went out: start what the command scheduled for afterwards."""
         # The handler is done; the follow-ups must not inherit its list.
         _after_answer.set(None)
+        # A command may have changed the charging profiles: the cars see the new limit.
+        for meter in self.meters.values():
+            meter.observe_limit()
         for follow_up in self._follow_ups.pop(message_id, []):
             self.spawn(follow_up)
 

@@ -302,10 +302,11 @@ def _sampled_values(sample: MeterSample) -> list[tuple[float | int, dict[str, st
                 )
             )
         return values
-    for phase in ("L1", "L2", "L3"):
+    currents = sample.phase_currents or (sample.current_a,) * 3
+    for phase, current in zip(("L1", "L2", "L3"), currents, strict=True):
         values.append(
             (
-                round(sample.current_a, 1),
+                round(current, 1),
                 {"context": context, "measurand": "Current.Import", "phase": phase, "unit": "A"},
             )
         )

@@ -20,7 +20,7 @@ def test_the_quick_run_writes_every_section(tmp_path):
     assert results["quick"] is True
     sections = (
         "cpu", "aws_calls", "sdk_cpu", "runtime_overhead", "cost_model", "cold_start",
-        "command_round_trip", "local_load",
+        "command_round_trip", "local_load", "smart_charging_site",
     )  # fmt: skip
     for section in sections:
         assert results[section]["measured_at"], section
@@ -34,11 +34,21 @@ def test_the_quick_run_writes_every_section(tmp_path):
         assert run["round_trip_whole_run_ms"]["count"] > 0  # the window may be quiet
         assert run["errors"] == 0, run["error_kinds"]
 
+    site = results["smart_charging_site"]
+    assert site["site_hours"] == 72 and site["violations"] == 0
+
     campaign = results["firmware_campaign"]
     assert (campaign["status"], campaign["updated"]) == ("completed", campaign["chargers"])
 
     report = (tmp_path / "BENCHMARKS.md").read_text()
-    headings = ("## Cost per charger-month", "## AWS calls", "## CPU", "## Cold start", "## Local")
+    headings = (
+        "## Cost per charger-month",
+        "## AWS calls",
+        "## CPU",
+        "## Cold start",
+        "## Local",
+        "## Site load management",
+    )
     for heading in headings:
         assert heading in report
     assert results["machine"] in report
