@@ -647,7 +647,7 @@ def _campaign(results: Mapping[str, Any]) -> list[str]:
         "",
         _stamp(section, results)
         + f" A campaign of waves {' / '.join(f'{w} %' for w in section['waves_pct'])} over "
-        f"{section['chargers']} simulated OCPP 2.0.1 stations, {section['concurrency']} at "
+        f"{section['chargers']:,} simulated OCPP 2.0.1 stations, {section['concurrency']} at "
         "once, run by the FirmwareCampaign Standard execution in moto (the platform as its "
         "own process, tables in memory); the stations really "
         "download the uploaded image through /files/<token>, report each step, reboot and "
@@ -668,12 +668,12 @@ def _campaign(results: Mapping[str, Any]) -> list[str]:
         ],
         [
             [
-                section["chargers"],
-                section["updated"],
+                f"{section['chargers']:,}",
+                f"{section['updated']:,}",
                 section["elapsed_s"],
-                section["transitions"],
+                f"{section['transitions']:,}",
                 section["transitions_per_charger"],
-                section["lambda_tasks"],
+                f"{section['lambda_tasks']:,}",
                 section["reports_per_charger"],
             ]
         ],
