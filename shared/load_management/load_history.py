@@ -118,7 +118,8 @@ class LoadHistory:
         since, until = load_range(first, last, self.now())
         if self.locations.get(location_id) is None:
             raise NotFound(f"location {location_id!r} not found")
-        minutes = (until - since).total_seconds() / 60
+        # Whole minutes: a day asked for as "24 hours before now" is a few ms over a day.
+        minutes = int((until - since).total_seconds() // 60)
         step = max(1, math.ceil(minutes / MAX_POINTS))
         samples = self.history.samples(location_id, since, until)
         return LoadHistoryView(location_id, since, until, step, tuple(thin(samples, since, step)))

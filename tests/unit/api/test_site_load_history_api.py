@@ -153,3 +153,9 @@ def test_the_route_is_in_the_published_openapi_document(world) -> None:
     operation = document["paths"]["/api/locations/{locationId}/load-history"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"locationId", "from", "to"}
     assert "SiteLoadHistoryView" in document["components"]["schemas"]
+
+
+def test_a_day_asked_for_a_moment_early_is_still_a_day_of_minutes(world) -> None:
+    # A browser asks for "24 hours before now" by its own clock, a few ms before the API's.
+    reply = world.client.get(HISTORY, query={"from": "2029-12-31T11:59:59.995Z"})
+    assert reply.status == 200 and reply.body["stepMinutes"] == 1
