@@ -8,12 +8,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from botocore.exceptions import ClientError
 
 from shared.adapters.dynamodb.site_load_history import DynamoSiteLoadHistory
 from shared.adapters.dynamodb.site_loads import DynamoSiteLoadStore
 from shared.adapters.memory.site_load_history import MemorySiteLoadHistory
 from shared.load_management.sites import NodeLoad, SiteAllocationView
 from shared.ports.site_load_history import LoadSample, NodeSample, SiteLoadHistory
+from tests.fault_injection import Fault, injected
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -123,3 +125,19 @@ def test_on_dynamodb_three_days_of_minutes_read_back_in_order(dynamodb, aws_env)
         T0 + timedelta(minutes=minutes - 1), float((minutes - 1) % 64)
     )
     assert got == sorted(got, key=lambda s: s.at)
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
+def test_a_failed_put_raises_and_its_retry_leaves_one_sample(dynamodb, aws_env, after) -> None:
+    """A PutItem that fails before it reaches the table (nothing stored) or after (stored, the
+    answer lost) raises to the caller; the caller's retry of the same allocation writes the
+    same item, so the minute has one sample either way."""
+    history = DynamoSiteLoadHistory(dynamodb, aws_env.site_loads_table)
+    with injected(dynamodb, Fault("PutItem", after=after)) as (fault,):
+        with pytest.raises(ClientError):
+            history.record("ALEX", view(10), T0 + timedelta(seconds=3))
+        assert fault.raised == 1
+        stored = history.samples("ALEX", T0, T0 + timedelta(minutes=1))
+        assert stored == ([sample(T0, 10)] if after else [])
+        history.record("ALEX", view(10), T0 + timedelta(seconds=3))
+    assert history.samples("ALEX", T0, T0 + timedelta(minutes=1)) == [sample(T0, 10)]
