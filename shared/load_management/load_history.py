@@ -1,6 +1,7 @@
 """A site's load over time, as the console's chart reads it (docs/adr/0053-console-site-view.md):
 the samples the site load history kept (shared/ports/site_load_history.py) over a range of at
-most 8 days, thinned to one sample per `stepMinutes` minutes when it spans more than a day.
+most 8 days, of the whole site or one node, thinned to one sample per `stepMinutes` minutes
+when it spans more than a day (or, for a site of more than 20 nodes, less).
 
 A range is given by its ends (ISO 8601; without a zone: UTC). Missing ends default to the last
 24 hours: `to` is now, `from` is 24 hours before `to`. Every wrong range is a 400 naming its
@@ -32,8 +33,13 @@ from shared.timeutil import parse_timestamp
 
 DEFAULT_RANGE = timedelta(hours=24)
 MAX_RANGE = RETENTION
-# A day of minutes: the default range comes back whole (at most one more: both ends count).
+# A day of minutes: the default range of one node, or of a site of up to 20 nodes, comes back
+# whole (at most one more: both ends count).
 MAX_POINTS = 1440
+# Node-samples in one answer: a day of 20 nodes, about 3 MB of JSON. A site with more nodes
+# gets fewer samples (a 200-node site's day: one per 10 minutes), so that an answer stays
+# well under Lambda's 6 MB; asking for one node (`node`) gets the full resolution.
+MAX_NODE_POINTS = MAX_POINTS * 20
 
 
 @dataclass(frozen=True)
@@ -112,14 +118,25 @@ class LoadHistory:
     locations: LocationRepository
     now: Callable[[], datetime]
 
-    def read(self, location_id: str, first: str | None, last: str | None) -> LoadHistoryView:
-        """The location's samples over the range (NotFound for an unknown location; an empty
-        list when nothing was recorded: no model, no allocation yet, or all expired)."""
+    def read(
+        self, location_id: str, first: str | None, last: str | None, node: str | None = None
+    ) -> LoadHistoryView:
+        """The location's samples over the range, of one node when `node` is given (samples
+        without it left out). NotFound for an unknown location; an empty list when nothing
+        was recorded: no model, no allocation yet, an unknown node, or all expired."""
         since, until = load_range(first, last, self.now())
         if self.locations.get(location_id) is None:
             raise NotFound(f"location {location_id!r} not found")
+        samples = self.history.samples(location_id, since, until)
+        if node is not None:
+            samples = [
+                LoadSample(s.at, tuple(n for n in s.nodes if n.node_id == node))
+                for s in samples
+                if any(n.node_id == node for n in s.nodes)
+            ]
+        widest = max((len(s.nodes) for s in samples), default=1)
+        points = max(1, min(MAX_POINTS, MAX_NODE_POINTS // max(1, widest)))
         # Whole minutes: a day asked for as "24 hours before now" is a few ms over a day.
         minutes = int((until - since).total_seconds() // 60)
-        step = max(1, math.ceil(minutes / MAX_POINTS))
-        samples = self.history.samples(location_id, since, until)
+        step = max(1, math.ceil(minutes / points))
         return LoadHistoryView(location_id, since, until, step, tuple(thin(samples, since, step)))

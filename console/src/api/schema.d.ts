@@ -813,7 +813,7 @@ export interface paths {
         };
         /**
          * A location's load over time: each node's limit and allocated load per phase
-         * @description One sample per minute an allocation was stored in (the minute's last), oldest first, kept 8 days. Default range: the last 24 hours; at most 8 days. A range over 1440 minutes comes back thinned to one sample per `stepMinutes`, holding the highest load and lowest limit of its minutes. Empty while nothing was allocated in the range; 404 for an unknown location.
+         * @description One sample per minute an allocation was stored in (the minute's last), oldest first, kept 8 days. Default range: the last 24 hours; at most 8 days. A range over 1440 minutes comes back thinned to one sample per `stepMinutes`, holding the highest load and lowest limit of its minutes; so does a site of more than 20 nodes, unless `node` asks for one. Empty while nothing was allocated in the range; 404 for an unknown location.
          */
         get: operations["get_load_history_api_locations__locationId__load_history_get"];
         put?: never;
@@ -3501,7 +3501,7 @@ export interface components {
             to: string;
             /**
              * Stepminutes
-             * @description Minutes per sample: 1, or more when the range spans more than a day; a sample then holds the highest load and lowest limit of its minutes
+             * @description Minutes per sample: 1, or more when the range spans more than a day or the site has more than 20 nodes (and no `node` was asked for); a sample then holds the highest load and lowest limit of its minutes
              */
             stepMinutes: number;
             /** Samples */
@@ -9573,6 +9573,8 @@ export interface operations {
                 from?: string | null;
                 /** @description End, ISO 8601 (default: now) */
                 to?: string | null;
+                /** @description Only this node (full resolution for a day) */
+                node?: string | null;
             };
             header?: never;
             path: {

@@ -20,6 +20,8 @@ import { SiteTree } from "./SiteTree";
 import { amps, flatten, modelTree, nodeSeries, overloadedNodes, type LoadHistory } from "./siteModel";
 
 const SITE_POLL = { intervalMs: 30_000, maxIntervalMs: 300_000 };
+// The history gains at most a sample a minute.
+const HISTORY_POLL = { intervalMs: 60_000, maxIntervalMs: 300_000 };
 const RANGES: [string, string, number][] = [
   ["1h", "Last hour", 1],
   ["24h", "Last 24 hours", 24],
@@ -37,27 +39,11 @@ async function orNone<T>(request: Promise<T>): Promise<T | null> {
   }
 }
 
-function LoadOverTime({ history, nodes, hasAllocation }: { history: LoadHistory; nodes: string[]; hasAllocation: boolean }) {
-  const [picked, setPicked] = useState<string | null>(null);
-  const node = picked && nodes.includes(picked) ? picked : nodes[0];
-  const points = node ? nodeSeries(history, node) : [];
+function LoadOverTime({ history, node, hasAllocation }: { history: LoadHistory; node: string; hasAllocation: boolean }) {
+  const points = nodeSeries(history, node);
   return (
     <>
-      {nodes.length > 1 ? (
-        <div className="filters">
-          <label>
-            Node
-            <select value={node} onChange={(event) => setPicked(event.target.value)}>
-              {nodes.map((id) => (
-                <option key={id} value={id}>
-                  {id}
-                </option>
-              ))}
-            </select>
-          </label>
-        </div>
-      ) : null}
-      {node && points.length ? (
+      {points.length ? (
         <SiteLoadChart
           title={`Allocated load on ${node} per phase`}
           points={points}
@@ -67,7 +53,7 @@ function LoadOverTime({ history, nodes, hasAllocation }: { history: LoadHistory;
         />
       ) : (
         <p data-testid="no-history">
-          No load was recorded {node ? `on ${node} ` : ""}in this range.{" "}
+          No load was recorded on {node} in this range.{" "}
           {hasAllocation
             ? "A sample is kept for each minute the site is allocated (for 8 days): pick a longer range, or wait for the next allocation."
             : "Load is recorded each time the site is allocated, which starts once it has an electrical model and an EVSE's state changes."}
@@ -80,6 +66,7 @@ function LoadOverTime({ history, nodes, hasAllocation }: { history: LoadHistory;
 export function SitePage() {
   const { locationId = "" } = useParams();
   const [range, setRange] = useState("24h");
+  const [picked, setPicked] = useState<string | null>(null);
   const hours = RANGES.find(([key]) => key === range)?.[2] ?? 24;
   const path = { locationId };
   const poll = usePolling(
@@ -94,20 +81,24 @@ export function SitePage() {
     locationId,
     SITE_POLL,
   );
-  // Its own poll: another range reloads the chart only.
-  const history = usePolling(
-    (signal) => {
-      const from = new Date(Date.now() - hours * 3_600_000).toISOString();
-      return call(api().GET("/api/locations/{locationId}/load-history", { params: { path, query: { from } }, signal }));
-    },
-    `${locationId}/${range}`,
-    SITE_POLL,
-  );
   const data = poll.data;
   const model = data?.model ?? null;
   const allocation = data?.allocation ?? null;
   const roots = model ? modelTree(model.nodes, model.evses) : [];
   const nodeIds = flatten(roots).map((item) => item.node.id);
+  const node = picked && nodeIds.includes(picked) ? picked : nodeIds[0];
+  // Its own poll, of the node shown only: another range or node reloads the chart alone.
+  const history = usePolling(
+    (signal) => {
+      if (!node) return Promise.resolve(null);
+      const from = new Date(Date.now() - hours * 3_600_000).toISOString();
+      return call(
+        api().GET("/api/locations/{locationId}/load-history", { params: { path, query: { from, node } }, signal }),
+      );
+    },
+    `${locationId}/${range}/${node ?? ""}`,
+    HISTORY_POLL,
+  );
   const overloaded = overloadedNodes(allocation?.overloaded ?? []);
   const name = data?.location.location.name ?? locationId;
   return (
@@ -217,10 +208,22 @@ export function SitePage() {
                     ))}
                   </select>
                 </label>
+                {nodeIds.length > 1 ? (
+                  <label>
+                    Node
+                    <select value={node} onChange={(event) => setPicked(event.target.value)}>
+                      {nodeIds.map((id) => (
+                        <option key={id} value={id}>
+                          {id}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                ) : null}
               </div>
               <ErrorAlert error={history.error} />
-              {history.data ? (
-                <LoadOverTime history={history.data} nodes={nodeIds} hasAllocation={allocation !== null} />
+              {history.data && node ? (
+                <LoadOverTime history={history.data} node={node} hasAllocation={allocation !== null} />
               ) : (
                 <p className="muted">Loading…</p>
               )}

@@ -45,8 +45,9 @@ class SiteLoadHistoryView(ApiModel):
     from_: str = Field(serialization_alias="from", description="The range's start")
     to: str = Field(description="The range's end")
     stepMinutes: int = Field(
-        description="Minutes per sample: 1, or more when the range spans more than a day; a "
-        "sample then holds the highest load and lowest limit of its minutes"
+        description="Minutes per sample: 1, or more when the range spans more than a day "
+        "or the site has more than 20 nodes (and no `node` was asked for); a sample then "
+        "holds the highest load and lowest limit of its minutes"
     )
     samples: list[LoadSampleView]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.load_management.sites import SiteAllocationView, SiteLoads
+from shared.load_management.sites import NodeLoad, SiteAllocationView, SiteLoads
 from shared.smart_charging.allocator import allocate
 from shared.smart_charging.site import EvseLive
 from tests.unit.api.test_auth_and_errors import assert_error
@@ -159,3 +159,27 @@ def test_a_day_asked_for_a_moment_early_is_still_a_day_of_minutes(world) -> None
     # A browser asks for "24 hours before now" by its own clock, a few ms before the API's.
     reply = world.client.get(HISTORY, query={"from": "2029-12-31T11:59:59.995Z"})
     assert reply.status == 200 and reply.body["stepMinutes"] == 1
+
+
+def wide_view(nodes: int, load: float) -> SiteAllocationView:
+    return SiteAllocationView(
+        DEPOT, START, (), (),
+        tuple(NodeLoad(f"n{i}", (load, load, load), (32.0, 32.0, 32.0), None)
+              for i in range(nodes)),
+        1,
+    )  # fmt: skip
+
+
+def test_one_node_comes_back_alone_and_a_large_sites_day_is_thinned_unless_one_is_asked_for(
+    world,
+) -> None:
+    history = world.deps.site_load_history
+    for minute in range(1, 24 * 60):
+        history.record(DEPOT, wide_view(40, float(minute % 7)), START - timedelta(minutes=minute))
+    whole = world.client.get(HISTORY).body
+    # 40 nodes: at most 28,800 node-samples, so one sample per 2 minutes.
+    assert whole["stepMinutes"] == 2 and len(whole["samples"]) == 720
+    one = world.client.get(HISTORY, query={"node": "n7"}).body
+    assert one["stepMinutes"] == 1 and len(one["samples"]) == 24 * 60 - 1
+    assert {n["id"] for s in one["samples"] for n in s["nodes"]} == {"n7"}
+    assert world.client.get(HISTORY, query={"node": "nowhere"}).body["samples"] == []
