@@ -192,6 +192,8 @@ def test_a_site_with_a_model_an_allocation_and_history(page: Page, platform: Loc
         "aria-label",
         f"Allocated load on circuit-2 per phase: {samples} samples, {samples} over the limit",
     )
+    circuit_2.scroll_into_view_if_needed()
+    screenshot(page, "site-view-circuit-2")
     page.get_by_role("combobox", name="Node").select_option("grid")
     expect(page.get_by_test_id("no-history")).to_have_count(0)
     page.wait_for_load_state("networkidle")

@@ -80,8 +80,9 @@ export function SiteLoadChart({
   const x = (t: number) => PAD.left + Math.max(0, Math.min(1, (t - from) / span)) * plotW;
   const y = (a: number) => PAD.top + plotH * (1 - a / max);
   const stepMs = stepMinutes * 60_000;
-  const endOf = (i: number) => Math.min(to, (points[i]?.at ?? to) + stepMs);
-  const lastEnd = points.length ? x(endOf(points.length - 1)) : x(to);
+  // An allocation holds until the next one; the last one until now.
+  const endOf = (i: number) => Math.min(to, points[i + 1]?.at ?? to);
+  const lastEnd = x(to);
   // The limit: one line while the phases share it, one per phase otherwise.
   const sameLimit = points.every((p) => !p.limit || (p.limit.L1 === p.limit.L2 && p.limit.L2 === p.limit.L3));
   const limitPhases: Phase[] = sameLimit ? ["L1"] : PHASES;
@@ -115,7 +116,7 @@ export function SiteLoadChart({
         ))}
         {points.map((p, i) =>
           over[i]!.length ? (
-            <rect key={`over-${p.at}`} className="over-limit" x={x(p.at)} y={PAD.top} width={Math.max(2, x(endOf(i)) - x(p.at))} height={plotH} />
+            <rect key={`over-${p.at}`} className="over-limit" shapeRendering="crispEdges" x={x(p.at)} y={PAD.top} width={Math.max(2, x(endOf(i)) - x(p.at))} height={plotH} />
           ) : null,
         )}
         {PHASES.map((phase) => (
