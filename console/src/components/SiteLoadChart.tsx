@@ -79,7 +79,6 @@ export function SiteLoadChart({
   const max = niceMax(highest * 1.05);
   const x = (t: number) => PAD.left + Math.max(0, Math.min(1, (t - from) / span)) * plotW;
   const y = (a: number) => PAD.top + plotH * (1 - a / max);
-  const stepMs = stepMinutes * 60_000;
   // An allocation holds until the next one; the last one until now.
   const endOf = (i: number) => Math.min(to, points[i + 1]?.at ?? to);
   const lastEnd = x(to);
@@ -89,7 +88,6 @@ export function SiteLoadChart({
   const withDay = span > 24 * 3_600_000;
   const over = points.map((p) => overPhases(p.load, p.limit));
   const overCount = over.filter((o) => o.length > 0).length;
-  const colW = points.length ? Math.max(1, plotW / Math.max(points.length, span / stepMs)) : 0;
   return (
     <figure className="chart site-load-chart">
       <svg
@@ -151,7 +149,7 @@ export function SiteLoadChart({
             data-over={over[i]!.join(",")}
             x={x(p.at)}
             y={PAD.top}
-            width={colW}
+            width={Math.max(1, x(endOf(i)) - x(p.at))}
             height={plotH}
           >
             <title>
