@@ -88,11 +88,17 @@ export function SiteLoadChart({
   const withDay = span > 24 * 3_600_000;
   const over = points.map((p) => overPhases(p.load, p.limit));
   const overCount = over.filter((o) => o.length > 0).length;
+  // The peak, for the chart's accessible name: what a glance at the lines tells.
+  let peak: { at: number; phase: Phase; value: number } | null = null;
+  for (const p of points) {
+    for (const phase of PHASES) if (!peak || p.load[phase] > peak.value) peak = { at: p.at, phase, value: p.load[phase] };
+  }
+  const peakText = peak ? `, peak ${amps(peak.value)} on ${peak.phase} at ${time(peak.at, true)}` : "";
   return (
     <figure className="chart site-load-chart">
       <svg
         role="img"
-        aria-label={`${title}: ${points.length} samples${overCount ? `, ${overCount} over the limit` : ", never over the limit"}`}
+        aria-label={`${title}: ${points.length} samples${peakText}${overCount ? `, ${overCount} over the limit` : ", never over the limit"}`}
         viewBox={`0 0 ${WIDTH} ${height}`}
         preserveAspectRatio="xMidYMid meet"
       >
