@@ -44,6 +44,7 @@ from shared.adapters.memory.sessions import (
     MemoryTransactionEventLog,
     MemoryTransactionRepository,
 )
+from shared.adapters.memory.site_load_history import MemorySiteLoadHistory
 from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.tariffs import MemoryTariffRepository
@@ -106,6 +107,7 @@ class MemoryStore:
     upload_jobs: MemoryUploadJobs = field(default_factory=MemoryUploadJobs)
     campaigns: MemoryCampaignStore = field(default_factory=MemoryCampaignStore)
     site_loads: MemorySiteLoadStore = field(default_factory=MemorySiteLoadStore)
+    site_load_history: MemorySiteLoadHistory = field(default_factory=MemorySiteLoadHistory)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -147,6 +149,7 @@ class MemoryStore:
             ),
             campaigns=s(self.campaigns),
             site_loads=s(self.site_loads),
+            site_load_history=s(self.site_load_history),
         )
 
 

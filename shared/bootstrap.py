@@ -41,6 +41,7 @@ from shared.firmware.campaigns_service import CampaignService
 from shared.firmware.files import FileLocations
 from shared.firmware.images import FirmwareImages
 from shared.firmware.uploads import DiagnosticsUploads
+from shared.load_management.load_history import LoadHistory
 from shared.load_management.sites import SiteModels
 from shared.locations.search import LocationSearch
 from shared.models.firmware import FirmwareImage
@@ -80,6 +81,7 @@ from shared.ports.firmware import FirmwareDownloads, FirmwareImageStore
 from shared.ports.firmware_campaigns import CampaignExecutions, CampaignStore
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
+from shared.ports.site_load_history import SiteLoadHistory
 from shared.ports.site_loads import SiteLoadStore
 from shared.station.charging_state import ChargingStates
 from shared.station.connections import ConnectionService
@@ -147,6 +149,8 @@ class Dependencies:
     campaigns: CampaignStore | None = None
     # Sites' electrical models, EVSE live states and allocations (docs/adr/0047).
     site_loads: SiteLoadStore | None = None
+    # Each site's load per minute, 8 days (docs/adr/0053); the allocation loop records it.
+    site_load_history: SiteLoadHistory | None = None
 
 
 @dataclass
@@ -189,6 +193,8 @@ class Services:
     uploads: DiagnosticsUploads | None = None
     # Sites' electrical models (docs/adr/0047); None where no site load store is kept.
     site_models: SiteModels | None = None
+    # A site's load over time (docs/adr/0053); None where no history is kept.
+    site_load_history: LoadHistory | None = None
 
     @property
     def settings(self) -> Settings:
@@ -322,6 +328,11 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         file_locations=file_locations,
         uploads=uploads,
         site_models=(SiteModels(deps.site_loads, deps.locations, now) if deps.site_loads else None),
+        site_load_history=(
+            LoadHistory(deps.site_load_history, deps.locations, now)
+            if deps.site_load_history
+            else None
+        ),
     )
 
 
@@ -457,6 +468,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.payments import DynamoPaymentRecords
     from shared.adapters.dynamodb.receipts import DynamoReceiptStore
     from shared.adapters.dynamodb.reservations import DynamoReservationStore
+    from shared.adapters.dynamodb.site_load_history import DynamoSiteLoadHistory
     from shared.adapters.dynamodb.site_loads import DynamoSiteLoadStore
     from shared.adapters.dynamodb.start_requests import DynamoStartRequestStore
     from shared.adapters.dynamodb.tariffs import DynamoTariffRepository
@@ -544,6 +556,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         ),
         campaigns=DynamoCampaignStore(dynamodb, settings.firmware_table),
         site_loads=DynamoSiteLoadStore(dynamodb, settings.site_loads_table),
+        site_load_history=DynamoSiteLoadHistory(dynamodb, settings.site_loads_table),
     )
 
 

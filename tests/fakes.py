@@ -44,6 +44,7 @@ from shared.adapters.memory.sessions import (
     MemoryTransactionEventLog,
     MemoryTransactionRepository,
 )
+from shared.adapters.memory.site_load_history import MemorySiteLoadHistory
 from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.adapters.memory.start_requests import MemoryStartRequestStore
 from shared.adapters.memory.tariffs import MemoryTariffRepository
@@ -120,6 +121,7 @@ class MemoryDeps(Dependencies):
     authority_keys: MemoryAuthorityKeys
     files: MemoryFileStores
     site_loads: MemorySiteLoadStore
+    site_load_history: MemorySiteLoadHistory
 
 
 class MemoryFileStores(FileStores):
@@ -173,6 +175,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         authority_keys=MemoryAuthorityKeys(),
         files=memory_file_stores(),
         site_loads=MemorySiteLoadStore(),
+        site_load_history=MemorySiteLoadHistory(),
     )
 
 

@@ -15,6 +15,7 @@ import { SessionDetailPage } from "./pages/SessionDetail";
 import { EnergyPage } from "./pages/Energy";
 import { IdTagsPage } from "./pages/IdTags";
 import { CommandsPage } from "./pages/Commands";
+import { SitePage } from "./pages/Site";
 import { SitesPage } from "./pages/Sites";
 import { TariffsPage } from "./pages/Tariffs";
 import { PaymentsPage } from "./pages/Payments";
@@ -74,6 +75,7 @@ const router = createBrowserRouter(
         { path: "id-tags", element: <IdTagsPage /> },
         { path: "commands", element: <CommandsPage /> },
         { path: "sites", element: <SitesPage /> },
+        { path: "sites/:locationId", element: <SitePage /> },
         { path: "tariffs", element: <TariffsPage /> },
         { path: "payments", element: <PaymentsPage /> },
         { path: "firmware", element: <FirmwarePage /> },

@@ -27,6 +27,7 @@ from shared.api.routes import (
     payments,
     sessions,
     site_electrical,
+    site_load_history,
     tariffs,
 )
 from shared.bootstrap import Services
@@ -57,6 +58,7 @@ OPERATOR_APP = HttpAppSpec(
         firmware_images,
         diagnostics,
         site_electrical,
+        site_load_history,
     ),
 )
 

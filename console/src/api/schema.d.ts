@@ -804,6 +804,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/locations/{locationId}/load-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A location's load over time: each node's limit and allocated load per phase
+         * @description One sample per minute an allocation was stored in (the minute's last), oldest first, kept 8 days. Default range: the last 24 hours; at most 8 days. A range over 1440 minutes comes back thinned to one sample per `stepMinutes`, holding the highest load and lowest limit of its minutes; so does a site of more than 20 nodes, unless `node` asks for one. Empty while nothing was allocated in the range; 404 for an unknown location.
+         */
+        get: operations["get_load_history_api_locations__locationId__load_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -2554,6 +2574,16 @@ export interface components {
             /** Tokentype */
             tokenType: string | null;
         };
+        /** LoadSampleView */
+        LoadSampleView: {
+            /**
+             * At
+             * @description The start of the UTC minute (or of the step) it stands for
+             */
+            at: string;
+            /** Nodes */
+            nodes: components["schemas"]["NodeSampleView"][];
+        };
         /** LocalListUpdate */
         LocalListUpdate: {
             /**
@@ -2788,6 +2818,15 @@ export interface components {
             maxCurrent: components["schemas"]["PhaseCurrentsBody"] | null;
             /** Maxpowerw */
             maxPowerW: number | null;
+        };
+        /** NodeSampleView */
+        NodeSampleView: {
+            /** Id */
+            id: string;
+            /** @description The node's current limit per phase (none: it limits power only) */
+            limitA: components["schemas"]["PhaseCurrentsBody"] | null;
+            /** @description The load the allocation permitted on the node per phase (A) */
+            loadA: components["schemas"]["PhaseCurrentsBody"];
         };
         /** OpeningTimesBody */
         OpeningTimesBody: {
@@ -3442,6 +3481,31 @@ export interface components {
             evses: components["schemas"]["EvseAllocationView"][];
             /** Nodes */
             nodes: components["schemas"]["NodeLoadView"][];
+        };
+        /**
+         * SiteLoadHistoryView
+         * @description What each allocation of the range permitted per node and phase, oldest first.
+         */
+        SiteLoadHistoryView: {
+            /** Locationid */
+            locationId: string;
+            /**
+             * From
+             * @description The range's start
+             */
+            from: string;
+            /**
+             * To
+             * @description The range's end
+             */
+            to: string;
+            /**
+             * Stepminutes
+             * @description Minutes per sample: 1, or more when the range spans more than a day or the site has more than 20 nodes (and no `node` was asked for); a sample then holds the highest load and lowest limit of its minutes
+             */
+            stepMinutes: number;
+            /** Samples */
+            samples: components["schemas"]["LoadSampleView"][];
         };
         /** StateCounts */
         StateCounts: {
@@ -9456,6 +9520,80 @@ export interface operations {
                 };
             };
             /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_load_history_api_locations__locationId__load_history_get: {
+        parameters: {
+            query?: {
+                /** @description Start, ISO 8601 (no zone: UTC) */
+                from?: string | null;
+                /** @description End, ISO 8601 (default: now) */
+                to?: string | null;
+                /** @description Only this node (full resolution for a day) */
+                node?: string | null;
+            };
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteLoadHistoryView"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
             400: {
                 headers: {
                     [name: string]: unknown;

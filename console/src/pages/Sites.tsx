@@ -90,7 +90,9 @@ export function SitesPage() {
         <tbody>
           {items.map((l) => (
             <tr key={l.locationId}>
-              <td>{l.name}</td>
+              <td>
+                <Link to={`/sites/${encodeURIComponent(l.locationId)}`}>{l.name}</Link>
+              </td>
               <td>{[l.address, l.postalCode, l.city, l.country].filter(Boolean).join(", ")}</td>
               <td>{l.evses?.length ?? 0}</td>
               <td>{l.publish ? "yes" : "no"}</td>

@@ -1,0 +1,240 @@
+"""The console's site view in Chromium (docs/adr/0053): a site with a model, an allocation and
+a day of load history shows its circuits with per-phase bars (the over-subscribed circuit
+marked), its EVSEs by kind and limit, and each node's load over time with one chart point per
+sample the API returns; a site without a model says so, takes a model written in the page,
+and then says it has no allocation yet. Desktop and phone-width screenshots for review.
+
+The allocation and the history are written the way the allocation loop writes them, straight
+into the platform's SiteLoads table (`SiteLoads.put_allocation`, `SiteLoadHistory.record`)."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, ViewportSize, expect
+
+from local.platform import LocalPlatform
+from shared.adapters.dynamodb.site_load_history import DynamoSiteLoadHistory
+from shared.adapters.dynamodb.site_loads import DynamoSiteLoadStore
+from shared.load_management.sites import NodeLoad, SiteAllocationView, SiteLoads, allocation_view
+from shared.smart_charging.allocator import allocate
+from shared.smart_charging.site import EvseLive
+from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.test_console import api, sign_in
+from tests.e2e.conftest import moto_client
+
+pytestmark = pytest.mark.e2e
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+CONNECTOR = {
+    "id": "1",
+    "standard": "IEC_62196_T2",
+    "format": "SOCKET",
+    "powerType": "AC_3_PHASE",
+    "maxVoltage": 230,
+    "maxAmperage": 32,
+    "maxElectricPower": 22000,
+}
+
+
+def a_site(platform: LocalPlatform, name: str) -> tuple[str, list[str]]:
+    """A new location served by two chargers with two EVSEs each (2.0.1 evseId 1 and 2)."""
+    client = api(platform)
+    suffix = uuid.uuid4().hex[:6].upper()
+    location_id, chargers = f"SV-{suffix}", [f"SV-{suffix}-A", f"SV-{suffix}-B"]
+    for cp in chargers:
+        client.request("POST", "/chargers", body={"chargePointId": cp})
+    client.request(
+        "POST",
+        "/locations",
+        body={
+            "locationId": location_id,
+            "name": name,
+            "address": "Hafenstrasse 1",
+            "city": "Hamburg",
+            "postalCode": "20457",
+            "country": "DEU",
+            "coordinates": {"latitude": 53.54, "longitude": 9.98},
+            "timeZone": "Europe/Berlin",
+            "operator": {"name": "Acme Charging"},
+            "evses": [
+                {"uid": f"E{i + 1}", "charger": {"chargePointId": cp, "evseId": n},
+                 "connectors": [CONNECTOR]}
+                for i, (cp, n) in enumerate((cp, n) for cp in chargers for n in (1, 2))
+            ],
+        },
+    )  # fmt: skip
+    return location_id, chargers
+
+
+def depot_model(chargers: list[str]) -> dict[str, Any]:
+    """A 63 A connection; circuit-1 (32 A) with two controllable EVSEs, circuit-2 (16 A) with
+    one that takes no limits (32 A held: over-subscribed) and an idle one."""
+    a, b = chargers
+    return {
+        "nodes": [
+            {"id": "grid", "maxCurrent": {"L1": 63, "L2": 63, "L3": 63}},
+            {"id": "circuit-1", "parent": "grid", "maxCurrent": {"L1": 32, "L2": 32, "L3": 32}},
+            {"id": "circuit-2", "parent": "grid", "maxCurrent": {"L1": 16, "L2": 16, "L3": 16}},
+        ],
+        "evses": [
+            {"id": "E1", "node": "circuit-1", "chargePointId": a, "evseId": 1},
+            {"id": "E2", "node": "circuit-1", "chargePointId": a, "evseId": 2,
+             "phases": ["L2", "L3", "L1"]},
+            {"id": "E3", "node": "circuit-2", "chargePointId": b, "evseId": 1,
+             "acceptsProfiles": False},
+            {"id": "E4", "node": "circuit-2", "chargePointId": b, "evseId": 2},
+        ],
+    }  # fmt: skip
+
+
+def allocated(platform: LocalPlatform, location_id: str, chargers: list[str]) -> SiteAllocationView:
+    """E1 (3-phase car) and E2 (1-phase car) in session, allocated now and stored."""
+    store = DynamoSiteLoadStore(
+        moto_client(platform, "dynamodb"), platform.environment["SITE_LOADS_TABLE"]
+    )
+    loads = SiteLoads(store)
+    now = datetime.now(UTC)
+    loads.put_live(location_id, (chargers[0], 1), EvseLive(session_active=True), 1)
+    loads.put_live(location_id, (chargers[0], 2), EvseLive(session_active=True, car_phases=1), 1)
+    state = loads.state(location_id)
+    site = state.site()
+    assert site is not None
+    allocation = allocate(site, None, None, now - timedelta(minutes=20))
+    assert loads.put_allocation(location_id, allocation)
+    return allocation_view(site, allocation, 1)
+
+
+def scaled(load: tuple[float, float, float], factor: float) -> tuple[float, float, float]:
+    return (round(load[0] * factor, 1), round(load[1] * factor, 1), round(load[2] * factor, 1))
+
+
+def a_day_of_history(
+    platform: LocalPlatform, location_id: str, view: SiteAllocationView, minutes: int
+) -> int:
+    """A sample every `minutes` over the last 24 h: grid and circuit-1 loads rising and falling
+    with the day, circuit-2 at the load of the view (over its limit); the last one the view."""
+    history = DynamoSiteLoadHistory(
+        moto_client(platform, "dynamodb"), platform.environment["SITE_LOADS_TABLE"]
+    )
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    count = 0
+    # Within the default range (the last 24 h) for a while after this is written.
+    for step in range(24 * 60 // minutes - 1, 0, -1):
+        wave = (1 - math.cos(2 * math.pi * step * minutes / (24 * 60))) / 2
+        nodes = tuple(
+            NodeLoad(
+                n.node_id,
+                scaled(n.load_a, 0.3 + 0.7 * wave) if n.node_id != "circuit-2" else n.load_a,
+                n.max_current_a,
+                n.max_power_w,
+            )
+            for n in view.nodes
+        )
+        history.record(
+            location_id,
+            SiteAllocationView(location_id, view.at, (), (), nodes, 1),
+            now - timedelta(minutes=step * minutes),
+        )
+        count += 1
+    history.record(location_id, view, now)
+    return count + 1
+
+
+def test_a_site_with_a_model_an_allocation_and_history(page: Page, platform: LocalPlatform) -> None:
+    location_id, chargers = a_site(platform, "Harbour depot")
+    client = api(platform)
+    client.request("PUT", f"/locations/{location_id}/electrical", body=depot_model(chargers))
+    view = allocated(platform, location_id, chargers)
+    samples = a_day_of_history(platform, location_id, view, minutes=10)
+    shown = client.get(f"/locations/{location_id}/load-history")
+    assert len(shown["samples"]) == samples
+
+    sign_in(page, platform, "sites")
+    page.get_by_role("link", name="Harbour depot").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Site Harbour depot")
+
+    # The tree: the connection and both circuits, each phase's load against its limit.
+    tree = page.get_by_role("list", name="Grid connection and circuits")
+    for node in ("grid", "circuit-1", "circuit-2"):
+        expect(tree.locator(f'li.site-node[data-node="{node}"]')).to_be_visible()
+    grid_l1 = page.locator('li.phase[data-node="grid"][data-phase="L1"]')
+    expected_grid = {n.node_id: n for n in view.nodes}["grid"].load_a
+    expect(grid_l1).to_have_attribute("data-load", str(expected_grid[0]).removesuffix(".0"))
+    # E3 takes no limits: its 32 A are held on a 16 A circuit, on every phase.
+    over = page.locator('li.phase[data-node="circuit-2"][data-over="true"]')
+    expect(over).to_have_count(3)
+    expect(over.first).to_contain_text("over the limit")
+    expect(page.get_by_test_id("overloaded")).to_contain_text("circuit-2 (L1, L2, L3)")
+
+    # The EVSEs by kind, the active ones with their limit and since when.
+    kinds = {
+        row.get_attribute("data-evse"): row.get_by_test_id("evse-kind").inner_text()
+        for row in page.locator("tr[data-evse]").all()
+    }
+    assert kinds == {"E1": "active", "E2": "active", "E3": "reserved", "E4": "idle"}
+    limits = {e.evse.id: e.limit_a for e in view.evses}
+    e1_limit = page.locator('tr[data-evse="E1"]').get_by_test_id("evse-limit")
+    expect(e1_limit).to_contain_text(f"{limits['E1']:g} A per phase")
+    expect(page.locator('tr[data-evse="E3"]').get_by_test_id("evse-limit")).to_have_text("—")
+
+    # The chart: one point per sample of the grid node, the limit drawn.
+    chart = page.get_by_role("img", name="Allocated load on grid per phase")
+    expect(chart.locator("[data-point]")).to_have_count(samples)
+    expect(chart.locator("path.limit-line")).to_have_count(1)
+    page.get_by_role("combobox", name="Node").select_option("circuit-2")
+    circuit_2 = page.get_by_role("img", name="Allocated load on circuit-2 per phase")
+    # Its name tells what the lines show: E3's 32 A held on the 16 A circuit all day.
+    expect(circuit_2).to_have_attribute(
+        "aria-label",
+        re.compile(
+            rf"^Allocated load on circuit-2 per phase: {samples} samples, peak 32 A on L1 at .+, "
+            rf"{samples} over the limit$"
+        ),
+    )
+    circuit_2.scroll_into_view_if_needed()
+    screenshot(page, "site-view-circuit-2")
+    page.get_by_role("combobox", name="Node").select_option("grid")
+    expect(page.get_by_test_id("no-history")).to_have_count(0)
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "site-view")
+    assert_accessible(page)
+
+    page.set_viewport_size(PHONE)
+    page.get_by_role("heading", name="Load over time").scroll_into_view_if_needed()
+    screenshot(page, "site-view-phone")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, f"the page scrolls sideways at phone width ({width} px)"
+
+
+def test_a_site_without_a_model_says_so_and_takes_one_written_in_the_page(
+    page: Page, platform: LocalPlatform
+) -> None:
+    location_id, chargers = a_site(platform, "Empty yard")
+    sign_in(page, platform, f"sites/{location_id}")
+    expect(page.get_by_test_id("no-model")).to_contain_text("No electrical model yet")
+    editor = page.get_by_label("Model (JSON)")
+    # The starting point names every EVSE of the site.
+    for cp in chargers:
+        expect(editor).to_contain_text(cp)
+    screenshot(page, "site-view-no-model")
+    assert_accessible(page)
+
+    editor.fill('{"nodes": [{"id": "grid", "maxCurrent": {"L1": 0, "L2": 63, "L3": 63}}]}')
+    page.get_by_role("button", name="Save model").click()
+    expect(page.get_by_role("alert")).to_contain_text("Invalid request")
+
+    editor.fill('{"nodes": [{"id": "grid", "maxCurrent": {"L1": 40, "L2": 40, "L3": 40}}]}')
+    page.get_by_role("button", name="Save model").click()
+    expect(page.get_by_role("status").filter(has_text="revision 1")).to_be_visible()
+    expect(page.get_by_test_id("no-allocation")).to_contain_text("No allocation yet")
+    expect(page.get_by_test_id("no-history")).to_contain_text("No load was recorded on grid")
+    expect(page.locator('li.site-node[data-node="grid"]')).to_contain_text("40 A per phase")
+    screenshot(page, "site-view-no-allocation")
+    stored = api(platform).get(f"/locations/{location_id}/electrical")
+    assert stored["revision"] == 1 and stored["nodes"][0]["maxCurrent"]["L1"] == 40
