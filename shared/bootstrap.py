@@ -321,7 +321,11 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         firmware_images=firmware_images,
         file_locations=file_locations,
         uploads=uploads,
-        site_models=(SiteModels(deps.site_loads, deps.locations, now) if deps.site_loads else None),
+        site_models=(
+            SiteModels(deps.site_loads, deps.locations, now, deps.publisher)
+            if deps.site_loads
+            else None
+        ),
     )
 
 

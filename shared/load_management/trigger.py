@@ -44,6 +44,7 @@ from shared.models.domain_events import (
     CONNECTOR_STATUS_CHANGED,
     EVSE_CONTROL_LOST,
     EVSE_CONTROL_RESTORED,
+    SITE_MODEL_CHANGED,
     TRANSACTION_STARTED,
     TRANSACTION_STOPPED,
 )
@@ -55,7 +56,7 @@ from shared.timeutil import parse_timestamp, to_epoch_ms
 
 logger = logging.getLogger("csms.load_management.trigger")
 
-SITE_MODEL_CHANGED = "SiteModelChanged"
+# Published by the grid-signal work when a site's limit changes (detail: `siteId`).
 GRID_LIMIT_CHANGED = "GridLimitChanged"
 # Kept in an EVSE's stored live state beside EvseLive's fields: the time of the charger's
 # last accepted boot, which asks the allocator to send the fallback layer again.
