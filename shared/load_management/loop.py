@@ -41,13 +41,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from shared.load_management.profile_sender import EvseResult, PlanResult
+from shared.load_management.profile_sender import EvseResult, PlanResult, TransactionLookup
 from shared.load_management.rejections import ControlState, EvseRef, live_with
 from shared.load_management.sites import ElectricalModel, LiveState, with_live
-from shared.load_management.trigger import BOOTED_AT_MS
+from shared.load_management.trigger import BOOTED_AT_MS, TRANSACTION_ID
 from shared.models.domain_events import DomainEvent
 from shared.ports import EventPublisher, publish_safely
-from shared.ports.site_loads import SiteLoadStore
+from shared.ports.sessions import TransactionRepository
+from shared.ports.site_loads import EvseAddress, SiteLoadStore, StoredLive
 from shared.ports.site_queue import SiteQueue
 from shared.smart_charging.allocation import Allocation, EvseLimit, cap_da
 from shared.smart_charging.allocator import allocate
@@ -70,6 +71,10 @@ next (None: nothing scheduled)."""
 def no_grid_signal(site_id: str, now: datetime) -> tuple[Any, datetime | None]:
     """No grid signal: the site's own limits (its model's root node) are the only bound."""
     return None, None
+
+
+# A sender for one run, given how to find an EVSE's running transaction.
+SenderFor = Callable[[TransactionLookup], "Sender"]
 
 
 class Sender(Protocol):
@@ -157,7 +162,8 @@ class SiteRun:
 @dataclass
 class SiteAllocator:
     store: SiteLoadStore
-    sender: Sender
+    sender_for: SenderFor
+    transactions: TransactionRepository
     publisher: EventPublisher
     queue: SiteQueue
     now: Callable[[], datetime]
@@ -186,8 +192,9 @@ class SiteAllocator:
             address: int(stored.live.get(BOOTED_AT_MS) or 0)
             for address, stored in records.live.items()
         }
+        sender = self.sender_for(self._transaction_lookup(records.live))
         results: list[Any] = []
-        fallback_for = self._install_fallbacks(site, booted, loop, results)
+        fallback_for = self._install_fallbacks(sender, site, booted, loop, results)
 
         # What the allocator sees: held EVSEs unresponsive (their worst case reserved).
         now = self.now()
@@ -204,7 +211,7 @@ class SiteAllocator:
         target = allocate(controlled, grid_amps, previous, now, self.rules)
         commands = plan_commands(controlled, previous, target)
 
-        outcome = self._send(commands, loop)
+        outcome = self._send(sender, commands, loop)
         results.extend(outcome.results)
         sent = _as_sent(previous, target, outcome)
         for evse_id, state in outcome.states.items():
@@ -234,6 +241,21 @@ class SiteAllocator:
             tuple(wake_ups),
         )
 
+    def _transaction_lookup(self, live: Mapping[EvseAddress, StoredLive]) -> TransactionLookup:
+        """An EVSE's running transaction: the one its session started under (kept by the
+        trigger), if the transactions store still has it running (one GetItem per command;
+        a session that ended meanwhile gets no limit)."""
+
+        def transaction_of(charge_point_id: str, evse_number: int) -> str | None:
+            stored = live.get((charge_point_id, evse_number))
+            transaction_id = stored.live.get(TRANSACTION_ID) if stored else None
+            if not isinstance(transaction_id, str) or not transaction_id:
+                return None
+            record = self.transactions.get(charge_point_id, transaction_id)
+            return transaction_id if record is not None and record.status == "active" else None
+
+        return transaction_of
+
     def _store(
         self,
         site_id: str,
@@ -258,6 +280,7 @@ class SiteAllocator:
 
     def _install_fallbacks(
         self,
+        sender: Sender,
         site: Site,
         booted: Mapping[tuple[str, int], int],
         loop: LoopState,
@@ -273,7 +296,7 @@ class SiteAllocator:
             known = loop.fallback.get(charge_point_id)
             if known is not None and known[0] == evses and known[1] >= boot:
                 continue
-            result = self.sender.install_fallback(site, charge_point_id, loop.control)
+            result = sender.install_fallback(site, charge_point_id, loop.control)
             for evse_id, state in result.states.items():
                 loop.control[evse_id] = state
             loop.unpublished.extend(result.unpublished)
@@ -286,11 +309,11 @@ class SiteAllocator:
             del loop.fallback[charge_point_id]
         return installed
 
-    def _send(self, commands: list[LimitCommand], loop: LoopState) -> PlanResult:
+    def _send(self, sender: Sender, commands: list[LimitCommand], loop: LoopState) -> PlanResult:
         """Decreases, the settle time, then increases (none if a decrease was not taken)."""
         decreases = [c for c in commands if c.decrease]
         increases = [c for c in commands if not c.decrease]
-        first = self.sender.send_plan(decreases, loop.control) if decreases else PlanResult()
+        first = sender.send_plan(decreases, loop.control) if decreases else PlanResult()
         if not increases:
             return first
         states = {**loop.control, **first.states}
@@ -302,7 +325,7 @@ class SiteAllocator:
             return first
         if any(r.sent == "accepted" for r in first.results) and self.settle_s > 0:
             self.sleep(self.settle_s)
-        second = self.sender.send_plan(increases, states)
+        second = sender.send_plan(increases, states)
         return PlanResult(first.results + second.results, first.unpublished + second.unpublished)
 
     def _wake_ups(

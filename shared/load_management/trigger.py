@@ -61,6 +61,9 @@ GRID_LIMIT_CHANGED = "GridLimitChanged"
 # Kept in an EVSE's stored live state beside EvseLive's fields: the time of the charger's
 # last accepted boot, which asks the allocator to send the fallback layer again.
 BOOTED_AT_MS = "bootedAtMs"
+# And the id of the transaction the EVSE's session runs under (2.0.1 TxProfiles name it): the
+# allocator checks it against the transactions store (one GetItem) before sending a limit.
+TRANSACTION_ID = "transactionId"
 
 CHARGER_EVENTS = (
     TRANSACTION_STARTED,
@@ -114,24 +117,20 @@ def _live_change(
 
         return change
 
-    if detail_type == TRANSACTION_STARTED:
-        started = parse_timestamp(detail.get("startedAt")) or at
-        change = with_live(
-            session_active=True,
-            session_started_at=started,
+    if detail_type in (TRANSACTION_STARTED, TRANSACTION_STOPPED):
+        starts = detail_type == TRANSACTION_STARTED
+        session = with_live(
+            session_active=starts,
+            session_started_at=(parse_timestamp(detail.get("startedAt")) or at) if starts else None,
             demand_a=None,
             car_phases=None,
             measured_a=None,
         )
-        return change, True
-    if detail_type == TRANSACTION_STOPPED:
-        change = with_live(
-            session_active=False,
-            session_started_at=None,
-            demand_a=None,
-            car_phases=None,
-            measured_a=None,
-        )
+        transaction_id = detail.get("transactionId") if starts else None
+
+        def change(stored: dict[str, Any]) -> dict[str, Any]:
+            return {**session(stored), TRANSACTION_ID: transaction_id}
+
         return change, True
     if detail_type == CHARGER_CONNECTED:
         return with_live(responsive=True), False

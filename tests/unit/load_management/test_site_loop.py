@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.adapters.memory.sessions import MemoryTransactionRepository
 from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.adapters.memory.site_queue import MemorySiteQueue
 from shared.load_management.loop import LOOP_STATE_KEY, LoopState, SiteAllocator
@@ -115,7 +116,8 @@ class Loop:
         self.grid: tuple[Any, datetime | None] = (None, None)
         self.allocator = SiteAllocator(
             self.store,
-            self.chargers,
+            lambda transaction_of: self.chargers,
+            MemoryTransactionRepository(),
             self.bus,
             self.queue,
             self.clock,
@@ -297,3 +299,26 @@ def test_a_repeated_run_sends_nothing_more() -> None:
     loop.allocator.run("S")
     assert first and loop.sent() == []
     assert replace(loop.stored(), at=None).limits == {"a": loop.stored().limits["a"]}
+
+
+def test_a_limit_names_the_running_transaction_and_none_once_it_ended() -> None:
+    from shared.models.transaction import TransactionRecord
+
+    loop = Loop()
+    lookups: list[Any] = []
+
+    def sender_for(transaction_of: Any) -> Chargers:
+        lookups.append(transaction_of)
+        return loop.chargers
+
+    loop.allocator.sender_for = sender_for
+    transactions = loop.allocator.transactions
+    transactions.create(TransactionRecord("CP-A", "T-1", "active"))
+    transactions.create(TransactionRecord("CP-B", "T-2", "completed"))
+    loop.live("a", sessionActive=True, transactionId="T-1")
+    loop.live("b", sessionActive=True, transactionId="T-2")
+    loop.allocator.run("S")
+    transaction_of = lookups[-1]
+    assert transaction_of("CP-A", 1) == "T-1"
+    assert transaction_of("CP-B", 1) is None  # ended: no limit is sent for it
+    assert transaction_of("CP-C", 1) is None

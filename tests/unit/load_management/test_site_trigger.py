@@ -141,3 +141,13 @@ def test_site_events_queue_the_site_they_name() -> None:
     assert trigger.handle("GridLimitChanged", T0, {"siteId": "DEPOT"}).outcome == "queued"
     assert trigger.handle("GridLimitChanged", T0, {"siteId": ""}).outcome == "ignored"
     assert queue.take() == ["DEPOT"]  # one window: one allocation
+
+
+def test_the_session_keeps_its_transaction_id_until_it_stops() -> None:
+    from shared.load_management.trigger import TRANSACTION_ID
+
+    trigger, store, _ = setup()
+    trigger.handle("TransactionStarted", T0, {**started(), "transactionId": "T-9"})
+    assert store.live["DEPOT"][("CP-A", 1)].live[TRANSACTION_ID] == "T-9"
+    trigger.handle("TransactionStopped", T0 + timedelta(minutes=1), started())
+    assert store.live["DEPOT"][("CP-A", 1)].live[TRANSACTION_ID] is None
