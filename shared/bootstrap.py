@@ -41,7 +41,10 @@ from shared.firmware.campaigns_service import CampaignService
 from shared.firmware.files import FileLocations
 from shared.firmware.images import FirmwareImages
 from shared.firmware.uploads import DiagnosticsUploads
+from shared.load_management.loop import SiteAllocator
+from shared.load_management.profile_sender import ProfileSender, TransactionLookup
 from shared.load_management.sites import SiteModels
+from shared.load_management.trigger import SiteTrigger
 from shared.locations.search import LocationSearch
 from shared.models.firmware import FirmwareImage
 from shared.ocpp.framing import CallError, CallResult
@@ -81,6 +84,7 @@ from shared.ports.firmware_campaigns import CampaignExecutions, CampaignStore
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.ports.site_loads import SiteLoadStore
+from shared.ports.site_queue import SiteQueue
 from shared.station.charging_state import ChargingStates
 from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
@@ -549,6 +553,37 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         campaigns=DynamoCampaignStore(dynamodb, settings.firmware_table),
         site_loads=DynamoSiteLoadStore(dynamodb, settings.site_loads_table),
     )
+
+
+# --- the site allocation loop (docs/adr/0051) ----------------------------------------
+
+
+def site_trigger(services: Services, queue: SiteQueue) -> SiteTrigger:
+    """Domain events -> EVSE live states and the site queued."""
+    deps = services.deps
+    assert deps.site_loads is not None
+    return SiteTrigger(deps.site_loads, deps.locations, queue, utc_now)
+
+
+def site_allocator(services: Services, queue: SiteQueue) -> SiteAllocator:
+    """One site's allocation, sent through the command engine. The grid limit: none until
+    the grid-signal store lands (the model's own limits)."""
+    deps = services.deps
+    assert deps.site_loads is not None
+
+    def sender_for(transaction_of: TransactionLookup) -> ProfileSender:
+        return ProfileSender(services.engine, deps.publisher, transaction_of)
+
+    return SiteAllocator(
+        deps.site_loads, sender_for, deps.transactions, deps.publisher, queue, utc_now
+    )
+
+
+def aws_site_queue(settings: Settings) -> SiteQueue:
+    from shared.adapters.aws_clients import LazyClient
+    from shared.adapters.sqs_site_queue import SqsSiteQueue
+
+    return SqsSiteQueue(LazyClient("sqs"), settings.site_queue_url, settings.site_wake_queue_url)
 
 
 def aws_services(settings: Settings) -> Services:

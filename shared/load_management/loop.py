@@ -34,9 +34,10 @@ by the trigger).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -403,3 +404,30 @@ def _retry_held_sooner(control: dict[str, ControlState], now: datetime) -> None:
     for evse_id, state in control.items():
         if state.until is not None and state.until > soon:
             control[evse_id] = replace(state, until=soon)
+
+
+def allocate_batch(records: Sequence[Mapping[str, Any]], run: Callable[[str], object]) -> list[str]:
+    """A batch of the allocation queue (SQS records, in order): each site allocated once (a
+    later request of a site in the same batch is the same work: its run reads everything
+    stored by then). Answers the message ids not done, for SQS to deliver again: every
+    message of a site whose run raised (FIFO: nothing of a group may pass a failed message).
+    An unreadable message is dropped: no retry can read it."""
+    sites: dict[str, list[str]] = {}
+    for record in records:
+        message_id = str(record.get("messageId", ""))
+        try:
+            site_id = json.loads(record["body"])["siteId"]
+            if not isinstance(site_id, str) or not site_id:
+                raise ValueError("no site")
+        except (KeyError, TypeError, ValueError) as exc:
+            logger.error("dropped an unreadable allocation request: %s", exc)
+            continue
+        sites.setdefault(site_id, []).append(message_id)
+    failures: list[str] = []
+    for site_id, message_ids in sites.items():
+        try:
+            run(site_id)
+        except Exception:
+            logger.exception("site allocation failed", extra={"siteId": site_id})
+            failures.extend(message_ids)
+    return failures

@@ -30,8 +30,9 @@ MeterValues never trigger an allocation (they are not on this list).
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -50,7 +51,7 @@ from shared.models.domain_events import (
 )
 from shared.ports.locations import LocationRepository
 from shared.ports.site_loads import EvseAddress, SiteLoadStore
-from shared.ports.site_queue import SiteQueue
+from shared.ports.site_queue import SiteQueue, WakeUp
 from shared.smart_charging.site import EvseLive
 from shared.timeutil import parse_timestamp, to_epoch_ms
 
@@ -212,3 +213,24 @@ class SiteTrigger:
             if self.store.put_live(site_id, address, after, at_ms):
                 written.append(address)
         return tuple(written)
+
+
+def forward_wake_ups(
+    records: Sequence[Mapping[str, Any]], queue: SiteQueue, now: datetime
+) -> list[str]:
+    """A batch of the wake-up queue: each due wake-up queues its site, each early one is sent
+    on (ports/site_queue.py). Answers the message ids that failed, for SQS to deliver again;
+    an unreadable message is dropped."""
+    failures: list[str] = []
+    for record in records:
+        try:
+            wake_up = WakeUp.from_dict(json.loads(record["body"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            logger.error("dropped an unreadable wake-up: %s", exc)
+            continue
+        try:
+            queue.wake_at(wake_up.site_id, wake_up.due, now)
+        except Exception:
+            logger.exception("wake-up not forwarded", extra={"siteId": wake_up.site_id})
+            failures.append(str(record.get("messageId", "")))
+    return failures

@@ -322,3 +322,30 @@ def test_a_limit_names_the_running_transaction_and_none_once_it_ended() -> None:
     assert transaction_of("CP-A", 1) == "T-1"
     assert transaction_of("CP-B", 1) is None  # ended: no limit is sent for it
     assert transaction_of("CP-C", 1) is None
+
+
+def test_a_batch_allocates_each_site_once_and_fails_a_failed_sites_messages() -> None:
+    import json
+
+    from shared.load_management.loop import allocate_batch
+
+    def record(message_id: str, body: Any) -> dict[str, Any]:
+        return {"messageId": message_id, "body": json.dumps(body)}
+
+    runs: list[str] = []
+
+    def run(site_id: str) -> None:
+        runs.append(site_id)
+        if site_id == "BAD":
+            raise RuntimeError("store down")
+
+    batch = [
+        record("1", {"siteId": "S"}),
+        record("2", {"siteId": "BAD"}),
+        record("3", {"siteId": "S"}),
+        record("4", {"nothing": 1}),
+        {"messageId": "5", "body": "not json"},
+        record("6", {"siteId": "BAD"}),
+    ]
+    assert allocate_batch(batch, run) == ["2", "6"]
+    assert runs == ["S", "BAD"]

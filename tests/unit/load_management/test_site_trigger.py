@@ -151,3 +151,22 @@ def test_the_session_keeps_its_transaction_id_until_it_stops() -> None:
     assert store.live["DEPOT"][("CP-A", 1)].live[TRANSACTION_ID] == "T-9"
     trigger.handle("TransactionStopped", T0 + timedelta(minutes=1), started())
     assert store.live["DEPOT"][("CP-A", 1)].live[TRANSACTION_ID] is None
+
+
+def test_wake_ups_that_are_due_queue_their_site_and_early_ones_go_on() -> None:
+    import json
+
+    from shared.load_management.trigger import forward_wake_ups
+    from shared.ports.site_queue import WakeUp
+
+    queue = MemorySiteQueue()
+    due = WakeUp("DEPOT", T0).to_dict()
+    later = WakeUp("OTHER", T0 + timedelta(hours=2)).to_dict()
+    records = [
+        {"messageId": "1", "body": json.dumps(due)},
+        {"messageId": "2", "body": json.dumps(later)},
+        {"messageId": "3", "body": "{}"},
+    ]
+    assert forward_wake_ups(records, queue, T0) == []
+    assert queue.take() == ["DEPOT"]
+    assert [w.site_id for w in queue.wake_ups] == ["OTHER"]
