@@ -85,6 +85,7 @@ from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.ports.site_loads import SiteLoadStore
 from shared.ports.site_queue import SiteQueue
+from shared.smart_charging.stability import StabilityRules
 from shared.station.charging_state import ChargingStates
 from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
@@ -575,7 +576,13 @@ def site_allocator(services: Services, queue: SiteQueue) -> SiteAllocator:
         return ProfileSender(services.engine, deps.publisher, transaction_of)
 
     return SiteAllocator(
-        deps.site_loads, sender_for, deps.transactions, deps.publisher, queue, utc_now
+        deps.site_loads,
+        sender_for,
+        deps.transactions,
+        deps.publisher,
+        queue,
+        utc_now,
+        rules=StabilityRules(hold_off_s=float(deps.settings.site_increase_hold_off_s)),
     )
 
 

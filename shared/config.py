@@ -118,6 +118,8 @@ class Settings:
     # function neither sends to nor reads them.
     site_queue_url: str = ""
     site_wake_queue_url: str = ""
+    # The stability filter's hold-off: a site limit goes up at most this often (ADR 0046).
+    site_increase_hold_off_s: int = 600
     # The files bucket (images, uploads) and the public base of `/files/<token>` locations
     # (the HTTP API's URL; locally the gateway's), docs/adr/0045.
     files_bucket: str = "csms-files"
@@ -236,6 +238,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         site_loads_table=_required(env, "SITE_LOADS_TABLE"),
         site_queue_url=env.get("SITE_QUEUE_URL", ""),
         site_wake_queue_url=env.get("SITE_WAKE_QUEUE_URL", ""),
+        site_increase_hold_off_s=_int(env, "SITE_INCREASE_HOLD_OFF_S", 600, 0, 86_400),
         files_bucket=env.get("FILES_BUCKET") or "csms-files",
         files_base_url=env.get("FILES_BASE_URL", ""),
         ca_secret_name=env.get("CA_SECRET_NAME") or None,
