@@ -221,17 +221,19 @@ class SiteAllocator:
         if sent.overloaded:
             _retry_held_sooner(loop.control, now)
 
+        # Queued before the allocation is stored: a run that fails in between runs again and
+        # asks again (a duplicate costs one more allocation); stored first, a wake-up the
+        # queue did not take would be marked as asked for, and lost.
         wake_ups = self._wake_ups(
             loop, [next_change, *_filter_ends(controlled, sent, self.rules)], now
         )
-        stored_ms = records.allocation.at_ms if records.allocation else 0
-        self._store(site_id, sent, loop, model, controlled, stored_ms)
-
         requeued = outcome.reallocate
         if requeued:
             self.queue.enqueue(site_id, self.now())
         for due in wake_ups:
             self.queue.wake_at(site_id, due, now)
+        stored_ms = records.allocation.at_ms if records.allocation else 0
+        self._store(site_id, sent, loop, model, controlled, stored_ms)
         return SiteRun(
             "allocated",
             sent,
