@@ -1039,7 +1039,7 @@ SITE_QUEUE = QueueDef(
     fifo=True,
     # The debounce window (shared/ports/site_queue.py DEBOUNCE_S): a site's other triggers
     # of the window arrive before its allocation runs.
-    delay_s=2,
+    delay_s=1,
     # One site per invocation: a slow plan never holds up another site's.
     batch_size=1,
     visibility_timeout_s=330,

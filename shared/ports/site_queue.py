@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 # The debounce window: every trigger of a site within it makes one allocation. 2 s keeps a
 # session start's first profile well within the 3 s of issue #18 (point 8).
-DEBOUNCE_S = 2
+DEBOUNCE_S = 1
 # The longest delay of one wake-up hop (SQS's DelaySeconds).
 MAX_DELAY_S = 900
 # A wake-up that arrives this close to its time counts as due (SQS delays are whole seconds).
