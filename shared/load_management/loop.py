@@ -289,23 +289,34 @@ class SiteAllocator:
         loop: LoopState,
         results: list[Any],
     ) -> list[str]:
-        chargers: dict[str, list[int]] = {}
+        """Send the fallback layer to each charger that needs it: new to the model, its
+        EVSEs changed, or booted since. A charger counts as done only when every EVSE took
+        its layer; one with a held EVSE waits for the hold to end (the hold is the backoff:
+        an offline charger is not tried on every run), then gets the whole layer again."""
+        chargers: dict[str, list[str]] = {}
+        numbers: dict[str, list[int]] = {}
         for evse in site.evses:
-            chargers.setdefault(evse.charge_point_id, []).append(evse.evse_id)
+            chargers.setdefault(evse.charge_point_id, []).append(evse.id)
+            numbers.setdefault(evse.charge_point_id, []).append(evse.evse_id)
+        now = self.now()
         installed: list[str] = []
-        for charge_point_id, numbers in sorted(chargers.items()):
-            evses = tuple(sorted(numbers))
+        for charge_point_id in sorted(chargers):
+            evses = tuple(sorted(numbers[charge_point_id]))
             boot = max(booted.get((charge_point_id, n), 0) for n in evses)
             known = loop.fallback.get(charge_point_id)
             if known is not None and known[0] == evses and known[1] >= boot:
+                continue
+            held = (loop.control.get(e, ControlState()) for e in chargers[charge_point_id])
+            if not all(state.controllable(now) for state in held):
                 continue
             result = sender.install_fallback(site, charge_point_id, loop.control)
             for evse_id, state in result.states.items():
                 loop.control[evse_id] = state
             loop.unpublished.extend(result.unpublished)
             results.extend(result.results)
-            loop.fallback[charge_point_id] = (evses, boot)
             installed.append(charge_point_id)
+            if all(r.sent == "accepted" for r in result.results):
+                loop.fallback[charge_point_id] = (evses, boot)
         # A charger that left the model is forgotten (clearing its layer is left to the
         # operator's tools for now: ADR 0051).
         for charge_point_id in set(loop.fallback) - set(chargers):

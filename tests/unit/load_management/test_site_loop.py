@@ -60,6 +60,8 @@ class Chargers:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.refusing: set[str] = set()
+        # Chargers whose fallback layer fails (offline): their EVSEs are held.
+        self.offline: set[str] = set()
         self.log: list[Any] = []
 
     def send_plan(
@@ -91,7 +93,17 @@ class Chargers:
         self, site: Site, charge_point_id: str, states: Mapping[str, ControlState] | None = None
     ) -> PlanResult:
         self.log.append(("fallback", charge_point_id))
-        return PlanResult()
+        result = PlanResult()
+        for evse in site.evses:
+            if evse.charge_point_id != charge_point_id:
+                continue
+            ref = EvseRef(evse.id, charge_point_id, evse.evse_id)
+            if charge_point_id in self.offline:
+                held = ControlState(holds=1, until=self.clock() + HOLD, reason="offline")
+                result.results.append(EvseResult(ref, "held", held, 3, "offline", "offline"))
+            else:
+                result.results.append(EvseResult(ref, "accepted", ControlState(), 1))
+        return result
 
 
 class Bus:
@@ -349,3 +361,19 @@ def test_a_batch_allocates_each_site_once_and_fails_a_failed_sites_messages() ->
     ]
     assert allocate_batch(batch, run) == ["2", "6"]
     assert runs == ["S", "BAD"]
+
+
+def test_a_charger_offline_at_the_models_put_gets_its_fallback_after_the_hold() -> None:
+    loop = Loop(connection=63.0)  # room for the held EVSE's worst case: not overloaded
+    loop.chargers.offline = {"CP-B"}
+    loop.allocator.run("S")
+    assert loop.sent() == [("fallback", "CP-A"), ("fallback", "CP-B")]
+    loop.chargers.offline = set()
+    loop.clock.advance(60)
+    loop.allocator.run("S")
+    assert loop.sent() == []  # held: not tried on every run
+    loop.clock.at = T0 + HOLD
+    loop.allocator.run("S")
+    assert loop.sent() == [("fallback", "CP-B")]
+    loop.allocator.run("S")
+    assert loop.sent() == []
