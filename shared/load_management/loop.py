@@ -154,7 +154,7 @@ class SiteRun:
     allocation: Allocation | None = None
     commands: tuple[LimitCommand, ...] = ()
     # Results of the plan and of fallback installs, in the order they were sent.
-    results: tuple[Any, ...] = ()
+    results: tuple[EvseResult, ...] = ()
     fallback_for: tuple[str, ...] = ()
     requeued: bool = False
     wake_ups: tuple[datetime, ...] = ()
@@ -182,7 +182,6 @@ class SiteAllocator:
         document = records.allocation.document if records.allocation else {}
         previous = Allocation.from_dict(document) if document else Allocation()
         loop = LoopState.from_dict(document.get(LOOP_STATE_KEY) or {})
-        now = self.now()
         loop.unpublished = [e for e in loop.unpublished if not publish_safely(self.publisher, e)]
 
         live = {
@@ -194,10 +193,11 @@ class SiteAllocator:
             for address, stored in records.live.items()
         }
         sender = self.sender_for(self._transaction_lookup(records.live))
-        results: list[Any] = []
+        results: list[EvseResult] = []
         fallback_for = self._install_fallbacks(sender, site, booted, loop, results)
 
-        # What the allocator sees: held EVSEs unresponsive (their worst case reserved).
+        # What the allocator sees: held EVSEs unresponsive (their worst case reserved). The
+        # clock is read after the fallback installs, which may take a while.
         now = self.now()
         controlled = replace(
             site,
@@ -287,7 +287,7 @@ class SiteAllocator:
         site: Site,
         booted: Mapping[tuple[str, int], int],
         loop: LoopState,
-        results: list[Any],
+        results: list[EvseResult],
     ) -> list[str]:
         """Send the fallback layer to each charger that needs it: new to the model, its
         EVSEs changed, or booted since. A charger counts as done only when every EVSE took
