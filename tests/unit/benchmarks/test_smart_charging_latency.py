@@ -3,9 +3,14 @@ arrives, within the goal, and the report renders its section."""
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks import smart_charging_latency
 from benchmarks.__main__ import QUICK
 from benchmarks.report import _smart_charging_latency
+
+# A platform process and real WebSockets, as the end-to-end tests.
+pytestmark = pytest.mark.e2e
 
 
 def test_the_quick_run_times_every_session_to_its_first_profile() -> None:
