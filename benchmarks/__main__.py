@@ -51,6 +51,8 @@ class Sizes:
     allocator_iterations: int
     # Simulated site-days of 24 h (benchmarks/smart_charging_site.py).
     site_days: int
+    # Sessions timed from their start to their first profile (smart_charging_latency.py).
+    latency_sessions: int
 
 
 FULL = Sizes(
@@ -67,6 +69,7 @@ FULL = Sizes(
     campaign_chargers=1000,
     allocator_iterations=200,
     site_days=418,
+    latency_sessions=50,
 )
 QUICK = Sizes(
     cpu_iterations=30,
@@ -82,6 +85,7 @@ QUICK = Sizes(
     campaign_chargers=10,
     allocator_iterations=10,
     site_days=3,
+    latency_sessions=3,
 )
 
 
@@ -131,6 +135,7 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
         runtime_overhead,
         sdk_cpu,
         smart_charging_allocator,
+        smart_charging_latency,
         smart_charging_site,
         stack_facts,
     )
@@ -201,6 +206,10 @@ def collect(sizes: Sizes, *, load: bool = True) -> dict[str, Any]:
                 moto_sizes=sizes.load_moto_chargers,
                 settle_s=sizes.load_settle_s,
             ),
+        )
+        results["smart_charging_latency"] = _timed(
+            "session start to first profile",
+            lambda: smart_charging_latency.run(sizes.latency_sessions),
         )
         results["firmware_campaign"] = _timed(
             "firmware campaign", lambda: firmware_campaign.run(sizes.campaign_chargers)

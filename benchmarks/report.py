@@ -581,6 +581,36 @@ def _allocator(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _smart_charging_latency(results: Mapping[str, Any]) -> list[str]:
+    section = results["smart_charging_latency"]
+    lines = [
+        "",
+        "## Session start to first charging profile",
+        "",
+        _stamp(section, results)
+        + " From a simulated 2.0.1 charger's session start to the SetChargingProfile it "
+        "receives, through the local platform (bus rule, site trigger, the FIFO queue's "
+        f"{section['debounce_s']} s debounce, site allocator, command engine; "
+        "`benchmarks/smart_charging_latency.py`, docs/adr/0051).",
+        "",
+    ]
+    lines += _table(
+        ["Sessions", "received", "p50 s", "p95 s", "max s", "goal p95 s"],
+        [
+            [
+                section["sessions"],
+                section["received"],
+                section.get("p50_s", "-"),
+                section.get("p95_s", "-"),
+                section.get("max_s", "-"),
+                section["goal_p95_s"],
+            ]
+        ],
+        "rrrrrr",
+    )
+    return lines
+
+
 def _site_simulation(results: Mapping[str, Any]) -> list[str]:
     section = results["smart_charging_site"]
     lines = [
@@ -806,6 +836,7 @@ def markdown(results: Mapping[str, Any], data_label: str = "benchmarks/results/l
         ("local_load", _load),
         ("smart_charging_allocator", _allocator),
         ("smart_charging_site", _site_simulation),
+        ("smart_charging_latency", _smart_charging_latency),
         ("firmware_campaign", _campaign),
     ):
         if section in results:

@@ -138,6 +138,31 @@ class EventRuleDef:
 
 
 @dataclass(frozen=True)
+class QueueDef:
+    """An SQS queue its `consumer` function reads (a Lambda event source mapping with partial
+    batch responses / a local poller) and its `senders` send to (sqs:SendMessage on it, its
+    URL in `env_var`). Encrypted, TLS only, a dead-letter queue after `max_receive_count`
+    receives (FIFO for a FIFO queue), alarmed on like every DLQ. `delay_s`: the queue's own
+    delivery delay; `visibility_timeout_s` at least the consumer's timeout (Lambda's rule)."""
+
+    id: str
+    env_var: str
+    local_name: str
+    consumer: str
+    senders: tuple[str, ...]
+    fifo: bool = False
+    delay_s: int = 0
+    batch_size: int = 10
+    visibility_timeout_s: int = 60
+    max_receive_count: int = 5
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.fifo != self.local_name.endswith(".fifo"):
+            raise ValueError(f"{self.id}: a FIFO queue's name, and only its, ends in .fifo")
+
+
+@dataclass(frozen=True)
 class ScheduleDef:
     """A function run at a fixed rate (an EventBridge schedule rule / a local timer)."""
 
@@ -893,6 +918,35 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         manages_connections=True,
         uses_certificate_authority=True,
     ),
+    # The site allocation loop (docs/adr/0051).
+    FunctionDef(
+        name="site_trigger",
+        tracing=False,
+        handler="functions.site_trigger.handler.handler",
+        description="Events that change a site's inputs, due wake-ups -> live states, site queued",
+        timeout_s=30,
+        # The charger's location (its claim), the site's records, an EVSE's live state.
+        tables=((LOCATIONS.id, ("GetItem",)), (SITE_LOADS.id, ("Query", "PutItem"))),
+    ),
+    FunctionDef(
+        name="site_allocator",
+        tracing=False,
+        handler="functions.site_allocator.handler.handler",
+        description="A queued site -> allocated, its limits sent and stored as sent",
+        # A plan waits on each charger's answer (ADR 0048): up to about 50 s for one that
+        # does not answer, 4 s for one that does.
+        timeout_s=300,
+        tables=(
+            (SITE_LOADS.id, ("Query", "PutItem")),
+            # Whether the session a limit names is still running.
+            (TRANSACTIONS.id, ("GetItem",)),
+            # The command engine (charger, command slot, @connections).
+            (CHARGERS.id, ("GetItem", "UpdateItem")),
+            (COMMANDS.id, "readwrite"),
+        ),
+        publishes_events=True,
+        manages_connections=True,
+    ),
     PAYMENT_WEBHOOK,
     RECEIPT_MAILER,
     FILES_RELAY,
@@ -924,6 +978,20 @@ STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (
     ),
 )
 
+SITE_TRIGGER_DETAIL_TYPES = (
+    "TransactionStarted",
+    "TransactionStopped",
+    "ConnectorStatusChanged",
+    "ChargerConnected",
+    "ChargerDisconnected",
+    "ChargerBooted",
+    "EvseControlLost",
+    "EvseControlRestored",
+    "ChargingLimitChanged",
+    "SiteModelChanged",
+    "GridLimitChanged",
+)
+
 EVENT_RULES: tuple[EventRuleDef, ...] = (
     EventRuleDef(
         id="EnergyRollup",
@@ -951,7 +1019,43 @@ EVENT_RULES: tuple[EventRuleDef, ...] = (
         detail_types=("FirmwareStatusChanged", "ChargerBooted"),
         description="Firmware reports and boots move campaign targets (docs/adr/0045)",
     ),
+    EventRuleDef(
+        id="SiteTrigger",
+        function="site_trigger",
+        # shared/load_management/trigger.py's DETAIL_TYPES (a test keeps them equal); never
+        # MeterValuesReceived.
+        detail_types=SITE_TRIGGER_DETAIL_TYPES,
+        description="Events that change a site's inputs queue its allocation (docs/adr/0051)",
+    ),
 )
+
+# The site allocation loop's queues (docs/adr/0051-site-allocation-loop.md).
+SITE_QUEUE = QueueDef(
+    id="SiteQueue",
+    env_var="SITE_QUEUE_URL",
+    local_name="csms-site-queue.fifo",
+    consumer="site_allocator",
+    senders=("site_trigger", "site_allocator"),
+    fifo=True,
+    # The debounce window (shared/ports/site_queue.py DEBOUNCE_S): a site's other triggers
+    # of the window arrive before its allocation runs.
+    delay_s=1,
+    # One site per invocation: a slow plan never holds up another site's.
+    batch_size=1,
+    visibility_timeout_s=330,
+    description="Sites to allocate: one message group per site, deduplicated per window",
+)
+SITE_WAKE_QUEUE = QueueDef(
+    id="SiteWakeQueue",
+    env_var="SITE_WAKE_QUEUE_URL",
+    local_name="csms-site-wake",
+    consumer="site_trigger",
+    senders=("site_trigger", "site_allocator"),
+    visibility_timeout_s=60,
+    description="Wake-ups of sites (a hold's end, a grid limit's change), up to 900 s a hop",
+)
+QUEUES: tuple[QueueDef, ...] = (SITE_QUEUE, SITE_WAKE_QUEUE)
+QUEUES_BY_ID = {q.id: q for q in QUEUES}
 
 # Rules of optional functions (FunctionDef.enabled_by): deployed, and run locally, only when
 # their function's setting is set. `event_rules` picks them.

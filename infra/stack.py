@@ -25,6 +25,7 @@ from infra.catalog import (
     HTTP_API_ROUTES,
     HTTP_ROUTES,
     HTTP_WEBHOOKS,
+    QUEUES,
     SCHEDULES,
     USER_POOL_TRIGGERS,
     WEBSOCKET_AUTHORIZER,
@@ -41,6 +42,7 @@ from infra.monitoring import MonitoredResources, Monitoring
 from infra.nag import acknowledge
 from infra.naming import construct_id_for
 from infra.python_function import FunctionResources, LambdaPackage, PythonFunction
+from infra.queues import Queues
 from infra.stack_settings import SettingsError, StackSettings
 from infra.tables import Tables
 from infra.telemetry import Streams
@@ -269,6 +271,8 @@ class CsmsStack(Stack):
             event_rules=rules,
         )
 
+        self.queues = self._add_queues()
+
         for name in workflow_function_names():
             if name not in self.functions:
                 self.add_function(name)
@@ -294,7 +298,7 @@ class CsmsStack(Stack):
                 websocket_functions=websocket_function_names(),
                 tables=self.tables.by_id,
                 streams=self.streams.by_id,
-                dead_letters=self.consumers.dead_letters,
+                dead_letters={**self.consumers.dead_letters, **self.queues.dead_letters},
                 scheduled_functions=[schedule.function for schedule in SCHEDULES],
                 state_machines=self.workflows.state_machines,
                 workflow_dead_letters=self.workflows.dead_letters,
@@ -303,6 +307,17 @@ class CsmsStack(Stack):
             title=f"CSMS ({settings.stage_name})",
         )
         self._outputs()
+
+    def _add_queues(self) -> Queues:
+        """The catalog's queues (the site allocation loop, docs/adr/0051) and the functions
+        that read and send to them."""
+        for queue in QUEUES:
+            for name in (queue.consumer, *queue.senders):
+                if name not in self.functions:
+                    self.add_function(name)
+        return Queues(
+            self, "Queues", functions={name: f.function for name, f in self.functions.items()}
+        )
 
     def add_function(self, name: str) -> PythonFunction:
         """Creates the catalog function `name`, wired to what its definition names."""

@@ -7,6 +7,7 @@ boto3 is imported on first use only, so importing this module stays cheap.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -14,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 from infra.catalog import (
     BUCKETS,
     EVENT_BUS,
+    QUEUES,
     STREAMS,
     TABLES,
     BucketDef,
     EventBusDef,
     Key,
+    QueueDef,
     StreamDef,
     TableDef,
 )
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
 
 DEFAULT_REGION = "us-east-1"
+# moto's account: a queue's URL is <endpoint>/<account>/<name>.
+LOCAL_ACCOUNT_ID = "123456789012"
 # moto creates a stream ACTIVE at once; on a real endpoint this allows about a minute.
 _STREAM_WAIT_DELAY_S = 1
 _STREAM_WAIT_ATTEMPTS = 60
@@ -68,6 +73,7 @@ def local_environment(
     environment[event_bus.env_var] = event_bus.local_name
     environment["EVENT_SOURCE"] = event_bus.source
     environment.update({bucket.env_var: bucket.local_name for bucket in BUCKETS})
+    environment.update({q.env_var: local_queue_url(q, endpoint_url) for q in QUEUES})
     if endpoint_url:
         environment["AWS_ENDPOINT_URL"] = endpoint_url
     return environment
@@ -104,6 +110,8 @@ def create_resources(
             created.append(stream.local_name)
     if _ensure_event_bus(events, event_bus.local_name):
         created.append(event_bus.local_name)
+    sqs = session.client("sqs", region_name=region, endpoint_url=endpoint_url)
+    created += [queue.local_name for queue in QUEUES if _ensure_queue(sqs, queue)]
     s3 = session.client("s3", region_name=region, endpoint_url=endpoint_url)
     created += [bucket.local_name for bucket in BUCKETS if _ensure_bucket(s3, bucket, region)]
     return LocalResources(
@@ -116,6 +124,49 @@ def create_resources(
         streams={stream.id: stream.local_name for stream in streams},
         stream_arns=stream_arns,
     )
+
+
+def local_queue_url(queue: QueueDef, endpoint_url: str | None = None) -> str:
+    """The queue's URL as moto answers it (the functions send to it; SQS's JSON protocol
+    sends the request to the client's endpoint whatever the URL's host)."""
+    return (
+        f"{(endpoint_url or 'http://localhost').rstrip('/')}/{LOCAL_ACCOUNT_ID}/{queue.local_name}"
+    )
+
+
+def dead_letter_name(queue: QueueDef) -> str:
+    """`csms-site-queue.fifo` -> `csms-site-queue-dlq.fifo`."""
+    base, fifo = (
+        (queue.local_name[: -len(".fifo")], ".fifo") if queue.fifo else (queue.local_name, "")
+    )
+    return f"{base}-dlq{fifo}"
+
+
+def _ensure_queue(client: Any, queue: QueueDef) -> bool:
+    """The queue and its dead-letter queue, with the catalog's attributes (kept in line)."""
+    fifo = {"FifoQueue": "true"} if queue.fifo else {}
+    try:
+        client.get_queue_url(QueueName=queue.local_name)
+        created = False
+    except client.exceptions.ClientError:
+        created = True
+    dead = client.create_queue(QueueName=dead_letter_name(queue), Attributes=fifo)["QueueUrl"]
+    dead_arn = client.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    attributes = {
+        "DelaySeconds": str(queue.delay_s),
+        "VisibilityTimeout": str(queue.visibility_timeout_s),
+        "RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": dead_arn, "maxReceiveCount": queue.max_receive_count}
+        ),
+    }
+    if created:
+        client.create_queue(QueueName=queue.local_name, Attributes={**fifo, **attributes})
+    else:
+        url = client.get_queue_url(QueueName=queue.local_name)["QueueUrl"]
+        client.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    return created
 
 
 def _ensure_bucket(client: Any, bucket: BucketDef, region: str) -> bool:

@@ -42,7 +42,10 @@ from shared.firmware.files import FileLocations
 from shared.firmware.images import FirmwareImages
 from shared.firmware.uploads import DiagnosticsUploads
 from shared.load_management.load_history import LoadHistory
+from shared.load_management.loop import SiteAllocator
+from shared.load_management.profile_sender import ProfileSender, TransactionLookup
 from shared.load_management.sites import SiteModels
+from shared.load_management.trigger import SiteTrigger
 from shared.locations.search import LocationSearch
 from shared.models.firmware import FirmwareImage
 from shared.ocpp.framing import CallError, CallResult
@@ -83,6 +86,8 @@ from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.ports.site_load_history import SiteLoadHistory
 from shared.ports.site_loads import SiteLoadStore
+from shared.ports.site_queue import SiteQueue
+from shared.smart_charging.stability import StabilityRules
 from shared.station.charging_state import ChargingStates
 from shared.station.connections import ConnectionService
 from shared.station.connector_status import ConnectorStatuses
@@ -327,7 +332,11 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         firmware_images=firmware_images,
         file_locations=file_locations,
         uploads=uploads,
-        site_models=(SiteModels(deps.site_loads, deps.locations, now) if deps.site_loads else None),
+        site_models=(
+            SiteModels(deps.site_loads, deps.locations, now, deps.publisher)
+            if deps.site_loads
+            else None
+        ),
         site_load_history=(
             LoadHistory(deps.site_load_history, deps.locations, now)
             if deps.site_load_history
@@ -558,6 +567,43 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         site_loads=DynamoSiteLoadStore(dynamodb, settings.site_loads_table),
         site_load_history=DynamoSiteLoadHistory(dynamodb, settings.site_loads_table),
     )
+
+
+# --- the site allocation loop (docs/adr/0051) ----------------------------------------
+
+
+def site_trigger(services: Services, queue: SiteQueue) -> SiteTrigger:
+    """Domain events -> EVSE live states and the site queued."""
+    deps = services.deps
+    assert deps.site_loads is not None
+    return SiteTrigger(deps.site_loads, deps.locations, queue, utc_now)
+
+
+def site_allocator(services: Services, queue: SiteQueue) -> SiteAllocator:
+    """One site's allocation, sent through the command engine. The grid limit: none until
+    the grid-signal store lands (the model's own limits)."""
+    deps = services.deps
+    assert deps.site_loads is not None
+
+    def sender_for(transaction_of: TransactionLookup) -> ProfileSender:
+        return ProfileSender(services.engine, deps.publisher, transaction_of)
+
+    return SiteAllocator(
+        deps.site_loads,
+        sender_for,
+        deps.transactions,
+        deps.publisher,
+        queue,
+        utc_now,
+        rules=StabilityRules(hold_off_s=float(deps.settings.site_increase_hold_off_s)),
+    )
+
+
+def aws_site_queue(settings: Settings) -> SiteQueue:
+    from shared.adapters.aws_clients import LazyClient
+    from shared.adapters.sqs_site_queue import SqsSiteQueue
+
+    return SqsSiteQueue(LazyClient("sqs"), settings.site_queue_url, settings.site_wake_queue_url)
 
 
 def aws_services(settings: Settings) -> Services:

@@ -114,6 +114,12 @@ class Settings:
     firmware_table: str = "csms-firmware"
     # Sites' electrical models, EVSE live states and allocations (docs/adr/0047).
     site_loads_table: str = "csms-site-loads"
+    # The site allocation queue (FIFO) and its wake-up queue (docs/adr/0051); empty where a
+    # function neither sends to nor reads them.
+    site_queue_url: str = ""
+    site_wake_queue_url: str = ""
+    # The stability filter's hold-off: a site limit goes up at most this often (ADR 0046).
+    site_increase_hold_off_s: int = 600
     # The files bucket (images, uploads) and the public base of `/files/<token>` locations
     # (the HTTP API's URL; locally the gateway's), docs/adr/0045.
     files_bucket: str = "csms-files"
@@ -230,6 +236,9 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         certificates_table=_required(env, "CERTIFICATES_TABLE"),
         firmware_table=_required(env, "FIRMWARE_TABLE"),
         site_loads_table=_required(env, "SITE_LOADS_TABLE"),
+        site_queue_url=env.get("SITE_QUEUE_URL", ""),
+        site_wake_queue_url=env.get("SITE_WAKE_QUEUE_URL", ""),
+        site_increase_hold_off_s=_int(env, "SITE_INCREASE_HOLD_OFF_S", 600, 0, 86_400),
         files_bucket=env.get("FILES_BUCKET") or "csms-files",
         files_base_url=env.get("FILES_BASE_URL", ""),
         ca_secret_name=env.get("CA_SECRET_NAME") or None,

@@ -54,6 +54,7 @@ class ConsumerTable:
         event_rules: Iterable[catalog.EventRuleDef] = catalog.EVENT_RULES,
         definitions: Mapping[str, catalog.FunctionDef] = catalog.FUNCTIONS_BY_NAME,
         schedules: Iterable[catalog.ScheduleDef] = catalog.SCHEDULES,
+        queues: Iterable[catalog.QueueDef] = catalog.QUEUES,
     ) -> ConsumerTable:
         """The real consumer handlers (imports them: set the environment first).
 
@@ -64,6 +65,7 @@ class ConsumerTable:
             [c.function for c in stream_consumers]
             + [r.function for r in event_rules]
             + [s.function for s in schedules]
+            + [q.consumer for q in queues]
         )
         functions: dict[str, LambdaFunction] = {}
         for name in names:

@@ -153,3 +153,38 @@ def eventbridge_event(
     # Anything else moto or AWS may add later is kept, after the documented keys.
     event.update({key: value for key, value in envelope.items() if key not in event})
     return event
+
+
+def sqs_record(message: Mapping[str, Any], *, queue_arn: str, region: str) -> dict[str, Any]:
+    """One entry of the `Records` an SQS event source mapping delivers, from a received
+    message (ReceiveMessage with every attribute)."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": dict(message.get("Attributes") or {}),
+        "messageAttributes": dict(message.get("MessageAttributes") or {}),
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def sqs_failures(response: Any, message_ids: Sequence[str]) -> set[str]:
+    """The messages a partial batch response names as failed (Lambda's reading: no answer
+    or no `batchItemFailures` is success; an identifier not in the batch fails it all)."""
+    if not isinstance(response, Mapping):
+        return set()
+    failures = response.get("batchItemFailures")
+    if not failures:
+        return set()
+    if not isinstance(failures, list):
+        return set(message_ids)
+    named: set[str] = set()
+    for failure in failures:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, Mapping) else None
+        if not isinstance(identifier, str) or identifier not in message_ids:
+            return set(message_ids)
+        named.add(identifier)
+    return named

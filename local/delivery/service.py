@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from infra import catalog
 from local.delivery.consumers import ConsumerTable
 from local.delivery.event_shapes import StreamSource
+from local.delivery.queue_delivery import QueuePoller
 from local.delivery.rule_delivery import RulePoller
 from local.delivery.runtime import DeliveryConfig, Runtime
 from local.delivery.schedules import ScheduledRun
@@ -50,8 +51,11 @@ class Delivery:
         event_rules: Sequence[catalog.EventRuleDef] = catalog.EVENT_RULES,
         event_bus: catalog.EventBusDef = catalog.EVENT_BUS,
         schedules: Sequence[catalog.ScheduleDef] = catalog.SCHEDULES,
+        queues: Sequence[catalog.QueueDef] = catalog.QUEUES,
     ) -> None:
         self.config = config or DeliveryConfig()
+        self._queues = tuple(queues)
+        self.queue_pollers: list[QueuePoller] = []
         self._streams = {stream.id: stream for stream in streams}
         self._stream_consumers = tuple(stream_consumers)
         self._event_rules = tuple(event_rules)
@@ -73,7 +77,9 @@ class Delivery:
             raise RuntimeError("delivery already started")
         self.shard_pollers, self.rule_pollers, self.not_delivered = [], [], []
         self.scheduled_runs = []
+        self.queue_pollers = []
         io_threads = 2 + sum(s.shards for s in self._streams.values()) + len(self._event_rules)
+        io_threads += len(self._queues)
         runtime = self._runtime = Runtime(self.config, io_threads)
         try:
             kinesis, sqs, events = await runtime.io(lambda: self._clients(endpoint_url))
@@ -83,6 +89,8 @@ class Delivery:
                 await self._add_rule(runtime, sqs, events, rule, consumers)
             for schedule in self._schedules:
                 self._add_schedule(runtime, schedule, consumers)
+            for queue in self._queues:
+                await self._add_queue(runtime, sqs, queue, consumers)
             for poller in self.shard_pollers:
                 await poller.open()
         except BaseException:
@@ -94,6 +102,8 @@ class Delivery:
             self._tasks.append(asyncio.create_task(rule_poller.run(), name=rule_poller.rule_name))
         for scheduled in self.scheduled_runs:
             self._tasks.append(asyncio.create_task(scheduled.run(), name=scheduled.schedule.id))
+        for queue_poller in self.queue_pollers:
+            self._tasks.append(asyncio.create_task(queue_poller.run(), name=queue_poller.name))
 
     async def stop(self) -> None:
         """Stop polling; running invocations may finish (up to `stop_grace_s`)."""
@@ -105,6 +115,8 @@ class Delivery:
             shard_poller.wake.set()
         for scheduled in self.scheduled_runs:
             scheduled.wake.set()
+        for queue_poller in self.queue_pollers:
+            queue_poller.wake.set()
         for rule_poller in self.rule_pollers:
             rule_poller.wake.set()
             try:
@@ -162,6 +174,9 @@ class Delivery:
         for poller in self.rule_pollers:
             if not await runtime.io(poller.is_empty):
                 busy.append(poller.rule_name)
+        for queue_poller in self.queue_pollers:
+            if not await runtime.io(queue_poller.is_empty):
+                busy.append(queue_poller.name)
         return busy
 
     # --- inspection -------------------------------------------------------------------
@@ -196,6 +211,12 @@ class Delivery:
             lines.append(
                 f"every {scheduled.interval_s:g} s -> {scheduled.function.name} "
                 f"({scheduled.schedule.id})"
+            )
+        for queue_poller in self.queue_pollers:
+            queue = queue_poller.queue
+            lines.append(
+                f"{queue.local_name} -> {queue_poller.function.name} (batch {queue.batch_size}"
+                f"{', in order per group' if queue.fifo else ''})"
             )
         return lines + [f"not delivered: {reason}" for reason in self.not_delivered]
 
@@ -266,6 +287,22 @@ class Delivery:
         poller = RulePoller(runtime, sqs, events, rule=rule, bus=self._event_bus, function=function)
         await runtime.io(poller.create)
         self.rule_pollers.append(poller)
+
+    async def _add_queue(
+        self, runtime: Runtime, sqs: Any, queue: catalog.QueueDef, consumers: ConsumerTable
+    ) -> None:
+        function = consumers.get(queue.consumer)
+        if function is None:
+            self.not_delivered.append(f"queue {queue.local_name} (no {queue.consumer} handler)")
+            return
+        poller = QueuePoller(runtime, sqs, queue=queue, function=function)
+        try:
+            await runtime.io(poller.open)
+        except sqs.exceptions.ClientError as exc:
+            logger.warning("queue %s does not exist: not delivered (%s)", queue.local_name, exc)
+            self.not_delivered.append(f"{queue.local_name} (no such queue)")
+            return
+        self.queue_pollers.append(poller)
 
     def _add_schedule(
         self, runtime: Runtime, schedule: catalog.ScheduleDef, consumers: ConsumerTable

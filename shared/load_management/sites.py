@@ -19,7 +19,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.admin.errors import Conflict, InvalidRequest, NotFound
+from shared.models.domain_events import SITE_MODEL_CHANGED, DomainEvent
 from shared.models.location import Location
+from shared.ports import EventPublisher, publish_safely
 from shared.ports.locations import LocationRepository
 from shared.ports.site_loads import EvseAddress, SiteLoadStore, StoredModel
 from shared.smart_charging.allocation import Allocation
@@ -244,6 +246,23 @@ class SiteModels:
     store: SiteLoadStore
     locations: LocationRepository
     now: Callable[[], datetime]
+    # SiteModelChanged after each put and delete (docs/adr/0051): the site is allocated
+    # again. None: nothing is published (tools that only read).
+    publisher: EventPublisher | None = None
+
+    def _changed(self, location_id: str, revision: int, deleted: bool) -> None:
+        """The model is stored: a bus that does not take the event loses an allocation
+        until the site's next event (logged and alarmed on by publish_safely), never the
+        operator's change."""
+        if self.publisher is None:
+            return
+        detail = {
+            "siteId": location_id,
+            "revision": revision,
+            "deleted": deleted,
+            "changedAt": iso_utc(self.now()),
+        }
+        publish_safely(self.publisher, DomainEvent(SITE_MODEL_CHANGED, "", self.now(), detail))
 
     def _location(self, location_id: str) -> Location:
         location = self.locations.get(location_id)
@@ -294,6 +313,7 @@ class SiteModels:
         )
         if saved is None:
             raise Conflict(f"the electrical model of {location_id!r} changed meanwhile")
+        self._changed(location_id, saved.revision, deleted=False)
         return ElectricalModel.of(saved)
 
     def delete(self, location_id: str, expected_revision: int | None = None) -> None:
@@ -302,6 +322,7 @@ class SiteModels:
             raise Conflict(self._revision_message(location_id, current.revision, expected_revision))
         if not self.store.delete_model(location_id, current.revision):
             raise Conflict(f"the electrical model of {location_id!r} changed meanwhile")
+        self._changed(location_id, current.revision, deleted=True)
 
     def allocation(self, location_id: str) -> SiteAllocationView:
         """The last stored allocation over the current model and live states; NotFound when

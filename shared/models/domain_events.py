@@ -38,6 +38,8 @@ CERTIFICATE_SIGNING_REQUESTED = "CertificateSigningRequested"
 # Site load management (docs/adr/0048): an EVSE that does not take its limits.
 EVSE_CONTROL_LOST = "EvseControlLost"
 EVSE_CONTROL_RESTORED = "EvseControlRestored"
+# The site load management loop (docs/adr/0051).
+SITE_MODEL_CHANGED = "SiteModelChanged"
 
 
 @dataclass(frozen=True)

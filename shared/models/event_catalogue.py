@@ -260,6 +260,17 @@ class EvseControlLost(EventDetail):
     until: str
 
 
+class SiteModelChanged(EventDetail):
+    """A site's electrical model was stored or deleted (docs/adr/0051): the site is allocated
+    again, and chargers new to it get their fallback layer. `chargePointId` is empty (the
+    change is the site's)."""
+
+    siteId: str
+    revision: int
+    deleted: bool
+    changedAt: str
+
+
 class EvseControlRestored(EventDetail):
     """The EVSE's charger accepted a limit again after losing control (docs/adr/0048)."""
 
@@ -296,6 +307,7 @@ CATALOGUE: dict[str, type[EventDetail]] = {
         CertificateSigningRequested,
         EvseControlLost,
         EvseControlRestored,
+        SiteModelChanged,
     )
 }
 

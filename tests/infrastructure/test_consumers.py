@@ -36,9 +36,10 @@ def _mapping(template: Template, stack: CsmsStack, function_name: str) -> dict[s
 
 
 def test_one_event_source_mapping_per_stream_consumer(template):
+    # and one per catalog queue (tests/infrastructure/test_queues.py)
     assert len(resources(template, "AWS::Lambda::EventSourceMapping")) == len(
         catalog.STREAM_CONSUMERS
-    )
+    ) + len(catalog.QUEUES)
 
 
 @pytest.mark.parametrize("consumer", catalog.STREAM_CONSUMERS, ids=lambda c: c.function)
@@ -167,6 +168,8 @@ def test_every_consumer_has_one_dead_letter_queue(template, stack):
     assert set(stack.consumers.dead_letters) == consumers
     # And one per rule that starts a workflow (tests/infrastructure/test_workflows.py).
     queues = [*stack.consumers.dead_letters.values(), *stack.workflows.dead_letters.values()]
+    # And the catalog's queues with theirs (tests/infrastructure/test_queues.py).
+    queues += [*stack.queues.by_id.values(), *stack.queues.dead_letters.values()]
     assert set(resources(template, "AWS::SQS::Queue")) == {logical_id(q) for q in queues}
 
 
@@ -194,6 +197,7 @@ def test_dead_letter_queues_are_encrypted_tls_only_and_keep_messages_14_days(tem
 
 def test_mappings_and_rules_only_reference_consumer_functions(template, stack):
     fed = [*stack.consumers.dead_letters, *(s.function for s in catalog.SCHEDULES)]
+    fed += [q.consumer for q in catalog.QUEUES]
     consumers = {logical_id(stack.functions[name].function) for name in fed} | {
         logical_id(machine) for machine in stack.workflows.state_machines.values()
     }

@@ -26,10 +26,19 @@ CONSUMER_FUNCTIONS = [
     "certificate_signer",
     "session_workflow",
     "firmware_campaign",
+    "site_trigger",
     "outbox_relay",
     "start_sweep",
 ]
-STACK_FUNCTIONS = WEBSOCKET_FUNCTIONS + USER_POOL_FUNCTIONS + HTTP_FUNCTIONS + CONSUMER_FUNCTIONS
+# Read from a catalog queue only (the site allocation loop, docs/adr/0051).
+QUEUE_FUNCTIONS = ["site_allocator"]
+STACK_FUNCTIONS = (
+    WEBSOCKET_FUNCTIONS
+    + USER_POOL_FUNCTIONS
+    + HTTP_FUNCTIONS
+    + CONSUMER_FUNCTIONS
+    + QUEUE_FUNCTIONS
+)
 
 
 def test_the_stack_has_every_catalog_function_wired_to_something(template, stack):
@@ -129,6 +138,16 @@ def test_function_environment(template, stack, name):
         **_admission_key(stack, name),
         **_certificate_authority(stack, name),
         **_buckets(stack, name),
+        **_queues(stack, name),
+    }
+
+
+def _queues(stack, name: str) -> dict[str, Any]:
+    """The URL of each catalog queue the function reads or sends to."""
+    return {
+        q.env_var: {"Ref": logical_id(stack.queues.by_id[q.id])}
+        for q in catalog.QUEUES
+        if name in (q.consumer, *q.senders)
     }
 
 

@@ -6,6 +6,7 @@ table, key, index, TTL or stream on its own.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -15,8 +16,14 @@ import pytest
 from moto import mock_aws
 
 from infra import catalog
-from local.resources import LocalResources, create_resources, local_environment
-from tests.infrastructure.template_queries import catalog_functions, logical_id, resources
+from local.resources import (
+    LocalResources,
+    create_resources,
+    dead_letter_name,
+    local_environment,
+    local_queue_url,
+)
+from tests.infrastructure.template_queries import catalog_functions, logical_id, resource, resources
 
 pytestmark = pytest.mark.infrastructure
 
@@ -173,6 +180,10 @@ def test_local_environment_names_what_the_functions_reference(template, stack, l
             logical_id(bucket): catalog.BUCKETS_BY_ID[bucket_id].local_name
             for bucket_id, bucket in stack.buckets.by_id.items()
         }
+        | {
+            logical_id(queue): local_queue_url(catalog.QUEUES_BY_ID[queue_id])
+            for queue_id, queue in stack.queues.by_id.items()
+        }
     )
     environment = local_environment()
     referenced: set[str] = set()
@@ -220,7 +231,9 @@ def test_local_environment_adds_the_endpoint_when_given():
 def test_creating_again_leaves_existing_resources_alone(moto_session, local, dynamodb):
     assert set(local.created) == {t.local_name for t in catalog.TABLES} | {
         s.local_name for s in catalog.STREAMS
-    } | {catalog.EVENT_BUS.local_name} | {b.local_name for b in catalog.BUCKETS}
+    } | {catalog.EVENT_BUS.local_name} | {b.local_name for b in catalog.BUCKETS} | {
+        q.local_name for q in catalog.QUEUES
+    }
     item = {"connectionId": {"S": "abc"}, "expiresAt": {"N": "1"}}
     dynamodb.put_item(TableName=catalog.CONNECTIONS.local_name, Item=item)
     again = create_resources(moto_session)
@@ -267,3 +280,17 @@ def test_indexes_and_numeric_keys_match_too(moto_session):
         expected["GlobalSecondaryIndexes"]
     )
     assert set(_indexes(actual["GlobalSecondaryIndexes"])) == {"byStatus", "byOwner"}
+
+
+@pytest.mark.parametrize("definition", catalog.QUEUES, ids=lambda q: q.id)
+def test_local_creates_the_templates_queues(template, stack, moto_session, local, definition):
+    properties = resource(template, stack.queues.by_id[definition.id])["Properties"]
+    sqs = moto_session.client("sqs")
+    url = sqs.get_queue_url(QueueName=definition.local_name)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attributes.get("FifoQueue") == "true") is properties.get("FifoQueue", False)
+    assert int(attributes["DelaySeconds"]) == properties.get("DelaySeconds", 0)
+    assert int(attributes["VisibilityTimeout"]) == properties["VisibilityTimeout"]
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert int(redrive["maxReceiveCount"]) == properties["RedrivePolicy"]["maxReceiveCount"]
+    assert redrive["deadLetterTargetArn"].endswith(":" + dead_letter_name(definition))

@@ -172,6 +172,7 @@ def test_the_alarms_are_the_ones_an_operator_must_act_on(template, stack):
             for kind in ("Errors", "Throttles")
         }
         | {construct_id_for(n) + "DeadLetters" for n in stack.consumers.dead_letters}
+        | {construct_id_for(n) + "DeadLetters" for n in stack.queues.dead_letters}
         | {construct_id_for(s.function) + "Errors" for s in catalog.SCHEDULES}
         | {s.id + "IteratorAge" for s in catalog.STREAMS}
         | {m.id + kind for m in catalog.STATE_MACHINES for kind in WORKFLOW_ALARMS}

@@ -4,8 +4,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.gateway.websocket import connect, disconnect
 from shared.load_management.rejections import ControlState, EvseRef, decide
+from shared.load_management.sites import SiteModels
 from shared.models import domain_events
 from shared.models.event_catalogue import CATALOGUE, json_schemas
 from shared.models.tariff import PriceComponent, Tariff, TariffElement
@@ -14,6 +16,7 @@ from shared.ocpp.router import MessageContext
 from shared.ports import relay_outbox
 from simulator.command_handlers.certificates import csr_for, new_key
 from tests.fakes import connect_event, disconnect_event, site
+from tests.unit.load_management.examples import depot_location, depot_model
 from tests.unit.transactions.helpers import V16, V201, Station, energy_sample_v16, make_deps, ts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +122,13 @@ def everything_published():
     lost = decide(evse, ControlState(), "not_supported", station.clock, "answered NotSupported")
     restored = decide(evse, lost.state, "accepted", station.clock)
     deps.publisher.publish([e for e in (lost.event, restored.event) if e is not None])
+    # A site's model stored and deleted (the operator API's site model service).
+    station.services.site_models = SiteModels(
+        MemorySiteLoadStore(), deps.locations, lambda: station.clock, deps.publisher
+    )
+    deps.locations.save(depot_location("CP1-SITE"), None)
+    station.services.site_models.put("CP1-SITE", depot_model())
+    station.services.site_models.delete("CP1-SITE")
     disconnect(disconnect_event("c1=", authorizer=auth), station.services)
     # Published by the outbox relay once the charger stayed away.
     relay_outbox(station.services.outbox_sources(), datetime.now(UTC) + timedelta(hours=1))

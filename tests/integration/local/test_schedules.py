@@ -27,7 +27,9 @@ def moto() -> Iterator[MotoServer]:
 
 
 def delivery_of(schedule: ScheduleDef, config: DeliveryConfig = TICK) -> Delivery:
-    return Delivery(config, streams=[], stream_consumers=[], event_rules=[], schedules=[schedule])
+    return Delivery(
+        config, streams=[], stream_consumers=[], event_rules=[], schedules=[schedule], queues=[]
+    )
 
 
 def test_a_scheduled_function_runs_repeatedly_with_a_scheduled_event(moto):

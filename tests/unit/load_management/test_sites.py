@@ -248,3 +248,25 @@ def test_the_worked_example_of_the_operators_guide(models: SiteModels) -> None:
     mixed = _depot_allocation(models, [ONE_PHASE] * 3 + [THREE_PHASE] * 3)
     assert mixed["limits"] == [310, 310, 310, 107, 107, 106]
     assert mixed["loads"]["circuit-2"] == (32.0, 32.0, 32.0)
+
+
+def test_each_put_and_delete_publishes_site_model_changed(models: SiteModels) -> None:
+    from shared.adapters.memory.publishing import MemoryEventPublisher
+    from shared.models.event_catalogue import CATALOGUE
+
+    bus = MemoryEventPublisher()
+    models.publisher = bus
+    models.put(DEPOT, depot_model())
+    models.put(DEPOT, depot_model(), expected_revision=1)
+    models.delete(DEPOT)
+    details = [e.detail for e in bus.of_type("SiteModelChanged")]
+    assert [(d["siteId"], d["revision"], d["deleted"]) for d in details] == [
+        (DEPOT, 1, False),
+        (DEPOT, 2, False),
+        (DEPOT, 2, True),
+    ]
+    for event in bus.events:
+        CATALOGUE[event.detail_type].model_validate(event.full_detail())
+    # a bus that does not take the event never undoes the operator's change
+    bus.fail = True
+    assert models.put(DEPOT, depot_model()).revision == 1

@@ -193,6 +193,7 @@ def test_catalog_consumer_without_a_module_yet_is_left_out():
         [],
         _definitions("functions.not_written_yet.handler.handler"),
         schedules=[],
+        queues=[],
     )
     assert table.functions == {}
 
@@ -206,6 +207,7 @@ def test_catalog_consumer_whose_import_fails_inside_is_an_error(tmp_path, monkey
             [],
             _definitions("broken_consumer.handler"),
             schedules=[],
+            queues=[],
         )
 
 
@@ -215,6 +217,7 @@ def test_catalog_consumer_runs_the_handler_its_definition_names():
         [],
         _definitions("json.loads"),
         schedules=[],
+        queues=[],
     )
     handler: Any = table.functions["consumer"].handler
     assert handler is json.loads

@@ -1,0 +1,164 @@
+"""The per-site allocation loop on the local platform (docs/adr/0051): two simulated 2.0.1
+chargers at a site with a 32 A connection. Putting the model installs their fallback layer;
+two sessions start and both chargers end up holding limits whose sum fits the connection;
+one stops and the other is raised. Everything flows through the real path: the bus rule to
+site_trigger, the FIFO queue to site_allocator, SetChargingProfile through the command
+engine."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from local.platform import LocalPlatform
+from shared.load_management import profiles
+from simulator import SimulatedCharger
+from simulator.command_handlers.charging_profiles import limit_in_force
+from tests.e2e.conftest import run, start_platform
+from tests.e2e.test_commands_via_api import Operator, eventually, new_id
+from tests.e2e.test_site_charging_profiles import active_transaction, online
+from tests.e2e.test_site_electrical import CONNECTOR
+
+pytestmark = pytest.mark.e2e
+
+CONNECTION_A = 32.0
+
+
+@pytest.fixture(scope="module")
+def platform() -> Iterator[LocalPlatform]:
+    # Increases at once: the test watches a stop raise the other limit, not the 10-minute
+    # hold-off of the stability filter (ADR 0046).
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SITE_INCREASE_HOLD_OFF_S", "0")
+        with start_platform() as running:
+            yield running
+
+
+def site_model(chargers: list[str]) -> dict[str, Any]:
+    return {
+        "nodes": [{"id": "grid", "maxCurrent": dict.fromkeys(("L1", "L2", "L3"), CONNECTION_A)}],
+        "evses": [
+            {
+                "id": f"e{n}",
+                "node": "grid",
+                "chargePointId": cp_id,
+                "evseId": 1,
+                "minCurrentA": 6,
+                "maxCurrentA": 32,
+                "defaultLimitA": 6,
+            }
+            for n, cp_id in enumerate(chargers)
+        ],
+    }
+
+
+async def a_site(operator: Operator, chargers: list[str]) -> str:
+    location_id = f"LOOP-{uuid.uuid4().hex[:8]}"
+    for cp_id in chargers:
+        await operator.call("POST", "/chargers", {"chargePointId": cp_id})
+    await operator.call(
+        "POST",
+        "/locations",
+        {
+            "locationId": location_id,
+            "name": "Car park",
+            "address": "Hafenstrasse 1",
+            "city": "Hamburg",
+            "postalCode": "20457",
+            "country": "DEU",
+            "coordinates": {"latitude": 53.54, "longitude": 9.98},
+            "timeZone": "Europe/Berlin",
+            "operator": {"name": "Acme Charging"},
+            "evses": [
+                {
+                    "uid": f"E{n}",
+                    "charger": {"chargePointId": cp_id, "evseId": 1},
+                    "connectors": [CONNECTOR],
+                }
+                for n, cp_id in enumerate(chargers)
+            ],
+        },
+    )
+    return location_id
+
+
+def held(cp: SimulatedCharger) -> float | None:
+    """The limit the charger's EVSE 1 obeys now (station maximum and its TxProfile)."""
+    return limit_in_force(cp.device, 1, datetime.now(UTC))
+
+
+def dynamic(cp: SimulatedCharger) -> bool:
+    dynamic_id = profiles.dynamic_profile_id(1)
+    return any(
+        p.get("id", p.get("chargingProfileId")) == dynamic_id
+        for installed in cp.device.charging_profiles.values()
+        for p in installed
+    )
+
+
+def test_two_sessions_share_the_connection_and_a_stop_raises_the_other(platform) -> None:
+    operator = Operator(platform)
+    chargers = [new_id("LOOP-A"), new_id("LOOP-B")]
+    tags = [new_id("TAG"), new_id("TAG")]
+
+    async def scenario() -> dict[str, Any]:
+        for tag in tags:
+            await operator.call("POST", "/id-tags", {"idTag": tag})
+        location_id = await a_site(operator, chargers)
+        running = [await online(profiles.V201, platform, cp_id) for cp_id in chargers]
+        cps = [cp for cp, _, _ in running]
+        seen: dict[str, Any] = {}
+        try:
+            await operator.call("PUT", f"/locations/{location_id}/electrical", site_model(chargers))
+            # The model's put installs each charger's fallback: 6 A until a limit comes.
+            seen["fallback"] = await eventually(
+                lambda: _all([held(cp) for cp in cps], lambda v: v == 6.0), timeout=20
+            )
+            transactions = []
+            for n, cp in enumerate(cps):
+                start = {
+                    "idToken": {"idToken": tags[n], "type": "ISO14443"},
+                    "remoteStartId": 7 + n,
+                    "evseId": 1,
+                }
+                answer = await operator.command(
+                    cp.charge_point_id, "RequestStartTransaction", start
+                )
+                assert answer["result"]["status"] == "Accepted", answer
+                transactions.append(await active_transaction(operator, cp.charge_point_id))
+            seen["shared"] = await eventually(
+                lambda: _all(
+                    [held(cp) if dynamic(cp) else None for cp in cps], lambda v: v == 16.0
+                ),
+                timeout=30,
+            )
+            stop = {"transactionId": transactions[1]}
+            answer = await operator.command(chargers[1], "RequestStopTransaction", stop)
+            assert answer["result"]["status"] == "Accepted", answer
+            # The other is raised: the connection less the stopped EVSE's idle 6 A.
+            seen["raised"] = await eventually(
+                lambda: _all([held(cps[0])], lambda v: v == 26.0), timeout=30
+            )
+            allocation = await operator.call("GET", f"/locations/{location_id}/allocation")
+            seen["allocation"] = allocation
+        finally:
+            for _, stop_event, _task in running:
+                stop_event.set()
+            await asyncio.gather(*(asyncio.wait_for(t, 10) for _, _, t in running))
+        return seen
+
+    seen = run(scenario(), timeout=120)
+    assert seen["fallback"] == [6.0, 6.0]
+    assert seen["shared"] == [16.0, 16.0]
+    assert sum(seen["shared"]) <= CONNECTION_A
+    assert seen["raised"] == [26.0]
+
+
+async def _all(values: list[float | None], ok: Any) -> list[float | None] | None:
+    """The values once every one passes `ok`, else None (eventually polls again)."""
+    return values if all(v is not None and ok(v) for v in values) else None

@@ -1,0 +1,161 @@
+"""A fault at each AWS call of the site loop (docs/adr/0051), over moto: the trigger (the
+charger's location, the site's records, the live state's conditional write, the queue) and the
+allocator (the site's records, the queues, the allocation's write). Whatever call fails,
+before or after it took effect, the redelivered event or message ends in the state a run
+without faults leaves: the live state stored once, the site queued once per window, the
+allocation stored as sent, no wake-up lost, a limit sent again only as the same command."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from shared.adapters import aws_clients
+from shared.adapters.dynamodb.site_loads import DynamoSiteLoadStore
+from shared.adapters.sqs_site_queue import SqsSiteQueue
+from shared.load_management.loop import SiteAllocator
+from shared.load_management.profile_sender import EvseResult, PlanResult
+from shared.load_management.rejections import ControlState, EvseRef
+from shared.load_management.sites import model_document
+from shared.load_management.trigger import SiteTrigger
+from shared.smart_charging.allocation import Allocation
+from shared.smart_charging.plan import LimitCommand
+from shared.smart_charging.site import Evse, EvseLive, Node, PhaseCurrents, Site
+from shared.smart_charging.stability import StabilityRules
+from shared.timeutil import to_epoch_ms
+from tests.fault_injection import NthCall, nth_call_fails
+from tests.faults.conftest import Platform
+from tests.unit.load_management.examples import depot_location
+
+T0 = datetime(2030, 1, 1, 12, 0, 1, tzinfo=UTC)
+SITE = "DEPOT"
+MODEL = Site(
+    id=SITE,
+    nodes=(Node("grid", max_current=PhaseCurrents.uniform(32)),),
+    evses=(
+        Evse("a", "grid", "CP-A", 1, default_limit_a=6),
+        Evse("b", "grid", "CP-A", 2, default_limit_a=6),
+    ),
+)
+# Enough to reach past the last AWS call of either run.
+MAX_CALLS = 6
+
+
+class Chargers:
+    """Chargers that take every limit; `sent` keeps each command as sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int, int]] = []
+        self.fallbacks: list[str] = []
+
+    def send_plan(
+        self, commands: list[LimitCommand], states: Mapping[str, ControlState] | None = None
+    ) -> PlanResult:
+        result = PlanResult()
+        for c in commands:
+            self.sent.append((c.evse_id, c.from_da, c.to_da))
+            ref = EvseRef(c.evse_id, c.charge_point_id, c.evse_number)
+            result.results.append(
+                EvseResult(ref, "accepted", ControlState(), 1, outcome="accepted", command=c)
+            )
+        return result
+
+    def install_fallback(
+        self, site: Site, charge_point_id: str, states: Mapping[str, ControlState] | None = None
+    ) -> PlanResult:
+        self.fallbacks.append(charge_point_id)
+        return PlanResult()
+
+
+def waiting(platform: Platform, url: str) -> int:
+    """Messages in the queue: visible or delayed (the FIFO queue delays each by 2 s)."""
+    attributes = platform.client("sqs").get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"],
+    )
+    return sum(int(v) for v in attributes["Attributes"].values())
+
+
+@pytest.fixture
+def site(platform: Platform) -> tuple[DynamoSiteLoadStore, SqsSiteQueue, str, str]:
+    """The depot location (its charger CP-A) with a model; the loop's store and queues."""
+    settings = platform.services.deps.settings
+    location = depot_location(SITE)
+    assert platform.services.deps.locations.save(location, None).saved
+    store = DynamoSiteLoadStore(aws_clients.client("dynamodb"), settings.site_loads_table)
+    store.put_model(SITE, model_document(MODEL), None, "2030-01-01T00:00:00Z")
+    sqs = aws_clients.client("sqs")
+    queue = SqsSiteQueue(sqs, settings.site_queue_url, settings.site_wake_queue_url)
+    return store, queue, settings.site_queue_url, settings.site_wake_queue_url
+
+
+def trigger_for(platform: Platform, store: Any, queue: Any) -> SiteTrigger:
+    locations = platform.services.deps.locations
+    return SiteTrigger(store, locations, queue, now=lambda: T0)
+
+
+STARTED = {"chargePointId": "CP-A", "evseId": 1, "connectorId": 1, "transactionId": "T1"}
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
+@pytest.mark.parametrize("n", range(1, MAX_CALLS + 1))
+def test_the_trigger_stores_the_live_state_once_and_queues_the_site_once(
+    platform, site, n, after
+) -> None:
+    store, queue, url, _ = site
+    trigger = trigger_for(platform, store, queue)
+    clients = [aws_clients.client("dynamodb"), aws_clients.client("sqs")]
+    with nth_call_fails(clients, NthCall(n, after=after)) as fault:
+        try:
+            trigger.handle("TransactionStarted", T0, STARTED)
+        except Exception:
+            assert fault.failed is not None
+            trigger.handle("TransactionStarted", T0, STARTED)  # EventBridge/Lambda retry
+    if fault.failed is None:
+        pytest.skip(f"the trigger makes fewer than {n} AWS calls")
+    stored = store.snapshot(SITE).live[("CP-A", 1)]
+    assert EvseLive.from_dict(stored.live).session_active
+    assert stored.event_at_ms == to_epoch_ms(T0)
+    assert waiting(platform, url) == 1
+
+
+def allocator_for(store: Any, queue: Any, chargers: Chargers, platform: Platform) -> Any:
+    deps = platform.services.deps
+    return SiteAllocator(
+        store,
+        lambda transaction_of: chargers,
+        deps.transactions,
+        deps.publisher,
+        queue,
+        now=lambda: T0,
+        rules=StabilityRules(hold_off_s=600),
+    )
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
+@pytest.mark.parametrize("n", range(1, MAX_CALLS + 1))
+def test_the_allocator_stores_the_allocation_as_sent_and_loses_no_wake_up(
+    platform, site, n, after
+) -> None:
+    store, queue, _, wake_url = site
+    store.put_live(SITE, ("CP-A", 1), EvseLive(session_active=True).to_dict(), 1)
+    chargers = Chargers()
+    allocator = allocator_for(store, queue, chargers, platform)
+    clients = [aws_clients.client("dynamodb"), aws_clients.client("sqs")]
+    with nth_call_fails(clients, NthCall(n, after=after)) as fault:
+        try:
+            allocator.run(SITE)
+        except Exception:
+            assert fault.failed is not None
+            allocator.run(SITE)  # the FIFO message delivered again
+    if fault.failed is None:
+        pytest.skip(f"the allocator makes fewer than {n} AWS calls")
+    stored = Allocation.from_dict(store.snapshot(SITE).allocation.document)
+    assert {k: v.limit_da for k, v in stored.limits.items()} == {"a": 260}
+    # sent once, or again as the very same command after a run that failed before storing
+    assert set(chargers.sent) == {("a", 60, 260)}
+    # a's limit may go up at the end of its hold-off: that wake-up is asked for
+    assert waiting(platform, wake_url) >= 1, fault.calls

@@ -1,0 +1,27 @@
+"""`benchmarks/smart_charging_latency.py` in its quick size: every session's first profile
+arrives, within the goal, and the report renders its section."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import smart_charging_latency
+from benchmarks.__main__ import QUICK
+from benchmarks.report import _smart_charging_latency
+
+# A platform process and real WebSockets, as the end-to-end tests.
+pytestmark = pytest.mark.e2e
+
+
+def test_the_quick_run_times_every_session_to_its_first_profile() -> None:
+    result = smart_charging_latency.run(QUICK.latency_sessions)
+    assert result["received"] == result["sessions"] == QUICK.latency_sessions
+    assert result["lost"] == 0
+    assert 0 < result["p50_s"] <= result["p95_s"] <= result["max_s"]
+    # The debounce is part of it: no profile can come sooner.
+    assert result["p50_s"] >= result["debounce_s"]
+    assert result["within_goal"], result
+    lines = _smart_charging_latency(
+        {"smart_charging_latency": {**result, "measured_at": "2030"}, "date": "x", "machine": "m"}
+    )
+    assert "## Session start to first charging profile" in lines
