@@ -502,6 +502,8 @@ SITE_LOADS = TableDef(
     local_name="csms-site-loads",
     partition_key=Key("pk"),
     sort_key=Key("sk"),
+    # Grid signal groups (`SIGNAL#<source>#<group>`, docs/adr/0050 "Wiring") expire.
+    ttl_attribute="expiresAt",
 )
 
 # Firmware images and the files chargers upload (docs/adr/0045-firmware-campaigns.md):
