@@ -35,6 +35,7 @@ from shared.adapters.memory.device_models import MemoryDeviceModelStore
 from shared.adapters.memory.drivers import MemoryDriverRepository
 from shared.adapters.memory.files import MemoryFileTokens, MemoryImageRepository, MemoryUploadJobs
 from shared.adapters.memory.firmware_campaigns import MemoryCampaignStore
+from shared.adapters.memory.grid_signal_store import MemoryGridSignalStore
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import MemoryPaymentRecords
 from shared.adapters.memory.receipts import MemoryReceiptStore
@@ -106,6 +107,7 @@ class MemoryStore:
     upload_jobs: MemoryUploadJobs = field(default_factory=MemoryUploadJobs)
     campaigns: MemoryCampaignStore = field(default_factory=MemoryCampaignStore)
     site_loads: MemorySiteLoadStore = field(default_factory=MemorySiteLoadStore)
+    grid_signals: MemoryGridSignalStore = field(default_factory=MemoryGridSignalStore)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -147,6 +149,7 @@ class MemoryStore:
             ),
             campaigns=s(self.campaigns),
             site_loads=s(self.site_loads),
+            grid_signals=s(self.grid_signals),
         )
 
 

@@ -41,6 +41,7 @@ from shared.firmware.campaigns_service import CampaignService
 from shared.firmware.files import FileLocations
 from shared.firmware.images import FirmwareImages
 from shared.firmware.uploads import DiagnosticsUploads
+from shared.load_management.grid import GridLimits
 from shared.load_management.sites import SiteModels
 from shared.locations.search import LocationSearch
 from shared.models.firmware import FirmwareImage
@@ -78,6 +79,7 @@ from shared.ports.contract_pool import ContractCertificatePool
 from shared.ports.files import FileStores
 from shared.ports.firmware import FirmwareDownloads, FirmwareImageStore
 from shared.ports.firmware_campaigns import CampaignExecutions, CampaignStore
+from shared.ports.grid_signal_store import GridSignalStore
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.ports.site_loads import SiteLoadStore
@@ -147,6 +149,8 @@ class Dependencies:
     campaigns: CampaignStore | None = None
     # Sites' electrical models, EVSE live states and allocations (docs/adr/0047).
     site_loads: SiteLoadStore | None = None
+    # Sites' grid schedules, sources and received signals (docs/adr/0052).
+    grid_signals: GridSignalStore | None = None
 
 
 @dataclass
@@ -189,6 +193,9 @@ class Services:
     uploads: DiagnosticsUploads | None = None
     # Sites' electrical models (docs/adr/0047); None where no site load store is kept.
     site_models: SiteModels | None = None
+    # The grid limit of a site now (docs/adr/0052): `grid_limits.grid_limit_for` is the
+    # allocation loop's dependency; None where no grid signal store is kept.
+    grid_limits: GridLimits | None = None
 
     @property
     def settings(self) -> Settings:
@@ -322,6 +329,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         file_locations=file_locations,
         uploads=uploads,
         site_models=(SiteModels(deps.site_loads, deps.locations, now) if deps.site_loads else None),
+        grid_limits=(GridLimits(deps.grid_signals, deps.site_loads) if deps.grid_signals else None),
     )
 
 
@@ -452,6 +460,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.file_tokens import DynamoFileTokens, DynamoUploadJobs
     from shared.adapters.dynamodb.firmware_campaigns import DynamoCampaignStore
     from shared.adapters.dynamodb.firmware_images import DynamoFirmwareImages
+    from shared.adapters.dynamodb.grid_signal_store import DynamoGridSignalStore
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
     from shared.adapters.dynamodb.locations import DynamoLocationRepository
     from shared.adapters.dynamodb.payments import DynamoPaymentRecords
@@ -544,6 +553,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         ),
         campaigns=DynamoCampaignStore(dynamodb, settings.firmware_table),
         site_loads=DynamoSiteLoadStore(dynamodb, settings.site_loads_table),
+        grid_signals=DynamoGridSignalStore(dynamodb, settings.site_loads_table),
     )
 
 

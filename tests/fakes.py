@@ -33,6 +33,7 @@ from shared.adapters.memory.firmware_campaigns import (
     MemoryCampaignExecutions,
     MemoryCampaignStore,
 )
+from shared.adapters.memory.grid_signal_store import MemoryGridSignalStore
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import FakePaymentProvider, MemoryPaymentRecords
 from shared.adapters.memory.publishing import MemoryEventPublisher
@@ -120,6 +121,7 @@ class MemoryDeps(Dependencies):
     authority_keys: MemoryAuthorityKeys
     files: MemoryFileStores
     site_loads: MemorySiteLoadStore
+    grid_signals: MemoryGridSignalStore
 
 
 class MemoryFileStores(FileStores):
@@ -173,6 +175,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         authority_keys=MemoryAuthorityKeys(),
         files=memory_file_stores(),
         site_loads=MemorySiteLoadStore(),
+        grid_signals=MemoryGridSignalStore(),
     )
 
 
