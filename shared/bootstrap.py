@@ -42,6 +42,7 @@ from shared.firmware.files import FileLocations
 from shared.firmware.images import FirmwareImages
 from shared.firmware.uploads import DiagnosticsUploads
 from shared.load_management.grid import GridLimits
+from shared.load_management.grid_sites import SiteGrid
 from shared.load_management.sites import SiteModels
 from shared.locations.search import LocationSearch
 from shared.models.firmware import FirmwareImage
@@ -196,6 +197,8 @@ class Services:
     # The grid limit of a site now (docs/adr/0052): `grid_limits.grid_limit_for` is the
     # allocation loop's dependency; None where no grid signal store is kept.
     grid_limits: GridLimits | None = None
+    # A location's grid schedule, sources and overview (the operator API's).
+    site_grid: SiteGrid | None = None
 
     @property
     def settings(self) -> Settings:
@@ -249,7 +252,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     if certificates is not None:
         engine.on_answer("CertificateSigned", certificates.send_answered)
     firmware_images, file_locations, uploads = _files(deps, engine, now)
-    return Services(
+    services = Services(
         deps=deps,
         now=now,
         connections=ConnectionService(
@@ -329,8 +332,12 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         file_locations=file_locations,
         uploads=uploads,
         site_models=(SiteModels(deps.site_loads, deps.locations, now) if deps.site_loads else None),
-        grid_limits=(GridLimits(deps.grid_signals, deps.site_loads) if deps.grid_signals else None),
     )
+    if deps.grid_signals is not None:
+        grid_limits = GridLimits(deps.grid_signals, deps.site_loads)
+        services.grid_limits = grid_limits
+        services.site_grid = SiteGrid(deps.grid_signals, deps.locations, grid_limits, now)
+    return services
 
 
 def _files(

@@ -19,6 +19,7 @@ from shared.api.routes import (
     energy,
     firmware_campaigns,
     firmware_images,
+    grid,
     id_tags,
     locations,
     meta,
@@ -57,6 +58,7 @@ OPERATOR_APP = HttpAppSpec(
         firmware_images,
         diagnostics,
         site_electrical,
+        grid,
     ),
 )
 
