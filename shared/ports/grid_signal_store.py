@@ -16,6 +16,11 @@ Signals are kept per (source, group), the unit a source replaces:
 
 Both are idempotent: the same snapshot or update applied twice leaves the same signals. A
 group whose signals have all ended expires (TTL) and is ignored on read before that.
+
+Beside them, per site: the bearer token the site's VTN notifications must carry (made once, on
+first use, and kept), and the last grid limit announced (`LimitState`: what it was, and the
+GridLimitChanged still to publish, as an outbox marker: written with the change, cleared once
+published; docs/adr/0052).
 """
 
 from __future__ import annotations
@@ -25,7 +30,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from shared.ports.grid_signals import GridSignal, SignalSnapshot, SignalUpdate
+from shared.ports.grid_signals import (
+    GridSignal,
+    GridSignalSource,
+    PriceFeed,
+    SignalSnapshot,
+    SignalUpdate,
+)
 
 Document = Mapping[str, Any]
 
@@ -37,6 +48,32 @@ class StoredGridDocument:
     site_id: str
     document: dict[str, Any]
     updated_at: str
+
+
+@dataclass(frozen=True)
+class LimitState:
+    """The last grid limit announced for a site: its fingerprint (what makes two answers the
+    same), a version (one more per change) and the event detail not yet published (None: it
+    was)."""
+
+    fingerprint: dict[str, Any]
+    version: int
+    pending: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class SiteSources:
+    """A site's sources opened from its stored settings: what the poller and webhook ask."""
+
+    vtn: GridSignalSource | None = None
+    prices: PriceFeed | None = None
+    zone: str | None = None  # the price feed's bidding zone
+
+
+class SourceOpener(Protocol):
+    def __call__(self, site_id: str, document: Document) -> SiteSources:
+        """The adapters for a site's sources document (secrets are read on first use)."""
+        ...
 
 
 class GridSignalStore(Protocol):
@@ -75,6 +112,28 @@ class GridSignalStore(Protocol):
     def put_update(self, site_id: str, update: SignalUpdate) -> bool:
         """Replace one group; False when a group received at that moment or later is stored
         (a redelivery or an older update: nothing changed)."""
+        ...
+
+    def webhook_token(self, site_id: str, create: bool = False) -> str | None:
+        """The site's notification bearer token; with `create`, made (once: concurrent callers
+        get the same) when there is none."""
+        ...
+
+    def limit_state(self, site_id: str) -> LimitState | None: ...
+
+    def put_limit_state(
+        self,
+        site_id: str,
+        fingerprint: dict[str, Any],
+        pending: dict[str, Any],
+        expected_version: int | None,
+    ) -> LimitState | None:
+        """Record a new limit and its event to publish, only over `expected_version` (None:
+        only if there is none); None when another writer moved it on."""
+        ...
+
+    def clear_pending(self, site_id: str, version: int) -> None:
+        """The event of `version` is published: drop it (not a newer version's)."""
         ...
 
 

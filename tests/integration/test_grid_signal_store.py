@@ -154,3 +154,28 @@ def test_groups_expire_a_day_after_their_last_end(aws_env, dynamodb) -> None:
     # The table's TTL attribute is the one written.
     ttl = dynamodb.describe_time_to_live(TableName=aws_env.site_loads_table)
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expiresAt"
+
+
+def test_the_webhook_token_is_made_once(store: GridSignalStore) -> None:
+    assert store.webhook_token("S1") is None
+    token = store.webhook_token("S1", create=True)
+    assert token and len(token) >= 32
+    assert store.webhook_token("S1", create=True) == token == store.webhook_token("S1")
+    assert store.webhook_token("S2", create=True) != token
+
+
+def test_the_limit_state_moves_by_version_and_keeps_its_event_until_cleared(
+    store: GridSignalStore,
+) -> None:
+    assert store.limit_state("S1") is None
+    first = store.put_limit_state("S1", {"a": 1}, {"eventId": "e1"}, None)
+    assert first is not None and first.version == 1 and first.pending == {"eventId": "e1"}
+    assert store.put_limit_state("S1", {"a": 2}, {"eventId": "x"}, None) is None  # raced
+    assert store.limit_state("S1") == first
+    second = store.put_limit_state("S1", {"a": 2}, {"eventId": "e2"}, 1)
+    assert second is not None and second.version == 2
+    store.clear_pending("S1", 1)  # an older version's publish does not clear the newer event
+    assert store.limit_state("S1") == second
+    store.clear_pending("S1", 2)
+    cleared = store.limit_state("S1")
+    assert cleared is not None and cleared.pending is None and cleared.fingerprint == {"a": 2}

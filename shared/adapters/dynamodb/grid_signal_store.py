@@ -7,7 +7,11 @@ the site's partition `pk = SITE#<locationId>` beside its electrical model:
   `sk = SITE#<locationId>` (written in one transaction), so the poller reads one partition
   instead of scanning the table;
 - `SIGNAL#<source>#<group>`: one group's signals (`signals`, JSON text), `receivedAtMs` and
-  `expiresAt` (TTL, epoch seconds: a day after its last end; none while open-ended).
+  `expiresAt` (TTL, epoch seconds: a day after its last end; none while open-ended);
+- `GRID#WEBHOOK`: the bearer token of the site's VTN notifications (`token`), put once;
+- `GRID#LIMIT`: the last limit announced (`fingerprint`, JSON text), its `version`, and while
+  its GridLimitChanged is not published yet, `pending` (the event's detail, JSON text): the
+  outbox marker, written with the change and removed once published.
 
 A group is written only over one received no later (`receivedAtMs`): a poll never undoes a
 notification that overtook it, a redelivered or older notification changes nothing. Reads
@@ -17,12 +21,14 @@ leave out what has ended, whether or not TTL has removed it yet.
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import datetime
 from typing import Any
 
 from shared.adapters.dynamodb.items import conditional, query_all
 from shared.ports.grid_signal_store import (
     Document,
+    LimitState,
     StoredGridDocument,
     expires_at,
     groups_of,
@@ -35,6 +41,8 @@ SCHEDULE = "GRID#SCHEDULE"
 SOURCES = "GRID#SOURCES"
 SIGNAL_PREFIX = "SIGNAL#"
 POLLED_PK = "GRID#POLLED"
+WEBHOOK = "GRID#WEBHOOK"
+LIMIT = "GRID#LIMIT"
 
 
 def site_pk(site_id: str) -> str:
@@ -212,3 +220,73 @@ class DynamoGridSignalStore:
             site_id, update.source, update.group, signals, update.received_at,
             "receivedAtMs < :at",
         )  # fmt: skip
+
+    def webhook_token(self, site_id: str, create: bool = False) -> str | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=self._key(site_id, WEBHOOK), ConsistentRead=True
+        ).get("Item")
+        if item is not None or not create:
+            return None if item is None else str(item["token"]["S"])
+        token = secrets.token_urlsafe(32)
+        written = conditional(
+            self._client.put_item,
+            TableName=self._table,
+            Item={**self._key(site_id, WEBHOOK), "token": {"S": token}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+        # Another caller made one first: theirs is the token.
+        return token if written is not None else self.webhook_token(site_id)
+
+    def limit_state(self, site_id: str) -> LimitState | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=self._key(site_id, LIMIT), ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            return None
+        pending = item.get("pending")
+        return LimitState(
+            json.loads(item["fingerprint"]["S"]),
+            int(item["version"]["N"]),
+            json.loads(pending["S"]) if pending else None,
+        )
+
+    def put_limit_state(
+        self,
+        site_id: str,
+        fingerprint: dict[str, Any],
+        pending: dict[str, Any],
+        expected_version: int | None,
+    ) -> LimitState | None:
+        version = (expected_version or 0) + 1
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if expected_version is None
+            else {
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            }
+        )
+        written = conditional(
+            self._client.put_item,
+            TableName=self._table,
+            Item={
+                **self._key(site_id, LIMIT),
+                "fingerprint": {"S": _json(fingerprint)},
+                "version": {"N": str(version)},
+                "pending": {"S": _json(pending)},
+            },
+            **condition,
+        )
+        if written is None:
+            return None
+        return LimitState(json.loads(_json(fingerprint)), version, json.loads(_json(pending)))
+
+    def clear_pending(self, site_id: str, version: int) -> None:
+        conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=self._key(site_id, LIMIT),
+            UpdateExpression="REMOVE pending",
+            ConditionExpression="version = :version",
+            ExpressionAttributeValues={":version": {"N": str(version)}},
+        )

@@ -5,12 +5,18 @@ ignored), under one lock."""
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.ports.grid_signal_store import Document, StoredGridDocument, groups_of
+from shared.ports.grid_signal_store import (
+    Document,
+    LimitState,
+    StoredGridDocument,
+    groups_of,
+)
 from shared.ports.grid_signals import GridSignal, SignalSnapshot, SignalUpdate
 
 
@@ -30,6 +36,8 @@ class MemoryGridSignalStore:
         self.schedules: dict[str, StoredGridDocument] = {}
         self.sources: dict[str, StoredGridDocument] = {}
         self.groups: dict[str, dict[tuple[str, str], _Group]] = {}
+        self.tokens: dict[str, str] = {}
+        self.limits: dict[str, LimitState] = {}
         self._lock = threading.Lock()
 
     def get_schedule(self, site_id: str) -> StoredGridDocument | None:
@@ -85,3 +93,33 @@ class MemoryGridSignalStore:
             signals = () if update.deleted else update.signals
             groups[key] = _Group(update.received_at, tuple(signals))
             return True
+
+    def webhook_token(self, site_id: str, create: bool = False) -> str | None:
+        with self._lock:
+            if create and site_id not in self.tokens:
+                self.tokens[site_id] = secrets.token_urlsafe(32)
+            return self.tokens.get(site_id)
+
+    def limit_state(self, site_id: str) -> LimitState | None:
+        return self.limits.get(site_id)
+
+    def put_limit_state(
+        self,
+        site_id: str,
+        fingerprint: dict[str, Any],
+        pending: dict[str, Any],
+        expected_version: int | None,
+    ) -> LimitState | None:
+        with self._lock:
+            current = self.limits.get(site_id)
+            if (current.version if current else None) != expected_version:
+                return None
+            state = LimitState(_copy(fingerprint), (expected_version or 0) + 1, _copy(pending))
+            self.limits[site_id] = state
+            return state
+
+    def clear_pending(self, site_id: str, version: int) -> None:
+        with self._lock:
+            current = self.limits.get(site_id)
+            if current is not None and current.version == version:
+                self.limits[site_id] = LimitState(current.fingerprint, version, None)
