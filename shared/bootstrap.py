@@ -42,6 +42,7 @@ from shared.firmware.files import FileLocations
 from shared.firmware.images import FirmwareImages
 from shared.firmware.uploads import DiagnosticsUploads
 from shared.load_management.grid import GridLimits
+from shared.load_management.grid_feed import GridFeed
 from shared.load_management.grid_sites import SiteGrid
 from shared.load_management.sites import SiteModels
 from shared.locations.search import LocationSearch
@@ -80,7 +81,7 @@ from shared.ports.contract_pool import ContractCertificatePool
 from shared.ports.files import FileStores
 from shared.ports.firmware import FirmwareDownloads, FirmwareImageStore
 from shared.ports.firmware_campaigns import CampaignExecutions, CampaignStore
-from shared.ports.grid_signal_store import GridSignalStore
+from shared.ports.grid_signal_store import GridSignalStore, SourceOpener
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.ports.site_loads import SiteLoadStore
@@ -152,6 +153,8 @@ class Dependencies:
     site_loads: SiteLoadStore | None = None
     # Sites' grid schedules, sources and received signals (docs/adr/0052).
     grid_signals: GridSignalStore | None = None
+    # Opens a site's grid sources (OpenADR VEN, price feed) from its settings (docs/adr/0052).
+    grid_sources: SourceOpener | None = None
 
 
 @dataclass
@@ -199,6 +202,8 @@ class Services:
     grid_limits: GridLimits | None = None
     # A location's grid schedule, sources and overview (the operator API's).
     site_grid: SiteGrid | None = None
+    # The grid poller's and webhook's service; None where sources cannot be opened.
+    grid_feed: GridFeed | None = None
 
     @property
     def settings(self) -> Settings:
@@ -337,6 +342,15 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
         grid_limits = GridLimits(deps.grid_signals, deps.site_loads)
         services.grid_limits = grid_limits
         services.site_grid = SiteGrid(deps.grid_signals, deps.locations, grid_limits, now)
+        if deps.grid_sources is not None:
+            services.grid_feed = GridFeed(
+                deps.grid_signals,
+                grid_limits,
+                deps.publisher,
+                deps.grid_sources,
+                now,
+                deps.settings.grid_webhook_base_url,
+            )
     return services
 
 
@@ -479,6 +493,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
     from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
     from shared.adapters.eventbridge import EventBridgePublisher
+    from shared.adapters.grid_sources import SecretSourceOpener
     from shared.adapters.kinesis import KinesisTelemetrySink
     from shared.adapters.ocsp_http import CachingOcspResponder, HttpOcspResponder
     from shared.adapters.s3 import S3FileObjects
@@ -561,6 +576,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         campaigns=DynamoCampaignStore(dynamodb, settings.firmware_table),
         site_loads=DynamoSiteLoadStore(dynamodb, settings.site_loads_table),
         grid_signals=DynamoGridSignalStore(dynamodb, settings.site_loads_table),
+        grid_sources=SecretSourceOpener(LazyClient("secretsmanager"), utc_now),
     )
 
 

@@ -38,6 +38,8 @@ CERTIFICATE_SIGNING_REQUESTED = "CertificateSigningRequested"
 # Site load management (docs/adr/0048): an EVSE that does not take its limits.
 EVSE_CONTROL_LOST = "EvseControlLost"
 EVSE_CONTROL_RESTORED = "EvseControlRestored"
+# Grid signals (docs/adr/0052): the limit a site is allocated under changed.
+GRID_LIMIT_CHANGED = "GridLimitChanged"
 
 
 @dataclass(frozen=True)

@@ -3059,7 +3059,7 @@ export interface components {
             clientId: string;
             /**
              * Clientsecretname
-             * @description The Secrets Manager secret holding the client secret (field `clientSecret`); the secret itself is never sent here
+             * @description The Secrets Manager secret (under csms/grid/) holding the client secret (field `clientSecret`); the secret itself is never sent here
              */
             clientSecretName: string;
             /**

@@ -24,7 +24,8 @@ from shared.ports.grid_signal_store import StoredGridDocument
 from shared.ports.grid_signals import GridSignal
 from shared.timeutil import iso_utc
 
-SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"  # noqa: S105 (a name's pattern)
+# Secrets of grid sources live under csms/grid/: the poller may read those and no others.
+SECRET_NAME = r"^csms/grid/[A-Za-z0-9/_+=.@-]{1,200}$"  # noqa: S105 (a name's pattern)
 # An ENTSO-E Energy Identification Code: 16 characters, e.g. 10YNL----------L.
 EIC = r"^[0-9A-Z][0-9A-Z-]{14}[0-9A-Z-]$"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -103,8 +104,8 @@ class OpenAdrSourceBody(ApiModel):
     clientId: str = Field(min_length=1, max_length=200)
     clientSecretName: str = Field(
         pattern=SECRET_NAME,
-        description="The Secrets Manager secret holding the client secret (field "
-        "`clientSecret`); the secret itself is never sent here",
+        description="The Secrets Manager secret (under csms/grid/) holding the client secret "
+        "(field `clientSecret`); the secret itself is never sent here",
     )
     tokenUrl: str | None = Field(
         default=None, max_length=500, description="Default: discovered from the VTN"

@@ -105,7 +105,8 @@ def test_sources_are_put_and_list_the_site_for_polling(world) -> None:
         {"openadr": {**SOURCES_BODY["openadr"], "clientSecret": "s3cr3t"}},  # a secret itself
         {"openadr": {**SOURCES_BODY["openadr"], "vtnUrl": "http://vtn.example.com"}},
         {"openadr": {**SOURCES_BODY["openadr"], "programIds": []}},
-        {"entsoe": {"biddingZone": "NL", "tokenSecretName": "x"}},
+        {"entsoe": {"biddingZone": "NL", "tokenSecretName": "csms/grid/x"}},
+        {"entsoe": {"biddingZone": "10YNL----------L", "tokenSecretName": "other/x"}},
         {"openadr": None, "entsoe": None},
     ],
 )
