@@ -193,6 +193,9 @@ class FunctionDef:
     # Hands chargers `/files/<token>` locations (docs/adr/0045): FILES_BASE_URL is the HTTP
     # API's URL.
     mints_file_locations: bool = False
+    # Grid signals (docs/adr/0052): reads the secrets of sites' grid sources (GetSecretValue
+    # on `csms/grid/*` only) and gets GRID_WEBHOOK_BASE_URL, the HTTP API's URL.
+    grid_signals: bool = False
 
 
 @dataclass(frozen=True)
@@ -605,6 +608,35 @@ FILES_RELAY = FunctionDef(
     ),
 )
 
+# Grid signals (docs/adr/0052): every site with sources polled on GRID_POLL, and VTNs'
+# notifications through HTTP_WEBHOOKS (no JWT: the site's bearer token is the credential).
+# Both store signals in the site's partition and publish GridLimitChanged.
+# The secrets of sites' grid sources are named under this prefix (the operator API refuses
+# others: shared/api/models/grid.py), so that these functions may read those and no others.
+GRID_SECRET_PREFIX = "csms/grid/"  # noqa: S105 (a prefix of names)
+_GRID_TABLE_ACCESS = ((SITE_LOADS.id, ("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem")),)
+GRID_POLLER = FunctionDef(
+    name="grid_poller",
+    handler="functions.grid_poller.handler.handler",
+    description="Every 5 minutes: each site's VTN and price feed -> signals, GridLimitChanged",
+    # Each site asks a VTN and a price feed over the Internet (10-20 s timeouts each).
+    timeout_s=120,
+    tracing=False,
+    tables=_GRID_TABLE_ACCESS,
+    publishes_events=True,
+    grid_signals=True,
+)
+GRID_WEBHOOK = FunctionDef(
+    name="grid_webhook",
+    handler="functions.grid_webhook.handler.handler",
+    description="OpenADR 3 notifications -> a site's signals, GridLimitChanged",
+    timeout_s=10,
+    tracing=False,
+    tables=_GRID_TABLE_ACCESS,
+    publishes_events=True,
+    grid_signals=True,
+)
+
 FUNCTIONS: tuple[FunctionDef, ...] = (
     FunctionDef(
         name="ws_authorize",
@@ -898,6 +930,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
     PAYMENT_WEBHOOK,
     RECEIPT_MAILER,
     FILES_RELAY,
+    GRID_POLLER,
+    GRID_WEBHOOK,
 )
 
 SCHEDULES: tuple[ScheduleDef, ...] = (
@@ -906,6 +940,12 @@ SCHEDULES: tuple[ScheduleDef, ...] = (
         function="outbox_relay",
         every_minutes=1,
         description="Publish the events whose live publish failed (docs/adr/0019)",
+    ),
+    ScheduleDef(
+        id="GridPoll",
+        function=GRID_POLLER.name,
+        every_minutes=5,
+        description="Poll sites' grid sources, publish GridLimitChanged (docs/adr/0052)",
     ),
     ScheduleDef(
         id="StartSweep",
@@ -1094,6 +1134,7 @@ class WebhookRouteDef:
 
 HTTP_WEBHOOKS: tuple[WebhookRouteDef, ...] = (
     WebhookRouteDef(path="/webhooks/stripe", function=PAYMENT_WEBHOOK.name),
+    WebhookRouteDef(path="/webhooks/openadr", function=GRID_WEBHOOK.name),
 )
 
 

@@ -18,7 +18,7 @@ from tests.infrastructure.template_queries import (
 pytestmark = pytest.mark.infrastructure
 
 WEBSOCKET_FUNCTIONS = ["ws_authorize", "ws_connect", "ws_default", "ws_disconnect"]
-HTTP_FUNCTIONS = ["operator_api", "driver_api", "payment_webhook", "files"]
+HTTP_FUNCTIONS = ["operator_api", "driver_api", "payment_webhook", "grid_webhook", "files"]
 USER_POOL_FUNCTIONS = ["driver_signup"]
 CONSUMER_FUNCTIONS = [
     "telemetry_consumer",
@@ -27,6 +27,7 @@ CONSUMER_FUNCTIONS = [
     "session_workflow",
     "firmware_campaign",
     "outbox_relay",
+    "grid_poller",
     "start_sweep",
 ]
 STACK_FUNCTIONS = WEBSOCKET_FUNCTIONS + USER_POOL_FUNCTIONS + HTTP_FUNCTIONS + CONSUMER_FUNCTIONS
@@ -129,6 +130,16 @@ def test_function_environment(template, stack, name):
         **_admission_key(stack, name),
         **_certificate_authority(stack, name),
         **_buckets(stack, name),
+        **_grid_webhook(stack, name),
+    }
+
+
+def _grid_webhook(stack, name: str) -> dict[str, Any]:
+    """Where VTNs notify sites (docs/adr/0052): the HTTP API, for the grid functions only."""
+    if not catalog.FUNCTIONS_BY_NAME[name].grid_signals:
+        return {}
+    return {
+        "GRID_WEBHOOK_BASE_URL": {"Fn::GetAtt": [logical_id(stack.http_api.api), "ApiEndpoint"]}
     }
 
 
