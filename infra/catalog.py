@@ -744,8 +744,10 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             # paused, cancelled (docs/adr/0045).
             (FIRMWARE.id, ("GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem")),
             # Sites' electrical models (conditional Put, Delete with the allocation in one
-            # transaction) and what the allocation view reads (one Query per site).
-            (SITE_LOADS.id, ("GetItem", "PutItem", "DeleteItem", "Query")),
+            # transaction) and what the allocation view reads (one Query per site); grid
+            # schedules and sources, and the GridLimitChanged a change of them announces
+            # (UpdateItem: its outbox marker cleared, docs/adr/0052).
+            (SITE_LOADS.id, ("GetItem", "PutItem", "DeleteItem", "Query", "UpdateItem")),
         ),
         publishes_events=True,
         manages_connections=True,

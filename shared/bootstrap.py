@@ -8,9 +8,10 @@ elsewhere; `build_router` registers the OCPP handlers of each functional block.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from shared.access.contract_certificates import ContractCertificates
 from shared.access.registration import RegistrationGate
@@ -81,7 +82,7 @@ from shared.ports.contract_pool import ContractCertificatePool
 from shared.ports.files import FileStores
 from shared.ports.firmware import FirmwareDownloads, FirmwareImageStore
 from shared.ports.firmware_campaigns import CampaignExecutions, CampaignStore
-from shared.ports.grid_signal_store import GridSignalStore, SourceOpener
+from shared.ports.grid_signal_store import GridSignalStore, SiteSources, SourceOpener
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.ports.site_loads import SiteLoadStore
@@ -202,7 +203,7 @@ class Services:
     grid_limits: GridLimits | None = None
     # A location's grid schedule, sources and overview (the operator API's).
     site_grid: SiteGrid | None = None
-    # The grid poller's and webhook's service; None where sources cannot be opened.
+    # The grid poller's and webhook's service (docs/adr/0052).
     grid_feed: GridFeed | None = None
 
     @property
@@ -341,17 +342,23 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     if deps.grid_signals is not None:
         grid_limits = GridLimits(deps.grid_signals, deps.site_loads)
         services.grid_limits = grid_limits
-        services.site_grid = SiteGrid(deps.grid_signals, deps.locations, grid_limits, now)
-        if deps.grid_sources is not None:
-            services.grid_feed = GridFeed(
-                deps.grid_signals,
-                grid_limits,
-                deps.publisher,
-                deps.grid_sources,
-                now,
-                deps.settings.grid_webhook_base_url,
-            )
+        services.grid_feed = GridFeed(
+            deps.grid_signals,
+            grid_limits,
+            deps.publisher,
+            deps.grid_sources or _no_grid_sources,
+            now,
+            deps.settings.grid_webhook_base_url,
+        )
+        services.site_grid = SiteGrid(
+            deps.grid_signals, deps.locations, grid_limits, now, services.grid_feed.settle
+        )
     return services
+
+
+def _no_grid_sources(site_id: str, document: Mapping[str, Any]) -> SiteSources:
+    """Where no sources can be opened (in-memory tests): a site's settings open nothing."""
+    return SiteSources()
 
 
 def _files(

@@ -6,6 +6,9 @@ and what they say now.
   schedule that cannot be is `InvalidSchedule` with every problem and where it is.
 - Sources name secrets (Secrets Manager names), never hold them; the API's models check the
   shapes, this service only that the location exists.
+- A change of the schedule or the sources is announced (`on_change`: the grid feed's
+  `settle`, which publishes GridLimitChanged when the site's limit changed). A failure there
+  fails the request after the change was stored; the request's retry announces it.
 - `overview` is the limit in force now, its source and next change, the limit and price
   signals still ahead (over `HORIZON`), as the allocation loop would see them.
 """
@@ -60,6 +63,11 @@ class SiteGrid:
     locations: LocationRepository
     limits: GridLimits
     now: Callable[[], datetime]
+    on_change: Callable[[str], object] | None = None
+
+    def _changed(self, location_id: str) -> None:
+        if self.on_change is not None:
+            self.on_change(location_id)
 
     def _location(self, location_id: str) -> None:
         if self.locations.get(location_id) is None:
@@ -71,7 +79,9 @@ class SiteGrid:
             schedule = OperatorSchedule.from_dict(document)
         except ScheduleError as error:
             raise InvalidSchedule(error.problems) from error
-        return self.store.put_schedule(location_id, schedule.to_dict(), iso_utc(self.now()))
+        stored = self.store.put_schedule(location_id, schedule.to_dict(), iso_utc(self.now()))
+        self._changed(location_id)
+        return stored
 
     def get_schedule(self, location_id: str) -> StoredGridDocument:
         self._location(location_id)
@@ -84,10 +94,13 @@ class SiteGrid:
         self._location(location_id)
         if not self.store.delete_schedule(location_id):
             raise NotFound(f"location {location_id!r} has no grid schedule")
+        self._changed(location_id)
 
     def put_sources(self, location_id: str, document: Mapping[str, Any]) -> StoredGridDocument:
         self._location(location_id)
-        return self.store.put_sources(location_id, document, iso_utc(self.now()))
+        stored = self.store.put_sources(location_id, document, iso_utc(self.now()))
+        self._changed(location_id)
+        return stored
 
     def get_sources(self, location_id: str) -> StoredGridDocument:
         self._location(location_id)
@@ -100,6 +113,7 @@ class SiteGrid:
         self._location(location_id)
         if not self.store.delete_sources(location_id):
             raise NotFound(f"location {location_id!r} has no grid sources")
+        self._changed(location_id)
 
     def overview(self, location_id: str) -> GridOverview:
         self._location(location_id)

@@ -169,3 +169,15 @@ def test_the_grid_now_names_the_binding_source_and_next_change(world) -> None:
 def test_a_site_without_grid_signals_is_not_limited(world) -> None:
     body = world.client.get(GRID).body
     assert body["limited"] is False and body["limitA"] is None and body["signals"] == []
+
+
+def test_a_schedule_that_changes_the_limit_is_announced_once(world) -> None:
+    world.client.put(SCHEDULE, EVENING)  # 40 A from 12:00 UTC on Tuesdays, in force now
+    changes = world.deps.publisher.of_type("GridLimitChanged")
+    assert [c.detail["limitA"] for c in changes] == [{"L1": 40, "L2": 40, "L3": 40}]
+    assert changes[0].detail["source"] == "schedule"
+    world.client.put(SCHEDULE, EVENING)  # the same again: nothing new to announce
+    assert len(world.deps.publisher.of_type("GridLimitChanged")) == 1
+    world.client.delete(SCHEDULE)
+    last = world.deps.publisher.of_type("GridLimitChanged")[-1]
+    assert last.detail["limited"] is False and last.detail["limitA"] is None
