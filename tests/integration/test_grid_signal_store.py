@@ -5,6 +5,7 @@ wins, redelivery changes nothing, ended signals are not read, ended groups expir
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -142,9 +143,10 @@ def test_groups_expire_a_day_after_their_last_end(aws_env, dynamodb) -> None:
                                       limit("open", 30, hours=None)))  # fmt: skip
     store.put_update("S1", update("gone", received=5, deleted=True))
 
-    def item(group: str) -> dict:
+    def item(group: str) -> dict[str, Any]:
         key = {"pk": {"S": site_pk("S1")}, "sk": {"S": signal_sk("openadr", group)}}
-        return dynamodb.get_item(TableName=aws_env.site_loads_table, Key=key)["Item"]
+        found: dict[str, Any] = dynamodb.get_item(TableName=aws_env.site_loads_table, Key=key)
+        return found["Item"]
 
     day = 86_400
     assert int(item("e1")["expiresAt"]["N"]) == int((T0 + timedelta(hours=3)).timestamp()) + day
