@@ -146,7 +146,8 @@ def test_groups_expire_a_day_after_their_last_end(aws_env, dynamodb) -> None:
     def item(group: str) -> dict[str, Any]:
         key = {"pk": {"S": site_pk("S1")}, "sk": {"S": signal_sk("openadr", group)}}
         found: dict[str, Any] = dynamodb.get_item(TableName=aws_env.site_loads_table, Key=key)
-        return found["Item"]
+        stored: dict[str, Any] = found["Item"]
+        return stored
 
     day = 86_400
     assert int(item("e1")["expiresAt"]["N"]) == int((T0 + timedelta(hours=3)).timestamp()) + day
