@@ -5,12 +5,14 @@ published under one eventId; a forged notification stores nothing."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from local.fake_vtn import FakeVtn
@@ -151,3 +153,50 @@ def test_a_forged_notification_stores_nothing(grid, headers):
     store = platform.services.deps.grid_signals
     assert store.signals(SITE, datetime.now(UTC)) == [] and store.limit_state(SITE) is None
     assert platform.published.of_type(GRID_LIMIT_CHANGED) == []
+
+
+class Context:
+    """The Lambda context the functions' logger reads."""
+
+    function_name = "grid_webhook"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:grid_webhook"
+    aws_request_id = "req-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def test_the_functions_answer_the_schedule_and_the_vtn(grid, vtn, monkeypatch):
+    from functions.grid_poller import handler as poller
+    from functions.grid_webhook import handler as webhook
+
+    platform, _, event = grid
+    monkeypatch.setattr(poller, "services", platform.services)
+    monkeypatch.setattr(webhook, "services", platform.services)
+    context = cast(LambdaContext, Context())
+    scheduled = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+    assert poller.handler(scheduled, context) == {"polled": [SITE], "failed": [], "published": []}
+    token = platform.services.deps.grid_signals.webhook_token(SITE, create=True)
+    http = {
+        "version": "2.0",
+        "rawPath": "/webhooks/openadr",
+        "rawQueryString": f"site={SITE}",
+        "queryStringParameters": {"site": SITE},
+        "headers": {"authorization": f"Bearer {token}", "content-type": "application/json"},
+        "body": base64.b64encode(notification(event)).decode(),
+        "isBase64Encoded": True,
+        "requestContext": {"http": {"method": "POST", "path": "/webhooks/openadr"}},
+    }
+    answer = webhook.handler(http, context)
+    assert answer["statusCode"] == 200, answer
+    assert_announced_once(platform)
+    forged = {**http, "headers": {"authorization": "Bearer forged"}}
+    refused = webhook.handler(forged, context)
+    assert refused["statusCode"] == 401
+    assert json.loads(refused["body"]) == {
+        "accepted": False,
+        "problems": ["missing or wrong bearer token"],
+    }
+    unknown = {**http, "queryStringParameters": {"site": "NOPE"}}
+    assert webhook.handler(unknown, context)["statusCode"] == 404
