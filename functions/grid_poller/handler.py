@@ -20,6 +20,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with invocation_deadline(context):
         report = services.grid_feed.poll_all()
     if report.failed:
-        # Alarmed on; each failure is logged with its site. The others were polled.
+        # Counted (no alarm yet: docs/adr/0052); each failure is logged with its site.
         emit_metric("GridPollsFailed", len(report.failed), {})
     return {"polled": report.polled, "failed": report.failed, "published": report.published}
