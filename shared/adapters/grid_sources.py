@@ -3,11 +3,14 @@
 their credentials read from Secrets Manager by the names the settings hold.
 
 Secrets are read once per container and name (`CachedSecret`); the names are under
-`csms/grid/` (the functions may read nothing else).
+`csms/grid/` (the functions may read nothing else). A site's opened sources are kept for the
+container's life while its settings stay the same: the VEN keeps its access token (for half
+its lifetime) and the programmes it read, instead of asking the VTN for them on every poll.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -31,6 +34,7 @@ class SecretSourceOpener:
         self._clock = clock
         self._entsoe_endpoint = entsoe_endpoint
         self._secrets: dict[str, CachedSecret] = {}
+        self._opened: dict[str, tuple[str, SiteSources]] = {}
 
     def _field(self, name: str, field: str) -> str:
         secret = self._secrets.get(name)
@@ -39,6 +43,15 @@ class SecretSourceOpener:
         return secret.field(field)
 
     def __call__(self, site_id: str, document: Mapping[str, Any]) -> SiteSources:
+        settings = json.dumps(document, sort_keys=True, default=str)
+        kept = self._opened.get(site_id)
+        if kept is not None and kept[0] == settings:
+            return kept[1]
+        opened = self._open(site_id, document)
+        self._opened[site_id] = (settings, opened)
+        return opened
+
+    def _open(self, site_id: str, document: Mapping[str, Any]) -> SiteSources:
         # Imported here: every function builds this opener, only the grid functions open.
         from shared.adapters.entsoe import EntsoeDayAhead
         from shared.adapters.openadr import OpenAdrVen
