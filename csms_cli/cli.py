@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from csms_cli import configuration, drivers, firmware, firmware_campaigns, ocpp, sites
+from csms_cli import configuration, drivers, firmware, firmware_campaigns, grid, ocpp, sites
 from csms_cli.client import DEFAULT_URL, LOCAL_DEV_TOKEN, ApiError, Client, Unreachable, quote
 from csms_cli.outcomes import ERROR as API_ERROR
 from csms_cli.outcomes import OK, USAGE, exit_code
@@ -854,8 +854,12 @@ def build_parser() -> argparse.ArgumentParser:
     drivers.add_parsers(
         commands, lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False)
     )
-    sites.add_parsers(
+    site_subjects = sites.add_parsers(
         commands, lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False)
+    )
+    grid.add_parsers(
+        site_subjects,
+        lambda sub, name, handler, help_text: _add(sub, name, handler, help_text, False),
     )
     return parser
 

@@ -149,8 +149,9 @@ def allocation(client: Client, args: argparse.Namespace, output: Output) -> int:
     return OK
 
 
-def add_parsers(commands: Any, add: Add) -> None:
-    """The `sites` command group; `add(sub, name, handler, help)` is the CLI's helper."""
+def add_parsers(commands: Any, add: Add) -> Any:
+    """The `sites` command group; `add(sub, name, handler, help)` is the CLI's helper. Returns
+    the group's subjects (more are added beside electrical and allocation)."""
     sites = commands.add_parser(
         "sites", help="sites' electrical models and allocations (load management)"
     ).add_subparsers(dest="subject", required=True, metavar="SUBJECT")
@@ -175,3 +176,4 @@ def add_parsers(commands: Any, add: Add) -> None:
     p.add_argument("--revision", type=int, help="the revision this deletes (refused if stale)")
     p = add(sites, "allocation", allocation, "a location's last allocation and node loads")
     p.add_argument("location", metavar="LOCATION", help="the location id")
+    return sites

@@ -218,6 +218,9 @@ class FunctionDef:
     # Hands chargers `/files/<token>` locations (docs/adr/0045): FILES_BASE_URL is the HTTP
     # API's URL.
     mints_file_locations: bool = False
+    # Grid signals (docs/adr/0052): reads the secrets of sites' grid sources (GetSecretValue
+    # on `csms/grid/*` only) and gets GRID_WEBHOOK_BASE_URL, the HTTP API's URL.
+    grid_signals: bool = False
 
 
 @dataclass(frozen=True)
@@ -527,6 +530,8 @@ SITE_LOADS = TableDef(
     local_name="csms-site-loads",
     partition_key=Key("pk"),
     sort_key=Key("sk"),
+    # Grid signal groups (`SIGNAL#<source>#<group>`, docs/adr/0050 "Wiring") expire.
+    ttl_attribute="expiresAt",
 )
 
 # Firmware images and the files chargers upload (docs/adr/0045-firmware-campaigns.md):
@@ -626,6 +631,35 @@ FILES_RELAY = FunctionDef(
         (FILES.id, ("s3:GetObject",), "firmware/*"),
         (FILES.id, ("s3:GetObject", "s3:PutObject"), "uploads/*"),
     ),
+)
+
+# Grid signals (docs/adr/0052): every site with sources polled on GRID_POLL, and VTNs'
+# notifications through HTTP_WEBHOOKS (no JWT: the site's bearer token is the credential).
+# Both store signals in the site's partition and publish GridLimitChanged.
+# The secrets of sites' grid sources are named under this prefix (the operator API refuses
+# others: shared/api/models/grid.py), so that these functions may read those and no others.
+GRID_SECRET_PREFIX = "csms/grid/"  # noqa: S105 (a prefix of names)
+_GRID_TABLE_ACCESS = ((SITE_LOADS.id, ("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem")),)
+GRID_POLLER = FunctionDef(
+    name="grid_poller",
+    handler="functions.grid_poller.handler.handler",
+    description="Every 5 minutes: each site's VTN and price feed -> signals, GridLimitChanged",
+    # Each site asks a VTN and a price feed over the Internet (10-20 s timeouts each).
+    timeout_s=120,
+    tracing=False,
+    tables=_GRID_TABLE_ACCESS,
+    publishes_events=True,
+    grid_signals=True,
+)
+GRID_WEBHOOK = FunctionDef(
+    name="grid_webhook",
+    handler="functions.grid_webhook.handler.handler",
+    description="OpenADR 3 notifications -> a site's signals, GridLimitChanged",
+    timeout_s=10,
+    tracing=False,
+    tables=_GRID_TABLE_ACCESS,
+    publishes_events=True,
+    grid_signals=True,
 )
 
 FUNCTIONS: tuple[FunctionDef, ...] = (
@@ -735,8 +769,10 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             # paused, cancelled (docs/adr/0045).
             (FIRMWARE.id, ("GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem")),
             # Sites' electrical models (conditional Put, Delete with the allocation in one
-            # transaction) and what the allocation view reads (one Query per site).
-            (SITE_LOADS.id, ("GetItem", "PutItem", "DeleteItem", "Query")),
+            # transaction) and what the allocation view reads (one Query per site); grid
+            # schedules and sources, and the GridLimitChanged a change of them announces
+            # (UpdateItem: its outbox marker cleared, docs/adr/0052).
+            (SITE_LOADS.id, ("GetItem", "PutItem", "DeleteItem", "Query", "UpdateItem")),
         ),
         publishes_events=True,
         manages_connections=True,
@@ -937,7 +973,9 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
         # does not answer, 4 s for one that does.
         timeout_s=300,
         tables=(
-            (SITE_LOADS.id, ("Query", "PutItem")),
+            # The model, live states and allocation (Query); the grid schedule and the
+            # connection under the grid limit (GetItem); the allocation and its load sample.
+            (SITE_LOADS.id, ("GetItem", "Query", "PutItem")),
             # Whether the session a limit names is still running.
             (TRANSACTIONS.id, ("GetItem",)),
             # The command engine (charger, command slot, @connections).
@@ -950,6 +988,8 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
     PAYMENT_WEBHOOK,
     RECEIPT_MAILER,
     FILES_RELAY,
+    GRID_POLLER,
+    GRID_WEBHOOK,
 )
 
 SCHEDULES: tuple[ScheduleDef, ...] = (
@@ -958,6 +998,12 @@ SCHEDULES: tuple[ScheduleDef, ...] = (
         function="outbox_relay",
         every_minutes=1,
         description="Publish the events whose live publish failed (docs/adr/0019)",
+    ),
+    ScheduleDef(
+        id="GridPoll",
+        function=GRID_POLLER.name,
+        every_minutes=5,
+        description="Poll sites' grid sources, publish GridLimitChanged (docs/adr/0052)",
     ),
     ScheduleDef(
         id="StartSweep",
@@ -1196,6 +1242,7 @@ class WebhookRouteDef:
 
 HTTP_WEBHOOKS: tuple[WebhookRouteDef, ...] = (
     WebhookRouteDef(path="/webhooks/stripe", function=PAYMENT_WEBHOOK.name),
+    WebhookRouteDef(path="/webhooks/openadr", function=GRID_WEBHOOK.name),
 )
 
 

@@ -30,6 +30,7 @@ from infra.bundling import (
 from infra.catalog import (
     BUCKETS_BY_ID,
     EVENT_BUS,
+    GRID_SECRET_PREFIX,
     OUTBOX,
     STREAMS_BY_ID,
     TABLES_BY_ID,
@@ -204,6 +205,13 @@ class PythonFunction(Construct):
                     wildcard_resource_finding(self, f"{table_arn}/index/*"),
                     f"The grants on table {table_id} include its own secondary indexes.",
                 )
+        if definition.grid_signals:
+            acknowledge(
+                self.role,
+                wildcard_resource_finding(self, grid_secrets_arn(Stack.of(self))),
+                f"Secrets under {GRID_SECRET_PREFIX} only: operators name a site's VTN and "
+                "price-feed secrets there (docs/adr/0052); the names are only known at run time.",
+            )
         if definition.manages_connections:
             acknowledge(
                 self.role,
@@ -219,6 +227,16 @@ class PythonFunction(Construct):
             f"{RUNTIME.name} is pinned: the dependencies layer is built for this exact CPython "
             "version, so functions and layer change runtime together, on purpose.",
         )
+
+
+def grid_secrets_arn(stack: Stack) -> str:
+    """Every secret of sites' grid sources (their names start with GRID_SECRET_PREFIX)."""
+    return stack.format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{GRID_SECRET_PREFIX}*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
 
 
 _XRAY_REASON = (
@@ -327,6 +345,12 @@ def _grant_secrets(
             grantee=grantee,
             actions=["secretsmanager:GetSecretValue"],
             resource_arns=[_admission_key(definition, resources).secret_arn],
+        )
+    if definition.grid_signals:
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["secretsmanager:GetSecretValue"],
+            resource_arns=[grid_secrets_arn(Stack.of(cast(Construct, grantee)))],
         )
     if definition.uses_certificate_authority:
         iam.Grant.add_to_principal(

@@ -261,6 +261,7 @@ class CsmsStack(Stack):
         rules = event_rules(settings.enabled_settings)
         for name in consumer_function_names(event_rules=rules):
             self.add_function(name)
+        self._grid_webhook_environment()
         self.consumers = Consumers(
             self,
             "Consumers",
@@ -318,6 +319,14 @@ class CsmsStack(Stack):
         return Queues(
             self, "Queues", functions={name: f.function for name, f in self.functions.items()}
         )
+
+    def _grid_webhook_environment(self) -> None:
+        """VTNs notify a site at /webhooks/openadr on this API (docs/adr/0052)."""
+        for function in self.functions.values():
+            if function.definition.grid_signals:
+                function.function.add_environment(
+                    "GRID_WEBHOOK_BASE_URL", self.http_api.api.api_endpoint
+                )
 
     def add_function(self, name: str) -> PythonFunction:
         """Creates the catalog function `name`, wired to what its definition names."""

@@ -35,6 +35,7 @@ from shared.adapters.memory.device_models import MemoryDeviceModelStore
 from shared.adapters.memory.drivers import MemoryDriverRepository
 from shared.adapters.memory.files import MemoryFileTokens, MemoryImageRepository, MemoryUploadJobs
 from shared.adapters.memory.firmware_campaigns import MemoryCampaignStore
+from shared.adapters.memory.grid_signal_store import MemoryGridSignalStore
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import MemoryPaymentRecords
 from shared.adapters.memory.receipts import MemoryReceiptStore
@@ -108,6 +109,7 @@ class MemoryStore:
     campaigns: MemoryCampaignStore = field(default_factory=MemoryCampaignStore)
     site_loads: MemorySiteLoadStore = field(default_factory=MemorySiteLoadStore)
     site_load_history: MemorySiteLoadHistory = field(default_factory=MemorySiteLoadHistory)
+    grid_signals: MemoryGridSignalStore = field(default_factory=MemoryGridSignalStore)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ledger: MemoryEnergyLedger = field(init=False)
 
@@ -150,6 +152,7 @@ class MemoryStore:
             campaigns=s(self.campaigns),
             site_loads=s(self.site_loads),
             site_load_history=s(self.site_load_history),
+            grid_signals=s(self.grid_signals),
         )
 
 

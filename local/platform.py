@@ -178,6 +178,8 @@ class LocalPlatform:
                 stripe_api_base=self.stripe.api_base if self.stripe else None,
                 files_base_url=self.gateway.base_url,
             )
+            # VTNs notify sites at <gateway>/webhooks/openadr (docs/adr/0052).
+            self.environment["GRID_WEBHOOK_BASE_URL"] = self.gateway.base_url
             self.environment.update(
                 workflow_environment(
                     self._workflow_definitions, self.settings.region, self.settings.account_id

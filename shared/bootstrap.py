@@ -8,9 +8,10 @@ elsewhere; `build_router` registers the OCPP handlers of each functional block.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from shared.access.contract_certificates import ContractCertificates
 from shared.access.registration import RegistrationGate
@@ -41,8 +42,11 @@ from shared.firmware.campaigns_service import CampaignService
 from shared.firmware.files import FileLocations
 from shared.firmware.images import FirmwareImages
 from shared.firmware.uploads import DiagnosticsUploads
+from shared.load_management.grid import GridLimits
+from shared.load_management.grid_feed import GridFeed
+from shared.load_management.grid_sites import SiteGrid
 from shared.load_management.load_history import LoadHistory
-from shared.load_management.loop import SiteAllocator
+from shared.load_management.loop import SiteAllocator, no_grid_signal
 from shared.load_management.profile_sender import ProfileSender, TransactionLookup
 from shared.load_management.sites import SiteModels
 from shared.load_management.trigger import SiteTrigger
@@ -82,6 +86,7 @@ from shared.ports.contract_pool import ContractCertificatePool
 from shared.ports.files import FileStores
 from shared.ports.firmware import FirmwareDownloads, FirmwareImageStore
 from shared.ports.firmware_campaigns import CampaignExecutions, CampaignStore
+from shared.ports.grid_signal_store import GridSignalStore, SiteSources, SourceOpener
 from shared.ports.ocsp import OcspResponder
 from shared.ports.payments import PaymentProvider, PaymentRecordRepository, WebhookVerifier
 from shared.ports.site_load_history import SiteLoadHistory
@@ -156,6 +161,10 @@ class Dependencies:
     site_loads: SiteLoadStore | None = None
     # Each site's load per minute, 8 days (docs/adr/0053); the allocation loop records it.
     site_load_history: SiteLoadHistory | None = None
+    # Sites' grid schedules, sources and received signals (docs/adr/0052).
+    grid_signals: GridSignalStore | None = None
+    # Opens a site's grid sources (OpenADR VEN, price feed) from its settings (docs/adr/0052).
+    grid_sources: SourceOpener | None = None
 
 
 @dataclass
@@ -200,6 +209,13 @@ class Services:
     site_models: SiteModels | None = None
     # A site's load over time (docs/adr/0053); None where no history is kept.
     site_load_history: LoadHistory | None = None
+    # The grid limit of a site now (docs/adr/0052): `grid_limits.grid_limit_for` is the
+    # allocation loop's dependency; None where no grid signal store is kept.
+    grid_limits: GridLimits | None = None
+    # A location's grid schedule, sources and overview (the operator API's).
+    site_grid: SiteGrid | None = None
+    # The grid poller's and webhook's service (docs/adr/0052).
+    grid_feed: GridFeed | None = None
 
     @property
     def settings(self) -> Settings:
@@ -253,7 +269,7 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     if certificates is not None:
         engine.on_answer("CertificateSigned", certificates.send_answered)
     firmware_images, file_locations, uploads = _files(deps, engine, now)
-    return Services(
+    services = Services(
         deps=deps,
         now=now,
         connections=ConnectionService(
@@ -343,6 +359,26 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
             else None
         ),
     )
+    if deps.grid_signals is not None:
+        grid_limits = GridLimits(deps.grid_signals, deps.site_loads)
+        services.grid_limits = grid_limits
+        services.grid_feed = GridFeed(
+            deps.grid_signals,
+            grid_limits,
+            deps.publisher,
+            deps.grid_sources or _no_grid_sources,
+            now,
+            deps.settings.grid_webhook_base_url,
+        )
+        services.site_grid = SiteGrid(
+            deps.grid_signals, deps.locations, grid_limits, now, services.grid_feed.settle
+        )
+    return services
+
+
+def _no_grid_sources(site_id: str, document: Mapping[str, Any]) -> SiteSources:
+    """Where no sources can be opened (in-memory tests): a site's settings open nothing."""
+    return SiteSources()
 
 
 def _files(
@@ -472,6 +508,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.file_tokens import DynamoFileTokens, DynamoUploadJobs
     from shared.adapters.dynamodb.firmware_campaigns import DynamoCampaignStore
     from shared.adapters.dynamodb.firmware_images import DynamoFirmwareImages
+    from shared.adapters.dynamodb.grid_signal_store import DynamoGridSignalStore
     from shared.adapters.dynamodb.id_tags import DynamoIdTagRepository
     from shared.adapters.dynamodb.locations import DynamoLocationRepository
     from shared.adapters.dynamodb.payments import DynamoPaymentRecords
@@ -484,6 +521,7 @@ def aws_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.dynamodb.transaction_events import DynamoTransactionEventLog
     from shared.adapters.dynamodb.transactions import DynamoTransactionRepository
     from shared.adapters.eventbridge import EventBridgePublisher
+    from shared.adapters.grid_sources import SecretSourceOpener
     from shared.adapters.kinesis import KinesisTelemetrySink
     from shared.adapters.ocsp_http import CachingOcspResponder, HttpOcspResponder
     from shared.adapters.s3 import S3FileObjects
@@ -566,6 +604,8 @@ def aws_dependencies(settings: Settings) -> Dependencies:
         campaigns=DynamoCampaignStore(dynamodb, settings.firmware_table),
         site_loads=DynamoSiteLoadStore(dynamodb, settings.site_loads_table),
         site_load_history=DynamoSiteLoadHistory(dynamodb, settings.site_loads_table),
+        grid_signals=DynamoGridSignalStore(dynamodb, settings.site_loads_table),
+        grid_sources=SecretSourceOpener(LazyClient("secretsmanager"), utc_now),
     )
 
 
@@ -580,8 +620,9 @@ def site_trigger(services: Services, queue: SiteQueue) -> SiteTrigger:
 
 
 def site_allocator(services: Services, queue: SiteQueue) -> SiteAllocator:
-    """One site's allocation, sent through the command engine. The grid limit: none until
-    the grid-signal store lands (the model's own limits)."""
+    """One site's allocation, sent through the command engine, under the site's grid limit
+    (docs/adr/0052; the model's own limits where no grid signal store is kept), each stored
+    allocation kept in the site's load history (docs/adr/0053)."""
     deps = services.deps
     assert deps.site_loads is not None
 
@@ -596,6 +637,10 @@ def site_allocator(services: Services, queue: SiteQueue) -> SiteAllocator:
         queue,
         utc_now,
         rules=StabilityRules(hold_off_s=float(deps.settings.site_increase_hold_off_s)),
+        grid_limit=(
+            services.grid_limits.grid_limit_for if services.grid_limits else no_grid_signal
+        ),
+        history=deps.site_load_history,
     )
 
 

@@ -124,6 +124,9 @@ class Settings:
     # (the HTTP API's URL; locally the gateway's), docs/adr/0045.
     files_bucket: str = "csms-files"
     files_base_url: str = ""
+    # Where VTNs send a site's notifications: the HTTP API's URL (docs/adr/0052); empty: the
+    # poller does not subscribe, polling is all there is.
+    grid_webhook_base_url: str = ""
     ca_secret_name: str | None = None
     certificate_organization: str | None = None
     certificate_validity_days: int = DEFAULT_CERTIFICATE_VALIDITY_DAYS
@@ -241,6 +244,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         site_increase_hold_off_s=_int(env, "SITE_INCREASE_HOLD_OFF_S", 600, 0, 86_400),
         files_bucket=env.get("FILES_BUCKET") or "csms-files",
         files_base_url=env.get("FILES_BASE_URL", ""),
+        grid_webhook_base_url=env.get("GRID_WEBHOOK_BASE_URL", ""),
         ca_secret_name=env.get("CA_SECRET_NAME") or None,
         certificate_organization=env.get("CERTIFICATE_ORGANIZATION") or None,
         certificate_validity_days=_int(

@@ -33,6 +33,7 @@ from shared.adapters.memory.firmware_campaigns import (
     MemoryCampaignExecutions,
     MemoryCampaignStore,
 )
+from shared.adapters.memory.grid_signal_store import MemoryGridSignalStore
 from shared.adapters.memory.locations import MemoryLocationRepository
 from shared.adapters.memory.payments import FakePaymentProvider, MemoryPaymentRecords
 from shared.adapters.memory.publishing import MemoryEventPublisher
@@ -122,6 +123,7 @@ class MemoryDeps(Dependencies):
     files: MemoryFileStores
     site_loads: MemorySiteLoadStore
     site_load_history: MemorySiteLoadHistory
+    grid_signals: MemoryGridSignalStore
 
 
 class MemoryFileStores(FileStores):
@@ -176,6 +178,7 @@ def memory_deps(**settings: str) -> MemoryDeps:
         files=memory_file_stores(),
         site_loads=MemorySiteLoadStore(),
         site_load_history=MemorySiteLoadHistory(),
+        grid_signals=MemoryGridSignalStore(),
     )
 
 

@@ -19,6 +19,7 @@ from shared.api.routes import (
     energy,
     firmware_campaigns,
     firmware_images,
+    grid,
     id_tags,
     locations,
     meta,
@@ -59,6 +60,7 @@ OPERATOR_APP = HttpAppSpec(
         diagnostics,
         site_electrical,
         site_load_history,
+        grid,
     ),
 )
 

@@ -44,11 +44,12 @@ from typing import Any, Literal, Protocol
 
 from shared.load_management.profile_sender import EvseResult, PlanResult, TransactionLookup
 from shared.load_management.rejections import ControlState, EvseRef, live_with
-from shared.load_management.sites import ElectricalModel, LiveState, with_live
+from shared.load_management.sites import ElectricalModel, LiveState, allocation_view, with_live
 from shared.load_management.trigger import BOOTED_AT_MS, TRANSACTION_ID
 from shared.models.domain_events import DomainEvent
 from shared.ports import EventPublisher, publish_safely
 from shared.ports.sessions import TransactionRepository
+from shared.ports.site_load_history import SiteLoadHistory
 from shared.ports.site_loads import EvseAddress, SiteLoadStore, StoredLive
 from shared.ports.site_queue import SiteQueue
 from shared.smart_charging.allocation import Allocation, EvseLimit, cap_da
@@ -172,6 +173,8 @@ class SiteAllocator:
     settle_s: float = SETTLE_S
     sleep: Callable[[float], None] = time.sleep
     rules: StabilityRules = field(default_factory=StabilityRules)
+    # Each stored allocation's loads per node and phase, for the console (docs/adr/0053).
+    history: SiteLoadHistory | None = None
 
     def run(self, site_id: str) -> SiteRun:
         """Allocate the site once; raises when a read or write failed (run it again)."""
@@ -280,6 +283,15 @@ class SiteAllocator:
         if not self.store.put_allocation(site_id, document, at_ms):
             # Only a run of the same site outside the queue's order gets here.
             logger.warning("a newer allocation is stored", extra={"siteId": site_id})
+            return
+        if self.history is not None:
+            # After the allocation: a failure here loses one minute's sample of a chart,
+            # never the allocation (the queue's redelivery would redo the whole run).
+            try:
+                view = allocation_view(site, allocation, model.revision)
+                self.history.record(site_id, view, allocation.at)
+            except Exception:
+                logger.exception("load history not recorded", extra={"siteId": site_id})
 
     def _install_fallbacks(
         self,

@@ -9,7 +9,7 @@ that change a site's inputs update the live state of the EVSEs they name and que
 - ChargerDisconnected: every EVSE of the charger is unresponsive (its worst case reserved).
 - ConnectorStatusChanged, EvseControlLost/Restored, ChargingLimitChanged: no live change;
   the charger's site is queued.
-- SiteModelChanged, GridLimitChanged: the site named by `siteId` is queued.
+- SiteModelChanged, GridLimitChanged: the site they name (`siteId`, `locationId`) is queued.
 
 MeterValues never trigger an allocation (they are not on this list).
 
@@ -45,6 +45,7 @@ from shared.models.domain_events import (
     CONNECTOR_STATUS_CHANGED,
     EVSE_CONTROL_LOST,
     EVSE_CONTROL_RESTORED,
+    GRID_LIMIT_CHANGED,
     SITE_MODEL_CHANGED,
     TRANSACTION_STARTED,
     TRANSACTION_STOPPED,
@@ -57,8 +58,6 @@ from shared.timeutil import parse_timestamp, to_epoch_ms
 
 logger = logging.getLogger("csms.load_management.trigger")
 
-# Published by the grid-signal work when a site's limit changes (detail: `siteId`).
-GRID_LIMIT_CHANGED = "GridLimitChanged"
 # Kept in an EVSE's stored live state beside EvseLive's fields: the time of the charger's
 # last accepted boot, which asks the allocator to send the fallback layer again.
 BOOTED_AT_MS = "bootedAtMs"
@@ -158,7 +157,8 @@ class SiteTrigger:
     def handle(self, detail_type: str, at: datetime, detail: Mapping[str, Any]) -> TriggerResult:
         """One delivered event (its detail type, time and detail)."""
         if detail_type in SITE_EVENTS:
-            site_id = detail.get("siteId")
+            # SiteModelChanged names the site `siteId`, GridLimitChanged `locationId`.
+            site_id = detail.get("siteId") or detail.get("locationId")
             if not isinstance(site_id, str) or not site_id:
                 logger.warning("site event without a site", extra={"detailType": detail_type})
                 return TriggerResult("ignored")

@@ -40,6 +40,8 @@ EVSE_CONTROL_LOST = "EvseControlLost"
 EVSE_CONTROL_RESTORED = "EvseControlRestored"
 # The site load management loop (docs/adr/0051).
 SITE_MODEL_CHANGED = "SiteModelChanged"
+# Grid signals (docs/adr/0052): the limit a site is allocated under changed.
+GRID_LIMIT_CHANGED = "GridLimitChanged"
 
 
 @dataclass(frozen=True)

@@ -280,6 +280,23 @@ class EvseControlRestored(EventDetail):
     holds: int
 
 
+class GridLimitChanged(EventDetail):
+    """The grid limit a site is allocated under changed (docs/adr/0052): a new schedule, a
+    poll or a notification of its sources. A site event: `chargePointId` is empty. The
+    allocation loop re-plans the site and asks grid_limit_for again at `nextChange`."""
+
+    locationId: str
+    limited: bool
+    # Amperes per phase {L1, L2, L3}; a phase null is not limited; all null: no grid signal.
+    limitA: dict[str, float | None] | None
+    allocatorLimitA: dict[str, float | None] | None
+    source: str | None
+    sources: list[str] | None
+    upcomingAt: str | None
+    nextChange: str | None
+    receivedAt: str
+
+
 CATALOGUE: dict[str, type[EventDetail]] = {
     model.__name__: model
     for model in (
@@ -308,6 +325,7 @@ CATALOGUE: dict[str, type[EventDetail]] = {
         EvseControlLost,
         EvseControlRestored,
         SiteModelChanged,
+        GridLimitChanged,
     )
 }
 

@@ -1,9 +1,9 @@
 """The per-site allocation loop on the local platform (docs/adr/0051): two simulated 2.0.1
 chargers at a site with a 32 A connection. Putting the model installs their fallback layer;
 two sessions start and both chargers end up holding limits whose sum fits the connection;
-one stops and the other is raised. Everything flows through the real path: the bus rule to
-site_trigger, the FIFO queue to site_allocator, SetChargingProfile through the command
-engine."""
+one stops and the other is raised; a grid schedule at 16 A lowers it. Everything flows
+through the real path: the bus rule to site_trigger, the FIFO queue to site_allocator,
+SetChargingProfile through the command engine, the grid schedule's GridLimitChanged."""
 
 from __future__ import annotations
 
@@ -144,6 +144,15 @@ def test_two_sessions_share_the_connection_and_a_stop_raises_the_other(platform)
             seen["raised"] = await eventually(
                 lambda: _all([held(cps[0])], lambda v: v == 26.0), timeout=30
             )
+            # The operator limits the grid connection to 16 A all day: GridLimitChanged
+            # reaches the loop, which lowers the running session to what is left beside
+            # the idle EVSE's 6 A default (docs/adr/0052).
+            whole_day = {"start": "00:00", "end": "24:00", "maxCurrent": 16}
+            schedule = {"timeZone": "UTC", "windows": [whole_day]}
+            await operator.call("PUT", f"/locations/{location_id}/grid/schedule", schedule)
+            seen["grid"] = await eventually(
+                lambda: _all([held(cps[0])], lambda v: v == 10.0), timeout=30
+            )
             allocation = await operator.call("GET", f"/locations/{location_id}/allocation")
             seen["allocation"] = allocation
         finally:
@@ -157,6 +166,7 @@ def test_two_sessions_share_the_connection_and_a_stop_raises_the_other(platform)
     assert seen["shared"] == [16.0, 16.0]
     assert sum(seen["shared"]) <= CONNECTION_A
     assert seen["raised"] == [26.0]
+    assert seen["grid"] == [10.0]
 
 
 async def _all(values: list[float | None], ok: Any) -> list[float | None] | None:

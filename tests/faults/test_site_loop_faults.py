@@ -1,6 +1,7 @@
 """A fault at each AWS call of the site loop (docs/adr/0051), over moto: the trigger (the
 charger's location, the site's records, the live state's conditional write, the queue) and the
-allocator (the site's records, the queues, the allocation's write). Whatever call fails,
+allocator (the site's records, its grid schedule and signals, the queues, the allocation's
+write, its load sample). Whatever call fails,
 before or after it took effect, the redelivered event or message ends in the state a run
 without faults leaves: the live state stored once, the site queued once per window, the
 allocation stored as sent, no wake-up lost, a limit sent again only as the same command."""
@@ -8,14 +9,17 @@ allocation stored as sent, no wake-up lost, a limit sent again only as the same 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from shared.adapters import aws_clients
+from shared.adapters.dynamodb.grid_signal_store import DynamoGridSignalStore
+from shared.adapters.dynamodb.site_load_history import DynamoSiteLoadHistory
 from shared.adapters.dynamodb.site_loads import DynamoSiteLoadStore
 from shared.adapters.sqs_site_queue import SqsSiteQueue
+from shared.load_management.grid import GridLimits
 from shared.load_management.loop import SiteAllocator
 from shared.load_management.profile_sender import EvseResult, PlanResult
 from shared.load_management.rejections import ControlState, EvseRef
@@ -41,7 +45,7 @@ MODEL = Site(
     ),
 )
 # Enough to reach past the last AWS call of either run.
-MAX_CALLS = 6
+MAX_CALLS = 10
 
 
 class Chargers:
@@ -122,8 +126,14 @@ def test_the_trigger_stores_the_live_state_once_and_queues_the_site_once(
     assert waiting(platform, url) == 1
 
 
+def history_of(platform: Platform) -> DynamoSiteLoadHistory:
+    table = platform.services.deps.settings.site_loads_table
+    return DynamoSiteLoadHistory(aws_clients.client("dynamodb"), table)
+
+
 def allocator_for(store: Any, queue: Any, chargers: Chargers, platform: Platform) -> Any:
     deps = platform.services.deps
+    signals = DynamoGridSignalStore(aws_clients.client("dynamodb"), deps.settings.site_loads_table)
     return SiteAllocator(
         store,
         lambda transaction_of: chargers,
@@ -132,6 +142,8 @@ def allocator_for(store: Any, queue: Any, chargers: Chargers, platform: Platform
         queue,
         now=lambda: T0,
         rules=StabilityRules(hold_off_s=600),
+        grid_limit=GridLimits(signals, store).grid_limit_for,
+        history=history_of(platform),
     )
 
 
@@ -145,11 +157,13 @@ def test_the_allocator_stores_the_allocation_as_sent_and_loses_no_wake_up(
     chargers = Chargers()
     allocator = allocator_for(store, queue, chargers, platform)
     clients = [aws_clients.client("dynamodb"), aws_clients.client("sqs")]
+    raised = False
     with nth_call_fails(clients, NthCall(n, after=after)) as fault:
         try:
             allocator.run(SITE)
         except Exception:
             assert fault.failed is not None
+            raised = True
             allocator.run(SITE)  # the FIFO message delivered again
     if fault.failed is None:
         pytest.skip(f"the allocator makes fewer than {n} AWS calls")
@@ -159,3 +173,24 @@ def test_the_allocator_stores_the_allocation_as_sent_and_loses_no_wake_up(
     assert set(chargers.sent) == {("a", 60, 260)}
     # a's limit may go up at the end of its hold-off: that wake-up is asked for
     assert waiting(platform, wake_url) >= 1, fault.calls
+    # the load sample follows the stored allocation: one, or none when its own write failed
+    samples = history_of(platform).samples(SITE, T0 - timedelta(minutes=1), T0)
+    assert len(samples) <= 1
+    # (the sample's write is the one call whose failure the run swallows: logged, not retried)
+    history_failed = fault.failed == "dynamodb:PutItem" and not after and not raised
+    assert len(samples) == 1 or history_failed, fault.calls
+
+
+def test_the_allocator_run_makes_the_calls_the_fault_positions_cover(platform, site) -> None:
+    """Reads of the records, the grid schedule and signals; the wake-up; the allocation's
+    write and its load sample: every one within MAX_CALLS, so each gets its fault above."""
+    store, queue, _, _ = site
+    store.put_live(SITE, ("CP-A", 1), EvseLive(session_active=True).to_dict(), 1)
+    allocator = allocator_for(store, queue, Chargers(), platform)
+    clients = [aws_clients.client("dynamodb"), aws_clients.client("sqs")]
+    with nth_call_fails(clients, NthCall(10_000)) as seen:
+        allocator.run(SITE)
+    assert len(seen.calls) <= MAX_CALLS, seen.calls
+    assert seen.calls.count("dynamodb:PutItem") == 2, seen.calls  # allocation, load sample
+    assert "dynamodb:GetItem" in seen.calls  # the grid schedule
+    assert seen.calls[-1] == "dynamodb:PutItem"  # the sample after the allocation

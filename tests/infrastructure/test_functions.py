@@ -18,7 +18,7 @@ from tests.infrastructure.template_queries import (
 pytestmark = pytest.mark.infrastructure
 
 WEBSOCKET_FUNCTIONS = ["ws_authorize", "ws_connect", "ws_default", "ws_disconnect"]
-HTTP_FUNCTIONS = ["operator_api", "driver_api", "payment_webhook", "files"]
+HTTP_FUNCTIONS = ["operator_api", "driver_api", "payment_webhook", "grid_webhook", "files"]
 USER_POOL_FUNCTIONS = ["driver_signup"]
 CONSUMER_FUNCTIONS = [
     "telemetry_consumer",
@@ -28,6 +28,7 @@ CONSUMER_FUNCTIONS = [
     "firmware_campaign",
     "site_trigger",
     "outbox_relay",
+    "grid_poller",
     "start_sweep",
 ]
 # Read from a catalog queue only (the site allocation loop, docs/adr/0051).
@@ -139,6 +140,7 @@ def test_function_environment(template, stack, name):
         **_certificate_authority(stack, name),
         **_buckets(stack, name),
         **_queues(stack, name),
+        **_grid_webhook(stack, name),
     }
 
 
@@ -148,6 +150,15 @@ def _queues(stack, name: str) -> dict[str, Any]:
         q.env_var: {"Ref": logical_id(stack.queues.by_id[q.id])}
         for q in catalog.QUEUES
         if name in (q.consumer, *q.senders)
+    }
+
+
+def _grid_webhook(stack, name: str) -> dict[str, Any]:
+    """Where VTNs notify sites (docs/adr/0052): the HTTP API, for the grid functions only."""
+    if not catalog.FUNCTIONS_BY_NAME[name].grid_signals:
+        return {}
+    return {
+        "GRID_WEBHOOK_BASE_URL": {"Fn::GetAtt": [logical_id(stack.http_api.api), "ApiEndpoint"]}
     }
 
 

@@ -23,6 +23,7 @@ from tests.infrastructure.template_queries import (
 pytestmark = pytest.mark.infrastructure
 
 WEBHOOK = "POST /webhooks/stripe"
+GRID_WEBHOOK = "POST /webhooks/openadr"
 FILES = tuple(f"{method} /files/{{proxy+}}" for method in ("GET", "PUT", "POST"))
 PREFIXES = {
     "/api": ("operator_api", ("operator_client", "console_client")),
@@ -51,7 +52,13 @@ def _authorizer(template: Template, route: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_api_has_the_proxy_routes_and_the_public_routes_only(template, stack):
     assert resource(template, stack.http_api.api)["Properties"]["ProtocolType"] == "HTTP"
-    assert set(_routes(template, stack)) == {*PROXY_ROUTES.values(), *PUBLIC, WEBHOOK, *FILES}
+    assert set(_routes(template, stack)) == {
+        *PROXY_ROUTES.values(),
+        *PUBLIC,
+        WEBHOOK,
+        GRID_WEBHOOK,
+        *FILES,
+    }
     assert catalog.HTTP_ROUTES == {"/api": "operator_api", "/driver": "driver_api"}
 
 
@@ -78,7 +85,7 @@ def test_every_route_but_the_public_ones_needs_a_cognito_jwt_for_its_client(
     }
 
 
-@pytest.mark.parametrize("route_key", [*PUBLIC, WEBHOOK, *FILES])
+@pytest.mark.parametrize("route_key", [*PUBLIC, WEBHOOK, GRID_WEBHOOK, *FILES])
 def test_the_public_routes_have_no_authorizer(template, stack, route_key):
     route = _routes(template, stack)[route_key]
     assert route["AuthorizationType"] == "NONE"
@@ -106,12 +113,15 @@ def test_each_prefix_invokes_its_own_function_with_payload_v2(template, stack, p
         assert referenced_ids(integration["IntegrationUri"]) == {function}
 
 
-def test_the_stripe_webhook_reaches_its_function_with_payload_v2(template, stack):
-    route = _routes(template, stack)[WEBHOOK]
+@pytest.mark.parametrize(
+    ("route_key", "name"), [(WEBHOOK, "payment_webhook"), (GRID_WEBHOOK, "grid_webhook")]
+)
+def test_the_webhooks_reach_their_function_with_payload_v2(template, stack, route_key, name):
+    route = _routes(template, stack)[route_key]
     (integration_id,) = referenced_ids(route["Target"])
     integration = template_json(template)["Resources"][integration_id]["Properties"]
     assert integration["PayloadFormatVersion"] == "2.0"
-    function = logical_id(stack.functions["payment_webhook"].function)
+    function = logical_id(stack.functions[name].function)
     assert referenced_ids(integration["IntegrationUri"]) == {function}
 
 

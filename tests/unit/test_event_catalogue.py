@@ -6,6 +6,7 @@ from pathlib import Path
 
 from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.gateway.websocket import connect, disconnect
+from shared.load_management.grid_feed import event_detail, limit_event
 from shared.load_management.rejections import ControlState, EvseRef, decide
 from shared.load_management.sites import SiteModels
 from shared.models import domain_events
@@ -31,6 +32,15 @@ TARIFF = Tariff(
     elements=(TariffElement((PriceComponent("ENERGY", 40),)),),
     valid_from=datetime(2000, 1, 1, tzinfo=UTC),
 )
+
+
+def grid_limit_changed() -> domain_events.DomainEvent:
+    from shared.grid_signals import GridSignal, resolve_limit
+
+    now = datetime(2030, 1, 1, 12, tzinfo=UTC)
+    signal = GridSignal("openadr", "import_limit", now, now + timedelta(hours=1), now, watts=9e3)
+    limit = resolve_limit([signal], now, (63.0, 63.0, float("inf")))
+    return limit_event(event_detail("SITE-1", limit, limit.next_change, now))
 
 
 def everything_published():
@@ -129,6 +139,8 @@ def everything_published():
     deps.locations.save(depot_location("CP1-SITE"), None)
     station.services.site_models.put("CP1-SITE", depot_model())
     station.services.site_models.delete("CP1-SITE")
+    # Grid signals: what the poller and webhook publish when a site's limit changes.
+    deps.publisher.publish([grid_limit_changed()])
     disconnect(disconnect_event("c1=", authorizer=auth), station.services)
     # Published by the outbox relay once the charger stayed away.
     relay_outbox(station.services.outbox_sources(), datetime.now(UTC) + timedelta(hours=1))

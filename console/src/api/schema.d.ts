@@ -824,6 +824,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/locations/{locationId}/grid/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A location's schedule of grid limits */
+        get: operations["get_schedule_api_locations__locationId__grid_schedule_get"];
+        /**
+         * Replace (or create) a location's schedule of grid limits
+         * @description Recurring windows (days, local start and end, `maxCurrent` per phase and/or `maxPowerW`) and dated exceptions that replace a day's windows, in the site's IANA time zone. A schedule that cannot be is a 422 listing every problem in `details` with the field it is in.
+         */
+        put: operations["put_schedule_api_locations__locationId__grid_schedule_put"];
+        post?: never;
+        /** Delete a location's schedule of grid limits */
+        delete: operations["delete_schedule_api_locations__locationId__grid_schedule_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/locations/{locationId}/grid/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The grid sources polled for a location */
+        get: operations["get_sources_api_locations__locationId__grid_sources_get"];
+        /**
+         * Replace (or create) the grid sources polled for a location
+         * @description An OpenADR 3 VTN (URL, programs, client id, and the NAME of the Secrets Manager secret with the client secret) and/or an ENTSO-E bidding zone (and the name of the secret with the security token). The poller asks them every 5 minutes.
+         */
+        put: operations["put_sources_api_locations__locationId__grid_sources_put"];
+        post?: never;
+        /** Stop polling grid sources for a location */
+        delete: operations["delete_sources_api_locations__locationId__grid_sources_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/locations/{locationId}/grid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The grid limit in force at a location now, its source and next change
+         * @description The limit per phase now and the one the site is allocated under (a drop within the look-ahead counts already), which source binds, when that may change, the limits in force or ahead and the prices and carbon intensity over two days.
+         */
+        get: operations["get_grid_api_locations__locationId__grid_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -2228,6 +2292,22 @@ export interface components {
              */
             days: components["schemas"]["EnergyDayView"][];
         };
+        /**
+         * EntsoeSourceBody
+         * @description Day-ahead prices of a bidding zone from the ENTSO-E Transparency Platform.
+         */
+        EntsoeSourceBody: {
+            /**
+             * Biddingzone
+             * @example 10YNL----------L
+             */
+            biddingZone: string;
+            /**
+             * Tokensecretname
+             * @description The Secrets Manager secret holding the security token (field `securityToken`)
+             */
+            tokenSecretName: string;
+        };
         /** ErrorDetail */
         ErrorDetail: {
             /**
@@ -2493,6 +2573,177 @@ export interface components {
         GetVariablesBody: {
             /** Getvariabledata */
             getVariableData: components["schemas"]["GetVariableData"][];
+        };
+        /**
+         * GridExceptionBody
+         * @description A date whose windows replace the recurring ones (none: no limit that day).
+         */
+        GridExceptionBody: {
+            /**
+             * Date
+             * @example 2030-12-25
+             */
+            date: string;
+            /** Windows */
+            windows?: components["schemas"]["GridWindowBody"][];
+        };
+        /**
+         * GridScheduleBody
+         * @description Recurring windows and dated exceptions in the site's IANA time zone (ADR 0050).
+         */
+        GridScheduleBody: {
+            /**
+             * Timezone
+             * @example Europe/Berlin
+             */
+            timeZone: string;
+            /** Windows */
+            windows?: components["schemas"]["GridWindowBody"][];
+            /** Exceptions */
+            exceptions?: components["schemas"]["GridExceptionBody"][];
+        };
+        /** GridScheduleView */
+        GridScheduleView: {
+            /**
+             * Timezone
+             * @example Europe/Berlin
+             */
+            timeZone: string;
+            /** Windows */
+            windows?: components["schemas"]["GridWindowBody"][];
+            /** Exceptions */
+            exceptions?: components["schemas"]["GridExceptionBody"][];
+            /** Locationid */
+            locationId: string;
+            /** Updatedat */
+            updatedAt: string;
+        };
+        /** GridSignalBody */
+        GridSignalBody: {
+            /** Source */
+            source: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "import_limit" | "export_limit";
+            /** Start */
+            start: string;
+            /** End */
+            end: string | null;
+            maxCurrent: components["schemas"]["PhaseLimitBody"] | null;
+            /** Maxpowerw */
+            maxPowerW: number | null;
+            /** Group */
+            group: string;
+            /** Receivedat */
+            receivedAt: string;
+        };
+        /**
+         * GridSourcesBody
+         * @description What the grid poller asks for this site (every 5 minutes); at least one source.
+         */
+        GridSourcesBody: {
+            openadr?: components["schemas"]["OpenAdrSourceBody"] | null;
+            entsoe?: components["schemas"]["EntsoeSourceBody"] | null;
+        };
+        /** GridSourcesView */
+        GridSourcesView: {
+            openadr?: components["schemas"]["OpenAdrSourceBody"] | null;
+            entsoe?: components["schemas"]["EntsoeSourceBody"] | null;
+            /** Locationid */
+            locationId: string;
+            /** Updatedat */
+            updatedAt: string;
+        };
+        /**
+         * GridView
+         * @description What the grid says about a location now, as the allocation loop sees it.
+         */
+        GridView: {
+            /** Locationid */
+            locationId: string;
+            /** At */
+            at: string;
+            /**
+             * Limited
+             * @description Whether any grid signal binds now or within minutes
+             */
+            limited: boolean;
+            /** @description In force now; null: no grid signal */
+            limitA: components["schemas"]["PhaseLimitBody"] | null;
+            /** @description What the site is allocated under: the lower of now and a drop starting within the look-ahead */
+            allocatorLimitA: components["schemas"]["PhaseLimitBody"] | null;
+            /**
+             * Source
+             * @description The source of the tightest phase now
+             */
+            source: string | null;
+            /**
+             * Sources
+             * @description The binding source per phase L1, L2, L3
+             */
+            sources: string[] | null;
+            /** Upcomingat */
+            upcomingAt: string | null;
+            /**
+             * Nextchange
+             * @description When the answer may change next
+             */
+            nextChange: string | null;
+            /**
+             * Signals
+             * @description Limits in force or ahead (2 days)
+             */
+            signals: components["schemas"]["GridSignalBody"][];
+            /**
+             * Prices
+             * @description Prices per kWh over the next 2 days
+             */
+            prices: components["schemas"]["StepBody"][];
+            /**
+             * Carbon
+             * @description gCO2/kWh over the next 2 days
+             */
+            carbon: components["schemas"]["StepBody"][];
+        };
+        /**
+         * GridWindowBody
+         * @description A limit from `start` to `end` (local wall-clock times, HH:MM; an end at or before the
+         *     start is on the next day) on the given days.
+         */
+        GridWindowBody: {
+            /**
+             * Days
+             * @example [
+             *       "MO",
+             *       "TU",
+             *       "WE",
+             *       "TH",
+             *       "FR"
+             *     ]
+             */
+            days?: string[];
+            /**
+             * Start
+             * @example 17:00
+             */
+            start: string;
+            /**
+             * End
+             * @example 21:00
+             */
+            end: string;
+            /**
+             * Maxcurrent
+             * @description At most this current per phase (A), one number or per phase
+             */
+            maxCurrent?: number | components["schemas"]["PhaseAmpsBody"] | null;
+            /**
+             * Maxpowerw
+             * @description At most this power (W) over three phases
+             */
+            maxPowerW?: number | null;
         };
         /** Health */
         Health: {
@@ -2828,6 +3079,36 @@ export interface components {
             /** @description The load the allocation permitted on the node per phase (A) */
             loadA: components["schemas"]["PhaseCurrentsBody"];
         };
+        /**
+         * OpenAdrSourceBody
+         * @description An OpenADR 3 VTN the site's VEN polls (and subscribes to where it can).
+         */
+        OpenAdrSourceBody: {
+            /**
+             * Vtnurl
+             * @example https://vtn.example.com/openadr3/3.0.1
+             */
+            vtnUrl: string;
+            /**
+             * Programids
+             * @description The VTN programs whose events count
+             */
+            programIds: string[];
+            /** Clientid */
+            clientId: string;
+            /**
+             * Clientsecretname
+             * @description The Secrets Manager secret (under csms/grid/) holding the client secret (field `clientSecret`); the secret itself is never sent here
+             */
+            clientSecretName: string;
+            /**
+             * Tokenurl
+             * @description Default: discovered from the VTN
+             */
+            tokenUrl?: string | null;
+            /** Scopes */
+            scopes?: string[];
+        };
         /** OpeningTimesBody */
         OpeningTimesBody: {
             /**
@@ -2930,6 +3211,15 @@ export interface components {
             /** Refunds */
             refunds: components["schemas"]["RefundView"][];
         };
+        /** PhaseAmpsBody */
+        PhaseAmpsBody: {
+            /** L1 */
+            L1: number;
+            /** L2 */
+            L2: number;
+            /** L3 */
+            L3: number;
+        };
         /**
          * PhaseCurrentsBody
          * @description A current per grid phase, in amperes.
@@ -2950,6 +3240,18 @@ export interface components {
              * @example 63
              */
             L3: number;
+        };
+        /**
+         * PhaseLimitBody
+         * @description Amperes per phase; null: not limited on that phase.
+         */
+        PhaseLimitBody: {
+            /** L1 */
+            L1: number | null;
+            /** L2 */
+            L2: number | null;
+            /** L3 */
+            L3: number | null;
         };
         /** PlannedCommandView */
         PlannedCommandView: {
@@ -3753,6 +4055,19 @@ export interface components {
             status: string;
             /** At */
             at: string;
+        };
+        /** StepBody */
+        StepBody: {
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Value */
+            value: number;
+            /** Currency */
+            currency: string | null;
+            /** Source */
+            source: string;
         };
         /** TargetList */
         TargetList: {
@@ -9594,6 +9909,488 @@ export interface operations {
                 };
             };
             /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_schedule_api_locations__locationId__grid_schedule_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridScheduleView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    put_schedule_api_locations__locationId__grid_schedule_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GridScheduleBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridScheduleView"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A well-formed request the API cannot act on (the message says why) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_schedule_api_locations__locationId__grid_schedule_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_sources_api_locations__locationId__grid_sources_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridSourcesView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    put_sources_api_locations__locationId__grid_sources_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GridSourcesBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridSourcesView"];
+                };
+            };
+            /** @description Invalid request; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_sources_api_locations__locationId__grid_sources_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (details name the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_grid_api_locations__locationId__grid_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridView"];
+                };
+            };
+            /** @description Invalid request (details name the fields) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -86,5 +86,6 @@ def test_a_schedule_without_a_handler_is_reported_not_delivered(moto):
 def test_the_platform_runs_the_outbox_relay_every_minute():
     assert [(s.function, s.every_minutes) for s in SCHEDULES] == [
         ("outbox_relay", 1),
+        ("grid_poller", 5),  # docs/adr/0052
         ("start_sweep", 1),
     ]

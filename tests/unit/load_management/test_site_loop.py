@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.adapters.memory.sessions import MemoryTransactionRepository
+from shared.adapters.memory.site_load_history import MemorySiteLoadHistory
 from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.adapters.memory.site_queue import MemorySiteQueue
 from shared.load_management.loop import LOOP_STATE_KEY, LoopState, SiteAllocator
@@ -126,6 +127,7 @@ class Loop:
         self.chargers = Chargers(self.clock)
         self.bus = Bus()
         self.grid: tuple[Any, datetime | None] = (None, None)
+        self.history = MemorySiteLoadHistory()
         self.allocator = SiteAllocator(
             self.store,
             lambda transaction_of: self.chargers,
@@ -136,6 +138,7 @@ class Loop:
             grid_limit=lambda site_id, now: self.grid,
             sleep=self.sleep,
             rules=rules or StabilityRules(),
+            history=self.history,
         )
         self.event_ms = to_epoch_ms(T0)
 
@@ -377,3 +380,32 @@ def test_a_charger_offline_at_the_models_put_gets_its_fallback_after_the_hold() 
     assert loop.sent() == [("fallback", "CP-B")]
     loop.allocator.run("S")
     assert loop.sent() == []
+
+
+class BrokenHistory(MemorySiteLoadHistory):
+    def record(self, site_id: str, view: Any, at: datetime) -> None:
+        raise RuntimeError("history down")
+
+
+def test_each_stored_allocation_is_kept_in_the_load_history() -> None:
+    loop = Loop(rules=StabilityRules(hold_off_s=60))
+    loop.live("a", sessionActive=True)
+    loop.allocator.run("S")
+    loop.clock.advance(120)
+    loop.live("b", sessionActive=True)
+    loop.allocator.run("S")
+    samples = loop.history.samples("S", T0 - timedelta(minutes=1), loop.clock())
+    assert len(samples) == 2
+    # the grid connection's permitted load per phase: a alone (26 A and b's 6 A default
+    # reserved), then both at 16 A
+    grid_loads = [next(n for n in s.nodes if n.node_id == "grid").load_a for s in samples]
+    assert grid_loads == [(32.0, 32.0, 32.0), (32.0, 32.0, 32.0)]
+    assert loop.limits() == {"a": 16.0, "b": 16.0}
+
+
+def test_a_load_history_that_fails_loses_its_sample_not_the_allocation() -> None:
+    loop = Loop()
+    loop.allocator.history = BrokenHistory()
+    loop.live("a", sessionActive=True)
+    loop.allocator.run("S")
+    assert loop.limits() == {"a": 26.0}

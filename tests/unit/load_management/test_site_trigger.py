@@ -140,6 +140,9 @@ def test_site_events_queue_the_site_they_name() -> None:
     assert trigger.handle("SiteModelChanged", T0, {"siteId": "DEPOT"}).outcome == "queued"
     assert trigger.handle("GridLimitChanged", T0, {"siteId": "DEPOT"}).outcome == "queued"
     assert trigger.handle("GridLimitChanged", T0, {"siteId": ""}).outcome == "ignored"
+    # what the grid feed publishes: the location, no charger (docs/adr/0052)
+    detail = {"chargePointId": "", "locationId": "DEPOT", "limited": True}
+    assert trigger.handle("GridLimitChanged", T0, detail).outcome == "queued"
     assert queue.take() == ["DEPOT"]  # one window: one allocation
 
 
