@@ -38,13 +38,12 @@ from shared.load_management.scheduling import (
     Valued,
     plan_session,
 )
+from shared.models.start_request import MAX_ENERGY_WH, StartRequest
 from shared.smart_charging.site import DEFAULT_VOLTAGE_V, Evse, quantise_down
 
 Payload = dict[str, Any]
 NeedsSource = Literal["driver", "iso15118"]
 
-# What a driver may ask for: more than any car's battery is a typing error.
-MAX_ENERGY_WH = 200_000
 # OCPP 2.0.1 K15: "the CSMS SHALL NOT send more periods than maxScheduleTuples"; a station that
 # reports no ChargingScheduleMaxPeriods gets this many (OCPP's recommended minimum is 24).
 DEFAULT_MAX_PERIODS = 24
@@ -61,18 +60,12 @@ class ChargingNeeds:
     max_periods: int | None = None  # the car's maxScheduleTuples (ISO 15118)
 
 
-def driver_needs_problems(departure: datetime, energy_wh: float, now: datetime) -> list[str]:
-    """What is wrong with needs a driver gives (the driver API answers these sentences)."""
-    found: list[str] = []
-    if departure.tzinfo is None:
-        found.append("departureTime needs a time zone (e.g. 2026-12-08T07:00:00Z)")
-    elif departure <= now:
-        found.append("departureTime must be in the future")
-    elif departure - now > MAX_HORIZON:
-        found.append("departureTime must be within 48 hours")
-    if not (math.isfinite(energy_wh) and 0 < energy_wh <= MAX_ENERGY_WH):
-        found.append(f"energyWh must be above 0 and at most {MAX_ENERGY_WH}")
-    return found
+def driver_needs(request: StartRequest) -> ChargingNeeds | None:
+    """The needs a driver gave with the start of this session, if any."""
+    if request.departure_at_ms is None or request.energy_needed_wh is None:
+        return None
+    departure = datetime.fromtimestamp(request.departure_at_ms / 1000, UTC)
+    return ChargingNeeds(departure, float(request.energy_needed_wh), "driver")
 
 
 def _number(data: Mapping[str, Any], name: str) -> float | None:

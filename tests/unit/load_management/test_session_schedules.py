@@ -4,6 +4,7 @@ charging needs from the driver and from ISO 15118."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,11 +17,12 @@ from shared.load_management.scheduling import CarLimits, Headroom
 from shared.load_management.session_schedules import (
     DEFAULT_MAX_PERIODS,
     ChargingNeeds,
-    driver_needs_problems,
+    driver_needs,
     needs_from_iso15118,
     schedule_for,
     schedule_profile,
 )
+from shared.models.start_request import StartRequest, needs_problems
 from shared.ocpp.validation import default_schemas
 from shared.ocpp.versions import OcppVersion
 from shared.smart_charging.plan import LimitCommand
@@ -128,18 +130,27 @@ def test_a_transaction_id_the_version_cannot_carry_is_refused() -> None:
 
 
 def test_driver_needs_are_checked() -> None:
-    assert driver_needs_problems(NOW + HOUR, 10_000, NOW) == []
-    assert driver_needs_problems(NOW - HOUR, 0, NOW) == [
+    assert needs_problems(NOW + HOUR, 10_000, NOW) == []
+    assert needs_problems(NOW - HOUR, 0, NOW) == [
         "departureTime must be in the future",
         "energyWh must be above 0 and at most 200000",
     ]
-    assert driver_needs_problems(NOW + 49 * HOUR, 200_001, NOW) == [
+    assert needs_problems(NOW + 49 * HOUR, 200_001, NOW) == [
         "departureTime must be within 48 hours",
         "energyWh must be above 0 and at most 200000",
     ]
-    assert driver_needs_problems(datetime(2026, 12, 8, 7), 1, NOW) == [
+    assert needs_problems(datetime(2026, 12, 8, 7), 1, NOW) == [
         "departureTime needs a time zone (e.g. 2026-12-08T07:00:00Z)"
     ]
+
+
+def test_driver_needs_come_from_the_start_request() -> None:
+    base = StartRequest("CP1", "r1", "alice", "APP", 1, "claimed", 0, "EUR", 5000, "t", 1, "v")
+    assert driver_needs(base) is None
+    given = replace(base, departure_at_ms=1_796_713_200_000, energy_needed_wh=24_000)
+    assert driver_needs(given) == ChargingNeeds(
+        datetime(2026, 12, 8, 7, tzinfo=UTC), 24_000.0, "driver"
+    )
 
 
 def test_iso15118_needs_ac_and_dc() -> None:
