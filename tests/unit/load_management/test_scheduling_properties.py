@@ -42,13 +42,14 @@ class Slot:
 
 @st.composite
 def series(draw: st.DrawFn, start: datetime, count: int, *, gaps: bool = True) -> list[Slot]:
-    """Consecutive slots of 1 to 90 minutes (arbitrary resolution), some left out (gaps)."""
+    """Consecutive slots of 1 to 90 minutes (arbitrary resolution), some left out (gaps),
+    some negative (prices below zero)."""
     slots: list[Slot] = []
     at = start - timedelta(minutes=draw(st.integers(0, 30)))
     for _ in range(count):
         length = timedelta(minutes=draw(st.sampled_from([1, 5, 15, 15, 30, 60, 60, 90])))
         if not (gaps and draw(st.integers(0, 9)) == 0):
-            slots.append(Slot(at, at + length, draw(st.integers(0, 400)) / 1000))
+            slots.append(Slot(at, at + length, draw(st.integers(-50, 400)) / 1000))
         at += length
     return slots
 
@@ -174,7 +175,7 @@ def small_requests(draw: st.DrawFn) -> tuple[Request, list[Slot]]:
     at = now
     for _ in range(3):
         length = timedelta(seconds=draw(st.sampled_from([60, 120, 300, 900, 1800])))
-        slots.append(Slot(at, at + length, draw(st.integers(0, 50)) / 100))
+        slots.append(Slot(at, at + length, draw(st.integers(-5, 50)) / 100))
         at += length
     minimum, maximum = draw(st.sampled_from([(6.0, 8.0), (6.0, 7.0), (0.1, 1.5), (1.0, 2.5)]))
     phases = draw(st.sampled_from([1, 3]))
@@ -225,8 +226,8 @@ def test_no_cheaper_plan_on_the_grid(case: tuple[Request, list[Slot]]) -> None:
     # up to the cost of one quantum in each slot, and of the need rounded up to a whole
     # deciampere-second
     slack = sum(
-        0.1 * 230 * request.phases * (s.end - s.start).total_seconds() / 3600 * s.value / 1000
+        0.1 * 230 * request.phases * (s.end - s.start).total_seconds() / 3600 * abs(s.value) / 1000
         for s in slots
     )
-    rounding = max(s.value for s in slots) * 230 * request.phases / 36_000 / 1000
+    rounding = max(abs(s.value) for s in slots) * 230 * request.phases / 36_000 / 1000
     assert plan.cost <= brute_force_cost(request, slots) + slack + rounding + 1e-12
