@@ -230,10 +230,21 @@ def plan_session(
     # The need in deciampere-seconds (per phase): E [Wh] x 3600 x 10 / (V x phases).
     need = math.ceil(request.energy_wh * 36_000 / (request.voltage_v * phases) - 1e-9)
     levels = _plan(slots, need)
-    while (excess := _period_count(slots, levels) - request.max_periods) > 0:
-        slots = _merge(slots, levels, excess)
-        levels = _plan(slots, need)
-    return _result(request, phases, slots, levels, need)
+    if _period_count(slots, levels) <= request.max_periods:
+        return _result(request, phases, slots, levels, need)
+    # Too many changes: merge neighbouring slots until the plan fits, in two ways (neither
+    # wins everywhere), and keep the cheaper.
+    best: tuple[tuple[int, float], list[_Slot], list[int]] | None = None
+    for weighed in (False, True):
+        merged, merged_levels = slots, levels
+        while (excess := _period_count(merged, merged_levels) - request.max_periods) > 0:
+            merged = _merge(merged, merged_levels, excess, weighed=weighed)
+            merged_levels = _plan(merged, need)
+        key = (_shortfall(merged, merged_levels, need), _cost(merged, merged_levels, need))
+        if best is None or key < best[0]:
+            best = (key, merged, merged_levels)
+    assert best is not None
+    return _result(request, phases, best[1], best[2], need)
 
 
 def _slots(
@@ -411,14 +422,29 @@ def _period_count(slots: list[_Slot], levels: list[int]) -> int:
     return 1 + sum(1 for a, b in pairwise(levels) if a != b)
 
 
-def _merge(slots: list[_Slot], levels: list[int], count: int) -> list[_Slot]:
+def _shortfall(slots: list[_Slot], levels: list[int], need: int) -> int:
+    return max(0, need - sum(lv * s.seconds for s, lv in zip(slots, levels, strict=True)))
+
+
+def _merge(slots: list[_Slot], levels: list[int], count: int, *, weighed: bool) -> list[_Slot]:
     """Merge up to `count` pairs of neighbouring slots at a change of level, those that cost
-    least to merge first (the closest values, then the closest bounds, then the shortest), no
-    slot in two pairs; each merge removes at most one change of level. (Weighing the pairs by
-    their energy away from the margin instead did no better on day-ahead-like prices.)"""
+    least to merge first, no slot in two pairs; each merge removes at most one change of
+    level. What a merge costs: the gap between the two values (then the gap between their
+    bounds, then their length); `weighed`: the smaller of the two slots' energy at their bound
+    times how far its value is from the dearest value charged in (a short slot, or one priced
+    like the margin, goes first)."""
+    charged = [s.value for s, lv in zip(slots, levels, strict=True) if lv and s.value is not None]
+    margin = max(charged, default=0.0)
+
+    def weight(slot: _Slot) -> float:
+        if slot.value is None:
+            return math.inf
+        return slot.high * slot.seconds * abs(slot.value - margin)
 
     def loss(i: int) -> tuple[float, int, int]:
         a, b = slots[i], slots[i + 1]
+        if weighed:
+            return (min(weight(a), weight(b)), 0, a.seconds + b.seconds)
         same_kind = (a.value is None) == (b.value is None)
         gap = abs((a.value or 0.0) - (b.value or 0.0)) if same_kind else math.inf
         return (gap, abs(a.high - b.high), a.seconds + b.seconds)

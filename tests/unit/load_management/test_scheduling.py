@@ -130,10 +130,12 @@ def test_fewer_periods_cost_more_but_still_deliver() -> None:
     two = plan_session(overnight(60_000, max_periods=2), hourly(EVENING, PRICES))
     assert len(two.periods) <= 2
     assert two.feasible
-    # waiting until 23:00, then 10.9 A: 9.30 instead of 6.92 (0, 16 A from 00:00, 7 A at
+    # waiting until 01:00, then 14.5 A: 9.00 instead of 6.92 (0, 16 A from 00:00, 7 A at
     # 05:00, 0 from 06:00); waiting until 00:00 at 12.4 A would cost 8.73 (ADR 0054)
-    assert two.periods == (Period(EVENING, 0.0), Period(EVENING + 5 * HOUR, 10.9))
-    assert (round(many.cost, 2), round(two.cost, 2)) == (6.92, 9.30)
+    assert two.periods == (Period(EVENING, 0.0), Period(EVENING + 7 * HOUR, 14.5))
+    assert (round(many.cost, 2), round(two.cost, 2)) == (6.92, 9.00)
+    three = plan_session(overnight(60_000, max_periods=3), hourly(EVENING, PRICES))
+    assert len(three.periods) == 3 and round(three.cost, 2) == 7.40
 
 
 def test_impossible_requests_are_refused_with_every_problem() -> None:
