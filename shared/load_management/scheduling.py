@@ -207,10 +207,10 @@ class _Slot:
     value: float | None
     low: int  # the minimum, dA
     high: int  # the bound, dA (below `low`: unusable)
+    seconds: int = field(init=False)  # a field, not a property: read millions of times
 
-    @property
-    def seconds(self) -> int:
-        return self.end - self.start
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seconds", self.end - self.start)
 
     @property
     def usable(self) -> bool:
@@ -336,7 +336,8 @@ def _improve(slots: list[_Slot], levels: list[int], need: int, order: list[int])
     best_cost = _cost(slots, levels, need)
     for _ in range(_ROUNDS):
         found: list[int] | None = None
-        for dropped in [i for i in order if levels[i]]:
+        # the dearest charging slots are the ones worth dropping
+        for dropped in [i for i in order if levels[i]][-_CANDIDATES:]:
             for trial in _refills(slots, levels, need, order, dropped):
                 cost = _cost(slots, trial, need)
                 if cost < best_cost - 1e-12:
