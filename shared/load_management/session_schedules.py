@@ -14,6 +14,7 @@ slots are moments in time), and its last period holds past departure until repla
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -114,6 +115,22 @@ def needs_from_iso15118(
         return None
     tuples = max_schedule_tuples if max_schedule_tuples and max_schedule_tuples > 0 else None
     return ChargingNeeds(departure, min(energy, MAX_ENERGY_WH), "iso15118", car, tuples)
+
+
+def needs_of_record(detail: Mapping[str, Any]) -> ChargingNeeds | None:
+    """The needs in what the station handler keeps of a NotifyEVChargingNeeds: the published
+    EVChargingNeedsReceived detail (`chargingNeeds`) or the stored `ev-needs` item's detail
+    (`content`, the same as JSON text), with its `maxScheduleTuples`."""
+    needs = detail.get("chargingNeeds")
+    if needs is None and isinstance(detail.get("content"), str):
+        try:
+            needs = json.loads(detail["content"])
+        except ValueError:
+            return None
+    if not isinstance(needs, Mapping):
+        return None
+    tuples = detail.get("maxScheduleTuples")
+    return needs_from_iso15118(needs, tuples if isinstance(tuples, int) else None)
 
 
 @dataclass(frozen=True)

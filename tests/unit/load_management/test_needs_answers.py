@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.load_management.needs_answers import SchedulingNeedsAnswer
+from shared.load_management.session_schedules import needs_of_record
 from shared.models.domain_events import EV_CHARGING_NEEDS_RECEIVED
 from shared.station.notifications import StationNotifications
 from tests.unit.transactions.helpers import V201, Station, make_deps
@@ -99,3 +100,15 @@ def test_the_station_handler_answers_stores_and_publishes_with_it() -> None:
     assert event.detail["maxScheduleTuples"] == 12
     (stored,) = deps.charger_events.newest("CP1", "ev-needs", 10, None).items
     assert stored.detail["answer"] == "Accepted"
+    # what the loop schedules with, from the event or from the stored item alike
+    needs = needs_of_record(event.detail)
+    assert needs is not None
+    assert needs == needs_of_record(stored.detail)
+    assert (needs.departure, needs.energy_wh, needs.max_periods) == (
+        datetime(2026, 12, 8, 7, tzinfo=UTC),
+        30_000,
+        12,
+    )
+    assert needs.car.min_current_a == 6 and needs.car.max_current_a == 32
+    assert needs_of_record({"content": "not json"}) is None
+    assert needs_of_record({}) is None
