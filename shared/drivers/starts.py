@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.admin.errors import Conflict, NotFound, Unavailable
+from shared.admin.errors import Conflict, InvalidRequest, NotFound, Unavailable
 from shared.admin.tariffs import TariffAdmin
 from shared.commands.engine import CommandEngine, CommandError
 from shared.drivers.payment_methods import DriverPaymentMethods
 from shared.drivers.sessions import DriverSessions
-from shared.models.start_request import StartRequest, new_request_id
+from shared.models.start_request import StartRequest, needs_problems, new_request_id
 from shared.models.tariff import Tariff
 from shared.payments.keys import start_key
 from shared.ports import (
@@ -104,8 +104,16 @@ class SessionStarts:
 
     # --- the driver API -------------------------------------------------------------------
 
-    def request(self, driver_id: str, charge_point_id: str, connector_id: int) -> StartRequest:
-        """Check, store the request, run StartSession; the request as it ended."""
+    def request(
+        self,
+        driver_id: str,
+        charge_point_id: str,
+        connector_id: int,
+        needs: tuple[datetime, int] | None = None,
+    ) -> StartRequest:
+        """Check, store the request, run StartSession; the request as it ended. `needs`: the
+        driver's departure time and energy need (Wh), stored with the request for the
+        scheduler (ADR 0054); InvalidRequest, before anything is held, when they cannot be."""
         charger = self.chargers.get(charge_point_id)
         if charger is None:
             raise NotFound(f"no charger {charge_point_id!r}")
@@ -119,6 +127,8 @@ class SessionStarts:
         if offer.tariff_id is None:
             raise Conflict(f"charger {charge_point_id!r} has no price: it takes no app starts")
         now = self.now()
+        if needs is not None and (problems := needs_problems(needs[0], needs[1], now)):
+            raise InvalidRequest("; ".join(problems))
         tariff = self.tariffs.valid_at(offer.tariff_id, now)
         now_ms = to_epoch_ms(now)
         for other in self.requests.by_charger(charge_point_id, now_ms - START_WINDOW_S * 1000):
@@ -142,6 +152,8 @@ class SessionStarts:
             protocol=charger.protocol,
             customer_id=profile.customer_id,
             payment_method_id=profile.payment_method_id,
+            departure_at_ms=None if needs is None else to_epoch_ms(needs[0]),
+            energy_needed_wh=None if needs is None else needs[1],
             # Until its start is sent, the sweep looks after it if the workflow dies.
             due_at_ms=now_ms + STUCK_AFTER_S * 1000,
         )

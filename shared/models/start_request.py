@@ -13,9 +13,11 @@ never apply one twice:
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
 StartStatus = Literal[
@@ -23,6 +25,27 @@ StartStatus = Literal[
 ]
 # Where a hold exists or may exist: the sweep looks after these until they end.
 OPEN: frozenset[StartStatus] = frozenset({"authorising", "authorised", "sent", "claimed"})
+
+
+# What a driver may ask for with a start (price- and carbon-aware scheduling, ADR 0054): a
+# departure within two days (no prices are published further ahead) and an energy need no
+# car's battery exceeds.
+NEEDS_HORIZON = timedelta(hours=48)
+MAX_ENERGY_WH = 200_000
+
+
+def needs_problems(departure: datetime, energy_wh: float, now: datetime) -> list[str]:
+    """What is wrong with the charging needs a driver gives, one sentence each."""
+    found: list[str] = []
+    if departure.tzinfo is None:
+        found.append("departureTime needs a time zone (e.g. 2026-12-08T07:00:00Z)")
+    elif departure <= now:
+        found.append("departureTime must be in the future")
+    elif departure - now > NEEDS_HORIZON:
+        found.append("departureTime must be within 48 hours")
+    if not (math.isfinite(energy_wh) and 0 < energy_wh <= MAX_ENERGY_WH):
+        found.append(f"energyWh must be above 0 and at most {MAX_ENERGY_WH}")
+    return found
 
 
 def new_request_id(now_ms: int | None = None) -> str:
@@ -60,6 +83,10 @@ class StartRequest:
     cost_cap_stop_sent: bool = False
     captured_minor: int | None = None
     reason: str | None = None  # why it ended without a session, or what failed
+    # The driver's charging needs, both or neither: when the car leaves (epoch ms) and the
+    # energy it needs by then (Wh); the per-site loop schedules the session with them.
+    departure_at_ms: int | None = None
+    energy_needed_wh: int | None = None
 
     @property
     def open(self) -> bool:

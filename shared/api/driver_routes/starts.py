@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -14,7 +15,8 @@ from shared.api.models.common import CHARGE_POINT_ID_PATTERN, ApiModel
 from shared.api.routes.responses import errors
 from shared.drivers.sessions import opaque_id, opaque_key, session_id
 from shared.models.location import ID_PATTERN
-from shared.models.start_request import StartRequest
+from shared.models.start_request import MAX_ENERGY_WH, StartRequest
+from shared.timeutil import from_epoch_ms, iso_utc
 
 TAGS = ["sessions"]
 
@@ -29,6 +31,21 @@ class StartBody(ApiModel):
     ] = None
     locationId: Annotated[str | None, Field(pattern=ID_PATTERN)] = None
     evseUid: Annotated[str | None, Field(pattern=ID_PATTERN)] = None
+    departureTime: datetime | None = Field(
+        default=None,
+        description="When the car leaves (with a time zone; within 48 hours): with energyWh, "
+        "the session is charged in the cheapest or lowest-carbon hours that still deliver "
+        "the energy by then, where the site schedules",
+    )
+    energyWh: Annotated[int | None, Field(ge=1, le=MAX_ENERGY_WH)] = Field(
+        default=None, description="The energy the car needs by departureTime (Wh)"
+    )
+
+    @model_validator(mode="after")
+    def _needs_together(self) -> StartBody:
+        if (self.departureTime is None) != (self.energyWh is None):
+            raise ValueError("give departureTime and energyWh together, or neither")
+        return self
 
     @model_validator(mode="after")
     def _one_shape(self) -> StartBody:
@@ -54,6 +71,8 @@ class StartView(ApiModel):
     tariffVersion: int
     sessionId: str | None
     reason: str | None
+    departureTime: str | None = Field(default=None, description="As given with the start")
+    energyWh: int | None = Field(default=None, description="As given with the start")
 
 
 def start_id(request: StartRequest) -> str:
@@ -79,6 +98,12 @@ def view(request: StartRequest, session: str | None) -> StartView:
         tariffVersion=request.tariff_version,
         sessionId=session,
         reason=request.reason,
+        departureTime=(
+            None
+            if request.departure_at_ms is None
+            else iso_utc(from_epoch_ms(request.departure_at_ms))
+        ),
+        energyWh=request.energy_needed_wh,
     )
 
 
@@ -119,14 +144,17 @@ def register(ctx: ApiContext) -> None:
         tags=TAGS,
         summary="Start charging: hold the payment, ask the charger to start",
         responses={
-            **errors(404, 409, 503),
+            **errors(400, 404, 409, 503),
             402: errors(409)[409] | {"description": "The payment method was declined"},
         },
     )
     def start(body: StartBody) -> Response[StartView]:
         driver = ctx.driver()
         charge_point_id, connector_id = target(body)
-        request = starts.request(driver, charge_point_id, connector_id)
+        needs = None
+        if body.departureTime is not None and body.energyWh is not None:
+            needs = (body.departureTime, body.energyWh)
+        request = starts.request(driver, charge_point_id, connector_id, needs)
         if request.status == "declined":
             raise ApiError(402, "PaymentDeclined", f"payment declined: {request.reason}")
         if request.status in ("released", "failed"):

@@ -181,3 +181,57 @@ async def test_a_profile_outside_its_validity_is_not_in_force(protocol):
         assert limit_in_force(device, 1, NOW - timedelta(seconds=1)) is None
         assert limit_in_force(device, 1, NOW) == 8
         assert limit_in_force(device, 1, NOW + timedelta(hours=1)) is None
+
+
+@pytest.mark.parametrize("protocol", [V16, V201])
+@async_test
+async def test_a_scheduled_profile_is_obeyed_period_by_period(protocol):
+    # A plan from the session scheduler (ADR 0054): 0 A now, 16 A from 2 h, 11.5 A from 4 h,
+    # 0 from 5 h; it replaces the site's dynamic limit (same id) and the station maximum
+    # still caps it.
+    from shared.load_management.scheduling import Period, Plan
+    from shared.load_management.session_schedules import schedule_profile
+
+    async with bench(protocol) as b:
+        device = b.cp.device
+        now = datetime.now(UTC).replace(microsecond=0)
+        for payload in profiles.fallback_profiles(protocol, 14, [], now - timedelta(minutes=1)):
+            await b.send("SetChargingProfile", payload)
+        transaction_id = await start_session(b)
+        await b.send(
+            "SetChargingProfile", profiles.limit_profile(protocol, limit(1, 10), transaction_id)
+        )
+        hours = timedelta(hours=1)
+        plan = Plan(
+            periods=(
+                Period(now, 0.0),
+                Period(now + 2 * hours, 16.0),
+                Period(now + 4 * hours, 11.5),
+                Period(now + 5 * hours, 0.0),
+            ),
+            departure=now + 6 * hours,
+            energy_wh=0,
+            cost=0,
+            unvalued_wh=0,
+            feasible=True,
+            reason="",
+            phases=3,
+            voltage_v=230,
+        )
+        answer = await b.send(
+            "SetChargingProfile", schedule_profile(protocol, 1, plan, transaction_id)
+        )
+        assert answer["status"] == "Accepted"
+        tx_profiles = [
+            p for p in device.charging_profiles[1] if p["chargingProfilePurpose"] == "TxProfile"
+        ]
+        assert [profile_id(p) for p in tx_profiles] == [profiles.dynamic_profile_id(1)]
+        expected = {0: 0.0, 1: 0.0, 2: 14.0, 3: 14.0, 4: 11.5, 5: 0.0, 8: 0.0}
+        for hour, amps in expected.items():
+            at = now + hour * hours + timedelta(minutes=30 if hour else 0)
+            assert limit_in_force(device, 1, at) == amps, hour
+        periods = await composite_a(b, 1, duration=6 * 3600)
+        assert [p["limit"] for p in periods] == [0.0, 14.0, 11.5, 0.0]
+        # offsets from the moment the charger answers, a second or two after `now`
+        for got, planned in zip(periods[1:], [7200, 14400, 18000], strict=True):
+            assert planned - 3 <= got["startPeriod"] <= planned
