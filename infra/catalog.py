@@ -724,6 +724,9 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             # Diagnostics/log uploads (docs/adr/0045): a status report or the charger's
             # answer on its job (1.6 reports name none: the latest, by Query).
             (FIRMWARE.id, ("Query", "UpdateItem")),
+            # NotifyEVChargingNeeds' answer (docs/adr/0054): the site's model, grid schedule
+            # and price or carbon signals.
+            (SITE_LOADS.id, ("GetItem", "Query")),
         ),
         publishes_events=True,
         writes_streams=(TELEMETRY_STREAM.id,),
@@ -978,6 +981,10 @@ FUNCTIONS: tuple[FunctionDef, ...] = (
             (SITE_LOADS.id, ("GetItem", "Query", "PutItem")),
             # Whether the session a limit names is still running.
             (TRANSACTIONS.id, ("GetItem",)),
+            # A session's needs (docs/adr/0054): its driver's start request, its car's
+            # ev-needs record.
+            (START_REQUESTS.id, ("Query",)),
+            (CHARGER_EVENTS.id, ("Query",)),
             # The command engine (charger, command slot, @connections).
             (CHARGERS.id, ("GetItem", "UpdateItem")),
             (COMMANDS.id, "readwrite"),
@@ -1034,6 +1041,7 @@ SITE_TRIGGER_DETAIL_TYPES = (
     "EvseControlLost",
     "EvseControlRestored",
     "ChargingLimitChanged",
+    "EVChargingNeedsReceived",
     "SiteModelChanged",
     "GridLimitChanged",
 )

@@ -47,7 +47,9 @@ from shared.load_management.grid_feed import GridFeed
 from shared.load_management.grid_sites import SiteGrid
 from shared.load_management.load_history import LoadHistory
 from shared.load_management.loop import SiteAllocator, no_grid_signal
+from shared.load_management.needs_answers import SchedulingNeedsAnswer
 from shared.load_management.profile_sender import ProfileSender, TransactionLookup
+from shared.load_management.session_plans import SessionPlans
 from shared.load_management.sites import SiteModels
 from shared.load_management.trigger import SiteTrigger
 from shared.locations.search import LocationSearch
@@ -212,6 +214,9 @@ class Services:
     # The grid limit of a site now (docs/adr/0052): `grid_limits.grid_limit_for` is the
     # allocation loop's dependency; None where no grid signal store is kept.
     grid_limits: GridLimits | None = None
+    # Sessions with a departure and an energy need, scheduled by price or carbon under the
+    # site's allocation (docs/adr/0054); None where no grid signal store is kept.
+    session_plans: SessionPlans | None = None
     # A location's grid schedule, sources and overview (the operator API's).
     site_grid: SiteGrid | None = None
     # The grid poller's and webhook's service (docs/adr/0052).
@@ -362,6 +367,11 @@ def build_services(deps: Dependencies, now: Callable[[], datetime] = utc_now) ->
     if deps.grid_signals is not None:
         grid_limits = GridLimits(deps.grid_signals, deps.site_loads)
         services.grid_limits = grid_limits
+        services.session_plans = SessionPlans(
+            deps.start_requests,
+            deps.charger_events,
+            lambda site_id, at: grid_limits.state(site_id, at).signals,
+        )
         services.grid_feed = GridFeed(
             deps.grid_signals,
             grid_limits,
@@ -479,11 +489,17 @@ def build_router(services: Services) -> Router:
         publisher=deps.publisher,
         retention_days=deps.settings.charger_events_retention_days,
     ).register(router)
-    StationNotifications(
+    notifications = StationNotifications(
         log=deps.charger_events,
         publisher=deps.publisher,
         retention_days=deps.settings.charger_events_retention_days,
-    ).register(router)
+    )
+    if services.session_plans is not None and deps.site_loads is not None:
+        # K15: a schedule is promised where the per-site loop can send one.
+        notifications.needs_answer = SchedulingNeedsAnswer(
+            deps.locations, deps.site_loads, services.session_plans.values_known
+        )
+    notifications.register(router)
     ReservationStatusHandlers(update=services.reservations.status_update).register(router)
     Iso15118Handlers(ocsp=deps.ocsp, pool=deps.contract_pool).register(router)
     if services.certificates is not None:
@@ -641,6 +657,7 @@ def site_allocator(services: Services, queue: SiteQueue) -> SiteAllocator:
             services.grid_limits.grid_limit_for if services.grid_limits else no_grid_signal
         ),
         history=deps.site_load_history,
+        plans=services.session_plans,
     )
 
 

@@ -42,10 +42,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from shared.load_management.profile_sender import EvseResult, PlanResult, TransactionLookup
+from shared.load_management.profile_sender import (
+    EvseResult,
+    PayloadFor,
+    PlanResult,
+    TransactionLookup,
+)
 from shared.load_management.rejections import ControlState, EvseRef, live_with
+from shared.load_management.session_plans import SessionPlans
 from shared.load_management.sites import ElectricalModel, LiveState, allocation_view, with_live
-from shared.load_management.trigger import BOOTED_AT_MS, TRANSACTION_ID
+from shared.load_management.trigger import BOOTED_AT_MS, NEEDS_AT_MS, TRANSACTION_ID
 from shared.models.domain_events import DomainEvent
 from shared.ports import EventPublisher, publish_safely
 from shared.ports.sessions import TransactionRepository
@@ -83,7 +89,10 @@ class Sender(Protocol):
     """ProfileSender's part the loop uses (shared/load_management/profile_sender.py)."""
 
     def send_plan(
-        self, commands: list[LimitCommand], states: Mapping[str, ControlState] | None = None
+        self,
+        commands: list[LimitCommand],
+        states: Mapping[str, ControlState] | None = None,
+        payloads: Mapping[str, PayloadFor] | None = None,
     ) -> PlanResult: ...
 
     def install_fallback(
@@ -101,6 +110,9 @@ class LoopState:
     unpublished: list[DomainEvent] = field(default_factory=list)
     # Wake-ups asked for and not yet due (ISO times): asked for once.
     wake_ups: set[str] = field(default_factory=set)
+    # EVSE id -> when (ms) its session's limit was last sent with its needs looked up: needs
+    # that arrive later (NEEDS_AT_MS) send the limit again, scheduled (docs/adr/0054).
+    scheduled: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +131,7 @@ class LoopState:
                 for e in self.unpublished
             ],
             "wakeUps": sorted(self.wake_ups),
+            "scheduled": dict(sorted(self.scheduled.items())),
         }
 
     @classmethod
@@ -139,6 +152,7 @@ class LoopState:
                 for e in data.get("unpublished") or ()
             ],
             wake_ups=set(data.get("wakeUps") or ()),
+            scheduled={k: int(v) for k, v in (data.get("scheduled") or {}).items()},
         )
 
 
@@ -175,6 +189,8 @@ class SiteAllocator:
     rules: StabilityRules = field(default_factory=StabilityRules)
     # Each stored allocation's loads per node and phase, for the console (docs/adr/0053).
     history: SiteLoadHistory | None = None
+    # Sessions with a departure and an energy need, sent as schedules (docs/adr/0054).
+    plans: SessionPlans | None = None
 
     def run(self, site_id: str) -> SiteRun:
         """Allocate the site once; raises when a read or write failed (run it again)."""
@@ -195,7 +211,8 @@ class SiteAllocator:
             address: int(stored.live.get(BOOTED_AT_MS) or 0)
             for address, stored in records.live.items()
         }
-        sender = self.sender_for(self._transaction_lookup(records.live))
+        transaction_of = self._transaction_lookup(records.live)
+        sender = self.sender_for(transaction_of)
         results: list[EvseResult] = []
         fallback_for = self._install_fallbacks(sender, site, booted, loop, results)
 
@@ -214,8 +231,19 @@ class SiteAllocator:
         grid_amps = None if grid is None else PhaseCurrents(*grid.allocator_amps)
         target = allocate(controlled, grid_amps, previous, now, self.rules)
         commands = plan_commands(controlled, previous, target)
+        renewed = _renewed_needs(controlled, target, records.live, loop, commands)
+        commands = renewed + commands
+        payloads = (
+            self.plans.payloads(
+                site_id, {e.id: e for e in controlled.evses}, commands, transaction_of, now
+            )
+            if self.plans is not None and commands
+            else {}
+        )
 
-        outcome = self._send(sender, commands, loop)
+        outcome = self._send(sender, commands, loop, payloads)
+        looked_up = {c.evse_id for c in renewed} | set(payloads)
+        _note_scheduled(loop, controlled, outcome, looked_up, now)
         results.extend(outcome.results)
         sent = _as_sent(previous, target, outcome)
         for evse_id, state in outcome.states.items():
@@ -335,11 +363,22 @@ class SiteAllocator:
             del loop.fallback[charge_point_id]
         return installed
 
-    def _send(self, sender: Sender, commands: list[LimitCommand], loop: LoopState) -> PlanResult:
+    def _send(
+        self,
+        sender: Sender,
+        commands: list[LimitCommand],
+        loop: LoopState,
+        payloads: Mapping[str, PayloadFor],
+    ) -> PlanResult:
         """Decreases, the settle time, then increases (none if a decrease was not taken)."""
+
+        def send(part: list[LimitCommand], states: Mapping[str, ControlState]) -> PlanResult:
+            mine = {c.evse_id: payloads[c.evse_id] for c in part if c.evse_id in payloads}
+            return sender.send_plan(part, states, mine) if mine else sender.send_plan(part, states)
+
         decreases = [c for c in commands if c.decrease]
         increases = [c for c in commands if not c.decrease]
-        first = sender.send_plan(decreases, loop.control) if decreases else PlanResult()
+        first = send(decreases, loop.control) if decreases else PlanResult()
         if not increases:
             return first
         states = {**loop.control, **first.states}
@@ -351,7 +390,7 @@ class SiteAllocator:
             return first
         if any(r.sent == "accepted" for r in first.results) and self.settle_s > 0:
             self.sleep(self.settle_s)
-        second = sender.send_plan(increases, states)
+        second = send(increases, states)
         return PlanResult(first.results + second.results, first.unpublished + second.unpublished)
 
     def _wake_ups(
@@ -365,6 +404,45 @@ class SiteAllocator:
         new = sorted(w for w in wanted if iso_utc(w) not in loop.wake_ups)
         loop.wake_ups |= {iso_utc(w) for w in new}
         return new
+
+
+def _renewed_needs(
+    site: Site,
+    target: Allocation,
+    live: Mapping[EvseAddress, StoredLive],
+    loop: LoopState,
+    commands: list[LimitCommand],
+) -> list[LimitCommand]:
+    """The limit again, unchanged, for sessions whose needs arrived after it was last sent
+    (NEEDS_AT_MS): the schedule goes out on the same profile id (at or below the limit, so
+    it counts as a decrease)."""
+    planned = {c.evse_id for c in commands}
+    renewed: list[LimitCommand] = []
+    for evse in site.evses:
+        stored = live.get((evse.charge_point_id, evse.evse_id))
+        needs_at = int(stored.live.get(NEEDS_AT_MS) or 0) if stored is not None else 0
+        limit = target.limits.get(evse.id)
+        if (
+            evse.live.session_active
+            and needs_at > loop.scheduled.get(evse.id, 0)
+            and evse.id not in planned
+            and limit is not None
+        ):
+            da = limit.limit_da
+            renewed.append(LimitCommand(evse.id, evse.charge_point_id, evse.evse_id, da, da))
+    return renewed
+
+
+def _note_scheduled(
+    loop: LoopState, site: Site, outcome: PlanResult, looked_up: set[str], now: datetime
+) -> None:
+    """Remember when each session's needs were last acted on; forget ended sessions."""
+    for result in outcome.results:
+        if result.sent == "accepted" and result.evse.evse_id in looked_up:
+            loop.scheduled[result.evse.evse_id] = to_epoch_ms(now)
+    in_session = {e.id for e in site.evses if e.live.session_active}
+    for evse_id in [k for k in loop.scheduled if k not in in_session]:
+        del loop.scheduled[evse_id]
 
 
 def _filter_ends(site: Site, allocation: Allocation, rules: StabilityRules) -> list[datetime]:

@@ -113,10 +113,17 @@ class ProfileSender:
     requested_by: str = "load-management"
 
     def send_plan(
-        self, commands: list[LimitCommand], states: Mapping[str, ControlState] | None = None
+        self,
+        commands: list[LimitCommand],
+        states: Mapping[str, ControlState] | None = None,
+        payloads: Mapping[str, PayloadFor] | None = None,
     ) -> PlanResult:
-        """Send the plan in its order; `states` are the EVSEs' control states before it."""
+        """Send the plan in its order; `states` are the EVSEs' control states before it.
+        `payloads` replaces the flat limit of some EVSEs (by EVSE id) with another profile on
+        the same dynamic id that never exceeds the command's limit (a session's schedule,
+        docs/adr/0054)."""
         states = states or {}
+        payloads = payloads or {}
         result = PlanResult()
         decreases_taken = True
         for command in commands:
@@ -125,7 +132,8 @@ class ProfileSender:
             if not command.decrease and not decreases_taken:
                 result.results.append(EvseResult(evse, "not_sent", state, command=command))
                 continue
-            outcome = self._deliver(evse, state, self._limit_payload(command), result)
+            payload_for = payloads.get(command.evse_id) or self._limit_payload(command)
+            outcome = self._deliver(evse, state, payload_for, result)
             outcome = replace(outcome, command=command)
             result.results.append(outcome)
             if command.decrease and outcome.sent == "held":

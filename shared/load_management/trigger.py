@@ -9,6 +9,8 @@ that change a site's inputs update the live state of the EVSEs they name and que
 - ChargerDisconnected: every EVSE of the charger is unresponsive (its worst case reserved).
 - ConnectorStatusChanged, EvseControlLost/Restored, ChargingLimitChanged: no live change;
   the charger's site is queued.
+- EVChargingNeedsReceived answered Accepted: the EVSE's `needsAtMs`, which asks the
+  allocator to send the session's limit again as a schedule (docs/adr/0054).
 - SiteModelChanged, GridLimitChanged: the site they name (`siteId`, `locationId`) is queued.
 
 MeterValues never trigger an allocation (they are not on this list).
@@ -43,6 +45,7 @@ from shared.models.domain_events import (
     CHARGER_DISCONNECTED,
     CHARGING_LIMIT_CHANGED,
     CONNECTOR_STATUS_CHANGED,
+    EV_CHARGING_NEEDS_RECEIVED,
     EVSE_CONTROL_LOST,
     EVSE_CONTROL_RESTORED,
     GRID_LIMIT_CHANGED,
@@ -61,6 +64,10 @@ logger = logging.getLogger("csms.load_management.trigger")
 # Kept in an EVSE's stored live state beside EvseLive's fields: the time of the charger's
 # last accepted boot, which asks the allocator to send the fallback layer again.
 BOOTED_AT_MS = "bootedAtMs"
+# And the time of the latest charging needs its car sent and was promised a schedule for
+# (EVChargingNeedsReceived, answer Accepted): the allocator sends the session's limit again,
+# scheduled (docs/adr/0054).
+NEEDS_AT_MS = "needsAtMs"
 # And the id of the transaction the EVSE's session runs under (2.0.1 TxProfiles name it): the
 # allocator checks it against the transactions store (one GetItem) before sending a limit.
 TRANSACTION_ID = "transactionId"
@@ -75,6 +82,7 @@ CHARGER_EVENTS = (
     EVSE_CONTROL_LOST,
     EVSE_CONTROL_RESTORED,
     CHARGING_LIMIT_CHANGED,
+    EV_CHARGING_NEEDS_RECEIVED,
 )
 SITE_EVENTS = (SITE_MODEL_CHANGED, GRID_LIMIT_CHANGED)
 # The detail types the trigger's EventBridge rule delivers.
@@ -144,6 +152,13 @@ def _live_change(
             return {**responsive(stored), BOOTED_AT_MS: booted_ms}
 
         return booted, False
+    if detail_type == EV_CHARGING_NEEDS_RECEIVED and detail.get("answer") == "Accepted":
+        needs_ms = to_epoch_ms(at)
+
+        def needs(stored: dict[str, Any]) -> dict[str, Any]:
+            return {**stored, NEEDS_AT_MS: needs_ms}
+
+        return needs, True
     return None
 
 

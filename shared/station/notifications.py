@@ -86,14 +86,15 @@ def _digits(value: int | None) -> str:
 
 
 def needs_rejected(charge_point_id: str, evse_id: int, needs: Payload) -> NeedsAnswer:
-    """The answer to NotifyEVChargingNeeds while no smart-charging engine computes schedules.
+    """The answer to NotifyEVChargingNeeds where no site schedules sessions (no grid signal
+    store: shared/load_management/needs_answers.py answers where one does, docs/adr/0054).
 
     K15: Accepted promises a charging profile (SetChargingProfile) for the EV; Processing says
     one is being computed and the station keeps the EV waiting (ISO 15118 EVSEProcessing
-    Ongoing) until it arrives or times out. Neither is true yet, so the platform answers
-    Rejected: the station gives the EV its own schedule at once (its local limits, K16's
-    renegotiation stays possible), and the needs are still stored and published for the
-    smart-charging work, which replaces this policy (StationNotifications.needs_answer).
+    Ongoing) until it arrives or times out. Without a site that schedules, neither is true, so
+    the platform answers Rejected: the station gives the EV its own schedule at once (its
+    local limits, K16's renegotiation stays possible), and the needs are still stored and
+    published.
     """
     return "Rejected"
 

@@ -8,19 +8,22 @@ SetChargingProfile through the command engine, the grid schedule's GridLimitChan
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from local.fake_vtn import FakeVtn
 from local.platform import LocalPlatform
 from shared.load_management import profiles
 from simulator import SimulatedCharger
 from simulator.command_handlers.charging_profiles import limit_in_force
-from tests.e2e.conftest import run, start_platform
+from tests.e2e.conftest import moto_client, run, start_platform
 from tests.e2e.test_commands_via_api import Operator, eventually, new_id
+from tests.e2e.test_grid_signals import run_grid_poller
 from tests.e2e.test_site_charging_profiles import active_transaction, online
 from tests.e2e.test_site_electrical import CONNECTOR
 
@@ -172,3 +175,100 @@ def test_two_sessions_share_the_connection_and_a_stop_raises_the_other(platform)
 async def _all(values: list[float | None], ok: Any) -> list[float | None] | None:
     """The values once every one passes `ok`, else None (eventually polls again)."""
     return values if all(v is not None and ok(v) for v in values) else None
+
+
+PRICES = {
+    "programName": "day-ahead",
+    "payloadDescriptors": [
+        {"objectType": "EVENT_PAYLOAD_DESCRIPTOR", "payloadType": "PRICE", "units": "KWH",
+         "currency": "EUR"},
+    ],
+}  # fmt: skip
+
+
+def price_event(program_id: str) -> dict[str, Any]:
+    """Dear for the next two hours, cheap for the two after."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    return {
+        "id": "prices-1",
+        "programID": program_id,
+        "intervalPeriod": {"start": start.isoformat().replace("+00:00", "Z"), "duration": "PT2H"},
+        "intervals": [
+            {"id": 0, "payloads": [{"type": "PRICE", "values": [0.45]}]},
+            {"id": 1, "payloads": [{"type": "PRICE", "values": [0.05]}]},
+        ],
+    }
+
+
+def scheduled_periods(cp: SimulatedCharger) -> list[float] | None:
+    """The limits of the session's scheduled profile once it has more than one period."""
+    dynamic_id = profiles.dynamic_profile_id(1)
+    for installed in cp.device.charging_profiles.values():
+        for p in installed:
+            if p.get("id") == dynamic_id:
+                periods = p["chargingSchedule"][0]["chargingSchedulePeriod"]
+                if len(periods) > 1:
+                    return [float(x["limit"]) for x in periods]
+    return None
+
+
+def test_a_cars_needs_are_charged_in_the_cheap_hours_under_the_site_limit(platform) -> None:
+    operator = Operator(platform)
+    charger, tag = new_id("PLAN"), new_id("TAG")
+    with FakeVtn() as vtn:
+        program = vtn.add_program(PRICES)
+        vtn.put_event(price_event(program["id"]))
+
+        async def scenario() -> dict[str, Any]:
+            await operator.call("POST", "/id-tags", {"idTag": tag})
+            location_id = await a_site(operator, [charger])
+            secret = f"csms/grid/e2e-{uuid.uuid4().hex[:8]}"
+            moto_client(platform, "secretsmanager").create_secret(
+                Name=secret, SecretString=json.dumps({"clientSecret": "secret"})
+            )
+            openadr = {"vtnUrl": vtn.base_url, "programIds": [program["id"]],
+                       "clientId": "ven-1", "clientSecretName": secret}  # fmt: skip
+            await operator.call(
+                "PUT", f"/locations/{location_id}/grid/sources", {"openadr": openadr}
+            )
+            await asyncio.to_thread(run_grid_poller, platform)
+            cp, stop_event, task = await online(profiles.V201, platform, charger)
+            seen: dict[str, Any] = {}
+            try:
+                await operator.call(
+                    "PUT", f"/locations/{location_id}/electrical", site_model([charger])
+                )
+                await eventually(lambda: _all([held(cp)], lambda v: v == 6.0), timeout=20)
+                start = {"idToken": {"idToken": tag, "type": "ISO14443"}, "remoteStartId": 41,
+                         "evseId": 1}  # fmt: skip
+                answer = await operator.command(charger, "RequestStartTransaction", start)
+                assert answer["result"]["status"] == "Accepted", answer
+                await active_transaction(operator, charger)
+                await eventually(lambda: _all([held(cp)], lambda v: v == 32.0), timeout=30)
+                departure = datetime.now(UTC) + timedelta(hours=4)
+                needs = {
+                    "requestedEnergyTransfer": "AC_three_phase",
+                    "departureTime": departure.isoformat().replace("+00:00", "Z"),
+                    "acChargingParameters": {"energyAmount": 30_000, "evMinCurrent": 6,
+                                             "evMaxCurrent": 32, "evMaxVoltage": 400},
+                }  # fmt: skip
+                seen["answer"] = await cp.call(
+                    "NotifyEVChargingNeeds", {"evseId": 1, "chargingNeeds": needs}
+                )
+                seen["periods"] = await eventually(lambda: _now(scheduled_periods(cp)), timeout=30)
+                seen["now"] = held(cp)
+            finally:
+                stop_event.set()
+                await asyncio.wait_for(task, 10)
+            return seen
+
+        seen = run(scenario(), timeout=120)
+    assert seen["answer"]["status"] == "Accepted"
+    # within the connection, nothing in the dear hours, the energy in the cheap ones
+    assert max(seen["periods"]) <= CONNECTION_A
+    assert seen["periods"][0] == 0 and seen["now"] == 0
+    assert any(limit >= 6 for limit in seen["periods"][1:])
+
+
+async def _now(value: Any) -> Any:
+    return value

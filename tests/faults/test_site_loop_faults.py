@@ -21,7 +21,7 @@ from shared.adapters.dynamodb.site_loads import DynamoSiteLoadStore
 from shared.adapters.sqs_site_queue import SqsSiteQueue
 from shared.load_management.grid import GridLimits
 from shared.load_management.loop import SiteAllocator
-from shared.load_management.profile_sender import EvseResult, PlanResult
+from shared.load_management.profile_sender import EvseResult, PayloadFor, PlanResult
 from shared.load_management.rejections import ControlState, EvseRef
 from shared.load_management.sites import model_document
 from shared.load_management.trigger import SiteTrigger
@@ -56,7 +56,10 @@ class Chargers:
         self.fallbacks: list[str] = []
 
     def send_plan(
-        self, commands: list[LimitCommand], states: Mapping[str, ControlState] | None = None
+        self,
+        commands: list[LimitCommand],
+        states: Mapping[str, ControlState] | None = None,
+        payloads: Mapping[str, PayloadFor] | None = None,
     ) -> PlanResult:
         result = PlanResult()
         for c in commands:

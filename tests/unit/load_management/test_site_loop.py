@@ -16,7 +16,7 @@ from shared.adapters.memory.site_load_history import MemorySiteLoadHistory
 from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.adapters.memory.site_queue import MemorySiteQueue
 from shared.load_management.loop import LOOP_STATE_KEY, LoopState, SiteAllocator
-from shared.load_management.profile_sender import EvseResult, PlanResult
+from shared.load_management.profile_sender import EvseResult, PayloadFor, PlanResult
 from shared.load_management.rejections import ControlState, EvseRef
 from shared.load_management.sites import model_document
 from shared.load_management.trigger import BOOTED_AT_MS
@@ -66,7 +66,10 @@ class Chargers:
         self.log: list[Any] = []
 
     def send_plan(
-        self, commands: list[LimitCommand], states: Mapping[str, ControlState] | None = None
+        self,
+        commands: list[LimitCommand],
+        states: Mapping[str, ControlState] | None = None,
+        payloads: Mapping[str, PayloadFor] | None = None,
     ) -> PlanResult:
         states = states or {}
         result = PlanResult()

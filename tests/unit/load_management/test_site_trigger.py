@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from shared.adapters.memory.site_loads import MemorySiteLoadStore
 from shared.adapters.memory.site_queue import MemorySiteQueue
 from shared.load_management.sites import model_document
-from shared.load_management.trigger import BOOTED_AT_MS, SiteTrigger
+from shared.load_management.trigger import BOOTED_AT_MS, NEEDS_AT_MS, SiteTrigger
 from shared.smart_charging.site import Evse, EvseLive, Node, PhaseCurrents, Site
 from shared.timeutil import to_epoch_ms
 
@@ -173,3 +173,16 @@ def test_wake_ups_that_are_due_queue_their_site_and_early_ones_go_on() -> None:
     assert forward_wake_ups(records, queue, T0) == []
     assert queue.take() == ["DEPOT"]
     assert [w.site_id for w in queue.wake_ups] == ["OTHER"]
+
+
+def test_needs_promised_a_schedule_mark_their_evse_and_refused_ones_do_not() -> None:
+    trigger, store, queue = setup()
+    at = T0 + timedelta(minutes=1)
+    refused = {"chargePointId": "CP-A", "evseId": 2, "answer": "Rejected"}
+    trigger.handle("EVChargingNeedsReceived", at, refused)
+    assert ("CP-A", 2) not in store.live.get("DEPOT", {})
+    accepted = {"chargePointId": "CP-A", "evseId": 1, "answer": "Accepted"}
+    result = trigger.handle("EVChargingNeedsReceived", at, accepted)
+    assert result.written == (("CP-A", 1),)
+    assert store.live["DEPOT"][("CP-A", 1)].live[NEEDS_AT_MS] == to_epoch_ms(at)
+    assert queue.take() == ["DEPOT"]  # both in one debounce window: one allocation
