@@ -626,8 +626,10 @@ def _site_simulation(results: Mapping[str, Any]) -> list[str]:
         f"{section['goal_violations']} violations, at most "
         f"{section['goal_changes_per_evse_hour']} limit changes per EVSE-hour in session under "
         "steady inputs (the steady profile; busy days are shown as they are). The cost "
-        "counts one SQS FIFO message and one Lambda invocation per allocation and one "
-        "command round trip per profile, at list prices.",
+        "counts the loop as built, at list prices: a trigger run (two reads, a write, an SQS "
+        "send) per event that asks for an allocation, the FIFO message, one Lambda "
+        "invocation, three reads and two writes per allocation, and one command round trip "
+        "per profile.",
         "",
     ]
     rows = []

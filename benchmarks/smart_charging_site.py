@@ -12,13 +12,16 @@ and 80 A every quarter of an hour), where the goal of at most four limit changes
 session applies (a busy day changes every active EVSE's share at each arrival and is
 reported, not held to it). Every day has its own seed; a run is reproducible.
 
-The cost: every allocation is one SQS FIFO message (SendMessage, and the event source
-mapping's ReceiveMessage and DeleteMessage: three requests), one Lambda invocation (the
-allocation's measured CPU here, a read of the site and a write of the allocation, and the
-whole time its plan takes to send: ADR 0048's sender sends one command at a time and waits
-for each answer, retries and the settle time included), and every profile one command round
-trip (a WebSocket frame each way, the $default Lambda invocation that takes the answer, the
-pending call's writes, and the sender's strongly consistent reads while it waits, counted by
+The cost, counted as the loop is built (docs/adr/0051): every event that asks for an
+allocation is one `site_trigger` invocation (the charger's location and the site's records
+read, the EVSE's live state written, one SQS SendMessage); every allocation is the FIFO
+message's ReceiveMessage and DeleteMessage, one `site_allocator` invocation (the allocation's
+measured CPU here; the site's records, its grid schedule and signals read; the allocation and
+its load-history sample written; and the whole time its plan takes to send: ADR 0048's
+sender sends one command at a time and waits for each answer, retries and the settle time
+included), and every profile one command round trip (the running transaction read, a
+WebSocket frame each way, the $default Lambda invocation that takes the answer, the pending
+call's writes, and the sender's strongly consistent reads while it waits, counted by
 `cost_model.command_wait`).
 
     python -m benchmarks.smart_charging_site            # the full 10,000 site-hours
@@ -67,11 +70,20 @@ class LoopCosts:
     """What one allocation and one profile cost in AWS calls and Lambda time (assumptions,
     stated once here)."""
 
-    sqs_requests_per_allocation: int = 3
+    # The trigger, per event: its location claim and the site's records read, the live
+    # state written, the site queued (SendMessage).
+    trigger_reads: int = 2
+    trigger_writes: int = 1
+    trigger_sqs_requests: int = 1
+    trigger_lambda_ms: float = 15.0
+    trigger_memory_mb: int = 256
+    # The allocator, per allocation: the FIFO message received and deleted.
+    sqs_requests_per_allocation: int = 2
     allocator_memory_mb: int = 256
-    # Reading the site and its allocation, writing the allocation (one item each).
-    allocator_reads: int = 1
-    allocator_writes: int = 1
+    # The site's records, its grid schedule and its grid signals read; the allocation and
+    # its minute's load sample written (one item each).
+    allocator_reads: int = 3
+    allocator_writes: int = 2
     dynamodb_call_ms: float = 5.0
     # A command's answer arrives this long after the send (the simulation's mean round
     # trip): how long the sender polls for it.
@@ -81,7 +93,8 @@ class LoopCosts:
     reply_lambda_ms: float = 20.0
     reply_memory_mb: int = 256
     reply_writes: int = 2
-    reply_reads: int = 1
+    # The command's slot, and the sender's check that the session a limit names still runs.
+    reply_reads: int = 2
     websocket_frames_per_command: int = 2
 
 
@@ -111,6 +124,7 @@ def cost_per_charger_month(
     prices, costs = prices or Prices(), costs or LoopCosts()
     sqs_request = 0.50 / 1e6  # FIFO, per 64 KB request (../shared/aws-prices.md)
     allocations = summary["allocations_per_site_hour"] * HOURS_PER_MONTH / evses_per_site
+    triggers = summary.get("triggers_per_site_hour", 0.0) * HOURS_PER_MONTH / evses_per_site
     commands = summary["commands_per_evse_day"] * HOURS_PER_MONTH / 24
     store_calls = costs.allocator_reads + costs.allocator_writes
     allocator_ms = allocation_cpu_ms + store_calls * costs.dynamodb_call_ms
@@ -136,13 +150,23 @@ def cost_per_charger_month(
         + costs.reply_reads * prices.dynamodb_read_unit
     )
     profiles = commands * per_command
+    trigger = triggers * (
+        costs.trigger_sqs_requests * sqs_request
+        + prices.lambda_request
+        + _gb_seconds(costs.trigger_lambda_ms, costs.trigger_memory_mb)
+        * prices.lambda_gb_second_arm
+        + costs.trigger_reads * prices.dynamodb_read_unit
+        + costs.trigger_writes * prices.dynamodb_write_unit
+    )
     return {
+        "triggers_per_charger_month": round(triggers, 1),
         "allocations_per_charger_month": round(allocations, 1),
         "commands_per_charger_month": round(commands, 1),
+        "triggers_usd": round(trigger, 5),
         "allocations_usd": round(allocator, 5),
         "sending_usd": round(sending, 5),
         "profiles_usd": round(profiles, 5),
-        "total_usd": round(allocator + sending + profiles, 5),
+        "total_usd": round(trigger + allocator + sending + profiles, 5),
     }
 
 

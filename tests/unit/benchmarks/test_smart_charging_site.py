@@ -26,8 +26,17 @@ def test_the_cost_follows_the_counts_at_list_prices():
     cost = smart_charging_site.cost_per_charger_month(summary, 12, 0.0, Prices(), costs)
     # One allocation an hour per EVSE, one command an hour per EVSE: 730 of each a month.
     assert cost["allocations_per_charger_month"] == cost["commands_per_charger_month"] == 730
-    allocation = 3 * 0.50e-6 + 0.20e-6 + 0.125e-6 + 0.625e-6 + 10 / 1000 / 4 * 0.0000133334
+    # Two SQS requests, an invocation, three reads, two writes; 25 ms at 5 ms per store call.
+    allocation = 2 * 0.50e-6 + 0.20e-6 + 3 * 0.125e-6 + 2 * 0.625e-6 + 25 / 1000 / 4 * 0.0000133334
     assert cost["allocations_usd"] == pytest.approx(730 * allocation, abs=1e-5)
+    assert cost["triggers_usd"] == 0  # no events counted
+    triggered = smart_charging_site.cost_per_charger_month(
+        {**summary, "triggers_per_site_hour": 24.0}, 12, 0.0, Prices(), costs
+    )
+    # Two events an hour per EVSE: each an SQS send, an invocation of 15 ms, two reads, a write.
+    trigger = 0.50e-6 + 0.20e-6 + 15 / 1000 / 4 * 0.0000133334 + 2 * 0.125e-6 + 0.625e-6
+    assert triggered["triggers_usd"] == pytest.approx(1460 * trigger, abs=1e-5)
+    assert triggered["total_usd"] == pytest.approx(cost["total_usd"] + 1460 * trigger, abs=2e-5)
     doubled = smart_charging_site.cost_per_charger_month(
         {**summary, "commands_per_evse_day": 48.0}, 12, 0.0, Prices(), costs
     )
