@@ -99,6 +99,10 @@ class Sender(Protocol):
         self, site: Site, charge_point_id: str, states: Mapping[str, ControlState] | None = None
     ) -> PlanResult: ...
 
+    def clear_layer(
+        self, charge_point_id: str, evse_numbers: Sequence[int], station: bool
+    ) -> bool: ...
+
 
 @dataclass
 class LoopState:
@@ -113,6 +117,9 @@ class LoopState:
     # EVSE id -> when (ms) its session's limit was last sent with its needs looked up: needs
     # that arrive later (NEEDS_AT_MS) send the limit again, scheduled (docs/adr/0054).
     scheduled: dict[str, int] = field(default_factory=dict)
+    # Charger -> (EVSE numbers that left the model, whether the charger left it too): our
+    # profiles still to take off them, tried each run until the charger answers.
+    clearing: dict[str, tuple[tuple[int, ...], bool]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +139,10 @@ class LoopState:
             ],
             "wakeUps": sorted(self.wake_ups),
             "scheduled": dict(sorted(self.scheduled.items())),
+            "clearing": {
+                cp: {"evses": list(evses), "station": station}
+                for cp, (evses, station) in sorted(self.clearing.items())
+            },
         }
 
     @classmethod
@@ -153,6 +164,10 @@ class LoopState:
             ],
             wake_ups=set(data.get("wakeUps") or ()),
             scheduled={k: int(v) for k, v in (data.get("scheduled") or {}).items()},
+            clearing={
+                cp: (tuple(int(n) for n in v.get("evses", ())), bool(v.get("station")))
+                for cp, v in (data.get("clearing") or {}).items()
+            },
         )
 
 
@@ -344,6 +359,8 @@ class SiteAllocator:
             evses = tuple(sorted(numbers[charge_point_id]))
             boot = max(booted.get((charge_point_id, n), 0) for n in evses)
             known = loop.fallback.get(charge_point_id)
+            if known is not None and set(known[0]) - set(evses):
+                _to_clear(loop, charge_point_id, set(known[0]) - set(evses), station=False)
             if known is not None and known[0] == evses and known[1] >= boot:
                 continue
             held = (loop.control.get(e, ControlState()) for e in chargers[charge_point_id])
@@ -357,11 +374,28 @@ class SiteAllocator:
             installed.append(charge_point_id)
             if all(r.sent == "accepted" for r in result.results):
                 loop.fallback[charge_point_id] = (evses, boot)
-        # A charger that left the model is forgotten (clearing its layer is left to the
-        # operator's tools for now: ADR 0051).
+        # A charger that left the model: its whole layer is taken off.
         for charge_point_id in set(loop.fallback) - set(chargers):
-            del loop.fallback[charge_point_id]
+            left, _ = loop.fallback.pop(charge_point_id)
+            _to_clear(loop, charge_point_id, set(left), station=True)
+        self._clear_departed(sender, loop, numbers)
         return installed
+
+    def _clear_departed(
+        self, sender: Sender, loop: LoopState, numbers: Mapping[str, list[int]]
+    ) -> None:
+        """Take our profiles off what left the model (EVSEs, chargers), unless it came back
+        meanwhile; what the charger does not answer is tried again next run."""
+        for charge_point_id, (pending, left) in sorted(loop.clearing.items()):
+            in_model = set(numbers.get(charge_point_id, ()))
+            evses = tuple(sorted(set(pending) - in_model))
+            station = left and not in_model
+            if not evses and not station:
+                del loop.clearing[charge_point_id]
+                continue
+            loop.clearing[charge_point_id] = (evses, station)
+            if sender.clear_layer(charge_point_id, evses, station):
+                del loop.clearing[charge_point_id]
 
     def _send(
         self,
@@ -404,6 +438,11 @@ class SiteAllocator:
         new = sorted(w for w in wanted if iso_utc(w) not in loop.wake_ups)
         loop.wake_ups |= {iso_utc(w) for w in new}
         return new
+
+
+def _to_clear(loop: LoopState, charge_point_id: str, evses: set[int], station: bool) -> None:
+    pending, was_station = loop.clearing.get(charge_point_id, ((), False))
+    loop.clearing[charge_point_id] = (tuple(sorted(set(pending) | evses)), station or was_station)
 
 
 def _renewed_needs(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal
@@ -34,6 +34,8 @@ from shared.load_management.profiles import (
     Payload,
     ProfileError,
     Version,
+    clear_charger,
+    clear_evse,
     default_profile,
     limit_profile,
     station_max_profile,
@@ -50,6 +52,7 @@ from shared.load_management.rejections import (
     outcome_of,
     reason_of,
 )
+from shared.models.command import CommandRecord
 from shared.models.domain_events import DomainEvent
 from shared.ports import EventPublisher, publish_safely
 from shared.smart_charging.plan import LimitCommand
@@ -247,35 +250,74 @@ class ProfileSender:
             assert decision.retry_in_s is not None
             self.sleep(decision.retry_in_s)
 
-    def _attempt(self, charge_point_id: str, payload_for: PayloadFor) -> tuple[Outcome | None, str]:
-        """One SetChargingProfile and its answer; (None, why) when there is nothing to send."""
+    def clear_layer(self, charge_point_id: str, evse_numbers: Sequence[int], station: bool) -> bool:
+        """Take our profiles off EVSEs that left their site (`clear_evse`), and with `station`
+        the charger's maximum too (the charger left: `clear_charger`, EVSEs first). True when
+        every ClearChargingProfile was answered Accepted or Unknown (none of ours was there);
+        False to try again later (offline, busy, no answer, refused): nothing else is at
+        stake, the charger only stays bounded by our layer meanwhile."""
+        version = self._version(charge_point_id)
+        if version is None:
+            return False
+        numbers = sorted(evse_numbers)
+        payloads = (
+            clear_charger(version, numbers)
+            if station
+            else [p for n in numbers for p in clear_evse(version, n)]
+        )
+        for payload in payloads:
+            finished = self._exchange(charge_point_id, "ClearChargingProfile", payload)
+            if isinstance(finished, CommandError) or finished is None:
+                return False
+            status = (finished.result or {}).get("status")
+            if finished.status != "answered" or status not in ("Accepted", "Unknown"):
+                return False
+        return True
+
+    def _version(self, charge_point_id: str) -> Version | None:
         charger = self.engine.chargers.get(charge_point_id)
         if charger is None or charger.protocol is None:
-            return "offline", "charger offline"
-        version: Version = "ocpp2.0.1" if charger.protocol == "ocpp2.0.1" else "ocpp1.6"
-        payload = payload_for(version)
-        if isinstance(payload, str):
-            return None, payload
+            return None
+        return "ocpp2.0.1" if charger.protocol == "ocpp2.0.1" else "ocpp1.6"
+
+    def _exchange(
+        self, charge_point_id: str, action: str, payload: Payload
+    ) -> CommandRecord | CommandError | None:
+        """Send one command and wait for its end; None when its record expired (nothing is
+        known of the answer), the CommandError when it was not sent."""
         try:
             record = self.engine.send(
                 charge_point_id,
-                "SetChargingProfile",
+                action,
                 payload,
                 timeout_s=self.timeout_s,
                 requested_by=self.requested_by,
             )
         except CommandError as exc:
-            # Not sent: offline (503), gone from the registry (404) or Rejected (409
-            # ChargerRejected) is the charger's absence; another command in flight (409) is
-            # a busy charger; anything else (400) a profile the charger cannot be sent.
-            if exc.code == "CommandInFlight":
-                return "timeout", f"busy: {exc.message}"
-            if exc.status in (404, 409, 503):
-                return "offline", f"{exc.code}: {exc.message}"
-            return "error", f"{exc.code}: {exc.message}"
+            return exc
         finished = self.engine.wait(charge_point_id, record.message_id, self.timeout_s + 1)
         while finished is not None and not finished.done:
             finished = self.engine.wait(charge_point_id, record.message_id, 1)
+        return finished
+
+    def _attempt(self, charge_point_id: str, payload_for: PayloadFor) -> tuple[Outcome | None, str]:
+        """One SetChargingProfile and its answer; (None, why) when there is nothing to send."""
+        version = self._version(charge_point_id)
+        if version is None:
+            return "offline", "charger offline"
+        payload = payload_for(version)
+        if isinstance(payload, str):
+            return None, payload
+        finished = self._exchange(charge_point_id, "SetChargingProfile", payload)
+        if isinstance(finished, CommandError):
+            # Not sent: offline (503), gone from the registry (404) or Rejected (409
+            # ChargerRejected) is the charger's absence; another command in flight (409) is
+            # a busy charger; anything else (400) a profile the charger cannot be sent.
+            if finished.code == "CommandInFlight":
+                return "timeout", f"busy: {finished.message}"
+            if finished.status in (404, 409, 503):
+                return "offline", f"{finished.code}: {finished.message}"
+            return "error", f"{finished.code}: {finished.message}"
         if finished is None:  # the record expired: nothing is known of the answer
             return "timeout", "no record of the command"
         return outcome_of(finished), reason_of(finished)

@@ -1,7 +1,8 @@
 """The per-site allocation loop on the local platform (docs/adr/0051): two simulated 2.0.1
 chargers at a site with a 32 A connection. Putting the model installs their fallback layer;
 two sessions start and both chargers end up holding limits whose sum fits the connection;
-one stops and the other is raised; a grid schedule at 16 A lowers it. Everything flows
+one stops and the other is raised; a grid schedule at 16 A lowers it; a charger that leaves
+the model loses our profiles. Everything flows
 through the real path: the bus rule to site_trigger, the FIFO queue to site_allocator,
 SetChargingProfile through the command engine, the grid schedule's GridLimitChanged."""
 
@@ -95,6 +96,16 @@ def held(cp: SimulatedCharger) -> float | None:
     return limit_in_force(cp.device, 1, datetime.now(UTC))
 
 
+def ours(cp: SimulatedCharger) -> list[int]:
+    """The ids of the platform's profiles the charger holds."""
+    ids = [
+        int(p.get("id", p.get("chargingProfileId")))
+        for installed in cp.device.charging_profiles.values()
+        for p in installed
+    ]
+    return [i for i in ids if profiles.is_ours(i)]
+
+
 def dynamic(cp: SimulatedCharger) -> bool:
     dynamic_id = profiles.dynamic_profile_id(1)
     return any(
@@ -158,6 +169,13 @@ def test_two_sessions_share_the_connection_and_a_stop_raises_the_other(platform)
             )
             allocation = await operator.call("GET", f"/locations/{location_id}/allocation")
             seen["allocation"] = allocation
+            # The second charger leaves the site: our profiles come off it.
+            assert ours(cps[1])
+            only_first = {**site_model(chargers[:1]), "revision": 1}
+            await operator.call("PUT", f"/locations/{location_id}/electrical", only_first)
+            seen["left"] = await eventually(
+                lambda: _all([len(ours(cps[1]))], lambda v: v == 0), timeout=30
+            )
         finally:
             for _, stop_event, _task in running:
                 stop_event.set()
@@ -170,6 +188,7 @@ def test_two_sessions_share_the_connection_and_a_stop_raises_the_other(platform)
     assert sum(seen["shared"]) <= CONNECTION_A
     assert seen["raised"] == [26.0]
     assert seen["grid"] == [10.0]
+    assert seen["left"] == [0]
 
 
 async def _all(values: list[float | None], ok: Any) -> list[float | None] | None:

@@ -8,7 +8,7 @@ allocation stored as sent, no wake-up lost, a limit sent again only as the same 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,6 +54,9 @@ class Chargers:
     def __init__(self) -> None:
         self.sent: list[tuple[str, int, int]] = []
         self.fallbacks: list[str] = []
+        # (charger, EVSE numbers, whole layer) of each clear; chargers that do not answer.
+        self.cleared: list[tuple[str, tuple[int, ...], bool]] = []
+        self.unclearable: set[str] = set()
 
     def send_plan(
         self,
@@ -69,6 +72,10 @@ class Chargers:
                 EvseResult(ref, "accepted", ControlState(), 1, outcome="accepted", command=c)
             )
         return result
+
+    def clear_layer(self, charge_point_id: str, evse_numbers: Sequence[int], station: bool) -> bool:
+        self.cleared.append((charge_point_id, tuple(evse_numbers), station))
+        return charge_point_id not in self.unclearable
 
     def install_fallback(
         self, site: Site, charge_point_id: str, states: Mapping[str, ControlState] | None = None

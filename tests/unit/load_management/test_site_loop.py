@@ -6,7 +6,7 @@ overloaded), wake-ups and alerts the bus did not take."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -64,6 +64,9 @@ class Chargers:
         # Chargers whose fallback layer fails (offline): their EVSEs are held.
         self.offline: set[str] = set()
         self.log: list[Any] = []
+        # (charger, EVSE numbers, whole layer) of each clear; chargers that do not answer.
+        self.cleared: list[tuple[str, tuple[int, ...], bool]] = []
+        self.unclearable: set[str] = set()
 
     def send_plan(
         self,
@@ -92,6 +95,10 @@ class Chargers:
                 result.results.append(EvseResult(ref, "accepted", ControlState(), 1,
                                                  outcome="accepted", command=c))  # fmt: skip
         return result
+
+    def clear_layer(self, charge_point_id: str, evse_numbers: Sequence[int], station: bool) -> bool:
+        self.cleared.append((charge_point_id, tuple(evse_numbers), station))
+        return charge_point_id not in self.unclearable
 
     def install_fallback(
         self, site: Site, charge_point_id: str, states: Mapping[str, ControlState] | None = None
@@ -412,3 +419,49 @@ def test_a_load_history_that_fails_loses_its_sample_not_the_allocation() -> None
     loop.live("a", sessionActive=True)
     loop.allocator.run("S")
     assert loop.limits() == {"a": 26.0}
+
+
+def test_chargers_and_evses_that_leave_the_model_lose_our_profiles_until_they_answer() -> None:
+    loop = Loop()
+    loop.allocator.run("S")
+    assert loop.chargers.cleared == []
+    # CP-B leaves the site; its charger does not answer at first.
+    only_a = replace(site(), evses=site().evses[:1])
+    loop.store.put_model("S", model_document(only_a), 1, "2030")
+    loop.chargers.unclearable = {"CP-B"}
+    loop.allocator.run("S")
+    assert loop.chargers.cleared == [("CP-B", (1,), True)]  # its EVSE and station maximum
+    assert loop.state().clearing == {"CP-B": ((1,), True)}
+    loop.chargers.unclearable = set()
+    loop.allocator.run("S")
+    assert loop.chargers.cleared[-1] == ("CP-B", (1,), True)
+    assert loop.state().clearing == {}
+    loop.allocator.run("S")
+    assert len(loop.chargers.cleared) == 2  # done: not sent again
+
+
+def test_an_evse_that_leaves_loses_its_profiles_and_a_charger_back_in_time_keeps_them() -> None:
+    two = Site(
+        id="S",
+        nodes=(Node("grid", max_current=PhaseCurrents.uniform(32)),),
+        evses=(
+            Evse("a1", "grid", "CP-A", 1, default_limit_a=6),
+            Evse("a2", "grid", "CP-A", 2, default_limit_a=6),
+        ),
+    )
+    loop = Loop()
+    loop.store.put_model("S", model_document(two), 1, "2030")
+    loop.allocator.run("S")
+    one = replace(two, evses=two.evses[:1])
+    loop.store.put_model("S", model_document(one), 2, "2030")
+    loop.allocator.run("S")
+    assert loop.chargers.cleared == [("CP-A", (2,), False)]  # the EVSE's, not the station's
+    # A charger that leaves and is back before it answered keeps its layer.
+    loop.chargers.unclearable = {"CP-A"}
+    loop.store.put_model("S", model_document(site()), 3, "2030")  # CP-A's EVSE 1, CP-B
+    loop.store.put_model("S", model_document(replace(site(), evses=site().evses[1:])), 4, "x")
+    loop.allocator.run("S")
+    assert loop.state().clearing == {"CP-A": ((1,), True)}
+    loop.store.put_model("S", model_document(site()), 5, "2030")
+    loop.allocator.run("S")
+    assert loop.state().clearing == {}
