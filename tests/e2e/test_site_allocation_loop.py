@@ -99,7 +99,7 @@ def held(cp: SimulatedCharger) -> float | None:
 def ours(cp: SimulatedCharger) -> list[int]:
     """The ids of the platform's profiles the charger holds."""
     ids = [
-        int(p.get("id", p.get("chargingProfileId")))
+        int(p["id"] if "id" in p else p["chargingProfileId"])
         for installed in cp.device.charging_profiles.values()
         for p in installed
     ]
