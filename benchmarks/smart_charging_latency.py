@@ -22,6 +22,7 @@ import uuid
 from typing import Any
 
 from benchmarks.platform_process import PlatformProcess
+from local.demo_site import site_location
 
 GOAL_P95_S = 3.0
 # How long to wait for one session's first profile before calling it lost.
@@ -32,35 +33,6 @@ def _quantile(values: list[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
-
-
-def _location(location_id: str, ids: list[str]) -> dict[str, Any]:
-    """A location whose EVSEs are the chargers' EVSE 1 each."""
-    connector = {
-        "id": "1",
-        "standard": "IEC_62196_T2",
-        "format": "SOCKET",
-        "powerType": "AC_3_PHASE",
-        "maxVoltage": 230,
-        "maxAmperage": 32,
-        "maxElectricPower": 22000,
-    }
-    return {
-        "locationId": location_id,
-        "name": "Latency",
-        "address": "Hafenstrasse 1",
-        "city": "Hamburg",
-        "postalCode": "20457",
-        "country": "DEU",
-        "coordinates": {"latitude": 53.54, "longitude": 9.98},
-        "timeZone": "Europe/Berlin",
-        "operator": {"name": "Bench"},
-        "evses": [
-            {"uid": f"E{n}", "charger": {"chargePointId": cp_id, "evseId": 1},
-             "connectors": [connector]}
-            for n, cp_id in enumerate(ids)
-        ],
-    }  # fmt: skip
 
 
 def _model(ids: list[str]) -> dict[str, Any]:
@@ -93,7 +65,12 @@ async def _measure(platform: PlatformProcess, sessions: int) -> dict[str, Any]:
     await asyncio.to_thread(call, "POST", "/id-tags", {"idTag": tag})
     for cp_id in ids:
         await asyncio.to_thread(call, "POST", "/chargers", {"chargePointId": cp_id})
-    await asyncio.to_thread(call, "POST", "/locations", _location(location_id, ids))
+    await asyncio.to_thread(
+        call,
+        "POST",
+        "/locations",
+        site_location(location_id, [(cp_id, 1) for cp_id in ids], "Latency", "Bench"),
+    )
 
     # When each charger received its first TxProfile (perf_counter).
     received: dict[str, asyncio.Future[float]] = {}

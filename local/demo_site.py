@@ -84,6 +84,44 @@ def _tariff() -> dict[str, Any]:
     }
 
 
+# A 22 kW Type 2 socket: the connector of every site the tests and benchmarks build.
+TYPE2_SOCKET = {
+    "id": "1",
+    "standard": "IEC_62196_T2",
+    "format": "SOCKET",
+    "powerType": "AC_3_PHASE",
+    "maxVoltage": 230,
+    "maxAmperage": 32,
+    "maxElectricPower": 22000,
+}
+
+
+def site_location(
+    location_id: str,
+    evses: list[tuple[str, int]],
+    name: str = "Car park",
+    operator: str = "Acme Charging",
+) -> dict[str, Any]:
+    """A location body (POST /api/locations) in Hamburg whose EVSEs E1, E2, ... are the given
+    (charger, EVSE number) pairs, each with one Type 2 socket."""
+    return {
+        "locationId": location_id,
+        "name": name,
+        "address": "Hafenstrasse 1",
+        "city": "Hamburg",
+        "postalCode": "20457",
+        "country": "DEU",
+        "coordinates": {"latitude": 53.54, "longitude": 9.98},
+        "timeZone": "Europe/Berlin",
+        "operator": {"name": operator},
+        "evses": [
+            {"uid": f"E{i}", "charger": {"chargePointId": cp_id, "evseId": number},
+             "connectors": [TYPE2_SOCKET]}
+            for i, (cp_id, number) in enumerate(evses, start=1)
+        ],
+    }  # fmt: skip
+
+
 def _site(charger_ids: tuple[str, ...]) -> dict[str, Any]:
     return {
         "locationId": DEMO_SITE,

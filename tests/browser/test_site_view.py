@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
+from local.demo_site import site_location
 from local.platform import LocalPlatform
 from shared.adapters.dynamodb.site_load_history import DynamoSiteLoadHistory
 from shared.adapters.dynamodb.site_loads import DynamoSiteLoadStore
@@ -31,15 +32,6 @@ from tests.e2e.conftest import moto_client
 pytestmark = pytest.mark.e2e
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
-CONNECTOR = {
-    "id": "1",
-    "standard": "IEC_62196_T2",
-    "format": "SOCKET",
-    "powerType": "AC_3_PHASE",
-    "maxVoltage": 230,
-    "maxAmperage": 32,
-    "maxElectricPower": 22000,
-}
 
 
 def a_site(platform: LocalPlatform, name: str) -> tuple[str, list[str]]:
@@ -49,26 +41,8 @@ def a_site(platform: LocalPlatform, name: str) -> tuple[str, list[str]]:
     location_id, chargers = f"SV-{suffix}", [f"SV-{suffix}-A", f"SV-{suffix}-B"]
     for cp in chargers:
         client.request("POST", "/chargers", body={"chargePointId": cp})
-    client.request(
-        "POST",
-        "/locations",
-        body={
-            "locationId": location_id,
-            "name": name,
-            "address": "Hafenstrasse 1",
-            "city": "Hamburg",
-            "postalCode": "20457",
-            "country": "DEU",
-            "coordinates": {"latitude": 53.54, "longitude": 9.98},
-            "timeZone": "Europe/Berlin",
-            "operator": {"name": "Acme Charging"},
-            "evses": [
-                {"uid": f"E{i + 1}", "charger": {"chargePointId": cp, "evseId": n},
-                 "connectors": [CONNECTOR]}
-                for i, (cp, n) in enumerate((cp, n) for cp in chargers for n in (1, 2))
-            ],
-        },
-    )  # fmt: skip
+    evses = [(cp, n) for cp in chargers for n in (1, 2)]
+    client.request("POST", "/locations", body=site_location(location_id, evses, name=name))
     return location_id, chargers
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from local.demo_site import site_location
 from local.fake_vtn import FakeVtn
 from local.platform import LocalPlatform
 from shared.load_management import profiles
@@ -26,7 +27,6 @@ from tests.e2e.conftest import moto_client, run, start_platform
 from tests.e2e.test_commands_via_api import Operator, eventually, new_id
 from tests.e2e.test_grid_signals import run_grid_poller
 from tests.e2e.test_site_charging_profiles import active_transaction, online
-from tests.e2e.test_site_electrical import CONNECTOR
 
 pytestmark = pytest.mark.e2e
 
@@ -65,29 +65,8 @@ async def a_site(operator: Operator, chargers: list[str]) -> str:
     location_id = f"LOOP-{uuid.uuid4().hex[:8]}"
     for cp_id in chargers:
         await operator.call("POST", "/chargers", {"chargePointId": cp_id})
-    await operator.call(
-        "POST",
-        "/locations",
-        {
-            "locationId": location_id,
-            "name": "Car park",
-            "address": "Hafenstrasse 1",
-            "city": "Hamburg",
-            "postalCode": "20457",
-            "country": "DEU",
-            "coordinates": {"latitude": 53.54, "longitude": 9.98},
-            "timeZone": "Europe/Berlin",
-            "operator": {"name": "Acme Charging"},
-            "evses": [
-                {
-                    "uid": f"E{n}",
-                    "charger": {"chargePointId": cp_id, "evseId": 1},
-                    "connectors": [CONNECTOR],
-                }
-                for n, cp_id in enumerate(chargers)
-            ],
-        },
-    )
+    evses = [(cp_id, 1) for cp_id in chargers]
+    await operator.call("POST", "/locations", site_location(location_id, evses))
     return location_id
 
 

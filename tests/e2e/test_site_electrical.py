@@ -12,19 +12,12 @@ import pytest
 
 from csms_cli.cli import main as cli
 from csms_cli.client import ApiError, Client
+from local.demo_site import TYPE2_SOCKET, site_location
 from tests.e2e.conftest import moto_client
 
 pytestmark = pytest.mark.e2e
 
-CONNECTOR = {
-    "id": "1",
-    "standard": "IEC_62196_T2",
-    "format": "SOCKET",
-    "powerType": "AC_3_PHASE",
-    "maxVoltage": 230,
-    "maxAmperage": 32,
-    "maxElectricPower": 22000,
-}
+CONNECTOR = TYPE2_SOCKET
 
 
 def api(platform) -> Client:
@@ -36,26 +29,8 @@ def a_location(client: Client) -> tuple[str, str]:
     suffix = uuid.uuid4().hex[:8]
     cp_id, location_id = f"SITE-CP-{suffix}", f"SITE-{suffix}"
     client.request("POST", "/chargers", body={"chargePointId": cp_id})
-    client.request(
-        "POST",
-        "/locations",
-        body={
-            "locationId": location_id,
-            "name": "Depot",
-            "address": "Hafenstrasse 1",
-            "city": "Hamburg",
-            "postalCode": "20457",
-            "country": "DEU",
-            "coordinates": {"latitude": 53.54, "longitude": 9.98},
-            "timeZone": "Europe/Berlin",
-            "operator": {"name": "Acme Charging"},
-            "evses": [
-                {"uid": f"E{n}", "charger": {"chargePointId": cp_id, "evseId": n},
-                 "connectors": [CONNECTOR]}
-                for n in (1, 2)
-            ],
-        },
-    )  # fmt: skip
+    body = site_location(location_id, [(cp_id, 1), (cp_id, 2)], name="Depot")
+    client.request("POST", "/locations", body=body)
     return location_id, cp_id
 
 
