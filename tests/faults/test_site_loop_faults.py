@@ -8,6 +8,7 @@ allocation stored as sent, no wake-up lost, a limit sent again only as the same 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,14 +23,18 @@ from shared.adapters.sqs_site_queue import SqsSiteQueue
 from shared.load_management.grid import GridLimits
 from shared.load_management.loop import SiteAllocator
 from shared.load_management.profile_sender import EvseResult, PayloadFor, PlanResult
+from shared.load_management.profiles import V201
 from shared.load_management.rejections import ControlState, EvseRef
 from shared.load_management.sites import model_document
-from shared.load_management.trigger import SiteTrigger
+from shared.load_management.trigger import TRANSACTION_ID, SiteTrigger
+from shared.models.charger_event import ChargerEvent
+from shared.models.transaction import TransactionRecord
+from shared.ports.grid_signals import GridSignal, SignalSnapshot
 from shared.smart_charging.allocation import Allocation
 from shared.smart_charging.plan import LimitCommand
 from shared.smart_charging.site import Evse, EvseLive, Node, PhaseCurrents, Site
 from shared.smart_charging.stability import StabilityRules
-from shared.timeutil import to_epoch_ms
+from shared.timeutil import iso_utc, to_epoch_ms
 from tests.fault_injection import NthCall, nth_call_fails
 from tests.faults.conftest import Platform
 from tests.unit.load_management.examples import depot_location
@@ -54,6 +59,8 @@ class Chargers:
     def __init__(self) -> None:
         self.sent: list[tuple[str, int, int]] = []
         self.fallbacks: list[str] = []
+        # (EVSE, the SetChargingProfile payload) of each limit sent as a session's schedule.
+        self.scheduled: list[tuple[str, Any]] = []
         # (charger, EVSE numbers, whole layer) of each clear; chargers that do not answer.
         self.cleared: list[tuple[str, tuple[int, ...], bool]] = []
         self.unclearable: set[str] = set()
@@ -65,6 +72,8 @@ class Chargers:
         payloads: Mapping[str, PayloadFor] | None = None,
     ) -> PlanResult:
         result = PlanResult()
+        for evse_id, payload_for in (payloads or {}).items():
+            self.scheduled.append((evse_id, payload_for(V201)))
         for c in commands:
             self.sent.append((c.evse_id, c.from_da, c.to_da))
             ref = EvseRef(c.evse_id, c.charge_point_id, c.evse_number)
@@ -141,7 +150,9 @@ def history_of(platform: Platform) -> DynamoSiteLoadHistory:
     return DynamoSiteLoadHistory(aws_clients.client("dynamodb"), table)
 
 
-def allocator_for(store: Any, queue: Any, chargers: Chargers, platform: Platform) -> Any:
+def allocator_for(
+    store: Any, queue: Any, chargers: Chargers, platform: Platform, plans: Any = None
+) -> Any:
     deps = platform.services.deps
     signals = DynamoGridSignalStore(aws_clients.client("dynamodb"), deps.settings.site_loads_table)
     return SiteAllocator(
@@ -154,6 +165,7 @@ def allocator_for(store: Any, queue: Any, chargers: Chargers, platform: Platform
         rules=StabilityRules(hold_off_s=600),
         grid_limit=GridLimits(signals, store).grid_limit_for,
         history=history_of(platform),
+        plans=plans,
     )
 
 
@@ -204,3 +216,82 @@ def test_the_allocator_run_makes_the_calls_the_fault_positions_cover(platform, s
     assert seen.calls.count("dynamodb:PutItem") == 2, seen.calls  # allocation, load sample
     assert "dynamodb:GetItem" in seen.calls  # the grid schedule
     assert seen.calls[-1] == "dynamodb:PutItem"  # the sample after the allocation
+
+
+def a_session_with_needs(platform: Platform, store: Any) -> None:
+    """CP-A's EVSE 1 in session T-1 since a minute, its car's needs answered Accepted, and
+    day-ahead prices for the site (dear now, cheap in four hours)."""
+    deps = platform.services.deps
+    deps.transactions.create(TransactionRecord("CP-A", "T-1", "active"))
+    started = EvseLive(session_active=True, session_started_at=T0 - timedelta(minutes=1))
+    store.put_live(SITE, ("CP-A", 1), {**started.to_dict(), TRANSACTION_ID: "T-1"}, 1)
+    needs = {
+        "requestedEnergyTransfer": "AC_three_phase",
+        "departureTime": iso_utc(T0 + timedelta(hours=8)),
+        "acChargingParameters": {"energyAmount": 20_000, "evMinCurrent": 6, "evMaxCurrent": 32,
+                                 "evMaxVoltage": 400},
+    }  # fmt: skip
+    received = iso_utc(T0 - timedelta(seconds=30))
+    detail = {"evseId": 1, "answer": "Accepted", "content": json.dumps(needs)}
+    expires = to_epoch_ms(T0) // 1000 + 86_400
+    event = ChargerEvent("CP-A", "ev-needs", "000000001", received, received, detail, expires)
+    assert deps.charger_events is not None and deps.grid_signals is not None
+    deps.charger_events.record([event])
+    hour = timedelta(hours=1)
+    prices = tuple(
+        GridSignal(
+            "entsoe",
+            "price",
+            T0 + k * 4 * hour,
+            T0 + (k + 1) * 4 * hour,
+            T0 - hour,
+            value=value,
+            currency="EUR",
+            group="day",
+        )  # fmt: skip
+        for k, value in enumerate((0.40, 0.05))
+    )
+    deps.grid_signals.put_snapshot(SITE, SignalSnapshot("entsoe", T0 - hour, prices))
+
+
+# The scheduled run reads the session's transaction, its car's needs and the prices as well.
+MAX_SCHEDULED_CALLS = 14
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
+@pytest.mark.parametrize("n", range(1, MAX_SCHEDULED_CALLS + 1))
+def test_a_scheduled_session_gets_its_schedule_and_one_stored_allocation(
+    platform, site, n, after
+) -> None:
+    store, queue, _, _ = site
+    a_session_with_needs(platform, store)
+    chargers = Chargers()
+    plans = platform.services.session_plans
+    allocator = allocator_for(store, queue, chargers, platform, plans)
+    clients = [aws_clients.client("dynamodb"), aws_clients.client("sqs")]
+    with nth_call_fails(clients, NthCall(n, after=after)) as fault:
+        try:
+            allocator.run(SITE)
+        except Exception:
+            assert fault.failed is not None
+            allocator.run(SITE)  # the FIFO message delivered again
+    if fault.failed is None:
+        pytest.skip(f"the scheduled run makes fewer than {n} AWS calls")
+    stored = Allocation.from_dict(store.snapshot(SITE).allocation.document)
+    assert {k: v.limit_da for k, v in stored.limits.items()} == {"a": 260}
+    assert set(chargers.sent) == {("a", 60, 260)}
+    # every send of the limit went as the session's schedule, never above the limit
+    assert len(chargers.scheduled) == len(chargers.sent) >= 1, fault.calls
+    for _, payload in chargers.scheduled:
+        periods = payload["chargingProfile"]["chargingSchedule"][0]["chargingSchedulePeriod"]
+        assert len(periods) > 1 and max(p["limit"] for p in periods) <= 26.0
+
+
+def test_the_scheduled_run_makes_the_calls_the_fault_positions_cover(platform, site) -> None:
+    store, queue, _, _ = site
+    a_session_with_needs(platform, store)
+    allocator = allocator_for(store, queue, Chargers(), platform, platform.services.session_plans)
+    clients = [aws_clients.client("dynamodb"), aws_clients.client("sqs")]
+    with nth_call_fails(clients, NthCall(10_000)) as seen:
+        allocator.run(SITE)
+    assert len(seen.calls) <= MAX_SCHEDULED_CALLS, seen.calls
