@@ -238,18 +238,10 @@ def a_session_with_needs(platform: Platform, store: Any) -> None:
     assert deps.charger_events is not None and deps.grid_signals is not None
     deps.charger_events.record([event])
     hour = timedelta(hours=1)
+    dear, cheap = ((T0, T0 + 4 * hour, 0.40), (T0 + 4 * hour, T0 + 8 * hour, 0.05))
     prices = tuple(
-        GridSignal(
-            "entsoe",
-            "price",
-            T0 + k * 4 * hour,
-            T0 + (k + 1) * 4 * hour,
-            T0 - hour,
-            value=value,
-            currency="EUR",
-            group="day",
-        )  # fmt: skip
-        for k, value in enumerate((0.40, 0.05))
+        GridSignal("entsoe", "price", start, end, T0 - hour, value=value, currency="EUR")
+        for start, end, value in (dear, cheap)
     )
     deps.grid_signals.put_snapshot(SITE, SignalSnapshot("entsoe", T0 - hour, prices))
 
