@@ -1,7 +1,7 @@
 /** A site's view (docs/adr/0053-console-site-view.md): its grid connection and circuits with the
  * load the last allocation permits on each node per phase, its EVSEs under that allocation,
- * the nodes over-subscribed, each node's load over time against its limit, and the electrical
- * model as editable JSON. Each missing piece (no model, no allocation yet, no history) says
+ * the nodes over-subscribed, the grid limit it is allocated under now and ahead, each node's load
+ * over time against its limit, and the electrical model as editable JSON. Each missing piece (no model, no allocation yet, no history) says
  * what to do about it. */
 
 import { useState } from "react";
@@ -15,6 +15,7 @@ import { StateBadge } from "../components/StateBadge";
 import { formatDateTime } from "../format";
 import { usePolling } from "../hooks/usePolling";
 import "../components/siteView.css";
+import { SiteGrid } from "./SiteGrid";
 import { SiteModelEditor } from "./SiteModelEditor";
 import { SiteTree } from "./SiteTree";
 import { amps, flatten, modelTree, nodeSeries, overloadedNodes, type LoadHistory } from "./siteModel";
@@ -71,12 +72,16 @@ export function SitePage() {
   const path = { locationId };
   const poll = usePolling(
     async (signal) => {
-      const [location, model, allocation] = await Promise.all([
+      const [location, model, allocation, grid, schedule, sources] = await Promise.all([
         call(api().GET("/api/locations/{locationId}", { params: { path }, signal })),
         orNone(call(api().GET("/api/locations/{locationId}/electrical", { params: { path }, signal }))),
         orNone(call(api().GET("/api/locations/{locationId}/allocation", { params: { path }, signal }))),
+        orNone(call(api().GET("/api/locations/{locationId}/grid", { params: { path }, signal }))),
+        // Only whether they exist: the panel's empty state says how to set them.
+        orNone(call(api().GET("/api/locations/{locationId}/grid/schedule", { params: { path }, signal }))),
+        orNone(call(api().GET("/api/locations/{locationId}/grid/sources", { params: { path }, signal }))),
       ]);
-      return { location, model, allocation };
+      return { location, model, allocation, grid, configured: { schedule: schedule !== null, sources: sources !== null } };
     },
     locationId,
     SITE_POLL,
@@ -144,6 +149,7 @@ export function SitePage() {
               <SiteTree roots={roots} loads={allocation?.nodes ?? []} overloaded={overloaded} />
             </section>
           ) : null}
+          <SiteGrid locationId={locationId} grid={data.grid} configured={data.configured} />
           {allocation ? (
             <section className="card" aria-labelledby="site-evses-heading">
               <h2 id="site-evses-heading">EVSEs under the allocation</h2>
