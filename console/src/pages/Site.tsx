@@ -7,10 +7,11 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { ApiProblem, api, call } from "../api/client";
+import type { components } from "../api/schema";
 import { ErrorAlert } from "../components/Alert";
 import { PageHeader } from "../components/Layout";
 import { LiveStatus } from "../components/LiveStatus";
-import { SiteLoadChart } from "../components/SiteLoadChart";
+import { type GridLine, SiteLoadChart } from "../components/SiteLoadChart";
 import { StateBadge } from "../components/StateBadge";
 import { formatDateTime } from "../format";
 import { usePolling } from "../hooks/usePolling";
@@ -19,6 +20,8 @@ import { SiteGrid } from "./SiteGrid";
 import { SiteModelEditor } from "./SiteModelEditor";
 import { SiteTree } from "./SiteTree";
 import { amps, flatten, modelTree, nodeSeries, overloadedNodes, type LoadHistory } from "./siteModel";
+
+type GridView = components["schemas"]["GridView"];
 
 const SITE_POLL = { intervalMs: 30_000, maxIntervalMs: 300_000 };
 // The history gains at most a sample a minute.
@@ -40,7 +43,34 @@ async function orNone<T>(request: Promise<T>): Promise<T | null> {
   }
 }
 
-function LoadOverTime({ history, node, hasAllocation }: { history: LoadHistory; node: string; hasAllocation: boolean }) {
+/** The grid limit in force now, for the chart of the grid connection: from the start of the
+ * signal that sets it (of its binding source, at its value), or from now when none says. */
+function gridLine(grid: GridView | null): GridLine | null {
+  const limit = grid?.limitA;
+  if (!grid || !limit || (limit.L1 === null && limit.L2 === null && limit.L3 === null)) return null;
+  const at = new Date(grid.at).getTime();
+  const setting = grid.signals.filter(
+    (s) =>
+      s.kind === "import_limit" &&
+      new Date(s.start).getTime() <= at &&
+      (grid.sources ?? []).includes(s.source) &&
+      (["L1", "L2", "L3"] as const).some((ph) => limit[ph] !== null && s.maxCurrent?.[ph] === limit[ph]),
+  );
+  const since = setting.length ? Math.max(...setting.map((s) => new Date(s.start).getTime())) : at;
+  return { since, limit: { L1: limit.L1, L2: limit.L2, L3: limit.L3 } };
+}
+
+function LoadOverTime({
+  history,
+  node,
+  hasAllocation,
+  grid,
+}: {
+  history: LoadHistory;
+  node: string;
+  hasAllocation: boolean;
+  grid: GridLine | null;
+}) {
   const points = nodeSeries(history, node);
   return (
     <>
@@ -51,6 +81,7 @@ function LoadOverTime({ history, node, hasAllocation }: { history: LoadHistory; 
           from={new Date(history.from).getTime()}
           to={new Date(history.to).getTime()}
           stepMinutes={history.stepMinutes}
+          grid={grid}
         />
       ) : (
         <p data-testid="no-history">
@@ -229,7 +260,13 @@ export function SitePage() {
               </div>
               <ErrorAlert error={history.error} />
               {history.data && node ? (
-                <LoadOverTime history={history.data} node={node} hasAllocation={allocation !== null} />
+                <LoadOverTime
+                  history={history.data}
+                  node={node}
+                  hasAllocation={allocation !== null}
+                  // The grid limits the connection: the root of the tree.
+                  grid={node === roots[0]?.node.id ? gridLine(data.grid) : null}
+                />
               ) : (
                 <p className="muted">Loading…</p>
               )}

@@ -49,7 +49,7 @@ function signalLimit(signal: Signal): string {
 }
 
 function price(step: Step): string {
-  const value = step.value.toLocaleString("en-GB", { maximumFractionDigits: 4 });
+  const value = step.value.toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 4 });
   return `${value}${step.currency ? ` ${step.currency}` : ""}/kWh`;
 }
 
@@ -99,9 +99,7 @@ export function SiteGrid({
   grid: GridView | null;
   configured: { schedule: boolean; sources: boolean };
 }) {
-  const heading = (
-    <h2 id="site-grid-heading">Grid</h2>
-  );
+  const heading = <h2 id="site-grid-heading">Grid</h2>;
   if (!grid) {
     return (
       <section className="card" aria-labelledby="site-grid-heading">
