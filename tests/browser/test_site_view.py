@@ -157,11 +157,11 @@ def a_day_of_history(
 
 
 def a_grid_schedule(platform: LocalPlatform, location_id: str, max_current: float) -> None:
-    """A daily window of `max_current` A per phase from an hour ago to two hours ahead (site
+    """A daily window of `max_current` A per phase from five hours ago to two hours ahead (site
     time): in force now and coming again on each of the next two days."""
     local = datetime.now(ZoneInfo("Europe/Berlin"))
     window = {
-        "start": (local - timedelta(hours=1)).strftime("%H:%M"),
+        "start": (local - timedelta(hours=5)).strftime("%H:%M"),
         "end": (local + timedelta(hours=2)).strftime("%H:%M"),
         "maxCurrent": max_current,
     }
