@@ -1,11 +1,14 @@
-"""The console's site view in Chromium (docs/adr/0053): a site with a model, an allocation and
-a day of load history shows its circuits with per-phase bars (the over-subscribed circuit
-marked), its EVSEs by kind and limit, and each node's load over time with one chart point per
-sample the API returns; a site without a model says so, takes a model written in the page,
-and then says it has no allocation yet. Desktop and phone-width screenshots for review.
+"""The console's site view in Chromium (docs/adr/0053): a site with a model, an allocation, a
+grid schedule and a day of load history shows its circuits with per-phase bars (the
+over-subscribed circuit marked), the grid limit it is allocated under now with its source and
+the limits and prices ahead, its EVSEs by kind and limit, and each node's load over time with
+one chart point per sample the API returns; a site without a model says so, says how to give
+it a grid schedule, takes a model written in the page, and then says it has no allocation yet.
+Desktop and phone-width screenshots for review.
 
 The allocation and the history are written the way the allocation loop writes them, straight
-into the platform's SiteLoads table (`SiteLoads.put_allocation`, `SiteLoadHistory.record`)."""
+into the platform's SiteLoads table (`SiteLoads.put_allocation`, `SiteLoadHistory.record`);
+the prices the way the grid poller stores an ENTSO-E answer (`GridSignalStore.put_snapshot`)."""
 
 from __future__ import annotations
 
@@ -14,17 +17,20 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from local.demo_site import site_location
 from local.platform import LocalPlatform
+from shared.adapters.dynamodb.grid_signal_store import DynamoGridSignalStore
 from shared.adapters.dynamodb.site_load_history import DynamoSiteLoadHistory
 from shared.adapters.dynamodb.site_loads import DynamoSiteLoadStore
 from shared.load_management.sites import NodeLoad, SiteAllocationView, SiteLoads, allocation_view
+from shared.ports.grid_signals import GridSignal, SignalSnapshot
 from shared.smart_charging.allocator import allocate
-from shared.smart_charging.site import EvseLive
+from shared.smart_charging.site import EvseLive, PhaseCurrents
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.browser.test_console import api, sign_in
 from tests.e2e.conftest import moto_client
@@ -67,8 +73,11 @@ def depot_model(chargers: list[str]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def allocated(platform: LocalPlatform, location_id: str, chargers: list[str]) -> SiteAllocationView:
-    """E1 (3-phase car) and E2 (1-phase car) in session, allocated now and stored."""
+def allocated(
+    platform: LocalPlatform, location_id: str, chargers: list[str], grid_a: float
+) -> SiteAllocationView:
+    """E1 (3-phase car) and E2 (1-phase car) in session, allocated now under a grid limit of
+    `grid_a` per phase and stored."""
     store = DynamoSiteLoadStore(
         moto_client(platform, "dynamodb"), platform.environment["SITE_LOADS_TABLE"]
     )
@@ -79,7 +88,8 @@ def allocated(platform: LocalPlatform, location_id: str, chargers: list[str]) ->
     state = loads.state(location_id)
     site = state.site()
     assert site is not None
-    allocation = allocate(site, None, None, now - timedelta(minutes=20))
+    grid = PhaseCurrents(grid_a, grid_a, grid_a)
+    allocation = allocate(site, grid, None, now - timedelta(minutes=20))
     assert loads.put_allocation(location_id, allocation)
     return allocation_view(site, allocation, 1)
 
@@ -120,11 +130,57 @@ def a_day_of_history(
     return count + 1
 
 
+def a_grid_schedule(platform: LocalPlatform, location_id: str, max_current: float) -> None:
+    """A daily window of `max_current` A per phase from five hours ago to two hours ahead (site
+    time): in force now and coming again on each of the next two days."""
+    local = datetime.now(ZoneInfo("Europe/Berlin"))
+    window = {
+        "start": (local - timedelta(hours=5)).strftime("%H:%M"),
+        "end": (local + timedelta(hours=2)).strftime("%H:%M"),
+        "maxCurrent": max_current,
+    }
+    api(platform).request(
+        "PUT",
+        f"/locations/{location_id}/grid/schedule",
+        body={"timeZone": "Europe/Berlin", "windows": [window]},
+    )
+
+
+def two_days_of_prices(platform: LocalPlatform, location_id: str) -> tuple[float, float]:
+    """Hourly ENTSO-E prices from this hour for 48 hours, cheapest at night; (lowest, highest)."""
+    store = DynamoGridSignalStore(
+        moto_client(platform, "dynamodb"), platform.environment["SITE_LOADS_TABLE"]
+    )
+    now = datetime.now(UTC)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    values = [
+        round(0.18 + 0.12 * math.sin(2 * math.pi * ((hour.hour + h - 9) % 24) / 24), 2)
+        for h in range(48)
+    ]
+    signals = tuple(
+        GridSignal(
+            source="entsoe",
+            kind="price",
+            start=hour + timedelta(hours=h),
+            end=hour + timedelta(hours=h + 1),
+            received_at=now,
+            value=value,
+            currency="EUR",
+            group=(hour + timedelta(hours=h)).date().isoformat(),
+        )
+        for h, value in enumerate(values)
+    )
+    store.put_snapshot(location_id, SignalSnapshot("entsoe", now, signals))
+    return min(values), max(values)
+
+
 def test_a_site_with_a_model_an_allocation_and_history(page: Page, platform: LocalPlatform) -> None:
     location_id, chargers = a_site(platform, "Harbour depot")
     client = api(platform)
     client.request("PUT", f"/locations/{location_id}/electrical", body=depot_model(chargers))
-    view = allocated(platform, location_id, chargers)
+    a_grid_schedule(platform, location_id, max_current=50)
+    lowest, highest = two_days_of_prices(platform, location_id)
+    view = allocated(platform, location_id, chargers, grid_a=50)
     samples = a_day_of_history(platform, location_id, view, minutes=10)
     shown = client.get(f"/locations/{location_id}/load-history")
     assert len(shown["samples"]) == samples
@@ -146,6 +202,21 @@ def test_a_site_with_a_model_an_allocation_and_history(page: Page, platform: Loc
     expect(over.first).to_contain_text("over the limit")
     expect(page.get_by_test_id("overloaded")).to_contain_text("circuit-2 (L1, L2, L3)")
 
+    # The grid: limited now by the schedule's 50 A, allocated under it, the window listed.
+    expect(page.get_by_test_id("grid-limited")).to_have_text("limited by the grid")
+    expect(page.get_by_test_id("grid-limit")).to_have_text("50 A per phase")
+    expect(page.get_by_test_id("grid-allocated")).to_have_text("50 A per phase")
+    expect(page.get_by_test_id("grid-source")).to_have_text("the operator's schedule")
+    expect(page.get_by_test_id("grid-next-change")).not_to_have_text("none in the next two days")
+    windows = page.locator('tr[data-signal="schedule"]')
+    expect(windows.first).to_contain_text("now")
+    expect(windows.first).to_contain_text("50 A per phase")
+    expect(page.get_by_test_id("grid-prices")).to_contain_text(f"From {lowest:.2f} EUR/kWh")
+    expect(page.get_by_test_id("grid-prices")).to_contain_text(f"to {highest:.2f} EUR/kWh")
+    expect(page.get_by_test_id("grid-empty")).to_have_count(0)
+    page.get_by_role("heading", name="Grid", exact=True).scroll_into_view_if_needed()
+    screenshot(page, "site-view-grid")
+
     # The EVSEs by kind, the active ones with their limit and since when.
     kinds = {
         row.get_attribute("data-evse"): row.get_by_test_id("evse-kind").inner_text()
@@ -157,10 +228,15 @@ def test_a_site_with_a_model_an_allocation_and_history(page: Page, platform: Loc
     expect(e1_limit).to_contain_text(f"{limits['E1']:g} A per phase")
     expect(page.locator('tr[data-evse="E3"]').get_by_test_id("evse-limit")).to_have_text("—")
 
-    # The chart: one point per sample of the grid node, the limit drawn.
+    # The chart: one point per sample of the grid node, the limit drawn, and the grid's 50 A
+    # dotted since the schedule's window began.
     chart = page.get_by_role("img", name="Allocated load on grid per phase")
     expect(chart.locator("[data-point]")).to_have_count(samples)
     expect(chart.locator("path.limit-line")).to_have_count(1)
+    expect(chart.locator("path.grid-limit-line")).to_have_attribute("data-grid-limit", "50")
+    expect(chart).to_have_attribute(
+        "aria-label", re.compile(r"; the grid limit in force \(50 A\) since ")
+    )
     page.get_by_role("combobox", name="Node").select_option("circuit-2")
     circuit_2 = page.get_by_role("img", name="Allocated load on circuit-2 per phase")
     # Its name tells what the lines show: E3's 32 A held on the 16 A circuit all day.
@@ -192,6 +268,10 @@ def test_a_site_without_a_model_says_so_and_takes_one_written_in_the_page(
     location_id, chargers = a_site(platform, "Empty yard")
     sign_in(page, platform, f"sites/{location_id}")
     expect(page.get_by_test_id("no-model")).to_contain_text("No electrical model yet")
+    # No grid schedule or sources: the panel says how to set them.
+    expect(page.get_by_test_id("grid-empty")).to_contain_text(
+        f"python -m csms_cli sites grid schedule put {location_id} schedule.json"
+    )
     editor = page.get_by_label("Model (JSON)")
     # The starting point names every EVSE of the site.
     for cp in chargers:

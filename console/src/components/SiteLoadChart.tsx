@@ -1,6 +1,8 @@
 /** A node's load per phase over time with its limit, as an SVG line chart (ADR 0033: our own
  * SVG, readable by tests and screen readers). One `data-point` column per sample carries its
- * time and values; minutes over the limit are marked on the time axis. */
+ * time and values; minutes over the limit are marked on the time axis. On the grid connection
+ * the grid limit in force is drawn dotted from when the signal that sets it began (what came
+ * before is not kept). */
 
 import { useEffect, useState } from "react";
 import { PHASES, type NodeSeriesPoint, type Phase, overPhases } from "../pages/siteModel";
@@ -51,12 +53,16 @@ function stepPath(points: { x: number; y: number }[], endX: number): string {
   return parts.join(" ");
 }
 
+/** The grid's limit in force now per phase (null: none on that phase), and since when. */
+export type GridLine = { since: number; limit: Record<Phase, number | null> };
+
 export function SiteLoadChart({
   title,
   points,
   from,
   to,
   stepMinutes,
+  grid = null,
   height: tallest = 280,
 }: {
   title: string;
@@ -64,6 +70,7 @@ export function SiteLoadChart({
   from: number;
   to: number;
   stepMinutes: number;
+  grid?: GridLine | null;
   height?: number;
 }) {
   const narrow = useNarrow();
@@ -72,9 +79,18 @@ export function SiteLoadChart({
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = height - PAD.top - PAD.bottom;
   const span = Math.max(1, to - from);
+  const gridValues = grid ? PHASES.map((ph) => grid.limit[ph]).filter((v): v is number => v !== null) : [];
+  const gridSame = gridValues.every((v) => v === gridValues[0]);
+  const gridText =
+    grid && gridValues.length
+      ? `the grid limit in force (${
+          gridSame ? amps(gridValues[0]!) : PHASES.map((ph) => `${ph} ${grid.limit[ph] === null ? "none" : amps(grid.limit[ph])}`).join(", ")
+        }) since ${time(grid.since, true)}`
+      : "";
   const highest = Math.max(
     0,
     ...points.flatMap((p) => [...PHASES.map((ph) => p.load[ph]), ...(p.limit ? PHASES.map((ph) => p.limit![ph]) : [])]),
+    ...gridValues,
   );
   const max = niceMax(highest * 1.05);
   const x = (t: number) => PAD.left + Math.max(0, Math.min(1, (t - from) / span)) * plotW;
@@ -98,7 +114,7 @@ export function SiteLoadChart({
     <figure className="chart site-load-chart">
       <svg
         role="img"
-        aria-label={`${title}: ${points.length} samples${peakText}${overCount ? `, ${overCount} over the limit` : ", never over the limit"}`}
+        aria-label={`${title}: ${points.length} samples${peakText}${overCount ? `, ${overCount} over the limit` : ", never over the limit"}${gridText ? `; ${gridText}` : ""}`}
         viewBox={`0 0 ${WIDTH} ${height}`}
         preserveAspectRatio="xMidYMid meet"
       >
@@ -142,6 +158,21 @@ export function SiteLoadChart({
           );
           return <path key={`limit-${phase}`} className={`limit-line ${sameLimit ? "" : PHASE_CLASS[phase]}`} d={path} data-limit={phase} />;
         })}
+        {grid && gridValues.length
+          ? PHASES.filter((ph) => grid.limit[ph] !== null)
+              .filter((_, i) => !gridSame || i === 0).map((phase) => {
+              const value = grid.limit[phase]!;
+              const start = x(Math.max(from, grid.since));
+              return (
+                <path
+                  key={`grid-${phase}`}
+                  className={`grid-limit-line ${gridSame ? "" : PHASE_CLASS[phase]}`}
+                  data-grid-limit={value}
+                  d={`M${start.toFixed(1)},${y(value).toFixed(1)} L${lastEnd.toFixed(1)},${y(value).toFixed(1)}`}
+                />
+              );
+            })
+          : null}
         {points.map((p, i) => (
           <rect
             key={p.at}
@@ -169,6 +200,11 @@ export function SiteLoadChart({
       <figcaption>
         {title} — <span className="legend-l1">L1 (widest)</span>, <span className="legend-l2">L2</span>,{" "}
         <span className="legend-l3">L3 (thinnest)</span> allocated load; <span className="legend-limit">dashed: the limit</span>
+        {gridText ? (
+          <>
+            ; <span className="legend-grid">dotted: {gridText}</span>
+          </>
+        ) : null}
         {overCount ? (
           <>
             ; <span className="legend-over">shaded: over the limit</span>

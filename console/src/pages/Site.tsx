@@ -1,23 +1,27 @@
 /** A site's view (docs/adr/0053-console-site-view.md): its grid connection and circuits with the
  * load the last allocation permits on each node per phase, its EVSEs under that allocation,
- * the nodes over-subscribed, each node's load over time against its limit, and the electrical
- * model as editable JSON. Each missing piece (no model, no allocation yet, no history) says
+ * the nodes over-subscribed, the grid limit it is allocated under now and ahead, each node's load
+ * over time against its limit, and the electrical model as editable JSON. Each missing piece (no model, no allocation yet, no history) says
  * what to do about it. */
 
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { ApiProblem, api, call } from "../api/client";
+import type { components } from "../api/schema";
 import { ErrorAlert } from "../components/Alert";
 import { PageHeader } from "../components/Layout";
 import { LiveStatus } from "../components/LiveStatus";
-import { SiteLoadChart } from "../components/SiteLoadChart";
+import { type GridLine, SiteLoadChart } from "../components/SiteLoadChart";
 import { StateBadge } from "../components/StateBadge";
 import { formatDateTime } from "../format";
 import { usePolling } from "../hooks/usePolling";
 import "../components/siteView.css";
+import { SiteGrid } from "./SiteGrid";
 import { SiteModelEditor } from "./SiteModelEditor";
 import { SiteTree } from "./SiteTree";
 import { amps, flatten, modelTree, nodeSeries, overloadedNodes, type LoadHistory } from "./siteModel";
+
+type GridView = components["schemas"]["GridView"];
 
 const SITE_POLL = { intervalMs: 30_000, maxIntervalMs: 300_000 };
 // The history gains at most a sample a minute.
@@ -39,7 +43,34 @@ async function orNone<T>(request: Promise<T>): Promise<T | null> {
   }
 }
 
-function LoadOverTime({ history, node, hasAllocation }: { history: LoadHistory; node: string; hasAllocation: boolean }) {
+/** The grid limit in force now, for the chart of the grid connection: from the start of the
+ * signal that sets it (of its binding source, at its value), or from now when none says. */
+function gridLine(grid: GridView | null): GridLine | null {
+  const limit = grid?.limitA;
+  if (!grid || !limit || (limit.L1 === null && limit.L2 === null && limit.L3 === null)) return null;
+  const at = new Date(grid.at).getTime();
+  const setting = grid.signals.filter(
+    (s) =>
+      s.kind === "import_limit" &&
+      new Date(s.start).getTime() <= at &&
+      (grid.sources ?? []).includes(s.source) &&
+      (["L1", "L2", "L3"] as const).some((ph) => limit[ph] !== null && s.maxCurrent?.[ph] === limit[ph]),
+  );
+  const since = setting.length ? Math.max(...setting.map((s) => new Date(s.start).getTime())) : at;
+  return { since, limit: { L1: limit.L1, L2: limit.L2, L3: limit.L3 } };
+}
+
+function LoadOverTime({
+  history,
+  node,
+  hasAllocation,
+  grid,
+}: {
+  history: LoadHistory;
+  node: string;
+  hasAllocation: boolean;
+  grid: GridLine | null;
+}) {
   const points = nodeSeries(history, node);
   return (
     <>
@@ -50,6 +81,7 @@ function LoadOverTime({ history, node, hasAllocation }: { history: LoadHistory; 
           from={new Date(history.from).getTime()}
           to={new Date(history.to).getTime()}
           stepMinutes={history.stepMinutes}
+          grid={grid}
         />
       ) : (
         <p data-testid="no-history">
@@ -71,12 +103,16 @@ export function SitePage() {
   const path = { locationId };
   const poll = usePolling(
     async (signal) => {
-      const [location, model, allocation] = await Promise.all([
+      const [location, model, allocation, grid, schedule, sources] = await Promise.all([
         call(api().GET("/api/locations/{locationId}", { params: { path }, signal })),
         orNone(call(api().GET("/api/locations/{locationId}/electrical", { params: { path }, signal }))),
         orNone(call(api().GET("/api/locations/{locationId}/allocation", { params: { path }, signal }))),
+        orNone(call(api().GET("/api/locations/{locationId}/grid", { params: { path }, signal }))),
+        // Only whether they exist: the panel's empty state says how to set them.
+        orNone(call(api().GET("/api/locations/{locationId}/grid/schedule", { params: { path }, signal }))),
+        orNone(call(api().GET("/api/locations/{locationId}/grid/sources", { params: { path }, signal }))),
       ]);
-      return { location, model, allocation };
+      return { location, model, allocation, grid, configured: { schedule: schedule !== null, sources: sources !== null } };
     },
     locationId,
     SITE_POLL,
@@ -144,6 +180,7 @@ export function SitePage() {
               <SiteTree roots={roots} loads={allocation?.nodes ?? []} overloaded={overloaded} />
             </section>
           ) : null}
+          <SiteGrid locationId={locationId} grid={data.grid} configured={data.configured} />
           {allocation ? (
             <section className="card" aria-labelledby="site-evses-heading">
               <h2 id="site-evses-heading">EVSEs under the allocation</h2>
@@ -223,7 +260,13 @@ export function SitePage() {
               </div>
               <ErrorAlert error={history.error} />
               {history.data && node ? (
-                <LoadOverTime history={history.data} node={node} hasAllocation={allocation !== null} />
+                <LoadOverTime
+                  history={history.data}
+                  node={node}
+                  hasAllocation={allocation !== null}
+                  // The grid limits the connection: the root of the tree.
+                  grid={node === roots[0]?.node.id ? gridLine(data.grid) : null}
+                />
               ) : (
                 <p className="muted">Loading…</p>
               )}
