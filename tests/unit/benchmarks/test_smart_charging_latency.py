@@ -25,3 +25,16 @@ def test_the_quick_run_times_every_session_to_its_first_profile() -> None:
         {"smart_charging_latency": {**result, "measured_at": "2030"}, "date": "x", "machine": "m"}
     )
     assert "## Session start to first charging profile" in lines
+
+
+def test_chargers_stand_at_sites_of_at_most_ten():
+    """A location holds at most 48 chargers: the full run's 50 sessions need several sites."""
+    calls: list[tuple[str, str, dict]] = []
+    ids = [f"CP{n}" for n in range(25)]
+    sites = smart_charging_latency._set_up_sites(
+        lambda method, path, body: calls.append((method, path, body)), ids, "TAG", "x"
+    )
+    assert [len(members) for members in sites.values()] == [10, 10, 5]
+    assert [cp for members in sites.values() for cp in members] == ids
+    locations = [body for _, path, body in calls if path == "/locations"]
+    assert [len(body["evses"]) for body in locations] == [10, 10, 5]
