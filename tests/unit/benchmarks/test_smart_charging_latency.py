@@ -3,6 +3,8 @@ arrives, within the goal, and the report renders its section."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from benchmarks import smart_charging_latency
@@ -29,7 +31,7 @@ def test_the_quick_run_times_every_session_to_its_first_profile() -> None:
 
 def test_chargers_stand_at_sites_of_at_most_ten():
     """A location holds at most 48 chargers: the full run's 50 sessions need several sites."""
-    calls: list[tuple[str, str, dict]] = []
+    calls: list[tuple[str, str, dict[str, Any]]] = []
     ids = [f"CP{n}" for n in range(25)]
     sites = smart_charging_latency._set_up_sites(
         lambda method, path, body: calls.append((method, path, body)), ids, "TAG", "x"
