@@ -1034,7 +1034,6 @@ STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (
 SITE_TRIGGER_DETAIL_TYPES = (
     "TransactionStarted",
     "TransactionStopped",
-    "ConnectorStatusChanged",
     "ChargerConnected",
     "ChargerDisconnected",
     "ChargerBooted",
@@ -1045,6 +1044,8 @@ SITE_TRIGGER_DETAIL_TYPES = (
     "SiteModelChanged",
     "GridLimitChanged",
 )
+
+SITE_TRIGGER_STATUSES = ("Faulted", "Unavailable")
 
 EVENT_RULES: tuple[EventRuleDef, ...] = (
     EventRuleDef(
@@ -1080,6 +1081,15 @@ EVENT_RULES: tuple[EventRuleDef, ...] = (
         # MeterValuesReceived.
         detail_types=SITE_TRIGGER_DETAIL_TYPES,
         description="Events that change a site's inputs queue its allocation (docs/adr/0051)",
+    ),
+    EventRuleDef(
+        id="SiteTriggerStatus",
+        function="site_trigger",
+        # Only the statuses that take an EVSE out of service (trigger.OUT_OF_SERVICE): the
+        # others follow sessions, which have their own events, and are most of the traffic.
+        detail_types=("ConnectorStatusChanged",),
+        detail=(("status", SITE_TRIGGER_STATUSES),),
+        description="An EVSE out of service queues its site's allocation (docs/adr/0051)",
     ),
 )
 

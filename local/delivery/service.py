@@ -78,8 +78,12 @@ class Delivery:
         self.shard_pollers, self.rule_pollers, self.not_delivered = [], [], []
         self.scheduled_runs = []
         self.queue_pollers = []
+        # A thread per poller (a long poll holds one for up to queue_wait_s), and one per
+        # invocation that may run at once for the deletes and sends that follow them: with
+        # only a few to share, a busy rule's deletes queued behind each other, its queue grew,
+        # and moto's SQS slows down with the length of a queue.
         io_threads = 2 + sum(s.shards for s in self._streams.values()) + len(self._event_rules)
-        io_threads += len(self._queues)
+        io_threads += len(self._queues) + self.config.max_workers
         runtime = self._runtime = Runtime(self.config, io_threads)
         try:
             kinesis, sqs, events = await runtime.io(lambda: self._clients(endpoint_url))

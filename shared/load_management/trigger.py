@@ -7,8 +7,10 @@ that change a site's inputs update the live state of the EVSEs they name and que
 - ChargerConnected, ChargerBooted (Accepted): every EVSE of the charger is responsive; a boot
   also asks the allocator for the fallback layer again (`bootedAtMs`).
 - ChargerDisconnected: every EVSE of the charger is unresponsive (its worst case reserved).
-- ConnectorStatusChanged, EvseControlLost/Restored, ChargingLimitChanged: no live change;
-  the charger's site is queued.
+- ConnectorStatusChanged to a status that takes the EVSE out of service (OUT_OF_SERVICE),
+  EvseControlLost/Restored, ChargingLimitChanged: no live change; the charger's site is
+  queued. Other statuses follow sessions, which have their own events: they are not
+  delivered (the rule filters them) and ignored here.
 - EVChargingNeedsReceived answered Accepted: the EVSE's `needsAtMs`, which asks the
   allocator to send the session's limit again as a schedule (docs/adr/0054).
 - SiteModelChanged, GridLimitChanged: the site they name (`siteId`, `locationId`) is queued.
@@ -85,6 +87,7 @@ CHARGER_EVENTS = (
     EV_CHARGING_NEEDS_RECEIVED,
 )
 SITE_EVENTS = (SITE_MODEL_CHANGED, GRID_LIMIT_CHANGED)
+OUT_OF_SERVICE = ("Faulted", "Unavailable")
 # The detail types the trigger's EventBridge rule delivers.
 DETAIL_TYPES = CHARGER_EVENTS + SITE_EVENTS
 
@@ -180,6 +183,8 @@ class SiteTrigger:
             self.queue.enqueue(site_id, self.now())
             return TriggerResult("queued", site_id)
         if detail_type not in CHARGER_EVENTS:
+            return TriggerResult("ignored")
+        if detail_type == CONNECTOR_STATUS_CHANGED and detail.get("status") not in OUT_OF_SERVICE:
             return TriggerResult("ignored")
         charge_point_id = detail.get("chargePointId")
         if not isinstance(charge_point_id, str) or not charge_point_id:

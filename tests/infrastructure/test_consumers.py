@@ -133,17 +133,24 @@ def test_eventbridge_may_send_to_the_dead_letter_queue_for_this_rule_only(
     template, stack, definition
 ):
     queue = _dead_letters(stack, definition.function)
-    (policy,) = [
-        p["Properties"]["PolicyDocument"]
+    allows = [
+        statement
         for p in resources(template, "AWS::SQS::QueuePolicy").values()
         if p["Properties"]["Queues"] == [{"Ref": queue}]
+        for statement in p["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow"
     ]
-    (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+
+    def source(rule_id: str) -> dict[str, Any]:
+        return {"ArnEquals": {"aws:SourceArn": _arn_of(logical_id(stack.consumers.rules[rule_id]))}}
+
+    # One statement for this rule; the function's queue takes no other sender than its rules.
+    (allow,) = [s for s in allows if s["Condition"] == source(definition.id)]
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}
     assert allow["Action"] == "sqs:SendMessage"
-    assert allow["Condition"] == {
-        "ArnEquals": {"aws:SourceArn": _arn_of(logical_id(stack.consumers.rules[definition.id]))}
-    }
+    siblings = [source(r.id) for r in catalog.EVENT_RULES if r.function == definition.function]
+    assert all(s["Condition"] in siblings for s in allows)
+    assert len(allows) == len(siblings)
 
 
 @pytest.mark.parametrize("definition", catalog.EVENT_RULES, ids=lambda r: r.id)

@@ -10,7 +10,7 @@ import pytest
 from infra import catalog
 from infra.naming import construct_id_for
 from infra.queues import queue_name
-from shared.load_management.trigger import DETAIL_TYPES
+from shared.load_management.trigger import DETAIL_TYPES, OUT_OF_SERVICE
 from shared.ports.site_queue import DEBOUNCE_S
 from tests.infrastructure.template_queries import (
     as_list,
@@ -35,7 +35,10 @@ SEND = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
 
 def test_the_catalog_follows_the_loop_it_feeds() -> None:
     assert catalog.SITE_QUEUE.delay_s == DEBOUNCE_S
-    assert set(catalog.SITE_TRIGGER_DETAIL_TYPES) == set(DETAIL_TYPES)
+    delivered = set(catalog.SITE_TRIGGER_DETAIL_TYPES) | {"ConnectorStatusChanged"}
+    assert delivered == set(DETAIL_TYPES)
+    [status_rule] = [r for r in catalog.EVENT_RULES if r.id == "SiteTriggerStatus"]
+    assert status_rule.detail == (("status", OUT_OF_SERVICE),)
     assert "MeterValuesReceived" not in DETAIL_TYPES
     allocator = catalog.FUNCTIONS_BY_NAME[catalog.SITE_QUEUE.consumer]
     assert catalog.SITE_QUEUE.visibility_timeout_s >= allocator.timeout_s

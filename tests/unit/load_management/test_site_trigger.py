@@ -112,13 +112,23 @@ def test_an_accepted_boot_asks_for_the_fallback_layer_again() -> None:
     assert trigger.handle("ChargerBooted", boot_at, pending).written == ()
 
 
-def test_status_changes_and_control_alerts_queue_the_site_without_a_write() -> None:
+def test_an_evse_out_of_service_and_control_alerts_queue_the_site_without_a_write() -> None:
     trigger, store, queue = setup()
-    for kind in ("ConnectorStatusChanged", "EvseControlLost", "ChargingLimitChanged"):
+    faulted = {"chargePointId": "CP-A", "evseId": 1, "status": "Faulted"}
+    assert trigger.handle("ConnectorStatusChanged", T0, faulted).outcome == "queued"
+    for kind in ("EvseControlLost", "ChargingLimitChanged"):
         result = trigger.handle(kind, T0, {"chargePointId": "CP-A", "evseId": 1})
         assert result.outcome == "queued" and result.written == ()
     assert store.live.get("DEPOT", {}) == {}
     assert queue.take() == ["DEPOT"]
+
+
+def test_statuses_that_follow_sessions_queue_nothing() -> None:
+    trigger, _, queue = setup()
+    for status in ("Available", "Preparing", "Charging", "SuspendedEV", "Finishing"):
+        detail = {"chargePointId": "CP-A", "evseId": 1, "status": status}
+        assert trigger.handle("ConnectorStatusChanged", T0, detail).outcome == "ignored"
+    assert queue.take() == []
 
 
 def test_meter_values_never_trigger() -> None:
