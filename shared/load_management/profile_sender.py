@@ -266,8 +266,18 @@ class ProfileSender:
             else [p for n in numbers for p in clear_evse(version, n)]
         )
         for payload in payloads:
-            finished = self._exchange(charge_point_id, "ClearChargingProfile", payload)
-            if isinstance(finished, CommandError) or finished is None:
+            try:
+                record = self.engine.send(
+                    charge_point_id,
+                    "ClearChargingProfile",
+                    payload,
+                    timeout_s=self.timeout_s,
+                    requested_by=self.requested_by,
+                )
+            except CommandError:
+                return False
+            finished = self._finished(charge_point_id, record)
+            if finished is None:
                 return False
             status = (finished.result or {}).get("status")
             if finished.status != "answered" or status not in ("Accepted", "Unknown"):
@@ -280,21 +290,9 @@ class ProfileSender:
             return None
         return "ocpp2.0.1" if charger.protocol == "ocpp2.0.1" else "ocpp1.6"
 
-    def _exchange(
-        self, charge_point_id: str, action: str, payload: Payload
-    ) -> CommandRecord | CommandError | None:
-        """Send one command and wait for its end; None when its record expired (nothing is
-        known of the answer), the CommandError when it was not sent."""
-        try:
-            record = self.engine.send(
-                charge_point_id,
-                action,
-                payload,
-                timeout_s=self.timeout_s,
-                requested_by=self.requested_by,
-            )
-        except CommandError as exc:
-            return exc
+    def _finished(self, charge_point_id: str, record: CommandRecord) -> CommandRecord | None:
+        """The sent command once it ended; None when its record expired (nothing is known of
+        the answer)."""
         finished = self.engine.wait(charge_point_id, record.message_id, self.timeout_s + 1)
         while finished is not None and not finished.done:
             finished = self.engine.wait(charge_point_id, record.message_id, 1)
@@ -308,16 +306,24 @@ class ProfileSender:
         payload = payload_for(version)
         if isinstance(payload, str):
             return None, payload
-        finished = self._exchange(charge_point_id, "SetChargingProfile", payload)
-        if isinstance(finished, CommandError):
+        try:
+            record = self.engine.send(
+                charge_point_id,
+                "SetChargingProfile",
+                payload,
+                timeout_s=self.timeout_s,
+                requested_by=self.requested_by,
+            )
+        except CommandError as exc:
             # Not sent: offline (503), gone from the registry (404) or Rejected (409
             # ChargerRejected) is the charger's absence; another command in flight (409) is
             # a busy charger; anything else (400) a profile the charger cannot be sent.
-            if finished.code == "CommandInFlight":
-                return "timeout", f"busy: {finished.message}"
-            if finished.status in (404, 409, 503):
-                return "offline", f"{finished.code}: {finished.message}"
-            return "error", f"{finished.code}: {finished.message}"
+            if exc.code == "CommandInFlight":
+                return "timeout", f"busy: {exc.message}"
+            if exc.status in (404, 409, 503):
+                return "offline", f"{exc.code}: {exc.message}"
+            return "error", f"{exc.code}: {exc.message}"
+        finished = self._finished(charge_point_id, record)
         if finished is None:  # the record expired: nothing is known of the answer
             return "timeout", "no record of the command"
         return outcome_of(finished), reason_of(finished)
